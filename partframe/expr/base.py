@@ -1,0 +1,295 @@
+"""The expression node: an immutable step of a lazy plan.
+
+A node holds its ``operands`` (child nodes and plain parameters) and derives
+everything else, once:
+
+- ``_name``: a deterministic token of its type and operands, so the same plan
+  gives the same graph keys and a repeated sub-plan is computed once;
+- ``_meta``: an empty pandas object with the exact result schema (or, for a
+  scalar result, a sample value of the right type);
+- ``divisions``: ``npartitions + 1`` index boundaries, all ``None`` when
+  unknown;
+- ``_layer()``: the node's own tasks, keyed ``(_name, i)``.
+
+Subclasses list their operand names in ``_parameters`` (with ``_defaults``);
+each name becomes a read-only property. Rewrites never mutate a node: they
+build new ones (:meth:`Expr.substitute_operands`, :func:`rewrite`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from ..tokenize import tokenize
+
+__all__ = ["Expr", "rewrite", "walk"]
+
+_RESERVED = {"operands", "divisions", "npartitions", "dependencies"}
+
+
+class Expr:
+    """Base class of all expression nodes."""
+
+    _parameters: ClassVar[list[str]] = []
+    _defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for i, name in enumerate(cls._parameters):
+            if name in _RESERVED or name.startswith("_"):
+                raise TypeError(f"{cls.__name__}: parameter name {name!r} is reserved")
+            if name not in cls.__dict__:
+                setattr(cls, name, property(_operand_getter(i), doc=f"operand {name}"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        params = self._parameters
+        if len(args) > len(params):
+            raise TypeError(
+                f"{type(self).__name__} takes {len(params)} operands, got {len(args)}"
+            )
+        operands = list(args)
+        for name in params[len(args) :]:
+            if name in kwargs:
+                operands.append(kwargs.pop(name))
+            elif name in self._defaults:
+                operands.append(self._defaults[name])
+            else:
+                raise TypeError(f"{type(self).__name__} needs operand {name!r}")
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__} got unknown operands {sorted(kwargs)}"
+            )
+        self.operands = operands
+        self._validate()
+
+    def _validate(self) -> None:
+        """Raise here (at plan-building time) for invalid operands."""
+
+    # -- identity ---------------------------------------------------------
+    @functools.cached_property
+    def _name(self) -> str:
+        return f"{self._funcname}-{tokenize(type(self), *self.operands)}"
+
+    @property
+    def _funcname(self) -> str:
+        return type(self).__name__.lower()
+
+    def __dask_tokenize__(self) -> str:
+        return self._name
+
+    def __hash__(self) -> int:
+        return hash(self._name)
+
+    def __eq__(self, other: object) -> bool:  # structural identity, not elementwise
+        return isinstance(other, Expr) and other._name == self._name
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild, (type(self), self.operands))
+
+    # -- structure --------------------------------------------------------
+    def dependencies(self) -> list[Expr]:
+        """Child nodes, in operand order (also inside list/tuple operands)."""
+        out: list[Expr] = []
+        for op in self.operands:
+            if isinstance(op, Expr):
+                out.append(op)
+            elif type(op) in (list, tuple):
+                out.extend(x for x in op if isinstance(x, Expr))
+        return out
+
+    def _column_needs(self, needed: set | None) -> list:
+        """Columns each input must provide, given what parents need.
+
+        ``needed`` is the set of output columns that parents use (``None``:
+        all). Returns ``(child, columns)`` pairs, ``columns`` a set or
+        ``None`` for all. The default is safe: every input provides all its
+        columns. Projection pushdown (:mod:`partframe.expr.optimize`) relies
+        on nodes that override this being exact.
+        """
+        return [(d, None) for d in self.dependencies()]
+
+    def substitute_operands(self, **changes: Any) -> Expr:
+        """A copy with some operands replaced (by name)."""
+        if not changes:
+            return self
+        ops = list(self.operands)
+        for name, value in changes.items():
+            ops[self._parameters.index(name)] = value
+        return type(self)(*ops)
+
+    def operand(self, name: str) -> Any:
+        """The operand called ``name``."""
+        return self.operands[self._parameters.index(name)]
+
+    # -- derived metadata -------------------------------------------------
+    @functools.cached_property
+    def _meta(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no _meta")
+
+    @functools.cached_property
+    def divisions(self) -> tuple:
+        return tuple(self._divisions())
+
+    def _divisions(self) -> tuple:
+        raise NotImplementedError(f"{type(self).__name__} defines no divisions")
+
+    @property
+    def npartitions(self) -> int:
+        return len(self.divisions) - 1
+
+    @property
+    def known_divisions(self) -> bool:
+        return len(self.divisions) > 0 and self.divisions[0] is not None
+
+    @property
+    def _partitioning(self) -> str:
+        """Nodes with equal ``_partitioning`` split rows identically.
+
+        Partition-wise nodes inherit it from their frame inputs; every other
+        node starts a partitioning of its own. Two inputs of a partition-wise
+        operation are aligned when this matches, or when their known
+        divisions are equal.
+        """
+        return self._name
+
+    # -- tasks ------------------------------------------------------------
+    def _layer(self) -> dict:
+        """This node's tasks: ``{(self._name, i): task}``."""
+        return {(self._name, i): self._task(i) for i in range(self.npartitions)}
+
+    def _task(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no tasks")
+
+    def __dask_graph__(self) -> dict:
+        graph: dict = {}
+        for node in walk(self):
+            graph.update(node._layer())
+        return graph
+
+    def __dask_keys__(self) -> list:
+        return [(self._name, i) for i in range(self.npartitions)]
+
+    # -- display ----------------------------------------------------------
+    def _operand_repr(self) -> str:
+        parts = []
+        for name, op in zip(self._parameters, self.operands):
+            if isinstance(op, Expr):
+                continue
+            if name in self._defaults and _same(op, self._defaults[name]):
+                continue
+            parts.append(f"{name}={_short_repr(op)}")
+        return ", ".join(parts)
+
+    def tree_repr(self, indent: int = 0, _seen: set | None = None) -> str:
+        """The plan as an indented tree, one node a line."""
+        seen = set() if _seen is None else _seen
+        pad = "  " * indent
+        line = f"{pad}{type(self).__name__}({self._operand_repr()})"
+        if self._name in seen:
+            return line + "  [shared, shown above]"
+        seen.add(self._name)
+        lines = [line]
+        lines.extend(dep.tree_repr(indent + 1, seen) for dep in self.dependencies())
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._operand_repr()})"
+
+
+def _operand_getter(i: int) -> Callable[[Expr], Any]:
+    def get(self: Expr) -> Any:
+        return self.operands[i]
+
+    return get
+
+
+def _rebuild(cls: type, operands: list) -> Expr:
+    return cls(*operands)
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a is b or (type(a) is type(b) and a == b))
+    except Exception:
+        return False
+
+
+def _short_repr(x: Any) -> str:
+    if isinstance(x, pd.DataFrame | pd.Series):
+        return f"<{type(x).__name__} {x.shape}>"
+    if callable(x):
+        return getattr(x, "__name__", type(x).__name__)
+    r = repr(x)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every distinct node below ``expr`` (itself included), parents first."""
+    seen = {expr._name}
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        for dep in node.dependencies():
+            if dep._name not in seen:
+                seen.add(dep._name)
+                stack.append(dep)
+
+
+def rewrite(expr: Expr, func: Callable[[Expr], Expr | None]) -> Expr:
+    """Rebuild ``expr`` bottom-up, replacing each node by ``func(node)``.
+
+    ``func`` returns a replacement or ``None`` for "no change"; a replacement
+    is offered to ``func`` again until it settles (at most 100 times). Shared
+    sub-plans are rewritten once.
+    """
+    memo: dict[str, Expr] = {}
+    order = _postorder(expr)
+    for node in order:
+        ops = [_map_operand(op, memo) for op in node.operands]
+        changed = any(a is not b for a, b in zip(ops, node.operands))
+        new = type(node)(*ops) if changed else node
+        for _ in range(100):
+            out = func(new)
+            if out is None or out._name == new._name:
+                break
+            new = out
+        else:
+            raise RuntimeError(f"rewrite of {type(node).__name__} did not settle")
+        memo[node._name] = new
+    return memo[expr._name]
+
+
+def _map_operand(op: Any, memo: dict) -> Any:
+    if isinstance(op, Expr):
+        return memo[op._name]
+    if type(op) in (list, tuple) and any(isinstance(x, Expr) for x in op):
+        new = [memo[x._name] if isinstance(x, Expr) else x for x in op]
+        if all(a is b for a, b in zip(new, op)):
+            return op
+        return type(op)(new)
+    return op
+
+
+def _postorder(expr: Expr) -> list[Expr]:
+    """Nodes below ``expr``, children before parents, each once."""
+    out: list[Expr] = []
+    done: set[str] = set()
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node._name in done:
+            continue
+        if expanded:
+            done.add(node._name)
+            out.append(node)
+            continue
+        stack.append((node, True))
+        for dep in reversed(node.dependencies()):
+            if dep._name not in done:
+                stack.append((dep, False))
+    return out

@@ -1,0 +1,368 @@
+"""Partition-wise nodes: output partition ``i`` needs only input partition ``i``.
+
+A :class:`Blockwise` node names an ``operation`` and the arguments it takes;
+frame arguments are replaced by their ``i``-th partition, lazy scalars (one
+partition, non-pandas meta) by their single value, and literals stay as they
+are. Most pandas methods are one :class:`MethodCall` node, so adding an
+operation is usually one line in the collection layer.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from ..graph import quote
+from .base import Expr
+from .meta import emulate, is_frame_or_series
+
+__all__ = [
+    "Assign",
+    "Blockwise",
+    "Elemwise",
+    "Filter",
+    "MapPartitions",
+    "MethodCall",
+    "Projection",
+    "apply_kwargs",
+    "call_method",
+]
+
+_PLAIN = (int, float, bool, str, bytes, type(None))
+
+
+def apply_kwargs(func: Any, kwargs: dict, *args: Any) -> Any:
+    """``func(*args, **kwargs)``: lets a task pass keyword arguments."""
+    return func(*args, **kwargs)
+
+
+def call_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """``getattr(obj, name)(*args, **kwargs)`` as a module-level function."""
+    return getattr(obj, name)(*args, **kwargs)
+
+
+def _is_frame_expr(x: Any) -> bool:
+    return isinstance(x, Expr) and is_frame_or_series(x._meta)
+
+
+def _literal(x: Any) -> Any:
+    """A literal argument in a task: quoted unless it is a plain scalar."""
+    return x if type(x) in _PLAIN else quote(x)
+
+
+class Blockwise(Expr):
+    """A node computed partition by partition from aligned inputs.
+
+    Subclasses set ``operation`` (a module-level callable) and may override
+    :meth:`_args` / :meth:`_kwargs` to say how operands map onto its call.
+    Expression operands may appear directly or inside a list or tuple operand.
+    """
+
+    operation: ClassVar[Any] = None
+    # Does the node keep its frame input's index and row order (so divisions
+    # and partitioning carry over)?
+    _preserves_partitioning: ClassVar[bool] = True
+
+    def _args(self) -> list:
+        return list(self.operands)
+
+    def _kwargs(self) -> dict:
+        return {}
+
+    def _frame_inputs(self) -> list[Expr]:
+        return [d for d in self.dependencies() if _is_frame_expr(d)]
+
+    def _validate(self) -> None:
+        frames = self._frame_inputs()
+        if len(frames) > 1:
+            first = frames[0]
+            for other in frames[1:]:
+                if not _aligned(first, other):
+                    raise ValueError(
+                        f"{type(self).__name__}: inputs are not aligned "
+                        f"({first.npartitions} and {other.npartitions} partitions "
+                        "with different divisions); align them first"
+                    )
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        args = [_meta_of(a) for a in self._args()]
+        kwargs = self._kwargs()
+        return emulate(self.operation, *args, **kwargs)
+
+    def _divisions(self) -> tuple:
+        frames = self._frame_inputs()
+        if not frames:
+            return (None, None)
+        if self._preserves_partitioning:
+            return frames[0].divisions
+        return (None,) * (frames[0].npartitions + 1)
+
+    @property
+    def _partitioning(self) -> str:
+        frames = self._frame_inputs()
+        if frames and self._preserves_partitioning:
+            return frames[0]._partitioning
+        return self._name
+
+    def _task(self, index: int) -> Any:
+        args = [_task_arg(a, index) for a in self._args()]
+        kwargs = self._kwargs()
+        if kwargs:
+            return (apply_kwargs, self.operation, quote(kwargs), *args)
+        return (self.operation, *args)
+
+
+def _task_arg(arg: Any, index: int) -> Any:
+    if isinstance(arg, Expr):
+        return (arg._name, index if arg.npartitions > 1 else 0)
+    if type(arg) is list:
+        return [_task_arg(a, index) for a in arg]
+    if type(arg) is tuple and any(isinstance(a, Expr) for a in arg):
+        return (tuple, [_task_arg(a, index) for a in arg])
+    return _literal(arg)
+
+
+def _meta_of(arg: Any) -> Any:
+    if isinstance(arg, Expr):
+        return arg._meta
+    if type(arg) is list:
+        return [_meta_of(a) for a in arg]
+    if type(arg) is tuple:
+        return tuple(_meta_of(a) for a in arg)
+    return arg
+
+
+def _aligned(a: Expr, b: Expr) -> bool:
+    if a.npartitions == 1 and not is_frame_or_series(a._meta):
+        return True
+    if b.npartitions == 1 and not is_frame_or_series(b._meta):
+        return True
+    if a._partitioning == b._partitioning:
+        return True
+    return a.known_divisions and a.divisions == b.divisions
+
+
+class Elemwise(Blockwise):
+    """``func(*args, **kwargs)`` on each partition; ``func`` is module-level."""
+
+    _parameters = ["func", "args", "kwargs"]
+    _defaults = {"kwargs": None}
+
+    @property
+    def operation(self) -> Any:  # type: ignore[override]
+        return self.func
+
+    @property
+    def _funcname(self) -> str:
+        return getattr(self.func, "__name__", "elemwise").strip("_")
+
+    def _args(self) -> list:
+        return list(self.args)
+
+    def _kwargs(self) -> dict:
+        return self.kwargs or {}
+
+    def _column_needs(self, needed: set | None) -> list:
+        # Operators between whole frames/series: each series input is needed
+        # whole; a frame input is needed for exactly the needed columns when
+        # the operator is column-wise (arithmetic, comparison, logic).
+        if self.func in _COLUMNWISE_OPERATORS:
+            return [
+                (d, needed if isinstance(d._meta, pd.DataFrame) else None)
+                for d in self.dependencies()
+            ]
+        return super()._column_needs(needed)
+
+
+_COLUMNWISE_OPERATORS = {
+    getattr(operator, name)
+    for name in (
+        "add sub mul truediv floordiv mod pow and_ or_ xor eq ne lt le gt ge "
+        "neg pos invert abs"
+    ).split()
+}
+
+
+class MethodCall(Blockwise):
+    """``partition.method(*args, **kwargs)`` for a pandas method."""
+
+    _parameters = ["frame", "method", "args", "kwargs"]
+    _defaults = {"args": (), "kwargs": None}
+    operation = staticmethod(call_method)
+
+    # Methods that work column by column with no column-dependent arguments
+    # when called with only scalar arguments: a projection passes through.
+    COLUMNWISE: ClassVar[set[str]] = {
+        "abs", "isna", "isnull", "notna", "notnull", "round", "clip", "fillna",
+        "copy", "replace", "astype", "where", "mask", "between", "isin",
+        "map", "cumsum", "cumprod", "cummin", "cummax",
+    }  # fmt: skip
+
+    @property
+    def _funcname(self) -> str:
+        return str(self.method).strip("_")
+
+    def _args(self) -> list:
+        return [self.frame, self.method, *self.args]
+
+    def _kwargs(self) -> dict:
+        return self.kwargs or {}
+
+    def _column_needs(self, needed: set | None) -> list:
+        simple = all(type(a) in _PLAIN for a in self.args) and all(
+            type(v) in _PLAIN for v in (self.kwargs or {}).values()
+        )
+        if (
+            self.method in self.COLUMNWISE
+            and simple
+            and isinstance(self.frame._meta, pd.DataFrame)
+            and isinstance(self._meta, pd.DataFrame)
+            and list(self._meta.columns) == list(self.frame._meta.columns)
+        ):
+            return [(self.frame, needed)]
+        return super()._column_needs(needed)
+
+    def __repr__(self) -> str:
+        return f"MethodCall({self.method})"
+
+    def _operand_repr(self) -> str:
+        extra = [repr(a) for a in self.args if not isinstance(a, Expr)]
+        extra += [f"{k}={v!r}" for k, v in (self.kwargs or {}).items()]
+        return f"{self.method}" + (f", {', '.join(extra)}" if extra else "")
+
+
+class MapPartitions(Blockwise):
+    """A user function applied to every partition, with a known ``meta``."""
+
+    _parameters = ["func", "meta", "args", "kwargs", "preserves_index"]
+    _defaults = {"args": (), "kwargs": None, "preserves_index": False}
+
+    @property
+    def operation(self) -> Any:  # type: ignore[override]
+        return self.func
+
+    @property
+    def _funcname(self) -> str:
+        return getattr(self.func, "__name__", "map_partitions").strip("_<>")
+
+    @property
+    def _preserves_partitioning(self) -> bool:  # type: ignore[override]
+        return bool(self.preserves_index)
+
+    def _args(self) -> list:
+        return list(self.args)
+
+    def _kwargs(self) -> dict:
+        return self.kwargs or {}
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _operand_repr(self) -> str:
+        return self._funcname
+
+
+class Projection(Blockwise):
+    """``frame[columns]``: a list gives a DataFrame, a label gives a Series."""
+
+    _parameters = ["frame", "columns"]
+    operation = staticmethod(operator.getitem)
+
+    def _validate(self) -> None:
+        cols = self.operand("columns")
+        available = list(self.frame._meta.columns)
+        wanted = cols if isinstance(cols, list) else [cols]
+        missing = [c for c in wanted if c not in available]
+        if missing:
+            raise KeyError(_unknown_columns_message(missing, available))
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta[self.operand("columns")]
+
+    def _column_needs(self, needed: set | None) -> list:
+        cols = self.operand("columns")
+        return [(self.frame, set(cols) if isinstance(cols, list) else {cols})]
+
+    def _operand_repr(self) -> str:
+        return repr(self.operand("columns"))
+
+
+def _unknown_columns_message(missing: list, available: list) -> str:
+    import difflib
+
+    names = [str(c) for c in available]
+    hints = []
+    for m in missing:
+        close = difflib.get_close_matches(str(m), names, n=1)
+        if close:
+            hints.append(f"{m!r} (did you mean {close[0]!r}?)")
+        else:
+            hints.append(repr(m))
+    return (
+        f"column(s) not found: {', '.join(hints)}; "
+        f"available columns: {', '.join(repr(c) for c in available)}"
+    )
+
+
+class Filter(Blockwise):
+    """``frame[mask]`` with a boolean Series aligned with ``frame``."""
+
+    _parameters = ["frame", "predicate"]
+    operation = staticmethod(operator.getitem)
+
+    def _validate(self) -> None:
+        super()._validate()
+        pred = self.predicate
+        meta = pred._meta if isinstance(pred, Expr) else pred
+        if isinstance(meta, pd.Series) and not (pd.api.types.is_bool_dtype(meta.dtype)):
+            raise TypeError(
+                f"a filter needs a boolean Series, got dtype {meta.dtype} "
+                f"(Series {meta.name!r})"
+            )
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _column_needs(self, needed: set | None) -> list:
+        out = [(self.frame, needed)]
+        if isinstance(self.predicate, Expr):
+            out.append((self.predicate, None))
+        return out
+
+
+def assign_kernel(df: pd.DataFrame, names: list, *values: Any) -> pd.DataFrame:
+    """``df.assign`` with possibly non-string column names, on a copy."""
+    df = df.copy(deep=False)
+    for name, value in zip(names, values):
+        df[name] = value
+    return df
+
+
+class Assign(Blockwise):
+    """Add or replace columns: ``names[i]`` gets ``values[i]``."""
+
+    _parameters = ["frame", "names", "values"]
+    operation = staticmethod(assign_kernel)
+
+    def _args(self) -> list:
+        return [self.frame, list(self.names), *self.values]
+
+    def _column_needs(self, needed: set | None) -> list:
+        names = set(self.names)
+        if needed is None:
+            frame_need = None
+        else:
+            frame_need = set(needed) - names
+        out = [(self.frame, frame_need)]
+        out.extend((v, None) for v in self.values if isinstance(v, Expr))
+        return out
+
+    def _operand_repr(self) -> str:
+        return ", ".join(repr(n) for n in self.names)
