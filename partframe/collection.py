@@ -33,6 +33,9 @@ from .expr.optimize import optimize
 from .expr.reductions import TreeReduction
 from .expr.sources import FromGraph
 from .graph import flatten_keys
+from .methods import elementwise as _elementwise
+from .methods import partitions as _partitions
+from .methods import reductions as _reductions
 
 __all__ = ["DataFrame", "FrameBase", "Index", "Scalar", "Series", "new_collection"]
 
@@ -229,7 +232,12 @@ _COMPARISONS = {
 }
 
 
-class FrameBase(_Lazy):
+class FrameBase(
+    _reductions.FrameMethods,
+    _elementwise.FrameMethods,
+    _partitions.FrameMethods,
+    _Lazy,
+):
     """Shared by DataFrame, Series and Index."""
 
     # -- metadata ----------------------------------------------------------
@@ -419,10 +427,11 @@ def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
     if ea.known_divisions and ea.divisions == eb.divisions:
         return a, b
     if ea.known_divisions and eb.known_divisions:
-        from .methods.partitions import repartition_divisions, union_divisions
-
-        divs = union_divisions(ea.divisions, eb.divisions)
-        return repartition_divisions(a, divs), repartition_divisions(b, divs)
+        divs = _partitions.union_divisions(ea.divisions, eb.divisions)
+        return (
+            _partitions.repartition_divisions(a, divs),
+            _partitions.repartition_divisions(b, divs),
+        )
     raise ValueError(
         "cannot align two collections whose partitions come from different "
         f"sources with unknown divisions ({ea.npartitions} and {eb.npartitions} "
@@ -446,7 +455,12 @@ for _name, _op in {
         setattr(_cls, f"__{_name}__", _unary(_op))
 
 
-class DataFrame(FrameBase):
+class DataFrame(
+    _reductions.DataFrameMethods,
+    _elementwise.DataFrameMethods,
+    _partitions.DataFrameMethods,
+    FrameBase,
+):
     """A lazy pandas DataFrame split into partitions along the index.
 
     Examples
@@ -613,7 +627,12 @@ def _set_columns(df: pd.DataFrame, columns: list) -> pd.DataFrame:
     return df
 
 
-class Series(FrameBase):
+class Series(
+    _reductions.SeriesMethods,
+    _elementwise.SeriesMethods,
+    _partitions.SeriesMethods,
+    FrameBase,
+):
     """A lazy pandas Series split into partitions along the index.
 
     Examples
