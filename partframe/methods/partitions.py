@@ -22,6 +22,6 @@ def union_divisions(a: tuple, b: tuple) -> tuple:
     raise NotImplementedError("repartitioning by divisions is not built yet")
 
 
-def repartition_divisions(frame, divisions):  # noqa: ANN001, ANN201
+def repartition_divisions(frame, divisions):
     """``frame`` re-split at ``divisions`` (both must be known)."""
     raise NotImplementedError("repartitioning by divisions is not built yet")
