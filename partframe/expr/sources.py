@@ -38,9 +38,10 @@ def split_pandas(
     --------
     >>> parts, divs = split_pandas(pd.DataFrame({"x": range(5)}), npartitions=2)
     >>> [len(p) for p in parts], divs
-    ([3, 2], (0, 3, 4))
+    ([2, 3], (0, 2, 4))
     """
     n = len(data)
+    npartitions_given = npartitions is not None
     if (npartitions is None) == (chunksize is None):
         raise ValueError("give exactly one of npartitions= and chunksize=")
     if npartitions is not None:
@@ -59,7 +60,12 @@ def split_pandas(
     sortable = sort and _can_sort(data.index)
     if sortable and not data.index.is_monotonic_increasing:
         data = data.sort_index(kind="stable")
-    starts = list(range(0, n, chunksize))
+    if npartitions_given:
+        # Spread rows evenly: exactly npartitions parts when rows allow.
+        k = min(npartitions, n)
+        starts = sorted({(i * n) // k for i in range(k)})
+    else:
+        starts = list(range(0, n, chunksize))
     if sortable:
         idx = data.index
         # Move each boundary back to the first row with that index value so
