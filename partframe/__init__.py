@@ -4,17 +4,29 @@ Only the public API is defined here; see ``docs/architecture.md`` for the
 layers behind it.
 """
 
-from . import config
+from . import config, diagnostics
 from .base import compute, persist
 from .callbacks import Callback
+from .collection import DataFrame, Index, Scalar, Series
+from .delayed import Delayed, delayed
+from .io import from_dict, from_pandas
 from .scheduler import get
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Callback",
+    "DataFrame",
+    "Delayed",
+    "Index",
+    "Scalar",
+    "Series",
     "compute",
     "config",
+    "delayed",
+    "diagnostics",
+    "from_dict",
+    "from_pandas",
     "get",
     "persist",
 ]

@@ -4,7 +4,9 @@ A partframe collection (a delayed value, a DataFrame...) is anything that
 implements the Dask collection protocol:
 
 - ``__dask_graph__()``: the task graph (a dict);
-- ``__dask_keys__()``: the keys of its outputs (a nested list, or one key);
+- ``__dask_keys__()``: the keys of its outputs (a nested list);
+- ``__dask_layers__()``: names of its graph layers (for Dask's
+  ``HighLevelGraph``; a flat dict graph is one layer);
 - ``__dask_postcompute__()``: ``(finalize, extra_args)``; the result is
   ``finalize(values, *extra_args)``;
 - ``__dask_postpersist__()``: ``(rebuild, extra_args)``; the persisted
@@ -13,16 +15,19 @@ implements the Dask collection protocol:
 - ``__dask_optimize__(dsk, keys)``: graph-level optimization (may be identity).
 
 Using Dask's names means a ``distributed.Client`` accepts our objects in
-``compute``, ``persist`` and ``submit`` as they are. :func:`compute` is the
-one place where a collection, its graph and a scheduler meet.
+``compute`` and ``persist`` as they are (it wraps them with
+``dask.base.collections_to_expr``). :func:`compute` is the one place where a
+collection, its graph and a scheduler meet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
+from . import config
 from .callbacks import Callback
 from .graph import flatten_keys, quote
 from .scheduler import _is_distributed_client, get_scheduler
@@ -31,12 +36,21 @@ __all__ = ["Collection", "compute", "is_collection", "persist"]
 
 
 def is_collection(x: Any) -> bool:
-    """Does ``x`` implement the collection protocol (and is not a class)?"""
-    return not isinstance(x, type) and hasattr(x, "__dask_graph__")
+    """Does ``x`` implement the collection protocol (and is not a class)?
+
+    Examples
+    --------
+    >>> import partframe
+    >>> is_collection(partframe.delayed(1)), is_collection(1)
+    (True, False)
+    """
+    return not isinstance(x, type) and callable(getattr(x, "__dask_graph__", None))
 
 
 class Collection:
     """Mixin giving ``compute``, ``persist`` and ``visualize`` to collections."""
+
+    __slots__ = ()
 
     def __dask_graph__(self) -> dict:
         raise NotImplementedError
@@ -45,7 +59,9 @@ class Collection:
         raise NotImplementedError
 
     @staticmethod
-    def __dask_optimize__(dsk: dict, keys: Any, **kwargs: Any) -> dict:
+    def __dask_optimize__(dsk: Any, keys: Any, **kwargs: Any) -> Any:
+        # Identity: the local schedulers cull and fuse by themselves, and a
+        # distributed Client hands us a HighLevelGraph it expects back.
         return dsk
 
     def compute(self, **kwargs: Any) -> Any:
@@ -58,37 +74,140 @@ class Collection:
         progress : bool, default False
             Draw a progress bar on the terminal.
         **kwargs
-            Passed to the scheduler (``num_workers``, ``callbacks``...).
+            Passed to :func:`partframe.compute` and the scheduler
+            (``num_workers``, ``callbacks``...).
+
+        Examples
+        --------
+        >>> import partframe
+        >>> (partframe.delayed(2) ** 10).compute(scheduler="sync")
+        1024
         """
         (result,) = compute(self, **kwargs)
         return result
 
     def persist(self, **kwargs: Any) -> Any:
-        """Compute this object and return it backed by its computed values."""
+        """Compute this object and return it backed by its computed values.
+
+        Examples
+        --------
+        >>> import partframe
+        >>> p = (partframe.delayed(2) + 1).persist(scheduler="sync")
+        >>> p.compute(scheduler="sync")
+        3
+        """
         (result,) = persist(self, **kwargs)
         return result
 
     def visualize(self, filename: str | None = "mydask", **kwargs: Any) -> Any:
-        """Draw the task graph with graphviz (the ``visualize`` extra)."""
+        """Draw the task graph with graphviz (the ``visualize`` extra).
+
+        See :func:`partframe.diagnostics.visualize`.
+        """
         from .diagnostics.visualize import visualize
 
         return visualize(self, filename=filename, **kwargs)
 
 
+# --- finding collections inside containers ----------------------------------
+
+
+def _unpack(args: tuple) -> tuple[list, Callable[[list], tuple]]:
+    """Find the collections in ``args`` (and in lists, tuples, sets, dicts,
+    named tuples and dataclasses inside them).
+
+    Returns the distinct collections and ``repack(values)``, which rebuilds
+    ``args`` with each collection replaced by its value.
+    """
+    collections: list = []
+    index: dict[int, int] = {}
+
+    def walk(x: Any) -> Any:
+        # A plan: ("c", i) a collection, ("v", x) a value as is,
+        # ("t", builder, [plans]) a container to rebuild.
+        if is_collection(x):
+            i = index.setdefault(id(x), len(collections))
+            if i == len(collections):
+                collections.append(x)
+            return ("c", i)
+        typ = type(x)
+        if typ in (list, tuple, set, frozenset):
+            parts = [walk(i) for i in x]
+            if all(p[0] == "v" for p in parts):
+                return ("v", x)
+            return ("t", typ, parts)
+        if typ is dict:
+            parts = [walk(v) for v in x.values()]
+            if all(p[0] == "v" for p in parts):
+                return ("v", x)
+            return ("t", _DictOf(list(x)), parts)
+        if isinstance(x, tuple) and hasattr(typ, "_fields"):
+            parts = [walk(i) for i in x]
+            if all(p[0] == "v" for p in parts):
+                return ("v", x)
+            return ("t", _Star(typ), parts)
+        if dataclasses.is_dataclass(x) and not isinstance(x, type):
+            names = [f.name for f in dataclasses.fields(x) if f.init]
+            parts = [walk(getattr(x, n)) for n in names]
+            if all(p[0] == "v" for p in parts):
+                return ("v", x)
+            return ("t", _Kwargs(typ, names), parts)
+        return ("v", x)
+
+    plans = [walk(a) for a in args]
+
+    def build(plan: tuple, values: list) -> Any:
+        if plan[0] == "c":
+            return values[plan[1]]
+        if plan[0] == "v":
+            return plan[1]
+        return plan[1]([build(p, values) for p in plan[2]])
+
+    def repack(values: list) -> tuple:
+        return tuple(build(p, values) for p in plans)
+
+    return collections, repack
+
+
+class _DictOf:
+    def __init__(self, keys: list) -> None:
+        self.keys = keys
+
+    def __call__(self, values: list) -> dict:
+        return dict(zip(self.keys, values))
+
+
+class _Star:
+    def __init__(self, typ: type) -> None:
+        self.typ = typ
+
+    def __call__(self, values: list) -> Any:
+        return self.typ(*values)
+
+
+class _Kwargs:
+    def __init__(self, typ: type, names: list) -> None:
+        self.typ, self.names = typ, names
+
+    def __call__(self, values: list) -> Any:
+        return self.typ(**dict(zip(self.names, values)))
+
+
+# --- running ------------------------------------------------------------------
+
+
 def _merge_graphs(collections: list, optimize_graph: bool) -> tuple[dict, list]:
+    """One graph for all ``collections`` (optimized per optimizer) and their keys."""
     dsk: dict = {}
-    keys: list = []
     by_optimizer: dict = {}
     for c in collections:
         by_optimizer.setdefault(getattr(c, "__dask_optimize__", None), []).append(c)
     for opt, group in by_optimizer.items():
         group_dsk: dict = {}
-        group_keys: list = []
         for c in group:
             group_dsk.update(c.__dask_graph__())
-            group_keys.append(c.__dask_keys__())
         if optimize_graph and opt is not None:
-            group_dsk = opt(group_dsk, group_keys)
+            group_dsk = opt(group_dsk, [c.__dask_keys__() for c in group])
         dsk.update(group_dsk)
     keys = [c.__dask_keys__() for c in collections]
     return dsk, keys
@@ -102,6 +221,8 @@ def _run(
     kwargs: dict,
 ) -> list:
     dsk, keys = _merge_graphs(collections, optimize_graph)
+    if not _is_distributed_client(scheduler):
+        dsk = _gather_futures(dsk)
     get = get_scheduler(scheduler)
     with ExitStack() as stack:
         if progress:
@@ -109,10 +230,41 @@ def _run(
 
             bar = ProgressBar()
             if _is_distributed_client(scheduler):
+                # The cluster reports completions to the adapter, which
+                # draws the bar; registering it here too would count twice.
                 kwargs = {**kwargs, "progress_bar": bar}
             else:
                 stack.enter_context(bar)
         return get(dsk, keys, **kwargs)
+
+
+def _is_future(x: Any) -> bool:
+    cls = type(x)
+    return cls.__name__ == "Future" and cls.__module__.startswith("distributed")
+
+
+def _as_data(value: Any) -> Any:
+    # A value that looks like a task, key or list must stay data.
+    return quote(value) if type(value) in (tuple, list, str) else value
+
+
+def _gather_futures(dsk: dict) -> dict:
+    """Replace futures (from a persist on a cluster) by their values.
+
+    A collection persisted on a ``distributed.Client`` and then computed on
+    a local scheduler: fetch its values from the cluster.
+    """
+    futures = {k: v for k, v in dsk.items() if _is_future(v)}
+    if not futures:
+        return dsk
+    by_client: dict = {}
+    for k, f in futures.items():
+        by_client.setdefault(id(f.client), (f.client, []))[1].append(k)
+    dsk = dict(dsk)
+    for client, ks in by_client.values():
+        for k, value in zip(ks, client.gather([futures[k] for k in ks])):
+            dsk[k] = _as_data(value)
+    return dsk
 
 
 def compute(
@@ -121,11 +273,14 @@ def compute(
     optimize_graph: bool = True,
     progress: bool = False,
     callbacks: Iterable[Callback] = (),
+    traverse: bool = True,
     **kwargs: Any,
 ) -> tuple:
     """Compute several collections at once, sharing their common work.
 
-    Non-collection arguments are returned as they are.
+    Collections inside lists, tuples, sets, dicts, named tuples and
+    dataclasses are found and replaced by their values (``traverse=True``).
+    Other arguments are returned as they are.
 
     Parameters
     ----------
@@ -139,6 +294,8 @@ def compute(
         Draw a progress bar.
     callbacks : iterable of Callback
         Listeners for this call only.
+    traverse : bool, default True
+        Look for collections inside Python containers.
     **kwargs
         Passed to the scheduler (``num_workers``).
 
@@ -154,22 +311,26 @@ def compute(
     >>> b = a * 2
     >>> partframe.compute(a, b, 7, scheduler="sync")
     (6, 12, 7)
+    >>> partframe.compute({"x": [a, b]}, scheduler="sync")
+    ({'x': [6, 12]},)
     """
-    collections = [a for a in args if is_collection(a)]
+    if scheduler is None:
+        scheduler = config.get("scheduler")
+    if traverse:
+        collections, repack = _unpack(args)
+    else:
+        collections = [a for a in args if is_collection(a)]
+        repack = _top_level_repack(args)
     if not collections:
         return tuple(args)
     if callbacks:
         kwargs["callbacks"] = list(callbacks)
     values = _run(collections, scheduler, optimize_graph, progress, kwargs)
-    it = iter(values)
-    out = []
-    for a in args:
-        if is_collection(a):
-            finalize, extra = a.__dask_postcompute__()
-            out.append(finalize(next(it), *extra))
-        else:
-            out.append(a)
-    return tuple(out)
+    results = []
+    for c, v in zip(collections, values):
+        finalize, extra = c.__dask_postcompute__()
+        results.append(finalize(v, *extra))
+    return repack(results)
 
 
 def persist(
@@ -177,46 +338,81 @@ def persist(
     scheduler: Any = None,
     optimize_graph: bool = True,
     progress: bool = False,
+    callbacks: Iterable[Callback] = (),
+    traverse: bool = True,
     **kwargs: Any,
 ) -> tuple:
     """Compute collections and return new ones whose graphs hold the values.
 
-    With a ``distributed.Client`` as ``scheduler``, the values stay on the
-    cluster (``client.persist``).
+    With a local scheduler the new graphs hold the values themselves. With a
+    ``distributed.Client`` as ``scheduler`` the values stay on the cluster:
+    the graphs hold futures (``client.persist``), and the call returns
+    without waiting for them.
+
+    Parameters
+    ----------
+    *args
+        Collections, or containers of them, or plain objects.
+    scheduler : str, distributed.Client or callable, optional
+        Where to run; defaults to ``partframe.config.get("scheduler")``.
+    optimize_graph : bool, default True
+        Apply each collection's graph optimizations.
+    progress : bool, default False
+        Draw a progress bar (local schedulers).
+    callbacks : iterable of Callback
+        Listeners for this call only (local schedulers).
+    traverse : bool, default True
+        Look for collections inside Python containers.
+    **kwargs
+        Passed to the scheduler.
+
+    Returns
+    -------
+    tuple
+        One persisted collection (or unchanged object) per argument.
 
     Examples
     --------
     >>> import partframe
     >>> a = partframe.delayed(sum)([1, 2, 3])
     >>> (p,) = partframe.persist(a, scheduler="sync")
+    >>> list(p.__dask_graph__().values())
+    [6]
     >>> p.compute(scheduler="sync")
     6
     """
-    if _is_distributed_client(scheduler):
-        out = scheduler.persist(list(args), optimize_graph=optimize_graph)
-        return tuple(out)
-    collections = [a for a in args if is_collection(a)]
+    if scheduler is None:
+        scheduler = config.get("scheduler")
+    if traverse:
+        collections, repack = _unpack(args)
+    else:
+        collections = [a for a in args if is_collection(a)]
+        repack = _top_level_repack(args)
     if not collections:
         return tuple(args)
+    if _is_distributed_client(scheduler):
+        return repack(scheduler.persist(collections, optimize_graph=optimize_graph))
+    if callbacks:
+        kwargs["callbacks"] = list(callbacks)
     values = _run(collections, scheduler, optimize_graph, progress, kwargs)
-    it = iter(values)
     out = []
-    for a in args:
-        if not is_collection(a):
-            out.append(a)
-            continue
-        value = next(it)
-        keys = a.__dask_keys__()
-        flat_keys = flatten_keys(keys)
-        flat_vals = _flatten_like(keys, value)
-        # A value that looks like a task, key or list must stay data.
+    for c, value in zip(collections, values):
+        keys = c.__dask_keys__()
         dsk = {
-            k: quote(v) if type(v) in (tuple, list, str) else v
-            for k, v in zip(flat_keys, flat_vals)
+            k: _as_data(v)
+            for k, v in zip(flatten_keys(keys), _flatten_like(keys, value))
         }
-        rebuild, extra = a.__dask_postpersist__()
+        rebuild, extra = c.__dask_postpersist__()
         out.append(rebuild(dsk, *extra))
-    return tuple(out)
+    return repack(out)
+
+
+def _top_level_repack(args: tuple) -> Callable[[list], tuple]:
+    def repack(values: list) -> tuple:
+        it: Iterator = iter(values)
+        return tuple(next(it) if is_collection(a) else a for a in args)
+
+    return repack
 
 
 def _flatten_like(keys: Any, values: Any) -> list:

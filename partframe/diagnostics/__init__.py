@@ -1,0 +1,8 @@
+"""Watching and drawing computations: progress bar, graph drawing.
+
+``graphviz`` (the ``visualize`` extra) is imported only when a graph is drawn.
+"""
+
+from .visualize import visualize
+
+__all__ = ["visualize"]
