@@ -9,6 +9,7 @@ from .base import compute, persist
 from .callbacks import Callback
 from .collection import DataFrame, Index, Scalar, Series
 from .delayed import Delayed, delayed
+from .diagnostics import ProgressBar
 from .io import from_dict, from_pandas
 from .scheduler import get
 
@@ -19,6 +20,7 @@ __all__ = [
     "DataFrame",
     "Delayed",
     "Index",
+    "ProgressBar",
     "Scalar",
     "Series",
     "compute",

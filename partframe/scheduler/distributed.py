@@ -2,23 +2,115 @@
 
 Our graphs follow the legacy Dask spec, which ``Client.get`` runs unchanged.
 ``distributed`` is imported only by the caller who passes a Client.
+
+When someone listens (a progress bar, ``compute(callbacks=...)`` or a
+``with Callback():`` block), every task of the culled graph is requested as
+a future so its completion can be reported; futures of intermediate tasks
+are released as soon as they finish, so the cluster frees those values once
+their dependents have run, as it would without listeners. A cluster reports
+finishes only: ``on_task_start`` is not called.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from ..callbacks import (
+    Callback,
+    ComputeFinish,
+    ComputeStart,
+    TaskFinish,
+    active_callbacks,
+)
+from ..graph import cull, flatten_keys
 
 __all__ = ["client_get"]
 
+# Options of the local schedulers that mean nothing to a cluster.
+_LOCAL_ONLY = ("num_workers", "fuse")
+
 
 def client_get(client: Any) -> Callable[..., Any]:
-    """Return a ``get(dsk, keys, **options)`` function that runs on ``client``."""
+    """Return a ``get(dsk, keys, **options)`` function that runs on ``client``.
 
-    def get_distributed(dsk: dict, keys: Any, **options: Any) -> Any:
-        options.pop("num_workers", None)
-        options.pop("callbacks", None)
-        options.pop("progress_bar", None)
-        return client.get(dsk, keys, **options)
+    Parameters
+    ----------
+    client : distributed.Client
+        Where the graphs run.
+
+    Returns
+    -------
+    callable
+        ``get(dsk, keys, callbacks=(), progress_bar=None, **options)``; the
+        other options go to ``Client.get`` (``workers``, ``retries``...).
+
+    Examples
+    --------
+    >>> from operator import add
+    >>> get = client_get(client)  # doctest: +SKIP
+    >>> get({"x": 1, "y": (add, "x", 2)}, ["y"])  # doctest: +SKIP
+    [3]
+    """
+
+    def get_distributed(
+        dsk: dict,
+        keys: Any,
+        callbacks: Iterable[Callback] = (),
+        progress_bar: Callback | None = None,
+        **options: Any,
+    ) -> Any:
+        for name in _LOCAL_ONLY:
+            options.pop(name, None)
+        cbs = active_callbacks(callbacks)
+        if progress_bar is not None and progress_bar not in cbs:
+            cbs.append(progress_bar)
+        if not cbs:
+            return client.get(dsk, keys, **options)
+        return _get_reporting(client, dsk, keys, cbs, options)
 
     return get_distributed
+
+
+def _get_reporting(
+    client: Any, dsk: dict, keys: Any, cbs: list[Callback], options: dict
+) -> Any:
+    """``client.get`` that reports every task's completion to ``cbs``."""
+    from distributed import as_completed
+
+    dsk, _ = cull(dsk, keys)
+    requested = set(flatten_keys(keys))
+    all_keys = list(dsk)
+    ntasks = len(all_keys)
+    ndone = 0
+    error: BaseException | None = None
+    futures: list = []
+    for cb in cbs:
+        cb.on_start(ComputeStart(ntasks, list(requested)))
+    try:
+        futures = client.get(dsk, all_keys, sync=False, **options)
+        by_key = dict(zip(all_keys, futures))
+        for fut in as_completed(futures):
+            if fut.status == "error":
+                fut.result()  # raises the task's own exception
+            ndone += 1
+            event = TaskFinish(fut.key, ndone, ntasks)
+            for cb in cbs:
+                cb.on_task_finish(event)
+            if fut.key not in requested:
+                fut.release()
+        return client.gather(_pack(keys, by_key))
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        for f in futures:
+            f.release()
+        for cb in cbs:
+            cb.on_finish(ComputeFinish(ntasks, ndone, error))
+
+
+def _pack(keys: Any, futures: dict) -> Any:
+    if type(keys) is list:
+        return [_pack(k, futures) for k in keys]
+    return futures[keys]
