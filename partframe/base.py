@@ -197,19 +197,35 @@ class _Kwargs:
 
 
 def _merge_graphs(collections: list, optimize_graph: bool) -> tuple[dict, list]:
-    """One graph for all ``collections`` (optimized per optimizer) and their keys."""
+    """One graph for all ``collections`` (optimized per optimizer) and their keys.
+
+    Collections whose type has ``__pf_graph_many__(collections, optimize)``
+    (partframe frames) build their graph together, so a sub-plan they share
+    is optimized and computed once; it returns the graph and each one's keys.
+    """
     dsk: dict = {}
+    keys: list = [None] * len(collections)
+    joint: dict = {}
     by_optimizer: dict = {}
-    for c in collections:
-        by_optimizer.setdefault(getattr(c, "__dask_optimize__", None), []).append(c)
-    for opt, group in by_optimizer.items():
-        group_dsk: dict = {}
-        for c in group:
-            group_dsk.update(c.__dask_graph__())
-        if optimize_graph and opt is not None:
-            group_dsk = opt(group_dsk, [c.__dask_keys__() for c in group])
+    for i, c in enumerate(collections):
+        hook = getattr(type(c), "__pf_graph_many__", None)
+        if hook is not None:
+            joint.setdefault(hook, []).append(i)
+        else:
+            by_optimizer.setdefault(getattr(c, "__dask_optimize__", None), []).append(i)
+    for hook, idx in joint.items():
+        group_dsk, group_keys = hook([collections[i] for i in idx], optimize_graph)
         dsk.update(group_dsk)
-    keys = [c.__dask_keys__() for c in collections]
+        for i, k in zip(idx, group_keys):
+            keys[i] = k
+    for opt, idx in by_optimizer.items():
+        group_dsk: dict = {}
+        for i in idx:
+            group_dsk.update(collections[i].__dask_graph__())
+            keys[i] = collections[i].__dask_keys__()
+        if optimize_graph and opt is not None:
+            group_dsk = opt(group_dsk, [keys[i] for i in idx])
+        dsk.update(group_dsk)
     return dsk, keys
 
 

@@ -29,7 +29,7 @@ from .expr.blockwise import (
     _unknown_columns_message,
 )
 from .expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
-from .expr.optimize import optimize
+from .expr.optimize import optimize, optimize_many
 from .expr.reductions import TreeReduction
 from .expr.sources import FromGraph
 from .graph import flatten_keys
@@ -126,6 +126,23 @@ class _Lazy(Collection):
     @staticmethod
     def __dask_optimize__(dsk: dict, keys: Any, **kwargs: Any) -> dict:
         return dsk
+
+    @staticmethod
+    def __pf_graph_many__(collections: list, optimize_graph: bool) -> tuple[dict, list]:
+        """One graph for several frames, optimized together (see base.compute)."""
+        from . import config
+
+        exprs = [c._expr for c in collections]
+        if optimize_graph:
+            exprs = optimize_many(exprs, fuse=config.get("fuse"))
+        else:
+            from .expr.optimize import lower
+
+            exprs = [lower(e) for e in exprs]
+        graph: dict = {}
+        for e in exprs:
+            graph.update(e.__dask_graph__())
+        return graph, [e.__dask_keys__() for e in exprs]
 
     def __dask_postcompute__(self) -> tuple:
         return _concat, ()

@@ -65,6 +65,9 @@ class Expr:
             )
         self.operands = operands
         self._validate()
+        # Children already know their names: computing ours now keeps name
+        # computation flat, however deep the plan is.
+        self._name  # noqa: B018
 
     def _validate(self) -> None:
         """Raise here (at plan-building time) for invalid operands."""

@@ -23,7 +23,7 @@ import pandas as pd
 from .base import Expr, _postorder, rewrite
 from .fuse import fuse_blockwise
 
-__all__ = ["lower", "optimize", "push_projections"]
+__all__ = ["lower", "optimize", "optimize_many", "push_projections"]
 
 _MISSING = object()
 
@@ -81,3 +81,31 @@ def optimize(expr: Expr, fuse: bool = True) -> Expr:
     if fuse:
         expr = fuse_blockwise(expr)
     return expr
+
+
+class _Roots(Expr):
+    """Several plans optimized as one, so what they share stays shared."""
+
+    _parameters = ["exprs"]
+
+    @property
+    def _meta(self) -> Any:
+        return None
+
+    def _divisions(self) -> tuple:
+        return (None, None)
+
+    def _layer(self) -> dict:
+        return {}
+
+
+def optimize_many(exprs: list[Expr], fuse: bool = True) -> list[Expr]:
+    """Optimize plans together: a node they share is fused into none of them.
+
+    Fusing a shared node into each plan's tasks would compute it once per
+    plan; optimized together it stays a task of its own, computed once.
+    """
+    if len(exprs) == 1:
+        return [optimize(exprs[0], fuse=fuse)]
+    root = optimize(_Roots(list(exprs)), fuse=fuse)
+    return list(root.operand("exprs"))

@@ -1,0 +1,197 @@
+"""The expression layer and the optimizer: names, metas, pushdown, fusion."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import partframe
+from partframe.expr.base import walk
+from partframe.expr.blockwise import Projection
+from partframe.expr.fuse import Fused
+from partframe.expr.sources import FromPandas
+from partframe.testing import assert_eq
+
+
+@pytest.fixture
+def pdf():
+    return pd.DataFrame(
+        {
+            "x": np.arange(20),
+            "y": np.arange(20) * 1.5,
+            "z": pd.array([f"s{i % 3}" for i in range(20)], dtype="str"),
+            "w": np.arange(20) % 2 == 0,
+        }
+    )
+
+
+def sources(expr):
+    return [n for n in walk(expr) if isinstance(n, FromPandas)]
+
+
+def test_names_are_deterministic_and_structural(pdf):
+    a = partframe.from_pandas(pdf, npartitions=3)
+    b = partframe.from_pandas(pdf.copy(), npartitions=3)
+    assert a[a.x > 3].y._name == b[b.x > 3].y._name
+    assert a[a.x > 3].y._name != a[a.x > 4].y._name
+    assert a._name != partframe.from_pandas(pdf, npartitions=4)._name
+
+
+def test_plans_pickle_and_rebuild(pdf):
+    df = partframe.from_pandas(pdf, npartitions=3)
+    expr = df[df.x > 3].y.expr
+    again = pickle.loads(pickle.dumps(expr))
+    assert again._name == expr._name
+
+
+def test_unknown_column_error_lists_columns_and_closest(pdf):
+    df = partframe.from_pandas(pdf, npartitions=2)
+    with pytest.raises(KeyError, match=r"'xx' \(did you mean 'x'\?\).*available"):
+        df["xx"]
+    with pytest.raises(AttributeError, match="did you mean 'y'"):
+        _ = df.yy
+
+
+def test_filter_needs_boolean(pdf):
+    df = partframe.from_pandas(pdf, npartitions=2)
+    with pytest.raises(TypeError, match="boolean Series"):
+        df[df.x]
+
+
+def test_projection_pushed_into_source(pdf):
+    df = partframe.from_pandas(pdf, npartitions=3)
+    out = df[df.x > 3][["y"]]
+    (src,) = sources(out._optimized)
+    assert src.columns == ["x", "y"]
+    assert_eq(out, pdf[pdf.x > 3][["y"]])
+
+
+def test_projection_through_assign(pdf):
+    df = partframe.from_pandas(pdf, npartitions=3)
+    out = df.assign(v=df.x * 2)[["v", "y"]]
+    (src,) = sources(out._optimized)
+    assert src.columns == ["x", "y"]
+    assert_eq(out, pdf.assign(v=pdf.x * 2)[["v", "y"]])
+
+
+def test_projection_union_over_shared_source(pdf):
+    df = partframe.from_pandas(pdf, npartitions=3)
+    out = df.x + df.y
+    (src,) = sources(out._optimized)
+    assert src.columns == ["x", "y"]
+    assert_eq(out, pdf.x + pdf.y)
+
+
+def test_len_reads_no_columns(pdf):
+    df = partframe.from_pandas(pdf, npartitions=3)
+    n = df[df.x > 3]._length()
+    (src,) = sources(n._optimized)
+    assert src.columns == ["x"]
+    assert len(df) == 20
+    assert len(df[df.x > 3]) == 16
+
+
+def test_no_pushdown_past_unknown_node(pdf):
+    df = partframe.from_pandas(pdf, npartitions=3)
+    out = df.map_partitions(lambda p: p.iloc[:, ::-1])[["x"]]
+    (src,) = sources(out._optimized)
+    assert src.columns is None
+    assert_eq(out, pdf.iloc[:, ::-1][["x"]])
+
+
+def test_fusion_one_task_per_partition(pdf):
+    df = partframe.from_pandas(pdf, npartitions=4)
+    out = df[df.x > 3].assign(v=lambda d: d.y + 1)[["v", "z"]]
+    graph = out.__dask_graph__()
+    # 4 source partitions (data) + 4 fused tasks.
+    assert len(graph) == 8
+    fused = [n for n in walk(out._optimized) if isinstance(n, Fused)]
+    assert len(fused) == 1 and len(fused[0].members) >= 4
+    unfused = out.expr.__dask_graph__()
+    assert len(unfused) > len(graph)
+    assert_eq(out, pdf[pdf.x > 3].assign(v=lambda d: d.y + 1)[["v", "z"]])
+
+
+def test_fusion_computes_shared_member_once(pdf):
+    calls = []
+    lock = threading.Lock()
+
+    def tag(part):
+        with lock:
+            calls.append(len(part))
+        return part
+
+    df = partframe.from_pandas(pdf, npartitions=2)
+    tagged = df.map_partitions(tag, meta=pdf.iloc[:0], preserves_index=True)
+    out = tagged.x + tagged.y
+    assert_eq(out, pdf.x + pdf.y)
+    # assert_eq computes once: two partitions, each tagged once.
+    assert len(calls) == 2
+
+
+def test_shared_subplan_computed_once_across_outputs(pdf):
+    calls = []
+    lock = threading.Lock()
+
+    def tag(part):
+        with lock:
+            calls.append(1)
+        return part
+
+    df = partframe.from_pandas(pdf, npartitions=3)
+    tagged = df.map_partitions(tag, meta=pdf.iloc[:0], preserves_index=True)
+    lengths, b = partframe.compute(tagged.x.map_partitions(len), tagged[tagged.w].y)
+    assert lengths.sum() == 20
+    assert len(calls) == 3
+    pd.testing.assert_series_equal(b, pdf[pdf.w].y)
+
+
+def test_explain_shows_both_plans(pdf):
+    df = partframe.from_pandas(pdf, npartitions=2)
+    buf = io.StringIO()
+    df[df.x > 1].y.explain(file=buf)
+    text = buf.getvalue()
+    assert "Logical plan:" in text and "Optimized plan:" in text
+    assert "Fused[" in text and "columns=['x', 'y']" in text
+
+
+def test_deep_plan_optimizes_fast():
+    pdf = pd.DataFrame({"x": np.arange(50)})
+    df = partframe.from_pandas(pdf, npartitions=5)
+    expected = pdf.copy()
+    for _ in range(300):
+        df = df.assign(x=df.x + 1)
+        expected = expected.assign(x=expected.x + 1)
+    start = time.perf_counter()
+    graph = df.__dask_graph__()
+    elapsed = time.perf_counter() - start
+    assert elapsed < 5, elapsed
+    assert len(graph) == 10
+    assert_eq(df, expected)
+
+
+def test_lazy_scalar_broadcasts(pdf):
+    df = partframe.from_pandas(pdf, npartitions=3)
+    n = df._length()
+    out = df.x * n
+    assert_eq(out, pdf.x * 20)
+
+
+def test_projection_node_keeps_meta(pdf):
+    df = partframe.from_pandas(pdf, npartitions=3)
+    node = Projection(df.expr, ["z", "x"])
+    assert list(node._meta.columns) == ["z", "x"]
+    assert node._meta.dtypes["z"] == pdf.z.dtype
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_schedulers_agree(pdf, scheduler):
+    df = partframe.from_pandas(pdf, npartitions=4)
+    out = df[df.x % 3 == 0].assign(q=df.y * 2)
+    assert_eq(out, pdf[pdf.x % 3 == 0].assign(q=pdf.y * 2), scheduler=scheduler)
