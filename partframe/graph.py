@@ -3,31 +3,50 @@
 A graph is a ``dict`` from key to task. A key is a ``str`` or a tuple whose
 first element is a ``str`` (``("sum-abc", 3)``). A value is either a task, a
 key of another entry (an alias) or a literal. A task is a tuple whose first
-element is callable: ``(func, *args)``. Arguments may be keys (replaced by
-their values), literals, lists (each element resolved) or nested tasks.
+element is callable: ``(func, *args)``.
 
-A tuple literal that must not be read as a task (or as a key) is wrapped with
-:func:`quote`. This is the legacy Dask spec, which ``distributed`` and Ray's
-Dask scheduler run as they are.
+Arguments are resolved the way ``dask.distributed`` resolves them (it is
+checked by the tests against ``Client.get``):
+
+- a ``str`` or ``tuple`` equal to a key of the graph is a reference, replaced
+  by that key's value;
+- a nested task is executed;
+- a ``list``, ``set``, ``frozenset`` or a non-key ``tuple`` is rebuilt with
+  each element resolved;
+- a ``dict`` is data: its keys and values are passed as they are, never
+  resolved (Dask does not look inside them either);
+- anything else is a literal.
+
+A tuple literal that must not be read as a task or searched for keys is
+wrapped with :func:`quote`. This is the legacy Dask spec, which
+``distributed`` and Ray's Dask scheduler run as they are.
+
+Before a graph runs, :func:`cull` keeps what the requested keys need,
+:func:`fuse_linear` merges linear chains into single :class:`Fused` tasks
+and :func:`order` ranks tasks so reductions finish depth-first.
 
 Examples
 --------
 >>> from operator import add
 >>> dsk = {"a": 1, "b": (add, "a", 10), "c": (sum, ["a", "b"])}
->>> get_dependencies(dsk, "c")
-{'a', 'b'}
->>> [k for k in toposort(dsk)]
+>>> sorted(get_dependencies(dsk, "c"))
+['a', 'b']
+>>> toposort(dsk)
 ['a', 'b', 'c']
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Mapping
+from itertools import chain
 from typing import Any
 
 __all__ = [
     "CycleError",
+    "Fused",
     "Literal",
+    "all_dependencies",
     "cull",
     "execute_task",
     "flatten_keys",
@@ -79,6 +98,8 @@ def quote(x: Any) -> tuple:
     --------
     >>> quote((sum, [1, 2]))
     (literal<(<built-in function sum>, [1, 2])>,)
+    >>> execute_task(quote(("a", 1)), {"a": 10})
+    ('a', 1)
     """
     return (Literal(x),)
 
@@ -94,55 +115,145 @@ def istask(x: Any) -> bool:
     return type(x) is tuple and bool(x) and callable(x[0])
 
 
-def _ishashable(x: Any) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
-
-
 def execute_task(arg: Any, cache: Mapping) -> Any:
     """Evaluate one task (or argument) with key values taken from ``cache``.
+
+    ``cache`` maps the keys the task depends on to their values; strings and
+    tuples found in it are references, everything else is resolved as the
+    module documentation says.
 
     Examples
     --------
     >>> from operator import add
     >>> execute_task((add, "x", (add, 1, 2)), {"x": 10})
     13
+    >>> execute_task((list, [("x", "y"), {"k": "x"}]), {"x": 1})
+    [(1, 'y'), {'k': 'x'}]
     """
     typ = type(arg)
-    if typ is tuple and arg and callable(arg[0]):
-        func = arg[0]
-        return func(*[execute_task(a, cache) for a in arg[1:]])
-    if typ is list:
-        return [execute_task(a, cache) for a in arg]
-    if typ is str or typ is tuple:
+    if typ is tuple:
+        if arg and callable(arg[0]):
+            return arg[0](*[execute_task(a, cache) for a in arg[1:]])
         try:
             return cache[arg]
         except (KeyError, TypeError):
+            pass
+        return tuple([execute_task(a, cache) for a in arg])
+    if typ is str:
+        try:
+            return cache[arg]
+        except KeyError:
             return arg
+    if typ is list:
+        return [execute_task(a, cache) for a in arg]
+    if typ is set or typ is frozenset:
+        return typ([execute_task(a, cache) for a in arg])
     return arg
 
 
-def _find_deps(arg: Any, keys: Mapping | set, out: set) -> None:
+class Fused:
+    """A linear chain of tasks run as one task, one link after the other.
+
+    ``Fused(inkeys, keys, tasks)(*values)`` runs ``tasks[0]`` with
+    ``inkeys`` bound to ``values``, then each later task with the previous
+    key bound to the previous result, and returns the last result. The chain
+    is a flat list, so a chain of any length never nests (no recursion
+    limit), each intermediate result is freed as soon as the next link has
+    run, and an intermediate referenced several times is computed once.
+    A plain module-level class: it pickles with ``pickle`` as long as the
+    tasks do, and ``distributed`` runs it like any other callable.
+
+    Examples
+    --------
+    >>> from operator import add, neg
+    >>> f = Fused(("x",), ("a", "b"), ((add, "x", 1), (add, "a", "a")))
+    >>> f(10)
+    22
+    >>> execute_task((f, "x"), {"x": 1})
+    4
+    """
+
+    __slots__ = ("inkeys", "keys", "tasks")
+
+    def __init__(self, inkeys: tuple, keys: tuple, tasks: tuple) -> None:
+        self.inkeys = tuple(inkeys)
+        self.keys = tuple(keys)
+        self.tasks = tuple(tasks)
+
+    def __call__(self, *values: Any) -> Any:
+        keys = self.keys
+        tasks = self.tasks
+        value = execute_task(tasks[0], dict(zip(self.inkeys, values)))
+        for i in range(1, len(tasks)):
+            value = execute_task(tasks[i], {keys[i - 1]: value})
+        return value
+
+    def __repr__(self) -> str:
+        return f"Fused<{len(self.keys)} tasks -> {self.keys[-1]!r}>"
+
+    def __reduce__(self) -> tuple:
+        return (Fused, (self.inkeys, self.keys, self.tasks))
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is Fused
+            and self.inkeys == other.inkeys
+            and self.keys == other.keys
+            and self.tasks == other.tasks
+        )
+
+    def __hash__(self) -> int:
+        return hash((Fused, self.inkeys, self.keys))
+
+
+def _find_deps(arg: Any, keys: Mapping | set) -> set:
+    """The keys of ``keys`` that ``arg`` refers to (see the module doc)."""
+    out: set = set()
+    # Fast path for the common task: a flat tuple of keys and literals.
+    if type(arg) is tuple and arg and callable(arg[0]):
+        stack = []
+        for x in arg[1:]:
+            typ = type(x)
+            if typ is str:
+                if x in keys:
+                    out.add(x)
+            elif typ is tuple:
+                try:
+                    if x in keys:
+                        out.add(x)
+                        continue
+                except TypeError:
+                    pass
+                stack.append(x)
+            elif typ is list or typ is set or typ is frozenset:
+                stack.append(x)
+        if not stack:
+            return out
+    else:
+        stack = [arg]
     # Iterative walk: deeply nested arguments must not hit the recursion limit.
-    stack = [arg]
+    pop = stack.pop
+    extend = stack.extend
     while stack:
-        x = stack.pop()
+        x = pop()
         typ = type(x)
-        if typ is tuple and x and callable(x[0]):
-            stack.extend(x[1:])
-        elif typ is list:
-            stack.extend(x)
-        elif typ is dict:
-            stack.extend(x.values())
-        elif typ is str or typ is tuple:
+        if typ is str:
+            if x in keys:
+                out.add(x)
+        elif typ is tuple:
+            if x and callable(x[0]):
+                extend(x[1:])
+                continue
             try:
                 if x in keys:
                     out.add(x)
+                    continue
             except TypeError:
                 pass
+            extend(x)
+        elif typ is list or typ is set or typ is frozenset:
+            extend(x)
+    return out
 
 
 def get_dependencies(
@@ -150,27 +261,54 @@ def get_dependencies(
 ) -> set:
     """The keys of ``dsk`` that ``key`` (or the bare ``task``) refers to.
 
+    Parameters
+    ----------
+    dsk : Mapping
+        The graph.
+    key : str or tuple, optional
+        A key of ``dsk`` whose task is inspected.
+    task : object, optional
+        A task to inspect instead of ``dsk[key]``.
+
+    Returns
+    -------
+    set
+        Keys of ``dsk``. Keys inside ``dict`` arguments are not references.
+
     Examples
     --------
     >>> from operator import add
-    >>> sorted(get_dependencies({"x": 1, "y": 2, "z": (add, "x", ["y"])}, "z"))
+    >>> dsk = {"x": 1, "y": 2, "z": (add, "x", ["y"])}
+    >>> sorted(get_dependencies(dsk, "z"))
     ['x', 'y']
     >>> get_dependencies({"x": 1}, task=(len, ["x", "q"]))
     {'x'}
+    >>> get_dependencies({"x": 1}, task=(len, {"k": "x"}))
+    set()
     """
     arg = dsk[key] if key is not None else task
-    out: set = set()
-    _find_deps(arg, dsk, out)
-    return out
+    return _find_deps(arg, dsk)
 
 
 def all_dependencies(dsk: Mapping) -> dict:
-    """Map every key of ``dsk`` to the set of keys it depends on."""
-    return {k: get_dependencies(dsk, k) for k in dsk}
+    """Map every key of ``dsk`` to the set of keys it depends on.
+
+    Examples
+    --------
+    >>> all_dependencies({"a": 1, "b": (abs, "a")})
+    {'a': set(), 'b': {'a'}}
+    """
+    return {k: _find_deps(v, dsk) for k, v in dsk.items()}
 
 
 def get_dependents(dependencies: Mapping) -> dict:
-    """Invert a dependency mapping: key -> keys that depend on it."""
+    """Invert a dependency mapping: key -> keys that depend on it.
+
+    Examples
+    --------
+    >>> get_dependents({"a": set(), "b": {"a"}})
+    {'a': {'b'}, 'b': set()}
+    """
     out: dict = {k: set() for k in dependencies}
     for k, deps in dependencies.items():
         for d in deps:
@@ -185,6 +323,8 @@ def flatten_keys(keys: Any) -> list:
     --------
     >>> flatten_keys(["a", [("b", 0), ("b", 1)], [["c"]]])
     ['a', ('b', 0), ('b', 1), 'c']
+    >>> flatten_keys(("b", 0))
+    [('b', 0)]
     """
     out: list = []
     stack = [iter([keys])]
@@ -199,10 +339,35 @@ def flatten_keys(keys: Any) -> list:
     return out
 
 
+def _keyset(keys: Any) -> set:
+    if type(keys) is set or type(keys) is frozenset:
+        return set(keys)
+    if type(keys) is tuple and not keys:
+        return set()
+    return set(flatten_keys(keys))
+
+
 def cull(dsk: Mapping, keys: Any) -> tuple[dict, dict]:
     """Keep only what ``keys`` need; also return the dependencies of what is kept.
 
-    Raises ``KeyError`` naming the first requested key the graph lacks.
+    Parameters
+    ----------
+    dsk : Mapping
+        The graph.
+    keys : key or (nested) list of keys
+        The requested outputs.
+
+    Returns
+    -------
+    dsk : dict
+        The requested keys and everything they depend on.
+    dependencies : dict
+        Key -> set of keys it depends on, for every kept key.
+
+    Raises
+    ------
+    KeyError
+        Naming the first requested key the graph lacks.
 
     Examples
     --------
@@ -211,29 +376,66 @@ def cull(dsk: Mapping, keys: Any) -> tuple[dict, dict]:
     >>> culled, deps = cull(dsk, ["y"])
     >>> sorted(culled), deps["y"]
     (['x', 'y'], {'x'})
+    >>> cull(dsk, ["nope"])
+    Traceback (most recent call last):
+    ...
+    KeyError: "key 'nope' is not in the graph"
     """
     wanted = flatten_keys(keys)
     for k in wanted:
         if k not in dsk:
             raise KeyError(f"key {k!r} is not in the graph")
-    out: dict = {}
     deps: dict = {}
-    stack = list(wanted)
+    stack = wanted
     while stack:
         k = stack.pop()
-        if k in out:
+        if k in deps:
             continue
-        out[k] = dsk[k]
-        d = get_dependencies(dsk, k)
+        d = _find_deps(dsk[k], dsk)
         deps[k] = d
-        stack.extend(x for x in d if x not in out)
-    return out, deps
+        for x in d:
+            if x not in deps:
+                stack.append(x)
+    # Keep the graph's own order: it is the tie-break of toposort and order.
+    if len(deps) == len(dsk):
+        return dict(dsk), deps
+    return {k: v for k, v in dsk.items() if k in deps}, deps
+
+
+def _ordered(deps: Any, rank: Mapping) -> Any:
+    if len(deps) < 2:
+        return deps
+    return sorted(deps, key=rank.__getitem__)
+
+
+def _cycle_message(path: list) -> str:
+    shown = [repr(c) for c in path]
+    if len(shown) > 12:
+        shown = [*shown[:5], f"... ({len(shown) - 10} more) ...", *shown[-5:]]
+    return "the graph has a cycle: " + " -> ".join(shown)
 
 
 def toposort(dsk: Mapping, dependencies: Mapping | None = None) -> list:
     """Keys of ``dsk`` in an order where every key follows its dependencies.
 
-    Raises :class:`CycleError` naming the keys of a cycle.
+    Deterministic: ties follow the order of ``dsk``.
+
+    Parameters
+    ----------
+    dsk : Mapping
+        The graph.
+    dependencies : Mapping, optional
+        Key -> set of keys, as returned by :func:`cull`; computed when absent.
+
+    Returns
+    -------
+    list
+        Every key of ``dsk`` once.
+
+    Raises
+    ------
+    CycleError
+        Naming the keys of a cycle.
 
     Examples
     --------
@@ -247,6 +449,7 @@ def toposort(dsk: Mapping, dependencies: Mapping | None = None) -> list:
     """
     if dependencies is None:
         dependencies = all_dependencies(dsk)
+    pos = {k: i for i, k in enumerate(dsk)}
     # Depth-first post-order; iterative so long chains do not overflow.
     done: set = set()
     on_path: set = set()
@@ -254,100 +457,163 @@ def toposort(dsk: Mapping, dependencies: Mapping | None = None) -> list:
     for root in dsk:
         if root in done:
             continue
-        stack = [(root, iter(sorted(dependencies[root], key=str)))]
-        on_path.add(root)
         path = [root]
-        while stack:
-            node, it = stack[-1]
-            for d in it:
+        iters = [iter(_ordered(dependencies[root], pos))]
+        on_path.add(root)
+        while path:
+            for d in iters[-1]:
                 if d in done:
                     continue
                 if d in on_path:
-                    cycle = path[path.index(d) :] + [d]
-                    shown = " -> ".join(repr(c) for c in cycle)
-                    raise CycleError(f"the graph has a cycle: {shown}")
+                    raise CycleError(_cycle_message([*path[path.index(d) :], d]))
                 on_path.add(d)
                 path.append(d)
-                stack.append((d, iter(sorted(dependencies[d], key=str))))
+                iters.append(iter(_ordered(dependencies[d], pos)))
                 break
             else:
-                stack.pop()
+                node = path.pop()
+                iters.pop()
                 on_path.discard(node)
-                path.pop()
                 done.add(node)
                 result.append(node)
     return result
 
 
-def _subs(task: Any, key: Hashable, val: Any) -> Any:
-    """Replace references to ``key`` inside ``task`` by ``val``."""
-    typ = type(task)
-    if typ is tuple and task and callable(task[0]):
-        return (task[0], *[_subs(a, key, val) for a in task[1:]])
-    if typ is list:
-        return [_subs(a, key, val) for a in task]
-    if (typ is str or typ is tuple) and task == key:
-        return val
-    return task
+def _raise_cycle(dsk: Mapping, dependencies: Mapping) -> None:
+    toposort(dsk, dependencies)
+    raise CycleError("the graph has a cycle")  # pragma: no cover - safety net
 
 
 def fuse_linear(
     dsk: Mapping, keys: Any = (), dependencies: Mapping | None = None
 ) -> tuple[dict, dict]:
-    """Inline chains ``a -> b -> c`` where each link has exactly one dependent.
+    """Merge each linear chain ``a -> b -> c`` into one :class:`Fused` task.
 
-    The chain is replaced by one task stored under the last key of the chain,
-    so the requested ``keys`` keep their names. Keys listed in ``keys`` are
-    never inlined into another task. Returns the new graph and its
-    dependencies.
+    A link ``a -> b`` is fused when ``a`` is not requested, ``b`` is the only
+    task that uses ``a`` and ``a`` is the only key ``b`` uses. The chain is
+    stored under its last key, so requested keys keep their names and no
+    requested key disappears. Branching points (several inputs or several
+    users) are never merged: parallelism is kept. Runs in linear time.
+
+    Parameters
+    ----------
+    dsk : Mapping
+        The graph (usually culled).
+    keys : key or (nested) list of keys
+        Requested keys: never merged into another task.
+    dependencies : Mapping, optional
+        Key -> set of keys for every key of ``dsk``; computed when absent.
+
+    Returns
+    -------
+    dsk : dict
+        The fused graph.
+    dependencies : dict
+        Its dependencies (sets may be shared with the input mapping; do not
+        mutate them).
+
+    Raises
+    ------
+    CycleError
+        When a chain closes on itself.
 
     Examples
     --------
     >>> from operator import add, neg
     >>> dsk = {"a": 1, "b": (neg, "a"), "c": (add, "b", 1)}
     >>> fused, deps = fuse_linear(dsk, keys=["c"])
-    >>> sorted(fused)
-    ['c']
-    >>> from partframe.graph import execute_task
+    >>> sorted(fused), deps["c"]
+    (['c'], set())
     >>> execute_task(fused["c"], {})
     0
+    >>> fused, _ = fuse_linear(dsk, keys=["b", "c"])
+    >>> sorted(fused)
+    ['b', 'c']
     """
     if dependencies is None:
         dependencies = all_dependencies(dsk)
-    protected = set(flatten_keys(list(keys)))
-    dependents = get_dependents(dependencies)
-    # A key can be merged into its single dependent when it is not requested,
-    # that dependent uses only it... or uses it alongside other inputs: both
-    # are fine, since the task is simply substituted in place.
-    mergeable = {
-        k for k, deps in dependents.items() if len(deps) == 1 and k not in protected
-    }
+    protected = _keyset(keys)
+    # How many tasks use each key, counted in C: only single users matter.
+    nusers: Counter = Counter(chain.from_iterable(dependencies.values()))
+    # A child fuses into its parent when each is the other's only neighbour
+    # on that side.
+    child_of: dict = {}  # parent -> the child fused into it
+    for k, deps in dependencies.items():
+        if len(deps) == 1:
+            (c,) = deps
+            # A self-loop (c == k) is left to the cycle check below.
+            if nusers[c] == 1 and c not in protected:
+                child_of[k] = c
+    if not child_of:
+        return dict(dsk), dict(dependencies)
+    fused_away = set(child_of.values())
     out = dict(dsk)
-    new_deps = {k: set(v) for k, v in dependencies.items()}
-    for k in toposort(dsk, dependencies):
-        if k not in mergeable:
-            continue
-        (parent,) = dependents[k]
-        # Only fuse a chain link: the parent depends on this key alone among
-        # non-literal inputs, keeping the fused task a linear pipeline.
-        if len(new_deps[parent]) != 1:
-            continue
-        task = out.pop(k)
-        out[parent] = _subs(out[parent], k, task)
-        new_deps[parent] = new_deps.pop(k)
-        for d in new_deps[parent]:
-            dependents[d] = (dependents[d] - {k}) | {parent}
-    return out, {k: new_deps[k] for k in out}
+    new_deps = dict(dependencies)
+    removed = 0
+    for k in child_of:
+        if k in fused_away:
+            continue  # not the end of its chain
+        links = [k]
+        c = child_of[k]
+        while True:
+            links.append(c)
+            del out[c]
+            del new_deps[c]
+            if c not in child_of:
+                break
+            c = child_of[c]
+        removed += len(links) - 1
+        links.reverse()
+        head_deps = dependencies[links[0]]
+        if len(head_deps) < 2:
+            inkeys = tuple(head_deps)
+        else:
+            inkeys = tuple(sorted(head_deps, key=repr))
+        func = Fused(inkeys, tuple(links), tuple([dsk[x] for x in links]))
+        out[k] = (func, *inkeys)
+        new_deps[k] = head_deps
+    if removed != len(fused_away):
+        # Keys fused into a parent yet never reached from a chain end: they
+        # form a loop of single links.
+        _raise_cycle(dsk, dependencies)
+    return out, new_deps
 
 
 def order(dsk: Mapping, dependencies: Mapping | None = None) -> dict:
     """Give each key a priority (smaller runs first) that keeps memory low.
 
-    Tasks are ranked by a depth-first walk from the final outputs: before a
-    second root (input) is started, the dependents that the first root feeds
-    are pushed as far as their other inputs allow. So a reduction over many
-    inputs combines partial results as soon as they exist, instead of loading
-    every input first.
+    Two rules, both linear in the size of the graph:
+
+    - a depth-first walk from each output (graph order) visits the inputs an
+      output needs, the dependencies with more inputs of their own first and
+      plain inputs last, and ranks a task as soon as its inputs are ranked;
+      so a reduction combines partial results as soon as they exist instead
+      of loading every input first, and one chain finishes before the next
+      starts;
+    - when ranking a task makes another task runnable (all its inputs
+      ranked), that task is ranked right away, depth-first: a value used by
+      several reductions is consumed by all of them before the walk moves
+      on, and it can be freed.
+
+    Every key ranks after its dependencies, so the ranks are a valid
+    topological order.
+
+    Parameters
+    ----------
+    dsk : Mapping
+        The graph.
+    dependencies : Mapping, optional
+        Key -> set of keys for every key of ``dsk``; computed when absent.
+
+    Returns
+    -------
+    dict
+        Key -> int, the integers ``0 .. len(dsk) - 1``.
+
+    Raises
+    ------
+    CycleError
+        Naming the keys of a cycle.
 
     Examples
     --------
@@ -356,42 +622,67 @@ def order(dsk: Mapping, dependencies: Mapping | None = None) -> dict:
     ...        "ab": (add, "a", "b"), "cd": (add, "c", "d"),
     ...        "total": (add, "ab", "cd")}
     >>> o = order(dsk)
-    >>> o["ab"] < o["c"]
-    True
+    >>> sorted(dsk, key=o.__getitem__)
+    ['a', 'b', 'ab', 'c', 'd', 'cd', 'total']
     """
     if dependencies is None:
         dependencies = all_dependencies(dsk)
-    dependents = get_dependents(dependencies)
+    n = len(dsk)
+    dependents: dict = {k: [] for k in dsk}
+    for k, deps in dependencies.items():
+        for d in deps:
+            dependents[d].append(k)
+    # One integer per key: more inputs first, then graph order.
+    rank = {k: i - len(dependencies[k]) * n for i, k in enumerate(dsk)}
+    missing = {k: len(v) for k, v in dependencies.items()}
     result: dict = {}
+    expanded: set = set()
     counter = 0
-    # Roots of the walk: keys nothing depends on, in a deterministic order.
-    outputs = sorted((k for k, v in dependents.items() if not v), key=_sort_key)
-    for out_key in outputs:
-        stack = [out_key]
+    for root in dsk:
+        if dependents[root] or root in result:
+            continue
+        # Depth-first from an output. Only inputs (keys without dependencies)
+        # are ranked by the walk itself; every other key is ranked the moment
+        # its last dependency is, by the cascade below. So a key is expanded
+        # once: when the walk comes back to it, it is ranked already.
+        stack = [root]
         while stack:
-            k = stack[-1]
+            k = stack.pop()
             if k in result:
-                stack.pop()
                 continue
-            pending = [d for d in dependencies[k] if d not in result]
-            if not pending:
-                result[k] = counter
+            deps = dependencies[k]
+            if deps:
+                if k in expanded:
+                    # Its inputs were all walked and it still is not ready.
+                    _raise_cycle(dsk, dependencies)
+                expanded.add(k)
+                stack.append(k)
+                if len(deps) == 1:
+                    stack.extend(deps)
+                else:
+                    # Popped from the end: the best-ranked is walked first.
+                    stack.extend(sorted(deps, key=rank.__getitem__, reverse=True))
+                continue
+            # An input: rank it, then everything it makes runnable.
+            todo = [k]
+            while todo:
+                t = todo.pop()
+                result[t] = counter
                 counter += 1
-                stack.pop()
-                continue
-            # Visit the cheapest unfinished dependency first (fewest inputs
-            # of its own), so partial results become combinable quickly.
-            pending.sort(
-                key=lambda d: (len(dependencies[d]), _sort_key(d)), reverse=True
-            )
-            stack.extend(pending)
+                ready = None
+                for p in dependents[t]:
+                    m = missing[p] - 1
+                    missing[p] = m
+                    if m == 0:
+                        if ready is None:
+                            ready = [p]
+                        else:
+                            ready.append(p)
+                if ready is not None:
+                    if len(ready) > 1:
+                        ready.sort(key=rank.__getitem__, reverse=True)
+                    todo.extend(ready)
+    if len(result) != n:
+        # Keys that every path leads back to: a cycle no output reaches.
+        _raise_cycle(dsk, dependencies)
     return result
-
-
-def _sort_key(k: Any) -> tuple:
-    if type(k) is tuple:
-        return (
-            str(k[0]),
-            *[(0, x) if isinstance(x, int) else (1, str(x)) for x in k[1:]],
-        )
-    return (str(k),)
