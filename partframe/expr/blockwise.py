@@ -116,6 +116,11 @@ class Blockwise(Expr):
         return (self.operation, *args)
 
 
+def _short(x: Any) -> str:
+    r = repr(x)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
 def _task_arg(arg: Any, index: int) -> Any:
     if isinstance(arg, Expr):
         return (arg._name, index if arg.npartitions > 1 else 0)
@@ -165,6 +170,13 @@ class Elemwise(Blockwise):
 
     def _kwargs(self) -> dict:
         return self.kwargs or {}
+
+    def _operand_repr(self) -> str:
+        parts = [
+            type(a).__name__ if isinstance(a, Expr) else _short(a) for a in self.args
+        ]
+        parts += [f"{k}={_short(v)}" for k, v in (self.kwargs or {}).items()]
+        return f"{self._funcname}: " + ", ".join(parts)
 
     def _column_needs(self, needed: set | None) -> list:
         # Operators between whole frames/series: each series input is needed
