@@ -100,45 +100,52 @@ def _can_sort(index: pd.Index) -> bool:
 
 
 class FromPandas(Expr):
-    """A pandas object split into partitions held in the graph."""
+    """A pandas object split into partitions held in the graph.
 
-    _parameters = ["data", "npartitions_", "chunksize", "sort", "columns"]
-    _defaults = {"npartitions_": None, "chunksize": None, "sort": True, "columns": None}
+    The split is made once, when the node is built, and its parts are the
+    graph's values. ``token`` (the content hash of ``data``) names the node,
+    so the data is hashed once however often the node is rebuilt.
+
+    Columns are not pushed into this source: the data is already in memory,
+    and selecting columns here would only copy it; the first partition-wise
+    node selects what it needs inside its fused task.
+    """
+
+    _parameters = ["data", "npartitions_", "chunksize", "sort", "token", "split"]
+    _defaults = {
+        "npartitions_": None,
+        "chunksize": None,
+        "sort": True,
+        "token": None,
+        "split": None,
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.split is None:
+            self.operands[5] = split_pandas(
+                self.data, self.npartitions_, self.chunksize, self.sort
+            )
 
     @functools.cached_property
     def _name(self) -> str:
-        # Hash the data once; the other operands are small.
+        token = self.token if self.token is not None else tokenize(self.data)
         return "frompandas-" + tokenize(
-            self.data, self.npartitions_, self.chunksize, self.sort, self.columns
+            token, self.npartitions_, self.chunksize, self.sort
         )
 
     @functools.cached_property
-    def _split(self) -> tuple[list, tuple]:
-        return split_pandas(self.data, self.npartitions_, self.chunksize, self.sort)
-
-    @functools.cached_property
     def _meta(self) -> Any:
-        meta = make_meta(self.data)
-        return meta if self.columns is None else meta[self.columns]
+        return make_meta(self.data)
 
     def _divisions(self) -> tuple:
-        return self._split[1]
+        return self.split[1]
 
     def _layer(self) -> dict:
-        parts = self._split[0]
-        cols = self.columns
-        if cols is not None:
-            parts = [p[cols] for p in parts]
-        return {(self._name, i): p for i, p in enumerate(parts)}
-
-    def _with_columns(self, columns: list) -> Expr:
-        return self.substitute_operands(columns=list(columns))
+        return {(self._name, i): p for i, p in enumerate(self.split[0])}
 
     def _operand_repr(self) -> str:
-        out = f"<{type(self.data).__name__} {self.data.shape}>"
-        if self.columns is not None:
-            out += f", columns={self.columns!r}"
-        return out
+        return f"<{type(self.data).__name__} {self.data.shape}>"
 
 
 class FromGraph(Expr):

@@ -54,7 +54,11 @@ def from_pandas(
         )
     if npartitions is None and chunksize is None:
         npartitions = 1
-    return new_collection(FromPandas(data, npartitions, chunksize, sort))
+    from ..tokenize import tokenize
+
+    return new_collection(
+        FromPandas(data, npartitions, chunksize, sort, token=tokenize(data))
+    )
 
 
 def from_dict(
