@@ -34,6 +34,8 @@ from .expr.reductions import TreeReduction
 from .expr.sources import FromGraph
 from .graph import flatten_keys
 from .methods import elementwise as _elementwise
+from .methods import groupby as _groupby
+from .methods import io as _io
 from .methods import partitions as _partitions
 from .methods import reductions as _reductions
 
@@ -253,6 +255,8 @@ class FrameBase(
     _reductions.FrameMethods,
     _elementwise.FrameMethods,
     _partitions.FrameMethods,
+    _groupby.FrameMethods,
+    _io.FrameMethods,
     _Lazy,
 ):
     """Shared by DataFrame, Series and Index."""
@@ -476,6 +480,8 @@ class DataFrame(
     _reductions.DataFrameMethods,
     _elementwise.DataFrameMethods,
     _partitions.DataFrameMethods,
+    _groupby.DataFrameMethods,
+    _io.DataFrameMethods,
     FrameBase,
 ):
     """A lazy pandas DataFrame split into partitions along the index.
@@ -648,6 +654,8 @@ class Series(
     _reductions.SeriesMethods,
     _elementwise.SeriesMethods,
     _partitions.SeriesMethods,
+    _groupby.SeriesMethods,
+    _io.SeriesMethods,
     FrameBase,
 ):
     """A lazy pandas Series split into partitions along the index.
