@@ -171,6 +171,11 @@ class Fused:
     22
     >>> execute_task((f, "x"), {"x": 1})
     4
+    >>> try:
+    ...     Fused((), (("p", 3), "q"), ((neg, "oops"), (neg, ("p", 3))))()
+    ... except TypeError as e:
+    ...     print(e.__notes__)
+    ["partframe: raised by task ('p', 3) (partition 3 of 'p')"]
     """
 
     __slots__ = ("inkeys", "keys", "tasks")
@@ -183,9 +188,15 @@ class Fused:
     def __call__(self, *values: Any) -> Any:
         keys = self.keys
         tasks = self.tasks
-        value = execute_task(tasks[0], dict(zip(self.inkeys, values)))
-        for i in range(1, len(tasks)):
-            value = execute_task(tasks[i], {keys[i - 1]: value})
+        i = 0
+        try:
+            value = execute_task(tasks[0], dict(zip(self.inkeys, values)))
+            for i in range(1, len(tasks)):
+                value = execute_task(tasks[i], {keys[i - 1]: value})
+        except BaseException as exc:
+            # Name the link that failed: the graph only knows the chain end.
+            _add_task_note(exc, keys[i])
+            raise
         return value
 
     def __repr__(self) -> str:
@@ -204,6 +215,14 @@ class Fused:
 
     def __hash__(self) -> int:
         return hash((Fused, self.inkeys, self.keys))
+
+
+def _add_task_note(exc: BaseException, key: Hashable) -> None:
+    note = f"partframe: raised by task {key!r}"
+    if type(key) is tuple and len(key) > 1 and type(key[1]) is int:
+        note += f" (partition {key[1]} of {key[0]!r})"
+    if note not in getattr(exc, "__notes__", ()):
+        exc.add_note(note)
 
 
 def _find_deps(arg: Any, keys: Mapping | set) -> set:

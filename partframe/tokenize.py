@@ -1,10 +1,25 @@
 """Deterministic tokens: the same inputs give the same graph keys everywhere.
 
 ``tokenize(*args, **kwargs)`` hashes a normalized form of its arguments.
-Pandas and numpy objects hash by content, functions by their qualified name
-(or by their cloudpickle bytes when they have no importable name), objects
-with ``__pf_tokenize__`` or ``__dask_tokenize__`` by what that returns. The
-result does not depend on the process, the run or ``PYTHONHASHSEED``.
+
+- Plain values keep their type: ``1``, ``1.0``, ``True`` and ``"1"`` differ.
+  Dicts and sets do not depend on their order.
+- Pandas objects hash by content (``hash_pandas_object``) plus their index,
+  column labels, names and exact dtypes (categories, time zones, nullable);
+  object columns that are not pure strings are hashed exactly (by pickle),
+  since ``hash_pandas_object`` reads such cells as ``str``.
+- Numpy arrays hash by bytes, dtype and shape.
+- Importable functions hash by qualified name. Lambdas, closures and
+  ``__main__`` functions hash by definition: code without line numbers,
+  defaults, closed-over values and the globals they read; so equal
+  definitions share a token.
+- ``functools.partial`` and bound methods hash by their parts; dataclasses by
+  their fields; objects with ``__pf_tokenize__`` or ``__dask_tokenize__`` by
+  what that returns; other objects by their cloudpickle bytes, and objects
+  that cannot be pickled get a random token (never shared, never colliding).
+
+The result does not depend on the process, the run or ``PYTHONHASHSEED``
+(random tokens aside).
 
 Examples
 --------
@@ -18,6 +33,7 @@ False
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import enum
@@ -25,6 +41,7 @@ import functools
 import hashlib
 import inspect
 import pathlib
+import threading
 import types
 import uuid
 from collections.abc import Callable
@@ -79,7 +96,13 @@ _PLAIN = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
 
 
 def normalize_token(x: Any) -> Any:
-    """Reduce ``x`` to nested tuples of plain values with a stable ``repr``."""
+    """Reduce ``x`` to nested tuples of plain values with a stable ``repr``.
+
+    Examples
+    --------
+    >>> normalize_token({"b": 1, "a": [1.0, None]})
+    ('dict', ('a', ('list', 1.0, None)), ('b', 1))
+    """
     typ = type(x)
     if typ in _PLAIN:
         return x
@@ -97,7 +120,17 @@ def normalize_token(x: Any) -> Any:
         x, "__dask_tokenize__", None
     )
     if method is not None and not isinstance(x, type):
-        return (typ.__name__, normalize_token(method()))
+        return (typ.__module__, typ.__qualname__, normalize_token(method()))
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return (
+            "dataclass",
+            typ.__module__,
+            typ.__qualname__,
+            *[
+                (f.name, normalize_token(getattr(x, f.name)))
+                for f in dataclasses.fields(x)
+            ],
+        )
     if callable(x):
         return _normalize_callable(x)
     return _normalize_pickle(x)
@@ -122,7 +155,11 @@ def _normalize_callable(func: Any) -> Any:
             normalize_token(func.keywords),
         )
     if isinstance(func, types.MethodType):
-        return ("method", func.__name__, normalize_token(func.__self__))
+        return (
+            "method",
+            normalize_token(func.__func__),
+            normalize_token(func.__self__),
+        )
     module = getattr(func, "__module__", None)
     qualname = getattr(func, "__qualname__", None)
     if (
@@ -134,10 +171,77 @@ def _normalize_callable(func: Any) -> Any:
     ):
         return ("callable", module, qualname)
     if inspect.isfunction(func):
-        # Lambdas, closures and __main__ functions: hash the code and the
-        # values they close over, so equal definitions share a token.
-        return _normalize_pickle(func)
+        # Lambdas, closures and __main__ functions: hash what defines them
+        # (code without line numbers, defaults, closed-over values, globals
+        # they read), so equal definitions share a token.
+        try:
+            return _normalize_function_by_value(func)
+        except Exception:
+            return _normalize_pickle(func)
     return _normalize_pickle(func)
+
+
+_seen = threading.local()
+
+
+def _normalize_function_by_value(func: types.FunctionType) -> Any:
+    active = getattr(_seen, "active", None)
+    if active is None:
+        active = _seen.active = set()
+    if id(func) in active:
+        # Recursion (a function reading itself or a sibling through globals).
+        return ("recursive-function", func.__qualname__)
+    active.add(id(func))
+    try:
+        code = func.__code__
+        names = _global_names(code)
+        globs = func.__globals__
+        used = [(name, normalize_token(globs[name])) for name in names if name in globs]
+        cells = func.__closure__ or ()
+        return (
+            "function",
+            func.__module__,
+            func.__qualname__,
+            _normalize_code(code),
+            normalize_token(func.__defaults__),
+            normalize_token(func.__kwdefaults__),
+            tuple(normalize_token(c.cell_contents) for c in cells),
+            tuple(used),
+        )
+    finally:
+        active.discard(id(func))
+
+
+def _global_names(code: types.CodeType) -> list:
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names.update(_global_names(c))
+    return sorted(names)
+
+
+def _normalize_code(code: types.CodeType) -> Any:
+    return (
+        "code",
+        code.co_code,
+        code.co_argcount,
+        code.co_posonlyargcount,
+        code.co_kwonlyargcount,
+        code.co_flags,
+        code.co_names,
+        code.co_varnames,
+        code.co_freevars,
+        code.co_cellvars,
+        tuple(
+            _normalize_code(c) if isinstance(c, types.CodeType) else normalize_token(c)
+            for c in code.co_consts
+        ),
+    )
+
+
+@register(types.ModuleType)
+def _normalize_module(x: types.ModuleType) -> Any:
+    return ("module", x.__name__)
 
 
 @register(np.ndarray)
@@ -146,7 +250,7 @@ def _normalize_ndarray(x: np.ndarray) -> Any:
         return ("ndarray-object", x.shape, _normalize_pickle(x))
     data = np.ascontiguousarray(x).view(np.uint8).data
     digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
-    return ("ndarray", str(x.dtype), x.shape, digest)
+    return ("ndarray", x.dtype.str, str(x.dtype), x.shape, digest)
 
 
 @register(np.generic)
@@ -156,24 +260,49 @@ def _normalize_np_scalar(x: np.generic) -> Any:
 
 @register(np.dtype)
 def _normalize_dtype(x: np.dtype) -> Any:
-    return ("dtype", str(x))
+    return ("dtype", x.str, str(x))
 
 
-def _hash_pandas(x: pd.Series | pd.DataFrame | pd.Index) -> str:
+_EXACT_OBJECT_KINDS = frozenset({"string", "bytes", "empty"})
+
+
+def _inexact_object_columns(x: pd.Series | pd.DataFrame | pd.Index) -> list:
+    """Object columns that ``hash_pandas_object`` cannot hash exactly.
+
+    It hashes object cells by ``str``, so ``1`` and ``"1"`` would collide;
+    only columns of pure strings (or bytes) are safe.
+    """
+    if isinstance(x, pd.DataFrame):
+        cols = [x.iloc[:, i] for i, t in enumerate(x.dtypes) if t == np.dtype(object)]
+    elif x.dtype == np.dtype(object) and not isinstance(x, pd.MultiIndex):
+        cols = [x]
+    else:
+        return []
+    return [
+        c
+        for c in cols
+        if pd.api.types.infer_dtype(c, skipna=False) not in _EXACT_OBJECT_KINDS
+    ]
+
+
+def _hash_pandas(x: pd.Series | pd.DataFrame | pd.Index) -> Any:
+    """A content hash of the values (not the index) of ``x``."""
     try:
         values = pd.util.hash_pandas_object(x, index=False).to_numpy()
+        extra = [_normalize_pickle(c.to_numpy()) for c in _inexact_object_columns(x)]
     except TypeError:
         # Unhashable cells (lists, dicts): fall back to pickled bytes.
-        return _normalize_pickle(x)[1]
-    return hashlib.md5(values.tobytes(), usedforsecurity=False).hexdigest()
+        return _normalize_pickle(x)
+    digest = hashlib.md5(values.tobytes(), usedforsecurity=False).hexdigest()
+    return (digest, *extra) if extra else digest
 
 
 @register(pd.DataFrame)
 def _normalize_dataframe(df: pd.DataFrame) -> Any:
     return (
         "DataFrame",
-        normalize_token(list(df.columns)),
-        tuple(str(t) for t in df.dtypes),
+        _normalize_index(df.columns),
+        tuple(normalize_token(t) for t in df.dtypes),
         _normalize_index(df.index),
         _hash_pandas(df) if len(df.columns) else len(df),
     )
@@ -184,7 +313,7 @@ def _normalize_series(s: pd.Series) -> Any:
     return (
         "Series",
         normalize_token(s.name),
-        str(s.dtype),
+        normalize_token(s.dtype),
         _normalize_index(s.index),
         _hash_pandas(s),
     )
@@ -194,11 +323,16 @@ def _normalize_series(s: pd.Series) -> Any:
 def _normalize_index(idx: pd.Index) -> Any:
     if isinstance(idx, pd.RangeIndex):
         return ("RangeIndex", idx.start, idx.stop, idx.step, normalize_token(idx.name))
+    if isinstance(idx, pd.MultiIndex):
+        dtype = tuple(normalize_token(lev.dtype) for lev in idx.levels)
+    else:
+        dtype = normalize_token(idx.dtype)
     return (
         "Index",
         type(idx).__name__,
         normalize_token(list(idx.names)),
-        str(idx.dtype),
+        dtype,
+        getattr(idx, "freqstr", None),
         _hash_pandas(idx),
     )
 

@@ -205,6 +205,20 @@ def test_fuse_long_chain_no_recursion_and_pickles():
     assert execute_task(task, {}) == n - 1 + 2
 
 
+def boom(x):
+    raise ZeroDivisionError("boom")
+
+
+def test_fused_error_names_the_failing_link():
+    dsk = {"a": 1, ("bad", 3): (boom, "a"), "c": (add, ("bad", 3), 1)}
+    fused, _ = fuse_linear(dsk, ["c"])
+    with pytest.raises(ZeroDivisionError) as info:
+        run(fused, ["c"])
+    assert info.value.__notes__ == [
+        "partframe: raised by task ('bad', 3) (partition 3 of 'bad')"
+    ]
+
+
 def test_fuse_multiple_inputs_at_chain_head():
     dsk = {"x": 1, "y": 2, "h": (add, "x", "y"), "m": (inc, "h"), "o": (inc, "m")}
     fused, deps = fuse_linear(dsk, "o")
