@@ -1,17 +1,1241 @@
-"""Elementwise methods of DataFrame and Series (mixed into the facades)."""
+"""Elementwise methods of DataFrame and Series (mixed into the facades).
+
+Every method here works partition by partition: output partition ``i``
+needs only input partition ``i`` (and, for ``isin``/``map`` with a lazy
+Series, the whole of that Series, computed once and passed to every
+partition). Plans are only built here; nothing is computed. Errors the user
+deserves (unknown columns, a dtype that cannot support an operation) are
+raised while the plan is built, and name the column and its dtype.
+
+The expression nodes below exist for projection pushdown: each states
+exactly which input columns it needs for the output columns its parents use.
+"""
 
 from __future__ import annotations
 
-__all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
+import functools
+import inspect
+import io
+import keyword
+import re
+import tokenize as _tokenize
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..expr.base import Expr
+from ..expr.blockwise import (
+    Blockwise,
+    MapPartitions,
+    MethodCall,
+    Projection,
+    _task_arg,
+    _unknown_columns_message,
+    apply_kwargs,
+    call_method,
+)
+from ..expr.meta import make_meta, meta_nonempty
+from ..graph import quote
+from ..kernels import elementwise as kernels
+
+__all__ = [
+    "ColumnwiseCall",
+    "DataFrameMethods",
+    "FrameMethods",
+    "NonemptyCall",
+    "RenameColumns",
+    "SeriesMethods",
+    "WholeOf",
+]
+
+_NO_DEFAULT: Any = object()
 
 
+# -- expression nodes ----------------------------------------------------
+class ColumnwiseCall(Blockwise):
+    """``func(frame, *args, **kwargs)`` per partition, column by column.
+
+    The output has the frame's columns (or, for operations between frames,
+    the union of their columns) and each output column depends only on the
+    same-named input columns, plus ``extra_columns`` (e.g. ``dropna``'s
+    ``subset``). So every DataFrame input needs only the columns its parents
+    use, plus the extras. ``func`` must accept a partition holding only those
+    columns.
+    """
+
+    _parameters = ["frame", "func", "args", "kwargs", "extra_columns"]
+    _defaults = {"args": (), "kwargs": None, "extra_columns": ()}
+
+    @property
+    def operation(self) -> Any:  # type: ignore[override]
+        return self.func
+
+    @property
+    def _funcname(self) -> str:
+        if self.func is call_method and self.args:
+            return str(self.args[0])
+        return getattr(self.func, "__name__", "columnwise").strip("_")
+
+    def _args(self) -> list:
+        return [self.frame, *self.args]
+
+    def _kwargs(self) -> dict:
+        return self.kwargs or {}
+
+    def _column_needs(self, needed: set | None) -> list:
+        need = None if needed is None else set(needed) | set(self.extra_columns)
+        return [
+            (d, need if isinstance(d._meta, pd.DataFrame) else None)
+            for d in self.dependencies()
+        ]
+
+    def _operand_repr(self) -> str:
+        return self._funcname
+
+
+class RenameColumns(Blockwise):
+    """``frame.rename(columns=mapping)`` with a complete ``old -> new`` dict."""
+
+    _parameters = ["frame", "mapping"]
+    operation = staticmethod(kernels.rename_columns)
+
+    def _column_needs(self, needed: set | None) -> list:
+        if needed is None:
+            return [(self.frame, None)]
+        mapping = self.mapping
+        cols = [c for c in self.frame._meta.columns if mapping.get(c, c) in needed]
+        return [(self.frame, set(cols))]
+
+    def _operand_repr(self) -> str:
+        changed = {k: v for k, v in self.mapping.items() if k != v}
+        return repr(changed)
+
+
+class NonemptyCall(Blockwise):
+    """``func(frame, *args, **kwargs)`` whose schema comes from non-empty data.
+
+    Used where pandas answers differently on empty input (functions applied
+    to rows or elements, string splits, date parts): the meta is computed on
+    a two-row stand-in (or given as ``meta``), and empty partitions return
+    it, so every partition has the same schema.
+    """
+
+    _parameters = ["frame", "func", "args", "kwargs", "meta", "preserves_index"]
+    _defaults = {"args": (), "kwargs": None, "meta": None, "preserves_index": True}
+
+    @property
+    def _funcname(self) -> str:
+        name = getattr(self.func, "__name__", "call")
+        if self.func in (kernels.accessor_call, kernels.accessor_attr) and self.args:
+            name = f"{self.args[0]}-{self.args[1]}"
+        return name.strip("_<>")
+
+    @property
+    def _preserves_partitioning(self) -> bool:  # type: ignore[override]
+        return bool(self.preserves_index)
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        given = self.operand("meta")
+        if given is not None:
+            return given
+        args = [meta_nonempty(a._meta) if isinstance(a, Expr) else a for a in self.args]
+        kwargs = self.kwargs or {}
+        return make_meta(self.func(meta_nonempty(self.frame._meta), *args, **kwargs))
+
+    def _task(self, index: int) -> Any:
+        args = [_task_arg(a, index) for a in [self.frame, *self.args]]
+        head = (quote(self.func), quote(self._meta))
+        if self.kwargs:
+            kwargs = quote(self.kwargs)
+            return (apply_kwargs, kernels.call_nonempty, kwargs, *head, *args)
+        return (kernels.call_nonempty, *head, *args)
+
+    def _operand_repr(self) -> str:
+        return self._funcname
+
+
+class WholeOf(Expr):
+    """All partitions of ``frame`` concatenated into one :class:`Whole` value.
+
+    A single-partition, non-frame input: partition-wise nodes pass it whole
+    to each of their partitions (``s.isin(other_lazy_series)``).
+    """
+
+    _parameters = ["frame"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return kernels.Whole(self.frame._meta)
+
+    def _divisions(self) -> tuple:
+        return (None, None)
+
+    def _layer(self) -> dict:
+        keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
+        return {(self._name, 0): (kernels.concat_whole, keys)}
+
+
+# -- helpers ---------------------------------------------------------------
+def _new(expr: Expr) -> Any:
+    from ..collection import new_collection
+
+    return new_collection(expr)
+
+
+def _is_lazy(x: Any) -> bool:
+    from ..collection import _Lazy
+
+    return isinstance(x, _Lazy)
+
+
+def _is_lazy_frame(x: Any) -> bool:
+    from ..collection import FrameBase
+
+    return isinstance(x, FrameBase)
+
+
+def _align(a: Any, b: Any) -> tuple:
+    from ..collection import _align as align
+
+    return align(a, b)
+
+
+def _expr_of(x: Any) -> Any:
+    return x.expr if _is_lazy(x) else x
+
+
+def _check_columns(frame: Any, wanted: Any, what: str) -> None:
+    """Raise ``KeyError`` naming unknown columns and the closest matches."""
+    available = list(frame._meta.columns)
+    missing = [c for c in wanted if c not in available]
+    if missing:
+        raise KeyError(f"{what}: {_unknown_columns_message(missing, available)}")
+
+
+def _listify(x: Any) -> list:
+    if x is None:
+        return []
+    if isinstance(x, str) or not isinstance(
+        x, list | tuple | set | pd.Index | np.ndarray
+    ):
+        return [x]
+    return list(x)
+
+
+def _dtype_error(
+    obj: Any, what: str, exc: Exception, build: Callable | None
+) -> Exception:
+    """A TypeError that names the column(s) and dtype(s) an operation cannot use."""
+    meta = obj._meta
+    if isinstance(meta, pd.DataFrame) and build is not None:
+        bad = []
+        for col in meta.columns:
+            try:
+                build(obj[[col]])
+            except Exception:
+                bad.append(col)
+        if bad:
+            cols = ", ".join(f"{c!r} (dtype {meta[c].dtype})" for c in bad)
+            return TypeError(f"{what} is not supported for column(s) {cols}: {exc}")
+    if isinstance(meta, pd.Series):
+        return TypeError(
+            f"{what} is not supported for Series {meta.name!r} of dtype "
+            f"{meta.dtype}: {exc}"
+        )
+    return TypeError(f"{what}: {exc}")
+
+
+def _guarded(obj: Any, what: str, build: Callable[[Any], Any]) -> Any:
+    """``build(obj)``, with TypeErrors from the meta naming columns and dtypes."""
+    try:
+        return build(obj)
+    except TypeError as exc:
+        raise _dtype_error(obj, what, exc, build) from exc
+
+
+def _columnwise(
+    obj: Any,
+    func: Callable,
+    args: tuple = (),
+    kwargs: dict | None = None,
+    extra: Any = (),
+) -> Any:
+    args = tuple(_expr_of(a) for a in args)
+    if isinstance(obj._meta, pd.DataFrame):
+        node = ColumnwiseCall(obj.expr, func, args, kwargs or None, tuple(extra))
+    else:
+        node = ColumnwiseCall(obj.expr, func, args, kwargs or None)
+    return _new(node)
+
+
+def _method_call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """``obj.<name>(*args, **kwargs)`` per partition; lazy args are aligned."""
+    aligned = []
+    for a in args:
+        if _is_lazy_frame(a):
+            obj, a = _align(obj, a)
+        aligned.append(a)
+    return _columnwise(obj, call_method, (name, *aligned), kwargs)
+
+
+def _nonempty_call(
+    obj: Any,
+    func: Callable,
+    args: tuple = (),
+    kwargs: dict | None = None,
+    meta: Any = None,
+    what: str = "",
+) -> Any:
+    if meta is not None:
+        meta = _meta_arg(meta)
+    node = NonemptyCall(obj.expr, func, tuple(args), kwargs or None, meta)
+    try:
+        return _new(node)
+    except Exception as exc:
+        if meta is not None:
+            raise
+        raise type(exc)(
+            f"{what}: could not infer the result's schema by calling the "
+            f"function on a small stand-in of the data ({exc}); pass meta= "
+            "(an empty pandas object, a {column: dtype} dict or a (name, dtype) "
+            "tuple)"
+        ) from exc
+
+
+def _meta_arg(meta: Any) -> Any:
+    from ..collection import _meta_from_description
+
+    if isinstance(meta, pd.DataFrame | pd.Series):
+        return make_meta(meta)
+    if isinstance(meta, dict | list | tuple):
+        return _meta_from_description(meta)
+    return pd.Series([], dtype=meta)
+
+
+def _caller_names(expr: str, frame: Any) -> dict:
+    """Values of the ``@name`` references of a query/eval string, taken from
+    the caller's frame (resolved now, so tasks carry values, not frames)."""
+    names = set(re.findall(r"@([A-Za-z_]\w*)", expr))
+    out: dict = {}
+    for name in names:
+        if name in frame.f_locals:
+            value = frame.f_locals[name]
+        elif name in frame.f_globals:
+            value = frame.f_globals[name]
+        else:
+            continue  # pandas raises a clear UndefinedVariableError for it
+        if _is_lazy(value):
+            raise TypeError(
+                f"@{name} is a lazy partframe object; compute it first "
+                f"(@{name} must be a plain value)"
+            )
+        out[name] = value
+    return out
+
+
+def _referenced_columns(expr: str, columns: list) -> list | None:
+    """Columns named in an expression string, or ``None`` when unsure."""
+    if "`" in expr:
+        return None
+    names = set()
+    try:
+        for tok in _tokenize.generate_tokens(io.StringIO(expr).readline):
+            if tok.type == _tokenize.NAME and not keyword.iskeyword(tok.string):
+                names.add(tok.string)
+    except (_tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    return [c for c in columns if isinstance(c, str) and c in names]
+
+
+def _unknown_categories(dtype: Any) -> bool:
+    if isinstance(dtype, str):
+        return dtype == "category"
+    return isinstance(dtype, pd.CategoricalDtype) and dtype.categories is None
+
+
+def _check_astype_category(meta: Any, dtype: Any) -> None:
+    targets = dtype.items() if isinstance(dtype, Mapping) else None
+    if targets is None:
+        if isinstance(meta, pd.DataFrame):
+            targets = [(c, dtype) for c in meta.columns]
+        else:
+            targets = [(meta.name, dtype)]
+    for col, target in targets:
+        src = meta[col].dtype if isinstance(meta, pd.DataFrame) else meta.dtype
+        if _unknown_categories(target) and not isinstance(src, pd.CategoricalDtype):
+            raise ValueError(
+                f"astype('category') of column {col!r} (dtype {src}) would give "
+                "each partition its own categories. Pass the categories: "
+                "astype(pd.CategoricalDtype(categories)) (they could be computed "
+                "with .unique() first)."
+            )
+
+
+def _as_values(values: Any, what: str) -> Any:
+    """A plain list-like of values for ``isin`` (lazy Series handled apart)."""
+    if isinstance(values, str) or not pd.api.types.is_list_like(values):
+        raise TypeError(
+            f"{what} needs a list-like of values, got {type(values).__name__} "
+            f"{values!r}"
+        )
+    if isinstance(values, set | frozenset | tuple | range):
+        return list(values)
+    return values
+
+
+_ARITHMETIC = [
+    "add", "sub", "mul", "div", "truediv", "floordiv", "mod", "pow",
+    "radd", "rsub", "rmul", "rdiv", "rtruediv", "rfloordiv", "rmod", "rpow",
+]  # fmt: skip
+_COMPARISON = ["eq", "ne", "lt", "le", "gt", "ge"]
+
+
+def _binary_doc(name: str, comparison: bool) -> str:
+    sample = pd.Series([1.0, None, 3.0])
+    if comparison:
+        call = f"s.{name}(2)"
+        expected = getattr(sample, name)(2).tolist()
+    else:
+        call = f"s.{name}(2, fill_value=10)"
+        expected = getattr(sample, name)(2, fill_value=10).tolist()
+    fill_doc = (
+        "fill_value : ignored\n            Comparisons take no fill value."
+        if comparison
+        else "fill_value : scalar, optional\n            Replaces a missing value "
+        "(on one side only) before the operation."
+    )
+    return f"""Partition-wise ``{name}``, as pandas' ``{name}``.
+
+        Parameters
+        ----------
+        other : scalar, lazy Scalar, Series or DataFrame
+            Lazy frames are aligned first; an in-memory pandas Series is
+            accepted only as per-column values of a DataFrame (``axis=1``).
+        axis, level
+            As in pandas.
+        {fill_doc}
+
+        Returns
+        -------
+        DataFrame or Series
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None, 3.0]), npartitions=2)
+        >>> {call}.compute().tolist()
+        {expected!r}
+        """
+
+
+def _binary_method(name: str, frame_default_axis: Any) -> Callable:
+    comparison = name in _COMPARISON
+
+    def method(
+        self: Any,
+        other: Any,
+        axis: Any = frame_default_axis,
+        level: Any = None,
+        fill_value: Any = None,
+    ) -> Any:
+        kwargs: dict = {}
+        if axis is not None:
+            kwargs["axis"] = axis
+        if level is not None:
+            kwargs["level"] = level
+        if fill_value is not None and not comparison:
+            kwargs["fill_value"] = fill_value
+        if isinstance(other, pd.DataFrame | pd.Series | pd.Index) and not (
+            isinstance(self._meta, pd.DataFrame)
+            and axis in (1, "columns")
+            and isinstance(other, pd.Series)
+        ):
+            raise TypeError(
+                f"{name}(): an in-memory pandas {type(other).__name__} cannot be "
+                "aligned with the partitions; wrap it with partframe.from_pandas"
+            )
+
+        def build(obj: Any) -> Any:
+            return _method_call(obj, name, other, **kwargs)
+
+        return _guarded(self, f"{name}()", build)
+
+    method.__name__ = name
+    method.__doc__ = _binary_doc(name, comparison)
+    return method
+
+
+# -- mixins ------------------------------------------------------------------
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
+
+    expr: Expr
+    _meta: Any
+
+    # Missing values ---------------------------------------------------------
+    def isna(self) -> Any:
+        """Boolean mask of missing values.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.isna().compute().tolist()
+        [False, True]
+        """
+        return self._method("isna")
+
+    def isnull(self) -> Any:
+        """Alias of :meth:`isna`.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.isnull().compute().tolist()
+        [False, True]
+        """
+        return self._method("isnull")
+
+    def notna(self) -> Any:
+        """Boolean mask of non-missing values.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.notna().compute().tolist()
+        [True, False]
+        """
+        return self._method("notna")
+
+    def notnull(self) -> Any:
+        """Alias of :meth:`notna`.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.notnull().compute().tolist()
+        [True, False]
+        """
+        return self._method("notnull")
+
+    def fillna(self, value: Any = None, *, axis: Any = None, limit: Any = None) -> Any:
+        """Fill missing values with a scalar, a dict per column, or a lazy value.
+
+        Parameters
+        ----------
+        value : scalar, dict, lazy Scalar, Series or DataFrame
+            As in pandas; lazy frames are aligned first.
+        axis : ignored unless given, as in pandas.
+        limit : not supported (pandas counts it along the whole axis).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None, 3.0]), npartitions=2)
+        >>> s.fillna(0).compute().tolist()
+        [1.0, 0.0, 3.0]
+        """
+        if limit is not None:
+            raise NotImplementedError(
+                "fillna(limit=) counts fills along the whole axis, across "
+                "partitions; it is not supported"
+            )
+        if value is None:
+            raise ValueError("fillna needs a value (use ffill()/bfill() to propagate)")
+        if isinstance(value, pd.DataFrame | pd.Series):
+            raise TypeError(
+                "fillna(): an in-memory pandas object cannot be aligned with the "
+                "partitions; wrap it with partframe.from_pandas, or pass a dict"
+            )
+        kwargs = {} if axis is None else {"axis": axis}
+        return _guarded(
+            self, "fillna()", lambda obj: _method_call(obj, "fillna", value, **kwargs)
+        )
+
+    # Replacing values ---------------------------------------------------------
+    def replace(
+        self, to_replace: Any = None, value: Any = _NO_DEFAULT, *, regex: bool = False
+    ) -> Any:
+        """Replace values, as pandas' ``replace`` (partition by partition).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
+        >>> s.replace(2, 20).compute().tolist()
+        [1, 20, 3]
+        """
+        kwargs: dict = {"to_replace": to_replace, "regex": regex}
+        if value is not _NO_DEFAULT:
+            kwargs["value"] = value
+        return _columnwise(self, call_method, ("replace",), kwargs)
+
+    def where(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Any:
+        """Keep values where ``cond`` is True, else use ``other``.
+
+        Parameters
+        ----------
+        cond : lazy boolean Series/DataFrame, or a callable of this object
+            Aligned with this object first.
+        other : scalar, lazy Scalar, Series or DataFrame, optional
+            Replacement values (missing values by default).
+        axis : optional
+            As in pandas, for a Series ``cond``/``other`` against a DataFrame.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
+        >>> s.where(s > 1, 0).compute().tolist()
+        [0, 2, 3]
+        """
+        return self._where_mask("where", cond, other, axis)
+
+    def mask(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Any:
+        """Replace values where ``cond`` is True by ``other``.
+
+        The opposite of :meth:`where`; same arguments.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
+        >>> s.mask(s > 1, 0).compute().tolist()
+        [1, 0, 0]
+        """
+        return self._where_mask("mask", cond, other, axis)
+
+    def _where_mask(self, name: str, cond: Any, other: Any, axis: Any) -> Any:
+        if callable(cond) and not _is_lazy(cond):
+            cond = cond(self)
+        if callable(other) and not _is_lazy(other):
+            other = other(self)
+        for label, x in (("cond", cond), ("other", other)):
+            if isinstance(x, pd.DataFrame | pd.Series | np.ndarray | list):
+                raise TypeError(
+                    f"{name}(): {label} is an in-memory {type(x).__name__} that "
+                    "cannot be aligned with the partitions; build it from this "
+                    "frame or wrap it with partframe.from_pandas"
+                )
+        args = [cond] if other is _NO_DEFAULT else [cond, other]
+        kwargs = {} if axis is None else {"axis": axis}
+        return _guarded(
+            self, f"{name}()", lambda obj: _method_call(obj, name, *args, **kwargs)
+        )
+
+    def clip(self, lower: Any = None, upper: Any = None, *, axis: Any = None) -> Any:
+        """Trim values at ``lower`` and ``upper`` (scalars or lazy values).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 5, 9]), npartitions=2)
+        >>> s.clip(2, 8).compute().tolist()
+        [2, 5, 8]
+        """
+        kwargs = {} if axis is None else {"axis": axis}
+        return _guarded(
+            self,
+            "clip()",
+            lambda obj: _method_call(obj, "clip", lower, upper, **kwargs),
+        )
+
+    def round(self, decimals: Any = 0) -> Any:
+        """Round to ``decimals`` places (an int, or a dict per column).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.26, 2.71]), npartitions=2)
+        >>> s.round(1).compute().tolist()
+        [1.3, 2.7]
+        """
+        return _guarded(
+            self, "round()", lambda obj: _method_call(obj, "round", decimals)
+        )
+
+    def abs(self) -> Any:
+        """Absolute values.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([-1, 2]), npartitions=2)
+        >>> s.abs().compute().tolist()
+        [1, 2]
+        """
+        return _guarded(self, "abs()", lambda obj: _method_call(obj, "abs"))
+
+    def astype(self, dtype: Any, copy: Any = None, errors: str = "raise") -> Any:
+        """Cast to ``dtype`` (one dtype, or a ``{column: dtype}`` dict).
+
+        Casting to ``"category"`` needs the categories
+        (``pd.CategoricalDtype(categories)``): each partition would otherwise
+        find its own.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
+        >>> df.astype({"x": "float64"}).dtypes.tolist()
+        [dtype('float64')]
+        """
+        meta = self._meta
+        if isinstance(dtype, pd.Series):
+            dtype = dtype.to_dict()
+        if isinstance(dtype, Mapping):
+            dtype = dict(dtype)
+            if isinstance(meta, pd.DataFrame):
+                _check_columns(self, list(dtype), "astype()")
+            elif list(dtype) != [meta.name]:
+                raise KeyError(
+                    f"astype(): only the Series name {meta.name!r} can be a key "
+                    f"of the dtype mapping, got {list(dtype)}"
+                )
+        _check_astype_category(meta, dtype)
+
+        def build(obj: Any) -> Any:
+            d = dtype
+            if isinstance(d, dict) and isinstance(obj._meta, pd.DataFrame):
+                d = {k: v for k, v in d.items() if k in obj._meta.columns}
+                return _columnwise(obj, kernels.astype_columns, (d, errors))
+            return _columnwise(obj, call_method, ("astype", d), {"errors": errors})
+
+        try:
+            return build(self)
+        except (TypeError, ValueError) as exc:
+            msg = str(_dtype_error(self, f"astype({dtype!r})", exc, build))
+            cls = TypeError if isinstance(exc, TypeError) else ValueError
+            raise cls(msg) from exc
+
+    def isin(self, values: Any) -> Any:
+        """Is each value in ``values`` (a list-like, or a lazy Series)?
+
+        A lazy Series is computed as part of the same graph: its partitions
+        are concatenated once and passed to every partition.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
+        >>> s.isin([1, 3]).compute().tolist()
+        [True, False, True]
+        >>> other = partframe.from_pandas(pd.Series([3, 4]), npartitions=2)
+        >>> s.isin(other).compute().tolist()
+        [False, False, True]
+        """
+        if _is_lazy(values):
+            if not isinstance(values._meta, pd.Series | pd.Index) or not isinstance(
+                self._meta, pd.Series | pd.Index
+            ):
+                raise TypeError(
+                    "isin() with a lazy argument needs a Series on both sides "
+                    "(DataFrame.isin(frame) aligns by index; use where/eq)"
+                )
+            whole = WholeOf(values.expr)
+            return _new(ColumnwiseCall(self.expr, kernels.isin_whole, (whole,)))
+        if isinstance(values, Mapping):
+            return _columnwise(self, call_method, ("isin", dict(values)))
+        if isinstance(values, pd.DataFrame):
+            raise TypeError(
+                "isin(DataFrame) aligns by index; wrap it with partframe.from_pandas"
+            )
+        return _columnwise(self, call_method, ("isin", _as_values(values, "isin()")))
+
+    # Binary operator methods are added below the class.
+
+
+for _name in _ARITHMETIC + _COMPARISON:
+    setattr(FrameMethods, _name, _binary_method(_name, None))
 
 
 class DataFrameMethods:
     """DataFrame-only methods."""
 
+    expr: Expr
+    _meta: Any
+
+    def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
+        # Operators are built in FrameBase; this wrapper makes a dtype error
+        # name the column(s) and dtype(s) that cannot take part.
+        parent = super()._binop  # type: ignore[misc]
+        try:
+            return parent(other, op, reflect=reflect)
+        except TypeError as exc:
+            what = f"operator {op.__name__.strip('_')!r}"
+
+            def build(obj: Any) -> Any:
+                from ..collection import FrameBase
+
+                return FrameBase._binop(obj, other, op, reflect=reflect)
+
+            raise _dtype_error(self, what, exc, build) from exc
+
+    def drop(
+        self,
+        labels: Any = None,
+        *,
+        axis: Any = 0,
+        index: Any = None,
+        columns: Any = None,
+        errors: str = "raise",
+    ) -> Any:
+        """Drop columns (or, with ``errors="ignore"``, index labels).
+
+        Dropping columns is a projection: the dropped columns are never read.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1], "y": [2]}),
+        ...                            npartitions=1)
+        >>> df.drop(columns="y").columns.tolist()
+        ['x']
+        >>> df.drop(columns="z")
+        Traceback (most recent call last):
+        ...
+        KeyError: "drop(): column(s) not found: 'z'; available columns: 'x', 'y'"
+        """
+        if labels is not None:
+            if axis in (1, "columns"):
+                columns = labels
+            else:
+                index = labels
+        out = self
+        if columns is not None:
+            cols = _listify(columns)
+            if errors == "raise":
+                _check_columns(self, cols, "drop()")
+            keep = [c for c in self._meta.columns if c not in set(cols)]
+            out = _new(Projection(self.expr, keep))
+        if index is not None:
+            if errors != "ignore":
+                raise NotImplementedError(
+                    "dropping index labels would need to check every partition "
+                    "for them; pass errors='ignore'"
+                )
+            out = out._method("drop", index=_listify(index), errors="ignore")
+        return out
+
+    def rename(
+        self,
+        mapper: Any = None,
+        *,
+        index: Any = None,
+        columns: Any = None,
+        axis: Any = None,
+        errors: str = "ignore",
+    ) -> Any:
+        """Rename columns (a mapping or a function) or index labels.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1]}), npartitions=1)
+        >>> df.rename(columns={"x": "y"}).columns.tolist()
+        ['y']
+        >>> df.rename(columns=str.upper).columns.tolist()
+        ['X']
+        """
+        if mapper is not None:
+            if axis in (1, "columns"):
+                columns = mapper
+            else:
+                index = mapper
+        out = self
+        if columns is not None:
+            current = list(self._meta.columns)
+            if isinstance(columns, Mapping | pd.Series):
+                given = dict(columns)
+                if errors == "raise":
+                    _check_columns(self, list(given), "rename()")
+                mapping = {c: given.get(c, c) for c in current}
+            elif callable(columns):
+                mapping = {c: columns(c) for c in current}
+            else:
+                raise TypeError(
+                    f"rename(columns=) takes a mapping or a function, "
+                    f"got {type(columns).__name__}"
+                )
+            out = _new(RenameColumns(self.expr, mapping))
+        if index is not None:
+            node = MapPartitions(kernels.rename_index, out._meta, [out.expr, index])
+            out = _new(node)
+        return out
+
+    def select_dtypes(self, include: Any = None, exclude: Any = None) -> Any:
+        """The columns whose dtypes match (decided from the meta).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1], "s": ["a"]}),
+        ...                            npartitions=1)
+        >>> df.select_dtypes("number").columns.tolist()
+        ['x']
+        """
+        cols = list(self._meta.select_dtypes(include=include, exclude=exclude).columns)
+        return _new(Projection(self.expr, cols))
+
+    def dropna(
+        self,
+        *,
+        axis: Any = 0,
+        how: Any = _NO_DEFAULT,
+        thresh: Any = _NO_DEFAULT,
+        subset: Any = None,
+        ignore_index: bool = False,
+    ) -> Any:
+        """Drop rows with missing values (``how``, ``thresh``, ``subset``).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": [1.0, None], "y": [None, None]})
+        >>> df = partframe.from_pandas(pdf, npartitions=1)
+        >>> len(df.dropna(subset=["x"]))
+        1
+        """
+        if axis not in (0, "index"):
+            raise NotImplementedError(
+                "dropna(axis=1) needs to see every partition; not supported"
+            )
+        if ignore_index:
+            raise NotImplementedError(
+                "dropna(ignore_index=True) renumbers rows across partitions; use "
+                "reset_index(drop=True) afterwards"
+            )
+        kwargs: dict = {}
+        if how is not _NO_DEFAULT:
+            kwargs["how"] = how
+        if thresh is not _NO_DEFAULT:
+            kwargs["thresh"] = thresh
+        extra: Any = ()
+        if subset is not None:
+            subset = _listify(subset)
+            _check_columns(self, subset, "dropna(subset=)")
+            kwargs["subset"] = subset
+            extra = subset
+        if subset is None:
+            # Every column decides: the frame is needed whole.
+            return self._method("dropna", **kwargs)
+        return _columnwise(self, call_method, ("dropna",), kwargs, extra)
+
+    def query(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
+        """Filter rows with a boolean expression string, as pandas' ``query``.
+
+        ``@name`` refers to a variable of the caller; it is resolved when the
+        plan is built (or from ``local_dict=``).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), npartitions=2)
+        >>> low = 1
+        >>> df.query("x > @low").x.compute().tolist()
+        [2, 3]
+        """
+        if kwargs.get("inplace"):
+            raise ValueError("query(inplace=True) is not supported by lazy frames")
+        frame = inspect.currentframe()
+        caller = frame.f_back if frame is not None else None
+        names = _caller_names(expr, caller) if caller is not None else {}
+        del frame, caller
+        names.update(local_dict or {})
+        options = dict(kwargs)
+        if names:
+            options["local_dict"] = names
+        refs = _referenced_columns(expr, list(self._meta.columns))
+        if refs is None:
+            return _new(MethodCall(self.expr, "query", (expr,), options or None))
+        return _columnwise(self, kernels.query_frame, (expr, options), None, refs)
+
+    def eval(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
+        """Evaluate an expression string (assignments add columns).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=2)
+        >>> df.eval("x * 2").compute().tolist()
+        [2, 4]
+        >>> df.eval("y = x + 1").columns.tolist()
+        ['x', 'y']
+        """
+        if kwargs.get("inplace"):
+            raise ValueError("eval(inplace=True) is not supported; use the result")
+        frame = inspect.currentframe()
+        caller = frame.f_back if frame is not None else None
+        names = _caller_names(expr, caller) if caller is not None else {}
+        del frame, caller
+        names.update(local_dict or {})
+        options = dict(kwargs)
+        if names:
+            options["local_dict"] = names
+        return _new(MethodCall(self.expr, "eval", (expr,), options or None))
+
+    def apply(
+        self,
+        func: Callable,
+        axis: Any = 0,
+        raw: bool = False,
+        result_type: Any = None,
+        args: tuple = (),
+        meta: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Apply ``func`` to each row (``axis=1``).
+
+        The result's schema is found by calling ``func`` on a small stand-in
+        of two rows; pass ``meta=`` when that cannot work.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2], "y": [3, 4]}),
+        ...                            npartitions=2)
+        >>> df.apply(lambda r: r.x + r.y, axis=1).compute().tolist()
+        [4, 6]
+        """
+        if axis not in (1, "columns"):
+            raise NotImplementedError(
+                "apply(axis=0) needs whole columns; use axis=1, a reduction, "
+                "or map_partitions"
+            )
+        options = {"raw": raw, "result_type": result_type, **kwargs}
+        return _nonempty_call(
+            self, kernels.apply_rows, (func, tuple(args), options), None, meta,
+            "apply(axis=1)",
+        )  # fmt: skip
+
+    def map(
+        self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
+    ) -> Any:
+        """Apply ``func`` to every element.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=2)
+        >>> df.map(lambda v: v * 10).x.compute().tolist()
+        [10, 20]
+        """
+        return _nonempty_call(
+            self, kernels.map_elements, (func, na_action, kwargs), None, meta, "map()"
+        )
+
+    def applymap(
+        self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
+    ) -> Any:
+        """The old name of :meth:`map` (removed from pandas 3; kept here).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=2)
+        >>> df.applymap(str).x.compute().tolist()
+        ['1', '2']
+        """
+        return self.map(func, na_action=na_action, meta=meta, **kwargs)
+
 
 class SeriesMethods:
     """Series-only methods."""
+
+    expr: Expr
+    _meta: Any
+
+    def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
+        parent = super()._binop  # type: ignore[misc]
+        try:
+            return parent(other, op, reflect=reflect)
+        except TypeError as exc:
+            what = f"operator {op.__name__.strip('_')!r}"
+            raise _dtype_error(self, what, exc, None) from exc
+
+    @property
+    def str(self) -> Any:
+        """String methods (``.str``), as in pandas.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series(["a", "b"]), npartitions=1)
+        >>> s.str.upper().compute().tolist()
+        ['A', 'B']
+        """
+        from .accessors import StringAccessor
+
+        return StringAccessor(self)
+
+    @property
+    def dt(self) -> Any:
+        """Datetime and timedelta methods (``.dt``), as in pandas.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series(pd.date_range("2024", periods=2)),
+        ...                           npartitions=1)
+        >>> s.dt.year.compute().tolist()
+        [2024, 2024]
+        """
+        from .accessors import DatetimeAccessor
+
+        return DatetimeAccessor(self)
+
+    @property
+    def cat(self) -> Any:
+        """Categorical methods (``.cat``), as in pandas.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series(["a", "b"], dtype="category"),
+        ...                           npartitions=1)
+        >>> s.cat.categories.tolist()
+        ['a', 'b']
+        """
+        from .accessors import CategoricalAccessor
+
+        return CategoricalAccessor(self)
+
+    def between(self, left: Any, right: Any, inclusive: str = "both") -> Any:
+        """Is each value within ``[left, right]`` (bounds may be lazy scalars)?
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
+        >>> s.between(2, 3).compute().tolist()
+        [False, True, True]
+        """
+        return _guarded(
+            self,
+            "between()",
+            lambda obj: _method_call(obj, "between", left, right, inclusive=inclusive),
+        )
+
+    def dropna(self, *, ignore_index: bool = False) -> Any:
+        """Drop missing values.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.dropna().compute().tolist()
+        [1.0]
+        """
+        if ignore_index:
+            raise NotImplementedError(
+                "dropna(ignore_index=True) renumbers rows across partitions; use "
+                "reset_index(drop=True) afterwards"
+            )
+        return self._method("dropna")  # type: ignore[attr-defined]
+
+    def rename(self, index: Any = None, **kwargs: Any) -> Any:
+        """Set the name (a scalar) or rename index labels (mapping/function).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2], name="x"), npartitions=1)
+        >>> s.rename("y").name
+        'y'
+        >>> s.rename({0: 10}).compute().index.tolist()
+        [10, 1]
+        """
+        if kwargs:
+            raise TypeError(f"rename() got unsupported arguments {sorted(kwargs)}")
+        if callable(index) or isinstance(index, Mapping | pd.Series):
+            if isinstance(index, pd.Series):
+                index = index.to_dict()
+            meta = self._meta
+            return _new(
+                MapPartitions(kernels.rename_series_index, meta, [self.expr, index])
+            )
+        return _new(MethodCall(self.expr, "rename", (index,)))
+
+    def map(self, arg: Any, na_action: Any = None, meta: Any = None) -> Any:
+        """Map values through a dict, a Series (lazy or not) or a function.
+
+        With a dict or Series, values not found become missing, so the
+        result's dtype is the one pandas gives when a key is missing (an
+        integer mapping gives float64) in every partition.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
+        >>> s.map({1: "a", 2: "b"}).compute().tolist()
+        ['a', 'b', nan]
+        >>> s.map(lambda v: v + 1).compute().tolist()
+        [2, 3, 4]
+        """
+        series_meta = self._meta
+        if _is_lazy(arg) or isinstance(arg, Mapping | pd.Series):
+            if _is_lazy(arg):
+                if not isinstance(arg._meta, pd.Series):
+                    raise TypeError("map() takes a lazy Series, a dict or a function")
+                mapping_meta = arg._meta
+                mapping: Any = WholeOf(arg.expr)
+            else:
+                mapping = arg if isinstance(arg, pd.Series) else dict(arg)
+                mapping_meta = make_meta(arg) if isinstance(arg, pd.Series) else None
+            if meta is not None:
+                out_meta = _meta_arg(meta)
+                dtype = out_meta.dtype
+            elif isinstance(series_meta.dtype, pd.CategoricalDtype):
+                dtype = None  # pandas maps the categories: ask it
+                sample = mapping_meta if mapping_meta is not None else mapping
+                out_meta = make_meta(meta_nonempty(series_meta).map(sample))
+            else:
+                values = (
+                    mapping_meta if mapping_meta is not None else pd.Series(mapping)
+                )
+                holder = values.reset_index(drop=True)
+                if isinstance(mapping, dict) and not mapping:
+                    holder = pd.Series([], dtype="float64")
+                dtype = holder.reindex([-1]).dtype
+                out_meta = pd.Series([], dtype=dtype, name=series_meta.name).set_axis(
+                    series_meta.index[:0]
+                )
+            return _new(
+                MapPartitions(
+                    kernels.map_values,
+                    out_meta,
+                    [self.expr, mapping, na_action, dtype],
+                    None,
+                    True,
+                )
+            )
+        if not callable(arg):
+            raise TypeError(
+                f"map() takes a dict, a Series or a function, got {type(arg).__name__}"
+            )
+        return _nonempty_call(
+            self, kernels.map_elements, (arg, na_action, {}), None, meta, "map()"
+        )
+
+    def apply(
+        self, func: Callable, args: tuple = (), *, meta: Any = None, **kwargs: Any
+    ) -> Any:
+        """Apply ``func`` to every value (schema found on a small stand-in).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2]), npartitions=2)
+        >>> s.apply(lambda v: v * 2).compute().tolist()
+        [2, 4]
+        """
+        return _nonempty_call(
+            self, kernels.apply_values, (func, tuple(args), kwargs), None, meta,
+            "apply()",
+        )  # fmt: skip

@@ -1,0 +1,232 @@
+"""Kernels of the elementwise methods: module-level, pandas in, pandas out.
+
+Projection pushdown may hand a kernel a partition with *fewer* columns than
+the plan's meta lists (only the columns a later step uses are read), so
+kernels that take per-column arguments (``astype`` with a dict, renaming)
+ignore the columns a partition does not hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "Whole",
+    "accessor_attr",
+    "accessor_call",
+    "apply_rows",
+    "apply_values",
+    "astype_columns",
+    "call_nonempty",
+    "concat_whole",
+    "eval_frame",
+    "isin_whole",
+    "map_elements",
+    "map_values",
+    "query_frame",
+    "rename_columns",
+    "rename_index",
+    "rename_series_index",
+    "split_expand",
+]
+
+
+class Whole:
+    """A whole (all partitions concatenated) pandas object, passed to every
+    partition of another frame as one argument.
+
+    Wrapping it keeps the partition-wise machinery from treating it as a
+    partitioned input that must be aligned.
+
+    Examples
+    --------
+    >>> Whole(pd.Series([1, 2])).value.tolist()
+    [1, 2]
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __reduce__(self) -> tuple:
+        return (Whole, (self.value,))
+
+    def __repr__(self) -> str:
+        return f"Whole({type(self.value).__name__}, len={len(self.value)})"
+
+
+def concat_whole(parts: list) -> Whole:
+    """Concatenate partitions into one object wrapped in :class:`Whole`.
+
+    Examples
+    --------
+    >>> concat_whole([pd.Series([1]), pd.Series([2])]).value.tolist()
+    [1, 2]
+    """
+    nonempty = [p for p in parts if len(p)]
+    if not nonempty:
+        return Whole(parts[0])
+    return Whole(pd.concat(nonempty) if len(nonempty) > 1 else nonempty[0])
+
+
+def isin_whole(obj: Any, values: Whole) -> Any:
+    """``obj.isin(values)`` where ``values`` is a whole Series."""
+    return obj.isin(values.value)
+
+
+def map_values(
+    s: pd.Series, mapping: Any, na_action: str | None, dtype: Any = None
+) -> pd.Series:
+    """``s.map(mapping, na_action)``, cast to ``dtype`` when given.
+
+    The cast makes every partition agree with the plan's meta: pandas' own
+    result dtype depends on whether all keys were found.
+
+    Examples
+    --------
+    >>> map_values(pd.Series([1, 2]), {1: 10}, None, "float64").tolist()
+    [10.0, nan]
+    """
+    if isinstance(mapping, Whole):
+        mapping = mapping.value
+    out = s.map(mapping, na_action=na_action)
+    if dtype is not None and out.dtype != dtype:
+        out = out.astype(dtype)
+    return out
+
+
+def astype_columns(df: pd.DataFrame, dtypes: dict, errors: str) -> pd.DataFrame:
+    """``df.astype(dtypes)`` for the keys of ``dtypes`` that ``df`` holds.
+
+    Examples
+    --------
+    >>> astype_columns(pd.DataFrame({"a": [1]}), {"a": "float64", "b": "str"},
+    ...                "raise").dtypes.tolist()
+    [dtype('float64')]
+    """
+    present = {k: v for k, v in dtypes.items() if k in df.columns}
+    return df.astype(present, errors=errors) if present else df
+
+
+def rename_columns(df: pd.DataFrame, mapping: dict) -> pd.DataFrame:
+    """``df.rename(columns=mapping)``; keys absent from ``df`` are ignored.
+
+    Examples
+    --------
+    >>> rename_columns(pd.DataFrame({"a": [1]}), {"a": "b", "z": "y"}).columns.tolist()
+    ['b']
+    """
+    return df.rename(columns=mapping)
+
+
+def rename_index(df: pd.DataFrame, index: Any) -> pd.DataFrame:
+    """``df.rename(index=index)`` with a mapping or function of the labels."""
+    return df.rename(index=index)
+
+
+def rename_series_index(s: pd.Series, index: Any) -> pd.Series:
+    """``s.rename(index)`` with a mapping or function of the index labels."""
+    return s.rename(index)
+
+
+def query_frame(df: pd.DataFrame, expr: str, kwargs: dict) -> pd.DataFrame:
+    """``df.query(expr, **kwargs)``.
+
+    Examples
+    --------
+    >>> query_frame(pd.DataFrame({"a": [1, 2]}), "a > @v", {"local_dict": {"v": 1}})
+       a
+    1  2
+    """
+    return df.query(expr, **kwargs)
+
+
+def eval_frame(df: pd.DataFrame, expr: str, kwargs: dict) -> Any:
+    """``df.eval(expr, **kwargs)``.
+
+    Examples
+    --------
+    >>> eval_frame(pd.DataFrame({"a": [1, 2]}), "b = a * 2", {}).b.tolist()
+    [2, 4]
+    """
+    return df.eval(expr, **kwargs)
+
+
+def apply_rows(df: pd.DataFrame, func: Any, args: tuple, options: dict) -> Any:
+    """``df.apply(func, axis=1, args=args, **options)``.
+
+    Examples
+    --------
+    >>> apply_rows(pd.DataFrame({"a": [1, 2]}), sum, (), {}).tolist()
+    [1, 2]
+    """
+    return df.apply(func, axis=1, args=args, **options)
+
+
+def apply_values(s: pd.Series, func: Any, args: tuple, options: dict) -> Any:
+    """``s.apply(func, args=args, **options)``."""
+    return s.apply(func, args=args, **options)
+
+
+def map_elements(obj: Any, func: Any, na_action: str | None, kwargs: dict) -> Any:
+    """``obj.map(func, na_action=na_action, **kwargs)`` (a function of each element)."""
+    return obj.map(func, na_action=na_action, **kwargs)
+
+
+def call_nonempty(func: Any, meta: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
+    """``func(obj, *args, **kwargs)``, or ``meta`` when ``obj`` is empty.
+
+    On empty input pandas often guesses a different schema (no columns, an
+    object dtype); the plan already knows the right one from a non-empty
+    stand-in, so an empty partition returns it.
+
+    Examples
+    --------
+    >>> meta = pd.Series([], dtype="int64")
+    >>> call_nonempty(len, meta, pd.Series([], dtype="float64")).dtype
+    dtype('int64')
+    """
+    if len(obj) == 0 and isinstance(meta, pd.DataFrame | pd.Series):
+        out = meta.copy()
+        if not isinstance(obj.index, pd.MultiIndex) or isinstance(
+            meta.index, pd.MultiIndex
+        ):
+            out.index = obj.index
+        return out
+    return func(obj, *args, **kwargs)
+
+
+def accessor_attr(obj: Any, accessor: str, attr: str) -> Any:
+    """``obj.<accessor>.<attr>``: a property such as ``s.dt.year``.
+
+    Examples
+    --------
+    >>> accessor_attr(pd.Series(pd.to_datetime(["2024-05-01"])), "dt", "month").tolist()
+    [5]
+    """
+    return getattr(getattr(obj, accessor), attr)
+
+
+def accessor_call(obj: Any, accessor: str, attr: str, *args: Any, **kwargs: Any) -> Any:
+    """``obj.<accessor>.<attr>(*args, **kwargs)``, e.g. ``s.str.upper()``.
+
+    Examples
+    --------
+    >>> accessor_call(pd.Series(["ab"]), "str", "upper").tolist()
+    ['AB']
+    """
+    return getattr(getattr(obj, accessor), attr)(*args, **kwargs)
+
+
+def split_expand(s: pd.Series, method: str, kwargs: dict, meta: pd.DataFrame) -> Any:
+    """``s.str.split(..., expand=True)`` with exactly the columns of ``meta``.
+
+    A partition whose rows split into fewer pieces gets the missing columns
+    as missing values, so all partitions agree.
+    """
+    out = getattr(s.str, method)(expand=True, **kwargs)
+    out = out.reindex(columns=meta.columns)
+    return out.astype(meta.dtypes.to_dict())
