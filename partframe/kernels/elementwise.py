@@ -19,6 +19,7 @@ __all__ = [
     "apply_rows",
     "apply_values",
     "astype_columns",
+    "call_cast",
     "call_nonempty",
     "concat_whole",
     "eval_frame",
@@ -96,6 +97,27 @@ def map_values(
     if dtype is not None and out.dtype != dtype:
         out = out.astype(dtype)
     return out
+
+
+def call_cast(obj: Any, method: str, dtypes: Any, *args: Any, **kwargs: Any) -> Any:
+    """``obj.<method>(*args, **kwargs)`` cast to ``dtypes`` where it differs.
+
+    ``dtypes`` is one dtype (a Series result) or a ``{column: dtype}`` dict
+    (columns the partition lacks are skipped).
+
+    Examples
+    --------
+    >>> s = pd.Series([1, 2])
+    >>> call_cast(s, "where", "float64", s > 0).dtype
+    dtype('float64')
+    """
+    out = getattr(obj, method)(*args, **kwargs)
+    if isinstance(out, pd.DataFrame):
+        cast = {
+            c: t for c, t in dtypes.items() if c in out.columns and out[c].dtype != t
+        }
+        return out.astype(cast) if cast else out
+    return out if out.dtype == dtypes else out.astype(dtypes)
 
 
 def astype_columns(df: pd.DataFrame, dtypes: dict, errors: str) -> pd.DataFrame:
@@ -196,7 +218,11 @@ def call_nonempty(func: Any, meta: Any, obj: Any, *args: Any, **kwargs: Any) -> 
         ):
             out.index = obj.index
         return out
-    return func(obj, *args, **kwargs)
+    out = func(obj, *args, **kwargs)
+    if isinstance(meta, pd.Series) and isinstance(out, pd.Series):
+        if out.name != meta.name:
+            out = out.rename(meta.name)
+    return out
 
 
 def accessor_attr(obj: Any, accessor: str, attr: str) -> Any:

@@ -65,12 +65,17 @@ class ColumnwiseCall(Blockwise):
     columns.
     """
 
-    _parameters = ["frame", "func", "args", "kwargs", "extra_columns"]
-    _defaults = {"args": (), "kwargs": None, "extra_columns": ()}
+    _parameters = ["frame", "func", "args", "kwargs", "extra_columns", "meta"]
+    _defaults = {"args": (), "kwargs": None, "extra_columns": (), "meta": None}
 
     @property
     def operation(self) -> Any:  # type: ignore[override]
         return self.func
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        given = self.operand("meta")
+        return given if given is not None else super()._meta
 
     @property
     def _funcname(self) -> str:
@@ -249,11 +254,27 @@ def _dtype_error(
 
 
 def _guarded(obj: Any, what: str, build: Callable[[Any], Any]) -> Any:
-    """``build(obj)``, with TypeErrors from the meta naming columns and dtypes."""
+    """``build(obj)``, with dtype errors from the meta naming columns and dtypes.
+
+    pyarrow-backed strings report an unsupported operation as
+    ``ArrowNotImplementedError``; it becomes a ``TypeError`` as for numpy.
+    """
     try:
         return build(obj)
-    except TypeError as exc:
+    except (TypeError, NotImplementedError) as exc:
         raise _dtype_error(obj, what, exc, build) from exc
+
+
+def _sub_operand(other: Any, obj: Any) -> Any:
+    """``other`` restricted to the columns of ``obj`` (a column subset of the
+    frame being checked), so a per-column check does not fail on others."""
+    if (
+        _is_lazy_frame(other)
+        and isinstance(other._meta, pd.DataFrame)
+        and isinstance(obj._meta, pd.DataFrame)
+    ):
+        return other[[c for c in obj._meta.columns if c in other._meta.columns]]
+    return other
 
 
 def _columnwise(
@@ -348,6 +369,38 @@ def _referenced_columns(expr: str, columns: list) -> list | None:
     except (_tokenize.TokenError, SyntaxError, IndentationError):
         return None
     return [c for c in columns if isinstance(c, str) and c in names]
+
+
+def _replaced_meta(obj: Any, name: str, args: list, kwargs: dict) -> Any:
+    """The schema of ``where``/``mask`` when some values are replaced."""
+    try:
+        sample = meta_nonempty(obj._meta)
+        pattern = np.array([True, False] * len(sample))[: len(sample)]
+        if isinstance(sample, pd.DataFrame):
+            cond = pd.DataFrame(
+                {c: pattern for c in range(sample.shape[1])}, index=sample.index
+            )
+            cond.columns = sample.columns
+        else:
+            cond = pd.Series(pattern, index=sample.index)
+        rest = [
+            meta_nonempty(_expr_of(a)._meta) if _is_lazy(a) else a for a in args[1:]
+        ]
+        return make_meta(getattr(sample, name)(cond, *rest, **kwargs))
+    except Exception:
+        return None
+
+
+def _same_schema(a: Any, b: Any) -> bool:
+    if isinstance(a, pd.DataFrame):
+        return isinstance(b, pd.DataFrame) and a.dtypes.equals(b.dtypes)
+    return isinstance(b, pd.Series) and a.dtype == b.dtype
+
+
+def _dtypes_of(meta: Any) -> Any:
+    if isinstance(meta, pd.DataFrame):
+        return meta.dtypes.to_dict()
+    return meta.dtype
 
 
 def _unknown_categories(dtype: Any) -> bool:
@@ -459,7 +512,8 @@ def _binary_method(name: str, frame_default_axis: Any) -> Callable:
             )
 
         def build(obj: Any) -> Any:
-            return _method_call(obj, name, other, **kwargs)
+            o = other if obj is self else _sub_operand(other, obj)
+            return _method_call(obj, name, o, **kwargs)
 
         return _guarded(self, f"{name}()", build)
 
@@ -625,9 +679,24 @@ class FrameMethods:
                 )
         args = [cond] if other is _NO_DEFAULT else [cond, other]
         kwargs = {} if axis is None else {"axis": axis}
-        return _guarded(
-            self, f"{name}()", lambda obj: _method_call(obj, name, *args, **kwargs)
-        )
+
+        def build(obj: Any) -> Any:
+            a = [a if obj is self else _sub_operand(a, obj) for a in args]
+            out = _method_call(obj, name, *a, **kwargs)
+            meta = _replaced_meta(obj, name, a, kwargs)
+            if meta is None or _same_schema(meta, out._meta):
+                return out
+            # pandas upcasts a column when some of its values are replaced
+            # (int64 -> float64 for missing values); the plan assumes some
+            # are, and casts every partition to that.
+            node = out.expr.substitute_operands(
+                func=kernels.call_cast,
+                args=(name, _dtypes_of(meta), *out.expr.args[1:]),
+                meta=meta,
+            )
+            return _new(node)
+
+        return _guarded(self, f"{name}()", build)
 
     def clip(self, lower: Any = None, upper: Any = None, *, axis: Any = None) -> Any:
         """Trim values at ``lower`` and ``upper`` (scalars or lazy values).
@@ -773,7 +842,8 @@ class DataFrameMethods:
             def build(obj: Any) -> Any:
                 from ..collection import FrameBase
 
-                return FrameBase._binop(obj, other, op, reflect=reflect)
+                o = other if obj is self else _sub_operand(other, obj)
+                return FrameBase._binop(obj, o, op, reflect=reflect)
 
             raise _dtype_error(self, what, exc, build) from exc
 

@@ -1,0 +1,367 @@
+"""Elementwise DataFrame/Series methods against pandas, over every partitioning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from frames import make_pdf, variants
+
+import partframe
+from partframe.expr.base import walk
+from partframe.expr.optimize import column_needs, lower
+from partframe.expr.sources import FromPandas
+from partframe.testing import assert_eq
+
+PDF = make_pdf()
+VARIANTS = variants(PDF)
+NUMERIC = ["i", "f", "n"]
+THRESHOLD = 0.5
+
+
+def _ids(cases):
+    return [c[0] for c in cases]
+
+
+# (id, function applied to both a partframe frame and its pandas twin)
+FRAME_CASES = [
+    ("drop-columns", lambda d: d.drop(columns=["s", "c"])),
+    ("drop-label-axis1", lambda d: d.drop("i", axis=1)),
+    ("rename-dict", lambda d: d.rename(columns={"i": "I", "s": "S"})),
+    ("rename-func", lambda d: d.rename(columns=str.upper)),
+    ("astype-dict", lambda d: d.astype({"i": "float64", "b": "int64", "n": "Float64"})),
+    ("astype-str", lambda d: d[["i", "f", "s"]].astype("str")),
+    ("astype-category-known", lambda d: d.astype({"s": pd.CategoricalDtype(
+        ["apple", "Banana", "cherry", "date ", " elder", "fig"])})),
+    ("fillna-scalar", lambda d: d[NUMERIC].fillna(0)),
+    ("fillna-dict", lambda d: d.fillna({"f": -1.0, "n": 7})),
+    ("dropna", lambda d: d.dropna()),
+    ("dropna-subset", lambda d: d.dropna(subset=["f"])),
+    ("dropna-how-all", lambda d: d[["f", "n"]].dropna(how="all")),
+    ("dropna-thresh", lambda d: d[["f", "n", "i"]].dropna(thresh=3)),
+    ("replace-scalar", lambda d: d[NUMERIC].replace(1, 100)),
+    ("replace-dict", lambda d: d.replace({"apple": "APPLE", "fig": "FIG"})),
+    ("where", lambda d: d[["i", "f"]].where(d[["i", "f"]] > 2, -1)),
+    ("where-series-cond", lambda d: d.where(d.i > 4)),
+    ("mask", lambda d: d[NUMERIC].mask(d[NUMERIC] > 2)),
+    ("clip", lambda d: d[["i", "f"]].clip(-0.5, 4)),
+    ("round", lambda d: d[["f"]].round(1)),
+    ("abs", lambda d: d[NUMERIC].abs()),
+    ("isin-list", lambda d: d.isin([1, 2, "apple", "x"])),
+    ("isin-dict", lambda d: d[["i", "s"]].isin({"i": [1, 2], "s": ["fig"]})),
+    ("isna", lambda d: d.isna()),
+    ("notna", lambda d: d.notna()),
+    ("isnull", lambda d: d.isnull()),
+    ("notnull", lambda d: d.notnull()),
+    ("query", lambda d: d.query("i > 3 and f < 0.5")),
+    ("query-local", lambda d: d.query("f > @THRESHOLD")),
+    ("query-str", lambda d: d.query("s == 'apple'")),
+    ("eval", lambda d: d.eval("i + f")),
+    ("eval-assign", lambda d: d.eval("z = i * 2")),
+    ("apply-rows", lambda d: d.apply(lambda r: r.i * 2 + len(r.s), axis=1)),
+    ("apply-rows-expand", lambda d: d[["i", "f"]].apply(
+        lambda r: r * 2, axis=1, result_type="expand")),
+    ("map", lambda d: d[["i", "s"]].map(lambda v: str(v) + "!")),
+    ("select-dtypes", lambda d: d.select_dtypes("number")),
+    ("select-dtypes-exclude", lambda d: d.select_dtypes(exclude=["number", "bool"])),
+    ("copy", lambda d: d.copy()),
+]  # fmt: skip
+
+SERIES_CASES = [
+    ("fillna", lambda d: d.f.fillna(0.5)),
+    ("fillna-nullable", lambda d: d.n.fillna(0)),
+    ("dropna", lambda d: d.n.dropna()),
+    ("astype", lambda d: d.i.astype("int32")),
+    ("astype-str", lambda d: d.f.astype(str)),
+    ("rename-name", lambda d: d.i.rename("new")),
+    ("rename-index", lambda d: d.i.rename(lambda k: k + 1)),
+    ("isin", lambda d: d.s.isin(["apple", "fig"])),
+    ("isin-set", lambda d: d.i.isin({1, 2, 3})),
+    ("between", lambda d: d.i.between(2, 5)),
+    ("between-neither", lambda d: d.f.between(-0.5, 0.5, inclusive="neither")),
+    ("map-dict", lambda d: d.i.map({1: "one", 2: "two"})),
+    ("map-dict-float", lambda d: d.s.map({"apple": 1.5, "fig": 2.5})),
+    ("map-func", lambda d: d.i.map(lambda v: v * 1.5)),
+    ("map-na-ignore", lambda d: d.f.map(lambda v: v + 1, na_action="ignore")),
+    ("apply", lambda d: d.s.apply(len)),
+    ("where-other", lambda d: d.f.where(d.f > 0, d.i)),
+    ("mask", lambda d: d.n.mask(d.n < 0, 0)),
+    ("clip", lambda d: d.n.clip(upper=10)),
+    ("round", lambda d: d.f.round(2)),
+    ("abs", lambda d: d.n.abs()),
+    ("replace", lambda d: d.s.replace("apple", "pear")),
+    ("to-frame", lambda d: d.s.to_frame()),
+    ("isna", lambda d: d.t.isna()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", FRAME_CASES, ids=_ids(FRAME_CASES))
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_frame_methods(case, scheduler):
+    _, func = case
+    for _how, ddf, pdf in VARIANTS:
+        assert_eq(func(ddf), func(pdf), scheduler=scheduler)
+
+
+@pytest.mark.parametrize("case", SERIES_CASES, ids=_ids(SERIES_CASES))
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_series_methods(case, scheduler):
+    _, func = case
+    for _how, ddf, pdf in VARIANTS:
+        assert_eq(func(ddf), func(pdf), scheduler=scheduler)
+
+
+@pytest.mark.parametrize(
+    "func",
+    [
+        lambda d: d.fillna({"f": 0.0}),
+        lambda d: d.query("f > @THRESHOLD"),
+        lambda d: d.i.map({1: "one"}),
+        lambda d: d.s.isin(d.s[d.i > 5]),
+    ],
+)
+def test_processes(func):
+    _, ddf, pdf = VARIANTS[1]
+    assert_eq(func(ddf), func(pdf), scheduler="processes")
+
+
+def test_isin_lazy_series():
+    for _how, ddf, pdf in VARIANTS:
+        values = ddf.s[ddf.i > 6]
+        expected = pdf.s.isin(pdf.s[pdf.i > 6])
+        assert_eq(ddf.s.isin(values), expected)
+        # a Series from another source, with other partitions
+        other = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
+        assert_eq(ddf.i.isin(other), pdf.i.isin([1, 2, 3]))
+
+
+def test_map_lazy_series():
+    mapping = pd.Series({1: "one", 2: "two", 3: "three"})
+    lazy = partframe.from_pandas(mapping, npartitions=2)
+    for _how, ddf, pdf in VARIANTS:
+        assert_eq(ddf.i.map(lazy), pdf.i.map(mapping))
+        assert_eq(ddf.i.map(mapping), pdf.i.map(mapping))
+
+
+def test_where_lazy_other_and_scalar():
+    for _how, ddf, pdf in VARIANTS[:3]:
+        assert_eq(
+            ddf.f.where(ddf.f > 0, ddf.f.abs() * 10),
+            pdf.f.where(pdf.f > 0, pdf.f.abs() * 10),
+        )
+        assert_eq(ddf.f.where(lambda s: s > 0), pdf.f.where(lambda s: s > 0))
+
+
+def test_query_local_dict_and_closure():
+    limit = 4  # noqa: F841 (used by the query strings)
+    for _how, ddf, pdf in VARIANTS[:3]:
+        assert_eq(ddf.query("i < @limit"), pdf.query("i < @limit"))
+        assert_eq(
+            ddf.query("i < @lim", local_dict={"lim": 2}),
+            pdf.query("i < @lim", local_dict={"lim": 2}),
+        )
+
+
+def test_query_lazy_local_is_an_error():
+    ddf = VARIANTS[1][1]
+    m = ddf.i.max() if hasattr(ddf.i, "max") else ddf.i  # noqa: F841
+    with pytest.raises(TypeError, match="lazy"):
+        ddf.query("i < @m")
+
+
+def test_apply_meta_given():
+    for _how, ddf, pdf in VARIANTS[:3]:
+        got = ddf.apply(lambda r: float(r.i), axis=1, meta=("x", "float64"))
+        assert_eq(got, pdf.apply(lambda r: float(r.i), axis=1), check_names=False)
+
+
+def test_apply_axis0_unsupported():
+    with pytest.raises(NotImplementedError, match="axis=1"):
+        VARIANTS[0][1].apply(sum)
+
+
+def test_applymap_alias():
+    ddf, pdf = VARIANTS[1][1], VARIANTS[1][2]
+    assert_eq(ddf[["i"]].applymap(str), pdf[["i"]].map(str))
+
+
+def test_series_rename_mapping():
+    for _how, ddf, pdf in VARIANTS:
+        assert_eq(
+            ddf.i.rename({0: -1, 4: -2}),
+            pdf.i.rename({0: -1, 4: -2}),
+            check_divisions=False,
+        )
+
+
+# -- errors at plan-build time ---------------------------------------------
+def _frame():
+    return VARIANTS[1][1]
+
+
+def test_unknown_column_errors():
+    df = _frame()
+    with pytest.raises(KeyError, match=r"drop\(\).*'ii'.*did you mean 'i'"):
+        df.drop(columns=["ii"])
+    assert list(df.drop(columns=["ii"], errors="ignore").columns) == list(PDF.columns)
+    with pytest.raises(KeyError, match=r"rename\(\).*'ss'.*did you mean 's'"):
+        df.rename(columns={"ss": "x"}, errors="raise")
+    assert list(df.rename(columns={"zz": "x"}).columns) == list(PDF.columns)
+    with pytest.raises(KeyError, match=r"astype\(\).*'ff'"):
+        df.astype({"ff": "int64"})
+    with pytest.raises(KeyError, match=r"dropna\(subset=\).*'nn'"):
+        df.dropna(subset=["nn"])
+    with pytest.raises(Exception, match="zzz"):
+        df.query("zzz > 1")
+
+
+def test_dtype_errors_name_the_column():
+    df = _frame()
+    with pytest.raises(TypeError, match=r"'s'.*dtype str"):
+        df.s + 1
+    with pytest.raises(TypeError, match=r"'t'.*datetime64"):
+        df.t * 2
+    with pytest.raises(TypeError, match=r"column\(s\) 's' \(dtype str\)"):
+        df[["i", "s"]] + 1
+    with pytest.raises(TypeError, match=r"'s'.*dtype str"):
+        df[["i", "s"]].abs()
+    with pytest.raises(TypeError, match=r"'c'.*category"):
+        df.c.add(1)
+    with pytest.raises(ValueError, match=r"'s'.*categories"):
+        df.astype({"s": "category"})
+    with pytest.raises(TypeError, match=r"'s'"):
+        df.s.clip(0, 1)
+
+
+def test_in_memory_operands_are_rejected():
+    df = _frame()
+    with pytest.raises(TypeError, match="from_pandas"):
+        df.i.add(PDF.i)
+    with pytest.raises(TypeError, match="in-memory"):
+        df.i.where(PDF.i > 0)
+    with pytest.raises(TypeError, match="from_pandas"):
+        df.fillna(PDF.f)
+
+
+def test_unsupported_arguments():
+    df = _frame()
+    with pytest.raises(NotImplementedError, match="limit"):
+        df.fillna(0, limit=1)
+    with pytest.raises(NotImplementedError):
+        df.dropna(axis=1)
+    with pytest.raises(NotImplementedError, match="errors='ignore'"):
+        df.drop(index=[0])
+    assert_eq(df.drop(index=[0, 2], errors="ignore"), PDF.drop(index=[0, 2]))
+
+
+# -- laziness ----------------------------------------------------------------
+def test_building_plans_computes_nothing():
+    df = partframe.from_pandas(PDF, npartitions=3)
+    lazy_values = df.s[df.i > 3]
+    for _, func in FRAME_CASES + SERIES_CASES:
+        func(df)
+    df.s.isin(lazy_values)
+    df.i.map(partframe.from_pandas(pd.Series({1: "a"}), npartitions=2))
+    df.s.str.split(n=1, expand=True)
+    assert df.t.dt.year.npartitions == 3
+    assert list(df.c.cat.categories) == ["x", "y", "z"]
+    df[NUMERIC].add(df[NUMERIC], fill_value=0)
+    df.i.max() if hasattr(df.i, "max") else None
+
+
+@pytest.fixture(autouse=True)
+def _no_compute_while_building(request):
+    """Building plans (and their metas) never computes anything."""
+    if request.node.name != "test_building_plans_computes_nothing":
+        yield
+        return
+    with partframe.config.set(scheduler="raise"):
+        yield
+        from partframe.scheduler.testing import ComputeForbidden
+
+        with pytest.raises(ComputeForbidden):
+            partframe.from_pandas(PDF, npartitions=2).i.compute()
+
+
+# -- projection pushdown -------------------------------------------------------
+def _source_columns(obj):
+    """The columns the optimizer finds each FromPandas source must provide.
+
+    (FromPandas keeps in-memory data whole; a file reader would be rebuilt
+    with exactly these columns.)
+    """
+    expr = lower(obj.expr)
+    sources = [n for n in walk(expr) if isinstance(n, FromPandas)]
+    assert sources
+    needs = column_needs(expr)
+    out = []
+    for src in sources:
+        need = needs[src._name]
+        out.append(
+            None if need is None else [c for c in src._meta.columns if c in need]
+        )
+    return out
+
+
+@pytest.mark.parametrize(
+    "func, expected",
+    [
+        (lambda d: d.fillna(0)[["f"]], ["f"]),
+        (lambda d: d.fillna({"f": 0, "n": 1})[["f"]], ["f"]),
+        (lambda d: d.astype({"i": "float64", "s": "str"})[["i"]], ["i"]),
+        (lambda d: d.astype("str")[["i"]], ["i"]),
+        (lambda d: d.rename(columns={"i": "x"})[["x"]], ["i"]),
+        (lambda d: d.rename(columns=str.upper)["F"], ["f"]),
+        (lambda d: d.drop(columns=["s", "c"]), ["i", "f", "n", "b", "t", "tz"]),
+        (lambda d: d.select_dtypes("number"), ["i", "f", "n"]),
+        (lambda d: d.dropna(subset=["f"])[["i"]], ["i", "f"]),
+        (lambda d: d.query("i > 2")[["f"]], ["i", "f"]),
+        (lambda d: d.isna()[["n"]], ["n"]),
+        (lambda d: d.isin({"i": [1]})[["i"]], ["i"]),
+        (lambda d: d.replace(1, 5)[["i"]], ["i"]),
+    ],
+)
+def test_projection_pushdown(func, expected):
+    df = partframe.from_pandas(PDF, 3)
+    out = func(df)
+    assert _source_columns(out) == [[c for c in PDF.columns if c in expected]]
+    assert_eq(out, func(PDF))
+
+
+@pytest.mark.parametrize(
+    "func, expected",
+    [
+        (lambda d: d.where(d > 0)[["i"]], ["i"]),
+        (lambda d: d.mask(d > 0, d * 2)[["i"]], ["i"]),
+        (lambda d: d.add(d, fill_value=0)[["f"]], ["f"]),
+        (lambda d: d.rsub(d.f, axis=0)[["n"]], ["n", "f"]),
+        (lambda d: d.lt(d.i, axis=0)[["n"]], ["n", "i"]),
+        (lambda d: d.clip(0, 1)[["f"]], ["f"]),
+        (lambda d: d.round(1)[["f"]], ["f"]),
+        (lambda d: d.abs()[["n"]], ["n"]),
+    ],
+)
+def test_projection_pushdown_numeric(func, expected):
+    pdf = PDF[NUMERIC]
+    df = partframe.from_pandas(pdf, 3)
+    out = func(df)
+    assert _source_columns(out) == [[c for c in pdf.columns if c in expected]]
+    assert_eq(out, func(pdf))
+
+
+def test_no_pushdown_where_all_columns_matter():
+    df = partframe.from_pandas(PDF, 3)
+    out = df.dropna()[["i"]]
+    assert _source_columns(out) == [None]
+    assert_eq(out, PDF.dropna()[["i"]])
+
+
+def test_isin_values_pass_as_one_input():
+    df = partframe.from_pandas(PDF, 3)
+    values = partframe.from_pandas(pd.Series([1, 2]), npartitions=2)
+    out = df.i.isin(values)
+    graph = out.__dask_graph__()
+    assert len(out.__dask_keys__()) == 3
+    assert any("wholeof" in str(k) for k in graph)
+    assert_eq(out, PDF.i.isin([1, 2]))
+    np.testing.assert_array_equal(out.compute().values, PDF.i.isin([1, 2]).values)
