@@ -1,7 +1,7 @@
 """The local scheduler: one loop over any way of running batches of tasks.
 
-``get_async(submit, num_workers, dsk, keys)`` owns all scheduling state, on
-the caller's thread:
+``get_async(submit, poll, num_workers, dsk, keys)`` owns all scheduling state,
+on the caller's thread:
 
 - ``waiting[key]``: how many inputs of ``key`` are not computed yet;
 - ``ready``: a heap of ``(priority, key)`` whose inputs are all computed,
@@ -11,12 +11,20 @@ the caller's thread:
   to zero the value leaves ``cache`` (unless it was requested), so memory
   follows the frontier of the computation, not the size of the graph.
 
-Workers never see this state. ``submit(batch, report)`` runs a list of
-``(key, task, inputs)`` somewhere and later calls ``report(results)`` with
-``(key, value, error)`` triples; a thread pool, a process pool and the
-caller's own thread (``sync``) are three small ``submit`` functions.
-Batching many small tasks into one submission is what keeps the cost per
-task low.
+Workers never see this state. ``submit(batch)`` hands a list of
+``(key, task, inputs)`` to a worker; ``poll(timeout)`` returns the next
+finished batch as ``(results, seconds)`` with ``(key, value, error)``
+results, or ``None`` after ``timeout`` seconds. A thread pool, a process pool
+(:mod:`partframe.scheduler.processes`) and the caller's own thread (``sync``)
+are three small pairs of these functions.
+
+Batching keeps the cost per task low: when tasks are quick, many ready tasks
+travel in one submission; when they are slow (more than ``_BATCH_SECONDS``
+each) they go one by one, so the priorities still decide what is in memory.
+
+The loop waits at most ``_POLL_SECONDS`` at a time, so Ctrl-C is handled
+promptly. On any error or interrupt it raises at once and submits nothing
+more; the wrappers then stop their workers without waiting for long tasks.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ import heapq
 import os
 import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -43,34 +53,125 @@ from ..graph import (
     flatten_keys,
     fuse_linear,
     get_dependents,
-    istask,
     order,
 )
 
-__all__ = ["get_async", "get_sync", "get_threads", "pack_results", "prepare_graph"]
+__all__ = [
+    "execute",
+    "get_async",
+    "get_sync",
+    "get_threads",
+    "num_workers_default",
+    "pack_results",
+    "prepare_graph",
+    "run_batch",
+]
 
 Batch = list  # list of (key, task, inputs)
+Report = tuple  # (list of (key, value, error), seconds spent)
+
+_POLL_SECONDS = 0.1
+# A batch should take about this long: long enough to hide the hand-off cost
+# (tens of microseconds), short enough to keep workers balanced.
+_BATCH_SECONDS = 0.002
+_MAX_BATCH = 512
+_CONTAINERS = (tuple, list, set, frozenset)
 
 
-def run_batch(batch: Batch) -> list:
-    """Run ``(key, task, inputs)`` items; return ``(key, value, error)`` items.
+def num_workers_default(num_workers: int | None = None) -> int:
+    """``num_workers``, else ``config.get("num_workers")``, else the CPU count.
 
-    A failing task stops the batch: later items are reported as not run
-    (``None`` error and a sentinel value) so the scheduler can retry nothing
-    and raise the first error.
+    Examples
+    --------
+    >>> num_workers_default(3)
+    3
+    """
+    n = num_workers or config.get("num_workers") or os.cpu_count() or 1
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"num_workers must be a positive integer, not {n!r}")
+    return n
+
+
+def execute(task: Any, data: dict) -> Any:
+    """Evaluate ``task`` with the values of its input keys taken from ``data``.
+
+    :func:`partframe.graph.execute_task` with a fast path for the common flat
+    task ``(func, *args)`` whose arguments are keys and plain literals.
+
+    Examples
+    --------
+    >>> from operator import add
+    >>> execute((add, "x", (add, 1, 2)), {"x": 10})
+    13
+    >>> execute(["x", ("y", 0)], {"x": 1, ("y", 0): 2})
+    [1, 2]
+    """
+    if type(task) is tuple and task and callable(task[0]):
+        args = []
+        for a in task[1:]:
+            typ = type(a)
+            if typ is str:
+                try:
+                    args.append(data[a])
+                except KeyError:
+                    args.append(a)
+            elif typ is tuple or typ is list or typ is set or typ is frozenset:
+                if typ is tuple:
+                    try:
+                        args.append(data[a])
+                        continue
+                    except (KeyError, TypeError):
+                        pass
+                return execute_task(task, data)
+            else:
+                args.append(a)
+        return task[0](*args)
+    return execute_task(task, data)
+
+
+def run_batch(batch: Batch, stopped: list | None = None) -> Report:
+    """Run ``(key, task, inputs)`` items; return ``(results, seconds)``.
+
+    ``results`` holds ``(key, value, error)``. A failing task ends the batch
+    and sets ``stopped[0]``; a true ``stopped[0]`` ends every batch that
+    shares it: the scheduler raises the first error and runs nothing more.
+    Items are dropped from ``batch`` as they run so that their inputs can be
+    freed early.
+
+    Examples
+    --------
+    >>> from operator import add
+    >>> results, seconds = run_batch([("b", (add, "a", 1), {"a": 1})])
+    >>> results
+    [('b', 2, None)]
     """
     out = []
-    for key, task, inputs in batch:
+    start = time.perf_counter()
+    for i in range(len(batch)):
+        if stopped is not None and stopped[0]:
+            break
+        key, task, inputs = batch[i]
+        batch[i] = None
         try:
-            out.append((key, execute_task(task, inputs), None))
-        except BaseException as exc:
+            out.append((key, execute(task, inputs), None))
+        except BaseException as exc:  # also SystemExit: a worker must report
+            if stopped is not None:
+                stopped[0] = True  # other workers: start nothing more
             out.append((key, None, exc))
             break
-    return out
+    return out, time.perf_counter() - start
 
 
 def prepare_graph(dsk: dict, keys: Any, fuse: bool | None = None) -> tuple[dict, dict]:
-    """Cull ``dsk`` to ``keys`` and (by default) fuse linear chains."""
+    """Cull ``dsk`` to ``keys`` and (by default) fuse linear chains.
+
+    Examples
+    --------
+    >>> from operator import neg
+    >>> dsk, deps = prepare_graph({"a": 1, "b": (neg, "a"), "c": 0}, "b", fuse=False)
+    >>> sorted(dsk), deps["b"]
+    (['a', 'b'], {'a'})
+    """
     dsk, deps = cull(dsk, keys)
     if fuse is None:
         fuse = config.get("fuse")
@@ -80,13 +181,20 @@ def prepare_graph(dsk: dict, keys: Any, fuse: bool | None = None) -> tuple[dict,
 
 
 def pack_results(keys: Any, values: dict) -> Any:
-    """Arrange ``values`` in the (nested) shape of ``keys``."""
+    """Arrange ``values`` in the (nested) shape of ``keys``.
+
+    Examples
+    --------
+    >>> pack_results(["a", ["b", "a"]], {"a": 1, "b": 2})
+    [1, [2, 1]]
+    """
     if type(keys) is list:
         return [pack_results(k, values) for k in keys]
     return values[keys]
 
 
-def _add_note(exc: BaseException, key: Hashable) -> None:
+def add_key_note(exc: BaseException, key: Hashable) -> None:
+    """Note on ``exc`` which task raised it (and the partition, for tuples)."""
     note = f"partframe: raised by task {key!r}"
     if isinstance(key, tuple) and len(key) > 1 and isinstance(key[1], int):
         note += f" (partition {key[1]} of {key[0]!r})"
@@ -95,129 +203,183 @@ def _add_note(exc: BaseException, key: Hashable) -> None:
 
 
 def get_async(
-    submit: Callable[[Batch, Callable[[list], None]], None],
+    submit: Callable[[Batch], None],
+    poll: Callable[[float], Report | None],
     num_workers: int,
     dsk: dict,
     keys: Any,
     callbacks: Iterable[Callback] = (),
     fuse: bool | None = None,
-    poll: Callable[[float], list | None] | None = None,
-    on_interrupt: Callable[[], None] | None = None,
 ) -> Any:
-    """Run ``dsk`` to compute ``keys`` using ``submit``; see the module doc.
+    """Run ``dsk`` to compute ``keys`` with ``submit`` and ``poll``.
 
-    ``poll(timeout)`` returns the next list of results or ``None`` on
-    timeout; when ``None`` is passed, results are collected from a queue that
-    ``submit``'s ``report`` fills. The loop wakes at least every 0.1 s so
-    Ctrl-C is noticed promptly.
+    See the module docstring for the protocol. At most ``2 * num_workers``
+    batches are submitted and not yet reported at any time.
+
+    Parameters
+    ----------
+    submit : callable
+        ``submit(batch)`` starts running a list of ``(key, task, inputs)``.
+    poll : callable
+        ``poll(timeout)`` returns ``(results, seconds)`` of one finished batch,
+        or ``None`` if none finished within ``timeout`` seconds.
+    num_workers : int
+        How many batches can run at once.
+    dsk : dict
+        The task graph.
+    keys : key or nested list of keys
+        What to return; the result has the same nesting.
+    callbacks : iterable of Callback
+        Listeners for this call, on top of those registered with ``with``.
+    fuse : bool, optional
+        Fuse linear chains first; default ``config.get("fuse")``.
+
+    Examples
+    --------
+    >>> from collections import deque
+    >>> from operator import add
+    >>> todo = deque()
+    >>> def poll(timeout):
+    ...     return run_batch(todo.popleft()) if todo else None
+    >>> get_async(todo.append, poll, 1, {"a": 1, "b": (add, "a", 1)}, ["b"])
+    [2]
     """
     cbs = active_callbacks(callbacks)
     dsk, deps = prepare_graph(dsk, keys, fuse)
     requested = set(flatten_keys(keys))
     dependents = get_dependents(deps)
-    ntasks = len(dsk)
     priority = order(dsk, deps)
-
-    results_q: queue.SimpleQueue = queue.SimpleQueue()
-    if poll is None:
-        report = results_q.put
-
-        def poll(timeout: float) -> list | None:
-            try:
-                return results_q.get(timeout=timeout)
-            except queue.Empty:
-                return None
-
-    else:
-        report = None  # type: ignore[assignment]
+    ntasks = len(dsk)
 
     cache: dict = {}
     waiting = {k: len(v) for k, v in deps.items()}
     remaining = {k: len(v) for k, v in dependents.items()}
-    ready: list = []
+    ready = [(priority[k], k) for k, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
     ndone = 0
     inflight = 0
+    num_workers = max(1, num_workers)
+    capacity = 2 * num_workers
+    per_task = _BATCH_SECONDS  # running estimate of seconds per task
     error: BaseException | None = None
+    heappush = heapq.heappush
+    heappop = heapq.heappop
 
     for cb in cbs:
         cb.on_start(ComputeStart(ntasks, list(requested)))
 
     def finish(key: Hashable, value: Any) -> None:
+        # Record a value, free inputs nobody needs any more, wake dependents.
         nonlocal ndone
         cache[key] = value
         ndone += 1
         for d in deps[key]:
-            remaining[d] -= 1
-            if remaining[d] == 0 and d not in requested:
+            n = remaining[d] - 1
+            remaining[d] = n
+            if n == 0 and d not in requested:
                 del cache[d]
-        for dep in dependents[key]:
-            waiting[dep] -= 1
-            if waiting[dep] == 0:
-                heapq.heappush(ready, (priority[dep], dep))
+        for d in dependents[key]:
+            n = waiting[d] - 1
+            waiting[d] = n
+            if n == 0:
+                heappush(ready, (priority[d], d))
         if cbs:
             event = TaskFinish(key, ndone, ntasks)
             for cb in cbs:
                 cb.on_task_finish(event)
 
-    for k, n in waiting.items():
-        if n == 0:
-            heapq.heappush(ready, (priority[k], k))
-
-    capacity = max(1, num_workers) * 2
     try:
         while ndone < ntasks:
-            # Values that are not tasks (literals, aliases) need no worker.
             while ready and inflight < capacity:
-                n = len(ready)
-                size = max(1, min(n // capacity, 256)) if n > capacity else 1
+                # Quick tasks travel in batches of about _BATCH_SECONDS; the
+                # ready tasks are spread over the workers only when there is
+                # enough work for that to pay off.
+                size = min(int(_BATCH_SECONDS / per_task) or 1, _MAX_BATCH)
+                if len(ready) * per_task > _BATCH_SECONDS:
+                    size = min(size, len(ready) // num_workers or 1)
                 batch = []
                 while ready and len(batch) < size:
-                    _, key = heapq.heappop(ready)
+                    key = heappop(ready)[1]
                     task = dsk[key]
-                    if not istask(task) and type(task) is not list:
-                        if type(task) in (str, tuple) and task in cache:
-                            finish(key, cache[task])
-                        else:
-                            finish(key, task)
-                        continue
-                    inputs = {d: cache[d] for d in deps[key]}
-                    batch.append((key, task, inputs))
                     if cbs:
                         for cb in cbs:
                             cb.on_task_start(TaskStart(key))
+                    typ = type(task)
+                    if typ is str:
+                        # An alias of another key, or a literal string.
+                        finish(key, cache[task] if deps[key] else task)
+                    elif (
+                        typ is tuple
+                        and len(deps[key]) == 1
+                        and task == next(iter(deps[key]))
+                    ):
+                        finish(key, cache[task])  # an alias
+                    elif typ in _CONTAINERS:
+                        # A task, or a container that may hold keys or tasks.
+                        batch.append((key, task, {d: cache[d] for d in deps[key]}))
+                    else:
+                        finish(key, task)  # a literal: no worker needed
                 if batch:
                     inflight += 1
-                    submit(batch, report)
+                    submit(batch)
+                    del batch  # the worker owns the inputs now
             if ndone >= ntasks:
                 break
             if inflight == 0:
-                raise RuntimeError("partframe scheduler stalled: no task ready")
-            results = poll(0.1)
-            if results is None:
+                raise RuntimeError(
+                    "partframe scheduler stalled: no task is ready or running "
+                    "(does the graph have a cycle?)"
+                )
+            report = poll(_POLL_SECONDS)
+            if report is None:
                 continue
             inflight -= 1
-            for key, value, exc in results:
-                if exc is not None:
-                    _add_note(exc, key)
-                    raise exc
-                finish(key, value)
+            results, seconds = report
+            report = None
+            if results:
+                # Quick to rise, slow to fall: one slow task (a file read)
+                # keeps batches small, so slow outputs are not piled up.
+                per_task = max(seconds / len(results), 0.9 * per_task, 1e-7)
+            if cbs:
+                for key, value, exc in results:
+                    if exc is not None:
+                        add_key_note(exc, key)
+                        raise exc
+                    finish(key, value)
+            else:
+                # finish() inlined: this is the hot path.
+                for key, value, exc in results:
+                    if exc is not None:
+                        add_key_note(exc, key)
+                        raise exc
+                    cache[key] = value
+                    for d in deps[key]:
+                        n = remaining[d] - 1
+                        remaining[d] = n
+                        if n == 0 and d not in requested:
+                            del cache[d]
+                    for d in dependents[key]:
+                        n = waiting[d] - 1
+                        waiting[d] = n
+                        if n == 0:
+                            heappush(ready, (priority[d], d))
+                ndone += len(results)
+            results = value = None
     except BaseException as exc:
         error = exc
-        if isinstance(exc, KeyboardInterrupt) and on_interrupt is not None:
-            on_interrupt()
         raise
     finally:
         for cb in cbs:
             cb.on_finish(ComputeFinish(ntasks, ndone, error))
+        del error
     return pack_results(keys, cache)
 
 
-def _sync_submit(batch: Batch, report: Callable[[list], None]) -> None:
-    report(run_batch(batch))
-
-
 def get_sync(dsk: dict, keys: Any, **kwargs: Any) -> Any:
-    """Run the graph on the calling thread, one task at a time.
+    """Run the graph on the calling thread, one batch at a time.
+
+    Deterministic and easy to debug: a failing task raises with the caller's
+    stack around it, and ``pdb`` works inside tasks.
 
     Examples
     --------
@@ -226,26 +388,29 @@ def get_sync(dsk: dict, keys: Any, **kwargs: Any) -> Any:
     6
     """
     kwargs.pop("num_workers", None)
-    pending: list = []
+    batches: deque = deque()
 
-    def poll(timeout: float) -> list | None:
-        return pending.pop() if pending else None
+    def poll(timeout: float) -> Report | None:
+        # Run a batch only when asked for results: the scheduler sees each
+        # result (or error, or Ctrl-C) before anything else runs.
+        return run_batch(batches.popleft()) if batches else None
 
-    return get_async(
-        lambda batch, report: pending.append(run_batch(batch)),
-        1,
-        dsk,
-        keys,
-        poll=poll,
-        **kwargs,
-    )
+    return get_async(batches.append, poll, 1, dsk, keys, **kwargs)
 
 
 class _ThreadPool:
-    """Daemon worker threads pulling batches from one queue."""
+    """Daemon worker threads pulling batches from one queue.
+
+    ``stop()`` makes every worker finish at most the task it is running and
+    exit: queued batches are skipped, and the caller never waits for a long
+    task. The threads are daemons, so one stuck in a task cannot keep the
+    interpreter alive.
+    """
 
     def __init__(self, num_workers: int) -> None:
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.results: queue.SimpleQueue = queue.SimpleQueue()
+        self.stopped = [False]
         self.threads = [
             threading.Thread(
                 target=self._work, name=f"partframe-worker-{i}", daemon=True
@@ -256,29 +421,46 @@ class _ThreadPool:
             t.start()
 
     def _work(self) -> None:
-        jobs = self.jobs
+        jobs, results, stopped = self.jobs, self.results, self.stopped
         while True:
-            item = jobs.get()
-            if item is None:
+            batch = jobs.get()
+            if batch is None or stopped[0]:
                 return
-            batch, report = item
-            report(run_batch(batch))
+            results.put(run_batch(batch, stopped))
+            del batch  # do not hold the last inputs while idle
 
-    def submit(self, batch: Batch, report: Callable[[list], None]) -> None:
-        self.jobs.put((batch, report))
+    def poll(self, timeout: float) -> Report | None:
+        try:
+            return self.results.get(timeout=timeout)
+        except queue.Empty:
+            return None
 
-    def shutdown(self, wait: bool = True, timeout: float = 1.0) -> None:
+    def stop(self, wait: bool) -> None:
+        if not wait:
+            self.stopped[0] = True
         for _ in self.threads:
             self.jobs.put(None)
         if wait:
+            # Every batch has reported, so the workers are idle: quick joins.
             for t in self.threads:
-                t.join(timeout)
+                t.join(1.0)
 
 
 def get_threads(
     dsk: dict, keys: Any, num_workers: int | None = None, **kwargs: Any
 ) -> Any:
-    """Run the graph on a pool of threads (``num_workers``: default all cores).
+    """Run the graph on a pool of threads.
+
+    Parameters
+    ----------
+    dsk : dict
+        The task graph.
+    keys : key or nested list of keys
+        What to return; the result has the same nesting.
+    num_workers : int, optional
+        Threads; default ``config.get("num_workers")`` or the CPU count.
+    **kwargs
+        ``callbacks``, ``fuse``: see :func:`get_async`.
 
     Examples
     --------
@@ -286,17 +468,14 @@ def get_threads(
     >>> get_threads({"a": 1, "b": (add, "a", 1), "c": (add, "a", 2)}, ["b", "c"])
     [2, 3]
     """
-    n = num_workers or config.get("num_workers") or os.cpu_count() or 1
+    n = num_workers_default(num_workers)
     pool = _ThreadPool(n)
-    interrupted = False
-
-    def on_interrupt() -> None:
-        nonlocal interrupted
-        interrupted = True
-
+    ok = False
     try:
-        return get_async(pool.submit, n, dsk, keys, on_interrupt=on_interrupt, **kwargs)
+        result = get_async(pool.jobs.put, pool.poll, n, dsk, keys, **kwargs)
+        ok = True
+        return result
     finally:
-        # After Ctrl-C, do not wait for a long task: the threads are daemons
-        # and exit when their current batch ends.
-        pool.shutdown(wait=not interrupted)
+        # After an error or Ctrl-C do not wait for running tasks: the workers
+        # skip everything queued and exit when their current task ends.
+        pool.stop(wait=ok)

@@ -1,0 +1,439 @@
+"""One suite for every scheduler: results, errors, release, callbacks, Ctrl-C."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import weakref
+from operator import add, mul
+
+import pytest
+
+import partframe
+from partframe.callbacks import Callback
+from partframe.graph import quote
+from partframe.scheduler.local import get_sync, get_threads, num_workers_default
+from partframe.scheduler.processes import (
+    RemoteTaskError,
+    WorkerDiedError,
+    get_processes,
+)
+from partframe.scheduler.testing import ComputeForbidden
+
+LOCAL = ["sync", "threads", "processes"]
+
+
+# -- task functions (module level: the processes scheduler pickles them) --
+
+
+class MyError(ValueError):
+    pass
+
+
+class CannotUnpickle(Exception):
+    def __init__(self, a, b):
+        super().__init__(f"{a} {b}")
+
+
+def boom(*args):
+    raise MyError("boom")
+
+
+def boom_unpicklable(*args):
+    raise CannotUnpickle(1, 2)
+
+
+def identity(x):
+    return x
+
+
+def total(*args):
+    return sum(args)
+
+
+def as_list(*args):
+    return list(args)
+
+
+def return_lock():
+    return threading.Lock()
+
+
+def record(path, i):
+    """Append ``i`` to ``path`` (works from threads and processes alike)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.write(fd, f"{i}\n".encode())
+    finally:
+        os.close(fd)
+    time.sleep(0.002)
+    return i
+
+
+def count_lines(path):
+    try:
+        with open(path) as f:
+            return len(f.read().split())
+    except FileNotFoundError:
+        return 0
+
+
+# Values that know how many of them are alive, in whichever process holds
+# them: unpickling creates a tracked copy.
+LIVE: weakref.WeakSet = weakref.WeakSet()
+
+
+class Tracked:
+    def __init__(self, n):
+        self.n = n
+        LIVE.add(self)
+
+    def __reduce__(self):
+        return (Tracked, (self.n,))
+
+
+def load(i):
+    time.sleep(0.005)
+    return Tracked(i)
+
+
+def shrink(x):
+    return x.n
+
+
+STOP = threading.Event()
+
+
+def long_task(seconds=10.0):
+    """Sleep in short steps until ``STOP`` is set or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not STOP.is_set():
+        time.sleep(0.01)
+    return 1
+
+
+def die(code):
+    os._exit(code)
+
+
+def kill_self():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+# -- results --
+
+
+def test_results_nested_keys_aliases_literals(scheduler):
+    dsk = {
+        "a": 1,
+        "b": 2,
+        ("x", 0): (add, "a", 10),
+        ("x", 1): (mul, "b", ("x", 0)),
+        "alias": ("x", 1),
+        "alias2": "alias",
+        "lit": "not a key",
+        "lst": (total, "a", "b", 3),
+        "keys-in-list": (sum, ["a", "b", ("x", 0)]),
+        "nested": (add, (mul, "a", 5), (total, (add, "b", 1), 1)),
+        "quoted": (identity, quote((1, 2))),
+        "quoted-task": quote((add, 1, 2)),
+        "list-value": ["a", ("x", 0), [1, "b"]],
+        "unused": (boom,),
+    }
+    keys = [["alias", ("x", 0)], "alias2", [["lit"]], "lst", "keys-in-list"]
+    keys += ["nested", "quoted", "quoted-task", "list-value", "a"]
+    got = partframe.get(dsk, keys, scheduler=scheduler)
+    assert got == [
+        [22, 11],
+        22,
+        [["not a key"]],
+        6,
+        14,
+        9,
+        (1, 2),
+        (add, 1, 2),
+        [1, 11, [1, 2]],
+        1,
+    ]
+
+
+def test_single_key_and_empty(scheduler):
+    dsk = {"a": 1, "b": (add, "a", 1)}
+    assert partframe.get(dsk, "b", scheduler=scheduler) == 2
+    if scheduler in LOCAL:
+        assert partframe.get(dsk, [], scheduler=scheduler) == []
+
+
+@pytest.mark.parametrize("scheduler", LOCAL)
+@pytest.mark.parametrize("fuse", [True, False])
+def test_chains_and_reduction(scheduler, fuse):
+    dsk = {}
+    for c in range(5):
+        dsk[("c", c, 0)] = (add, c, 0)
+        for i in range(1, 40):
+            dsk[("c", c, i)] = (add, ("c", c, i - 1), 1)
+    dsk["sum"] = (sum, [("c", c, 39) for c in range(5)])
+    got = partframe.get(dsk, ["sum", ("c", 2, 39)], scheduler=scheduler, fuse=fuse)
+    assert got == [sum(c + 39 for c in range(5)), 41]
+
+
+@pytest.mark.parametrize("get", [get_sync, get_threads, get_processes])
+def test_long_fused_chain_does_not_hit_the_recursion_limit(get):
+    dsk = {("c", 0): 0}
+    for i in range(1, 3000):
+        dsk[("c", i)] = (add, ("c", i - 1), 1)
+    assert get(dsk, ("c", 2999), fuse=True) == 2999
+
+
+def test_lambdas_travel_to_processes():
+    dsk = {"a": 2, "b": (lambda x: x * 21, "a")}
+    assert get_processes(dsk, "b", num_workers=2) == 42
+
+
+def test_many_quick_tasks(scheduler):
+    dsk = {("x", i): (add, i, 1) for i in range(2000)}
+    dsk["total"] = (sum, [("x", i) for i in range(2000)])
+    assert partframe.get(dsk, "total", scheduler=scheduler) == sum(range(1, 2001))
+
+
+# -- errors --
+
+
+def test_error_keeps_its_type(scheduler):
+    # ("bad", 3) has two dependents, so fusion keeps its name.
+    dsk = {
+        "a": 1,
+        ("bad", 3): (boom, "a"),
+        "c": (add, ("bad", 3), 1),
+        "d": (add, ("bad", 3), 2),
+    }
+    with pytest.raises(MyError, match="boom") as info:
+        partframe.get(dsk, ["c", "d"], scheduler=scheduler)
+    if scheduler in LOCAL:
+        notes = "\n".join(info.value.__notes__)
+        assert "('bad', 3)" in notes
+        assert "partition 3" in notes
+
+
+def test_unpicklable_exception_is_wrapped():
+    with pytest.raises(RemoteTaskError, match="CannotUnpickle") as info:
+        get_processes({"x": (boom_unpicklable,)}, "x", num_workers=1)
+    assert "'x'" in str(info.value)
+
+
+def test_unpicklable_result_names_the_task():
+    with pytest.raises(TypeError, match="pickle") as info:
+        get_processes({"lock": (return_lock,)}, "lock", num_workers=1)
+    assert "'lock'" in "\n".join(info.value.__notes__)
+
+
+def test_unpicklable_input_names_the_task():
+    dsk = {"a": (identity, 1), "b": (identity, threading.Lock())}
+    with pytest.raises(TypeError, match="pickle") as info:
+        get_processes(dsk, ["a", "b"], num_workers=1)
+    assert "'b'" in "\n".join(info.value.__notes__)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("scheduler", LOCAL)
+def test_nothing_new_starts_after_an_error(scheduler, tmp_path):
+    path = str(tmp_path / "log")
+    n = 300
+    dsk = {"bad": (boom,)}
+    dsk.update({("rec", i): (record, path, i) for i in range(n)})
+    with pytest.raises(MyError):
+        partframe.get(dsk, ["bad", *dsk], scheduler=scheduler, num_workers=2)
+    started = count_lines(path)
+    time.sleep(0.3)
+    # A thread may have been starting its task as the error happened.
+    slack = 1 if scheduler == "threads" else 0
+    assert count_lines(path) <= started + slack
+    assert started < n
+
+
+# -- memory: intermediates are released --
+
+
+class MaxLive(Callback):
+    def __init__(self):
+        self.max_live = 0
+
+    def on_task_finish(self, event):
+        self.max_live = max(self.max_live, len(LIVE))
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("scheduler", LOCAL)
+def test_intermediates_are_released(scheduler):
+    n = 30
+    dsk = {("load", i): (load, i) for i in range(n)}
+    dsk.update({("shrink", i): (shrink, ("load", i)) for i in range(n)})
+    dsk["total"] = (total, *[("shrink", i) for i in range(n)])
+    cb = MaxLive()
+    got = partframe.get(
+        dsk,
+        ["total", ("load", 0)],
+        scheduler=scheduler,
+        callbacks=[cb],
+        num_workers=2,
+        fuse=False,
+    )
+    assert got[0] == sum(range(n))
+    # Depth-first order and release: only the loads in flight are alive.
+    assert 1 <= cb.max_live <= 8
+    # The requested ("load", 0) is the only survivor.
+    assert len(LIVE) == 1
+    del got
+    assert len(LIVE) == 0
+
+
+# -- callbacks --
+
+
+class Recorder(Callback):
+    def __init__(self):
+        self.started = []
+        self.task_starts = 0
+        self.task_finishes = 0
+        self.finished = []
+
+    def on_start(self, event):
+        self.started.append(event)
+
+    def on_task_start(self, event):
+        self.task_starts += 1
+
+    def on_task_finish(self, event):
+        self.task_finishes += 1
+        assert event.ndone == self.task_finishes
+
+    def on_finish(self, event):
+        self.finished.append(event)
+
+
+@pytest.mark.parametrize("scheduler", LOCAL)
+def test_callbacks_counts(scheduler):
+    dsk = {("x", i): (add, i, 1) for i in range(50)}
+    dsk["lit"] = 5
+    dsk["alias"] = "lit"
+    dsk["total"] = (total, "alias", *[("x", i) for i in range(50)])
+    rec = Recorder()
+    with rec:
+        got = partframe.get(dsk, "total", scheduler=scheduler, fuse=False)
+    assert got == 5 + 1275
+    (start,) = rec.started
+    assert start.ntasks == len(dsk)
+    assert rec.task_starts == rec.task_finishes == len(dsk)
+    (finish,) = rec.finished
+    assert finish.error is None and finish.ndone == len(dsk)
+
+
+@pytest.mark.parametrize("scheduler", LOCAL)
+def test_callbacks_on_error(scheduler):
+    rec = Recorder()
+    with pytest.raises(MyError):
+        partframe.get(
+            {"a": 1, "b": (boom, "a")},
+            "b",
+            scheduler=scheduler,
+            callbacks=[rec],
+            fuse=False,
+        )
+    (finish,) = rec.finished
+    assert isinstance(finish.error, MyError)
+    assert finish.ndone == 1
+
+
+# -- Ctrl-C --
+
+
+def _worker_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("partframe-")]
+
+
+def _worker_processes():
+    return [
+        p for p in multiprocessing.active_children() if p.name.startswith("partframe-")
+    ]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("scheduler", LOCAL)
+def test_keyboard_interrupt_is_prompt_and_leaves_nothing(scheduler):
+    STOP.clear()
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    main = threading.main_thread().ident
+    timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT))
+    dsk = {("long", i): (long_task,) for i in range(3)}
+    try:
+        timer.start()
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            partframe.get(dsk, list(dsk), scheduler=scheduler, num_workers=2)
+        elapsed = time.monotonic() - start
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, old)
+        STOP.set()
+    assert elapsed < 2.5
+    # Threads end with their current task (here, promptly after STOP).
+    deadline = time.monotonic() + 5
+    while (_worker_threads() or _worker_processes()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _worker_threads()
+    assert not _worker_processes()
+
+
+# -- worker death --
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "task, message",
+    [((die, 3), "exited with code 3"), ((kill_self,), "SIGKILL")],
+)
+def test_worker_death_names_the_task(task, message):
+    dsk = {"a": 1, ("fatal", 7): task, "after": (add, ("fatal", 7), "a")}
+    start = time.monotonic()
+    with pytest.raises(WorkerDiedError, match=message) as info:
+        get_processes(dsk, "after", num_workers=2)
+    assert time.monotonic() - start < 10
+    assert "('fatal', 7)" in str(info.value)
+    assert not _worker_processes()
+
+
+# -- configuration and the test scheduler --
+
+
+def test_num_workers_default():
+    assert num_workers_default() == (os.cpu_count() or 1)
+    with partframe.config.set(num_workers=3):
+        assert num_workers_default() == 3
+        assert num_workers_default(5) == 5
+    with pytest.raises(ValueError, match="positive"):
+        num_workers_default(-1)
+
+
+def test_threads_use_num_workers():
+    dsk = {("x", i): (time.sleep, 0.01) for i in range(20)}
+    seen = set()
+
+    class Names(Callback):
+        def on_task_finish(self, event):
+            seen.update(t.name for t in _worker_threads())
+
+    get_threads(dsk, list(dsk), num_workers=3, callbacks=[Names()])
+    assert len(seen) == 3
+    assert not _worker_threads()
+
+
+def test_raise_scheduler_forbids_computing():
+    dsk = {("x", i): (add, i, 1) for i in range(10)}
+    with (
+        partframe.config.set(scheduler="raise"),
+        pytest.raises(ComputeForbidden, match=r"\('x', 0\)"),
+    ):
+        partframe.get(dsk, list(dsk))
