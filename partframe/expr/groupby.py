@@ -1,0 +1,257 @@
+"""Groupby nodes: tree-reduced aggregations and shuffle-based operations.
+
+:class:`GroupByAgg` is the logical node of a decomposable aggregation. It
+lowers into a partition-wise :class:`GroupByChunk` (fused with the
+operations before it) and a :class:`GroupByTree` that combines at most
+``split_every`` partials per task and finalizes once per output partition.
+With ``split_out=k > 1`` each chunk's partial is hash-partitioned by key into
+``k`` pieces and each output reduces its own pieces, so no task ever holds
+all groups; when the result must be sorted, a
+:class:`~partframe.shuffle.tasks.SortedRepartition` then splits the outputs
+by key ranges, so the concatenated result is sorted as pandas' is.
+
+Index-aligned operations (transform, cumulative ops, shift, rank, head...)
+tag every row with its partition and position (:class:`TagRows`), shuffle by
+key, run pandas per partition, shuffle back to the original partitions and
+restore the row order (:class:`RestoreRows`): the result has the original
+index, row order and partitioning.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from typing import Any
+
+import pandas as pd
+
+from ..graph import quote
+from ..kernels.groupby import (
+    groupby_chunk,
+    groupby_chunk_split,
+    groupby_combine,
+    groupby_finalize,
+)
+from .base import Expr
+from .blockwise import Blockwise
+from .meta import make_meta
+
+__all__ = ["GroupByAgg", "GroupByChunk", "GroupByTree", "RestoreRows", "TagRows"]
+
+POS = "__pf_pos"
+PART = "__pf_part"
+
+
+class GroupByAgg(Expr):
+    """A groupby-aggregation computed by a tree reduction."""
+
+    _parameters = ["frame", "plan", "meta", "split_every", "split_out", "columns"]
+    _defaults = {"split_every": None, "split_out": 1, "columns": None}
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return make_meta(self.operand("meta"))
+
+    def _divisions(self) -> tuple:
+        return (None,) * (self._nout + 1)
+
+    @property
+    def _nout(self) -> int:
+        return max(1, int(self.split_out))
+
+    def _column_needs(self, needed: set | None) -> list:
+        cols = self.operand("columns")
+        return [(self.frame, None if cols is None else set(cols))]
+
+    def _lower(self) -> Expr:
+        k = self._nout
+        chunks = GroupByChunk(self.frame, self.plan, k, self.operand("columns"))
+        tree = GroupByTree(chunks, self.plan, self._meta, self.split_every, k)
+        if k > 1 and self.plan["sort"]:
+            from ..shuffle.tasks import SortedRepartition
+
+            nlevels = len(self.plan["index_names"])
+            if self.plan["as_index"]:
+                return SortedRepartition(tree, nlevels, k)
+        return tree
+
+    def _layer(self) -> dict:
+        lowered = self._lower()
+        graph = lowered.__dask_graph__()
+        for j in range(self._nout):
+            graph[(self._name, j)] = (lowered._name, j)
+        return graph
+
+    def _operand_repr(self) -> str:
+        kinds = ",".join(k for k, _ in self.plan["outputs"])
+        return f"{kinds}, split_out={self.split_out}"
+
+
+class GroupByChunk(Blockwise):
+    """The partition-wise step: a partial (or ``split_out`` partials) each."""
+
+    _parameters = ["frame", "plan", "split_out", "columns"]
+    _preserves_partitioning = False
+
+    @property
+    def operation(self) -> Any:  # type: ignore[override]
+        return groupby_chunk if self.split_out == 1 else groupby_chunk_split
+
+    def _args(self) -> list:
+        if self.split_out == 1:
+            return [self.frame, self.plan]
+        return [self.frame, self.plan, self.split_out]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return None
+
+    def _divisions(self) -> tuple:
+        return (None,) * (self.frame.npartitions + 1)
+
+    @property
+    def _partitioning(self) -> str:
+        return self.frame._partitioning
+
+    def _column_needs(self, needed: set | None) -> list:
+        cols = self.operand("columns")
+        return [(self.frame, None if cols is None else set(cols))]
+
+    @property
+    def _funcname(self) -> str:
+        return "groupby-chunk"
+
+    def _operand_repr(self) -> str:
+        return f"split_out={self.split_out}"
+
+
+class GroupByTree(Expr):
+    """Combine partials ``split_every`` at a time; finalize per output."""
+
+    _parameters = ["chunks", "plan", "meta", "split_every", "split_out"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> tuple:
+        return (None,) * (self.split_out + 1)
+
+    @property
+    def _funcname(self) -> str:
+        return "groupby-agg"
+
+    def _layer(self) -> dict:
+        from .. import config
+
+        split_every = self.split_every or config.get("split_every")
+        if split_every is None or split_every < 2:
+            raise ValueError(f"split_every must be at least 2, got {split_every!r}")
+        k = self.split_out
+        src = self.chunks._name
+        n = self.chunks.npartitions
+        plan = quote(self.plan)
+        meta = quote(self.operand("meta"))
+        graph: dict = {}
+        for j in range(k):
+            if k == 1:
+                keys = [(src, i) for i in range(n)]
+            else:
+                keys = []
+                for i in range(n):
+                    key = (f"{self._name}-get", i, j)
+                    graph[key] = (operator.getitem, (src, i), j)
+                    keys.append(key)
+            level = 0
+            while len(keys) > split_every:
+                new = []
+                for g in range(0, len(keys), split_every):
+                    key = (f"{self._name}-combine{level}", j, g // split_every)
+                    graph[key] = (groupby_combine, keys[g : g + split_every], plan)
+                    new.append(key)
+                keys = new
+                level += 1
+            graph[(self._name, j)] = (groupby_finalize, keys, plan, meta)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"split_out={self.split_out}"
+
+
+def tag_rows(df: pd.DataFrame, partition: int) -> pd.DataFrame:
+    """``df`` with its partition number and row positions as two columns."""
+    out = df.copy(deep=False)
+    out[PART] = partition
+    out[POS] = range(len(df))
+    return out
+
+
+class TagRows(Blockwise):
+    """Every row tagged with its partition number and position in it."""
+
+    _parameters = ["frame"]
+    operation = staticmethod(tag_rows)
+    _preserves_partitioning = True
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return tag_rows(self.frame._meta, 0)
+
+    def _task(self, index: int) -> Any:
+        return (tag_rows, (self.frame._name, index), index)
+
+
+def restore_rows(df: pd.DataFrame, value: Any) -> Any:
+    """Sort rows back into their original order and drop the tags.
+
+    ``value`` is the result column to return as a Series (or None to return
+    the frame without the tag columns).
+    """
+    if len(df) > 1:
+        pos = df[POS].to_numpy()
+        if not (pos[1:] >= pos[:-1]).all():
+            df = df.iloc[pos.argsort(kind="stable")]
+    if value is not None:
+        out = df[value]
+        return out
+    return df.drop(columns=[PART, POS])
+
+
+class RestoreRows(Blockwise):
+    """Rows shuffled back home, in their original order: aligned with the
+    frame they came from (same divisions and partitioning)."""
+
+    _parameters = ["frame", "meta", "value", "divisions_", "partitioning"]
+    operation = staticmethod(restore_rows)
+
+    def _args(self) -> list:
+        return [self.frame, self.value]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> tuple:
+        return tuple(self.divisions_)
+
+    @property
+    def _partitioning(self) -> str:
+        return self.partitioning
+
+    def _task(self, index: int) -> Any:
+        value = self.value
+        return (
+            _restore_named,
+            (self.frame._name, index),
+            value,
+            quote(self.operand("meta")),
+        )
+
+
+def _restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
+    out = restore_rows(df, value)
+    if isinstance(meta, pd.Series):
+        out = out.rename(meta.name)
+    else:
+        out.columns = meta.columns
+    return out

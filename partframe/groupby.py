@@ -1,0 +1,1007 @@
+"""GroupBy facades: ``df.groupby(...)`` and ``s.groupby(...)``.
+
+Results follow pandas exactly (values, dtypes, index, order):
+
+- **Aggregations** (sum, count, size, mean, min, max, prod, var, std, sem,
+  first, last, nunique, any, all, idxmin, idxmax, ``agg`` in all its forms,
+  :class:`partframe.Aggregation`) are tree reductions: a ``chunk`` per
+  partition (pandas ``groupby(sort=False)``), ``combine`` steps over
+  ``split_every`` partials, a ``finalize`` that casts to the dtypes pandas
+  itself gives on a stand-in frame. var/std/sem merge ``(n, mean, M2)``
+  partials with Chan's formula (exact for values near 1e9).
+- **split_out**: ``split_out=k`` hash-partitions the partials by key into
+  ``k`` outputs so no task holds every group; ``split_out=True`` means one
+  output per input partition. ``split_out=None`` (default) picks 1 for a
+  single key and ``ceil(npartitions * (nkeys - 1) / 16)`` for several keys
+  (several keys usually mean many groups); give it explicitly for a
+  high-cardinality single key. A hash split cannot keep keys sorted, so with
+  ``sort=True`` (pandas' default) the ``k`` outputs are re-split by sampled
+  key ranges in the graph: the result is sorted across partitions and
+  ``compute()`` equals pandas' sorted result. With ``sort=False`` the
+  outputs stay hash-partitioned (groups in order of first appearance within
+  each output; with one output, exactly pandas' order).
+- **Shuffle-based** operations (median, quantile, apply, value_counts,
+  unique, nlargest, nsmallest, and any aggregation a dtype cannot decompose,
+  such as the mean of datetimes) shuffle rows by key and run pandas' own
+  groupby method on whole partitions. **Index-aligned** ones (transform,
+  cumsum, cumprod, cummax, cummin, cumcount, shift, diff, rank, head, tail,
+  ngroup-free filters) also shuffle back: the result has the original
+  frame's index, row order and partitions, so it can be assigned to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from .aggregation import Aggregation
+from .expr.blockwise import (
+    Elemwise,
+    MapPartitions,
+    Projection,
+    _unknown_columns_message,
+)
+from .expr.groupby import PART, GroupByAgg, RestoreRows, TagRows
+from .expr.meta import make_meta, meta_nonempty
+from .kernels.groupby import call_groupby, sort_result
+from .shuffle.tasks import Shuffle, SortedRepartition
+
+__all__ = ["DataFrameGroupBy", "SeriesGroupBy"]
+
+_TREE = {
+    "sum", "count", "size", "mean", "min", "max", "prod", "var", "std", "sem",
+    "first", "last", "nunique", "any", "all", "idxmin", "idxmax",
+}  # fmt: skip
+_SIMPLE = {"sum", "count", "min", "max", "prod", "first", "last", "any", "all"}
+_NOT_FOR_DATETIMES = {"mean", "var", "std", "sem"}
+_TMP = "__pf_by_{}"
+
+
+def _fname(func: Any) -> str:
+    if isinstance(func, Aggregation):
+        return func.name
+    if isinstance(func, str):
+        return func
+    return getattr(func, "__name__", repr(func))
+
+
+# -- kernels used by the shuffle paths (module level: they run in tasks) ----
+
+
+def level_columns(df: pd.DataFrame, levels: list, names: list) -> pd.DataFrame:
+    """``df`` with index levels ``levels`` copied into columns ``names``."""
+    out = df.copy(deep=False)
+    for lvl, name in zip(levels, names):
+        out[name] = df.index.get_level_values(lvl)
+    return out
+
+
+def groupby_call_partition(
+    df: pd.DataFrame,
+    gb_kwargs: dict,
+    selection: Any,
+    method: str,
+    args: tuple,
+    kwargs: dict,
+    rename: dict,
+    sort_levels: int,
+) -> Any:
+    """Run a pandas groupby method on a whole (shuffled) partition."""
+    out = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
+    out = _rename_keys(out, rename)
+    if sort_levels and isinstance(out, pd.DataFrame | pd.Series) and len(out) > 1:
+        if out.index.nlevels > 1:
+            out = _sort_levels(out, sort_levels)
+        else:
+            out = sort_result(out)
+    return out
+
+
+def _sort_levels(out: Any, nlevels: int) -> Any:
+    from .shuffle.tasks import _key_frame, _sorted_positions
+
+    order = _sorted_positions(_key_frame(out, nlevels))
+    return out if (order[1:] >= order[:-1]).all() else out.iloc[order]
+
+
+def groupby_transform_partition(
+    df: pd.DataFrame,
+    gb_kwargs: dict,
+    selection: Any,
+    method: str,
+    args: tuple,
+    kwargs: dict,
+    keep_rows: bool,
+) -> pd.DataFrame:
+    """A row-aligned groupby method on a shuffled partition, tags kept."""
+    from .expr.groupby import POS
+
+    if keep_rows:  # head/tail: a subset of the rows, tags included
+        return call_groupby(df, gb_kwargs, None, method, args, kwargs)
+    res = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
+    if isinstance(res, pd.Series):
+        res = res.to_frame("__pf_value")
+    else:
+        res = res.copy(deep=False)
+    res[PART] = df[PART].to_numpy()
+    res[POS] = df[POS].to_numpy()
+    return res
+
+
+def _rename_keys(obj: Any, rename: dict) -> Any:
+    if not rename or not isinstance(obj, pd.DataFrame | pd.Series):
+        return obj
+    names = [rename.get(n, n) if isinstance(n, str) else n for n in obj.index.names]
+    if list(names) != list(obj.index.names):
+        obj = obj.copy(deep=False)
+        obj.index = obj.index.set_names(names)
+    if isinstance(obj, pd.DataFrame) and any(
+        isinstance(c, str) and c in rename for c in obj.columns
+    ):
+        obj = obj.rename(columns=rename)
+    return obj
+
+
+class _GroupBy:
+    """Shared by DataFrameGroupBy and SeriesGroupBy."""
+
+    def __init__(
+        self,
+        obj: Any,
+        by: Any = None,
+        level: Any = None,
+        *,
+        sort: bool = True,
+        dropna: bool = True,
+        observed: bool = True,
+        as_index: bool = True,
+        group_keys: bool = True,
+        selection: Any = None,
+        series_name: Any = None,
+        series_input: bool = False,
+        split_every: int | None = None,
+        split_out: int | bool | None = None,
+        _frame: Any = None,
+        _by: Any = None,
+        _names: Any = None,
+    ) -> None:
+        from .collection import DataFrame, Series
+
+        self.sort, self.dropna, self.observed = sort, dropna, observed
+        self.as_index, self.group_keys = as_index, group_keys
+        self.split_every, self.split_out = split_every, split_out
+        self._selection = selection
+        self._series_input = series_input
+        self._series_name = series_name
+        if _frame is not None:  # a selection of an existing GroupBy
+            self._frame, self._by, self._level, self._names = _frame, _by, level, _names
+            return
+        if by is None and level is None:
+            raise TypeError("You have to supply one of 'by' and 'level'")
+        if isinstance(obj, Series):
+            self._series_input = True
+            self._series_name = obj.name
+            col = obj.name if obj.name is not None else "__pf_values"
+            frame = obj.to_frame(col)
+            self._selection = col
+            parent_expr = obj.expr
+        elif isinstance(obj, DataFrame):
+            frame = obj
+            parent_expr = obj.expr
+        else:
+            raise TypeError(f"cannot group a {type(obj).__name__}")
+        self._level = None
+        if level is not None:
+            if by is not None:
+                raise TypeError("give 'by' or 'level', not both")
+            levels = level if isinstance(level, list | tuple) else [level]
+            names = list(frame._meta.index.names)
+            out = []
+            for lvl in levels:
+                if isinstance(lvl, int) and lvl not in names:
+                    if not -len(names) <= lvl < len(names):
+                        raise IndexError(f"level {lvl} out of range for the index")
+                    out.append(lvl % len(names))
+                elif lvl in names:
+                    out.append(names.index(lvl))
+                else:
+                    raise KeyError(f"level {lvl!r} not found; index levels: {names}")
+            self._level = out
+            self._names = [names[i] for i in out]
+            self._by = None
+            self._frame = frame
+            return
+        keys = by if isinstance(by, list) else [by]
+        labels: list = []
+        names_: list = []
+        tmp_names, tmp_values = [], []
+        cols = list(frame._meta.columns)
+        for i, key in enumerate(keys):
+            if isinstance(key, Series):
+                e = key.expr
+                if (
+                    isinstance(e, Projection)
+                    and e.frame._name == parent_expr._name
+                    and not isinstance(obj, Series)
+                ):
+                    labels.append(e.operand("columns"))
+                    names_.append(e.operand("columns"))
+                    continue
+                tmp = _TMP.format(i)
+                tmp_names.append(tmp)
+                tmp_values.append(key)
+                labels.append(tmp)
+                names_.append(key.name)
+            elif isinstance(key, pd.Series | pd.Index) or callable(key):
+                raise TypeError(
+                    "group by a column name, a list of them, a partframe Series "
+                    "aligned with the frame, or level=; pandas objects and "
+                    "functions cannot be aligned with the partitions"
+                )
+            else:
+                if key not in cols or (self._series_input and key == self._selection):
+                    raise KeyError(
+                        "groupby key " + _unknown_columns_message([key], cols)
+                    )
+                labels.append(key)
+                names_.append(key)
+        if tmp_names:
+            frame = frame._assign_many(tmp_names, tmp_values)
+        self._frame, self._by, self._names = frame, labels, names_
+
+    # -- keys ---------------------------------------------------------------
+    @property
+    def _rename(self) -> dict:
+        if self._by is None:
+            return {}
+        return {
+            b: n
+            for b, n in zip(self._by, self._names)
+            if isinstance(b, str) and b.startswith("__pf_by_")
+        }
+
+    def _gb_kwargs(self, sort: bool | None = None, **extra: Any) -> dict:
+        kw: dict = {
+            "sort": self.sort if sort is None else sort,
+            "dropna": self.dropna,
+            "observed": self.observed,
+        }
+        if self._by is not None:
+            kw["by"] = self._by if len(self._by) > 1 else self._by[0]
+        else:
+            kw["level"] = self._level if len(self._level) > 1 else self._level[0]
+        kw.update(extra)
+        return kw
+
+    def _value_columns(self) -> list:
+        keys = set(self._by or [])
+        return [c for c in self._frame._meta.columns if c not in keys]
+
+    def _pandas_groupby(self, data: pd.DataFrame, **extra: Any) -> Any:
+        g = data.groupby(
+            as_index=self.as_index,
+            group_keys=self.group_keys,
+            **self._gb_kwargs(**extra),
+        )
+        if self._selection is not None:
+            g = g[self._selection]
+        return g
+
+    def _fix_meta(self, meta: Any) -> Any:
+        meta = _rename_keys(meta, self._rename)
+        if self._series_input and isinstance(meta, pd.Series):
+            meta = meta.rename(self._series_name)
+        if (
+            isinstance(meta, pd.DataFrame)
+            and self._series_input
+            and self._series_name is None
+        ):
+            meta = meta.rename(columns={"__pf_values": None})
+        return meta
+
+    def _meta_of(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        data = meta_nonempty(self._frame._meta)
+        g = self._pandas_groupby(data)
+        try:
+            out = getattr(g, method)(*args, **kwargs)
+        except (TypeError, ValueError, NotImplementedError) as err:
+            raise type(err)(self._explain_error(method, args, err)) from err
+        return self._fix_meta(make_meta(out))
+
+    def _explain_error(self, method: str, args: tuple, err: Exception) -> str:
+        """Name the column and dtype that made pandas raise."""
+        data = meta_nonempty(self._frame._meta)
+        sel = self._selection
+        columns = (
+            [sel]
+            if sel is not None and not isinstance(sel, list)
+            else (sel or self._value_columns())
+        )
+        funcs = args[0] if method in ("agg", "aggregate") and args else method
+        for col in columns:
+            g = data.groupby(**self._gb_kwargs())[col]
+            candidates = funcs
+            if isinstance(funcs, dict):
+                candidates = funcs.get(col, [])
+            for f in candidates if isinstance(candidates, list) else [candidates]:
+                if isinstance(f, Aggregation):
+                    continue
+                try:
+                    (g.agg(f) if method in ("agg", "aggregate") else getattr(g, f)())
+                except Exception:
+                    return (
+                        f"groupby {_fname(f)}: column {col!r} has dtype "
+                        f"{data[col].dtype}, which does not support it ({err})"
+                    )
+        return f"groupby {method}: {err}"
+
+    # -- aggregation by tree reduction -----------------------------------
+    def _resolve_split_out(self) -> int:
+        n = self._frame.npartitions
+        so = self.split_out
+        if so is True:
+            return n
+        if so is None or so is False:
+            nkeys = len(self._by) if self._by is not None else len(self._level)
+            if nkeys <= 1:
+                return 1
+            return max(1, min(n, math.ceil(n * (nkeys - 1) / 16)))
+        return max(1, int(so))
+
+    def _aggregate(
+        self, specs: list, meta: Any, as_frame: bool, value_labels: Any = None
+    ) -> Any:
+        """Tree-reduce ``specs`` [(column, func, kwargs)] into ``meta``'s shape."""
+        from .collection import new_collection
+
+        plan = self._plan(specs, meta, as_frame, value_labels)
+        if plan is None:
+            return None
+        cols = None
+        if self._by is not None:
+            cols = list(
+                dict.fromkeys(
+                    list(self._by) + [c for c, _, _ in specs if c is not None]
+                )
+            )
+        expr = GroupByAgg(
+            self._frame.expr,
+            plan,
+            meta,
+            self.split_every,
+            self._resolve_split_out(),
+            cols,
+        )
+        return new_collection(expr)
+
+    def _plan(
+        self, specs: list, meta: Any, as_frame: bool, value_labels: Any
+    ) -> dict | None:
+        dtypes = self._frame._meta.dtypes
+        main: dict = {}
+        plan: dict = {
+            "by": self._by, "level": self._level, "dropna": self.dropna,
+            "observed": self.observed, "sort": self.sort, "as_index": self.as_index,
+            "as_frame": as_frame, "main": [], "idx": [], "nunique": [], "custom": [],
+            "outputs": [], "nocast": [],
+        }  # fmt: skip
+
+        def pid_of(col: Any, op: str) -> str:
+            key = (col, op)
+            if key not in main:
+                main[key] = f"p{len(main)}"
+                plan["main"].append((main[key], col, op))
+            return main[key]
+
+        for j, (col, func, kw) in enumerate(specs):
+            if isinstance(func, Aggregation):
+                pid = f"c{j}"
+                plan["custom"].append((pid, col, func))
+                plan["outputs"].append(("custom", (pid, func)))
+                plan["nocast"].append(j)
+                continue
+            if not isinstance(func, str) or func not in _TREE:
+                return None
+            dtype = dtypes[col] if col is not None else None
+            if dtype is not None and dtype.kind in "mM" and func in _NOT_FOR_DATETIMES:
+                return None
+            if func in ("var", "std", "sem"):
+                ddof = kw.get("ddof", 1)
+                plan["outputs"].append((func, (pid_of(col, "moments"), ddof)))
+            elif kw:
+                return None
+            elif func in _SIMPLE:
+                plan["outputs"].append(("col", (pid_of(col, func),)))
+            elif func == "size":
+                plan["outputs"].append(("col", (pid_of(None, "size"),)))
+            elif func == "mean":
+                plan["outputs"].append(
+                    ("mean", (pid_of(col, "sum"), pid_of(col, "count")))
+                )
+            elif func == "nunique":
+                if col not in plan["nunique"]:
+                    plan["nunique"].append(col)
+                plan["outputs"].append(("nunique", (col,)))
+            else:  # idxmin / idxmax
+                pid = f"i{j}"
+                plan["idx"].append((pid, col, func))
+                plan["outputs"].append((func, (pid,)))
+        if not plan["main"]:
+            pid_of(None, "size")
+        # exact dtypes, index names and labels from pandas' own result
+        if isinstance(meta, pd.DataFrame):
+            if self.as_index:
+                plan["out_dtypes"] = list(meta.dtypes)
+                idx = meta.index
+                plan["index_names"] = list(idx.names)
+                plan["index_dtypes"] = [
+                    idx.get_level_values(i).dtype for i in range(idx.nlevels)
+                ]
+            else:
+                nk = len(meta.columns) - len(specs)
+                plan["out_dtypes"] = list(meta.dtypes)[nk:]
+                plan["index_names"] = list(meta.columns[:nk])
+                plan["index_dtypes"] = list(meta.dtypes)[:nk]
+                plan["value_labels"] = list(meta.columns[nk:])
+        else:
+            plan["out_dtypes"] = [meta.dtype]
+            idx = meta.index
+            plan["index_names"] = list(idx.names)
+            plan["index_dtypes"] = [
+                idx.get_level_values(i).dtype for i in range(idx.nlevels)
+            ]
+        plan.setdefault("value_labels", value_labels)
+        return plan
+
+    def _shuffle_keys(self) -> tuple[Any, list]:
+        """The frame with key columns for a shuffle, and their labels."""
+        if self._by is not None:
+            return self._frame, list(self._by)
+        names = [_TMP.format(i) for i in range(len(self._level))]
+        from .collection import new_collection
+
+        expr = Elemwise(level_columns, [self._frame.expr, self._level, names])
+        return new_collection(expr), names
+
+    def _nout_shuffle(self) -> int:
+        if self.split_out not in (None, False):
+            return self._resolve_split_out()
+        return self._frame.npartitions
+
+    def _categorical_unobserved(self) -> bool:
+        if self.observed or self._by is None:
+            return not self.observed and self._by is None
+        dt = self._frame._meta.dtypes
+        return any(isinstance(dt[b], pd.CategoricalDtype) for b in self._by)
+
+    def _shuffle_call(
+        self,
+        method: str,
+        args: tuple,
+        kwargs: dict,
+        meta: Any,
+        key_levels: int | None = None,
+    ) -> Any:
+        """A key-indexed result from pandas' groupby ``method`` after a shuffle."""
+        from .collection import new_collection
+
+        frame, on = self._shuffle_keys()
+        k = 1 if self._categorical_unobserved() else self._nout_shuffle()
+        gb = self._gb_kwargs()
+        gb.pop("level", None)
+        gb["by"] = on if len(on) > 1 else on[0]
+        gb["group_keys"] = self.group_keys
+        gb["as_index"] = self.as_index
+        rename = dict(self._rename)
+        if self._by is None:
+            rename.update({n: nm for n, nm in zip(on, self._names)})
+        if k > 1 or frame.npartitions > 1:
+            expr = Shuffle(frame.expr, on, k)
+        else:
+            expr = frame.expr
+        nkeys = len(on) if key_levels is None else key_levels
+        sort_levels = nkeys if (self.sort and self.as_index and self.group_keys) else 0
+        node = MapPartitions(
+            groupby_call_partition,
+            meta,
+            [
+                expr,
+                gb,
+                self._selection,
+                method,
+                tuple(args),
+                dict(kwargs),
+                rename,
+                sort_levels,
+            ],
+        )
+        if k > 1 and sort_levels:
+            return new_collection(SortedRepartition(node, nkeys, k))
+        return new_collection(node)
+
+    def _transform_call(
+        self, method: str, args: tuple, kwargs: dict, meta: Any, keep_rows: bool = False
+    ) -> Any:
+        """An index-aligned result: shuffle by key, run pandas, shuffle back."""
+        from .collection import new_collection
+
+        frame, on = self._shuffle_keys()
+        n = frame.npartitions
+        gb = self._gb_kwargs()
+        gb.pop("level", None)
+        gb["by"] = on if len(on) > 1 else on[0]
+        selection = self._selection
+        if selection is None:
+            selection = [c for c in frame._meta.columns if c not in set(on)]
+        tagged = TagRows(frame.expr)
+        shuffled = Shuffle(tagged, on, n) if n > 1 else tagged
+        applied_meta = make_meta(
+            groupby_transform_partition(
+                meta_nonempty(tagged._meta),
+                gb,
+                selection,
+                method,
+                args,
+                kwargs,
+                keep_rows,
+            )
+        )
+        applied = MapPartitions(
+            groupby_transform_partition,
+            applied_meta,
+            [shuffled, gb, selection, method, tuple(args), dict(kwargs), keep_rows],
+        )
+        back = Shuffle(applied, PART, n, "direct") if n > 1 else applied
+        if keep_rows:
+            value = None
+        elif isinstance(meta, pd.Series):
+            value = "__pf_value"
+        else:
+            value = list(applied_meta.columns[:-2])
+        expr = RestoreRows(
+            back, meta, value, self._frame.divisions, self._frame.expr._partitioning
+        )
+        out = new_collection(expr)
+        return out
+
+    # -- public API -------------------------------------------------------
+    def _agg_specs(self, arg: Any, kwargs: dict) -> tuple[list, bool]:
+        """Normalize ``agg`` arguments to [(column, func, kwargs)], as_frame."""
+        sel = self._selection
+        series = sel is not None and not isinstance(sel, list)
+        cols = [sel] if series else (sel if sel is not None else self._value_columns())
+        if arg is None and kwargs:
+            specs = []
+            for _, spec in kwargs.items():
+                if series:
+                    specs.append((sel, spec, {}))
+                else:
+                    if isinstance(spec, pd.NamedAgg):
+                        col, f = spec.column, spec.aggfunc
+                    else:
+                        col, f = spec
+                    self._check_columns([col])
+                    specs.append((col, f, {}))
+            return specs, True
+        if isinstance(arg, dict):
+            self._check_columns(list(arg))
+            specs = []
+            for col, fs in arg.items():
+                for f in fs if isinstance(fs, list | tuple) else [fs]:
+                    specs.append((col, f, {}))
+            return specs, True
+        if isinstance(arg, list | tuple):
+            return [(c, f, {}) for c in cols for f in arg], True
+        if arg == "size":
+            return [(None, "size", {})], False
+        return [(c, arg, {}) for c in cols], not series
+
+    def _check_columns(self, cols: list) -> None:
+        available = self._value_columns()
+        missing = [c for c in cols if c not in available]
+        if missing:
+            raise KeyError(_unknown_columns_message(missing, available))
+
+    def agg(
+        self,
+        arg: Any = None,
+        *args: Any,
+        split_every: int | None = None,
+        split_out: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Aggregate with one or more functions, as ``pandas`` ``agg``.
+
+        Parameters
+        ----------
+        arg : str, Aggregation, list, or dict
+            A function name (``"sum"``...), a :class:`partframe.Aggregation`,
+            a list of them, or a dict ``{column: func or list}``.
+        split_every : int, optional
+            Fan-in of the combine tree.
+        split_out : int or True, optional
+            Output partitions (see the module docstring).
+        **kwargs
+            Named aggregation: ``total=("x", "sum")``.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1], "x": [1, 2, 3]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.groupby("k").agg(total=("x", "sum"), avg=("x", "mean")).compute()
+           total  avg
+        k
+        1      4  2.0
+        2      2  2.0
+        """
+        g = self._with(split_every, split_out)
+        specs, as_frame = g._agg_specs(arg, kwargs)
+        meta = g._agg_meta(arg, specs, kwargs)
+        out = g._aggregate(specs, meta, as_frame)
+        if out is None:
+            pandas_arg = arg
+            return g._shuffle_call(
+                "agg", (pandas_arg,) if pandas_arg is not None else (), kwargs, meta
+            )
+        return out
+
+    aggregate = agg
+
+    def _agg_meta(self, arg: Any, specs: list, kwargs: dict) -> Any:
+        customs = [f for _, f, _ in specs if isinstance(f, Aggregation)]
+        if not customs:
+            if arg is None:
+                return self._meta_of("agg", **kwargs)
+            return self._meta_of("agg", arg)
+
+        # pandas cannot run a custom Aggregation: placeholders give labels,
+        # our own kernels give the custom columns' dtypes.
+        def swap(f: Any) -> Any:
+            return "first" if isinstance(f, Aggregation) else f
+
+        if arg is None:
+            pmeta = self._meta_of(
+                "agg",
+                **{
+                    k: (v if not isinstance(v, tuple) else (v[0], swap(v[1])))
+                    if not isinstance(v, Aggregation)
+                    else "first"
+                    for k, v in kwargs.items()
+                },
+            )
+        elif isinstance(arg, dict):
+            pmeta = self._meta_of(
+                "agg",
+                {
+                    c: ([swap(x) for x in f] if isinstance(f, list) else swap(f))
+                    for c, f in arg.items()
+                },
+            )
+        elif isinstance(arg, list | tuple):
+            pmeta = self._meta_of("agg", [swap(f) for f in arg])
+        else:
+            pmeta = self._meta_of("agg", "first")
+        plan = self._plan(specs, pmeta, isinstance(pmeta, pd.DataFrame), None)
+        from .kernels.groupby import groupby_chunk, groupby_finalize
+
+        sample = meta_nonempty(self._frame._meta)
+        res = groupby_finalize([groupby_chunk(sample, plan)], plan, pmeta)
+        res = make_meta(res)
+        if isinstance(arg, list | tuple) and isinstance(res, pd.DataFrame):
+            labels = list(res.columns)
+            for j, (_, f, _) in enumerate(specs):
+                if isinstance(f, Aggregation):
+                    lab = labels[j]
+                    labels[j] = (
+                        (*lab[:-1], f.name) if isinstance(lab, tuple) else f.name
+                    )
+            res.columns = (
+                pd.MultiIndex.from_tuples(labels)
+                if isinstance(res.columns, pd.MultiIndex)
+                else labels
+            )
+        return res
+
+    def _with(self, split_every: Any, split_out: Any) -> _GroupBy:
+        if split_every is None and split_out is None:
+            return self
+        g = self._copy(self._selection)
+        if split_every is not None:
+            g.split_every = split_every
+        if split_out is not None:
+            g.split_out = split_out
+        return g
+
+    def _copy(self, selection: Any) -> Any:
+        series = selection is not None and not isinstance(selection, list)
+        cls = SeriesGroupBy if series else DataFrameGroupBy
+        return cls(
+            None, level=self._level, sort=self.sort, dropna=self.dropna,
+            observed=self.observed, as_index=self.as_index,
+            group_keys=self.group_keys, selection=selection,
+            series_name=self._series_name if self._series_input else selection,
+            series_input=self._series_input or series,
+            split_every=self.split_every, split_out=self.split_out,
+            _frame=self._frame, _by=self._by, _names=self._names,
+        )  # fmt: skip
+
+    def _simple(
+        self, name: str, split_every: Any = None, split_out: Any = None, **kw: Any
+    ) -> Any:
+        g = self._with(split_every, split_out)
+        meta = g._meta_of(name, **kw)
+        if name == "size":
+            specs, as_frame = [(None, "size", {})], isinstance(meta, pd.DataFrame)
+        else:
+            specs, as_frame = g._agg_specs(name, {})
+            specs = [(c, f, kw) for c, f, _ in specs]
+        out = g._aggregate(specs, meta, as_frame)
+        if out is None:
+            return g._shuffle_call(name, (), kw, meta)
+        return out
+
+    def sum(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Sum per group (a tree reduction).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": ["a", "b", "a"], "x": [1, 2, 3]})
+        >>> partframe.from_pandas(pdf, npartitions=2).groupby("k").x.sum().compute()
+        k
+        a    4
+        b    2
+        Name: x, dtype: int64
+        """
+        return self._simple("sum", split_every, split_out)
+
+    def count(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Non-missing values per group."""
+        return self._simple("count", split_every, split_out)
+
+    def size(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Rows per group."""
+        return self._simple("size", split_every, split_out)
+
+    def mean(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Mean per group (from sum and count partials)."""
+        return self._simple("mean", split_every, split_out)
+
+    def min(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Minimum per group."""
+        return self._simple("min", split_every, split_out)
+
+    def max(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Maximum per group."""
+        return self._simple("max", split_every, split_out)
+
+    def prod(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Product per group."""
+        return self._simple("prod", split_every, split_out)
+
+    def first(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """First non-missing value per group, in partition order."""
+        return self._simple("first", split_every, split_out)
+
+    def last(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Last non-missing value per group, in partition order."""
+        return self._simple("last", split_every, split_out)
+
+    def any(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Whether any value per group is true."""
+        return self._simple("any", split_every, split_out)
+
+    def all(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Whether all values per group are true."""
+        return self._simple("all", split_every, split_out)
+
+    def nunique(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Distinct non-missing values per group."""
+        return self._simple("nunique", split_every, split_out)
+
+    def idxmin(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Index label of the first minimum per group."""
+        return self._simple("idxmin", split_every, split_out)
+
+    def idxmax(self, split_every: int | None = None, split_out: Any = None) -> Any:
+        """Index label of the first maximum per group."""
+        return self._simple("idxmax", split_every, split_out)
+
+    def var(
+        self, ddof: int = 1, split_every: int | None = None, split_out: Any = None
+    ) -> Any:
+        """Variance per group (Chan's parallel merge of (n, mean, M2))."""
+        return self._simple("var", split_every, split_out, ddof=ddof)
+
+    def std(
+        self, ddof: int = 1, split_every: int | None = None, split_out: Any = None
+    ) -> Any:
+        """Standard deviation per group."""
+        return self._simple("std", split_every, split_out, ddof=ddof)
+
+    def sem(
+        self, ddof: int = 1, split_every: int | None = None, split_out: Any = None
+    ) -> Any:
+        """Standard error of the mean per group."""
+        return self._simple("sem", split_every, split_out, ddof=ddof)
+
+    # -- through a shuffle --------------------------------------------------
+    def _keyed(
+        self, method: str, *args: Any, key_levels: int | None = None, **kwargs: Any
+    ) -> Any:
+        meta = self._meta_of(method, *args, **kwargs)
+        return self._shuffle_call(method, args, kwargs, meta, key_levels)
+
+    def median(self, split_out: Any = None) -> Any:
+        """Median per group (rows shuffled by key, then pandas per partition)."""
+        return self._with(None, split_out)._keyed("median")
+
+    def quantile(self, q: Any = 0.5, split_out: Any = None, **kwargs: Any) -> Any:
+        """Quantile(s) per group, through a shuffle by key."""
+        nk = self._nkeys()
+        return self._with(None, split_out)._keyed(
+            "quantile", q, key_levels=nk, **kwargs
+        )
+
+    def _nkeys(self) -> int:
+        return len(self._by) if self._by is not None else len(self._level)
+
+    def apply(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any) -> Any:
+        """pandas' ``groupby.apply`` on whole partitions after a shuffle by key.
+
+        ``meta`` (an empty pandas object) describes the result; without it
+        ``func`` runs on a small stand-in to learn it.
+        """
+        if meta is None:
+            meta = self._meta_of("apply", func, *args, **kwargs)
+        else:
+            meta = make_meta(meta)
+        return self._shuffle_call("apply", (func, *args), kwargs, meta, self._nkeys())
+
+    def transform(self, func: Any, *args: Any, meta: Any = None, **kwargs: Any) -> Any:
+        """pandas' ``transform``: aligned with the original index and order."""
+        if meta is None:
+            meta = self._meta_of("transform", func, *args, **kwargs)
+        return self._transform_call("transform", (func, *args), kwargs, make_meta(meta))
+
+    def _aligned(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        meta = self._meta_of(method, *args, **kwargs)
+        return self._transform_call(method, args, kwargs, meta)
+
+    def cumsum(self) -> Any:
+        """Cumulative sum within each group, in the original row order.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1, 2], "x": [1, 2, 3, 4]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.groupby("k").x.cumsum().compute().tolist()
+        [1, 2, 4, 6]
+        """
+        return self._aligned("cumsum")
+
+    def cumprod(self) -> Any:
+        """Cumulative product within each group."""
+        return self._aligned("cumprod")
+
+    def cummax(self) -> Any:
+        """Cumulative maximum within each group."""
+        return self._aligned("cummax")
+
+    def cummin(self) -> Any:
+        """Cumulative minimum within each group."""
+        return self._aligned("cummin")
+
+    def cumcount(self, ascending: bool = True) -> Any:
+        """Position of each row within its group."""
+        return self._aligned("cumcount", ascending=ascending)
+
+    def shift(self, periods: int = 1, **kwargs: Any) -> Any:
+        """Shift values within each group."""
+        return self._aligned("shift", periods, **kwargs)
+
+    def diff(self, periods: int = 1) -> Any:
+        """Difference with a previous row of the same group."""
+        return self._aligned("diff", periods)
+
+    def rank(self, **kwargs: Any) -> Any:
+        """Rank of values within each group."""
+        return self._aligned("rank", **kwargs)
+
+    def head(self, n: int = 5) -> Any:
+        """The first ``n`` rows of each group, in the original order."""
+        return self._rows("head", n)
+
+    def tail(self, n: int = 5) -> Any:
+        """The last ``n`` rows of each group, in the original order."""
+        return self._rows("tail", n)
+
+    def _rows(self, method: str, n: int) -> Any:
+        data = meta_nonempty(self._frame._meta)
+        meta = make_meta(
+            data.groupby(**self._gb_kwargs())[list(data.columns)].__getattribute__(
+                method
+            )(n)
+        )
+        out = self._transform_call(method, (n,), {}, meta, keep_rows=True)
+        tmp = [
+            c for c in meta.columns if isinstance(c, str) and c.startswith("__pf_by_")
+        ]
+        if tmp:
+            out = out[[c for c in meta.columns if c not in tmp]]
+        sel = self._selection
+        if sel is not None:
+            out = out[sel]
+            if self._series_input and not isinstance(sel, list):
+                out = out.rename(self._series_name) if hasattr(out, "rename") else out
+        return out
+
+
+class DataFrameGroupBy(_GroupBy):
+    """A lazy ``DataFrame.groupby``: aggregate, transform or apply per group.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> pdf = pd.DataFrame({"k": [2, 1, 2, 1], "x": [1.0, 2.0, 3.0, 4.0]})
+    >>> df = partframe.from_pandas(pdf, npartitions=2)
+    >>> df.groupby("k").mean().compute()
+         x
+    k
+    1  3.0
+    2  2.0
+    """
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, list | tuple):
+            key = list(key)
+            self._check_columns(key)
+            return self._copy(key)
+        self._check_columns([key])
+        return self._copy(key)
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        try:
+            cols = self._value_columns()
+        except Exception:
+            raise AttributeError(key) from None
+        if key in cols:
+            return self[key]
+        raise AttributeError(f"'DataFrameGroupBy' object has no attribute {key!r}")
+
+
+class SeriesGroupBy(_GroupBy):
+    """A lazy ``Series.groupby`` (or one column of a DataFrameGroupBy).
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> s = pd.Series([1, 2, 3, 4], index=[1, 1, 2, 2], name="x")
+    >>> partframe.from_pandas(s, npartitions=2).groupby(level=0).max().compute()
+    1    2
+    2    4
+    Name: x, dtype: int64
+    """
+
+    def value_counts(self, **kwargs: Any) -> Any:
+        """Counts of each value per group (through a shuffle by key)."""
+        return self._keyed("value_counts", key_levels=self._nkeys(), **kwargs)
+
+    def unique(self) -> Any:
+        """The distinct values of each group (through a shuffle by key)."""
+        return self._keyed("unique")
+
+    def nlargest(self, n: int = 5) -> Any:
+        """The ``n`` largest values per group, on whole partitions."""
+        return self._keyed("nlargest", n, key_levels=self._nkeys())
+
+    def nsmallest(self, n: int = 5) -> Any:
+        """The ``n`` smallest values per group, on whole partitions."""
+        return self._keyed("nsmallest", n, key_levels=self._nkeys())

@@ -1,0 +1,445 @@
+"""Groupby kernels: module-level pandas -> pandas functions run as tasks.
+
+A tree-reduced groupby-aggregation moves *partials* between tasks. A
+partial is a dict:
+
+- ``"main"``: a DataFrame with one row per group (index: the group keys,
+  columns: partial ids ``"p0"``, ``"p1"`` ...) holding decomposable partial
+  aggregates (sum, count, size, min, max, prod, first, last, any, all, and
+  the ``(n, mean, M2)`` moments of var/std/sem);
+- ``("idx", pid)``: value and index label of the min/max (idxmin/idxmax);
+- ``("nu", column)``: distinct ``(keys..., value)`` rows (nunique);
+- ``("custom", pid)``: the outputs of a user ``Aggregation``.
+
+The *plan* (a plain dict made when the graph is built) says which partials
+to compute and how to turn them into the result. ``chunk`` makes a partial
+from a partition, ``combine`` merges a list of partials into one, ``split``
+hash-partitions a partial by key for ``split_out``, and ``finalize`` merges
+the last partials and computes the result with the exact dtypes of the
+meta (which came from running pandas itself on a stand-in frame).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..shuffle.hashing import partitioning_index
+from ..shuffle.tasks import split_by_partition
+
+__all__ = [
+    "groupby_chunk",
+    "groupby_combine",
+    "groupby_finalize",
+    "groupby_split",
+]
+
+# chunk op -> how partials of it combine
+COMBINE_OP = {
+    "sum": "sum",
+    "count": "sum",
+    "size": "sum",
+    "min": "min",
+    "max": "max",
+    "prod": "prod",
+    "first": "first",
+    "last": "last",
+    "any": "any",
+    "all": "all",
+}
+
+
+def _group_keys(df: pd.DataFrame | pd.Series, plan: dict) -> dict:
+    """Keyword arguments of ``groupby`` selecting the plan's keys in ``df``."""
+    if plan["level"] is not None:
+        return {"level": plan["level"]}
+    by = plan["by"]
+    if isinstance(df, pd.Series):
+        raise TypeError("column keys need a DataFrame")
+    return {"by": [df[k] for k in by] if len(by) > 1 else df[by[0]]}
+
+
+def _gb(obj: Any, keys: dict, plan: dict) -> Any:
+    return obj.groupby(
+        **keys, sort=False, dropna=plan["dropna"], observed=plan["observed"]
+    )
+
+
+def _as_float(s: pd.Series) -> pd.Series:
+    if s.dtype == "float64":
+        return s
+    return pd.Series(
+        s.to_numpy(dtype="float64", na_value=np.nan), index=s.index, name=s.name
+    )
+
+
+def _key_frame(df: pd.DataFrame | pd.Series, plan: dict) -> pd.DataFrame:
+    """The key values of every row as columns ``0..nkeys-1``."""
+    if plan["level"] is not None:
+        idx = df.index
+        cols = {
+            i: idx.get_level_values(lvl).to_numpy()
+            if not isinstance(idx.get_level_values(lvl).dtype, pd.CategoricalDtype)
+            else idx.get_level_values(lvl)
+            for i, lvl in enumerate(plan["level"])
+        }
+        out = pd.DataFrame({i: pd.Series(v) for i, v in cols.items()})
+        out.index = df.index
+        return out
+    out = pd.DataFrame({i: df[k] for i, k in enumerate(plan["by"])})
+    return out
+
+
+def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict) -> dict:
+    """The partial of one partition."""
+    keys = _group_keys(df, plan)
+    frame = df.to_frame() if isinstance(df, pd.Series) else df
+    g = _gb(frame, keys, plan)
+    parts: dict = {}
+    main = []
+    by_op: dict[str, list] = {}
+    for pid, col, op in plan["main"]:
+        by_op.setdefault(op, []).append((pid, col))
+    for op, items in by_op.items():
+        if op == "size":
+            size = g.size()
+            for pid, _ in items:
+                main.append(size.rename(pid))
+        elif op == "moments":
+            for pid, col in items:
+                x = _as_float(frame[col])
+                gx = _gb(x, _group_keys(df, plan), plan)
+                n = gx.count()
+                mean = gx.mean()
+                m2 = gx.var(ddof=0) * n
+                main += [
+                    n.rename(pid + "n"),
+                    mean.rename(pid + "m"),
+                    m2.rename(pid + "v"),
+                ]
+        else:
+            cols = [c for _, c in items]
+            res = getattr(g[cols], op)()
+            for (pid, _), j in zip(items, range(len(cols))):
+                main.append(res.iloc[:, j].rename(pid))
+    if main:
+        first = main[0]
+        aligned = [
+            s if s.index.equals(first.index) else s.reindex(first.index) for s in main
+        ]
+        parts["main"] = pd.concat(aligned, axis=1)
+    for pid, col, op in plan["idx"]:
+        s = frame[col]
+        valid = s.notna().to_numpy()
+        sub = frame[valid] if not valid.all() else frame
+        gs = _gb(sub[col], _group_keys(sub, plan), plan)
+        label = getattr(gs, op)()
+        value = gs.min() if op == "idxmin" else gs.max()
+        parts[("idx", pid)] = pd.DataFrame({"v": value, "i": label})
+    for col in plan["nunique"]:
+        pairs = _key_frame(frame, plan)
+        pairs["v"] = (
+            frame[col].to_numpy()
+            if not isinstance(frame[col].dtype, pd.api.extensions.ExtensionDtype)
+            else frame[col].array
+        )
+        pairs = pairs[frame[col].notna().to_numpy()]
+        if plan["dropna"]:
+            pairs = pairs.dropna(subset=list(range(len(pairs.columns) - 1)))
+        parts[("nu", col)] = pairs.drop_duplicates(ignore_index=True)
+    for pid, col, agg in plan["custom"]:
+        out = agg.chunk(g[col])
+        out = out if isinstance(out, tuple) else (out,)
+        parts[("custom", pid)] = pd.concat(
+            [s.rename(j) for j, s in enumerate(out)], axis=1
+        )
+    return parts
+
+
+def _concat(frames: list) -> pd.DataFrame:
+    nonempty = [f for f in frames if len(f)]
+    if not nonempty:
+        return frames[0]
+    if len(nonempty) == 1:
+        return nonempty[0]
+    return pd.concat(nonempty)
+
+
+def _level_gb(df: pd.DataFrame | pd.Series, plan: dict) -> Any:
+    nlevels = df.index.nlevels
+    return df.groupby(
+        level=list(range(nlevels)) if nlevels > 1 else 0,
+        sort=False,
+        dropna=plan["dropna"],
+        observed=True,
+    )
+
+
+def _chan(df: pd.DataFrame, g: Any, pid: str) -> pd.DataFrame:
+    """Merge (n, mean, M2) partials with Chan et al.'s parallel formula."""
+    codes = g.ngroup().to_numpy()
+    ngroups = g.ngroups
+    n = df[pid + "n"].to_numpy(dtype="float64")
+    mean = df[pid + "m"].to_numpy(dtype="float64")
+    m2 = df[pid + "v"].to_numpy(dtype="float64")
+    has = n > 0
+    mean0 = np.where(has, mean, 0.0)
+    n_tot = np.bincount(codes, weights=n, minlength=ngroups)
+    s = np.bincount(codes, weights=n * mean0, minlength=ngroups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_tot = s / n_tot
+    dev = np.where(has, mean0 - mean_tot[codes], 0.0)
+    m2_tot = np.bincount(
+        codes, weights=np.where(has, m2 + n * dev * dev, 0.0), minlength=ngroups
+    )
+    return pd.DataFrame({pid + "n": n_tot, pid + "m": mean_tot, pid + "v": m2_tot})
+
+
+def _combine_main(main: pd.DataFrame, plan: dict) -> pd.DataFrame:
+    g = _level_gb(main, plan)
+    by_op: dict[str, list] = {}
+    for pid, _, op in plan["main"]:
+        by_op.setdefault(op, []).append(pid)
+    out = []
+    index = None
+    for op, pids in by_op.items():
+        if op == "moments":
+            for pid in pids:
+                out.append(_chan(main, g, pid))
+            continue
+        cop = COMBINE_OP[op]
+        res = getattr(g[pids], cop)()
+        index = res.index
+        out.append(res)
+    if index is None:
+        index = g.size().index
+    frames = []
+    for f in out:
+        if isinstance(f.index, pd.RangeIndex) and not isinstance(index, pd.RangeIndex):
+            f.index = index
+        frames.append(f)
+    return pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
+
+
+def _combine_idx(df: pd.DataFrame, plan: dict, op: str) -> pd.DataFrame:
+    if not len(df):
+        return df
+    g = _level_gb(df["v"], plan)
+    codes = g.ngroup().to_numpy()
+    values = pd.Series(df["v"].to_numpy(), index=np.arange(len(df)))
+    pos = getattr(values.groupby(codes, sort=False), op)().to_numpy()
+    return df.iloc[pos]
+
+
+def groupby_combine(partials: list, plan: dict) -> dict:
+    """Merge several partials into one."""
+    out: dict = {}
+    for key in partials[0]:
+        frames = [p[key] for p in partials]
+        df = _concat(frames)
+        if key == "main":
+            out[key] = _combine_main(df, plan)
+        elif key[0] == "idx":
+            op = next(op for pid, _, op in plan["idx"] if pid == key[1])
+            out[key] = _combine_idx(df, plan, "idxmin" if op == "idxmin" else "idxmax")
+        elif key[0] == "nu":
+            out[key] = df.drop_duplicates(ignore_index=True)
+        else:
+            agg = next(a for pid, _, a in plan["custom"] if pid == key[1])
+            g = _level_gb(df, plan)
+            res = agg.combine(*(g[j] for j in df.columns))
+            res = res if isinstance(res, tuple) else (res,)
+            out[key] = pd.concat([s.rename(j) for j, s in enumerate(res)], axis=1)
+    return out
+
+
+def groupby_split(partial: dict, plan: dict, npartitions: int) -> list:
+    """Hash-partition one partial by key into ``npartitions`` partials."""
+    out: list[dict] = [{} for _ in range(npartitions)]
+    for key, df in partial.items():
+        if isinstance(key, tuple) and key[0] == "nu":
+            on = list(range(len(df.columns) - 1))
+            parts = partitioning_index(df, on, npartitions)
+        else:
+            parts = partitioning_index(df, "__index__", npartitions)
+        for j, piece in enumerate(split_by_partition(df, parts, npartitions)):
+            out[j][key] = piece
+    return out
+
+
+def groupby_chunk_split(df: pd.DataFrame, plan: dict, npartitions: int) -> list:
+    """:func:`groupby_chunk` then :func:`groupby_split` (one task)."""
+    return groupby_split(groupby_chunk(df, plan), plan, npartitions)
+
+
+def _output(kind: str, args: tuple, main: pd.DataFrame, parts: dict, plan: dict) -> Any:
+    if kind == "col":
+        return main[args[0]]
+    if kind == "mean":
+        s, c = main[args[0]], main[args[1]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return s / c
+    if kind in ("var", "std", "sem"):
+        pid, ddof = args
+        n = main[pid + "n"].to_numpy(dtype="float64")
+        m2 = main[pid + "v"].to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = np.where(n - ddof > 0, m2 / (n - ddof), np.nan)
+            var = np.where(var < 0, 0.0, var)
+            if kind == "var":
+                res = var
+            elif kind == "std":
+                res = np.sqrt(var)
+            else:
+                res = np.sqrt(var) / np.sqrt(n)
+        return pd.Series(res, index=main.index)
+    if kind == "nunique":
+        pairs = parts[("nu", args[0])]
+        keycols = list(range(len(pairs.columns) - 1))
+        counts = pairs.groupby(
+            keycols if len(keycols) > 1 else keycols[0],
+            sort=False,
+            dropna=False,
+            observed=True,
+        )["v"].size()
+        if isinstance(counts.index, pd.MultiIndex) or main.index.nlevels > 1:
+            counts.index = pd.MultiIndex.from_arrays(
+                [counts.index.get_level_values(i) for i in range(len(keycols))]
+            )
+        counts.index.names = main.index.names
+        return counts.reindex(main.index, fill_value=0)
+    if kind in ("idxmin", "idxmax"):
+        df = parts[("idx", args[0])]
+        res = df["i"].reindex(main.index)
+        if res.isna().any() and len(df) < len(main):
+            raise ValueError(
+                f"{kind} with skipna=True encountered all NA values in a group."
+            )
+        return res
+    if kind == "custom":
+        pid, agg = args
+        df = parts[("custom", pid)].reindex(main.index)
+        cols = [df[j] for j in df.columns]
+        if agg.finalize is None:
+            return cols[0]
+        return agg.finalize(*cols)
+    raise ValueError(f"unknown output kind {kind!r}")
+
+
+def _cast(values: pd.Series, dtype: Any) -> pd.Series:
+    if values.dtype == dtype:
+        return values
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError):
+        return values
+
+
+def groupby_finalize(partials: list, plan: dict, meta: Any) -> Any:
+    """Merge the last partials and compute the result (exact dtypes of ``meta``)."""
+    parts = groupby_combine(partials, plan) if len(partials) > 1 else partials[0]
+    main = parts["main"]
+    cols = [_output(kind, args, main, parts, plan) for kind, args in plan["outputs"]]
+    if plan["sort"]:
+        order = _sort_order(main.index)
+        if order is not None:
+            cols = [c.iloc[order] for c in cols]
+    index = cols[0].index if cols else main.index
+    index = _fix_index(index, plan, meta)
+    skip = plan.get("nocast", ())
+    values = {}
+    frame_meta = meta if isinstance(meta, pd.DataFrame) else None
+    for j, c in enumerate(cols):
+        c = pd.Series(
+            c.to_numpy()
+            if not isinstance(c.dtype, pd.api.extensions.ExtensionDtype)
+            else c.array,
+            index=index,
+        )
+        if j not in skip and plan["out_dtypes"] is not None:
+            c = _cast(c, plan["out_dtypes"][j])
+        values[j] = c
+    if frame_meta is None and not plan["as_frame"]:
+        out = values[0]
+        out.name = meta.name if meta is not None else None
+        return out
+    out = pd.DataFrame(values, index=index)
+    if plan["as_index"]:
+        if frame_meta is not None:
+            out.columns = frame_meta.columns
+        return out
+    out.columns = plan["value_labels"]
+    out = out.reset_index()
+    if frame_meta is not None:
+        out.columns = frame_meta.columns
+    return out
+
+
+def _sort_order(index: pd.Index, nlevels: int | None = None) -> np.ndarray | None:
+    """Positions that sort ``index`` (its first ``nlevels`` levels) as groupby
+    does: lexicographic, categories in category order, missing keys last."""
+    if nlevels is None and index.is_monotonic_increasing:
+        if not isinstance(index, pd.MultiIndex) and not index.hasnans:
+            return None
+    keys = _index_frame(index, nlevels)
+    ordered = keys.sort_values(list(keys.columns), kind="stable", na_position="last")
+    order = ordered.index.to_numpy()
+    if (order[1:] >= order[:-1]).all():
+        return None
+    return order
+
+
+def _index_frame(index: pd.Index, nlevels: int | None = None) -> pd.DataFrame:
+    """The first ``nlevels`` levels of ``index`` as columns ``0, 1, ...``."""
+    n = index.nlevels if nlevels is None else nlevels
+    return pd.DataFrame(
+        {i: index.get_level_values(i) for i in range(n)},
+        index=pd.RangeIndex(len(index)),
+    )
+
+
+def _fix_index(index: pd.Index, plan: dict, meta: Any) -> pd.Index:
+    names = plan["index_names"]
+    dtypes = plan["index_dtypes"]
+    if isinstance(index, pd.MultiIndex):
+        levels = [index.get_level_values(i) for i in range(index.nlevels)]
+        levels = [_cast_index(lvl, dt) for lvl, dt in zip(levels, dtypes)]
+        return pd.MultiIndex.from_arrays(levels, names=names)
+    index = _cast_index(index, dtypes[0])
+    index.name = names[0]
+    return index
+
+
+def _cast_index(index: pd.Index, dtype: Any) -> pd.Index:
+    if index.dtype == dtype:
+        return index.copy() if index.name is not None else index
+    try:
+        return index.astype(dtype)
+    except (TypeError, ValueError):
+        return index
+
+
+# -- kernels of the shuffle-based path ----------------------------------------
+
+
+def call_groupby(
+    df: pd.DataFrame,
+    gb_kwargs: dict,
+    selection: Any,
+    method: str,
+    args: tuple,
+    kwargs: dict,
+) -> Any:
+    """``df.groupby(**gb_kwargs)[selection].method(*args, **kwargs)``."""
+    g = df.groupby(**gb_kwargs)
+    if selection is not None:
+        g = g[selection]
+    return getattr(g, method)(*args, **kwargs)
+
+
+def sort_result(obj: Any) -> Any:
+    """Sort a per-partition groupby result by its index (NaN last)."""
+    order = _sort_order(obj.index)
+    return obj if order is None else obj.iloc[order]
