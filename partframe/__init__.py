@@ -5,6 +5,7 @@ layers behind it.
 """
 
 from . import config, diagnostics
+from .aggregation import Aggregation
 from .base import compute, persist
 from .callbacks import Callback
 from .collection import DataFrame, Index, Scalar, Series
@@ -16,6 +17,7 @@ from .scheduler import get
 __version__ = "0.1.0"
 
 __all__ = [
+    "Aggregation",
     "Callback",
     "DataFrame",
     "Delayed",
