@@ -11,7 +11,14 @@ from .callbacks import Callback
 from .collection import DataFrame, Index, Scalar, Series
 from .delayed import Delayed, delayed
 from .diagnostics import ProgressBar
-from .io import from_dict, from_pandas
+from .io import (
+    from_dict,
+    from_pandas,
+    read_csv,
+    read_parquet,
+    to_csv,
+    to_parquet,
+)
 from .scheduler import get
 
 __version__ = "0.1.0"
@@ -33,4 +40,8 @@ __all__ = [
     "from_pandas",
     "get",
     "persist",
+    "read_csv",
+    "read_parquet",
+    "to_csv",
+    "to_parquet",
 ]

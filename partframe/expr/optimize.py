@@ -76,7 +76,10 @@ def push_projections(expr: Expr) -> Expr:
 
 def optimize(expr: Expr, fuse: bool = True) -> Expr:
     """Run all passes: lower, push projections, then fuse (optionally)."""
+    from ..io.nodes import push_predicates
+
     expr = lower(expr)
+    expr = push_predicates(expr)
     expr = push_projections(expr)
     if fuse:
         expr = fuse_blockwise(expr)

@@ -1,0 +1,632 @@
+"""CSV through pandas and fsspec: ``read_csv`` and ``to_csv``.
+
+Reading plans the files once, when the collection is built: it reads the
+head of every file (the header must give the same columns everywhere, or an
+error lists the difference), infers the dtypes from a sample of the first
+file that has data rows (a header-only or empty file never decides them),
+and cuts each uncompressed file into byte ranges of ``blocksize``.
+
+Block boundaries never split a record, even when quoted fields hold
+newlines: a block starts at the first newline after its nominal offset that
+lies *outside* quotes. Whether an offset is inside quotes is the parity of
+the number of quote characters before it; each block's quote count is a
+cheap task of its own and the parities are chained, so blocks are still
+parsed in parallel. The first block of a file is parsed with the user's
+header options, the others with ``header=None`` and the file's column names.
+Every block is checked against the sampled dtypes (see
+:func:`partframe.kernels.io.enforce_meta`).
+
+Writing follows the output commit protocol of :mod:`partframe.io.commit`.
+"""
+
+from __future__ import annotations
+
+import csv as _csv
+import functools
+import io
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from fsspec.utils import infer_compression
+
+from ..expr.base import Expr
+from ..kernels import io as kio
+from ..tokenize import tokenize
+from .nodes import _q, _Source
+from .paths import expand_paths, get_fs
+
+__all__ = ["CSVSplitWarning", "ReadCSV", "read_csv", "to_csv"]
+
+_HEAD = 1 << 16
+_UNSUPPORTED = ("nrows", "skipfooter", "iterator", "chunksize", "engine")
+
+
+class CSVSplitWarning(UserWarning):
+    """A CSV file is read as one block although a blocksize was given."""
+
+
+def _ascii_compatible(encoding: str | None) -> bool:
+    enc = encoding or "utf-8"
+    try:
+        return "\n,\"'".encode(enc) == b"\n,\"'"
+    except (LookupError, UnicodeError):
+        return False
+
+
+def _header_lines(kwargs: dict) -> tuple[int, int]:
+    """(raw lines skipped, header records) at the start of each file."""
+    skiprows = kwargs.get("skiprows")
+    nskip = int(skiprows) if isinstance(skiprows, int | np.integer) else 0
+    header = kwargs.get("header", "infer")
+    if header == "infer":
+        nheader = 0 if kwargs.get("names") is not None else 1
+    elif header is None:
+        nheader = 0
+    elif isinstance(header, int):
+        nheader = header + 1
+    else:
+        nheader = max(header) + 1
+    return nskip, nheader
+
+
+def _records(buf: bytes, quote: bytes | None) -> np.ndarray:
+    """Positions just after each newline that ends a record in ``buf``."""
+    arr = np.frombuffer(buf, np.uint8)
+    nl = np.flatnonzero(arr == 10)
+    if quote is None or not len(nl):
+        return nl + 1
+    q = np.cumsum(arr == quote[0])
+    return nl[(q[nl] % 2) == 0] + 1
+
+
+def _header_end(head: bytes, quote: bytes | None, kwargs: dict) -> int | None:
+    """Byte offset just after the header records (None: not in ``head``)."""
+    nskip, nheader = _header_lines(kwargs)
+    if nskip == 0 and nheader == 0:
+        return 0
+    ends = _records(head, quote)
+    starts = np.concatenate([[0], ends])
+    i = nskip
+    if kwargs.get("skip_blank_lines", True):
+        found = 0
+        while found < nheader:
+            if i >= len(ends):
+                return None
+            line = head[starts[i] : ends[i]].strip(b"\r\n \t\xef\xbb\xbf")
+            i += 1
+            if line:
+                found += 1
+    else:
+        i += nheader
+    if i > len(ends):
+        return None
+    return int(starts[i]) if i < len(starts) else None
+
+
+class _FileInfo:
+    __slots__ = ("compression", "head", "header_end", "names", "path", "size")
+
+    def __init__(self, path: str, size: int, compression: str | None) -> None:
+        self.path = path
+        self.size = size
+        self.compression = compression
+        self.head = b""
+        self.header_end: int | None = None
+        self.names: list = []
+
+
+class CSVDataset:
+    """The planned CSV files: blocks, column names, sampled meta."""
+
+    def __init__(
+        self,
+        fs: Any,
+        files: list[str],
+        blocksize: int | None,
+        sample: int,
+        kwargs: dict,
+        path_column: str | None,
+    ) -> None:
+        self.fs = fs
+        self.kwargs = kwargs
+        encoding = kwargs.get("encoding")
+        quoting = kwargs.get("quoting", _csv.QUOTE_MINIMAL)
+        quotechar = kwargs.get("quotechar", '"')
+        self.quote = (
+            None
+            if quoting == _csv.QUOTE_NONE
+            else quotechar.encode(encoding or "utf-8")
+        )
+        compression = kwargs.get("compression", "infer")
+        sizes = fs.sizes(files) if len(files) > 1 else [fs.size(files[0])]
+        infos = []
+        for f, size in zip(files, sizes):
+            comp = infer_compression(f) if compression == "infer" else compression
+            infos.append(_FileInfo(f, int(size or 0), comp))
+        self.infos = infos
+        # why a file must be one block (None: it can be split)
+        reason = None
+        if blocksize is None:
+            reason = ""
+        elif not _ascii_compatible(encoding):
+            reason = f"encoding {encoding!r} is not ASCII-compatible"
+        elif kwargs.get("escapechar") is not None or not kwargs.get(
+            "doublequote", True
+        ):
+            reason = "escapechar/doublequote=False make quotes ambiguous"
+        elif kwargs.get("lineterminator") not in (None, "\n", "\r\n"):
+            reason = "a custom lineterminator"
+        elif kwargs.get("comment") is not None and self.quote is not None:
+            reason = "comments may hold unbalanced quotes"
+        elif not isinstance(kwargs.get("skiprows"), int | np.integer | type(None)):
+            reason = "skiprows is a list or a function"
+        self._read_heads(sample)
+        self._check_columns()
+        # blocks: (file number, start, end or None)
+        blocks = []
+        for k, info in enumerate(infos):
+            splittable = reason is None and info.compression is None
+            if splittable and blocksize is not None and info.size > blocksize:
+                hend = info.header_end or 0
+                offs = [0] + [
+                    o for o in range(blocksize, info.size, blocksize) if o > hend
+                ]
+                for a, b in zip(offs, [*offs[1:], None]):
+                    blocks.append((k, a, b))
+            else:
+                if reason and blocksize is not None and info.size > blocksize:
+                    warnings.warn(
+                        f"read_csv: {info.path!r} is read as one block: {reason}",
+                        CSVSplitWarning,
+                        stacklevel=4,
+                    )
+                blocks.append((k, 0, None))
+        self.blocks = blocks
+        self.meta = self._sample_meta()
+        self.path_column = None
+        if path_column is not None:
+            labels = [self.label(i) for i in range(len(infos))]
+            dtype = pd.CategoricalDtype(pd.Index(labels, dtype="str"))
+            self.path_column = (path_column, dtype)
+            if path_column in self.meta.columns:
+                raise ValueError(f"include_path_column: {path_column!r} is a column")
+            self.meta[path_column] = pd.Series([], dtype=dtype, index=self.meta.index)
+        self._token = tokenize(
+            [(i.path, i.size) for i in infos],
+            blocks,
+            kwargs,
+            path_column,
+            type(fs).__name__,
+            getattr(fs, "protocol", None),
+        )
+
+    def __dask_tokenize__(self) -> str:
+        return self._token
+
+    def __repr__(self) -> str:
+        return f"<{len(self.infos)} CSV file(s)>"
+
+    def label(self, k: int) -> str:
+        from fsspec.implementations.local import LocalFileSystem
+
+        path = self.infos[k].path
+        return (
+            path
+            if isinstance(self.fs, LocalFileSystem)
+            else self.fs.unstrip_protocol(path)
+        )
+
+    def _read_heads(self, sample: int) -> None:
+        fs = self.fs
+        plain = [i for i in self.infos if i.compression is None]
+        if plain:
+            ends = [
+                min(i.size, sample if n == 0 else _HEAD) for n, i in enumerate(plain)
+            ]
+            heads = fs.cat_ranges([i.path for i in plain], [0] * len(plain), ends)
+            for info, head in zip(plain, heads):
+                info.head = head
+        for info in self.infos:
+            if info.compression is not None:
+                with fs.open(info.path, "rb", compression=info.compression) as f:
+                    info.head = f.read(sample)
+        for info in self.infos:
+            complete = info.compression is None and len(info.head) >= info.size
+            size = max(len(info.head), 1)
+            while True:
+                info.header_end = _header_end(info.head, self.quote, self.kwargs)
+                if info.header_end is not None or complete:
+                    break
+                if info.compression is not None and len(info.head) < size:
+                    break  # the whole decompressed file is in ``head``
+                size = len(info.head) * 4
+                with fs.open(info.path, "rb", compression=info.compression) as f:
+                    info.head = f.read(size)
+                complete = len(info.head) < size
+            info.names = self._names_of(info)
+
+    def _parse_head(self, info: _FileInfo, **override: Any) -> pd.DataFrame:
+        head = info.head
+        if not (info.compression is None and len(head) >= info.size):
+            ends = _records(head, self.quote)
+            head = head[: int(ends[-1])] if len(ends) else b""
+        kw = {**self.kwargs, **override}
+        kw.pop("compression", None)
+        try:
+            return pd.read_csv(io.BytesIO(head), **kw)
+        except pd.errors.EmptyDataError:
+            return None  # type: ignore[return-value]
+        except Exception as e:
+            raise type(e)(f"{e} (while reading the head of {info.path!r})") from e
+
+    def _names_of(self, info: _FileInfo) -> list:
+        if self.kwargs.get("names") is not None:
+            return list(self.kwargs["names"])
+        df = self._parse_head(
+            info,
+            usecols=None,
+            index_col=None if self.kwargs.get("index_col") is not False else False,
+            parse_dates=None,
+            dtype=object,
+            converters=None,
+            nrows=1,
+        )
+        return [] if df is None else list(df.columns)
+
+    def _check_columns(self) -> None:
+        nonempty = [i for i in self.infos if i.size > 0 and i.names]
+        if not nonempty:
+            return
+        first = nonempty[0]
+        for info in nonempty[1:]:
+            if info.names != first.names:
+                missing = [c for c in first.names if c not in info.names]
+                extra = [c for c in info.names if c not in first.names]
+                detail = f"missing: {missing}, extra: {extra}"
+                if not missing and not extra:
+                    detail = "same names in a different order"
+                raise ValueError(
+                    f"CSV file {info.path!r} has columns {info.names}, but "
+                    f"{first.path!r} has {first.names} ({detail})"
+                )
+
+    def _sample_meta(self) -> pd.DataFrame:
+        first = None
+        for info in self.infos:
+            if info.size == 0:
+                continue
+            df = self._parse_head(info)
+            if df is None:
+                continue
+            if first is None:
+                first = df
+            if len(df):
+                return df.iloc[:0]
+        if first is not None:
+            return first.iloc[:0]
+        names = self.kwargs.get("names")
+        if names is None:
+            raise ValueError("read_csv: every file is empty and no names= are given")
+        return pd.DataFrame({n: pd.Series([], dtype=object) for n in names}).iloc[:0]
+
+    def block_kwargs(self, first: bool, columns: list | None) -> dict:
+        """pandas options for the first block of a file, or for the others."""
+        kw = dict(self.kwargs)
+        kw.pop("compression", None)
+        if not first:
+            kw["header"] = None
+            kw["skiprows"] = None
+            kw["names"] = self.infos[0].names or self._any_names()
+        if columns is not None:
+            kw["usecols"] = columns
+            pd_ = kw.get("parse_dates")
+            if isinstance(pd_, list) and all(not isinstance(x, list) for x in pd_):
+                kw["parse_dates"] = [c for c in pd_ if c in columns] or None
+        return kw
+
+    def _any_names(self) -> list:
+        for info in self.infos:
+            if info.names:
+                return info.names
+        return list(self.meta.columns)
+
+
+class ReadCSVParity(Expr):
+    """Quote parity at the start of every block (0 or 1), one key per block.
+
+    Block ``k``'s parity is block ``k-1``'s parity plus the parity of the
+    quotes in block ``k-1``'s byte range, counted by a task of its own.
+    """
+
+    _parameters = ["dataset"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return 0
+
+    def _divisions(self) -> tuple:
+        return (None,) * (len(self.dataset.blocks) + 1)
+
+    def _layer(self) -> dict:
+        ds = self.dataset
+        count = self._name + "-count"
+        out: dict = {}
+        prev_file = None
+        for k, (file_no, start, end) in enumerate(ds.blocks):
+            if file_no != prev_file:
+                out[(self._name, k)] = 0
+            else:
+                out[(self._name, k)] = (
+                    kio.xor_parity,
+                    (self._name, k - 1),
+                    (count, k - 1),
+                )
+            if end is not None:
+                out[(count, k)] = (
+                    kio.count_quotes,
+                    _q(ds.fs),
+                    _q(ds.infos[file_no].path),
+                    start,
+                    end,
+                    _q(ds.quote),
+                )
+            prev_file = file_no
+        return out
+
+    def _operand_repr(self) -> str:
+        return f"{len(self.dataset.blocks)} blocks"
+
+
+class ReadCSV(_Source):
+    """Blocks of planned CSV files; ``columns`` are the output columns."""
+
+    _parameters = ["dataset", "columns", "parity"]
+    _defaults = {"parity": None}
+
+    @property
+    def _funcname(self) -> str:
+        return "read-csv"
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.dataset.meta[list(self.columns)]
+
+    def _divisions(self) -> tuple:
+        return (None,) * (len(self.dataset.blocks) + 1)
+
+    def _usecols(self) -> list | None:
+        ds = self.dataset
+        meta = ds.meta
+        if list(self.columns) == list(meta.columns):
+            return None
+        pc = ds.path_column[0] if ds.path_column else None
+        cols = [c for c in self.columns if c != pc]
+        index_names = [n for n in meta.index.names if n is not None]
+        if ds.kwargs.get("index_col") not in (None, False):
+            cols = cols + [n for n in index_names if n not in cols]
+        return cols
+
+    def _with_columns(self, columns: list) -> Expr | None:
+        ds = self.dataset
+        if ds.kwargs.get("index_col") not in (None, False) and (
+            None in ds.meta.index.names
+        ):
+            return None  # an unnamed index column cannot be selected by name
+        if ds.kwargs.get("usecols") is not None and callable(ds.kwargs["usecols"]):
+            return None
+        if (
+            not columns
+            and not ds.path_column
+            and ds.kwargs.get("index_col")
+            in (
+                None,
+                False,
+            )
+        ):
+            columns = list(ds.meta.columns[:1])  # a row count needs one column
+        return ReadCSV(ds, list(columns), self.parity)
+
+    def _task(self, index: int) -> Any:
+        ds = self.dataset
+        file_no, start, end = ds.blocks[index]
+        info = ds.infos[file_no]
+        usecols = self._usecols()
+        kwargs = ds.block_kwargs(start == 0, usecols)
+        meta = self._meta
+        path_col = None
+        if ds.path_column and ds.path_column[0] in self.columns:
+            path_col = (ds.path_column[0], ds.path_column[1], ds.label(file_no))
+            meta = meta.drop(columns=[ds.path_column[0]])
+        parity = (self.parity._name, index) if self.parity is not None else 0
+        return (
+            kio.read_csv_block,
+            _q(ds.fs),
+            _q(info.path),
+            start,
+            end,
+            parity,
+            _q(ds.quote),
+            _q(info.compression),
+            _q(kwargs),
+            _q(meta),
+            _q(info.path),
+            _q(path_col),
+        )
+
+    def _operand_repr(self) -> str:
+        ds = self.dataset
+        cols = list(self.columns)
+        return f"{len(ds.infos)} file(s), {len(ds.blocks)} blocks, columns={cols}"
+
+
+def read_csv(
+    urlpath: str | list,
+    blocksize: int | str | None = "64MiB",
+    sample: int = 256_000,
+    include_path_column: bool | str = False,
+    storage_options: dict | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Read CSV files (a path, a glob or a list; any fsspec URL) lazily.
+
+    Parameters
+    ----------
+    urlpath : str or list of str
+        Local paths, ``file://``, ``memory://``, ``s3://``..., with globs.
+    blocksize : int, str or None, default "64MiB"
+        Bytes per partition of an uncompressed file; None: one partition per
+        file. Compressed files are always one partition each.
+    sample : int, default 256000
+        Bytes of the first file with data rows used to infer the dtypes.
+    include_path_column : bool or str, default False
+        Add a categorical column (``"path"`` or the given name) holding each
+        row's file.
+    storage_options : dict, optional
+        Passed to fsspec.
+    **kwargs
+        pandas.read_csv options: ``sep``, ``names``, ``header``,
+        ``skiprows``, ``usecols``, ``dtype``, ``parse_dates``,
+        ``na_values``, ``compression``, ``encoding``, ``on_bad_lines``...
+
+    Returns
+    -------
+    DataFrame
+
+    Notes
+    -----
+    Each partition has its own RangeIndex starting at 0, as in Dask. Dtypes
+    come from a sample; a block that disagrees raises an error naming the
+    column, the file and byte range, and the ``dtype=`` that fixes it.
+
+    Examples
+    --------
+    >>> import fsspec, partframe
+    >>> fsspec.filesystem("memory").pipe(
+    ...     "/doc/a.csv", b'x,s\\n1,"a\\nb"\\n2,c\\n3,d\\n')
+    >>> df = partframe.read_csv("memory://doc/a.csv", blocksize=6)
+    >>> df.npartitions
+    4
+    >>> df.compute().s.tolist()
+    ['a\\nb', 'c', 'd']
+    """
+    from ..collection import new_collection
+
+    for k in _UNSUPPORTED:
+        if k in kwargs:
+            raise ValueError(
+                f"read_csv does not support {k}=: read with pandas, or use "
+                "head()/filtering on the partframe DataFrame"
+            )
+    if isinstance(blocksize, str):
+        from .parquet import _parse_bytes
+
+        blocksize = _parse_bytes(blocksize)
+    if blocksize is not None and blocksize < 1:
+        raise ValueError(f"blocksize must be positive or None, got {blocksize}")
+    fs, paths = get_fs(urlpath, storage_options)
+    files, _ = expand_paths(fs, paths, "CSV file")
+    path_column = None
+    if include_path_column:
+        path_column = "path" if include_path_column is True else include_path_column
+    ds = CSVDataset(fs, files, blocksize, sample, kwargs, path_column)
+    parity = None
+    if ds.quote is not None and any(end is not None for _, _, end in ds.blocks):
+        parity = ReadCSVParity(ds)
+    return new_collection(ReadCSV(ds, list(ds.meta.columns), parity))
+
+
+# --- writing -------------------------------------------------------------------
+
+
+def to_csv(
+    df: Any,
+    path: str,
+    single_file: bool = False,
+    name_function: Any = None,
+    overwrite: bool = False,
+    compute: bool = True,
+    storage_options: dict | None = None,
+    scheduler: Any = None,
+    header_first_partition_only: bool | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Write CSV files, all or nothing (see :mod:`partframe.io.commit`).
+
+    Parameters
+    ----------
+    df : partframe.DataFrame or Series
+    path : str
+        With ``single_file=True``, the file to write. Otherwise a folder, or
+        a pattern with one ``*`` (``"out/part-*.csv"``) replaced by
+        ``name_function(i)`` for partition ``i``.
+    single_file : bool, default False
+        Write one file (the header once, partitions in order).
+    name_function : callable, optional
+        ``name_function(i) -> str`` for the ``*``; default ``str(i)``.
+    overwrite : bool, default False
+        Replace a non-empty destination (after the new data is written).
+    compute : bool, default True
+        Write now and return the written paths, or return a lazy Scalar.
+    storage_options : dict, optional
+        Passed to fsspec.
+    scheduler
+        Used when ``compute=True``.
+    header_first_partition_only : bool, optional
+        Header only in the first file (default: only with ``single_file``).
+    **kwargs
+        ``pandas.DataFrame.to_csv`` options (``index``, ``sep``,
+        ``compression``, ``encoding``...).
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> df = partframe.from_pandas(pd.DataFrame({"x": range(4)}), npartitions=2)
+    >>> [p.rsplit("/", 1)[1] for p in partframe.to_csv(df, "memory://doc/c/*.csv")]
+    ['0.csv', '1.csv']
+    >>> partframe.read_csv("memory://doc/c/*.csv").x.sum().compute()
+    np.int64(6)
+    """
+    from ..collection import new_collection
+    from .commit import abort, new_job
+    from .nodes import CommitWrite, WritePartitions
+
+    fs, (target,) = get_fs(path, storage_options)
+    name_function = name_function or str
+    n = df.npartitions
+    if single_file:
+        dest = target
+        names = [f"part.{i}" for i in range(n)]
+    elif "*" in target:
+        dest, pattern = target.rsplit("/", 1) if "/" in target else ("", target)
+        if "*" in dest or pattern.count("*") != 1:
+            raise ValueError(
+                f"to_csv: the path needs exactly one '*' in its name: {path!r}"
+            )
+        names = [pattern.replace("*", str(name_function(i))) for i in range(n)]
+    else:
+        dest = target
+        names = [f"{name_function(i)}.part" for i in range(n)]
+    if len(set(names)) != len(names):
+        raise ValueError("name_function gives the same name to two partitions")
+    job = new_job(fs, dest, overwrite, False, single_file)
+    first_only = (
+        single_file
+        if header_first_partition_only is None
+        else (header_first_partition_only)
+    )
+    header = kwargs.pop("header", True)
+    headers = [bool(header) and (i == 0 or not first_only) for i in range(n)]
+    if header not in (True, False):
+        kwargs["header"] = header  # a list of aliases
+        headers = [True] * n
+    writes = WritePartitions(df.expr, "csv", job, names, (headers, kwargs))
+    out = new_collection(CommitWrite(writes, job, single_file))
+    if not compute:
+        return out
+    try:
+        return out.compute(scheduler=scheduler)
+    except BaseException:
+        abort(job)
+        raise

@@ -1,0 +1,472 @@
+"""Expression nodes of the file readers and writers, and predicate pushdown.
+
+- :class:`ReadParquet` / :class:`ReadCSV`: partition-wise sources (they fuse
+  with the operations after them). Both take the columns a query needs
+  through ``_with_columns`` (projection pushdown); ``ReadParquet`` also
+  takes simple filters (:func:`push_predicates`) to skip row groups, and
+  answers ``len()`` from metadata when no column is needed.
+- :class:`WritePartitions` writes each partition into a staging folder;
+  :class:`CommitWrite` is the one task that commits them
+  (:mod:`partframe.io.commit`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import operator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..expr.base import Expr, _postorder, rewrite
+from ..expr.blockwise import Blockwise, Elemwise, Filter, MethodCall, Projection
+from ..graph import quote
+from ..kernels import io as kio
+from .commit import commit_output
+
+__all__ = [
+    "CommitWrite",
+    "ReadParquet",
+    "WritePartitions",
+    "push_predicates",
+]
+
+
+def _q(x: Any) -> Any:
+    """A literal task argument (never read as a key or a task)."""
+    if x is None or type(x) in (int, float, bool):
+        return x
+    return quote(x)
+
+
+class _Source(Blockwise):
+    """A partition-wise node with no frame input: a file reader."""
+
+    _preserves_partitioning = False
+
+    def _validate(self) -> None:
+        pass
+
+    def _divisions(self) -> tuple:
+        raise NotImplementedError
+
+    @property
+    def _partitioning(self) -> str:
+        return self._name
+
+
+# --- Parquet -----------------------------------------------------------------
+
+
+class ReadParquet(_Source):
+    """Pieces (row groups of one file) of a planned Parquet dataset.
+
+    ``columns`` are the output columns, ``filters`` the user's DNF filters
+    (skip row groups and filter rows), ``pushed`` the terms pushed from a
+    ``Filter`` in the plan (skip row groups only: the Filter stays).
+    """
+
+    _parameters = ["dataset", "columns", "filters", "pushed"]
+    _defaults = {"filters": None, "pushed": None}
+
+    @property
+    def _funcname(self) -> str:
+        return "read-parquet"
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.dataset.meta_full[list(self.columns)]
+
+    def _with_columns(self, columns: list) -> ReadParquet:
+        return ReadParquet(self.dataset, list(columns), self.filters, self.pushed)
+
+    def _with_pushed(self, terms: list) -> ReadParquet:
+        pushed = tuple(self.pushed or ()) + tuple(terms)
+        return ReadParquet(self.dataset, self.columns, self.filters, pushed)
+
+    @functools.cached_property
+    def _plan(self) -> list:
+        """Surviving pieces: ``(file number, row groups or None, rows, offset)``."""
+        ds = self.dataset
+        dnf = list(self.filters or [])
+        if self.pushed:
+            pushed = tuple(self.pushed)
+            dnf = [tuple(c) + pushed for c in dnf] if dnf else [pushed]
+        out = []
+        file_offset = ds.range_start
+        for file_no, rgs, nrows in ds.pieces:
+            md = ds.footers[file_no]
+            rg_rows = [md.row_group(j).num_rows for j in range(md.num_row_groups)]
+            starts = np.concatenate([[0], np.cumsum(rg_rows)]).astype(int)
+            all_rgs = list(range(md.num_row_groups)) if rgs is None else rgs
+            piece_off = file_offset + (int(starts[all_rgs[0]]) if all_rgs else 0)
+            if not dnf or not all_rgs:
+                out.append((file_no, rgs, nrows, piece_off))
+            else:
+                keep = [j for j in all_rgs if _may_match(ds, file_no, j, dnf)]
+                if keep == all_rgs:
+                    out.append((file_no, rgs, nrows, piece_off))
+                else:
+                    # contiguous runs, so each piece keeps a RangeIndex
+                    run: list[int] = []
+                    for j in keep:
+                        if run and j != run[-1] + 1:
+                            out.append(
+                                _run_piece(file_no, run, rg_rows, starts, file_offset)
+                            )
+                            run = []
+                        run.append(j)
+                    if run:
+                        out.append(
+                            _run_piece(file_no, run, rg_rows, starts, file_offset)
+                        )
+            if rgs is None or rgs[-1] == md.num_row_groups - 1:
+                file_offset += md.num_rows
+        nonempty = [p for p in out if p[2] > 0]
+        if nonempty:
+            return nonempty
+        return out[:1] if out else [(0, [], 0, 0)]
+
+    def _divisions(self) -> tuple:
+        plan = self._plan
+        ds = self.dataset
+        n = len(plan)
+        unknown = (None,) * (n + 1)
+        if ds.index:
+            if not ds.calculate_divisions or len(ds.index) != 1:
+                return unknown
+            if self.filters and any(p[2] == 0 for p in plan):
+                return unknown
+            col = ds.index[0]
+            lows, highs = [], []
+            for file_no, rgs, _, _ in plan:
+                md = ds.footers[file_no]
+                ids = range(md.num_row_groups) if rgs is None else rgs
+                stats = [ds.column_stats(file_no, j, col) for j in ids]
+                if not stats or any(s is None or s[0] is None or s[2] for s in stats):
+                    return unknown
+                lows.append(min(s[0] for s in stats))
+                highs.append(max(s[1] for s in stats))
+            try:
+                for i in range(1, n):
+                    if not highs[i - 1] < lows[i]:
+                        return unknown
+            except TypeError:
+                return unknown
+            dtype = self._meta.index.dtype
+            divs = [*lows, highs[-1]]
+            if pd.api.types.is_datetime64_any_dtype(dtype):
+                divs = [pd.Timestamp(d) for d in divs]
+            return tuple(divs)
+        if self.filters or any(p[2] == 0 for p in plan):
+            return unknown
+        offs = [p[3] for p in plan]
+        return (*offs, plan[-1][3] + plan[-1][2] - 1)
+
+    def _file_columns(self) -> list:
+        ds = self.dataset
+        cols = [c for c in self.columns if c not in ds.hive_dtypes]
+        return cols + [c for c in ds.index if c not in cols]
+
+    def _task(self, index: int) -> Any:
+        ds = self.dataset
+        file_no, rgs, nrows, offset = self._plan[index]
+        meta = self._meta
+        file_cols = self._file_columns()
+        hive = ds.hive_values[file_no]
+        row_filter = None
+        if self.filters:
+            row_filter = [list(c) for c in self.filters]
+        known = not (self.filters or ds.index)
+        if known and not file_cols and not any(c in hive for c in self.columns):
+            # ``len(df)``: the row count comes from the footers
+            return (kio.empty_frame, nrows, offset, _q(meta))
+        return (
+            kio.read_parquet_piece,
+            _q(ds.fs),
+            _q(ds.files[file_no]),
+            _q(rgs),
+            _q(file_cols),
+            _q(row_filter),
+            _q(list(ds.index)),
+            _q(hive),
+            offset if known else None,
+            _q(meta),
+            _q(ds.unified),
+        )
+
+    def _operand_repr(self) -> str:
+        parts = [f"{len(self.dataset.files)} file(s)", f"columns={list(self.columns)}"]
+        if self.filters:
+            parts.append(f"filters={self.filters}")
+        if self.pushed:
+            parts.append(f"pushed={list(self.pushed)}")
+        return ", ".join(parts)
+
+
+def _run_piece(file_no: int, run: list, rg_rows: list, starts: Any, base: int) -> tuple:
+    return (
+        file_no,
+        list(run),
+        sum(rg_rows[j] for j in run),
+        base + int(starts[run[0]]),
+    )
+
+
+def _may_match(ds: Any, file_no: int, rg: int, dnf: list) -> bool:
+    hive = ds.hive_values[file_no]
+    for conj in dnf:
+        ok = True
+        for col, op, value in conj:
+            if col in hive:
+                if not kio._compare_scalar(hive[col], op, value):
+                    ok = False
+                    break
+                continue
+            stats = ds.column_stats(file_no, rg, col)
+            if stats is not None and not _term_may_match(stats, op, value):
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+def _is_missing(v: Any) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _term_may_match(stats: tuple, op: str, value: Any) -> bool:
+    lo, hi, nulls, nvals = stats
+    if op in ("!=", "not in"):
+        return True
+    if op == "in":
+        if any(_is_missing(v) for v in value):
+            return True
+        return any(_term_may_match(stats, "==", v) for v in value)
+    if _is_missing(value):
+        return True
+    if lo is None or hi is None:
+        # no min/max: all null means no comparison can be true
+        return not (nulls is not None and nvals is not None and nulls >= nvals > 0)
+    try:
+        lo, hi, value = _comparable(lo, hi, value)
+        if op in ("==", "="):
+            return bool(lo <= value <= hi)
+        if op == "<":
+            return bool(lo < value)
+        if op == "<=":
+            return bool(lo <= value)
+        if op == ">":
+            return bool(hi > value)
+        if op == ">=":
+            return bool(hi >= value)
+    except (TypeError, ValueError, OverflowError):
+        return True
+    return True
+
+
+def _comparable(lo: Any, hi: Any, value: Any) -> tuple:
+    if isinstance(value, pd.Timestamp | np.datetime64 | datetime.datetime):
+        value = pd.Timestamp(value)
+        lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+        if (value.tz is None) != (lo.tz is None):
+            raise TypeError("tz-aware and naive")
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(lo, bytes) and isinstance(value, str):
+        value = value.encode()
+    return lo, hi, value
+
+
+# --- predicate pushdown --------------------------------------------------------
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_OPS = {
+    operator.gt: ">",
+    operator.ge: ">=",
+    operator.lt: "<",
+    operator.le: "<=",
+    operator.eq: "==",
+    operator.ne: "!=",
+}
+_SCALARS = (int, float, str, bool, np.generic, pd.Timestamp, datetime.date)
+
+
+def _column_of(e: Any, source: Expr) -> Any:
+    """The source column that ``e`` is (``source[col]``), or None."""
+    if not isinstance(e, Projection):
+        return None
+    col = e.operand("columns")
+    if isinstance(col, list):
+        return None
+    frame = e.frame
+    while isinstance(frame, Projection) and isinstance(frame.operand("columns"), list):
+        frame = frame.frame
+    return col if frame._name == source._name else None
+
+
+def _terms(pred: Any, source: Expr) -> list:
+    """Filter terms implied by the boolean Series ``pred`` (an AND of them)."""
+    if isinstance(pred, Elemwise):
+        func, args = pred.func, list(pred.args)
+        if func is operator.and_ and len(args) == 2 and not pred.kwargs:
+            return _terms(args[0], source) + _terms(args[1], source)
+        if func in _OPS and len(args) == 2 and not pred.kwargs:
+            a, b = args
+            op = _OPS[func]
+            if isinstance(b, Expr) and not isinstance(a, Expr):
+                a, b, op = b, a, _FLIP[op]
+            col = _column_of(a, source)
+            if col is not None and isinstance(b, _SCALARS) and not _is_missing(b):
+                return [(col, op, b)]
+        return []
+    if isinstance(pred, MethodCall):
+        col = _column_of(pred.frame, source)
+        if col is None:
+            return []
+        kwargs = pred.kwargs or {}
+        if pred.method == "isin" and len(pred.args) == 1 and not kwargs:
+            values = pred.args[0]
+            if isinstance(values, list | tuple | set) and all(
+                isinstance(v, _SCALARS) for v in values
+            ):
+                return [(col, "in", tuple(values))]
+        if pred.method == "between" and len(pred.args) == 2:
+            lo, hi = pred.args
+            inclusive = kwargs.get("inclusive", "both")
+            if isinstance(lo, _SCALARS) and isinstance(hi, _SCALARS):
+                left = ">=" if inclusive in ("both", "left") else ">"
+                right = "<=" if inclusive in ("both", "right") else "<"
+                return [(col, left, lo), (col, right, hi)]
+    return []
+
+
+def _dominates(root: Expr, gate: Expr, target: Expr) -> bool:
+    """Does every path from ``root`` to ``target`` pass through ``gate``?"""
+    seen = {gate._name}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node._name == target._name:
+            return False
+        if node._name in seen:
+            continue
+        seen.add(node._name)
+        stack.extend(node.dependencies())
+    return True
+
+
+def push_predicates(expr: Expr) -> Expr:
+    """Push simple filters into the Parquet readers below them.
+
+    For ``df[pred]`` where ``df`` is (a projection of) a ``ReadParquet`` and
+    ``pred`` is made of comparisons with scalars, ``isin``, ``between`` and
+    ``&`` of them on its columns, the terms go to the reader, which skips
+    row groups whose statistics rule them out. The ``Filter`` stays in the
+    plan, so rows are still filtered exactly as pandas does. The reader is
+    only changed when every use of it is below the filter.
+    """
+    for _ in range(32):  # bounded: one reader rewrite per round
+        found = None
+        for node in _postorder(expr):
+            if not isinstance(node, Filter) or not isinstance(node.predicate, Expr):
+                continue
+            frame = node.frame
+            while isinstance(frame, Projection) and isinstance(
+                frame.operand("columns"), list
+            ):
+                frame = frame.frame
+            if not isinstance(frame, ReadParquet):
+                continue
+            terms = [t for t in _terms(node.predicate, frame) if t[0] in frame.columns]
+            terms = [t for t in terms if t not in set(frame.pushed or ())]
+            if terms and _dominates(expr, node, frame):
+                found = (frame, terms)
+                break
+        if found is None:
+            return expr
+        source, terms = found
+        new = source._with_pushed(terms)
+        expr = rewrite(
+            expr, lambda n, s=source, r=new: r if n._name == s._name else None
+        )
+    return expr
+
+
+# --- writing -----------------------------------------------------------------
+
+
+class WritePartitions(Blockwise):
+    """Write partition ``i`` of ``frame`` to staged file ``names[i]``."""
+
+    _parameters = ["frame", "kind", "job", "names", "options"]
+    _preserves_partitioning = False
+
+    @property
+    def _funcname(self) -> str:
+        return f"write-{self.kind}"
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return None
+
+    def _task(self, index: int) -> Any:
+        part = (self.frame._name, index)
+        if self.kind == "parquet":
+            partition_on, write_index, schema, kwargs = self.options
+            return (
+                kio.write_parquet_partition,
+                part,
+                self.names[index],
+                _q(self.job),
+                _q(list(partition_on)),
+                write_index,
+                _q(schema),
+                _q(kwargs),
+            )
+        header, kwargs = self.options
+        return (
+            kio.write_csv_partition,
+            part,
+            self.names[index],
+            _q(self.job),
+            bool(header[index]),
+            _q(kwargs),
+        )
+
+    def _operand_repr(self) -> str:
+        return f"{self.kind} -> {self.job.dest!r}"
+
+
+class CommitWrite(Expr):
+    """The commit task: runs after every write task succeeded."""
+
+    _parameters = ["writes", "job", "concat"]
+    _defaults = {"concat": False}
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return None
+
+    def _divisions(self) -> tuple:
+        return (None, None)
+
+    def _layer(self) -> dict:
+        keys = [(self.writes._name, i) for i in range(self.writes.npartitions)]
+        written: Any = keys
+        if self.concat:
+            written = [(kio.concat_staged, _q(self.job), keys)]
+        return {(self._name, 0): (_commit, _q(self.job), written)}
+
+    def _operand_repr(self) -> str:
+        return repr(self.job.dest)
+
+
+def _commit(job: Any, written: list) -> list[str]:
+    return commit_output(job, written)

@@ -1,0 +1,584 @@
+"""Parquet through pyarrow and fsspec: ``read_parquet`` and ``to_parquet``.
+
+Reading plans the dataset once, when the collection is built: it lists the
+files (hidden ``_x``/``.x`` names skipped, hive ``key=value`` folders become
+categorical columns), reads every footer (in parallel), checks that all
+files share one schema (or unifies them on request), and splits the files
+into pieces of whole row groups. Row-group statistics give divisions for a
+sorted index and let filters skip row groups. The read node
+(:class:`~partframe.io.nodes.ReadParquet`) takes the columns a query needs
+and the filters the optimizer pushes into it.
+
+Writing follows the output commit protocol of :mod:`partframe.io.commit`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+from typing import Any
+
+import pandas as pd
+
+from ..kernels.io import ParquetReadError
+from ..tokenize import tokenize
+from .paths import expand_paths, get_fs
+
+__all__ = ["ParquetDataset", "SchemaMismatchError", "read_parquet", "to_parquet"]
+
+
+class SchemaMismatchError(ValueError):
+    """Files of one dataset (or an append) have different schemas."""
+
+
+def _read_footer(fs: Any, path: str) -> Any:
+    import pyarrow.parquet as pq
+    from fsspec.implementations.local import LocalFileSystem
+
+    try:
+        if isinstance(fs, LocalFileSystem):
+            return pq.read_metadata(path)
+        with fs.open(path, "rb") as f:
+            return pq.read_metadata(f)
+    except Exception as e:
+        raise ParquetReadError(
+            f"cannot read Parquet file {path!r}: {type(e).__name__}: {e}"
+        ) from e
+
+
+def _hive_parts(path: str, root: str | None) -> list[tuple[str, str]]:
+    if root is None:
+        return []
+    rel = path[len(root) :].strip("/").split("/")[:-1]
+    return [tuple(p.split("=", 1)) for p in rel if "=" in p]  # type: ignore[misc]
+
+
+def _hive_type(values: list[str]) -> str:
+    try:
+        [int(v) for v in values]
+        return "int32"
+    except ValueError:
+        return "str"
+
+
+def _normalize_filters(filters: Any) -> list | None:
+    if not filters:
+        return None
+    if (
+        isinstance(filters[0], tuple | list)
+        and filters[0]
+        and isinstance(filters[0][0], str)
+    ):
+        filters = [filters]
+    out = []
+    for conj in filters:
+        terms = []
+        for term in conj:
+            if len(term) != 3:
+                raise ValueError(f"a filter is (column, op, value), got {term!r}")
+            col, op, val = term
+            if op not in ("==", "=", "!=", "<", "<=", ">", ">=", "in", "not in"):
+                raise ValueError(f"unsupported filter operator {op!r} in {term!r}")
+            if op in ("in", "not in"):
+                val = tuple(val)
+            terms.append((col, op, val))
+        out.append(tuple(terms))
+    return out
+
+
+class ParquetDataset:
+    """The planned dataset: files, footers, schema, hive partitions.
+
+    Built once per ``read_parquet`` call and shared (not copied) by every
+    read node rebuilt from it; its token is computed once.
+    """
+
+    def __init__(
+        self,
+        fs: Any,
+        files: list[str],
+        roots: list,
+        index: Any,
+        schema_mode: Any,
+        blocksize: int | None,
+        split_row_groups: Any,
+        calculate_divisions: bool,
+    ) -> None:
+        import pyarrow as pa
+
+        self.fs = fs
+        self.files = files
+        if len(files) > 1:
+            n = min(16, len(files))
+            with concurrent.futures.ThreadPoolExecutor(n) as pool:
+                self.footers = list(pool.map(lambda p: _read_footer(fs, p), files))
+        else:
+            self.footers = [_read_footer(fs, p) for p in files]
+        schemas = [f.schema.to_arrow_schema() for f in self.footers]
+        self.unified = None
+        if isinstance(schema_mode, pa.Schema):
+            self.unified = schema_mode
+        elif schema_mode == "unify":
+            self.unified = pa.unify_schemas(
+                [s.remove_metadata() for s in schemas], promote_options="permissive"
+            ).with_metadata(schemas[0].metadata)
+        elif schema_mode not in (None, "infer"):
+            raise ValueError(
+                f"schema= takes None, 'unify' or a pyarrow Schema, got {schema_mode!r}"
+            )
+        else:
+            _check_same_schema(files, schemas)
+        self.schema = self.unified if self.unified is not None else schemas[0]
+        # hive partitions: values in the order pyarrow discovers them
+        hive = [dict(_hive_parts(f, r)) for f, r in zip(files, roots)]
+        keys: list[str] = []
+        for h in hive:
+            for k in h:
+                if k not in keys:
+                    keys.append(k)
+        self.hive_values = hive
+        self.hive_dtypes: dict[str, pd.CategoricalDtype] = {}
+        for k in keys:
+            missing = [f for f, h in zip(files, hive) if k not in h]
+            if missing:
+                raise ValueError(
+                    f"hive partition column {k!r} is missing from the folders of "
+                    f"{missing[0]!r}"
+                )
+            raw = []
+            for _f, h in sorted(zip(files, hive)):
+                if h[k] not in raw:
+                    raw.append(h[k])
+            typ = _hive_type(raw)
+            cats = (
+                pd.Index([int(v) for v in raw], dtype="int32")
+                if typ == "int32"
+                else (pd.Index(raw, dtype="str"))
+            )
+            self.hive_dtypes[k] = pd.CategoricalDtype(cats)
+            for h in hive:
+                h[k] = int(h[k]) if typ == "int32" else h[k]
+        # index
+        pandas_md = json.loads((self.schema.metadata or {}).get(b"pandas", b"{}"))
+        md_index = [c for c in pandas_md.get("index_columns", []) if isinstance(c, str)]
+        self.range_start = 0
+        for c in pandas_md.get("index_columns", []):
+            if isinstance(c, dict) and c.get("kind") == "range" and len(files) == 1:
+                if c.get("step", 1) == 1:
+                    self.range_start = int(c.get("start", 0))
+        if index is None:
+            self.index = md_index
+        elif index is False:
+            self.index = []
+        else:
+            self.index = [index] if isinstance(index, str) else list(index)
+        names = self.schema.names
+        missing = [c for c in self.index if c not in names]
+        if missing:
+            raise KeyError(f"index column(s) {missing} not in the Parquet schema")
+        # meta
+        empty = self.schema.empty_table()
+        self.meta_full = read_meta(empty, self.index, self.hive_dtypes, pandas_md)
+        # pieces: (file number, row groups or None, rows, bytes)
+        self.pieces = _plan_pieces(self.footers, blocksize, split_row_groups)
+        self.calculate_divisions = calculate_divisions
+        self._token = tokenize(
+            [
+                (f, ft.num_rows, ft.serialized_size)
+                for f, ft in zip(files, self.footers)
+            ],
+            self.index,
+            str(self.unified),
+            blocksize,
+            split_row_groups,
+            calculate_divisions,
+            type(fs).__name__,
+            getattr(fs, "protocol", None),
+        )
+
+    def __dask_tokenize__(self) -> str:
+        return self._token
+
+    def __repr__(self) -> str:
+        return f"<{len(self.files)} Parquet file(s)>"
+
+    # -- statistics ---------------------------------------------------------
+    def column_stats(self, file_no: int, rg: int, column: str) -> Any:
+        """``(min, max, null_count, num_values)`` or None when unknown."""
+        md = self.footers[file_no]
+        names = md.schema.to_arrow_schema().names
+        if column not in names:
+            return None
+        try:
+            j = _leaf_index(md, column)
+            col = md.row_group(rg).column(j)
+            st = col.statistics
+            if st is None:
+                return None
+            lo, hi = (st.min, st.max) if st.has_min_max else (None, None)
+            return lo, hi, st.null_count, col.num_values
+        except Exception:
+            return None
+
+
+def _leaf_index(md: Any, column: str) -> int:
+    schema = md.schema
+    for j in range(len(schema)):
+        if schema.column(j).path == column:
+            return j
+    raise KeyError(column)
+
+
+def read_meta(
+    table: Any, index: list, hive_dtypes: dict, pandas_md: dict | None = None
+) -> pd.DataFrame:
+    """The pandas meta of an (empty) Arrow table, as the pieces will read it."""
+    from ..kernels.io import strip_index_metadata
+
+    df = strip_index_metadata(table).to_pandas()
+    if index:
+        df = df.set_index(index if len(index) > 1 else index[0])
+        df.index.names = [None if str(n).startswith("__index_level_") else n
+                          for n in df.index.names]  # fmt: skip
+    elif pandas_md and pandas_md.get("index_columns"):
+        rng = [c for c in pandas_md["index_columns"] if isinstance(c, dict)]
+        if rng and rng[0].get("name") is not None:
+            df.index.name = rng[0]["name"]
+    for k, dtype in hive_dtypes.items():
+        df[k] = pd.Series([], dtype=dtype, index=df.index)
+    return df
+
+
+def _check_same_schema(files: list, schemas: list) -> None:
+    first = schemas[0]
+    for path, s in zip(files[1:], schemas[1:]):
+        if s.remove_metadata().equals(first.remove_metadata()):
+            continue
+        diffs = schema_differences(first, s)
+        if not diffs:
+            continue
+        raise SchemaMismatchError(
+            f"Parquet file {path!r} has a different schema from {files[0]!r}: "
+            + "; ".join(diffs)
+            + ". Pass schema='unify' to read them with one unified schema "
+            "(missing columns become null, types are widened)."
+        )
+
+
+def schema_differences(a: Any, b: Any, names: tuple = ("first", "other")) -> list:
+    """Human-readable differences between two Arrow schemas."""
+    out = []
+    for f in a:
+        if f.name not in b.names:
+            out.append(f"column {f.name!r} ({f.type}) is missing in the {names[1]}")
+        elif not b.field(f.name).type.equals(f.type):
+            out.append(
+                f"column {f.name!r} is {f.type} in the {names[0]} and "
+                f"{b.field(f.name).type} in the {names[1]}"
+            )
+    for f in b:
+        if f.name not in a.names:
+            out.append(f"column {f.name!r} ({f.type}) is extra in the {names[1]}")
+    return out
+
+
+def _plan_pieces(footers: list, blocksize: int | None, split: Any) -> list:
+    pieces = []
+    for i, md in enumerate(footers):
+        n = md.num_row_groups
+        if n == 0:
+            pieces.append((i, None, 0))
+            continue
+        rows = [md.row_group(j).num_rows for j in range(n)]
+        if split is False or (split in ("infer", "adaptive", None) and not blocksize):
+            pieces.append((i, None, md.num_rows))
+            continue
+        if split is True or (isinstance(split, int) and not isinstance(split, bool)):
+            step = 1 if split is True else int(split)
+            for j in range(0, n, step):
+                rgs = list(range(j, min(n, j + step)))
+                pieces.append((i, rgs, sum(rows[k] for k in rgs)))
+            continue
+        sizes = [md.row_group(j).total_byte_size for j in range(n)]
+        if sum(sizes) <= blocksize:
+            pieces.append((i, None, md.num_rows))
+            continue
+        cur: list[int] = []
+        acc = 0
+        for j in range(n):
+            cur.append(j)
+            acc += sizes[j]
+            if acc >= blocksize:
+                pieces.append((i, cur, sum(rows[k] for k in cur)))
+                cur, acc = [], 0
+        if cur:
+            pieces.append((i, cur, sum(rows[k] for k in cur)))
+    return pieces
+
+
+def read_parquet(
+    path: str | list,
+    columns: str | list | None = None,
+    filters: list | None = None,
+    index: str | list | bool | None = None,
+    blocksize: int | str | None = "256MiB",
+    split_row_groups: bool | int | str = "infer",
+    calculate_divisions: bool = False,
+    filesystem: Any = None,
+    storage_options: dict | None = None,
+    schema: Any = None,
+) -> Any:
+    """Read Parquet files (a file, a folder, a glob or a list) lazily.
+
+    Parameters
+    ----------
+    path : str or list of str
+        Any fsspec URL: local path, ``file://``, ``memory://``, ``s3://``...
+        A folder is read recursively; hive ``key=value`` folders become
+        categorical columns; names starting with ``_`` or ``.`` are skipped.
+    columns : str or list, optional
+        Columns to read (a str gives a Series). The optimizer also narrows
+        this to the columns a query uses.
+    filters : list of tuples or list of lists of tuples, optional
+        ``(column, op, value)`` terms, ANDed within a list and ORed between
+        lists, as in pandas and pyarrow. They skip row groups and files by
+        statistics and remove non-matching rows.
+    index : str, list or False, optional
+        Columns to use as the index. Default: the index that pandas stored;
+        ``False``: none (a RangeIndex).
+    blocksize : int or str, default "256MiB"
+        Row groups of one file are grouped into partitions of about this
+        many uncompressed bytes; small files are one partition each.
+    split_row_groups : bool, int or "infer", default "infer"
+        ``False``: one partition per file; ``True``: one per row group; an
+        int: that many row groups per partition; "infer": by ``blocksize``.
+    calculate_divisions : bool, default False
+        Compute divisions from the index column's statistics (when sorted).
+        Without an index column the divisions come from row counts.
+    filesystem : fsspec or pyarrow filesystem, "fsspec", "arrow" or None
+        The filesystem to use; inferred from the URL when None.
+    storage_options : dict, optional
+        Passed to fsspec (credentials, endpoint...).
+    schema : None, "unify" or pyarrow.Schema
+        Files whose schemas differ raise an error naming the file and
+        column; "unify" reads them with a unified schema instead.
+
+    Returns
+    -------
+    DataFrame or Series
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> pdf = pd.DataFrame({"x": [1, 2, 3], "y": ["a", "b", "c"]})
+    >>> pdf.to_parquet("memory://doc/pq/part.0.parquet")
+    >>> df = partframe.read_parquet("memory://doc/pq")
+    >>> df[df.x > 1].y.compute().tolist()
+    ['b', 'c']
+    >>> len(df)
+    3
+    """
+    from ..collection import new_collection
+    from .nodes import ReadParquet
+
+    fs, paths = get_fs(path, storage_options, filesystem)
+    files, roots = expand_paths(fs, paths, "Parquet file")
+    if isinstance(blocksize, str):
+        blocksize = _parse_bytes(blocksize)
+    dataset = ParquetDataset(
+        fs,
+        files,
+        roots,
+        index,
+        schema,
+        blocksize,
+        split_row_groups,
+        calculate_divisions,
+    )
+    meta_cols = list(dataset.meta_full.columns)
+    single = isinstance(columns, str)
+    if columns is not None:
+        wanted = [columns] if single else list(columns)
+        missing = [c for c in wanted if c not in meta_cols]
+        if missing:
+            raise KeyError(
+                f"column(s) {missing} not in the Parquet dataset; available: "
+                f"{meta_cols}"
+            )
+        cols = wanted
+    else:
+        cols = meta_cols
+    node = ReadParquet(dataset, cols, _normalize_filters(filters))
+    out = new_collection(node)
+    return out[columns] if single else out
+
+
+_UNITS = {"b": 1, "kb": 1000, "mb": 10**6, "gb": 10**9, "kib": 1024}
+_UNITS.update({"mib": 1024**2, "gib": 1024**3, "k": 1000, "m": 10**6, "g": 10**9})
+
+
+def _parse_bytes(s: str) -> int:
+    """Parse ``"64MiB"`` or ``"1e6"`` into a number of bytes.
+
+    Examples
+    --------
+    >>> _parse_bytes("64MiB"), _parse_bytes("1000")
+    (67108864, 1000)
+    """
+    s = s.strip().lower().replace(" ", "")
+    i = len(s)
+    while i and s[i - 1].isalpha():
+        i -= 1
+    num, unit = s[:i], s[i:] or "b"
+    if unit not in _UNITS:
+        raise ValueError(f"unknown size unit in {s!r}")
+    return int(float(num) * _UNITS[unit])
+
+
+# --- writing -------------------------------------------------------------------
+
+
+def default_parquet_name(i: int) -> str:
+    """The default file name of partition ``i``: ``part.<i>.parquet``."""
+    return f"part.{i}.parquet"
+
+
+def to_parquet(
+    df: Any,
+    path: str,
+    partition_on: str | list | None = None,
+    overwrite: bool = False,
+    append: bool = False,
+    compression: str | None = "snappy",
+    write_index: bool | None = None,
+    name_function: Any = None,
+    compute: bool = True,
+    storage_options: dict | None = None,
+    filesystem: Any = None,
+    scheduler: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """Write a DataFrame as a folder of Parquet files, all or nothing.
+
+    Each partition becomes one file (or one per hive folder with
+    ``partition_on``), written into a hidden staging folder next to
+    ``path``. Only when every partition succeeded are the files moved into
+    place and ``_SUCCESS`` written; a failure leaves ``path`` as it was.
+
+    Parameters
+    ----------
+    df : partframe.DataFrame
+    path : str
+        Destination folder (any fsspec URL).
+    partition_on : str or list, optional
+        Columns to split into hive ``col=value`` folders.
+    overwrite : bool, default False
+        Replace the destination (after the new data is written; data the
+        same graph reads is deleted only after it was read).
+    append : bool, default False
+        Add files to an existing dataset with the same schema; every schema
+        difference is listed before anything is written.
+    compression : str, default "snappy"
+    write_index : bool, optional
+        Store the index (default: as pandas does, a RangeIndex as metadata).
+    name_function : callable, optional
+        ``name_function(i) -> str``: file name of partition ``i``.
+    compute : bool, default True
+        Write now (returns None), or return a lazy Scalar that writes and
+        commits when computed.
+    storage_options, filesystem
+        As in :func:`read_parquet`.
+    scheduler
+        The scheduler used when ``compute=True``.
+    **kwargs
+        Passed to ``pyarrow.parquet.write_table`` (``row_group_size``...).
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> df = partframe.from_pandas(pd.DataFrame({"x": range(4)}), npartitions=2)
+    >>> partframe.to_parquet(df, "memory://doc/out")
+    >>> sorted(p.rsplit("/", 1)[1] for p in __import__("fsspec").filesystem(
+    ...     "memory").ls("/doc/out", detail=False))
+    ['_SUCCESS', 'part.0.parquet', 'part.1.parquet']
+    >>> partframe.read_parquet("memory://doc/out").x.sum().compute()
+    np.int64(6)
+    """
+    import pyarrow as pa
+
+    from ..collection import new_collection
+    from .commit import abort, new_job
+    from .nodes import CommitWrite, WritePartitions
+
+    fs, (dest,) = get_fs(path, storage_options, filesystem)
+    partition_on = (
+        [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
+    )
+    meta = df._meta
+    missing = [c for c in partition_on if c not in meta.columns]
+    if missing:
+        raise KeyError(f"partition_on column(s) {missing} not in the DataFrame")
+    job = new_job(fs, dest, overwrite, append)
+    data_meta = meta.drop(columns=partition_on) if partition_on else meta
+    schema = pa.Schema.from_pandas(data_meta, preserve_index=write_index)
+    if any(pa.types.is_null(t) for t in schema.types):
+        schema = None  # object columns: let each partition infer
+    offset = 0
+    if append:
+        offset = _check_append(fs, dest, schema, data_meta, write_index, partition_on)
+    name_function = name_function or default_parquet_name
+    names = [str(name_function(i + offset)) for i in range(df.npartitions)]
+    if len(set(names)) != len(names):
+        raise ValueError("name_function gives the same name to two partitions")
+    kw = {"compression": compression, **kwargs}
+    writes = WritePartitions(
+        df.expr, "parquet", job, names, (partition_on, write_index, schema, kw)
+    )
+    out = new_collection(CommitWrite(writes, job))
+    if not compute:
+        return out
+    try:
+        out.compute(scheduler=scheduler)
+    except BaseException:
+        abort(job)
+        raise
+    return None
+
+
+def _check_append(
+    fs: Any, dest: str, schema: Any, meta: Any, write_index: Any, partition_on: list
+) -> int:
+    """Compare the new data with the existing dataset; return the name offset."""
+    import pyarrow as pa
+
+    if not fs.exists(dest):
+        return 0
+    try:
+        files, _ = expand_paths(fs, [dest])
+    except FileNotFoundError:
+        return 0
+    if not files:
+        return 0
+    existing = _read_footer(fs, files[0]).schema.to_arrow_schema()
+    new = schema or pa.Schema.from_pandas(meta, preserve_index=write_index)
+    diffs = schema_differences(
+        existing.remove_metadata(), new.remove_metadata(), ("existing data", "new data")
+    )
+    old_parts = [
+        p.split("=", 1)[0] for p in files[0][len(dest) :].split("/") if "=" in p
+    ]
+    if old_parts != list(partition_on):
+        diffs.append(f"partition_on is {partition_on} but the data has {old_parts}")
+    if diffs:
+        raise SchemaMismatchError(
+            f"append=True: the new data does not match {dest!r}: "
+            + "; ".join(diffs)
+            + ". Nothing was written."
+        )
+    nums = []
+    for f in files:
+        name = f.rsplit("/", 1)[-1]
+        parts = name.split(".")
+        if len(parts) >= 3 and parts[0] == "part" and parts[1].isdigit():
+            nums.append(int(parts[1]))
+    return max(nums) + 1 if nums else len(files)

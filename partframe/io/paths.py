@@ -1,0 +1,187 @@
+"""fsspec helpers: one filesystem and a sorted list of paths for any URL.
+
+Every reader and writer goes through :func:`get_fs` and :func:`expand_paths`,
+so local paths, ``file://``, ``memory://``, ``s3://`` (with s3fs) and any
+other fsspec protocol behave the same. Names whose path below the dataset
+root has a component starting with ``_`` or ``.`` (``_SUCCESS``,
+``_staging-*``, ``.hidden``) are never data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import fsspec
+from fsspec.core import url_to_fs
+
+__all__ = [
+    "expand_paths",
+    "get_fs",
+    "is_hidden",
+    "join",
+    "natural_key",
+    "parent_and_name",
+    "to_pyarrow_fs",
+]
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+def get_fs(
+    urlpath: str | list,
+    storage_options: dict | None = None,
+    filesystem: Any = None,
+) -> tuple[Any, list[str]]:
+    """The fsspec filesystem of ``urlpath`` and its path(s) without protocol.
+
+    ``filesystem`` may be an fsspec filesystem, a ``pyarrow.fs.FileSystem``
+    (wrapped for fsspec), ``"fsspec"``/``"arrow"`` or None (inferred from
+    the URL).
+
+    Examples
+    --------
+    >>> fs, paths = get_fs("memory://data/x.csv")
+    >>> type(fs).__name__, paths
+    ('MemoryFileSystem', ['/data/x.csv'])
+    """
+    urls = [urlpath] if isinstance(urlpath, str) else list(urlpath)
+    if not urls:
+        raise ValueError("no path given")
+    urls = [str(u) for u in urls]
+    storage_options = dict(storage_options or {})
+    if filesystem is None or filesystem == "fsspec":
+        fs, _ = url_to_fs(urls[0], **storage_options)
+    elif filesystem == "arrow":
+        import pyarrow.fs as pafs
+        from fsspec.implementations.arrow import ArrowFSWrapper
+
+        fs = ArrowFSWrapper(pafs.FileSystem.from_uri(urls[0])[0])
+    elif isinstance(filesystem, fsspec.AbstractFileSystem):
+        fs = filesystem
+    else:
+        import pyarrow.fs as pafs
+
+        if not isinstance(filesystem, pafs.FileSystem):
+            raise TypeError(
+                "filesystem= takes an fsspec or pyarrow filesystem, 'fsspec', "
+                f"'arrow' or None; got {type(filesystem).__name__}"
+            )
+        from fsspec.implementations.arrow import ArrowFSWrapper
+
+        fs = ArrowFSWrapper(filesystem)
+    paths = [fs._strip_protocol(u) for u in urls]
+    return fs, paths
+
+
+def natural_key(path: str) -> list:
+    """Sort key that puts ``part.2`` before ``part.10``.
+
+    Examples
+    --------
+    >>> sorted(["p.10", "p.2", "p.1"], key=natural_key)
+    ['p.1', 'p.2', 'p.10']
+    """
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path)]
+
+
+def is_hidden(path: str, root: str) -> bool:
+    """Does a component of ``path`` below ``root`` start with ``_`` or ``.``?
+
+    Examples
+    --------
+    >>> is_hidden("/d/_SUCCESS", "/d"), is_hidden("/d/x=1/p.parquet", "/d")
+    (True, False)
+    """
+    rel = path[len(root) :] if path.startswith(root) else path.rsplit("/", 1)[-1]
+    return any(p.startswith(("_", ".")) for p in rel.split("/") if p)
+
+
+def expand_paths(
+    fs: Any, paths: list[str], what: str = "file"
+) -> tuple[list[str], list[str | None]]:
+    """Expand globs and folders into a sorted list of data files.
+
+    Returns ``(files, roots)``: ``roots[i]`` is the folder that ``files[i]``
+    was found under (for hive partitions), or None for a file given by
+    name. Hidden names (``_x``, ``.x``) under a folder or a glob are
+    skipped. A path that matches nothing raises ``FileNotFoundError``
+    naming it.
+
+    Examples
+    --------
+    >>> import fsspec
+    >>> fs = fsspec.filesystem("memory")
+    >>> for name in ["/ex/b.csv", "/ex/a.csv", "/ex/_SUCCESS"]:
+    ...     fs.pipe(name, b"x\\n1\\n")
+    >>> expand_paths(fs, ["/ex"])[0]
+    ['/ex/a.csv', '/ex/b.csv']
+    """
+    files: list[str] = []
+    roots: list[str | None] = []
+    for p in paths:
+        if _GLOB.search(p):
+            root = p[: _GLOB.search(p).start()].rsplit("/", 1)[0]
+            found = [
+                f for f in fs.glob(p) if not is_hidden(f, root) and not fs.isdir(f)
+            ]
+            if not found:
+                raise FileNotFoundError(f"no {what}s match {p!r}")
+            found.sort(key=natural_key)
+            files.extend(found)
+            roots.extend([root] * len(found))
+        elif fs.isdir(p):
+            root = p.rstrip("/")
+            found = [f for f in fs.find(root) if not is_hidden(f, root)]
+            found.sort(key=natural_key)
+            files.extend(found)
+            roots.extend([root] * len(found))
+        elif fs.exists(p):
+            files.append(p)
+            roots.append(None)
+        else:
+            raise FileNotFoundError(f"{what} not found: {p!r}")
+    return files, roots
+
+
+def join(*parts: str) -> str:
+    """Join path parts with ``/``.
+
+    Examples
+    --------
+    >>> join("/a/", "b", "c.parquet")
+    '/a/b/c.parquet'
+    """
+    out = parts[0].rstrip("/")
+    for p in parts[1:]:
+        out = out + "/" + p.strip("/")
+    return out
+
+
+def parent_and_name(path: str) -> tuple[str, str]:
+    """Split ``path`` into its parent folder and last name.
+
+    Examples
+    --------
+    >>> parent_and_name("/a/b/out.parquet")
+    ('/a/b', 'out.parquet')
+    """
+    path = path.rstrip("/")
+    if "/" not in path:
+        return "", path
+    parent, name = path.rsplit("/", 1)
+    return parent, name
+
+
+def to_pyarrow_fs(fs: Any) -> Any:
+    """A pyarrow filesystem for ``fs`` (None for local: pyarrow opens paths)."""
+    from fsspec.implementations.arrow import ArrowFSWrapper
+    from fsspec.implementations.local import LocalFileSystem
+
+    if isinstance(fs, LocalFileSystem):
+        return None
+    if isinstance(fs, ArrowFSWrapper):
+        return fs.fs
+    import pyarrow.fs as pafs
+
+    return pafs.PyFileSystem(pafs.FSSpecHandler(fs))

@@ -1,0 +1,530 @@
+"""IO task kernels: read one block or row-group piece, write one partition.
+
+Every function here runs inside a task: module-level, arguments are plain
+picklable data (paths, fsspec/pyarrow filesystems, option dicts, pandas
+metas). Errors name the file (and the byte range or row groups) they came
+from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ParquetReadError",
+    "empty_frame",
+    "read_parquet_piece",
+    "write_csv_partition",
+    "write_parquet_partition",
+]
+
+
+class ParquetReadError(ValueError):
+    """A Parquet file could not be read (corrupt, truncated, not Parquet)."""
+
+
+# --- Parquet -----------------------------------------------------------------
+
+
+def empty_frame(nrows: int, offset: int, meta: pd.DataFrame) -> pd.DataFrame:
+    """A frame of ``nrows`` rows and no columns, from metadata alone.
+
+    Used when a query needs no column of a Parquet file (``len(df)``).
+    """
+    index = pd.RangeIndex(offset, offset + nrows)
+    out = pd.DataFrame(index=index)
+    out.columns = meta.columns
+    return out
+
+
+def open_parquet(fs: Any, path: str) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` for ``path`` on ``fs``."""
+    import pyarrow.parquet as pq
+    from fsspec.implementations.local import LocalFileSystem
+
+    try:
+        if isinstance(fs, LocalFileSystem):
+            return pq.ParquetFile(path)
+        from ..io.paths import to_pyarrow_fs
+
+        return pq.ParquetFile(path, filesystem=to_pyarrow_fs(fs))
+    except Exception as e:
+        raise ParquetReadError(
+            f"cannot read Parquet file {path!r}: {type(e).__name__}: {e}"
+        ) from e
+
+
+def read_parquet_piece(
+    fs: Any,
+    path: str,
+    row_groups: list | None,
+    columns: list,
+    row_filter: Any,
+    index: list,
+    partition_values: dict,
+    offset: int | None,
+    meta: pd.DataFrame,
+    schema: Any = None,
+) -> pd.DataFrame:
+    """Read row groups of one Parquet file into a pandas partition.
+
+    ``columns`` are the file columns to read (index columns included);
+    ``row_filter`` a list of conjunctions of ``(column, op, value)`` applied
+    to rows (or None); ``index`` the columns that become the index (``[]``:
+    a RangeIndex starting at ``offset``, or at 0 when ``offset`` is None);
+    ``partition_values`` the hive ``column -> category`` values of this
+    file; ``schema`` a unified Arrow schema to cast to (or None). The result
+    has ``meta``'s columns and dtypes.
+    """
+    import pyarrow as pa
+
+    read_cols = list(columns)
+    if row_filter:
+        for conj in row_filter:
+            for col, _, _ in conj:
+                if col not in read_cols and col not in partition_values:
+                    read_cols.append(col)
+    try:
+        pf = open_parquet(fs, path)
+        if schema is not None:
+            present = set(pf.schema_arrow.names)
+            file_cols = [c for c in read_cols if c in present]
+        else:
+            file_cols = read_cols
+        if row_groups is None:
+            table = pf.read(columns=file_cols, use_pandas_metadata=False)
+        else:
+            table = pf.read_row_groups(
+                row_groups, columns=file_cols, use_pandas_metadata=False
+            )
+    except ParquetReadError:
+        raise
+    except Exception as e:
+        where = f" (row groups {row_groups})" if row_groups is not None else ""
+        raise ParquetReadError(
+            f"cannot read Parquet file {path!r}{where}: {type(e).__name__}: {e}"
+        ) from e
+    if schema is not None:
+        arrays = []
+        for c in read_cols:
+            typ = schema.field(c).type
+            if c in table.column_names:
+                arrays.append(table.column(c).cast(typ))
+            else:
+                arrays.append(pa.nulls(table.num_rows, typ))
+        table = pa.table(arrays, names=read_cols, metadata=table.schema.metadata)
+    if row_filter:
+        table = table.filter(_filter_expression(row_filter, table, partition_values))
+        table = table.select(list(columns))
+    nrows = table.num_rows
+    # pandas metadata restores nullable and extension dtypes; the index is
+    # set below, from ``index``, so it is the same for every piece.
+    df = strip_index_metadata(table).to_pandas()
+    if index:
+        df = df.set_index(index if len(index) > 1 else index[0])
+        df.index.names = meta.index.names
+    elif offset:
+        df.index = pd.RangeIndex(offset, offset + nrows)
+    for col, value in partition_values.items():
+        if col in meta.columns:
+            dtype = meta[col].dtype
+            code = dtype.categories.get_loc(value)
+            df[col] = pd.Categorical.from_codes(
+                np.full(nrows, code, dtype="int32"), dtype=dtype
+            )
+    df = df[list(meta.columns)] if list(df.columns) != list(meta.columns) else df
+    return _match_meta(df, meta, path)
+
+
+def strip_index_metadata(table: Any) -> Any:
+    """``table`` whose pandas metadata sets no index: every column stays one.
+
+    The dtypes recorded by pandas (nullable integers, categoricals...) are
+    still restored by ``to_pandas``; the index is chosen by the reader.
+    """
+    import json
+
+    md = table.schema.metadata
+    if not md or b"pandas" not in md:
+        return table
+    pandas_md = json.loads(md[b"pandas"])
+    if not pandas_md.get("index_columns"):
+        return table
+    pandas_md["index_columns"] = []
+    new = dict(md)
+    new[b"pandas"] = json.dumps(pandas_md).encode()
+    return table.replace_schema_metadata(new)
+
+
+def _filter_expression(row_filter: list, table: Any, partition_values: dict) -> Any:
+    """An Arrow boolean array: rows that satisfy the DNF ``row_filter``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    result = None
+    for conj in row_filter:
+        mask = pa.array(np.ones(table.num_rows, dtype=bool))
+        for col, op, value in conj:
+            if col in partition_values:
+                ok = _compare_scalar(partition_values[col], op, value)
+                m = pa.array(np.full(table.num_rows, ok, dtype=bool))
+            else:
+                m = _compare_array(table.column(col), op, value, pc)
+            mask = pc.and_kleene(mask, m)
+        result = mask if result is None else pc.or_kleene(result, mask)
+    return pc.fill_null(result, False)
+
+
+def _compare_array(arr: Any, op: str, value: Any, pc: Any) -> Any:
+    if op in ("in", "not in"):
+        import pyarrow as pa
+
+        m = pc.is_in(arr, value_set=pa.array(list(value), type=arr.type))
+        return pc.invert(m) if op == "not in" else m
+    funcs = {
+        "==": pc.equal,
+        "=": pc.equal,
+        "!=": pc.not_equal,
+        "<": pc.less,
+        "<=": pc.less_equal,
+        ">": pc.greater,
+        ">=": pc.greater_equal,
+    }
+    import pyarrow as pa
+
+    return funcs[op](arr, pa.scalar(value, type=arr.type))
+
+
+def _compare_scalar(a: Any, op: str, b: Any) -> bool:
+    import operator as o
+
+    if op == "in":
+        return a in b
+    if op == "not in":
+        return a not in b
+    ops = {"==": o.eq, "=": o.eq, "!=": o.ne, "<": o.lt, "<=": o.le}
+    ops.update({">": o.gt, ">=": o.ge})
+    try:
+        return bool(ops[op](a, b))
+    except TypeError:
+        return bool(ops[op](str(a), str(b)))
+
+
+def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame:
+    """Cast columns whose dtype differs from the meta (e.g. all-null pieces)."""
+    bad = [
+        c
+        for c, a, b in zip(meta.columns, df.dtypes, meta.dtypes)
+        if a != b and not isinstance(b, pd.CategoricalDtype)
+    ]
+    if not bad:
+        return df
+    try:
+        return df.astype({c: meta[c].dtype for c in bad})
+    except (TypeError, ValueError) as e:
+        detail = ", ".join(f"{c!r}: {df[c].dtype} vs {meta[c].dtype}" for c in bad)
+        raise TypeError(
+            f"Parquet file {path!r} gives dtypes that differ from the dataset's "
+            f"({detail}) and cannot be cast: {e}"
+        ) from e
+
+
+def _hive_value(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "__HIVE_DEFAULT_PARTITION__"
+    if value is pd.NaT or value is pd.NA:
+        return "__HIVE_DEFAULT_PARTITION__"
+    return str(value)
+
+
+def write_parquet_partition(
+    df: pd.DataFrame,
+    relname: str,
+    job: Any,
+    partition_on: list,
+    write_index: bool | None,
+    schema: Any,
+    kwargs: dict,
+) -> list[str]:
+    """Write one partition into the job's staging folder; return its names.
+
+    With ``partition_on`` the rows are split into hive folders
+    (``col=value/relname``). File names depend only on the partition, so
+    running the task twice overwrites its own files.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fs = job.fs
+    pieces: list[tuple[str, pd.DataFrame]] = []
+    if partition_on:
+        if len(df):
+            keys = partition_on if len(partition_on) > 1 else partition_on[0]
+            for value, group in df.groupby(
+                keys, sort=True, dropna=False, observed=True
+            ):
+                values = value if isinstance(value, tuple) else (value,)
+                folder = "/".join(
+                    f"{c}={_hive_value(v)}" for c, v in zip(partition_on, values)
+                )
+                pieces.append((f"{folder}/{relname}", group.drop(columns=partition_on)))
+    else:
+        pieces.append((relname, df))
+    out = []
+    for name, part in pieces:
+        table = pa.Table.from_pandas(part, schema=schema, preserve_index=write_index)
+        target = job.staged(name)
+        fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+        with fs.open(target, "wb") as f:
+            pq.write_table(table, f, **kwargs)
+        out.append(name)
+    return out
+
+
+# --- CSV ---------------------------------------------------------------------
+
+
+def write_csv_partition(
+    df: pd.DataFrame, relname: str, job: Any, header: bool, kwargs: dict
+) -> list[str]:
+    """Write one partition as CSV into the job's staging folder."""
+    fs = job.fs
+    target = job.staged(relname)
+    parent = target.rsplit("/", 1)[0]
+    fs.makedirs(parent, exist_ok=True)
+    compression = kwargs.get("compression")
+    kwargs = {k: v for k, v in kwargs.items() if k != "compression"}
+    header = kwargs.pop("header", header)
+    text = df.to_csv(None, header=header, **kwargs)
+    encoding = kwargs.get("encoding") or "utf-8"
+    with fs.open(target, "wb", compression=compression) as f:
+        f.write(text.encode(encoding))
+    return [relname]
+
+
+def concat_staged(job: Any, written: list) -> list[str]:
+    """Concatenate staged CSV pieces into one staged file ``data``."""
+    fs = job.fs
+    names = [n for part in written for n in part]
+    with fs.open(job.staged("data"), "wb") as out:
+        for n in names:
+            with fs.open(job.staged(n), "rb") as f:
+                while chunk := f.read(1 << 24):
+                    out.write(chunk)
+            fs.rm(job.staged(n))
+    return ["data"]
+
+
+def read_bytes(fs: Any, path: str, start: int, end: int) -> bytes:
+    """Bytes ``[start, end)`` of ``path``."""
+    with fs.open(path, "rb") as f:
+        f.seek(start)
+        return f.read(end - start)
+
+
+def count_quotes(fs: Any, path: str, start: int, end: int, quote: bytes) -> int:
+    """Parity (0 or 1) of the number of ``quote`` bytes in ``[start, end)``."""
+    parity = 0
+    with fs.open(path, "rb") as f:
+        f.seek(start)
+        left = end - start
+        while left > 0:
+            buf = f.read(min(left, 1 << 24))
+            if not buf:
+                break
+            parity ^= buf.count(quote) & 1
+            left -= len(buf)
+    return parity
+
+
+def xor_parity(a: int, b: int) -> int:
+    """Quote parity at the start of a block: that of the last block, plus its quotes."""
+    return (a ^ b) & 1
+
+
+def find_record_start(
+    f: Any, offset: int, parity: int, quote: bytes | None
+) -> int | None:
+    """The first record boundary at or after ``offset`` (None: end of file).
+
+    A boundary is the position after a newline that lies outside quotes:
+    ``parity`` says whether ``offset`` is inside a quoted field (an odd
+    number of quote characters before it). With standard CSV quoting (a
+    quote inside a field is doubled) the parity of the quotes counted from
+    there tells, at each newline, whether it ends a record.
+    """
+    if offset <= 0:
+        return 0
+    f.seek(offset - 1)
+    base = offset - 1
+    counted = 1  # the byte before ``offset`` is not part of the count
+    while True:
+        buf = f.read(1 << 16)
+        if not buf:
+            return None
+        i = 0
+        while True:
+            j = buf.find(b"\n", i)
+            if j < 0:
+                break
+            if quote is not None and j > counted:
+                parity ^= buf.count(quote, counted, j) & 1
+                counted = j
+            if parity == 0:
+                return base + j + 1
+            i = j + 1
+        if quote is not None and len(buf) > counted:
+            parity ^= buf.count(quote, counted) & 1
+        base += len(buf)
+        counted = 0
+
+
+class CSVDtypeError(ValueError):
+    """A block of a CSV file has a column type that differs from the sample's."""
+
+
+def read_csv_block(
+    fs: Any,
+    path: str,
+    start: int,
+    end: int | None,
+    parity: int,
+    quote: bytes | None,
+    compression: str | None,
+    kwargs: dict,
+    meta: pd.DataFrame,
+    label: str,
+    path_column: tuple | None,
+) -> pd.DataFrame:
+    """Parse one block of a CSV file: records starting in ``[start, end)``.
+
+    ``start == 0`` is the file's first block (read with the user's header
+    options); other blocks start at the first record boundary at or after
+    ``start`` (found with the quote ``parity`` at ``start``) and are read
+    with ``header=None`` and the file's column names. ``end=None`` reads
+    to the end of the file. Columns are checked against ``meta``: a safe
+    difference (int in a float column, all-missing values) is cast, a
+    numeric block of a text column is parsed again as text, anything else
+    raises :class:`CSVDtypeError` naming the column, file and byte range.
+    """
+    import io
+
+    if compression is not None or (start == 0 and end is None):
+        with fs.open(path, "rb", compression=compression) as f:
+            data = f.read()
+        begin, stop = 0, len(data)
+    else:
+        with fs.open(path, "rb") as f:
+            begin = find_record_start(f, start, parity, quote)
+            if begin is None:
+                begin = fs.size(path)
+            if end is None:
+                f.seek(begin)
+                data = f.read()
+                stop = begin + len(data)
+            elif begin >= end:
+                data, stop = b"", begin
+            else:
+                f.seek(begin)
+                data = f.read(end - begin)
+                p_end = (data.count(quote) & 1) if quote is not None else 0
+                stop = find_record_start(f, end, p_end, quote)
+                f.seek(end)
+                data += f.read() if stop is None else f.read(stop - end)
+                stop = begin + len(data)
+    where = f"{label} (bytes {begin}-{stop})"
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not body.strip():
+        return _with_path(meta.copy(), path_column)
+    try:
+        df = pd.read_csv(io.BytesIO(data), **kwargs)
+    except pd.errors.EmptyDataError:
+        return _with_path(meta.copy(), path_column)
+    except Exception as e:
+        raise type(e)(f"{e} (while reading {where})") from e
+    df = enforce_meta(df, meta, where, data, kwargs)
+    return _with_path(df, path_column)
+
+
+def _with_path(df: pd.DataFrame, path_column: tuple | None) -> pd.DataFrame:
+    if path_column is None:
+        return df
+    name, dtype, value = path_column
+    code = dtype.categories.get_loc(value)
+    df = df.copy(deep=False) if len(df.columns) else df.copy()
+    df[name] = pd.Categorical.from_codes(np.full(len(df), code, "int32"), dtype=dtype)
+    return df
+
+
+def _is_text(dtype: Any) -> bool:
+    return pd.api.types.is_string_dtype(dtype) and not isinstance(
+        dtype, pd.CategoricalDtype
+    )
+
+
+def enforce_meta(
+    df: pd.DataFrame, meta: pd.DataFrame, where: str, data: bytes, kwargs: dict
+) -> pd.DataFrame:
+    """Make a parsed block match ``meta`` exactly, or explain why it cannot."""
+    import io
+
+    cols = [c for c in meta.columns if c in df.columns]
+    if list(df.columns) != cols or len(cols) != len(meta.columns):
+        missing = [c for c in meta.columns if c not in df.columns]
+        extra = [c for c in df.columns if c not in meta.columns]
+        raise ValueError(
+            f"{where} has columns {list(df.columns)}, expected "
+            f"{list(meta.columns)} (missing: {missing}, extra: {extra})"
+        )
+    if len(df) == 0:
+        return meta.copy()
+    cast: dict = {}
+    reparse: dict = {}
+    for c in meta.columns:
+        want, got = meta[c].dtype, df[c].dtype
+        if want == got:
+            continue
+        col = df[c]
+        all_missing = bool(col.isna().all())
+        if (
+            pd.api.types.is_float_dtype(want)
+            and (pd.api.types.is_integer_dtype(got) or all_missing)
+        ) or (_is_text(want) and all_missing):
+            cast[c] = want
+        elif _is_text(want):
+            reparse[c] = want
+        elif all_missing and (
+            pd.api.types.is_datetime64_any_dtype(want) or want == np.dtype(object)
+        ):
+            cast[c] = want
+        else:
+            fix = _widen(want, got)
+            raise CSVDtypeError(
+                f"column {c!r} is {got} in {where}, but {want} was inferred from "
+                f"a sample of the data. Set its type for every block: "
+                f"read_csv(..., dtype={{{c!r}: {fix!r}}})"
+            )
+    if reparse:
+        dtype = kwargs.get("dtype")
+        dtype = dict(dtype) if isinstance(dtype, dict) else {}
+        dtype.update(reparse)
+        df = pd.read_csv(io.BytesIO(data), **{**kwargs, "dtype": dtype})
+    if cast:
+        df = df.astype(cast)
+    return df
+
+
+def _widen(want: Any, got: Any) -> str:
+    numeric = pd.api.types.is_numeric_dtype
+    if (
+        numeric(want)
+        and numeric(got)
+        and not (pd.api.types.is_bool_dtype(want) or pd.api.types.is_bool_dtype(got))
+    ):
+        return "float64"
+    if _is_text(got) or _is_text(want):
+        return "str"
+    return "object"
