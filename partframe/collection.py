@@ -27,6 +27,7 @@ from .expr.blockwise import (
     MethodCall,
     Projection,
     _unknown_columns_message,
+    aligned,
 )
 from .expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
 from .expr.optimize import optimize, optimize_many
@@ -443,9 +444,7 @@ def _get_index(obj: Any) -> pd.Index:
 def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
     """Make two collections partition-aligned, or say why they cannot be."""
     ea, eb = a.expr, b.expr
-    if ea._partitioning == eb._partitioning:
-        return a, b
-    if ea.known_divisions and ea.divisions == eb.divisions:
+    if aligned(ea, eb):
         return a, b
     if ea.known_divisions and eb.known_divisions:
         divs = _partitions.union_divisions(ea.divisions, eb.divisions)

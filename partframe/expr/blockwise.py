@@ -80,7 +80,7 @@ class Blockwise(Expr):
         if len(frames) > 1:
             first = frames[0]
             for other in frames[1:]:
-                if not _aligned(first, other):
+                if not aligned(first, other):
                     raise ValueError(
                         f"{type(self).__name__}: inputs are not aligned "
                         f"({first.npartitions} and {other.npartitions} partitions "
@@ -141,10 +141,18 @@ def _meta_of(arg: Any) -> Any:
     return arg
 
 
-def _aligned(a: Expr, b: Expr) -> bool:
+def aligned(a: Expr, b: Expr) -> bool:
+    """Can ``a`` and ``b`` be combined partition by partition as they are?
+
+    Yes when either is a lazy scalar (broadcast), when both hold everything
+    in one partition (pandas aligns the rows inside it), when they share a
+    partitioning, or when their known divisions are equal.
+    """
     if a.npartitions == 1 and not is_frame_or_series(a._meta):
         return True
     if b.npartitions == 1 and not is_frame_or_series(b._meta):
+        return True
+    if a.npartitions == b.npartitions == 1:
         return True
     if a._partitioning == b._partitioning:
         return True
@@ -299,7 +307,9 @@ class Projection(Blockwise):
 
     def _column_needs(self, needed: set | None) -> list:
         cols = self.operand("columns")
-        return [(self.frame, set(cols) if isinstance(cols, list) else {cols})]
+        if not isinstance(cols, list):
+            return [(self.frame, {cols})]
+        return [(self.frame, set(cols) if needed is None else set(cols) & needed)]
 
     def _operand_repr(self) -> str:
         return repr(self.operand("columns"))
