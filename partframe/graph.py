@@ -195,7 +195,7 @@ class Fused:
                 value = execute_task(tasks[i], {keys[i - 1]: value})
         except BaseException as exc:
             # Name the link that failed: the graph only knows the chain end.
-            _add_task_note(exc, keys[i])
+            add_task_note(exc, keys[i])
             raise
         return value
 
@@ -217,7 +217,22 @@ class Fused:
         return hash((Fused, self.inkeys, self.keys))
 
 
-def _add_task_note(exc: BaseException, key: Hashable) -> None:
+def add_task_note(exc: BaseException, key: Hashable) -> None:
+    """Note on ``exc`` which task raised it (and the partition, for tuples).
+
+    Only the innermost task is named: a fused task whose link already noted
+    itself gets no second note.
+
+    Examples
+    --------
+    >>> e = ValueError("bad")
+    >>> add_task_note(e, ("sum-1", 3)); e.__notes__
+    ["partframe: raised by task ('sum-1', 3) (partition 3 of 'sum-1')"]
+    """
+    if any(
+        n.startswith("partframe: raised by task") for n in getattr(exc, "__notes__", ())
+    ):
+        return
     note = f"partframe: raised by task {key!r}"
     if type(key) is tuple and len(key) > 1 and type(key[1]) is int:
         note += f" (partition {key[1]} of {key[0]!r})"

@@ -48,6 +48,7 @@ from ..callbacks import (
     active_callbacks,
 )
 from ..graph import (
+    add_task_note,
     cull,
     execute_task,
     flatten_keys,
@@ -193,15 +194,6 @@ def pack_results(keys: Any, values: dict) -> Any:
     return values[keys]
 
 
-def add_key_note(exc: BaseException, key: Hashable) -> None:
-    """Note on ``exc`` which task raised it (and the partition, for tuples)."""
-    note = f"partframe: raised by task {key!r}"
-    if isinstance(key, tuple) and len(key) > 1 and isinstance(key[1], int):
-        note += f" (partition {key[1]} of {key[0]!r})"
-    if note not in getattr(exc, "__notes__", ()):
-        exc.add_note(note)
-
-
 def get_async(
     submit: Callable[[Batch], None],
     poll: Callable[[float], Report | None],
@@ -343,14 +335,14 @@ def get_async(
             if cbs:
                 for key, value, exc in results:
                     if exc is not None:
-                        add_key_note(exc, key)
+                        add_task_note(exc, key)
                         raise exc
                     finish(key, value)
             else:
                 # finish() inlined: this is the hot path.
                 for key, value, exc in results:
                     if exc is not None:
-                        add_key_note(exc, key)
+                        add_task_note(exc, key)
                         raise exc
                     cache[key] = value
                     for d in deps[key]:

@@ -36,10 +36,10 @@ from typing import Any
 
 import cloudpickle
 
+from ..graph import add_task_note
 from .local import (
     Batch,
     Report,
-    add_key_note,
     execute,
     get_async,
     num_workers_default,
@@ -270,7 +270,7 @@ class _ProcessPool:
             f"{_describe_exit(worker.process.exitcode)} while running task "
             f"{key!r}"
         )
-        add_key_note(exc, key)
+        add_task_note(exc, key)
         raise exc
 
     def close(self, ok: bool) -> None:
