@@ -309,7 +309,10 @@ class Projection(Blockwise):
         cols = self.operand("columns")
         if not isinstance(cols, list):
             return [(self.frame, {cols})]
-        return [(self.frame, set(cols) if needed is None else set(cols) & needed)]
+        # The projection selects all of ``cols``, so its frame must provide
+        # them all, even when parents need fewer (narrowing here without
+        # also narrowing the projection breaks rebuilt file readers).
+        return [(self.frame, set(cols))]
 
     def _operand_repr(self) -> str:
         return repr(self.operand("columns"))
