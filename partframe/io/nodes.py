@@ -21,7 +21,14 @@ import numpy as np
 import pandas as pd
 
 from ..expr.base import Expr, _postorder, rewrite
-from ..expr.blockwise import Blockwise, Elemwise, Filter, MethodCall, Projection
+from ..expr.blockwise import (
+    Blockwise,
+    Elemwise,
+    Filter,
+    MethodCall,
+    Projection,
+    call_method,
+)
 from ..graph import quote
 from ..kernels import io as kio
 from .commit import commit_output
@@ -87,50 +94,62 @@ class ReadParquet(_Source):
         return ReadParquet(self.dataset, self.columns, self.filters, pushed)
 
     @functools.cached_property
-    def _plan(self) -> list:
-        """Surviving pieces: ``(file number, row groups or None, rows, offset)``."""
+    def _base_plan(self) -> list:
+        """Pieces after the user's filters: ``(file, row groups, rows, runs)``.
+
+        ``runs`` are the pieces' ``(start, stop)`` row positions in the
+        dataset: the RangeIndex labels pandas would give them.
+        """
         ds = self.dataset
         dnf = list(self.filters or [])
-        if self.pushed:
-            pushed = tuple(self.pushed)
-            dnf = [tuple(c) + pushed for c in dnf] if dnf else [pushed]
         out = []
         file_offset = ds.range_start
-        for file_no, rgs, nrows in ds.pieces:
+        for file_no, rgs, _ in ds.pieces:
             md = ds.footers[file_no]
             rg_rows = [md.row_group(j).num_rows for j in range(md.num_row_groups)]
             starts = np.concatenate([[0], np.cumsum(rg_rows)]).astype(int)
-            all_rgs = list(range(md.num_row_groups)) if rgs is None else rgs
-            piece_off = file_offset + (int(starts[all_rgs[0]]) if all_rgs else 0)
-            if not dnf or not all_rgs:
-                out.append((file_no, rgs, nrows, piece_off))
-            else:
-                keep = [j for j in all_rgs if _may_match(ds, file_no, j, dnf)]
-                if keep == all_rgs:
-                    out.append((file_no, rgs, nrows, piece_off))
-                else:
-                    # contiguous runs, so each piece keeps a RangeIndex
-                    run: list[int] = []
-                    for j in keep:
-                        if run and j != run[-1] + 1:
-                            out.append(
-                                _run_piece(file_no, run, rg_rows, starts, file_offset)
-                            )
-                            run = []
-                        run.append(j)
-                    if run:
-                        out.append(
-                            _run_piece(file_no, run, rg_rows, starts, file_offset)
-                        )
+            ids = list(range(md.num_row_groups)) if rgs is None else list(rgs)
+            if dnf:
+                ids = [j for j in ids if _may_match(ds, file_no, j, dnf)]
+                if not ids:
+                    if rgs is None or rgs[-1] == md.num_row_groups - 1:
+                        file_offset += md.num_rows
+                    continue
+            out.append(_piece(file_no, ids, rg_rows, starts, file_offset))
             if rgs is None or rgs[-1] == md.num_row_groups - 1:
                 file_offset += md.num_rows
-        nonempty = [p for p in out if p[2] > 0]
-        if nonempty:
-            return nonempty
-        return out[:1] if out else [(0, [], 0, 0)]
+        if len(out) > 1:
+            out = [p for p in out if p[2] > 0] or out[:1]
+        return out or [(0, [], 0, [])]
+
+    @functools.cached_property
+    def _plan(self) -> list:
+        """The base plan with pushed filters applied to row groups.
+
+        Pushed filters never change the number of partitions (the plan above
+        the reader relies on it): a piece may lose row groups or all of them.
+        """
+        base = self._base_plan
+        if not self.pushed:
+            return base
+        ds = self.dataset
+        dnf = [tuple(self.pushed)]
+        out = []
+        for file_no, ids, nrows, runs in base:
+            keep = [j for j in ids if _may_match(ds, file_no, j, dnf)]
+            if keep == ids:
+                out.append((file_no, ids, nrows, runs))
+                continue
+            md = ds.footers[file_no]
+            rg_rows = [md.row_group(j).num_rows for j in range(md.num_row_groups)]
+            starts = np.concatenate([[0], np.cumsum(rg_rows)]).astype(int)
+            first = ids[0] if ids else 0
+            base_off = (runs[0][0] - int(starts[first])) if runs else 0
+            out.append(_piece(file_no, keep, rg_rows, starts, base_off))
+        return out
 
     def _divisions(self) -> tuple:
-        plan = self._plan
+        plan = self._base_plan
         ds = self.dataset
         n = len(plan)
         unknown = (None,) * (n + 1)
@@ -141,9 +160,7 @@ class ReadParquet(_Source):
                 return unknown
             col = ds.index[0]
             lows, highs = [], []
-            for file_no, rgs, _, _ in plan:
-                md = ds.footers[file_no]
-                ids = range(md.num_row_groups) if rgs is None else rgs
+            for file_no, ids, _, _ in plan:
                 stats = [ds.column_stats(file_no, j, col) for j in ids]
                 if not stats or any(s is None or s[0] is None or s[2] for s in stats):
                     return unknown
@@ -162,8 +179,7 @@ class ReadParquet(_Source):
             return tuple(divs)
         if self.filters or any(p[2] == 0 for p in plan):
             return unknown
-        offs = [p[3] for p in plan]
-        return (*offs, plan[-1][3] + plan[-1][2] - 1)
+        return (*[p[3][0][0] for p in plan], plan[-1][3][-1][1] - 1)
 
     def _file_columns(self) -> list:
         ds = self.dataset
@@ -172,7 +188,7 @@ class ReadParquet(_Source):
 
     def _task(self, index: int) -> Any:
         ds = self.dataset
-        file_no, rgs, nrows, offset = self._plan[index]
+        file_no, rgs, nrows, runs = self._plan[index]
         meta = self._meta
         file_cols = self._file_columns()
         hive = ds.hive_values[file_no]
@@ -180,9 +196,11 @@ class ReadParquet(_Source):
         if self.filters:
             row_filter = [list(c) for c in self.filters]
         known = not (self.filters or ds.index)
+        if not rgs:
+            return (kio.empty_like, _q(meta))
         if known and not file_cols and not any(c in hive for c in self.columns):
             # ``len(df)``: the row count comes from the footers
-            return (kio.empty_frame, nrows, offset, _q(meta))
+            return (kio.empty_frame, nrows, _q(runs), _q(meta))
         return (
             kio.read_parquet_piece,
             _q(ds.fs),
@@ -192,7 +210,7 @@ class ReadParquet(_Source):
             _q(row_filter),
             _q(list(ds.index)),
             _q(hive),
-            offset if known else None,
+            _q(runs) if known else None,
             _q(meta),
             _q(ds.unified),
         )
@@ -206,13 +224,15 @@ class ReadParquet(_Source):
         return ", ".join(parts)
 
 
-def _run_piece(file_no: int, run: list, rg_rows: list, starts: Any, base: int) -> tuple:
-    return (
-        file_no,
-        list(run),
-        sum(rg_rows[j] for j in run),
-        base + int(starts[run[0]]),
-    )
+def _piece(file_no: int, ids: list, rg_rows: list, starts: Any, base: int) -> tuple:
+    runs: list = []
+    for j in ids:
+        a, b = base + int(starts[j]), base + int(starts[j]) + rg_rows[j]
+        if runs and runs[-1][1] == a:
+            runs[-1] = (runs[-1][0], b)
+        else:
+            runs.append((a, b))
+    return (file_no, list(ids), sum(rg_rows[j] for j in ids), runs)
 
 
 def _may_match(ds: Any, file_no: int, rg: int, dnf: list) -> bool:
@@ -326,25 +346,39 @@ def _terms(pred: Any, source: Expr) -> list:
             if col is not None and isinstance(b, _SCALARS) and not _is_missing(b):
                 return [(col, op, b)]
         return []
-    if isinstance(pred, MethodCall):
-        col = _column_of(pred.frame, source)
+    call = _method_of(pred)
+    if call is not None:
+        frame, method, args, kwargs = call
+        col = _column_of(frame, source)
         if col is None:
             return []
-        kwargs = pred.kwargs or {}
-        if pred.method == "isin" and len(pred.args) == 1 and not kwargs:
-            values = pred.args[0]
+        if method == "isin" and len(args) == 1 and not kwargs:
+            values = args[0]
             if isinstance(values, list | tuple | set) and all(
                 isinstance(v, _SCALARS) for v in values
             ):
                 return [(col, "in", tuple(values))]
-        if pred.method == "between" and len(pred.args) == 2:
-            lo, hi = pred.args
+        if method == "between" and len(args) == 2:
+            lo, hi = args
             inclusive = kwargs.get("inclusive", "both")
             if isinstance(lo, _SCALARS) and isinstance(hi, _SCALARS):
                 left = ">=" if inclusive in ("both", "left") else ">"
                 right = "<=" if inclusive in ("both", "right") else "<"
                 return [(col, left, lo), (col, right, hi)]
     return []
+
+
+def _method_of(node: Any) -> tuple | None:
+    """``(frame, method, args, kwargs)`` of a pandas method call node."""
+    if isinstance(node, MethodCall):
+        return node.frame, node.method, tuple(node.args), dict(node.kwargs or {})
+    params = getattr(node, "_parameters", ())
+    if isinstance(node, Blockwise) and {"frame", "func", "args"} <= set(params):
+        args = tuple(node.operand("args") or ())
+        if node.operand("func") is call_method and args and isinstance(args[0], str):
+            kwargs = node.operand("kwargs") if "kwargs" in params else None
+            return node.operand("frame"), args[0], args[1:], dict(kwargs or {})
+    return None
 
 
 def _dominates(root: Expr, gate: Expr, target: Expr) -> bool:

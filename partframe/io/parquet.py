@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..expr.meta import meta_nonempty
 from ..kernels.io import ParquetReadError
 from ..tokenize import tokenize
 from .paths import expand_paths, get_fs
@@ -480,7 +481,8 @@ def to_parquet(
         difference is listed before anything is written.
     compression : str, default "snappy"
     write_index : bool, optional
-        Store the index (default: as pandas does, a RangeIndex as metadata).
+        Store the index as column(s). Default: yes, unless it is an unnamed
+        RangeIndex (which the reader recreates from row counts).
     name_function : callable, optional
         ``name_function(i) -> str``: file name of partition ``i``.
     compute : bool, default True
@@ -520,7 +522,12 @@ def to_parquet(
         raise KeyError(f"partition_on column(s) {missing} not in the DataFrame")
     job = new_job(fs, dest, overwrite, append)
     data_meta = meta.drop(columns=partition_on) if partition_on else meta
-    schema = pa.Schema.from_pandas(data_meta, preserve_index=write_index)
+    if write_index is None:
+        # A default RangeIndex is not data (each partition would store its
+        # own piece of it); any other index is stored as columns.
+        idx = meta.index
+        write_index = not (isinstance(idx, pd.RangeIndex) and idx.name is None)
+    schema = pa.Schema.from_pandas(meta_nonempty(data_meta), preserve_index=write_index)
     if any(pa.types.is_null(t) for t in schema.types):
         schema = None  # object columns: let each partition infer
     offset = 0

@@ -29,13 +29,32 @@ class ParquetReadError(ValueError):
 # --- Parquet -----------------------------------------------------------------
 
 
-def empty_frame(nrows: int, offset: int, meta: pd.DataFrame) -> pd.DataFrame:
+def empty_like(meta: pd.DataFrame) -> pd.DataFrame:
+    """An empty partition (every row group of the piece was skipped)."""
+    return meta.copy()
+
+
+def runs_index(runs: list) -> pd.Index:
+    """The RangeIndex labels of row positions ``[(start, stop), ...]``.
+
+    Examples
+    --------
+    >>> runs_index([(0, 3)])
+    RangeIndex(start=0, stop=3, step=1)
+    >>> runs_index([(0, 2), (5, 6)]).tolist()
+    [0, 1, 5]
+    """
+    if len(runs) == 1:
+        return pd.RangeIndex(runs[0][0], runs[0][1])
+    return pd.Index(np.concatenate([np.arange(a, b) for a, b in runs]))
+
+
+def empty_frame(nrows: int, runs: list, meta: pd.DataFrame) -> pd.DataFrame:
     """A frame of ``nrows`` rows and no columns, from metadata alone.
 
     Used when a query needs no column of a Parquet file (``len(df)``).
     """
-    index = pd.RangeIndex(offset, offset + nrows)
-    out = pd.DataFrame(index=index)
+    out = pd.DataFrame(index=runs_index(runs))
     out.columns = meta.columns
     return out
 
@@ -65,7 +84,7 @@ def read_parquet_piece(
     row_filter: Any,
     index: list,
     partition_values: dict,
-    offset: int | None,
+    runs: list | None,
     meta: pd.DataFrame,
     schema: Any = None,
 ) -> pd.DataFrame:
@@ -74,7 +93,8 @@ def read_parquet_piece(
     ``columns`` are the file columns to read (index columns included);
     ``row_filter`` a list of conjunctions of ``(column, op, value)`` applied
     to rows (or None); ``index`` the columns that become the index (``[]``:
-    a RangeIndex starting at ``offset``, or at 0 when ``offset`` is None);
+    the RangeIndex labels of the row positions ``runs``, or from 0 when
+    ``runs`` is None);
     ``partition_values`` the hive ``column -> category`` values of this
     file; ``schema`` a unified Arrow schema to cast to (or None). The result
     has ``meta``'s columns and dtypes.
@@ -126,8 +146,8 @@ def read_parquet_piece(
     if index:
         df = df.set_index(index if len(index) > 1 else index[0])
         df.index.names = meta.index.names
-    elif offset:
-        df.index = pd.RangeIndex(offset, offset + nrows)
+    elif runs:
+        df.index = runs_index(runs)
     for col, value in partition_values.items():
         if col in meta.columns:
             dtype = meta[col].dtype

@@ -1,0 +1,284 @@
+"""read_parquet: compared with pandas reading the same files."""
+
+from __future__ import annotations
+
+import fsspec
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import partframe
+from partframe.io.nodes import ReadParquet
+from partframe.io.parquet import SchemaMismatchError
+from partframe.kernels.io import ParquetReadError
+from partframe.testing import assert_eq
+
+
+def _frame(n: int = 100, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "i": np.arange(n),
+            "f": rng.standard_normal(n).round(3),
+            "s": [f"s{k % 7}" for k in range(n)],
+            "n": pd.array([None if k % 5 == 0 else k for k in range(n)], dtype="Int64"),
+            "t": pd.date_range("2024-01-01", periods=n, freq="h"),
+        }
+    )
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    """Four files of 25 rows, row groups of 10."""
+    pdf = _frame()
+    root = tmp_path / "ds"
+    root.mkdir()
+    for k in range(4):
+        part = pdf.iloc[k * 25 : (k + 1) * 25].reset_index(drop=True)
+        pq.write_table(
+            pa.Table.from_pandas(part, preserve_index=False),
+            root / f"part.{k}.parquet",
+            row_group_size=10,
+        )
+    return str(root), pdf
+
+
+def _read(obj):
+    return obj.compute(scheduler="sync")
+
+
+def test_round_trip_matches_pandas(dataset):
+    path, _ = dataset
+    df = partframe.read_parquet(path)
+    expected = pd.read_parquet(path)
+    assert df.npartitions == 4
+    assert df.divisions == (0, 25, 50, 75, 99)
+    assert_eq(df, expected)
+    assert df.dtypes.equals(expected.dtypes)
+    assert df.n.dtype == "Int64"  # nullable integers round-trip exactly
+
+
+@pytest.mark.parametrize(
+    ("split", "nparts"), [(False, 4), (True, 12), (2, 8), ("infer", 4)]
+)
+def test_split_row_groups(dataset, split, nparts):
+    path, _ = dataset
+    df = partframe.read_parquet(path, split_row_groups=split)
+    assert df.npartitions == nparts
+    assert_eq(df, pd.read_parquet(path))
+
+
+def test_blocksize_groups_row_groups(dataset):
+    path, _ = dataset
+    df = partframe.read_parquet(path, blocksize=1)
+    assert df.npartitions == 12
+    assert_eq(df, pd.read_parquet(path))
+
+
+def test_columns_and_series(dataset):
+    path, _ = dataset
+    expected = pd.read_parquet(path, columns=["s", "i"])
+    assert_eq(partframe.read_parquet(path, columns=["s", "i"]), expected)
+    assert_eq(partframe.read_parquet(path, columns="f"), pd.read_parquet(path).f)
+    with pytest.raises(KeyError, match="nope"):
+        partframe.read_parquet(path, columns=["nope"])
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        [("i", ">", 42)],
+        [("i", ">=", 10), ("i", "<", 30)],
+        [[("i", "<", 5)], [("s", "==", "s3")]],
+        [("s", "in", ["s1", "s2"])],
+        [("n", "!=", 3)],
+    ],
+)
+def test_filters_match_pandas(dataset, filters):
+    path, _ = dataset
+    df = partframe.read_parquet(path, filters=filters)
+    expected = pd.read_parquet(path, filters=filters)
+    got = _read(df)
+    pd.testing.assert_frame_equal(
+        got.reset_index(drop=True), expected.reset_index(drop=True)
+    )
+
+
+def test_filters_skip_row_groups(dataset):
+    path, _ = dataset
+    df = partframe.read_parquet(path, filters=[("i", ">", 42)], split_row_groups=True)
+    assert df.npartitions == 8  # row groups with max <= 42 are skipped
+
+
+def test_projection_pushdown_into_reader(dataset):
+    path, pdf = dataset
+    df = partframe.read_parquet(path)
+    q = df[df.i > 50].s
+    readers = [n for n in _walk(q._optimized) if isinstance(n, ReadParquet)]
+    assert readers and all(set(r.columns) == {"i", "s"} for r in readers)
+    assert_eq(q, pdf[pdf.i > 50].s)
+
+
+def _walk(expr):
+    from partframe.expr.base import walk
+    from partframe.expr.fuse import Fused
+
+    for node in walk(expr):
+        yield node
+        if isinstance(node, Fused):
+            yield from node.members
+
+
+def test_predicate_pushdown_prunes_and_keeps_filter(dataset):
+    path, pdf = dataset
+    df = partframe.read_parquet(path, split_row_groups=True)
+    for pred, expected in [
+        (df.i > 85, pdf.i > 85),
+        ((df.i >= 20) & (df.i < 31), (pdf.i >= 20) & (pdf.i < 31)),
+        (df.i.between(40, 49), pdf.i.between(40, 49)),
+        (df.i.isin([3, 97]), pdf.i.isin([3, 97])),
+        (95 < df.i, 95 < pdf.i),  # noqa: SIM300 (the reflected operator)
+    ]:
+        q = df[pred]
+        assert_eq(q, pdf[expected])
+        (reader,) = [n for n in _walk(q._optimized) if isinstance(n, ReadParquet)]
+        assert reader.pushed
+        # pruned pieces read nothing; the partition count never changes
+        assert reader.npartitions == df.npartitions
+        assert sum(len(p[1]) for p in reader._plan) < sum(
+            len(p[1]) for p in reader._base_plan
+        )
+
+
+def test_predicate_not_pushed_when_reader_used_unfiltered(dataset):
+    path, pdf = dataset
+    df = partframe.read_parquet(path, split_row_groups=True)
+    total = df[df.i > 85].i.sum() + df.i.sum()
+    assert total.compute() == pdf[pdf.i > 85].i.sum() + pdf.i.sum()
+    assert all(
+        not n.pushed for n in _walk(total._optimized) if isinstance(n, ReadParquet)
+    )
+
+
+def test_len_from_metadata(dataset, tmp_path):
+    path, pdf = dataset
+    df = partframe.read_parquet(path)
+    from partframe.kernels.io import empty_frame
+
+    (reader,) = [
+        n for n in _walk(df._length()._optimized) if isinstance(n, ReadParquet)
+    ]
+    assert list(reader.columns) == []
+    assert all(reader._task(i)[0] is empty_frame for i in range(reader.npartitions))
+    assert len(df) == len(pdf)
+    assert len(df[["s"]]) == len(pdf)
+
+
+def test_hive_partitions_match_pandas(tmp_path):
+    pdf = _frame(60)
+    pdf["k"] = [10, 2, 3] * 20
+    pdf["c"] = ["a", "b"] * 30
+    path = str(tmp_path / "hive")
+    pdf.to_parquet(path, partition_cols=["k", "c"])
+    df = partframe.read_parquet(path)
+    expected = pd.read_parquet(path)
+    assert df.dtypes.equals(expected.dtypes)
+    got = _read(df)
+    key = ["i"]
+    pd.testing.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True),
+    )
+    sub = _read(partframe.read_parquet(path, filters=[("k", "==", 2)]))
+    assert set(sub.k) == {2} and len(sub) == 20
+
+
+def test_hidden_files_are_ignored(dataset):
+    path, _ = dataset
+    fs = fsspec.filesystem("file")
+    fs.pipe(path + "/_SUCCESS", b"")
+    fs.pipe(path + "/.hidden", b"garbage")
+    fs.makedirs(path + "/_staging-x", exist_ok=True)
+    fs.pipe(path + "/_staging-x/part.9.parquet", b"garbage")
+    assert partframe.read_parquet(path).npartitions == 4
+
+
+def test_schema_drift_names_file_and_column(tmp_path):
+    pd.DataFrame({"a": [1, 2], "b": [1.0, 2.0]}).to_parquet(tmp_path / "p0.parquet")
+    pd.DataFrame({"a": ["x", "y"], "c": [1, 2]}).to_parquet(tmp_path / "p1.parquet")
+    with pytest.raises(SchemaMismatchError) as info:
+        partframe.read_parquet(str(tmp_path))
+    msg = str(info.value)
+    assert "p1.parquet" in msg and "'a'" in msg and "'b'" in msg and "'c'" in msg
+    assert "schema='unify'" in msg
+
+
+def test_schema_unify(tmp_path):
+    pd.DataFrame({"a": [1, 2], "b": [1.0, 2.0]}).to_parquet(tmp_path / "p0.parquet")
+    pd.DataFrame({"a": [3], "c": ["z"]}).to_parquet(tmp_path / "p1.parquet")
+    got = _read(partframe.read_parquet(str(tmp_path), schema="unify"))
+    assert list(got.columns) == ["a", "b", "c"]
+    assert got.a.tolist() == [1, 2, 3]
+    assert got.b.isna().tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_corrupt_file_error_names_path(dataset, damage):
+    path, _ = dataset
+    bad = path + "/part.2.parquet"
+    with open(bad, "rb") as f:
+        data = f.read()
+    with open(bad, "wb") as f:
+        f.write(data[: len(data) // 2] if damage == "truncate" else b"not parquet")
+    with pytest.raises(ParquetReadError, match=r"part\.2\.parquet"):
+        partframe.read_parquet(path)
+
+
+def test_index_and_divisions(tmp_path):
+    pdf = _frame(90).set_index("i")
+    path = str(tmp_path / "idx")
+    partframe.from_pandas(pdf, npartitions=3).to_parquet(path, row_group_size=10)
+    df = partframe.read_parquet(path, calculate_divisions=True)
+    assert df.divisions == (0, 30, 60, 89)
+    assert_eq(df, pdf)
+    unknown = partframe.read_parquet(path)
+    assert not unknown.known_divisions
+    assert_eq(unknown, pdf)
+    noindex = partframe.read_parquet(path, index=False)
+    assert "i" in noindex.columns
+    by_t = partframe.read_parquet(path, index="t", calculate_divisions=True)
+    assert by_t.known_divisions and by_t.divisions[0] == pdf.t.iloc[0]
+    expected = pd.read_parquet(path).reset_index().set_index("t")
+    assert_eq(by_t, expected[list(by_t.columns)])
+
+
+@pytest.mark.parametrize("kind", ["none", "fsspec", "arrow", "arrow-str"])
+def test_filesystem_argument(dataset, kind):
+    import pyarrow.fs as pafs
+
+    path, _ = dataset
+    filesystem = {
+        "none": None,
+        "fsspec": fsspec.filesystem("file"),
+        "arrow": pafs.LocalFileSystem(),
+        "arrow-str": "arrow",
+    }[kind]
+    df = partframe.read_parquet(path, filesystem=filesystem)
+    assert_eq(df, pd.read_parquet(path))
+
+
+def test_memory_filesystem_round_trip():
+    pdf = _frame(50)
+    df = partframe.from_pandas(pdf, npartitions=5)
+    df.to_parquet("memory://pq-mem/out")
+    back = partframe.read_parquet("memory://pq-mem/out")
+    assert back.npartitions == 5
+    assert_eq(back, pdf)
+    assert_eq(back[back.f > 0].s, pdf[pdf.f > 0].s)
+
+
+def test_missing_path():
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        partframe.read_parquet("memory://nowhere/x.parquet")
