@@ -44,7 +44,7 @@ from .expr.blockwise import (
     Projection,
     _unknown_columns_message,
 )
-from .expr.groupby import PART, GroupByAgg, RestoreRows, TagRows
+from .expr.groupby import PART, GroupByAgg, ResetIndex, RestoreRows, TagRows
 from .expr.meta import make_meta, meta_nonempty
 from .kernels.groupby import call_groupby, sort_result
 from .shuffle.tasks import Shuffle, SortedRepartition
@@ -88,8 +88,11 @@ def groupby_call_partition(
     kwargs: dict,
     rename: dict,
     sort_levels: int,
+    meta: Any,
 ) -> Any:
     """Run a pandas groupby method on a whole (shuffled) partition."""
+    if not len(df):
+        return meta
     out = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
     out = _rename_keys(out, rename)
     if sort_levels and isinstance(out, pd.DataFrame | pd.Series) and len(out) > 1:
@@ -132,7 +135,11 @@ def groupby_transform_partition(
 
 
 def _rename_keys(obj: Any, rename: dict) -> Any:
-    if not rename or not isinstance(obj, pd.DataFrame | pd.Series):
+    if not isinstance(obj, pd.DataFrame | pd.Series):
+        return obj
+    if isinstance(obj, pd.Series) and obj.name == "__pf_values":
+        obj = obj.rename(None)
+    if not rename:
         return obj
     names = [rename.get(n, n) if isinstance(n, str) else n for n in obj.index.names]
     if list(names) != list(obj.index.names):
@@ -292,8 +299,6 @@ class _GroupBy:
 
     def _fix_meta(self, meta: Any) -> Any:
         meta = _rename_keys(meta, self._rename)
-        if self._series_input and isinstance(meta, pd.Series):
-            meta = meta.rename(self._series_name)
         if (
             isinstance(meta, pd.DataFrame)
             and self._series_input
@@ -503,10 +508,16 @@ class _GroupBy:
         else:
             expr = frame.expr
         nkeys = len(on) if key_levels is None else key_levels
-        sort_levels = nkeys if (self.sort and self.as_index and self.group_keys) else 0
+        defer = k > 1 and not self.as_index and isinstance(meta, pd.DataFrame)
+        inner_meta = meta
+        if defer:  # keys stay in the index until the outputs are sorted
+            gb["as_index"] = True
+            inner_meta = meta.set_index(list(meta.columns[: len(on)]))
+        as_index = self.as_index or defer
+        sort_levels = nkeys if (self.sort and as_index and self.group_keys) else 0
         node = MapPartitions(
             groupby_call_partition,
-            meta,
+            inner_meta,
             [
                 expr,
                 gb,
@@ -516,11 +527,15 @@ class _GroupBy:
                 dict(kwargs),
                 rename,
                 sort_levels,
+                inner_meta,
             ],
         )
+        out: Any = node
         if k > 1 and sort_levels:
-            return new_collection(SortedRepartition(node, nkeys, k))
-        return new_collection(node)
+            out = SortedRepartition(node, nkeys, k)
+        if defer:
+            out = ResetIndex(out, meta)
+        return new_collection(out)
 
     def _transform_call(
         self, method: str, args: tuple, kwargs: dict, meta: Any, keep_rows: bool = False
@@ -633,6 +648,7 @@ class _GroupBy:
         >>> pdf = pd.DataFrame({"k": [1, 2, 1], "x": [1, 2, 3]})
         >>> df = partframe.from_pandas(pdf, npartitions=2)
         >>> df.groupby("k").agg(total=("x", "sum"), avg=("x", "mean")).compute()
+        ... # doctest: +NORMALIZE_WHITESPACE
            total  avg
         k
         1      4  2.0
@@ -950,7 +966,7 @@ class DataFrameGroupBy(_GroupBy):
     >>> import pandas as pd, partframe
     >>> pdf = pd.DataFrame({"k": [2, 1, 2, 1], "x": [1.0, 2.0, 3.0, 4.0]})
     >>> df = partframe.from_pandas(pdf, npartitions=2)
-    >>> df.groupby("k").mean().compute()
+    >>> df.groupby("k").mean().compute()  # doctest: +NORMALIZE_WHITESPACE
          x
     k
     1  3.0

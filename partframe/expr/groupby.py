@@ -36,7 +36,14 @@ from .base import Expr
 from .blockwise import Blockwise
 from .meta import make_meta
 
-__all__ = ["GroupByAgg", "GroupByChunk", "GroupByTree", "RestoreRows", "TagRows"]
+__all__ = [
+    "GroupByAgg",
+    "GroupByChunk",
+    "GroupByTree",
+    "ResetIndex",
+    "RestoreRows",
+    "TagRows",
+]
 
 POS = "__pf_pos"
 PART = "__pf_part"
@@ -65,15 +72,19 @@ class GroupByAgg(Expr):
 
     def _lower(self) -> Expr:
         k = self._nout
-        chunks = GroupByChunk(self.frame, self.plan, k, self.operand("columns"))
-        tree = GroupByTree(chunks, self.plan, self._meta, self.split_every, k)
-        if k > 1 and self.plan["sort"]:
+        plan = self.plan
+        defer = k > 1 and not plan["as_index"]
+        if defer:  # keys go to columns after the outputs are (re)sorted
+            plan = dict(plan, defer_reset=True)
+        chunks = GroupByChunk(self.frame, plan, k, self.operand("columns"))
+        out: Expr = GroupByTree(chunks, plan, self._meta, self.split_every, k)
+        if k > 1 and plan["sort"]:
             from ..shuffle.tasks import SortedRepartition
 
-            nlevels = len(self.plan["index_names"])
-            if self.plan["as_index"]:
-                return SortedRepartition(tree, nlevels, k)
-        return tree
+            out = SortedRepartition(out, len(plan["index_names"]), k)
+        if defer:
+            out = ResetIndex(out, self._meta)
+        return out
 
     def _layer(self) -> dict:
         lowered = self._lower()
@@ -255,3 +266,38 @@ def _restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
     else:
         out.columns = meta.columns
     return out
+
+
+def reset_index_offset(df: pd.DataFrame, lengths: list, columns: Any) -> pd.DataFrame:
+    """``df.reset_index()`` numbered after the rows of earlier partitions."""
+    out = df.reset_index()
+    out.columns = columns
+    start = sum(lengths)
+    out.index = pd.RangeIndex(start, start + len(out))
+    return out
+
+
+class ResetIndex(Expr):
+    """Keys moved from the index into columns, with one global RangeIndex
+    over all partitions (as pandas' ``as_index=False`` result has)."""
+
+    _parameters = ["frame", "meta"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> tuple:
+        return (None,) * (self.frame.npartitions + 1)
+
+    def _layer(self) -> dict:
+        src, name = self.frame._name, self._name
+        n = self.frame.npartitions
+        cols = quote(list(self.operand("meta").columns))
+        graph: dict = {}
+        for i in range(n):
+            graph[(name + "-len", i)] = (len, (src, i))
+        for j in range(n):
+            lens = [(name + "-len", i) for i in range(j)]
+            graph[(name, j)] = (reset_index_offset, (src, j), lens, cols)
+        return graph

@@ -371,6 +371,8 @@ def groupby_finalize(partials: list, plan: dict, meta: Any) -> Any:
             out.columns = frame_meta.columns
         return out
     out.columns = plan["value_labels"]
+    if plan.get("defer_reset"):
+        return out
     out = out.reset_index()
     if frame_meta is not None:
         out.columns = frame_meta.columns

@@ -1,0 +1,291 @@
+"""Groupby against pandas: aggregations, split_out, shuffle-based operations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from frames import PARTITIONINGS, make_pdf, variant
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import partframe
+from partframe.testing import assert_eq
+
+AGGS = [
+    "sum", "count", "size", "mean", "var", "std", "sem", "prod", "min", "max",
+    "first", "last", "nunique", "any", "all", "idxmin", "idxmax",
+]  # fmt: skip
+KEYS = ["i", "s", ["s", "i"], "c", "n", "t", "b"]
+
+
+def check(fn, df, pdf, **kw):
+    """``fn(df)`` equals ``fn(pdf)``, or both raise the same error type."""
+    try:
+        expected = fn(pdf)
+    except Exception as err:
+        with pytest.raises(type(err)):
+            fn(df).compute(scheduler="sync")
+        return
+    assert_eq(fn(df), expected, **kw)
+
+
+@pytest.fixture(scope="module")
+def pdf():
+    return make_pdf()
+
+
+CASES = [(how, key) for how in ["1", "7", "empty-parts"] for key in KEYS] + [
+    ("more-than-rows", "i"),
+    ("more-than-rows", ["s", "i"]),
+]
+
+
+@pytest.mark.parametrize(("how", "key"), CASES, ids=str)
+def test_every_aggregation(pdf, how, key):
+    df, p = variant(pdf, how)
+    for agg in AGGS:
+        check(lambda d, agg=agg: getattr(d.groupby(key), agg)(), df, p)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_agg_forms(pdf, how):
+    df, p = variant(pdf, how)
+    check(lambda d: d.groupby("i").agg("mean"), df, p)
+    check(lambda d: d.groupby("i")[["f", "n"]].agg(["sum", "mean", "std"]), df, p)
+    check(lambda d: d.groupby("s").agg({"f": ["sum", "var"], "n": "max"}), df, p)
+    check(lambda d: d.groupby("s").agg({"f": "sum", "t": "min"}), df, p)
+    check(
+        lambda d: d.groupby("s").agg(a=("f", "sum"), b=("n", "mean"), c=("t", "max")),
+        df,
+        p,
+    )
+    check(lambda d: d.groupby("i").f.agg(["min", "max", "count"]), df, p)
+    check(lambda d: d.groupby(["s", "i"], as_index=False).f.sum(), df, p)
+    check(lambda d: d.groupby("s", as_index=False).size(), df, p)
+    check(lambda d: d.groupby("s", sort=False).f.sum(), df, p)
+    check(lambda d: d.groupby("i").t.mean(), df, p)  # datetimes: via shuffle
+    check(lambda d: d.groupby("n", dropna=False).f.sum(), df, p)
+    check(
+        lambda d: d.groupby("n", dropna=False)[["i", "f"]].agg(["mean", "last"]), df, p
+    )
+    check(lambda d: d.groupby("i").var(ddof=0), df[["i", "f", "n"]], p[["i", "f", "n"]])
+    check(lambda d: d.f.groupby(d.i).sum(), df, p)
+    check(lambda d: d.groupby(d.i % 3).f.mean(), df, p)
+
+
+@pytest.mark.parametrize("observed", [True, False])
+def test_categorical_keys(pdf, observed):
+    df, p = variant(pdf[pdf.c != "x"], "3")
+    fn = lambda d: d.groupby("c", observed=observed).f.agg(["sum", "count", "mean"])  # noqa: E731
+    check(fn, df, p)
+    check(lambda d: d.groupby(["c", "b"], observed=observed).n.sum(), df, p)
+
+
+def test_float_keys_with_nan():
+    pdf = pd.DataFrame({"k": [1.0, np.nan, 2.0, np.nan, 1.0], "x": [1, 2, 3, 4, 5]})
+    df = partframe.from_pandas(pdf, npartitions=3)
+    for dropna in (True, False):
+        check(
+            lambda d, dn=dropna: d.groupby("k", dropna=dn).x.agg(["sum", "mean"]),
+            df,
+            pdf,
+        )
+
+
+def test_values_of_nullable_and_string_dtypes(pdf):
+    df, p = variant(pdf, "3")
+    for agg in ["sum", "min", "max", "first", "last", "count", "nunique"]:
+        check(lambda d, agg=agg: getattr(d.groupby("i")[["n", "s", "t"]], agg)(), df, p)
+
+
+def test_level_and_series_groupby(pdf):
+    p = pdf.set_index("i").sort_index(kind="stable")
+    df = partframe.from_pandas(p, npartitions=4)
+    check(lambda d: d.groupby(level=0).f.sum(), df, p)
+    check(lambda d: d.groupby(level="i")[["f", "n"]].mean(), df, p)
+    check(lambda d: d.f.groupby(level=0).agg(["max", "var"]), df, p)
+    check(lambda d: d.groupby(level=0).f.cumsum(), df, p)
+
+
+def test_single_group_and_all_distinct():
+    pdf = pd.DataFrame({"k": [7] * 20, "u": range(20), "x": np.arange(20.0)})
+    df = partframe.from_pandas(pdf, npartitions=4)
+    check(lambda d: d.groupby("k").x.agg(["sum", "std", "nunique"]), df, pdf)
+    check(lambda d: d.groupby("u").x.agg(["sum", "std", "nunique"]), df, pdf)
+
+
+def test_var_is_stable_near_1e9():
+    rng = np.random.default_rng(1)
+    pdf = pd.DataFrame(
+        {"k": rng.integers(0, 3, 3000), "x": 1e9 + rng.normal(size=3000)}
+    )
+    df = partframe.from_pandas(pdf, npartitions=10)
+    got = df.groupby("k").x.var(split_every=2).compute()
+    pd.testing.assert_series_equal(got, pdf.groupby("k").x.var(), rtol=1e-6)
+    assert (got > 0.5).all()
+    assert_eq(df.groupby("k").x.std(), pdf.groupby("k").x.std(), rtol=1e-6)
+
+
+def test_custom_aggregation(pdf):
+    df, p = variant(pdf, "7")
+    mean = partframe.Aggregation(
+        "mymean",
+        chunk=lambda g: (g.count(), g.sum()),
+        combine=lambda c, s: (c.sum(), s.sum()),
+        finalize=lambda c, s: s / c,
+    )
+    assert_eq(df.groupby("i").f.agg(mean), p.groupby("i").f.mean())
+    got = df.groupby("i").f.agg([mean, "sum"])
+    exp = p.groupby("i").f.agg(["mean", "sum"]).rename(columns={"mean": "mymean"})
+    assert_eq(got, exp)
+
+
+def test_errors_at_plan_time(pdf):
+    df = partframe.from_pandas(pdf, npartitions=2)
+    with pytest.raises(KeyError, match="nope"):
+        df.groupby("nope")
+    with pytest.raises(KeyError, match="zz"):
+        df.groupby("i")["zz"]
+    with pytest.raises(KeyError, match="zz"):
+        df.groupby("i").agg({"zz": "sum"})
+    with pytest.raises(TypeError, match=r"'s'.*str"):
+        df.groupby("i").s.mean()
+    with pytest.raises(TypeError, match="'s'"):
+        df.groupby("i").mean()
+
+
+@pytest.mark.parametrize("how", ["3", "empty-parts"])
+def test_through_shuffle(pdf, how):
+    df, p = variant(pdf, how)
+    check(lambda d: d.groupby("i")[["f", "n"]].median(), df, p)
+    check(lambda d: d.groupby("s").f.quantile(0.3), df, p)
+    check(lambda d: d.groupby("i").apply(lambda g: g.f.sum() + g.n.max()), df, p)
+    check(lambda d: d.groupby("i").f.nlargest(2), df, p)
+    check(lambda d: d.groupby("i").s.value_counts(), df, p, sort_results=True)
+    check(lambda d: d.groupby("i", as_index=False).f.median(), df, p)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_index_aligned(pdf, how):
+    df, p = variant(pdf, how)
+    check(lambda d: d.groupby("i")[["f", "n"]].cumsum(), df, p)
+    check(lambda d: d.groupby("s").cumcount(), df, p)
+    check(lambda d: d.groupby(["s", "b"]).n.cummax(), df, p)
+    check(lambda d: d.groupby("i").f.cumprod(), df, p)
+    check(lambda d: d.groupby("i").f.cummin(), df, p)
+    check(lambda d: d.groupby("i").f.shift(), df, p)
+    check(lambda d: d.groupby("i").f.diff(), df, p)
+    check(lambda d: d.groupby("i").f.rank(), df, p)
+    check(lambda d: d.groupby("i").f.transform("mean"), df, p)
+    check(lambda d: d.groupby("i").head(2), df, p)
+    check(lambda d: d.groupby("i")[["f"]].tail(1), df, p)
+    check(lambda d: d.groupby(d.i % 3).f.cumsum(), df, p)
+
+
+def test_transform_result_aligns_with_frame(pdf):
+    df = partframe.from_pandas(pdf, npartitions=3)
+    out = df.assign(cs=df.groupby("i").f.cumsum())
+    assert_eq(out, pdf.assign(cs=pdf.groupby("i").f.cumsum()))
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("split_out", [1, 3, True])
+def test_split_out(split_out, scheduler):
+    rng = np.random.default_rng(0)
+    n = 5000
+    pdf = pd.DataFrame(
+        {
+            "a": rng.integers(0, 2000, n),
+            "b": pd.array(rng.choice(["x", "y", None], n), dtype="str"),
+            "x": rng.normal(size=n),
+        }
+    )
+    df = partframe.from_pandas(pdf, npartitions=6)
+    so = {"split_out": split_out}
+    cases = [
+        (
+            df.groupby("a").x.agg(["sum", "var", "nunique"], **so),
+            pdf.groupby("a").x.agg(["sum", "var", "nunique"]),
+        ),
+        (df.groupby(["b", "a"]).x.mean(**so), pdf.groupby(["b", "a"]).x.mean()),
+        (
+            df.groupby(["b", "a"], as_index=False).x.mean(**so),
+            pdf.groupby(["b", "a"], as_index=False).x.mean(),
+        ),
+        (df.groupby("a").x.median(**so), pdf.groupby("a").x.median()),
+    ]
+    for got, expected in cases:
+        assert_eq(got, expected, scheduler=scheduler, check_divisions=False)
+    # sort=False: first-appearance order only within each output partition
+    got = df.groupby("a", sort=False).x.sum(**so)
+    expected = pdf.groupby("a", sort=False).x.sum()
+    assert_eq(got, expected, sort_results=True, scheduler=scheduler)
+
+
+def test_split_out_does_not_funnel():
+    from partframe.graph import get_dependencies
+
+    rng = np.random.default_rng(0)
+    pdf = pd.DataFrame({"k": rng.integers(0, 10**6, 20000), "x": 1.0})
+    df = partframe.from_pandas(pdf, npartitions=8)
+    res = df.groupby("k").x.sum(split_out=4)
+    graph = res.__dask_graph__()
+    assert len(res.__dask_keys__()) == 4
+    # every task of the combine tree reads one output's pieces, never all
+    # groups: a task takes at most one piece of each chunk
+    for key in graph:
+        if isinstance(key, tuple) and str(key[0]).startswith("groupby-agg"):
+            deps = get_dependencies(graph, key)
+            assert len(deps) <= 8
+    parts = (
+        [len(p) for p in partframe.compute(*[res.partitions[i] for i in range(4)])]
+        if hasattr(res, "partitions")
+        else []
+    )
+    assert all(n < len(pdf.k.unique()) for n in parts)
+    assert_eq(res, pdf.groupby("k").x.sum(), check_divisions=False)
+
+
+def test_processes_scheduler(pdf):
+    df, p = variant(pdf, "3")
+    assert_eq(
+        df.groupby("s").f.agg(["sum", "var"]),
+        p.groupby("s").f.agg(["sum", "var"]),
+        scheduler="processes",
+    )
+    assert_eq(
+        df.groupby("s").f.cumsum(), p.groupby("s").f.cumsum(), scheduler="processes"
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    keys=st.lists(st.integers(0, 4), min_size=1, max_size=40),
+    agg=st.sampled_from(
+        [
+            "sum",
+            "mean",
+            "var",
+            "min",
+            "max",
+            "count",
+            "nunique",
+            "first",
+            "last",
+            "size",
+            "median",
+        ]
+    ),
+    nparts=st.integers(1, 5),
+    split_out=st.sampled_from([1, 2]),
+)
+def test_random_aggregations(keys, agg, nparts, split_out):
+    n = len(keys)
+    values = np.round(np.sin(np.arange(n)) * 10)
+    values[::4] = np.nan
+    pdf = pd.DataFrame({"k": keys, "x": values})
+    df = partframe.from_pandas(pdf, npartitions=nparts)
+    g = df.groupby("k").x
+    res = getattr(g, agg)(split_out=split_out) if agg != "median" else g.median()
+    assert_eq(res, getattr(pdf.groupby("k").x, agg)(), check_divisions=False)
