@@ -465,8 +465,48 @@ def read_csv_block(
         return _with_path(meta.copy(), path_column)
     except Exception as e:
         raise type(e)(f"{e} (while reading {where})") from e
+    if start > 0 and kwargs.get("index_col") is None:
+        df, data = _drop_implicit_index(df, data, kwargs, quote, where)
     df = enforce_meta(df, meta, where, data, kwargs)
     return _with_path(df, path_column)
+
+
+def _drop_implicit_index(
+    df: pd.DataFrame, data: bytes, kwargs: dict, quote: bytes | None, where: str
+) -> tuple[pd.DataFrame, bytes]:
+    """Treat a block's first record with one field too many as a bad line.
+
+    pandas reads a first data row with one extra field as an index column;
+    in the whole file that row was not first, so it is a bad line there.
+    """
+    import io
+
+    pos = find_record_start(io.BytesIO(data), 1, 0, quote) or len(data)
+    keys = ("sep", "delimiter", "quotechar", "quoting", "encoding", "doublequote")
+    first_kw = {k: kwargs[k] for k in keys if k in kwargs}
+    try:
+        first = pd.read_csv(io.BytesIO(data[:pos]), header=None, dtype=str, **first_kw)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return df, data
+    if first.shape[1] <= len(kwargs.get("names") or ()):
+        return df, data
+    policy = kwargs.get("on_bad_lines", "error")
+    if policy == "error":
+        raise pd.errors.ParserError(
+            f"a record has more fields than the header at the start of {where}"
+        )
+    if policy == "warn":
+        import warnings
+
+        warnings.warn(
+            f"skipping a record with too many fields at the start of {where}",
+            pd.errors.ParserWarning,
+            stacklevel=2,
+        )
+    rest = data[pos:]
+    if not rest.strip():
+        return df.iloc[:0].reset_index(drop=True), rest
+    return pd.read_csv(io.BytesIO(rest), **kwargs), rest
 
 
 def _with_path(df: pd.DataFrame, path_column: tuple | None) -> pd.DataFrame:
