@@ -317,6 +317,20 @@ class Projection(Blockwise):
     def _operand_repr(self) -> str:
         return repr(self.operand("columns"))
 
+    def _simplify(self) -> Expr | None:
+        frame, cols = self.frame, self.operand("columns")
+        if isinstance(frame, Projection):
+            # A selection of a selection: select once from the source.
+            return Projection(frame.frame, cols)
+        if isinstance(frame, Filter) and isinstance(frame.frame._meta, pd.DataFrame):
+            # Select first, then filter: the filter copies fewer columns.
+            return Filter(Projection(frame.frame, cols), frame.predicate)
+        if isinstance(frame, Assign):
+            wanted = set(cols) if isinstance(cols, list) else {cols}
+            if not wanted & set(frame.names):
+                return Projection(frame.frame, cols)
+        return None
+
 
 def _unknown_columns_message(missing: list, available: list) -> str:
     import difflib

@@ -1,5 +1,8 @@
 """The optimizer: a few small, bounded passes over the expression tree.
 
+0. ``simplify``: local rewrites that nodes offer through ``_simplify``
+   (a column selection moves below a filter, so the filter copies only the
+   selected columns; a selection of a selection becomes one).
 1. ``lower``: logical nodes become physical ones (a tree reduction becomes a
    partition-wise chunk step plus a combine tree; later, join and shuffle
    strategies are chosen here).
@@ -23,9 +26,29 @@ import pandas as pd
 from .base import Expr, _postorder, rewrite
 from .fuse import fuse_blockwise
 
-__all__ = ["lower", "optimize", "optimize_many", "push_projections"]
+__all__ = ["lower", "optimize", "optimize_many", "push_projections", "simplify"]
 
 _MISSING = object()
+
+
+def _simplify_step(node: Expr) -> Expr | None:
+    method = getattr(node, "_simplify", None)
+    return method() if method is not None else None
+
+
+def simplify(expr: Expr, rounds: int = 3) -> Expr:
+    """Apply each node's local ``_simplify`` rewrite until nothing changes.
+
+    A rewrite may expose a new opportunity below it (a projection moved under
+    a filter meets another filter), so the pass repeats, at most ``rounds``
+    times.
+    """
+    for _ in range(rounds):
+        new = rewrite(expr, _simplify_step)
+        if new._name == expr._name:
+            return new
+        expr = new
+    return expr
 
 
 def lower(expr: Expr) -> Expr:
@@ -78,6 +101,7 @@ def optimize(expr: Expr, fuse: bool = True) -> Expr:
     """Run all passes: lower, push projections, then fuse (optionally)."""
     from ..io.nodes import push_predicates
 
+    expr = simplify(expr)
     expr = lower(expr)
     expr = push_predicates(expr)
     expr = push_projections(expr)
