@@ -1,0 +1,236 @@
+"""to_parquet / to_csv: the output commit protocol, fault injection, races."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import partframe
+from partframe.io.parquet import SchemaMismatchError
+from partframe.testing import assert_eq
+
+
+def _pdf(n: int = 40) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "x": np.arange(n),
+            "g": [f"k{i % 3}" for i in range(n)],
+            "n": pd.array([None if i % 4 == 0 else i for i in range(n)], dtype="Int64"),
+        }
+    )
+
+
+def snapshot(root) -> dict:
+    """Every file under ``root`` (hidden ones too) with its bytes."""
+    out = {}
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(dirpath, f)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, root)] = fh.read()
+    return out
+
+
+def _boom(df: pd.DataFrame) -> pd.DataFrame:
+    if len(df) and df.x.iloc[0] >= 20:
+        raise RuntimeError("injected failure")
+    return df
+
+
+def _die(df: pd.DataFrame) -> pd.DataFrame:
+    if len(df) and df.x.iloc[0] >= 20:
+        os._exit(3)
+    return df
+
+
+def test_round_trip_and_success_marker(tmp_path):
+    pdf = _pdf()
+    path = str(tmp_path / "out")
+    assert partframe.from_pandas(pdf, npartitions=4).to_parquet(path) is None
+    assert sorted(os.listdir(path)) == ["_SUCCESS"] + [
+        f"part.{i}.parquet" for i in range(4)
+    ]
+    assert_eq(partframe.read_parquet(path), pdf)
+    pd.testing.assert_frame_equal(pd.read_parquet(path), pdf)
+    # nothing is left next to the destination
+    assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_non_empty_destination_is_refused(tmp_path):
+    path = tmp_path / "out"
+    path.mkdir()
+    (path / "keep.txt").write_text("x")
+    df = partframe.from_pandas(_pdf(), npartitions=2)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        df.to_parquet(str(path))
+    assert snapshot(path) == {"keep.txt": b"x"}
+
+
+def test_overwrite_replaces_and_can_read_itself(tmp_path):
+    path = str(tmp_path / "out")
+    partframe.from_pandas(_pdf(), npartitions=4).to_parquet(path)
+    df = partframe.read_parquet(path)
+    doubled = df.assign(x=df.x * 2)
+    doubled.to_parquet(path, overwrite=True)
+    expected = _pdf().assign(x=lambda d: d.x * 2)
+    assert_eq(partframe.read_parquet(path), expected)
+    assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_exception_leaves_destination_unchanged(tmp_path, overwrite):
+    path = str(tmp_path / "out")
+    if overwrite:
+        partframe.from_pandas(_pdf(10), npartitions=2).to_parquet(path)
+    before = snapshot(tmp_path)
+    df = partframe.from_pandas(_pdf(), npartitions=4).map_partitions(_boom)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        df.to_parquet(path, overwrite=overwrite, scheduler="threads")
+    assert snapshot(tmp_path) == before  # byte for byte, and no staging left
+
+
+def test_killed_worker_leaves_destination_unchanged(tmp_path):
+    path = str(tmp_path / "out")
+    partframe.from_pandas(_pdf(10), npartitions=2).to_parquet(path)
+    before = snapshot(path)
+    df = partframe.from_pandas(_pdf(), npartitions=4).map_partitions(_die)
+    with pytest.raises(Exception, match=r"(?i)died|exit|worker"):
+        df.to_parquet(path, overwrite=True, scheduler="processes")
+    assert snapshot(path) == before
+    assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_lazy_write_and_task_run_twice(tmp_path):
+    path = str(tmp_path / "out")
+    df = partframe.from_pandas(_pdf(), npartitions=3)
+    lazy = df.to_parquet(path, compute=False)
+    assert isinstance(lazy, partframe.Scalar)
+    assert not os.path.exists(path)
+    # run every write task twice (as a retried task would), then commit
+    graph = lazy.__dask_graph__()
+    keys = lazy.__dask_keys__()
+    partframe.get(graph, keys, scheduler="sync")
+    files = sorted(os.listdir(path))
+    assert files == ["_SUCCESS", "part.0.parquet", "part.1.parquet", "part.2.parquet"]
+    assert_eq(partframe.read_parquet(path), _pdf())
+
+
+def test_write_kernel_is_idempotent(tmp_path):
+    import fsspec
+
+    from partframe.io.commit import new_job
+    from partframe.kernels.io import write_parquet_partition
+
+    job = new_job(fsspec.filesystem("file"), str(tmp_path / "o"), False, False)
+    for _ in range(2):
+        write_parquet_partition(_pdf(), "part.0.parquet", job, [], False, None, {})
+    assert os.listdir(job.staging) == ["part.0.parquet"]
+
+
+def test_concurrent_writers_never_both_succeed(tmp_path):
+    path = str(tmp_path / "out")
+    a = partframe.from_pandas(_pdf(), npartitions=4)
+    b = partframe.from_pandas(_pdf().assign(x=-1), npartitions=3)
+    lazies = [a.to_parquet(path, compute=False), b.to_parquet(path, compute=False)]
+    errors: list = []
+    barrier = threading.Barrier(2)
+
+    def run(lazy):
+        barrier.wait()
+        try:
+            lazy.compute(scheduler="sync")
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(x,)) for x in lazies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(errors) == 1 and isinstance(errors[0], FileExistsError)
+    got = pd.read_parquet(path)
+    assert len(got) == 40 and got.x.nunique() in (1, 40)  # one writer's data only
+
+
+def test_append_checks_schema_and_adds(tmp_path):
+    path = str(tmp_path / "out")
+    partframe.from_pandas(_pdf(), npartitions=2).to_parquet(path)
+    before = snapshot(path)
+    bad = _pdf().assign(x=lambda d: d.x.astype(float), extra=1).drop(columns="g")
+    with pytest.raises(SchemaMismatchError) as info:
+        partframe.from_pandas(bad, npartitions=2).to_parquet(path, append=True)
+    msg = str(info.value)
+    assert "'x'" in msg and "'g'" in msg and "'extra'" in msg
+    assert snapshot(path) == before
+    more = _pdf(8).assign(x=lambda d: d.x + 100)
+    partframe.from_pandas(more, npartitions=2).to_parquet(path, append=True)
+    assert "part.3.parquet" in os.listdir(path)
+    got = partframe.read_parquet(path).compute()
+    assert sorted(got.x) == sorted([*range(40), *range(100, 108)])
+
+
+def test_partition_on_and_name_function(tmp_path):
+    path = str(tmp_path / "hive")
+    pdf = _pdf()
+    partframe.from_pandas(pdf, npartitions=2).to_parquet(
+        path, partition_on="g", name_function=lambda i: f"chunk-{i}.parquet"
+    )
+    assert sorted(os.listdir(path)) == ["_SUCCESS", "g=k0", "g=k1", "g=k2"]
+    assert sorted(os.listdir(os.path.join(path, "g=k1"))) == [
+        "chunk-0.parquet",
+        "chunk-1.parquet",
+    ]
+    got = partframe.read_parquet(path).compute()
+    expected = pd.read_parquet(path)
+    pd.testing.assert_frame_equal(
+        got.sort_values("x").reset_index(drop=True),
+        expected.sort_values("x").reset_index(drop=True),
+    )
+    assert sorted(got.x) == list(range(40))
+
+
+def test_to_csv_pattern_and_single_file(tmp_path):
+    pdf = _pdf()
+    df = partframe.from_pandas(pdf, npartitions=3)
+    written = df.to_csv(str(tmp_path / "csv" / "part-*.csv"), index=False)
+    assert [os.path.basename(p) for p in written] == [f"part-{i}.csv" for i in range(3)]
+    back = partframe.read_csv(str(tmp_path / "csv" / "part-*.csv"))
+    pd.testing.assert_frame_equal(
+        back.compute().reset_index(drop=True),
+        pd.read_csv(written[0]).pipe(
+            lambda _: pd.concat([pd.read_csv(p) for p in written], ignore_index=True)
+        ),
+    )
+    single = str(tmp_path / "all.csv")
+    df.to_csv(single, single_file=True, index=False)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(single), pdf.assign(n=pdf.n.astype("float64"))
+    )
+    with pytest.raises(FileExistsError):
+        df.to_csv(single, single_file=True)
+    df.x.to_frame().to_csv(single, single_file=True, overwrite=True, index=False)
+    assert pd.read_csv(single).columns.tolist() == ["x"]
+
+
+def test_to_csv_failure_leaves_destination_unchanged(tmp_path):
+    single = tmp_path / "all.csv"
+    single.write_text("old\n")
+    before = snapshot(tmp_path)
+    df = partframe.from_pandas(_pdf(), npartitions=4).map_partitions(_boom)
+    with pytest.raises(RuntimeError):
+        df.to_csv(str(single), single_file=True, overwrite=True)
+    assert snapshot(tmp_path) == before
+
+
+def test_memory_filesystem_write():
+    pdf = _pdf()
+    df = partframe.from_pandas(pdf, npartitions=2)
+    df.to_parquet("memory://w/out")
+    with pytest.raises(FileExistsError):
+        df.to_parquet("memory://w/out")
+    df.to_parquet("memory://w/out", overwrite=True)
+    assert_eq(partframe.read_parquet("memory://w/out"), pdf)
