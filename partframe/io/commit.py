@@ -127,14 +127,27 @@ def check_destination(job: OutputJob) -> None:
         raise ValueError("append=True cannot write a single file")
 
 
-def abort(job: OutputJob) -> None:
-    """Remove the staging folder of a failed write (never the destination)."""
-    try:
-        job.fs.invalidate_cache()
-        if job.fs.exists(job.staging):
-            job.fs.rm(job.staging, recursive=True)
-    except Exception:  # cleanup must not hide the original error
-        pass
+def abort(job: OutputJob, settle: float = 1.0, limit: float = 5.0) -> None:
+    """Remove the staging folder of a failed write (never the destination).
+
+    The schedulers do not wait for tasks still running when another one
+    failed, so a straggler may write into the staging folder after it was
+    removed: remove it until it stayed absent for ``settle`` seconds (at
+    most ``limit`` seconds). A leftover is hidden, so it is never read.
+    """
+    deadline = time.monotonic() + limit
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        try:
+            job.fs.invalidate_cache()
+            if job.fs.exists(job.staging):
+                job.fs.rm(job.staging, recursive=True)
+                quiet_since = time.monotonic()
+        except Exception:  # cleanup must not hide the original error
+            pass
+        if time.monotonic() - quiet_since >= settle:
+            return
+        time.sleep(0.05)
 
 
 def _acquire(job: OutputJob, timeout: float = 10.0) -> None:

@@ -119,6 +119,7 @@ def expand_paths(
     """
     files: list[str] = []
     roots: list[str | None] = []
+    fs.invalidate_cache()  # listings cached by an earlier call may be stale
     for p in paths:
         if _GLOB.search(p):
             root = p[: _GLOB.search(p).start()].rsplit("/", 1)[0]
