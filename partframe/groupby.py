@@ -93,7 +93,10 @@ def groupby_call_partition(
     """Run a pandas groupby method on a whole (shuffled) partition."""
     if not len(df):
         return meta
-    out = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
+    if method in ("nlargest", "nsmallest") and not kwargs:
+        out = _top_n(df, gb_kwargs, selection, args[0] if args else 5, method)
+    else:
+        out = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
     out = _rename_keys(out, rename)
     if sort_levels and isinstance(out, pd.DataFrame | pd.Series) and len(out) > 1:
         if out.index.nlevels > 1:
@@ -103,10 +106,42 @@ def groupby_call_partition(
     return out
 
 
-def _sort_levels(out: Any, nlevels: int) -> Any:
-    from .shuffle.tasks import _key_frame, _sorted_positions
+def _top_n(
+    df: pd.DataFrame, gb_kwargs: dict, selection: Any, n: int, method: str
+) -> Any:
+    """``groupby(...)[selection].nlargest(n)`` as one sort and one ``head``
+    (pandas runs a Python call per group). Ties keep the first row, as
+    ``keep="first"`` does; the result index is keys + original index."""
+    by = gb_kwargs["by"]
+    by = by if isinstance(by, list) else [by]
+    sub = df
+    ranked = sub[selection].reset_index(drop=True)
+    ascending = method == "nsmallest"
+    order = ranked.sort_values(
+        ascending=ascending, kind="stable", na_position="last"
+    ).index.to_numpy()
+    top = sub.take(order)
+    kw = {k: v for k, v in gb_kwargs.items() if k in ("dropna", "observed")}
+    top = top.groupby(by if len(by) > 1 else by[0], sort=False, **kw).head(n)
+    arrays = [top[b] for b in by] + [
+        top.index.get_level_values(i) for i in range(top.index.nlevels)
+    ]
+    index = pd.MultiIndex.from_arrays(arrays, names=[*by, *top.index.names])
+    out = pd.Series(top[selection].to_numpy(), index=index, name=selection)
+    order = _sort_positions_stable(out, len(by))
+    return out.iloc[order]
 
-    order = _sorted_positions(_key_frame(out, nlevels))
+
+def _sort_positions_stable(out: Any, nlevels: int) -> Any:
+    from .shuffle.tasks import index_sorted_positions
+
+    return index_sorted_positions(out.index, nlevels)
+
+
+def _sort_levels(out: Any, nlevels: int) -> Any:
+    from .shuffle.tasks import index_sorted_positions
+
+    order = index_sorted_positions(out.index, nlevels)
     return out if (order[1:] >= order[:-1]).all() else out.iloc[order]
 
 

@@ -381,14 +381,14 @@ def groupby_finalize(partials: list, plan: dict, meta: Any) -> Any:
 
 def _sort_order(index: pd.Index, nlevels: int | None = None) -> np.ndarray | None:
     """Positions that sort ``index`` (its first ``nlevels`` levels) as groupby
-    does: lexicographic, categories in category order, missing keys last."""
-    if nlevels is None and index.is_monotonic_increasing:
-        if not isinstance(index, pd.MultiIndex) and not index.hasnans:
-            return None
-    keys = _index_frame(index, nlevels)
-    ordered = keys.sort_values(list(keys.columns), kind="stable", na_position="last")
-    order = ordered.index.to_numpy()
-    if (order[1:] >= order[:-1]).all():
+    does: lexicographic, categories in category order, missing keys last;
+    ``None`` when it is sorted already."""
+    from ..shuffle.tasks import index_sorted_positions
+
+    if len(index) < 2:
+        return None
+    order = index_sorted_positions(index, nlevels)
+    if (order[1:] > order[:-1]).all():
         return None
     return order
 

@@ -192,9 +192,55 @@ def _key_frame(obj: Any, nlevels: int) -> pd.DataFrame:
     )
 
 
+def _rank_codes(codes: np.ndarray, uniques: Any) -> np.ndarray:
+    """Codes renumbered by the sort order of ``uniques``; missing (-1) last."""
+    n = len(uniques)
+    rank = np.empty(n, dtype="int64")
+    rank[np.asarray(uniques.argsort(), dtype="int64")] = np.arange(n)
+    safe = np.where(codes < 0, 0, codes)
+    return np.where(codes < 0, n, rank[safe] if n else 0)
+
+
 def _sorted_positions(keys: pd.DataFrame) -> np.ndarray:
-    cols = list(keys.columns)
-    return keys.sort_values(cols, kind="stable", na_position="last").index.to_numpy()
+    """Positions that sort ``keys`` lexicographically, as pandas' groupby sorts
+    keys: categories in category order, missing values last, ties stable.
+    Factorizing each column first makes this a sort of small integers."""
+    ranked, sizes = [], []
+    for j in range(len(keys.columns)):
+        codes, uniques = pd.factorize(keys.iloc[:, j], use_na_sentinel=True)
+        ranked.append(_rank_codes(codes, uniques))
+        sizes.append(len(uniques) + 1)
+    if not ranked:
+        return np.arange(len(keys))
+    return _lexsort(ranked, sizes)
+
+
+def index_sorted_positions(index: pd.Index, nlevels: int | None = None) -> np.ndarray:
+    """Positions that sort the first ``nlevels`` levels of ``index``."""
+    if not isinstance(index, pd.MultiIndex):
+        codes, uniques = pd.factorize(index, use_na_sentinel=True)
+        return np.argsort(_rank_codes(codes, uniques), kind="stable")
+    n = index.nlevels if nlevels is None else nlevels
+    ranked = [
+        _rank_codes(np.asarray(index.codes[i]), index.levels[i]) for i in range(n)
+    ]
+    sizes = [len(index.levels[i]) + 1 for i in range(n)]
+    return _lexsort(ranked, sizes)
+
+
+def _lexsort(ranked: list, sizes: list) -> np.ndarray:
+    """Stable lexicographic order of integer keys ``0 <= ranked[i] < sizes[i]``.
+
+    Keys combine into one int64 when their value ranges allow (one radix
+    sort instead of ``np.lexsort``, several times faster on many keys).
+    """
+    if float(np.prod([float(s) for s in sizes])) < 2**62:
+        combined = np.zeros(len(ranked[0]), dtype="int64")
+        for r, size in zip(ranked, sizes):
+            combined *= size
+            combined += r
+        return np.argsort(combined, kind="stable")
+    return np.lexsort(ranked[::-1])
 
 
 def sample_keys(obj: Any, nlevels: int, size: int) -> pd.DataFrame:
