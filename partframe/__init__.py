@@ -12,13 +12,16 @@ from .collection import DataFrame, Index, Scalar, Series
 from .delayed import Delayed, delayed
 from .diagnostics import ProgressBar
 from .io import (
+    from_delayed,
     from_dict,
+    from_map,
     from_pandas,
     read_csv,
     read_parquet,
     to_csv,
     to_parquet,
 )
+from .methods.partitions import concat
 from .scheduler import get
 
 __version__ = "0.1.0"
@@ -33,10 +36,13 @@ __all__ = [
     "Scalar",
     "Series",
     "compute",
+    "concat",
     "config",
     "delayed",
     "diagnostics",
+    "from_delayed",
     "from_dict",
+    "from_map",
     "from_pandas",
     "get",
     "persist",

@@ -1,11 +1,14 @@
-"""Sources and sinks: in-memory data, CSV and Parquet (fsspec)."""
+"""Sources and sinks: in-memory data, delayed values, CSV and Parquet (fsspec)."""
 
 from .csv import read_csv, to_csv
+from .delayed import from_delayed, from_map
 from .memory import from_dict, from_pandas
 from .parquet import read_parquet, to_parquet
 
 __all__ = [
+    "from_delayed",
     "from_dict",
+    "from_map",
     "from_pandas",
     "read_csv",
     "read_parquet",

@@ -1,27 +1,899 @@
-"""Partitions methods of DataFrame and Series (mixed into the facades)."""
+"""Partition-aware methods of DataFrame and Series (mixed into the facades).
+
+``head``/``tail``, ``repartition``, ``reset_index``, ``set_index(sorted=True)``,
+``loc``, ``partitions``/``get_partition``, ``nlargest``/``nsmallest``,
+``to_delayed``; and the module functions :func:`concat`,
+:func:`union_divisions` and :func:`repartition_divisions` (which
+``collection._align`` uses to align operands with different divisions).
+"""
 
 from __future__ import annotations
 
-__all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
+import bisect
+import functools
+import itertools
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..expr.meta import meta_nonempty
+from ..expr.partitions import (
+    ConcatColumns,
+    ConcatPartitions,
+    GatherLoc,
+    Head,
+    LocLabels,
+    LocRows,
+    RepartitionDivisions,
+    RepartitionPieces,
+    ResetIndex,
+    SetIndexSorted,
+    Tail,
+    select_partitions,
+)
+from ..expr.reductions import ReductionChunk, TreeReduction
+from ..kernels import partitions as K
+
+__all__ = [
+    "DataFrameMethods",
+    "FrameMethods",
+    "SeriesMethods",
+    "concat",
+    "repartition_divisions",
+    "union_divisions",
+]
+
+_NO_DEFAULT = object()
+
+
+def _new(expr: Any) -> Any:
+    from ..collection import new_collection
+
+    return new_collection(expr)
 
 
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
 
+    expr: Any
+    npartitions: int
+    divisions: tuple
+    known_divisions: bool
+    _meta: Any
+
+    # -- head / tail -----------------------------------------------------------
+    def head(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
+        """The first ``n`` rows.
+
+        Unlike Dask, ``head`` never comes back short because the first
+        partitions are empty (after a filter, say): it computes the first
+        ``npartitions`` partitions, and while it has fewer than ``n`` rows it
+        goes on with the next ones in batches that double in size. In the
+        common case only the first partition is computed.
+
+        Parameters
+        ----------
+        n : int, default 5
+            Number of rows.
+        npartitions : int, default 1
+            Partitions in the first batch (``-1``: all at once).
+        compute : bool, default True
+            Return a pandas object. With ``False``, return a lazy
+            one-partition frame; a lazy plan cannot stop early, so it
+            covers every partition (taking each one's head in order).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(10)}), npartitions=5)
+        >>> df[df.x > 6].head(2)
+           x
+        7  7
+        8  8
+        >>> df.head(3, compute=False).npartitions
+        1
+        """
+        _check_n(n)
+        if not compute:
+            return _new(Head(self.expr, n))
+        if n == 0:
+            return self._meta.copy()
+        total = self.npartitions
+        batch = total if npartitions == -1 else max(1, int(npartitions))
+        pieces: list = []
+        rows, start = 0, 0
+        while start < total and rows < n:
+            stop = min(total, start + batch)
+            sub = select_partitions(self.expr, range(start, stop))
+            piece = _new(Head(sub, n - rows)).compute()
+            pieces.append(piece)
+            rows += len(piece)
+            start, batch = stop, batch * 2
+        return K.concat_parts(pieces).head(n)
+
+    def tail(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
+        """The last ``n`` rows, scanning partitions from the end.
+
+        The mirror image of :meth:`head` (same batching, same laziness).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(10)}), npartitions=5)
+        >>> df[df.x < 3].tail(2)
+           x
+        1  1
+        2  2
+        """
+        _check_n(n)
+        if not compute:
+            return _new(Tail(self.expr, n))
+        if n == 0:
+            return self._meta.copy()
+        total = self.npartitions
+        batch = total if npartitions == -1 else max(1, int(npartitions))
+        pieces: list = []
+        rows, stop = 0, total
+        while stop > 0 and rows < n:
+            start = max(0, stop - batch)
+            sub = select_partitions(self.expr, range(start, stop))
+            piece = _new(Tail(sub, n - rows)).compute()
+            pieces.insert(0, piece)
+            rows += len(piece)
+            stop, batch = start, batch * 2
+        return K.concat_parts(pieces).tail(n)
+
+    # -- selecting partitions ------------------------------------------------
+    @property
+    def partitions(self) -> _PartitionsIndexer:
+        """Select partitions: ``df.partitions[i]``, ``[i:j]`` or ``[[i, k]]``.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(6)}), npartitions=3)
+        >>> df.partitions[1:].compute().x.tolist()
+        [2, 3, 4, 5]
+        >>> df.partitions[-1].divisions
+        (4, 5)
+        """
+        return _PartitionsIndexer(self)
+
+    def get_partition(self, n: int) -> Any:
+        """Partition ``n`` as a one-partition collection.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(6)}), npartitions=3)
+        >>> df.get_partition(0).compute().x.tolist()
+        [0, 1]
+        """
+        return self.partitions[n]
+
+    # -- repartition -----------------------------------------------------------
+    def repartition(
+        self,
+        divisions: Sequence | None = None,
+        npartitions: int | None = None,
+        partition_size: int | str | None = None,
+    ) -> Any:
+        """Split the rows into different partitions; values and order stay.
+
+        Parameters
+        ----------
+        divisions : sequence, optional
+            New index boundaries (known divisions required). They must
+            cover the current index range.
+        npartitions : int, optional
+            Fewer: neighbouring partitions are concatenated (divisions stay
+            known). More: partitions are split; with known divisions on a
+            numeric or datetime index the split points are interpolated
+            between the boundaries, so divisions stay known, otherwise
+            partitions are split by rows and divisions become unknown.
+        partition_size : int or str, optional
+            Target bytes per partition (``"100MB"``). **This computes the
+            frame's memory usage** (``memory_usage(deep=True)`` of every
+            partition) when called. Small neighbours are combined and large
+            partitions split by rows (then divisions become unknown).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(8)}), npartitions=4)
+        >>> df.repartition(npartitions=2).divisions
+        (0, 4, 7)
+        >>> df.repartition(divisions=[0, 3, 7]).partitions[0].compute().x.tolist()
+        [0, 1, 2]
+        """
+        given = sum(x is not None for x in (divisions, npartitions, partition_size))
+        if given != 1:
+            raise ValueError(
+                "repartition: give exactly one of divisions=, npartitions= and "
+                "partition_size="
+            )
+        if divisions is not None:
+            return repartition_divisions(self, divisions)
+        if npartitions is not None:
+            return _new(_repartition_npartitions(self.expr, npartitions))
+        return _new(_repartition_size(self.expr, K.parse_bytes(partition_size)))
+
+    # -- loc --------------------------------------------------------------------
+    @property
+    def loc(self) -> _LocIndexer:
+        """Select rows (and columns) by label, pruning partitions by divisions.
+
+        ``loc[label]``, ``loc[a:b]`` (both ends included), ``loc[list]``,
+        ``loc[boolean_series]`` and, on a DataFrame, ``loc[rows, columns]``.
+        With known divisions only the partitions that can hold the labels
+        are computed; with unknown divisions every partition is scanned. A
+        single label gives the matching rows as a frame (as ``loc[[label]]``
+        would, but an absent label gives no rows instead of a KeyError).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(8)}), npartitions=4)
+        >>> df.loc[3:5].x.compute().tolist()
+        [3, 4, 5]
+        >>> df.loc[3:5].npartitions
+        2
+        """
+        return _LocIndexer(self)
+
+    # -- conversions ------------------------------------------------------------
+    def to_delayed(self, optimize_graph: bool = True) -> list:
+        """One :class:`~partframe.Delayed` per partition, sharing one graph.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(4)}), npartitions=2)
+        >>> parts = df.to_delayed()
+        >>> parts[1].compute().x.tolist()
+        [2, 3]
+        """
+        from ..io.delayed import to_delayed
+
+        return to_delayed(self, optimize_graph=optimize_graph)
+
+    def _reset_index(self, drop: bool, kwargs: dict | None) -> Any:
+        lengths = ReductionChunk(self.expr, K.partition_len, None, "len", [])
+        return _new(ResetIndex(self.expr, lengths, drop, kwargs or None))
+
 
 class DataFrameMethods:
     """DataFrame-only methods."""
+
+    expr: Any
+    _meta: Any
+
+    def reset_index(self, drop: bool = False) -> Any:
+        """Move the index into a column (unless ``drop``); number rows 0..n-1.
+
+        The new index runs across the whole frame, as in pandas: each
+        partition is offset by the lengths of the partitions before it,
+        which are computed in the same graph (no eager computation).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": [1, 2, 3]}, index=[10, 20, 30])
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.reset_index().compute()
+           index  x
+        0     10  1
+        1     20  2
+        2     30  3
+        """
+        return self._reset_index(drop, None)  # type: ignore[attr-defined]
+
+    def set_index(
+        self,
+        other: Hashable,
+        drop: bool = True,
+        sorted: bool = False,
+        divisions: Sequence | None = None,
+    ) -> Any:
+        """Make column ``other`` the index (already sorted data: no shuffle).
+
+        With ``sorted=True`` and no ``divisions``, each partition's min and
+        max of the column are **computed when this is called** (reading only
+        that column), to learn the divisions and check that the column is
+        sorted across partitions; an error names the partitions that
+        overlap. Empty partitions are dropped. With ``divisions=`` nothing is
+        computed: the boundaries are trusted.
+
+        Parameters
+        ----------
+        other : label
+            The column.
+        drop : bool, default True
+            Remove the column from the data.
+        sorted : bool, default False
+            Promise that the column is sorted across partitions. Unsorted
+            data needs a shuffle, not built yet (``NotImplementedError``).
+        divisions : sequence, optional
+            The new index's boundaries, ``npartitions + 1`` of them.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"t": [1, 2, 3, 5], "x": [5, 6, 7, 8]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.set_index("t", sorted=True).divisions
+        (1, 3, 5)
+        """
+        if not sorted:
+            raise NotImplementedError(
+                "set_index on a column that is not known to be sorted needs a "
+                "shuffle, which belongs to the issue 'Shuffles, sorting and "
+                "joins' (not built yet). If the column is already sorted across "
+                "partitions, call set_index(col, sorted=True)."
+            )
+        if not isinstance(other, Hashable) or other not in self._meta.columns:
+            raise KeyError(
+                f"set_index: {other!r} is not a column; "
+                f"columns: {list(self._meta.columns)}"
+            )
+        if divisions is not None:
+            divisions = tuple(divisions)
+            n = self.expr.npartitions
+            if len(divisions) != n + 1:
+                raise ValueError(
+                    f"set_index: {len(divisions)} divisions given for {n} "
+                    f"partitions; give npartitions + 1 = {n + 1}"
+                )
+            return _new(SetIndexSorted(self.expr, other, drop, divisions))
+        return _new(_set_index_sorted(self.expr, other, drop))
+
+    def nlargest(self, n: int = 5, columns: Any = None, keep: str = "first") -> Any:
+        """The ``n`` rows with the largest ``columns`` values, as pandas.
+
+        The top ``n`` of every partition, then combined in a tree; ties
+        resolve in row order as in pandas.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": [3, 1, 4, 1, 5, 9, 2, 6]})
+        >>> df = partframe.from_pandas(pdf, npartitions=3)
+        >>> df.nlargest(2, "x").compute().x.tolist()
+        [9, 6]
+        """
+        return _top(self, "nlargest", n, columns, keep)
+
+    def nsmallest(self, n: int = 5, columns: Any = None, keep: str = "first") -> Any:
+        """The ``n`` rows with the smallest ``columns`` values, as pandas.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": [3, 1, 4, 1, 5, 9, 2, 6]})
+        >>> df = partframe.from_pandas(pdf, npartitions=3)
+        >>> df.nsmallest(3, "x").compute().index.tolist()
+        [1, 3, 6]
+        """
+        return _top(self, "nsmallest", n, columns, keep)
 
 
 class SeriesMethods:
     """Series-only methods."""
 
+    def reset_index(self, drop: bool = False, name: Any = _NO_DEFAULT) -> Any:
+        """Reset the index to 0..n-1 across the Series (see DataFrame's).
 
-def union_divisions(a: tuple, b: tuple) -> tuple:
-    """The sorted union of two known divisions (the finer common split)."""
-    raise NotImplementedError("repartitioning by divisions is not built yet")
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 3], index=[5, 6, 7]),
+        ...                           npartitions=2)
+        >>> s.reset_index(drop=True).compute().index.tolist()
+        [0, 1, 2]
+        """
+        kwargs = None if name is _NO_DEFAULT or drop else {"name": name}
+        return self._reset_index(drop, kwargs)  # type: ignore[attr-defined]
+
+    def nlargest(self, n: int = 5, keep: str = "first") -> Any:
+        """The ``n`` largest values, as pandas (ties in row order).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([3, 1, 4, 1, 5]), npartitions=2)
+        >>> s.nlargest(2).compute().tolist()
+        [5, 4]
+        """
+        return _top(self, "nlargest", n, None, keep)
+
+    def nsmallest(self, n: int = 5, keep: str = "first") -> Any:
+        """The ``n`` smallest values, as pandas (ties in row order).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([3, 1, 4, 1, 5]), npartitions=2)
+        >>> s.nsmallest(2).compute().index.tolist()
+        [1, 3]
+        """
+        return _top(self, "nsmallest", n, None, keep)
 
 
-def repartition_divisions(frame, divisions):
-    """``frame`` re-split at ``divisions`` (both must be known)."""
-    raise NotImplementedError("repartitioning by divisions is not built yet")
+# -- helpers: head, top-k ----------------------------------------------------------
+
+
+def _check_n(n: Any) -> None:
+    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+
+
+def _top(obj: Any, method: str, n: int, columns: Any, keep: str) -> Any:
+    _check_n(n)
+    if keep not in ("first", "last", "all"):
+        raise ValueError(f'keep must be "first", "last" or "all", got {keep!r}')
+    # Errors a user deserves (unknown column, non-numeric dtype) now.
+    K.top_aggregate([[meta_nonempty(obj._meta)]], method, n, columns, keep)
+    kw = {"method": method, "n": n, "columns": columns, "keep": keep}
+    return _new(
+        TreeReduction(
+            obj.expr, K.top_chunk, K.top_combine, K.top_aggregate, obj._meta,
+            chunk_kwargs=kw, combine_kwargs=kw, aggregate_kwargs=kw, label=method,
+        )
+    )  # fmt: skip
+
+
+# -- helpers: repartition ----------------------------------------------------------
+
+
+def union_divisions(a: Sequence, b: Sequence) -> tuple:
+    """The sorted union of two known divisions (the finer common split).
+
+    Examples
+    --------
+    >>> union_divisions((0, 5, 10), (0, 3, 12))
+    (0, 3, 5, 10, 12)
+    """
+    if not len(a) or not len(b) or a[0] is None or b[0] is None:
+        raise ValueError("union_divisions needs two known divisions")
+    try:
+        return tuple(sorted(set(a) | set(b)))
+    except TypeError as exc:
+        raise ValueError(
+            f"divisions {tuple(a)!r} and {tuple(b)!r} cannot be compared "
+            f"(index dtypes differ?): {exc}"
+        ) from None
+
+
+def repartition_divisions(frame: Any, divisions: Sequence) -> Any:
+    """``frame`` re-split at ``divisions`` (its own divisions must be known).
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> df = partframe.from_pandas(pd.DataFrame({"x": range(6)}), npartitions=2)
+    >>> repartition_divisions(df, (0, 1, 4, 5)).npartitions
+    3
+    """
+    divisions = tuple(divisions)
+    if divisions == tuple(frame.divisions):
+        return frame
+    return _new(RepartitionDivisions(frame.expr, divisions))
+
+
+def _repartition_npartitions(expr: Any, m: Any) -> Any:
+    if not isinstance(m, int | np.integer) or isinstance(m, bool) or m < 1:
+        raise ValueError(f"npartitions must be a positive integer, got {m!r}")
+    n = expr.npartitions
+    d = expr.divisions
+    known = expr.known_divisions
+    if m == n:
+        return expr
+    if m < n:
+        bounds = [(j * n) // m for j in range(m + 1)]
+        plan = tuple(
+            tuple((i, 0, 1) for i in range(bounds[j], bounds[j + 1])) for j in range(m)
+        )
+        divs = tuple(d[b] for b in bounds) if known else None
+        return RepartitionPieces(expr, plan, divs)
+    counts = [m // n + (1 if i < m % n else 0) for i in range(n)]
+    if known:
+        divs = _interpolate(d, counts)
+        if divs is not None:
+            return RepartitionDivisions(expr, divs)
+    plan = tuple(((i, k, c),) for i, c in enumerate(counts) for k in range(c))
+    return RepartitionPieces(expr, plan)
+
+
+def _interpolate(d: tuple, counts: list) -> tuple | None:
+    """Divisions splitting each ``[d_i, d_{i+1})`` into ``counts[i]`` ranges."""
+
+    def kind(v: Any) -> str | None:
+        if isinstance(v, bool | np.bool_):
+            return None
+        if isinstance(v, int | np.integer):
+            return "i"
+        if isinstance(v, float | np.floating):
+            return "f"
+        if isinstance(v, pd.Timestamp):
+            return "M"
+        return None
+
+    kinds = {kind(v) for v in d}
+    if len(kinds) != 1 or None in kinds:
+        return None
+    integer = kinds == {"i"}
+    out: list = []
+    for i, c in enumerate(counts):
+        a, b = d[i], d[i + 1]
+        for t in range(c):
+            out.append(a + (b - a) * t // c if integer else a + (b - a) * t / c)
+    out.append(d[-1])
+    if any(x >= y for x, y in itertools.pairwise(out)):
+        return None
+    return tuple(out)
+
+
+def _repartition_size(expr: Any, limit: int) -> Any:
+    sizes = _new(
+        TreeReduction(
+            expr, K.memory_usage, K.concat_lists, K.concat_lists, [],
+            label="memory-usage",
+        )
+    ).compute()  # fmt: skip
+    plan: list = []
+    starts: list = []
+    group: list = []
+    group_size = 0
+    split = False
+
+    def flush() -> None:
+        nonlocal group, group_size
+        if group:
+            plan.append(tuple(group))
+            starts.append(group[0][0])
+        group, group_size = [], 0
+
+    for i, size in enumerate(sizes):
+        if size > limit:
+            flush()
+            count = min(math.ceil(size / limit), 1_000_000)
+            for k in range(count):
+                plan.append(((i, k, count),))
+                starts.append(i)
+            split = split or count > 1
+        elif group and group_size + size > limit:
+            flush()
+            group, group_size = [(i, 0, 1)], size
+        else:
+            group.append((i, 0, 1))
+            group_size += size
+    flush()
+    divs = None
+    if not split and expr.known_divisions:
+        d = expr.divisions
+        divs = (*[d[s] for s in starts], d[-1])
+    return RepartitionPieces(expr, tuple(plan), divs)
+
+
+# -- helpers: set_index --------------------------------------------------------------
+
+
+def _py(value: Any) -> Any:
+    """A numpy number as the Python number (as pandas' own indexes give)."""
+    if isinstance(value, np.generic) and value.dtype.kind in "iufb":
+        return value.item()
+    return value
+
+
+def _show(value: Any) -> str:
+    return repr(_py(value))
+
+
+def _set_index_sorted(expr: Any, column: Any, drop: bool) -> Any:
+    stats = _new(
+        TreeReduction(
+            expr, K.column_bounds, K.concat_lists, K.concat_lists, [],
+            chunk_kwargs={"column": column}, label="bounds", columns=[column],
+        )
+    ).compute()  # fmt: skip
+    stats = [(r, _py(lo), _py(hi), nans) for r, lo, hi, nans in stats]
+    nonempty = [i for i, (rows, *_rest) in enumerate(stats) if rows]
+    if not nonempty or any(s[3] for s in stats):
+        # Missing values cannot be placed in divisions: keep them unknown.
+        return SetIndexSorted(expr, column, drop, None)
+    overlaps = []
+    for i, j in itertools.pairwise(nonempty):
+        if stats[i][2] > stats[j][1]:
+            overlaps.append(
+                f"partition {i} holds [{_show(stats[i][1])}, {_show(stats[i][2])}] "
+                f"but partition {j} starts at {_show(stats[j][1])}"
+            )
+    if overlaps:
+        raise ValueError(
+            f"set_index({column!r}, sorted=True): the column is not sorted across "
+            f"partitions: {'; '.join(overlaps[:5])}"
+            + (f" (and {len(overlaps) - 5} more)" if len(overlaps) > 5 else "")
+            + ". Sort the data first, or call set_index without sorted=True once "
+            "shuffles are available."
+        )
+    frame = select_partitions(expr, nonempty)
+    mins = [stats[i][1] for i in nonempty]
+    last = stats[nonempty[-1]][2]
+    if all(stats[i][2] < stats[j][1] for i, j in itertools.pairwise(nonempty)):
+        return SetIndexSorted(frame, column, drop, (*mins, last))
+    # Equal values straddle a boundary: move them into one partition.
+    bounds = tuple((stats[i][1], stats[i][2]) for i in nonempty)
+    unique_mins = sorted(set(mins))
+    indexed = SetIndexSorted(frame, column, drop, None)
+    return RepartitionDivisions(indexed, (*unique_mins, last), bounds)
+
+
+# -- indexers -------------------------------------------------------------------------
+
+
+class _PartitionsIndexer:
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __getitem__(self, key: Any) -> Any:
+        n = self.obj.npartitions
+        if isinstance(key, slice):
+            parts = list(range(n))[key]
+        elif isinstance(key, int | np.integer) and not isinstance(key, bool):
+            if not -n <= key < n:
+                raise IndexError(f"partition {key} out of range ({n} partitions)")
+            parts = [int(key) % n]
+        elif isinstance(key, list | tuple | np.ndarray | range):
+            parts = [int(k) % n if -n <= k < n else int(k) for k in key]
+        else:
+            raise TypeError(
+                f"select partitions with an int, a slice or a list, not {key!r}"
+            )
+        return _new(select_partitions(self.obj.expr, parts))
+
+
+class _LocIndexer:
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __getitem__(self, key: Any) -> Any:
+        from ..collection import DataFrame
+
+        if isinstance(self.obj, DataFrame) and isinstance(key, tuple):
+            if len(key) != 2:
+                raise IndexError("loc takes [rows] or [rows, columns]")
+            rows, cols = key
+            return _loc_columns(self._rows(rows), cols)
+        return self._rows(key)
+
+    def _rows(self, key: Any) -> Any:
+        from ..collection import FrameBase, Series
+
+        obj = self.obj
+        if callable(key) and not isinstance(key, FrameBase):
+            key = key(obj)
+        if isinstance(key, Series):
+            return obj[key]
+        if isinstance(key, FrameBase | pd.Series | pd.DataFrame):
+            raise TypeError(
+                "loc takes a lazy boolean partframe Series aligned with the frame "
+                "(df.loc[df.x > 0]); wrap in-memory masks with from_pandas"
+            )
+        if isinstance(key, slice):
+            if key.step is not None:
+                raise ValueError("loc slices with a step are not supported")
+            if key.start is None and key.stop is None:
+                return obj
+            return _loc_slice(obj, key.start, key.stop)
+        if isinstance(key, list | np.ndarray | pd.Index):
+            labels = list(key)
+            if labels and all(isinstance(x, bool | np.bool_) for x in labels):
+                raise TypeError(
+                    "loc with a list of booleans cannot be aligned with the "
+                    "partitions; use a lazy boolean Series"
+                )
+            return _loc_list(obj, labels)
+        return _loc_label(obj, key)
+
+
+def _partition_of(divisions: tuple, label: Any) -> int | None:
+    """The partition that can hold ``label`` (None: outside the divisions)."""
+    lo, hi = divisions[0], divisions[-1]
+    if label < lo or label > hi:
+        return None
+    return bisect.bisect_right(divisions[:-1], label) - 1
+
+
+def _loc_label(obj: Any, label: Any) -> Any:
+    expr = obj.expr
+    if expr.known_divisions:
+        try:
+            i = _partition_of(expr.divisions, label)
+        except TypeError:
+            raise KeyError(label) from None
+        expr = select_partitions(expr, [0 if i is None else i])
+    return _new(LocRows(expr, K.loc_label, (label,)))
+
+
+def _loc_slice(obj: Any, start: Any, stop: Any) -> Any:
+    expr = obj.expr
+    if expr.known_divisions:
+        d = expr.divisions
+        n = expr.npartitions
+        try:
+            parts = [
+                i
+                for i in range(n)
+                if (stop is None or d[i] <= stop)
+                and (
+                    start is None
+                    or start < d[i + 1]
+                    or (i == n - 1 and start <= d[i + 1])
+                )
+            ]
+        except TypeError:
+            raise TypeError(
+                f"loc[{start!r}:{stop!r}]: the bounds cannot be compared with the "
+                f"index (divisions {d[0]!r} .. {d[-1]!r})"
+            ) from None
+        expr = select_partitions(expr, parts or [0])
+    return _new(LocRows(expr, K.loc_slice, (start, stop)))
+
+
+def _loc_list(obj: Any, labels: list) -> Any:
+    expr = obj.expr
+    if not labels:
+        return _new(LocRows(select_partitions(expr, [0]), K.index_isin, ([],)))
+    if expr.known_divisions:
+        try:
+            where = [_partition_of(expr.divisions, x) for x in labels]
+            ordered = all(a <= b for a, b in itertools.pairwise(labels))
+        except TypeError:
+            where, ordered = None, False
+        if where is not None:
+            missing = [x for x, i in zip(labels, where) if i is None]
+            if missing:
+                raise KeyError(f"{missing[:10]!r} not in index")
+            parts = sorted(set(where))
+            if ordered:
+                per_part: dict = {p: [] for p in parts}
+                for x, i in zip(labels, where):
+                    per_part[i].append(x)
+                sub = select_partitions(expr, parts)
+                return _new(LocLabels(sub, tuple(tuple(per_part[p]) for p in parts)))
+            expr = select_partitions(expr, parts)
+    pieces = LocRows(expr, K.index_isin, (list(labels),))
+    return _new(GatherLoc(pieces, tuple(labels)))
+
+
+def _loc_columns(frame: Any, cols: Any) -> Any:
+    if isinstance(cols, slice) and cols == slice(None):
+        return frame
+    meta = frame._meta
+    if isinstance(cols, slice) or (
+        isinstance(cols, list | np.ndarray | pd.Index)
+        and len(cols)
+        and all(isinstance(c, bool | np.bool_) for c in cols)
+    ):
+        return frame[list(meta.loc[:, cols].columns)]
+    if isinstance(cols, list | np.ndarray | pd.Index):
+        return frame[list(cols)]
+    return frame[cols]
+
+
+# -- concat ---------------------------------------------------------------------------
+
+
+def _as_collection(x: Any) -> Any:
+    from ..collection import FrameBase
+    from ..io.memory import from_pandas
+
+    if isinstance(x, FrameBase):
+        return x
+    if isinstance(x, pd.DataFrame | pd.Series):
+        return from_pandas(x, npartitions=1)
+    raise TypeError(
+        "concat takes partframe or pandas DataFrames and Series, "
+        f"not {type(x).__name__}"
+    )
+
+
+def _align_all(frames: list) -> list:
+    from ..collection import _align
+
+    first = frames[0].expr
+
+    def aligned(e: Any) -> bool:
+        return e._partitioning == first._partitioning or (
+            first.known_divisions and e.divisions == first.divisions
+        )
+
+    if all(aligned(f.expr) for f in frames):
+        return frames
+    if not all(f.known_divisions for f in frames):
+        for f in frames[1:]:
+            _align(frames[0], f)  # raises the explanation
+    divisions = functools.reduce(union_divisions, [f.divisions for f in frames])
+    return [repartition_divisions(f, divisions) for f in frames]
+
+
+def concat(
+    dfs: Iterable,
+    axis: int | str = 0,
+    join: str = "outer",
+    ignore_index: bool = False,
+) -> Any:
+    """Concatenate frames along the rows or the columns, as ``pandas.concat``.
+
+    Parameters
+    ----------
+    dfs : list of DataFrame or Series
+        partframe collections; pandas objects are wrapped as one partition.
+    axis : {0, "index", 1, "columns"}, default 0
+        0: the partitions of each input follow each other; the result has
+        known divisions when every input has and they are in increasing
+        order without overlap. Different columns and dtypes are handled as
+        pandas does (missing columns become NaN, with pandas' upcasts).
+        1: side by side; inputs are aligned on their divisions first.
+    join : {"outer", "inner"}, default "outer"
+        Keep the union or the intersection of the other axis.
+    ignore_index : bool, default False
+        axis 0: number the rows 0..n-1 across the result (as
+        ``reset_index(drop=True)``). axis 1: number the columns.
+
+    Notes
+    -----
+    With ``axis=1`` on inputs whose indexes differ, rows come in index order
+    (as ``pandas.concat(..., sort=True)``): that is the order of the
+    partitions. With ``join="outer"`` on inputs from different sources,
+    integer and bool columns are upcast (float64, object) as if some rows
+    were missing, since which rows match is only known when computing.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> a = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
+    >>> b = partframe.from_pandas(pd.DataFrame({"y": [3.5]}, index=[5]),
+    ...                           npartitions=1)
+    >>> partframe.concat([a, b]).compute()
+         x    y
+    0  1.0  NaN
+    1  2.0  NaN
+    5  NaN  3.5
+    """
+    from ..collection import DataFrame, Series
+
+    if isinstance(dfs, pd.DataFrame | pd.Series) or hasattr(dfs, "expr"):
+        raise TypeError(
+            "concat takes a list of frames, not a single one: concat([a, b])"
+        )
+    frames = [_as_collection(x) for x in dfs]
+    if not frames:
+        raise ValueError("No objects to concatenate")
+    if join not in ("outer", "inner"):
+        raise ValueError(f"join must be 'outer' or 'inner', got {join!r}")
+    if axis in (0, "index", "rows"):
+        if any(isinstance(f, DataFrame) for f in frames) and any(
+            isinstance(f, Series) for f in frames
+        ):
+            frames = [
+                f.to_frame(0 if f.name is None else f.name)
+                if isinstance(f, Series)
+                else f
+                for f in frames
+            ]
+        if len(frames) == 1:
+            out = frames[0]
+        else:
+            out = _new(ConcatPartitions([f.expr for f in frames], join))
+        if ignore_index:
+            out = out._reset_index(True, None)
+        return out
+    if axis in (1, "columns"):
+        frames = _align_all(frames)
+        cast = join == "outer" and len({f.expr._partitioning for f in frames}) > 1
+        return _new(ConcatColumns([f.expr for f in frames], join, ignore_index, cast))
+    raise ValueError(f"axis must be 0 or 1, got {axis!r}")

@@ -1,0 +1,662 @@
+"""Partition-aware nodes: selecting, re-splitting and combining partitions.
+
+- :class:`Partitions` selects some partitions (``df.partitions[i]``, loc
+  pruning, head batches). When lowered it is pushed below partition-wise
+  nodes, so the graph only holds tasks for the selected partitions.
+- :class:`Head` / :class:`Tail`: the first / last ``n`` rows, taken from the
+  partitions in order through a small combine tree (a correct lazy plan even
+  when the first partitions are empty).
+- :class:`RepartitionDivisions` re-splits by index boundaries;
+  :class:`RepartitionPieces` regroups whole partitions and row chunks.
+- :class:`ConcatPartitions` appends frames (``concat(axis=0)``),
+  :class:`ConcatColumns` puts aligned frames side by side (``axis=1``).
+- :class:`ResetIndex` numbers rows 0..n-1 across the whole frame: each
+  partition's offset is the running sum of the earlier partitions' lengths,
+  computed in the same graph.
+- :class:`SetIndexSorted`, :class:`LocRows`, :class:`LocLabels`,
+  :class:`GatherLoc`: ``set_index(sorted=True)`` and ``loc``.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import operator
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from ..graph import quote
+from ..kernels import partitions as K
+from ..tokenize import tokenize
+from .base import Expr
+from .blockwise import Blockwise
+from .meta import make_meta, meta_nonempty
+
+__all__ = [
+    "ConcatColumns",
+    "ConcatPartitions",
+    "GatherLoc",
+    "Head",
+    "LocLabels",
+    "LocRows",
+    "Partitions",
+    "RepartitionDivisions",
+    "RepartitionPieces",
+    "ResetIndex",
+    "SetIndexSorted",
+    "Tail",
+    "select_partitions",
+    "static_lengths",
+]
+
+
+def _unknown(n: int) -> tuple:
+    return (None,) * (n + 1)
+
+
+def _needs_through(frame: Expr, needed: set | None) -> set | None:
+    """The columns of ``frame`` among ``needed`` (None stays None)."""
+    if needed is None or not isinstance(frame._meta, pd.DataFrame):
+        return None
+    return {c for c in frame._meta.columns if c in needed}
+
+
+# -- selecting partitions -------------------------------------------------------
+
+
+class Partitions(Expr):
+    """Some partitions of ``frame``, in the order given."""
+
+    _parameters = ["frame", "partitions"]
+
+    def _validate(self) -> None:
+        parts = list(self.partitions)
+        n = self.frame.npartitions
+        if not parts:
+            raise ValueError("select at least one partition")
+        bad = [p for p in parts if not 0 <= p < n]
+        if bad:
+            raise IndexError(
+                f"partition(s) {bad} out of range for a frame of {n} partitions"
+            )
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> tuple:
+        parts = list(self.partitions)
+        if not self.frame.known_divisions or any(
+            a >= b for a, b in itertools.pairwise(parts)
+        ):
+            return _unknown(len(parts))
+        d = self.frame.divisions
+        return (*[d[p] for p in parts], d[parts[-1] + 1])
+
+    @property
+    def _partitioning(self) -> str:
+        return "partitions-" + tokenize(self.frame._partitioning, list(self.partitions))
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed)]
+
+    def _layer(self) -> dict:
+        name = self.frame._name
+        return {(self._name, j): (name, p) for j, p in enumerate(self.partitions)}
+
+    def _lower(self) -> Expr | None:
+        out = _push_partitions(self.frame, tuple(self.partitions), {})
+        return None if out._name == self._name else out
+
+    def _operand_repr(self) -> str:
+        return f"partitions={list(self.partitions)!r}"
+
+
+def select_partitions(expr: Expr, parts: Any) -> Expr:
+    """``expr`` restricted to partitions ``parts`` (itself when all, in order)."""
+    parts = [int(p) for p in parts]
+    if parts == list(range(expr.npartitions)):
+        return expr
+    return Partitions(expr, parts)
+
+
+def _pushable(expr: Expr) -> bool:
+    # A partition-wise node whose task for partition i only reads partition i
+    # of its inputs (no per-partition operands, no stated divisions) can be
+    # rebuilt on selected inputs.
+    cls = type(expr)
+    return (
+        isinstance(expr, Blockwise)
+        and cls._task is Blockwise._task
+        and cls._divisions is Blockwise._divisions
+    )
+
+
+def _push_partitions(expr: Expr, parts: tuple, memo: dict) -> Expr:
+    """``Partitions(expr, parts)`` moved below partition-wise nodes."""
+    if parts == tuple(range(expr.npartitions)):
+        return expr
+    key = (expr._name, parts)
+    if key in memo:
+        return memo[key]
+    n = expr.npartitions
+    if isinstance(expr, Partitions):
+        inner = tuple(expr.partitions[p] for p in parts)
+        out = _push_partitions(expr.frame, inner, memo)
+    elif _pushable(expr) and n > 1:
+
+        def convert(op: Any) -> Any:
+            if isinstance(op, Expr):
+                if op.npartitions == n:
+                    return _push_partitions(op, parts, memo)
+                return op
+            if type(op) in (list, tuple) and any(isinstance(x, Expr) for x in op):
+                return type(op)(convert(x) for x in op)
+            return op
+
+        out = type(expr)(*[convert(op) for op in expr.operands])
+    else:
+        out = Partitions(expr, list(parts))
+    memo[key] = out
+    return out
+
+
+# -- head / tail --------------------------------------------------------------------
+
+
+def _tree_layer(name: str, keys: list, func: Any, args: tuple) -> dict:
+    """Combine ``keys`` in order, ``split_every`` at a time, into ``(name, 0)``."""
+    split_every = max(2, int(config.get("split_every") or 8))
+    graph: dict = {}
+    level = 0
+    while len(keys) > split_every:
+        new = []
+        for j in range(0, len(keys), split_every):
+            key = (f"{name}-combine{level}", j // split_every)
+            graph[key] = (func, keys[j : j + split_every], *args)
+            new.append(key)
+        keys = new
+        level += 1
+    graph[(name, 0)] = (func, list(keys), *args)
+    return graph
+
+
+class Head(Expr):
+    """The first ``n`` rows of ``frame``, scanning its partitions in order."""
+
+    _parameters = ["frame", "n"]
+    _combine: ClassVar[Any] = staticmethod(K.head_concat)
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> tuple:
+        d = self.frame.divisions
+        return (d[0], d[-1])
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed)]
+
+    def _layer(self) -> dict:
+        keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
+        return _tree_layer(self._name, keys, self._combine, (self.n,))
+
+    def _operand_repr(self) -> str:
+        return f"n={self.n}"
+
+
+class Tail(Head):
+    """The last ``n`` rows of ``frame``."""
+
+    _combine: ClassVar[Any] = staticmethod(K.tail_concat)
+
+
+# -- repartition -----------------------------------------------------------------
+
+
+class RepartitionDivisions(Expr):
+    """``frame`` re-split at the index boundaries ``new_divisions``.
+
+    Input partition ``i`` covers ``[d_i, d_{i+1})`` of the input's divisions
+    (the last one closed), or the closed interval ``bounds[i]`` when given
+    (``set_index(sorted=True)`` uses the computed min/max). Each output
+    partition concatenates, in input order, the slices of the inputs that
+    overlap it, so row order is kept.
+    """
+
+    _parameters = ["frame", "new_divisions", "bounds"]
+    _defaults = {"bounds": None}
+
+    def _validate(self) -> None:
+        new = tuple(self.new_divisions)
+        if len(new) < 2 or any(v is None for v in new):
+            raise ValueError(
+                f"divisions must be at least two known boundaries, got {new!r}"
+            )
+        try:
+            if any(a > b for a, b in itertools.pairwise(new)):
+                raise ValueError(f"divisions must be sorted, got {new!r}")
+            if self.bounds is None:
+                if not self.frame.known_divisions:
+                    raise ValueError(
+                        "repartition(divisions=...) needs known divisions; this "
+                        "frame's are unknown. Set a sorted index first "
+                        "(set_index(col, sorted=True), or from_pandas(sort=True))."
+                    )
+                old = self.frame.divisions
+                lo, hi = old[0], old[-1]
+            else:
+                pairs = [b for b in self.bounds if b is not None]
+                lo = min(p[0] for p in pairs) if pairs else new[0]
+                hi = max(p[1] for p in pairs) if pairs else new[-1]
+            if new[0] > lo or new[-1] < hi:
+                raise ValueError(
+                    f"the new divisions [{new[0]!r} .. {new[-1]!r}] must cover the "
+                    f"frame's index range [{lo!r} .. {hi!r}]"
+                )
+        except TypeError as exc:
+            raise ValueError(
+                f"divisions {new!r} cannot be compared with the frame's index: {exc}"
+            ) from None
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> tuple:
+        return tuple(self.new_divisions)
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed)]
+
+    def _old_ranges(self) -> list:
+        """Per input partition ``(lo, hi, hi_closed)``, or None when empty."""
+        if self.bounds is not None:
+            return [None if b is None else (b[0], b[1], True) for b in self.bounds]
+        d = self.frame.divisions
+        n = len(d) - 1
+        out = []
+        for i in range(n):
+            last = i == n - 1
+            out.append(
+                None if (d[i] == d[i + 1] and not last) else (d[i], d[i + 1], last)
+            )
+        return out
+
+    def _layer(self) -> dict:
+        new = tuple(self.new_divisions)
+        m = len(new) - 1
+        old = self._old_ranges()
+        fname = self.frame._name
+        graph: dict = {}
+        for j in range(m):
+            lo, hi, closed = new[j], new[j + 1], j == m - 1
+            pieces: list = []
+            for i, rng in enumerate(old):
+                if rng is None:
+                    continue
+                olo, ohi, oclosed = rng
+                if not (olo <= hi if closed else olo < hi):
+                    continue
+                if not (lo <= ohi if oclosed else lo < ohi):
+                    continue
+                inside = lo <= olo and (
+                    ohi < hi or (ohi == hi and (closed or not oclosed))
+                )
+                key = (fname, i)
+                pieces.append(key if inside else (K.slice_index, key, lo, hi, closed))
+            if not pieces:
+                graph[(self._name, j)] = (K.empty_like, quote(self.frame._meta))
+            elif len(pieces) == 1:
+                graph[(self._name, j)] = pieces[0]
+            else:
+                graph[(self._name, j)] = (K.concat_parts, pieces)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"npartitions={len(self.new_divisions) - 1}"
+
+
+class RepartitionPieces(Expr):
+    """New partitions made of whole input partitions and row chunks of them.
+
+    ``plan[j]`` lists the pieces of output partition ``j`` as ``(i, k,
+    count)``: the ``k``-th of ``count`` row chunks of input partition ``i``
+    (``count == 1``: the whole partition).
+    """
+
+    _parameters = ["frame", "plan", "divisions_"]
+    _defaults = {"divisions_": None}
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> tuple:
+        if self.divisions_ is not None:
+            return tuple(self.divisions_)
+        return _unknown(len(self.plan))
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed)]
+
+    def _layer(self) -> dict:
+        fname = self.frame._name
+        graph: dict = {}
+        for j, pieces in enumerate(self.plan):
+            tasks = [
+                (fname, i) if count == 1 else (K.split_rows, (fname, i), k, count)
+                for i, k, count in pieces
+            ]
+            if len(tasks) == 1:
+                graph[(self._name, j)] = tasks[0]
+            else:
+                graph[(self._name, j)] = (K.concat_parts, tasks)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"npartitions={len(self.plan)}"
+
+
+# -- concat ---------------------------------------------------------------------
+
+
+def _same_schema(a: Any, b: Any) -> bool:
+    if type(a) is not type(b) or a.index.dtype != b.index.dtype:
+        return False
+    if isinstance(a, pd.DataFrame):
+        return list(a.columns) == list(b.columns) and a.dtypes.equals(b.dtypes)
+    return a.dtype == b.dtype and a.name == b.name
+
+
+class ConcatPartitions(Expr):
+    """``pandas.concat(frames)`` along the rows: the partitions one after another.
+
+    Inputs whose schema differs from the result's are conformed partition by
+    partition (missing columns added, dtypes upcast) exactly as
+    ``pandas.concat`` would.
+    """
+
+    _parameters = ["frames", "join"]
+    _defaults = {"join": "outer"}
+
+    def _validate(self) -> None:
+        if self.join not in ("outer", "inner"):
+            raise ValueError(f"join must be 'outer' or 'inner', got {self.join!r}")
+        kinds = {type(f._meta) for f in self.frames}
+        if len(kinds) > 1:
+            raise TypeError("concat: inputs must be all DataFrames or all Series")
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        # Non-empty stand-ins: the dtypes pandas gives for real data.
+        stand_ins = [meta_nonempty(f._meta) for f in self.frames]
+        return make_meta(pd.concat(stand_ins, join=self.join))
+
+    def _divisions(self) -> tuple:
+        frames = self.frames
+        total = sum(f.npartitions for f in frames)
+        if not all(f.known_divisions for f in frames):
+            return _unknown(total)
+        try:
+            ordered = all(
+                a.divisions[-1] < b.divisions[0] for a, b in itertools.pairwise(frames)
+            )
+        except TypeError:
+            ordered = False
+        if not ordered:
+            return _unknown(total)
+        out: list = []
+        for f in frames:
+            out.extend(f.divisions[:-1])
+        out.append(frames[-1].divisions[-1])
+        return tuple(out)
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(f, _needs_through(f, needed)) for f in self.frames]
+
+    def _layer(self) -> dict:
+        meta = self._meta
+        graph: dict = {}
+        j = 0
+        for f in self.frames:
+            same = _same_schema(f._meta, meta)
+            for i in range(f.npartitions):
+                key = (f._name, i)
+                graph[(self._name, j)] = key if same else (K.conform, key, quote(meta))
+                j += 1
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"{len(self.frames)} frames, join={self.join!r}"
+
+
+_UPCAST_ON_MISSING = {"b": "object", "i": "float64", "u": "float64"}
+
+
+class ConcatColumns(Blockwise):
+    """``pandas.concat(frames, axis=1)`` partition by partition (aligned inputs).
+
+    With ``cast`` (outer join of inputs from different sources, whose rows
+    may not match) integer and bool columns are upcast as missing rows would
+    make pandas do, so every partition has the same dtypes.
+    """
+
+    _parameters = ["frames", "join", "ignore_index", "cast"]
+    _defaults = {"join": "outer", "ignore_index": False, "cast": False}
+    operation = staticmethod(K.concat_columns)
+
+    def _args(self) -> list:
+        return list(self.frames)
+
+    def _kwargs(self) -> dict:
+        kw: dict = {"join": self.join, "ignore_index": self.ignore_index}
+        if self.cast:
+            kw["meta"] = self._meta
+        return kw
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        stand_ins = [meta_nonempty(f._meta) for f in self.frames]
+        meta = make_meta(
+            pd.concat(stand_ins, axis=1, join=self.join, ignore_index=self.ignore_index)
+        )
+        if self.cast and meta.columns.is_unique:
+            new = {
+                c: _UPCAST_ON_MISSING[t.kind]
+                for c, t in meta.dtypes.items()
+                if isinstance(t, np.dtype) and t.kind in _UPCAST_ON_MISSING
+            }
+            if new:
+                meta = meta.astype(new)
+        return meta
+
+    def _column_needs(self, needed: set | None) -> list:
+        if self.ignore_index:
+            return [(f, None) for f in self.frames]
+        return [(f, _needs_through(f, needed)) for f in self.frames]
+
+    def _operand_repr(self) -> str:
+        return f"{len(self.frames)} frames, join={self.join!r}"
+
+
+# -- reset_index / set_index --------------------------------------------------------
+
+
+def static_lengths(expr: Expr) -> list | None:
+    """Partition lengths known without computing (pandas data), else None."""
+    from .blockwise import Assign, Projection
+    from .sources import FromPandas
+
+    if isinstance(expr, FromPandas):
+        if expr.npartitions == 1 and not len(expr.data):
+            return [0]
+        return [len(p) for p in expr.split[0]]
+    if isinstance(expr, Projection | Assign | ResetIndex):
+        return static_lengths(expr.frame)
+    if isinstance(expr, Partitions):
+        inner = static_lengths(expr.frame)
+        return None if inner is None else [inner[p] for p in expr.partitions]
+    if isinstance(expr, ConcatPartitions):
+        out: list = []
+        for f in expr.frames:
+            lengths = static_lengths(f)
+            if lengths is None:
+                return None
+            out.extend(lengths)
+        return out
+    return None
+
+
+class ResetIndex(Expr):
+    """``reset_index``: partition-wise, renumbered 0..n-1 across the frame.
+
+    ``lengths`` is a partition-wise node giving each partition's length; a
+    chain of small tasks turns them into offsets, so partition ``i`` waits
+    only for the lengths of partitions before it.
+    """
+
+    _parameters = ["frame", "lengths", "drop", "kwargs"]
+    _defaults = {"drop": False, "kwargs": None}
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        meta = self.frame._meta.reset_index(drop=self.drop, **(self.kwargs or {}))
+        return meta.set_axis(pd.RangeIndex(0), axis=0)
+
+    def _divisions(self) -> tuple:
+        lengths = static_lengths(self.frame)
+        n = self.frame.npartitions
+        if lengths is None or not lengths or lengths[-1] == 0:
+            return _unknown(n)
+        offsets = [0]
+        for length in lengths:
+            offsets.append(offsets[-1] + length)
+        return (*offsets[:-1], offsets[-1] - 1)
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, _needs_through(self.frame, needed)), (self.lengths, None)]
+
+    def _layer(self) -> dict:
+        off = f"{self._name}-offset"
+        graph: dict = {(off, 0): 0}
+        lname, fname = self.lengths._name, self.frame._name
+        kwargs = quote(self.kwargs or {})
+        for i in range(self.frame.npartitions):
+            if i:
+                graph[(off, i)] = (operator.add, (off, i - 1), (lname, i - 1))
+            graph[(self._name, i)] = (
+                K.reset_index_offset, (fname, i), (off, i), self.drop, kwargs,
+            )  # fmt: skip
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"drop={self.drop}"
+
+
+class SetIndexSorted(Blockwise):
+    """``set_index(column)`` partition by partition, with divisions given."""
+
+    _parameters = ["frame", "column", "drop", "divisions_"]
+    _defaults = {"drop": True, "divisions_": None}
+    operation = staticmethod(K.set_index_column)
+    _preserves_partitioning = False
+
+    def _args(self) -> list:
+        return [self.frame, self.column, self.drop]
+
+    def _divisions(self) -> tuple:
+        if self.divisions_ is not None:
+            return tuple(self.divisions_)
+        return _unknown(self.frame.npartitions)
+
+    def _column_needs(self, needed: set | None) -> list:
+        need = _needs_through(self.frame, needed)
+        if need is not None:
+            need.add(self.column)
+        return [(self.frame, need)]
+
+    def _operand_repr(self) -> str:
+        return repr(self.column)
+
+
+# -- loc -------------------------------------------------------------------------
+
+
+class LocRows(Blockwise):
+    """Rows selected by index, partition by partition: ``func(part, *args)``."""
+
+    _parameters = ["frame", "func", "args"]
+    _defaults = {"args": ()}
+
+    @property
+    def operation(self) -> Any:  # type: ignore[override]
+        return self.func
+
+    @property
+    def _funcname(self) -> str:
+        return self.func.__name__.replace("_", "-")
+
+    def _args(self) -> list:
+        return [self.frame, *self.args]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed)]
+
+    def _operand_repr(self) -> str:
+        return f"{self.func.__name__}, {list(self.args)!r}"
+
+
+class LocLabels(Blockwise):
+    """``part.loc[labels[i]]`` on partition ``i`` (labels sorted by partition)."""
+
+    _parameters = ["frame", "labels"]
+    operation = staticmethod(K.loc_labels)
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _task(self, index: int) -> Any:
+        return (
+            K.loc_labels,
+            (self.frame._name, index),
+            quote(list(self.labels[index])),
+        )
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed)]
+
+    def _operand_repr(self) -> str:
+        return f"{sum(len(x) for x in self.labels)} labels"
+
+
+class GatherLoc(Expr):
+    """One partition: ``concat(partitions).loc[labels]`` (labels in their order)."""
+
+    _parameters = ["frame", "labels"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> tuple:
+        return (None, None)
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed)]
+
+    def _layer(self) -> dict:
+        keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
+        return {(self._name, 0): (K.loc_list_final, keys, quote(list(self.labels)))}
+
+    def _operand_repr(self) -> str:
+        return f"{len(self.labels)} labels"

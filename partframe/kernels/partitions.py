@@ -1,0 +1,392 @@
+"""Kernels of the partition-aware operations: pandas in, pandas out.
+
+Used by :mod:`partframe.expr.partitions` (repartition, head/tail, concat,
+reset_index, set_index, loc, nlargest) and :mod:`partframe.io.delayed`.
+Every function is module-level and pure, so tasks pickle.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "check_meta",
+    "column_bounds",
+    "concat_columns",
+    "concat_lists",
+    "concat_parts",
+    "conform",
+    "empty_like",
+    "head_concat",
+    "head_part",
+    "index_isin",
+    "loc_label",
+    "loc_labels",
+    "loc_list_final",
+    "loc_slice",
+    "memory_usage",
+    "parse_bytes",
+    "partition_len",
+    "reset_index_offset",
+    "set_index_column",
+    "slice_index",
+    "split_rows",
+    "tail_concat",
+    "tail_part",
+    "top_chunk",
+    "top_combine",
+]
+
+
+def concat_parts(parts: list) -> Any:
+    """Concatenate pandas objects in order, skipping empty ones.
+
+    Empty pieces are skipped so they cannot change the result's dtypes; when
+    all are empty the first is returned.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": [1]}, index=[0])
+    >>> concat_parts([a, a.iloc[:0], a]).index.tolist()
+    [0, 0]
+    """
+    if len(parts) == 1:
+        return parts[0]
+    nonempty = [p for p in parts if len(p)]
+    if not nonempty:
+        return parts[0]
+    if len(nonempty) == 1:
+        return nonempty[0]
+    return pd.concat(nonempty)
+
+
+def concat_lists(lists: list) -> list:
+    """Flatten a list of lists (the combine step of per-partition statistics).
+
+    Examples
+    --------
+    >>> concat_lists([[1], [2, 3]])
+    [1, 2, 3]
+    """
+    return [x for sub in lists for x in sub]
+
+
+def partition_len(part: Any) -> int:
+    """The number of rows of one partition."""
+    return len(part)
+
+
+def empty_like(meta: Any) -> Any:
+    """An empty partition with the schema of ``meta``."""
+    return meta.iloc[:0].copy()
+
+
+# -- head / tail -----------------------------------------------------------
+
+
+def head_part(part: Any, n: int) -> Any:
+    """The first ``n`` rows of a partition."""
+    return part.head(n)
+
+
+def head_concat(parts: list, n: int) -> Any:
+    """The first ``n`` rows of partitions taken in order."""
+    return concat_parts([p.head(n) for p in parts]).head(n)
+
+
+def tail_part(part: Any, n: int) -> Any:
+    """The last ``n`` rows of a partition."""
+    return part.tail(n)
+
+
+def tail_concat(parts: list, n: int) -> Any:
+    """The last ``n`` rows of partitions taken in order."""
+    return concat_parts([p.tail(n) for p in parts]).tail(n)
+
+
+# -- repartition -----------------------------------------------------------
+
+
+def _index_mask(index: pd.Index, lo: Any, hi: Any, hi_inclusive: bool) -> np.ndarray:
+    mask = np.ones(len(index), dtype=bool)
+    if lo is not None:
+        mask &= np.asarray(index >= lo)
+    if hi is not None:
+        mask &= np.asarray(index <= hi if hi_inclusive else index < hi)
+    return mask
+
+
+def slice_index(part: Any, lo: Any, hi: Any, hi_inclusive: bool = False) -> Any:
+    """Rows of ``part`` whose index lies in ``[lo, hi)`` (``[lo, hi]``).
+
+    ``None`` bounds are open. Row order is kept; a sorted index is sliced by
+    binary search, any other by a mask.
+
+    Examples
+    --------
+    >>> s = pd.Series(range(5), index=[0, 1, 2, 3, 4])
+    >>> slice_index(s, 1, 3).index.tolist()
+    [1, 2]
+    >>> slice_index(s, 1, 3, hi_inclusive=True).index.tolist()
+    [1, 2, 3]
+    """
+    index = part.index
+    if index.is_monotonic_increasing:
+        start = 0 if lo is None else int(index.searchsorted(lo, side="left"))
+        side = "right" if hi_inclusive else "left"
+        stop = len(index) if hi is None else int(index.searchsorted(hi, side=side))
+        return part.iloc[start:stop]
+    return part[_index_mask(index, lo, hi, hi_inclusive)]
+
+
+def split_rows(part: Any, k: int, count: int) -> Any:
+    """The ``k``-th of ``count`` nearly equal row chunks of ``part``.
+
+    Examples
+    --------
+    >>> [len(split_rows(pd.Series(range(5)), k, 2)) for k in range(2)]
+    [2, 3]
+    """
+    n = len(part)
+    return part.iloc[(k * n) // count : ((k + 1) * n) // count]
+
+
+def memory_usage(part: Any) -> list:
+    """``[bytes]`` used by one partition, index and object contents included."""
+    usage = part.memory_usage(deep=True, index=True)
+    return [int(usage.sum() if isinstance(usage, pd.Series) else usage)]
+
+
+_BYTE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "kb": 10**3,
+    "m": 10**6,
+    "mb": 10**6,
+    "g": 10**9,
+    "gb": 10**9,
+    "t": 10**12,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+
+
+def parse_bytes(size: int | float | str) -> int:
+    """A byte count from a number or a string such as ``"100MB"`` or ``"1 GiB"``.
+
+    Examples
+    --------
+    >>> parse_bytes("100MB"), parse_bytes("1 KiB"), parse_bytes(512)
+    (100000000, 1024, 512)
+    """
+    if isinstance(size, int | float | np.integer | np.floating):
+        out = int(size)
+    else:
+        match = re.fullmatch(r"\s*([0-9.eE+-]*)\s*([a-zA-Z]*)\s*", str(size))
+        unit = match.group(2).lower() if match else None
+        if match is None or unit not in _BYTE_UNITS:
+            raise ValueError(f"cannot read {size!r} as a size in bytes (e.g. '100MB')")
+        number = float(match.group(1)) if match.group(1) else 1.0
+        out = int(number * _BYTE_UNITS[unit])
+    if out < 1:
+        raise ValueError(f"a size in bytes must be positive, got {size!r}")
+    return out
+
+
+# -- concat ------------------------------------------------------------------
+
+
+def conform(part: Any, meta: Any) -> Any:
+    """``part`` with the columns, dtypes and index dtype of ``meta``.
+
+    Missing columns are added as missing values and dtypes are cast, as
+    ``pandas.concat`` does when inputs differ.
+
+    Examples
+    --------
+    >>> meta = pd.DataFrame({"x": pd.Series([], dtype=float),
+    ...                      "y": pd.Series([], dtype=object)})
+    >>> conform(pd.DataFrame({"x": [1]}), meta).dtypes.tolist()
+    [dtype('float64'), dtype('O')]
+    """
+    if isinstance(meta, pd.DataFrame):
+        if isinstance(part, pd.Series):
+            part = part.to_frame(0 if part.name is None else part.name)
+        if list(part.columns) != list(meta.columns):
+            part = part.reindex(columns=meta.columns)
+        dtypes = meta.dtypes
+        if not part.dtypes.equals(dtypes):
+            part = part.astype(
+                {c: t for c, t, have in zip(meta.columns, dtypes, part.dtypes)
+                 if t != have}
+            )  # fmt: skip
+    else:
+        if part.dtype != meta.dtype:
+            part = part.astype(meta.dtype)
+        if part.name != meta.name:
+            part = part.rename(meta.name)
+    if part.index.dtype != meta.index.dtype and not isinstance(
+        meta.index, pd.MultiIndex
+    ):
+        part = part.set_axis(part.index.astype(meta.index.dtype), axis=0)
+    return part
+
+
+def concat_columns(
+    *parts: Any, join: str = "outer", ignore_index: bool = False, meta: Any = None
+) -> Any:
+    """``pandas.concat(parts, axis=1, sort=True)``, cast to ``meta`` when given.
+
+    ``sort=True`` only matters when the indexes differ: rows then come in
+    index order, which is also the order across partitions.
+    """
+    out = pd.concat(
+        list(parts), axis=1, join=join, ignore_index=ignore_index, sort=True
+    )
+    if meta is not None:
+        out = conform(out, meta)
+    return out
+
+
+# -- reset_index / set_index -------------------------------------------------
+
+
+def reset_index_offset(part: Any, offset: int, drop: bool, kwargs: dict) -> Any:
+    """``part.reset_index(...)`` numbered from ``offset`` (a global RangeIndex).
+
+    Examples
+    --------
+    >>> reset_index_offset(pd.Series([5, 6]), 10, True, {}).index
+    RangeIndex(start=10, stop=12, step=1)
+    """
+    out = part.reset_index(drop=drop, **kwargs)
+    return out.set_axis(pd.RangeIndex(offset, offset + len(out)), axis=0)
+
+
+def set_index_column(part: pd.DataFrame, column: Any, drop: bool) -> pd.DataFrame:
+    """``part.set_index(column, drop=drop)``."""
+    return part.set_index(column, drop=drop)
+
+
+def column_bounds(part: pd.DataFrame, column: Any) -> list:
+    """``[(rows, min, max, has_missing)]`` of one column of a partition."""
+    col = part[column]
+    if not len(col):
+        return [(0, None, None, False)]
+    hasnans = bool(col.isna().any())
+    valid = col.dropna() if hasnans else col
+    if not len(valid):
+        return [(len(col), None, None, True)]
+    return [(len(col), valid.min(), valid.max(), hasnans)]
+
+
+# -- loc -----------------------------------------------------------------------
+
+
+def loc_label(part: Any, label: Any) -> Any:
+    """Rows whose index equals ``label`` (all of them, as a frame)."""
+    return part[np.asarray(part.index == label)]
+
+
+def loc_slice(part: Any, start: Any, stop: Any) -> Any:
+    """Rows whose index lies in ``[start, stop]`` (``None``: open), as ``loc``."""
+    return slice_index(part, start, stop, hi_inclusive=True)
+
+
+def loc_labels(part: Any, labels: list) -> Any:
+    """``part.loc[labels]`` (labels known to belong to this partition)."""
+    if not labels:
+        return part.iloc[:0]
+    return part.loc[labels]
+
+
+def index_isin(part: Any, labels: list) -> Any:
+    """Rows whose index is one of ``labels``, in partition order."""
+    return part[part.index.isin(labels)]
+
+
+def loc_list_final(parts: list, labels: list) -> Any:
+    """``concat(parts).loc[labels]``: rows in the order of ``labels``."""
+    return concat_parts(parts).loc[labels]
+
+
+# -- nlargest / nsmallest ------------------------------------------------------
+
+
+def _top(obj: Any, method: str, n: int, columns: Any, keep: str) -> Any:
+    if isinstance(obj, pd.DataFrame):
+        return getattr(obj, method)(n, columns, keep=keep)
+    return getattr(obj, method)(n, keep=keep)
+
+
+def _candidates(obj: Any, method: str, n: int, columns: Any, keep: str) -> Any:
+    """Rows of ``obj`` that can be in the top ``n``, in their original order.
+
+    The top ``n + 1`` with every tie: pandas sorts small inputs (``n`` at
+    least their length) differently from large ones, so candidates of a
+    larger frame must stay more than ``n`` rows. The original order lets the
+    final step resolve ties as pandas does on the whole data.
+    """
+    if len(obj) <= n + 1:
+        return obj
+    positions = obj.set_axis(pd.RangeIndex(len(obj)), axis=0)
+    top = _top(positions, method, n + 1, columns, "all")
+    return obj.iloc[np.sort(np.asarray(top.index))]
+
+
+def top_chunk(part: Any, method: str, n: int, columns: Any, keep: str) -> list:
+    """``[candidates]`` of one partition for ``nlargest`` / ``nsmallest``."""
+    return [_candidates(part, method, n, columns, keep)]
+
+
+def top_combine(partials: list, method: str, n: int, columns: Any, keep: str) -> Any:
+    """Candidates of several partitions (lists, in order), reduced again."""
+    flat = concat_parts(concat_lists(partials))
+    return [_candidates(flat, method, n, columns, keep)]
+
+
+def top_aggregate(partials: list, method: str, n: int, columns: Any, keep: str) -> Any:
+    """The final top ``n`` rows, in pandas' order."""
+    return _top(concat_parts(concat_lists(partials)), method, n, columns, keep)
+
+
+# -- from_delayed / from_map ---------------------------------------------------
+
+
+def check_meta(part: Any, meta: Any, index: int, source: str) -> Any:
+    """Return ``part`` if it matches ``meta``; raise a clear error otherwise."""
+    where = f"{source}: partition {index}"
+    if type(part) is not type(meta):
+        raise TypeError(
+            f"{where} is a {type(part).__name__}, the meta says {type(meta).__name__}"
+        )
+    if isinstance(meta, pd.DataFrame):
+        if list(part.columns) != list(meta.columns):
+            raise ValueError(
+                f"{where} has columns {list(part.columns)}, the meta says "
+                f"{list(meta.columns)}; pass meta= describing every partition"
+            )
+        bad = [
+            f"{c!r}: {a} (meta {b})"
+            for c, a, b in zip(meta.columns, part.dtypes, meta.dtypes)
+            if a != b
+        ]
+        if bad:
+            raise ValueError(
+                f"{where} has dtypes that differ from the meta: {', '.join(bad)}"
+            )
+    elif isinstance(meta, pd.Series):
+        if part.dtype != meta.dtype or part.name != meta.name:
+            raise ValueError(
+                f"{where} is a Series {part.name!r} of dtype {part.dtype}, the "
+                f"meta says {meta.name!r} of dtype {meta.dtype}"
+            )
+    return part

@@ -1,0 +1,590 @@
+"""Partition-aware operations against pandas: head/tail, len, repartition,
+concat, reset_index, set_index(sorted=True), loc, partitions, nlargest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandas.testing as tm
+import pytest
+from frames import PARTITIONINGS, make_pdf, variant
+
+import partframe
+from partframe.expr.optimize import column_needs, lower
+from partframe.expr.sources import FromPandas
+from partframe.graph import cull
+from partframe.methods.partitions import union_divisions
+from partframe.testing import assert_eq
+
+PDF = make_pdf()
+VARIANTS = {how: variant(PDF, how) for how in PARTITIONINGS}
+SCHEDULERS = ["sync", "threads"]
+
+
+@pytest.fixture
+def no_compute():
+    """Building plans inside this block must not compute anything."""
+    with partframe.config.set(scheduler="raise"):
+        yield
+
+
+@pytest.fixture(params=PARTITIONINGS)
+def frames(request):
+    return VARIANTS[request.param]
+
+
+# -- recording which partitions run ----------------------------------------------------
+
+SEEN: list = []
+
+
+def _record(part: pd.DataFrame) -> pd.DataFrame:
+    SEEN.append(len(part))
+    return part
+
+
+def _recorded(ddf):
+    SEEN.clear()
+    return ddf.map_partitions(_record, meta=ddf._meta, preserves_index=True)
+
+
+def _tasks(obj) -> dict:
+    """The culled graph that would run for ``obj``."""
+    dsk, _ = cull(obj.__dask_graph__(), obj.__dask_keys__())
+    return dsk
+
+
+def _real_tasks(obj) -> list:
+    """Keys whose value is a task (not data, not an alias)."""
+    return [k for k, v in _tasks(obj).items() if type(v) is tuple and callable(v[0])]
+
+
+def _source_keys(obj) -> list:
+    return [k for k in _tasks(obj) if isinstance(k, tuple) and "frompandas" in k[0]]
+
+
+# -- head / tail -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 100])
+def test_head_tail(frames, n):
+    ddf, pdf = frames
+    tm.assert_frame_equal(ddf.head(n), pdf.head(n))
+    tm.assert_frame_equal(ddf.tail(n), pdf.tail(n))
+    tm.assert_series_equal(ddf.f.head(n), pdf.f.head(n))
+    tm.assert_series_equal(ddf.f.tail(n), pdf.f.tail(n))
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("n", [2, 50])
+def test_head_tail_lazy(frames, n, scheduler, no_compute):
+    ddf, pdf = frames
+    head, tail = ddf.head(n, compute=False), ddf.tail(n, compute=False)
+    assert head.npartitions == tail.npartitions == 1
+    assert_eq(head, pdf.head(n), scheduler=scheduler)
+    assert_eq(tail, pdf.tail(n), scheduler=scheduler)
+    assert_eq(head[["i", "s"]], pdf.head(n)[["i", "s"]], scheduler=scheduler)
+
+
+def test_head_computes_only_the_first_partition():
+    pdf = pd.DataFrame({"x": range(40)})
+    ddf = _recorded(partframe.from_pandas(pdf, npartitions=8))
+    with partframe.config.set(scheduler="sync"):
+        out = ddf.head(3)
+    tm.assert_frame_equal(out, pdf.head(3))
+    assert SEEN == [5]
+    with partframe.config.set(scheduler="sync"):
+        out = ddf.tail(3)
+    tm.assert_frame_equal(out, pdf.tail(3))
+    assert SEEN == [5, 5]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_head_after_filter_empties_first_partitions(scheduler):
+    pdf = pd.DataFrame({"x": range(40)})
+    ddf = _recorded(partframe.from_pandas(pdf, npartitions=8))
+    filtered = ddf[ddf.x >= 35]  # partitions 0..6 become empty
+    with partframe.config.set(scheduler=scheduler):
+        out = filtered.head(3)
+    tm.assert_frame_equal(out, pdf[pdf.x >= 35].head(3))
+    # batches of 1, 2, 4, 8 partitions: 0 | 1-2 | 3-6 | 7
+    assert len(SEEN) == 8
+    SEEN.clear()
+    with partframe.config.set(scheduler=scheduler):
+        out = ddf[ddf.x < 3].tail(2)
+    tm.assert_frame_equal(out, pdf[pdf.x < 3].tail(2))
+    assert len(SEEN) == 8
+
+
+def test_head_graph_holds_only_the_batch():
+    pdf = pd.DataFrame({"x": range(40)})
+    ddf = partframe.from_pandas(pdf, npartitions=8)
+    sub = ddf[ddf.x > 3].partitions[:2]
+    assert len(_source_keys(sub.head(2, compute=False))) == 2
+
+
+def test_head_rejects_negative():
+    ddf, _ = VARIANTS["3"]
+    with pytest.raises(ValueError, match="non-negative"):
+        ddf.head(-1)
+
+
+# -- len / shape / size ----------------------------------------------------------------
+
+
+def test_len_shape_size(frames):
+    ddf, pdf = frames
+    assert len(ddf) == len(pdf)
+    assert ddf.shape[0].compute() == pdf.shape[0]
+    assert ddf.shape[1] == pdf.shape[1]
+    assert ddf.size.compute() == pdf.size
+    assert ddf.f.size.compute() == pdf.f.size
+    assert len(ddf[ddf.i > 4]) == len(pdf[pdf.i > 4])
+
+
+def test_len_reads_no_columns(no_compute):
+    ddf = partframe.from_pandas(PDF, npartitions=3)
+    for obj in (ddf, ddf[ddf.i > 4]):
+        plan = lower(obj._length().expr)
+        needs = column_needs(plan)
+        (source,) = [n for n in _walk(plan) if isinstance(n, FromPandas)]
+        want = set() if obj is ddf else {"i"}
+        assert needs[source._name] == want
+
+
+def _walk(expr):
+    from partframe.expr.base import walk
+
+    return list(walk(expr))
+
+
+# -- repartition -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("npartitions", [1, 2, 5, 45])
+def test_repartition_npartitions(frames, npartitions, no_compute):
+    ddf, pdf = frames
+    out = ddf.repartition(npartitions=npartitions)
+    assert out.npartitions == npartitions
+    if npartitions < ddf.npartitions:
+        assert out.known_divisions == ddf.known_divisions
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(out, pdf)
+
+
+def test_repartition_more_keeps_divisions_when_interpolable():
+    pdf = pd.DataFrame({"x": range(20)})
+    out = partframe.from_pandas(pdf, npartitions=2).repartition(npartitions=6)
+    assert out.known_divisions and out.npartitions == 6
+    assert_eq(out, pdf)
+    spdf = pdf.set_index(pdf.x.astype(str).str.zfill(3))
+    out = partframe.from_pandas(spdf, npartitions=2).repartition(npartitions=5)
+    assert not out.known_divisions and out.npartitions == 5
+    assert_eq(out, spdf)
+    tpdf = pdf.set_index(pd.date_range("2024", periods=20, freq="h"))
+    out = partframe.from_pandas(tpdf, npartitions=3).repartition(npartitions=7)
+    assert out.known_divisions
+    assert_eq(out, tpdf)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_repartition_divisions(frames, scheduler, no_compute):
+    ddf, pdf = frames
+    if not ddf.known_divisions:
+        with pytest.raises(ValueError, match="known divisions"):
+            ddf.repartition(divisions=[0, 100])
+        return
+    lo, hi = ddf.divisions[0], ddf.divisions[-1]
+    for divs in ([lo, hi], [lo, 9, 10, 31, hi], [-5, 3, 3, 40, hi + 10]):
+        out = ddf.repartition(divisions=divs)
+        assert out.divisions == tuple(divs)
+        assert_eq(out, pdf, scheduler=scheduler)
+    with pytest.raises(ValueError, match="cover"):
+        ddf.repartition(divisions=[lo + 1, hi])
+    with pytest.raises(ValueError, match="sorted"):
+        ddf.repartition(divisions=[hi, lo])
+
+
+def test_repartition_needs_one_argument():
+    ddf, _ = VARIANTS["3"]
+    with pytest.raises(ValueError, match="exactly one"):
+        ddf.repartition()
+    with pytest.raises(ValueError, match="exactly one"):
+        ddf.repartition(npartitions=2, divisions=[0, 58])
+
+
+def test_repartition_partition_size(frames):
+    ddf, pdf = frames
+    with partframe.config.set(scheduler="sync"):
+        small = ddf.repartition(partition_size="300B")
+        big = ddf.repartition(partition_size=10**9)
+        assert small.npartitions > 1
+        assert big.npartitions == 1
+        assert big.known_divisions == ddf.known_divisions
+        assert_eq(small, pdf)
+        assert_eq(big, pdf)
+    with pytest.raises(ValueError, match="size in bytes"):
+        ddf.repartition(partition_size="lots")
+
+
+def test_union_divisions():
+    assert union_divisions((0, 5, 10), (2, 5, 12)) == (0, 2, 5, 10, 12)
+    with pytest.raises(ValueError, match="known"):
+        union_divisions((None, None), (0, 1))
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_align_different_divisions(scheduler, no_compute):
+    a = pd.DataFrame({"x": np.arange(30.0)}, index=np.arange(30) * 2)
+    b = pd.DataFrame({"y": np.arange(25.0)}, index=np.arange(25) * 3 + 1)
+    da = partframe.from_pandas(a, npartitions=4)
+    db = partframe.from_pandas(b, npartitions=3)
+    assert_eq(da.x + db.y, a.x + b.y, scheduler=scheduler)
+    assert_eq(db.y - da.x, b.y - a.x, scheduler=scheduler)
+
+
+# -- concat ----------------------------------------------------------------------------
+
+
+def _pair(a: pd.DataFrame, b: pd.DataFrame, na=3, nb=2):
+    return partframe.from_pandas(a, npartitions=na), partframe.from_pandas(b, nb)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_concat_rows_same_schema(frames, scheduler, no_compute):
+    ddf, pdf = frames
+    out = partframe.concat([ddf, ddf])
+    assert out.npartitions == 2 * ddf.npartitions
+    assert not out.known_divisions
+    assert_eq(out, pd.concat([pdf, pdf]), scheduler=scheduler)
+    assert_eq(
+        partframe.concat([ddf, ddf], ignore_index=True),
+        pd.concat([pdf, pdf], ignore_index=True),
+        scheduler=scheduler,
+    )
+    assert_eq(partframe.concat([ddf.s, ddf.s]), pd.concat([pdf.s, pdf.s]))
+
+
+def test_concat_rows_known_divisions_when_ordered(no_compute):
+    a, b = PDF.iloc[:10], PDF.iloc[10:]
+    da, db = _pair(a, b)
+    out = partframe.concat([da, db])
+    assert out.known_divisions
+    assert out.divisions == (*da.divisions[:-1], *db.divisions)
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(out, PDF)
+    assert not partframe.concat([db, da]).known_divisions
+
+
+@pytest.mark.parametrize("join", ["outer", "inner"])
+def test_concat_rows_different_columns(join, no_compute):
+    a = PDF.iloc[:12]
+    b = pd.DataFrame(
+        {
+            "i": ["p", "q", "r"],  # int + str -> object
+            "c": pd.Categorical(["w", "w", "x"]),  # other categories
+            "z": [1.5, 2.5, 3.5],  # only in b
+            "f": [1, 2, 3],  # float + int -> float
+        },
+        index=pd.Index([100, 101, 102]),
+    )
+    da, db = _pair(a, b)
+    expected = pd.concat([a, b], join=join)
+    out = partframe.concat([da, db], join=join)
+    assert out.dtypes.equals(expected.dtypes)
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(out, expected)
+        assert_eq(partframe.concat([db, da], join=join), pd.concat([b, a], join=join))
+        # projection pushdown keeps pandas' upcasts
+        cols = ["i", "n"] if join == "outer" else ["i"]
+        assert_eq(out[cols], expected[cols])
+
+
+def test_concat_rows_series_and_frames(no_compute):
+    a = pd.Series([1, 2, 3], name="x")
+    b = pd.Series([1.5, 2.5], name="y", index=[7, 8])
+    da, db = _pair(a, b, 2, 1)
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(partframe.concat([da, db]), pd.concat([a, b]))
+        frame = pd.DataFrame({"x": [0, 1]}, index=[10, 11])
+        dframe = partframe.from_pandas(frame, npartitions=1)
+        assert_eq(partframe.concat([dframe, da]), pd.concat([frame, a]))
+        # pandas objects are accepted
+        assert_eq(partframe.concat([da, b]), pd.concat([a, b]))
+
+
+def test_concat_errors():
+    ddf, _ = VARIANTS["3"]
+    with pytest.raises(TypeError, match="list"):
+        partframe.concat(ddf)
+    with pytest.raises(ValueError, match="No objects"):
+        partframe.concat([])
+    with pytest.raises(ValueError, match="join"):
+        partframe.concat([ddf, ddf], join="left")
+    with pytest.raises(ValueError, match="axis"):
+        partframe.concat([ddf, ddf], axis=2)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_concat_columns(frames, scheduler, no_compute):
+    ddf, pdf = frames
+    out = partframe.concat([ddf[["i", "f"]], ddf.s, (ddf.n * 2).rename("m")], axis=1)
+    expected = pd.concat([pdf[["i", "f"]], pdf.s, (pdf.n * 2).rename("m")], axis=1)
+    assert_eq(out, expected, scheduler=scheduler)
+    assert_eq(out[["f", "m"]], expected[["f", "m"]], scheduler=scheduler)
+    out = partframe.concat([ddf.i, ddf.b], axis=1, ignore_index=True)
+    assert_eq(out, pd.concat([pdf.i, pdf.b], axis=1, ignore_index=True))
+
+
+@pytest.mark.parametrize("join", ["outer", "inner"])
+def test_concat_columns_different_sources(join, no_compute):
+    a = pd.DataFrame({"x": np.arange(10.0)}, index=np.arange(10) * 2)
+    b = pd.DataFrame(
+        {"y": np.arange(8.0), "s": list("abcdefgh")}, index=np.arange(8) * 3
+    )
+    da, db = _pair(a, b)
+    out = partframe.concat([da, db], axis=1, join=join)
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(out, pd.concat([a, b], axis=1, join=join, sort=True))
+    # ints are upcast: with other sources, rows may be missing
+    ia, ib = a.astype({"x": int}), b.astype({"y": int})
+    da, db = _pair(ia, ib)
+    out = partframe.concat([da, db], axis=1, join=join)
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(out, pd.concat([ia, ib], axis=1, join=join, sort=True))
+    unknown = partframe.from_pandas(b, npartitions=2, sort=False)
+    with pytest.raises(ValueError, match="align"):
+        partframe.concat([da, unknown], axis=1)
+
+
+# -- reset_index / set_index -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("drop", [False, True])
+def test_reset_index(frames, drop, scheduler, no_compute):
+    ddf, pdf = frames
+    out = ddf.reset_index(drop=drop)
+    assert_eq(out, pdf.reset_index(drop=drop), scheduler=scheduler)
+    assert_eq(ddf.f.reset_index(drop=drop), pdf.f.reset_index(drop=drop))
+    assert_eq(
+        ddf[ddf.i > 3].reset_index(drop=drop), pdf[pdf.i > 3].reset_index(drop=drop)
+    )
+    assert_eq(out[["i"]], pdf.reset_index(drop=drop)[["i"]], scheduler=scheduler)
+
+
+def test_reset_index_divisions(no_compute):
+    ddf = partframe.from_pandas(PDF, npartitions=3)
+    assert ddf.reset_index().divisions == (0, 10, 20, 29)
+    assert not ddf[ddf.i > 3].reset_index().known_divisions
+    assert ddf.f.reset_index(name="g").columns.tolist() == ["index", "g"]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_set_index_sorted(frames, scheduler):
+    ddf, pdf = frames
+    flat = ddf.reset_index()  # column "index" sorted across partitions
+    expected = pdf.reset_index().set_index("index")
+    with partframe.config.set(scheduler=scheduler):
+        out = flat.set_index("index", sorted=True)
+        assert out.known_divisions
+        assert_eq(out, expected, scheduler=scheduler)
+        assert_eq(
+            flat.set_index("t", sorted=True, drop=False),
+            pdf.reset_index().set_index("t", drop=False),
+            scheduler=scheduler,
+        )
+
+
+def test_set_index_sorted_reads_one_column():
+    ddf = partframe.from_pandas(PDF.reset_index(), npartitions=3)
+    seen = []
+
+    class Watch(partframe.Callback):
+        def on_start(self, event):
+            seen.append(event)
+
+    with Watch():
+        ddf.set_index("index", sorted=True)
+    assert len(seen) == 1
+
+
+def test_set_index_equal_values_across_boundaries():
+    pdf = pd.DataFrame({"k": [1, 2, 2, 2, 2, 2, 3, 3, 5], "v": range(9)})
+    ddf = partframe.from_pandas(pdf, npartitions=4)  # splits the 2s
+    out = ddf.set_index("k", sorted=True)
+    assert out.known_divisions
+    assert_eq(out, pdf.set_index("k"))
+
+
+def test_set_index_missing_values_give_unknown_divisions():
+    pdf = pd.DataFrame({"k": [1.0, 2.0, np.nan, 4.0], "v": range(4)})
+    out = partframe.from_pandas(pdf, npartitions=2).set_index("k", sorted=True)
+    assert not out.known_divisions
+    assert_eq(out, pdf.set_index("k"))
+
+
+def test_set_index_unsorted_raises():
+    pdf = pd.DataFrame({"k": [1, 5, 2, 3, 9, 10], "v": range(6)})
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    with pytest.raises(
+        ValueError, match="partition 0 holds \\[1, 5\\] but partition 1"
+    ):
+        ddf.set_index("k", sorted=True)
+    with pytest.raises(NotImplementedError, match="Shuffles, sorting and joins"):
+        ddf.set_index("k")
+    with pytest.raises(KeyError, match="not a column"):
+        ddf.set_index("nope", sorted=True)
+
+
+def test_set_index_with_divisions_is_lazy(no_compute):
+    pdf = pd.DataFrame({"k": [1, 2, 3, 4, 5, 6], "v": range(6)})
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    out = ddf.set_index("k", sorted=True, divisions=[1, 3, 5, 6])
+    assert out.divisions == (1, 3, 5, 6)
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(out, pdf.set_index("k"))
+    with pytest.raises(ValueError, match="npartitions \\+ 1"):
+        ddf.set_index("k", sorted=True, divisions=[1, 6])
+
+
+# -- loc -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_loc(frames, scheduler, no_compute):
+    ddf, pdf = frames
+    labels = list(pdf.index)
+    for label in (labels[0], labels[-1], 3, 1000):
+        assert_eq(ddf.loc[label], pdf.loc[[x for x in [label] if x in pdf.index]])
+    cases = [
+        slice(4, 20),
+        slice(None, 11),
+        slice(31, None),
+        slice(100, 200),
+        slice(7, 7),
+    ]
+    for key in cases:
+        assert_eq(ddf.loc[key], pdf.loc[key], scheduler=scheduler)
+        assert_eq(ddf.f.loc[key], pdf.f.loc[key], scheduler=scheduler)
+    for key in (labels[1:4], labels[::2], [labels[2], labels[0], labels[2]], []):
+        assert_eq(ddf.loc[key], pdf.loc[key], scheduler=scheduler)
+    assert_eq(ddf.loc[ddf.i > 4], pdf.loc[pdf.i > 4], scheduler=scheduler)
+    assert_eq(ddf.loc[lambda d: d.i > 4], pdf.loc[lambda d: d.i > 4])
+    assert_eq(ddf.loc[4:20, "f"], pdf.loc[4:20, "f"], scheduler=scheduler)
+    assert_eq(ddf.loc[4:20, ["s", "i"]], pdf.loc[4:20, ["s", "i"]])
+    assert_eq(ddf.loc[:, "n":"s"], pdf.loc[:, "n":"s"])
+    assert_eq(ddf.loc[ddf.b, ["i"]], pdf.loc[pdf.b, ["i"]])
+
+
+def test_loc_missing_labels():
+    ddf, pdf = VARIANTS["3"]
+    with pytest.raises(KeyError):
+        ddf.loc[[0, 1000]]
+    with pytest.raises(KeyError):
+        ddf.loc[[0, 1]].compute(scheduler="sync")
+    with pytest.raises(TypeError, match="lazy boolean"):
+        ddf.loc[pdf.i > 3]
+
+
+def test_loc_prunes_partitions(no_compute):
+    pdf = pd.DataFrame({"x": range(100)})
+    ddf = partframe.from_pandas(pdf, npartitions=10)  # 10 rows each
+    assert len(_source_keys(ddf.loc[35])) == 1
+    assert len(_source_keys(ddf.loc[35:52])) == 3
+    assert len(_source_keys(ddf.loc[[5, 95, 97]])) == 2
+    assert len(_source_keys(ddf.loc[[95, 5]])) == 2
+    assert len(_source_keys((ddf.x + 1).loc[60:69])) == 1
+    # tasks too: one fused task per kept partition, none for the others
+    assert len(_real_tasks(ddf[ddf.x > 3].loc[35:52])) == 3
+    unknown = partframe.from_pandas(pdf, npartitions=10, sort=False)
+    assert len(_source_keys(unknown.loc[35:52])) == 10
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(unknown.loc[35:52], pdf.loc[35:52])
+        assert_eq(unknown.loc[[52, 35]], pdf.loc[[52, 35]])
+        assert_eq(unknown.loc[35], pdf.loc[[35]])
+
+
+# -- partitions / get_partition --------------------------------------------------------
+
+
+def test_partitions(frames, no_compute):
+    ddf, pdf = frames
+    n = ddf.npartitions
+    with partframe.config.set(scheduler="sync"):
+        parts = [ddf.get_partition(i).compute() for i in range(n)]
+        tm.assert_frame_equal(pd.concat(parts), pdf)
+        assert_eq(ddf.partitions[:], pdf)
+        assert_eq(ddf.partitions[-1], parts[-1])
+        assert_eq(ddf.partitions[::2], pd.concat(parts[::2]))
+        assert_eq(ddf.f.partitions[[n - 1, 0]], pd.concat([parts[-1].f, parts[0].f]))
+    assert ddf.partitions[[n - 1, 0]].known_divisions is False
+    if n > 1:
+        assert ddf.partitions[1:].npartitions == n - 1
+    with pytest.raises(IndexError):
+        ddf.partitions[n]
+    with pytest.raises(TypeError):
+        ddf.partitions["a"]
+
+
+# -- nlargest / nsmallest --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("keep", ["first", "last", "all"])
+@pytest.mark.parametrize("method", ["nlargest", "nsmallest"])
+def test_nlargest(frames, method, keep, no_compute):
+    ddf, pdf = frames
+    with partframe.config.set(scheduler="sync"):
+        for n, cols in [(3, "i"), (50, "i"), (2, ["i", "f"]), (4, "n"), (3, "t")]:
+            got = getattr(ddf, method)(n, cols, keep=keep)
+            assert_eq(got, getattr(pdf, method)(n, cols, keep=keep))
+        want = getattr(pdf.i, method)(3, keep=keep)
+        assert_eq(getattr(ddf.i, method)(3, keep=keep), want)
+
+
+def test_nlargest_ties_random():
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        n = int(rng.integers(3, 30))
+        pdf = pd.DataFrame(
+            {
+                "a": rng.integers(0, 3, n),
+                "b": rng.integers(0, 2, n),
+                "f": rng.choice([1.0, 2.0, np.nan], n),
+            }
+        )
+        ddf = partframe.from_pandas(pdf, npartitions=int(rng.integers(1, 5)))
+        for method in ("nlargest", "nsmallest"):
+            for keep in ("first", "last", "all"):
+                cols = [["a"], ["a", "b"], "f", ["f", "a"]][int(rng.integers(0, 4))]
+                k = int(rng.integers(1, 6))
+                got = getattr(ddf, method)(k, cols, keep=keep)
+                assert_eq(got, getattr(pdf, method)(k, cols, keep=keep))
+
+
+def test_nlargest_errors():
+    ddf, _ = VARIANTS["3"]
+    with pytest.raises(TypeError):
+        ddf.nlargest(3, "s")
+    with pytest.raises(ValueError, match="keep"):
+        ddf.nlargest(3, "i", keep="middle")
+
+
+# -- processes -------------------------------------------------------------------------
+
+
+def test_on_processes():
+    pytest.importorskip("partframe.scheduler.processes")
+    ddf, pdf = VARIANTS["empty-parts"]
+    assert_eq(ddf.reset_index(), pdf.reset_index(), scheduler="processes")
+    assert_eq(ddf.loc[10:40], pdf.loc[10:40], scheduler="processes")
+    assert_eq(ddf.repartition(npartitions=2), pdf, scheduler="processes")
+    other = partframe.from_pandas(PDF.iloc[:5], npartitions=2)
+    assert_eq(
+        partframe.concat([other, ddf]),
+        pd.concat([PDF.iloc[:5], pdf]),
+        scheduler="processes",
+    )
+    assert_eq(ddf.nlargest(4, "i"), pdf.nlargest(4, "i"), scheduler="processes")
+    with partframe.config.set(scheduler="processes"):
+        tm.assert_frame_equal(ddf.head(7), pdf.head(7))
