@@ -28,21 +28,40 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 __all__ = [
     "cum_apply",
     "cum_carry",
     "cum_last",
+    "describe_aggregate",
+    "describe_chunk",
+    "describe_combine",
+    "exact_quantile",
     "idx_aggregate",
     "idx_chunk",
     "idx_combine",
+    "memory_aggregate",
+    "memory_chunk",
+    "memory_combine",
+    "mode_aggregate",
     "moments_aggregate",
     "moments_chunk",
     "moments_combine",
+    "nunique_aggregate",
+    "quantile_aggregate",
+    "quantile_chunk",
+    "quantile_combine",
     "reduce_aggregate",
     "reduce_chunk",
     "reduce_combine",
     "rowwise",
+    "unique_aggregate",
+    "unique_chunk",
+    "unique_combine",
+    "value_counts_aggregate",
+    "vc_chunk",
+    "vc_combine",
 ]
 
 
@@ -434,3 +453,651 @@ def _shift(s: pd.Series, value: Any, method: str, identity: int) -> pd.Series:
         # strings: cumsum concatenates; the carry goes in front
         return value + s if method == "cumsum" else s
     return s + value if method == "cumsum" else s * value
+
+
+# -- distinct values: value_counts, nunique, mode, unique ---------------------
+#
+# A value-count partial is one Series per column: counts (int64) indexed by
+# the distinct values, in pandas' own ``value_counts(sort=False)`` order of
+# the partition. Merging keeps the first appearance of every value across
+# partitions (partials arrive in partition order), so memory is bounded by
+# the number of distinct values and the order is the data's order.
+
+
+def _counts_of(s: pd.Series, dropna: bool) -> pd.Series:
+    counts = s.value_counts(sort=False, dropna=dropna)
+    return pd.Series(
+        np.asarray(counts, dtype="int64"), index=counts.index, name=None, copy=False
+    )
+
+
+def vc_chunk(part: Any, dropna: bool = False) -> Any:
+    """Value counts of each column of ``part``, in order of appearance.
+
+    Examples
+    --------
+    >>> [p.to_dict() for p in vc_chunk(pd.Series(["b", "a", "b"]))]
+    [{'b': 2, 'a': 1}]
+    """
+    df = _as_frame(part)
+    if len(df) == 0:
+        return None
+    return [_counts_of(df.iloc[:, j], dropna) for j in range(df.shape[1])]
+
+
+def _merge_counts(series: list) -> pd.Series:
+    """Sum counts of equal values; keep the order of first appearance."""
+    if len(series) == 1:
+        return series[0]
+    both = pd.concat(series)
+    codes, uniques = pd.factorize(both.index, use_na_sentinel=False)
+    out = np.zeros(len(uniques), dtype="int64")
+    np.add.at(out, codes, both.to_numpy())
+    if not isinstance(uniques, pd.Index):
+        uniques = pd.Index(uniques)
+    return pd.Series(out, index=uniques.astype(both.index.dtype), copy=False)
+
+
+def vc_combine(partials: list) -> Any:
+    """Merge value-count partials column by column (partition order)."""
+    live = _live(partials)
+    if len(live) <= 1:
+        return live[0] if live else None
+    return [_merge_counts([p[j] for p in live]) for j in range(len(live[0]))]
+
+
+def _pandas_order(counts: pd.Series, dtype: Any, name: Any, dropna: bool) -> pd.Series:
+    """``counts`` in the order pandas' ``value_counts(sort=False)`` gives.
+
+    pandas puts missing values at their first appearance for numpy and
+    string data but last for nullable and categorical data; categorical
+    data come in category order. Running pandas on the distinct values
+    (each once) reproduces whichever order it uses.
+    """
+    values = pd.Series(counts.index, dtype=dtype, name=name)
+    order = values.value_counts(sort=False, dropna=dropna)
+    if len(order) == len(counts) and order.index.equals(counts.index):
+        out = counts
+    else:
+        out = counts.iloc[counts.index.get_indexer(order.index)]
+    out = out.set_axis(order.index)
+    return out
+
+
+def value_counts_aggregate(
+    partials: list,
+    empty: pd.Series,
+    kwargs: dict,
+    dtype: Any,
+) -> pd.Series:
+    """Finish ``Series.value_counts``: pandas' stable sort on merged counts.
+
+    Examples
+    --------
+    >>> a, b = vc_chunk(pd.Series([1, 2])), vc_chunk(pd.Series([2, 3, 3]))
+    >>> value_counts_aggregate([a, b], pd.Series([], dtype="int64"), {}, "int64")
+    2    2
+    3    2
+    1    1
+    Name: count, dtype: int64
+    """
+    merged = vc_combine(partials)
+    if merged is None:
+        return empty.value_counts(**kwargs)
+    dropna = kwargs.get("dropna", True)
+    counts = _pandas_order(merged[0], empty.dtype, empty.name, dropna)
+    result = pd.Series(
+        counts.to_numpy(), index=counts.index, name="count", copy=False
+    ).astype(dtype)
+    result.index.name = empty.name
+    if kwargs.get("sort", True):
+        result = result.sort_values(
+            ascending=kwargs.get("ascending", False), kind="stable"
+        )
+    if kwargs.get("normalize", False):
+        result = result / result.sum()
+        result.name = "proportion"
+    return result
+
+
+def _observed(counts: pd.Series, dropna: bool) -> pd.Series:
+    """Values seen at least once (categories may carry zero counts)."""
+    keep = counts.to_numpy() > 0
+    if dropna:
+        keep &= ~np.asarray(counts.index.isna())
+    return counts[keep]
+
+
+def nunique_aggregate(
+    partials: list, empty: Any, dropna: bool = True, like: Any = None
+) -> Any:
+    """Finish ``nunique``: the number of distinct values seen per column.
+
+    Examples
+    --------
+    >>> parts = [vc_chunk(pd.Series([1.0, None])), vc_chunk(pd.Series([1.0, 2.0]))]
+    >>> nunique_aggregate(parts, pd.Series([], dtype="float64"))
+    2
+    """
+    merged = vc_combine(partials)
+    if merged is None:
+        return empty.nunique(dropna=dropna)
+    values = [len(_observed(c, dropna)) for c in merged]
+    if isinstance(empty, pd.Series):
+        return _like(values[0], like)
+    return pd.Series(values, index=empty.columns, dtype="int64")
+
+
+def _series_mode(counts: pd.Series, empty: pd.Series, dropna: bool) -> pd.Series:
+    seen = _observed(counts, dropna)
+    if len(seen) == 0:
+        return empty.mode(dropna=dropna)
+    top = seen[seen.to_numpy() == seen.to_numpy().max()]
+    # Each modal value once: pandas' own mode returns them all, sorted and
+    # typed exactly as it would on the full data.
+    values = pd.Series(top.index, dtype=empty.dtype, name=empty.name)
+    return values.mode(dropna=dropna)
+
+
+def mode_aggregate(partials: list, empty: Any, dropna: bool = True) -> Any:
+    """Finish ``mode`` from merged value counts (``dropna=False`` partials).
+
+    Examples
+    --------
+    >>> parts = [vc_chunk(pd.Series([3, 1])), vc_chunk(pd.Series([1, 3, 2]))]
+    >>> mode_aggregate(parts, pd.Series([], dtype="int64")).tolist()
+    [1, 3]
+    """
+    merged = vc_combine(partials)
+    if merged is None:
+        return empty.mode(dropna=dropna)
+    if isinstance(empty, pd.Series):
+        return _series_mode(merged[0], empty, dropna)
+    modes = {j: _series_mode(c, empty.iloc[:, j], dropna) for j, c in enumerate(merged)}
+    # DataFrame.mode is ``apply(Series.mode)``: columns padded with NaN.
+    out = pd.DataFrame(modes)
+    out.columns = empty.columns
+    return out
+
+
+def unique_chunk(part: pd.Series) -> Any:
+    """The distinct values of a partition, in order of first appearance."""
+    if len(part) == 0:
+        return None
+    return part.drop_duplicates()
+
+
+def unique_combine(partials: list) -> Any:
+    """Distinct values of several partials, first appearance first."""
+    live = _live(partials)
+    if len(live) <= 1:
+        return live[0] if live else None
+    return pd.concat(live).drop_duplicates()
+
+
+def unique_aggregate(partials: list, empty: pd.Series) -> Any:
+    """Finish ``Series.unique``: pandas' own array type for the dtype.
+
+    Examples
+    --------
+    >>> parts = [unique_chunk(pd.Series([2, 1, 2])), unique_chunk(pd.Series([3, 1]))]
+    >>> unique_aggregate(parts, pd.Series([], dtype="int64"))
+    array([2, 1, 3])
+    """
+    merged = unique_combine(partials)
+    if merged is None:
+        return empty.unique()
+    return merged.unique()
+
+
+# -- memory_usage -------------------------------------------------------------
+
+
+def _range_of(index: pd.Index) -> Any:
+    """``(first, last, step)`` of a non-empty RangeIndex; None otherwise."""
+    if not isinstance(index, pd.RangeIndex) or len(index) == 0:
+        return None
+    step = index.step if len(index) > 1 else None
+    return (index[0], index[-1], step)
+
+
+def _chain(a: Any, b: Any) -> Any:
+    """Two consecutive pieces of one range as one piece, else None (pandas'
+    ``RangeIndex._concat`` rule: same step, no gap)."""
+    if a is None or b is None:
+        return None
+    step = a[2] if a[2] is not None else (b[2] if b[2] is not None else b[0] - a[1])
+    if step == 0 or b[0] - a[1] != step:
+        return None
+    if (a[2] is not None and a[2] != step) or (b[2] is not None and b[2] != step):
+        return None
+    return (a[0], b[1], step)
+
+
+def memory_chunk(part: Any, index: bool, deep: bool) -> tuple:
+    """Bytes per column (the index first) as the concatenated result holds them.
+
+    Returns ``(bytes, once, rows, pieces, index_bytes)``: ``once`` are
+    bytes that all partitions share and that count once (the categories of
+    a categorical column); a RangeIndex's bytes are given as an int64
+    index's, and ``pieces`` describes it so the aggregate can tell whether
+    the partitions' ranges concatenate into one RangeIndex.
+    ``index_bytes`` is the partition's own index size (used when every
+    partition is empty: the computed result is then the first partition).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"c": pd.Categorical(["a", "b"])})
+    >>> usage, once, rows, pieces, _ = memory_chunk(df, True, False)
+    >>> usage.tolist(), once.tolist(), rows, pieces
+    ([16, 21], [0, 19], 2, (0, 1, 1))
+    """
+    df = _as_frame(part)
+    usage = df.memory_usage(index=index, deep=deep).to_numpy(dtype="int64", copy=True)
+    once = np.zeros(len(usage), dtype="int64")
+    first = 1 if index else 0
+    index_bytes = int(usage[0]) if index else 0
+    pieces: Any = None
+    if index and isinstance(df.index, pd.RangeIndex):
+        usage[0] = 8 * len(df)
+        pieces = _range_of(df.index) if len(df) else "empty"
+    elif index and len(df) == 0:
+        pieces = "empty"
+    for j in range(df.shape[1]):
+        dtype = df.dtypes.iloc[j]
+        if isinstance(dtype, pd.CategoricalDtype):
+            once[first + j] = int(dtype.categories.memory_usage(deep=deep))
+    return usage, once, len(df), pieces, index_bytes
+
+
+def memory_combine(partials: list) -> tuple:
+    """Sum bytes; shared bytes count once; chain the RangeIndex pieces."""
+    usage = sum(p[0] - p[1] for p in partials)
+    once = np.max([p[1] for p in partials], axis=0)
+    pieces: Any = "empty"
+    for p in partials:
+        if p[3] == "empty":
+            continue
+        pieces = p[3] if pieces == "empty" else _chain(pieces, p[3])
+    rows = sum(p[2] for p in partials)
+    return usage + once, once, rows, pieces, partials[0][4]
+
+
+def memory_aggregate(partials: list, empty: Any, index: bool, deep: bool) -> Any:
+    """Finish ``memory_usage``: an int for a Series, a Series for a frame.
+
+    The result is pandas' ``memory_usage`` of the computed frame: when the
+    partitions' RangeIndexes concatenate into one RangeIndex, the index
+    counts as that RangeIndex.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [1, 2, 3, 4]})
+    >>> parts = [memory_chunk(df.iloc[:2], True, False),
+    ...          memory_chunk(df.iloc[2:], True, False)]
+    >>> memory_aggregate(parts, df.iloc[:0], True, False).to_dict()
+    {'Index': 132, 'x': 32}
+    """
+    usage, _once, rows, pieces, first_index_bytes = memory_combine(partials)
+    if index and rows == 0:
+        usage[0] = first_index_bytes
+    elif index and isinstance(pieces, tuple):
+        first, last, step = pieces
+        step = step or 1
+        usage[0] = pd.RangeIndex(first, last + step, step).memory_usage()
+    if isinstance(empty, pd.Series):
+        return int(usage.sum())
+    labels = empty.memory_usage(index=index, deep=deep).index
+    return pd.Series(usage, index=labels, dtype="int64")
+
+
+# -- quantile -----------------------------------------------------------------
+#
+# A quantile partial is, per column, the sorted distinct non-missing values
+# (as the numpy array numpy's quantile would see: datetimes as int64,
+# nullable data as their numpy values) with their counts, and whether NA was
+# seen. The aggregate finds the order statistics numpy would pick, then
+# repeats numpy's and pandas' arithmetic on them, so results are identical.
+
+
+def _quantile_values(s: pd.Series) -> np.ndarray:
+    """Non-missing values as the numpy array pandas hands to numpy."""
+    s = s[s.notna()] if s.hasnans or isinstance(s.dtype, BaseMaskedDtype) else s
+    dtype = s.dtype
+    if dtype.kind in "mM":
+        return np.asarray(s.array.asi8)
+    if isinstance(dtype, BaseMaskedDtype):
+        return s.to_numpy(dtype=dtype.numpy_dtype)
+    return s.to_numpy()
+
+
+def quantile_chunk(part: Any) -> Any:
+    """Per column: ``(sorted distinct values, counts, NA seen)``.
+
+    Examples
+    --------
+    >>> values, counts, na = quantile_chunk(pd.Series([3.0, 1.0, 3.0, None]))[0]
+    >>> values.tolist(), counts.tolist(), na
+    ([1.0, 3.0], [1, 2], True)
+    """
+    df = _as_frame(part)
+    if len(df) == 0:
+        return None
+    out = []
+    for j in range(df.shape[1]):
+        s = df.iloc[:, j]
+        values, counts = np.unique(_quantile_values(s), return_counts=True)
+        out.append((values, counts.astype("int64"), bool(s.isna().any())))
+    return out
+
+
+def _merge_sorted(items: list) -> tuple:
+    values = np.concatenate([v for v, _, _ in items])
+    counts = np.concatenate([c for _, c, _ in items])
+    uniq, inverse = np.unique(values, return_inverse=True)
+    total = np.zeros(len(uniq), dtype="int64")
+    np.add.at(total, inverse.ravel(), counts)
+    return uniq, total, any(na for _, _, na in items)
+
+
+def quantile_combine(partials: list) -> Any:
+    """Merge quantile partials column by column."""
+    live = _live(partials)
+    if len(live) <= 1:
+        return live[0] if live else None
+    return [_merge_sorted([p[j] for p in live]) for j in range(len(live[0]))]
+
+
+def _order_stats(values: np.ndarray, counts: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The ``k``-th smallest values (0-based; -1 is the largest)."""
+    cum = np.cumsum(counts)
+    k = np.where(k < 0, cum[-1] + k, k)
+    return values[np.searchsorted(cum, k, side="right")]
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """numpy's own ``_lerp`` (numpy/lib/_function_base_impl.py), verbatim."""
+    diff_b_a = b - a
+    out = np.asanyarray(np.add(a, diff_b_a * t))
+    np.subtract(
+        b, diff_b_a * (1 - t), out=out, where=t >= 0.5, casting="unsafe",
+        dtype=type(out.dtype),
+    )  # fmt: skip
+    return out
+
+
+def exact_quantile(
+    values: np.ndarray, counts: np.ndarray, qs: np.ndarray, method: str
+) -> np.ndarray:
+    """``np.quantile(data, qs, method=method)`` from the sorted distinct
+    ``values`` of ``data`` and their ``counts``, bit for bit.
+
+    Examples
+    --------
+    >>> data = np.array([5, 1, 3, 3, 9, 1, 7])
+    >>> values, counts = np.unique(data, return_counts=True)
+    >>> qs = np.array([0.1, 0.5, 0.77])
+    >>> for m in ["linear", "lower", "higher", "nearest", "midpoint"]:
+    ...     assert (exact_quantile(values, counts, qs, m)
+    ...             == np.quantile(data, qs, method=m)).all()
+    """
+    n = int(counts.sum())
+    if method == "linear":
+        vi = (n - 1) * qs
+    elif method == "lower":
+        vi = np.floor((n - 1) * qs).astype(np.intp)
+    elif method == "higher":
+        vi = np.ceil((n - 1) * qs).astype(np.intp)
+    elif method == "nearest":
+        vi = np.around((n - 1) * qs).astype(np.intp)
+    elif method == "midpoint":
+        vi = 0.5 * (np.floor((n - 1) * qs) + np.ceil((n - 1) * qs))
+    else:
+        raise ValueError(f"interpolation {method!r} is not supported")
+    vi = np.asanyarray(vi)
+    if np.issubdtype(vi.dtype, np.integer):
+        return _order_stats(values, counts, vi)
+    prev = np.floor(vi)
+    nxt = prev + 1
+    above = vi >= n - 1
+    prev[above] = -1
+    nxt[above] = -1
+    below = vi < 0
+    prev[below] = 0
+    nxt[below] = 0
+    prev_i, next_i = prev.astype(np.intp), nxt.astype(np.intp)
+    gamma = np.asanyarray(vi - prev_i)
+    if method == "midpoint":
+        gamma = np.full(gamma.shape, 0.5)
+        np.copyto(gamma, 0.0, where=vi % 1 == 0, casting="unsafe")
+    gamma = np.asanyarray(gamma, dtype=vi.dtype)
+    a = _order_stats(values, counts, prev_i)
+    b = _order_stats(values, counts, next_i)
+    return _lerp(a, b, gamma)
+
+
+def _column_quantile(item: tuple, dtype: Any, qs: np.ndarray, method: str) -> Any:
+    """One column's quantiles as pandas builds them (dtype rules included)."""
+    values, counts, hasna = item
+    n = int(counts.sum())
+    masked = isinstance(dtype, BaseMaskedDtype)
+    if dtype.kind in "mM" or masked or not hasna:
+        vdtype = np.dtype("int64") if dtype.kind in "mM" else values.dtype
+    else:
+        vdtype = values.dtype
+    if n == 0:
+        fill = np.iinfo("int64").min if dtype.kind in "mM" else np.nan
+        res = np.full(len(qs), fill)
+    else:
+        res = np.asarray(exact_quantile(values, counts, qs, method))
+        if hasna and vdtype.kind != "f" and res.dtype != vdtype:
+            # pandas' masked path casts integral results back to the int dtype
+            if (res == res.astype(vdtype, copy=False)).all():
+                res = res.astype(vdtype, copy=False)
+        elif hasna and vdtype.kind == "f":
+            res = res.astype(vdtype, copy=False)
+    if dtype.kind in "mM":
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            naive = res.astype(f"M8[{dtype.unit}]")
+            return pd.DatetimeIndex(naive).tz_localize("UTC").tz_convert(dtype.tz).array
+        return res.astype(dtype)
+    if masked:
+        mask = np.zeros(len(res), dtype=bool)
+        if n == 0:
+            mask[:] = True
+            if dtype.kind in "iu":
+                res = np.zeros(len(res), dtype=dtype.numpy_dtype)
+        if res.dtype.kind == "f":
+            return pd.arrays.FloatingArray(res, mask)
+        if res.dtype.kind == "b":
+            return pd.arrays.BooleanArray(res, mask)
+        return pd.arrays.IntegerArray(res, mask)
+    return res
+
+
+def quantile_aggregate(
+    partials: list,
+    empty: Any,
+    q: Any,
+    interpolation: str,
+    kwargs: dict,
+) -> Any:
+    """Finish ``quantile``: exact order statistics from merged counts.
+
+    Examples
+    --------
+    >>> s = pd.Series([4.0, 1.0, 2.0, None, 3.0])
+    >>> parts = [quantile_chunk(s.iloc[:2]), quantile_chunk(s.iloc[2:])]
+    >>> quantile_aggregate(parts, s.iloc[:0], [0.1, 0.5], "linear", {}).tolist()
+    [1.3, 2.5]
+    """
+    merged = quantile_combine(partials)
+    if merged is None:
+        return empty.quantile(q, interpolation=interpolation, **kwargs)
+    scalar = not pd.api.types.is_list_like(q)
+    qindex = pd.Index([q] if scalar else q, dtype=np.float64)
+    qs = np.asarray(qindex)
+    frame = _as_frame(empty)
+    cols = {
+        j: _column_quantile(item, frame.dtypes.iloc[j], qs, interpolation)
+        for j, item in enumerate(merged)
+    }
+    if isinstance(empty, pd.Series):
+        out = pd.Series(cols[0], index=qindex, name=empty.name)
+        return out.iloc[0] if scalar else out
+    res = pd.DataFrame(cols, index=qindex)
+    res.columns = frame.columns
+    return res.iloc[0] if scalar else res
+
+
+# -- describe -----------------------------------------------------------------
+#
+# One pass for every statistic: per column, numeric and datetime data carry
+# moments (count, mean, std) and quantile counts (min, max, percentiles);
+# other data carry value counts (count, unique, top, freq). The aggregate
+# follows pandas.core.methods.describe line by line.
+
+
+def describe_chunk(part: Any, kinds: list) -> Any:
+    """Per column: ``(moments, quantile partial)`` or value counts."""
+    df = _as_frame(part)
+    if len(df) == 0:
+        return None
+    out: list = []
+    for j, kind in enumerate(kinds):
+        s = df.iloc[:, j]
+        if kind == "categorical":
+            out.append(_counts_of(s, True))
+        else:
+            out.append((moments_chunk(s), quantile_chunk(s)[0]))
+    return out
+
+
+def describe_combine(partials: list, kinds: list) -> Any:
+    """Merge describe partials column by column (partition order)."""
+    live = _live(partials)
+    if len(live) <= 1:
+        return live[0] if live else None
+    out: list = []
+    for j, kind in enumerate(kinds):
+        items = [p[j] for p in live]
+        if kind == "categorical":
+            out.append(_merge_counts(items))
+        else:
+            moments = moments_combine([m for m, _ in items])
+            out.append((moments, _merge_sorted([q for _, q in items])))
+    return out
+
+
+def _format_percentiles(percentiles: np.ndarray) -> list:
+    from pandas.io.formats.format import format_percentiles
+
+    return format_percentiles(percentiles)
+
+
+def _describe_numeric(
+    partial: tuple, empty: pd.Series, percentiles: np.ndarray, timestamp: bool
+) -> pd.Series:
+    moments, item = partial
+    n = int(item[1].sum())
+    dtype = empty.dtype
+
+    def moment(op: str) -> Any:
+        return moments_aggregate([moments], op, {"skipna": True}, empty, None)
+
+    def extreme(op: str) -> Any:
+        if n == 0:
+            return getattr(empty, op)()
+        q = np.array([0.0 if op == "min" else 1.0])
+        how = "lower" if op == "min" else "higher"
+        return pd.Series(_column_quantile(item, dtype, q, how)).iloc[0]
+
+    quantiles: list = []
+    if len(percentiles):
+        quantiles = pd.Series(
+            _column_quantile(item, dtype, percentiles, "linear")
+        ).tolist()
+    names = _format_percentiles(percentiles)
+    if timestamp:
+        index = ["count", "mean", "min", *names, "max"]
+        d = [n, moment("mean"), extreme("min"), *quantiles, extreme("max")]
+        return pd.Series(d, index=index, name=empty.name)
+    index = ["count", "mean", "std", "min", *names, "max"]
+    d = [n, moment("mean"), moment("std"), extreme("min"), *quantiles, extreme("max")]
+    out_dtype: Any
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        out_dtype = None if dtype.kind == "m" else pd.ArrowDtype(pa.float64())
+    elif isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        out_dtype = pd.Float64Dtype()
+    elif dtype.kind in "iufb":
+        out_dtype = np.dtype("float")
+    else:
+        out_dtype = None
+    return pd.Series(d, index=index, name=empty.name, dtype=out_dtype)
+
+
+def _describe_categorical(counts: pd.Series, empty: pd.Series) -> pd.Series:
+    names = ["count", "unique", "top", "freq"]
+    ordered = _pandas_order(counts, empty.dtype, empty.name, True)
+    objcounts = pd.Series(ordered.to_numpy(), index=ordered.index, copy=False)
+    objcounts = objcounts.sort_values(ascending=False, kind="stable")
+    count_unique = len(objcounts[objcounts != 0])
+    if count_unique > 0:
+        top, freq = objcounts.index[0], objcounts.iloc[0]
+        dtype = None
+    else:
+        top, freq = np.nan, np.nan
+        dtype = "object"
+    result = [int(objcounts.sum()), count_unique, top, freq]
+    return pd.Series(result, index=names, name=empty.name, dtype=dtype)
+
+
+def _reorder_rows(ldesc: list) -> list:
+    """pandas' row order for a frame's description (shortest first)."""
+    names: list = []
+    seen: set = set()
+    for idxnames in sorted((x.index for x in ldesc), key=len):
+        for name in idxnames:
+            if name not in seen:
+                seen.add(name)
+                names.append(name)
+    return names
+
+
+def describe_aggregate(
+    partials: list,
+    kinds: list,
+    empty: Any,
+    percentiles: list,
+    kwargs: dict,
+) -> Any:
+    """Finish ``describe`` for the selected columns (``empty``'s columns).
+
+    Examples
+    --------
+    >>> s = pd.Series([1.0, 2.0, 3.0, 4.0], name="x")
+    >>> parts = [describe_chunk(s.iloc[:2], ["numeric"]),
+    ...          describe_chunk(s.iloc[2:], ["numeric"])]
+    >>> describe_aggregate(parts, ["numeric"], s.iloc[:0], [0.5], {})["50%"]
+    np.float64(2.5)
+    """
+    merged = describe_combine(partials, kinds)
+    if merged is None:
+        return empty.describe(**kwargs)
+    pct = np.asarray(percentiles, dtype="float64")
+    frame = _as_frame(empty)
+    ldesc = []
+    for j, kind in enumerate(kinds):
+        col = frame.iloc[:, j]
+        if kind == "categorical":
+            ldesc.append(_describe_categorical(merged[j], col))
+        else:
+            ldesc.append(_describe_numeric(merged[j], col, pct, kind == "timestamp"))
+    if isinstance(empty, pd.Series):
+        return ldesc[0]
+    rows = _reorder_rows(ldesc)
+    d = pd.concat(ldesc, axis=1, ignore_index=True, sort=False).reindex(rows)
+    d.columns = frame.columns.copy()
+    return d
