@@ -6,6 +6,11 @@ Series with one partition, a Series reduction a lazy Scalar. The result's
 meta comes from running the real pandas method on a small stand-in of the
 input, so invalid calls (``mean`` of a string column) raise here, naming the
 column, before anything runs. ``axis=1`` reductions are partition-wise.
+
+Distinct-value reductions (``nunique``, ``value_counts``, ``mode``,
+``unique``) carry per-partition value counts in order of appearance;
+``quantile`` and ``describe`` carry sorted value counts and are exact. Their
+memory is bounded by the number of distinct values, not of rows.
 """
 
 from __future__ import annotations
