@@ -193,8 +193,16 @@ def _assert_scalar_eq(x: Any, y: Any, check_dtype: bool, **kwargs: Any) -> None:
                 )
             return
         raise AssertionError(f"{x!r} != {y!r}")
-    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
-        np.testing.assert_array_equal(x, y)
+    arrays = (np.ndarray, pd.api.extensions.ExtensionArray)
+    if isinstance(x, arrays) or isinstance(y, arrays):
+        if check_dtype and type(x) is not type(y):
+            raise AssertionError(f"array types differ: {type(x)} vs {type(y)}")
+        if isinstance(x, pd.api.extensions.ExtensionArray):
+            tm.assert_extension_array_equal(x, y, check_dtype=check_dtype)
+        else:
+            np.testing.assert_array_equal(x, y)
+            if check_dtype and x.dtype != y.dtype:
+                raise AssertionError(f"array dtypes differ: {x.dtype} vs {y.dtype}")
         return
     if not (x == y or (pd.isna(x) and pd.isna(y))):
         raise AssertionError(f"{x!r} != {y!r}")
