@@ -277,6 +277,7 @@ def write_parquet_partition(
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
+    from fsspec.implementations.local import LocalFileSystem
 
     fs = job.fs
     pieces: list[tuple[str, pd.DataFrame]] = []
@@ -298,8 +299,11 @@ def write_parquet_partition(
         table = pa.Table.from_pandas(part, schema=schema, preserve_index=write_index)
         target = job.staged(name)
         fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
-        with fs.open(target, "wb") as f:
-            pq.write_table(table, f, **kwargs)
+        if isinstance(fs, LocalFileSystem):
+            pq.write_table(table, target, **kwargs)  # native IO, no GIL
+        else:
+            with fs.open(target, "wb") as f:
+                pq.write_table(table, f, **kwargs)
         out.append(name)
     return out
 
