@@ -197,8 +197,33 @@ def _chan(df: pd.DataFrame, g: Any, pid: str) -> pd.DataFrame:
     return pd.DataFrame({pid + "n": n_tot, pid + "m": mean_tot, pid + "v": m2_tot})
 
 
-def _combine_main(main: pd.DataFrame, plan: dict) -> pd.DataFrame:
-    g = _level_gb(main, plan)
+def _flat_concat(frames: list) -> tuple[pd.DataFrame, Any, list]:
+    """Concatenate frames with a MultiIndex as flat key columns.
+
+    Appending MultiIndexes is slow (it re-factorizes level by level through
+    tuples); concatenating plain columns and grouping by them is what pandas
+    does on raw data, and several times faster.
+    """
+    nonempty = [f for f in frames if len(f)] or frames[:1]
+    names = list(nonempty[0].index.names)
+    keys = [f"__pf_key{i}" for i in range(len(names))]
+    flats = []
+    for f in nonempty:
+        flat = f.reset_index(drop=True)
+        for i, k in enumerate(keys):
+            flat[k] = f.index.get_level_values(i)
+        flats.append(flat)
+    df = flats[0] if len(flats) == 1 else pd.concat(flats, ignore_index=True)
+    return df, keys, names
+
+
+def _combine_main(main: Any, plan: dict) -> pd.DataFrame:
+    names = None
+    if isinstance(main, list):  # partials with a MultiIndex: flat columns
+        main, keys, names = _flat_concat(main)
+        g = main.groupby(keys, sort=False, dropna=plan["dropna"], observed=True)
+    else:
+        g = _level_gb(main, plan)
     by_op: dict[str, list] = {}
     for pid, _, op in plan["main"]:
         by_op.setdefault(op, []).append(pid)
@@ -220,7 +245,10 @@ def _combine_main(main: pd.DataFrame, plan: dict) -> pd.DataFrame:
         if isinstance(f.index, pd.RangeIndex) and not isinstance(index, pd.RangeIndex):
             f.index = index
         frames.append(f)
-    return pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
+    res = pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
+    if names is not None:
+        res.index = res.index.set_names(names)
+    return res
 
 
 def _combine_idx(df: pd.DataFrame, plan: dict, op: str) -> pd.DataFrame:
@@ -238,6 +266,9 @@ def groupby_combine(partials: list, plan: dict) -> dict:
     out: dict = {}
     for key in partials[0]:
         frames = [p[key] for p in partials]
+        if key == "main" and frames[0].index.nlevels > 1 and len(frames) > 1:
+            out[key] = _combine_main(frames, plan)
+            continue
         df = _concat(frames)
         if key == "main":
             out[key] = _combine_main(df, plan)
