@@ -41,6 +41,9 @@ __all__ = [
     "idx_aggregate",
     "idx_chunk",
     "idx_combine",
+    "mean_aggregate",
+    "mean_chunk",
+    "mean_combine",
     "memory_aggregate",
     "memory_chunk",
     "memory_combine",
@@ -56,6 +59,9 @@ __all__ = [
     "reduce_chunk",
     "reduce_combine",
     "rowwise",
+    "scalar_aggregate",
+    "scalar_chunk",
+    "scalar_combine",
     "unique_aggregate",
     "unique_chunk",
     "unique_combine",
@@ -96,18 +102,34 @@ def _like(value: Any, like: Any) -> Any:
 # -- simple reductions: sum, prod, min, max, any, all, count -----------------
 
 
+# Series of these numpy kinds reduce to numpy scalars that merge exactly like
+# pandas' own (sum/prod of ints in int64/uint64, floats in their width).
+SCALAR_KINDS = "biuf"
+
+
+# Column groups up to this size are reduced column by column (no take).
+_FEW_COLUMNS = 4
+
+
+def _is_numeric_array(res: pd.Series) -> bool:
+    dtype = res.dtype
+    return isinstance(dtype, np.dtype) and dtype.kind in SCALAR_KINDS
+
+
 def reduce_chunk(
     part: Any, op: str, kwargs: dict, groups: list, count: bool = False
 ) -> Any:
     """Reduce each group of same-dtype columns of ``part`` with ``op``.
 
-    Returns ``(list of Series indexed by column position, counts or None)``,
-    or ``None`` for an empty partition.
+    Returns ``(values, counts or None, groups)``, or ``None`` for an empty
+    partition. ``values`` has one entry per group: a numpy array when the
+    group's result has a numpy dtype of kind ``SCALAR_KINDS`` (merged with
+    numpy, cheaply), else a Series indexed by column position.
 
     Examples
     --------
     >>> df = pd.DataFrame({"a": [1, 2], "b": [0.5, None]})
-    >>> values, counts = reduce_chunk(df, "sum", {}, [[0], [1]], count=True)
+    >>> values, counts, _ = reduce_chunk(df, "sum", {}, [[0], [1]], count=True)
     >>> [v.tolist() for v in values], counts.tolist()
     ([[3], [0.5]], [2, 1])
     """
@@ -116,10 +138,45 @@ def reduce_chunk(
         return None
     values = []
     for positions in groups:
-        res = getattr(df.iloc[:, positions], op)(**kwargs)
-        values.append(res.set_axis(positions))
+        if len(positions) == df.shape[1]:
+            # One dtype: one pandas call over the whole frame, no column take.
+            res = getattr(df, op)(**kwargs)
+        elif len(positions) <= _FEW_COLUMNS and _is_numeric_array(
+            first := df.iloc[:, positions[0]]
+        ):
+            # Taking a few columns out of a frame costs more than reducing
+            # them one by one; a numpy column's scalar has the frame's dtype.
+            cols = [first] + [df.iloc[:, j] for j in positions[1:]]
+            values.append(np.array([getattr(c, op)(**kwargs) for c in cols]))
+            continue
+        else:
+            res = getattr(df.iloc[:, positions], op)(**kwargs)
+        values.append(
+            res.to_numpy() if _is_numeric_array(res) else res.set_axis(positions)
+        )
     counts = df.count().to_numpy() if count else None
-    return values, counts
+    return values, counts, groups
+
+
+def _merge(arr: np.ndarray, op: str, skipna: bool) -> Any:
+    """``op`` along the first axis of partials, as pandas over the values.
+
+    A NaN partial of ``sum``/``prod`` (``inf - inf``) stays NaN; a NaN
+    partial of ``min``/``max`` is an all-missing partition, skipped when
+    ``skipna``. Array reductions, not scalar arithmetic: integers wrap
+    silently, as in pandas.
+    """
+    if op == "min":
+        return (np.fmin if skipna else np.minimum).reduce(arr, axis=0)
+    if op == "max":
+        return (np.fmax if skipna else np.maximum).reduce(arr, axis=0)
+    return getattr(arr, op)(axis=0)
+
+
+def _as_series(value: Any, positions: list) -> pd.Series:
+    if isinstance(value, pd.Series):
+        return value
+    return pd.Series(value, index=positions)
 
 
 def reduce_combine(partials: list, op: str, kwargs: dict) -> Any:
@@ -127,14 +184,21 @@ def reduce_combine(partials: list, op: str, kwargs: dict) -> Any:
     live = _live(partials)
     if len(live) <= 1:
         return live[0] if live else None
+    groups = live[0][2]
     values = []
-    for g in range(len(live[0][0])):
-        frame = pd.concat([p[0][g] for p in live], axis=1, ignore_index=True)
+    for g, positions in enumerate(groups):
+        parts = [p[0][g] for p in live]
+        if all(isinstance(v, np.ndarray) for v in parts):
+            values.append(_merge(np.vstack(parts), op, kwargs.get("skipna", True)))
+            continue
+        frame = pd.concat(
+            [_as_series(v, positions) for v in parts], axis=1, ignore_index=True
+        )
         values.append(getattr(frame, op)(axis=1, **kwargs))
     counts = live[0][1]
     if counts is not None:
         counts = sum(p[1] for p in live[1:]) + counts
-    return values, counts
+    return values, counts, groups
 
 
 def reduce_aggregate(
@@ -156,16 +220,34 @@ def reduce_aggregate(
     out = reduce_combine(partials, combine_op, combine_kwargs)
     if out is None:
         return getattr(empty, op)(**kwargs)
-    values, counts = out
-    s = pd.concat(values) if len(values) > 1 else values[0]
-    s = s.sort_index()
-    masked = False
+    values, counts, groups = out
+    short = None
     if counts is not None and min_count > 0:
         short = counts < min_count
-        if short.any():
-            s = s.where(~short)
-            masked = True
-    if not masked and dtype is not None and s.dtype != dtype:
+        if not short.any():
+            short = None
+    if (
+        short is None
+        and isinstance(dtype, np.dtype)
+        and dtype.kind in SCALAR_KINDS + "O"
+        and all(isinstance(v, np.ndarray) for v in values)
+    ):
+        res = np.empty(sum(len(p) for p in groups), dtype=dtype)
+        for positions, v in zip(groups, values):
+            if dtype.kind == "O":  # mixed kinds: each keeps its scalar type
+                for j, x in zip(positions, v):
+                    res[j] = x
+            else:
+                res[positions] = v
+        if isinstance(empty, pd.Series):
+            return _like(res[0], like)
+        return pd.Series(res, index=empty.columns)
+    series = [_as_series(v, p) for v, p in zip(values, groups)]
+    s = pd.concat(series) if len(series) > 1 else series[0]
+    s = s.sort_index()
+    if short is not None:
+        s = s.where(~short)
+    elif dtype is not None and s.dtype != dtype:
         s = s.astype(dtype)
     if isinstance(empty, pd.Series):
         return _like(s.iloc[0], like)
@@ -192,6 +274,68 @@ def rowwise(part: pd.DataFrame, op: str, kwargs: dict, dtype: Any) -> pd.Series:
     return out
 
 
+def scalar_chunk(part: pd.Series, op: str, kwargs: dict, count: bool = False) -> Any:
+    """A Series partition's reduction: one pandas call, a scalar partial.
+
+    Returns ``(value, non-missing count or None)``, or ``None`` for an empty
+    partition. Used for numpy dtypes of kinds ``SCALAR_KINDS`` only.
+
+    Examples
+    --------
+    >>> scalar_chunk(pd.Series([1.0, None, 2.0]), "sum", {}, count=True)
+    (np.float64(3.0), 2)
+    """
+    if len(part) == 0:
+        return None
+    value = getattr(part, op)(**kwargs)
+    return value, (int(part.count()) if count else None)
+
+
+def scalar_combine(partials: list, op: str, skipna: bool = True) -> Any:
+    """Combine partials of :func:`scalar_chunk` with ``op``.
+
+    Examples
+    --------
+    >>> scalar_combine([(np.int64(3), 2), None, (np.int64(4), 1)], "sum")
+    (np.int64(7), 3)
+    """
+    live = _live(partials)
+    if len(live) <= 1:
+        return live[0] if live else None
+    value = _merge(np.array([p[0] for p in live]), op, skipna)
+    counts = live[0][1]
+    if counts is not None:
+        counts = sum(p[1] for p in live)
+    return value, counts
+
+
+def scalar_aggregate(
+    partials: list,
+    op: str,
+    kwargs: dict,
+    combine_op: str,
+    empty: pd.Series,
+    dtype: Any,
+    skipna: bool = True,
+    min_count: int = 0,
+    like: Any = None,
+) -> Any:
+    """Finish a Series reduction of scalar partials (see :func:`scalar_chunk`).
+
+    With no data, or fewer than ``min_count`` values, the answer is pandas'
+    own on the empty meta ``empty``.
+    """
+    out = scalar_combine(partials, combine_op, skipna)
+    if out is None:
+        return getattr(empty, op)(**kwargs)
+    value, count = out
+    if count is not None and count < min_count:
+        return getattr(empty, op)(**kwargs)
+    if dtype is not None and isinstance(value, np.generic) and value.dtype != dtype:
+        value = np.asarray(value).astype(dtype)[()]
+    return _like(value, like)
+
+
 # -- moments: mean, var, std, sem -------------------------------------------
 
 
@@ -202,6 +346,21 @@ def _float_column(s: pd.Series) -> np.ndarray:
         out[np.asarray(s.isna())] = np.nan
         return out
     return s.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _float_matrix(part: Any) -> np.ndarray:
+    """A ``(rows, columns)`` float64 array of ``part``, NaN for missing."""
+    if isinstance(part, pd.Series):
+        return _float_column(part)[:, None]
+    if all(isinstance(dt, np.dtype) and dt.kind in "biuf" for dt in part.dtypes):
+        return part.to_numpy(dtype="float64")  # one call, NaN stays NaN
+    return np.column_stack(
+        [_float_column(part.iloc[:, j]) for j in range(part.shape[1])]
+    )
+
+
+def _is_empty(part: Any) -> bool:
+    return len(part) == 0 or (part.ndim == 2 and part.shape[1] == 0)
 
 
 def moments_chunk(part: Any) -> Any:
@@ -217,10 +376,9 @@ def moments_chunk(part: Any) -> Any:
     >>> moments_chunk(pd.Series([1.0, 3.0, None]))[:4].ravel().tolist()
     [2.0, 4.0, 2.0, 1.0]
     """
-    df = _as_frame(part)
-    if len(df) == 0 or df.shape[1] == 0:
+    if _is_empty(part):
         return None
-    x = np.column_stack([_float_column(df.iloc[:, j]) for j in range(df.shape[1])])
+    x = _float_matrix(part)
     missing = np.isnan(x)
     n = (~missing).sum(axis=0).astype("float64")
     total = np.where(missing, 0.0, x).sum(axis=0)
@@ -235,6 +393,34 @@ def moments_chunk(part: Any) -> Any:
     m2 = (dev * dev).sum(axis=0)
     hi, lo = _renormalize(hi, lo)
     return np.vstack([n, total, m2, missing.sum(axis=0).astype("float64"), hi, lo])
+
+
+def mean_chunk(part: Any) -> Any:
+    """Count, sum, 0 and number missing of each column: a ``(4, ncols)`` array.
+
+    The mean needs no deviations, so this is :func:`moments_chunk`'s first
+    four rows without the work of the third.
+
+    Examples
+    --------
+    >>> mean_chunk(pd.Series([1.0, 3.0, None])).ravel().tolist()
+    [2.0, 4.0, 0.0, 1.0]
+    """
+    if _is_empty(part):
+        return None
+    x = _float_matrix(part)
+    missing = np.isnan(x)
+    nmissing = missing.sum(axis=0).astype("float64")
+    total = (np.where(missing, 0.0, x) if nmissing.any() else x).sum(axis=0)
+    return np.vstack([x.shape[0] - nmissing, total, np.zeros_like(total), nmissing])
+
+
+def mean_combine(partials: list) -> Any:
+    """Add partials of :func:`mean_chunk`."""
+    live = _live(partials)
+    if not live:
+        return None
+    return sum(live[1:], live[0])
 
 
 def _renormalize(hi: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -282,6 +468,34 @@ def moments_aggregate(
 ) -> Any:
     """Finish ``mean``/``var``/``std``/``sem`` from merged moments."""
     m = moments_combine(partials)
+    return _finish_moments(m, op, kwargs, empty, dtype, skipna, ddof, like)
+
+
+def mean_aggregate(
+    partials: list,
+    op: str,
+    kwargs: dict,
+    empty: Any,
+    dtype: Any,
+    skipna: bool = True,
+    ddof: int = 1,
+    like: Any = None,
+) -> Any:
+    """Finish ``mean`` from partials of :func:`mean_chunk`."""
+    m = mean_combine(partials)
+    return _finish_moments(m, op, kwargs, empty, dtype, skipna, ddof, like)
+
+
+def _finish_moments(
+    m: Any,
+    op: str,
+    kwargs: dict,
+    empty: Any,
+    dtype: Any,
+    skipna: bool,
+    ddof: int,
+    like: Any,
+) -> Any:
     if m is None:
         return getattr(empty, op)(**kwargs)
     n, total, m2, nmissing = m[:4]
@@ -300,11 +514,14 @@ def moments_aggregate(
                 res = np.sqrt(var) / np.sqrt(n)
     if not skipna:
         res = np.where(nmissing > 0, np.nan, res)
-    frame = _as_frame(empty)
-    values = [_unfloat(r, frame.dtypes.iloc[j], op) for j, r in enumerate(res.tolist())]
     if isinstance(empty, pd.Series):
-        return _like(pd.Series(values, dtype=dtype).iloc[0], like)
-    return pd.Series(values, index=frame.columns, dtype=dtype)
+        value = _unfloat(float(res[0]), empty.dtype, op)
+        if dtype == np.dtype("float64") and isinstance(value, float):
+            return _like(np.float64(value), like)
+        return _like(pd.Series([value], dtype=dtype).iloc[0], like)
+    dtypes = empty.dtypes
+    values = [_unfloat(r, dtypes.iloc[j], op) for j, r in enumerate(res.tolist())]
+    return pd.Series(values, index=empty.columns, dtype=dtype)
 
 
 def _unfloat(value: float, dtype: Any, op: str) -> Any:

@@ -76,6 +76,16 @@ def _check_axis(axis: Any, op: str) -> bool:
     raise ValueError(f"{op}(): no axis named {axis!r}")
 
 
+def _scalar_fast(meta: Any, op: str) -> bool:
+    """Does a Series reduction take the scalar-partial fast path?"""
+    if not isinstance(meta, pd.Series):
+        return False
+    dtype = meta.dtype
+    if op == "count":
+        return True
+    return isinstance(dtype, np.dtype) and dtype.kind in K.SCALAR_KINDS
+
+
 def _dtype_groups(meta: pd.DataFrame) -> list[list[int]]:
     groups: dict[Any, list[int]] = {}
     for j, dtype in enumerate(meta.dtypes):
@@ -211,10 +221,24 @@ class FrameMethods:
     ) -> Any:
         if _check_axis(axis, op):
             return self._rowwise(op, kwargs)
-        result = _run_meta(self._meta, op, kwargs)  # type: ignore[attr-defined]
+        meta = self._meta  # type: ignore[attr-defined]
+        result = _run_meta(meta, op, kwargs)
+        if _scalar_fast(meta, op):
+            skipna = chunk_kwargs.get("skipna", True)
+            return self._tree(
+                self.expr, K.scalar_chunk, K.scalar_combine, K.scalar_aggregate,  # type: ignore[attr-defined]
+                result,
+                {"op": op, "kwargs": chunk_kwargs, "count": min_count > 0},
+                {"op": combine_op, "skipna": skipna},
+                {"op": op, "kwargs": kwargs, "combine_op": combine_op,
+                 "empty": meta, "dtype": getattr(result, "dtype", None),
+                 "skipna": skipna, "min_count": min_count,
+                 "like": _scalar_like(result)},
+                split_every, op, None,
+            )  # fmt: skip
         frame, used = self._reduction_input(result)
         groups = _dtype_groups(frame._meta) if used is not None else [[0]]
-        dtype = _result_dtype(self._meta, result, op, kwargs)  # type: ignore[attr-defined]
+        dtype = _result_dtype(meta, result, op, kwargs)
         return self._tree(
             frame, K.reduce_chunk, K.reduce_combine, K.reduce_aggregate, result,
             {"op": op, "kwargs": chunk_kwargs, "groups": groups,
@@ -437,9 +461,13 @@ class FrameMethods:
         result = _run_meta(self._meta, op, kwargs)  # type: ignore[attr-defined]
         frame, used = self._reduction_input(result)
         dtype = _result_dtype(self._meta, result, op, kwargs)  # type: ignore[attr-defined]
+        kernels = (
+            (K.mean_chunk, K.mean_combine, K.mean_aggregate)
+            if op == "mean"
+            else (K.moments_chunk, K.moments_combine, K.moments_aggregate)
+        )
         return self._tree(
-            frame, K.moments_chunk, K.moments_combine, K.moments_aggregate, result,
-            None, None,
+            frame, *kernels, result, None, None,
             {"op": op, "kwargs": kwargs, "empty": frame._meta, "dtype": dtype,
              "skipna": skipna, "ddof": 1 if ddof is None else ddof,
              "like": _scalar_like(result)},
