@@ -59,6 +59,13 @@ def _run_meta(meta: Any, op: str, kwargs: dict) -> Any:
 def _result_dtype(meta: Any, result: Any, op: str, kwargs: dict) -> Any:
     """The dtype of a DataFrame-shaped result (a Series input as a frame)."""
     if isinstance(meta, pd.Series):
+        dtype = meta.dtype
+        if (
+            isinstance(result, np.generic)
+            and isinstance(dtype, np.dtype)
+            and dtype.kind in K.SCALAR_KINDS
+        ):
+            return result.dtype  # a numpy column's frame result: the same dtype
         return _run_meta(meta.to_frame(), op, kwargs).dtype
     return result.dtype
 
