@@ -1,0 +1,465 @@
+"""Distinct-value, quantile and describe methods (mixed into the reductions).
+
+Distinct-value reductions (``nunique``, ``value_counts``, ``mode``,
+``unique``) carry per-partition value counts in order of appearance
+(kernels in :mod:`partframe.kernels.distinct`); ``quantile`` and
+``describe`` carry sorted value counts and are exact (kernels in
+:mod:`partframe.kernels.quantile`). Their memory is bounded by the number of
+distinct values, not of rows. ``memory_usage`` is here too.
+
+The mixins use the building blocks of
+:class:`partframe.methods.reductions.FrameMethods` (``_tree``,
+``_reduction_input``, ``_rowwise``), which inherits from them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.core.dtypes.dtypes import BaseMaskedDtype
+
+from ..expr.blockwise import Projection
+from ..expr.meta import meta_nonempty
+from ..kernels import distinct as D
+from ..kernels import quantile as Q
+from ..kernels import reductions as K
+from .reduction_meta import check_axis as _check_axis
+from .reduction_meta import describe_meta as _describe
+from .reduction_meta import run_meta as _run_meta
+from .reduction_meta import scalar_like as _scalar_like
+
+__all__ = ["DataFrameStatistics", "FrameStatistics", "SeriesStatistics"]
+
+
+def _projected(frame: Any, used: list) -> tuple[Any, list | None]:
+    """``frame`` projected to ``used`` columns (and them); all columns: as is."""
+    meta = frame._meta
+    if not isinstance(meta, pd.DataFrame):
+        return frame, None
+    if not meta.columns.is_unique or used == list(meta.columns):
+        return frame, list(meta.columns)
+    return Projection(frame, used), used
+
+
+def _unsupported_quantile(dtype: Any) -> bool:
+    """Dtypes whose quantiles are not computed from sorted value counts."""
+    if isinstance(dtype, pd.CategoricalDtype | pd.ArrowDtype | pd.SparseDtype):
+        return True
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return False
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return not isinstance(dtype, BaseMaskedDtype)
+    return np.dtype(dtype).kind not in "iufbmM"
+
+
+def _check_quantile_dtypes(meta: Any, op: str) -> None:
+    frame = meta.to_frame() if isinstance(meta, pd.Series) else meta
+    for col, dtype in frame.dtypes.items():
+        if _unsupported_quantile(dtype):
+            what = (
+                _describe(meta)
+                if isinstance(meta, pd.Series)
+                else (f"column {col!r} of dtype {dtype}")
+            )
+            raise NotImplementedError(
+                f"{op}() of {what} is not supported by partframe (exact quantiles "
+                "need sortable numpy, nullable or datetime values); convert it "
+                "with astype() first"
+            )
+
+
+def _check_quantile_strings(meta: Any) -> None:
+    """pandas cannot take quantiles of text: say which column, before pyarrow."""
+    frame = meta.to_frame() if isinstance(meta, pd.Series) else meta
+    for col, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.StringDtype) or dtype == np.dtype(object):
+            if isinstance(meta, pd.Series):
+                raise TypeError(f"{_describe(meta)}: quantile() is not supported")
+            raise TypeError(
+                f"DataFrame.quantile() cannot reduce column {col!r} of dtype "
+                f"{dtype}. Select supported columns or pass numeric_only=True"
+            )
+
+
+def _describe_kind(dtype: Any) -> str:
+    """Which pandas describe function a column of ``dtype`` gets."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return "categorical"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    if dtype.kind == "M" or isinstance(dtype, pd.DatetimeTZDtype):
+        return "timestamp"
+    if dtype.kind == "m":
+        return "numeric"
+    return "categorical"
+
+
+def _describe_columns(meta: pd.DataFrame, include: Any, exclude: Any) -> list:
+    """The columns pandas' DataFrame.describe describes (its _select_data)."""
+    if include is None and exclude is None:
+        data = meta.select_dtypes(include=[np.number, "datetime"])
+        if len(data.columns) == 0:
+            data = meta
+    elif isinstance(include, str) and include == "all":
+        data = meta
+    else:
+        data = meta.select_dtypes(include=include, exclude=exclude)
+    return list(data.columns)
+
+
+class FrameStatistics:
+    """Distinct values, quantiles, describe and memory_usage (both kinds)."""
+
+    # -- distinct values, quantiles, describe ---------------------------------
+    def _nunique(self, dropna: bool, split_every: int | None) -> Any:
+        result = _run_meta(self._meta, "nunique", {"dropna": dropna})  # type: ignore[attr-defined]
+        frame, used = self._reduction_input(result)
+        return self._tree(
+            frame, D.vc_chunk, D.vc_combine, D.nunique_aggregate, result,
+            {"dropna": dropna}, None,
+            {"empty": frame._meta, "dropna": dropna, "like": _scalar_like(result)},
+            split_every, "nunique", used,
+        )  # fmt: skip
+
+    def _mode(self, kwargs: dict, split_every: int | None) -> Any:
+        dropna = kwargs.get("dropna", True)
+        result = _run_meta(self._meta, "mode", kwargs)  # type: ignore[attr-defined]
+        frame, used = self.expr, None  # type: ignore[attr-defined]
+        if isinstance(result, pd.DataFrame):
+            frame, used = _projected(frame, list(result.columns))
+        return self._tree(
+            frame, D.vc_chunk, D.vc_combine, D.mode_aggregate, result,
+            {"dropna": dropna}, None, {"empty": frame._meta, "dropna": dropna},
+            split_every, "mode", used,
+        )  # fmt: skip
+
+    def _quantile(
+        self,
+        q: Any,
+        interpolation: str,
+        kwargs: dict,
+        split_every: int | None,
+        axis: Any = 0,
+    ) -> Any:
+        if pd.api.types.is_list_like(q):
+            q = [float(x) for x in q]
+        kwargs = {"q": q, "interpolation": interpolation, **kwargs}
+        if _check_axis(axis, "quantile"):
+            if isinstance(q, list):
+                raise NotImplementedError(
+                    "quantile(axis=1) with a list of quantiles is not supported; "
+                    "call it once per quantile"
+                )
+            return self._rowwise("quantile", kwargs)
+        if interpolation not in ("linear", "lower", "higher", "nearest", "midpoint"):
+            raise ValueError(f"quantile(): unknown interpolation {interpolation!r}")
+        if not kwargs.get("numeric_only"):
+            _check_quantile_strings(self._meta)  # type: ignore[attr-defined]
+        result = _run_meta(self._meta, "quantile", kwargs)  # type: ignore[attr-defined]
+        frame, used = self.expr, None  # type: ignore[attr-defined]
+        if isinstance(frame._meta, pd.DataFrame):
+            cols = result.columns if isinstance(result, pd.DataFrame) else result.index
+            frame, used = _projected(frame, list(cols))
+        _check_quantile_dtypes(frame._meta, "quantile")
+        extra = {k: v for k, v in kwargs.items() if k == "numeric_only"}
+        return self._tree(
+            frame, Q.quantile_chunk, Q.quantile_combine, Q.quantile_aggregate,
+            result, None, None,
+            {"empty": frame._meta, "q": q, "interpolation": interpolation,
+             "kwargs": extra},
+            split_every, "quantile", used,
+        )  # fmt: skip
+
+    def memory_usage(
+        self, index: bool = True, deep: bool = False, split_every: int | None = None
+    ) -> Any:
+        """Memory used by the values, summed over partitions (lazy).
+
+        Each column sums its partitions' bytes, as pandas' ``memory_usage``
+        on the whole frame does; the categories of a categorical column are
+        counted once. For the index, partitions with a ``RangeIndex`` count
+        one RangeIndex (its size is constant), as pandas does for a frame
+        whose partitions are slices of one range; any other index sums its
+        partitions, exactly like the concatenated index. So the result
+        equals pandas' whenever the partitions' indexes concatenate to an
+        index of the same kind (a frame from ``from_pandas`` does).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": range(4), "y": list("abcd")})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.memory_usage().compute().to_dict() == pdf.memory_usage().to_dict()
+        True
+        >>> df.x.memory_usage(deep=True).compute() == pdf.x.memory_usage(deep=True)
+        True
+        """
+        kwargs = {"index": index, "deep": deep}
+        result = _run_meta(self._meta, "memory_usage", kwargs)  # type: ignore[attr-defined]
+        return self._tree(
+            self.expr, K.memory_chunk, K.memory_combine, K.memory_aggregate,  # type: ignore[attr-defined]
+            result, kwargs, None, {"empty": self._meta, **kwargs},  # type: ignore[attr-defined]
+            split_every, "memory-usage", None,
+        )  # fmt: skip
+
+    def describe(
+        self,
+        percentiles: Any = None,
+        include: Any = None,
+        exclude: Any = None,
+        split_every: int | None = None,
+    ) -> Any:
+        """Summary statistics as pandas' ``describe``, in one pass (lazy).
+
+        Numeric and datetime columns get count, mean, std, min, the
+        percentiles and max; the percentiles are exact (see
+        :meth:`quantile`). Other columns get count, unique, top and freq,
+        with ties for ``top`` broken as pandas does (first appearance).
+        ``include``/``exclude`` select columns as in pandas.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "s": list("abba")})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.describe().compute().loc[["count", "50%", "max"], "x"].tolist()
+        [4.0, 2.5, 4.0]
+        >>> df.s.describe().compute().equals(pdf.s.describe())
+        True
+        """
+        meta = self._meta  # type: ignore[attr-defined]
+        kwargs: dict = {}
+        if percentiles is not None:
+            percentiles = [float(p) for p in percentiles]
+            kwargs["percentiles"] = percentiles
+        if isinstance(meta, pd.DataFrame):
+            if include is not None:
+                kwargs["include"] = include
+            if exclude is not None:
+                kwargs["exclude"] = exclude
+        result = _run_meta(meta, "describe", kwargs)
+        pct = [0.25, 0.5, 0.75] if percentiles is None else np.unique(percentiles)
+        frame, used = self.expr, None  # type: ignore[attr-defined]
+        if isinstance(meta, pd.DataFrame):
+            frame, used = _projected(frame, _describe_columns(meta, include, exclude))
+        fmeta = frame._meta
+        dtypes = fmeta.dtypes if isinstance(fmeta, pd.DataFrame) else [fmeta.dtype]
+        kinds = [_describe_kind(dtype) for dtype in dtypes]
+        for dtype, kind in zip(dtypes, kinds):
+            if kind != "categorical" and _unsupported_quantile(dtype):
+                _check_quantile_dtypes(fmeta, "describe")
+        return self._tree(
+            frame, Q.describe_chunk, Q.describe_combine, Q.describe_aggregate,
+            result, {"kinds": kinds}, {"kinds": kinds},
+            {"kinds": kinds, "empty": fmeta, "percentiles": [float(p) for p in pct],
+             "kwargs": {"percentiles": percentiles}},
+            split_every, "describe", used,
+        )  # fmt: skip
+
+
+class DataFrameStatistics:
+    """DataFrame-only distinct-value and quantile methods."""
+
+    def nunique(
+        self, axis: Any = 0, dropna: bool = True, split_every: int | None = None
+    ) -> Any:
+        """Number of distinct values per column, as in pandas (lazy Series).
+
+        Partials are the distinct values of each partition with their
+        counts, merged ``split_every`` at a time: memory is bounded by the
+        number of distinct values.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": [1, 2, 1, None], "y": list("aaba")})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.nunique().compute().to_dict()
+        {'x': 2, 'y': 2}
+        >>> df.nunique(dropna=False).compute().to_dict()
+        {'x': 3, 'y': 2}
+        """
+        if _check_axis(axis, "nunique"):
+            return self._rowwise("nunique", {"dropna": dropna})  # type: ignore[attr-defined]
+        return self._nunique(dropna, split_every)  # type: ignore[attr-defined]
+
+    def mode(
+        self,
+        axis: Any = 0,
+        numeric_only: bool = False,
+        dropna: bool = True,
+        split_every: int | None = None,
+    ) -> Any:
+        """The most frequent values of each column, as in pandas (lazy).
+
+        Values and dtypes are pandas': columns with fewer modes are padded
+        with missing values, which (as in pandas) turns an int column into
+        float64 and a bool column into object. That dtype depends on the
+        data, so the plan's meta (the column's own dtype) can differ from
+        the computed result's for such columns.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": [1, 2, 2, 1, 3], "y": list("abbbc")})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.mode().compute().equals(pdf.mode())
+        True
+        """
+        if _check_axis(axis, "mode"):
+            raise NotImplementedError("mode(axis=1) is not supported")
+        kwargs: dict = {"dropna": dropna}
+        if numeric_only:
+            kwargs["numeric_only"] = True
+        return self._mode(kwargs, split_every)  # type: ignore[attr-defined]
+
+    def quantile(
+        self,
+        q: Any = 0.5,
+        axis: Any = 0,
+        numeric_only: bool = False,
+        interpolation: str = "linear",
+        split_every: int | None = None,
+    ) -> Any:
+        """Exact quantiles of each column, as in pandas (lazy).
+
+        Each partition contributes its sorted distinct values with their
+        counts (memory bounded by the number of distinct values); the last
+        step finds the order statistics numpy would use on the whole column
+        and repeats numpy's interpolation on them, so results are identical
+        to pandas', not approximations. ``interpolation`` may be
+        ``"linear"``, ``"lower"``, ``"higher"``, ``"nearest"`` or
+        ``"midpoint"``. Numeric, nullable and datetime columns are supported.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": [4.0, 1.0, 3.0, 2.0], "y": [1, 5, 5, 2]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.quantile(0.5).compute().to_dict()
+        {'x': 2.5, 'y': 3.5}
+        >>> df.quantile([0.1, 0.9], interpolation="lower").compute().equals(
+        ...     pdf.quantile([0.1, 0.9], interpolation="lower"))
+        True
+        """
+        kwargs = {"numeric_only": True} if numeric_only else {}
+        return self._quantile(q, interpolation, kwargs, split_every, axis)  # type: ignore[attr-defined]
+
+
+class SeriesStatistics:
+    """Series-only distinct-value and quantile methods."""
+
+    def nunique(self, dropna: bool = True, split_every: int | None = None) -> Any:
+        """Number of distinct values, as in pandas (lazy Scalar).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 1, None]), npartitions=2)
+        >>> s.nunique().compute(), s.nunique(dropna=False).compute()
+        (2, 3)
+        """
+        return self._nunique(dropna, split_every)  # type: ignore[attr-defined]
+
+    def mode(self, dropna: bool = True, split_every: int | None = None) -> Any:
+        """The most frequent values, sorted, as in pandas (lazy Series).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([3, 1, 3, 1, 2]), npartitions=2)
+        >>> s.mode().compute().tolist()
+        [1, 3]
+        """
+        return self._mode({"dropna": dropna}, split_every)  # type: ignore[attr-defined]
+
+    def quantile(
+        self,
+        q: Any = 0.5,
+        interpolation: str = "linear",
+        split_every: int | None = None,
+    ) -> Any:
+        """Exact quantile(s), as in pandas (lazy; see DataFrame.quantile).
+
+        A scalar ``q`` gives a lazy Scalar, a list a lazy Series indexed by
+        ``q``.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series(range(11)), npartitions=3)
+        >>> s.quantile(0.25).compute()
+        np.float64(2.5)
+        >>> s.quantile([0.5, 0.75], interpolation="nearest").compute().tolist()
+        [5, 8]
+        """
+        return self._quantile(q, interpolation, {}, split_every)  # type: ignore[attr-defined]
+
+    def unique(self, split_every: int | None = None) -> Any:
+        """Distinct values in order of first appearance (lazy Scalar).
+
+        Partitions are taken in order, so the order is pandas'. ``compute()``
+        gives what pandas' ``Series.unique`` gives for the dtype: a numpy
+        array for numpy dtypes, else the same ExtensionArray type
+        (``ArrowStringArray`` for ``str``, ``Categorical``, ``DatetimeArray``
+        for time zones, ``IntegerArray`` for ``Int64``...).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([3, 1, 3, 2, 1]), npartitions=3)
+        >>> s.unique().compute()
+        array([3, 1, 2])
+        """
+        meta = self._meta  # type: ignore[attr-defined]
+        result = meta_nonempty(meta).unique()[:0]
+        return self._tree(  # type: ignore[attr-defined]
+            self.expr, D.unique_chunk, D.unique_combine, D.unique_aggregate,  # type: ignore[attr-defined]
+            result, None, None, {"empty": meta}, split_every, "unique", None,
+        )  # fmt: skip
+
+    def value_counts(
+        self,
+        sort: bool = True,
+        ascending: bool = False,
+        normalize: bool = False,
+        bins: Any = None,
+        dropna: bool = True,
+        split_every: int | None = None,
+    ) -> Any:
+        """Counts of distinct values, as in pandas (lazy one-partition Series).
+
+        The result is named ``"count"`` (``"proportion"`` with
+        ``normalize``) and its index takes the Series' name. Ties are in
+        pandas' order: pandas sorts by count with a stable sort over the
+        order of first appearance, which the merge of partials (in
+        partition order) keeps.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series(list("abcbca"), name="x"),
+        ...                           npartitions=3)
+        >>> s.value_counts().compute().to_dict()
+        {'a': 2, 'b': 2, 'c': 2}
+        >>> s.value_counts(normalize=True, ascending=True).compute().name
+        'proportion'
+        """
+        if bins is not None:
+            raise NotImplementedError(
+                "value_counts(bins=...) is not supported; use "
+                "partframe's cut on the partitions, then value_counts()"
+            )
+        kwargs = {"sort": sort, "ascending": ascending, "normalize": normalize,
+                  "dropna": dropna}  # fmt: skip
+        meta = self._meta  # type: ignore[attr-defined]
+        result = _run_meta(meta, "value_counts", kwargs)
+        dtype = _run_meta(meta, "value_counts", {"dropna": dropna}).dtype
+        return self._tree(  # type: ignore[attr-defined]
+            self.expr, D.vc_chunk, D.vc_combine, D.value_counts_aggregate,  # type: ignore[attr-defined]
+            result, {"dropna": dropna}, None,
+            {"empty": meta, "kwargs": kwargs, "dtype": dtype},
+            split_every, "value-counts", None,
+        )  # fmt: skip
