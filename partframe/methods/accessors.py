@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from ..expr.elementwise import NonemptyCall
 from ..kernels import elementwise as kernels
-from .elementwise import NonemptyCall, _new
+from .elementwise import _new
 
 __all__ = ["CategoricalAccessor", "DatetimeAccessor", "StringAccessor"]
 

@@ -7,13 +7,13 @@ partition). Plans are only built here; nothing is computed. Errors the user
 deserves (unknown columns, a dtype that cannot support an operation) are
 raised while the plan is built, and name the column and its dtype.
 
-The expression nodes below exist for projection pushdown: each states
-exactly which input columns it needs for the output columns its parents use.
+The expression nodes these methods build beyond the core ones
+(:class:`~partframe.expr.elementwise.ColumnwiseCall` and friends) are in
+:mod:`partframe.expr.elementwise`.
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
 import io
 import keyword
@@ -27,17 +27,14 @@ import pandas as pd
 
 from ..expr.base import Expr
 from ..expr.blockwise import (
-    Blockwise,
     MapPartitions,
     MethodCall,
     Projection,
-    _task_arg,
     _unknown_columns_message,
-    apply_kwargs,
     call_method,
 )
+from ..expr.elementwise import ColumnwiseCall, NonemptyCall, RenameColumns, WholeOf
 from ..expr.meta import make_meta, meta_nonempty
-from ..graph import quote
 from ..kernels import elementwise as kernels
 
 __all__ = [
@@ -51,136 +48,6 @@ __all__ = [
 ]
 
 _NO_DEFAULT: Any = object()
-
-
-# -- expression nodes ----------------------------------------------------
-class ColumnwiseCall(Blockwise):
-    """``func(frame, *args, **kwargs)`` per partition, column by column.
-
-    The output has the frame's columns (or, for operations between frames,
-    the union of their columns) and each output column depends only on the
-    same-named input columns, plus ``extra_columns`` (e.g. ``dropna``'s
-    ``subset``). So every DataFrame input needs only the columns its parents
-    use, plus the extras. ``func`` must accept a partition holding only those
-    columns.
-    """
-
-    _parameters = ["frame", "func", "args", "kwargs", "extra_columns", "meta"]
-    _defaults = {"args": (), "kwargs": None, "extra_columns": (), "meta": None}
-
-    @property
-    def operation(self) -> Any:  # type: ignore[override]
-        return self.func
-
-    @functools.cached_property
-    def _meta(self) -> Any:
-        given = self.operand("meta")
-        return given if given is not None else super()._meta
-
-    @property
-    def _funcname(self) -> str:
-        if self.func is call_method and self.args:
-            return str(self.args[0])
-        return getattr(self.func, "__name__", "columnwise").strip("_")
-
-    def _args(self) -> list:
-        return [self.frame, *self.args]
-
-    def _kwargs(self) -> dict:
-        return self.kwargs or {}
-
-    def _column_needs(self, needed: set | None) -> list:
-        need = None if needed is None else set(needed) | set(self.extra_columns)
-        return [
-            (d, need if isinstance(d._meta, pd.DataFrame) else None)
-            for d in self.dependencies()
-        ]
-
-    def _operand_repr(self) -> str:
-        return self._funcname
-
-
-class RenameColumns(Blockwise):
-    """``frame.rename(columns=mapping)`` with a complete ``old -> new`` dict."""
-
-    _parameters = ["frame", "mapping"]
-    operation = staticmethod(kernels.rename_columns)
-
-    def _column_needs(self, needed: set | None) -> list:
-        if needed is None:
-            return [(self.frame, None)]
-        mapping = self.mapping
-        cols = [c for c in self.frame._meta.columns if mapping.get(c, c) in needed]
-        return [(self.frame, set(cols))]
-
-    def _operand_repr(self) -> str:
-        changed = {k: v for k, v in self.mapping.items() if k != v}
-        return repr(changed)
-
-
-class NonemptyCall(Blockwise):
-    """``func(frame, *args, **kwargs)`` whose schema comes from non-empty data.
-
-    Used where pandas answers differently on empty input (functions applied
-    to rows or elements, string splits, date parts): the meta is computed on
-    a two-row stand-in (or given as ``meta``), and empty partitions return
-    it, so every partition has the same schema.
-    """
-
-    _parameters = ["frame", "func", "args", "kwargs", "meta", "preserves_index"]
-    _defaults = {"args": (), "kwargs": None, "meta": None, "preserves_index": True}
-
-    @property
-    def _funcname(self) -> str:
-        name = getattr(self.func, "__name__", "call")
-        if self.func in (kernels.accessor_call, kernels.accessor_attr) and self.args:
-            name = f"{self.args[0]}-{self.args[1]}"
-        return name.strip("_<>")
-
-    @property
-    def _preserves_partitioning(self) -> bool:  # type: ignore[override]
-        return bool(self.preserves_index)
-
-    @functools.cached_property
-    def _meta(self) -> Any:
-        given = self.operand("meta")
-        if given is not None:
-            return given
-        args = [meta_nonempty(a._meta) if isinstance(a, Expr) else a for a in self.args]
-        kwargs = self.kwargs or {}
-        return make_meta(self.func(meta_nonempty(self.frame._meta), *args, **kwargs))
-
-    def _task(self, index: int) -> Any:
-        args = [_task_arg(a, index) for a in [self.frame, *self.args]]
-        head = (quote(self.func), quote(self._meta))
-        if self.kwargs:
-            kwargs = quote(self.kwargs)
-            return (apply_kwargs, kernels.call_nonempty, kwargs, *head, *args)
-        return (kernels.call_nonempty, *head, *args)
-
-    def _operand_repr(self) -> str:
-        return self._funcname
-
-
-class WholeOf(Expr):
-    """All partitions of ``frame`` concatenated into one :class:`Whole` value.
-
-    A single-partition, non-frame input: partition-wise nodes pass it whole
-    to each of their partitions (``s.isin(other_lazy_series)``).
-    """
-
-    _parameters = ["frame"]
-
-    @functools.cached_property
-    def _meta(self) -> Any:
-        return kernels.Whole(self.frame._meta)
-
-    def _divisions(self) -> tuple:
-        return (None, None)
-
-    def _layer(self) -> dict:
-        keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
-        return {(self._name, 0): (kernels.concat_whole, keys)}
 
 
 # -- helpers ---------------------------------------------------------------
