@@ -127,24 +127,26 @@ def kill_self():
 
 
 def test_results_nested_keys_aliases_literals(scheduler):
+    # Key names are unique to this test: a distributed cluster shared by the
+    # session keeps the task specs of the keys it has seen.
     dsk = {
-        "a": 1,
-        "b": 2,
-        ("x", 0): (add, "a", 10),
-        ("x", 1): (mul, "b", ("x", 0)),
-        "alias": ("x", 1),
+        "a1": 1,
+        "b1": 2,
+        ("x1", 0): (add, "a1", 10),
+        ("x1", 1): (mul, "b1", ("x1", 0)),
+        "alias": ("x1", 1),
         "alias2": "alias",
         "lit": "not a key",
-        "lst": (total, "a", "b", 3),
-        "keys-in-list": (sum, ["a", "b", ("x", 0)]),
-        "nested": (add, (mul, "a", 5), (total, (add, "b", 1), 1)),
+        "lst": (total, "a1", "b1", 3),
+        "keys-in-list": (sum, ["a1", "b1", ("x1", 0)]),
+        "nested": (add, (mul, "a1", 5), (total, (add, "b1", 1), 1)),
         "quoted": (identity, quote((1, 2))),
         "quoted-task": quote((add, 1, 2)),
-        "list-value": ["a", ("x", 0), [1, "b"]],
+        "list-value": ["a1", ("x1", 0), [1, "b1"]],
         "unused": (boom,),
     }
-    keys = [["alias", ("x", 0)], "alias2", [["lit"]], "lst", "keys-in-list"]
-    keys += ["nested", "quoted", "quoted-task", "list-value", "a"]
+    keys = [["alias", ("x1", 0)], "alias2", [["lit"]], "lst", "keys-in-list"]
+    keys += ["nested", "quoted", "quoted-task", "list-value", "a1"]
     got = partframe.get(dsk, keys, scheduler=scheduler)
     assert got == [
         [22, 11],
@@ -161,8 +163,8 @@ def test_results_nested_keys_aliases_literals(scheduler):
 
 
 def test_single_key_and_empty(scheduler):
-    dsk = {"a": 1, "b": (add, "a", 1)}
-    assert partframe.get(dsk, "b", scheduler=scheduler) == 2
+    dsk = {"a2": 1, "b2": (add, "a2", 1)}
+    assert partframe.get(dsk, "b2", scheduler=scheduler) == 2
     if scheduler in LOCAL:
         assert partframe.get(dsk, [], scheduler=scheduler) == []
 
