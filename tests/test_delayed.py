@@ -24,9 +24,7 @@ REPO = str(Path(partframe.__file__).resolve().parent.parent)
 
 @pytest.fixture
 def sched(scheduler):
-    """The scheduler matrix; skips the process pool until it exists."""
-    if scheduler == "processes":
-        pytest.importorskip("partframe.scheduler.processes")
+    """The scheduler matrix: sync, threads, processes and a distributed Client."""
     return scheduler
 
 
@@ -362,9 +360,9 @@ def test_pure_calls_shared():
     assert _PURE_CALLS.n - before == 1
 
 
+@pytest.mark.parametrize("sched", ["sync", "threads"])
 def test_persist_holds_values(sched):
-    if sched == "processes" or not isinstance(sched, str):
-        pytest.skip("counting calls needs shared memory")
+    # Counting calls needs the caller's memory: in-process schedulers only.
     count = Counter()
     d = delayed(count)((1, 2)) + (3,)
     p = d.persist(scheduler=sched)
