@@ -22,6 +22,7 @@ from .io import (
     to_parquet,
 )
 from .methods.partitions import concat
+from .methods.shuffle import merge
 from .scheduler import get
 
 __version__ = "0.1.0"
@@ -45,6 +46,7 @@ __all__ = [
     "from_map",
     "from_pandas",
     "get",
+    "merge",
     "persist",
     "read_csv",
     "read_parquet",

@@ -39,6 +39,7 @@ from .methods import groupby as _groupby
 from .methods import io as _io
 from .methods import partitions as _partitions
 from .methods import reductions as _reductions
+from .methods import shuffle as _shuffle
 
 __all__ = ["DataFrame", "FrameBase", "Index", "Scalar", "Series", "new_collection"]
 
@@ -257,6 +258,7 @@ class FrameBase(
     _elementwise.FrameMethods,
     _partitions.FrameMethods,
     _groupby.FrameMethods,
+    _shuffle.FrameMethods,
     _io.FrameMethods,
     _Lazy,
 ):
@@ -480,6 +482,7 @@ class DataFrame(
     _elementwise.DataFrameMethods,
     _partitions.DataFrameMethods,
     _groupby.DataFrameMethods,
+    _shuffle.DataFrameMethods,
     _io.DataFrameMethods,
     FrameBase,
 ):
@@ -654,6 +657,7 @@ class Series(
     _elementwise.SeriesMethods,
     _partitions.SeriesMethods,
     _groupby.SeriesMethods,
+    _shuffle.SeriesMethods,
     _io.SeriesMethods,
     FrameBase,
 ):

@@ -298,7 +298,7 @@ class DataFrameMethods:
         sorted: bool = False,
         divisions: Sequence | None = None,
     ) -> Any:
-        """Make column ``other`` the index (already sorted data: no shuffle).
+        """Make column ``other`` the index, sorting the rows by it.
 
         With ``sorted=True`` and no ``divisions``, each partition's min and
         max of the column are **computed when this is called** (reading only
@@ -314,8 +314,11 @@ class DataFrameMethods:
         drop : bool, default True
             Remove the column from the data.
         sorted : bool, default False
-            Promise that the column is sorted across partitions. Unsorted
-            data needs a shuffle, not built yet (``NotImplementedError``).
+            Promise that the column is sorted across partitions. Without
+            it the rows are range-shuffled and sorted: the boundaries are
+            sampled inside the graph, and the divisions are computed only
+            when asked for (``.divisions``, ``loc``, alignment); see
+            :mod:`partframe.expr.sort`. ``divisions=`` skips sampling.
         divisions : sequence, optional
             The new index's boundaries, ``npartitions + 1`` of them.
 
@@ -328,12 +331,9 @@ class DataFrameMethods:
         (1, 3, 5)
         """
         if not sorted:
-            raise NotImplementedError(
-                "set_index on a column that is not known to be sorted needs a "
-                "shuffle, which belongs to the issue 'Shuffles, sorting and "
-                "joins' (not built yet). If the column is already sorted across "
-                "partitions, call set_index(col, sorted=True)."
-            )
+            from .shuffle import set_index_unsorted
+
+            return set_index_unsorted(self, other, drop, divisions)
         if not isinstance(other, Hashable) or other not in self._meta.columns:
             raise KeyError(
                 f"set_index: {other!r} is not a column; "

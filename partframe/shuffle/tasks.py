@@ -1,44 +1,75 @@
 """Task-based shuffle: every input partition splits itself, every output
 partition concatenates its pieces.
 
-``Shuffle(frame, on, npartitions_out, how)`` is the logical node. It lowers
-into a partition-wise :class:`ShuffleSplit` (fused by the optimizer with the
-operations before it: a filter, an assign and the split are one task per
-input) and a :class:`ShuffleCollect` that has one ``getitem`` task per
-(input, output) pair and one concatenation task per output. Pieces keep the
-order of their input partition and are concatenated in input order, so rows
-of one key keep their original relative order: what groupby cumulative
-operations, ``first``/``last`` and ``head`` rely on.
+``Shuffle(frame, on, npartitions_out, how, method, bounds)`` is the logical
+node. When the plan is lowered it picks a method (:func:`choose_method`,
+``method=`` or ``config.set(shuffle_method=...)``):
+
+- ``"tasks"`` with at most ``MAX_GROUP ** 2`` (input, output) pairs: a
+  partition-wise :class:`ShuffleSplit` (fused by the optimizer with the
+  operations before it) and a :class:`ShuffleCollect` with one ``getitem``
+  task per pair and one concatenation per output;
+- ``"tasks"`` with more: :class:`StagedShuffle`, the all-to-all done in
+  ``s`` stages of groups of at most ``MAX_GROUP`` partitions (one base-``k``
+  digit of the destination per stage), so the task count grows like
+  ``n * k * s`` = ``O(n log n)``, not ``n ** 2``;
+- ``"disk"``: :class:`~partframe.shuffle.disk.DiskShuffle` (spill files,
+  ``inputs + outputs`` tasks, bounded memory).
+
+Pieces keep the order of their input partition and are concatenated in
+input order (in the staged form too: stage ``t`` handles digit ``t``, least
+significant first, which ends in input order), so rows of one key keep
+their original relative order: what groupby cumulative operations,
+``first``/``last``, ``head``, stable sorts and ``drop_duplicates`` rely on.
 
 ``how`` says where a row goes:
 
 - ``"hash"``: :func:`partitioning_index` of the ``on`` columns (stable
   across processes and machines);
 - ``"direct"``: the single ``on`` column holds the output partition number
-  (used to send rows back to the partition they came from).
+  (used to send rows back to the partition they came from);
+- ``("range", ascending, na_position)``: the ``on`` columns (or
+  ``"__index__"``) compared with boundary rows ``bounds`` (a DataFrame, or
+  a one-partition node that computes it in the graph) in the order of a
+  sort with ``ascending`` and ``na_position``.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import operator
+import os
+import sys
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import config
 from ..expr.base import Expr
 from ..expr.blockwise import Blockwise
+from ..graph import quote
 from .hashing import partitioning_index
 
 __all__ = [
+    "MAX_GROUP",
     "Shuffle",
     "ShuffleCollect",
     "ShuffleSplit",
     "SortedRepartition",
+    "StagedShuffle",
+    "assign_partitions",
+    "choose_method",
+    "estimate_nbytes",
     "shuffle_concat",
     "shuffle_split",
+    "split_by_partition",
 ]
+
+#: Largest all-to-all group of the task shuffle; above ``MAX_GROUP ** 2``
+#: (input, output) pairs the shuffle is staged.
+MAX_GROUP = 32
 
 
 def split_by_partition(df: Any, parts: np.ndarray, npartitions: int) -> list:
@@ -62,14 +93,37 @@ def split_by_partition(df: Any, parts: np.ndarray, npartitions: int) -> list:
     return [ordered.iloc[bounds[j] : bounds[j + 1]] for j in range(npartitions)]
 
 
-def shuffle_split(df: Any, on: Any, npartitions: int, how: str = "hash") -> list:
-    """Split one partition into ``npartitions`` pieces by key."""
+def assign_partitions(
+    df: Any, on: Any, npartitions: int, how: Any = "hash", bounds: Any = None
+) -> np.ndarray:
+    """The output partition of every row of ``df`` (see the module docstring).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"k": [5, 1, 9]})
+    >>> assign_partitions(df, ["k"], 2, ("range", [True], "last"),
+    ...                   pd.DataFrame({"k": [4]})).tolist()
+    [1, 0, 1]
+    """
     if how == "hash":
-        parts = partitioning_index(df, on, npartitions)
-    elif how == "direct":
-        parts = np.asarray(df[on], dtype="int64")
-    else:
-        raise ValueError(f"unknown shuffle partitioning {how!r}")
+        return partitioning_index(df, on, npartitions)
+    if how == "direct":
+        return np.asarray(df[on], dtype="int64")
+    if _is_range(how):
+        from .sorting import range_partition
+
+        return range_partition(df, on, bounds, how[1], how[2])
+    raise ValueError(f"unknown shuffle partitioning {how!r}")
+
+
+def shuffle_split(
+    df: Any, on: Any, npartitions: int, how: Any = "hash", bounds: Any = None
+) -> list:
+    """Split one partition into ``npartitions`` pieces by key."""
+    if npartitions == 1:
+        return [df]
+    parts = assign_partitions(df, on, npartitions, how, bounds)
     return split_by_partition(df, parts, npartitions)
 
 
@@ -83,6 +137,82 @@ def shuffle_concat(pieces: list) -> Any:
     return pd.concat(nonempty)
 
 
+def _is_range(how: Any) -> bool:
+    return isinstance(how, tuple) and len(how) == 3 and how[0] == "range"
+
+
+def _distributed_active() -> bool:
+    """Is a ``distributed.Client`` the scheduler (configured or default)?"""
+    from ..scheduler import _is_distributed_client
+
+    if _is_distributed_client(config.get("scheduler")):
+        return True
+    dist = sys.modules.get("distributed")
+    if dist is None:
+        return False
+    try:
+        dist.get_client()
+    except (ValueError, AttributeError):
+        return False
+    return True
+
+
+def _memory_total() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 8 * 2**30
+
+
+def estimate_nbytes(expr: Expr) -> int | None:
+    """A cheap estimate of the in-memory size of ``expr`` (None: unknown).
+
+    Known for in-memory data (``from_pandas``) and carried through
+    partition-wise steps with one frame input; everything else is unknown.
+    """
+    from ..expr.sources import FromPandas
+
+    node = expr
+    for _ in range(1000):
+        if isinstance(node, FromPandas):
+            return int(np.sum(node.data.memory_usage(deep=False, index=True)))
+        nbytes = getattr(node, "_estimated_nbytes", None)
+        if nbytes is not None:
+            return nbytes()
+        if isinstance(node, Blockwise):
+            frames = node._frame_inputs()
+            if len(frames) != 1:
+                return None
+            node = frames[0]
+            continue
+        return None
+    return None
+
+
+def choose_method(frame: Expr, method: str | None = None) -> str:
+    """``"tasks"`` or ``"disk"`` for shuffling ``frame``.
+
+    An explicit ``method`` wins, then ``config.get("shuffle_method")``.
+    Otherwise: ``"tasks"`` on a distributed engine (workers may not share a
+    disk); on local schedulers ``"disk"`` when the input is known to be
+    larger than a quarter of the machine's memory (or has at least 512
+    partitions, a sign of data larger than memory), else ``"tasks"``.
+    """
+    chosen = method or config.get("shuffle_method")
+    if chosen is not None:
+        if chosen not in ("tasks", "disk"):
+            raise ValueError(
+                f"shuffle method must be 'tasks' or 'disk', got {chosen!r}"
+            )
+        return chosen
+    if _distributed_active():
+        return "tasks"
+    nbytes = estimate_nbytes(frame)
+    if nbytes is not None:
+        return "disk" if nbytes > _memory_total() // 4 else "tasks"
+    return "disk" if frame.npartitions >= 512 else "tasks"
+
+
 class Shuffle(Expr):
     """Rows of ``frame`` regrouped into ``npartitions_out`` partitions by key.
 
@@ -90,16 +220,20 @@ class Shuffle(Expr):
     of each key's rows is kept. Divisions of the result are unknown.
     """
 
-    _parameters = ["frame", "on", "npartitions_out", "how"]
-    _defaults = {"how": "hash"}
+    _parameters = ["frame", "on", "npartitions_out", "how", "method", "bounds"]
+    _defaults = {"how": "hash", "method": None, "bounds": None}
 
     def _validate(self) -> None:
         if self.npartitions_out < 1:
             raise ValueError(
                 f"npartitions_out must be >= 1, got {self.npartitions_out}"
             )
-        if self.how not in ("hash", "direct"):
+        if self.how not in ("hash", "direct") and not _is_range(self.how):
             raise ValueError(f"unknown shuffle partitioning {self.how!r}")
+        if self.method not in (None, "tasks", "disk"):
+            raise ValueError(
+                f"shuffle method must be 'tasks' or 'disk', got {self.method!r}"
+            )
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -108,48 +242,100 @@ class Shuffle(Expr):
     def _divisions(self) -> tuple:
         return (None,) * (self.npartitions_out + 1)
 
+    @property
+    def npartitions(self) -> int:
+        return self.npartitions_out
+
+    def dependencies(self) -> list[Expr]:
+        deps = [self.frame]
+        if isinstance(self.bounds, Expr):
+            deps.append(self.bounds)
+        return deps
+
     def _column_needs(self, needed: set | None) -> list:
+        extra = [(self.bounds, None)] if isinstance(self.bounds, Expr) else []
         if needed is None or self.on is None or self.on == "__index__":
-            return [(self.frame, None)]
+            return [(self.frame, None), *extra]
         on = self.on if isinstance(self.on, list | tuple) else [self.on]
-        return [(self.frame, set(needed) | set(on))]
+        return [(self.frame, set(needed) | set(on)), *extra]
 
     def _lower(self) -> Expr:
-        split = ShuffleSplit(self.frame, self.on, self.npartitions_out, self.how)
-        return ShuffleCollect(split, self.npartitions_out, self.frame._meta)
+        frame, n_out = self.frame, self.npartitions_out
+        method = choose_method(frame, self.method)
+        if method == "disk":
+            from .disk import DiskShuffle
+
+            return DiskShuffle(
+                frame, self.on, n_out, self.how, self.bounds, frame._meta
+            )
+        if frame.npartitions * n_out > MAX_GROUP**2 and n_out > 1:
+            assigned = ShuffleAssign(frame, self.on, n_out, self.how, self.bounds)
+            return StagedShuffle(assigned, n_out, frame._meta)
+        split = ShuffleSplit(frame, self.on, n_out, self.how, self.bounds)
+        return ShuffleCollect(split, n_out, frame._meta)
 
     def _layer(self) -> dict:
         # Unlowered (optimize_graph=False): alias the lowered result.
-        lowered = self._lower()
+        from ..expr.optimize import lower
+
+        lowered = lower(self._lower())
         graph = lowered.__dask_graph__()
         for j in range(self.npartitions_out):
             graph[(self._name, j)] = (lowered._name, j)
         return graph
 
+    def __dask_graph__(self) -> dict:
+        return self._layer()
+
     def _operand_repr(self) -> str:
-        return f"on={self.on!r}, npartitions_out={self.npartitions_out}, how={self.how}"
+        how = self.how if not _is_range(self.how) else "range"
+        return f"on={self.on!r}, npartitions_out={self.npartitions_out}, how={how}" + (
+            f", method={self.method}" if self.method else ""
+        )
 
 
-class ShuffleSplit(Blockwise):
-    """Partition-wise first step of a shuffle: a list of pieces per input."""
+class _SplitBase(Blockwise):
+    """Partition-wise step whose one-partition ``bounds`` input is broadcast."""
 
-    _parameters = ["frame", "on", "npartitions_out", "how"]
-    _defaults = {"how": "hash"}
-    operation = staticmethod(shuffle_split)
+    _parameters = ["frame", "on", "npartitions_out", "how", "bounds"]
+    _defaults = {"how": "hash", "bounds": None}
     _preserves_partitioning = False
 
+    def _frame_inputs(self) -> list[Expr]:
+        return [self.frame]
+
     def _args(self) -> list:
-        return [self.frame, self.on, self.npartitions_out, self.how]
+        return [self.frame, self.on, self.npartitions_out, self.how, self.bounds]
 
     @functools.cached_property
     def _meta(self) -> Any:
-        return None  # a list of pieces: internal
+        return None  # internal values, never a collection
 
     def _divisions(self) -> tuple:
         return (None,) * (self.frame.npartitions + 1)
 
     def _column_needs(self, needed: set | None) -> list:
-        return [(self.frame, None)]
+        extra = [(self.bounds, None)] if isinstance(self.bounds, Expr) else []
+        return [(self.frame, None), *extra]
+
+
+class ShuffleSplit(_SplitBase):
+    """Partition-wise first step of a shuffle: a list of pieces per input."""
+
+    operation = staticmethod(shuffle_split)
+
+
+def shuffle_assign(
+    df: Any, on: Any, npartitions: int, how: Any = "hash", bounds: Any = None
+) -> tuple:
+    """``(df, destinations)``: the first step of a staged shuffle."""
+    return df, assign_partitions(df, on, npartitions, how, bounds)
+
+
+class ShuffleAssign(_SplitBase):
+    """Partition-wise: every row's destination, computed once."""
+
+    operation = staticmethod(shuffle_assign)
 
 
 class ShuffleCollect(Expr):
@@ -175,6 +361,113 @@ class ShuffleCollect(Expr):
                 graph[(get, i, j)] = (operator.getitem, (src, i), j)
                 keys.append((get, i, j))
             graph[(self._name, j)] = (shuffle_concat, keys)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"npartitions_out={self.npartitions_out}"
+
+
+# -- staged task shuffle -----------------------------------------------------------
+
+
+def staged_empty(meta: Any) -> tuple:
+    """An empty ``(frame, destinations)`` pair (grid positions without input)."""
+    return meta, np.zeros(0, dtype="int64")
+
+
+def staged_split(pair: tuple, divisor: int, k: int) -> list:
+    """Split a pair by digit ``(dest // divisor) % k``; rows keep their order."""
+    df, dest = pair
+    digit = (dest // divisor) % k
+    order = np.argsort(digit, kind="stable")
+    ordered, dest = df.take(order), dest[order]
+    bounds = np.searchsorted(digit[order], np.arange(k + 1))
+    return [
+        (ordered.iloc[bounds[d] : bounds[d + 1]], dest[bounds[d] : bounds[d + 1]])
+        for d in range(k)
+    ]
+
+
+def staged_concat(pairs: list) -> tuple:
+    """Concatenate pairs in order."""
+    live = [p for p in pairs if len(p[1])]
+    if not live:
+        return pairs[0]
+    if len(live) == 1:
+        return live[0]
+    return pd.concat([p[0] for p in live]), np.concatenate([p[1] for p in live])
+
+
+def staged_finish(pair: tuple) -> Any:
+    """The frame of a pair."""
+    return pair[0]
+
+
+def stage_plan(n: int) -> tuple[int, int]:
+    """``(k, stages)``: groups of ``k <= MAX_GROUP`` over ``stages`` rounds.
+
+    Examples
+    --------
+    >>> stage_plan(1000)
+    (32, 2)
+    >>> stage_plan(40000)
+    (15, 4)
+    """
+    stages = max(1, math.ceil(math.log(max(n, 2)) / math.log(MAX_GROUP)))
+    k = math.ceil(n ** (1 / stages))
+    while k**stages < n:
+        k += 1
+    return k, stages
+
+
+class StagedShuffle(Expr):
+    """All-to-all in stages of groups of ``k`` partitions (see module doc).
+
+    Grid positions ``0 .. k**s - 1`` hold the inputs (positions past the
+    inputs start empty). Stage ``t`` groups positions that differ only in
+    base-``k`` digit ``t``; each splits its rows by digit ``t`` of their
+    destination and position ``q`` gathers, in position order, the pieces
+    for its own digit. After ``s`` stages position ``j`` holds exactly the
+    rows of output ``j``, in input order.
+    """
+
+    _parameters = ["assigned", "npartitions_out", "meta"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> tuple:
+        return (None,) * (self.npartitions_out + 1)
+
+    def _layer(self) -> dict:
+        n_in, n_out = self.assigned.npartitions, self.npartitions_out
+        k, stages = stage_plan(max(n_in, n_out))
+        size = k**stages
+        name = self._name
+        graph: dict = {}
+        empty = (name + "-empty", 0)
+        graph[empty] = (staged_empty, quote(self.operand("meta")))
+        current = [(self.assigned._name, q) if q < n_in else empty for q in range(size)]
+        for t in range(stages):
+            divisor = k**t
+            split, get, cat = (f"{name}-split{t}", f"{name}-get{t}", f"{name}-cat{t}")
+            for q in range(size):
+                graph[(split, q)] = (staged_split, current[q], divisor, k)
+            nxt = []
+            for q in range(size):
+                digit = (q // divisor) % k
+                base = q - digit * divisor
+                keys = []
+                for d in range(k):
+                    src = base + d * divisor
+                    graph[(get, src, q)] = (operator.getitem, (split, src), digit)
+                    keys.append((get, src, q))
+                graph[(cat, q)] = (staged_concat, keys)
+                nxt.append((cat, q))
+            current = nxt
+        for j in range(n_out):
+            graph[(name, j)] = (staged_finish, current[j])
         return graph
 
     def _operand_repr(self) -> str:

@@ -1,0 +1,315 @@
+"""Joins: the logical :class:`Merge` node and the strategies it lowers to.
+
+``Merge(left, right, how, left_on, right_on, left_index, right_index,
+suffixes, indicator, op, npartitions_out, broadcast, method)`` computes
+``pandas.merge`` (``op="merge"``) or ``DataFrame.join`` (``op="join"``;
+then ``left_on`` is join's ``on``). ``how`` is one of pandas' ``inner``,
+``left``, ``right``, ``outer``, or ``leftsemi``: the rows of the left frame
+(its columns and index) that have a match on the right, each once, in
+their order.
+
+The strategy is chosen when the plan is lowered:
+
+1. **aligned**: both sides joined on their indexes with known divisions:
+   the sides are re-split to the union of their divisions (no shuffle) and
+   merged partition by partition;
+2. **broadcast**: one side is small (one partition, or known to be under
+   ``BROADCAST_BYTES``; ``broadcast=True`` forces it) and the join type
+   allows it (``inner``: either side; ``left``/``leftsemi``: the right;
+   ``right``: the left; never ``outer``). The small side is gathered into
+   one partition which every partition of the other side merges with;
+3. **hash**: both sides are shuffled by their keys
+   (:func:`partframe.shuffle.hashing.partitioning_index`: ``1``, ``1.0``
+   and ``Int64`` 1 agree; missing keys meet) to the same number of
+   partitions and merged partition by partition.
+
+Dtypes. pandas' result dtypes depend on whether some rows found no match
+(an int column of the side that may be missing becomes float64, a bool
+one object). Which rows match is known only when computing, so the meta
+assumes that rows of the optional side(s) may be missing (``left``: the
+right's columns; ``right``: the left's; ``outer``: both), and every
+partition is cast to it. This equals pandas whenever at least one row is
+unmatched, the usual case; when every row matches pandas keeps int64
+where partframe gives float64.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pandas as pd
+
+from ..shuffle.store import _conform
+from ..shuffle.tasks import Shuffle, estimate_nbytes
+from .base import Expr
+from .blockwise import Blockwise
+from .meta import make_meta, meta_nonempty
+from .partitions import RepartitionDivisions, RepartitionPieces
+
+__all__ = ["BROADCAST_BYTES", "Merge", "merge_partitions"]
+
+#: A side known to be smaller than this is broadcast (when the join allows).
+BROADCAST_BYTES = 64 * 2**20
+
+_HOWS = ("inner", "left", "right", "outer", "leftsemi")
+
+
+def _merge_kwargs(node: Merge) -> dict:
+    if node.op == "join":
+        kw: dict = {"how": node.how, "suffixes": tuple(node.suffixes)}
+        if node.left_on is not None:
+            kw["on"] = node.left_on
+        return kw
+    kw = {
+        "how": node.how,
+        "suffixes": tuple(node.suffixes),
+        "indicator": node.indicator,
+    }
+    for name in ("left_on", "right_on"):
+        if node.operand(name) is not None:
+            kw[name] = node.operand(name)
+    if node.left_index:
+        kw["left_index"] = True
+    if node.right_index:
+        kw["right_index"] = True
+    return kw
+
+
+def merge_partitions(left: Any, right: Any, op: str, kwargs: dict, meta: Any) -> Any:
+    """One partition of a join, cast to ``meta``'s dtypes."""
+    if kwargs.get("how") == "leftsemi":
+        out = _semi(left, right, kwargs)
+    elif op == "join":
+        out = left.join(right, **kwargs)
+    else:
+        out = pd.merge(left, right, **kwargs)
+    if meta is not None and list(out.columns) == list(meta.columns):
+        out = _conform(out, meta)
+    return out
+
+
+def _semi(left: Any, right: Any, kwargs: dict) -> Any:
+    """Rows of ``left`` with a match in ``right``, each once, in order."""
+    lkeys = _keys(left, kwargs.get("left_on"), kwargs.get("left_index"))
+    rkeys = _keys(right, kwargs.get("right_on"), kwargs.get("right_index"))
+    if not len(left) or not len(right):
+        return left.iloc[:0]
+    lk = (
+        pd.MultiIndex.from_frame(lkeys)
+        if lkeys.shape[1] > 1
+        else pd.Index(lkeys.iloc[:, 0])
+    )
+    rk = (
+        pd.MultiIndex.from_frame(rkeys)
+        if rkeys.shape[1] > 1
+        else pd.Index(rkeys.iloc[:, 0])
+    )
+    rk = rk.set_names(lk.names)
+    mask = lk.isin(rk)
+    return left[mask]
+
+
+def _keys(df: Any, on: Any, index: bool | None) -> pd.DataFrame:
+    if index:
+        idx = df.index
+        return pd.DataFrame(
+            {i: idx.get_level_values(i) for i in range(idx.nlevels)},
+            index=pd.RangeIndex(len(df)),
+        )
+    cols = on if isinstance(on, list) else [on]
+    return pd.DataFrame(
+        {i: df[c].array for i, c in enumerate(cols)}, index=pd.RangeIndex(len(df))
+    )
+
+
+class Merge(Expr):
+    """A join of two frames (see the module docstring)."""
+
+    _parameters = [
+        "left", "right", "how", "left_on", "right_on", "left_index",
+        "right_index", "suffixes", "indicator", "op", "npartitions_out",
+        "broadcast", "method",
+    ]  # fmt: skip
+    _defaults = {
+        "left_on": None, "right_on": None, "left_index": False,
+        "right_index": False, "suffixes": ("_x", "_y"), "indicator": False,
+        "op": "merge", "npartitions_out": None, "broadcast": None, "method": None,
+    }  # fmt: skip
+
+    def _validate(self) -> None:
+        if self.how not in _HOWS:
+            raise ValueError(f"how must be one of {_HOWS}, got {self.how!r}")
+        if self.how == "leftsemi" and (self.indicator or self.op == "join"):
+            raise ValueError("how='leftsemi' takes no indicator and is a merge")
+        self._meta  # noqa: B018  (pandas' own errors, now)
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        lmeta, rmeta = self.left._meta, self.right._meta
+        kwargs = _merge_kwargs(self)
+        if self.how == "leftsemi":
+            probe = dict(kwargs, how="inner", indicator=False)
+            pd.merge(meta_nonempty(lmeta), meta_nonempty(rmeta), **probe)
+            return lmeta
+        ln, rn = meta_nonempty(lmeta), meta_nonempty(rmeta)
+        run = functools.partial(merge_partitions, op=self.op, kwargs=kwargs, meta=None)
+        # Stand-ins with unmatched rows on the sides that may miss rows.
+        parts = [run(ln, rn)]
+        if self.how in ("left", "outer"):
+            parts.append(run(ln, rn.iloc[:0]))
+        if self.how in ("right", "outer"):
+            parts.append(run(ln.iloc[:0], rn))
+        live = [p for p in parts if len(p)]
+        out = pd.concat(live) if len(live) > 1 else parts[0]
+        return make_meta(out)
+
+    def _divisions(self) -> tuple:
+        return (None,) * (self._nout + 1)
+
+    @property
+    def npartitions(self) -> int:
+        return self._nout
+
+    @property
+    def _nout(self) -> int:
+        if self.npartitions_out is not None:
+            return int(self.npartitions_out)
+        return max(self.left.npartitions, self.right.npartitions)
+
+    # -- strategy ----------------------------------------------------------------
+    def _side_keys(self) -> tuple[Any, Any]:
+        """The shuffle keys of each side (labels or ``"__index__"``)."""
+        if self.op == "join":
+            left = "__index__" if self.left_on is None else _as_list(self.left_on)
+            return left, "__index__"
+        left = "__index__" if self.left_index else _as_list(self.left_on)
+        right = "__index__" if self.right_index else _as_list(self.right_on)
+        return left, right
+
+    def _small(self, side: Expr, other: Expr) -> bool:
+        if self.broadcast is False:
+            return False
+        if side.npartitions == 1:
+            return True
+        if self.broadcast is True:
+            return side.npartitions <= other.npartitions
+        nbytes = estimate_nbytes(side)
+        return nbytes is not None and nbytes < BROADCAST_BYTES
+
+    def strategy(self) -> str:
+        """``"single"``, ``"aligned"``, ``"broadcast-left"``, ``"broadcast-right"``
+        or ``"hash"``: what lowering picks."""
+        left, right = self.left, self.right
+        if left.npartitions == 1 and right.npartitions == 1 and self._nout == 1:
+            return "single"
+        lk, rk = self._side_keys()
+        index_join = lk == "__index__" and rk == "__index__"
+        if (
+            index_join
+            and self.npartitions_out is None
+            and _known(left)
+            and _known(right)
+        ):
+            return "aligned"
+        how = self.how
+        if how in ("inner", "left", "leftsemi") and self._small(right, left):
+            return "broadcast-right"
+        if how in ("inner", "right") and self._small(left, right):
+            return "broadcast-left"
+        return "hash"
+
+    def _lower(self) -> Expr:
+        left, right = self.left, self.right
+        strategy = self.strategy()
+        args = (self.op, _merge_kwargs(self), self._meta)
+        if strategy == "single":
+            return MergePartitions(left, right, *args)
+        if strategy == "aligned":
+            divs = _union_divisions(left.divisions, right.divisions)
+            if left.divisions != divs:
+                left = RepartitionDivisions(left, divs)
+            if right.divisions != divs:
+                right = RepartitionDivisions(right, divs)
+            return MergePartitions(left, right, *args, divs)
+        if strategy == "broadcast-right":
+            return MergePartitions(left, _gather(right), *args, None, "left")
+        if strategy == "broadcast-left":
+            return MergePartitions(_gather(left), right, *args, None, "right")
+        n = self._nout
+        lk, rk = self._side_keys()
+        return MergePartitions(
+            Shuffle(left, lk, n, "hash", self.method),
+            Shuffle(right, rk, n, "hash", self.method),
+            *args,
+        )
+
+    def _operand_repr(self) -> str:
+        on = (
+            self.left_on
+            if self.left_on == self.right_on
+            else (self.left_on, self.right_on)
+        )
+        return f"how={self.how!r}, on={on!r}"
+
+
+def _as_list(on: Any) -> list:
+    return list(on) if isinstance(on, list | tuple) else [on]
+
+
+def _known(expr: Expr) -> bool:
+    return expr.known_divisions
+
+
+def _union_divisions(a: tuple, b: tuple) -> tuple:
+    lo, hi = min(a[0], b[0]), max(a[-1], b[-1])
+    inner = sorted(set(a[1:-1]) | set(b[1:-1]) | {a[0], b[0]})
+    inner = [x for x in inner if lo < x < hi]
+    return (lo, *inner, hi)
+
+
+def _gather(expr: Expr) -> Expr:
+    """``expr`` as one partition (its partitions concatenated in order)."""
+    if expr.npartitions == 1:
+        return expr
+    plan = (tuple((i, 0, 1) for i in range(expr.npartitions)),)
+    return RepartitionPieces(expr, plan)
+
+
+class MergePartitions(Blockwise):
+    """Partition ``i`` of ``left`` joined with partition ``i`` of ``right``.
+
+    ``broadcast`` names the side that is many partitions while the other is
+    one (its single partition goes to every task); ``None``: both sides have
+    the same partitions (shuffled alike, or aligned by divisions).
+    """
+
+    _parameters = ["left", "right", "op", "kwargs", "meta", "divisions_", "broadcast"]
+    _defaults = {"divisions_": None, "broadcast": None}
+    operation = staticmethod(merge_partitions)
+    _preserves_partitioning = False
+
+    def _validate(self) -> None:
+        pass  # sides are partitioned alike by construction
+
+    def _frame_inputs(self) -> list[Expr]:
+        if self.broadcast == "right":
+            return [self.right]
+        return [self.left]
+
+    def _args(self) -> list:
+        return [self.left, self.right, self.op, self.kwargs, self.operand("meta")]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> tuple:
+        if self.divisions_ is not None:
+            return tuple(self.divisions_)
+        return (None,) * (self._frame_inputs()[0].npartitions + 1)
+
+    def _operand_repr(self) -> str:
+        return f"how={self.kwargs.get('how')!r}" + (
+            f", broadcast={self.broadcast}" if self.broadcast else ""
+        )

@@ -1,0 +1,295 @@
+"""Sorting nodes: ``sort_values`` and ``set_index`` on an unsorted column.
+
+Both range-partition the rows: every partition contributes evenly spaced
+sample keys, one task picks ``npartitions - 1`` boundary rows from them
+(:class:`RangeBounds`), a range shuffle sends every row to its range
+(rows equal to a boundary all go the same way) and every output sorts
+itself stably. Equal keys keep their original order, so the result is
+pandas' stable sort.
+
+Divisions of ``set_index``. The boundaries are computed **inside the
+graph**: building the plan computes nothing. The node's ``divisions``,
+however, are known only after a pass over the data, so
+:class:`SetIndexShuffled` computes them (key samples plus each
+partition's min and max, reading only the key column) **when they are
+asked for**: by ``.divisions`` / ``known_divisions``, or by an operation
+that needs them (``loc`` pruning, alignment with another frame,
+``repartition(divisions=...)``). Once computed they are cached in the node
+and the graph uses them as literal boundaries (same samples, same
+boundaries: the partitions are those the divisions describe). Giving
+``divisions=`` skips sampling altogether. ``npartitions`` never computes.
+Keys with missing values give unknown divisions (a division cannot be
+NaN); those rows go to the last partition, as pandas sorts them last.
+
+A trade-off of in-graph sampling: every input partition is held (or, if
+it is cheap, recomputed) until the boundaries are known. Asking for
+``divisions`` first (two passes over the data, as Dask does) avoids that.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pandas as pd
+
+from .. import config
+from ..graph import quote
+from ..shuffle.sorting import (
+    choose_boundaries,
+    sample_sort_keys,
+    sort_partition,
+    sort_stats,
+)
+from ..shuffle.tasks import Shuffle
+from .base import Expr
+from .blockwise import Blockwise
+
+__all__ = ["RangeBounds", "SetIndexShuffled", "SortValues", "sample_size"]
+
+
+def sample_size(npartitions_out: int) -> int:
+    """Sample rows per input partition for ``npartitions_out`` ranges."""
+    return max(100, 20 * npartitions_out)
+
+
+def _on_columns(on: Any) -> set | None:
+    if on is None or (isinstance(on, str) and on == "__index__"):
+        return None
+    return set(on)
+
+
+class RangeBounds(Expr):
+    """One task: the boundary rows of ``npartitions_out`` ranges of ``frame``."""
+
+    _parameters = ["frame", "on", "npartitions_out", "ascending", "na_position"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return None
+
+    def _divisions(self) -> tuple:
+        return (None, None)
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, _on_columns(self.on))]
+
+    def _layer(self) -> dict:
+        name, src = self._name, self.frame._name
+        size = sample_size(self.npartitions_out)
+        on = quote(self.on) if isinstance(self.on, list) else self.on
+        graph: dict = {}
+        samples = []
+        for i in range(self.frame.npartitions):
+            graph[(name + "-sample", i)] = (sample_sort_keys, (src, i), on, size)
+            samples.append((name + "-sample", i))
+        graph[(name, 0)] = (
+            choose_boundaries, samples, self.npartitions_out,
+            quote(list(self.ascending)), self.na_position,
+        )  # fmt: skip
+        return graph
+
+
+class SortPartitions(Blockwise):
+    """Every partition stably sorted by its keys."""
+
+    _parameters = ["frame", "on", "ascending", "na_position"]
+    operation = staticmethod(sort_partition)
+    _preserves_partitioning = True
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _column_needs(self, needed: set | None) -> list:
+        cols = _on_columns(self.on)
+        if needed is None or cols is None:
+            return [(self.frame, None)]
+        return [(self.frame, set(needed) | cols)]
+
+
+class SortValues(Expr):
+    """``sort_values``: a range shuffle, then a stable sort per partition."""
+
+    _parameters = [
+        "frame",
+        "on",
+        "ascending",
+        "na_position",
+        "npartitions_out",
+        "method",
+    ]
+    _defaults = {"method": None}
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> tuple:
+        return (None,) * (self.npartitions_out + 1)
+
+    @property
+    def npartitions(self) -> int:
+        return self.npartitions_out
+
+    def _column_needs(self, needed: set | None) -> list:
+        cols = _on_columns(self.on)
+        if needed is None or cols is None:
+            return [(self.frame, None)]
+        return [(self.frame, set(needed) | cols)]
+
+    def _lower(self) -> Expr:
+        frame, n = self.frame, self.npartitions_out
+        asc, na = list(self.ascending), self.na_position
+        if frame.npartitions == 1 and n == 1:
+            return SortPartitions(frame, self.on, asc, na)
+        bounds = RangeBounds(frame, self.on, n, asc, na)
+        shuffled = Shuffle(frame, self.on, n, ("range", asc, na), self.method, bounds)
+        return SortPartitions(shuffled, self.on, asc, na)
+
+    def _operand_repr(self) -> str:
+        return f"on={self.on!r}, ascending={self.ascending!r}"
+
+
+# -- set_index ---------------------------------------------------------------------
+
+
+def set_index_sorted_partition(df: pd.DataFrame, column: Any, drop: bool) -> Any:
+    """``df.set_index(column)`` with rows stably sorted by it (NaN last)."""
+    out = df.set_index(column, drop=drop)
+    return sort_partition(out, "__index__", [True], "last")
+
+
+class SetIndexPartitions(Blockwise):
+    """Per partition: set the index, sort by it; the divisions are given."""
+
+    _parameters = ["frame", "column", "drop", "divisions_", "meta"]
+    operation = staticmethod(set_index_sorted_partition)
+    _preserves_partitioning = False
+
+    def _args(self) -> list:
+        return [self.frame, self.column, self.drop]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> tuple:
+        if self.divisions_ is None:
+            return (None,) * (self.frame.npartitions + 1)
+        return tuple(self.divisions_)
+
+
+class SortStats(Blockwise):
+    """Per partition: key samples, min, max, missing values, rows."""
+
+    _parameters = ["frame", "on", "size"]
+    operation = staticmethod(sort_stats)
+    _preserves_partitioning = False
+
+    def _args(self) -> list:
+        return [self.frame, self.on, self.size]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return None
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, _on_columns(self.on))]
+
+
+def _compute_now(expr: Expr) -> list:
+    """Compute the partitions of ``expr`` now (on the configured scheduler)."""
+    from ..scheduler import get
+    from .optimize import optimize
+
+    opt = optimize(expr, fuse=config.get("fuse"))
+    return get(opt.__dask_graph__(), opt.__dask_keys__())
+
+
+class SetIndexShuffled(Expr):
+    """``set_index(column)`` of an unsorted column: range shuffle and sort.
+
+    ``divisions_`` (given boundaries) skips sampling; otherwise the
+    divisions are computed when asked for (see the module docstring).
+    """
+
+    _parameters = ["frame", "column", "drop", "npartitions_out", "method", "divisions_"]
+    _defaults = {"method": None, "divisions_": None}
+
+    def _validate(self) -> None:
+        if (
+            self.divisions_ is not None
+            and len(self.divisions_) != self.npartitions_out + 1
+        ):
+            raise ValueError(
+                f"set_index: {len(self.divisions_)} divisions given for "
+                f"{self.npartitions_out} partitions"
+            )
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta.set_index(self.column, drop=self.drop)
+
+    @property
+    def npartitions(self) -> int:
+        return self.npartitions_out
+
+    def _divisions(self) -> tuple:
+        if self.divisions_ is not None:
+            return tuple(self.divisions_)
+        return self._computed[0]
+
+    @functools.cached_property
+    def _computed(self) -> tuple:
+        """``(divisions, boundary rows)`` from a pass over the key column."""
+        n = self.npartitions_out
+        unknown = (None,) * (n + 1)
+        stats = _compute_now(SortStats(self.frame, [self.column], sample_size(n)))
+        bounds = choose_boundaries([s[0] for s in stats], n, [True], "last")
+        lows = [s[1] for s in stats if s[1] is not None]
+        if any(s[3] for s in stats) or not lows:
+            return unknown, bounds
+        highs = [s[2] for s in stats if s[2] is not None]
+        lo, hi = min(lows), max(highs)
+        inner = [_py(v) for v in bounds.iloc[:, 0]] if len(bounds) else []
+        if len(inner) != n - 1:
+            inner = [lo] * (n - 1 - len(inner)) + inner
+        return (_py(lo), *inner, _py(hi)), bounds
+
+    def _column_needs(self, needed: set | None) -> list:
+        if needed is None:
+            return [(self.frame, None)]
+        return [(self.frame, set(needed) | {self.column})]
+
+    def _lower(self) -> Expr:
+        frame, n, col = self.frame, self.npartitions_out, self.column
+        asc = [True]
+        if self.divisions_ is not None:
+            divisions: Any = tuple(self.divisions_)
+            bounds: Any = pd.DataFrame({0: list(divisions[1:-1])})
+        elif "_computed" in self.__dict__:
+            divisions, bounds = self._computed
+            if divisions[0] is None:
+                divisions = None
+        else:
+            divisions = None
+            bounds = RangeBounds(frame, [col], n, asc, "last")
+        if frame.npartitions == 1 and n == 1:
+            shuffled: Expr = frame
+        else:
+            shuffled = Shuffle(
+                frame, [col], n, ("range", asc, "last"), self.method, bounds
+            )
+        return SetIndexPartitions(shuffled, col, self.drop, divisions, self._meta)
+
+    def _operand_repr(self) -> str:
+        return f"{self.column!r}, npartitions_out={self.npartitions_out}"
+
+
+def _py(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic) and value.dtype.kind in "iufb":
+        return value.item()
+    return value

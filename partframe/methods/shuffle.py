@@ -1,0 +1,585 @@
+"""Shuffle-based methods of DataFrame and Series (mixed into the facades).
+
+``shuffle``, ``sort_values``, ``drop_duplicates``, ``merge`` and ``join``;
+the module function :func:`merge`; and :func:`set_index_unsorted`, which
+``set_index(col)`` (without ``sorted=True``) calls. ``value_counts`` and
+``nunique`` with ``split_out`` go through :func:`value_counts_split_out` and
+:func:`nunique_split_out`. The nodes are in :mod:`partframe.expr.sort`,
+:mod:`partframe.expr.merge` and :mod:`partframe.shuffle`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..expr.blockwise import MapPartitions
+from ..expr.groupby import PART, POS, RestoreRows, TagRows
+from ..expr.merge import Merge
+from ..expr.sort import SetIndexShuffled, SortValues
+from ..shuffle.tasks import Shuffle
+
+__all__ = [
+    "DataFrameMethods",
+    "FrameMethods",
+    "SeriesMethods",
+    "merge",
+    "nunique_split_out",
+    "set_index_unsorted",
+    "value_counts_split_out",
+]
+
+
+def _new(expr: Any) -> Any:
+    from ..collection import new_collection
+
+    return new_collection(expr)
+
+
+def _labels(x: Any) -> list:
+    if x is None:
+        return []
+    return list(x) if isinstance(x, list | tuple) else [x]
+
+
+def _ascending(ascending: Any, n: int) -> list:
+    if isinstance(ascending, list | tuple):
+        if len(ascending) != n:
+            raise ValueError(
+                f"Length of ascending ({len(ascending)}) != length of by ({n})"
+            )
+        return [bool(a) for a in ascending]
+    return [bool(ascending)] * n
+
+
+def _check_na_position(na_position: str) -> None:
+    if na_position not in ("first", "last"):
+        raise ValueError(f"invalid na_position: {na_position!r}")
+
+
+class FrameMethods:
+    """Methods shared by DataFrame and Series."""
+
+    expr: Any
+    npartitions: int
+    _meta: Any
+
+    def shuffle(
+        self,
+        on: Any = None,
+        npartitions: int | None = None,
+        method: str | None = None,
+    ) -> Any:
+        """Regroup rows so that equal keys share a partition.
+
+        Parameters
+        ----------
+        on : label, list of labels, or None
+            Key columns; ``None`` hashes every column (a Series: its values).
+            ``"__index__"`` hashes the index.
+        npartitions : int, optional
+            Output partitions (default: as many as now).
+        method : {"tasks", "disk"}, optional
+            ``"tasks"``: all-to-all in task form, staged when large (any
+            scheduler, distributed too). ``"disk"``: inputs append to spill
+            files in ``config.get("temporary_directory")``, removed after the
+            run (bounded memory on one machine). Default:
+            ``config.get("shuffle_method")``, else disk on local schedulers
+            for inputs known to be large, tasks otherwise.
+
+        Returns
+        -------
+        DataFrame or Series
+            Same rows and dtypes, unknown divisions; rows of one key keep
+            their order.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1, 2], "x": range(4)})
+        >>> df = partframe.from_pandas(pdf, npartitions=2).shuffle("k", method="disk")
+        >>> [sorted(set(p.k)) for p in df.to_delayed() for p in [p.compute()]
+        ...  if len(p)]  # doctest: +SKIP
+        [[2], [1]]
+        >>> df.compute().sort_values("x").x.tolist()
+        [0, 1, 2, 3]
+        """
+        n = self.npartitions if npartitions is None else int(npartitions)
+        if on is not None and not (isinstance(on, str) and on == "__index__"):
+            on = _labels(on)
+            missing = [c for c in on if c not in self._meta.columns]
+            if missing:
+                raise KeyError(f"shuffle: columns not found: {missing}")
+        return _new(Shuffle(self.expr, on, n, "hash", method))
+
+
+class DataFrameMethods:
+    """DataFrame-only methods."""
+
+    expr: Any
+    npartitions: int
+    _meta: Any
+
+    def sort_values(
+        self,
+        by: Any,
+        ascending: bool | Sequence[bool] = True,
+        na_position: str = "last",
+        kind: str = "quicksort",
+        ignore_index: bool = False,
+        npartitions: int | None = None,
+        method: str | None = None,
+    ) -> Any:
+        """Sort rows by one or several columns, as pandas (stable).
+
+        The rows are range-partitioned on boundaries sampled inside the
+        graph (nothing is computed now), then each partition is sorted. Ties
+        keep their original order (a stable sort whatever ``kind`` says;
+        pandas leaves the order of ties unspecified for ``quicksort``).
+
+        Parameters
+        ----------
+        by : label or list of labels
+        ascending : bool or list of bool, default True
+        na_position : {"last", "first"}, default "last"
+        kind : str
+            Accepted for pandas compatibility; the sort is always stable.
+        ignore_index : bool, default False
+            Number the result 0..n-1.
+        npartitions : int, optional
+            Output partitions (default: as many as now).
+        method : {"tasks", "disk"}, optional
+            The shuffle method (see :meth:`shuffle`).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"a": [3, 1, None, 1], "b": list("wxyz")})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.sort_values(["a", "b"], ascending=[False, True]).compute()
+             a  b
+        0  3.0  w
+        1  1.0  x
+        3  1.0  z
+        2  NaN  y
+        """
+        by = _labels(by)
+        missing = [c for c in by if c not in self._meta.columns]
+        if missing:
+            raise KeyError(f"sort_values: columns not found: {missing}")
+        _check_na_position(na_position)
+        asc = _ascending(ascending, len(by))
+        n = self.npartitions if npartitions is None else int(npartitions)
+        out = _new(SortValues(self.expr, by, asc, na_position, n, method))
+        if ignore_index:
+            out = out._reset_index(True, None)
+        return out
+
+    def drop_duplicates(
+        self,
+        subset: Any = None,
+        keep: str | bool = "first",
+        ignore_index: bool = False,
+        split_out: int | None = None,
+        method: str | None = None,
+    ) -> Any:
+        """Rows without duplicates, as pandas: same rows, same order.
+
+        Each partition drops its own duplicates first (``keep`` first or
+        last), then rows are shuffled by ``subset`` into ``split_out``
+        partitions where the duplicates are dropped, and the kept rows are
+        sent back to the partitions they came from, in their original
+        order. The result has the frame's divisions.
+
+        Parameters
+        ----------
+        subset : label or list of labels, optional
+            Columns that identify duplicates (default: all).
+        keep : {"first", "last", False}, default "first"
+        ignore_index : bool, default False
+            Number the result 0..n-1.
+        split_out : int, optional
+            Partitions of the shuffle (default: as many as now).
+        method : {"tasks", "disk"}, optional
+            The shuffle method.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1, 3, 2], "x": range(5)})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.drop_duplicates("k", keep="last").compute()
+           k  x
+        2  1  2
+        3  3  3
+        4  2  4
+        """
+        cols = _labels(subset) or list(self._meta.columns)
+        missing = [c for c in cols if c not in self._meta.columns]
+        if missing:
+            raise KeyError(f"drop_duplicates: columns not found: {missing}")
+        if keep not in ("first", "last", False):
+            raise ValueError("keep must be 'first', 'last' or False")
+        out = _drop_duplicates(self, cols, keep, split_out, method, subset is None)
+        if ignore_index:
+            out = out._reset_index(True, None)
+        return out
+
+    def merge(
+        self,
+        right: Any,
+        how: str = "inner",
+        on: Any = None,
+        left_on: Any = None,
+        right_on: Any = None,
+        left_index: bool = False,
+        right_index: bool = False,
+        suffixes: tuple = ("_x", "_y"),
+        indicator: bool = False,
+        npartitions: int | None = None,
+        broadcast: bool | None = None,
+        shuffle_method: str | None = None,
+    ) -> Any:
+        """Join with another frame, as :func:`pandas.merge` (see :func:`merge`).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> a = partframe.from_pandas(pd.DataFrame({"k": [1, 2, 3], "x": [4, 5, 6]}),
+        ...                           npartitions=2)
+        >>> b = pd.DataFrame({"k": [3, 1], "y": ["c", "a"]})
+        >>> a.merge(b, on="k").compute().sort_values("k").values.tolist()
+        [[1, 4, 'a'], [3, 6, 'c']]
+        """
+        return merge(
+            self, right, how=how, on=on, left_on=left_on, right_on=right_on,
+            left_index=left_index, right_index=right_index, suffixes=suffixes,
+            indicator=indicator, npartitions=npartitions, broadcast=broadcast,
+            shuffle_method=shuffle_method,
+        )  # fmt: skip
+
+    def join(
+        self,
+        other: Any,
+        on: Any = None,
+        how: str = "left",
+        lsuffix: str = "",
+        rsuffix: str = "",
+        npartitions: int | None = None,
+        broadcast: bool | None = None,
+        shuffle_method: str | None = None,
+    ) -> Any:
+        """Join columns of ``other`` on its index, as ``DataFrame.join``.
+
+        ``on`` names columns of this frame matched against ``other``'s
+        index (default: this frame's index). Strategies as for :func:`merge`.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> a = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), npartitions=2)
+        >>> b = partframe.from_pandas(pd.DataFrame({"y": [10.0, 30.0]}, index=[0, 2]),
+        ...                           npartitions=1)
+        >>> a.join(b).compute()
+           x     y
+        0  1  10.0
+        1  2   NaN
+        2  3  30.0
+        """
+        other = _as_frame(other)
+        if isinstance(other._meta, pd.Series):
+            other = other.to_frame()
+        expr = Merge(
+            self.expr, other.expr, how, on, None, on is None, True,
+            (lsuffix, rsuffix), False, "join", npartitions, broadcast,
+            shuffle_method,
+        )  # fmt: skip
+        return _new(expr)
+
+
+class SeriesMethods:
+    """Series-only methods."""
+
+    expr: Any
+    npartitions: int
+    _meta: Any
+
+    def sort_values(
+        self,
+        ascending: bool = True,
+        na_position: str = "last",
+        kind: str = "quicksort",
+        ignore_index: bool = False,
+        npartitions: int | None = None,
+        method: str | None = None,
+    ) -> Any:
+        """Sort the values, as pandas (stable; see DataFrame.sort_values).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([3, 1, 2, 1]), npartitions=2)
+        >>> s.sort_values(ascending=False).compute().tolist()
+        [3, 2, 1, 1]
+        """
+        _check_na_position(na_position)
+        if isinstance(ascending, list | tuple):
+            ascending = bool(ascending[0])
+        n = self.npartitions if npartitions is None else int(npartitions)
+        out = _new(
+            SortValues(self.expr, None, [bool(ascending)], na_position, n, method)
+        )
+        if ignore_index:
+            out = out._reset_index(True, None)
+        return out
+
+    def drop_duplicates(
+        self,
+        keep: str | bool = "first",
+        ignore_index: bool = False,
+        split_out: int | None = None,
+        method: str | None = None,
+    ) -> Any:
+        """Values without duplicates, in their order (see DataFrame's).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([3, 1, 3, 2, 1], name="v"),
+        ...                           npartitions=2)
+        >>> s.drop_duplicates().compute().tolist()
+        [3, 1, 2]
+        """
+        if keep not in ("first", "last", False):
+            raise ValueError("keep must be 'first', 'last' or False")
+        name = self._meta.name
+        frame = self.to_frame(name="__pf_value")  # type: ignore[attr-defined]
+        out = _drop_duplicates(frame, ["__pf_value"], keep, split_out, method, True)
+        out = out["__pf_value"].rename(name)
+        if ignore_index:
+            out = out._reset_index(True, None)
+        return out
+
+
+# -- module functions ------------------------------------------------------------
+
+
+def _as_frame(x: Any) -> Any:
+    from ..collection import FrameBase
+    from ..io.memory import from_pandas
+
+    if isinstance(x, FrameBase):
+        return x
+    if isinstance(x, pd.DataFrame | pd.Series):
+        return from_pandas(x, npartitions=1)
+    raise TypeError(f"cannot join with a {type(x).__name__}")
+
+
+def merge(
+    left: Any,
+    right: Any,
+    how: str = "inner",
+    on: Any = None,
+    left_on: Any = None,
+    right_on: Any = None,
+    left_index: bool = False,
+    right_index: bool = False,
+    suffixes: tuple = ("_x", "_y"),
+    indicator: bool = False,
+    npartitions: int | None = None,
+    broadcast: bool | None = None,
+    shuffle_method: str | None = None,
+) -> Any:
+    """Join two frames on columns or indexes, as :func:`pandas.merge`.
+
+    The strategy is picked when the plan is optimized: partition-wise on
+    known index divisions, broadcast of a small side, or a hash shuffle of
+    both sides (see :mod:`partframe.expr.merge`). Rows come in no particular
+    order (pandas' order is kept only by the partition-wise strategies);
+    values and dtypes are pandas'.
+
+    Parameters
+    ----------
+    left, right : DataFrame (partframe or pandas)
+    how : {"inner", "left", "right", "outer", "leftsemi"}, default "inner"
+        ``"leftsemi"``: the rows of ``left`` (its columns) that have a match
+        in ``right``, each once.
+    on, left_on, right_on : label or list of labels, optional
+    left_index, right_index : bool, default False
+    suffixes : (str, str), default ("_x", "_y")
+    indicator : bool, default False
+        Add pandas' ``_merge`` column.
+    npartitions : int, optional
+        Partitions of a hash join (default: the larger side's count).
+    broadcast : bool, optional
+        Force (True) or forbid (False) broadcasting the smaller side.
+    shuffle_method : {"tasks", "disk"}, optional
+        The shuffle method of a hash join.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> a = partframe.from_pandas(pd.DataFrame({"k": [1, 2, 3], "x": [4, 5, 6]}),
+    ...                           npartitions=2)
+    >>> b = partframe.from_pandas(pd.DataFrame({"k": [3, 4], "y": [7, 8]}),
+    ...                           npartitions=2)
+    >>> out = partframe.merge(a, b, on="k", how="outer").compute()
+    >>> out.sort_values("k").to_dict("list")
+    {'k': [1, 2, 3, 4], 'x': [4.0, 5.0, 6.0, nan], 'y': [nan, nan, 7.0, 8.0]}
+    >>> partframe.merge(a, b, on="k", how="leftsemi").compute()
+       k  x
+    2  3  6
+    """
+    left, right = _as_frame(left), _as_frame(right)
+    if on is not None:
+        if left_on is not None or right_on is not None:
+            raise ValueError('Can only pass argument "on" OR "left_on" and "right_on"')
+        left_on = right_on = on
+    elif left_on is None and right_on is None and not left_index and not right_index:
+        common = [c for c in left.columns if c in set(right.columns)]
+        if not common:
+            raise ValueError("no common columns to merge on; pass on= or left_on=")
+        left_on = right_on = common
+    if left_index:
+        left_on = None
+    if right_index:
+        right_on = None
+    expr = Merge(
+        left.expr, right.expr, how, left_on, right_on, bool(left_index),
+        bool(right_index), tuple(suffixes), indicator, "merge", npartitions,
+        broadcast, shuffle_method,
+    )  # fmt: skip
+    return _new(expr)
+
+
+def set_index_unsorted(
+    frame: Any,
+    column: Hashable,
+    drop: bool = True,
+    divisions: Sequence | None = None,
+    npartitions: int | None = None,
+    method: str | None = None,
+) -> Any:
+    """``set_index(column)`` on a column that is not known to be sorted.
+
+    See :mod:`partframe.expr.sort` for when the divisions are computed.
+    """
+    if not isinstance(column, Hashable) or column not in frame._meta.columns:
+        raise KeyError(
+            f"set_index: {column!r} is not a column; "
+            f"columns: {list(frame._meta.columns)}"
+        )
+    if divisions is not None:
+        divisions = tuple(divisions)
+        n = len(divisions) - 1
+    else:
+        n = frame.npartitions if npartitions is None else int(npartitions)
+    return _new(SetIndexShuffled(frame.expr, column, drop, n, method, divisions))
+
+
+def _drop_duplicates(
+    frame: Any, cols: list, keep: Any, split_out: Any, method: Any, all_cols: bool
+) -> Any:
+    expr = frame.expr
+    meta = frame._meta
+    kw = {"subset": cols, "keep": keep}
+    if expr.npartitions == 1 and not split_out:
+        return frame._method("drop_duplicates", **({"keep": keep} if all_cols else kw))
+    local = frame
+    if keep is not False:
+        local = frame._method("drop_duplicates", **kw)
+    tagged = TagRows(local.expr)
+    n = int(split_out) if split_out else expr.npartitions
+    shuffled = Shuffle(tagged, cols, n, "hash", method)
+    deduped = MapPartitions(
+        _dedup_partition, tagged._meta, [shuffled, cols, keep], None, False
+    )
+    back = Shuffle(deduped, PART, expr.npartitions, "direct", method)
+    return _new(RestoreRows(back, meta, None, expr.divisions, expr._partitioning))
+
+
+def _dedup_partition(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
+    """Drop duplicates of one shuffled partition (rows are in input order)."""
+    if len(df) < 2:
+        return df
+    order = df[[PART, POS]]
+    if len(df) > 1:
+        part, pos = order[PART].to_numpy(), order[POS].to_numpy()
+        if not (
+            (part[1:] > part[:-1]) | ((part[1:] == part[:-1]) & (pos[1:] > pos[:-1]))
+        ).all():
+            import numpy as np
+
+            df = df.iloc[np.lexsort((pos, part))]
+    return df.drop_duplicates(subset=cols, keep=keep)
+
+
+def value_counts_split_out(
+    series: Any,
+    split_out: int,
+    sort: bool = True,
+    ascending: bool = False,
+    normalize: bool = False,
+    dropna: bool = True,
+    method: str | None = None,
+) -> Any:
+    """``Series.value_counts`` for many distinct values, through a shuffle.
+
+    Values are hash-partitioned into ``split_out`` partitions and counted
+    there, so no task holds every distinct value. The result has
+    ``split_out`` partitions; with ``sort`` each partition is sorted by
+    count, not the whole (sort the computed result, or call
+    ``sort_values``, for pandas' global order). ``normalize`` divides by
+    the total count in the same graph.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> s = partframe.from_pandas(pd.Series(list("abcab"), name="x"), npartitions=2)
+    >>> value_counts_split_out(s, 2).compute().sort_index().to_dict()
+    {'a': 2, 'b': 2, 'c': 1}
+    """
+    meta = series._meta
+    frame = series.to_frame(name="__pf_value")
+    shuffled = Shuffle(frame.expr, ["__pf_value"], int(split_out), "hash", method)
+    kw = {"sort": sort, "ascending": ascending, "dropna": dropna}
+    out_meta = meta.value_counts(**kw)
+    counted = MapPartitions(
+        _count_partition, out_meta, [shuffled, meta.name, kw], None, False
+    )
+    out = _new(counted)
+    if normalize:
+        total = out.sum()
+        out = (out / total).rename("proportion")
+    return out
+
+
+def _count_partition(df: pd.DataFrame, name: Any, kw: dict) -> pd.Series:
+    return df["__pf_value"].rename(name).value_counts(**kw)
+
+
+def nunique_split_out(
+    series: Any, split_out: int, dropna: bool = True, method: str | None = None
+) -> Any:
+    """``Series.nunique`` for many distinct values, through a shuffle.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> s = partframe.from_pandas(pd.Series([1, 2, 1, None]), npartitions=2)
+    >>> int(nunique_split_out(s, 2).compute())
+    2
+    >>> int(nunique_split_out(s, 2, dropna=False).compute())
+    3
+    """
+    counts = value_counts_split_out(
+        series, split_out, sort=False, dropna=dropna, method=method
+    )
+    lengths = MapPartitions(_length, pd.Series([], dtype="int64"), [counts.expr])
+    return _new(lengths).sum()
+
+
+def _length(part: Any) -> pd.Series:
+    return pd.Series([len(part)], dtype="int64")

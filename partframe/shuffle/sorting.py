@@ -1,0 +1,155 @@
+"""Kernels of range partitioning: sampling sort keys, choosing boundaries,
+assigning rows to ranges, and sorting each range.
+
+Sort order is pandas': per column ``ascending`` or not, missing values
+first or last (``na_position``) whatever the direction, categoricals in
+category order, ties kept in row order (a stable sort). Every key column is
+factorized and its codes ranked, so comparing rows becomes comparing small
+integers; keys of several columns combine into one integer when they fit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "choose_boundaries",
+    "key_frame",
+    "range_partition",
+    "sample_sort_keys",
+    "sort_positions",
+    "sort_stats",
+]
+
+
+def key_frame(obj: Any, on: Any) -> pd.DataFrame:
+    """The sort keys of ``obj`` as a frame with a RangeIndex.
+
+    ``on`` is a list of columns, ``"__index__"`` (the index levels) or
+    ``None`` (a Series' values).
+    """
+    if on is None:
+        keys = {0: obj.array}
+    elif isinstance(on, str) and on == "__index__":
+        index = obj.index
+        keys = {i: index.get_level_values(i) for i in range(index.nlevels)}
+    else:
+        cols = list(on) if isinstance(on, list | tuple) else [on]
+        keys = {i: obj[c].array for i, c in enumerate(cols)}
+    return pd.DataFrame(keys, index=pd.RangeIndex(len(obj)), copy=False)
+
+
+def _ranks(values: Any, ascending: bool, na_position: str) -> tuple[np.ndarray, int]:
+    """Integer sort ranks of one column (ties equal) and their range size."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    n = len(uniques)
+    rank = np.empty(n, dtype="int64")
+    if n:
+        order = np.asarray(uniques.argsort(), dtype="int64")
+        rank[order] = np.arange(n) if ascending else np.arange(n - 1, -1, -1)
+    codes = np.asarray(codes)
+    safe = np.where(codes < 0, 0, codes)
+    ranked = rank[safe] if n else np.zeros(len(codes), dtype="int64")
+    if na_position == "first":
+        return np.where(codes < 0, 0, ranked + 1), n + 1
+    return np.where(codes < 0, n, ranked), n + 1
+
+
+def sort_positions(keys: pd.DataFrame, ascending: list, na_position: str) -> np.ndarray:
+    """Positions that stably sort the rows of ``keys`` (pandas' order).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> keys = pd.DataFrame({0: [2.0, None, 1.0, 2.0], 1: ["b", "x", "c", "a"]})
+    >>> sort_positions(keys, [False, True], "first").tolist()
+    [1, 3, 0, 2]
+    """
+    ranked, sizes = [], []
+    for j in range(len(keys.columns)):
+        r, s = _ranks(keys.iloc[:, j], ascending[j], na_position)
+        ranked.append(r)
+        sizes.append(s)
+    if not ranked:
+        return np.arange(len(keys))
+    if float(np.prod([float(s) for s in sizes])) < 2**62:
+        combined = np.zeros(len(keys), dtype="int64")
+        for r, size in zip(ranked, sizes):
+            combined *= size
+            combined += r
+        return np.argsort(combined, kind="stable")
+    return np.lexsort(ranked[::-1])
+
+
+def sample_sort_keys(obj: Any, on: Any, size: int) -> pd.DataFrame:
+    """Up to ``size`` evenly spaced key rows of one partition."""
+    keys = key_frame(obj, on)
+    if len(keys) > size:
+        keys = keys.iloc[np.linspace(0, len(keys) - 1, size).astype("int64")]
+    return keys
+
+
+def choose_boundaries(
+    samples: list, npartitions: int, ascending: list, na_position: str
+) -> pd.DataFrame:
+    """``npartitions - 1`` boundary rows splitting the samples evenly.
+
+    Boundaries may repeat (many equal keys): the ranges between equal
+    boundaries stay empty, so the number of partitions never changes.
+    """
+    keys = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
+    if npartitions < 2 or not len(keys):
+        return keys.iloc[:0]
+    keys = keys.iloc[sort_positions(keys, ascending, na_position)]
+    pos = (np.arange(1, npartitions) * len(keys)) // npartitions
+    return keys.iloc[pos].reset_index(drop=True)
+
+
+def range_partition(
+    obj: Any, on: Any, bounds: pd.DataFrame, ascending: list, na_position: str
+) -> np.ndarray:
+    """For every row, how many boundary rows sort at or before it.
+
+    Rows equal to a boundary go after it, so equal keys share a partition.
+    """
+    keys = key_frame(obj, on)
+    nb = len(bounds)
+    if not nb or not len(keys):
+        return np.zeros(len(keys), dtype="int64")
+    bounds = bounds.set_axis(keys.columns, axis=1)
+    both = pd.concat([bounds, keys], ignore_index=True)
+    marker = np.zeros(len(both), dtype="int64")
+    marker[:nb] = 1
+    order = sort_positions(both, ascending, na_position)
+    counts = np.cumsum(marker[order])
+    out = np.empty(len(keys), dtype="int64")
+    rows = order >= nb
+    out[order[rows] - nb] = counts[rows]
+    return out
+
+
+def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
+    """One partition stably sorted by its keys."""
+    if len(obj) < 2:
+        return obj
+    order = sort_positions(key_frame(obj, on), ascending, na_position)
+    if (order[1:] > order[:-1]).all():
+        return obj
+    return obj.take(order)
+
+
+def sort_stats(obj: Any, on: Any, size: int) -> tuple:
+    """``(sample, min, max, has_missing, rows)`` of one partition's key."""
+    keys = key_frame(obj, on)
+    col = keys.iloc[:, 0]
+    sample = sample_sort_keys(obj, on, size)
+    if not len(col):
+        return sample, None, None, False, 0
+    missing = bool(col.isna().any())
+    valid = col.dropna()
+    if not len(valid):
+        return sample, None, None, missing, len(col)
+    return sample, valid.min(), valid.max(), missing, len(col)
