@@ -14,12 +14,15 @@ Results follow pandas exactly (values, dtypes, index, order):
   output per input partition. ``split_out=None`` (default) picks 1 for a
   single key and ``ceil(npartitions * (nkeys - 1) / 16)`` for several keys
   (several keys usually mean many groups); give it explicitly for a
-  high-cardinality single key. A hash split cannot keep keys sorted, so with
-  ``sort=True`` (pandas' default) the ``k`` outputs are re-split by sampled
-  key ranges in the graph: the result is sorted across partitions and
-  ``compute()`` equals pandas' sorted result. With ``sort=False`` the
-  outputs stay hash-partitioned (groups in order of first appearance within
-  each output; with one output, exactly pandas' order).
+  high-cardinality single key. With ``sort=True`` (pandas' default) the
+  inputs are split by sampled key *ranges* in the graph (one exchange):
+  output ``j`` holds keys below those of output ``j + 1`` and is sorted, so
+  ``compute()`` equals pandas' sorted result. An input whose groups are
+  about as many as its rows (estimated at run time from a sample of its
+  keys) sends raw rows, grouped once at the output; others send partial
+  aggregates. With ``sort=False`` partials are hash-partitioned (groups in
+  order of first appearance within each output; with one output, exactly
+  pandas' order).
 - **Shuffle-based** operations (median, quantile, apply, value_counts,
   unique, nlargest, nsmallest, and any aggregation a dtype cannot decompose,
   such as the mean of datetimes) shuffle rows by key and run pandas' own

@@ -27,10 +27,14 @@ import pandas as pd
 
 from ..graph import quote
 from ..kernels.groupby import (
+    groupby_bounds,
     groupby_chunk,
     groupby_chunk_split,
     groupby_combine,
     groupby_finalize,
+    groupby_range_finalize,
+    groupby_sample,
+    groupby_split_range,
 )
 from .base import Expr
 from .blockwise import Blockwise
@@ -39,6 +43,7 @@ from .meta import make_meta
 __all__ = [
     "GroupByAgg",
     "GroupByChunk",
+    "GroupByRangeAgg",
     "GroupByTree",
     "ResetIndex",
     "RestoreRows",
@@ -76,12 +81,14 @@ class GroupByAgg(Expr):
         defer = k > 1 and not plan["as_index"]
         if defer:  # keys go to columns after the outputs are (re)sorted
             plan = dict(plan, defer_reset=True)
-        chunks = GroupByChunk(self.frame, plan, k, self.operand("columns"))
-        out: Expr = GroupByTree(chunks, plan, self._meta, self.split_every, k)
         if k > 1 and plan["sort"]:
-            from ..shuffle.tasks import SortedRepartition
-
-            out = SortedRepartition(out, len(plan["index_names"]), k)
+            # split by sampled key ranges: outputs come out sorted
+            out: Expr = GroupByRangeAgg(
+                self.frame, plan, self._meta, k, self.operand("columns")
+            )
+        else:
+            chunks = GroupByChunk(self.frame, plan, k, self.operand("columns"))
+            out = GroupByTree(chunks, plan, self._meta, self.split_every, k)
         if defer:
             out = ResetIndex(out, self._meta)
         return out
@@ -183,6 +190,78 @@ class GroupByTree(Expr):
                 keys = new
                 level += 1
             graph[(self._name, j)] = (groupby_finalize, keys, plan, meta)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"split_out={self.split_out}"
+
+
+class GroupByRangeAgg(Expr):
+    """``split_out`` outputs by key ranges, each finalized sorted.
+
+    Every input partition gives a sample of its keys; one task picks
+    ``split_out - 1`` boundaries (and the shortest key prefix that separates
+    them); every input splits itself by those ranges, as raw rows when its
+    groups are about as many as its rows (estimated from a sample: grouping
+    first would not shrink it), else as its partial aggregate. Output ``j``
+    groups its raw rows once, merges the partials and sorts. It holds only
+    keys below those of output ``j + 1``, so the concatenated result is
+    sorted as pandas' is, after a single exchange of data.
+    """
+
+    _parameters = ["frame", "plan", "meta", "split_out", "columns"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> tuple:
+        return (None,) * (self.split_out + 1)
+
+    def _column_needs(self, needed: set | None) -> list:
+        cols = self.operand("columns")
+        return [(self.frame, None if cols is None else set(cols))]
+
+    @property
+    def _funcname(self) -> str:
+        return "groupby-agg-range"
+
+    def _layer(self) -> dict:
+        k = self.split_out
+        src = self.frame._name
+        n = self.frame.npartitions
+        plan = quote(self.plan)
+        meta = quote(self.operand("meta"))
+        name = self._name
+        graph: dict = {}
+        size = max(100, 50 * k)
+        cols = self.operand("columns")
+        cols = None if cols is None else quote(list(cols))
+        samples = []
+        for i in range(n):
+            graph[(name + "-sample", i)] = (groupby_sample, (src, i), plan, size)
+            samples.append((name + "-sample", i))
+        bounds = (name + "-bounds", 0)
+        graph[bounds] = (groupby_bounds, samples, k)
+        for i in range(n):
+            graph[(name + "-split", i)] = (
+                groupby_split_range,
+                (src, i),
+                plan,
+                bounds,
+                k,
+                cols,
+            )
+        for j in range(k):
+            keys = []
+            for i in range(n):
+                graph[(name + "-get", i, j)] = (
+                    operator.getitem,
+                    (name + "-split", i),
+                    j,
+                )
+                keys.append((name + "-get", i, j))
+            graph[(name, j)] = (groupby_range_finalize, keys, plan, meta)
         return graph
 
     def _operand_repr(self) -> str:
@@ -293,7 +372,7 @@ class ResetIndex(Expr):
     def _layer(self) -> dict:
         src, name = self.frame._name, self._name
         n = self.frame.npartitions
-        cols = quote(list(self.operand("meta").columns))
+        cols = quote(self.operand("meta").columns)
         graph: dict = {}
         for i in range(n):
             graph[(name + "-len", i)] = (len, (src, i))

@@ -300,6 +300,143 @@ def groupby_split(partial: dict, plan: dict, npartitions: int) -> list:
     return out
 
 
+def _partial_keys(key: Any, df: pd.DataFrame) -> pd.DataFrame:
+    """The group keys of one piece of a partial as columns ``0, 1, ...``."""
+    if isinstance(key, tuple) and key[0] == "nu":
+        keys = df.iloc[:, : len(df.columns) - 1].copy(deep=False)
+        keys.columns = range(len(keys.columns))
+        return keys.reset_index(drop=True)
+    return _index_frame(df.index)
+
+
+def _raw_keys(df: pd.DataFrame, plan: dict) -> pd.DataFrame:
+    keys = _key_frame(df, plan)
+    return keys.reset_index(drop=True)
+
+
+def groupby_sample(df: pd.DataFrame, plan: dict, size: int) -> pd.DataFrame:
+    """Up to ``size`` evenly spaced group keys of a partition's rows."""
+    if len(df) > size:
+        df = df.iloc[np.linspace(0, len(df) - 1, size).astype("int64")]
+    return _raw_keys(df, plan)
+
+
+def groupby_bounds(samples: list, npartitions: int) -> tuple:
+    """Key boundaries for ``npartitions`` ranges from the sampled keys, and
+    the shortest key prefix that tells the same ranges apart."""
+    from ..shuffle.tasks import range_boundaries
+
+    nonempty = [s for s in samples if len(s)] or samples[:1]
+    bounds = range_boundaries(nonempty, npartitions)
+    nb = len(bounds)
+    for p in range(1, len(bounds.columns)):
+        prefix = bounds.iloc[:, :p].drop_duplicates(ignore_index=True)
+        if len(prefix) == nb:
+            return prefix
+    return bounds
+
+
+def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
+    """The range of every key row: how many boundaries sort at or before it
+    (compared on the boundaries' key prefix)."""
+    from ..shuffle.tasks import range_assign
+
+    keys = keys.iloc[:, : len(bounds.columns)]
+    if len(bounds.columns) == 1 and len(keys) > 4 * len(bounds):
+        # one column: assign its distinct values, then every row by its code
+        codes, uniques = pd.factorize(keys.iloc[:, 0], use_na_sentinel=True)
+        ucodes = pd.DataFrame({0: pd.Series(uniques)})
+        where = range_assign(ucodes, bounds) if len(uniques) else ucodes.index
+        where = np.append(np.asarray(where, dtype="int64"), len(bounds))
+        return where[codes]  # missing keys (-1) go last, as they sort
+    return range_assign(keys, bounds)
+
+
+def _groups_estimate(d: int, m: int) -> float:
+    """Groups ``G`` that give ``d`` distinct keys in ``m`` random rows on
+    average (``d = G (1 - exp(-m / G))``)."""
+    if d >= m:
+        return float("inf")
+    lo, hi = float(d), float(d) * 1e6 + 1.0
+    for _ in range(60):
+        mid = (lo * hi) ** 0.5
+        if mid * -np.expm1(-m / mid) < d:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _reduces(df: pd.DataFrame, plan: dict, sample: int = 4000) -> bool:
+    """Whether grouping ``df`` is likely to shrink it at least twofold,
+    estimated from the distinct keys of an evenly spaced sample of rows."""
+    n = len(df)
+    if n <= 2 * sample or plan["level"] is not None or not plan["observed"]:
+        return True
+    sub = df.iloc[np.linspace(0, n - 1, sample).astype("int64")]
+    by = plan["by"]
+    d = sub.groupby(by if len(by) > 1 else by[0], sort=False, dropna=False).ngroups
+    groups = _groups_estimate(d, sample)
+    expected = n if groups == float("inf") else groups * -np.expm1(-n / groups)
+    return expected < 0.5 * n
+
+
+def groupby_split_range(
+    df: pd.DataFrame,
+    plan: dict,
+    bounds: pd.DataFrame,
+    npartitions: int,
+    columns: list | None = None,
+) -> list:
+    """One input split by key ranges: piece ``j`` holds the keys between
+    boundaries ``j - 1`` and ``j``. A partition whose groups are about as
+    many as its rows is split as raw rows (grouping it first would only cost
+    time); otherwise its partial is split. Pieces are ``("raw", frame)`` or
+    ``("partial", dict)``."""
+    from ..shuffle.tasks import split_by_partition
+
+    if columns is not None and isinstance(df, pd.DataFrame):
+        if len(columns) < len(df.columns):
+            df = df[columns]
+    if not _reduces(df, plan):
+        parts = _assign(_raw_keys(df, plan), bounds)
+        pieces = split_by_partition(df, parts, npartitions)
+        return [("raw", p) for p in pieces]
+    partial = groupby_chunk(df, plan)
+    out: list[dict] = [{} for _ in range(npartitions)]
+    for key, part in partial.items():
+        if len(part) and len(bounds):
+            parts = _assign(_partial_keys(key, part), bounds)
+        else:
+            parts = np.zeros(len(part), dtype="int64")
+        for j, piece in enumerate(split_by_partition(part, parts, npartitions)):
+            out[j][key] = piece
+    return [("partial", p) for p in out]
+
+
+def groupby_range_finalize(pieces: list, plan: dict, meta: Any) -> Any:
+    """One output of a range-split aggregation: runs of raw pieces are
+    grouped once, together, and merged with the partial pieces in input
+    order (first/last and idxmin/idxmax ties depend on it); the result is
+    sorted."""
+    partials: list = []
+    raw: list = []
+    for kind, piece in pieces:
+        if kind == "raw":
+            if len(piece):
+                raw.append(piece)
+            continue
+        if raw:
+            partials.append(groupby_chunk(_concat(raw), plan))
+            raw = []
+        partials.append(piece)
+    if raw:
+        partials.append(groupby_chunk(_concat(raw), plan))
+    if not partials:
+        partials = [groupby_chunk(pieces[0][1], plan)]
+    return groupby_finalize(partials, plan, meta)
+
+
 def groupby_chunk_split(df: pd.DataFrame, plan: dict, npartitions: int) -> list:
     """:func:`groupby_chunk` then :func:`groupby_split` (one task)."""
     return groupby_split(groupby_chunk(df, plan), plan, npartitions)
@@ -437,6 +574,9 @@ def _fix_index(index: pd.Index, plan: dict, meta: Any) -> pd.Index:
     names = plan["index_names"]
     dtypes = plan["index_dtypes"]
     if isinstance(index, pd.MultiIndex):
+        if all(lvl.dtype == dt for lvl, dt in zip(index.levels, dtypes)):
+            # levels and codes kept: no re-factorizing of every level
+            return index.set_names(names)
         levels = [index.get_level_values(i) for i in range(index.nlevels)]
         levels = [_cast_index(lvl, dt) for lvl, dt in zip(levels, dtypes)]
         return pd.MultiIndex.from_arrays(levels, names=names)

@@ -1,0 +1,93 @@
+"""Sorted split_out aggregations: key-range split of raw rows or partials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import partframe
+from partframe.kernels.groupby import _groups_estimate
+from partframe.testing import assert_eq
+
+AGGS = [
+    "sum", "count", "size", "mean", "var", "std", "min", "max",
+    "first", "last", "nunique", "idxmin", "idxmax",
+]  # fmt: skip
+
+
+def mixed_frame(n: int = 40000, seed: int = 1) -> pd.DataFrame:
+    """First half: nearly unique keys (split raw); second half: few keys
+    (split as partials), so one output merges both kinds of pieces."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    a = np.concatenate([rng.integers(0, 10**6, half), rng.integers(0, 30, half)])
+    words = np.array([f"w{i:03d}" for i in range(40)], dtype=object)
+    s = words[rng.integers(0, 40, n)]
+    s[::97] = None
+    x = rng.normal(size=n)
+    x[::13] = np.nan
+    return pd.DataFrame(
+        {
+            "a": a,
+            "s": pd.array(s, dtype="str"),
+            "x": x,
+            "y": rng.integers(0, 5, n),
+        },
+        index=pd.RangeIndex(n) * 3,
+    )
+
+
+@pytest.fixture(scope="module")
+def pdf():
+    return mixed_frame()
+
+
+@pytest.mark.parametrize("keys", ["a", ["s", "a"], ["a", "s"]], ids=str)
+def test_every_aggregation(pdf, keys):
+    df = partframe.from_pandas(pdf, npartitions=4)
+    for agg in AGGS:
+        col = "y" if agg.startswith("idx") else "x"  # x has all-NaN groups
+        got = getattr(df.groupby(keys)[col], agg)(split_out=3)
+        expected = getattr(pdf.groupby(keys)[col], agg)()
+        assert_eq(got, expected, check_divisions=False)
+
+
+@pytest.mark.parametrize("dropna", [True, False])
+@pytest.mark.parametrize("as_index", [True, False])
+def test_string_keys_with_missing(pdf, dropna, as_index):
+    df = partframe.from_pandas(pdf, npartitions=4)
+    kw = {"dropna": dropna, "as_index": as_index}
+    got = df.groupby(["s", "a"], **kw).agg({"x": ["sum", "mean"], "y": "max"})
+    expected = pdf.groupby(["s", "a"], **kw).agg({"x": ["sum", "mean"], "y": "max"})
+    assert_eq(got.compute(), expected)
+    got = df.groupby(["s", "y", "a"], **kw).agg({"x": ["sum", "size"]}, split_out=3)
+    expected = pdf.groupby(["s", "y", "a"], **kw).agg({"x": ["sum", "size"]})
+    assert_eq(got.compute(), expected)
+
+
+def test_outputs_are_sorted_ranges(pdf):
+    df = partframe.from_pandas(pdf, npartitions=4)
+    res = df.groupby("a").x.sum(split_out=4)
+    parts = partframe.compute(*[res.partitions[i] for i in range(4)])
+    assert sum(len(p) > 0 for p in parts) >= 3
+    full = pd.concat(parts)
+    assert full.index.is_monotonic_increasing
+    assert_eq(full, pdf.groupby("a").x.sum())
+
+
+def test_level_keys_and_threads(pdf):
+    p = pdf.set_index("a")
+    df = partframe.from_pandas(p, npartitions=5)
+    got = df.groupby(level=0).x.agg(["sum", "first"], split_out=3)
+    expected = p.groupby(level=0).x.agg(["sum", "first"])
+    assert_eq(got, expected, check_divisions=False, scheduler="threads")
+
+
+def test_groups_estimate():
+    rng = np.random.default_rng(0)
+    for groups in [10, 1000, 10**5]:
+        d = len(np.unique(rng.integers(0, groups, 4000)))
+        est = _groups_estimate(d, 4000)
+        assert 0.7 * groups < est < 1.4 * groups
+    assert _groups_estimate(4000, 4000) == float("inf")
