@@ -367,3 +367,42 @@ def test_isin_values_pass_as_one_input():
     assert any("wholeof" in str(k) for k in graph)
     assert_eq(out, PDF.i.isin([1, 2]))
     np.testing.assert_array_equal(out.compute().values, PDF.i.isin([1, 2]).values)
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda d: d.s.clip(0, 1), r"clip\(\).*'s' of dtype str"),
+        (lambda d: d[["s", "x"]].clip(0, 1), r"column\(s\) 's' \(dtype str\)"),
+        (lambda d: d.s.between(0, 1), r"between\(\).*'s' of dtype str"),
+        (lambda d: d.s.lt(1), r"lt\(\).*'s' of dtype str"),
+        (lambda d: d.s > 1, r"'gt'.*'s' of dtype str"),
+        (lambda d: d[["x", "s"]] >= 1, r"column\(s\) 's' \(dtype str\)"),
+        (lambda d: d.t < 1, r"'lt'.*'t' of dtype datetime64"),
+        (lambda d: d.s.abs(), r"abs\(\).*'s' of dtype str"),
+        (lambda d: d.t.abs(), r"abs\(\).*'t' of dtype datetime64"),
+    ],
+)
+def test_dtype_errors_hidden_by_empty_data_raise_at_plan_time(build, match):
+    pdf = pd.DataFrame(
+        {"s": ["a", "b"], "t": pd.to_datetime(["2020", "2021"]), "x": [1.0, -2.0]}
+    )
+    df = partframe.from_pandas(pdf, npartitions=2)
+    with pytest.raises(TypeError, match=match):
+        build(df)
+
+
+def test_plan_time_checks_keep_valid_calls():
+    pdf = pd.DataFrame(
+        {
+            "s": ["a", "b"],
+            "t": pd.to_datetime(["2020", "2021"]),
+            "x": [1.0, -2.0],
+            "o": pd.Series([1.5, 2.5], dtype=object),
+        }
+    )
+    df = partframe.from_pandas(pdf, npartitions=2)
+    assert_eq(df.s > "a", pdf.s > "a")
+    assert_eq(df.t > pd.Timestamp("2020-06-01"), pdf.t > pd.Timestamp("2020-06-01"))
+    assert_eq(df.x.clip(0, 1), pdf.x.clip(0, 1))
+    assert_eq(df.o.round(), pdf.o.round())  # object stand-ins are not checked

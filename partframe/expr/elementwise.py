@@ -16,10 +16,25 @@ import pandas as pd
 from ..graph import quote
 from ..kernels import elementwise as kernels
 from .base import Expr
-from .blockwise import Blockwise, _task_arg, apply_kwargs, call_method
-from .meta import make_meta, meta_nonempty
+from .blockwise import Blockwise, _meta_of, _task_arg, apply_kwargs, call_method
+from .meta import emulate, make_meta, meta_nonempty
 
-__all__ = ["ColumnwiseCall", "NonemptyCall", "RenameColumns", "WholeOf"]
+__all__ = [
+    "DTYPE_SENSITIVE",
+    "ColumnwiseCall",
+    "NonemptyCall",
+    "RenameColumns",
+    "WholeOf",
+]
+
+# Methods that succeed on empty data of a dtype they reject on values
+# (``clip``/``between``/comparisons of strings): their meta is also checked
+# on non-empty stand-ins, so the error comes when the plan is built.
+DTYPE_SENSITIVE = frozenset(
+    ["abs", "between", "clip", "round", "lt", "le", "gt", "ge"]
+    + ["add", "sub", "mul", "div", "truediv", "floordiv", "mod", "pow"]
+    + ["radd", "rsub", "rmul", "rdiv", "rtruediv", "rfloordiv", "rmod", "rpow"]
+)
 
 
 class ColumnwiseCall(Blockwise):
@@ -43,7 +58,11 @@ class ColumnwiseCall(Blockwise):
     @functools.cached_property
     def _meta(self) -> Any:
         given = self.operand("meta")
-        return given if given is not None else super()._meta
+        if given is not None:
+            return given
+        args = [_meta_of(a) for a in self._args()]
+        check = self.func is call_method and self.args[0] in DTYPE_SENSITIVE
+        return emulate(self.func, *args, check=check, **self._kwargs())
 
     @property
     def _funcname(self) -> str:

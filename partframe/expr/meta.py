@@ -163,18 +163,56 @@ def meta_nonempty(x: Any, n: int = 2) -> Any:
     return x
 
 
-def emulate(func: Callable, *args: Any, nonempty: bool = False, **kwargs: Any) -> Any:
+def emulate(
+    func: Callable,
+    *args: Any,
+    nonempty: bool = False,
+    check: bool = False,
+    **kwargs: Any,
+) -> Any:
     """Run ``func`` on metas to learn the schema of its result.
 
     With ``nonempty=False`` the empty metas are tried first and the
     non-empty stand-ins only if that fails; the result is always made empty.
     Errors from the non-empty attempt propagate: they are the user's errors.
+
+    With ``check=True`` (for operations whose dtype errors empty data hides,
+    such as ``clip`` or ``<`` on strings), a successful empty run is
+    followed by a run on the non-empty stand-ins whose errors propagate. It
+    only happens when an input has a non-numeric dtype other than
+    ``object`` (whose stand-in values are guesses), so numeric plans pay
+    nothing.
+
+    Examples
+    --------
+    >>> s = pd.Series([], dtype="str")
+    >>> len(emulate(pd.Series.clip, s, 0, 1))
+    0
+    >>> emulate(pd.Series.clip, s, 0, 1, check=True)
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid comparison between dtype=str and int
     """
     if not nonempty:
         try:
-            return make_meta(func(*args, **kwargs))
+            out = make_meta(func(*args, **kwargs))
         except Exception:
             pass
+        else:
+            if check and any(
+                not (
+                    pd.api.types.is_numeric_dtype(dt)
+                    or pd.api.types.is_object_dtype(dt)
+                )
+                for a in [*args, *kwargs.values()]
+                if isinstance(a, pd.DataFrame | pd.Series)
+                for dt in (a.dtypes if isinstance(a, pd.DataFrame) else [a.dtype])
+            ):
+                func(
+                    *[meta_nonempty(a) for a in args],
+                    **{k: meta_nonempty(v) for k, v in kwargs.items()},
+                )
+            return out
     args2 = [meta_nonempty(a) for a in args]
     kwargs2 = {k: meta_nonempty(v) for k, v in kwargs.items()}
     return make_meta(func(*args2, **kwargs2))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import io
 import keyword
+import operator
 import re
 import tokenize as _tokenize
 from collections.abc import Callable, Mapping
@@ -34,7 +35,7 @@ from ..expr.blockwise import (
     call_method,
 )
 from ..expr.elementwise import ColumnwiseCall, NonemptyCall, RenameColumns, WholeOf
-from ..expr.meta import make_meta, meta_nonempty
+from ..expr.meta import emulate, make_meta, meta_nonempty
 from ..kernels import elementwise as kernels
 
 __all__ = [
@@ -130,6 +131,34 @@ def _guarded(obj: Any, what: str, build: Callable[[Any], Any]) -> Any:
         return build(obj)
     except (TypeError, NotImplementedError) as exc:
         raise _dtype_error(obj, what, exc, build) from exc
+
+
+_ORDERING = frozenset([operator.lt, operator.le, operator.gt, operator.ge])
+
+
+def _check_operator(obj: Any, other: Any, op: Callable, reflect: bool) -> None:
+    """Raise the TypeError an ordering of values would, which empty data hides.
+
+    ``<`` between strings and numbers succeeds on empty data; the check
+    runs on non-empty stand-ins, and only for non-numeric dtypes.
+    """
+    if op not in _ORDERING:
+        return
+    o = _expr_of(other)
+    o = o._meta if hasattr(o, "_meta") else o
+    metas = [m for m in (obj._meta, o) if isinstance(m, pd.DataFrame | pd.Series)]
+    if all(_numeric_or_object(m) for m in metas):
+        return  # numbers order with numbers; object stand-ins are guesses
+    args = [o, obj._meta] if reflect else [obj._meta, o]
+    emulate(op, *args, check=True)
+
+
+def _numeric_or_object(meta: Any) -> bool:
+    dtypes = meta.dtypes if isinstance(meta, pd.DataFrame) else [meta.dtype]
+    return all(
+        pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_object_dtype(dt)
+        for dt in dtypes
+    )
 
 
 def _sub_operand(other: Any, obj: Any) -> Any:
@@ -702,7 +731,9 @@ class DataFrameMethods:
         # name the column(s) and dtype(s) that cannot take part.
         parent = super()._binop  # type: ignore[misc]
         try:
-            return parent(other, op, reflect=reflect)
+            out = parent(other, op, reflect=reflect)
+            _check_operator(self, other, op, reflect)
+            return out
         except TypeError as exc:
             what = f"operator {op.__name__.strip('_')!r}"
 
@@ -710,6 +741,7 @@ class DataFrameMethods:
                 from ..collection import FrameBase
 
                 o = other if obj is self else _sub_operand(other, obj)
+                _check_operator(obj, o, op, reflect)
                 return FrameBase._binop(obj, o, op, reflect=reflect)
 
             raise _dtype_error(self, what, exc, build) from exc
@@ -991,7 +1023,9 @@ class SeriesMethods:
     def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
         parent = super()._binop  # type: ignore[misc]
         try:
-            return parent(other, op, reflect=reflect)
+            out = parent(other, op, reflect=reflect)
+            _check_operator(self, other, op, reflect)
+            return out
         except TypeError as exc:
             what = f"operator {op.__name__.strip('_')!r}"
             raise _dtype_error(self, what, exc, None) from exc
