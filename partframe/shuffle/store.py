@@ -227,6 +227,13 @@ def _as_frame(obj: Any) -> pd.DataFrame:
     return frame
 
 
+def _has_object(obj: Any) -> bool:
+    dtypes = [obj.dtype] if isinstance(obj, pd.Series) else list(obj.dtypes)
+    index = obj.index
+    dtypes += [index.get_level_values(i).dtype for i in range(index.nlevels)]
+    return any(getattr(d, "kind", "") == "O" for d in dtypes)
+
+
 def to_ipc(obj: Any) -> tuple[int, bytes]:
     """Serialize a pandas piece: ``(kind, bytes)``, Arrow IPC when possible.
 
@@ -239,6 +246,10 @@ def to_ipc(obj: Any) -> tuple[int, bytes]:
     0  1
     1  2
     """
+    if _has_object(obj):
+        # Arrow would coerce mixed Python objects (bytes and str become
+        # binary): only pickle keeps them exact.
+        return _PICKLE, pickle.dumps(obj, protocol=5)
     try:
         table = pa.Table.from_pandas(_as_frame(obj), preserve_index=True)
     except (pa.ArrowException, TypeError, ValueError):
