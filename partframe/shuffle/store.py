@@ -47,6 +47,7 @@ import struct
 import threading
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -231,7 +232,7 @@ def _has_object(obj: Any) -> bool:
     dtypes = [obj.dtype] if isinstance(obj, pd.Series) else list(obj.dtypes)
     index = obj.index
     dtypes += [index.get_level_values(i).dtype for i in range(index.nlevels)]
-    return any(getattr(d, "kind", "") == "O" for d in dtypes)
+    return any(isinstance(d, np.dtype) and d.kind == "O" for d in dtypes)
 
 
 def to_ipc(obj: Any) -> tuple[int, bytes]:
