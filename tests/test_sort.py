@@ -1,0 +1,220 @@
+"""sort_values, set_index on unsorted columns, drop_duplicates, value_counts
+and nunique through a shuffle: against pandas, over both shuffle methods."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandas.testing as tm
+import pytest
+
+import partframe
+from partframe.methods.shuffle import nunique_split_out, value_counts_split_out
+from partframe.testing import assert_eq
+from tests.frames import make_pdf, variants
+
+
+@pytest.fixture(params=["tasks", "disk"])
+def method(request, tmp_path):
+    partframe.config.set(
+        temporary_directory=str(tmp_path), shuffle_method=request.param
+    )
+    return request.param
+
+
+def _ties_pdf(n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    f = rng.integers(0, 5, n).astype(float)
+    f[::7] = np.nan
+    return pd.DataFrame(
+        {
+            "a": rng.integers(0, 4, n),
+            "f": f,
+            "s": pd.array(rng.choice(["x", "y", None, "z"], n), dtype="str"),
+            "n": pd.array(rng.integers(0, 3, n), dtype="Int64"),
+            "pos": np.arange(n),
+        },
+        index=np.arange(n) * 3,
+    )
+
+
+@pytest.mark.parametrize(
+    "by, ascending, na_position",
+    [
+        ("a", True, "last"),
+        ("f", False, "last"),
+        ("f", True, "first"),
+        (["a", "f"], [False, True], "last"),
+        (["s", "n", "f"], [True, False, False], "first"),
+    ],
+)
+def test_sort_values_matches_pandas(method, by, ascending, na_position):
+    pdf = _ties_pdf()
+    for _how, ddf, expected in variants(pdf):
+        out = ddf.sort_values(by, ascending=ascending, na_position=na_position)
+        want = expected.sort_values(
+            by, ascending=ascending, na_position=na_position, kind="stable"
+        )
+        assert_eq(out, want)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_sort_values_schedulers(method, scheduler):
+    pdf = _ties_pdf(200)
+    ddf = partframe.from_pandas(pdf, npartitions=6)
+    out = ddf.sort_values(["f", "a"], ascending=[False, True], npartitions=4)
+    assert out.npartitions == 4
+    want = pdf.sort_values(["f", "a"], ascending=[False, True], kind="stable")
+    assert_eq(out, want, scheduler=scheduler)
+
+
+def test_sort_values_series_and_categorical(method):
+    pdf = make_pdf(50)
+    ddf = partframe.from_pandas(pdf, npartitions=4)
+    assert_eq(ddf.f.sort_values(), pdf.f.sort_values(kind="stable"))
+    assert_eq(
+        ddf.c.sort_values(ascending=False),
+        pdf.c.sort_values(ascending=False, kind="stable"),
+    )
+    assert_eq(
+        ddf.sort_values("t", ignore_index=True), pdf.sort_values("t", ignore_index=True)
+    )
+    assert_eq(
+        ddf.sort_values("tz", ascending=False),
+        pdf.sort_values("tz", ascending=False, kind="stable"),
+    )
+
+
+def test_sort_values_errors():
+    ddf = partframe.from_pandas(make_pdf(10), npartitions=2)
+    with pytest.raises(KeyError):
+        ddf.sort_values("nope")
+    with pytest.raises(ValueError, match="na_position"):
+        ddf.sort_values("i", na_position="middle")
+    with pytest.raises(ValueError, match="ascending"):
+        ddf.sort_values(["i", "f"], ascending=[True])
+
+
+def test_sort_builds_without_computing():
+    ddf = partframe.from_pandas(make_pdf(20), npartitions=3)
+    with partframe.config.set(scheduler="raise"):
+        out = ddf.sort_values("f")
+        ddf.set_index("i").__dask_graph__()
+        out.__dask_graph__()
+
+
+# -- set_index ---------------------------------------------------------------------
+
+
+def _check_inside_divisions(ddf):
+    divs = ddf.divisions
+    parts = partframe.compute(*ddf.to_delayed(), scheduler="sync")
+    for i, part in enumerate(parts):
+        if len(part):
+            assert part.index.min() >= divs[i]
+            if i < len(parts) - 1:
+                assert part.index.max() < divs[i + 1]
+            else:
+                assert part.index.max() <= divs[i + 1]
+
+
+@pytest.mark.parametrize("col", ["i", "s", "t", "b"])
+def test_set_index_unsorted(method, col):
+    pdf = make_pdf(80)
+    for _how, ddf, expected in variants(pdf):
+        out = ddf.set_index(col)
+        want = expected.set_index(col).sort_index(kind="stable")
+        assert_eq(out, want)
+        assert out.known_divisions or not len(expected)
+        _check_inside_divisions(out)
+
+
+def test_set_index_in_graph_equals_eager():
+    pdf = make_pdf(100)
+    ddf = partframe.from_pandas(pdf, npartitions=5)
+    lazy = ddf.set_index("i")  # divisions never asked: sampled in the graph
+    got = lazy.compute()
+    eager = ddf.set_index("i")
+    _ = eager.divisions
+    tm.assert_frame_equal(got, eager.compute())
+    tm.assert_frame_equal(got, pdf.set_index("i").sort_index(kind="stable"))
+
+
+def test_set_index_with_nan_keys(method):
+    pdf = make_pdf(40)
+    ddf = partframe.from_pandas(pdf, npartitions=4)
+    out = ddf.set_index("f")
+    assert not out.known_divisions
+    assert_eq(out, pdf.set_index("f").sort_index(kind="stable", na_position="last"))
+
+
+def test_set_index_given_divisions_and_loc(method):
+    pdf = make_pdf(60)
+    ddf = partframe.from_pandas(pdf, npartitions=4)
+    out = ddf.set_index("i", divisions=[0, 3, 6, 9])
+    assert out.divisions == (0, 3, 6, 9)
+    assert_eq(out, pdf.set_index("i").sort_index(kind="stable"))
+    _check_inside_divisions(out)
+    auto = ddf.set_index("i")
+    assert_eq(auto.loc[4:6], pdf.set_index("i").sort_index(kind="stable").loc[4:6])
+
+
+def test_set_index_drop_false_and_npartitions():
+    pdf = make_pdf(30)
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    from partframe.methods.shuffle import set_index_unsorted
+
+    out = set_index_unsorted(ddf, "i", drop=False, npartitions=5)
+    assert out.npartitions == 5
+    assert_eq(out, pdf.set_index("i", drop=False).sort_index(kind="stable"))
+
+
+# -- drop_duplicates, value_counts, nunique ------------------------------------------
+
+
+@pytest.mark.parametrize("keep", ["first", "last", False])
+@pytest.mark.parametrize("subset", [None, "i", ["i", "b"], ["s", "c"]])
+def test_drop_duplicates(method, keep, subset):
+    pdf = make_pdf(60)
+    pdf["i"] = pdf["i"] % 4
+    if subset is None:
+        pdf = pdf[["i", "b", "c"]]
+    for _how, ddf, expected in variants(pdf):
+        out = ddf.drop_duplicates(subset=subset, keep=keep)
+        assert_eq(out, expected.drop_duplicates(subset=subset, keep=keep))
+
+
+def test_drop_duplicates_series_split_out(method):
+    pdf = make_pdf(60)
+    ddf = partframe.from_pandas(pdf, npartitions=5)
+    assert_eq(ddf.s.drop_duplicates(split_out=3), pdf.s.drop_duplicates())
+    assert_eq(
+        ddf.n.drop_duplicates(keep="last", ignore_index=True),
+        pdf.n.drop_duplicates(keep="last", ignore_index=True),
+    )
+
+
+def test_value_counts_and_nunique_split_out(method):
+    rng = np.random.default_rng(3)
+    s = pd.Series(rng.integers(0, 500, 3000), name="k").astype("Int64")
+    s[::11] = pd.NA
+    ds = partframe.from_pandas(s, npartitions=6)
+    for dropna in (True, False):
+        got = value_counts_split_out(ds, 4, dropna=dropna).compute()
+        want = s.value_counts(dropna=dropna)
+        tm.assert_series_equal(got.sort_index(), want.sort_index())
+        assert nunique_split_out(ds, 4, dropna=dropna).compute() == s.nunique(
+            dropna=dropna
+        )
+    got = value_counts_split_out(ds, 3, normalize=True).compute()
+    tm.assert_series_equal(
+        got.sort_index(), s.value_counts(normalize=True).sort_index()
+    )
+
+
+def test_repartition_to_one_partition():
+    pdf = make_pdf(30)
+    ddf = partframe.from_pandas(pdf, npartitions=4).shuffle("i", npartitions=3)
+    one = ddf.repartition(npartitions=1)
+    assert one.npartitions == 1
+    assert_eq(one, pdf, sort_results=True)
