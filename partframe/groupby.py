@@ -25,8 +25,10 @@ Results follow pandas exactly (values, dtypes, index, order):
   pandas' order).
 - **Shuffle-based** operations (median, quantile, apply, value_counts,
   unique, nlargest, nsmallest, and any aggregation a dtype cannot decompose,
-  such as the mean of datetimes) shuffle rows by key and run pandas' own
-  groupby method on whole partitions. **Index-aligned** ones (transform,
+  such as the mean of datetimes) move only the key and value columns they
+  read, by sampled key ranges when the result is sorted (each output's
+  sorted result then follows the previous one: no second exchange) or by
+  hash, and run pandas' own groupby method on whole partitions. **Index-aligned** ones (transform,
   cumsum, cumprod, cummax, cummin, cumcount, shift, diff, rank, head, tail,
   ngroup-free filters) also shuffle back: the result has the original
   frame's index, row order and partitions, so it can be assigned to it.
@@ -47,7 +49,14 @@ from .expr.blockwise import (
     Projection,
     _unknown_columns_message,
 )
-from .expr.groupby import PART, GroupByAgg, ResetIndex, RestoreRows, TagRows
+from .expr.groupby import (
+    PART,
+    GroupByAgg,
+    RangeShuffle,
+    ResetIndex,
+    RestoreRows,
+    TagRows,
+)
 from .expr.meta import make_meta, meta_nonempty
 from .kernels.groupby import call_groupby, sort_result
 from .shuffle.tasks import Shuffle, SortedRepartition
@@ -520,6 +529,28 @@ class _GroupBy:
         dt = self._frame._meta.dtypes
         return any(isinstance(dt[b], pd.CategoricalDtype) for b in self._by)
 
+    def _needed_columns(self, method: str, args: tuple, kwargs: dict) -> list | None:
+        """The value columns a shuffle-based ``method`` reads (None: all)."""
+        sel = self._selection
+        if sel is not None:
+            return list(sel) if isinstance(sel, list) else [sel]
+        if method not in ("agg", "aggregate"):
+            return None
+        arg = args[0] if args else None
+        if isinstance(arg, dict):
+            return list(arg)
+        if arg is None and kwargs:
+            cols = []
+            for spec in kwargs.values():
+                if isinstance(spec, pd.NamedAgg):
+                    cols.append(spec.column)
+                elif isinstance(spec, tuple) and len(spec) == 2:
+                    cols.append(spec[0])
+                else:
+                    return None
+            return cols
+        return None
+
     def _shuffle_call(
         self,
         method: str,
@@ -532,6 +563,11 @@ class _GroupBy:
         from .collection import new_collection
 
         frame, on = self._shuffle_keys()
+        needed = self._needed_columns(method, args, kwargs)
+        if needed is not None:
+            cols = list(dict.fromkeys([*on, *needed]))
+            if len(cols) < len(frame._meta.columns):
+                frame = frame[cols]  # move only what the method reads
         k = 1 if self._categorical_unobserved() else self._nout_shuffle()
         gb = self._gb_kwargs()
         gb.pop("level", None)
@@ -541,10 +577,6 @@ class _GroupBy:
         rename = dict(self._rename)
         if self._by is None:
             rename.update({n: nm for n, nm in zip(on, self._names)})
-        if k > 1 or frame.npartitions > 1:
-            expr = Shuffle(frame.expr, on, k)
-        else:
-            expr = frame.expr
         nkeys = len(on) if key_levels is None else key_levels
         defer = k > 1 and not self.as_index and isinstance(meta, pd.DataFrame)
         inner_meta = meta
@@ -553,6 +585,13 @@ class _GroupBy:
             inner_meta = meta.set_index(list(meta.columns[: len(on)]))
         as_index = self.as_index or defer
         sort_levels = nkeys if (self.sort and as_index and self.group_keys) else 0
+        ranged = k > 1 and sort_levels and self.observed
+        if ranged:  # split by key ranges: outputs are sorted with each other
+            expr = RangeShuffle(frame.expr, on, k)
+        elif k > 1 or frame.npartitions > 1:
+            expr = Shuffle(frame.expr, on, k)
+        else:
+            expr = frame.expr
         node = MapPartitions(
             groupby_call_partition,
             inner_meta,
@@ -569,7 +608,7 @@ class _GroupBy:
             ],
         )
         out: Any = node
-        if k > 1 and sort_levels:
+        if k > 1 and sort_levels and not ranged:
             out = SortedRepartition(node, nkeys, k)
         if defer:
             out = ResetIndex(out, meta)

@@ -91,3 +91,34 @@ def test_groups_estimate():
         est = _groups_estimate(d, 4000)
         assert 0.7 * groups < est < 1.4 * groups
     assert _groups_estimate(4000, 4000) == float("inf")
+
+
+@pytest.mark.parametrize("dropna", [True, False])
+def test_shuffle_methods_by_ranges(pdf, dropna):
+    df = partframe.from_pandas(pdf, npartitions=4)
+    p = pdf.head(3000)
+    small = partframe.from_pandas(p, npartitions=4)
+    kw = {"dropna": dropna}
+    cases = [
+        (
+            df.groupby(["s", "y"], **kw).agg({"x": ["median", "std"]}, split_out=3),
+            pdf.groupby(["s", "y"], **kw).agg({"x": ["median", "std"]}),
+        ),
+        (
+            df.groupby(["s", "y"], as_index=False, **kw).x.median(split_out=3),
+            pdf.groupby(["s", "y"], as_index=False, **kw).x.median(),
+        ),
+        (
+            df.groupby("s", **kw).x.quantile([0.2, 0.9], split_out=2),
+            pdf.groupby("s", **kw).x.quantile([0.2, 0.9]),
+        ),
+        (
+            small.groupby(["s", "y"], **kw).x.nlargest(2),
+            p.groupby(["s", "y"], **kw).x.nlargest(2),
+        ),
+    ]
+    for got, expected in cases:
+        assert_eq(got, expected, check_divisions=False)
+    got = small.groupby("s", **kw)[["x", "y"]].apply(lambda g: g.x.sum() + g.y.max())
+    expected = p.groupby("s", **kw)[["x", "y"]].apply(lambda g: g.x.sum() + g.y.max())
+    assert_eq(got, expected, check_divisions=False)

@@ -35,6 +35,7 @@ from ..kernels.groupby import (
     groupby_range_finalize,
     groupby_sample,
     groupby_split_range,
+    range_split_rows,
 )
 from .base import Expr
 from .blockwise import Blockwise
@@ -45,6 +46,7 @@ __all__ = [
     "GroupByChunk",
     "GroupByRangeAgg",
     "GroupByTree",
+    "RangeShuffle",
     "ResetIndex",
     "RestoreRows",
     "TagRows",
@@ -266,6 +268,66 @@ class GroupByRangeAgg(Expr):
 
     def _operand_repr(self) -> str:
         return f"split_out={self.split_out}"
+
+
+class RangeShuffle(Expr):
+    """Rows regrouped into ``npartitions_out`` partitions by sampled ranges
+    of the ``on`` columns: partition ``j`` holds only keys that sort before
+    those of partition ``j + 1`` (missing keys last), each key's rows in
+    their original order. A groupby on every partition with ``sort=True``
+    then gives pandas' sorted result without a second exchange."""
+
+    _parameters = ["frame", "on", "npartitions_out"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> tuple:
+        return (None,) * (self.npartitions_out + 1)
+
+    def _column_needs(self, needed: set | None) -> list:
+        if needed is None:
+            return [(self.frame, None)]
+        return [(self.frame, set(needed) | set(self.on))]
+
+    @property
+    def _funcname(self) -> str:
+        return "range-shuffle"
+
+    def _layer(self) -> dict:
+        from ..shuffle.tasks import shuffle_concat
+
+        k = self.npartitions_out
+        src = self.frame._name
+        n = self.frame.npartitions
+        on = list(self.on)
+        plan = quote({"by": on, "level": None})
+        name = self._name
+        graph: dict = {}
+        size = max(100, 50 * k)
+        samples = []
+        for i in range(n):
+            graph[(name + "-sample", i)] = (groupby_sample, (src, i), plan, size)
+            samples.append((name + "-sample", i))
+        bounds = (name + "-bounds", 0)
+        graph[bounds] = (groupby_bounds, samples, k)
+        for i in range(n):
+            graph[(name + "-split", i)] = (range_split_rows, (src, i), on, bounds, k)
+        for j in range(k):
+            keys = []
+            for i in range(n):
+                graph[(name + "-get", i, j)] = (
+                    operator.getitem,
+                    (name + "-split", i),
+                    j,
+                )
+                keys.append((name + "-get", i, j))
+            graph[(name, j)] = (shuffle_concat, keys)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"on={self.on!r}, npartitions_out={self.npartitions_out}"
 
 
 def tag_rows(df: pd.DataFrame, partition: int) -> pd.DataFrame:

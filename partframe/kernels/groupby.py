@@ -414,6 +414,19 @@ def groupby_split_range(
     return [("partial", p) for p in out]
 
 
+def range_split_rows(
+    df: pd.DataFrame, on: list, bounds: pd.DataFrame, npartitions: int
+) -> list:
+    """Raw rows split by ranges of their ``on`` columns (order kept)."""
+    from ..shuffle.tasks import split_by_partition
+
+    keys = pd.DataFrame({i: df[c] for i, c in enumerate(on)}).reset_index(drop=True)
+    parts = _assign(keys, bounds) if len(bounds) and len(df) else None
+    if parts is None:
+        parts = np.zeros(len(df), dtype="int64")
+    return split_by_partition(df, parts, npartitions)
+
+
 def groupby_range_finalize(pieces: list, plan: dict, meta: Any) -> Any:
     """One output of a range-split aggregation: runs of raw pieces are
     grouped once, together, and merged with the partial pieces in input
