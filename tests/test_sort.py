@@ -22,6 +22,12 @@ def method(request, tmp_path):
     return request.param
 
 
+def _variants(pdf, method):
+    # Disk shuffles of the one-row-per-partition variant are slow to set up
+    # (a spill file per partition); the task method covers that layout.
+    return [v for v in variants(pdf) if method == "tasks" or v[0] != "more-than-rows"]
+
+
 def _ties_pdf(n: int = 60) -> pd.DataFrame:
     rng = np.random.default_rng(1)
     f = rng.integers(0, 5, n).astype(float)
@@ -50,7 +56,7 @@ def _ties_pdf(n: int = 60) -> pd.DataFrame:
 )
 def test_sort_values_matches_pandas(method, by, ascending, na_position):
     pdf = _ties_pdf()
-    for _how, ddf, expected in variants(pdf):
+    for _how, ddf, expected in _variants(pdf, method):
         out = ddf.sort_values(by, ascending=ascending, na_position=na_position)
         want = expected.sort_values(
             by, ascending=ascending, na_position=na_position, kind="stable"
@@ -121,7 +127,7 @@ def _check_inside_divisions(ddf):
 @pytest.mark.parametrize("col", ["i", "s", "t", "b"])
 def test_set_index_unsorted(method, col):
     pdf = make_pdf(80)
-    for _how, ddf, expected in variants(pdf):
+    for _how, ddf, expected in _variants(pdf, method):
         out = ddf.set_index(col)
         want = expected.set_index(col).sort_index(kind="stable")
         assert_eq(out, want)
@@ -179,7 +185,7 @@ def test_drop_duplicates(method, keep, subset):
     pdf["i"] = pdf["i"] % 4
     if subset is None:
         pdf = pdf[["i", "b", "c"]]
-    for _how, ddf, expected in variants(pdf):
+    for _how, ddf, expected in _variants(pdf, method):
         out = ddf.drop_duplicates(subset=subset, keep=keep)
         assert_eq(out, expected.drop_duplicates(subset=subset, keep=keep))
 
