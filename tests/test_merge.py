@@ -1,0 +1,222 @@
+"""merge / join against pandas: every join type and key shape, every
+strategy (aligned, broadcast, hash), both shuffle methods."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandas.testing as tm
+import pytest
+
+import partframe
+from partframe.testing import _check_meta, _compute_parts
+
+HOWS = ["inner", "left", "right", "outer"]
+
+
+@pytest.fixture(params=["tasks", "disk"])
+def method(request, tmp_path):
+    partframe.config.set(
+        temporary_directory=str(tmp_path), shuffle_method=request.param
+    )
+    return request.param
+
+
+def _canon(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(list(df.columns), kind="stable").reset_index(drop=True)
+
+
+def check(ddf, expected, scheduler="sync", index=False, dtype=True):
+    """Equal to pandas up to row order; every partition has the meta's dtypes.
+
+    Where pandas' dtype depends on the data (every row matched: int stays
+    int64; an empty side keeps its dtypes), partframe's meta assumes rows
+    may be missing (see partframe.expr.merge): then only that documented
+    upcast (int -> float64, bool -> object) is allowed, values equal.
+    """
+    got, parts = _compute_parts(ddf, scheduler)
+    _check_meta(ddf, parts)
+    if index:
+        got, expected = got.reset_index(), expected.reset_index()
+    if dtype and len(expected):
+        for c in expected.columns:
+            a, b = got[c].dtype, expected[c].dtype
+            if a != b:
+                everything_matched = not expected[c].isna().any()
+                upcast = (b.kind in "iu" and a == np.float64) or (
+                    b.kind == "b" and a.kind == "O"
+                )
+                assert everything_matched and upcast, (c, a, b)
+    expected = expected.astype(got.dtypes.to_dict()) if len(expected) else expected
+    tm.assert_frame_equal(
+        _canon(got), _canon(expected), check_dtype=dtype and len(expected) > 0
+    )
+
+
+def _sides(seed=0, n=40, m=15):
+    rng = np.random.default_rng(seed)
+    left = pd.DataFrame(
+        {
+            "k": rng.integers(0, 12, n),
+            "k2": pd.array(rng.choice(["a", "b", None], n), dtype="str"),
+            "x": rng.normal(size=n),
+            "b": rng.integers(0, 2, n).astype(bool),
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "k": rng.integers(5, 20, m),
+            "k2": pd.array(rng.choice(["a", "b", "c"], m), dtype="str"),
+            "y": rng.integers(0, 100, m),
+            "n": pd.array(rng.integers(0, 5, m), dtype="Int64"),
+        }
+    )
+    return left, right
+
+
+@pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize("on", ["k", ["k", "k2"], "k2"])
+@pytest.mark.parametrize("broadcast", [None, False])
+def test_merge_on_columns(method, how, on, broadcast):
+    left, right = _sides()
+    dl = partframe.from_pandas(left, npartitions=4)
+    dr = partframe.from_pandas(right, npartitions=3)
+    out = dl.merge(dr, on=on, how=how, broadcast=broadcast)
+    check(out, left.merge(right, on=on, how=how))
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_merge_schedulers(method, scheduler):
+    left, right = _sides(n=200, m=100)
+    dl = partframe.from_pandas(left, npartitions=5)
+    dr = partframe.from_pandas(right, npartitions=4)
+    for how in ("inner", "outer"):
+        out = partframe.merge(dl, dr, on="k", how=how, suffixes=("_l", "_r"))
+        check(
+            out,
+            pd.merge(left, right, on="k", how=how, suffixes=("_l", "_r")),
+            scheduler,
+        )
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_left_on_right_on_indicator(how):
+    left, right = _sides(1)
+    right = right.rename(columns={"k": "rk"})
+    dl = partframe.from_pandas(left, npartitions=3)
+    dr = partframe.from_pandas(right, npartitions=2)
+    out = dl.merge(
+        dr, left_on="k", right_on="rk", how=how, indicator=True, broadcast=False
+    )
+    want = left.merge(right, left_on="k", right_on="rk", how=how, indicator=True)
+    check(out, want)
+    if how == "outer":  # an int key with missing rows becomes float, as pandas
+        assert out._meta["rk"].dtype == want["rk"].dtype == np.float64
+
+
+def test_nan_and_nullable_keys_and_mixed_numeric():
+    left = pd.DataFrame({"k": [1.0, np.nan, 2.0, np.nan, 3.0], "x": range(5)})
+    right = pd.DataFrame({"k": [1.0, np.nan, 3.0, 4.0], "y": list("abcd")})
+    nl = left.astype({"k": "Int64"})
+    nr = right.astype({"k": "Int64"})
+    ints = pd.DataFrame({"k": [1, 2, 3], "z": [7, 8, 9]})
+    for a, b in ((left, right), (nl, nr), (nl, ints)):
+        da = partframe.from_pandas(a, npartitions=2)
+        db = partframe.from_pandas(b, npartitions=2)
+        for how in HOWS:
+            want = a.merge(b, on="k", how=how)
+            check(da.merge(db, on="k", how=how, broadcast=False), want)
+
+
+def test_categorical_keys():
+    cats = pd.CategoricalDtype(["a", "b", "c", "d"])
+    left = pd.DataFrame({"k": pd.Series(list("abcab"), dtype=cats), "x": range(5)})
+    right = pd.DataFrame(
+        {"k": pd.Series(list("bcd"), dtype=cats), "y": [1.0, 2.0, 3.0]}
+    )
+    dl = partframe.from_pandas(left, npartitions=2)
+    dr = partframe.from_pandas(right, npartitions=2)
+    for how in HOWS:
+        out = dl.merge(dr, on="k", how=how, broadcast=False)
+        want = left.merge(right, on="k", how=how)
+        assert out._meta.k.dtype == want.k.dtype
+        check(out, want)
+
+
+def test_duplicates_empty_and_no_matches(method):
+    left = pd.DataFrame({"k": [1, 1, 2, 2, 2], "x": range(5)})
+    right = pd.DataFrame({"k": [2, 2, 1], "y": [0.5, 1.5, 2.5]})
+    nomatch = pd.DataFrame({"k": [7, 8], "y": [0.5, 1.5]})
+    dl = partframe.from_pandas(left, npartitions=2)
+    for other in (right, nomatch, right.iloc[:0]):
+        dr = partframe.from_pandas(other, npartitions=2)
+        for how in HOWS:
+            check(
+                dl.merge(dr, on="k", how=how, broadcast=False),
+                left.merge(other, on="k", how=how),
+            )
+    empty = partframe.from_pandas(left.iloc[:0], npartitions=1)
+    dr = partframe.from_pandas(right, npartitions=2)
+    for how in HOWS:
+        check(
+            empty.merge(dr, on="k", how=how),
+            left.iloc[:0].merge(right, on="k", how=how),
+        )
+
+
+def test_leftsemi():
+    left, right = _sides(2)
+    dl = partframe.from_pandas(left, npartitions=4)
+    dr = partframe.from_pandas(right, npartitions=3)
+    for broadcast in (None, False):
+        out = dl.merge(dr, on=["k", "k2"], how="leftsemi", broadcast=broadcast)
+        keys = pd.MultiIndex.from_frame(right[["k", "k2"]])
+        want = left[pd.MultiIndex.from_frame(left[["k", "k2"]]).isin(keys)]
+        got = out.compute()
+        tm.assert_frame_equal(got.sort_index(), want)
+
+
+def test_index_joins_aligned_and_join():
+    left, right = _sides(3)
+    li = left.set_index("k")
+    ri = right.drop_duplicates("k").set_index("k")
+    dl = partframe.from_pandas(left, npartitions=3).set_index("k")
+    dr = partframe.from_pandas(right.drop_duplicates("k"), npartitions=2).set_index("k")
+    for how in HOWS:
+        out = dl.merge(
+            dr, left_index=True, right_index=True, how=how, suffixes=("", "_r")
+        )
+        assert out.expr.strategy() == "aligned"
+        want = li.merge(
+            ri, left_index=True, right_index=True, how=how, suffixes=("", "_r")
+        )
+        check(out, want, index=True)
+    out = dl.join(dr, how="left", rsuffix="_r")
+    check(out, li.join(ri, how="left", suffixes=("", "_r")), index=True)
+    # join on a column against the other's index: a hash join
+    dlc = partframe.from_pandas(left, npartitions=3)
+    out = dlc.join(dr, on="k", how="inner", rsuffix="_r")
+    check(out, left.join(ri, on="k", how="inner", suffixes=("", "_r")), index=True)
+
+
+def test_strategies_are_chosen_in_lower():
+    left, right = _sides()
+    dl = partframe.from_pandas(left, npartitions=4)
+    one = partframe.from_pandas(right, npartitions=1)
+    many = partframe.from_pandas(right, npartitions=3)
+    assert dl.merge(one, on="k").expr.strategy() == "broadcast-right"
+    assert one.merge(dl, on="k", how="right").expr.strategy() == "broadcast-left"
+    assert dl.merge(many, on="k", how="outer").expr.strategy() == "hash"
+    assert dl.merge(many, on="k", broadcast=False).expr.strategy() == "hash"
+    assert dl.merge(many, on="k").expr.strategy() == "broadcast-right"  # small
+
+
+def test_merge_errors():
+    left, _ = _sides()
+    dl = partframe.from_pandas(left, npartitions=2)
+    with pytest.raises(ValueError, match="how"):
+        dl.merge(dl, on="k", how="cross")
+    with pytest.raises(KeyError):
+        dl.merge(dl, on="nope")
+    with pytest.raises(ValueError):
+        dl.merge(dl, on="k", left_on="k")
