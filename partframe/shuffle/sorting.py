@@ -114,11 +114,16 @@ def range_partition(
     """For every row, how many boundary rows sort at or before it.
 
     Rows equal to a boundary go after it, so equal keys share a partition.
+    One numeric key is a binary search in the boundaries; other keys sort
+    boundaries and rows together.
     """
     keys = key_frame(obj, on)
     nb = len(bounds)
     if not nb or not len(keys):
         return np.zeros(len(keys), dtype="int64")
+    fast = _numeric_assign(keys, bounds, ascending, na_position)
+    if fast is not None:
+        return fast
     bounds = bounds.set_axis(keys.columns, axis=1)
     both = pd.concat([bounds, keys], ignore_index=True)
     marker = np.zeros(len(both), dtype="int64")
@@ -131,14 +136,58 @@ def range_partition(
     return out
 
 
+def _numeric_assign(
+    keys: pd.DataFrame, bounds: pd.DataFrame, ascending: list, na_position: str
+) -> np.ndarray | None:
+    if len(keys.columns) != 1:
+        return None
+    col, b = keys.iloc[:, 0], bounds.iloc[:, 0]
+    if not (
+        isinstance(col.dtype, np.dtype)
+        and col.dtype.kind in "iuf"
+        and isinstance(b.dtype, np.dtype)
+        and b.dtype.kind in "iuf"
+    ):
+        return None
+    values = col.to_numpy(dtype="float64")
+    bvals = b.to_numpy(dtype="float64")
+    nb = len(bvals)
+    bnan = np.isnan(bvals)
+    if bnan.any():
+        # Missing boundaries sit at one end; only the rest are compared.
+        if (na_position == "last") != bool(bnan[-1]):
+            return None
+    valid = np.sort(bvals[~bnan])
+    if ascending[0]:
+        out = np.searchsorted(valid, values, side="right")
+    else:
+        out = len(valid) - np.searchsorted(valid, values, side="left")
+    nan = np.isnan(values)
+    if na_position == "first":
+        out = out + bnan.sum()
+        out[nan] = bnan.sum()
+    else:
+        out[nan] = nb
+    return out.astype("int64")
+
+
 def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
-    """One partition stably sorted by its keys."""
+    """One partition stably sorted by its keys (pandas' own sort)."""
     if len(obj) < 2:
         return obj
-    order = sort_positions(key_frame(obj, on), ascending, na_position)
-    if (order[1:] > order[:-1]).all():
-        return obj
-    return obj.take(order)
+    if on is None:
+        return obj.sort_values(
+            ascending=ascending[0], na_position=na_position, kind="stable"
+        )
+    if isinstance(on, str) and on == "__index__":
+        return obj.sort_index(
+            ascending=ascending if len(ascending) > 1 else ascending[0],
+            na_position=na_position,
+            kind="stable",
+        )
+    return obj.sort_values(
+        list(on), ascending=ascending, na_position=na_position, kind="stable"
+    )
 
 
 def sort_stats(obj: Any, on: Any, size: int) -> tuple:
