@@ -28,9 +28,10 @@ Results follow pandas exactly (values, dtypes, index, order):
   such as the mean of datetimes) move only the key and value columns they
   read, by sampled key ranges when the result is sorted (each output's
   sorted result then follows the previous one: no second exchange) or by
-  hash, and run pandas' own groupby method on whole partitions. **Index-aligned** ones (transform,
-  cumsum, cumprod, cummax, cummin, cumcount, shift, diff, rank, head, tail,
-  ngroup-free filters) also shuffle back: the result has the original
+  hash, and run pandas' own groupby method on whole partitions.
+  **Index-aligned** ones (transform, cumsum, cumprod, cummax, cummin,
+  cumcount, shift, diff, rank, head, tail, ngroup-free filters) also
+  shuffle back: the result has the original
   frame's index, row order and partitions, so it can be assigned to it.
 """
 
@@ -61,7 +62,7 @@ from .expr.meta import make_meta, meta_nonempty
 from .kernels.groupby import call_groupby, sort_result
 from .shuffle.tasks import Shuffle, SortedRepartition
 
-__all__ = ["DataFrameGroupBy", "SeriesGroupBy"]
+__all__ = ["DataFrameGroupBy", "SeriesGroupBy", "crosstab"]
 
 _TREE = {
     "sum", "count", "size", "mean", "min", "max", "prod", "var", "std", "sem",
@@ -1098,3 +1099,45 @@ class SeriesGroupBy(_GroupBy):
     def nsmallest(self, n: int = 5) -> Any:
         """The ``n`` smallest values per group, on whole partitions."""
         return self._keyed("nsmallest", n, key_levels=self._nkeys())
+
+
+def crosstab(
+    index: Any, columns: Any, column_values: Any = None, observed: bool = True
+) -> Any:
+    """Counts of each (``index``, ``columns``) pair, as ``pandas.crosstab``.
+
+    Both are partframe Series of the same frame (aligned). Built on
+    :meth:`DataFrame.pivot_table` with ``aggfunc="size"``: a single-partition
+    result; the values of ``columns`` must be known as ``pivot_table``
+    explains (categorical with ``observed=False``, ``column_values=[...]``
+    or ``column_values="compute"``).
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> pdf = pd.DataFrame({"a": [1, 1, 2], "b": ["x", "y", "x"]})
+    >>> df = partframe.from_pandas(pdf, npartitions=2)
+    >>> crosstab(df.a, df.b, column_values=["x", "y"]).compute()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    b  x  y
+    a
+    1  1  1
+    2  1  0
+    """
+    ni = index.name if index.name is not None else "row_0"
+    nc = columns.name if columns.name is not None else "col_0"
+    if ni == nc:
+        raise ValueError("crosstab of two Series with the same name: rename one")
+    frame = index.to_frame(ni)
+    frame = frame.assign(**{nc: columns}) if isinstance(nc, str) else None
+    if frame is None:
+        raise TypeError("crosstab needs Series with string (or no) names")
+    out = frame.pivot_table(
+        index=ni,
+        columns=nc,
+        aggfunc="size",
+        fill_value=0,
+        observed=observed,
+        column_values=column_values,
+    )
+    return out

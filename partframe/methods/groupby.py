@@ -64,8 +64,166 @@ class FrameMethods:
         )  # fmt: skip
 
 
+_PIVOT_FUNCS = ("sum", "mean", "count", "size", "min", "max")
+
+
+def pivot_finish(
+    agged: Any, values: Any, index: list, columns: Any, fill_value: Any
+) -> Any:
+    """The pivot table from the aggregated table (one row per index and
+    column key): pandas' own ``pivot_table`` on it, so the layout, the
+    dropping of all-NaN rows and the int/float dtypes are pandas' own."""
+    import pandas as pd
+
+    flat = agged.reset_index()
+    return pd.pivot_table(
+        flat,
+        values=values,
+        index=index,
+        columns=columns,
+        aggfunc="first",
+        fill_value=fill_value,
+        sort=True,
+    )
+
+
 class DataFrameMethods:
     """DataFrame-only methods."""
+
+    def pivot_table(
+        self,
+        values: Any = None,
+        index: Any = None,
+        columns: Any = None,
+        aggfunc: str = "mean",
+        fill_value: Any = None,
+        observed: bool = True,
+        column_values: Any = None,
+        split_every: int | None = None,
+    ) -> Any:
+        """A spreadsheet-style pivot table, equal to pandas' ``pivot_table``.
+
+        The aggregation is a groupby tree reduction by ``index + [columns]``
+        (one row per cell); the last step runs pandas' ``pivot_table`` on
+        that small table, so the result is a single partition, equal to
+        pandas' result (layout, dropped all-NaN rows, int or float dtypes).
+
+        The result's columns must be known when the plan is built:
+
+        - ``columns`` is categorical (known categories) and
+          ``observed=False``: the categories;
+        - ``column_values=[...]``: the values you give;
+        - ``column_values="compute"``: the distinct values are computed now
+          (one pass over ``columns``; the only eager step, and only on
+          request);
+        - otherwise a ``ValueError`` names these options (unlike pandas,
+          partframe does not read the data while building a plan).
+
+        The meta lists all those values; as in pandas, a value that never
+        occurs (or whose cells are all missing) is absent from the computed
+        result, and an integer table with empty cells becomes float.
+
+        Parameters
+        ----------
+        values : label or list, optional
+            Columns to aggregate (default: all others).
+        index : label or list
+            Row keys.
+        columns : label
+            The column whose values become columns.
+        aggfunc : {"mean", "sum", "count", "size", "min", "max"}
+        fill_value : scalar, optional
+            Replaces missing cells.
+        observed : bool
+            As in pandas, for categorical keys.
+        column_values : list or "compute", optional
+            See above.
+        split_every : int, optional
+            Fan-in of the tree reduction.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"a": [1, 1, 2], "b": ["x", "y", "x"], "v": [1, 2, 3]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.pivot_table("v", "a", "b", "sum", column_values="compute").compute()
+        ... # doctest: +NORMALIZE_WHITESPACE
+        b    x    y
+        a
+        1  1.0  2.0
+        2  3.0  NaN
+        """
+        import pandas as pd
+
+        from ..collection import new_collection
+        from ..expr.blockwise import MapPartitions
+        from ..expr.meta import make_meta, meta_nonempty
+
+        if index is None or columns is None:
+            raise TypeError("pivot_table needs index= and columns=")
+        if isinstance(columns, list | tuple):
+            if len(columns) != 1:
+                raise NotImplementedError("pivot_table supports one columns= key")
+            columns = columns[0]
+        if not isinstance(aggfunc, str) or aggfunc not in _PIVOT_FUNCS:
+            raise NotImplementedError(
+                f"pivot_table aggfunc must be one of {_PIVOT_FUNCS}, got {aggfunc!r}"
+            )
+        index = list(index) if isinstance(index, list | tuple) else [index]
+        keys = [*index, columns]
+        meta = self._meta
+        missing = [k for k in keys if k not in meta.columns]
+        if missing:
+            raise KeyError(f"pivot_table keys not found: {missing}")
+        if values is None:
+            value_cols = [c for c in meta.columns if c not in keys]
+        else:
+            value_cols = list(values) if isinstance(values, list | tuple) else [values]
+        cv = self._pivot_column_values(columns, observed, column_values)
+        # meta: pandas' pivot_table on a complete stand-in holding every value
+        sample = meta_nonempty(meta[[*index, *value_cols]]).iloc[:1]
+        sample = sample.loc[sample.index.repeat(len(cv))].reset_index(drop=True)
+        col = pd.Series(cv, dtype=meta[columns].dtype) if len(cv) else None
+        sample[columns] = col if col is not None else meta[columns].iloc[:0]
+        pmeta = make_meta(
+            pd.pivot_table(
+                sample, values=values, index=index, columns=columns,
+                aggfunc=aggfunc, fill_value=fill_value, observed=observed,
+            )
+        )  # fmt: skip
+        g = self.groupby(keys, observed=observed, split_every=split_every)
+        agged = g[value_cols].agg(aggfunc) if aggfunc != "size" else g.size()
+        if aggfunc == "size":
+            agged = agged.to_frame("__pf_size")
+            finish_values = "__pf_size"
+        else:
+            finish_values = values
+        expr = MapPartitions(
+            pivot_finish,
+            pmeta,
+            [agged.expr, finish_values, index, columns, fill_value],
+        )
+        return new_collection(expr)
+
+    def _pivot_column_values(
+        self, columns: Any, observed: bool, column_values: Any
+    ) -> list:
+        import pandas as pd
+
+        dtype = self._meta[columns].dtype
+        if isinstance(column_values, str) and column_values == "compute":
+            uniq = self[columns].drop_duplicates().compute()
+            return sorted(v for v in uniq.tolist() if not pd.isna(v))
+        if column_values is not None:
+            return list(column_values)
+        if isinstance(dtype, pd.CategoricalDtype) and not observed:
+            return list(dtype.categories)
+        raise ValueError(
+            f"pivot_table needs the values of column {columns!r} to build its "
+            "plan: make it categorical with known categories and pass "
+            "observed=False, give column_values=[...], or pass "
+            "column_values='compute' to compute them now"
+        )
 
 
 class SeriesMethods:
