@@ -163,7 +163,6 @@ def test_persist(scheduler):
 
 
 def test_on_processes():
-    pytest.importorskip("partframe.scheduler.processes")
     with partframe.config.set(scheduler="processes"):
         ddf = partframe.from_map(_slice, [0, 10, 20], args=(30,), meta=PDF)
         assert_eq(ddf, pd.concat([PDF.iloc[a:30] for a in (0, 10, 20)]))

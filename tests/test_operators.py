@@ -62,17 +62,13 @@ def test_axis_forms():
 
 def test_lazy_scalar_operand():
     for _how, ddf, pdf in VARIANTS:
-        scalar = ddf.i.sum() if hasattr(ddf.i, "sum") else None
-        if scalar is None:
-            pytest.skip("reductions not available yet")
+        scalar = ddf.i.sum()
         assert_eq(ddf.f.add(scalar), pdf.f.add(pdf.i.sum()))
         assert_eq(ddf.f.gt(scalar / 100), pdf.f.gt(pdf.i.sum() / 100))
 
 
 def test_filter_by_mean():
     for _how, ddf, pdf in VARIANTS:
-        if not hasattr(ddf.f, "mean"):
-            pytest.skip("reductions not available yet")
         assert_eq(ddf[ddf.f > ddf.f.mean()], pdf[pdf.f > pdf.f.mean()])
 
 
@@ -97,10 +93,7 @@ def test_unknown_divisions_cannot_align():
 def test_different_known_divisions_align():
     a = partframe.from_pandas(PDF, npartitions=3)
     b = partframe.from_pandas(PDF, npartitions=4)
-    try:
-        out = a.add(b, fill_value=0)
-    except NotImplementedError:
-        pytest.skip("repartitioning by divisions is not built yet")
+    out = a.add(b, fill_value=0)
     assert_eq(out, PDF.add(PDF, fill_value=0))
     assert_eq(a.f.lt(b.i), PDF.f.lt(PDF.i))
 

@@ -424,15 +424,15 @@ def test_set_index_missing_values_give_unknown_divisions():
     assert_eq(out, pdf.set_index("k"))
 
 
-def test_set_index_unsorted_raises():
+def test_set_index_sorted_checks_order():
     pdf = pd.DataFrame({"k": [1, 5, 2, 3, 9, 10], "v": range(6)})
     ddf = partframe.from_pandas(pdf, npartitions=3)
     with pytest.raises(
         ValueError, match="partition 0 holds \\[1, 5\\] but partition 1"
     ):
         ddf.set_index("k", sorted=True)
-    with pytest.raises(NotImplementedError, match="Shuffles, sorting and joins"):
-        ddf.set_index("k")
+    # Without sorted=True the frame is sorted by a shuffle instead.
+    assert_eq(ddf.set_index("k"), pdf.set_index("k").sort_index())
     with pytest.raises(KeyError, match="not a column"):
         ddf.set_index("nope", sorted=True)
 
@@ -574,7 +574,6 @@ def test_nlargest_errors():
 
 
 def test_on_processes():
-    pytest.importorskip("partframe.scheduler.processes")
     ddf, pdf = VARIANTS["empty-parts"]
     assert_eq(ddf.reset_index(), pdf.reset_index(), scheduler="processes")
     assert_eq(ddf.loc[10:40], pdf.loc[10:40], scheduler="processes")
