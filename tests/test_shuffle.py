@@ -273,3 +273,14 @@ def _walk(expr):
     from partframe.expr.base import walk
 
     return list(walk(expr))
+
+
+def test_task_shuffle_and_merge_on_distributed(client):
+    pdf = make_pdf(60)
+    ddf = partframe.from_pandas(pdf, npartitions=4)
+    with partframe.config.set(scheduler=client):
+        out = ddf.shuffle("i", npartitions=3)
+        assert choose_method(ddf.expr) == "tasks"
+        assert_eq(out, pdf, sort_results=True, scheduler=client)
+        got = ddf.merge(ddf[["i", "f"]], on="i", broadcast=False).compute()
+    assert len(got) == len(pdf.merge(pdf[["i", "f"]], on="i"))
