@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import gzip
+import os
+import shutil
+import tempfile
 
 import fsspec
 import numpy as np
@@ -188,12 +192,34 @@ def test_memory_filesystem(csvfile):
     _check("memory://csvmem/a.csv", blocksizes=(None, 100))
 
 
+@pytest.mark.parametrize("where", ["memory", "local"])
+def test_records_longer_than_the_read_ahead(tmp_path, where):
+    # a quoted field with newlines, far longer than a block and than the
+    # bytes read past a block's end to finish its last record
+    long = "line\n" * 40_000
+    pdf = pd.DataFrame({"i": range(6), "s": ["a", long, "b", "c", long, "d"]})
+    text = pdf.to_csv(index=False).encode()
+    if where == "memory":
+        fsspec.filesystem("memory").pipe("/csvlong/a.csv", text)
+        path = "memory://csvlong/a.csv"
+    else:
+        path = str(tmp_path / "a.csv")
+        with open(path, "wb") as f:
+            f.write(text)
+    for bs in (1000, 70_000, 150_000):
+        got = _read(partframe.read_csv(path, blocksize=bs))
+        pd.testing.assert_frame_equal(got, pdf)
+
+
 def test_unsupported_option():
     with pytest.raises(ValueError, match="nrows"):
         partframe.read_csv("memory://x.csv", nrows=3)
 
 
 # -- property: any blocksize equals pandas -----------------------------------
+
+_LOCAL_DIR = tempfile.mkdtemp(prefix="partframe-csv-")
+atexit.register(shutil.rmtree, _LOCAL_DIR, True)
 
 _text = st.text(
     alphabet=st.sampled_from(list('ab ,"\n\r\xe9x1.')), min_size=0, max_size=8
@@ -222,14 +248,19 @@ def _csv_files(draw):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(data=_csv_files(), blocksize=st.integers(1, 80))
-def test_property_any_blocksize_equals_pandas(data, blocksize):
+@given(data=_csv_files(), blocksize=st.integers(1, 80), local=st.booleans())
+def test_property_any_blocksize_equals_pandas(data, blocksize, local):
     import io
 
     fs = fsspec.filesystem("memory")
     fs.pipe("/prop/f.csv", data)
+    path = "memory://prop/f.csv"
+    if local:  # local files are mapped, others read by byte range
+        path = os.path.join(_LOCAL_DIR, "f.csv")
+        with open(path, "wb") as f:
+            f.write(data)
     expected = pd.read_csv(io.BytesIO(data)).reset_index(drop=True)
-    df = partframe.read_csv("memory://prop/f.csv", blocksize=blocksize)
+    df = partframe.read_csv(path, blocksize=blocksize)
     try:
         got = df.compute(scheduler="sync").reset_index(drop=True)
     except CSVDtypeError:
@@ -237,7 +268,7 @@ def test_property_any_blocksize_equals_pandas(data, blocksize):
         # to read those columns as text, which must then match pandas
         dtype = dict.fromkeys(expected.columns, "str")
         expected = pd.read_csv(io.BytesIO(data), dtype=dtype)
-        df = partframe.read_csv("memory://prop/f.csv", blocksize=blocksize, dtype=dtype)
+        df = partframe.read_csv(path, blocksize=blocksize, dtype=dtype)
         got = df.compute(scheduler="sync").reset_index(drop=True)
         pd.testing.assert_frame_equal(got, expected.reset_index(drop=True))
         return

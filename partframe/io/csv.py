@@ -11,7 +11,9 @@ newlines: a block starts at the first newline after its nominal offset that
 lies *outside* quotes. Whether an offset is inside quotes is the parity of
 the number of quote characters before it; each block's quote count is a
 cheap task of its own and the parities are chained, so blocks are still
-parsed in parallel. The first block of a file is parsed with the user's
+parsed in parallel. A block's parse task gets the parities at both of its
+ends and reads its bytes once (a local file is mapped and parsed from the
+page cache without a copy). The first block of a file is parsed with the user's
 header options, the others with ``header=None`` and the file's column names.
 Every block is checked against the sampled dtypes (see
 :func:`partframe.kernels.io.enforce_meta`).
@@ -170,9 +172,9 @@ class CSVDataset:
             splittable = reason is None and info.compression is None
             if splittable and blocksize is not None and info.size > blocksize:
                 hend = info.header_end or 0
-                offs = [0] + [
-                    o for o in range(blocksize, info.size, blocksize) if o > hend
-                ]
+                nblocks = -(-info.size // blocksize)
+                step = -(-info.size // nblocks)  # equal blocks of <= blocksize
+                offs = [0] + [o for o in range(step, info.size, step) if o > hend]
                 for a, b in zip(offs, [*offs[1:], None]):
                     blocks.append((k, a, b))
             else:
@@ -334,10 +336,13 @@ class CSVDataset:
 
 
 class ReadCSVParity(Expr):
-    """Quote parity at the start of every block (0 or 1), one key per block.
+    """Quote parities at the start and end of every block, one key per block.
 
-    Block ``k``'s parity is block ``k-1``'s parity plus the parity of the
-    quotes in block ``k-1``'s byte range, counted by a task of its own.
+    Key ``k`` holds ``(start, end)``: the parity (0 or 1) of the quotes
+    before block ``k``'s first byte, and before its last byte's successor
+    (None for the last block of a file). ``end`` is ``start`` plus the
+    parity of the quotes in the block, counted by a task of its own, and
+    is the next block's ``start``.
     """
 
     _parameters = ["dataset"]
@@ -355,14 +360,12 @@ class ReadCSVParity(Expr):
         out: dict = {}
         prev_file = None
         for k, (file_no, start, end) in enumerate(ds.blocks):
-            if file_no != prev_file:
-                out[(self._name, k)] = 0
-            else:
-                out[(self._name, k)] = (
-                    kio.xor_parity,
-                    (self._name, k - 1),
-                    (count, k - 1),
-                )
+            prev = 0 if file_no != prev_file else (self._name, k - 1)
+            out[(self._name, k)] = (
+                kio.parity_pair,
+                prev,
+                (count, k) if end is not None else None,
+            )
             if end is not None:
                 out[(count, k)] = (
                     kio.count_quotes,

@@ -8,6 +8,8 @@ from.
 
 from __future__ import annotations
 
+import contextlib
+import re
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,10 @@ __all__ = [
     "write_csv_partition",
     "write_parquet_partition",
 ]
+
+_CHUNK = 1 << 22  # bytes per read when quotes are counted
+_TAIL = 1 << 16  # bytes read past a block's end to find its last record's end
+_NONSPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 
 
 class ParquetReadError(ValueError):
@@ -350,23 +356,36 @@ def read_bytes(fs: Any, path: str, start: int, end: int) -> bytes:
 
 
 def count_quotes(fs: Any, path: str, start: int, end: int, quote: bytes) -> int:
-    """Parity (0 or 1) of the number of ``quote`` bytes in ``[start, end)``."""
+    """Parity (0 or 1) of the number of ``quote`` bytes in ``[start, end)``.
+
+    The range is read in chunks into one reused buffer; a chunk without any
+    quote (a fast ``find``) is not counted.
+    """
     parity = 0
+    buf = bytearray(min(_CHUNK, max(end - start, 1)))
+    view = memoryview(buf)
     with fs.open(path, "rb") as f:
         f.seek(start)
         left = end - start
         while left > 0:
-            buf = f.read(min(left, 1 << 24))
-            if not buf:
+            n = f.readinto(view[: min(left, len(buf))])
+            if not n:
                 break
-            parity ^= buf.count(quote) & 1
-            left -= len(buf)
+            if buf.find(quote, 0, n) >= 0:
+                parity ^= buf.count(quote, 0, n) & 1
+            left -= n
     return parity
 
 
-def xor_parity(a: int, b: int) -> int:
-    """Quote parity at the start of a block: that of the last block, plus its quotes."""
-    return (a ^ b) & 1
+def parity_pair(prev: int | tuple, count: int | None) -> tuple:
+    """``(start, end)`` quote parities of a block.
+
+    ``prev`` is the previous block's pair (its ``end`` is this block's
+    ``start``), or the parity at the block's start; ``count`` the parity
+    of the block's quotes (None: the file's last block, no ``end``).
+    """
+    start = prev[1] if isinstance(prev, tuple) else prev
+    return (start, None if count is None else (start ^ count) & 1)
 
 
 def find_record_start(
@@ -406,6 +425,120 @@ def find_record_start(
         counted = 0
 
 
+def _count(buf: Any, sub: bytes, i: int, j: int) -> int:
+    """``sub`` bytes in ``buf[i:j]`` (``buf``: bytes or an mmap)."""
+    if isinstance(buf, bytes):
+        return buf.count(sub, i, j)
+    return buf[i:j].count(sub)
+
+
+def _record_start(
+    buf: Any, i: int, parity: int, quote: bytes | None, stop: int | None = None
+) -> int | None:
+    """The first record boundary at or after index ``i >= 1`` of ``buf``.
+
+    Like :func:`find_record_start` within a buffer (bytes or an mmap):
+    ``parity`` is the quote parity at ``i``; only newlines before index
+    ``stop`` are considered. None: no boundary there.
+    """
+    stop = len(buf) if stop is None else stop
+    counted = i
+    j = buf.find(b"\n", i - 1, stop)
+    while j >= 0:
+        if quote is not None and j > counted:
+            parity ^= _count(buf, quote, counted, j) & 1
+            counted = j
+        if parity == 0:
+            return j + 1
+        j = buf.find(b"\n", j + 1, stop)
+    return None
+
+
+def _map_file(fs: Any, path: str) -> Any:
+    """A read-only mmap of a local file (None: not local, or empty).
+
+    Blocks are then parsed from the page cache without copying; the task
+    closes the map before it returns (nothing parsed refers to it).
+    """
+    from fsspec.implementations.local import LocalFileSystem
+
+    if not isinstance(fs, LocalFileSystem):
+        return None
+    import mmap
+
+    with open(fs._strip_protocol(path), "rb") as f:
+        try:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):
+            return None  # an empty file, or a file that cannot be mapped
+
+
+def _close(buf: Any) -> None:
+    if not isinstance(buf, bytes):
+        # still referenced (BufferError): freed with its last reference
+        with contextlib.suppress(BufferError):
+            buf.close()
+
+
+def _read_records(
+    fs: Any,
+    path: str,
+    start: int,
+    end: int | None,
+    parity: int,
+    parity_end: int | None,
+    quote: bytes | None,
+) -> tuple[Any, int, int, int]:
+    """``(buf, i, j, base)``: the records that start in ``[start, end)``.
+
+    They are ``buf[i:j]``, and ``buf[0]`` is the byte at file offset
+    ``base``. ``buf`` maps a whole local file (see :func:`_map_file`);
+    otherwise one ranged read covers the block and ``_TAIL`` bytes after
+    it, where its last record almost always ends (a longer record reads
+    on). ``parity_end`` is the quote parity at ``end`` (None: count it).
+    """
+    buf = _map_file(fs, path)
+    f = None
+    if buf is not None:
+        base, eof = 0, True
+    else:
+        base = max(start - 1, 0)
+        f = fs.open(path, "rb")
+        f.seek(base)
+        if end is None:
+            buf = f.read()
+            eof = True
+        else:
+            want = end - base + _TAIL
+            buf = f.read(want)
+            eof = len(buf) < want
+    try:
+        i = 0
+        if start > 0:
+            stop = len(buf) if end is None else min(end - base - 1, len(buf))
+            i = _record_start(buf, start - base, parity, quote, stop)
+            if i is None:
+                return buf, len(buf), len(buf), base
+        if end is None:
+            return buf, i, len(buf), base
+        e = end - base
+        if parity_end is None:
+            parity_end = (_count(buf, quote, i, e) & 1) if quote is not None else 0
+        while True:
+            j = _record_start(buf, e, parity_end, quote)
+            if j is not None:
+                return buf, i, j, base
+            if eof:
+                return buf, i, len(buf), base
+            more = max(len(buf) // 4, 1 << 20)
+            chunk = f.read(more)
+            eof = len(chunk) < more
+            buf += chunk
+    finally:
+        if f is not None:
+            f.close()
+
+
 class CSVDtypeError(ValueError):
     """A block of a CSV file has a column type that differs from the sample's."""
 
@@ -415,7 +548,7 @@ def read_csv_block(
     path: str,
     start: int,
     end: int | None,
-    parity: int,
+    parity: int | tuple,
     quote: bytes | None,
     compression: str | None,
     kwargs: dict,
@@ -428,72 +561,81 @@ def read_csv_block(
     ``start == 0`` is the file's first block (read with the user's header
     options); other blocks start at the first record boundary at or after
     ``start`` (found with the quote ``parity`` at ``start``) and are read
-    with ``header=None`` and the file's column names. ``end=None`` reads
-    to the end of the file. Columns are checked against ``meta``: a safe
-    difference (int in a float column, all-missing values) is cast, a
-    numeric block of a text column is parsed again as text, anything else
-    raises :class:`CSVDtypeError` naming the column, file and byte range.
+    with ``header=None`` and the file's column names. A block ends at the
+    first boundary at or after ``end``; ``end=None`` reads to the end of
+    the file. ``parity`` is the parity at ``start``, or the ``(start,
+    end)`` pair of :func:`parity_pair`.
+
+    The bytes are read once (a local file is mapped, and pandas parses the
+    block straight from the page cache). Columns are checked against
+    ``meta``: a safe difference (int in a float column, all-missing values)
+    is cast, a numeric block of a text column is parsed again as text,
+    anything else raises :class:`CSVDtypeError` naming the column, file and
+    byte range.
     """
     import io
 
-    if compression is not None or (start == 0 and end is None):
+    parity, parity_end = parity if isinstance(parity, tuple) else (parity, None)
+    if compression is not None:
         with fs.open(path, "rb", compression=compression) as f:
-            data = f.read()
-        begin, stop = 0, len(data)
+            buf = f.read()
+        i, j, base = 0, len(buf), 0
     else:
-        with fs.open(path, "rb") as f:
-            begin = find_record_start(f, start, parity, quote)
-            if begin is None:
-                begin = fs.size(path)
-            if end is None:
-                f.seek(begin)
-                data = f.read()
-                stop = begin + len(data)
-            elif begin >= end:
-                data, stop = b"", begin
-            else:
-                f.seek(begin)
-                data = f.read(end - begin)
-                p_end = (data.count(quote) & 1) if quote is not None else 0
-                stop = find_record_start(f, end, p_end, quote)
-                f.seek(end)
-                data += f.read() if stop is None else f.read(stop - end)
-                stop = begin + len(data)
-    where = f"{label} (bytes {begin}-{stop})"
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if not body.strip():
-        return _with_path(meta.copy(), path_column)
+        buf, i, j, base = _read_records(fs, path, start, end, parity, parity_end, quote)
     try:
-        df = pd.read_csv(io.BytesIO(data), **kwargs)
-    except pd.errors.EmptyDataError:
-        return _with_path(meta.copy(), path_column)
-    except Exception as e:
-        raise type(e)(f"{e} (while reading {where})") from e
-    if start > 0 and kwargs.get("index_col") is None:
-        df, data = _drop_implicit_index(df, data, kwargs, quote, where)
-    df = enforce_meta(df, meta, where, data, kwargs)
-    return _with_path(df, path_column)
+        where = f"{label} (bytes {base + i}-{base + j})"
+        body = i + 3 if buf[i : i + 3] == b"\xef\xbb\xbf" else i
+        if _NONSPACE.search(buf, body, j) is None:
+            return _with_path(meta.copy(), path_column)
+        if isinstance(buf, bytes):
+            data = buf if (i, j) == (0, len(buf)) else buf[i:j]
+            source: Any = io.BytesIO(data)
+        else:  # a mapped file: no copy
+            import pyarrow as pa
+
+            source = pa.BufferReader(pa.py_buffer(buf).slice(i, j - i))
+        try:
+            df = pd.read_csv(source, **kwargs)
+        except pd.errors.EmptyDataError:
+            return _with_path(meta.copy(), path_column)
+        except Exception as e:
+            raise type(e)(f"{e} (while reading {where})") from e
+        finally:
+            source.close()
+        if start > 0 and kwargs.get("index_col") is None:
+            df, i = _drop_implicit_index(df, buf, i, j, kwargs, quote, where)
+        df = enforce_meta(df, meta, where, lambda: buf[i:j], kwargs)
+        return _with_path(df, path_column)
+    finally:
+        _close(buf)
 
 
 def _drop_implicit_index(
-    df: pd.DataFrame, data: bytes, kwargs: dict, quote: bytes | None, where: str
-) -> tuple[pd.DataFrame, bytes]:
+    df: pd.DataFrame,
+    buf: Any,
+    i: int,
+    j: int,
+    kwargs: dict,
+    quote: bytes | None,
+    where: str,
+) -> tuple[pd.DataFrame, int]:
     """Treat a block's first record with one field too many as a bad line.
 
     pandas reads a first data row with one extra field as an index column;
     in the whole file that row was not first, so it is a bad line there.
+    The block is ``buf[i:j]``; returns the frame and where its rows start.
     """
     import io
 
-    pos = find_record_start(io.BytesIO(data), 1, 0, quote) or len(data)
+    pos = _record_start(buf, i + 1, 0, quote, j) or j
     keys = ("sep", "delimiter", "quotechar", "quoting", "encoding", "doublequote")
     first_kw = {k: kwargs[k] for k in keys if k in kwargs}
     try:
-        first = pd.read_csv(io.BytesIO(data[:pos]), header=None, dtype=str, **first_kw)
+        first = pd.read_csv(io.BytesIO(buf[i:pos]), header=None, dtype=str, **first_kw)
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        return df, data
+        return df, i
     if first.shape[1] <= len(kwargs.get("names") or ()):
-        return df, data
+        return df, i
     policy = kwargs.get("on_bad_lines", "error")
     if policy == "error":
         raise pd.errors.ParserError(
@@ -507,10 +649,9 @@ def _drop_implicit_index(
             pd.errors.ParserWarning,
             stacklevel=2,
         )
-    rest = data[pos:]
-    if not rest.strip():
-        return df.iloc[:0].reset_index(drop=True), rest
-    return pd.read_csv(io.BytesIO(rest), **kwargs), rest
+    if _NONSPACE.search(buf, pos, j) is None:
+        return df.iloc[:0].reset_index(drop=True), pos
+    return pd.read_csv(io.BytesIO(buf[pos:j]), **kwargs), pos
 
 
 def _with_path(df: pd.DataFrame, path_column: tuple | None) -> pd.DataFrame:
@@ -530,9 +671,13 @@ def _is_text(dtype: Any) -> bool:
 
 
 def enforce_meta(
-    df: pd.DataFrame, meta: pd.DataFrame, where: str, data: bytes, kwargs: dict
+    df: pd.DataFrame, meta: pd.DataFrame, where: str, data: Any, kwargs: dict
 ) -> pd.DataFrame:
-    """Make a parsed block match ``meta`` exactly, or explain why it cannot."""
+    """Make a parsed block match ``meta`` exactly, or explain why it cannot.
+
+    ``data`` is the block's bytes, or a function that returns them (called
+    only when a column must be parsed again).
+    """
     import io
 
     cols = [c for c in meta.columns if c in df.columns]
@@ -575,7 +720,8 @@ def enforce_meta(
         dtype = kwargs.get("dtype")
         dtype = dict(dtype) if isinstance(dtype, dict) else {}
         dtype.update(reparse)
-        df = pd.read_csv(io.BytesIO(data), **{**kwargs, "dtype": dtype})
+        raw = data() if callable(data) else data
+        df = pd.read_csv(io.BytesIO(raw), **{**kwargs, "dtype": dtype})
     if cast:
         df = df.astype(cast)
     return df
