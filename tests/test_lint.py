@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _ruff() -> list[str]:
-    exe = shutil.which("ruff")
+    # Next to this Python (a venv that is not activated), else on PATH.
+    local = Path(sys.executable).parent / "ruff"
+    exe = str(local) if local.exists() else shutil.which("ruff")
     if exe is None:
         pytest.fail(
             "ruff is not installed: install the test extra (pip install -e '.[test]')"

@@ -73,7 +73,13 @@ class Blockwise(Expr):
         return {}
 
     def _frame_inputs(self) -> list[Expr]:
-        return [d for d in self.dependencies() if _is_frame_expr(d)]
+        # Cached: alignment checks and partition counts ask for it often.
+        try:
+            return self.__dict__["_frame_inputs_cache"]
+        except KeyError:
+            out = [d for d in self.dependencies() if _is_frame_expr(d)]
+            self.__dict__["_frame_inputs_cache"] = out
+            return out
 
     def _validate(self) -> None:
         frames = self._frame_inputs()
@@ -93,6 +99,12 @@ class Blockwise(Expr):
         kwargs = self._kwargs()
         return emulate(self.operation, *args, **kwargs)
 
+    @functools.cached_property
+    def npartitions(self) -> int:  # type: ignore[override]
+        # From the inputs' counts, never from divisions (see ``aligned``).
+        frames = self._frame_inputs()
+        return frames[0].npartitions if frames else len(self.divisions) - 1
+
     def _divisions(self) -> tuple:
         frames = self._frame_inputs()
         if not frames:
@@ -101,8 +113,8 @@ class Blockwise(Expr):
             return frames[0].divisions
         return (None,) * (frames[0].npartitions + 1)
 
-    @property
-    def _partitioning(self) -> str:
+    @functools.cached_property
+    def _partitioning(self) -> str:  # type: ignore[override]
         frames = self._frame_inputs()
         if frames and self._preserves_partitioning:
             return frames[0]._partitioning
@@ -148,13 +160,15 @@ def aligned(a: Expr, b: Expr) -> bool:
     in one partition (pandas aligns the rows inside it), when they share a
     partitioning, or when their known divisions are equal.
     """
+    # Cheapest checks first: divisions may be computed on demand (a sort
+    # samples its boundaries), partitioning and partition counts never are.
+    if a._partitioning == b._partitioning:
+        return True
     if a.npartitions == 1 and not is_frame_or_series(a._meta):
         return True
     if b.npartitions == 1 and not is_frame_or_series(b._meta):
         return True
     if a.npartitions == b.npartitions == 1:
-        return True
-    if a._partitioning == b._partitioning:
         return True
     return a.known_divisions and a.divisions == b.divisions
 
