@@ -298,3 +298,18 @@ def test_hypothesis_quantile_value_counts(
             got.compute(), nullable.quantile(qs, interpolation=interpolation)
         )
         assert_eq(n.value_counts(dropna=False), nullable.value_counts(dropna=False))
+
+
+@pytest.mark.parametrize("split_out", [2, 5])
+def test_value_counts_and_nunique_split_out(split_out):
+    rng = np.random.default_rng(3)
+    s = pd.Series(rng.integers(0, 300, 2000), name="v")
+    s[::17] = np.nan
+    ds = partframe.from_pandas(s, npartitions=6)
+    counts = ds.value_counts(split_out=split_out)
+    assert counts.npartitions == split_out
+    assert_eq(counts, s.value_counts(), sort_results=True, check_divisions=False)
+    assert ds.nunique(split_out=split_out).compute() == s.nunique()
+    assert ds.nunique(split_out=split_out, dropna=False).compute() == s.nunique(
+        dropna=False
+    )

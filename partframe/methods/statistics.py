@@ -351,8 +351,16 @@ class DataFrameStatistics:
 class SeriesStatistics:
     """Series-only distinct-value and quantile methods."""
 
-    def nunique(self, dropna: bool = True, split_every: int | None = None) -> Any:
+    def nunique(
+        self,
+        dropna: bool = True,
+        split_every: int | None = None,
+        split_out: int | None = None,
+    ) -> Any:
         """Number of distinct values, as in pandas (lazy Scalar).
+
+        ``split_out=k > 1`` counts through a hash shuffle into ``k``
+        partitions, for very many distinct values.
 
         Examples
         --------
@@ -361,6 +369,10 @@ class SeriesStatistics:
         >>> s.nunique().compute(), s.nunique(dropna=False).compute()
         (2, 3)
         """
+        if split_out is not None and split_out > 1:
+            from .shuffle import nunique_split_out
+
+            return nunique_split_out(self, split_out, dropna=dropna)
         return self._nunique(dropna, split_every)  # type: ignore[attr-defined]
 
     def mode(self, dropna: bool = True, split_every: int | None = None) -> Any:
@@ -428,6 +440,7 @@ class SeriesStatistics:
         bins: Any = None,
         dropna: bool = True,
         split_every: int | None = None,
+        split_out: int | None = None,
     ) -> Any:
         """Counts of distinct values, as in pandas (lazy one-partition Series).
 
@@ -436,6 +449,11 @@ class SeriesStatistics:
         pandas' order: pandas sorts by count with a stable sort over the
         order of first appearance, which the merge of partials (in
         partition order) keeps.
+
+        With ``split_out=k > 1`` (for very many distinct values) the values
+        are hash-partitioned into ``k`` partitions and counted there, so no
+        task holds all of them; each output partition is then sorted on its
+        own (sort the computed result for pandas' global order).
 
         Examples
         --------
@@ -452,6 +470,13 @@ class SeriesStatistics:
                 "value_counts(bins=...) is not supported; use "
                 "partframe's cut on the partitions, then value_counts()"
             )
+        if split_out is not None and split_out > 1:
+            from .shuffle import value_counts_split_out
+
+            return value_counts_split_out(
+                self, split_out, sort=sort, ascending=ascending,
+                normalize=normalize, dropna=dropna,
+            )  # fmt: skip
         kwargs = {"sort": sort, "ascending": ascending, "normalize": normalize,
                   "dropna": dropna}  # fmt: skip
         meta = self._meta  # type: ignore[attr-defined]
