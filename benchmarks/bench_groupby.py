@@ -13,7 +13,9 @@ from Parquet: pandas with ``pandas.read_parquet``, partframe with
 memory first, reads timed separately, one partition per row group). Each
 question runs ``--repeat`` times; the best time counts.
 pandas runs single-threaded (as it does); partframe and Dask use their
-default threaded schedulers.
+default threaded schedulers. The ``cpu`` columns are the process CPU
+seconds of the same runs (all threads): on a machine shared with other
+work the wall-clock ratios swing widely, the CPU ratios much less.
 """
 
 from __future__ import annotations
@@ -107,9 +109,12 @@ def best(fn, repeat: int) -> tuple[float, object]:
     times, out = [], None
     for _ in range(repeat):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+        times.append((time.perf_counter() - t0, time.process_time() - c0))
+    wall, cpu = min(times)
+    best.cpu = cpu  # type: ignore[attr-defined]
+    return wall, out
 
 
 def main() -> None:
@@ -159,7 +164,7 @@ def main() -> None:
 
     header = (
         f"{'question':30} {'pandas':>8} {'partframe':>10} {'dask':>8} "
-        f"{'pd/pf':>7} {'dask/pf':>8}"
+        f"{'pd/pf':>7} {'dask/pf':>8} | cpu: {'pandas':>7} {'pf':>6} {'dask':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -168,12 +173,19 @@ def main() -> None:
         if args.only and name.split()[0] not in args.only.split(","):
             continue
         tp, rp = best(lambda i=i: qs["pandas"][i][1](pdf), args.repeat)
+        cp = best.cpu  # type: ignore[attr-defined]
         tf, rf = best(run_pf(qs["partframe"][i][1]), args.repeat)
+        cf = best.cpu  # type: ignore[attr-defined]
         _check(name, rp, rf)
-        td = float("nan")
+        td = cd = float("nan")
         if dd is not None:
             td, _ = best(run_dask(qs["dask"][i][1]), args.repeat)
-        print(f"{name:30} {tp:8.3f} {tf:10.3f} {td:8.3f} {tp / tf:7.2f} {td / tf:8.2f}")
+            cd = best.cpu  # type: ignore[attr-defined]
+        print(
+            f"{name:30} {tp:8.3f} {tf:10.3f} {td:8.3f} {tp / tf:7.2f} "
+            f"{td / tf:8.2f} |      {cp:7.2f} {cf:6.2f} {cd:6.2f}",
+            flush=True,
+        )
 
 
 def _compute(x):
