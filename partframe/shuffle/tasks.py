@@ -87,10 +87,22 @@ def split_by_partition(df: Any, parts: np.ndarray, npartitions: int) -> list:
     """
     if npartitions == 1:
         return [df]
-    order = np.argsort(parts, kind="stable")
+    # Small partition numbers sort by radix (several times faster than a
+    # stable sort of int64); the bounds come from counts, not a search.
+    small = _small_ints(parts, npartitions)
+    order = np.argsort(small, kind="stable")
     ordered = df.take(order)
-    bounds = np.searchsorted(parts[order], np.arange(npartitions + 1))
+    bounds = np.zeros(npartitions + 1, dtype="int64")
+    np.cumsum(np.bincount(small, minlength=npartitions), out=bounds[1:])
     return [ordered.iloc[bounds[j] : bounds[j + 1]] for j in range(npartitions)]
+
+
+def _small_ints(parts: np.ndarray, npartitions: int) -> np.ndarray:
+    """``parts`` (each in ``0 .. npartitions - 1``) in the smallest int dtype."""
+    dtype = (
+        "uint8" if npartitions <= 256 else "uint16" if npartitions <= 65536 else "int64"
+    )
+    return np.asarray(parts).astype(dtype, copy=False)
 
 
 def assign_partitions(
@@ -378,10 +390,11 @@ def staged_empty(meta: Any) -> tuple:
 def staged_split(pair: tuple, divisor: int, k: int) -> list:
     """Split a pair by digit ``(dest // divisor) % k``; rows keep their order."""
     df, dest = pair
-    digit = (dest // divisor) % k
+    digit = _small_ints((dest // divisor) % k, k)
     order = np.argsort(digit, kind="stable")
     ordered, dest = df.take(order), dest[order]
-    bounds = np.searchsorted(digit[order], np.arange(k + 1))
+    bounds = np.zeros(k + 1, dtype="int64")
+    np.cumsum(np.bincount(digit, minlength=k), out=bounds[1:])
     return [
         (ordered.iloc[bounds[d] : bounds[d + 1]], dest[bounds[d] : bounds[d + 1]])
         for d in range(k)
