@@ -122,3 +122,18 @@ def test_shuffle_methods_by_ranges(pdf, dropna):
     got = small.groupby("s", **kw)[["x", "y"]].apply(lambda g: g.x.sum() + g.y.max())
     expected = p.groupby("s", **kw)[["x", "y"]].apply(lambda g: g.x.sum() + g.y.max())
     assert_eq(got, expected, check_divisions=False)
+
+
+@pytest.mark.parametrize("split_out", [1, 3])
+def test_nunique_missing_keys_in_several_levels(split_out):
+    pdf = pd.DataFrame(
+        {
+            "u": [1, 1, 2, 2, 3, 3],
+            "f": [np.nan, np.nan, 1.0, 1.0, np.nan, 2.0],
+            "i": [1, 2, 3, 3, 5, 5],
+        }
+    )
+    df = partframe.from_pandas(pdf, npartitions=2)
+    got = df.groupby(["u", "f"], dropna=False).i.nunique(split_out=split_out)
+    expected = pdf.groupby(["u", "f"], dropna=False).i.nunique()
+    assert_eq(got, expected, check_divisions=False)

@@ -493,10 +493,20 @@ def _output(kind: str, args: tuple, main: pd.DataFrame, parts: dict, plan: dict)
             dropna=False,
             observed=True,
         )["v"].size()
-        if isinstance(counts.index, pd.MultiIndex) or main.index.nlevels > 1:
-            counts.index = pd.MultiIndex.from_arrays(
-                [counts.index.get_level_values(i) for i in range(len(keycols))]
+        if main.index.nlevels > 1:
+            # MultiIndex.reindex does not match missing keys: number the
+            # groups of both key sets together instead
+            left = _index_frame(main.index)
+            right = _index_frame(counts.index)
+            both = pd.concat([left, right], ignore_index=True)
+            codes = (
+                both.groupby(list(both.columns), sort=False, dropna=False)
+                .ngroup()
+                .to_numpy()
             )
+            total = np.zeros(codes.max() + 1 if len(codes) else 0, dtype="int64")
+            total[codes[len(left) :]] = counts.to_numpy()
+            return pd.Series(total[codes[: len(left)]], index=main.index)
         counts.index.names = main.index.names
         return counts.reindex(main.index, fill_value=0)
     if kind in ("idxmin", "idxmax"):
