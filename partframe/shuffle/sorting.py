@@ -171,10 +171,80 @@ def _numeric_assign(
     return out.astype("int64")
 
 
+def stable_order(values: np.ndarray, ascending: bool, na_position: str) -> np.ndarray:
+    """Positions that stably sort a numpy int, uint, float or bool array the
+    way pandas does (missing values first or last, ties in row order).
+
+    An unstable argsort (SIMD, several times faster than a stable one) does
+    the work; the few runs of tied keys are then put back in row order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stable_order(np.array([2.0, np.nan, 1.0, 2.0]), False, "first").tolist()
+    [1, 0, 3, 2]
+    """
+    n = len(values)
+    if values.dtype.kind == "b":
+        values = values.view("uint8")
+    if values.dtype.kind == "f":
+        nan = np.isnan(values)
+        if nan.any():
+            valid = np.flatnonzero(~nan)
+            order = valid[stable_order(values[valid], ascending, na_position)]
+            missing = np.flatnonzero(nan)
+            parts = (missing, order) if na_position == "first" else (order, missing)
+            return np.concatenate(parts)
+        key = values if ascending else -values
+    else:
+        key = values if ascending else ~values  # ~x = -x - 1: no overflow
+    order = np.argsort(key)
+    ordered = key[order]
+    tie = ordered[1:] == ordered[:-1]
+    if not tie.any():
+        return order
+    in_run = np.zeros(n, dtype=bool)
+    in_run[1:] = tie
+    in_run[:-1] |= tie
+    run = np.cumsum(np.concatenate(([True], ~tie)))
+    sel = np.flatnonzero(in_run)
+    sub = order[sel]
+    # Unique composite keys (run, position): an unstable sort is exact.
+    order[sel] = sub[np.argsort(run[sel].astype("int64") * n + sub)]
+    return order
+
+
+def _numpy_key(obj: Any, on: Any) -> np.ndarray | None:
+    """The single numpy int/uint/float/bool sort key of ``obj``, or None."""
+    if on is None:
+        col = obj
+    elif isinstance(on, str) and on == "__index__":
+        if obj.index.nlevels != 1:
+            return None
+        col = obj.index
+    else:
+        cols = list(on) if isinstance(on, list | tuple) else [on]
+        if len(cols) != 1 or not isinstance(obj, pd.DataFrame):
+            return None
+        col = obj[cols[0]]
+        if isinstance(col, pd.DataFrame):
+            return None
+    dtype = col.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "iufb":
+        return None
+    return np.asarray(col)
+
+
 def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
     """One partition stably sorted by its keys (pandas' own sort)."""
     if len(obj) < 2:
         return obj
+    key = _numpy_key(obj, on)
+    if key is not None and len(ascending) == 1:
+        order = stable_order(key, ascending[0], na_position)
+        if (order[1:] > order[:-1]).all():
+            return obj
+        return obj.take(order)
     if on is None:
         return obj.sort_values(
             ascending=ascending[0], na_position=na_position, kind="stable"
