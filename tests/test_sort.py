@@ -224,3 +224,41 @@ def test_repartition_to_one_partition():
     one = ddf.repartition(npartitions=1)
     assert one.npartitions == 1
     assert_eq(one, pdf, sort_results=True)
+
+
+@pytest.mark.parametrize("kind", ["int", "float-nan", "bool", "int-extremes", "uint8"])
+def test_sort_partition_numeric_key_matches_pandas_stable(kind):
+    # The fast path (unstable argsort, tied runs restored to row order) must
+    # give pandas' stable order exactly: ties, NaN, -0.0, int64 extremes.
+    from partframe.shuffle.sorting import sort_partition
+
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        n = int(rng.integers(2, 80))
+        if kind == "int":
+            v = rng.integers(-3, 3, n)
+        elif kind == "float-nan":
+            v = rng.integers(-3, 3, n).astype(float)
+            v[rng.random(n) < 0.3] = np.nan
+            v[rng.random(n) < 0.2] = -0.0
+        elif kind == "bool":
+            v = rng.random(n) < 0.5
+        elif kind == "int-extremes":
+            info = np.iinfo(np.int64)
+            v = rng.choice(np.array([info.min, info.max, 0, -1]), n)
+        else:
+            v = rng.integers(0, 4, n).astype("uint8")
+        df = pd.DataFrame({"k": v, "s": np.arange(n)}, index=rng.permutation(n))
+        for asc in (True, False):
+            for na in ("first", "last"):
+                kw = {"ascending": asc, "na_position": na, "kind": "stable"}
+                tm.assert_frame_equal(
+                    sort_partition(df, ["k"], [asc], na), df.sort_values("k", **kw)
+                )
+                s = df.set_index("k")
+                tm.assert_frame_equal(
+                    sort_partition(s, "__index__", [asc], na), s.sort_index(**kw)
+                )
+                tm.assert_series_equal(
+                    sort_partition(df.k, None, [asc], na), df.k.sort_values(**kw)
+                )
