@@ -417,7 +417,8 @@ class _GroupBy:
         if self._by is not None:
             cols = list(
                 dict.fromkeys(
-                    list(self._by) + [c for c, _, _ in specs if c is not None]
+                    list(self._by)
+                    + [c for c, f, _ in specs if c is not None and f != "size"]
                 )
             )
         expr = GroupByAgg(
