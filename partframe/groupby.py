@@ -13,7 +13,8 @@ Results follow pandas exactly (values, dtypes, index, order):
   ``k`` outputs so no task holds every group; ``split_out=True`` means one
   output per input partition. ``split_out=None`` (default) picks 1 for a
   single key and ``ceil(npartitions * (nkeys - 1) / 16)`` for several keys
-  (several keys usually mean many groups); give it explicitly for a
+  (several keys usually mean many groups), rounded up to a multiple of the
+  worker count when above 1; give it explicitly for a
   high-cardinality single key. With ``sort=True`` (pandas' default) the
   inputs are split by sampled key *ranges* in the graph (one exchange):
   output ``j`` holds keys below those of output ``j + 1`` and is sorted, so
@@ -38,6 +39,7 @@ Results follow pandas exactly (values, dtypes, index, order):
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -401,7 +403,13 @@ class _GroupBy:
             nkeys = len(self._by) if self._by is not None else len(self._level)
             if nkeys <= 1:
                 return 1
-            return max(1, min(n, math.ceil(n * (nkeys - 1) / 16)))
+            k = math.ceil(n * (nkeys - 1) / 16)
+            if k > 1:  # a multiple of the workers: no worker idles at the end
+                from . import config
+
+                w = config.get("num_workers") or os.cpu_count() or 1
+                k = math.ceil(k / w) * w
+            return max(1, min(n, k))
         return max(1, int(so))
 
     def _aggregate(
