@@ -14,9 +14,8 @@ The strategy is chosen when the plan is lowered:
    the sides are re-split to the union of their divisions (no shuffle) and
    merged partition by partition;
 2. **broadcast**: one side is small (one partition, or known to be under
-   ``BROADCAST_BYTES`` and under 1 MiB or, times the other side's partitions
-   less one, under the other side's size; ``broadcast=True`` forces it) and
-   the join type allows it (``inner``: either side; ``left``/``leftsemi``: the right;
+   ``BROADCAST_BYTES``; ``broadcast=True`` forces it) and the join type
+   allows it (``inner``: either side; ``left``/``leftsemi``: the right;
    ``right``: the left; never ``outer``). The small side is gathered into
    one partition which every partition of the other side merges with;
 3. **hash**: both sides are shuffled by their keys
@@ -196,18 +195,7 @@ class Merge(Expr):
         if self.broadcast is True:
             return side.npartitions <= other.npartitions
         nbytes = estimate_nbytes(side)
-        if nbytes is None or nbytes >= BROADCAST_BYTES:
-            return False
-        # Every partition of the other side hashes the whole broadcast side:
-        # that repeated work must stay below the other side's own size, or
-        # shuffling both sides is cheaper (measured: 1e6 x 1e6 rows on four
-        # partitions, hash 0.5 s vs broadcast 0.9 s).
-        other_nbytes = estimate_nbytes(other)
-        return (
-            nbytes < 2**20
-            or other_nbytes is None
-            or nbytes * (other.npartitions - 1) <= other_nbytes
-        )
+        return nbytes is not None and nbytes < BROADCAST_BYTES
 
     def strategy(self) -> str:
         """``"single"``, ``"aligned"``, ``"broadcast-left"``, ``"broadcast-right"``
