@@ -11,6 +11,7 @@ from .callbacks import Callback
 from .collection import DataFrame, Index, Scalar, Series
 from .delayed import Delayed, delayed
 from .diagnostics import ProgressBar
+from .groupby import crosstab
 from .io import (
     from_delayed,
     from_dict,
@@ -39,6 +40,7 @@ __all__ = [
     "compute",
     "concat",
     "config",
+    "crosstab",
     "delayed",
     "diagnostics",
     "from_delayed",
