@@ -29,7 +29,7 @@ from .expr.blockwise import (
     _unknown_columns_message,
     aligned,
 )
-from .expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
+from .expr.meta import emulate, is_frame_or_series, make_meta
 from .expr.optimize import optimize, optimize_many
 from .expr.reductions import TreeReduction
 from .expr.sources import FromGraph
@@ -723,7 +723,3 @@ class Index(FrameBase):
 
     def __repr__(self) -> str:
         return f"partframe.Index<npartitions={self.npartitions}, dtype={self.dtype}>"
-
-
-def _nonempty(x: Any) -> Any:  # kept for methods that need a stand-in
-    return meta_nonempty(x)

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..graph import quote
 from ..tokenize import tokenize
 from .base import Expr
 from .meta import make_meta
@@ -175,8 +174,3 @@ class FromGraph(Expr):
 
     def _operand_repr(self) -> str:
         return f"{len(self.keys)} partitions"
-
-
-def literal_task(value: Any) -> Any:
-    """A graph value that is exactly ``value``, even if it looks like a task."""
-    return quote(value) if type(value) in (tuple, list, str, dict) else value
