@@ -34,9 +34,11 @@ from .expr.optimize import optimize, optimize_many
 from .expr.reductions import TreeReduction
 from .expr.sources import FromGraph
 from .graph import flatten_keys
+from .methods import apply as _apply
 from .methods import elementwise as _elementwise
 from .methods import groupby as _groupby
 from .methods import io as _io
+from .methods import missing as _missing
 from .methods import partitions as _partitions
 from .methods import reductions as _reductions
 from .methods import shuffle as _shuffle
@@ -256,6 +258,7 @@ _COMPARISONS = {
 class FrameBase(
     _reductions.FrameMethods,
     _elementwise.FrameMethods,
+    _missing.FrameMethods,
     _partitions.FrameMethods,
     _groupby.FrameMethods,
     _shuffle.FrameMethods,
@@ -480,6 +483,8 @@ for _name, _op in {
 class DataFrame(
     _reductions.DataFrameMethods,
     _elementwise.DataFrameMethods,
+    _missing.DataFrameMethods,
+    _apply.DataFrameMethods,
     _partitions.DataFrameMethods,
     _groupby.DataFrameMethods,
     _shuffle.DataFrameMethods,
@@ -655,6 +660,8 @@ def _set_columns(df: pd.DataFrame, columns: list) -> pd.DataFrame:
 class Series(
     _reductions.SeriesMethods,
     _elementwise.SeriesMethods,
+    _missing.SeriesMethods,
+    _apply.SeriesMethods,
     _partitions.SeriesMethods,
     _groupby.SeriesMethods,
     _shuffle.SeriesMethods,

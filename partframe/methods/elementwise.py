@@ -7,6 +7,13 @@ partition). Plans are only built here; nothing is computed. Errors the user
 deserves (unknown columns, a dtype that cannot support an operation) are
 raised while the plan is built, and name the column and its dtype.
 
+This module holds the shared helpers, operators and operator methods,
+replacing values (``replace``/``where``/``mask``/``clip``/``round``/``abs``),
+``astype``, ``isin``, column renaming and dropping, and the ``.str``/``.dt``/
+``.cat`` accessors. Other families live next to it: missing values in
+:mod:`partframe.methods.missing`, expression strings and user functions
+(``query``/``eval``/``apply``/``map``) in :mod:`partframe.methods.apply`.
+
 The expression nodes these methods build beyond the core ones
 (:class:`~partframe.expr.elementwise.ColumnwiseCall` and friends) are in
 :mod:`partframe.expr.elementwise`.
@@ -14,12 +21,7 @@ The expression nodes these methods build beyond the core ones
 
 from __future__ import annotations
 
-import inspect
-import io
-import keyword
 import operator
-import re
-import tokenize as _tokenize
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -198,75 +200,6 @@ def _method_call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     return _columnwise(obj, call_method, (name, *aligned), kwargs)
 
 
-def _nonempty_call(
-    obj: Any,
-    func: Callable,
-    args: tuple = (),
-    kwargs: dict | None = None,
-    meta: Any = None,
-    what: str = "",
-) -> Any:
-    if meta is not None:
-        meta = _meta_arg(meta)
-    node = NonemptyCall(obj.expr, func, tuple(args), kwargs or None, meta)
-    try:
-        return _new(node)
-    except Exception as exc:
-        if meta is not None:
-            raise
-        raise type(exc)(
-            f"{what}: could not infer the result's schema by calling the "
-            f"function on a small stand-in of the data ({exc}); pass meta= "
-            "(an empty pandas object, a {column: dtype} dict or a (name, dtype) "
-            "tuple)"
-        ) from exc
-
-
-def _meta_arg(meta: Any) -> Any:
-    from ..collection import _meta_from_description
-
-    if isinstance(meta, pd.DataFrame | pd.Series):
-        return make_meta(meta)
-    if isinstance(meta, dict | list | tuple):
-        return _meta_from_description(meta)
-    return pd.Series([], dtype=meta)
-
-
-def _caller_names(expr: str, frame: Any) -> dict:
-    """Values of the ``@name`` references of a query/eval string, taken from
-    the caller's frame (resolved now, so tasks carry values, not frames)."""
-    names = set(re.findall(r"@([A-Za-z_]\w*)", expr))
-    out: dict = {}
-    for name in names:
-        if name in frame.f_locals:
-            value = frame.f_locals[name]
-        elif name in frame.f_globals:
-            value = frame.f_globals[name]
-        else:
-            continue  # pandas raises a clear UndefinedVariableError for it
-        if _is_lazy(value):
-            raise TypeError(
-                f"@{name} is a lazy partframe object; compute it first "
-                f"(@{name} must be a plain value)"
-            )
-        out[name] = value
-    return out
-
-
-def _referenced_columns(expr: str, columns: list) -> list | None:
-    """Columns named in an expression string, or ``None`` when unsure."""
-    if "`" in expr:
-        return None
-    names = set()
-    try:
-        for tok in _tokenize.generate_tokens(io.StringIO(expr).readline):
-            if tok.type == _tokenize.NAME and not keyword.iskeyword(tok.string):
-                names.add(tok.string)
-    except (_tokenize.TokenError, SyntaxError, IndentationError):
-        return None
-    return [c for c in columns if isinstance(c, str) and c in names]
-
-
 def _replaced_meta(obj: Any, name: str, args: list, kwargs: dict) -> Any:
     """The schema of ``where``/``mask`` when some values are replaced."""
     try:
@@ -424,89 +357,6 @@ class FrameMethods:
 
     expr: Expr
     _meta: Any
-
-    # Missing values ---------------------------------------------------------
-    def isna(self) -> Any:
-        """Boolean mask of missing values.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
-        >>> s.isna().compute().tolist()
-        [False, True]
-        """
-        return self._method("isna")
-
-    def isnull(self) -> Any:
-        """Alias of :meth:`isna`.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
-        >>> s.isnull().compute().tolist()
-        [False, True]
-        """
-        return self._method("isnull")
-
-    def notna(self) -> Any:
-        """Boolean mask of non-missing values.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
-        >>> s.notna().compute().tolist()
-        [True, False]
-        """
-        return self._method("notna")
-
-    def notnull(self) -> Any:
-        """Alias of :meth:`notna`.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
-        >>> s.notnull().compute().tolist()
-        [True, False]
-        """
-        return self._method("notnull")
-
-    def fillna(self, value: Any = None, *, axis: Any = None, limit: Any = None) -> Any:
-        """Fill missing values with a scalar, a dict per column, or a lazy value.
-
-        Parameters
-        ----------
-        value : scalar, dict, lazy Scalar, Series or DataFrame
-            As in pandas; lazy frames are aligned first.
-        axis : ignored unless given, as in pandas.
-        limit : not supported (pandas counts it along the whole axis).
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1.0, None, 3.0]), npartitions=2)
-        >>> s.fillna(0).compute().tolist()
-        [1.0, 0.0, 3.0]
-        """
-        if limit is not None:
-            raise NotImplementedError(
-                "fillna(limit=) counts fills along the whole axis, across "
-                "partitions; it is not supported"
-            )
-        if value is None:
-            raise ValueError("fillna needs a value (use ffill()/bfill() to propagate)")
-        if isinstance(value, pd.DataFrame | pd.Series):
-            raise TypeError(
-                "fillna(): an in-memory pandas object cannot be aligned with the "
-                "partitions; wrap it with partframe.from_pandas, or pass a dict"
-            )
-        kwargs = {} if axis is None else {"axis": axis}
-        return _guarded(
-            self, "fillna()", lambda obj: _method_call(obj, "fillna", value, **kwargs)
-        )
 
     # Replacing values ---------------------------------------------------------
     def replace(
@@ -852,167 +702,6 @@ class DataFrameMethods:
         cols = list(self._meta.select_dtypes(include=include, exclude=exclude).columns)
         return _new(Projection(self.expr, cols))
 
-    def dropna(
-        self,
-        *,
-        axis: Any = 0,
-        how: Any = _NO_DEFAULT,
-        thresh: Any = _NO_DEFAULT,
-        subset: Any = None,
-        ignore_index: bool = False,
-    ) -> Any:
-        """Drop rows with missing values (``how``, ``thresh``, ``subset``).
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> pdf = pd.DataFrame({"x": [1.0, None], "y": [None, None]})
-        >>> df = partframe.from_pandas(pdf, npartitions=1)
-        >>> len(df.dropna(subset=["x"]))
-        1
-        """
-        if axis not in (0, "index"):
-            raise NotImplementedError(
-                "dropna(axis=1) needs to see every partition; not supported"
-            )
-        if ignore_index:
-            raise NotImplementedError(
-                "dropna(ignore_index=True) renumbers rows across partitions; use "
-                "reset_index(drop=True) afterwards"
-            )
-        kwargs: dict = {}
-        if how is not _NO_DEFAULT:
-            kwargs["how"] = how
-        if thresh is not _NO_DEFAULT:
-            kwargs["thresh"] = thresh
-        extra: Any = ()
-        if subset is not None:
-            subset = _listify(subset)
-            _check_columns(self, subset, "dropna(subset=)")
-            kwargs["subset"] = subset
-            extra = subset
-        if subset is None:
-            # Every column decides: the frame is needed whole.
-            return self._method("dropna", **kwargs)
-        return _columnwise(self, call_method, ("dropna",), kwargs, extra)
-
-    def query(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
-        """Filter rows with a boolean expression string, as pandas' ``query``.
-
-        ``@name`` refers to a variable of the caller; it is resolved when the
-        plan is built (or from ``local_dict=``).
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), npartitions=2)
-        >>> low = 1
-        >>> df.query("x > @low").x.compute().tolist()
-        [2, 3]
-        """
-        if kwargs.get("inplace"):
-            raise ValueError("query(inplace=True) is not supported by lazy frames")
-        frame = inspect.currentframe()
-        caller = frame.f_back if frame is not None else None
-        names = _caller_names(expr, caller) if caller is not None else {}
-        del frame, caller
-        names.update(local_dict or {})
-        options = dict(kwargs)
-        if names:
-            options["local_dict"] = names
-        refs = _referenced_columns(expr, list(self._meta.columns))
-        if refs is None:
-            return _new(MethodCall(self.expr, "query", (expr,), options or None))
-        return _columnwise(self, kernels.query_frame, (expr, options), None, refs)
-
-    def eval(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
-        """Evaluate an expression string (assignments add columns).
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=2)
-        >>> df.eval("x * 2").compute().tolist()
-        [2, 4]
-        >>> df.eval("y = x + 1").columns.tolist()
-        ['x', 'y']
-        """
-        if kwargs.get("inplace"):
-            raise ValueError("eval(inplace=True) is not supported; use the result")
-        frame = inspect.currentframe()
-        caller = frame.f_back if frame is not None else None
-        names = _caller_names(expr, caller) if caller is not None else {}
-        del frame, caller
-        names.update(local_dict or {})
-        options = dict(kwargs)
-        if names:
-            options["local_dict"] = names
-        return _new(MethodCall(self.expr, "eval", (expr,), options or None))
-
-    def apply(
-        self,
-        func: Callable,
-        axis: Any = 0,
-        raw: bool = False,
-        result_type: Any = None,
-        args: tuple = (),
-        meta: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        """Apply ``func`` to each row (``axis=1``).
-
-        The result's schema is found by calling ``func`` on a small stand-in
-        of two rows; pass ``meta=`` when that cannot work.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2], "y": [3, 4]}),
-        ...                            npartitions=2)
-        >>> df.apply(lambda r: r.x + r.y, axis=1).compute().tolist()
-        [4, 6]
-        """
-        if axis not in (1, "columns"):
-            raise NotImplementedError(
-                "apply(axis=0) needs whole columns; use axis=1, a reduction, "
-                "or map_partitions"
-            )
-        options = {"raw": raw, "result_type": result_type, **kwargs}
-        return _nonempty_call(
-            self, kernels.apply_rows, (func, tuple(args), options), None, meta,
-            "apply(axis=1)",
-        )  # fmt: skip
-
-    def map(
-        self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
-    ) -> Any:
-        """Apply ``func`` to every element.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=2)
-        >>> df.map(lambda v: v * 10).x.compute().tolist()
-        [10, 20]
-        """
-        return _nonempty_call(
-            self, kernels.map_elements, (func, na_action, kwargs), None, meta, "map()"
-        )
-
-    def applymap(
-        self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
-    ) -> Any:
-        """The old name of :meth:`map` (removed from pandas 3; kept here).
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=2)
-        >>> df.applymap(str).x.compute().tolist()
-        ['1', '2']
-        """
-        return self.map(func, na_action=na_action, meta=meta, **kwargs)
-
 
 class SeriesMethods:
     """Series-only methods."""
@@ -1093,23 +782,6 @@ class SeriesMethods:
             lambda obj: _method_call(obj, "between", left, right, inclusive=inclusive),
         )
 
-    def dropna(self, *, ignore_index: bool = False) -> Any:
-        """Drop missing values.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
-        >>> s.dropna().compute().tolist()
-        [1.0]
-        """
-        if ignore_index:
-            raise NotImplementedError(
-                "dropna(ignore_index=True) renumbers rows across partitions; use "
-                "reset_index(drop=True) afterwards"
-            )
-        return self._method("dropna")  # type: ignore[attr-defined]
-
     def rename(self, index: Any = None, **kwargs: Any) -> Any:
         """Set the name (a scalar) or rename index labels (mapping/function).
 
@@ -1132,81 +804,3 @@ class SeriesMethods:
                 MapPartitions(kernels.rename_series_index, meta, [self.expr, index])
             )
         return _new(MethodCall(self.expr, "rename", (index,)))
-
-    def map(self, arg: Any, na_action: Any = None, meta: Any = None) -> Any:
-        """Map values through a dict, a Series (lazy or not) or a function.
-
-        With a dict or Series, values not found become missing, so the
-        result's dtype is the one pandas gives when a key is missing (an
-        integer mapping gives float64) in every partition.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
-        >>> s.map({1: "a", 2: "b"}).compute().tolist()
-        ['a', 'b', nan]
-        >>> s.map(lambda v: v + 1).compute().tolist()
-        [2, 3, 4]
-        """
-        series_meta = self._meta
-        if _is_lazy(arg) or isinstance(arg, Mapping | pd.Series):
-            if _is_lazy(arg):
-                if not isinstance(arg._meta, pd.Series):
-                    raise TypeError("map() takes a lazy Series, a dict or a function")
-                mapping_meta = arg._meta
-                mapping: Any = WholeOf(arg.expr)
-            else:
-                mapping = arg if isinstance(arg, pd.Series) else dict(arg)
-                mapping_meta = make_meta(arg) if isinstance(arg, pd.Series) else None
-            if meta is not None:
-                out_meta = _meta_arg(meta)
-                dtype = out_meta.dtype
-            elif isinstance(series_meta.dtype, pd.CategoricalDtype):
-                dtype = None  # pandas maps the categories: ask it
-                sample = mapping_meta if mapping_meta is not None else mapping
-                out_meta = make_meta(meta_nonempty(series_meta).map(sample))
-            else:
-                values = (
-                    mapping_meta if mapping_meta is not None else pd.Series(mapping)
-                )
-                holder = values.reset_index(drop=True)
-                if isinstance(mapping, dict) and not mapping:
-                    holder = pd.Series([], dtype="float64")
-                dtype = holder.reindex([-1]).dtype
-                out_meta = pd.Series([], dtype=dtype, name=series_meta.name).set_axis(
-                    series_meta.index[:0]
-                )
-            return _new(
-                MapPartitions(
-                    kernels.map_values,
-                    out_meta,
-                    [self.expr, mapping, na_action, dtype],
-                    None,
-                    True,
-                )
-            )
-        if not callable(arg):
-            raise TypeError(
-                f"map() takes a dict, a Series or a function, got {type(arg).__name__}"
-            )
-        return _nonempty_call(
-            self, kernels.map_elements, (arg, na_action, {}), None, meta, "map()"
-        )
-
-    def apply(
-        self, func: Callable, args: tuple = (), *, meta: Any = None, **kwargs: Any
-    ) -> Any:
-        """Apply ``func`` to every value (schema found on a small stand-in).
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1, 2]), npartitions=2)
-        >>> s.apply(lambda v: v * 2).compute().tolist()
-        [2, 4]
-        """
-        return _nonempty_call(
-            self, kernels.apply_values, (func, tuple(args), kwargs), None, meta,
-            "apply()",
-        )  # fmt: skip

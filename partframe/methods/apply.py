@@ -1,0 +1,308 @@
+"""Expression strings and user functions of DataFrame and Series.
+
+``query``/``eval`` (with ``@name`` references resolved from the caller when
+the plan is built) and ``apply``/``map``/``applymap``, whose result schema
+is found by calling the function on a small stand-in of the data (or given
+as ``meta=``). Everything runs partition by partition; a lazy Series given
+to ``Series.map`` is computed once in the same graph and passed whole to
+every partition.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import keyword
+import re
+import tokenize as _tokenize
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..expr.base import Expr
+from ..expr.blockwise import MapPartitions, MethodCall
+from ..expr.elementwise import NonemptyCall, WholeOf
+from ..expr.meta import make_meta, meta_nonempty
+from ..kernels import elementwise as kernels
+from .elementwise import _columnwise, _is_lazy, _new
+
+__all__ = ["DataFrameMethods", "SeriesMethods"]
+
+
+def _nonempty_call(
+    obj: Any,
+    func: Callable,
+    args: tuple = (),
+    kwargs: dict | None = None,
+    meta: Any = None,
+    what: str = "",
+) -> Any:
+    if meta is not None:
+        meta = _meta_arg(meta)
+    node = NonemptyCall(obj.expr, func, tuple(args), kwargs or None, meta)
+    try:
+        return _new(node)
+    except Exception as exc:
+        if meta is not None:
+            raise
+        raise type(exc)(
+            f"{what}: could not infer the result's schema by calling the "
+            f"function on a small stand-in of the data ({exc}); pass meta= "
+            "(an empty pandas object, a {column: dtype} dict or a (name, dtype) "
+            "tuple)"
+        ) from exc
+
+
+def _meta_arg(meta: Any) -> Any:
+    from ..collection import _meta_from_description
+
+    if isinstance(meta, pd.DataFrame | pd.Series):
+        return make_meta(meta)
+    if isinstance(meta, dict | list | tuple):
+        return _meta_from_description(meta)
+    return pd.Series([], dtype=meta)
+
+
+def _caller_names(expr: str, frame: Any) -> dict:
+    """Values of the ``@name`` references of a query/eval string, taken from
+    the caller's frame (resolved now, so tasks carry values, not frames)."""
+    names = set(re.findall(r"@([A-Za-z_]\w*)", expr))
+    out: dict = {}
+    for name in names:
+        if name in frame.f_locals:
+            value = frame.f_locals[name]
+        elif name in frame.f_globals:
+            value = frame.f_globals[name]
+        else:
+            continue  # pandas raises a clear UndefinedVariableError for it
+        if _is_lazy(value):
+            raise TypeError(
+                f"@{name} is a lazy partframe object; compute it first "
+                f"(@{name} must be a plain value)"
+            )
+        out[name] = value
+    return out
+
+
+def _referenced_columns(expr: str, columns: list) -> list | None:
+    """Columns named in an expression string, or ``None`` when unsure."""
+    if "`" in expr:
+        return None
+    names = set()
+    try:
+        for tok in _tokenize.generate_tokens(io.StringIO(expr).readline):
+            if tok.type == _tokenize.NAME and not keyword.iskeyword(tok.string):
+                names.add(tok.string)
+    except (_tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    return [c for c in columns if isinstance(c, str) and c in names]
+
+
+class DataFrameMethods:
+    """DataFrame-only methods: expression strings and user functions."""
+
+    expr: Expr
+    _meta: Any
+
+    def query(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
+        """Filter rows with a boolean expression string, as pandas' ``query``.
+
+        ``@name`` refers to a variable of the caller; it is resolved when the
+        plan is built (or from ``local_dict=``).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), npartitions=2)
+        >>> low = 1
+        >>> df.query("x > @low").x.compute().tolist()
+        [2, 3]
+        """
+        if kwargs.get("inplace"):
+            raise ValueError("query(inplace=True) is not supported by lazy frames")
+        frame = inspect.currentframe()
+        caller = frame.f_back if frame is not None else None
+        names = _caller_names(expr, caller) if caller is not None else {}
+        del frame, caller
+        names.update(local_dict or {})
+        options = dict(kwargs)
+        if names:
+            options["local_dict"] = names
+        refs = _referenced_columns(expr, list(self._meta.columns))
+        if refs is None:
+            return _new(MethodCall(self.expr, "query", (expr,), options or None))
+        return _columnwise(self, kernels.query_frame, (expr, options), None, refs)
+
+    def eval(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
+        """Evaluate an expression string (assignments add columns).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=2)
+        >>> df.eval("x * 2").compute().tolist()
+        [2, 4]
+        >>> df.eval("y = x + 1").columns.tolist()
+        ['x', 'y']
+        """
+        if kwargs.get("inplace"):
+            raise ValueError("eval(inplace=True) is not supported; use the result")
+        frame = inspect.currentframe()
+        caller = frame.f_back if frame is not None else None
+        names = _caller_names(expr, caller) if caller is not None else {}
+        del frame, caller
+        names.update(local_dict or {})
+        options = dict(kwargs)
+        if names:
+            options["local_dict"] = names
+        return _new(MethodCall(self.expr, "eval", (expr,), options or None))
+
+    def apply(
+        self,
+        func: Callable,
+        axis: Any = 0,
+        raw: bool = False,
+        result_type: Any = None,
+        args: tuple = (),
+        meta: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Apply ``func`` to each row (``axis=1``).
+
+        The result's schema is found by calling ``func`` on a small stand-in
+        of two rows; pass ``meta=`` when that cannot work.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2], "y": [3, 4]}),
+        ...                            npartitions=2)
+        >>> df.apply(lambda r: r.x + r.y, axis=1).compute().tolist()
+        [4, 6]
+        """
+        if axis not in (1, "columns"):
+            raise NotImplementedError(
+                "apply(axis=0) needs whole columns; use axis=1, a reduction, "
+                "or map_partitions"
+            )
+        options = {"raw": raw, "result_type": result_type, **kwargs}
+        return _nonempty_call(
+            self, kernels.apply_rows, (func, tuple(args), options), None, meta,
+            "apply(axis=1)",
+        )  # fmt: skip
+
+    def map(
+        self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
+    ) -> Any:
+        """Apply ``func`` to every element.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=2)
+        >>> df.map(lambda v: v * 10).x.compute().tolist()
+        [10, 20]
+        """
+        return _nonempty_call(
+            self, kernels.map_elements, (func, na_action, kwargs), None, meta, "map()"
+        )
+
+    def applymap(
+        self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
+    ) -> Any:
+        """The old name of :meth:`map` (removed from pandas 3; kept here).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=2)
+        >>> df.applymap(str).x.compute().tolist()
+        ['1', '2']
+        """
+        return self.map(func, na_action=na_action, meta=meta, **kwargs)
+
+
+class SeriesMethods:
+    """Series-only methods: user functions."""
+
+    expr: Expr
+    _meta: Any
+
+    def map(self, arg: Any, na_action: Any = None, meta: Any = None) -> Any:
+        """Map values through a dict, a Series (lazy or not) or a function.
+
+        With a dict or Series, values not found become missing, so the
+        result's dtype is the one pandas gives when a key is missing (an
+        integer mapping gives float64) in every partition.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
+        >>> s.map({1: "a", 2: "b"}).compute().tolist()
+        ['a', 'b', nan]
+        >>> s.map(lambda v: v + 1).compute().tolist()
+        [2, 3, 4]
+        """
+        series_meta = self._meta
+        if _is_lazy(arg) or isinstance(arg, Mapping | pd.Series):
+            if _is_lazy(arg):
+                if not isinstance(arg._meta, pd.Series):
+                    raise TypeError("map() takes a lazy Series, a dict or a function")
+                mapping_meta = arg._meta
+                mapping: Any = WholeOf(arg.expr)
+            else:
+                mapping = arg if isinstance(arg, pd.Series) else dict(arg)
+                mapping_meta = make_meta(arg) if isinstance(arg, pd.Series) else None
+            if meta is not None:
+                out_meta = _meta_arg(meta)
+                dtype = out_meta.dtype
+            elif isinstance(series_meta.dtype, pd.CategoricalDtype):
+                dtype = None  # pandas maps the categories: ask it
+                sample = mapping_meta if mapping_meta is not None else mapping
+                out_meta = make_meta(meta_nonempty(series_meta).map(sample))
+            else:
+                values = (
+                    mapping_meta if mapping_meta is not None else pd.Series(mapping)
+                )
+                holder = values.reset_index(drop=True)
+                if isinstance(mapping, dict) and not mapping:
+                    holder = pd.Series([], dtype="float64")
+                dtype = holder.reindex([-1]).dtype
+                out_meta = pd.Series([], dtype=dtype, name=series_meta.name).set_axis(
+                    series_meta.index[:0]
+                )
+            return _new(
+                MapPartitions(
+                    kernels.map_values,
+                    out_meta,
+                    [self.expr, mapping, na_action, dtype],
+                    None,
+                    True,
+                )
+            )
+        if not callable(arg):
+            raise TypeError(
+                f"map() takes a dict, a Series or a function, got {type(arg).__name__}"
+            )
+        return _nonempty_call(
+            self, kernels.map_elements, (arg, na_action, {}), None, meta, "map()"
+        )
+
+    def apply(
+        self, func: Callable, args: tuple = (), *, meta: Any = None, **kwargs: Any
+    ) -> Any:
+        """Apply ``func`` to every value (schema found on a small stand-in).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2]), npartitions=2)
+        >>> s.apply(lambda v: v * 2).compute().tolist()
+        [2, 4]
+        """
+        return _nonempty_call(
+            self, kernels.apply_values, (func, tuple(args), kwargs), None, meta,
+            "apply()",
+        )  # fmt: skip

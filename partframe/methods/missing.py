@@ -1,0 +1,189 @@
+"""Missing-value methods of DataFrame and Series (mixed into the facades).
+
+``isna``/``notna`` (and their aliases), ``fillna`` and ``dropna`` work
+partition by partition. The shared helpers are in
+:mod:`partframe.methods.elementwise`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..expr.base import Expr
+from ..expr.blockwise import call_method
+from .elementwise import (
+    _NO_DEFAULT,
+    _check_columns,
+    _columnwise,
+    _guarded,
+    _listify,
+    _method_call,
+)
+
+__all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
+
+
+class FrameMethods:
+    """Missing-value methods shared by DataFrame and Series."""
+
+    expr: Expr
+    _meta: Any
+
+    def isna(self) -> Any:
+        """Boolean mask of missing values.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.isna().compute().tolist()
+        [False, True]
+        """
+        return self._method("isna")
+
+    def isnull(self) -> Any:
+        """Alias of :meth:`isna`.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.isnull().compute().tolist()
+        [False, True]
+        """
+        return self._method("isnull")
+
+    def notna(self) -> Any:
+        """Boolean mask of non-missing values.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.notna().compute().tolist()
+        [True, False]
+        """
+        return self._method("notna")
+
+    def notnull(self) -> Any:
+        """Alias of :meth:`notna`.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.notnull().compute().tolist()
+        [True, False]
+        """
+        return self._method("notnull")
+
+    def fillna(self, value: Any = None, *, axis: Any = None, limit: Any = None) -> Any:
+        """Fill missing values with a scalar, a dict per column, or a lazy value.
+
+        Parameters
+        ----------
+        value : scalar, dict, lazy Scalar, Series or DataFrame
+            As in pandas; lazy frames are aligned first.
+        axis : ignored unless given, as in pandas.
+        limit : not supported (pandas counts it along the whole axis).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None, 3.0]), npartitions=2)
+        >>> s.fillna(0).compute().tolist()
+        [1.0, 0.0, 3.0]
+        """
+        if limit is not None:
+            raise NotImplementedError(
+                "fillna(limit=) counts fills along the whole axis, across "
+                "partitions; it is not supported"
+            )
+        if value is None:
+            raise ValueError("fillna needs a value (use ffill()/bfill() to propagate)")
+        if isinstance(value, pd.DataFrame | pd.Series):
+            raise TypeError(
+                "fillna(): an in-memory pandas object cannot be aligned with the "
+                "partitions; wrap it with partframe.from_pandas, or pass a dict"
+            )
+        kwargs = {} if axis is None else {"axis": axis}
+        return _guarded(
+            self, "fillna()", lambda obj: _method_call(obj, "fillna", value, **kwargs)
+        )
+
+
+class DataFrameMethods:
+    """DataFrame-only missing-value methods."""
+
+    expr: Expr
+    _meta: Any
+
+    def dropna(
+        self,
+        *,
+        axis: Any = 0,
+        how: Any = _NO_DEFAULT,
+        thresh: Any = _NO_DEFAULT,
+        subset: Any = None,
+        ignore_index: bool = False,
+    ) -> Any:
+        """Drop rows with missing values (``how``, ``thresh``, ``subset``).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"x": [1.0, None], "y": [None, None]})
+        >>> df = partframe.from_pandas(pdf, npartitions=1)
+        >>> len(df.dropna(subset=["x"]))
+        1
+        """
+        if axis not in (0, "index"):
+            raise NotImplementedError(
+                "dropna(axis=1) needs to see every partition; not supported"
+            )
+        if ignore_index:
+            raise NotImplementedError(
+                "dropna(ignore_index=True) renumbers rows across partitions; use "
+                "reset_index(drop=True) afterwards"
+            )
+        kwargs: dict = {}
+        if how is not _NO_DEFAULT:
+            kwargs["how"] = how
+        if thresh is not _NO_DEFAULT:
+            kwargs["thresh"] = thresh
+        extra: Any = ()
+        if subset is not None:
+            subset = _listify(subset)
+            _check_columns(self, subset, "dropna(subset=)")
+            kwargs["subset"] = subset
+            extra = subset
+        if subset is None:
+            # Every column decides: the frame is needed whole.
+            return self._method("dropna", **kwargs)
+        return _columnwise(self, call_method, ("dropna",), kwargs, extra)
+
+
+class SeriesMethods:
+    """Series-only missing-value methods."""
+
+    expr: Expr
+    _meta: Any
+
+    def dropna(self, *, ignore_index: bool = False) -> Any:
+        """Drop missing values.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None]), npartitions=1)
+        >>> s.dropna().compute().tolist()
+        [1.0]
+        """
+        if ignore_index:
+            raise NotImplementedError(
+                "dropna(ignore_index=True) renumbers rows across partitions; use "
+                "reset_index(drop=True) afterwards"
+            )
+        return self._method("dropna")  # type: ignore[attr-defined]
