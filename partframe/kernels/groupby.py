@@ -92,6 +92,17 @@ def _key_frame(df: pd.DataFrame | pd.Series, plan: dict) -> pd.DataFrame:
     return out
 
 
+def _side_by_side(series: list) -> pd.DataFrame:
+    """Series with (usually) one index as the columns of one frame."""
+    first = series[0]
+    index = first.index
+    if all(s.index is index or s.index.equals(index) for s in series[1:]):
+        if len(series) == 1:
+            return first.to_frame()
+        return pd.DataFrame({s.name: s.array for s in series}, index=index)
+    return pd.concat([s.reindex(index) for s in series], axis=1)
+
+
 def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict) -> dict:
     """The partial of one partition."""
     keys = _group_keys(df, plan)
@@ -120,16 +131,13 @@ def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict) -> dict:
                     m2.rename(pid + "v"),
                 ]
         else:
-            cols = [c for _, c in items]
-            res = getattr(g[cols], op)()
-            for (pid, _), j in zip(items, range(len(cols))):
-                main.append(res.iloc[:, j].rename(pid))
+            # one SeriesGroupBy per column: several times cheaper than a
+            # DataFrameGroupBy over a column subset, and they share the
+            # grouper's codes
+            for pid, col in items:
+                main.append(getattr(g[col], op)().rename(pid))
     if main:
-        first = main[0]
-        aligned = [
-            s if s.index.equals(first.index) else s.reindex(first.index) for s in main
-        ]
-        parts["main"] = pd.concat(aligned, axis=1)
+        parts["main"] = _side_by_side(main)
     for pid, col, op in plan["idx"]:
         s = frame[col]
         valid = s.notna().to_numpy()
@@ -235,7 +243,7 @@ def _combine_main(main: Any, plan: dict) -> pd.DataFrame:
                 out.append(_chan(main, g, pid))
             continue
         cop = COMBINE_OP[op]
-        res = getattr(g[pids], cop)()
+        res = _side_by_side([getattr(g[pid], cop)() for pid in pids])
         index = res.index
         out.append(res)
     if index is None:
