@@ -419,17 +419,20 @@ def test_num_workers_default():
         num_workers_default(-1)
 
 
+def _sleep_where(seconds):
+    time.sleep(seconds)
+    return threading.current_thread().name
+
+
 def test_threads_use_num_workers():
-    dsk = {("x", i): (time.sleep, 0.01) for i in range(20)}
-    seen = set()
-
-    class Names(Callback):
-        def on_task_finish(self, event):
-            seen.update(t.name for t in _worker_threads())
-
-    get_threads(dsk, list(dsk), num_workers=3, callbacks=[Names()])
-    assert len(seen) == 3
+    # The caller runs batches too: num_workers counts it.
+    dsk = {("x", i): (_sleep_where, 0.01) for i in range(30)}
+    names = get_threads(dsk, list(dsk), num_workers=3)
+    assert len(set(names)) == 3
+    assert threading.current_thread().name in names
     assert not _worker_threads()
+    names = get_threads(dsk, list(dsk), num_workers=1)
+    assert set(names) == {threading.current_thread().name}
 
 
 def test_raise_scheduler_forbids_computing():
