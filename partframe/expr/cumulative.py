@@ -8,6 +8,12 @@ is carried in sequence: ``carry[i] = combine(carry[i-1], last[i-1])`` where
 ``last[j]`` is the final row of cumulated partition ``j`` (its last
 non-missing row with ``skipna``). Only one row per partition travels; rows
 and index stay in place, so divisions are kept.
+
+``ffill``/``bfill`` (:class:`FillCarry`) follow the same pattern in their
+fill direction (backward for ``bfill``: the carry runs from the last
+partition to the first). What travels is, per column, the last non-missing
+value and the number of missing rows after it, so ``limit=`` counts a run
+of missing values across partition boundaries exactly as pandas does.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ..kernels.fill import fill_apply, fill_carry, fill_summary
 from ..kernels.reductions import cum_apply, cum_carry, cum_last
 from .base import Expr
 
-__all__ = ["CumulativeCarry"]
+__all__ = ["CumulativeCarry", "FillCarry"]
 
 
 class CumulativeCarry(Expr):
@@ -61,3 +68,57 @@ class CumulativeCarry(Expr):
 
     def _operand_repr(self) -> str:
         return f"{self.method}, skipna={self.skipna}"
+
+
+class FillCarry(Expr):
+    """``frame.ffill(limit=)`` or ``frame.bfill(limit=)`` across partitions.
+
+    ``frame`` holds the data before filling; each output partition is filled
+    on its own and from the carry of the partitions before it (``ffill``) or
+    after it (``bfill``).
+    """
+
+    _parameters = ["frame", "method", "limit"]
+    _defaults = {"limit": None}
+
+    @property
+    def _funcname(self) -> str:
+        return str(self.method)
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> tuple:
+        return self.frame.divisions
+
+    @property
+    def _partitioning(self) -> str:
+        return self.frame._partitioning
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed)]
+
+    def _layer(self) -> dict:
+        name, src = self._name, self.frame._name
+        summary, carry = f"{name}-summary", f"{name}-carry"
+        method, limit = self.method, self.limit
+        reverse = method == "bfill"
+        n = self.npartitions
+        # Partitions in fill direction: ffill 0, 1, ..., bfill n-1, ..., 0.
+        order = list(range(n - 1, -1, -1)) if reverse else list(range(n))
+        graph: dict = {}
+        for k, i in enumerate(order):
+            if k < n - 1:
+                graph[(summary, i)] = (fill_summary, (src, i), reverse)
+            if k == 0:
+                graph[(name, i)] = (fill_apply, (src, i), None, method, limit)
+                continue
+            before = order[k - 1]
+            prev = (carry, before) if k > 1 else None
+            graph[(carry, i)] = (fill_carry, prev, (summary, before))
+            graph[(name, i)] = (fill_apply, (src, i), (carry, i), method, limit)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"{self.method}, limit={self.limit}"

@@ -1,7 +1,9 @@
 """Missing-value methods of DataFrame and Series (mixed into the facades).
 
 ``isna``/``notna`` (and their aliases), ``fillna`` and ``dropna`` work
-partition by partition. The shared helpers are in
+partition by partition; ``ffill``/``bfill`` fill each partition and carry
+the last non-missing values across partition boundaries
+(:class:`~partframe.expr.cumulative.FillCarry`). The shared helpers are in
 :mod:`partframe.methods.elementwise`.
 """
 
@@ -13,6 +15,8 @@ import pandas as pd
 
 from ..expr.base import Expr
 from ..expr.blockwise import call_method
+from ..expr.cumulative import FillCarry
+from ..expr.meta import meta_nonempty
 from .elementwise import (
     _NO_DEFAULT,
     _check_columns,
@@ -78,6 +82,115 @@ class FrameMethods:
         [True, False]
         """
         return self._method("notnull")
+
+    def ffill(
+        self,
+        *,
+        axis: Any = None,
+        inplace: bool = False,
+        limit: int | None = None,
+        limit_area: Any = None,
+    ) -> Any:
+        """Fill missing values with the last non-missing value before them.
+
+        As pandas' ``ffill``, across partitions: each partition is filled on
+        its own, and its leading missing values take the last non-missing
+        value of the partitions before it (computed in the same graph; one
+        row per partition travels). Rows, index and divisions are kept.
+
+        Parameters
+        ----------
+        axis : {0, "index"}, optional
+            Only along the rows; ``axis=1`` is not supported.
+        inplace : bool, default False
+            Lazy frames cannot be changed in place; ``True`` raises.
+        limit : int, optional
+            At most this many consecutive missing values are filled, counted
+            across partition boundaries as pandas counts them.
+        limit_area : None
+            Not supported.
+
+        Returns
+        -------
+        DataFrame or Series
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None, None, None, 5.0]),
+        ...                           npartitions=3)
+        >>> s.ffill().compute().tolist()
+        [1.0, 1.0, 1.0, 1.0, 5.0]
+        >>> s.ffill(limit=2).compute().tolist()
+        [1.0, 1.0, 1.0, nan, 5.0]
+        """
+        return self._fill("ffill", axis, inplace, limit, limit_area)
+
+    def bfill(
+        self,
+        *,
+        axis: Any = None,
+        inplace: bool = False,
+        limit: int | None = None,
+        limit_area: Any = None,
+    ) -> Any:
+        """Fill missing values with the next non-missing value after them.
+
+        The mirror image of :meth:`ffill`: the carry comes from the
+        partitions after each one. Same arguments.
+
+        Parameters
+        ----------
+        axis : {0, "index"}, optional
+            Only along the rows; ``axis=1`` is not supported.
+        inplace : bool, default False
+            Lazy frames cannot be changed in place; ``True`` raises.
+        limit : int, optional
+            At most this many consecutive missing values are filled, counted
+            across partition boundaries as pandas counts them.
+        limit_area : None
+            Not supported.
+
+        Returns
+        -------
+        DataFrame or Series
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None, None, None, 5.0]),
+        ...                           npartitions=3)
+        >>> s.bfill().compute().tolist()
+        [1.0, 5.0, 5.0, 5.0, 5.0]
+        >>> s.bfill(limit=1).compute().tolist()
+        [1.0, nan, nan, 5.0, 5.0]
+        """
+        return self._fill("bfill", axis, inplace, limit, limit_area)
+
+    def _fill(
+        self, method: str, axis: Any, inplace: bool, limit: Any, limit_area: Any
+    ) -> Any:
+        from ..collection import new_collection
+
+        if axis not in (None, 0, "index", "rows"):
+            raise NotImplementedError(
+                f"{method}(axis={axis!r}) is not supported: partframe fills along "
+                f"the rows only (axis=0); for a row-wise fill use "
+                f"map_partitions(lambda df: df.{method}(axis=1))"
+            )
+        if inplace:
+            raise ValueError(
+                f"{method}(inplace=True) is not supported by lazy frames; use the "
+                "result"
+            )
+        if limit_area is not None:
+            raise NotImplementedError(
+                f"{method}(limit_area=) is not supported (it depends on values "
+                "beyond the partition on both sides)"
+            )
+        # Invalid arguments (limit=0, a float limit) fail as in pandas, now.
+        getattr(meta_nonempty(self._meta), method)(limit=limit)
+        return new_collection(FillCarry(self.expr, method, limit))
 
     def fillna(self, value: Any = None, *, axis: Any = None, limit: Any = None) -> Any:
         """Fill missing values with a scalar, a dict per column, or a lazy value.
