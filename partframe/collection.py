@@ -37,6 +37,7 @@ from .graph import flatten_keys
 from .methods import apply as _apply
 from .methods import elementwise as _elementwise
 from .methods import groupby as _groupby
+from .methods import indexing as _indexing
 from .methods import io as _io
 from .methods import missing as _missing
 from .methods import partitions as _partitions
@@ -260,6 +261,7 @@ class FrameBase(
     _elementwise.FrameMethods,
     _missing.FrameMethods,
     _partitions.FrameMethods,
+    _indexing.FrameMethods,
     _groupby.FrameMethods,
     _shuffle.FrameMethods,
     _io.FrameMethods,

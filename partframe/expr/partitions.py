@@ -13,6 +13,8 @@
 - :class:`ResetIndex` numbers rows 0..n-1 across the whole frame: each
   partition's offset is the running sum of the earlier partitions' lengths,
   computed in the same graph.
+- :class:`IlocRows`: ``iloc[start:stop:step]`` by global row position, with
+  the same in-graph offsets (and the total length for negative bounds).
 - :class:`SetIndexSorted`, :class:`LocRows`, :class:`LocLabels`,
   :class:`GatherLoc`: ``set_index(sorted=True)`` and ``loc``.
 """
@@ -40,6 +42,7 @@ __all__ = [
     "ConcatPartitions",
     "GatherLoc",
     "Head",
+    "IlocRows",
     "LocLabels",
     "LocRows",
     "Partitions",
@@ -556,6 +559,50 @@ class ResetIndex(Expr):
 
     def _operand_repr(self) -> str:
         return f"drop={self.drop}"
+
+
+class IlocRows(Expr):
+    """``frame.iloc[start:stop:step]`` (``step > 0``) by global row position.
+
+    As in :class:`ResetIndex`, ``lengths`` gives each partition's length and
+    a chain of small tasks turns them into offsets; a negative ``start`` or
+    ``stop`` also needs the total length, so each partition then waits for
+    all lengths. Every partition keeps its selected rows (possibly none), so
+    the divisions stay valid.
+    """
+
+    _parameters = ["frame", "lengths", "start", "stop", "step"]
+    _defaults = {"start": None, "stop": None, "step": None}
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> tuple:
+        return self.frame.divisions
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, _needs_through(self.frame, needed)), (self.lengths, None)]
+
+    def _layer(self) -> dict:
+        off, tot = f"{self._name}-offset", f"{self._name}-total"
+        lname, fname = self.lengths._name, self.frame._name
+        n = self.frame.npartitions
+        needs_total = any(b is not None and b < 0 for b in (self.start, self.stop))
+        graph: dict = {(off, 0): 0}
+        total: Any = None
+        if needs_total:
+            graph[(tot, 0)] = (sum, [(lname, i) for i in range(n)])
+            total = (tot, 0)
+        bounds = (self.start, self.stop, self.step)
+        for i in range(n):
+            if i:
+                graph[(off, i)] = (operator.add, (off, i - 1), (lname, i - 1))
+            graph[(self._name, i)] = (K.iloc_rows, (fname, i), (off, i), total, *bounds)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"{self.start}:{self.stop}:{self.step}"
 
 
 class SetIndexSorted(Blockwise):

@@ -23,6 +23,7 @@ __all__ = [
     "empty_like",
     "head_concat",
     "head_part",
+    "iloc_rows",
     "index_isin",
     "loc_label",
     "loc_labels",
@@ -269,6 +270,40 @@ def reset_index_offset(part: Any, offset: int, drop: bool, kwargs: dict) -> Any:
     """
     out = part.reset_index(drop=drop, **kwargs)
     return out.set_axis(pd.RangeIndex(offset, offset + len(out)), axis=0)
+
+
+def iloc_rows(
+    part: Any,
+    offset: int,
+    total: int | None,
+    start: int | None,
+    stop: int | None,
+    step: int | None,
+) -> Any:
+    """The rows of ``part`` that ``iloc[start:stop:step]`` selects from the
+    whole frame, where ``part`` starts at global position ``offset``.
+
+    ``total`` (the frame's length) is needed only for negative bounds.
+
+    Examples
+    --------
+    >>> part = pd.Series([10, 11, 12, 13], index=[4, 5, 6, 7])
+    >>> iloc_rows(part, 4, None, 5, None, 2).index.tolist()
+    [5, 7]
+    >>> iloc_rows(part, 4, 10, -4, -1, None).index.tolist()
+    [6, 7]
+    """
+    step = 1 if step is None else step
+    if total is not None:
+        lo, hi, _ = slice(start, stop, step).indices(total)
+    else:
+        lo = 0 if start is None else start
+        hi = stop
+    first = lo if lo >= offset else lo + -(-(offset - lo) // step) * step
+    end = offset + len(part) if hi is None else min(hi, offset + len(part))
+    if first >= end:
+        return part.iloc[:0]
+    return part.iloc[first - offset : end - offset : step]
 
 
 def set_index_column(part: pd.DataFrame, column: Any, drop: bool) -> pd.DataFrame:
