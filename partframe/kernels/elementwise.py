@@ -22,6 +22,8 @@ __all__ = [
     "call_cast",
     "call_nonempty",
     "concat_whole",
+    "distinct_chunk",
+    "distinct_combine",
     "eval_frame",
     "isin_whole",
     "map_elements",
@@ -256,3 +258,38 @@ def split_expand(s: pd.Series, method: str, kwargs: dict, meta: pd.DataFrame) ->
     out = getattr(s.str, method)(expand=True, **kwargs)
     out = out.reindex(columns=meta.columns)
     return out.astype(meta.dtypes.to_dict())
+
+
+def distinct_chunk(obj: Any, columns: list | None) -> list:
+    """Distinct non-missing values of each column (a Series: of itself), in
+    order of appearance: one Series per column.
+
+    Examples
+    --------
+    >>> [v.tolist() for v in distinct_chunk(pd.Series([2, None, 1, 2]), None)]
+    [[2.0, 1.0]]
+    """
+    series = [obj] if columns is None else [obj[c] for c in columns]
+    return [s.dropna().drop_duplicates() for s in series]
+
+
+def distinct_combine(parts: list) -> list:
+    """Merge :func:`distinct_chunk` results in order (first appearance kept).
+
+    Examples
+    --------
+    >>> a, b = pd.Series([3, 1]), pd.Series([1, 2])
+    >>> distinct_combine([[a], [b]])[0].tolist()
+    [3, 1, 2]
+    """
+    out = []
+    for j in range(len(parts[0])):
+        pieces = [p[j] for p in parts]
+        nonempty = [p for p in pieces if len(p)]
+        if not nonempty:
+            out.append(pieces[0])
+        elif len(nonempty) == 1:
+            out.append(nonempty[0])
+        else:
+            out.append(pd.concat(nonempty, ignore_index=True).drop_duplicates())
+    return out

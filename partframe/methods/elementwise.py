@@ -238,22 +238,49 @@ def _unknown_categories(dtype: Any) -> bool:
     return isinstance(dtype, pd.CategoricalDtype) and dtype.categories is None
 
 
-def _check_astype_category(meta: Any, dtype: Any) -> None:
-    targets = dtype.items() if isinstance(dtype, Mapping) else None
-    if targets is None:
-        if isinstance(meta, pd.DataFrame):
-            targets = [(c, dtype) for c in meta.columns]
-        else:
-            targets = [(meta.name, dtype)]
-    for col, target in targets:
-        src = meta[col].dtype if isinstance(meta, pd.DataFrame) else meta.dtype
-        if _unknown_categories(target) and not isinstance(src, pd.CategoricalDtype):
-            raise ValueError(
-                f"astype('category') of column {col!r} (dtype {src}) would give "
-                "each partition its own categories. Pass the categories: "
-                "astype(pd.CategoricalDtype(categories)) (they could be computed "
-                "with .unique() first)."
-            )
+def _infer_categories(obj: Any, dtype: Any) -> Any:
+    """``dtype`` with every ``"category"`` target that has no categories (on a
+    column that is not categorical yet) replaced by the ``CategoricalDtype``
+    pandas would infer from the whole column: its unique non-missing values,
+    sorted (in order of appearance when they cannot be sorted).
+
+    **Computes** the distinct values of those columns (reading only them) in
+    one tree reduction, when called. Returns ``dtype`` unchanged when there
+    is nothing to infer.
+    """
+    meta = obj._meta
+    frame = isinstance(meta, pd.DataFrame)
+    if isinstance(dtype, Mapping):
+        targets = dict(dtype)
+    elif frame:
+        targets = {c: dtype for c in meta.columns}
+    else:
+        targets = {meta.name: dtype}
+    todo = [
+        c
+        for c, target in targets.items()
+        if _unknown_categories(target)
+        and not isinstance((meta[c] if frame else meta).dtype, pd.CategoricalDtype)
+    ]
+    if not todo:
+        return dtype
+    if frame and not meta.columns.is_unique:
+        raise NotImplementedError(
+            "astype('category') on a frame with duplicate column labels is not "
+            "supported; pass astype(pd.CategoricalDtype(categories))"
+        )
+    from ..expr.reductions import TreeReduction
+
+    reduction = TreeReduction(
+        obj.expr, kernels.distinct_chunk, kernels.distinct_combine,
+        kernels.distinct_combine, [], chunk_kwargs={"columns": todo if frame else None},
+        label="categories", columns=todo if frame else None,
+    )  # fmt: skip
+    uniques = _new(reduction).compute()
+    inferred = {c: values.astype(targets[c]).dtype for c, values in zip(todo, uniques)}
+    if not frame:
+        return inferred[meta.name]
+    return {**targets, **inferred}
 
 
 def _as_values(values: Any, what: str) -> Any:
@@ -490,9 +517,27 @@ class FrameMethods:
     def astype(self, dtype: Any, copy: Any = None, errors: str = "raise") -> Any:
         """Cast to ``dtype`` (one dtype, or a ``{column: dtype}`` dict).
 
-        Casting to ``"category"`` needs the categories
-        (``pd.CategoricalDtype(categories)``): each partition would otherwise
-        find its own.
+        Casting to ``"category"`` (or a ``CategoricalDtype`` without
+        categories) gives the categories pandas infers from the whole column:
+        its distinct non-missing values, sorted. partframe keeps categories
+        known in the plan (``df.x.cat.categories`` answers without
+        computing), so **this computes the distinct values of those columns
+        when called** (one pass reading only them, as ``set_index(sorted=True)``
+        computes its bounds). Pass ``pd.CategoricalDtype(categories)`` to
+        compute nothing.
+
+        Parameters
+        ----------
+        dtype : dtype, or dict of {column: dtype}
+            As in pandas.
+        copy : ignored
+            Kept for pandas compatibility.
+        errors : {"raise", "ignore"}, default "raise"
+            As in pandas, per partition.
+
+        Returns
+        -------
+        DataFrame or Series
 
         Examples
         --------
@@ -500,6 +545,13 @@ class FrameMethods:
         >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
         >>> df.astype({"x": "float64"}).dtypes.tolist()
         [dtype('float64')]
+        >>> s = partframe.from_pandas(pd.Series(["b", None, "a", "b"]),
+        ...                           npartitions=2)
+        >>> cat = s.astype("category")
+        >>> cat.cat.categories.tolist()
+        ['a', 'b']
+        >>> cat.cat.codes.compute().tolist()
+        [1, -1, 0, 1]
         """
         meta = self._meta
         if isinstance(dtype, pd.Series):
@@ -513,7 +565,7 @@ class FrameMethods:
                     f"astype(): only the Series name {meta.name!r} can be a key "
                     f"of the dtype mapping, got {list(dtype)}"
                 )
-        _check_astype_category(meta, dtype)
+        dtype = _infer_categories(self, dtype)
 
         def build(obj: Any) -> Any:
             d = dtype
