@@ -180,8 +180,18 @@ def test_apply_meta_given():
 
 
 def test_apply_axis0_unsupported():
-    with pytest.raises(NotImplementedError, match="axis=1"):
-        VARIANTS[0][1].apply(sum)
+    df = VARIANTS[0][1]
+    for call in (
+        lambda: df.apply(sum),
+        lambda: df.apply(sum, axis=0),
+        lambda: df.apply(sum, axis="index"),
+    ):
+        with pytest.raises(
+            NotImplementedError, match=r"apply\(axis=.*axis=1.*map_partitions"
+        ):
+            call()
+    with pytest.raises(ValueError, match="No axis named 2"):
+        df.apply(sum, axis=2)
 
 
 def test_applymap_alias():

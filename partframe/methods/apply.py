@@ -171,7 +171,10 @@ class DataFrameMethods:
         """Apply ``func`` to each row (``axis=1``).
 
         The result's schema is found by calling ``func`` on a small stand-in
-        of two rows; pass ``meta=`` when that cannot work.
+        of two rows; pass ``meta=`` when that cannot work. ``axis=0`` (the
+        default, as in pandas) would call ``func`` on whole columns, which
+        are split across partitions: it raises ``NotImplementedError``
+        naming ``axis=1`` and ``map_partitions``.
 
         Examples
         --------
@@ -181,11 +184,17 @@ class DataFrameMethods:
         >>> df.apply(lambda r: r.x + r.y, axis=1).compute().tolist()
         [4, 6]
         """
-        if axis not in (1, "columns"):
+        if axis in (0, "index"):
             raise NotImplementedError(
-                "apply(axis=0) needs whole columns; use axis=1, a reduction, "
-                "or map_partitions"
+                f"DataFrame.apply(axis={axis!r}) calls func on whole columns, "
+                "which are split across partitions, so it cannot run partition "
+                "by partition. Use apply(func, axis=1) for a function of each "
+                "row, map_partitions(lambda df: df.apply(func)) to apply it to "
+                "each partition's columns, or a reduction (df.sum(), df.max(), ...) "
+                "for whole-column results"
             )
+        if axis not in (1, "columns"):
+            raise ValueError(f"No axis named {axis!r} for object type DataFrame")
         options = {"raw": raw, "result_type": result_type, **kwargs}
         return _nonempty_call(
             self, kernels.apply_rows, (func, tuple(args), options), None, meta,
