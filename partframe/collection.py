@@ -35,6 +35,7 @@ from .expr.reductions import TreeReduction
 from .expr.sources import FromGraph
 from .graph import flatten_keys
 from .methods import apply as _apply
+from .methods import casting as _casting
 from .methods import elementwise as _elementwise
 from .methods import groupby as _groupby
 from .methods import indexing as _indexing
@@ -260,6 +261,7 @@ class FrameBase(
     _reductions.FrameMethods,
     _elementwise.FrameMethods,
     _missing.FrameMethods,
+    _casting.FrameMethods,
     _partitions.FrameMethods,
     _indexing.FrameMethods,
     _groupby.FrameMethods,

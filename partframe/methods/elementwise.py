@@ -9,9 +9,10 @@ raised while the plan is built, and name the column and its dtype.
 
 This module holds the shared helpers, operators and operator methods,
 replacing values (``replace``/``where``/``mask``/``clip``/``round``/``abs``),
-``astype``, ``isin``, column renaming and dropping, and the ``.str``/``.dt``/
+``isin``, column renaming and dropping, and the ``.str``/``.dt``/
 ``.cat`` accessors. Other families live next to it: missing values in
-:mod:`partframe.methods.missing`, expression strings and user functions
+:mod:`partframe.methods.missing`, ``astype`` in :mod:`partframe.methods.casting`,
+expression strings and user functions
 (``query``/``eval``/``apply``/``map``) in :mod:`partframe.methods.apply`.
 
 The expression nodes these methods build beyond the core ones
@@ -230,57 +231,6 @@ def _dtypes_of(meta: Any) -> Any:
     if isinstance(meta, pd.DataFrame):
         return meta.dtypes.to_dict()
     return meta.dtype
-
-
-def _unknown_categories(dtype: Any) -> bool:
-    if isinstance(dtype, str):
-        return dtype == "category"
-    return isinstance(dtype, pd.CategoricalDtype) and dtype.categories is None
-
-
-def _infer_categories(obj: Any, dtype: Any) -> Any:
-    """``dtype`` with every ``"category"`` target that has no categories (on a
-    column that is not categorical yet) replaced by the ``CategoricalDtype``
-    pandas would infer from the whole column: its unique non-missing values,
-    sorted (in order of appearance when they cannot be sorted).
-
-    **Computes** the distinct values of those columns (reading only them) in
-    one tree reduction, when called. Returns ``dtype`` unchanged when there
-    is nothing to infer.
-    """
-    meta = obj._meta
-    frame = isinstance(meta, pd.DataFrame)
-    if isinstance(dtype, Mapping):
-        targets = dict(dtype)
-    elif frame:
-        targets = {c: dtype for c in meta.columns}
-    else:
-        targets = {meta.name: dtype}
-    todo = [
-        c
-        for c, target in targets.items()
-        if _unknown_categories(target)
-        and not isinstance((meta[c] if frame else meta).dtype, pd.CategoricalDtype)
-    ]
-    if not todo:
-        return dtype
-    if frame and not meta.columns.is_unique:
-        raise NotImplementedError(
-            "astype('category') on a frame with duplicate column labels is not "
-            "supported; pass astype(pd.CategoricalDtype(categories))"
-        )
-    from ..expr.reductions import TreeReduction
-
-    reduction = TreeReduction(
-        obj.expr, kernels.distinct_chunk, kernels.distinct_combine,
-        kernels.distinct_combine, [], chunk_kwargs={"columns": todo if frame else None},
-        label="categories", columns=todo if frame else None,
-    )  # fmt: skip
-    uniques = _new(reduction).compute()
-    inferred = {c: values.astype(targets[c]).dtype for c, values in zip(todo, uniques)}
-    if not frame:
-        return inferred[meta.name]
-    return {**targets, **inferred}
 
 
 def _as_values(values: Any, what: str) -> Any:
@@ -513,73 +463,6 @@ class FrameMethods:
         [1, 2]
         """
         return _guarded(self, "abs()", lambda obj: _method_call(obj, "abs"))
-
-    def astype(self, dtype: Any, copy: Any = None, errors: str = "raise") -> Any:
-        """Cast to ``dtype`` (one dtype, or a ``{column: dtype}`` dict).
-
-        Casting to ``"category"`` (or a ``CategoricalDtype`` without
-        categories) gives the categories pandas infers from the whole column:
-        its distinct non-missing values, sorted. partframe keeps categories
-        known in the plan (``df.x.cat.categories`` answers without
-        computing), so **this computes the distinct values of those columns
-        when called** (one pass reading only them, as ``set_index(sorted=True)``
-        computes its bounds). Pass ``pd.CategoricalDtype(categories)`` to
-        compute nothing.
-
-        Parameters
-        ----------
-        dtype : dtype, or dict of {column: dtype}
-            As in pandas.
-        copy : ignored
-            Kept for pandas compatibility.
-        errors : {"raise", "ignore"}, default "raise"
-            As in pandas, per partition.
-
-        Returns
-        -------
-        DataFrame or Series
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
-        >>> df.astype({"x": "float64"}).dtypes.tolist()
-        [dtype('float64')]
-        >>> s = partframe.from_pandas(pd.Series(["b", None, "a", "b"]),
-        ...                           npartitions=2)
-        >>> cat = s.astype("category")
-        >>> cat.cat.categories.tolist()
-        ['a', 'b']
-        >>> cat.cat.codes.compute().tolist()
-        [1, -1, 0, 1]
-        """
-        meta = self._meta
-        if isinstance(dtype, pd.Series):
-            dtype = dtype.to_dict()
-        if isinstance(dtype, Mapping):
-            dtype = dict(dtype)
-            if isinstance(meta, pd.DataFrame):
-                _check_columns(self, list(dtype), "astype()")
-            elif list(dtype) != [meta.name]:
-                raise KeyError(
-                    f"astype(): only the Series name {meta.name!r} can be a key "
-                    f"of the dtype mapping, got {list(dtype)}"
-                )
-        dtype = _infer_categories(self, dtype)
-
-        def build(obj: Any) -> Any:
-            d = dtype
-            if isinstance(d, dict) and isinstance(obj._meta, pd.DataFrame):
-                d = {k: v for k, v in d.items() if k in obj._meta.columns}
-                return _columnwise(obj, kernels.astype_columns, (d, errors))
-            return _columnwise(obj, call_method, ("astype", d), {"errors": errors})
-
-        try:
-            return build(self)
-        except (TypeError, ValueError) as exc:
-            msg = str(_dtype_error(self, f"astype({dtype!r})", exc, build))
-            cls = TypeError if isinstance(exc, TypeError) else ValueError
-            raise cls(msg) from exc
 
     def isin(self, values: Any) -> Any:
         """Is each value in ``values`` (a list-like, or a lazy Series)?
