@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..graph import quote
+from ..kernels.selection import select_columns
 from .base import Expr
 from .meta import emulate, is_frame_or_series
 
@@ -305,7 +306,7 @@ class Projection(Blockwise):
     """``frame[columns]``: a list gives a DataFrame, a label gives a Series."""
 
     _parameters = ["frame", "columns"]
-    operation = staticmethod(operator.getitem)
+    operation = staticmethod(select_columns)
 
     def _validate(self) -> None:
         cols = self.operand("columns")

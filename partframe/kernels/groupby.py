@@ -230,6 +230,11 @@ def _combine_main(main: Any, plan: dict) -> pd.DataFrame:
     if isinstance(main, list):  # partials with a MultiIndex: flat columns
         main, keys, names = _flat_concat(main)
         g = main.groupby(keys, sort=False, dropna=plan["dropna"], observed=True)
+    elif len(plan["main"]) == 1 and plan["main"][0][2] != "moments":
+        # one Series: grouping it skips pandas' DataFrame grouper set-up
+        g = _level_gb(main[plan["main"][0][0]], plan)
+        res = getattr(g, COMBINE_OP[plan["main"][0][2]])()
+        return res.to_frame()
     else:
         g = _level_gb(main, plan)
     by_op: dict[str, list] = {}
