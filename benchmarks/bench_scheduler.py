@@ -26,7 +26,8 @@ from operator import add
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import partframe
-from partframe.scheduler.local import get_sync, get_threads
+from partframe.scheduler.local import get_sync
+from partframe.scheduler.threads import get_threads
 
 
 def inc(x: int) -> int:

@@ -28,14 +28,25 @@ import pandas as pd
 import partframe
 
 
-def timeit(func: Callable[[], object], repeat: int) -> float:
-    func()  # warm up (imports, thread pools)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+def timeit(engines: dict[str, Callable[[], object]], repeat: int) -> dict:
+    """Median milliseconds of each engine, timed in interleaved rounds.
+
+    Engines take turns (in a rotating order) rather than running all their
+    repeats back to back, so that what one engine leaves behind (garbage,
+    idle threads, a warm or cold cache) and drifts in machine load fall on
+    every engine alike.
+    """
+    names = list(engines)
+    for f in engines.values():
+        f()  # warm up (imports, thread pools)
+    times: dict[str, list] = {n: [] for n in names}
+    for r in range(repeat):
+        for i in range(len(names)):
+            name = names[(r + i) % len(names)]
+            start = time.perf_counter()
+            engines[name]()
+            times[name].append(time.perf_counter() - start)
+    return {n: statistics.median(t) * 1000 for n, t in times.items()}
 
 
 def main() -> None:
@@ -123,7 +134,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for qname, engines in queries.items():
-        results = {e: timeit(f, args.repeat) for e, f in engines.items()}
+        results = timeit(engines, args.repeat)
         for engine, ms in results.items():
             vs_dask = ms / results["dask"]
             vs_pandas = ms / results["pandas"]

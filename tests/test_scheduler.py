@@ -15,13 +15,14 @@ import pytest
 import partframe
 from partframe.callbacks import Callback
 from partframe.graph import quote
-from partframe.scheduler.local import get_sync, get_threads, num_workers_default
+from partframe.scheduler.local import get_sync, num_workers_default
 from partframe.scheduler.processes import (
     RemoteTaskError,
     WorkerDiedError,
     get_processes,
 )
 from partframe.scheduler.testing import ComputeForbidden
+from partframe.scheduler.threads import get_threads
 
 LOCAL = ["sync", "threads", "processes"]
 
@@ -424,15 +425,48 @@ def _sleep_where(seconds):
     return threading.current_thread().name
 
 
+def _no_worker_threads_within(seconds):
+    deadline = time.monotonic() + seconds
+    while _worker_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _worker_threads()
+
+
 def test_threads_use_num_workers():
     # The caller runs batches too: num_workers counts it.
     dsk = {("x", i): (_sleep_where, 0.01) for i in range(30)}
     names = get_threads(dsk, list(dsk), num_workers=3)
     assert len(set(names)) == 3
     assert threading.current_thread().name in names
-    assert not _worker_threads()
     names = get_threads(dsk, list(dsk), num_workers=1)
     assert set(names) == {threading.current_thread().name}
+    # idle helpers exit: nothing lingers after the work
+    assert _no_worker_threads_within(10)
+
+
+def test_threads_keep_quick_tasks_on_the_caller():
+    # Sub-millisecond tasks: GIL contention would cost more than threads gain.
+    dsk = {("x", i): (_sleep_where, 0) for i in range(200)}
+    names = get_threads(dsk, list(dsk), num_workers=2)
+    assert set(names) == {threading.current_thread().name}
+
+
+def test_threads_helpers_are_shared_across_runs():
+    dsk = {("x", i): (_sleep_where, 0.01) for i in range(8)}
+    first = set(get_threads(dsk, list(dsk), num_workers=2))
+    second = set(get_threads(dsk, list(dsk), num_workers=2))
+    helpers = (first | second) - {threading.current_thread().name}
+    assert len(helpers) == 1  # the same helper thread served both runs
+
+
+def test_threads_nested_compute_does_not_deadlock():
+    inner = {("y", i): (_sleep_where, 0.005) for i in range(4)}
+
+    def nested():
+        return len(get_threads(inner, list(inner), num_workers=2))
+
+    dsk = {("x", i): (nested,) for i in range(6)}
+    assert get_threads(dsk, list(dsk), num_workers=2) == [4] * 6
 
 
 def test_raise_scheduler_forbids_computing():
@@ -442,3 +476,17 @@ def test_raise_scheduler_forbids_computing():
         pytest.raises(ComputeForbidden, match=r"\('x', 0\)"),
     ):
         partframe.get(dsk, list(dsk))
+
+
+def test_threads_concurrent_computes_from_several_threads():
+    import concurrent.futures
+
+    def job(k):
+        dsk = {("x", i): (add, i, k) for i in range(50)}
+        dsk["slow"] = (_sleep_where, 0.01)
+        out = get_threads(dsk, [list(dsk)[:50], "slow"], num_workers=2)
+        return out[0]
+
+    with concurrent.futures.ThreadPoolExecutor(3) as ex:
+        results = list(ex.map(job, range(6)))
+    assert results == [[i + k for i in range(50)] for k in range(6)]

@@ -14,7 +14,8 @@ on the caller's thread:
 Workers never see this state. ``submit(batch)`` hands a list of
 ``(key, task, inputs)`` to a worker; ``poll(timeout)`` returns the next
 finished batch as ``(results, seconds)`` with ``(key, value, error)``
-results, or ``None`` after ``timeout`` seconds. A thread pool, a process pool
+results, or ``None`` after ``timeout`` seconds. Threads
+(:mod:`partframe.scheduler.threads`), a process pool
 (:mod:`partframe.scheduler.processes`) and the caller's own thread (``sync``)
 are three small pairs of these functions.
 
@@ -31,8 +32,6 @@ from __future__ import annotations
 
 import heapq
 import os
-import queue
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
@@ -61,7 +60,6 @@ __all__ = [
     "execute",
     "get_async",
     "get_sync",
-    "get_threads",
     "num_workers_default",
     "pack_results",
     "prepare_graph",
@@ -76,9 +74,6 @@ _POLL_SECONDS = 0.1
 # (tens of microseconds), short enough to keep workers balanced.
 _BATCH_SECONDS = 0.002
 _MAX_BATCH = 512
-# Threads other than the caller's help only with tasks at least this long:
-# below it, GIL contention costs more than parallelism gains.
-_PARALLEL_SECONDS = 0.001
 _CONTAINERS = (tuple, list, set, frozenset)
 
 
@@ -391,157 +386,3 @@ def get_sync(dsk: dict, keys: Any, **kwargs: Any) -> Any:
         return run_batch(batches.popleft()) if batches else None
 
     return get_async(batches.append, poll, 1, dsk, keys, **kwargs)
-
-
-class _ThreadPool:
-    """The caller plus ``num_workers - 1`` daemon threads sharing a queue of
-    batches, where threads help only when the tasks are slow.
-
-    The caller is a worker too: when it asks for a result and none is ready,
-    it runs a queued batch itself. The other threads take a queued batch only
-    while the caller has been busy with its own for more than
-    ``_PARALLEL_SECONDS`` and tasks are known (or likely) to take that long
-    too. Tasks of a millisecond or less are mostly Python-level pandas
-    overhead, which holds the GIL: two threads running them take longer than
-    one (measured: 1.6x for 10 groupby chunks of 1 ms), so small queries run
-    on the caller's thread alone, without a hand-off per batch. Longer tasks
-    spend their time in numpy, Arrow or I/O, which release the GIL, and then
-    every thread works.
-
-    ``stop()`` makes every thread finish at most the task it is running and
-    exit: queued batches are skipped, and the caller never waits for a long
-    task. The threads are daemons, so one stuck in a task cannot keep the
-    interpreter alive.
-    """
-
-    def __init__(self, num_workers: int) -> None:
-        self.jobs: deque = deque()
-        self.results: queue.SimpleQueue = queue.SimpleQueue()
-        self.stopped = [False]
-        self.closed = False
-        self.cond = threading.Condition(threading.Lock())
-        self.caller_since: float | None = None  # the caller runs a batch
-        self.per_task: float | None = None  # seconds, from finished batches
-        self.helpers = num_workers - 1
-        self.threads: list[threading.Thread] = []  # started when needed
-
-    def _start_threads(self) -> None:
-        for i in range(1, self.helpers + 1):
-            t = threading.Thread(
-                target=self._work, name=f"partframe-worker-{i}", daemon=True
-            )
-            t.start()
-            self.threads.append(t)
-
-    def submit(self, batch: Batch) -> None:
-        with self.cond:
-            self.jobs.append(batch)
-            if self.threads:
-                self.cond.notify()
-
-    def _wait_for_help(self) -> float | None:
-        """Seconds until a thread may take a queued batch (0: now), or
-        ``None``: not while the queue and the caller stay as they are."""
-        if not self.jobs or self.caller_since is None:
-            return None
-        if self.per_task is not None and self.per_task < _PARALLEL_SECONDS:
-            return None
-        busy = time.perf_counter() - self.caller_since
-        return max(0.0, _PARALLEL_SECONDS - busy)
-
-    def _work(self) -> None:
-        results, stopped, cond = self.results, self.stopped, self.cond
-        while True:
-            with cond:
-                while True:
-                    if self.closed or stopped[0]:
-                        return
-                    wait = self._wait_for_help()
-                    if wait == 0.0:
-                        batch = self.jobs.popleft()
-                        break
-                    cond.wait(wait)
-            results.put(run_batch(batch, stopped))
-            del batch  # do not hold the last inputs while idle
-
-    def poll(self, timeout: float) -> Report | None:
-        try:
-            report = self.results.get_nowait()
-        except queue.Empty:
-            report = None
-        if report is None:
-            with self.cond:
-                batch = self.jobs.popleft() if self.jobs else None
-                if batch is not None:
-                    self.caller_since = time.perf_counter()
-                    if self.jobs and self.helpers:
-                        if not self.threads:
-                            slow = self.per_task is None
-                            if slow or self.per_task >= _PARALLEL_SECONDS:
-                                self._start_threads()
-                        else:
-                            self.cond.notify()  # a helper starts its clock
-            if batch is not None:
-                try:
-                    report = run_batch(batch, self.stopped)
-                finally:
-                    self.caller_since = None
-                del batch
-            else:
-                try:
-                    report = self.results.get(timeout=timeout)
-                except queue.Empty:
-                    return None
-        results, seconds = report
-        if results:
-            t = seconds / len(results)
-            old = self.per_task
-            self.per_task = t if old is None else 0.7 * old + 0.3 * t
-        return report
-
-    def stop(self, wait: bool) -> None:
-        with self.cond:
-            self.closed = True
-            if not wait:
-                self.stopped[0] = True
-            self.cond.notify_all()
-        if wait:
-            # Every batch has reported, so the workers are idle: quick joins.
-            for t in self.threads:
-                t.join(1.0)
-
-
-def get_threads(
-    dsk: dict, keys: Any, num_workers: int | None = None, **kwargs: Any
-) -> Any:
-    """Run the graph on a pool of threads.
-
-    Parameters
-    ----------
-    dsk : dict
-        The task graph.
-    keys : key or nested list of keys
-        What to return; the result has the same nesting.
-    num_workers : int, optional
-        Tasks run at once: the caller's thread and ``num_workers - 1``
-        others; default ``config.get("num_workers")`` or the CPU count.
-    **kwargs
-        ``callbacks``, ``fuse``: see :func:`get_async`.
-
-    Examples
-    --------
-    >>> from operator import add
-    >>> get_threads({"a": 1, "b": (add, "a", 1), "c": (add, "a", 2)}, ["b", "c"])
-    [2, 3]
-    """
-    n = num_workers_default(num_workers)
-    pool = _ThreadPool(n)
-    ok = False
-    try:
-        result = get_async(pool.submit, pool.poll, n, dsk, keys, **kwargs)
-        ok = True
-        return result
-    finally:
-        # After an error or Ctrl-C do not wait for running tasks: the workers
-        # skip everything queued and exit when their current task ends.
-        pool.stop(wait=ok)
