@@ -28,11 +28,9 @@ from .base import Expr
 __all__ = ["CumulativeCarry", "FillCarry"]
 
 
-class CumulativeCarry(Expr):
-    """Finish a cumulative op: ``frame`` holds partition-wise cumulated data."""
-
-    _parameters = ["frame", "method", "skipna"]
-    _defaults = {"skipna": True}
+class _CarryAcross(Expr):
+    """A ``method`` whose partitions keep the frame's rows, schema and
+    divisions, finished with values carried from partition to partition."""
 
     @property
     def _funcname(self) -> str:
@@ -51,6 +49,13 @@ class CumulativeCarry(Expr):
 
     def _column_needs(self, needed: set | None) -> list:
         return [(self.frame, needed)]
+
+
+class CumulativeCarry(_CarryAcross):
+    """Finish a cumulative op: ``frame`` holds partition-wise cumulated data."""
+
+    _parameters = ["frame", "method", "skipna"]
+    _defaults = {"skipna": True}
 
     def _layer(self) -> dict:
         name, src = self._name, self.frame._name
@@ -70,7 +75,7 @@ class CumulativeCarry(Expr):
         return f"{self.method}, skipna={self.skipna}"
 
 
-class FillCarry(Expr):
+class FillCarry(_CarryAcross):
     """``frame.ffill(limit=)`` or ``frame.bfill(limit=)`` across partitions.
 
     ``frame`` holds the data before filling; each output partition is filled
@@ -80,24 +85,6 @@ class FillCarry(Expr):
 
     _parameters = ["frame", "method", "limit"]
     _defaults = {"limit": None}
-
-    @property
-    def _funcname(self) -> str:
-        return str(self.method)
-
-    @functools.cached_property
-    def _meta(self) -> Any:
-        return self.frame._meta
-
-    def _divisions(self) -> tuple:
-        return self.frame.divisions
-
-    @property
-    def _partitioning(self) -> str:
-        return self.frame._partitioning
-
-    def _column_needs(self, needed: set | None) -> list:
-        return [(self.frame, needed)]
 
     def _layer(self) -> dict:
         name, src = self._name, self.frame._name
