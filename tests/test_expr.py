@@ -199,3 +199,22 @@ def test_schedulers_agree(pdf, scheduler):
     df = partframe.from_pandas(pdf, npartitions=4)
     out = df[df.x % 3 == 0].assign(q=df.y * 2)
     assert_eq(out, pdf[pdf.x % 3 == 0].assign(q=pdf.y * 2), scheduler=scheduler)
+
+
+def test_filter_rows_kernel_matches_pandas_alignment():
+    from partframe.kernels.selection import filter_rows, select_columns
+
+    df = pd.DataFrame({"a": [1, 2, 3], "b": [4.0, 5.0, 6.0]}, index=[7, 7, 8])
+    same = pd.Series([True, False, True], index=df.index)
+    pd.testing.assert_frame_equal(filter_rows(df, same), df[same])
+    # a mask on other labels: pandas' alignment decides, as before
+    other = pd.Series([True, True, False], index=[8, 7, 7])
+    with pytest.raises(Exception) as expected:
+        df[other]
+    with pytest.raises(type(expected.value)):
+        filter_rows(df, other)
+    nullable = pd.Series(pd.array([True, None, True]), index=df.index)
+    pd.testing.assert_frame_equal(filter_rows(df, nullable), df[nullable])
+    pd.testing.assert_frame_equal(select_columns(df, ["b", "a"]), df[["b", "a"]])
+    dup = pd.DataFrame([[1, 2, 3]], columns=["x", "x", "y"])
+    pd.testing.assert_frame_equal(select_columns(dup, ["x"]), dup[["x"]])

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..graph import quote
-from ..kernels.selection import select_columns
+from ..kernels.selection import filter_rows, select_columns
 from .base import Expr
 from .meta import emulate, is_frame_or_series
 
@@ -368,7 +368,7 @@ class Filter(Blockwise):
     """``frame[mask]`` with a boolean Series aligned with ``frame``."""
 
     _parameters = ["frame", "predicate"]
-    operation = staticmethod(operator.getitem)
+    operation = staticmethod(filter_rows)
 
     def _validate(self) -> None:
         super()._validate()

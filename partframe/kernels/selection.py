@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["select_columns"]
+__all__ = ["filter_rows", "select_columns"]
 
 
 def select_columns(df: Any, columns: Any) -> Any:
@@ -43,3 +43,25 @@ def select_columns(df: Any, columns: Any) -> Any:
         return df[columns]
     # what pandas does after its (slow) label lookup
     return df.take(positions, axis=1)
+
+
+def filter_rows(obj: Any, mask: Any) -> Any:
+    """``obj[mask]``, skipping pandas' index alignment when the mask is a
+    plain boolean Series on the same index (the usual case in a partition:
+    a predicate computed from the partition itself), which halves the cost
+    on small partitions.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1, 2, 3]})
+    >>> filter_rows(df, df.a > 1).a.tolist()
+    [2, 3]
+    """
+    if (
+        isinstance(mask, pd.Series)
+        and mask.dtype == bool
+        and isinstance(obj, pd.DataFrame | pd.Series)
+        and (mask.index is obj.index or mask.index.equals(obj.index))
+    ):
+        return obj[mask.to_numpy()]
+    return obj[mask]
