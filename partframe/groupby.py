@@ -62,6 +62,7 @@ from .expr.groupby import (
 )
 from .expr.meta import make_meta, meta_nonempty
 from .kernels.groupby import call_groupby, sort_result
+from .kernels.topn import fast_top_n_ok, group_top_n, partition_top_n
 from .shuffle.tasks import Shuffle, SortedRepartition
 
 __all__ = ["DataFrameGroupBy", "SeriesGroupBy", "crosstab"]
@@ -109,7 +110,20 @@ def groupby_call_partition(
     if not len(df):
         return meta
     if method in ("nlargest", "nsmallest") and not kwargs:
-        out = _top_n(df, gb_kwargs, selection, args[0] if args else 5, method)
+        n = args[0] if args else 5
+        by = gb_kwargs["by"] if isinstance(gb_kwargs["by"], list) else [gb_kwargs["by"]]
+        if fast_top_n_ok(df, by, selection):
+            out = group_top_n(
+                df,
+                by,
+                selection,
+                n,
+                method == "nlargest",
+                gb_kwargs.get("sort", True),
+                gb_kwargs.get("dropna", True),
+            )
+        else:
+            out = _top_n(df, gb_kwargs, selection, n, method)
     else:
         out = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
     out = _rename_keys(out, rename)
@@ -142,7 +156,7 @@ def _top_n(
         top.index.get_level_values(i) for i in range(top.index.nlevels)
     ]
     index = pd.MultiIndex.from_arrays(arrays, names=[*by, *top.index.names])
-    out = pd.Series(top[selection].to_numpy(), index=index, name=selection)
+    out = pd.Series(top[selection].array, index=index, name=selection)
     order = _sort_positions_stable(out, len(by))
     return out.iloc[order]
 
@@ -579,6 +593,30 @@ class _GroupBy:
             if len(cols) < len(frame._meta.columns):
                 frame = frame[cols]  # move only what the method reads
         k = 1 if self._categorical_unobserved() else self._nout_shuffle()
+        if (
+            method in ("nlargest", "nsmallest")
+            and not kwargs
+            and (k > 1 or frame.npartitions > 1)
+            and fast_top_n_ok(frame._meta, on, self._selection)
+        ):
+            # each partition's own top n per group first: exact (see
+            # kernels/topn.py), and the shuffle moves a few rows per group
+            frame = new_collection(
+                MapPartitions(
+                    partition_top_n,
+                    frame._meta,
+                    [
+                        frame.expr,
+                        on,
+                        self._selection,
+                        args[0] if args else 5,
+                        method == "nlargest",
+                        self.dropna,
+                    ],
+                    None,
+                    True,
+                )
+            )
         gb = self._gb_kwargs()
         gb.pop("level", None)
         gb["by"] = on if len(on) > 1 else on[0]

@@ -350,12 +350,33 @@ def groupby_bounds(samples: list, npartitions: int) -> tuple:
     return bounds
 
 
+def _assign_numeric(keys: pd.Series, bounds: pd.Series) -> np.ndarray | None:
+    """:func:`_assign` of one numpy int or float key column by a binary
+    search in the (sorted, missing last) boundaries, or None for other
+    dtypes."""
+    kd, bd = keys.dtype, bounds.dtype
+    if not (isinstance(kd, np.dtype) and kd == bd and kd.kind in "iuf"):
+        return None
+    b = bounds.to_numpy()
+    k = keys.to_numpy()
+    if kd.kind != "f":
+        return np.searchsorted(b, k, side="right").astype("int64", copy=False)
+    valid = b[~np.isnan(b)]
+    out = np.searchsorted(valid, k, side="right").astype("int64", copy=False)
+    out[np.isnan(k)] = len(b)  # missing keys sort last
+    return out
+
+
 def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     """The range of every key row: how many boundaries sort at or before it
     (compared on the boundaries' key prefix)."""
     from ..shuffle.tasks import range_assign
 
     keys = keys.iloc[:, : len(bounds.columns)]
+    if len(bounds.columns) == 1 and len(bounds):
+        where = _assign_numeric(keys.iloc[:, 0], bounds.iloc[:, 0])
+        if where is not None:
+            return where
     if len(bounds.columns) == 1 and len(keys) > 4 * len(bounds):
         # one column: assign its distinct values, then every row by its code
         codes, uniques = pd.factorize(keys.iloc[:, 0], use_na_sentinel=True)
