@@ -460,13 +460,13 @@ def test_threads_help_decision():
     run = _Run(2)
     run.jobs.append([("k", (len, "abc"), {})])
     assert run.wait_for_help() is None  # the caller is not busy
-    run.caller_since = time.perf_counter()
-    assert 0 < run.wait_for_help() <= _PARALLEL_SECONDS  # unknown: wait 2 ms
+    run.caller_since, run.caller_tasks = time.perf_counter(), 1
+    assert 0 < run.wait_for_help() <= _PARALLEL_SECONDS  # not slow yet
     run.caller_since -= 1.0
-    assert run.wait_for_help() == 0.0  # the caller has been busy: help now
-    run.per_task = _PARALLEL_SECONDS / 10
-    assert run.wait_for_help() is None  # quick tasks: never help
-    run.per_task = _PARALLEL_SECONDS * 10
+    assert run.wait_for_help() == 0.0  # one slow task: help now
+    run.caller_since, run.caller_tasks = time.perf_counter() - 0.01, 100
+    assert run.wait_for_help() > 0  # 100 quick tasks in 10 ms: no help yet
+    run.caller_since -= 1.0
     assert run.wait_for_help() == 0.0
     run.helping = 1
     assert run.wait_for_help() is None  # num_workers - 1 helpers at most

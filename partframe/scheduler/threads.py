@@ -2,9 +2,12 @@
 
 :func:`get_threads` runs :func:`partframe.scheduler.local.get_async` with
 the caller as a worker: when it asks for a result and none is ready, it runs
-a queued batch itself. Helper threads take a queued batch only while the
-caller has been busy with its own for ``_PARALLEL_SECONDS`` and tasks are
-known (or, before any has finished, likely) to take that long too.
+a queued batch itself. Helper threads take a queued batch only once the
+caller's current batch has run ``_PARALLEL_SECONDS`` per task: its tasks
+are slow, and so likely are the queued ones (``get_async`` sends slow tasks
+one per batch, quick ones many per batch). A graph that mixes quick steps
+with slow ones (samples, then big splits) gets help exactly for the slow
+ones.
 
 Why: tasks of a millisecond or so are mostly Python-level pandas overhead,
 which holds the GIL. Two threads running them take longer than one
@@ -128,25 +131,26 @@ class _Run:
         self.helping = 0
         self.enlisted = False
         self.caller_since: float | None = None  # the caller runs a batch
-        self.per_task: float | None = None  # seconds, from finished batches
-
-    def slow(self) -> bool:
-        """Whether tasks are known, or likely, to be slow enough for help."""
-        return self.per_task is None or self.per_task >= _PARALLEL_SECONDS
+        self.caller_tasks = 0  # of this many tasks
 
     def wait_for_help(self) -> float | None:
         """Seconds until a helper may take a queued batch (0: now), or
-        ``None``: not while the queue and the caller stay as they are."""
+        ``None``: not while the queue and the caller stay as they are.
+
+        A helper steps in once the caller's current batch has taken
+        ``_PARALLEL_SECONDS`` per task: its tasks are slow, and so likely
+        are the queued ones (a batch holds either one slow task or many
+        quick ones, see ``get_async``).
+        """
         if (
             not self.jobs
             or self.caller_since is None
             or self.helping >= self.helpers
             or self.stopped[0]
-            or not self.slow()
         ):
             return None
-        busy = time.perf_counter() - self.caller_since
-        return max(0.0, _PARALLEL_SECONDS - busy)
+        due = _PARALLEL_SECONDS * self.caller_tasks
+        return max(0.0, due - (time.perf_counter() - self.caller_since))
 
     def submit(self, batch: Batch) -> None:
         self.jobs.append(batch)  # deque.append is atomic
@@ -169,11 +173,6 @@ class _Run:
                     report = self.results.get(timeout=timeout)
                 except queue.Empty:
                     return None
-        results, seconds = report
-        if results:
-            t = seconds / len(results)
-            old = self.per_task
-            self.per_task = t if old is None else 0.7 * old + 0.3 * t
         return report
 
     def _take(self) -> Batch | None:
@@ -183,7 +182,8 @@ class _Run:
                 return None
             batch = self.jobs.popleft()
             self.caller_since = time.perf_counter()
-            if self.jobs and self.helpers and self.slow():
+            self.caller_tasks = len(batch)
+            if self.jobs and self.helpers:
                 if not self.enlisted:
                     self.enlisted = True
                     helpers.enlist(self)
