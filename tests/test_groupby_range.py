@@ -137,3 +137,31 @@ def test_nunique_missing_keys_in_several_levels(split_out):
     got = df.groupby(["u", "f"], dropna=False).i.nunique(split_out=split_out)
     expected = pdf.groupby(["u", "f"], dropna=False).i.nunique()
     assert_eq(got, expected, check_divisions=False)
+
+
+@pytest.mark.parametrize("dropna", [True, False])
+@pytest.mark.parametrize("keys", ["a", ["s", "a"]], ids=str)
+def test_raw_rows_only_grouped_sorted(keys, dropna, monkeypatch):
+    """Every input sends raw rows: each output groups them sorted, once."""
+    from partframe.kernels import groupby as kernels
+
+    pdf = mixed_frame(30000, seed=4)  # 10,000 rows a partition: sampled
+    pdf["a"] = np.random.default_rng(4).integers(0, 10**7, len(pdf))
+    df = partframe.from_pandas(pdf, npartitions=3)
+    sorts = []
+    chunk = kernels.groupby_chunk
+
+    def spy(df, plan, sort=False):
+        sorts.append(sort)
+        return chunk(df, plan, sort)
+
+    monkeypatch.setattr(kernels, "groupby_chunk", spy)
+    for agg in AGGS:
+        col = "y" if agg.startswith("idx") else "x"
+        got = getattr(df.groupby(keys, dropna=dropna)[col], agg)(split_out=3)
+        expected = getattr(pdf.groupby(keys, dropna=dropna)[col], agg)()
+        assert_eq(got, expected, check_divisions=False)
+    got = df.groupby(keys, dropna=dropna).agg({"x": ["sum", "var"], "y": "size"})
+    expected = pdf.groupby(keys, dropna=dropna).agg({"x": ["sum", "var"], "y": "size"})
+    assert_eq(got, expected, check_divisions=False)
+    assert True in sorts

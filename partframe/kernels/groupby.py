@@ -61,9 +61,9 @@ def _group_keys(df: pd.DataFrame | pd.Series, plan: dict) -> dict:
     return {"by": [df[k] for k in by] if len(by) > 1 else df[by[0]]}
 
 
-def _gb(obj: Any, keys: dict, plan: dict) -> Any:
+def _gb(obj: Any, keys: dict, plan: dict, sort: bool = False) -> Any:
     return obj.groupby(
-        **keys, sort=False, dropna=plan["dropna"], observed=plan["observed"]
+        **keys, sort=sort, dropna=plan["dropna"], observed=plan["observed"]
     )
 
 
@@ -103,11 +103,12 @@ def _side_by_side(series: list) -> pd.DataFrame:
     return pd.concat([s.reindex(index) for s in series], axis=1)
 
 
-def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict) -> dict:
-    """The partial of one partition."""
+def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict, sort: bool = False) -> dict:
+    """The partial of one partition (groups in order of appearance, or
+    sorted with ``sort``)."""
     keys = _group_keys(df, plan)
     frame = df.to_frame() if isinstance(df, pd.Series) else df
-    g = _gb(frame, keys, plan)
+    g = _gb(frame, keys, plan, sort)
     parts: dict = {}
     main = []
     by_op: dict[str, list] = {}
@@ -121,7 +122,7 @@ def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict) -> dict:
         elif op == "moments":
             for pid, col in items:
                 x = _as_float(frame[col])
-                gx = _gb(x, _group_keys(df, plan), plan)
+                gx = _gb(x, _group_keys(df, plan), plan, sort)
                 n = gx.count()
                 mean = gx.mean()
                 m2 = gx.var(ddof=0) * n
@@ -142,7 +143,7 @@ def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict) -> dict:
         s = frame[col]
         valid = s.notna().to_numpy()
         sub = frame[valid] if not valid.all() else frame
-        gs = _gb(sub[col], _group_keys(sub, plan), plan)
+        gs = _gb(sub[col], _group_keys(sub, plan), plan, sort)
         label = getattr(gs, op)()
         value = gs.min() if op == "idxmin" else gs.max()
         parts[("idx", pid)] = pd.DataFrame({"v": value, "i": label})
@@ -373,15 +374,15 @@ def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     from ..shuffle.tasks import range_assign
 
     keys = keys.iloc[:, : len(bounds.columns)]
-    if len(bounds.columns) == 1 and len(bounds):
-        where = _assign_numeric(keys.iloc[:, 0], bounds.iloc[:, 0])
-        if where is not None:
-            return where
     if len(bounds.columns) == 1 and len(keys) > 4 * len(bounds):
         # one column: assign its distinct values, then every row by its code
         codes, uniques = pd.factorize(keys.iloc[:, 0], use_na_sentinel=True)
         ucodes = pd.DataFrame({0: pd.Series(uniques)})
-        where = range_assign(ucodes, bounds) if len(uniques) else ucodes.index
+        where = None
+        if len(uniques) and len(bounds):
+            where = _assign_numeric(ucodes[0], bounds.iloc[:, 0])
+        if where is None:
+            where = range_assign(ucodes, bounds) if len(uniques) else ucodes.index
         where = np.append(np.asarray(where, dtype="int64"), len(bounds))
         return where[codes]  # missing keys (-1) go last, as they sort
     return range_assign(keys, bounds)
@@ -478,6 +479,11 @@ def groupby_range_finalize(pieces: list, plan: dict, meta: Any) -> Any:
             partials.append(groupby_chunk(_concat(raw), plan))
             raw = []
         partials.append(piece)
+    if raw and not partials and plan["sort"]:
+        # raw rows only: pandas' sorted groupby costs less than grouping in
+        # order of appearance and sorting the groups afterwards
+        part = groupby_chunk(_concat(raw), plan, sort=True)
+        return groupby_finalize([part], plan, meta, presorted=True)
     if raw:
         partials.append(groupby_chunk(_concat(raw), plan))
     if not partials:
@@ -563,12 +569,15 @@ def _cast(values: pd.Series, dtype: Any) -> pd.Series:
         return values
 
 
-def groupby_finalize(partials: list, plan: dict, meta: Any) -> Any:
-    """Merge the last partials and compute the result (exact dtypes of ``meta``)."""
+def groupby_finalize(
+    partials: list, plan: dict, meta: Any, presorted: bool = False
+) -> Any:
+    """Merge the last partials and compute the result (exact dtypes of
+    ``meta``); ``presorted``: one partial whose groups are sorted already."""
     parts = groupby_combine(partials, plan) if len(partials) > 1 else partials[0]
     main = parts["main"]
     cols = [_output(kind, args, main, parts, plan) for kind, args in plan["outputs"]]
-    if plan["sort"]:
+    if plan["sort"] and not (presorted and len(partials) == 1):
         order = _sort_order(main.index, unique=True)
         if order is not None:
             cols = [c.iloc[order] for c in cols]
