@@ -114,9 +114,10 @@ def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict, sort: bool = False) 
     by_op: dict[str, list] = {}
     for pid, col, op in plan["main"]:
         by_op.setdefault(op, []).append((pid, col))
+    size = None
     for op, items in by_op.items():
         if op == "size":
-            size = g.size()
+            size = g.size() if size is None else size
             for pid, _ in items:
                 main.append(size.rename(pid))
         elif op == "moments":
@@ -136,6 +137,12 @@ def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict, sort: bool = False) 
             # DataFrameGroupBy over a column subset, and they share the
             # grouper's codes
             for pid, col in items:
+                if op == "count" and not frame[col].hasnans:
+                    # no missing values: the count is the group size,
+                    # which pandas has from the grouper without a pass
+                    size = g.size() if size is None else size
+                    main.append(size.rename(pid))
+                    continue
                 main.append(getattr(g[col], op)().rename(pid))
     if main:
         parts["main"] = _side_by_side(main)
