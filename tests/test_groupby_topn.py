@@ -140,3 +140,19 @@ def test_random_top_n(keys, nparts, n):
     df = partframe.from_pandas(pdf, npartitions=nparts)
     assert_eq(df.groupby("k").x.nlargest(n), pdf.groupby("k").x.nlargest(n))
     assert_eq(df.groupby("k").x.nsmallest(n), pdf.groupby("k").x.nsmallest(n))
+
+
+def test_top_n_series_and_level_keys():
+    pdf = pd.DataFrame(
+        {"k": [1, 2, 1, 2, 1, 3, 3, 1] * 5, "x": np.arange(40.0) % 7},
+        index=pd.RangeIndex(40) * 2,
+    )
+    df = partframe.from_pandas(pdf, npartitions=3)
+    exp = pdf.x.groupby(pdf.k).nlargest(2)
+    assert_eq(df.x.groupby(df.k).nlargest(2), exp, check_divisions=False)
+    exp = pdf.x.rename(None).groupby(pdf.k).nsmallest(3)
+    got = df.x.rename(None).groupby(df.k).nsmallest(3)
+    assert_eq(got, exp, check_divisions=False)
+    exp = pdf.set_index("k").x.groupby(level=0).nlargest(2)
+    got = df.set_index("k").x.groupby(level=0).nlargest(2)
+    assert_eq(got, exp, check_divisions=False)
