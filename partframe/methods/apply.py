@@ -85,6 +85,21 @@ def _caller_names(expr: str, frame: Any) -> dict:
     return out
 
 
+def _with_caller_names(expr: str, local_dict: dict | None, kwargs: dict) -> dict:
+    """``kwargs`` plus a ``local_dict`` of the ``@names`` in ``expr``, read
+    from the frame that called ``query``/``eval`` (two levels up), then
+    ``local_dict``."""
+    frame = inspect.currentframe()
+    caller = frame.f_back.f_back if frame is not None and frame.f_back else None
+    names = _caller_names(expr, caller) if caller is not None else {}
+    del frame, caller
+    names.update(local_dict or {})
+    options = dict(kwargs)
+    if names:
+        options["local_dict"] = names
+    return options
+
+
 def _referenced_columns(expr: str, columns: list) -> list | None:
     """Columns named in an expression string, or ``None`` when unsure."""
     if "`" in expr:
@@ -121,14 +136,7 @@ class DataFrameMethods:
         """
         if kwargs.get("inplace"):
             raise ValueError("query(inplace=True) is not supported by lazy frames")
-        frame = inspect.currentframe()
-        caller = frame.f_back if frame is not None else None
-        names = _caller_names(expr, caller) if caller is not None else {}
-        del frame, caller
-        names.update(local_dict or {})
-        options = dict(kwargs)
-        if names:
-            options["local_dict"] = names
+        options = _with_caller_names(expr, local_dict, kwargs)
         refs = _referenced_columns(expr, list(self._meta.columns))
         if refs is None:
             return _new(MethodCall(self.expr, "query", (expr,), options or None))
@@ -148,14 +156,7 @@ class DataFrameMethods:
         """
         if kwargs.get("inplace"):
             raise ValueError("eval(inplace=True) is not supported; use the result")
-        frame = inspect.currentframe()
-        caller = frame.f_back if frame is not None else None
-        names = _caller_names(expr, caller) if caller is not None else {}
-        del frame, caller
-        names.update(local_dict or {})
-        options = dict(kwargs)
-        if names:
-            options["local_dict"] = names
+        options = _with_caller_names(expr, local_dict, kwargs)
         return _new(MethodCall(self.expr, "eval", (expr,), options or None))
 
     def apply(
