@@ -42,6 +42,9 @@ __all__ = ["get_threads"]
 _PARALLEL_SECONDS = 0.002
 # A helper with nothing to do for this long exits.
 _IDLE_SECONDS = 2.0
+# While tasks are quick, helpers look for a slow one this often (instead of
+# being woken at every batch, which costs GIL hand-offs).
+_LOOK_SECONDS = 0.02
 
 
 class _Helpers:
@@ -95,6 +98,10 @@ class _Helpers:
                         self.threads.discard(me)
                         return
                     self.idle += 1
+                    if wait is None and self.runs:
+                        # quick tasks so far: no wake-up call per batch, a
+                        # look now and then for a slow one
+                        wait = _LOOK_SECONDS
                     cond.wait(left if wait is None else min(wait, left))
                     self.idle -= 1
                 batch = run.jobs.popleft()
@@ -132,6 +139,12 @@ class _Run:
         self.enlisted = False
         self.caller_since: float | None = None  # the caller runs a batch
         self.caller_tasks = 0  # of this many tasks
+        self.per_task: float | None = None  # seconds, recent finished batches
+
+    def _maybe_slow(self) -> bool:
+        """Worth waking a helper for each batch: tasks not known to be quick.
+        (Quick ones get a look every ``_LOOK_SECONDS`` instead.)"""
+        return self.per_task is None or self.per_task >= _PARALLEL_SECONDS
 
     def wait_for_help(self) -> float | None:
         """Seconds until a helper may take a queued batch (0: now), or
@@ -150,7 +163,12 @@ class _Run:
         ):
             return None
         due = _PARALLEL_SECONDS * self.caller_tasks
-        return max(0.0, due - (time.perf_counter() - self.caller_since))
+        left = due - (time.perf_counter() - self.caller_since)
+        if left <= 0:
+            return 0.0
+        # quick tasks so far: no timed wake-up (the helper looks now and
+        # then); else wake up when help would be due
+        return left if self._maybe_slow() else None
 
     def submit(self, batch: Batch) -> None:
         self.jobs.append(batch)  # deque.append is atomic
@@ -173,6 +191,11 @@ class _Run:
                     report = self.results.get(timeout=timeout)
                 except queue.Empty:
                     return None
+        results, seconds = report
+        if results:
+            t = seconds / len(results)
+            old = self.per_task
+            self.per_task = t if old is None else 0.5 * (old + t)
         return report
 
     def _take(self) -> Batch | None:
@@ -187,7 +210,7 @@ class _Run:
                 if not self.enlisted:
                     self.enlisted = True
                     helpers.enlist(self)
-                elif helpers.idle:
+                elif helpers.idle and self._maybe_slow():
                     helpers.cond.notify()  # a helper starts its clock
             return batch
 
