@@ -289,3 +289,28 @@ def test_random_aggregations(keys, agg, nparts, split_out):
     g = df.groupby("k").x
     res = getattr(g, agg)(split_out=split_out) if agg != "median" else g.median()
     assert_eq(res, getattr(pdf.groupby("k").x, agg)(), check_divisions=False)
+
+
+@pytest.mark.parametrize("sort", [True, False])
+@pytest.mark.parametrize("keys", [["s", "i"], ["t", "f", "b"], ["n", "s"]])
+def test_several_keys_packed_into_one_code(keys, sort):
+    # Chunks pack several key columns into one int64 code (one factorize per
+    # column, no compress_group_index): same groups, order and dtypes.
+    from tests.frames import make_pdf, variants
+
+    pdf = make_pdf(60)
+    pdf["s"] = pdf["s"].where(pdf.index % 7 != 0)  # missing string keys
+    pdf["f"] = pdf["f"].round(0)
+    for name, ddf, expected in variants(pdf):
+        g = ddf.groupby(keys, sort=sort)
+        want = expected.groupby(keys, sort=sort)
+        agg = {"i": ["sum", "count"], "f": ["mean", "var", "max"], "n": "sum"}
+        agg = {c: a for c, a in agg.items() if c not in keys}
+        agg["tz"] = ["min", "first"]
+        got = g.agg(agg).compute()
+        exp = want.agg(agg)
+        if not sort:
+            got, exp = got.sort_index(), exp.sort_index()
+        pd.testing.assert_frame_equal(got, exp, obj=name)
+        if sort:
+            assert_eq(g.size(), want.size())
