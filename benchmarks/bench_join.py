@@ -12,7 +12,8 @@ their string ("factor") forms ``id4``..``id6``, and ``v1``; the right tables
 ``small`` (``N/1e6`` rows), ``medium`` (``N/1e3``) and ``big`` (``N``) hold
 the same keys drawn so that about 90% of ``x``'s rows match, and ``v2``.
 Every engine holds the data in memory first; each question computes the
-whole joined frame; the best of ``--repeat`` runs counts. pandas runs as it
+whole joined frame; the best of ``--repeat`` runs counts, the engines taking
+turns in a rotating order. pandas runs as it
 does (one thread); partframe and Dask use their threaded schedulers with
 the same partition count.
 """
@@ -83,20 +84,32 @@ QUESTIONS = [
 ]
 
 
-def best(func, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = func()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+def best_of(engines: dict, repeat: int) -> dict:
+    """Best seconds and last result of each engine, in interleaved rounds.
+
+    Engines take turns in a rotating order, so memory one engine leaves
+    behind (freed pages an allocator keeps, or has to fault in again) and
+    drifts in machine load fall on every engine alike; running each
+    engine's repeats back to back favoured whichever ran last.
+    """
+    names = list(engines)
+    times: dict = {n: [] for n in names}
+    out: dict = {}
+    for r in range(repeat):
+        for i in range(len(names)):
+            name = names[(r + i) % len(names)]
+            t0 = time.perf_counter()
+            out[name] = engines[name]()
+            times[name].append(time.perf_counter() - t0)
+            out[name] = len(out[name])  # free the result before the next run
+    return {n: (min(times[n]), out[n]) for n in names}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=float, default=1e7)
     parser.add_argument("--quick", action="store_true", help="1e6 rows")
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--npartitions", type=int, default=None)
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
@@ -123,31 +136,34 @@ def main() -> None:
 
     rows = []
     for label, other, on, how in QUESTIONS:
-        tp, exp = best(
-            lambda o=other, k=on, h=how: x.merge(data[o], on=k, how=h), args.repeat
-        )
-        tf, got = best(
-            lambda o=other, k=on, h=how: pf["x"].merge(pf[o], on=k, how=h).compute(),
-            args.repeat,
-        )
-        assert len(got) == len(exp), (label, len(got), len(exp))
-        td = float("nan")
+        engines = {
+            "pandas": lambda o=other, k=on, h=how: x.merge(data[o], on=k, how=h),
+            "partframe": lambda o=other, k=on, h=how: (
+                pf["x"].merge(pf[o], on=k, how=h).compute()
+            ),
+        }
         if dd is not None:
-            td, res = best(
-                lambda o=other, k=on, h=how: (
-                    dd["x"].merge(dd[o], on=k, how=h).compute()
-                ),
-                args.repeat,
+            engines["dask"] = lambda o=other, k=on, h=how: (
+                dd["x"].merge(dd[o], on=k, how=h).compute()
             )
-            assert len(res) == len(exp)
-        rows.append((label, tp, tf, td, len(exp)))
-    tp, exp = best(lambda: x.sort_values("v1"), args.repeat)
-    tf, got = best(lambda: pf["x"].sort_values("v1").compute(), args.repeat)
-    assert got.v1.is_monotonic_increasing and len(got) == len(exp)
-    td = float("nan")
+        res = best_of(engines, args.repeat)
+        nout = res["pandas"][1]
+        for engine, (_, n) in res.items():
+            assert n == nout, (label, engine, n, nout)
+        td = res["dask"][0] if dd is not None else float("nan")
+        rows.append((label, res["pandas"][0], res["partframe"][0], td, nout))
+
+    def check_sorted() -> pd.DataFrame:
+        got = pf["x"].sort_values("v1").compute()
+        assert got.v1.is_monotonic_increasing
+        return got
+
+    engines = {"pandas": lambda: x.sort_values("v1"), "partframe": check_sorted}
     if dd is not None:
-        td, _ = best(lambda: dd["x"].sort_values("v1").compute(), args.repeat)
-    rows.append(("sort_values v1", tp, tf, td, len(exp)))
+        engines["dask"] = lambda: dd["x"].sort_values("v1").compute()
+    res = best_of(engines, args.repeat)
+    td = res["dask"][0] if dd is not None else float("nan")
+    rows.append(("sort_values v1", res["pandas"][0], res["partframe"][0], td, len(x)))
 
     print(f"{'question':<24}{'rows out':>12}{'pandas s':>10}{'partframe s':>13}"
           f"{'dask s':>9}{'dask/pf':>9}{'pandas/pf':>11}")  # fmt: skip
