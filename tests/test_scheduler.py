@@ -511,3 +511,22 @@ def test_threads_concurrent_computes_from_several_threads():
     with concurrent.futures.ThreadPoolExecutor(3) as ex:
         results = list(ex.map(job, range(6)))
     assert results == [[i + k for i in range(50)] for k in range(6)]
+
+
+def _name_after(_, seconds):
+    time.sleep(seconds)
+    return threading.current_thread().name
+
+
+def test_threads_helpers_stay_through_a_long_quick_phase(monkeypatch):
+    # A helper with nothing to do must not leave while a computation runs:
+    # slow tasks after a long phase of quick ones still get help.
+    import partframe.scheduler.threads as threads_mod
+
+    monkeypatch.setattr(threads_mod, "_IDLE_SECONDS", 0.05)
+    dsk = {("quick", i): (time.sleep, 0.0002) for i in range(600)}
+    dsk["barrier"] = (len, list(dsk))
+    slow = {("slow", i): (_name_after, "barrier", 0.02) for i in range(10)}
+    dsk.update(slow)
+    names = get_threads(dsk, list(slow), num_workers=2)
+    assert len(set(names)) == 2

@@ -40,7 +40,7 @@ __all__ = ["get_threads"]
 
 # Helpers take work only from tasks at least this long (see module docstring).
 _PARALLEL_SECONDS = 0.002
-# A helper with nothing to do for this long exits.
+# A helper with nothing to do for this long, while no computation runs, exits.
 _IDLE_SECONDS = 2.0
 # While tasks are quick, helpers look for a slow one this often (instead of
 # being woken at every batch, which costs GIL hand-offs).
@@ -93,6 +93,9 @@ class _Helpers:
                     run, wait = self._pick()
                     if run is not None:
                         break
+                    if self.runs:
+                        # a computation is running: stay for its slow tasks
+                        idle_since = time.monotonic()
                     left = _IDLE_SECONDS - (time.monotonic() - idle_since)
                     if left <= 0:
                         self.threads.discard(me)
