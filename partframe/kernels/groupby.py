@@ -103,17 +103,50 @@ def _side_by_side(series: list) -> pd.DataFrame:
     return pd.concat([s.reindex(index) for s in series], axis=1)
 
 
+def pack_codes(columns: list, sort: bool, dropna: bool) -> tuple | None:
+    """Several key columns as one int64 code per row: each column factorized
+    (its uniques sorted with ``sort``), the codes combined by multiply-add.
+
+    Returns ``(codes, uniques per column, sizes, missing rows or None)``;
+    with ``dropna`` rows with a missing key are flagged (their code is
+    meaningless), otherwise missing values are a key like any other. None
+    when the combinations do not fit one int64.
+
+    Examples
+    --------
+    >>> codes, uniques, sizes, missing = pack_codes(
+    ...     [pd.Series(["a", "b", "a"]), pd.Series([1, 1, 2])], True, True
+    ... )
+    >>> codes.tolist(), sizes, missing
+    ([0, 2, 1], [2, 2], None)
+    """
+    pairs = [pd.factorize(c, sort=sort, use_na_sentinel=dropna) for c in columns]
+    sizes = [max(1, len(u)) for _, u in pairs]
+    if float(np.prod([float(n) for n in sizes])) >= 2.0**62:
+        return None
+    combined = np.zeros(len(columns[0]), dtype="int64")
+    missing = None
+    for (code, _), n in zip(pairs, sizes):
+        code = np.asarray(code, dtype="int64")
+        if dropna:
+            lost = code < 0
+            if lost.any():
+                missing = lost if missing is None else missing | lost
+        combined *= n
+        combined += code
+    return combined, [u for _, u in pairs], sizes, missing
+
+
 def _packed_keys(frame: pd.DataFrame, plan: dict, sort: bool) -> tuple | None:
-    """Several key columns as one int64 code per row, or None.
+    """The plan's key columns packed by :func:`pack_codes`, or None.
 
     pandas groups by several columns by factorizing each, combining the
     codes and factorizing the combination again (``compress_group_index``:
-    a third of a two-key chunk's time). When every row's code combination
-    fits one int64 and missing keys are dropped, one factorize per column
-    and a multiply-add give the same groups, in the same order (first
-    appearance, or sorted codes with ``sort``); :func:`_unpack_keys` turns
-    the codes back into the key MultiIndex. Returns ``(valid rows or None,
-    codes, levels, sizes)``.
+    a third of a two-key chunk's time). When the combinations fit one int64
+    and missing keys are dropped, the packed code gives the same groups in
+    the same order (first appearance, or sorted codes with ``sort``);
+    :func:`_unpack_keys` turns the codes back into the key MultiIndex.
+    Returns ``(valid rows or None, codes, levels, sizes)``.
     """
     by = plan["by"]
     if (
@@ -133,22 +166,11 @@ def _packed_keys(frame: pd.DataFrame, plan: dict, sort: bool) -> tuple | None:
         for c in cols
     ):
         return None
-    codes, levels, sizes = [], [], []
-    for c in cols:
-        code, uniques = pd.factorize(c, sort=sort, use_na_sentinel=True)
-        codes.append(np.asarray(code, dtype="int64"))
-        levels.append(uniques)
-        sizes.append(len(uniques))
-    if min(sizes) == 0 or float(np.prod([float(n) for n in sizes])) >= 2.0**62:
+    packed = pack_codes(cols, sort, dropna=True)
+    if packed is None:
         return None
-    combined = codes[0].copy()
-    missing = codes[0] < 0
-    for code, n in zip(codes[1:], sizes[1:]):
-        combined *= n
-        combined += code
-        missing |= code < 0
-    valid = ~missing if missing.any() else None
-    return valid, combined, levels, sizes
+    combined, levels, sizes, missing = packed
+    return (None if missing is None else ~missing), combined, levels, sizes
 
 
 def _unpack_keys(index: pd.Index, levels: list, sizes: list, plan: dict) -> pd.Index:

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .groupby import pack_codes
+
 __all__ = ["fast_top_n_ok", "group_top_n", "partition_top_n"]
 
 #: Above this ``n`` the top rows come from one sort instead of ``n`` passes.
@@ -78,30 +80,21 @@ def group_codes(df: pd.DataFrame, by: list, sort: bool | None, dropna: bool) -> 
         if direct is not None:
             return direct
     sort = bool(sort)
-    pairs = [pd.factorize(df[b], sort=sort, use_na_sentinel=dropna) for b in by]
-    if len(pairs) == 1:
-        codes, uniques = pairs[0]
+    if len(by) == 1:
+        codes, uniques = pd.factorize(df[by[0]], sort=sort, use_na_sentinel=dropna)
         return np.asarray(codes, dtype="int64"), len(uniques)
-    sizes = [max(1, len(u)) for _, u in pairs]
-    if float(np.prod([float(s) for s in sizes])) >= 2**62:
+    packed = pack_codes([df[b] for b in by], sort, dropna)
+    if packed is None:
         # too many combinations for one int64: number the key tuples
         keys = pd.DataFrame({i: df[b] for i, b in enumerate(by)})
         g = keys.groupby(list(keys.columns), sort=sort, dropna=dropna)
         codes = np.asarray(g.ngroup(), dtype="int64")
         return codes, int(g.ngroups)
-    combined = np.zeros(len(df), dtype="int64")
-    valid = None
-    for (codes, _), size in zip(pairs, sizes):
-        codes = np.asarray(codes, dtype="int64")
-        if dropna:
-            missing = codes < 0
-            if missing.any():
-                valid = ~missing if valid is None else valid & ~missing
-        combined *= size
-        combined += codes
-    if valid is None:
+    combined, _, _, missing = packed
+    if missing is None:
         dense, uniques = pd.factorize(combined, sort=sort)
         return np.asarray(dense, dtype="int64"), len(uniques)
+    valid = ~missing
     out = np.full(len(df), -1, dtype="int64")
     dense, uniques = pd.factorize(combined[valid], sort=sort)
     out[valid] = dense
