@@ -8,28 +8,103 @@ the partition number, so a task that runs twice leaves one copy. A final
 *commit* task runs only when every write task succeeded; it
 
 1. takes an exclusive lock (``<parent>/.<name>.pf-lock``, created with an
-   exclusive ``"xb"`` open, so two writers cannot commit at once),
-2. checks the destination again (another writer may have committed since
-   the plan was built: a non-empty destination is refused unless
-   ``overwrite`` or ``append``),
-3. moves the staged files into place: a new destination is one rename of
-   the staging folder (atomic on local filesystems); ``overwrite`` renames
-   the old destination aside, renames the staging folder into place and
-   deletes the old data only after that succeeded (stage and swap: the data
-   that the same graph read is deleted only after every read finished);
-   ``append`` moves each new file in,
-4. writes the ``_SUCCESS`` marker last, and releases the lock.
+   exclusive ``"xb"`` open, so two writers cannot commit at once); the lock
+   records its token, the time, and the host and process of its holder,
+2. repairs an earlier commit to the same destination that was interrupted
+   (see *Recovery* below) and checks the destination again (another writer
+   may have committed since the plan was built: a non-empty destination is
+   refused unless ``overwrite`` or ``append``),
+3. writes the *journal* (``<parent>/.<name>.pf-journal``, a small JSON
+   write-ahead log): mode, token, staging and backup paths, every planned
+   move and a ``state``,
+4. moves the staged files into place: ``overwrite`` first moves the old
+   data aside into ``<parent>/.<name>._old-<token>`` (state ``"aside"``),
+   then the new data in (state ``"in"``); ``new`` and ``append`` only move
+   the new data in. After the last move the journal's state becomes
+   ``"committed"``: this is the commit point,
+5. writes the ``_SUCCESS`` marker, deletes the old data and the staging
+   folder, deletes the journal last, and releases the lock.
 
-If a task fails (an exception, a killed worker, Ctrl-C), the commit never
-runs and the destination is untouched, byte for byte; the staging folder is
-removed by :func:`abort` (``compute=True`` does this itself). Hidden names
-are ignored by the readers, so a leftover staging folder is never read.
+All hidden names (``.x``, ``_x``) are ignored by the readers, so neither
+the journal, the lock, the staging folder nor the backup is ever read as
+data. The commit task runs after every read of the same graph finished, so
+``overwrite`` never deletes data the graph still has to read.
+
+What is atomic
+--------------
+On a local filesystem a move is one ``rename``: a new destination is one
+rename of the staging folder, ``overwrite`` two (old folder aside, staging
+folder in), ``append`` one per file. On an object store (``s3://``,
+``memory://``, any non-local fsspec filesystem) there are no folders to
+rename: every file is moved by itself (copy, then delete), so a commit is
+many steps. Each single step is atomic (a rename, an object PUT or COPY),
+but a process killed between steps (``kill -9``, a lost machine, Ctrl-C at
+the wrong moment) leaves a half-moved destination. The journal makes such
+a commit recoverable on every filesystem, local ones included (an
+interrupted local ``overwrite`` leaves no destination at all, and an
+interrupted ``append`` half the new files).
+
+Recovery
+--------
+:func:`recover` finishes or undoes an interrupted commit, idempotently
+(every step checks what is already done, so recovery may itself be
+interrupted and run again). It takes the commit lock, reads the journal and
+
+* state ``"committed"``: rolls *forward*. Every move was done; it writes
+  ``_SUCCESS`` and deletes the backup and staging folders and the journal.
+  The result is exactly the new data.
+* state ``"aside"``, ``"in"`` or ``"undo"``: rolls *back*. In ``"in"``,
+  the new files already moved into the destination are deleted (they are
+  never old data: every old file is in the backup by then, and ``append``
+  refused names that existed) and the state becomes ``"undo"``, so that a
+  rollback interrupted after moving old files back (which may have the
+  same names) never deletes them. Then the old files in the backup are
+  moved back (a file found both in place and in the backup was copied but
+  not yet deleted: the backup copy is dropped), and the staging folder,
+  the backup and the journal are deleted. The result is exactly the old
+  data.
+
+Rolling back before the commit point keeps the promise that a failed write
+(an exception, a killed worker, Ctrl-C, a killed commit) leaves the
+destination as it was, so rerunning the failed job is always safe: an
+interrupted ``append`` rolled forward and then rerun would add its rows
+twice. Old data is only ever deleted after the commit point. The same
+rollback runs in the process when a move raises.
+
+Who recovers: every writer (at planning time and again under the lock in
+the commit task), every reader (``read_parquet``, ``read_csv``: before
+listing the files of a path whose journal exists), and :func:`abort` for
+the commit of its own job. Checking costs one ``exists`` call on the
+journal per destination (one listing per parent folder when a reader is
+given several paths). A reader that cannot recover (read-only credentials,
+a live lock) raises :class:`CommitError` naming the destination and the
+journal. Readers only check the destinations they are given (a folder, a
+glob's fixed prefix, a file): reading one file inside a folder that is
+being committed, or a parent folder of it, does not check.
+
+Stale locks
+-----------
+A commit killed while holding the lock leaves the lock file. A waiting
+writer or reader breaks it only when its holder is provably dead: the lock
+was taken on the same host (same host name, same boot id and same process
+namespace, where the system has them) by a process that no longer exists
+(or whose pid now belongs to a process started later). Breaking is itself
+guarded by an exclusive marker file, so two breakers cannot both succeed.
+A lock held on another host is never broken automatically, however old: a
+paused (not dead) holder that resumed after its lock was broken could undo
+the recovery. The error then names the lock file, its holder and its age,
+and says to delete it once no writer runs; the next reader or writer then
+repairs the destination from the journal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
+import json
+import os
+import socket
 import time
 import uuid
 from typing import Any
@@ -42,14 +117,49 @@ __all__ = [
     "abort",
     "check_destination",
     "commit_output",
+    "journal_path",
+    "lock_path",
     "new_job",
+    "recover",
+    "recover_for_read",
 ]
 
 SUCCESS = "_SUCCESS"
+JOURNAL_VERSION = 1
+LOCK_TIMEOUT = 10.0  # seconds a commit (or recovery) waits for the lock
 
 
 class CommitError(RuntimeError):
-    """The staged output could not be moved into place."""
+    """The staged output could not be moved into place, or a lock is held."""
+
+
+def _sibling(dest: str, suffix: str) -> str:
+    parent, name = parent_and_name(dest)
+    if not parent and not dest.startswith("/"):
+        parent = "."
+    return join(parent, f".{name}{suffix}")
+
+
+def lock_path(dest: str) -> str:
+    """The commit lock file of ``dest``: ``<parent>/.<name>.pf-lock``.
+
+    Examples
+    --------
+    >>> lock_path("bucket/out")
+    'bucket/.out.pf-lock'
+    """
+    return _sibling(dest.rstrip("/"), ".pf-lock")
+
+
+def journal_path(dest: str) -> str:
+    """The commit journal of ``dest``: ``<parent>/.<name>.pf-journal``.
+
+    Examples
+    --------
+    >>> journal_path("/data/out/")
+    '/data/.out.pf-journal'
+    """
+    return _sibling(dest.rstrip("/"), ".pf-journal")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,18 +178,19 @@ class OutputJob:
 
     @property
     def staging(self) -> str:
-        parent, name = parent_and_name(self.dest)
-        return join(parent or ".", f".{name}._staging-{self.token}")
+        return _sibling(self.dest, f"._staging-{self.token}")
 
     @property
     def lock(self) -> str:
-        parent, name = parent_and_name(self.dest)
-        return join(parent or ".", f".{name}.pf-lock")
+        return lock_path(self.dest)
+
+    @property
+    def journal(self) -> str:
+        return journal_path(self.dest)
 
     @property
     def backup(self) -> str:
-        parent, name = parent_and_name(self.dest)
-        return join(parent or ".", f".{name}._old-{self.token}")
+        return _sibling(self.dest, f"._old-{self.token}")
 
     def staged(self, relname: str) -> str:
         """Where the file ``relname`` of the output is staged."""
@@ -94,13 +205,36 @@ def new_job(
 ) -> OutputJob:
     """Plan a write to ``dest``: check it now and pick a fresh staging token.
 
-    Raises ``ValueError`` for ``overwrite`` together with ``append`` and
-    ``FileExistsError`` for a non-empty destination without either.
+    An interrupted earlier commit to ``dest`` is repaired first (see
+    :func:`recover`).
+
+    Parameters
+    ----------
+    fs : fsspec.AbstractFileSystem
+        The destination's filesystem.
+    dest : str
+        The destination folder (or file, with ``single_file``), no protocol.
+    overwrite, append : bool
+        The write mode (at most one of them).
+    single_file : bool, default False
+        ``dest`` is one file.
+
+    Returns
+    -------
+    OutputJob
+
+    Raises
+    ------
+    ValueError
+        ``overwrite`` together with ``append``.
+    FileExistsError
+        A non-empty destination without either.
     """
     if overwrite and append:
         raise ValueError("overwrite=True and append=True cannot be combined")
     mode = "overwrite" if overwrite else "append" if append else "new"
     job = OutputJob(fs, dest.rstrip("/"), uuid.uuid4().hex[:16], mode, single_file)
+    recover(fs, job.dest)
     check_destination(job)
     return job
 
@@ -128,13 +262,21 @@ def check_destination(job: OutputJob) -> None:
 
 
 def abort(job: OutputJob, settle: float = 1.0, limit: float = 5.0) -> None:
-    """Remove the staging folder of a failed write (never the destination).
+    """Clean up after a failed write (never touching committed data).
 
+    If the commit task of ``job`` itself was interrupted (its worker was
+    killed mid-commit), its journal is still there: it is recovered first
+    (which rolls the destination back, or forward if the commit point was
+    passed) when the lock can be taken. Then the staging folder is removed.
     The schedulers do not wait for tasks still running when another one
     failed, so a straggler may write into the staging folder after it was
     removed: remove it until it stayed absent for ``settle`` seconds (at
     most ``limit`` seconds). A leftover is hidden, so it is never read.
     """
+    with contextlib.suppress(Exception):  # cleanup must not hide the error
+        journal = _read_json(job.fs, job.journal)
+        if journal is not None and journal.get("token") == job.token:
+            recover(job.fs, job.dest, timeout=min(limit, 2.0))
     deadline = time.monotonic() + limit
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
@@ -150,67 +292,539 @@ def abort(job: OutputJob, settle: float = 1.0, limit: float = 5.0) -> None:
         time.sleep(0.05)
 
 
-def _acquire(job: OutputJob, timeout: float = 10.0) -> None:
-    fs = job.fs
+# --- the lock ----------------------------------------------------------------
+
+
+def _read_first_line(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.readline().strip() or None
+    except OSError:
+        return None
+
+
+def _proc_start(pid: int) -> str | None:
+    """The start time of process ``pid`` (Linux clock ticks since boot)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        return stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _pid_namespace() -> str | None:
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+
+
+def _whoami() -> dict:
+    """Who takes a lock: host, boot, process namespace, pid, start time."""
+    return {
+        "host": socket.gethostname(),
+        "boot": _read_first_line("/proc/sys/kernel/random/boot_id"),
+        "pidns": _pid_namespace(),
+        "pid": os.getpid(),
+        "start": _proc_start(os.getpid()),
+    }
+
+
+def _holder_state(holder: dict | None) -> str:
+    """``"dead"``, ``"alive"`` or ``"unknown"`` (another host, old lock)."""
+    if not holder or not isinstance(holder.get("pid"), int):
+        return "unknown"
+    me = _whoami()
+    if any(holder.get(k) != me[k] for k in ("host", "boot", "pidns")):
+        return "unknown"
+    pid = holder["pid"]
+    if pid == me["pid"]:
+        # this process (another thread), or an earlier one with the same pid
+        return "alive" if holder.get("start") == me["start"] else "dead"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return "dead"
+    except OSError:  # exists, owned by another user
+        pass
+    start = _proc_start(pid)
+    if holder.get("start") and start and start != holder["start"]:
+        return "dead"  # the pid was reused by a later process
+    return "alive"
+
+
+def _read_lock(fs: Any, lock: str) -> dict | None:
+    """The lock's content (None if there is no lock)."""
+    try:
+        raw = fs.cat_file(lock)
+    except FileNotFoundError:
+        return None
+    try:
+        holder = json.loads(raw)
+        if isinstance(holder, dict):
+            return holder
+    except ValueError:
+        pass
+    out: dict = {"token": raw.decode(errors="replace")}  # an old, token-only lock
+    with contextlib.suppress(Exception):
+        out["time"] = fs.modified(lock).timestamp()
+    return out
+
+
+def _display(fs: Any, path: str) -> str:
+    from fsspec.implementations.local import LocalFileSystem
+
+    if isinstance(fs, LocalFileSystem):
+        return path
+    try:
+        return fs.unstrip_protocol(path)
+    except Exception:
+        return path
+
+
+def _lock_message(fs: Any, dest: str, holder: dict | None) -> str:
+    lock = lock_path(dest)
+    parts = [f"the commit lock {_display(fs, lock)!r} of {dest!r} is held"]
+    if holder and "pid" in holder:
+        parts.append(f" by pid {holder['pid']} on host {holder.get('host')!r}")
+        state = _holder_state(holder)
+        if state == "alive":
+            parts.append(" (that process is running)")
+        elif state == "unknown":
+            parts.append(" (another host: this process cannot tell if it runs)")
+    elif holder:
+        parts.append(" by an unknown writer")
+    if holder and isinstance(holder.get("time"), int | float):
+        since = datetime.datetime.fromtimestamp(holder["time"], datetime.UTC)
+        age = time.time() - holder["time"]
+        parts.append(f" since {since:%Y-%m-%d %H:%M:%S} UTC ({age:.0f} s ago)")
+    with contextlib.suppress(Exception):
+        if fs.exists(journal_path(dest)):
+            parts.append(
+                f"; its journal {_display(fs, journal_path(dest))!r} shows a "
+                "commit that has not finished"
+            )
+    parts.append(
+        f". If no partframe writer is still committing to {dest!r}, delete "
+        f"{_display(fs, lock)!r} and retry: the next reader or writer then "
+        "completes or undoes any interrupted commit from its journal"
+    )
+    return "".join(parts)
+
+
+def _break_lock(fs: Any, lock: str, holder: dict) -> bool:
+    """Remove a lock whose holder is dead; only one breaker succeeds.
+
+    The breaker first creates ``<lock>.break-<holder token>`` exclusively,
+    then deletes the lock only if it still holds that token. A later
+    breaker of the same token can create the marker only after the winner
+    deleted it, which is after the dead holder's lock was gone, so it finds
+    another token (or none) and deletes nothing.
+    """
+    marker = f"{lock}.break-{holder.get('token')}"
+    try:
+        with fs.open(marker, "xb") as f:
+            f.write(json.dumps(_whoami()).encode())
+    except (FileExistsError, ValueError, NotImplementedError):
+        return False  # being broken by another process, or no exclusive create
+    try:
+        current = _read_lock(fs, lock)
+        if current is not None and current.get("token") == holder.get("token"):
+            fs.rm(lock)
+            return True
+        return False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            fs.rm(marker)
+
+
+def _acquire(fs: Any, dest: str, token: str, timeout: float | None = None) -> None:
+    lock = lock_path(dest)
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
+    payload = json.dumps(
+        {"token": token, "dest": dest, "time": time.time(), **_whoami()}
+    ).encode()
     deadline = time.monotonic() + timeout
+    next_look = 0.0
+    holder = None
     while True:
         try:
-            with fs.open(job.lock, "xb") as f:
-                f.write(job.token.encode())
+            with fs.open(lock, "xb") as f:
+                f.write(payload)
             return
         except FileExistsError:
-            if time.monotonic() > deadline:
-                raise CommitError(
-                    f"another writer holds the commit lock {job.lock!r} of "
-                    f"{job.dest!r}; if no writer is running, delete that file"
-                ) from None
+            now = time.monotonic()
+            if now >= next_look:  # who holds it? (at most once a second)
+                holder = _read_lock(fs, lock)
+                if holder is not None and _holder_state(holder) == "dead":
+                    _break_lock(fs, lock, holder)
+                    continue
+                next_look = now + 1.0
+            if now > deadline:
+                raise CommitError(_lock_message(fs, dest, holder)) from None
             time.sleep(0.05)
             fs.invalidate_cache()
         except (ValueError, NotImplementedError):
             # A filesystem without exclusive create: best effort.
             fs.invalidate_cache()
-            if fs.exists(job.lock):
+            if fs.exists(lock):
                 raise CommitError(
-                    f"another writer holds the commit lock {job.lock!r}"
+                    _lock_message(fs, dest, _read_lock(fs, lock))
                 ) from None
-            fs.pipe(job.lock, job.token.encode())
+            fs.pipe(lock, payload)
             return
 
 
-def _release(job: OutputJob) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        job.fs.rm(job.lock)
+def _release(fs: Any, dest: str, token: str) -> None:
+    lock = lock_path(dest)
+    holder = _read_lock(fs, lock)
+    if holder is not None and holder.get("token") == token:
+        with contextlib.suppress(FileNotFoundError):
+            fs.rm(lock)
 
 
-def _move_tree(fs: Any, src: str, dst: str) -> None:
-    """Move folder ``src`` to (not yet existing) ``dst``."""
+# --- the journal ---------------------------------------------------------------
+
+
+def _is_local(fs: Any) -> bool:
     from fsspec.implementations.local import LocalFileSystem
 
-    if isinstance(fs, LocalFileSystem):
-        import os
+    return isinstance(fs, LocalFileSystem)
 
+
+def _write_json(fs: Any, path: str, obj: dict) -> None:
+    """Write ``obj`` to ``path`` atomically (readers see old or new, whole)."""
+    data = json.dumps(obj, indent=0).encode()
+    if _is_local(fs):
+        tmp = f"{path}.tmp-{obj.get('token', uuid.uuid4().hex)}"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    else:
+        fs.pipe_file(path, data)  # one PUT: atomic on object stores
+
+
+def _read_json(fs: Any, path: str) -> dict | None:
+    try:
+        raw = fs.cat_file(path)
+    except FileNotFoundError:
+        return None
+    try:
+        out = json.loads(raw)
+        if not isinstance(out, dict) or out.get("version") != JOURNAL_VERSION:
+            raise ValueError("not a partframe commit journal")
+    except ValueError as e:
+        raise CommitError(
+            f"the commit journal {path!r} cannot be read ({e}); it lists the "
+            "moves of an interrupted commit: inspect it before deleting it"
+        ) from None
+    return out
+
+
+def _set_state(fs: Any, journal: dict, state: str) -> None:
+    new = {**journal, "state": state, "time": time.time()}
+    _write_json(fs, journal_path(journal["dest"]), new)
+    journal["state"] = state
+
+
+def _move(fs: Any, src: str, dst: str, tree: bool = False) -> None:
+    """Move file (or, with ``tree``, folder) ``src`` to ``dst``."""
+    if _is_local(fs):
         parent = os.path.dirname(dst)
         if parent:
             os.makedirs(parent, exist_ok=True)
         os.rename(src, dst)  # atomic: readers see all files or none
+    else:
+        fs.mv(src, dst, recursive=tree)
+
+
+def _plan(job: OutputJob, names: list[str]) -> dict:
+    """The journal of ``job``'s commit (called under the lock)."""
+    fs = job.fs
+    local = _is_local(fs)
+    aside: list[list[str]] = []
+    moves: list[list[str]] = []
+    new_dirs: list[str] = []
+    empty_dir = False
+    tree = False
+    fs.invalidate_cache()
+    if job.single_file:
+        if job.mode == "overwrite" and fs.exists(job.dest):
+            if fs.isdir(job.dest):
+                raise IsADirectoryError(
+                    f"single_file=True: the destination {job.dest!r} is a folder"
+                )
+            aside = [[job.dest, job.backup]]
+        moves = [[job.staged("data"), job.dest]]
+        names = ["data"]
+    elif job.mode == "append" and fs.exists(job.dest):
+        clashes = [n for n in names if fs.exists(join(job.dest, n))]
+        if clashes:
+            raise FileExistsError(
+                f"append to {job.dest!r}: files {clashes[:5]} appeared "
+                "while this write ran (a concurrent append?); nothing was "
+                "written"
+            )
+        moves = [[job.staged(n), join(job.dest, n)] for n in names]
+        if local:  # folders made by the moves, removed again on rollback
+            for n in names:
+                d = os.path.dirname(join(job.dest, n))
+                while d != job.dest and not os.path.exists(d) and d not in new_dirs:
+                    new_dirs.append(d)
+                    d = os.path.dirname(d)
+    else:
+        if job.mode == "overwrite" and fs.exists(job.dest):
+            if local:
+                aside = [[job.dest, job.backup]]
+                tree = True
+            else:
+                old = fs.find(job.dest) if fs.isdir(job.dest) else [job.dest]
+                aside = [[f, job.backup + f[len(job.dest) :]] for f in old]
+        elif fs.exists(job.dest):  # an empty folder (checked under the lock)
+            empty_dir = True
+            fs.rm(job.dest, recursive=True)
+        if local:
+            if not fs.exists(job.staging):
+                fs.mkdir(job.staging, create_parents=True)
+            moves = [[job.staging, job.dest]]
+            tree = True
+        else:
+            moves = [[job.staged(n), join(job.dest, n)] for n in names]
+    # the new data must be complete before anything is moved
+    if names and not (local and tree):
+        staged = set(fs.find(job.staging)) if fs.exists(job.staging) else set()
+        missing = [n for n in names if job.staged(n) not in staged]
+    else:
+        missing = [n for n in names if not fs.exists(job.staged(n))]
+    if missing:
+        raise CommitError(
+            f"staged files {missing[:5]} of {job.dest!r} are missing (was this "
+            "commit already done by an earlier run of the task?); nothing was "
+            "moved"
+        )
+    return {
+        "version": JOURNAL_VERSION,
+        "dest": job.dest,
+        "mode": job.mode,
+        "token": job.token,
+        "staging": job.staging,
+        "backup": job.backup,
+        "single_file": job.single_file,
+        "tree": tree,
+        "empty_dir": empty_dir,
+        "new_dirs": new_dirs,
+        "aside": aside,
+        "in": moves,
+        "state": "aside" if aside else "in",
+        "time": time.time(),
+    }
+
+
+def _rm_if_exists(fs: Any, path: str) -> None:
+    if fs.exists(path):
+        with contextlib.suppress(FileNotFoundError):
+            fs.rm(path, recursive=True)
+
+
+def _finish(fs: Any, journal: dict) -> None:
+    """Roll forward from the commit point (idempotent)."""
+    if not journal["single_file"]:
+        fs.pipe_file(join(journal["dest"], SUCCESS), b"")
+    _rm_if_exists(fs, journal["backup"])
+    _rm_if_exists(fs, journal["staging"])
+    with contextlib.suppress(FileNotFoundError):
+        fs.rm(journal_path(journal["dest"]))
+
+
+def _rollback(fs: Any, journal: dict) -> None:
+    """Undo a commit that did not reach its commit point (idempotent)."""
+    fs.invalidate_cache()
+    tree = journal["tree"]
+    if journal["state"] == "in":
+        # Every old file is in the backup by now, and append refused names
+        # that existed: whatever sits at a move's target is new data.
+        for _src, dst in reversed(journal["in"]):
+            _rm_if_exists(fs, dst)
+        # Old files moved back next may have the same names: a rollback
+        # that is interrupted and rerun must not delete them as new data.
+        _set_state(fs, journal, "undo")
+    for src, dst in reversed(journal["aside"]):
+        src_there, dst_there = fs.exists(src), fs.exists(dst)
+        if dst_there and src_there:
+            if tree:  # renames are atomic: both cannot be there
+                raise CommitError(
+                    f"rollback of {journal['dest']!r}: both {src!r} and "
+                    f"{dst!r} exist; resolve by hand (the latter is the old data)"
+                )
+            fs.rm(dst)  # copied but not yet deleted: the source is intact
+        elif dst_there:
+            _move(fs, dst, src, tree)
+        elif not src_there:
+            raise CommitError(
+                f"rollback of {journal['dest']!r}: the old file {src!r} is "
+                f"neither in place nor in the backup {dst!r}"
+            )
+    for d in sorted(journal["new_dirs"], key=len, reverse=True):
+        with contextlib.suppress(OSError):
+            os.rmdir(d)
+    if journal["empty_dir"] and not fs.exists(journal["dest"]):
+        with contextlib.suppress(Exception):
+            fs.mkdir(journal["dest"], create_parents=True)
+    _rm_if_exists(fs, journal["staging"])
+    _rm_if_exists(fs, journal["backup"])
+    with contextlib.suppress(FileNotFoundError):
+        fs.rm(journal_path(journal["dest"]))
+
+
+def _recover_locked(fs: Any, dest: str) -> str | None:
+    journal = _read_json(fs, journal_path(dest))
+    if journal is None:
+        return None
+    if journal["state"] == "committed":
+        _finish(fs, journal)
+        return "rolled forward"
+    _rollback(fs, journal)
+    return "rolled back"
+
+
+def recover(fs: Any, dest: str, timeout: float | None = None) -> str | None:
+    """Finish or undo an interrupted commit to ``dest``, if there is one.
+
+    Costs one ``exists`` call when nothing is pending. Otherwise takes the
+    commit lock (waiting up to ``timeout`` seconds for a running commit;
+    a lock whose holder is provably dead is broken) and follows the
+    journal: a commit past its commit point is completed, any other one is
+    rolled back, so ``dest`` ends up holding exactly the new or exactly
+    the old data. Safe to run again after an interruption.
+
+    Parameters
+    ----------
+    fs : fsspec.AbstractFileSystem
+        The destination's filesystem (with write access).
+    dest : str
+        The destination, without protocol (as ``fsspec.url_to_fs`` gives).
+    timeout : float, optional
+        Seconds to wait for the commit lock (default ``LOCK_TIMEOUT``, 10).
+
+    Returns
+    -------
+    str or None
+        None if no commit was pending, else ``"rolled forward"`` or
+        ``"rolled back"``.
+
+    Raises
+    ------
+    CommitError
+        The lock is held by a writer that may still run, or the journal
+        cannot be followed.
+
+    Examples
+    --------
+    >>> import fsspec
+    >>> recover(fsspec.filesystem("memory"), "/doc/nothing-pending") is None
+    True
+    """
+    dest = dest.rstrip("/")
+    if not fs.exists(journal_path(dest)):
+        return None
+    token = uuid.uuid4().hex[:16]
+    _acquire(fs, dest, token, timeout)
+    try:
+        return _recover_locked(fs, dest)
+    finally:
+        _release(fs, dest, token)
+
+
+def _journal_dests(fs: Any, dests: list[str]) -> list[str]:
+    """Those of ``dests`` that have a journal (one call per parent folder)."""
+    if len(dests) == 1:
+        return [d for d in dests if fs.exists(journal_path(d))]
+    by_parent: dict[str, list[str]] = {}
+    for d in dests:
+        by_parent.setdefault(parent_and_name(d)[0], []).append(d)
+    out = []
+    for parent, group in by_parent.items():
+        if not parent:
+            continue
+        try:
+            listed = {p.rstrip("/") for p in fs.ls(parent, detail=False)}
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        out.extend(d for d in group if journal_path(d) in listed)
+    return out
+
+
+def recover_for_read(fs: Any, paths: list[str]) -> None:
+    """Repair interrupted commits to the destinations a reader is given.
+
+    A path is a destination itself (a folder or a single file); a glob's
+    destination is its fixed folder prefix. Nothing is done, beyond one
+    ``exists`` call per path, unless a journal is found.
+
+    Parameters
+    ----------
+    fs : fsspec.AbstractFileSystem
+    paths : list of str
+        The reader's paths, without protocol.
+
+    Raises
+    ------
+    CommitError
+        A commit to one of them was interrupted and cannot be repaired from
+        here (no write access, or a lock held by a writer that may run).
+    """
+    from .paths import _GLOB
+
+    dests: list[str] = []
+    for p in paths:
+        m = _GLOB.search(p)
+        d = p[: m.start()].rsplit("/", 1)[0] if m else p.rstrip("/")
+        if d and d not in dests:
+            dests.append(d)
+    if not dests:
         return
-    for f in fs.find(src):
-        fs.mv(f, dst + f[len(src) :])
-    if fs.exists(src):
-        fs.rm(src, recursive=True)
+    fs.invalidate_cache()
+    for dest in _journal_dests(fs, dests):
+        try:
+            recover(fs, dest)
+        except Exception as e:
+            journal = _display(fs, journal_path(dest))
+            raise CommitError(
+                f"cannot read {_display(fs, dest)!r}: a commit to it was "
+                f"interrupted (journal {journal!r}) and repairing it failed: "
+                f"{type(e).__name__}: {e}. Until it is repaired the folder may "
+                "hold part of the old and part of the new data. Run "
+                f"partframe.io.commit.recover(fs, {dest!r}) with write access "
+                "(or any partframe read or write of it with write access)"
+            ) from e
+
+
+# --- the commit ----------------------------------------------------------------
 
 
 def commit_output(job: OutputJob, written: list) -> list[str]:
     """Move the staged files of ``job`` into place (the last task of a write).
 
-    ``written`` holds each write task's list of relative file names (they
-    run first: the graph makes this task depend on all of them). Returns
-    the committed files' full paths.
+    Parameters
+    ----------
+    job : OutputJob
+    written : list of list of str
+        Each write task's relative file names (they run first: the graph
+        makes this task depend on all of them).
+
+    Returns
+    -------
+    list of str
+        The committed files' full paths.
     """
     fs = job.fs
     names = sorted({n for part in written for n in part})
-    _acquire(job)
+    _acquire(fs, job.dest, job.token)
     try:
+        fs.invalidate_cache()
+        if fs.exists(job.journal):
+            _recover_locked(fs, job.dest)
         try:
             check_destination(job)
         except FileExistsError as e:
@@ -218,58 +832,31 @@ def commit_output(job: OutputJob, written: list) -> list[str]:
                 f"{e} (another writer committed to it while this one ran; "
                 "nothing was written)"
             ) from None
-        if job.single_file:
-            _commit_file(job)
-            return [job.dest]
-        fs.invalidate_cache()
-        if job.mode == "append" and fs.exists(job.dest):
-            clashes = [n for n in names if fs.exists(join(job.dest, n))]
-            if clashes:
-                raise FileExistsError(
-                    f"append to {job.dest!r}: files {clashes[:5]} appeared "
-                    "while this write ran (a concurrent append?); nothing was "
-                    "written"
-                )
-            for n in names:
-                fs.mv(job.staged(n), join(job.dest, n))
-            fs.rm(job.staging, recursive=True)
-        elif job.mode == "overwrite" and fs.exists(job.dest):
-            _move_tree(fs, job.dest, job.backup)
-            try:
-                _move_tree(fs, job.staging, job.dest)
-            except BaseException:
-                if fs.exists(job.dest):
-                    fs.rm(job.dest, recursive=True)
-                _move_tree(fs, job.backup, job.dest)
-                raise
-            fs.rm(job.backup, recursive=True)
-        else:
-            if fs.exists(job.dest):  # an empty folder
-                fs.rm(job.dest, recursive=True)
-            if not fs.exists(job.staging):
-                fs.mkdir(job.staging, create_parents=True)
-            _move_tree(fs, job.staging, job.dest)
-        fs.pipe(join(job.dest, SUCCESS), b"")
-    finally:
-        _release(job)
-    return [join(job.dest, n) for n in names]
-
-
-def _commit_file(job: OutputJob) -> None:
-    fs = job.fs
-    staged = job.staged("data")
-    if job.mode == "overwrite" and fs.exists(job.dest):
-        if fs.isdir(job.dest):
-            raise IsADirectoryError(
-                f"single_file=True: the destination {job.dest!r} is a folder"
-            )
-        fs.mv(job.dest, job.backup)
+        journal = _plan(job, names)
+        _write_json(fs, job.journal, journal)
         try:
-            fs.mv(staged, job.dest)
-        except BaseException:
-            fs.mv(job.backup, job.dest)
+            if journal["aside"]:
+                for src, dst in journal["aside"]:
+                    _move(fs, src, dst, journal["tree"])
+                _set_state(fs, journal, "in")
+            for src, dst in journal["in"]:
+                _move(fs, src, dst, journal["tree"])
+            _set_state(fs, journal, "committed")
+        except (Exception, KeyboardInterrupt) as e:
+            try:
+                _rollback(fs, journal)
+            except Exception as again:
+                e.add_note(
+                    f"rolling back the commit to {job.dest!r} failed too "
+                    f"({type(again).__name__}: {again}); its journal "
+                    f"{job.journal!r} stays, and the next reader or writer "
+                    "of it (or partframe.io.commit.recover) completes the "
+                    "rollback"
+                )
             raise
-        fs.rm(job.backup)
-    else:
-        fs.mv(staged, job.dest)
-    fs.rm(job.staging, recursive=True)
+        _finish(fs, journal)
+    finally:
+        _release(fs, job.dest, job.token)
+    if job.single_file:
+        return [job.dest]
+    return [join(job.dest, n) for n in names]

@@ -36,6 +36,7 @@ from fsspec.utils import infer_compression
 from ..expr.base import Expr
 from ..kernels import io as kio
 from ..tokenize import tokenize
+from .commit import recover_for_read
 from .nodes import _q, _Source
 from .paths import expand_paths, get_fs
 
@@ -529,6 +530,7 @@ def read_csv(
     if blocksize is not None and blocksize < 1:
         raise ValueError(f"blocksize must be positive or None, got {blocksize}")
     fs, paths = get_fs(urlpath, storage_options)
+    recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
     files, _ = expand_paths(fs, paths, "CSV file")
     path_column = None
     if include_path_column:

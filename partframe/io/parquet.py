@@ -23,6 +23,7 @@ import pandas as pd
 from ..expr.meta import meta_nonempty
 from ..kernels.io import ParquetReadError
 from ..tokenize import tokenize
+from .commit import recover_for_read
 from .paths import expand_paths, get_fs
 
 __all__ = ["ParquetDataset", "SchemaMismatchError", "read_parquet", "to_parquet"]
@@ -383,6 +384,7 @@ def read_parquet(
     from .nodes import ReadParquet
 
     fs, paths = get_fs(path, storage_options, filesystem)
+    recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
     files, roots = expand_paths(fs, paths, "Parquet file")
     if isinstance(blocksize, str):
         blocksize = _parse_bytes(blocksize)
