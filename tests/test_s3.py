@@ -118,3 +118,82 @@ def test_failed_write_leaves_s3_prefix_unchanged(s3):
     assert fs.find("bucket/keep") == ["bucket/keep/data.csv"]
     assert fs.cat("bucket/keep/data.csv") == b"a\n1\n"
     assert not [p for p in fs.ls("bucket") if "_staging" in p]
+
+
+class _Killed(BaseException):
+    """Stands for ``kill -9``: the commit's own rollback does not catch it."""
+
+
+def _s3_files(fs, prefix: str) -> dict:
+    fs.invalidate_cache()
+    return {p[len(prefix) :]: fs.cat_file(p) for p in fs.find(prefix)}
+
+
+@pytest.mark.parametrize("at", ["half", "committed"])
+def test_overwrite_killed_mid_commit_is_recovered_by_reader(s3, monkeypatch, at):
+    from partframe.io import commit
+
+    fs = s3fs.S3FileSystem(**s3)
+    dest, ref = f"bucket/killed-{at}", f"bucket/killed-ref-{at}"
+    old, new = _pdf(), _pdf(45).assign(x=lambda d: d.x + 1000)
+    partframe.from_pandas(old, npartitions=2).to_parquet(
+        f"s3://{dest}", storage_options=s3
+    )
+    partframe.from_pandas(new, npartitions=3).to_parquet(
+        f"s3://{ref}", storage_options=s3
+    )
+    before, new_files = _s3_files(fs, dest), _s3_files(fs, ref)
+    moves = []
+    real_mv = s3fs.S3FileSystem.mv
+
+    def mv(self, src, dst, *args, **kwargs):
+        if at == "half" and len(moves) == 4:  # old data aside, 1 of 3 new in
+            self.copy(src, dst)  # copied, not yet deleted
+            raise _Killed("killed")
+        moves.append(src)
+        return real_mv(self, src, dst, *args, **kwargs)
+
+    def finish(*args):
+        raise _Killed("killed after the commit point")
+
+    monkeypatch.setattr(s3fs.S3FileSystem, "mv", mv)
+    monkeypatch.setattr(commit, "abort", lambda job: None)  # the process died
+    if at == "committed":
+        monkeypatch.setattr(commit, "_finish", finish)
+    with pytest.raises(_Killed):
+        partframe.from_pandas(new, npartitions=3).to_parquet(
+            f"s3://{dest}", storage_options=s3, overwrite=True
+        )
+    monkeypatch.undo()
+    assert fs.exists(commit.journal_path(dest))
+    assert _s3_files(fs, dest) not in (before, new_files)  # half old, half new
+    back = partframe.read_parquet(f"s3://{dest}", storage_options=s3)
+    assert_eq(back, new if at == "committed" else old, check_index=False)
+    assert _s3_files(fs, dest) == (new_files if at == "committed" else before)
+    left = [p for p in fs.ls("bucket", detail=False) if f"killed-{at}" in p]
+    assert left == [dest]  # no journal, lock, staging or backup
+
+
+def test_process_killed_mid_commit_on_s3(s3):
+    """A real kill: the lock of the dead process is broken by the reader."""
+    from test_commit_recovery import run_killed_writer
+
+    from partframe.io import commit
+
+    fs = s3fs.S3FileSystem(**s3)
+    dest = "bucket/killed-process"
+    old = pd.DataFrame({"x": np.arange(12), "g": ["a"] * 12})
+    partframe.from_pandas(old, npartitions=2).to_parquet(
+        f"s3://{dest}", storage_options=s3
+    )
+    before = _s3_files(fs, dest)
+    run_killed_writer(f"s3://{dest}", "4", s3)  # 3 old files aside, 1 new in
+    fs.invalidate_cache()
+    assert fs.exists(commit.journal_path(dest)) and fs.exists(commit.lock_path(dest))
+    assert_eq(
+        partframe.read_parquet(f"s3://{dest}", storage_options=s3),
+        old,
+        check_index=False,
+    )
+    assert _s3_files(fs, dest) == before
+    assert [p for p in fs.ls("bucket", detail=False) if "killed-process" in p] == [dest]
