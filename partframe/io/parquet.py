@@ -466,7 +466,9 @@ def to_parquet(
     Each partition becomes one file (or one per hive folder with
     ``partition_on``), written into a hidden staging folder next to
     ``path``. Only when every partition succeeded are the files moved into
-    place and ``_SUCCESS`` written; a failure leaves ``path`` as it was.
+    place and ``_SUCCESS`` written; a failure leaves ``path`` as it was
+    (a commit killed half-way is undone, or completed past its commit
+    point, by the next reader or writer: see :mod:`partframe.io.commit`).
 
     Parameters
     ----------
