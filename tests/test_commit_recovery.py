@@ -554,3 +554,41 @@ def test_reader_of_several_paths_recovers_each(mem, monkeypatch):
     assert_eq(got, pd.concat([OLD, OLD]), check_index=False, check_divisions=False)
     assert [files(fs, d) for d in dests] == before
     assert not [p for p in fs.find(root) if "/." in p]  # nothing hidden left
+
+
+def test_stuck_break_marker_still_times_out(mem, monkeypatch):
+    """A breaker that died leaves its marker: the lock is reported, no spin."""
+    fs, root = mem
+    dest = f"{root}/out"
+    leave_dead_lock(fs, dest)
+    holder = commit._read_lock(fs, lock_path(dest))
+    fs.pipe_file(f"{lock_path(dest)}.break-{holder['token']}", b"")
+    monkeypatch.setattr(commit, "LOCK_TIMEOUT", 0.3)
+    t0 = time.monotonic()
+    with pytest.raises(CommitError, match="delete"):
+        commit._acquire(fs, dest, "me")
+    assert time.monotonic() - t0 < 5
+
+
+def test_abort_repairs_its_own_interrupted_commit(mem, monkeypatch):
+    """The commit task died (a killed worker) but the client lives on."""
+    fs, root = mem
+    dest = f"{root}/out"
+    write_parquet(f"memory://{dest}", OLD, 2, "new")
+    before = files(fs, dest)
+    real_mv = type(fs).mv
+    moves: list = []
+
+    def mv(self, src, dst, *args, **kwargs):
+        moves.append(src)
+        if len(moves) == 5:  # the worker dies once, at its fifth move
+            raise Killed("worker killed")
+        return real_mv(self, src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(type(fs), "mv", mv)
+    with pytest.raises(Killed):
+        write_parquet(f"memory://{dest}", NEW, 3, "overwrite")
+    monkeypatch.undo()
+    assert len(moves) > 5  # abort's recovery moved the old files back
+    assert files(fs, dest) == before  # abort rolled it back at once
+    assert_clean(fs, root, dest)

@@ -457,8 +457,8 @@ def _acquire(fs: Any, dest: str, token: str, timeout: float | None = None) -> No
             now = time.monotonic()
             if now >= next_look:  # who holds it? (at most once a second)
                 holder = _read_lock(fs, lock)
-                if holder is not None and _holder_state(holder) == "dead":
-                    _break_lock(fs, lock, holder)
+                dead = holder is not None and _holder_state(holder) == "dead"
+                if dead and _break_lock(fs, lock, holder):
                     continue
                 next_look = now + 1.0
             if now > deadline:
