@@ -333,8 +333,8 @@ def _whoami() -> dict:
 
 def _holder_state(holder: dict | None) -> str:
     """``"dead"``, ``"alive"`` or ``"unknown"`` (another host, old lock)."""
-    if not holder or not isinstance(holder.get("pid"), int):
-        return "unknown"
+    if not holder or not isinstance(holder.get("pid"), int) or os.name == "nt":
+        return "unknown"  # (on Windows, os.kill(pid, 0) would kill the process)
     me = _whoami()
     if any(holder.get(k) != me[k] for k in ("host", "boot", "pidns")):
         return "unknown"
