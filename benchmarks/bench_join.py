@@ -11,17 +11,26 @@ keys ``id1`` (``N/1e6`` distinct), ``id2`` (``N/1e3``), ``id3`` (``N``) and
 their string ("factor") forms ``id4``..``id6``, and ``v1``; the right tables
 ``small`` (``N/1e6`` rows), ``medium`` (``N/1e3``) and ``big`` (``N``) hold
 the same keys drawn so that about 90% of ``x``'s rows match, and ``v2``.
-Every engine holds the data in memory first; each question computes the
-whole joined frame; the best of ``--repeat`` runs counts, the engines taking
-turns in a rotating order. pandas runs as it
-does (one thread); partframe and Dask use their threaded schedulers with
-the same partition count.
+The data is generated once and cached in ``benchmarks/data/join_<N>.pkl``.
+Each engine runs in its own fresh process (one after the other), holding
+the data in memory first; each question computes the whole joined frame
+and the best of ``--repeat`` runs counts. Separate processes, because
+engines sharing one process leave memory to each other: Dask's threads keep
+freed memory in their malloc arenas, so whichever engine ran next had to
+fault in fresh pages (on this VM ~0.5 s of kernel page zeroing per 9M-row
+result), which measured the order of the engines, not the engines. pandas
+runs as it does (one thread); partframe and Dask use their threaded
+schedulers with the same partition count.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import pickle
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -84,25 +93,51 @@ QUESTIONS = [
 ]
 
 
-def best_of(engines: dict, repeat: int) -> dict:
-    """Best seconds and last result of each engine, in interleaved rounds.
+def _engine_frames(engine: str, data: dict, nparts: int) -> dict:
+    """The engine's collections over ``data`` (pandas: the frames)."""
+    if engine == "pandas":
+        return data
+    big = ("x", "big")
+    if engine == "partframe":
+        import partframe
 
-    Engines take turns in a rotating order, so memory one engine leaves
-    behind (freed pages an allocator keeps, or has to fault in again) and
-    drifts in machine load fall on every engine alike; running each
-    engine's repeats back to back favoured whichever ran last.
-    """
-    names = list(engines)
-    times: dict = {n: [] for n in names}
-    out: dict = {}
-    for r in range(repeat):
-        for i in range(len(names)):
-            name = names[(r + i) % len(names)]
+        return {k: partframe.from_pandas(v, npartitions=nparts if k in big else 1)
+                for k, v in data.items()}  # fmt: skip
+    import dask
+    import dask.dataframe as dd
+
+    dask.config.set(scheduler="threads")
+    return {k: dd.from_pandas(v, npartitions=nparts if k in big else 1)
+            for k, v in data.items()}  # fmt: skip
+
+
+def run_engine(engine: str, data: dict, nparts: int, repeat: int) -> list:
+    """Best seconds and output rows of each question, for one engine."""
+    f = _engine_frames(engine, data, nparts)
+    lazy = engine != "pandas"
+    out = []
+    for _, other, on, how in QUESTIONS + [("sort", None, "v1", None)]:
+        best, nout = float("inf"), None
+        for _ in range(repeat):
             t0 = time.perf_counter()
-            out[name] = engines[name]()
-            times[name].append(time.perf_counter() - t0)
-            out[name] = len(out[name])  # free the result before the next run
-    return {n: (min(times[n]), out[n]) for n in names}
+            if other is None:
+                res = f["x"].sort_values(on)
+            else:
+                res = f["x"].merge(f[other], on=on, how=how)
+            if lazy:
+                res = res.compute()
+            best = min(best, time.perf_counter() - t0)
+            if other is None:
+                assert res[on].is_monotonic_increasing, engine
+            nout = len(res)
+            del res  # free the result before the next run
+        out.append((best, nout))
+    return out
+
+
+def _data_path(n: int) -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, "data", f"join_{n}.pkl")
 
 
 def main() -> None:
@@ -112,62 +147,49 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--npartitions", type=int, default=None)
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--engine", help=argparse.SUPPRESS)  # one engine's run
     args = parser.parse_args()
     n = int(1e6 if args.quick else args.rows)
     nparts = args.npartitions or max(4, 2 * (os.cpu_count() or 2))
+    path = _data_path(n)
 
-    import partframe
+    if args.engine:
+        with open(path, "rb") as fh:
+            data = pickle.load(fh)
+        res = run_engine(args.engine, data, nparts, args.repeat)
+        print(json.dumps(res))
+        return
 
-    t0 = time.perf_counter()
-    data = gen(n)
-    print(f"x: {n:,} rows, generated in {time.perf_counter() - t0:.1f} s; "
-          f"{nparts} partitions; {os.cpu_count()} CPUs")  # fmt: skip
-    x = data["x"]
-    pf = {k: partframe.from_pandas(v, npartitions=nparts if k in ("x", "big") else 1)
-          for k, v in data.items()}  # fmt: skip
-    dd = None
-    if not args.no_dask:
-        import dask
-        import dask.dataframe as dd_
+    if not os.path.exists(path):
+        t0 = time.perf_counter()
+        data = gen(n)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp", "wb") as fh:
+            pickle.dump(data, fh, protocol=5)
+        os.replace(path + ".tmp", path)
+        print(f"generated in {time.perf_counter() - t0:.1f} s: {path}")
+        del data
+    print(f"x: {n:,} rows; {nparts} partitions; {os.cpu_count()} CPUs; "
+          f"each engine in its own process")  # fmt: skip
+    engines = ["pandas", "partframe"] + ([] if args.no_dask else ["dask"])
+    results = {}
+    for engine in engines:
+        cmd = [sys.executable, os.path.abspath(__file__), "--engine", engine,
+               "--rows", str(n), "--repeat", str(args.repeat),
+               "--npartitions", str(nparts)]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode:
+            sys.exit(f"{engine} failed:\n{proc.stderr}")
+        results[engine] = json.loads(proc.stdout.strip().splitlines()[-1])
 
-        dask.config.set(scheduler="threads")
-        dd = {k: dd_.from_pandas(v, npartitions=nparts if k in ("x", "big") else 1)
-              for k, v in data.items()}  # fmt: skip
-
-    rows = []
-    for label, other, on, how in QUESTIONS:
-        engines = {
-            "pandas": lambda o=other, k=on, h=how: x.merge(data[o], on=k, how=h),
-            "partframe": lambda o=other, k=on, h=how: (
-                pf["x"].merge(pf[o], on=k, how=h).compute()
-            ),
-        }
-        if dd is not None:
-            engines["dask"] = lambda o=other, k=on, h=how: (
-                dd["x"].merge(dd[o], on=k, how=h).compute()
-            )
-        res = best_of(engines, args.repeat)
-        nout = res["pandas"][1]
-        for engine, (_, n) in res.items():
-            assert n == nout, (label, engine, n, nout)
-        td = res["dask"][0] if dd is not None else float("nan")
-        rows.append((label, res["pandas"][0], res["partframe"][0], td, nout))
-
-    def check_sorted() -> pd.DataFrame:
-        got = pf["x"].sort_values("v1").compute()
-        assert got.v1.is_monotonic_increasing
-        return got
-
-    engines = {"pandas": lambda: x.sort_values("v1"), "partframe": check_sorted}
-    if dd is not None:
-        engines["dask"] = lambda: dd["x"].sort_values("v1").compute()
-    res = best_of(engines, args.repeat)
-    td = res["dask"][0] if dd is not None else float("nan")
-    rows.append(("sort_values v1", res["pandas"][0], res["partframe"][0], td, len(x)))
-
+    labels = [q[0] for q in QUESTIONS] + ["sort_values v1"]
     print(f"{'question':<24}{'rows out':>12}{'pandas s':>10}{'partframe s':>13}"
           f"{'dask s':>9}{'dask/pf':>9}{'pandas/pf':>11}")  # fmt: skip
-    for label, tp, tf, td, nout in rows:
+    for i, label in enumerate(labels):
+        tp, nout = results["pandas"][i]
+        tf, nf = results["partframe"][i]
+        td, nd = results["dask"][i] if "dask" in results else (float("nan"), nout)
+        assert nf == nout and nd == nout, (label, nout, nf, nd)
         print(f"{label:<24}{nout:>12,}{tp:>10.3f}{tf:>13.3f}{td:>9.3f}"
               f"{td / tf:>9.2f}{tp / tf:>11.2f}")  # fmt: skip
 
