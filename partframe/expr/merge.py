@@ -40,6 +40,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..kernels.join import unique_right_merge
 from ..shuffle.store import _conform
 from ..shuffle.tasks import Shuffle, estimate_nbytes
 from .base import Expr
@@ -80,6 +81,12 @@ def merge_partitions(left: Any, right: Any, op: str, kwargs: dict, meta: Any) ->
     """One partition of a join, cast to ``meta``'s dtypes."""
     if kwargs.get("how") == "leftsemi":
         out = _semi(left, right, kwargs)
+    elif (
+        op == "merge"
+        and (fast := unique_right_merge(left, right, kwargs, _columns(meta)))
+        is not None
+    ):
+        out = fast
     elif op == "join":
         out = left.join(right, **kwargs)
     else:
@@ -87,6 +94,10 @@ def merge_partitions(left: Any, right: Any, op: str, kwargs: dict, meta: Any) ->
     if meta is not None and list(out.columns) == list(meta.columns):
         out = _conform(out, meta)
     return out
+
+
+def _columns(meta: Any) -> Any:
+    return None if meta is None else meta.columns
 
 
 def _semi(left: Any, right: Any, kwargs: dict) -> Any:

@@ -1,0 +1,125 @@
+"""The unique-right-keys join kernel equals ``pandas.merge`` exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import partframe as pf
+from partframe.kernels.join import unique_right_merge
+from partframe.testing import assert_eq
+
+
+def _both(left, right, **kw):
+    want = pd.merge(left, right, **kw)
+    got = unique_right_merge(left, right, dict(kw), want.columns)
+    return got, want
+
+
+KEYS = {
+    "int": lambda v: pd.array(v, dtype="int64"),
+    "float-nan": lambda v: pd.array([np.nan if x == 0 else float(x) for x in v]),
+    "Int64-na": lambda v: pd.array([None if x == 0 else x for x in v], dtype="Int64"),
+    "str-na": lambda v: pd.array([None if x == 0 else f"k{x}" for x in v], dtype="str"),
+    "datetime-tz": lambda v: pd.array(
+        pd.to_datetime(np.asarray(v), unit="D").tz_localize("UTC")
+    ),
+}
+
+
+@pytest.mark.parametrize("how", ["inner", "left"])
+@pytest.mark.parametrize("kind", list(KEYS))
+def test_kernel_equals_pandas(kind, how):
+    make = KEYS[kind]
+    left = pd.DataFrame(
+        {
+            "k": make([1, 2, 0, 3, 2, 9, 0]),
+            "v": np.arange(7),
+            "s": pd.array(list("abcdefg"), dtype="str"),
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "k": make([2, 0, 1, 5]),
+            "v": [10, 20, 30, 40],
+            "b": [True, False, True, False],
+            "c": pd.Categorical(["x", "y", "x", "z"]),
+        }
+    )
+    got, want = _both(left, right, on="k", how=how)
+    assert got is not None
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_kernel_steps_aside():
+    left = pd.DataFrame({"k": [1, 2, 3], "v": [1, 2, 3]})
+    dup = pd.DataFrame({"k": [1, 1], "w": [1, 2]})
+    assert _both(left, dup, on="k", how="left")[0] is None  # right keys repeat
+    other = pd.DataFrame({"k": [1.0, 2.0], "w": [1, 2]})
+    assert _both(left, other, on="k", how="left")[0] is None  # key dtypes differ
+    right = pd.DataFrame({"k": [1, 2], "w": [1, 2]})
+    for how in ("outer", "right"):
+        assert _both(left, right, on="k", how=how)[0] is None
+    assert _both(left, right, on="k", how="left", indicator=True)[0] is None
+
+
+def test_kernel_left_on_right_on_and_suffixes():
+    left = pd.DataFrame(
+        {"a": [1, 2, 3, 4], "v": [1.5, 2.5, 3.5, 4.5], "k2": [1, 1, 2, 2]}
+    )
+    right = pd.DataFrame({"b": [4, 3, 7], "v": [7, 8, 9], "k2": [2, 2, 2]})
+    got, want = _both(left, right, left_on="a", right_on="b", how="left",
+                      suffixes=("_l", "_r"))  # fmt: skip
+    assert got is not None
+    pd.testing.assert_frame_equal(got, want)
+    left["m"], right["m"] = [0, 1, 0, 1], [1, 0, 1]
+    right["k2"] = [2, 2, 1]
+    got, want = _both(left, right, on=["k2", "m"], how="inner")  # two keys
+    assert got is not None
+    pd.testing.assert_frame_equal(got, want)
+
+
+frames = st.integers(0, 25).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.one_of(st.none(), st.integers(0, 8)), min_size=n, max_size=n),
+        st.lists(st.integers(0, 8), min_size=0, max_size=9, unique=True),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(frames, st.sampled_from(["inner", "left"]), st.sampled_from(["Int64", "str"]))
+def test_kernel_property(keys, how, dtype):
+    lkeys, rkeys = keys
+    conv = (
+        (lambda v: v) if dtype == "Int64" else (lambda v: None if v is None else str(v))
+    )
+    left = pd.DataFrame({"k": pd.array([conv(v) for v in lkeys], dtype=dtype),
+                         "x": np.arange(len(lkeys), dtype="int64")})  # fmt: skip
+    right = pd.DataFrame({"k": pd.array([conv(v) for v in rkeys], dtype=dtype),
+                          "y": np.arange(len(rkeys), dtype="int64") * 10})  # fmt: skip
+    got, want = _both(left, right, on="k", how=how)
+    if got is not None:
+        pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 12])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_broadcast_join_through_the_kernel(npartitions, scheduler):
+    rng = np.random.default_rng(0)
+    left = pd.DataFrame({"k": pd.array([f"id{i}" for i in rng.integers(0, 30, 10)],
+                                       dtype="str"),
+                         "v": rng.random(10)})  # fmt: skip
+    right = pd.DataFrame({"k": pd.array([f"id{i}" for i in range(20)], dtype="str"),
+                          "w": np.arange(20)})  # fmt: skip
+    dl = pf.from_pandas(left, npartitions=npartitions)
+    dr = pf.from_pandas(right, npartitions=1)
+    for how in ("inner", "left"):
+        out = dl.merge(dr, on="k", how=how)
+        want = "single" if npartitions == 1 else "broadcast-right"
+        assert out.expr.strategy() == want
+        assert_eq(out, left.merge(right, on="k", how=how), check_index=False,
+                  scheduler=scheduler)  # fmt: skip
