@@ -165,7 +165,10 @@ def unique_right_merge(
         pos = np.flatnonzero(matched)
         n, rpos = len(pos), found[pos]
         for name, col in zip(lnames, left.columns):
-            out[name] = _take(_values(left[col]), pos)
+            arr = _values(left[col])
+            # Arrow copies strings faster by mask (10 ms) than by position
+            # (17 ms per 2.5M rows); numpy the other way round.
+            out[name] = _take(arr, pos) if isinstance(arr, np.ndarray) else arr[matched]
         for name, col in zip(rnames, rkept):
             out[name] = _take(_values(right[col]), rpos)
     return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
