@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 import partframe
-from partframe.io import commit
+from partframe.io import commit, commit_lock
 from partframe.io.commit import CommitError, journal_path, lock_path, recover
 from partframe.testing import assert_eq
 
@@ -75,7 +75,7 @@ def dead_pid() -> int:
 
 def leave_dead_lock(fs, dest: str) -> None:
     """The lock a commit killed on this host leaves behind."""
-    holder = {**commit._whoami(), "pid": dead_pid(), "start": None}
+    holder = {**commit_lock._whoami(), "pid": dead_pid(), "start": None}
     payload = {"token": "deadbeef", "dest": dest, "time": time.time(), **holder}
     fs.pipe_file(lock_path(dest), json.dumps(payload).encode())
 
@@ -387,7 +387,7 @@ def test_stale_lock_message_names_holder_age_and_path(mem, monkeypatch):
     holder = {"token": "t0", "host": "elsewhere", "pid": 4242, "time": time.time()}
     holder["time"] -= 3600
     fs.pipe_file(lock, json.dumps(holder).encode())
-    monkeypatch.setattr(commit, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(commit_lock, "LOCK_TIMEOUT", 0.2)
     with pytest.raises(CommitError) as info:
         write_parquet(f"memory://{dest}", OLD, 2, "new")
     msg = str(info.value)
@@ -405,7 +405,7 @@ def test_old_token_only_lock_is_reported(mem, monkeypatch):
     fs, root = mem
     dest = f"{root}/out"
     fs.pipe_file(lock_path(dest), b"0123456789abcdef")
-    monkeypatch.setattr(commit, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(commit_lock, "LOCK_TIMEOUT", 0.2)
     with pytest.raises(CommitError, match="unknown writer") as info:
         write_parquet(f"memory://{dest}", OLD, 2, "new")
     assert lock_path(dest) in str(info.value)
@@ -423,10 +423,10 @@ def test_lock_of_dead_process_on_this_host_is_broken(mem):
 def test_lock_of_live_process_is_not_broken(mem, monkeypatch):
     fs, root = mem
     dest = f"{root}/out"
-    holder = {**commit._whoami(), "token": "live", "time": time.time()}
+    holder = {**commit_lock._whoami(), "token": "live", "time": time.time()}
     fs.pipe_file(lock_path(dest), json.dumps(holder).encode())
-    assert commit._holder_state(holder) == "alive"
-    monkeypatch.setattr(commit, "LOCK_TIMEOUT", 0.2)
+    assert commit_lock._holder_state(holder) == "alive"
+    monkeypatch.setattr(commit_lock, "LOCK_TIMEOUT", 0.2)
     with pytest.raises(CommitError, match="that process is running"):
         write_parquet(f"memory://{dest}", OLD, 2, "new")
     assert json.loads(fs.cat_file(lock_path(dest)))["token"] == "live"
@@ -437,25 +437,25 @@ def test_only_one_breaker_wins(mem):
     dest = f"{root}/out"
     leave_dead_lock(fs, dest)
     lock = lock_path(dest)
-    holder = commit._read_lock(fs, lock)
-    assert commit._holder_state(holder) == "dead"
+    holder = commit_lock._read_lock(fs, lock)
+    assert commit_lock._holder_state(holder) == "dead"
     fs.pipe_file(f"{lock}.break-{holder['token']}", b"")  # someone is breaking it
-    assert not commit._break_lock(fs, lock, holder)
+    assert not commit_lock._break_lock(fs, lock, holder)
     assert fs.exists(lock)
     fs.rm(f"{lock}.break-{holder['token']}")
-    assert commit._break_lock(fs, lock, holder)
+    assert commit_lock._break_lock(fs, lock, holder)
     assert not fs.exists(lock)
     # a slow second breaker finds another writer's fresh lock: kept
     fs.pipe_file(lock, json.dumps({"token": "fresh"}).encode())
-    assert not commit._break_lock(fs, lock, holder)
+    assert not commit_lock._break_lock(fs, lock, holder)
     assert fs.exists(lock)
 
 
 def test_holder_on_another_host_is_unknown():
-    me = commit._whoami()
-    assert commit._holder_state({**me, "host": me["host"] + "-x"}) == "unknown"
-    assert commit._holder_state({"token": "t"}) == "unknown"
-    assert commit._holder_state({**me, "pid": dead_pid()}) == "dead"
+    me = commit_lock._whoami()
+    assert commit_lock._holder_state({**me, "host": me["host"] + "-x"}) == "unknown"
+    assert commit_lock._holder_state({"token": "t"}) == "unknown"
+    assert commit_lock._holder_state({**me, "pid": dead_pid()}) == "dead"
     assert socket.gethostname() == me["host"]
 
 
@@ -561,9 +561,9 @@ def test_stuck_break_marker_still_times_out(mem, monkeypatch):
     fs, root = mem
     dest = f"{root}/out"
     leave_dead_lock(fs, dest)
-    holder = commit._read_lock(fs, lock_path(dest))
+    holder = commit_lock._read_lock(fs, lock_path(dest))
     fs.pipe_file(f"{lock_path(dest)}.break-{holder['token']}", b"")
-    monkeypatch.setattr(commit, "LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr(commit_lock, "LOCK_TIMEOUT", 0.3)
     t0 = time.monotonic()
     with pytest.raises(CommitError, match="delete"):
         commit._acquire(fs, dest, "me")
