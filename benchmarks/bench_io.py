@@ -7,14 +7,19 @@ and pyarrow's own multi-threaded readers (the ceiling), in one run.
 The data is generated once under ``benchmarks/data/`` (git-ignored) and
 reused. Each measurement is the best of ``--repeat`` runs of a full read
 into one pandas DataFrame (``compute()``), so every reader does the same
-work: parse every column and build the result.
+work: parse every column and build the result. Each engine runs in its own
+fresh process, one after the other: in one shared process an engine run
+after another inherited its memory state (see ``bench_join.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -73,83 +78,102 @@ def best(func: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def run_engine(engine: str, csv_dir: str, pq_dir: str, out: str, repeat: int) -> dict:
+    """Best seconds of read_csv, read_parquet and to_parquet for one engine."""
+    csv_glob = os.path.join(csv_dir, "*.csv")
+    csv_files = sorted(os.path.join(csv_dir, f) for f in os.listdir(csv_dir))
+    r = repeat
+    if engine == "partframe":
+        import partframe
+
+        def write() -> None:
+            f = partframe.read_parquet(pq_dir)
+            f.assign(w=f.x * 2).to_parquet(out, overwrite=True)
+
+        reads = (lambda: partframe.read_csv(csv_glob).compute(),
+                 lambda: partframe.read_parquet(pq_dir).compute())  # fmt: skip
+    elif engine == "dask":
+        import dask
+        import dask.dataframe as dd
+
+        dask.config.set(scheduler="threads")
+
+        def write() -> None:
+            f = dd.read_parquet(pq_dir)
+            f.assign(w=f.x * 2).to_parquet(out, overwrite=True, write_index=False)
+
+        reads = (lambda: dd.read_csv(csv_glob).compute(),
+                 lambda: dd.read_parquet(pq_dir).compute())  # fmt: skip
+    elif engine == "pandas":
+        pdf = pd.read_parquet(pq_dir)
+        r = 1  # single-threaded and slow: one run
+
+        def write() -> None:
+            pdf.assign(w=pdf.x * 2).to_parquet(out + ".parquet")
+
+        reads = (lambda: pd.concat([pd.read_csv(f) for f in csv_files]),
+                 lambda: pd.read_parquet(pq_dir))  # fmt: skip
+    else:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+        import pyarrow.dataset as pads
+        import pyarrow.parquet as pq
+
+        pdf = pd.read_parquet(pq_dir)
+
+        def write() -> None:
+            table = pa.Table.from_pandas(pdf.assign(w=pdf.x * 2))
+            pq.write_to_dataset(table, out, existing_data_behavior="delete_matching")
+
+        def read_csv() -> None:
+            tables = [pacsv.read_csv(f) for f in csv_files]  # multi-threaded each
+            pa.concat_tables(tables).to_pandas()
+
+        reads = (read_csv, lambda: pads.dataset(pq_dir).to_table().to_pandas())
+    try:
+        return {
+            "read_csv": best(reads[0], r),
+            "read_parquet": best(reads[1], repeat),
+            "to_parquet": best(write, r),
+        }
+    finally:
+        for p in (out, out + ".parquet"):
+            shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else (
+                os.path.exists(p) and os.remove(p)
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000, help="MB of CSV data")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--data", default=os.path.join(HERE, "data"))
+    parser.add_argument("--engine", help=argparse.SUPPRESS)  # one engine's run
     args = parser.parse_args()
-
-    import dask
-    import dask.dataframe as dd
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.dataset as pads
-    import pyarrow.parquet as pq
-
-    import partframe
+    csv_dir = os.path.join(args.data, f"csv-{args.size}")
+    pq_dir = os.path.join(args.data, f"parquet-{args.size}")
+    if args.engine:
+        out = os.path.join(args.data, f"out-{args.engine}")
+        res = run_engine(args.engine, csv_dir, pq_dir, out, args.repeat)
+        print(json.dumps(res))
+        return
 
     print(f"data: {args.size} MB of CSV under {args.data}")
     csv_dir, pq_dir = generate(args.data, args.size)
-    csv_glob = os.path.join(csv_dir, "*.csv")
     csv_files = sorted(os.path.join(csv_dir, f) for f in os.listdir(csv_dir))
     nbytes = sum(os.path.getsize(f) for f in csv_files)
-    print(f"{len(csv_files)} CSV files, {nbytes / 1e6:.0f} MB; {os.cpu_count()} CPUs")
-    dask.config.set(scheduler="threads")
-
-    def pyarrow_csv() -> None:
-        tables = [pacsv.read_csv(f) for f in csv_files]  # multi-threaded each
-        pa.concat_tables(tables).to_pandas()
-
+    print(f"{len(csv_files)} CSV files, {nbytes / 1e6:.0f} MB; {os.cpu_count()} CPUs; "
+          "each engine in its own process")  # fmt: skip
     results: dict[str, dict[str, float]] = {}
-    r = args.repeat
-    results["read_csv"] = {
-        "partframe": best(lambda: partframe.read_csv(csv_glob).compute(), r),
-        "dask": best(lambda: dd.read_csv(csv_glob).compute(), r),
-        "pandas": best(lambda: pd.concat([pd.read_csv(f) for f in csv_files]), 1),
-        "pyarrow": best(pyarrow_csv, r),
-    }
-    results["read_parquet"] = {
-        "partframe": best(lambda: partframe.read_parquet(pq_dir).compute(), r),
-        "dask": best(lambda: dd.read_parquet(pq_dir).compute(), r),
-        "pandas": best(lambda: pd.read_parquet(pq_dir), r),
-        "pyarrow": best(
-            lambda: pads.dataset(pq_dir, format="parquet").to_table().to_pandas(), r
-        ),
-    }
-    out = os.path.join(args.data, "out")
-    pdf_small = pd.read_parquet(pq_dir)
-    pf_frame = partframe.read_parquet(pq_dir)
-    dd_frame = dd.read_parquet(pq_dir)
-
-    def pf_write() -> None:
-        pf_frame.assign(w=pf_frame.x * 2).to_parquet(out + "-pf", overwrite=True)
-
-    def dd_write() -> None:
-        dd_frame.assign(w=dd_frame.x * 2).to_parquet(
-            out + "-dd", overwrite=True, write_index=False
-        )
-
-    def pd_write() -> None:
-        pdf_small.assign(w=pdf_small.x * 2).to_parquet(out + "-pd.parquet")
-
-    def pa_write() -> None:
-        table = pa.Table.from_pandas(pdf_small.assign(w=pdf_small.x * 2))
-        pq.write_to_dataset(
-            table, out + "-pa", existing_data_behavior="delete_matching"
-        )
-
-    results["to_parquet"] = {
-        "partframe": best(pf_write, r),
-        "dask": best(dd_write, r),
-        "pandas": best(pd_write, 1),
-        "pyarrow": best(pa_write, r),
-    }
-    for suffix in ("-pf", "-dd", "-pd.parquet", "-pa"):
-        p = out + suffix
-        shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else (
-            os.path.exists(p) and os.remove(p)
-        )
+    for engine in ("partframe", "dask", "pandas", "pyarrow"):
+        cmd = [sys.executable, os.path.abspath(__file__), "--engine", engine,
+               "--size", str(args.size), "--repeat", str(args.repeat),
+               "--data", args.data]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode:
+            sys.exit(f"{engine} failed:\n{proc.stderr}")
+        for name, t in json.loads(proc.stdout.strip().splitlines()[-1]).items():
+            results.setdefault(name, {})[engine] = t
 
     print()
     print(f"{'benchmark':<14}{'partframe':>11}{'dask':>9}{'pandas':>9}{'pyarrow':>9}"
