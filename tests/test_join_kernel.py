@@ -123,3 +123,26 @@ def test_broadcast_join_through_the_kernel(npartitions, scheduler):
         assert out.expr.strategy() == want
         assert_eq(out, left.merge(right, on="k", how=how), check_index=False,
                   scheduler=scheduler)  # fmt: skip
+
+
+@pytest.mark.parametrize("how", ["inner", "left"])
+def test_kernel_missing_values_in_two_keys(how):
+    left = pd.DataFrame(
+        {
+            "a": [1.0, np.nan, 2.0, np.nan],
+            "b": [1, 1, 2, 2],
+            "s": pd.array(["p", None, "q", None], dtype="str"),
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "a": [np.nan, 2.0, 1.0],
+            "b": [1, 2, 1],
+            "s": pd.array([None, "q", "p"], dtype="str"),
+            "y": [10, 20, 30],
+        }
+    )
+    for on in (["a", "b"], ["s", "b"]):
+        got, want = _both(left, right, on=on, how=how)
+        assert got is not None
+        pd.testing.assert_frame_equal(got, want)
