@@ -47,6 +47,9 @@ def test_kernel_equals_pandas(kind, how):
             "v": [10, 20, 30, 40],
             "b": [True, False, True, False],
             "c": pd.Categorical(["x", "y", "x", "z"]),
+            "rs": pd.array(["p", "q", "r", "t"], dtype="str"),
+            "rn": pd.array(["p", None, "r", "t"], dtype="str"),
+            "ra": pd.array(["p", "q", "r", "t"], dtype="string[pyarrow]"),
         }
     )
     got, want = _both(left, right, on="k", how=how)
