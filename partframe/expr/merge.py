@@ -40,7 +40,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..kernels.join import unique_right_merge
+from ..kernels.join import as_list, unique_right_merge
 from ..shuffle.store import _conform
 from ..shuffle.tasks import Shuffle, estimate_nbytes
 from .base import Expr
@@ -192,10 +192,10 @@ class Merge(Expr):
     def _side_keys(self) -> tuple[Any, Any]:
         """The shuffle keys of each side (labels or ``"__index__"``)."""
         if self.op == "join":
-            left = "__index__" if self.left_on is None else _as_list(self.left_on)
+            left = "__index__" if self.left_on is None else as_list(self.left_on)
             return left, "__index__"
-        left = "__index__" if self.left_index else _as_list(self.left_on)
-        right = "__index__" if self.right_index else _as_list(self.right_on)
+        left = "__index__" if self.left_index else as_list(self.left_on)
+        right = "__index__" if self.right_index else as_list(self.right_on)
         return left, right
 
     def _small(self, side: Expr, other: Expr) -> bool:
@@ -262,10 +262,6 @@ class Merge(Expr):
             else (self.left_on, self.right_on)
         )
         return f"how={self.how!r}, on={on!r}"
-
-
-def _as_list(on: Any) -> list:
-    return list(on) if isinstance(on, list | tuple) else [on]
 
 
 def _known(expr: Expr) -> bool:

@@ -526,7 +526,8 @@ def _journal_dests(fs: Any, dests: list[str]) -> list[str]:
         by_parent.setdefault(parent_and_name(d)[0], []).append(d)
     out = []
     for parent, group in by_parent.items():
-        if not parent:
+        if not parent:  # relative names: no folder to list
+            out.extend(d for d in group if fs.exists(journal_path(d)))
             continue
         try:
             listed = {p.rstrip("/") for p in fs.ls(parent, detail=False)}

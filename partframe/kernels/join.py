@@ -32,7 +32,12 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import take
 
-__all__ = ["unique_right_merge"]
+__all__ = ["as_list", "unique_right_merge"]
+
+
+def as_list(on: Any) -> list:
+    """Join keys as a list (one label, or a list or tuple of labels)."""
+    return list(on) if isinstance(on, list | tuple) else [on]
 
 
 def _keys(kwargs: dict) -> tuple[list, list] | None:
@@ -40,15 +45,10 @@ def _keys(kwargs: dict) -> tuple[list, list] | None:
     if kwargs.get("left_index") or kwargs.get("right_index"):
         return None
     if "on" in kwargs:
-        on = kwargs["on"]
-        keys = list(on) if isinstance(on, list | tuple) else [on]
-        return keys, keys
+        return as_list(kwargs["on"]), as_list(kwargs["on"])
     if "left_on" not in kwargs or "right_on" not in kwargs:
         return None
-    lk, rk = kwargs["left_on"], kwargs["right_on"]
-    lk = list(lk) if isinstance(lk, list | tuple) else [lk]
-    rk = list(rk) if isinstance(rk, list | tuple) else [rk]
-    return lk, rk
+    return as_list(kwargs["left_on"]), as_list(kwargs["right_on"])
 
 
 def _index(frame: pd.DataFrame, keys: list) -> pd.Index:
@@ -57,9 +57,9 @@ def _index(frame: pd.DataFrame, keys: list) -> pd.Index:
     return pd.MultiIndex.from_arrays([frame[k] for k in keys])
 
 
-def _arrow(col: pd.Series) -> Any:
-    """The pyarrow array under an Arrow-backed column, else ``None``."""
-    data = getattr(col.array, "_pa_array", None)
+def _arrow(arr: Any) -> Any:
+    """The pyarrow array (one chunk) under an Arrow-backed array, else ``None``."""
+    data = getattr(arr, "_pa_array", None)
     if data is None:
         return None
     return data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
@@ -77,7 +77,7 @@ def _lookup(
     in ``pandas.merge``.
     """
     if len(lk) == 1:
-        lkey, rkey = _arrow(left[lk[0]]), _arrow(right[rk[0]])
+        lkey, rkey = _arrow(left[lk[0]].array), _arrow(right[rk[0]].array)
         if lkey is not None and rkey is not None and lkey.type == rkey.type:
             import pyarrow.compute as pc
 
@@ -117,8 +117,7 @@ def _take_strings_fill(arr: Any, positions: np.ndarray) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    data = arr._pa_array
-    chunk = data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
+    chunk = _arrow(arr)
     if chunk.null_count:
         return None
     valid = positions >= 0
@@ -172,7 +171,8 @@ def unique_right_merge(
         return None
     suffixes = tuple(kwargs.get("suffixes", ("_x", "_y")))
     lnames, rkept, rnames = _names(left, right, lk, rk, suffixes)
-    if lnames + rnames != list(expected_columns):
+    names = lnames + rnames
+    if names != list(expected_columns) or len(set(names)) != len(names):
         return None
     found = _lookup(left, right, lk, rk)
     if found is None:
