@@ -18,13 +18,12 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from engine_process import run_engine_process
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -166,13 +165,9 @@ def main() -> None:
           "each engine in its own process")  # fmt: skip
     results: dict[str, dict[str, float]] = {}
     for engine in ("partframe", "dask", "pandas", "pyarrow"):
-        cmd = [sys.executable, os.path.abspath(__file__), "--engine", engine,
-               "--size", str(args.size), "--repeat", str(args.repeat),
-               "--data", args.data]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode:
-            sys.exit(f"{engine} failed:\n{proc.stderr}")
-        for name, t in json.loads(proc.stdout.strip().splitlines()[-1]).items():
+        opts = ["--size", str(args.size), "--repeat", str(args.repeat),
+                "--data", args.data]  # fmt: skip
+        for name, t in run_engine_process(__file__, engine, opts).items():
             results.setdefault(name, {})[engine] = t
 
     print()

@@ -29,12 +29,11 @@ import argparse
 import json
 import os
 import pickle
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pandas as pd
+from engine_process import run_engine_process
 
 
 def gen(n: int, seed: int = 108) -> dict:
@@ -174,13 +173,9 @@ def main() -> None:
     engines = ["pandas", "partframe"] + ([] if args.no_dask else ["dask"])
     results = {}
     for engine in engines:
-        cmd = [sys.executable, os.path.abspath(__file__), "--engine", engine,
-               "--rows", str(n), "--repeat", str(args.repeat),
-               "--npartitions", str(nparts)]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode:
-            sys.exit(f"{engine} failed:\n{proc.stderr}")
-        results[engine] = json.loads(proc.stdout.strip().splitlines()[-1])
+        opts = ["--rows", str(n), "--repeat", str(args.repeat),
+                "--npartitions", str(nparts)]  # fmt: skip
+        results[engine] = run_engine_process(__file__, engine, opts)
 
     labels = [q[0] for q in QUESTIONS] + ["sort_values v1"]
     print(f"{'question':<24}{'rows out':>12}{'pandas s':>10}{'partframe s':>13}"
