@@ -1,0 +1,182 @@
+"""The direct grouped reductions equal pandas' groupby bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import partframe
+from partframe.kernels import group_reduce as gr
+from partframe.kernels.groupby import groupby_chunk, groupby_combine
+from partframe.testing import assert_eq
+
+OPS = ["sum", "min", "max", "count", "size"]
+
+
+def pandas_reduce(keys, values, op, sort):
+    k = pd.Series(keys)
+    if op == "size":
+        return k.groupby(k, sort=sort, dropna=True).size()
+    return getattr(pd.Series(values).groupby(k, sort=sort, dropna=True), op)()
+
+
+def check_equal(keys, values, op, sort):
+    res = gr.group_reduce(keys, [("a", values, op)], sort=sort)
+    assert res is not None
+    uniques, out = res
+    got = pd.Series(out["a"], index=pd.Index(uniques))
+    expected = pandas_reduce(keys, values, op, sort)
+    pd.testing.assert_series_equal(got, expected, check_names=False, check_exact=True)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    n=st.integers(0, 60),
+    key_dtype=st.sampled_from(["int64", "int32", "uint8", "float64"]),
+    value_kind=st.sampled_from(["float", "int"]),
+    op=st.sampled_from(OPS),
+    sort=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_matches_pandas(n, key_dtype, value_kind, op, sort, seed):
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, 7, n).astype(key_dtype)
+    if key_dtype == "float64":
+        keys[rng.random(n) < 0.2] = np.nan
+    if value_kind == "float":
+        values = rng.normal(size=n) * 10.0 ** rng.integers(0, 17)
+        values[rng.random(n) < 0.3] = np.nan
+    else:
+        values = rng.integers(-(2**60), 2**60, n)
+    check_equal(keys, values, op, sort)
+
+
+def test_sum_is_compensated_as_in_pandas():
+    # Adding 1e-16 to 1.0 one at a time loses every term; pandas' Kahan sum
+    # keeps them, and so must the direct path.
+    keys = np.ones(11, dtype="int64")
+    values = np.array([1.0] + [1e-16] * 10)
+    check_equal(keys, values, "sum", sort=False)
+    _, out = gr.group_reduce(keys, [("a", values, "sum")])
+    naive = 0.0
+    for v in values:
+        naive += v
+    assert naive == 1.0
+    assert out["a"][0] == 1.000000000000001
+
+
+def test_all_missing_group():
+    keys = np.array([1, 2, 2])
+    values = np.array([np.nan, 1.0, np.nan])
+    for op in OPS:
+        check_equal(keys, values, op, sort=True)
+
+
+def test_empty_and_all_missing_keys():
+    for keys in [np.array([], dtype="int64"), np.array([np.nan, np.nan])]:
+        values = np.ones(len(keys))
+        for op in OPS:
+            check_equal(keys, values, op, sort=False)
+
+
+@pytest.mark.parametrize(
+    ("keys", "values", "op"),
+    [
+        (pd.array([1, 2], dtype="Int64"), np.ones(2), "sum"),
+        (np.array(["a", "b"], dtype=object), np.ones(2), "sum"),
+        (np.array([True, False]), np.ones(2), "sum"),
+        (np.array([1, 2]), np.array([1, 2], dtype="int32"), "sum"),
+        (np.array([1, 2]), pd.array([1.0, None], dtype="Float64"), "count"),
+        (np.array([1, 2]), np.ones(2), "prod"),
+    ],
+    ids=["Int64-keys", "object-keys", "bool-keys", "int32-sum", "masked-count", "prod"],
+)
+def test_declines_what_it_does_not_know(keys, values, op):
+    assert not gr.supports(keys, [(values, op)])
+    assert gr.group_reduce(keys, [("a", values, op)]) is None
+
+
+def test_turns_itself_off_when_the_kernel_signature_changes(monkeypatch):
+    def changed(*args, **kwargs):
+        raise TypeError("unexpected keyword argument")
+
+    monkeypatch.setattr(
+        gr, "_KERNELS", {"sum": changed, "min": changed, "max": changed}
+    )
+    monkeypatch.setattr(gr, "_ENABLED", True)
+    keys, values = np.array([1, 1]), np.array([1.0, 2.0])
+    assert gr.group_reduce(keys, [("a", values, "sum")]) is None
+    assert gr._ENABLED is False
+    # the groupby falls back to pandas and stays right
+    pdf = pd.DataFrame({"k": [1, 2, 1, 3], "v": [1.0, 2.0, 3.0, 4.0]})
+    df = partframe.from_pandas(pdf, npartitions=2)
+    assert_eq(df.groupby("k").v.sum(), pdf.groupby("k").v.sum())
+
+
+PLAN = {
+    "by": ["k"],
+    "level": None,
+    "dropna": True,
+    "observed": True,
+    "sort": True,
+    "idx": [],
+    "nunique": [],
+    "custom": [],
+}
+
+
+def partials(pdf, plan, parts):
+    size = -(-len(pdf) // parts)
+    return [
+        groupby_chunk(pdf.iloc[i : i + size], plan) for i in range(0, len(pdf), size)
+    ]
+
+
+@pytest.mark.parametrize("by", [["k"], ["k", "j"]])
+def test_partials_equal_the_pandas_path(monkeypatch, by):
+    rng = np.random.default_rng(3)
+    n = 500
+    pdf = pd.DataFrame(
+        {
+            "k": rng.integers(0, 20, n),
+            "j": rng.integers(0, 3, n).astype("float64"),
+            "f": rng.normal(size=n),
+            "i": rng.integers(0, 100, n),
+        }
+    )
+    pdf.loc[rng.random(n) < 0.1, "f"] = np.nan
+    pdf.loc[rng.random(n) < 0.05, "j"] = np.nan
+    main = [
+        ("p0", "f", "sum"),
+        ("p1", "f", "count"),
+        ("p2", "i", "max"),
+        ("p3", None, "size"),
+        ("p4", "f", "min"),
+    ]
+    plan = {**PLAN, "by": by, "main": main}
+    fast = partials(pdf, plan, 4)
+    fast_combined = groupby_combine(fast, plan, sort=True)["main"]
+    monkeypatch.setattr(gr, "_ENABLED", False)
+    slow = partials(pdf, plan, 4)
+    slow_combined = groupby_combine(slow, plan)["main"]
+    for a, b in zip(fast, slow):
+        pd.testing.assert_frame_equal(
+            a["main"],
+            b["main"][a["main"].columns],
+            check_exact=True,
+            check_column_type=False,
+        )
+    if len(by) == 1:
+        slow_combined = slow_combined.sort_index()
+    else:
+        fast_combined = fast_combined.sort_index()
+        slow_combined = slow_combined.sort_index()
+    pd.testing.assert_frame_equal(
+        fast_combined,
+        slow_combined[fast_combined.columns],
+        check_exact=True,
+        check_column_type=False,
+    )
