@@ -40,6 +40,7 @@ import enum
 import functools
 import hashlib
 import inspect
+import os
 import pathlib
 import threading
 import types
@@ -299,11 +300,76 @@ def _hash_pandas(x: pd.Series | pd.DataFrame | pd.Index) -> Any:
         return _hash_pandas_slow(x)
     else:
         arrays = [x.array]
-    h = hashlib.sha1(usedforsecurity=False)
+    h = _TreeHash()
     for arr in arrays:
         if not _feed_buffers(h, arr):
             h.update(str(_hash_pandas_slow(pd.Series(arr, copy=False))).encode())
     return h.hexdigest()
+
+
+_BLOCK = 1 << 18  # bytes per block of a big buffer
+_PARALLEL_MIN = 1 << 20  # hash blocks in threads from this many bytes
+_WORKERS = min(4, os.cpu_count() or 1)
+_pool: Any = None
+_pool_lock = threading.Lock()
+
+
+def _sha1_blocks(blocks: list) -> list:
+    return [hashlib.sha1(b, usedforsecurity=False).digest() for b in blocks]
+
+
+class _TreeHash:
+    """A sha1 of many buffers whose big buffers are hashed block by block.
+
+    A buffer of ``_BLOCK`` bytes or more enters the final sha1 as the
+    digests of its ``_BLOCK``-sized blocks (a one-level hash tree), so the
+    digest depends only on the bytes, while the blocks can be hashed on
+    several cores: ``hashlib`` releases the GIL. sha1 reads 1.7 GB/s here,
+    so hashing a 100 MB frame for ``from_pandas`` costs 60 ms on one core.
+    """
+
+    def __init__(self) -> None:
+        self.items: list = []
+
+    def update(self, data: Any) -> None:
+        self.items.append(data)
+
+    def hexdigest(self) -> str:
+        seq: list = []
+        blocks: list = []
+        for item in self.items:
+            view = memoryview(item).cast("B")
+            if view.nbytes < _BLOCK:
+                seq.append(view)
+                continue
+            for start in range(0, view.nbytes, _BLOCK):
+                seq.append(len(blocks))
+                blocks.append(view[start : start + _BLOCK])
+        digests = _hash_blocks(blocks)
+        h = hashlib.sha1(usedforsecurity=False)
+        for item in seq:
+            h.update(digests[item] if type(item) is int else item)
+        return h.hexdigest()
+
+
+def _hash_blocks(blocks: list) -> list:
+    """sha1 digests of ``blocks``; big inputs are split in one group per
+    core, the first hashed by the calling thread, the others by a pool."""
+    global _pool
+    if _WORKERS < 2 or len(blocks) < 2 or len(blocks) * _BLOCK < _PARALLEL_MIN:
+        return _sha1_blocks(blocks)
+    with _pool_lock:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(_WORKERS - 1, thread_name_prefix="pf-tokenize")
+    step = -(-len(blocks) // _WORKERS)
+    groups = [blocks[i : i + step] for i in range(0, len(blocks), step)]
+    futures = [_pool.submit(_sha1_blocks, g) for g in groups[1:]]
+    out = _sha1_blocks(groups[0])
+    for f in futures:
+        out.extend(f.result())
+    return out
 
 
 def _feed_buffers(h: Any, arr: Any) -> bool:

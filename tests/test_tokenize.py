@@ -299,3 +299,22 @@ def test_tokens_equal_iff_values_same(a, b):
 @pytest.mark.parametrize("obj", [pd.NA, pd.NaT, Ellipsis, slice(1, 2), int, Path("x")])
 def test_misc_objects_stable(obj):
     assert tokenize(obj) == tokenize(obj)
+
+
+def test_big_buffers_hash_the_same_in_threads_or_not(monkeypatch):
+    import partframe.tokenize as tok
+
+    rng = np.random.default_rng(0)
+    # columns longer than a block, and not a whole number of blocks
+    n = 3 * tok._BLOCK // 8 + 5
+    pdf = pd.DataFrame({"a": rng.random(n), "b": rng.integers(0, 9, n)})
+    threaded = tokenize(pdf)
+    monkeypatch.setattr(tok, "_PARALLEL_MIN", 1 << 62)
+    assert tokenize(pdf) == threaded
+    monkeypatch.setattr(tok, "_PARALLEL_MIN", 0)
+    for row in [0, tok._BLOCK // 8, n - 1]:  # first block, second, the tail
+        changed = pdf.copy()
+        changed.loc[row, "a"] += 1.0
+        assert tokenize(changed) != threaded
+    # the same bytes split differently between columns differ too
+    assert tokenize(pdf[["b", "a"]]) != threaded
