@@ -216,6 +216,34 @@ def _rename_keys(obj: Any, rename: dict) -> Any:
     return obj
 
 
+# groupby metas by method, arguments and input schema: running pandas on a
+# stand-in frame is half the time of building a groupby-aggregation plan
+_META_CACHE: dict = {}
+_META_CACHE_SIZE = 256
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+def _plain(x: Any) -> bool:
+    """Whether ``x`` holds only plain values (and lists, tuples, dicts of them)."""
+    if isinstance(x, _PLAIN_TYPES):
+        return True
+    if isinstance(x, list | tuple):
+        return all(_plain(i) for i in x)
+    if isinstance(x, dict):
+        return all(_plain(k) and _plain(v) for k, v in x.items())
+    return False
+
+
+def _freeze(x: Any) -> Any:
+    """A hashable form of a plain value that tells ``1``, ``1.0`` and
+    ``True`` apart."""
+    if isinstance(x, list | tuple):
+        return (type(x).__name__, *[_freeze(i) for i in x])
+    if isinstance(x, dict):
+        return ("dict", *sorted((repr(k), _freeze(v)) for k, v in x.items()))
+    return (type(x).__name__, x)
+
+
 class _GroupBy:
     """Shared by DataFrameGroupBy and SeriesGroupBy."""
 
@@ -372,13 +400,59 @@ class _GroupBy:
         return meta
 
     def _meta_of(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        data = meta_nonempty(self._frame._meta)
-        g = self._pandas_groupby(data)
+        key = self._meta_key(method, args, kwargs)
+        out = _META_CACHE.get(key) if key is not None else None
+        if out is None:
+            data = meta_nonempty(self._frame._meta)
+            g = self._pandas_groupby(data)
+            try:
+                out = make_meta(getattr(g, method)(*args, **kwargs))
+            except (TypeError, ValueError, NotImplementedError) as err:
+                raise type(err)(self._explain_error(method, args, err)) from err
+            if key is not None:
+                if len(_META_CACHE) >= _META_CACHE_SIZE:
+                    _META_CACHE.pop(next(iter(_META_CACHE)))
+                _META_CACHE[key] = out
+        if isinstance(out, pd.DataFrame | pd.Series):
+            out = out.copy(deep=False)  # callers may rename it
+        return self._fix_meta(out)
+
+    def _meta_key(self, method: str, args: tuple, kwargs: dict) -> Any:
+        """What the meta of ``method`` depends on, as a dict key; None when
+        an argument is not a plain value (a function, a list of them)."""
+        frame = self._frame._meta
+        if not isinstance(frame, pd.DataFrame) or not _plain((args, kwargs)):
+            return None
+        gb = self._gb_kwargs()
+        if not _plain((gb, self._selection)):
+            return None
+        index = frame.index
+        schema = (
+            _freeze(list(frame.columns)) if _plain(list(frame.columns)) else None,
+            frame.columns.dtype,
+            tuple(frame.dtypes),
+            type(index),
+            tuple(index.names),
+            tuple(index.dtypes) if isinstance(index, pd.MultiIndex) else index.dtype,
+            getattr(index, "freqstr", None),
+        )
         try:
-            out = getattr(g, method)(*args, **kwargs)
-        except (TypeError, ValueError, NotImplementedError) as err:
-            raise type(err)(self._explain_error(method, args, err)) from err
-        return self._fix_meta(make_meta(out))
+            if schema[0] is None:
+                return None
+            key = (
+                method,
+                _freeze(args),
+                _freeze(kwargs),
+                schema,
+                _freeze(gb),
+                _freeze(self._selection),
+                self.as_index,
+                self.group_keys,
+            )
+            hash(key)
+        except TypeError:
+            return None
+        return key
 
     def _explain_error(self, method: str, args: tuple, err: Exception) -> str:
         """Name the column and dtype that made pandas raise."""

@@ -314,3 +314,32 @@ def test_several_keys_packed_into_one_code(keys, sort):
         pd.testing.assert_frame_equal(got, exp, obj=name)
         if sort:
             assert_eq(g.size(), want.size())
+
+
+def test_meta_cache_keys_on_schema_and_arguments():
+    from partframe import groupby as gb
+
+    gb._META_CACHE.clear()
+    a = pd.DataFrame({"k": [1, 2, 1], "v": [1, 2, 3], "w": [0.5, 1.5, 2.5]})
+    b = a.astype({"v": "float64"})
+    c = a.rename(columns={"v": 1.0})
+    for pdf in [a, b, c, a]:
+        df = partframe.from_pandas(pdf, npartitions=2)
+        for q in [
+            lambda d: d.groupby("k").sum(),
+            lambda d: d.groupby("k").agg("max"),
+            lambda d: d.groupby("k")[["w"]].sum(),
+            lambda d: d.groupby("k", sort=False).var(ddof=0),
+            lambda d: d.groupby("k").var(ddof=True),
+        ]:
+            result = q(df)
+            # the plan's meta is pandas' result on the same schema
+            assert result._meta.dtypes.equals(q(pdf).dtypes)
+            assert list(result._meta.columns) == list(q(pdf).columns)
+            assert_eq(result, q(pdf))
+    assert 0 < len(gb._META_CACHE) <= 15
+    # renaming a result does not touch the cached meta
+    df = partframe.from_pandas(a, npartitions=2)
+    renamed = df.groupby("k").v.sum().rename("z")
+    assert renamed._meta.name == "z"
+    assert df.groupby("k").v.sum()._meta.name == "v"
