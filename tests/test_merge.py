@@ -206,9 +206,79 @@ def test_strategies_are_chosen_in_lower():
     many = partframe.from_pandas(right, npartitions=3)
     assert dl.merge(one, on="k").expr.strategy() == "broadcast-right"
     assert one.merge(dl, on="k", how="right").expr.strategy() == "broadcast-left"
-    assert dl.merge(many, on="k", how="outer").expr.strategy() == "hash"
+    # outer/right keep the small side's unmatched rows in one extra partition
+    assert dl.merge(many, on="k", how="outer").expr.strategy() == "broadcast-right"
+    assert dl.merge(many, on="k", how="outer", broadcast=False).expr.strategy() == (
+        "hash"
+    )
     assert dl.merge(many, on="k", broadcast=False).expr.strategy() == "hash"
     assert dl.merge(many, on="k").expr.strategy() == "broadcast-right"  # small
+
+
+def _split(df, how):
+    """``df`` as a collection partitioned the way ``how`` says."""
+    if how == "more-than-rows":
+        return partframe.from_pandas(df, npartitions=len(df) + 3, sort=False)
+    if how == "empty-parts":
+        ddf = partframe.from_pandas(df, npartitions=6)
+        return ddf[ddf.x > 0]  # some partitions lose every row
+    return partframe.from_pandas(df, npartitions=int(how))
+
+
+@pytest.mark.parametrize("parts", ["1", "4", "more-than-rows", "empty-parts"])
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_broadcast_keeping_the_small_sides_rows(parts, scheduler):
+    # the big side is partitioned, the small side is one partition: its
+    # unmatched rows come once, from one extra partition
+    left, right = _sides(4, n=60, m=20)
+    right = pd.concat([right, right.iloc[:3]])  # repeated small-side keys
+    right.loc[right.index[0], "k2"] = None  # a missing key meets a missing key
+    big = _split(left, parts)
+    if parts == "empty-parts":
+        left = left[left.x > 0]
+    small = partframe.from_pandas(right, npartitions=1)
+    for how, on in [("outer", "k"), ("right", ["k", "k2"]), ("outer", "k2")]:
+        out = big.merge(small, on=on, how=how, broadcast=True)
+        if big.npartitions > 1:
+            assert out.expr.strategy() == "broadcast-right"
+        check(out, left.merge(right, on=on, how=how), scheduler)
+    for how in ("outer", "left"):
+        out = small.merge(big, on="k", how=how, suffixes=("_s", "_b"), broadcast=True)
+        if big.npartitions > 1:
+            assert out.expr.strategy() == "broadcast-left"
+        want = right.merge(left, on="k", how=how, suffixes=("_s", "_b"))
+        check(out, want, scheduler)
+
+
+def test_broadcast_keeping_rows_edge_cases():
+    left, right = _sides(5, n=80, m=12)
+    big = partframe.from_pandas(left, npartitions=40)  # masks OR-ed in a tree
+    small = partframe.from_pandas(right.rename(columns={"k": "rk"}), npartitions=1)
+    renamed = right.rename(columns={"k": "rk"})
+    for how in ("outer", "right"):
+        out = big.merge(
+            small, left_on="k", right_on="rk", how=how, indicator=True, broadcast=True
+        )
+        assert out.expr.strategy() == "broadcast-right"
+        want = left.merge(renamed, left_on="k", right_on="rk", how=how, indicator=True)
+        check(out, want)
+    nomatch = partframe.from_pandas(right.assign(k=right.k + 100), npartitions=1)
+    check(
+        big.merge(nomatch, on="k", how="outer"),
+        left.merge(right.assign(k=right.k + 100), on="k", how="outer"),
+    )
+    empty = partframe.from_pandas(right.iloc[:0], npartitions=1)
+    check(
+        big.merge(empty, on="k", how="outer"),
+        left.merge(right.iloc[:0], on="k", how="outer"),
+    )
+    # NaN float keys on both sides
+    fl = left.assign(k=left.k.where(left.k % 3 > 0).astype("float64"))
+    fr = right.assign(k=right.k.where(right.k % 4 > 0).astype("float64"))
+    out = partframe.from_pandas(fl, npartitions=4).merge(
+        partframe.from_pandas(fr, npartitions=1), on="k", how="outer"
+    )
+    check(out, fl.merge(fr, on="k", how="outer"))
 
 
 def test_merge_errors():
