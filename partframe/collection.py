@@ -34,6 +34,7 @@ from .expr.optimize import optimize, optimize_many
 from .expr.reductions import TreeReduction
 from .expr.sources import FromGraph
 from .graph import flatten_keys
+from .kernels.partitions import concat_result
 from .methods import apply as _apply
 from .methods import casting as _casting
 from .methods import elementwise as _elementwise
@@ -71,7 +72,7 @@ def _concat(parts: list) -> Any:
         return nonempty[0].append(nonempty[1:]) if len(nonempty) > 1 else nonempty[0]
     if len(nonempty) == 1:
         return nonempty[0]
-    return pd.concat(nonempty)
+    return concat_result(nonempty)
 
 
 def _first(parts: list) -> Any:

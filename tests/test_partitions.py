@@ -587,3 +587,38 @@ def test_on_processes():
     assert_eq(ddf.nlargest(4, "i"), pdf.nlargest(4, "i"), scheduler="processes")
     with partframe.config.set(scheduler="processes"):
         tm.assert_frame_equal(ddf.head(7), pdf.head(7))
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_big_results_concatenate_column_by_column(monkeypatch, how, scheduler):
+    import partframe.kernels.partitions as K
+
+    calls = []
+    real = K._concat_columns
+    monkeypatch.setattr(K, "PARALLEL_CONCAT_BYTES", 0)
+    monkeypatch.setattr(
+        K, "_concat_columns", lambda parts: calls.append(1) or real(parts)
+    )
+    pdf = make_pdf()
+    df, p = variant(pdf, how)
+    got = df.compute(scheduler=scheduler)
+    tm.assert_frame_equal(got, p)  # dtypes, index and labels exactly
+    parts = [x for x in partframe.compute(*df.to_delayed()) if len(x)]
+    assert bool(calls) == (len(parts) > 1)
+    # repeated column labels and a named index
+    dup = p.iloc[:, :3].set_axis(["a", "a", "b"], axis=1).rename_axis("idx")
+    ddup = partframe.from_pandas(dup, npartitions=3)
+    tm.assert_frame_equal(ddup.compute(scheduler=scheduler), dup)
+
+
+def test_parts_that_differ_concatenate_as_pandas_does(monkeypatch):
+    import partframe.kernels.partitions as K
+
+    monkeypatch.setattr(K, "PARALLEL_CONCAT_BYTES", 0)
+    a = pd.DataFrame({"x": [1, 2], "c": pd.Categorical(["u", "v"])})
+    b = pd.DataFrame({"x": [3.5], "c": pd.Categorical(["w"])}, index=[7])
+    tm.assert_frame_equal(K.concat_result([a, b]), pd.concat([a, b]))
+    assert not K._parallel_concat_ok([a, b])
+    a.attrs["source"] = "here"
+    assert not K._parallel_concat_ok([a, a])

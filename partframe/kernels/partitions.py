@@ -7,7 +7,9 @@ Every function is module-level and pure, so tasks pickle.
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from typing import Any
 
 import numpy as np
@@ -63,6 +65,67 @@ def concat_parts(parts: list) -> Any:
     if len(nonempty) == 1:
         return nonempty[0]
     return pd.concat(nonempty)
+
+
+#: A result at least this big is concatenated column by column on every core.
+PARALLEL_CONCAT_BYTES = 64 * 2**20
+_concat_pool: Any = None
+_concat_lock = threading.Lock()
+
+
+def concat_result(parts: list) -> Any:
+    """:func:`concat_parts` for the final result of a compute.
+
+    Concatenating the partitions of a big result is one thread copying
+    every numeric column into fresh memory (0.15 s for 20M rows x 4
+    columns here). When every part is a DataFrame with the same columns
+    and dtypes, each column is concatenated by itself on a thread of its
+    own (numpy and Arrow release the GIL while copying): 0.08 s on two
+    cores. The values, dtypes, index and column labels equal
+    ``pandas.concat``'s; the columns are not consolidated into 2-D blocks.
+    """
+    nonempty = [p for p in parts if len(p)]
+    if len(nonempty) > 1 and _parallel_concat_ok(nonempty):
+        return _concat_columns(nonempty)
+    return concat_parts(parts)
+
+
+def _parallel_concat_ok(parts: list) -> bool:
+    first = parts[0]
+    if not isinstance(first, pd.DataFrame) or len(first.columns) < 2:
+        return False
+    if (os.cpu_count() or 1) < 2:
+        return False
+    dtypes = first.dtypes
+    for p in parts:
+        if not isinstance(p, pd.DataFrame) or p.attrs:
+            return False
+        if not p.columns.equals(first.columns) or not p.dtypes.equals(dtypes):
+            return False
+        if type(p.index) is not type(first.index) or p.index.nlevels > 1:
+            return False
+    nbytes = sum(int(p.memory_usage(index=False, deep=False).sum()) for p in parts)
+    return nbytes >= PARALLEL_CONCAT_BYTES
+
+
+def _concat_columns(parts: list) -> pd.DataFrame:
+    global _concat_pool
+    with _concat_lock:
+        if _concat_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            workers = min(8, os.cpu_count() or 1)
+            _concat_pool = ThreadPoolExecutor(workers, thread_name_prefix="pf-concat")
+    first = parts[0]
+
+    def column(i: int) -> Any:
+        return pd.concat([p.iloc[:, i] for p in parts], ignore_index=True).array
+
+    index = first.index.append([p.index for p in parts[1:]])
+    arrays = list(_concat_pool.map(column, range(len(first.columns))))
+    out = pd.DataFrame(dict(enumerate(arrays)), index=index, copy=False)
+    out.columns = first.columns
+    return out
 
 
 def concat_lists(lists: list) -> list:
