@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import partframe
-from partframe.kernels.groupby import _groups_estimate
+from partframe.kernels.estimate import distinct_total
 from partframe.testing import assert_eq
 
 AGGS = [
@@ -84,13 +84,13 @@ def test_level_keys_and_threads(pdf):
     assert_eq(got, expected, check_divisions=False, scheduler="threads")
 
 
-def test_groups_estimate():
+def testdistinct_total():
     rng = np.random.default_rng(0)
     for groups in [10, 1000, 10**5]:
         d = len(np.unique(rng.integers(0, groups, 4000)))
-        est = _groups_estimate(d, 4000)
+        est = distinct_total(d, 4000)
         assert 0.7 * groups < est < 1.4 * groups
-    assert _groups_estimate(4000, 4000) == float("inf")
+    assert distinct_total(4000, 4000) == float("inf")
 
 
 @pytest.mark.parametrize("dropna", [True, False])

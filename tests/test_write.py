@@ -234,3 +234,39 @@ def test_memory_filesystem_write():
         df.to_parquet("memory://w/out")
     df.to_parquet("memory://w/out", overwrite=True)
     assert_eq(partframe.read_parquet("memory://w/out"), pdf)
+
+
+def _encodings(path):
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    out = {}
+    for j in range(meta.num_columns):
+        col = meta.row_group(0).column(j)
+        out[col.path_in_schema] = set(col.encodings)
+    return out
+
+
+def test_dictionary_encoding_only_where_it_fits(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 50_000
+    pdf = pd.DataFrame(
+        {
+            "unique": rng.random(n),  # a dictionary would overflow its page
+            "few": rng.integers(0, 50, n).astype("float64"),
+            "ids": np.arange(n),
+            "s": pd.array(rng.choice(["a", "b", None], n), dtype="str"),
+            "t": pd.date_range("2020", periods=n, freq="s"),
+        }
+    )
+    df = partframe.from_pandas(pdf, npartitions=2)
+    df.to_parquet(str(tmp_path / "out"), write_index=False)
+    files = sorted(p for p in os.listdir(tmp_path / "out") if p.endswith(".parquet"))
+    enc = _encodings(str(tmp_path / "out" / files[0]))
+    dictionary = {c for c, e in enc.items() if any("DICTIONARY" in x for x in e)}
+    assert dictionary == {"few", "s"}
+    assert_eq(partframe.read_parquet(str(tmp_path / "out")), pdf, check_index=False)
+    # the user's choice wins
+    df.to_parquet(str(tmp_path / "all"), write_index=False, use_dictionary=True)
+    enc = _encodings(str(tmp_path / "all" / files[0]))
+    assert all(any("DICTIONARY" in x for x in e) for e in enc.values())

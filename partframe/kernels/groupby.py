@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..shuffle.hashing import partitioning_index
 from ..shuffle.tasks import split_by_partition
+from .estimate import distinct_total
 from .group_reduce import group_reduce
 
 __all__ = [
@@ -577,21 +578,6 @@ def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     return range_assign(keys, bounds)
 
 
-def _groups_estimate(d: int, m: int) -> float:
-    """Groups ``G`` that give ``d`` distinct keys in ``m`` random rows on
-    average (``d = G (1 - exp(-m / G))``)."""
-    if d >= m:
-        return float("inf")
-    lo, hi = float(d), float(d) * 1e6 + 1.0
-    for _ in range(60):
-        mid = (lo * hi) ** 0.5
-        if mid * -np.expm1(-m / mid) < d:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
 def _reduces(df: pd.DataFrame, plan: dict, sample: int = 4000) -> bool:
     """Whether grouping ``df`` is likely to shrink it at least twofold,
     estimated from the distinct keys of an evenly spaced sample of rows."""
@@ -601,7 +587,7 @@ def _reduces(df: pd.DataFrame, plan: dict, sample: int = 4000) -> bool:
     sub = df.iloc[np.linspace(0, n - 1, sample).astype("int64")]
     by = plan["by"]
     d = sub.groupby(by if len(by) > 1 else by[0], sort=False, dropna=False).ngroups
-    groups = _groups_estimate(d, sample)
+    groups = distinct_total(d, sample)
     expected = n if groups == float("inf") else groups * -np.expm1(-n / groups)
     return expected < 0.5 * n
 

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .estimate import distinct_total
+
 __all__ = [
     "ParquetReadError",
     "empty_frame",
@@ -266,6 +268,63 @@ def _hive_value(value: Any) -> str:
     return str(value)
 
 
+#: pyarrow's default limit of a dictionary page, in bytes.
+_DICTIONARY_PAGE = 1024 * 1024
+_DICTIONARY_SAMPLE = 10_000
+
+
+def dictionary_columns(table: Any, page_limit: int | None = None) -> list | None:
+    """The columns of ``table`` worth dictionary encoding, or None for
+    pyarrow's default (every column).
+
+    pyarrow dictionary-encodes every column and falls back to plain
+    encoding when a column chunk's dictionary outgrows its page (1 MiB): on
+    a float column of distinct values that attempt is wasted work (a quarter
+    of the time of writing 2M rows x 6 columns here). Strings and other
+    variable-width or boolean columns keep the dictionary; a fixed-width
+    column keeps it when an evenly spaced sample of its values predicts
+    that all its distinct values fit in one dictionary page. Only how the
+    file is encoded changes, never what it holds.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> t = pa.table({"s": ["a", "b"] * 50_000, "f": [i / 7 for i in range(100_000)],
+    ...               "k": [i % 10 for i in range(100_000)]})
+    >>> dictionary_columns(t)
+    ['s', 'k']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    limit = page_limit or _DICTIONARY_PAGE
+    n = table.num_rows
+    names = table.schema.names
+    if len(set(names)) != len(names):
+        return None
+    keep = []
+    for name, column in zip(names, table.columns):
+        typ = column.type
+        if pa.types.is_nested(typ):
+            return None
+        fixed = (
+            pa.types.is_integer(typ)
+            or pa.types.is_floating(typ)
+            or pa.types.is_temporal(typ)
+            or pa.types.is_decimal(typ)
+        )
+        width = typ.bit_width // 8 if fixed else 0
+        if not width or n <= _DICTIONARY_SAMPLE:
+            keep.append(name)
+            continue
+        positions = np.linspace(0, n - 1, _DICTIONARY_SAMPLE).astype("int64")
+        sample = column.take(pa.array(positions))
+        distinct = pc.count_distinct(sample, mode="all").as_py()
+        if distinct_total(distinct, _DICTIONARY_SAMPLE) * width <= limit:
+            keep.append(name)
+    return keep
+
+
 def write_parquet_partition(
     df: pd.DataFrame,
     relname: str,
@@ -303,6 +362,10 @@ def write_parquet_partition(
     out = []
     for name, part in pieces:
         table = pa.Table.from_pandas(part, schema=schema, preserve_index=write_index)
+        if "use_dictionary" not in kwargs:
+            chosen = dictionary_columns(table, kwargs.get("dictionary_pagesize_limit"))
+            if chosen is not None:
+                kwargs = {**kwargs, "use_dictionary": chosen}
         target = job.staged(name)
         fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
         if isinstance(fs, LocalFileSystem):
