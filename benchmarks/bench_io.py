@@ -145,7 +145,7 @@ def run_engine(engine: str, csv_dir: str, pq_dir: str, out: str, repeat: int) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000, help="MB of CSV data")
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=4)
     parser.add_argument("--data", default=os.path.join(HERE, "data"))
     parser.add_argument("--engine", help=argparse.SUPPRESS)  # one engine's run
     args = parser.parse_args()
