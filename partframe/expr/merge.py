@@ -306,13 +306,13 @@ class Merge(Expr):
         matched. Cheaper than shuffling the big side (the db-benchmark
         medium outer join moves 1e7 rows through a shuffle otherwise)."""
         kwargs = _merge_kwargs(self)
-        keeps_big = self.how == "outer"
-        part_how = ("left" if small == "right" else "right") if keeps_big else "inner"
-        big, lk, rk = (left, self.left_on, self.right_on)
-        if small == "left":
-            big = right
-        small_expr = right if small == "right" else left
-        big_on, small_on = (lk, rk) if small == "right" else (rk, lk)
+        lk, rk = as_list(self.left_on), as_list(self.right_on)
+        if small == "right":
+            big, small_expr, big_on, small_on, part_how = left, right, lk, rk, "left"
+        else:
+            big, small_expr, big_on, small_on, part_how = right, left, rk, lk, "right"
+        if self.how != "outer":  # only the small side's rows are kept
+            part_how = "inner"
         joined = MergePartitions(
             left,
             right,
@@ -322,7 +322,7 @@ class Merge(Expr):
             None,
             "left" if small == "right" else "right",
         )
-        matches = BroadcastMatches(big, small_expr, as_list(big_on), as_list(small_on))
+        matches = BroadcastMatches(big, small_expr, big_on, small_on)
         rest = UnmatchedRows(matches, small_expr, big._meta, kwargs, self._meta, small)
         return ConcatPartitions([joined, rest])
 

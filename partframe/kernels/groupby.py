@@ -197,12 +197,11 @@ def _direct_main(frame: pd.DataFrame, keys: Any, plan: dict, sort: bool) -> Any:
     packed codes."""
     if not plan["dropna"] or plan["custom"]:
         return None
+    name = None
     if isinstance(keys, pd.Series):
-        name, keys = keys.name, keys.dtype.kind in "iuf" and keys.to_numpy()
-        if keys is False:
+        if not isinstance(keys.dtype, np.dtype):  # nullable, Arrow, categorical
             return None
-    else:
-        name = None
+        name, keys = keys.name, keys.to_numpy()
     columns = []
     for pid, col, op in plan["main"]:
         if op == "size":
