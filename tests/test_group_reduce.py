@@ -32,6 +32,23 @@ def check_equal(keys, values, op, sort):
     pd.testing.assert_series_equal(got, expected, check_names=False, check_exact=True)
 
 
+@pytest.mark.parametrize("sort", [False, True])
+def test_string_keys(sort):
+    rng = np.random.default_rng(7)
+    n = 200
+    keys = pd.array(rng.choice(["b", "a", "ccc", "", None], n), dtype="str")
+    values = rng.normal(size=n)
+    values[::9] = np.nan
+    for op in OPS:
+        res = gr.group_reduce(keys, [("a", values, op)], sort=sort)
+        uniques, out = res
+        got = pd.Series(out["a"], index=pd.Index(uniques))
+        expected = pandas_reduce(keys, values, op, sort)
+        pd.testing.assert_series_equal(
+            got, expected, check_names=False, check_exact=True, check_index_type=True
+        )
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     n=st.integers(0, 60),
@@ -88,11 +105,20 @@ def test_empty_and_all_missing_keys():
         (pd.array([1, 2], dtype="Int64"), np.ones(2), "sum"),
         (np.array(["a", "b"], dtype=object), np.ones(2), "sum"),
         (np.array([True, False]), np.ones(2), "sum"),
+        (pd.array(["a", None], dtype="string"), np.ones(2), "size"),
         (np.array([1, 2]), np.array([1, 2], dtype="int32"), "sum"),
         (np.array([1, 2]), pd.array([1.0, None], dtype="Float64"), "count"),
         (np.array([1, 2]), np.ones(2), "prod"),
     ],
-    ids=["Int64-keys", "object-keys", "bool-keys", "int32-sum", "masked-count", "prod"],
+    ids=[
+        "Int64-keys",
+        "object-keys",
+        "bool-keys",
+        "NA-string-keys",
+        "int32-sum",
+        "masked-count",
+        "prod",
+    ],
 )
 def test_declines_what_it_does_not_know(keys, values, op):
     assert not gr.supports(keys, [(values, op)])
@@ -135,7 +161,7 @@ def partials(pdf, plan, parts):
     ]
 
 
-@pytest.mark.parametrize("by", [["k"], ["k", "j"]])
+@pytest.mark.parametrize("by", [["k"], ["k", "j"], ["s"]])
 def test_partials_equal_the_pandas_path(monkeypatch, by):
     rng = np.random.default_rng(3)
     n = 500
@@ -145,6 +171,7 @@ def test_partials_equal_the_pandas_path(monkeypatch, by):
             "j": rng.integers(0, 3, n).astype("float64"),
             "f": rng.normal(size=n),
             "i": rng.integers(0, 100, n),
+            "s": pd.array(rng.choice(["x", "yy", None], n), dtype="str"),
         }
     )
     pdf.loc[rng.random(n) < 0.1, "f"] = np.nan

@@ -15,7 +15,8 @@ of pandas (Kahan-compensated sums, missing values skipped, ``min_count``
 as pandas' defaults). It answers only the cases whose pandas result it
 knows exactly and returns ``None`` otherwise, so the caller runs pandas:
 
-- keys: one numpy array of ints, unsigned ints or floats; missing keys
+- keys: one numpy array of ints, unsigned ints or floats, or one array of
+  pandas' ``str`` dtype (the uniques are then one too); missing keys
   dropped (``dropna=True``);
 - values: numpy ``int64`` or ``float64`` columns for ``sum``, ``min`` and
   ``max``; any numpy column for ``count``; ``size`` needs none.
@@ -82,7 +83,7 @@ def supports(keys: Any, columns: list) -> bool:
     if not _ENABLED:
         return False
     kd = getattr(keys, "dtype", keys)
-    if not (isinstance(kd, np.dtype) and kd.kind in "iuf"):
+    if not (isinstance(kd, np.dtype) and kd.kind in "iuf") and not _is_string(kd):
         return False
     for values, op in columns:
         if op == "size":
@@ -95,6 +96,12 @@ def supports(keys: Any, columns: list) -> bool:
         if op not in _MIN_COUNT or vd not in (np.dtype("int64"), np.dtype("float64")):
             return False
     return True
+
+
+def _is_string(dtype: Any) -> bool:
+    """pandas' default string dtype ``"str"`` (NaN for missing; any storage).
+    Not ``"string"``: with a ``pd.NA`` key pandas gives ``Int64`` counts."""
+    return isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan
 
 
 def _reduce(kernel: Any, op: str, values: np.ndarray, codes: np.ndarray, n: int) -> Any:
@@ -114,16 +121,17 @@ def _reduce(kernel: Any, op: str, values: np.ndarray, codes: np.ndarray, n: int)
 
 
 def group_reduce(
-    keys: np.ndarray, columns: list, sort: bool = False
-) -> tuple[np.ndarray, dict] | None:
+    keys: Any, columns: list, sort: bool = False
+) -> tuple[Any, dict] | None:
     """Reduce ``columns`` by the groups of ``keys``, as ``groupby(keys,
     sort=sort, dropna=True)`` then ``sum``/``min``/``max``/``count``/``size``
     would.
 
     Parameters
     ----------
-    keys : numpy.ndarray
-        One key per row (ints, unsigned ints or floats; NaN keys dropped).
+    keys : numpy.ndarray or pandas string array
+        One key per row (numpy ints, unsigned ints or floats, or a pandas
+        string array); missing keys are dropped.
     columns : list of (name, values, op)
         ``values``: a numpy array as long as ``keys`` (``None`` for
         ``"size"``).
@@ -151,18 +159,21 @@ def group_reduce(
     codes = np.asarray(codes, dtype=np.intp)
     n = len(uniques)
     out: dict = {}
-    valid = None
+    size = None
     for name, values, op in columns:
-        if op == "size" or (op == "count" and values.dtype.kind in "iub"):
-            if valid is None:
+        if op in ("size", "count"):
+            if size is None:
                 dropped = len(codes) and codes.min() < 0
                 valid = codes[codes >= 0] if dropped else codes
-            out[name] = np.bincount(valid, minlength=n).astype("int64", copy=False)
-        elif op == "count":
-            mask = (codes >= 0) & ~pd.isna(values)
-            out[name] = np.bincount(codes[mask], minlength=n).astype(
-                "int64", copy=False
-            )
+                size = np.bincount(valid, minlength=n).astype("int64", copy=False)
+            if op == "count" and values.dtype.kind not in "iub":
+                missing = pd.isna(values)
+                if missing.any():
+                    lost = codes[missing]
+                    lost = lost[lost >= 0]
+                    out[name] = size - np.bincount(lost, minlength=n)
+                    continue
+            out[name] = size
         else:
             try:
                 out[name] = _reduce(kernels[op], op, values, codes, n)

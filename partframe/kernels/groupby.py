@@ -199,9 +199,13 @@ def _direct_main(frame: pd.DataFrame, keys: Any, plan: dict, sort: bool) -> Any:
         return None
     name = None
     if isinstance(keys, pd.Series):
-        if not isinstance(keys.dtype, np.dtype):  # nullable, Arrow, categorical
+        dtype = keys.dtype
+        if isinstance(dtype, np.dtype):
+            name, keys = keys.name, keys.to_numpy()
+        elif isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:
+            name, keys = keys.name, keys.array
+        else:  # nullable numbers, categoricals, Arrow types: pandas' path
             return None
-        name, keys = keys.name, keys.to_numpy()
     columns = []
     for pid, col, op in plan["main"]:
         if op == "size":
@@ -447,15 +451,22 @@ def _direct_combine(frames: list, plan: dict, sort: bool) -> pd.DataFrame | None
             return None
         values = _cat([p.to_numpy() for p in parts])
         columns.append((pid, values, COMBINE_OP[op]))
-    res = group_reduce(_cat([f.index.to_numpy() for f in nonempty]), columns, sort)
+    res = group_reduce(_cat([f.index.array for f in nonempty]), columns, sort)
     if res is None:
         return None
     uniques, out = res
     return _partial_frame(out, pd.Index(uniques, name=index.name))
 
 
-def _cat(arrays: list) -> np.ndarray:
-    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+def _cat(arrays: list) -> Any:
+    """numpy arrays (or pandas extension arrays of one type) end to end."""
+    if isinstance(arrays[0], pd.arrays.NumpyExtensionArray):
+        arrays = [a.to_numpy() for a in arrays]
+    if len(arrays) == 1:
+        return arrays[0]
+    if isinstance(arrays[0], np.ndarray):
+        return np.concatenate(arrays)
+    return type(arrays[0])._concat_same_type(arrays)
 
 
 def groupby_combine(partials: list, plan: dict, sort: bool = False) -> dict:
