@@ -14,7 +14,11 @@ the same keys drawn so that about 90% of ``x``'s rows match, and ``v2``.
 The data is generated once and cached in ``benchmarks/data/join_<N>.pkl``.
 Each engine runs in its own fresh process (one after the other), holding
 the data in memory first; each question computes the whole joined frame
-and the best of ``--repeat`` runs counts. Separate processes, because
+and the best of ``--repeat`` runs counts, after ``--warmup`` untimed runs
+of the first question (the first runs in a fresh process are up to 3x
+slower for every engine: thread pools start, malloc arenas and the page
+tables grow; without a warm-up the first question measured that).
+Separate processes, because
 engines sharing one process leave memory to each other: Dask's threads keep
 freed memory in their malloc arenas, so whichever engine ran next had to
 fault in fresh pages (on this VM ~0.5 s of kernel page zeroing per 9M-row
@@ -110,10 +114,17 @@ def _engine_frames(engine: str, data: dict, nparts: int) -> dict:
             for k, v in data.items()}  # fmt: skip
 
 
-def run_engine(engine: str, data: dict, nparts: int, repeat: int) -> list:
+def run_engine(
+    engine: str, data: dict, nparts: int, repeat: int, warmup: int = 1
+) -> list:
     """Best seconds and output rows of each question, for one engine."""
     f = _engine_frames(engine, data, nparts)
     lazy = engine != "pandas"
+    _, other, on, how = QUESTIONS[0]
+    for _ in range(warmup):  # untimed: thread pools, imports, malloc arenas
+        res = f["x"].merge(f[other], on=on, how=how)
+        res = res.compute() if lazy else res
+        del res
     out = []
     for _, other, on, how in QUESTIONS + [("sort", None, "v1", None)]:
         best, nout = float("inf"), None
@@ -145,6 +156,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1e6 rows")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--npartitions", type=int, default=None)
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="untimed runs of question 1 per engine"
+    )
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--engine", help=argparse.SUPPRESS)  # one engine's run
     args = parser.parse_args()
@@ -155,7 +169,7 @@ def main() -> None:
     if args.engine:
         with open(path, "rb") as fh:
             data = pickle.load(fh)
-        res = run_engine(args.engine, data, nparts, args.repeat)
+        res = run_engine(args.engine, data, nparts, args.repeat, args.warmup)
         print(json.dumps(res))
         return
 
@@ -174,7 +188,7 @@ def main() -> None:
     results = {}
     for engine in engines:
         opts = ["--rows", str(n), "--repeat", str(args.repeat),
-                "--npartitions", str(nparts)]  # fmt: skip
+                "--npartitions", str(nparts), "--warmup", str(args.warmup)]  # fmt: skip
         results[engine] = run_engine_process(__file__, engine, opts)
 
     labels = [q[0] for q in QUESTIONS] + ["sort_values v1"]
