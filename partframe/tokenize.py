@@ -352,6 +352,16 @@ class _TreeHash:
         return h.hexdigest()
 
 
+def _forget_pool() -> None:
+    # A forked child inherits the pool object but not its threads.
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _hash_blocks(blocks: list) -> list:
     """sha1 digests of ``blocks``; big inputs are split in one group per
     core, the first hashed by the calling thread, the others by a pool."""

@@ -622,3 +622,29 @@ def test_parts_that_differ_concatenate_as_pandas_does(monkeypatch):
     assert not K._parallel_concat_ok([a, b])
     a.attrs["source"] = "here"
     assert not K._parallel_concat_ok([a, a])
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_column_concat_works_after_fork():
+    import subprocess
+    import sys
+
+    code = (
+        "import multiprocessing as mp, pandas as pd\n"
+        "import partframe.kernels.partitions as K\n"
+        "K.PARALLEL_CONCAT_BYTES = 0\n"
+        "parts = [pd.DataFrame({'a': [1, 2], 'b': [0.5, 1.5]})] * 3\n"
+        "first = K.concat_result(parts)  # starts the pool in the parent\n"
+        "def child(q):\n"
+        "    q.put(K.concat_result(parts).equals(first))\n"
+        "ctx = mp.get_context('fork')\n"
+        "q = ctx.Queue()\n"
+        "p = ctx.Process(target=child, args=(q,))\n"
+        "p.start()\n"
+        "print(q.get(timeout=60))\n"
+        "p.join()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.strip() == "True", out.stderr

@@ -73,6 +73,16 @@ _concat_pool: Any = None
 _concat_lock = threading.Lock()
 
 
+def _forget_pool() -> None:
+    # A forked child inherits the pool object but not its threads.
+    global _concat_pool
+    _concat_pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def concat_result(parts: list) -> Any:
     """:func:`concat_parts` for the final result of a compute.
 
