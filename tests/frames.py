@@ -77,3 +77,32 @@ def variant(pdf: pd.DataFrame, how: str):
 def variants(pdf: pd.DataFrame):
     """All partitionings, as ``(label, partframe_frame, expected_pandas)``."""
     return [(how, *variant(pdf, how)) for how in PARTITIONINGS]
+
+
+def same_in_forked_child(setup: str, expr: str) -> bool:
+    """Run ``setup`` in a fresh interpreter, then evaluate ``expr`` there and
+    in a child forked from it; whether both give the same value (a pool
+    inherited by a forked child without its threads would hang instead)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(setup) + textwrap.dedent(
+        f"""
+        import multiprocessing as mp
+        first = {expr}
+        def child(q):
+            q.put({expr})
+        ctx = mp.get_context("fork")
+        q = ctx.Queue()
+        p = ctx.Process(target=child, args=(q,))
+        p.start()
+        print(q.get(timeout=60) == first)
+        p.join()
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.strip() in ("True", "False"), out.stderr
+    return out.stdout.strip() == "True"

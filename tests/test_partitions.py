@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pandas.testing as tm
 import pytest
-from frames import PARTITIONINGS, make_pdf, variant
+from frames import PARTITIONINGS, make_pdf, same_in_forked_child, variant
 
 import partframe
 from partframe.expr.optimize import column_needs, lower
@@ -626,25 +626,11 @@ def test_parts_that_differ_concatenate_as_pandas_does(monkeypatch):
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
 def test_column_concat_works_after_fork():
-    import subprocess
-    import sys
-
-    code = (
-        "import multiprocessing as mp, pandas as pd\n"
-        "import partframe.kernels.partitions as K\n"
-        "K.PARALLEL_CONCAT_BYTES = 0\n"
-        "parts = [pd.DataFrame({'a': [1, 2], 'b': [0.5, 1.5]})] * 3\n"
-        "first = K.concat_result(parts)  # starts the pool in the parent\n"
-        "def child(q):\n"
-        "    q.put(K.concat_result(parts).equals(first))\n"
-        "ctx = mp.get_context('fork')\n"
-        "q = ctx.Queue()\n"
-        "p = ctx.Process(target=child, args=(q,))\n"
-        "p.start()\n"
-        "print(q.get(timeout=60))\n"
-        "p.join()\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
-    assert out.stdout.strip() == "True", out.stderr
+    setup = """
+        import pandas as pd
+        import partframe.kernels.partitions as K
+        K.PARALLEL_CONCAT_BYTES = 0
+        parts = [pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]})] * 3
+        """
+    # the parent's pool starts with the first call
+    assert same_in_forked_child(setup, "K.concat_result(parts).to_dict()")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from frames import same_in_forked_child
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -322,27 +323,10 @@ def test_big_buffers_hash_the_same_in_threads_or_not(monkeypatch):
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_hashing_threads_work_after_fork():
-    import partframe.tokenize as tok
-
-    pdf = pd.DataFrame({"a": np.arange(4 * tok._BLOCK // 8), "b": 1.5})
-    expected = tokenize(pdf)  # starts the hashing pool in this process
-    assert tok._pool is not None
-    code = (
-        "import multiprocessing as mp, numpy as np, pandas as pd\n"
-        "import partframe.tokenize as tok\n"
-        "pdf = pd.DataFrame({'a': np.arange(4 * tok._BLOCK // 8), 'b': 1.5})\n"
-        "first = tok.tokenize(pdf)\n"
-        "def child(q):\n"
-        "    q.put(tok.tokenize(pdf))\n"
-        "ctx = mp.get_context('fork')\n"
-        "q = ctx.Queue()\n"
-        "p = ctx.Process(target=child, args=(q,))\n"
-        "p.start()\n"
-        "print(q.get(timeout=60) == first)\n"
-        "p.join()\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
-    assert out.stdout.strip() == "True", out.stderr
-    assert tokenize(pdf) == expected
+    setup = """
+        import numpy as np, pandas as pd
+        import partframe.tokenize as tok
+        pdf = pd.DataFrame({"a": np.arange(4 * tok._BLOCK // 8), "b": 1.5})
+        """
+    # the parent's pool starts with the first tokenize
+    assert same_in_forked_child(setup, "tok.tokenize(pdf)")
