@@ -40,7 +40,6 @@ import enum
 import functools
 import hashlib
 import inspect
-import os
 import pathlib
 import threading
 import types
@@ -51,6 +50,8 @@ from typing import Any
 import cloudpickle
 import numpy as np
 import pandas as pd
+
+from .threadpool import WORKERS, client_pool
 
 __all__ = ["normalize_token", "register", "tokenize"]
 
@@ -309,9 +310,6 @@ def _hash_pandas(x: pd.Series | pd.DataFrame | pd.Index) -> Any:
 
 _BLOCK = 1 << 18  # bytes per block of a big buffer
 _PARALLEL_MIN = 1 << 20  # hash blocks in threads from this many bytes
-_WORKERS = min(4, os.cpu_count() or 1)
-_pool: Any = None
-_pool_lock = threading.Lock()
 
 
 def _sha1_blocks(blocks: list) -> list:
@@ -352,30 +350,16 @@ class _TreeHash:
         return h.hexdigest()
 
 
-def _forget_pool() -> None:
-    # A forked child inherits the pool object but not its threads.
-    global _pool
-    _pool = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
 def _hash_blocks(blocks: list) -> list:
     """sha1 digests of ``blocks``; big inputs are split in one group per
-    core, the first hashed by the calling thread, the others by a pool."""
-    global _pool
-    if _WORKERS < 2 or len(blocks) < 2 or len(blocks) * _BLOCK < _PARALLEL_MIN:
+    core, the first hashed by the calling thread, the others by the
+    client pool."""
+    if WORKERS < 2 or len(blocks) < 2 or len(blocks) * _BLOCK < _PARALLEL_MIN:
         return _sha1_blocks(blocks)
-    with _pool_lock:
-        if _pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            _pool = ThreadPoolExecutor(_WORKERS - 1, thread_name_prefix="pf-tokenize")
-    step = -(-len(blocks) // _WORKERS)
+    step = -(-len(blocks) // WORKERS)
     groups = [blocks[i : i + step] for i in range(0, len(blocks), step)]
-    futures = [_pool.submit(_sha1_blocks, g) for g in groups[1:]]
+    pool = client_pool()
+    futures = [pool.submit(_sha1_blocks, g) for g in groups[1:]]
     out = _sha1_blocks(groups[0])
     for f in futures:
         out.extend(f.result())

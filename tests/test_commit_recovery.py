@@ -73,6 +73,21 @@ def dead_pid() -> int:
     return proc.pid
 
 
+def killed_overwrite(monkeypatch, fs, dest: str, k: int | str, write=None) -> list:
+    """Write ``OLD`` to ``dest``, then overwrite it with ``NEW`` and kill that
+    commit at move ``k`` (see :func:`patch_kill`); the files the first write
+    left."""
+    write = write or write_parquet
+    url = f"memory://{dest}"
+    write(url, OLD, 2, "new")
+    before = files(fs, dest)
+    patch_kill(monkeypatch, fs, k)
+    with pytest.raises(Killed):
+        write(url, NEW, 3, "overwrite")
+    monkeypatch.undo()
+    return before
+
+
 def leave_dead_lock(fs, dest: str) -> None:
     """The lock a commit killed on this host leaves behind."""
     holder = {**commit_lock._whoami(), "pid": dead_pid(), "start": None}
@@ -278,11 +293,7 @@ def test_killed_commit_is_recovered_by_next_writer(mem, monkeypatch, at):
     fs, root = mem
     dest = f"{root}/out"
     url = f"memory://{dest}"
-    write_parquet(url, OLD, 2, "new")
-    patch_kill(monkeypatch, fs, 3 if at == "half" else at)
-    with pytest.raises(Killed):
-        write_parquet(url, NEW, 3, "overwrite")
-    monkeypatch.undo()
+    killed_overwrite(monkeypatch, fs, dest, 3 if at == "half" else at)
     leave_dead_lock(fs, dest)
     third = _pdf(5, start=1000)
     write_parquet(url, third, 1, "append")  # recovers, then appends
@@ -294,12 +305,7 @@ def test_killed_commit_is_recovered_by_next_writer(mem, monkeypatch, at):
 def test_recover_directly_and_again(mem, monkeypatch):
     fs, root = mem
     dest = f"{root}/out"
-    write_parquet(f"memory://{dest}", OLD, 2, "new")
-    before = files(fs, dest)
-    patch_kill(monkeypatch, fs, 4)
-    with pytest.raises(Killed):
-        write_parquet(f"memory://{dest}", NEW, 3, "overwrite")
-    monkeypatch.undo()
+    before = killed_overwrite(monkeypatch, fs, dest, 4)
     # a recovery that is itself killed half-way is resumed by the next one
     patch_kill(monkeypatch, fs, 1)
     with pytest.raises(Killed):
@@ -339,11 +345,7 @@ def test_exception_mid_commit_rolls_back_in_process(mem, monkeypatch):
 def test_reader_that_cannot_recover_says_what_to_do(mem, monkeypatch):
     fs, root = mem
     dest = f"{root}/out"
-    write_parquet(f"memory://{dest}", OLD, 2, "new")
-    patch_kill(monkeypatch, fs, 4)
-    with pytest.raises(Killed):
-        write_parquet(f"memory://{dest}", NEW, 3, "overwrite")
-    monkeypatch.undo()
+    killed_overwrite(monkeypatch, fs, dest, 4)
 
     def read_only(self, *a, **kw):
         raise PermissionError("read-only credentials")
@@ -541,14 +543,8 @@ def test_reader_of_several_paths_recovers_each(mem, monkeypatch):
     """Several paths: one listing per parent folder finds both journals."""
     fs, root = mem
     dests = [f"{root}/a", f"{root}/b"]
+    before = [killed_overwrite(monkeypatch, fs, d, 3, write_csv) for d in dests]
     for d in dests:
-        write_csv(f"memory://{d}", OLD, 2, "new")
-    before = [files(fs, d) for d in dests]
-    for d in dests:
-        patch_kill(monkeypatch, fs, 3)
-        with pytest.raises(Killed):
-            write_csv(f"memory://{d}", NEW, 3, "overwrite")
-        monkeypatch.undo()
         assert fs.exists(journal_path(d))
     got = partframe.read_csv([f"memory://{d}/*.csv" for d in dests])
     assert_eq(got, pd.concat([OLD, OLD]), check_index=False, check_divisions=False)

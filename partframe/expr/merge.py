@@ -98,8 +98,13 @@ def merge_partitions(left: Any, right: Any, op: str, kwargs: dict, meta: Any) ->
         out = left.join(right, **kwargs)
     else:
         out = pd.merge(left, right, **kwargs)
+    return _as_meta(out, meta)
+
+
+def _as_meta(out: Any, meta: Any) -> Any:
+    """``out`` cast to ``meta``'s dtypes when it has ``meta``'s columns."""
     if meta is not None and list(out.columns) == list(meta.columns):
-        out = _conform(out, meta)
+        return _conform(out, meta)
     return out
 
 
@@ -139,14 +144,13 @@ def unmatched_rows(
     """The rows of the broadcast side ``small`` that no partition matched
     (``masks``: one per partition), joined with the empty ``big`` as
     ``pandas.merge`` does for rows without a match, cast to ``meta``."""
-    matched = np.logical_or.reduce(masks) if masks else np.zeros(len(small), bool)
-    rows = small[~matched]
+    rows = small[~any_matched(masks)] if masks else small
     out = (
         pd.merge(big, rows, **kwargs)
         if side == "right"
         else pd.merge(rows, big, **kwargs)
     )
-    return _conform(out, meta) if list(out.columns) == list(meta.columns) else out
+    return _as_meta(out, meta)
 
 
 def any_matched(masks: list) -> Any:

@@ -362,17 +362,18 @@ def write_parquet_partition(
     out = []
     for name, part in pieces:
         table = pa.Table.from_pandas(part, schema=schema, preserve_index=write_index)
-        if "use_dictionary" not in kwargs:
+        options = kwargs
+        if "use_dictionary" not in kwargs:  # chosen per file, from its own data
             chosen = dictionary_columns(table, kwargs.get("dictionary_pagesize_limit"))
             if chosen is not None:
-                kwargs = {**kwargs, "use_dictionary": chosen}
+                options = {**kwargs, "use_dictionary": chosen}
         target = job.staged(name)
         fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
         if isinstance(fs, LocalFileSystem):
-            pq.write_table(table, target, **kwargs)  # native IO, no GIL
+            pq.write_table(table, target, **options)  # native IO, no GIL
         else:
             with fs.open(target, "wb") as f:
-                pq.write_table(table, f, **kwargs)
+                pq.write_table(table, f, **options)
         out.append(name)
     return out
 

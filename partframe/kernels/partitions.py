@@ -7,13 +7,13 @@ Every function is module-level and pure, so tasks pickle.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ..threadpool import WORKERS, client_pool
 
 __all__ = [
     "check_meta",
@@ -69,18 +69,6 @@ def concat_parts(parts: list) -> Any:
 
 #: A result at least this big is concatenated column by column on every core.
 PARALLEL_CONCAT_BYTES = 64 * 2**20
-_concat_pool: Any = None
-_concat_lock = threading.Lock()
-
-
-def _forget_pool() -> None:
-    # A forked child inherits the pool object but not its threads.
-    global _concat_pool
-    _concat_pool = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def concat_result(parts: list) -> Any:
@@ -104,7 +92,7 @@ def _parallel_concat_ok(parts: list) -> bool:
     first = parts[0]
     if not isinstance(first, pd.DataFrame) or len(first.columns) < 2:
         return False
-    if (os.cpu_count() or 1) < 2:
+    if WORKERS < 2:
         return False
     dtypes = first.dtypes
     for p in parts:
@@ -119,20 +107,13 @@ def _parallel_concat_ok(parts: list) -> bool:
 
 
 def _concat_columns(parts: list) -> pd.DataFrame:
-    global _concat_pool
-    with _concat_lock:
-        if _concat_pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            workers = min(8, os.cpu_count() or 1)
-            _concat_pool = ThreadPoolExecutor(workers, thread_name_prefix="pf-concat")
     first = parts[0]
 
     def column(i: int) -> Any:
         return pd.concat([p.iloc[:, i] for p in parts], ignore_index=True).array
 
     index = first.index.append([p.index for p in parts[1:]])
-    arrays = list(_concat_pool.map(column, range(len(first.columns))))
+    arrays = list(client_pool().map(column, range(len(first.columns))))
     out = pd.DataFrame(dict(enumerate(arrays)), index=index, copy=False)
     out.columns = first.columns
     return out
