@@ -30,7 +30,7 @@ from typing import Any
 from . import config
 from .callbacks import Callback
 from .graph import flatten_keys, quote
-from .scheduler import _is_distributed_client, get_scheduler
+from .scheduler import _is_distributed_client, get_scheduler, shares_memory
 
 __all__ = ["Collection", "compute", "is_collection", "persist"]
 
@@ -196,12 +196,18 @@ class _Kwargs:
 # --- running ------------------------------------------------------------------
 
 
-def _merge_graphs(collections: list, optimize_graph: bool) -> tuple[dict, list]:
+def _merge_graphs(
+    collections: list, optimize_graph: bool, to_client: bool = False
+) -> tuple[dict, list]:
     """One graph for all ``collections`` (optimized per optimizer) and their keys.
 
-    Collections whose type has ``__pf_graph_many__(collections, optimize)``
-    (partframe frames) build their graph together, so a sub-plan they share
-    is optimized and computed once; it returns the graph and each one's keys.
+    Collections whose type has ``__pf_graph_many__(collections, optimize,
+    to_client)`` (partframe frames) build their graph together, so a
+    sub-plan they share is optimized and computed once; it returns the graph
+    and each one's keys. ``to_client``: the values go straight to the
+    collections' ``__dask_postcompute__`` in this process (a compute on a
+    shared-memory scheduler), which lets a frame hand its final concat
+    partitions that are not built yet (:mod:`partframe.kernels.gather`).
     """
     dsk: dict = {}
     keys: list = [None] * len(collections)
@@ -214,7 +220,8 @@ def _merge_graphs(collections: list, optimize_graph: bool) -> tuple[dict, list]:
         else:
             by_optimizer.setdefault(getattr(c, "__dask_optimize__", None), []).append(i)
     for hook, idx in joint.items():
-        group_dsk, group_keys = hook([collections[i] for i in idx], optimize_graph)
+        group = [collections[i] for i in idx]
+        group_dsk, group_keys = hook(group, optimize_graph, to_client)
         dsk.update(group_dsk)
         for i, k in zip(idx, group_keys):
             keys[i] = k
@@ -235,8 +242,12 @@ def _run(
     optimize_graph: bool,
     progress: bool,
     kwargs: dict,
+    final: bool = False,
 ) -> list:
-    dsk, keys = _merge_graphs(collections, optimize_graph)
+    """The values of ``collections``; ``final``: they are to be finalized
+    (``__dask_postcompute__``) right away, as in :func:`compute`."""
+    to_client = final and shares_memory(scheduler)
+    dsk, keys = _merge_graphs(collections, optimize_graph, to_client)
     if not _is_distributed_client(scheduler):
         dsk = _gather_futures(dsk)
     get = get_scheduler(scheduler)
@@ -341,7 +352,7 @@ def compute(
         return tuple(args)
     if callbacks:
         kwargs["callbacks"] = list(callbacks)
-    values = _run(collections, scheduler, optimize_graph, progress, kwargs)
+    values = _run(collections, scheduler, optimize_graph, progress, kwargs, final=True)
     results = []
     for c, v in zip(collections, values):
         finalize, extra = c.__dask_postcompute__()

@@ -34,6 +34,7 @@ from .expr.optimize import optimize, optimize_many
 from .expr.reductions import TreeReduction
 from .expr.sources import FromGraph
 from .graph import flatten_keys
+from .kernels.gather import RowGather, assemble, built
 from .kernels.partitions import concat_result
 from .methods import apply as _apply
 from .methods import casting as _casting
@@ -62,7 +63,17 @@ def new_collection(expr: Expr) -> Any:
 
 
 def _concat(parts: list) -> Any:
-    """Concatenate computed partitions into one pandas object."""
+    """Concatenate computed partitions into one pandas object.
+
+    Partitions may be :class:`RowGather` (not built yet) when the plan was
+    built with ``to_client`` (see ``__pf_graph_many__``): several are
+    assembled into the result at once, and anything else is built first.
+    """
+    if any(isinstance(p, RowGather) for p in parts):
+        gathers = [p for p in parts if len(p)]
+        if len(gathers) > 1 and all(isinstance(p, RowGather) for p in gathers):
+            return assemble(gathers)
+        parts = [built(p) for p in parts]
     if len(parts) == 1:
         return parts[0]
     nonempty = [p for p in parts if len(p)]
@@ -137,11 +148,20 @@ class _Lazy(Collection):
         return dsk
 
     @staticmethod
-    def __pf_graph_many__(collections: list, optimize_graph: bool) -> tuple[dict, list]:
-        """One graph for several frames, optimized together (see base.compute)."""
+    def __pf_graph_many__(
+        collections: list, optimize_graph: bool, to_client: bool = False
+    ) -> tuple[dict, list]:
+        """One graph for several frames, optimized together (see base.compute).
+
+        ``to_client``: the partitions go straight to :func:`_concat` in this
+        process; the plan of a single frame is then built by its
+        ``_to_client`` (a join hands over partitions not built yet).
+        """
         from . import config
 
         exprs = [c._expr for c in collections]
+        if to_client and len(exprs) == 1:
+            exprs = [exprs[0]._to_client()]
         if optimize_graph:
             exprs = optimize_many(exprs, fuse=config.get("fuse"))
         else:

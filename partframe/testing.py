@@ -27,10 +27,29 @@ def _compute_parts(obj: Any, scheduler: Any) -> tuple[Any, list | None]:
         keys = obj.__dask_keys__()
         parts = get(obj.__dask_graph__(), keys, scheduler=scheduler)
         finalize, extra = obj.__dask_postcompute__()
-        return finalize(parts, *extra), parts
+        value = finalize(parts, *extra)
+        _check_to_client(obj, value, scheduler)
+        return value, parts
     if isinstance(obj, Scalar) or is_collection(obj):
         return obj.compute(scheduler=scheduler), None
     return obj, None
+
+
+def _check_to_client(obj: Any, value: Any, scheduler: Any) -> None:
+    """A plan that ``compute`` builds differently (``Expr._to_client``: its
+    partitions handed to the final concat unbuilt) gives the same result,
+    exactly, as the plan whose partitions were checked."""
+    from .scheduler import shares_memory
+
+    if not shares_memory(scheduler):
+        return
+    if obj.expr._to_client()._name == obj.expr._name:
+        return
+    direct = obj.compute(scheduler=scheduler)
+    if isinstance(value, pd.DataFrame):
+        tm.assert_frame_equal(direct, value, check_exact=True)
+    else:
+        tm.assert_series_equal(direct, value, check_exact=True)
 
 
 def _check_meta(obj: Any, parts: list) -> None:

@@ -115,6 +115,14 @@ class Expr:
         """
         return [(d, None) for d in self.dependencies()]
 
+    def _to_client(self) -> Expr:
+        """This plan, for a compute whose partitions go straight to the final
+        concat in the calling process (a shared-memory scheduler; see
+        :mod:`partframe.kernels.gather`). A node may then return partitions
+        not built yet, which the concat builds at once. Default: itself.
+        """
+        return self
+
     def substitute_operands(self, **changes: Any) -> Expr:
         """A copy with some operands replaced (by name)."""
         if not changes:

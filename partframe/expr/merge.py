@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..graph import quote
-from ..kernels.join import as_list, unique_right_merge
+from ..kernels.join import as_list, unique_right_merge, unique_right_plan
 from ..shuffle.store import _conform
 from ..shuffle.tasks import Shuffle, estimate_nbytes
 from .base import Expr
@@ -84,8 +84,24 @@ def _merge_kwargs(node: Merge) -> dict:
     return kw
 
 
-def merge_partitions(left: Any, right: Any, op: str, kwargs: dict, meta: Any) -> Any:
-    """One partition of a join, cast to ``meta``'s dtypes."""
+def merge_partitions(
+    left: Any, right: Any, op: str, kwargs: dict, meta: Any, deferred: bool = False
+) -> Any:
+    """One partition of a join, cast to ``meta``'s dtypes.
+
+    ``deferred``: when the join kernel applies, return its
+    :class:`~partframe.kernels.gather.RowGather` (the partition not built
+    yet; the final concat of a compute builds all of them at once) as long
+    as its dtypes are ``meta``'s.
+    """
+    if deferred and op == "merge" and kwargs.get("how") != "leftsemi":
+        plan = unique_right_plan(left, right, kwargs, _columns(meta))
+        if plan is not None:
+            plan = plan.numpy_deferred()
+            if meta is None or plan.dtypes == list(meta.dtypes):
+                return plan
+            cast = plan.astype(list(meta.dtypes))
+            return _as_meta(plan.frame(), meta) if cast is None else cast
     if kwargs.get("how") == "leftsemi":
         out = _semi(left, right, kwargs)
     elif (
@@ -177,12 +193,13 @@ class Merge(Expr):
     _parameters = [
         "left", "right", "how", "left_on", "right_on", "left_index",
         "right_index", "suffixes", "indicator", "op", "npartitions_out",
-        "broadcast", "method",
+        "broadcast", "method", "deferred",
     ]  # fmt: skip
     _defaults = {
         "left_on": None, "right_on": None, "left_index": False,
         "right_index": False, "suffixes": ("_x", "_y"), "indicator": False,
         "op": "merge", "npartitions_out": None, "broadcast": None, "method": None,
+        "deferred": False,
     }  # fmt: skip
 
     def _validate(self) -> None:
@@ -277,29 +294,33 @@ class Merge(Expr):
         left, right = self.left, self.right
         strategy = self.strategy()
         args = (self.op, _merge_kwargs(self), self._meta)
+        deferred = self.deferred
         if strategy == "single":
-            return MergePartitions(left, right, *args)
+            return MergePartitions(left, right, *args, None, None, deferred)
         if strategy == "aligned":
             divs = _union_divisions(left.divisions, right.divisions)
             if left.divisions != divs:
                 left = RepartitionDivisions(left, divs)
             if right.divisions != divs:
                 right = RepartitionDivisions(right, divs)
-            return MergePartitions(left, right, *args, divs)
+            return MergePartitions(left, right, *args, divs, None, deferred)
         if strategy == "broadcast-right":
             if self.how in ("outer", "right"):
                 return self._preserving_broadcast(left, _gather(right), "right")
-            return MergePartitions(left, _gather(right), *args, None, "left")
+            return MergePartitions(left, _gather(right), *args, None, "left", deferred)
         if strategy == "broadcast-left":
             if self.how in ("outer", "left"):
                 return self._preserving_broadcast(_gather(left), right, "left")
-            return MergePartitions(_gather(left), right, *args, None, "right")
+            return MergePartitions(_gather(left), right, *args, None, "right", deferred)
         n = self._nout
         lk, rk = self._side_keys()
         return MergePartitions(
             Shuffle(left, lk, n, "hash", self.method),
             Shuffle(right, rk, n, "hash", self.method),
             *args,
+            None,
+            None,
+            deferred,
         )
 
     def _preserving_broadcast(self, left: Expr, right: Expr, small: str) -> Expr:
@@ -329,6 +350,14 @@ class Merge(Expr):
         matches = BroadcastMatches(big, small_expr, big_on, small_on)
         rest = UnmatchedRows(matches, small_expr, big._meta, kwargs, self._meta, small)
         return ConcatPartitions([joined, rest])
+
+    def _to_client(self) -> Expr:
+        """Partitions as :class:`~partframe.kernels.gather.RowGather` where
+        the join kernel applies (``inner`` and ``left`` merges): the final
+        concat takes each numeric column once, into the result."""
+        if self.op == "merge" and self.how in ("inner", "left"):
+            return self.substitute_operands(deferred=True)
+        return self
 
     def _operand_repr(self) -> str:
         on = (
@@ -366,8 +395,10 @@ class MergePartitions(Blockwise):
     the same partitions (shuffled alike, or aligned by divisions).
     """
 
-    _parameters = ["left", "right", "op", "kwargs", "meta", "divisions_", "broadcast"]
-    _defaults = {"divisions_": None, "broadcast": None}
+    _parameters = [
+        "left", "right", "op", "kwargs", "meta", "divisions_", "broadcast", "deferred",
+    ]  # fmt: skip
+    _defaults = {"divisions_": None, "broadcast": None, "deferred": False}
     operation = staticmethod(merge_partitions)
     _preserves_partitioning = False
 
@@ -380,7 +411,8 @@ class MergePartitions(Blockwise):
         return [self.left]
 
     def _args(self) -> list:
-        return [self.left, self.right, self.op, self.kwargs, self.operand("meta")]
+        args = [self.left, self.right, self.op, self.kwargs, self.operand("meta")]
+        return [*args, True] if self.deferred else args
 
     @functools.cached_property
     def _meta(self) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import config
 
-__all__ = ["get", "get_scheduler", "register_scheduler"]
+__all__ = ["get", "get_scheduler", "register_scheduler", "shares_memory"]
 
 _REGISTRY: dict[str, str] = {
     "sync": "partframe.scheduler.local:get_sync",
@@ -77,6 +77,28 @@ def get_scheduler(scheduler: Any = None) -> Callable[..., Any]:
         f"scheduler must be a name, a distributed.Client or a get function, "
         f"not {type(scheduler).__name__}"
     )
+
+
+def shares_memory(scheduler: Any = None) -> bool:
+    """Whether ``scheduler`` runs tasks in this process (``"sync"``,
+    ``"threads"``): task results are then the very objects the caller
+    receives, never copies.
+
+    Examples
+    --------
+    >>> shares_memory("sync"), shares_memory("processes")
+    (True, False)
+    """
+    if _is_distributed_client(scheduler):
+        return False
+    try:
+        get = get_scheduler(scheduler)
+    except (TypeError, ValueError):
+        return False
+    from .local import get_sync
+    from .threads import get_threads
+
+    return get is get_sync or get is get_threads
 
 
 def get(dsk: dict, keys: Any, scheduler: Any = None, **options: Any) -> Any:

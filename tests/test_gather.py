@@ -1,0 +1,179 @@
+"""RowGather and assemble: a frame described by gathered rows, built once,
+equals the frames built one by one and concatenated by pandas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import partframe as pf
+from partframe.kernels import gather as G
+from partframe.kernels.gather import GatherColumn, RowGather, assemble
+from partframe.testing import assert_eq
+
+
+@pytest.fixture(params=["serial", "parallel"])
+def parallel(request, monkeypatch):
+    if request.param == "parallel":
+        monkeypatch.setattr(G, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(G, "WORKERS", 2)
+    else:
+        monkeypatch.setattr(G, "PARALLEL_BYTES", 2**62)
+    return request.param
+
+
+SOURCES = {
+    "int": lambda n: np.arange(n, dtype="int64") * 3,
+    "float": lambda n: np.linspace(0, 1, n),
+    "bool": lambda n: np.arange(n) % 2 == 0,
+    "object": lambda n: np.array([("o", i) for i in range(n)] + [None], object)[:n],
+    "str": lambda n: pd.array([f"s{i}" for i in range(n)], dtype="str"),
+    "str-na": lambda n: pd.array(
+        [None if i % 3 else f"s{i}" for i in range(n)], dtype="str"
+    ),
+    "Int64": lambda n: pd.array(
+        [None if i % 4 == 1 else i for i in range(n)], dtype="Int64"
+    ),
+    "datetime": lambda n: pd.array(pd.date_range("2020", periods=n, tz="UTC")),
+    "category": lambda n: pd.Categorical([f"c{i % 3}" for i in range(n)]),
+}
+
+
+def _part(kind: str, rng: np.random.Generator, n: int, m: int, fill: bool):
+    """A gather of ``n`` rows: column "all" is every row of an ``n``-row
+    source, "at" rows of an ``m``-row source by position (``-1`` missing
+    when ``fill``), "masked" the same rows selected by a mask."""
+    make = SOURCES[kind]
+    pos = rng.integers(-1 if fill else 0, m, n) if m else np.full(n, -1)
+    mask = rng.random(m) < 0.6
+    masked_pos = np.flatnonzero(mask)
+    columns = [
+        GatherColumn(make(n)),
+        GatherColumn(make(m), pos.astype(np.intp), fill=fill),
+    ]
+    # the masked column selects len(masked_pos) rows: pad the gather to n
+    # rows by repeating the selection (positions stay valid)
+    reps = np.resize(masked_pos, n) if len(masked_pos) else np.zeros(n, np.intp)
+    columns.append(GatherColumn(make(max(m, 1)), reps.astype(np.intp)))
+    if len(masked_pos) == n:
+        columns[2] = GatherColumn(make(m), masked_pos, mask=mask)
+    return RowGather(["all", "at", "masked"], columns, n)
+
+
+@pytest.mark.parametrize("kind", list(SOURCES))
+@pytest.mark.parametrize("fill", [False, True])
+def test_assemble_equals_pandas_concat(kind, fill, parallel):
+    rng = np.random.default_rng(len(kind))
+    parts = [_part(kind, rng, n, 7, fill) for n in (5, 1, 9)]
+    want = pd.concat([p.frame() for p in parts])
+    got = assemble(parts)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    got.iloc[0, 0] = got.iloc[1, 0]  # the result is the caller's: writable
+
+
+def test_gather_by_mask_and_by_position_agree():
+    src = pd.array(["a", "b", None, "d"], dtype="str")
+    mask = np.array([True, False, True, True])
+    by_mask = GatherColumn(src, np.flatnonzero(mask), mask=mask).values()
+    by_pos = GatherColumn(src, np.flatnonzero(mask)).values()
+    pd.testing.assert_extension_array_equal(by_mask, by_pos)
+
+
+def test_fill_from_an_empty_source(parallel):
+    # every row missing: an empty source is never read
+    empty = GatherColumn(np.array([], dtype="int64"), np.full(3, -1, np.intp), True)
+    a = RowGather(["x"], [empty], 3)
+    some = GatherColumn(np.array([1.5, 2.5]), np.array([1, -1]), True)
+    b = RowGather(["x"], [some], 2)
+    got = assemble([a, b])
+    pd.testing.assert_frame_equal(got, pd.concat([a.frame(), b.frame()]))
+    assert got["x"].dtype == np.float64 and got["x"].isna().sum() == 4
+
+
+def test_parts_with_other_dtypes_are_built_then_concatenated():
+    ints = RowGather(["x"], [GatherColumn(np.array([1, 2]))], 2)
+    filled = GatherColumn(np.array([1, 2]), np.array([0, -1]), True)
+    floats = RowGather(["x"], [filled], 2)
+    got = assemble([ints, floats])
+    pd.testing.assert_frame_equal(got, pd.concat([ints.frame(), floats.frame()]))
+
+
+parts_st = st.lists(
+    st.tuples(st.integers(0, 12), st.integers(0, 6), st.booleans()),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(parts_st, st.sampled_from(["int", "float", "str", "bool", "Int64"]))
+def test_assemble_property(shapes, kind):
+    rng = np.random.default_rng(len(shapes))
+    fill = any(f for _, _, f in shapes)  # one dtype for all parts
+    parts = [_part(kind, rng, n, m, fill or m == 0) for n, m, _ in shapes]
+    if len({tuple(map(str, p.dtypes)) for p in parts}) > 1:
+        parts = [_part(kind, rng, n, m, True) for n, m, _ in shapes]
+    want = pd.concat([p.frame() for p in parts])
+    pd.testing.assert_frame_equal(assemble(parts), want, check_exact=True)
+
+
+# -- through compute -----------------------------------------------------------
+
+
+def _sides(n=60):
+    rng = np.random.default_rng(1)
+    strings = pd.array([f"s{i}" for i in range(n)], dtype="str")
+    left = pd.DataFrame({"k": rng.integers(0, 12, n), "v": rng.random(n), "s": strings})
+    right = pd.DataFrame({"k": np.arange(3, 10), "w": np.arange(7) * 10,
+                          "t": pd.array(list("abcdefg"), dtype="str"),
+                          "b": [True, False] * 3 + [True]})  # fmt: skip
+    return left, right
+
+
+@pytest.fixture
+def assembled(monkeypatch):
+    calls = []
+    original = G.assemble
+
+    def spy(parts):
+        calls.append(len(parts))
+        return original(parts)
+
+    monkeypatch.setattr("partframe.collection.assemble", spy)
+    return calls
+
+
+@pytest.mark.parametrize("how", ["inner", "left"])
+@pytest.mark.parametrize("npartitions", [1, 3, 70])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_compute_assembles_join_partitions(how, npartitions, scheduler, assembled):
+    left, right = _sides()
+    dl = pf.from_pandas(left, npartitions=npartitions)
+    out = dl.merge(pf.from_pandas(right, npartitions=1), on="k", how=how)
+    want = left.merge(right, on="k", how=how)
+    got = out.compute(scheduler=scheduler)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want)
+    assert (len(assembled) > 0) == (npartitions > 1)
+    assert_eq(out, want, check_index=False, scheduler=scheduler)
+
+
+def test_processes_and_persist_get_built_partitions(assembled):
+    left, right = _sides()
+    out = pf.from_pandas(left, npartitions=3).merge(
+        pf.from_pandas(right, npartitions=1), on="k"
+    )
+    want = left.merge(right, on="k")
+    got = out.compute(scheduler="processes")
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want)
+    kept = out.persist(scheduler="threads")
+    values = [v for v in kept.__dask_graph__().values() if not isinstance(v, tuple)]
+    assert len(values) == 3 and all(isinstance(v, pd.DataFrame) for v in values)
+    pd.testing.assert_frame_equal(kept.compute().reset_index(drop=True), want)
+    assert assembled == []  # neither handed unbuilt partitions over
+    # several frames computed together: each gets built partitions
+    a, b = pf.compute(out, out.v.sum(), scheduler="threads")
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), want)
+    assert b == pytest.approx(want.v.sum()) and assembled == []
