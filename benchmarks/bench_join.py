@@ -14,10 +14,13 @@ the same keys drawn so that about 90% of ``x``'s rows match, and ``v2``.
 The data is generated once and cached in ``benchmarks/data/join_<N>.pkl``.
 Each engine runs in its own fresh process (one after the other), holding
 the data in memory first; each question computes the whole joined frame
-and the best of ``--repeat`` runs counts, after ``--warmup`` untimed runs
+and the best of ``--repeat`` (5) runs counts, after ``--warmup`` untimed runs
 of the first question (the first runs in a fresh process are up to 3x
 slower for every engine: thread pools start, malloc arenas and the page
-tables grow; without a warm-up the first question measured that).
+tables grow; without a warm-up the first question measured that). Best of
+5, not 3: the same query varies up to 2x from run to run on these VMs
+(fresh memory is zeroed, and sometimes backed by the host first), and with
+3 runs one engine could miss every quiet moment.
 Separate processes, because
 engines sharing one process leave memory to each other: Dask's threads keep
 freed memory in their malloc arenas, so whichever engine ran next had to
@@ -154,7 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=float, default=1e7)
     parser.add_argument("--quick", action="store_true", help="1e6 rows")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--npartitions", type=int, default=None)
     parser.add_argument(
         "--warmup", type=int, default=1, help="untimed runs of question 1 per engine"
