@@ -177,3 +177,102 @@ def test_processes_and_persist_get_built_partitions(assembled):
     a, b = pf.compute(out, out.v.sum(), scheduler="threads")
     pd.testing.assert_frame_equal(a.reset_index(drop=True), want)
     assert b == pytest.approx(want.v.sum()) and assembled == []
+
+
+# -- filters -------------------------------------------------------------------
+
+
+@pytest.fixture
+def always_gather(monkeypatch):
+    monkeypatch.setattr(G, "MIN_GATHER_CELLS", 0)
+
+
+def _frame(n=50):
+    rng = np.random.default_rng(2)
+    return pd.DataFrame(
+        {
+            "i": rng.integers(0, 100, n),
+            "f": rng.random(n),
+            "b": rng.random(n) < 0.5,
+            "o": np.array([("t", i) for i in range(n)] + [None], object)[:n],
+            "s": pd.array(
+                [None if i % 5 == 0 else f"s{i}" for i in range(n)], dtype="str"
+            ),
+            "n": pd.array([None if i % 3 == 0 else i for i in range(n)], dtype="Int64"),
+            "t": pd.date_range("2021", periods=n, tz="UTC"),
+            "c": pd.Categorical([f"c{i % 4}" for i in range(n)]),
+        },
+        index=pd.Index(np.arange(n) * 3 + 7, name="row"),
+    )
+
+
+@pytest.mark.parametrize("npartitions", [1, 4, 70])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_filter_compute_assembles(npartitions, scheduler, always_gather, assembled):
+    df = _frame()
+    ddf = pf.from_pandas(df, npartitions=npartitions)
+    for pred, want in (
+        (ddf.f > 0.3, df[df.f > 0.3]),
+        (ddf.i < 0, df[df.i < 0]),  # nothing kept
+        (ddf.i >= 0, df),  # everything kept
+    ):
+        got = ddf[pred].compute(scheduler=scheduler)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert_eq(ddf[pred], want, scheduler=scheduler)
+    assert (len(assembled) > 0) == (npartitions > 1)
+
+
+def test_filter_gather_keeps_labels(always_gather, assembled):
+    df = _frame(30)[["f", "s", "i"]]
+    cases = [
+        df.set_axis(["a", "a", "b"], axis=1),  # duplicate labels
+        df.set_axis(pd.MultiIndex.from_tuples([("x", 1), ("x", 2), ("y", 1)]), axis=1),
+        df.set_axis(pd.Index([10, 20, 30], name="cols"), axis=1),
+        df.reset_index(drop=True),  # RangeIndex rows
+        df.set_index("s"),  # string row index, missing labels included
+    ]
+    for frame in cases:
+        ddf = pf.from_pandas(frame, npartitions=3)
+        key = frame.columns[-1]  # the int column, its label unique
+        mask = frame[key] % 2 == 0
+        got = ddf[ddf[key] % 2 == 0].compute(scheduler="threads")
+        pd.testing.assert_frame_equal(got, frame[mask], check_exact=True)
+    assert len(assembled) == len(cases)
+
+
+def test_filter_gather_steps_aside(always_gather, assembled):
+    df = _frame(30)
+    s = pf.from_pandas(df.f, npartitions=3)  # a Series: built partitions
+    pd.testing.assert_series_equal(s[s > 0.5].compute(), df.f[df.f > 0.5])
+    with_attrs = df.copy()
+    with_attrs.attrs["source"] = "x"  # pandas keeps attrs through a filter
+    ddf = pf.from_pandas(with_attrs, npartitions=3)
+    got = ddf[ddf.f > 0.5].compute()
+    pd.testing.assert_frame_equal(got, with_attrs[with_attrs.f > 0.5])
+    assert got.attrs == {"source": "x"}
+    assert assembled == []
+
+
+def test_small_partitions_are_filtered_at_once(assembled):
+    df = _frame(30)  # under MIN_GATHER_CELLS
+    ddf = pf.from_pandas(df, npartitions=3)
+    pd.testing.assert_frame_equal(ddf[ddf.f > 0.5].compute(), df[df.f > 0.5])
+    assert assembled == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.one_of(st.floats(-5, 5), st.just(np.nan)), max_size=40),
+    st.integers(1, 8),
+    st.floats(-5, 5),
+)
+def test_filter_gather_property(values, npartitions, cut):
+    G.MIN_GATHER_CELLS, before = 0, G.MIN_GATHER_CELLS
+    try:
+        df = pd.DataFrame({"v": values, "w": np.arange(len(values))}, dtype=float)
+        df["s"] = pd.array([f"s{i}" for i in range(len(df))], dtype="str")
+        ddf = pf.from_pandas(df, npartitions=npartitions)
+        got = ddf[ddf.v > cut].compute(scheduler="threads")
+        pd.testing.assert_frame_equal(got, df[df.v > cut], check_exact=True)
+    finally:
+        G.MIN_GATHER_CELLS = before

@@ -367,8 +367,20 @@ def _unknown_columns_message(missing: list, available: list) -> str:
 class Filter(Blockwise):
     """``frame[mask]`` with a boolean Series aligned with ``frame``."""
 
-    _parameters = ["frame", "predicate"]
+    _parameters = ["frame", "predicate", "deferred"]
+    _defaults = {"deferred": False}
     operation = staticmethod(filter_rows)
+
+    def _args(self) -> list:
+        args = [self.frame, self.predicate]
+        return [*args, True] if self.deferred else args
+
+    def _to_client(self) -> Expr:
+        """Big partitions as :class:`~partframe.kernels.gather.RowGather`:
+        the final concat writes each numpy column once, into the result."""
+        if isinstance(self._meta, pd.DataFrame):
+            return self.substitute_operands(deferred=True)
+        return self
 
     def _validate(self) -> None:
         super()._validate()

@@ -28,11 +28,22 @@ from pandas.api.extensions import take
 
 from ..threadpool import WORKERS, client_pool
 
-__all__ = ["GatherColumn", "RowGather", "arrow_chunk", "assemble", "take_rows"]
+__all__ = [
+    "GatherColumn",
+    "RowGather",
+    "arrow_chunk",
+    "assemble",
+    "masked_rows",
+    "take_rows",
+]
 
 #: A result at least this big (rows x columns x 8 bytes) is assembled on
 #: every core, one column per thread.
 PARALLEL_BYTES = 8 * 2**20
+
+#: A partition with fewer cells than this is filtered at once: its copy is
+#: cheap, and a gather would only add steps.
+MIN_GATHER_CELLS = 2**16
 
 
 @dataclass(frozen=True)
@@ -84,8 +95,10 @@ class GatherColumn:
 
 
 class RowGather:
-    """A DataFrame of ``nrows`` rows (a ``RangeIndex``) whose column
-    ``names[i]`` is ``columns[i]`` gathered.
+    """A DataFrame of ``nrows`` rows whose column ``names[i]`` is
+    ``columns[i]`` gathered. ``names`` is a list of labels or the column
+    ``pandas.Index`` itself; ``index`` is the row index, built
+    (``None``: a ``RangeIndex``).
 
     Examples
     --------
@@ -104,12 +117,19 @@ class RowGather:
     [0, 1, 2, 0, 1, 2]
     """
 
-    __slots__ = ("columns", "names", "nrows")
+    __slots__ = ("columns", "index", "names", "nrows")
 
-    def __init__(self, names: list, columns: list[GatherColumn], nrows: int) -> None:
-        self.names = list(names)
+    def __init__(
+        self,
+        names: Any,
+        columns: list[GatherColumn],
+        nrows: int,
+        index: pd.Index | None = None,
+    ) -> None:
+        self.names = names if isinstance(names, pd.Index) else pd.Index(list(names))
         self.columns = list(columns)
         self.nrows = int(nrows)
+        self.index = index
 
     def __len__(self) -> int:
         return self.nrows
@@ -131,7 +151,7 @@ class RowGather:
             else GatherColumn(c.values())
             for c in self.columns
         ]  # fmt: skip
-        return RowGather(self.names, columns, self.nrows)
+        return RowGather(self.names, columns, self.nrows, self.index)
 
     def astype(self, dtypes: list) -> RowGather | None:
         """The gather with its columns cast to ``dtypes``, or ``None`` when
@@ -143,12 +163,49 @@ class RowGather:
                 if col is None:
                     return None
             columns.append(col)
-        return RowGather(self.names, columns, self.nrows)
+        return RowGather(self.names, columns, self.nrows, self.index)
+
+    def row_index(self) -> pd.Index:
+        """The frame's row index."""
+        return pd.RangeIndex(self.nrows) if self.index is None else self.index
 
     def frame(self) -> pd.DataFrame:
         """The DataFrame itself."""
-        out = {n: c.values() for n, c in zip(self.names, self.columns)}
-        return pd.DataFrame(out, index=pd.RangeIndex(self.nrows), copy=False)
+        return _frame([c.values() for c in self.columns], self.names, self.row_index())
+
+
+def masked_rows(df: Any, mask: np.ndarray) -> RowGather | None:
+    """``df[mask]`` (a boolean numpy mask) as a gather: the numpy columns
+    not built, the other columns and the index built now. ``None`` for a
+    small frame, a Series, or a frame with ``attrs`` (pandas' filter keeps
+    them; the assembled frame would not).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": range(70_000), "b": 0.5})
+    >>> g = masked_rows(df, (df.a % 7 == 0).to_numpy())
+    >>> g.frame().equals(df[df.a % 7 == 0])
+    True
+    """
+    if not isinstance(df, pd.DataFrame) or df.attrs:
+        return None
+    if df.shape[0] * df.shape[1] < MIN_GATHER_CELLS:
+        return None
+    pos = np.flatnonzero(mask)
+    columns = []
+    for j in range(df.shape[1]):
+        col = df.iloc[:, j]
+        if isinstance(col.array, pd.arrays.NumpyExtensionArray):
+            columns.append(GatherColumn(col.to_numpy(), pos))
+        else:
+            columns.append(GatherColumn(col.array[mask]))
+    return RowGather(df.columns, columns, len(pos), df.index[mask])
+
+
+def _frame(arrays: list, names: pd.Index, index: pd.Index) -> pd.DataFrame:
+    out = pd.DataFrame(dict(enumerate(arrays)), index=index, copy=False)
+    out.columns = names
+    return out
 
 
 def built(part: Any) -> Any:
@@ -164,11 +221,11 @@ def assemble(parts: list[RowGather]) -> pd.DataFrame:
     each part's rows are taken into its slice; other columns (Arrow strings,
     nullable, datetimes) are taken per part and concatenated as pandas
     does (Arrow strings without a copy: the chunks are kept). The index is
-    each part's ``RangeIndex`` in turn, as ``pandas.concat`` gives.
+    the parts' indexes appended, as ``pandas.concat`` gives.
     """
     first = parts[0]
     dtypes = first.dtypes
-    if any(p.names != first.names or p.dtypes != dtypes for p in parts[1:]):
+    if any(not p.names.equals(first.names) or p.dtypes != dtypes for p in parts[1:]):
         return pd.concat([p.frame() for p in parts])
     sizes = [p.nrows for p in parts]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
@@ -201,11 +258,9 @@ def assemble(parts: list[RowGather]) -> pd.DataFrame:
             run(job)
     for j, arrs in pieces.items():
         arrays[j] = type(arrs[0])._concat_same_type(arrs)
-    indexes = [pd.RangeIndex(n) for n in sizes]
+    indexes = [p.row_index() for p in parts]
     index = indexes[0].append(indexes[1:]) if len(indexes) > 1 else indexes[0]
-    out = pd.DataFrame(dict(enumerate(arrays)), index=index, copy=False)
-    out.columns = pd.Index(first.names)
-    return out
+    return _frame(arrays, first.names, index)
 
 
 def _take_into(col: GatherColumn, out: np.ndarray, fill_value: Any) -> None:

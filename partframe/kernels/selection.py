@@ -45,11 +45,15 @@ def select_columns(df: Any, columns: Any) -> Any:
     return df.take(positions, axis=1)
 
 
-def filter_rows(obj: Any, mask: Any) -> Any:
+def filter_rows(obj: Any, mask: Any, deferred: bool = False) -> Any:
     """``obj[mask]``, skipping pandas' index alignment when the mask is a
     plain boolean Series on the same index (the usual case in a partition:
     a predicate computed from the partition itself), which halves the cost
     on small partitions.
+
+    ``deferred``: a big DataFrame's rows come back as a
+    :class:`~partframe.kernels.gather.RowGather` (numpy columns not built;
+    the final concat of a compute writes them once, into the result).
 
     Examples
     --------
@@ -63,5 +67,12 @@ def filter_rows(obj: Any, mask: Any) -> Any:
         and isinstance(obj, pd.DataFrame | pd.Series)
         and (mask.index is obj.index or mask.index.equals(obj.index))
     ):
-        return obj[mask.to_numpy()]
+        rows = mask.to_numpy()
+        if deferred:
+            from .gather import masked_rows
+
+            gathered = masked_rows(obj, rows)
+            if gathered is not None:
+                return gathered
+        return obj[rows]
     return obj[mask]
