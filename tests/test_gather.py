@@ -156,8 +156,24 @@ def test_compute_assembles_join_partitions(how, npartitions, scheduler, assemble
     want = left.merge(right, on="k", how=how)
     got = out.compute(scheduler=scheduler)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want)
-    assert (len(assembled) > 0) == (npartitions > 1)
+    # left joins keep built partitions (measured slower assembled)
+    assert (len(assembled) > 0) == (npartitions > 1 and how == "inner")
     assert_eq(out, want, check_index=False, scheduler=scheduler)
+
+
+def test_deferred_left_join_partition_is_cast_to_the_meta():
+    from partframe.expr.merge import merge_partitions
+
+    left, right = _sides()
+    kwargs = {"on": "k", "how": "left", "suffixes": ("_x", "_y")}
+    meta = left.merge(right, on="k", how="left").iloc[:0]  # w float, b object
+    for part in (left, left[left.k.between(3, 9)]):  # some rows unmatched; none
+        got = merge_partitions(part, right, "merge", kwargs, meta, deferred=True)
+        assert isinstance(got, RowGather)
+        assert got.dtypes == list(meta.dtypes)
+        want = merge_partitions(part, right, "merge", kwargs, meta)
+        pd.testing.assert_frame_equal(got.frame(), want, check_exact=True)
+        pd.testing.assert_frame_equal(assemble([got, got]), pd.concat([want, want]))
 
 
 def test_processes_and_persist_get_built_partitions(assembled):
