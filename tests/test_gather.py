@@ -156,8 +156,7 @@ def test_compute_assembles_join_partitions(how, npartitions, scheduler, assemble
     want = left.merge(right, on="k", how=how)
     got = out.compute(scheduler=scheduler)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want)
-    # left joins keep built partitions (measured slower assembled)
-    assert (len(assembled) > 0) == (npartitions > 1 and how == "inner")
+    assert (len(assembled) > 0) == (npartitions > 1)
     assert_eq(out, want, check_index=False, scheduler=scheduler)
 
 

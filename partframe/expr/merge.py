@@ -353,11 +353,9 @@ class Merge(Expr):
 
     def _to_client(self) -> Expr:
         """Partitions as :class:`~partframe.kernels.gather.RowGather` where
-        the join kernel applies to an ``inner`` merge: the final concat
-        takes each numeric column once, into the result. Not for ``left``:
-        its left columns are not taken at all, and interleaved runs of the
-        db-benchmark left join measured it 3-5% slower assembled."""
-        if self.op == "merge" and self.how == "inner":
+        the join kernel applies (``inner`` and ``left`` merges): the final
+        concat takes each numeric column once, into the result."""
+        if self.op == "merge" and self.how in ("inner", "left"):
             return self.substitute_operands(deferred=True)
         return self
 
