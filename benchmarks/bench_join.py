@@ -14,10 +14,13 @@ the same keys drawn so that about 90% of ``x``'s rows match, and ``v2``.
 The data is generated once and cached in ``benchmarks/data/join_<N>.pkl``.
 Each engine runs in its own fresh process (one after the other), holding
 the data in memory first; each question computes the whole joined frame
-and the best of ``--repeat`` (5) runs counts, after ``--warmup`` untimed runs
-of the first question (the first runs in a fresh process are up to 3x
+and the best of ``--repeat`` (5) runs counts, after ``--warmup`` (2) untimed
+runs of the first question (the first runs in a fresh process are up to 7x
 slower for every engine: thread pools start, malloc arenas and the page
-tables grow; without a warm-up the first question measured that). Best of
+tables grow; without a warm-up the first question measured that). Ten runs
+of the small join in a fresh process, seconds: Dask 2.84, 1.29, 0.43, 0.62,
+0.43, 0.38...; partframe 0.45, 0.43, 0.32, 0.32, 0.63, 0.32, 0.29...: one
+warm-up run was not enough for either. Best of
 5, not 3: the same query varies up to 2x from run to run on these VMs
 (fresh memory is zeroed, and sometimes backed by the host first), and with
 3 runs one engine could miss every quiet moment.
@@ -160,7 +163,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--npartitions", type=int, default=None)
     parser.add_argument(
-        "--warmup", type=int, default=1, help="untimed runs of question 1 per engine"
+        "--warmup", type=int, default=2, help="untimed runs of question 1 per engine"
     )
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument("--engine", help=argparse.SUPPRESS)  # one engine's run
