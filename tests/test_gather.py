@@ -70,7 +70,7 @@ def test_assemble_equals_pandas_concat(kind, fill, parallel):
     parts = [_part(kind, rng, n, 7, fill) for n in (5, 1, 9)]
     want = pd.concat([p.frame() for p in parts])
     got = assemble(parts)
-    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=True, check_index_type=True)
     got.iloc[0, 0] = got.iloc[1, 0]  # the result is the caller's: writable
 
 
@@ -117,7 +117,9 @@ def test_assemble_property(shapes, kind):
     if len({tuple(map(str, p.dtypes)) for p in parts}) > 1:
         parts = [_part(kind, rng, n, m, True) for n, m, _ in shapes]
     want = pd.concat([p.frame() for p in parts])
-    pd.testing.assert_frame_equal(assemble(parts), want, check_exact=True)
+    pd.testing.assert_frame_equal(
+        assemble(parts), want, check_exact=True, check_index_type=True
+    )
 
 
 # -- through compute -----------------------------------------------------------
@@ -171,7 +173,9 @@ def test_deferred_left_join_partition_is_cast_to_the_meta():
         assert isinstance(got, RowGather)
         assert got.dtypes == list(meta.dtypes)
         want = merge_partitions(part, right, "merge", kwargs, meta)
-        pd.testing.assert_frame_equal(got.frame(), want, check_exact=True)
+        pd.testing.assert_frame_equal(
+            got.frame(), want, check_exact=True, check_index_type=True
+        )
         pd.testing.assert_frame_equal(assemble([got, got]), pd.concat([want, want]))
 
 
@@ -232,7 +236,9 @@ def test_filter_compute_assembles(npartitions, scheduler, always_gather, assembl
         (ddf.i >= 0, df),  # everything kept
     ):
         got = ddf[pred].compute(scheduler=scheduler)
-        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        pd.testing.assert_frame_equal(
+            got, want, check_exact=True, check_index_type=True
+        )
         assert_eq(ddf[pred], want, scheduler=scheduler)
     assert (len(assembled) > 0) == (npartitions > 1)
 
@@ -251,7 +257,9 @@ def test_filter_gather_keeps_labels(always_gather, assembled):
         key = frame.columns[-1]  # the int column, its label unique
         mask = frame[key] % 2 == 0
         got = ddf[ddf[key] % 2 == 0].compute(scheduler="threads")
-        pd.testing.assert_frame_equal(got, frame[mask], check_exact=True)
+        pd.testing.assert_frame_equal(
+            got, frame[mask], check_exact=True, check_index_type=True
+        )
     assert len(assembled) == len(cases)
 
 
@@ -288,6 +296,25 @@ def test_filter_gather_property(values, npartitions, cut):
         df["s"] = pd.array([f"s{i}" for i in range(len(df))], dtype="str")
         ddf = pf.from_pandas(df, npartitions=npartitions)
         got = ddf[ddf.v > cut].compute(scheduler="threads")
-        pd.testing.assert_frame_equal(got, df[df.v > cut], check_exact=True)
+        pd.testing.assert_frame_equal(
+            got, df[df.v > cut], check_exact=True, check_index_type=True
+        )
     finally:
         G.MIN_GATHER_CELLS = before
+
+
+@pytest.mark.parametrize("sizes", [[3], [3, 1], [2, 5, 4]])
+def test_assembled_range_indexes_are_pandas(sizes, parallel):
+    parts = [RowGather(["x"], [GatherColumn(np.arange(n) * 1.5)], n) for n in sizes]
+    want = pd.concat([p.frame() for p in parts])
+    got = assemble(parts)
+    pd.testing.assert_frame_equal(got, want, check_index_type=True)
+
+
+def test_assembled_index_with_empty_parts():
+    make = lambda n: RowGather(["x"], [GatherColumn(np.arange(n) * 1.0)], n)  # noqa: E731
+    for sizes in ([0, 0], [0, 4], [4, 0, 0], [0, 2, 0, 3]):
+        parts = [make(n) for n in sizes]
+        want = pd.concat([p.frame() for p in parts])
+        got = assemble(parts)
+        pd.testing.assert_frame_equal(got, want, check_index_type=True)
