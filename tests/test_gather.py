@@ -243,6 +243,20 @@ def test_filter_compute_assembles(npartitions, scheduler, always_gather, assembl
     assert (len(assembled) > 0) == (npartitions > 1)
 
 
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_selection_of_a_filter_assembles(scheduler, always_gather, assembled):
+    df = _frame()
+    ddf = pf.from_pandas(df, npartitions=4)
+    got = ddf[ddf.f > 0.3][["s", "i"]].compute(scheduler=scheduler)
+    want = df[df.f > 0.3][["s", "i"]]
+    pd.testing.assert_frame_equal(got, want, check_exact=True, check_index_type=True)
+    assert len(assembled) == 1
+    one = ddf[ddf.f > 0.3]["i"]  # a Series: built partitions
+    pd.testing.assert_series_equal(one.compute(scheduler=scheduler), want["i"])
+    assert len(assembled) == 1
+    assert_eq(ddf[ddf.f > 0.3][["s", "i"]], want, scheduler=scheduler)
+
+
 def test_filter_gather_keeps_labels(always_gather, assembled):
     df = _frame(30)[["f", "s", "i"]]
     cases = [

@@ -332,6 +332,12 @@ class Projection(Blockwise):
     def _operand_repr(self) -> str:
         return repr(self.operand("columns"))
 
+    def _to_client(self) -> Expr:
+        """The simplified plan's (a selection of a filter is the filter of
+        a selection, which can hand over unbuilt partitions)."""
+        simpler = self._simplify()
+        return self if simpler is None else simpler._to_client()
+
     def _simplify(self) -> Expr | None:
         frame, cols = self.frame, self.operand("columns")
         if isinstance(frame, Projection):
