@@ -269,8 +269,8 @@ def test_filter_gather_keeps_labels(always_gather, assembled):
     for frame in cases:
         ddf = pf.from_pandas(frame, npartitions=3)
         key = frame.columns[-1]  # the int column, its label unique
-        mask = frame[key] % 2 == 0
-        got = ddf[ddf[key] % 2 == 0].compute(scheduler="threads")
+        mask = frame[key] % 7 != 0
+        got = ddf[ddf[key] % 7 != 0].compute(scheduler="threads")
         pd.testing.assert_frame_equal(
             got, frame[mask], check_exact=True, check_index_type=True
         )
@@ -332,3 +332,18 @@ def test_assembled_index_with_empty_parts():
         want = pd.concat([p.frame() for p in parts])
         got = assemble(parts)
         pd.testing.assert_frame_equal(got, want, check_index_type=True)
+
+
+def test_selective_filters_and_joins_are_built(always_gather, assembled):
+    # a gather would hold its whole source partition for a few rows
+    df = _frame(80)
+    ddf = pf.from_pandas(df, npartitions=4)
+    got = ddf[ddf.i < 20].compute()  # about a fifth of the rows
+    pd.testing.assert_frame_equal(got, df[df.i < 20], check_exact=True)
+    left, right = _sides()
+    dl = pf.from_pandas(left, npartitions=3)
+    few = pf.from_pandas(right.iloc[:1], npartitions=1)  # one key of twelve
+    got = dl.merge(few, on="k").compute()
+    want = left.merge(right.iloc[:1], on="k")
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want)
+    assert assembled == []

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..graph import quote
+from ..kernels.gather import worth_gathering
 from ..kernels.join import as_list, unique_right_merge, unique_right_plan
 from ..shuffle.store import _conform
 from ..shuffle.tasks import Shuffle, estimate_nbytes
@@ -91,12 +92,14 @@ def merge_partitions(
 
     ``deferred``: when the join kernel applies, return its
     :class:`~partframe.kernels.gather.RowGather` (the partition not built
-    yet; the final concat of a compute builds all of them at once) as long
-    as its dtypes are ``meta``'s.
+    yet; the final concat of a compute builds all of them at once) when it
+    keeps enough of ``left`` to be worth holding it (``worth_gathering``).
     """
     if deferred and op == "merge" and kwargs.get("how") != "leftsemi":
         plan = unique_right_plan(left, right, kwargs, _columns(meta))
         if plan is not None:
+            if not worth_gathering(plan.nrows, len(left)):
+                return _as_meta(plan.frame(), meta)
             plan = plan.numpy_deferred()
             if meta is None or plan.dtypes == list(meta.dtypes):
                 return plan

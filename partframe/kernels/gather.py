@@ -37,6 +37,7 @@ __all__ = [
     "assemble",
     "masked_rows",
     "take_rows",
+    "worth_gathering",
 ]
 
 #: A result at least this big (rows x columns x 8 bytes) is assembled on
@@ -46,6 +47,17 @@ PARALLEL_BYTES = 8 * 2**20
 #: A partition with fewer cells than this is filtered at once: its copy is
 #: cheap, and a gather would only add steps.
 MIN_GATHER_CELLS = 2**16
+
+#: A gather keeps its source partition alive until the final concat. It is
+#: made only when it keeps at least this fraction of the source's rows, so
+#: the memory held stays under twice what the built partition would hold (a
+#: selective filter of a big dataset must not keep all of it in memory).
+MIN_KEPT_FRACTION = 0.5
+
+
+def worth_gathering(kept: int, source_rows: int) -> bool:
+    """Whether a gather of ``kept`` of ``source_rows`` rows may hold its source."""
+    return kept >= MIN_KEPT_FRACTION * source_rows
 
 
 @dataclass(frozen=True)
@@ -179,8 +191,9 @@ class RowGather:
 def masked_rows(df: Any, mask: np.ndarray) -> RowGather | None:
     """``df[mask]`` (a boolean numpy mask) as a gather: the numpy columns
     not built, the other columns and the index built now. ``None`` for a
-    small frame, a Series, or a frame with ``attrs`` (pandas' filter keeps
-    them; the assembled frame would not).
+    small frame, a Series, a frame with ``attrs`` (pandas' filter keeps
+    them; the assembled frame would not), or when fewer than half the rows
+    are kept (:data:`MIN_KEPT_FRACTION`).
 
     Examples
     --------
@@ -194,6 +207,8 @@ def masked_rows(df: Any, mask: np.ndarray) -> RowGather | None:
     if df.shape[0] * df.shape[1] < MIN_GATHER_CELLS:
         return None
     pos = np.flatnonzero(mask)
+    if not worth_gathering(len(pos), len(df)):
+        return None
     columns = []
     for j in range(df.shape[1]):
         col = df.iloc[:, j]
