@@ -198,8 +198,8 @@ def masked_rows(df: Any, mask: np.ndarray) -> RowGather | None:
     Examples
     --------
     >>> df = pd.DataFrame({"a": range(70_000), "b": 0.5})
-    >>> g = masked_rows(df, (df.a % 7 == 0).to_numpy())
-    >>> g.frame().equals(df[df.a % 7 == 0])
+    >>> g = masked_rows(df, (df.a % 7 != 0).to_numpy())
+    >>> g.frame().equals(df[df.a % 7 != 0])
     True
     """
     if not isinstance(df, pd.DataFrame) or df.attrs:
