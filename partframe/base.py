@@ -246,11 +246,10 @@ def _run(
 ) -> list:
     """The values of ``collections``; ``final``: they are to be finalized
     (``__dask_postcompute__``) right away, as in :func:`compute`."""
-    to_client = final and shares_memory(scheduler)
-    dsk, keys = _merge_graphs(collections, optimize_graph, to_client)
+    get = get_scheduler(scheduler)
+    dsk, keys = _merge_graphs(collections, optimize_graph, final and shares_memory(get))
     if not _is_distributed_client(scheduler):
         dsk = _gather_futures(dsk)
-    get = get_scheduler(scheduler)
     with ExitStack() as stack:
         if progress:
             from .diagnostics.progress import ProgressBar

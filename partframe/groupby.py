@@ -424,11 +424,12 @@ class _GroupBy:
         if not isinstance(frame, pd.DataFrame) or not _plain((args, kwargs)):
             return None
         gb = self._gb_kwargs()
-        if not _plain((gb, self._selection)):
+        columns = list(frame.columns)
+        if not _plain((gb, self._selection, columns)):
             return None
         index = frame.index
         schema = (
-            _freeze(list(frame.columns)) if _plain(list(frame.columns)) else None,
+            _freeze(columns),
             frame.columns.dtype,
             tuple(frame.dtypes),
             type(index),
@@ -436,9 +437,7 @@ class _GroupBy:
             tuple(index.dtypes) if isinstance(index, pd.MultiIndex) else index.dtype,
             getattr(index, "freqstr", None),
         )
-        try:
-            if schema[0] is None:
-                return None
+        try:  # freezing sorts dict items; hashing needs hashable dtypes
             key = (
                 method,
                 _freeze(args),

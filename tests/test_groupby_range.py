@@ -84,7 +84,7 @@ def test_level_keys_and_threads(pdf):
     assert_eq(got, expected, check_divisions=False, scheduler="threads")
 
 
-def testdistinct_total():
+def test_distinct_total():
     rng = np.random.default_rng(0)
     for groups in [10, 1000, 10**5]:
         d = len(np.unique(rng.integers(0, groups, 4000)))

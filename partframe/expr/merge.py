@@ -48,7 +48,7 @@ import pandas as pd
 
 from ..graph import quote
 from ..kernels.gather import worth_gathering
-from ..kernels.join import as_list, unique_right_merge, unique_right_plan
+from ..kernels.join import as_list, unique_right_plan
 from ..shuffle.store import _conform
 from ..shuffle.tasks import Shuffle, estimate_nbytes
 from .base import Expr
@@ -95,29 +95,30 @@ def merge_partitions(
     yet; the final concat of a compute builds all of them at once) when it
     keeps enough of ``left`` to be worth holding it (``worth_gathering``).
     """
-    if deferred and op == "merge" and kwargs.get("how") != "leftsemi":
-        plan = unique_right_plan(left, right, kwargs, _columns(meta))
-        if plan is not None:
-            if not worth_gathering(plan.nrows, len(left)):
-                return _as_meta(plan.frame(), meta)
-            plan = plan.numpy_deferred()
-            if meta is None or plan.dtypes == list(meta.dtypes):
-                return plan
-            cast = plan.astype(list(meta.dtypes))
-            return _as_meta(plan.frame(), meta) if cast is None else cast
     if kwargs.get("how") == "leftsemi":
         out = _semi(left, right, kwargs)
     elif (
         op == "merge"
-        and (fast := unique_right_merge(left, right, kwargs, _columns(meta)))
-        is not None
+        and (plan := unique_right_plan(left, right, kwargs, _columns(meta))) is not None
     ):
-        out = fast
+        if deferred and worth_gathering(plan.nrows, len(left)):
+            return _deferred(plan, meta)
+        out = plan.frame()
     elif op == "join":
         out = left.join(right, **kwargs)
     else:
         out = pd.merge(left, right, **kwargs)
     return _as_meta(out, meta)
+
+
+def _deferred(plan: Any, meta: Any) -> Any:
+    """The join kernel's gather, its extension columns built, with
+    ``meta``'s dtypes (cast at the source, or built and cast)."""
+    plan = plan.numpy_deferred()
+    if meta is None or plan.dtypes == list(meta.dtypes):
+        return plan
+    cast = plan.astype(list(meta.dtypes))
+    return _as_meta(plan.frame(), meta) if cast is None else cast
 
 
 def _as_meta(out: Any, meta: Any) -> Any:

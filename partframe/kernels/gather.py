@@ -34,7 +34,9 @@ __all__ = [
     "GatherColumn",
     "RowGather",
     "arrow_chunk",
+    "as_gather",
     "assemble",
+    "column_values",
     "masked_rows",
     "take_rows",
     "worth_gathering",
@@ -211,12 +213,26 @@ def masked_rows(df: Any, mask: np.ndarray) -> RowGather | None:
         return None
     columns = []
     for j in range(df.shape[1]):
-        col = df.iloc[:, j]
-        if isinstance(col.array, pd.arrays.NumpyExtensionArray):
-            columns.append(GatherColumn(col.to_numpy(), pos))
+        values = column_values(df.iloc[:, j])
+        if isinstance(values, np.ndarray):
+            columns.append(GatherColumn(values, pos))
         else:
-            columns.append(GatherColumn(col.array[mask]))
+            columns.append(GatherColumn(values[mask]))
     return RowGather(df.columns, columns, len(pos), df.index[mask])
+
+
+def as_gather(df: pd.DataFrame) -> RowGather:
+    """Every row of a built frame, as a gather (its columns as they are)."""
+    columns = [GatherColumn(column_values(df.iloc[:, j])) for j in range(df.shape[1])]
+    return RowGather(df.columns, columns, len(df), df.index)
+
+
+def column_values(col: pd.Series) -> Any:
+    """A column's array: numpy for numpy dtypes (so ``take`` upcasts as
+    pandas does when filling: int to float64, bool to object), else the
+    pandas extension array."""
+    arr = col.array
+    return col.to_numpy() if isinstance(arr, pd.arrays.NumpyExtensionArray) else arr
 
 
 def _frame(arrays: list, names: pd.Index, index: pd.Index) -> pd.DataFrame:
@@ -230,8 +246,11 @@ def built(part: Any) -> Any:
     return part.frame() if isinstance(part, RowGather) else part
 
 
-def assemble(parts: list[RowGather]) -> pd.DataFrame:
+def assemble(parts: list[RowGather], parallel: bool | None = None) -> pd.DataFrame:
     """``pandas.concat`` of the gathers' frames, each column built once.
+
+    ``parallel``: run the columns on the client pool (``None``: when the
+    result is big, :data:`PARALLEL_BYTES`).
 
     Every part must have the same names and dtypes (else each is built and
     concatenated). Numeric columns are allocated at their full length and
@@ -276,7 +295,9 @@ def assemble(parts: list[RowGather]) -> pd.DataFrame:
         ranges = np.empty(total, dtype=np.int64)
         jobs.append(functools.partial(_ranges_into, ranges, offsets))
 
-    if WORKERS > 1 and total * width * 8 >= PARALLEL_BYTES:
+    if parallel is None:
+        parallel = total * width * 8 >= PARALLEL_BYTES
+    if WORKERS > 1 and parallel:
         list(client_pool().map(lambda job: job(), jobs))
     else:
         for job in jobs:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .gather import GatherColumn, RowGather, arrow_chunk
+from .gather import GatherColumn, RowGather, arrow_chunk, column_values
 
 __all__ = ["as_list", "unique_right_merge", "unique_right_plan"]
 
@@ -82,13 +82,6 @@ def _lookup(
     if not rindex.is_unique:
         return None
     return rindex.get_indexer(_index(left, lk))
-
-
-def _values(col: pd.Series) -> Any:
-    """The column's array: numpy for numpy dtypes (``take`` then upcasts as
-    pandas does: int to float64 and bool to object when filling)."""
-    arr = col.array
-    return col.to_numpy() if isinstance(arr, pd.arrays.NumpyExtensionArray) else arr
 
 
 def _names(left: pd.DataFrame, right: pd.DataFrame, lk: list, rk: list,
@@ -154,8 +147,8 @@ def unique_right_plan(
         return None
     matched = found >= 0
     every = bool(matched.all())
-    lcols = [_values(left[c]) for c in left.columns]
-    rcols = [_values(right[c]) for c in rkept]
+    lcols = [column_values(left[c]) for c in left.columns]
+    rcols = [column_values(right[c]) for c in rkept]
     if how == "left" or every:
         n = len(left)
         columns = [GatherColumn(a) for a in lcols]
