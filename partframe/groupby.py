@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -54,6 +55,7 @@ from .expr.blockwise import (
 )
 from .expr.groupby import (
     PART,
+    POS,
     GroupByAgg,
     RangeShuffle,
     ResetIndex,
@@ -61,7 +63,7 @@ from .expr.groupby import (
     TagRows,
 )
 from .expr.meta import make_meta, meta_nonempty
-from .kernels.groupby import call_groupby, sort_result
+from .kernels.groupby import call_groupby, check_result, sort_result
 from .kernels.topn import fast_top_n_ok, group_top_n, partition_top_n
 from .shuffle.tasks import Shuffle, SortedRepartition
 
@@ -74,6 +76,7 @@ _TREE = {
 _SIMPLE = {"sum", "count", "min", "max", "prod", "first", "last", "any", "all"}
 _NOT_FOR_DATETIMES = {"mean", "var", "std", "sem"}
 _TMP = "__pf_by_{}"
+_TMP_LEVEL = "__pf_by_level_{}"  # an index level named in ``by``, as a column
 
 
 def _fname(func: Any) -> str:
@@ -105,8 +108,13 @@ def groupby_call_partition(
     rename: dict,
     sort_levels: int,
     meta: Any,
+    given: str | None = None,
+    object_levels: tuple = (),
 ) -> Any:
-    """Run a pandas groupby method on a whole (shuffled) partition."""
+    """Run a pandas groupby method on a whole (shuffled) partition;
+    ``given`` names the call whose result must match a user's ``meta``;
+    ``object_levels`` names the keys from object index levels (grouped
+    here as columns, which pandas infers strings of)."""
     if not len(df):
         return meta
     if method in ("nlargest", "nsmallest") and not kwargs:
@@ -127,12 +135,45 @@ def groupby_call_partition(
     else:
         out = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
     out = _rename_keys(out, rename)
+    if object_levels:
+        out = _object_level_keys(out, object_levels)
+    if given is not None:
+        out = check_result(out, meta, given)
     if sort_levels and isinstance(out, pd.DataFrame | pd.Series) and len(out) > 1:
         if out.index.nlevels > 1:
             out = _sort_levels(out, sort_levels)
         else:
             out = sort_result(out)
     return out
+
+
+def _object_level_keys(obj: Any, names: tuple) -> Any:
+    """Keys of an object index level as pandas' level groupby gives them:
+    only numbers are inferred, anything else stays objects."""
+    from .kernels.groupby import _cast_index
+
+    if not isinstance(obj, pd.DataFrame | pd.Series):
+        return obj
+    index = obj.index
+    if any(n in names for n in index.names):
+        levels = [
+            _cast_index(index.get_level_values(i), object, True)
+            if index.names[i] in names
+            else index.get_level_values(i)
+            for i in range(index.nlevels)
+        ]
+        obj = obj.set_axis(
+            pd.MultiIndex.from_arrays(levels, names=index.names)
+            if index.nlevels > 1
+            else levels[0]
+        )
+    if isinstance(obj, pd.DataFrame):
+        cols = [c for c in obj.columns if c in names]
+        for c in cols:
+            obj = obj.assign(
+                **{c: _cast_index(pd.Index(obj[c]), object, True).to_numpy()}
+            )
+    return obj
 
 
 def _top_n(
@@ -182,13 +223,21 @@ def groupby_transform_partition(
     args: tuple,
     kwargs: dict,
     keep_rows: bool,
+    empty: Any = None,
+    check: tuple | None = None,
 ) -> pd.DataFrame:
-    """A row-aligned groupby method on a shuffled partition, tags kept."""
-    from .expr.groupby import POS
+    """A row-aligned groupby method on a shuffled partition, tags kept.
 
+    ``empty`` is the result of an empty partition (pandas cannot call a
+    user function on no groups); ``check`` is ``(call name, meta)``, a
+    user's ``meta=`` the values must match."""
+    if empty is not None and not len(df):
+        return empty
     if keep_rows:  # head/tail: a subset of the rows, tags included
         return call_groupby(df, gb_kwargs, None, method, args, kwargs)
     res = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
+    if check is not None:
+        res = check_result(res, check[1], check[0])
     if isinstance(res, pd.Series):
         res = res.to_frame("__pf_value")
     else:
@@ -244,6 +293,28 @@ def _freeze(x: Any) -> Any:
     return (type(x).__name__, x)
 
 
+def _index_level_key(key: Any, meta: pd.DataFrame, series_input: bool) -> bool:
+    """Whether ``by`` entry ``key`` names an index level (as pandas allows);
+    a name that is both a column and a level is ambiguous, as in pandas."""
+    if not isinstance(key, str | int | tuple) or key not in meta.index.names:
+        return False
+    if not series_input and key in meta.columns:
+        raise ValueError(
+            f"groupby key {key!r} is both an index level and a column label, "
+            "which is ambiguous: rename one of them, or group by "
+            f"level={key!r} or by the column df[{key!r}]"
+        )
+    return True
+
+
+def _all_index_levels(by: Any, meta: pd.DataFrame, series_input: bool) -> Any:
+    """``by`` as a ``level=`` list when every key names an index level."""
+    keys = by if isinstance(by, list) else [by]
+    if keys and all(_index_level_key(k, meta, series_input) for k in keys):
+        return keys
+    return None
+
+
 class _GroupBy:
     """Shared by DataFrameGroupBy and SeriesGroupBy."""
 
@@ -267,7 +338,7 @@ class _GroupBy:
         _by: Any = None,
         _names: Any = None,
     ) -> None:
-        from .collection import DataFrame, Series
+        from .collection import DataFrame, Series, new_collection
 
         self.sort, self.dropna, self.observed = sort, dropna, observed
         self.as_index, self.group_keys = as_index, group_keys
@@ -293,6 +364,10 @@ class _GroupBy:
         else:
             raise TypeError(f"cannot group a {type(obj).__name__}")
         self._level = None
+        if by is not None and level is None:
+            level = _all_index_levels(by, frame._meta, obj is not frame)
+            if level is not None:
+                by = None
         if level is not None:
             if by is not None:
                 raise TypeError("give 'by' or 'level', not both")
@@ -318,8 +393,28 @@ class _GroupBy:
         names_: list = []
         tmp_names, tmp_values = [], []
         cols = list(frame._meta.columns)
+        index_names = list(frame._meta.index.names)
+        levels = [
+            i
+            for i, key in enumerate(keys)
+            if _index_level_key(key, frame._meta, obj is not frame)
+        ]
+        if levels:  # index levels named in ``by``, next to columns: copied in
+            frame = new_collection(
+                Elemwise(
+                    level_columns,
+                    [
+                        frame.expr,
+                        [index_names.index(keys[i]) for i in levels],
+                        [_TMP_LEVEL.format(i) for i in levels],
+                    ],
+                )
+            )
         for i, key in enumerate(keys):
-            if isinstance(key, Series):
+            if i in levels:
+                labels.append(_TMP_LEVEL.format(i))
+                names_.append(key)
+            elif isinstance(key, Series):
                 e = key.expr
                 if (
                     isinstance(e, Projection)
@@ -399,11 +494,41 @@ class _GroupBy:
             meta = meta.rename(columns={"__pf_values": None})
         return meta
 
+    def _stand_in(self) -> pd.DataFrame:
+        """A small non-empty frame to run pandas on for a meta.
+
+        Object-dtype keys hold ``Decimal`` values: pandas infers a result
+        key's dtype from the key objects (ints give int64, dates stay
+        objects), which only the data knows, and it keeps these as
+        objects, so the meta says ``object`` where the stand-in's strings
+        would say ``str``; the kernels then infer as pandas does."""
+        data = meta_nonempty(self._frame._meta)
+        n = len(data)
+        if self._by is not None:
+            cols = [b for b in self._by if data[b].dtype == object]
+            if cols:
+                data = data.copy(deep=False)
+                for b in cols:
+                    data[b] = pd.array([Decimal(i) for i in range(n)], dtype=object)
+            return data
+        index = data.index
+        levels = [i for i in self._level if index.get_level_values(i).dtype == object]
+        if levels:
+            arrays = [index.get_level_values(i) for i in range(index.nlevels)]
+            for i in levels:
+                arrays[i] = pd.Index([Decimal(j) for j in range(n)], dtype=object)
+            data = data.set_axis(
+                pd.MultiIndex.from_arrays(arrays, names=index.names)
+                if index.nlevels > 1
+                else arrays[0].rename(index.name)
+            )
+        return data
+
     def _meta_of(self, method: str, *args: Any, **kwargs: Any) -> Any:
         key = self._meta_key(method, args, kwargs)
         out = _META_CACHE.get(key) if key is not None else None
         if out is None:
-            data = meta_nonempty(self._frame._meta)
+            data = self._stand_in()
             g = self._pandas_groupby(data)
             try:
                 out = make_meta(getattr(g, method)(*args, **kwargs))
@@ -455,7 +580,7 @@ class _GroupBy:
 
     def _explain_error(self, method: str, args: tuple, err: Exception) -> str:
         """Name the column and dtype that made pandas raise."""
-        data = meta_nonempty(self._frame._meta)
+        data = self._stand_in()
         sel = self._selection
         columns = (
             [sel]
@@ -533,6 +658,7 @@ class _GroupBy:
         main: dict = {}
         plan: dict = {
             "by": self._by, "level": self._level, "dropna": self.dropna,
+            "level_keys": self._level_keys(),
             "observed": self.observed, "sort": self.sort, "as_index": self.as_index,
             "as_frame": as_frame, "main": [], "idx": [], "nunique": [], "custom": [],
             "outputs": [], "nocast": [],
@@ -655,8 +781,10 @@ class _GroupBy:
         kwargs: dict,
         meta: Any,
         key_levels: int | None = None,
+        given: bool = False,
     ) -> Any:
-        """A key-indexed result from pandas' groupby ``method`` after a shuffle."""
+        """A key-indexed result from pandas' groupby ``method`` after a shuffle;
+        ``given``: ``meta`` is the user's (each result is checked against it)."""
         from .collection import new_collection
 
         frame, on = self._shuffle_keys()
@@ -726,6 +854,8 @@ class _GroupBy:
                 rename,
                 sort_levels,
                 inner_meta,
+                f"groupby {method} of {_fname(args[0])}" if given else None,
+                self._object_level_names(),
             ],
         )
         out: Any = node
@@ -736,9 +866,18 @@ class _GroupBy:
         return new_collection(out)
 
     def _transform_call(
-        self, method: str, args: tuple, kwargs: dict, meta: Any, keep_rows: bool = False
+        self,
+        method: str,
+        args: tuple,
+        kwargs: dict,
+        meta: Any,
+        keep_rows: bool = False,
+        given: bool = False,
     ) -> Any:
-        """An index-aligned result: shuffle by key, run pandas, shuffle back."""
+        """An index-aligned result: shuffle by key, run pandas, shuffle back.
+
+        ``given``: ``meta`` is the user's, each result is checked against
+        it and the function is not run on a stand-in."""
         from .collection import new_collection
 
         frame, on = self._shuffle_keys()
@@ -751,21 +890,42 @@ class _GroupBy:
             selection = [c for c in frame._meta.columns if c not in set(on)]
         tagged = TagRows(frame.expr)
         shuffled = Shuffle(tagged, on, n) if n > 1 else tagged
-        applied_meta = make_meta(
-            groupby_transform_partition(
-                meta_nonempty(tagged._meta),
-                gb,
-                selection,
-                method,
-                args,
-                kwargs,
-                keep_rows,
+        check = None
+        if given:
+            check = (f"groupby transform of {_fname(args[0])}", meta)
+            applied_meta = (
+                meta.to_frame("__pf_value")
+                if isinstance(meta, pd.Series)
+                else meta.copy(deep=False)
             )
-        )
+            for tag in (PART, POS):
+                applied_meta[tag] = tagged._meta[tag].to_numpy()
+        else:
+            applied_meta = make_meta(
+                groupby_transform_partition(
+                    meta_nonempty(tagged._meta),
+                    gb,
+                    selection,
+                    method,
+                    args,
+                    kwargs,
+                    keep_rows,
+                )
+            )
         applied = MapPartitions(
             groupby_transform_partition,
             applied_meta,
-            [shuffled, gb, selection, method, tuple(args), dict(kwargs), keep_rows],
+            [
+                shuffled,
+                gb,
+                selection,
+                method,
+                tuple(args),
+                dict(kwargs),
+                keep_rows,
+                applied_meta,
+                check,
+            ],
         )
         back = Shuffle(applied, PART, n, "direct") if n > 1 else applied
         if keep_rows:
@@ -902,7 +1062,7 @@ class _GroupBy:
         plan = self._plan(specs, pmeta, isinstance(pmeta, pd.DataFrame), None)
         from .kernels.groupby import groupby_chunk, groupby_finalize
 
-        sample = meta_nonempty(self._frame._meta)
+        sample = self._stand_in()
         res = groupby_finalize([groupby_chunk(sample, plan)], plan, pmeta)
         res = make_meta(res)
         if isinstance(arg, list | tuple) and isinstance(res, pd.DataFrame):
@@ -1061,30 +1221,116 @@ class _GroupBy:
             "quantile", q, key_levels=nk, **kwargs
         )
 
+    def _level_keys(self) -> list:
+        """Per key, whether it is an index level (pandas infers the dtype of
+        object keys from their values, but keeps strings and datetimes of
+        a level as objects)."""
+        if self._by is None:
+            return [True] * len(self._level)
+        return [isinstance(b, str) and b.startswith("__pf_by_level_") for b in self._by]
+
+    def _object_level_names(self) -> tuple:
+        """The names of the keys that are object-dtype index levels."""
+        meta = self._frame._meta
+        if self._by is None:
+            index = meta.index
+            return tuple(
+                index.names[i]
+                for i in self._level
+                if index.get_level_values(i).dtype == object
+            )
+        return tuple(
+            n
+            for b, n, lv in zip(self._by, self._names, self._level_keys())
+            if lv and meta[b].dtype == object
+        )
+
     def _nkeys(self) -> int:
         return len(self._by) if self._by is not None else len(self._level)
 
     def apply(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any) -> Any:
         """pandas' ``groupby.apply`` on whole partitions after a shuffle by key.
 
-        ``meta`` (an empty pandas object) describes the result; without it
-        ``func`` runs on a small stand-in to learn it.
+        Parameters
+        ----------
+        func : callable
+            Called on each group, as pandas calls it.
+        *args, **kwargs
+            Passed on to ``func``.
+        meta : optional
+            The result's columns and dtypes, as Dask takes it: an empty
+            pandas object, a ``{column: dtype}`` dict, a ``(name, dtype)``
+            tuple or a dtype; ``func`` is then not called on a stand-in.
+            A description (or a pandas object with a default
+            ``RangeIndex``) is indexed by the group keys, as pandas indexes
+            a function that returns one value per group; give a pandas
+            object with the index when ``func`` returns rows. Each result
+            is checked against it (columns and dtypes).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1], "v": [1.0, 2.0, 3.0]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.groupby("k").v.apply(max, meta=("v", "f8")).compute()
+        k
+        1    3.0
+        2    2.0
+        Name: v, dtype: float64
         """
         if meta is None:
             meta = self._meta_of("apply", func, *args, **kwargs)
+            given = None
         else:
-            meta = make_meta(meta)
-        return self._shuffle_call("apply", (func, *args), kwargs, meta, self._nkeys())
+            meta = given = self._given_meta(meta, self._keys_meta_index())
+        return self._shuffle_call(
+            "apply", (func, *args), kwargs, meta, self._nkeys(), given is not None
+        )
 
     def transform(self, func: Any, *args: Any, meta: Any = None, **kwargs: Any) -> Any:
-        """pandas' ``transform``: aligned with the original index and order."""
+        """pandas' ``transform``: aligned with the original index and order.
+
+        ``meta`` (optional, as in :meth:`apply`) gives the result's columns
+        and dtypes; the index is the frame's own.
+        """
         if meta is None:
-            meta = self._meta_of("transform", func, *args, **kwargs)
-        return self._transform_call("transform", (func, *args), kwargs, make_meta(meta))
+            return self._aligned("transform", func, *args, **kwargs)
+        given = self._given_meta(meta, self._frame._meta.index)
+        return self._transform_call(
+            "transform", (func, *args), kwargs, given, given=True
+        )
+
+    def _given_meta(self, meta: Any, index: pd.Index) -> Any:
+        """A user's ``meta=`` as an empty pandas object; ``index`` replaces
+        its index when it does not describe one (a description, or a pandas
+        object with a default ``RangeIndex``)."""
+        from .methods.apply import _meta_arg
+
+        out = _meta_arg(meta)
+        if not isinstance(meta, pd.DataFrame | pd.Series | dict | list | tuple):
+            # a bare dtype: the name pandas gives (the selected column's)
+            sel = self._selection
+            named = sel is not None and not isinstance(sel, list)
+            out = out.rename(self._series_name if named else None)
+        own = out.index
+        if isinstance(meta, pd.DataFrame | pd.Series) and not (
+            isinstance(own, pd.RangeIndex) and own.name is None
+        ):
+            return out
+        out = out.copy(deep=False)
+        out.index = index[:0]
+        return out
+
+    def _keys_meta_index(self) -> pd.Index:
+        """The index of a result with one row per group (as ``size`` has)."""
+        meta = self._meta_of("size")
+        if isinstance(meta, pd.DataFrame) and not self.as_index:
+            return pd.RangeIndex(0)
+        return meta.index
 
     def _aligned(self, method: str, *args: Any, **kwargs: Any) -> Any:
         meta = self._meta_of(method, *args, **kwargs)
-        return self._transform_call(method, args, kwargs, meta)
+        return self._transform_call(method, args, kwargs, make_meta(meta))
 
     def cumsum(self) -> Any:
         """Cumulative sum within each group, in the original row order.

@@ -36,6 +36,7 @@ from ..kernels.groupby import (
     groupby_sample,
     groupby_split_range,
     range_split_rows,
+    reset_index_objects,
 )
 from .base import Expr
 from .blockwise import Blockwise
@@ -411,7 +412,7 @@ def _restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
 
 def reset_index_offset(df: pd.DataFrame, lengths: list, columns: Any) -> pd.DataFrame:
     """``df.reset_index()`` numbered after the rows of earlier partitions."""
-    out = df.reset_index()
+    out = reset_index_objects(df)
     out.columns = columns
     start = sum(lengths)
     out.index = pd.RangeIndex(start, start + len(out))

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..shuffle.hashing import partitioning_index
-from ..shuffle.tasks import split_by_partition
+from ..shuffle.tasks import _rank_codes, split_by_partition
 from .estimate import distinct_total
 from .group_reduce import group_reduce
 
@@ -754,6 +754,19 @@ def _cast(values: pd.Series, dtype: Any) -> pd.Series:
         return values
 
 
+def reset_index_objects(df: pd.DataFrame) -> pd.DataFrame:
+    """``df.reset_index()``, keeping object index levels as objects
+    (``reset_index`` infers ``str`` from objects; pandas' own groupby
+    results keep the keys it left as objects)."""
+    out = df.reset_index()
+    index = df.index
+    for i in range(index.nlevels):
+        level = index.get_level_values(i)
+        if _is_object(level.dtype) and not _is_object(out.dtypes.iloc[i]):
+            out.isetitem(i, out.iloc[:, i].astype(object))
+    return out
+
+
 def groupby_finalize(
     partials: list, plan: dict, meta: Any, presorted: bool = False
 ) -> Any:
@@ -796,19 +809,10 @@ def groupby_finalize(
     out.columns = plan["value_labels"]
     if plan.get("defer_reset"):
         return out
-    out = out.reset_index()
+    out = reset_index_objects(out)
     if frame_meta is not None:
         out.columns = frame_meta.columns
     return out
-
-
-def _rank_codes(codes: np.ndarray, uniques: Any) -> np.ndarray:
-    """Codes renumbered by the sort order of ``uniques``; missing (-1) last."""
-    n = len(uniques)
-    rank = np.empty(n, dtype="int64")
-    rank[np.asarray(uniques.argsort(), dtype="int64")] = np.arange(n)
-    safe = np.where(codes < 0, 0, codes)
-    return np.where(codes < 0, n, rank[safe] if n else 0)
 
 
 def _unique_keys_order(index: pd.Index) -> np.ndarray | None:
@@ -869,19 +873,48 @@ def _index_frame(index: pd.Index, nlevels: int | None = None) -> pd.DataFrame:
 def _fix_index(index: pd.Index, plan: dict, meta: Any) -> pd.Index:
     names = plan["index_names"]
     dtypes = plan["index_dtypes"]
+    on_level = plan.get("level_keys") or [False] * len(dtypes)
+    on_level = on_level + [False] * (len(dtypes) - len(on_level))
     if isinstance(index, pd.MultiIndex):
         if all(lvl.dtype == dt for lvl, dt in zip(index.levels, dtypes)):
             # levels and codes kept: no re-factorizing of every level
+            if any(_is_object(dt) for dt in dtypes):  # see _cast_index
+                index = index.set_levels(
+                    [
+                        _cast_index(lvl, dt, lv) if _is_object(dt) else lvl
+                        for lvl, dt, lv in zip(index.levels, dtypes, on_level)
+                    ]
+                )
             return index.set_names(names)
         levels = [index.get_level_values(i) for i in range(index.nlevels)]
-        levels = [_cast_index(lvl, dt) for lvl, dt in zip(levels, dtypes)]
+        levels = [
+            _cast_index(lvl, dt, lv) for lvl, dt, lv in zip(levels, dtypes, on_level)
+        ]
         return pd.MultiIndex.from_arrays(levels, names=names)
-    index = _cast_index(index, dtypes[0])
+    index = _cast_index(index, dtypes[0], on_level[0])
     index.name = names[0]
     return index
 
 
-def _cast_index(index: pd.Index, dtype: Any) -> pd.Index:
+def _is_object(dtype: Any) -> bool:
+    return isinstance(dtype, np.dtype) and dtype.kind == "O"
+
+
+def _cast_index(index: pd.Index, dtype: Any, level: bool = False) -> pd.Index:
+    if _is_object(dtype):
+        # object keys: pandas' result keeps the Python objects and infers
+        # the dtype from them (ints -> int64, dates stay objects), so the
+        # meta cannot know it; a string stand-in must not cast them to str.
+        # Keys from an index level only become numbers (or bools).
+        out = index.infer_objects() if index.dtype == object else index
+        if level and not (
+            pd.api.types.is_numeric_dtype(out.dtype)
+            or pd.api.types.is_bool_dtype(out.dtype)
+        ):
+            out = out.astype(object)
+        if out is index and index.name is not None:
+            return index.copy()
+        return out
     if index.dtype == dtype:
         return index.copy() if index.name is not None else index
     try:
@@ -906,6 +939,51 @@ def call_groupby(
     if selection is not None:
         g = g[selection]
     return getattr(g, method)(*args, **kwargs)
+
+
+def check_result(out: Any, meta: Any, what: str) -> Any:
+    """``out``, a user function's result, if it matches the ``meta=`` the
+    user gave (type, columns, dtypes); a Series takes the meta's name (the
+    label the user chose). ``what`` names the call in the error.
+
+    Examples
+    --------
+    >>> check_result(pd.Series([1.0]), pd.Series([], dtype="f8", name="v"), "f")
+    0    1.0
+    Name: v, dtype: float64
+    >>> check_result(pd.Series([1]), pd.Series([], dtype="f8", name="v"), "f")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: f: a group's result has dtype int64, meta= says float64; pass ...
+    """
+    fix = "pass meta= with the dtype the function returns (or omit meta= to infer it)"
+    if isinstance(meta, pd.Series) and isinstance(out, pd.Series):
+        if out.dtype != meta.dtype:
+            raise ValueError(
+                f"{what}: a group's result has dtype {out.dtype}, meta= says "
+                f"{meta.dtype}; {fix}"
+            )
+        return out if out.name == meta.name else out.rename(meta.name)
+    if isinstance(meta, pd.DataFrame) and isinstance(out, pd.DataFrame):
+        if list(out.columns) != list(meta.columns):
+            raise ValueError(
+                f"{what}: a group's result has columns {list(out.columns)}, "
+                f"meta= says {list(meta.columns)}; pass meta= with the columns "
+                "the function returns (or omit meta= to infer it)"
+            )
+        bad = [
+            f"{c!r}: {a} (meta= says {b})"
+            for c, a, b in zip(meta.columns, out.dtypes, meta.dtypes)
+            if a != b
+        ]
+        if bad:
+            raise ValueError(f"{what}: a group's result has dtypes {bad}; {fix}")
+        return out
+    raise TypeError(
+        f"{what}: a group's result is a {type(out).__name__}, meta= says "
+        f"{type(meta).__name__}; pass meta= of the kind the function returns"
+    )
 
 
 def sort_result(obj: Any) -> Any:

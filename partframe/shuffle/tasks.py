@@ -499,10 +499,16 @@ def _key_frame(obj: Any, nlevels: int) -> pd.DataFrame:
 
 
 def _rank_codes(codes: np.ndarray, uniques: Any) -> np.ndarray:
-    """Codes renumbered by the sort order of ``uniques``; missing (-1) last."""
+    """Codes renumbered by the sort order of ``uniques`` (distinct), as
+    pandas' groupby orders keys; missing (-1) last."""
     n = len(uniques)
     rank = np.empty(n, dtype="int64")
-    rank[np.asarray(uniques.argsort(), dtype="int64")] = np.arange(n)
+    if uniques.dtype == object:
+        # pandas' own order of objects (factorize sorts as groupby does:
+        # numbers before strings when mixed, where argsort raises)
+        rank[:] = pd.factorize(uniques, sort=True)[0]
+    else:
+        rank[np.asarray(uniques.argsort(), dtype="int64")] = np.arange(n)
     safe = np.where(codes < 0, 0, codes)
     return np.where(codes < 0, n, rank[safe] if n else 0)
 
