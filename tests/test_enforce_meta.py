@@ -226,3 +226,33 @@ def test_empty_partition_is_the_meta():
     check = MetaCheck(meta, "f")
     out = check_partition(check, 3, pd.DataFrame(index=pd.Index([], dtype="int64")))
     assert list(out.columns) == ["a"] and out.dtypes.tolist() == meta.dtypes.tolist()
+
+
+# -- errors of user functions keep their type (issue 13, item 7) ----------------
+
+
+def _undecodable(value: object) -> object:
+    raise UnicodeDecodeError("utf-8", b"\xe9", 0, 1, "invalid continuation byte")
+
+
+def test_meta_inference_error_keeps_its_type_and_says_meta():
+    """The exception is the function's own, with a note (it was rebuilt with
+    one argument, which fails for UnicodeDecodeError's constructor)."""
+    s = partframe.from_pandas(pd.Series([1, 2, 3]), npartitions=2)
+    with pytest.raises(UnicodeDecodeError) as info:
+        s.apply(_undecodable)
+    assert info.value.reason == "invalid continuation byte"
+    assert "apply() could not infer" in "\n".join(info.value.__notes__)
+    assert "meta=" in "\n".join(info.value.__notes__)
+
+
+def test_groupby_meta_error_keeps_pandas_message_and_names_column():
+    pdf = pd.DataFrame({"k": [1, 1, 2], "s": ["a", "b", "c"]})
+    ddf = partframe.from_pandas(pdf, npartitions=2)
+    with pytest.raises(TypeError) as info:
+        pdf.groupby("k").s.mean()
+    pandas_message = str(info.value)
+    with pytest.raises(TypeError) as info:
+        ddf.groupby("k").s.mean()
+    assert str(info.value) == pandas_message
+    assert "column 's' has dtype" in "\n".join(info.value.__notes__)

@@ -19,6 +19,7 @@ from .estimate import distinct_total
 
 __all__ = [
     "ParquetReadError",
+    "add_read_note",
     "empty_frame",
     "read_parquet_piece",
     "write_csv_partition",
@@ -663,7 +664,8 @@ def read_csv_block(
         except pd.errors.EmptyDataError:
             return _with_path(meta.copy(), path_column)
         except Exception as e:
-            raise type(e)(f"{e} (while reading {where})") from e
+            add_read_note(e, where)
+            raise
         finally:
             source.close()
         if start > 0 and kwargs.get("index_col") is None:
@@ -672,6 +674,31 @@ def read_csv_block(
         return _with_path(df, path_column)
     finally:
         _close(buf)
+
+
+def add_read_note(exc: BaseException, where: str) -> None:
+    """Say on ``exc`` what was being read, and the fix for text in another
+    encoding.
+
+    A note, not a new exception: the reader's own exception keeps its type,
+    arguments and message (rebuilding it with ``type(exc)(message)`` fails
+    for exceptions such as ``UnicodeDecodeError`` whose constructor takes
+    other arguments).
+
+    Examples
+    --------
+    >>> e = UnicodeDecodeError("utf-8", b"\\xe9", 0, 1, "invalid byte")
+    >>> add_read_note(e, "'a.csv'"); print("\\n".join(e.__notes__))
+    ... # doctest: +ELLIPSIS
+    partframe: while reading 'a.csv'
+    partframe: the data is not valid utf-8 text: ... encoding='latin-1')
+    """
+    exc.add_note(f"partframe: while reading {where}")
+    if isinstance(exc, UnicodeDecodeError):
+        exc.add_note(
+            f"partframe: the data is not valid {exc.encoding} text: pass the "
+            "file's encoding, e.g. read_csv(..., encoding='latin-1')"
+        )
 
 
 def _drop_implicit_index(
