@@ -43,8 +43,10 @@ def empty_like(meta: pd.DataFrame) -> pd.DataFrame:
     return meta.copy()
 
 
-def runs_index(runs: list) -> pd.Index:
-    """The RangeIndex labels of row positions ``[(start, stop), ...]``.
+def runs_index(runs: list, name: Any = None) -> pd.Index:
+    """The RangeIndex labels ``[(start, stop), ...]`` of runs of rows, named
+    ``name``; a run ``(start, stop, step)`` has labels ``range(start, stop,
+    step)``.
 
     Examples
     --------
@@ -52,10 +54,13 @@ def runs_index(runs: list) -> pd.Index:
     RangeIndex(start=0, stop=3, step=1)
     >>> runs_index([(0, 2), (5, 6)]).tolist()
     [0, 1, 5]
+    >>> runs_index([(10, 16, 2)], "i")
+    RangeIndex(start=10, stop=16, step=2, name='i')
     """
     if len(runs) == 1:
-        return pd.RangeIndex(runs[0][0], runs[0][1])
-    return pd.Index(np.concatenate([np.arange(a, b) for a, b in runs]))
+        return pd.RangeIndex(*runs[0], name=name)
+    labels = np.concatenate([np.arange(*run) for run in runs])
+    return pd.Index(labels, name=name)
 
 
 def empty_frame(nrows: int, runs: list, meta: pd.DataFrame) -> pd.DataFrame:
@@ -63,7 +68,7 @@ def empty_frame(nrows: int, runs: list, meta: pd.DataFrame) -> pd.DataFrame:
 
     Used when a query needs no column of a Parquet file (``len(df)``).
     """
-    out = pd.DataFrame(index=runs_index(runs))
+    out = pd.DataFrame(index=runs_index(runs, meta.index.name))
     out.columns = meta.columns
     return out
 
@@ -155,8 +160,10 @@ def read_parquet_piece(
     if index:
         df = df.set_index(index if len(index) > 1 else index[0])
         df.index.names = meta.index.names
-    elif runs:
-        df.index = runs_index(runs)
+    else:
+        if runs:
+            df.index = runs_index(runs)
+        df.index.name = meta.index.name
     for col, value in partition_values.items():
         if col in meta.columns:
             dtype = meta[col].dtype
@@ -180,9 +187,16 @@ def strip_index_metadata(table: Any) -> Any:
     if not md or b"pandas" not in md:
         return table
     pandas_md = json.loads(md[b"pandas"])
+    stored = {c for c in pandas_md.get("index_columns", []) if isinstance(c, str)}
     if not pandas_md.get("index_columns"):
         return table
     pandas_md["index_columns"] = []
+    # pyarrow names a column by its pandas "name": an unnamed index level
+    # would become a column labelled None. Keep its field name
+    # (``__index_level_0__``): the reader sets the index from it.
+    for col in pandas_md.get("columns", []):
+        if col.get("field_name") in stored:
+            col["name"] = col["field_name"]
     new = dict(md)
     new[b"pandas"] = json.dumps(pandas_md).encode()
     return table.replace_schema_metadata(new)
