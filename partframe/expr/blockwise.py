@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..graph import quote
+from ..kernels.enforce import MetaCheck, check_partition
 from ..kernels.selection import filter_rows, select_columns
 from .base import Expr, operand_exprs
 from .meta import emulate, is_frame_or_series
@@ -275,10 +276,19 @@ class MethodCall(Blockwise):
 
 
 class MapPartitions(Blockwise):
-    """A user function applied to every partition, with a known ``meta``."""
+    """A function applied to every partition, with a known ``meta``.
 
-    _parameters = ["func", "meta", "args", "kwargs", "preserves_index"]
-    _defaults = {"args": (), "kwargs": None, "preserves_index": False}
+    With ``enforce`` (user functions: ``map_partitions``), each partition
+    is checked against the meta where it is made (see
+    :mod:`partframe.kernels.enforce`). Internal kernels leave it off: some
+    return an intermediate whose schema differs from the node's meta on
+    purpose (a groupby step whose next step reshapes it).
+    """
+
+    _parameters = ["func", "meta", "args", "kwargs", "preserves_index", "enforce"]
+    _defaults = {
+        "args": (), "kwargs": None, "preserves_index": False, "enforce": False,
+    }  # fmt: skip
 
     @property
     def operation(self) -> Any:  # type: ignore[override]
@@ -302,8 +312,43 @@ class MapPartitions(Blockwise):
     def _meta(self) -> Any:
         return self.operand("meta")
 
+    @functools.cached_property
+    def _meta_check(self) -> MetaCheck:
+        func = self.func
+        if func is _scalar_to_series and self.args:
+            func = self.args[0]
+        return MetaCheck(self._meta, f"map_partitions({function_name(func)})")
+
+    def _task(self, index: int) -> Any:
+        task = super()._task(index)
+        if not self.enforce:
+            return task
+        # A user function's partition is checked where it is made: a wrong
+        # column or dtype fails here, naming the function, and not later in
+        # another task (or never).
+        return (check_partition, self._meta_check, index, task)
+
     def _operand_repr(self) -> str:
         return self._funcname
+
+
+def function_name(func: Any) -> str:
+    """A user function's name for messages (``<lambda>``, ``Class.method``).
+
+    Examples
+    --------
+    >>> function_name(len), function_name(lambda x: x)
+    ('len', '<lambda>')
+    """
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None)
+    if not isinstance(name, str):
+        return _short(func)
+    return name.rsplit("<locals>.", 1)[-1]  # not the enclosing functions
+
+
+def _scalar_to_series(func: Any, *args: Any, **kwargs: Any) -> pd.Series:
+    """``func``'s scalar result for one partition as a one-row Series."""
+    return pd.Series([func(*args, **kwargs)])
 
 
 class Projection(Blockwise):
