@@ -682,6 +682,8 @@ class DataFrame(
         object.__setattr__(self, key, value)
 
     def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas: df[lambda d: d.x > 0]
+            key = key(self)
         if isinstance(key, Series):
             pred = key
             frame, pred = _align(self, pred)
@@ -828,6 +830,8 @@ class Series(
         return self._length()
 
     def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas: s[lambda s: s > 0]
+            key = key(self)
         if isinstance(key, Series):
             frame, pred = _align(self, key)
             return new_collection(Filter(frame.expr, pred.expr))

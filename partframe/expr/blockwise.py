@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..graph import quote
 from ..kernels.selection import filter_rows, select_columns
-from .base import Expr
+from .base import Expr, operand_exprs
 from .meta import emulate, is_frame_or_series
 
 __all__ = [
@@ -152,6 +152,8 @@ def _task_arg(arg: Any, index: int) -> Any:
         return [_task_arg(a, index) for a in arg]
     if type(arg) is tuple and any(isinstance(a, Expr) for a in arg):
         return (tuple, [_task_arg(a, index) for a in arg])
+    if type(arg) is dict and any(True for _ in operand_exprs(arg)):
+        return (dict, [[_literal(k), _task_arg(v, index)] for k, v in arg.items()])
     return _literal(arg)
 
 
@@ -162,6 +164,8 @@ def _meta_of(arg: Any) -> Any:
         return [_meta_of(a) for a in arg]
     if type(arg) is tuple:
         return tuple(_meta_of(a) for a in arg)
+    if type(arg) is dict:
+        return {k: _meta_of(v) for k, v in arg.items()}
     return arg
 
 
