@@ -99,12 +99,14 @@ def test_different_known_divisions_align():
     assert_eq(a.f.lt(b.i), PDF.f.lt(PDF.i))
 
 
-def test_in_memory_other_is_rejected():
+def test_in_memory_other_is_aligned_or_rejected():
+    # pandas objects that pandas aligns on the index are aligned by the
+    # divisions (issue 13); a pandas Index cannot be aligned.
     ddf = VARIANTS[1][1]
+    assert_eq(ddf.add(PDF), PDF.add(PDF))
+    assert_eq(ddf.sub(PDF.i, axis=0), PDF.sub(PDF.i, axis=0))
     with pytest.raises(TypeError, match="from_pandas"):
-        ddf.add(PDF)
-    with pytest.raises(TypeError, match="from_pandas"):
-        ddf.sub(PDF.i, axis=0)
+        ddf.i.sub(pd.Index(PDF.i))
 
 
 def test_string_and_datetime_dtype_errors():
