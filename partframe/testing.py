@@ -52,8 +52,27 @@ def _check_to_client(obj: Any, value: Any, scheduler: Any) -> None:
         tm.assert_series_equal(direct, value, check_exact=True)
 
 
-def _check_meta(obj: Any, parts: list) -> None:
+def _as_complete(obj: Any, parts: list) -> Any:
+    """The meta the partitions must have: ``obj``'s, except that a join whose
+    result dtypes pandas decides from the data (``_meta_if_complete``: its
+    dtypes when no row is missing) may hold, in every partition alike, the
+    narrower dtype of a column or of the index that no partition misses."""
     meta = obj._meta
+    complete = getattr(obj.expr, "_meta_if_complete", None)
+    if complete is None or not parts:
+        return meta
+    meta = meta.copy()
+    for j in range(meta.shape[1]):
+        if all(p.dtypes.iloc[j] == complete.dtypes.iloc[j] for p in parts):
+            meta.isetitem(j, meta.iloc[:, j].astype(complete.dtypes.iloc[j]))
+    filled = [p for p in parts if len(p)]
+    if filled and all(p.index.dtype == complete.index.dtype for p in filled):
+        meta.index = meta.index.astype(complete.index.dtype)
+    return meta
+
+
+def _check_meta(obj: Any, parts: list) -> None:
+    meta = _as_complete(obj, parts)
     for i, part in enumerate(parts):
         if type(part) is not type(meta):
             raise AssertionError(

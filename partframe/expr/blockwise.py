@@ -23,6 +23,7 @@ from .meta import emulate, is_frame_or_series
 
 __all__ = [
     "Assign",
+    "AssignIndex",
     "Blockwise",
     "Elemwise",
     "Filter",
@@ -112,8 +113,18 @@ class Blockwise(Expr):
         if not frames:
             return (None, None)
         if self._preserves_partitioning:
-            return frames[0].divisions
+            first = frames[0]
+            if isinstance(first._meta, pd.Index) and isinstance(self._meta, pd.Index):
+                # The values are the index the divisions describe: an
+                # operation on them moves the boundaries.
+                return self._index_divisions(first.divisions)
+            return first.divisions
         return (None,) * (frames[0].npartitions + 1)
+
+    def _index_divisions(self, divisions: tuple) -> tuple:
+        """The divisions of an Index computed from an Index with ``divisions``:
+        unknown, unless the node knows how its operation moves them."""
+        return (None,) * len(divisions)
 
     @functools.cached_property
     def _partitioning(self) -> str:  # type: ignore[override]
@@ -205,6 +216,43 @@ class Elemwise(Blockwise):
         ]
         parts += [f"{k}={_short(v)}" for k, v in (self.kwargs or {}).items()]
         return f"{self._funcname}: " + ", ".join(parts)
+
+    def _index_divisions(self, divisions: tuple) -> tuple:
+        # Adding or subtracting a scalar, or scaling by a positive one, moves
+        # every value in order: the boundaries move with them (when their
+        # order is kept). Any other operation may reorder the values.
+        unknown = (None,) * len(divisions)
+        if divisions[0] is None or len(self.args) != 2 or self.kwargs:
+            return unknown
+        index, value = self.args
+        reflect = isinstance(value, Expr)
+        if reflect:
+            index, value = value, index
+        if not isinstance(index, Expr) or isinstance(value, Expr | bool):
+            return unknown
+        func = self.func
+        if func in (operator.mul, operator.truediv):
+            if not (isinstance(value, int | float) and value > 0) or (
+                reflect and func is operator.truediv
+            ):
+                return unknown
+        elif func not in (operator.add, operator.sub) or (
+            reflect and func is operator.sub
+        ):
+            return unknown
+        try:
+            out = tuple(
+                func(value, d) if reflect else func(d, value) for d in divisions
+            )
+            # The order of the boundaries is kept, ties included (the last
+            # partition may hold one value: its lower and upper bounds tie).
+            ordered = all(
+                (x < y) == (a < b) and (x == y) == (a == b)
+                for a, b, x, y in zip(divisions, divisions[1:], out, out[1:])
+            )
+        except Exception:
+            return unknown
+        return out if ordered else unknown
 
     def _column_needs(self, needed: set | None) -> list:
         # Operators between whole frames/series: each series input is needed
@@ -464,6 +512,28 @@ def assign_kernel(df: pd.DataFrame, names: list, *values: Any) -> pd.DataFrame:
     for name, value in zip(names, values):
         df[name] = value
     return df
+
+
+def set_index_values(part: Any, index: pd.Index) -> Any:
+    """``part`` with its index replaced by ``index`` (of the same length)."""
+    part = part.copy(deep=False)
+    part.index = index
+    return part
+
+
+class AssignIndex(Blockwise):
+    """``frame.index = index``: partition ``i`` gets the values of partition
+    ``i`` of ``index`` (aligned by position, as pandas); the divisions are
+    the new index's."""
+
+    _parameters = ["frame", "index"]
+    operation = staticmethod(set_index_values)
+
+    def _divisions(self) -> tuple:
+        return self.index.divisions
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed), (self.index, None)]
 
 
 class Assign(Blockwise):
