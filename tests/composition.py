@@ -967,16 +967,7 @@ def check(pipeline: Pipeline, scheduler: str) -> None:
 
 def compare(got: Any, want: Any, ordered: bool, labelled: bool, scheduler: str) -> None:
     if not isinstance(want, pd.DataFrame | pd.Series | pd.Index):
-        if hasattr(got, "compute"):
-            got = got.compute(scheduler=scheduler)
-        if isinstance(want, float) and np.isnan(want):
-            assert isinstance(got, float) and np.isnan(got), (got, want)
-        else:
-            assert got == want or (np.isclose(got, want, rtol=1e-9, atol=1e-12)), (
-                got,
-                want,
-            )
-            assert type(got) is type(want), (type(got), type(want))
+        assert_eq(got, want, scheduler=scheduler, rtol=1e-9, atol=1e-12)
         return
     if isinstance(got, pd.DataFrame | pd.Series):  # head() computes
         if not labelled:
