@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import warnings
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -21,11 +22,13 @@ from .base import Collection
 from .expr.base import Expr
 from .expr.blockwise import (
     Assign,
+    AssignIndex,
     Elemwise,
     Filter,
     MapPartitions,
     MethodCall,
     Projection,
+    _scalar_to_series,
     _unknown_columns_message,
     aligned,
 )
@@ -292,6 +295,10 @@ class FrameBase(
 ):
     """Shared by DataFrame, Series and Index."""
 
+    # pandas defers binary operators to objects of a higher priority
+    # (DataFrame's is 4000): ``pandas_series - lazy`` runs here, aligned.
+    __pandas_priority__ = 5000
+
     # -- metadata ----------------------------------------------------------
     @property
     def divisions(self) -> tuple:
@@ -310,8 +317,26 @@ class FrameBase(
 
     @property
     def index(self) -> Index:
-        """The (lazy) index."""
+        """The (lazy) index; settable to a lazy Index of the same partitions."""
         return new_collection(Elemwise(_get_index, [self.expr]))
+
+    @index.setter
+    def index(self, value: Any) -> None:
+        if isinstance(self, Index):
+            raise AttributeError("an Index has no index to set")
+        if not isinstance(value, Index):
+            raise TypeError(
+                f"{type(self).__name__}.index = ... takes a lazy partframe Index "
+                f"partitioned as the frame (e.g. df.index * 10), not a "
+                f"{type(value).__name__}; use set_index() to index by a column"
+            )
+        if not aligned(self.expr, value.expr):
+            raise ValueError(
+                "the new index is not partitioned as the frame: pandas assigns it "
+                "by position, so it must come from this frame (e.g. df.index * 10)"
+            )
+        self._expr = AssignIndex(self.expr, value.expr)
+        self.__dict__.pop("_optimized", None)
 
     def __len__(self) -> int:
         return int(self._length().compute())
@@ -327,6 +352,7 @@ class FrameBase(
 
     # -- building blocks ---------------------------------------------------
     def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
+        other = _lazy_operand(self, other, None)
         if isinstance(other, FrameBase):
             left, right = _align(self, other)
             args = [right.expr, left.expr] if reflect else [left.expr, right.expr]
@@ -374,6 +400,13 @@ class FrameBase(
             Promise that ``func`` keeps the index and row order, so divisions
             carry over.
 
+        Each partition ``func`` returns is checked against the meta: a
+        Series name, the column order and dtypes that cast back to the same
+        values are made to match; other columns or dtypes (a renamed column,
+        ``NaN`` in an ``int64`` column, a Series where the meta is a
+        DataFrame) raise an error naming ``func``, the partition and the
+        difference.
+
         Examples
         --------
         >>> import pandas as pd, partframe
@@ -393,9 +426,12 @@ class FrameBase(
             # A scalar per partition: the result is a Series of them.
             meta = pd.Series([], dtype=np.asarray(meta).dtype)
             return new_collection(
-                MapPartitions(_scalar_to_series, meta, [func, *exprs], kwargs or None)
-            )
-        node = MapPartitions(func, meta, exprs, kwargs or None, preserves_index)
+                MapPartitions(
+                    _scalar_to_series, meta, [func, *exprs], kwargs or None,
+                    False, True,
+                )
+            )  # fmt: skip
+        node = MapPartitions(func, meta, exprs, kwargs or None, preserves_index, True)
         return new_collection(node)
 
     def pipe(self, func: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -455,10 +491,6 @@ def _meta_from_description(desc: Any) -> Any:
     raise TypeError(f"cannot make a meta from {desc!r}")
 
 
-def _scalar_to_series(func: Callable, *args: Any, **kwargs: Any) -> pd.Series:
-    return pd.Series([func(*args, **kwargs)])
-
-
 def _partition_len(part: Any) -> int:
     return len(part)
 
@@ -471,12 +503,54 @@ def _get_index(obj: Any) -> pd.Index:
     return obj.index
 
 
+def _aligns_on_index(meta: Any, other: Any, axis: Any) -> bool:
+    """Does pandas align the in-memory ``other`` with ``meta`` on the index?
+
+    A DataFrame aligns a pandas DataFrame on its index, and a Series on its
+    columns unless ``axis`` is the index (as pandas' operators and methods);
+    a Series aligns any pandas Series or DataFrame on its index.
+    """
+    if isinstance(other, pd.DataFrame):
+        return isinstance(meta, pd.DataFrame | pd.Series)
+    if isinstance(other, pd.Series):
+        if isinstance(meta, pd.DataFrame):
+            return axis in (0, "index", "rows")
+        return isinstance(meta, pd.Series)
+    return False
+
+
+def _lazy_operand(obj: FrameBase, other: Any, axis: Any) -> Any:
+    """``other`` as a one-partition collection when it is an in-memory pandas
+    object that pandas aligns with ``obj`` on the index, so it is aligned
+    by divisions as pandas aligns by labels (broadcast to every partition,
+    each partition would join all of its rows: duplicated rows)."""
+    if not _aligns_on_index(obj._meta, other, axis) or not len(other):
+        # An empty operand adds no labels: every partition aligns with it alone.
+        return other
+    from .io.memory import from_pandas
+
+    lazy = from_pandas(other, npartitions=1)
+    if obj.npartitions > 1 and not (obj.known_divisions and lazy.known_divisions):
+        raise ValueError(
+            f"cannot align an in-memory pandas {type(other).__name__} with a "
+            f"partframe {type(obj).__name__} of {obj.npartitions} partitions whose "
+            "divisions are unknown: set a sorted index first (set_index, or "
+            "from_pandas with sort=True), or repartition it to one partition"
+        )
+    return lazy
+
+
 def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
     """Make two collections partition-aligned, or say why they cannot be."""
     ea, eb = a.expr, b.expr
-    if aligned(ea, eb):
+    known = ea.known_divisions and eb.known_divisions
+    # One partition each aligns inside the partition, but the result's rows
+    # span both sides' divisions: known divisions that differ are unified.
+    if aligned(ea, eb) and not (
+        known and ea._partitioning != eb._partitioning and ea.divisions != eb.divisions
+    ):
         return a, b
-    if ea.known_divisions and eb.known_divisions:
+    if known:
         divs = _partitions.union_divisions(ea.divisions, eb.divisions)
         return (
             _partitions.repartition_divisions(a, divs),
@@ -587,7 +661,36 @@ class DataFrame(
             )
         )
 
+    def __setattr__(self, key: str, value: Any) -> None:
+        # As pandas' NDFrame.__setattr__: a real attribute (or property) is
+        # set as such; an existing column is assigned; anything else becomes
+        # a plain attribute, with pandas' warning when it looks like a column.
+        if key.startswith("_"):
+            object.__setattr__(self, key, value)
+            return
+        try:
+            object.__getattribute__(self, key)
+        except AttributeError:
+            pass
+        else:
+            object.__setattr__(self, key, value)
+            return
+        if key in self._meta.columns:
+            self[key] = value
+            return
+        if isinstance(value, FrameBase) or pd.api.types.is_list_like(value):
+            warnings.warn(
+                "Pandas doesn't allow columns to be created via a new attribute "
+                "name - see https://pandas.pydata.org/pandas-docs/stable/"
+                "indexing.html#attribute-access",
+                UserWarning,
+                stacklevel=2,
+            )
+        object.__setattr__(self, key, value)
+
     def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas: df[lambda d: d.x > 0]
+            key = key(self)
         if isinstance(key, Series):
             pred = key
             frame, pred = _align(self, pred)
@@ -610,19 +713,26 @@ class DataFrame(
         raise TypeError(f"cannot index a partframe DataFrame with {type(key).__name__}")
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(key, pd.Index | np.ndarray):
+            key = list(key)
         if isinstance(key, list):
-            if not isinstance(value, DataFrame):
-                new = (
-                    self.assign(**{k: value for k in key})
-                    if all(isinstance(k, str) for k in key)
-                    else None
+            if isinstance(value, DataFrame):
+                # As pandas: the value's columns go to the keys by position.
+                if len(value.columns) != len(key):
+                    raise ValueError(
+                        f"Columns must be same length as key: {len(key)} keys "
+                        f"{key!r}, {len(value.columns)} columns in the value"
+                    )
+                values = [value.iloc[:, i] for i in range(len(key))]
+            elif isinstance(value, FrameBase):
+                raise ValueError(
+                    f"Columns must be same length as key: df[{key!r}] = ... takes a "
+                    f"DataFrame of {len(key)} columns or a scalar, not a "
+                    f"{type(value).__name__}"
                 )
-                if new is None:
-                    raise TypeError("df[list] = ... needs string column names")
             else:
-                new = self
-                for k, c in zip(key, value.columns):
-                    new = new._assign_one(k, value[c])
+                values = [value] * len(key)
+            new = self._assign_many(key, values)
         else:
             new = self._assign_one(key, value)
         self._expr = new.expr
@@ -727,6 +837,8 @@ class Series(
         return self._length()
 
     def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas: s[lambda s: s > 0]
+            key = key(self)
         if isinstance(key, Series):
             frame, pred = _align(self, key)
             return new_collection(Filter(frame.expr, pred.expr))

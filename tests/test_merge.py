@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pandas.testing as tm
 import pytest
+from frames import variants
 
 import partframe
-from partframe.testing import _check_meta, _compute_parts
+from partframe.testing import _check_meta, _compute_parts, assert_eq
 
 HOWS = ["inner", "left", "right", "outer"]
 
@@ -290,3 +291,97 @@ def test_merge_errors():
         dl.merge(dl, on="nope")
     with pytest.raises(ValueError):
         dl.merge(dl, on="k", left_on="k")
+
+
+# -- exact dtypes: pandas keeps int64 when no row is missing (issue 13) -------
+
+
+def _int_sides(n_right: int):
+    left = pd.DataFrame(
+        {"k": range(12), "a": range(100, 112), "b": [True, False] * 6},
+        index=pd.RangeIndex(12) * 2,
+    )
+    right = pd.DataFrame(
+        {"k": range(12), "c": range(12), "d": [False, True, True] * 4},
+        index=pd.RangeIndex(12) * 2,
+    ).iloc[:n_right]
+    return left, right
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(list(df.columns), kind="stable")
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("complete", [True, False])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"on": "k"},
+        {"left_index": True, "right_index": True},
+        {"left_on": "k", "right_index": True},
+        {"left_index": True, "right_on": "k"},
+    ],
+    ids=["on", "index", "on-index", "index-on"],
+)
+def test_merge_dtypes_exact(kw, complete, scheduler):
+    """int and bool columns (and the index) stay as pandas has them: int64
+    and bool when every row matches, float64 and object when some does not;
+    over every partitioning of both sides, single-partition sides too."""
+    left, right = _int_sides(12 if complete else 7)
+    for how in ["inner", "left", "right", "outer"]:
+        want = pd.merge(left, right, how=how, **kw)
+        for _, lpart, lpdf in variants(left)[:3]:
+            for nr in (1, 3):
+                rpart = partframe.from_pandas(right, npartitions=nr)
+                out = lpart.merge(rpart, how=how, **kw)
+                want = pd.merge(lpdf, right, how=how, **kw)
+                # Column keys number the rows per partition; with left_index
+                # and right_on pandas takes index values by global position.
+                index = "left_index" in kw and "right_index" in kw
+                assert_eq(
+                    out, want, sort_results=True, check_index=index,
+                    scheduler=scheduler,
+                )  # fmt: skip
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_join_with_series_and_frame_dtypes(scheduler):
+    left, right = _int_sides(12)
+    for _, ddf, pdf in variants(left):
+        for n_right in (12, 5):
+            s = right.c.iloc[:n_right].rename("z")
+            for nr in (1, 3):
+                ds = partframe.from_pandas(s, npartitions=nr)
+                for how in ["left", "inner", "outer"]:
+                    assert_eq(
+                        ddf.join(ds, how=how), pdf.join(s, how=how),
+                        sort_results=True, scheduler=scheduler,
+                    )  # fmt: skip
+                    assert_eq(
+                        ddf.join(ds.to_frame(), how=how),
+                        pdf.join(s.to_frame(), how=how),
+                        sort_results=True, scheduler=scheduler,
+                    )  # fmt: skip
+
+
+def test_merge_meta_assumes_missing_rows():
+    """The meta cannot know whether rows will be missing: it says what pandas
+    gives when some are (a later cast to it never fails), and the dtypes
+    without missing rows are known too."""
+    left, right = _int_sides(12)
+    out = partframe.from_pandas(left, 2).merge(
+        partframe.from_pandas(right, 2), on="k", how="left"
+    )
+    assert out._meta.c.dtype == np.float64 and out._meta.d.dtype == object
+    assert out.expr._meta_if_complete.c.dtype == np.int64
+    # a cast to the meta downstream keeps the values
+    assert_eq(
+        out.c.astype("float64"),
+        pd.merge(left, right, on="k", how="left").c.astype("float64"),
+        check_index=False,
+    )
+    inner = partframe.from_pandas(left, 2).merge(
+        partframe.from_pandas(right, 2), on="k"
+    )
+    assert inner.expr._meta_if_complete is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
 import pandas as pd
 import pytest
 from frames import make_pdf, variants
@@ -98,12 +99,14 @@ def test_different_known_divisions_align():
     assert_eq(a.f.lt(b.i), PDF.f.lt(PDF.i))
 
 
-def test_in_memory_other_is_rejected():
+def test_in_memory_other_is_aligned_or_rejected():
+    # pandas objects that pandas aligns on the index are aligned by the
+    # divisions (issue 13); a pandas Index cannot be aligned.
     ddf = VARIANTS[1][1]
+    assert_eq(ddf.add(PDF), PDF.add(PDF))
+    assert_eq(ddf.sub(PDF.i, axis=0), PDF.sub(PDF.i, axis=0))
     with pytest.raises(TypeError, match="from_pandas"):
-        ddf.add(PDF)
-    with pytest.raises(TypeError, match="from_pandas"):
-        ddf.sub(PDF.i, axis=0)
+        ddf.i.sub(pd.Index(PDF.i))
 
 
 def test_string_and_datetime_dtype_errors():
@@ -114,3 +117,102 @@ def test_string_and_datetime_dtype_errors():
         ddf.t.mul(2)
     with pytest.raises(TypeError, match=r"'s' \(dtype str\)"):
         ddf[["i", "s"]].mul(ddf[["i", "s"]])
+
+
+# -- issue 13: pandas operands, fill_value of comparisons, assignment ---------
+
+SCHEDULERS = ["sync", "threads"]
+NUMS = make_pdf(30)[["i", "f"]]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_pandas_operand_aligns_on_the_index(scheduler):
+    """A pandas Series or DataFrame operand aligns on labels as in pandas
+    (broadcast to every partition, it duplicated rows: 12 rows, not 7)."""
+    other = pd.Series(range(40), index=range(-10, 70, 2), dtype="float64")[::3]
+    frame = pd.DataFrame({"i": other * 2, "g": other}, index=other.index)
+    for _how, ddf, pdf in variants(NUMS):
+        assert_eq(ddf.f + other, pdf.f + other, scheduler=scheduler)
+        assert_eq(other - ddf.i, other - pdf.i, scheduler=scheduler)
+        assert_eq(
+            ddf.i.add(other, fill_value=0),
+            pdf.i.add(other, fill_value=0),
+            scheduler=scheduler,
+        )
+        assert_eq(ddf + frame, pdf + frame, scheduler=scheduler)
+        assert_eq(ddf.mul(other, axis=0), pdf.mul(other, axis=0), scheduler=scheduler)
+        # along the columns a pandas Series is broadcast, as in pandas
+        by_column = pd.Series({"i": 1, "f": 2.5})
+        assert_eq(ddf + by_column, pdf + by_column, scheduler=scheduler)
+        empty = pd.Series([], dtype="float64")
+        assert_eq(ddf.f + empty, pdf.f + empty, scheduler=scheduler)
+
+
+def test_pandas_operand_needs_divisions():
+    ddf = partframe.from_pandas(NUMS, npartitions=3, sort=False)
+    with pytest.raises(ValueError, match=r"divisions are unknown.*set_index"):
+        ddf.f + pd.Series([1.0], index=[0])
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("name", COMPARISON)
+def test_comparison_fill_value(name, scheduler):
+    """``fill_value`` replaces a value missing on one side (Series, as
+    pandas); DataFrame comparisons take none, as in pandas."""
+    pdf = pd.DataFrame(
+        {
+            "a": [1.0, None, 3.0, 4.0, None, 6.0] * 3,
+            "b": [None, 2.0, 2.0, None, None, 7.0] * 3,
+        }
+    )
+    for _how, ddf, p in variants(pdf):
+        for fill in (2, 2.5):
+            assert_eq(
+                getattr(ddf.a, name)(ddf.b, fill_value=fill),
+                getattr(p.a, name)(p.b, fill_value=fill),
+                scheduler=scheduler,
+            )
+            assert_eq(
+                getattr(ddf.a, name)(3.0, fill_value=fill),
+                getattr(p.a, name)(3.0, fill_value=fill),
+                scheduler=scheduler,
+            )
+    with pytest.raises(TypeError, match="fill_value"):
+        getattr(ddf, name)(ddf, fill_value=0)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_attribute_assignment_sets_the_column(scheduler):
+    for _how, ddf, pdf in variants(NUMS):
+        pdf = pdf.copy()
+        ddf.f = ddf.i + ddf.f
+        pdf.f = pdf.i + pdf.f
+        ddf.i = 3
+        pdf.i = 3
+        assert_eq(ddf, pdf, scheduler=scheduler)
+    # not a column: a plain attribute, with pandas' warning for list-likes
+    with pytest.warns(UserWarning, match="new attribute name"):
+        ddf.new = ddf.i
+    assert "new" not in ddf.columns and ddf.new is not None
+    ddf.note = "kept"
+    assert ddf.note == "kept" and "note" not in ddf.columns
+    with pytest.raises(ValueError, match="Length mismatch"):
+        ddf.columns = ["only-one"]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_setitem_with_an_index_of_columns(scheduler):
+    for _how, ddf, pdf in variants(NUMS):
+        pdf = pdf.copy()
+        cols = pd.Index(["f", "i"])
+        ddf[cols] = ddf[["i", "f"]] * 2
+        pdf[cols] = pdf[["i", "f"]] * 2
+        ddf[["x", "y"]] = 1.5
+        pdf[["x", "y"]] = 1.5
+        ddf[np.array(["z"])] = ddf[["x"]]
+        pdf[np.array(["z"])] = pdf[["x"]]
+        assert_eq(ddf, pdf, scheduler=scheduler)
+    with pytest.raises(ValueError, match="same length as key"):
+        ddf[["a", "b"]] = ddf.i
+    with pytest.raises(ValueError, match="same length as key"):
+        ddf[["a", "b"]] = ddf[["i"]]

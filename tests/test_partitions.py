@@ -634,3 +634,65 @@ def test_column_concat_works_after_fork():
         """
     # the parent's pool starts with the first call
     assert same_in_forked_child(setup, "K.concat_result(parts).to_dict()")
+
+
+# -- issue 13: concat with a column-less empty frame; index arithmetic --------
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_concat_with_an_empty_frame_without_columns(scheduler):
+    """pandas leaves out frames with neither rows nor columns: int columns
+    stay int64. A column-less frame with rows makes them float64."""
+    pdf = make_pdf(20)[["i", "b", "f"]]
+    for how in PARTITIONINGS:
+        ddf, p = variant(pdf, how)
+        for empty in (pd.DataFrame(), pd.DataFrame(index=pd.Index([], dtype="int64"))):
+            for n in (1, 2):
+                lazy = partframe.from_pandas(empty, npartitions=n)
+                assert_eq(
+                    partframe.concat([ddf, lazy]),
+                    pd.concat([p, empty]),
+                    scheduler=scheduler,
+                )
+                assert_eq(
+                    partframe.concat([lazy, ddf]),
+                    pd.concat([empty, p]),
+                    scheduler=scheduler,
+                )
+        rows = pd.DataFrame(index=[100, 101])
+        lazy = partframe.from_pandas(rows, npartitions=1)
+        assert_eq(
+            partframe.concat([ddf, lazy]), pd.concat([p, rows]), scheduler=scheduler
+        )
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_index_arithmetic_moves_or_drops_divisions(scheduler):
+    pdf = make_pdf(30)
+    for how in PARTITIONINGS:
+        ddf, p = variant(pdf, how)
+        cases = [
+            (ddf.index + 1, p.index + 1, True),
+            (3 + ddf.index, 3 + p.index, True),
+            (ddf.index - 2, p.index - 2, True),
+            (ddf.index * 2, p.index * 2, True),
+            (ddf.index * -1, p.index * -1, False),
+            (10 - ddf.index, 10 - p.index, False),
+            (ddf.index % 4, p.index % 4, False),
+            (ddf.t.dt.floor("D").index, p.t.dt.floor("D").index, True),
+        ]
+        for got, want, known in cases:
+            assert got.known_divisions == (known and ddf.known_divisions)
+            assert_eq(got, want, scheduler=scheduler)
+        # the index of a frame set by position, as pandas; a moved index too
+        moved, expected = ddf.copy(), p.copy()
+        moved.index = moved.index * 10
+        expected.index = expected.index * 10
+        assert_eq(moved, expected, scheduler=scheduler)
+        assert_eq(moved.i + moved.f, expected.i + expected.f, scheduler=scheduler)
+        moved.index = moved.index % 7
+        expected.index = expected.index % 7
+        assert not moved.known_divisions
+        assert_eq(moved, expected, scheduler=scheduler)
+    with pytest.raises(TypeError, match="lazy partframe Index"):
+        moved.index = pd.RangeIndex(len(pdf))

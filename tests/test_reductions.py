@@ -219,3 +219,50 @@ def test_hypothesis_moments(values, nparts, split_every, offset):
             scale = max(1.0, float(np.abs(ps).max()) if len(ps) else 1.0)
             tol = 1e-9 * scale * (scale if op == "var" else 1.0)
             assert abs(got - want) <= tol + 1e-9 * abs(want), (op, got, want)
+
+
+# -- axis=None reduces every value to one scalar (pandas 3; issue 13) --------
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize(
+    "op", ["sum", "prod", "min", "max", "any", "all", "mean", "var", "std", "sem"]
+)
+def test_frame_reduction_axis_none(op, scheduler):
+    pdf = make_pdf(30)
+    small = pdf[["i", "f"]].assign(f=lambda d: d.f.round(1))
+    frames = [small, pdf[["i", "b"]], pdf[["n", "f"]].head(0), pdf[["i"]]]
+    for frame in frames:
+        for how in PARTITIONINGS:
+            ddf, p = variant(frame, how)
+            # Ints mixed with bools are object values in pandas: its prod
+            # returns a Python int (partframe an equal numpy int64), and
+            # which of the equal 0 and False min returns is not the same.
+            exact = not (op in ("prod", "min", "max") and "b" in frame.columns)
+            assert_eq(
+                getattr(ddf, op)(axis=None), getattr(p, op)(axis=None),
+                check_dtype=exact, scheduler=scheduler,
+            )  # fmt: skip
+    ddf, p = variant(pdf[["i", "f", "s"]], "3")
+    if op in ("sum", "prod", "mean", "var", "std", "sem"):
+        assert_eq(
+            getattr(ddf, op)(axis=None, numeric_only=True),
+            getattr(p, op)(axis=None, numeric_only=True),
+        )
+    if op in ("sum", "prod"):
+        ddf, p = variant(small, "3")
+        for n in (1, 1000):
+            assert_eq(
+                getattr(ddf, op)(axis=None, min_count=n),
+                getattr(p, op)(axis=None, min_count=n),
+            )
+
+
+def test_frame_reduction_axis_none_strings_and_errors():
+    pdf = make_pdf(30)[["s"]]
+    ddf, p = variant(pdf, "3")
+    assert_eq(ddf.min(axis=None), p.min(axis=None))
+    with pytest.raises(ValueError, match="No axis named None"):
+        ddf.count(axis=None)
+    with pytest.raises(TypeError, match="mean"):
+        ddf.mean(axis=None)

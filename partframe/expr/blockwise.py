@@ -16,12 +16,14 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..graph import quote
+from ..kernels.enforce import MetaCheck, check_partition
 from ..kernels.selection import filter_rows, select_columns
-from .base import Expr
+from .base import Expr, operand_exprs
 from .meta import emulate, is_frame_or_series
 
 __all__ = [
     "Assign",
+    "AssignIndex",
     "Blockwise",
     "Elemwise",
     "Filter",
@@ -111,8 +113,18 @@ class Blockwise(Expr):
         if not frames:
             return (None, None)
         if self._preserves_partitioning:
-            return frames[0].divisions
+            first = frames[0]
+            if isinstance(first._meta, pd.Index) and isinstance(self._meta, pd.Index):
+                # The values are the index the divisions describe: an
+                # operation on them moves the boundaries.
+                return self._index_divisions(first.divisions)
+            return first.divisions
         return (None,) * (frames[0].npartitions + 1)
+
+    def _index_divisions(self, divisions: tuple) -> tuple:
+        """The divisions of an Index computed from an Index with ``divisions``:
+        unknown, unless the node knows how its operation moves them."""
+        return (None,) * len(divisions)
 
     @functools.cached_property
     def _partitioning(self) -> str:  # type: ignore[override]
@@ -141,6 +153,8 @@ def _task_arg(arg: Any, index: int) -> Any:
         return [_task_arg(a, index) for a in arg]
     if type(arg) is tuple and any(isinstance(a, Expr) for a in arg):
         return (tuple, [_task_arg(a, index) for a in arg])
+    if type(arg) is dict and any(True for _ in operand_exprs(arg)):
+        return (dict, [[_literal(k), _task_arg(v, index)] for k, v in arg.items()])
     return _literal(arg)
 
 
@@ -151,6 +165,8 @@ def _meta_of(arg: Any) -> Any:
         return [_meta_of(a) for a in arg]
     if type(arg) is tuple:
         return tuple(_meta_of(a) for a in arg)
+    if type(arg) is dict:
+        return {k: _meta_of(v) for k, v in arg.items()}
     return arg
 
 
@@ -200,6 +216,43 @@ class Elemwise(Blockwise):
         ]
         parts += [f"{k}={_short(v)}" for k, v in (self.kwargs or {}).items()]
         return f"{self._funcname}: " + ", ".join(parts)
+
+    def _index_divisions(self, divisions: tuple) -> tuple:
+        # Adding or subtracting a scalar, or scaling by a positive one, moves
+        # every value in order: the boundaries move with them (when their
+        # order is kept). Any other operation may reorder the values.
+        unknown = (None,) * len(divisions)
+        if divisions[0] is None or len(self.args) != 2 or self.kwargs:
+            return unknown
+        index, value = self.args
+        reflect = isinstance(value, Expr)
+        if reflect:
+            index, value = value, index
+        if not isinstance(index, Expr) or isinstance(value, Expr | bool):
+            return unknown
+        func = self.func
+        if func in (operator.mul, operator.truediv):
+            if not (isinstance(value, int | float) and value > 0) or (
+                reflect and func is operator.truediv
+            ):
+                return unknown
+        elif func not in (operator.add, operator.sub) or (
+            reflect and func is operator.sub
+        ):
+            return unknown
+        try:
+            out = tuple(
+                func(value, d) if reflect else func(d, value) for d in divisions
+            )
+            # The order of the boundaries is kept, ties included (the last
+            # partition may hold one value: its lower and upper bounds tie).
+            ordered = all(
+                (x < y) == (a < b) and (x == y) == (a == b)
+                for a, b, x, y in zip(divisions, divisions[1:], out, out[1:])
+            )
+        except Exception:
+            return unknown
+        return out if ordered else unknown
 
     def _column_needs(self, needed: set | None) -> list:
         # Operators between whole frames/series: each series input is needed
@@ -271,10 +324,19 @@ class MethodCall(Blockwise):
 
 
 class MapPartitions(Blockwise):
-    """A user function applied to every partition, with a known ``meta``."""
+    """A function applied to every partition, with a known ``meta``.
 
-    _parameters = ["func", "meta", "args", "kwargs", "preserves_index"]
-    _defaults = {"args": (), "kwargs": None, "preserves_index": False}
+    With ``enforce`` (user functions: ``map_partitions``), each partition
+    is checked against the meta where it is made (see
+    :mod:`partframe.kernels.enforce`). Internal kernels leave it off: some
+    return an intermediate whose schema differs from the node's meta on
+    purpose (a groupby step whose next step reshapes it).
+    """
+
+    _parameters = ["func", "meta", "args", "kwargs", "preserves_index", "enforce"]
+    _defaults = {
+        "args": (), "kwargs": None, "preserves_index": False, "enforce": False,
+    }  # fmt: skip
 
     @property
     def operation(self) -> Any:  # type: ignore[override]
@@ -298,8 +360,43 @@ class MapPartitions(Blockwise):
     def _meta(self) -> Any:
         return self.operand("meta")
 
+    @functools.cached_property
+    def _meta_check(self) -> MetaCheck:
+        func = self.func
+        if func is _scalar_to_series and self.args:
+            func = self.args[0]
+        return MetaCheck(self._meta, f"map_partitions({function_name(func)})")
+
+    def _task(self, index: int) -> Any:
+        task = super()._task(index)
+        if not self.enforce:
+            return task
+        # A user function's partition is checked where it is made: a wrong
+        # column or dtype fails here, naming the function, and not later in
+        # another task (or never).
+        return (check_partition, self._meta_check, index, task)
+
     def _operand_repr(self) -> str:
         return self._funcname
+
+
+def function_name(func: Any) -> str:
+    """A user function's name for messages (``<lambda>``, ``Class.method``).
+
+    Examples
+    --------
+    >>> function_name(len), function_name(lambda x: x)
+    ('len', '<lambda>')
+    """
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None)
+    if not isinstance(name, str):
+        return _short(func)
+    return name.rsplit("<locals>.", 1)[-1]  # not the enclosing functions
+
+
+def _scalar_to_series(func: Any, *args: Any, **kwargs: Any) -> pd.Series:
+    """``func``'s scalar result for one partition as a one-row Series."""
+    return pd.Series([func(*args, **kwargs)])
 
 
 class Projection(Blockwise):
@@ -415,6 +512,28 @@ def assign_kernel(df: pd.DataFrame, names: list, *values: Any) -> pd.DataFrame:
     for name, value in zip(names, values):
         df[name] = value
     return df
+
+
+def set_index_values(part: Any, index: pd.Index) -> Any:
+    """``part`` with its index replaced by ``index`` (of the same length)."""
+    part = part.copy(deep=False)
+    part.index = index
+    return part
+
+
+class AssignIndex(Blockwise):
+    """``frame.index = index``: partition ``i`` gets the values of partition
+    ``i`` of ``index`` (aligned by position, as pandas); the divisions are
+    the new index's."""
+
+    _parameters = ["frame", "index"]
+    operation = staticmethod(set_index_values)
+
+    def _divisions(self) -> tuple:
+        return self.index.divisions
+
+    def _column_needs(self, needed: set | None) -> list:
+        return [(self.frame, needed), (self.index, None)]
 
 
 class Assign(Blockwise):

@@ -30,12 +30,18 @@ The strategy is chosen when the plan is lowered:
 
 Dtypes. pandas' result dtypes depend on whether some rows found no match
 (an int column of the side that may be missing becomes float64, a bool
-one object). Which rows match is known only when computing, so the meta
-assumes that rows of the optional side(s) may be missing (``left``: the
-right's columns; ``right``: the left's; ``outer``: both), and every
-partition is cast to it. This equals pandas whenever at least one row is
-unmatched, the usual case; when every row matches pandas keeps int64
-where partframe gives float64.
+one object, and so may the index): pandas decides from the whole result.
+Which rows match is known only when computing, so the meta assumes that
+rows of the optional side(s) may be missing (``left``: the right's
+columns; ``right``: the left's; ``outer``: both), and every partition is
+cast to it. Then, when the meta differs from pandas' dtypes for an empty
+merge (:attr:`Merge._meta_if_complete`, what pandas gives when no row is
+missing), :class:`NarrowIfComplete` decides for the whole result as
+pandas does: a column (or the index) with no missing value in any
+partition goes back to its dtype without missing rows, in every
+partition. So results equal pandas either way; partitions hold either the
+meta's dtypes or those of ``_meta_if_complete``, all alike. (The price: the
+partitions wait for one small reduction of missing-value flags.)
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from ..graph import quote
-from ..kernels.gather import worth_gathering
+from ..kernels.gather import RowGather, worth_gathering
 from ..kernels.join import as_list, unique_right_plan
 from ..shuffle.store import _conform
 from ..shuffle.tasks import Shuffle, estimate_nbytes
@@ -86,9 +92,16 @@ def _merge_kwargs(node: Merge) -> dict:
 
 
 def merge_partitions(
-    left: Any, right: Any, op: str, kwargs: dict, meta: Any, deferred: bool = False
+    left: Any,
+    right: Any,
+    op: str,
+    kwargs: dict,
+    meta: Any,
+    deferred: bool = False,
+    cast: bool = True,
 ) -> Any:
-    """One partition of a join, cast to ``meta``'s dtypes.
+    """One partition of a join, cast to ``meta``'s dtypes (unless not
+    ``cast``: then as pandas makes it; ``meta`` names the columns).
 
     ``deferred``: when the join kernel applies, return its
     :class:`~partframe.kernels.gather.RowGather` (the partition not built
@@ -102,13 +115,13 @@ def merge_partitions(
         and (plan := unique_right_plan(left, right, kwargs, _columns(meta))) is not None
     ):
         if deferred and worth_gathering(plan.nrows, len(left)):
-            return _deferred(plan, meta)
+            return _deferred(plan, meta if cast else None)
         out = plan.frame()
     elif op == "join":
         out = left.join(right, **kwargs)
     else:
         out = pd.merge(left, right, **kwargs)
-    return _as_meta(out, meta)
+    return _as_meta(out, meta) if cast else out
 
 
 def _deferred(plan: Any, meta: Any) -> Any:
@@ -233,12 +246,27 @@ class Merge(Expr):
         out = pd.concat(live) if len(live) > 1 else parts[0]
         return make_meta(out)
 
-    def _divisions(self) -> tuple:
-        return (None,) * (self._nout + 1)
+    @functools.cached_property
+    def _meta_if_complete(self) -> Any:
+        """The meta when no row is missing: pandas' dtypes for an empty
+        merge (``None`` when they equal the meta's)."""
+        if self.how in ("inner", "leftsemi"):
+            return None
+        kwargs = _merge_kwargs(self)
+        run = functools.partial(merge_partitions, op=self.op, kwargs=kwargs, meta=None)
+        empty = make_meta(run(self.left._meta, self.right._meta))
+        if _narrowed(self._meta, empty) is None:
+            return None
+        return empty
 
-    @property
-    def npartitions(self) -> int:
-        return self._nout
+    def _divisions(self) -> tuple:
+        # What the lowering gives: an aligned join has the union of both
+        # sides' divisions, a broadcast join the big side's partitions.
+        return self._lowered.divisions
+
+    @functools.cached_property
+    def _lowered(self) -> Expr:
+        return self._lower()
 
     @property
     def _nout(self) -> int:
@@ -295,27 +323,37 @@ class Merge(Expr):
         return "hash"
 
     def _lower(self) -> Expr:
+        complete = self._meta_if_complete
+        if complete is None:
+            return self._lower_strategy(True)
+        # Partitions as pandas makes them (their dtypes differ where rows
+        # are missing), then cast alike once the flags are known.
+        return NarrowIfComplete(self._lower_strategy(False), self._meta, complete)
+
+    def _lower_strategy(self, cast: bool) -> Expr:
+        """The join by the chosen strategy, its partitions cast to the meta
+        (``cast``) or as pandas makes them."""
         left, right = self.left, self.right
         strategy = self.strategy()
         args = (self.op, _merge_kwargs(self), self._meta)
-        deferred = self.deferred
+        opts = (self.deferred, cast)  # MergePartitions' deferred, cast
         if strategy == "single":
-            return MergePartitions(left, right, *args, None, None, deferred)
+            return MergePartitions(left, right, *args, None, None, *opts)
         if strategy == "aligned":
             divs = _union_divisions(left.divisions, right.divisions)
             if left.divisions != divs:
                 left = RepartitionDivisions(left, divs)
             if right.divisions != divs:
                 right = RepartitionDivisions(right, divs)
-            return MergePartitions(left, right, *args, divs, None, deferred)
+            return MergePartitions(left, right, *args, divs, None, *opts)
         if strategy == "broadcast-right":
             if self.how in ("outer", "right"):
                 return self._preserving_broadcast(left, _gather(right), "right")
-            return MergePartitions(left, _gather(right), *args, None, "left", deferred)
+            return MergePartitions(left, _gather(right), *args, None, "left", *opts)
         if strategy == "broadcast-left":
             if self.how in ("outer", "left"):
                 return self._preserving_broadcast(_gather(left), right, "left")
-            return MergePartitions(_gather(left), right, *args, None, "right", deferred)
+            return MergePartitions(_gather(left), right, *args, None, "right", *opts)
         n = self._nout
         lk, rk = self._side_keys()
         return MergePartitions(
@@ -324,7 +362,7 @@ class Merge(Expr):
             *args,
             None,
             None,
-            deferred,
+            *opts,
         )
 
     def _preserving_broadcast(self, left: Expr, right: Expr, small: str) -> Expr:
@@ -401,8 +439,11 @@ class MergePartitions(Blockwise):
 
     _parameters = [
         "left", "right", "op", "kwargs", "meta", "divisions_", "broadcast", "deferred",
+        "cast",
     ]  # fmt: skip
-    _defaults = {"divisions_": None, "broadcast": None, "deferred": False}
+    _defaults = {
+        "divisions_": None, "broadcast": None, "deferred": False, "cast": True,
+    }  # fmt: skip
     operation = staticmethod(merge_partitions)
     _preserves_partitioning = False
 
@@ -416,6 +457,8 @@ class MergePartitions(Blockwise):
 
     def _args(self) -> list:
         args = [self.left, self.right, self.op, self.kwargs, self.operand("meta")]
+        if not self.cast:
+            return [*args, self.deferred, False]
         return [*args, True] if self.deferred else args
 
     @functools.cached_property
@@ -501,3 +544,116 @@ class UnmatchedRows(Expr):
 
     def _operand_repr(self) -> str:
         return f"side={self.side!r}"
+
+
+def _narrowed(meta: Any, complete: Any) -> tuple[list, bool] | None:
+    """The positions of the columns whose dtype ``complete`` narrows (an int
+    or bool column that missing rows widened), and whether the index is
+    narrowed; ``None`` when nothing is."""
+    if list(meta.columns) != list(complete.columns):
+        return None
+    columns = [
+        j
+        for j, (a, b) in enumerate(zip(meta.dtypes, complete.dtypes))
+        if a != b and _widened(a, b)
+    ]
+    index = meta.index.nlevels == 1 and _widened(meta.index.dtype, complete.index.dtype)
+    return (columns, index) if columns or index else None
+
+
+def _widened(dtype: Any, narrow: Any) -> bool:
+    """Is ``dtype`` what missing values make of ``narrow``?"""
+    return (
+        isinstance(narrow, np.dtype)
+        and narrow.kind in "iub"
+        and dtype in (np.dtype("float64"), np.dtype("object"))
+    )
+
+
+def missing_flags(part: Any, columns: list, index: bool) -> np.ndarray:
+    """Which of ``columns`` (positions), then the index when ``index``, have
+    a missing value in ``part`` (a frame, or a join kernel's
+    :class:`~partframe.kernels.gather.RowGather` not built yet: its own
+    columns have none, so only rows it fills are missing)."""
+    if isinstance(part, RowGather):
+        flags = [part.columns[j].fill for j in columns]
+        return np.array(flags + [False] * index, dtype=bool)
+    flags = [bool(part.iloc[:, j].isna().any()) for j in columns]
+    if index:
+        flags.append(bool(part.index.isna().any()))
+    return np.array(flags, dtype=bool)
+
+
+def narrow_if_complete(
+    part: Any, flags: np.ndarray, columns: list, index: bool, meta: Any, complete: Any
+) -> Any:
+    """``part`` cast to ``meta``, except the ``columns`` (and the index) in
+    which no partition has a missing value (``flags``: any partition's),
+    cast to ``complete``'s dtypes."""
+    target = list(meta.dtypes)
+    for j, missing in zip(columns, flags):
+        if not missing:
+            target[j] = complete.dtypes.iloc[j]
+    if isinstance(part, RowGather):
+        if part.dtypes == target:
+            return part
+        cast = part.astype(target)
+        if cast is not None:
+            return cast
+        part = part.frame()
+    shape = meta.iloc[:0].astype(dict(zip(meta.columns, target)))
+    if index and not flags[-1]:
+        shape.index = shape.index.astype(complete.index.dtype)
+    return _conform(part, shape)
+
+
+class NarrowIfComplete(Expr):
+    """``frame`` (a join, its partitions as pandas makes them) cast alike:
+    to ``meta`` (which assumes missing rows), except each column, and the
+    index, with no missing value in any partition, which gets its dtype in
+    ``complete``: the dtypes pandas gives the whole result (see the module
+    docstring)."""
+
+    _parameters = ["frame", "meta", "complete"]
+    _fan_in = 32  # flags OR-ed per task
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> tuple:
+        return self.frame.divisions
+
+    def _layer(self) -> dict:
+        columns, index = _narrowed(self._meta, self.complete)
+        source = self.frame._name
+        name = f"{self._name}-missing"
+        n = self.frame.npartitions
+        graph: dict = {
+            (name, i): (missing_flags, (source, i), columns, index) for i in range(n)
+        }
+        keys = [(name, i) for i in range(n)]
+        level = 0
+        while len(keys) > 1:
+            step = self._fan_in
+            out = f"{name}-any{level}"
+            graph.update(
+                {
+                    (out, j // step): (any_matched, keys[j : j + step])
+                    for j in range(0, len(keys), step)
+                }
+            )
+            keys = [(out, j) for j in range(-(-len(keys) // step))]
+            level += 1
+        meta, complete = quote(self._meta), quote(self.complete)
+        for i in range(n):
+            graph[(self._name, i)] = (
+                narrow_if_complete, (source, i), keys[0], columns, index, meta,
+                complete,
+            )  # fmt: skip
+        return graph
+
+    def _operand_repr(self) -> str:
+        columns, index = _narrowed(self._meta, self.complete)
+        names = [str(self._meta.columns[j]) for j in columns]
+        return ", ".join(names + (["index"] if index else []))

@@ -33,7 +33,7 @@ from .. import config
 from ..graph import quote
 from ..kernels import partitions as K
 from ..tokenize import tokenize
-from .base import Expr
+from .base import Expr, map_operand_exprs
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 
@@ -151,16 +151,12 @@ def _push_partitions(expr: Expr, parts: tuple, memo: dict) -> Expr:
         out = _push_partitions(expr.frame, inner, memo)
     elif _pushable(expr) and n > 1:
 
-        def convert(op: Any) -> Any:
-            if isinstance(op, Expr):
-                if op.npartitions == n:
-                    return _push_partitions(op, parts, memo)
-                return op
-            if type(op) in (list, tuple) and any(isinstance(x, Expr) for x in op):
-                return type(op)(convert(x) for x in op)
+        def convert(op: Expr) -> Expr:
+            if op.npartitions == n:
+                return _push_partitions(op, parts, memo)
             return op
 
-        out = type(expr)(*[convert(op) for op in expr.operands])
+        out = type(expr)(*[map_operand_exprs(op, convert) for op in expr.operands])
     else:
         out = Partitions(expr, list(parts))
     memo[key] = out
@@ -396,8 +392,14 @@ class ConcatPartitions(Expr):
 
     @functools.cached_property
     def _meta(self) -> Any:
-        # Non-empty stand-ins: the dtypes pandas gives for real data.
-        stand_ins = [meta_nonempty(f._meta) for f in self.frames]
+        # Non-empty stand-ins: the dtypes pandas gives for real data. pandas
+        # leaves out frames with neither rows nor columns (they would upcast
+        # every int column to float): so does the meta, for the inputs known
+        # to be such; a column-less input of unknown length is assumed to
+        # have rows (the dtypes of missing values, which every partition
+        # then has).
+        frames = [f for f in self.frames if not _known_empty_without_columns(f)]
+        stand_ins = [meta_nonempty(f._meta) for f in frames or self.frames]
         return make_meta(pd.concat(stand_ins, join=self.join))
 
     def _divisions(self) -> tuple:
@@ -436,6 +438,15 @@ class ConcatPartitions(Expr):
 
     def _operand_repr(self) -> str:
         return f"{len(self.frames)} frames, join={self.join!r}"
+
+
+def _known_empty_without_columns(frame: Expr) -> bool:
+    """Is ``frame`` a DataFrame known to have neither columns nor rows?"""
+    meta = frame._meta
+    if not isinstance(meta, pd.DataFrame) or len(meta.columns):
+        return False
+    lengths = static_lengths(frame)
+    return lengths is not None and not any(lengths)
 
 
 _UPCAST_ON_MISSING = {"b": "object", "i": "float64", "u": "float64"}

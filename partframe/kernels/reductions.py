@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "all_values",
     "cum_apply",
     "cum_carry",
     "cum_last",
@@ -239,6 +240,26 @@ def reduce_aggregate(
         return _like(s.iloc[0], like)
     s.index = empty.columns
     return s
+
+
+def all_values(part: pd.DataFrame, dtype: Any) -> pd.Series:
+    """Every value of ``part``, row after row, as one Series of ``dtype``
+    (the columns' common dtype): what pandas reduces for ``axis=None`` (its
+    ``DataFrame.values`` raveled; the order decides which of equal values
+    ``min`` of an object column returns, ``0`` or ``False``).
+
+    Examples
+    --------
+    >>> all_values(pd.DataFrame({"a": [1, 2], "b": [3.5, 4.0]}), "float64").tolist()
+    [1.0, 3.5, 2.0, 4.0]
+    """
+    rows, ncols = part.shape
+    columns = [part.iloc[:, j].astype(dtype) for j in range(ncols)]
+    if not columns:
+        return pd.Series([], dtype=dtype)
+    flat = pd.concat(columns, ignore_index=True)
+    order = np.arange(rows * ncols).reshape(ncols, rows).T.ravel()
+    return flat.take(order).reset_index(drop=True)
 
 
 def rowwise(part: pd.DataFrame, op: str, kwargs: dict, dtype: Any) -> pd.Series:

@@ -73,6 +73,12 @@ def _is_lazy_frame(x: Any) -> bool:
     return isinstance(x, FrameBase)
 
 
+def _lazy_operand(obj: Any, other: Any, axis: Any) -> Any:
+    from ..collection import _lazy_operand as lazy_operand
+
+    return lazy_operand(obj, other, axis)
+
+
 def _align(a: Any, b: Any) -> tuple:
     from ..collection import _align as align
 
@@ -261,18 +267,18 @@ def _binary_doc(name: str, comparison: bool) -> str:
         call = f"s.{name}(2, fill_value=10)"
         expected = getattr(sample, name)(2, fill_value=10).tolist()
     fill_doc = (
-        "fill_value : ignored\n            Comparisons take no fill value."
-        if comparison
-        else "fill_value : scalar, optional\n            Replaces a missing value "
-        "(on one side only) before the operation."
+        "fill_value : scalar, optional\n            Replaces a missing value "
+        "(on one side only) before the operation"
+        + (" (Series only, as in pandas)." if comparison else ".")
     )
     return f"""Partition-wise ``{name}``, as pandas' ``{name}``.
 
         Parameters
         ----------
         other : scalar, lazy Scalar, Series or DataFrame
-            Lazy frames are aligned first; an in-memory pandas Series is
-            accepted only as per-column values of a DataFrame (``axis=1``).
+            Lazy frames are aligned first; so are in-memory pandas objects
+            that pandas aligns on the index (they need known divisions); a
+            pandas Series along the columns of a DataFrame is broadcast.
         axis, level
             As in pandas.
         {fill_doc}
@@ -305,13 +311,17 @@ def _binary_method(name: str, frame_default_axis: Any) -> Callable:
             kwargs["axis"] = axis
         if level is not None:
             kwargs["level"] = level
-        if fill_value is not None and not comparison:
+        if fill_value is not None:
+            if comparison and isinstance(self._meta, pd.DataFrame):
+                # As pandas: DataFrame comparisons take no fill value.
+                raise TypeError(
+                    f"DataFrame.{name}() got an unexpected keyword argument "
+                    "'fill_value' (pandas' DataFrame comparisons take none; "
+                    "fillna() the frames first)"
+                )
             kwargs["fill_value"] = fill_value
-        if isinstance(other, pd.DataFrame | pd.Series | pd.Index) and not (
-            isinstance(self._meta, pd.DataFrame)
-            and axis in (1, "columns")
-            and isinstance(other, pd.Series)
-        ):
+        other = _lazy_operand(self, other, axis)
+        if isinstance(other, pd.Index):
             raise TypeError(
                 f"{name}(): an in-memory pandas {type(other).__name__} cannot be "
                 "aligned with the partitions; wrap it with partframe.from_pandas"

@@ -46,6 +46,12 @@ def _result_dtype(meta: Any, result: Any, op: str, kwargs: dict) -> Any:
     return result.dtype
 
 
+# Reductions pandas runs over every value of a DataFrame with ``axis=None``.
+_ALL_AXES = frozenset(
+    ["sum", "prod", "min", "max", "any", "all", "mean", "var", "std", "sem"]
+)
+
+
 def _scalar_fast(meta: Any, op: str) -> bool:
     """Does a Series reduction take the scalar-partial fast path?"""
     if not isinstance(meta, pd.Series):
@@ -113,6 +119,12 @@ class FrameMethods(FrameStatistics):
         axis: Any = 0,
         min_count: int = 0,
     ) -> Any:
+        if axis is None and isinstance(self._meta, pd.DataFrame):  # type: ignore[attr-defined]
+            flat, kwargs = self._all_values(op, kwargs)
+            return flat._simple_reduction(
+                op, kwargs, chunk_kwargs, combine_op, combine_kwargs, split_every,
+                0, min_count,
+            )  # fmt: skip
         if _check_axis(axis, op):
             return self._rowwise(op, kwargs)
         meta = self._meta  # type: ignore[attr-defined]
@@ -144,6 +156,47 @@ class FrameMethods(FrameStatistics):
              "like": _scalar_like(result)},
             split_every, op, used,
         )  # fmt: skip
+
+    def _all_values(self, op: str, kwargs: dict) -> tuple[Any, dict]:
+        """``axis=None`` on a DataFrame: every value as one lazy Series (of
+        the columns' common dtype, as pandas reduces ``DataFrame.values``),
+        and the reduction's keywords for it. pandas takes ``axis=None`` for
+        these reductions only (``count(axis=None)`` raises)."""
+        from ..collection import new_collection
+
+        if op not in _ALL_AXES:
+            raise ValueError(
+                f"DataFrame.{op}(): No axis named None for object type DataFrame "
+                "(as pandas); pass axis=0 or axis=1"
+            )
+        frame = self
+        kwargs = dict(kwargs)
+        if kwargs.pop("numeric_only", False):
+            frame = self.select_dtypes(include=["number", "bool"])  # type: ignore[attr-defined]
+        if kwargs.pop("bool_only", False):
+            frame = self.select_dtypes(include=["bool"])  # type: ignore[attr-defined]
+        meta = frame._meta
+        _run_meta(meta, op, {**kwargs, "axis": None})  # pandas' errors, now
+        stand_in = meta_nonempty(meta)
+        columns = [stand_in.iloc[:, j] for j in range(stand_in.shape[1])]
+        dtype = pd.concat(columns).dtype if columns else np.dtype("float64")
+        numeric = all(
+            pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)
+            for t in meta.dtypes
+        )
+        if (
+            pd.api.types.is_object_dtype(dtype)
+            and numeric
+            and op not in ("sum", "min", "max", "any", "all")
+        ):
+            # Numbers mixed with bools: pandas' object values give the same
+            # numbers as ints or floats (an object stand-in could not say so).
+            ints = all(np.dtype(t).kind in "iub" for t in meta.dtypes)
+            dtype = np.dtype("int64" if ints else "float64")
+        node = MapPartitions(
+            K.all_values, pd.Series([], dtype=dtype), [frame.expr, dtype], None, False
+        )
+        return new_collection(node), kwargs
 
     def _rowwise(self, op: str, kwargs: dict) -> Any:
         """``axis=1``: a partition-wise call, its meta from non-empty data."""
@@ -350,6 +403,9 @@ class FrameMethods(FrameStatistics):
         kwargs = self._opts(numeric_only, skipna=skipna)
         if ddof is not None:
             kwargs["ddof"] = ddof
+        if axis is None and isinstance(self._meta, pd.DataFrame):  # type: ignore[attr-defined]
+            flat, kwargs = self._all_values(op, kwargs)
+            return flat._moment(op, 0, skipna, False, split_every, ddof)
         if _check_axis(axis, op):
             return self._rowwise(op, kwargs)
         result = _run_meta(self._meta, op, kwargs)  # type: ignore[attr-defined]

@@ -1,0 +1,104 @@
+"""The composition differential suite: random pipelines against pandas.
+
+Hypothesis draws a frame from the dtype matrix, a partitioning from
+``tests/frames.py``, one to six steps from the catalogue in
+:mod:`composition` (filters, column operations, accessors, casts,
+missing-value operations, sorts, ``set_index``, merges and joins with a
+second random frame, groupby aggregations, ``apply`` and ``transform``,
+``map_partitions`` with and without ``meta=``, concat, repartition, Parquet
+and CSV round trips) and an optional end (a reduction, a column,
+``value_counts``, ``len``, ``head``), then runs the pipeline on pandas and
+on partframe, on ``sync`` or ``threads``, and compares values, dtypes,
+index, the meta of every partition and the divisions.
+
+Two runs: a fixed one (``derandomize``) and one whose seed changes every
+day, or is ``PF_COMPOSITION_SEED``. ``PF_COMPOSITION_EXAMPLES`` sets the
+number of pipelines of each (default 1,000). A failure is shrunk by
+hypothesis; keep it as a literal pipeline in
+``tests/test_composition_found.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+from composition import (
+    ENDS,
+    STEPS,
+    TRANSFORMS,
+    Pipeline,
+    check,
+    make_frame,
+    pandas_step,
+)
+from frames import PARTITIONINGS
+from hypothesis import HealthCheck, given, note, seed, settings
+from hypothesis import strategies as st
+
+EXAMPLES = int(os.environ.get("PF_COMPOSITION_EXAMPLES", "1000"))
+ROTATING_SEED = int(
+    os.environ.get("PF_COMPOSITION_SEED", datetime.date.today().strftime("%Y%m%d"))
+)
+
+
+@st.composite
+def pipelines(draw: st.DrawFn) -> tuple[Pipeline, str]:
+    pdf = make_frame(draw, st)
+    pipeline = Pipeline(pdf, draw(st.sampled_from(PARTITIONINGS)))
+    data = _Drawer(draw)
+    current = pdf
+    ordered = True
+    for _ in range(draw(st.integers(1, 6))):
+        name = draw(st.sampled_from(TRANSFORMS))
+        params = STEPS[name].draw(data, st, current)
+        if params is None:
+            continue
+        new = pandas_step(current, name, params)
+        if new is None:
+            continue
+        pipeline.steps.append((name, params))
+        current = new
+        if STEPS[name].ordered is not None:
+            ordered = STEPS[name].ordered
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(ENDS))
+        params = STEPS[name].draw(data, st, current)
+        if params is not None and (ordered or name != "head"):
+            if pandas_step(current, name, params) is not None:
+                pipeline.steps.append((name, params))
+    return pipeline, draw(st.sampled_from(["sync", "threads"]))
+
+
+class _Drawer:
+    """What the step catalogue calls ``data``: ``data.draw(strategy)``."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+
+
+SETTINGS = dict(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
+
+
+def _run(case: tuple[Pipeline, str]) -> None:
+    pipeline, scheduler = case
+    note(f"scheduler={scheduler!r}\n{pipeline.code()}")
+    check(pipeline, scheduler)
+
+
+@settings(derandomize=True, **SETTINGS)
+@given(case=pipelines())
+def test_random_pipelines_fixed(case):
+    _run(case)
+
+
+@seed(ROTATING_SEED)
+@settings(**SETTINGS)
+@given(case=pipelines())
+def test_random_pipelines_rotating(case):
+    _run(case)
