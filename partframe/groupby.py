@@ -44,6 +44,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .aggregation import Aggregation
@@ -76,6 +77,7 @@ _TREE = {
 _SIMPLE = {"sum", "count", "min", "max", "prod", "first", "last", "any", "all"}
 _NOT_FOR_DATETIMES = {"mean", "var", "std", "sem"}
 _TMP = "__pf_by_{}"
+_OBJECT = np.dtype(object)
 _TMP_LEVEL = "__pf_by_level_{}"  # an index level named in ``by``, as a column
 
 
@@ -157,7 +159,7 @@ def _object_level_keys(obj: Any, names: tuple) -> Any:
     index = obj.index
     if any(n in names for n in index.names):
         levels = [
-            _cast_index(index.get_level_values(i), object, True)
+            _cast_index(index.get_level_values(i), _OBJECT, True)
             if index.names[i] in names
             else index.get_level_values(i)
             for i in range(index.nlevels)
@@ -171,7 +173,7 @@ def _object_level_keys(obj: Any, names: tuple) -> Any:
         cols = [c for c in obj.columns if c in names]
         for c in cols:
             obj = obj.assign(
-                **{c: _cast_index(pd.Index(obj[c]), object, True).to_numpy()}
+                **{c: _cast_index(pd.Index(obj[c]), _OBJECT, True).to_numpy()}
             )
     return obj
 
