@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -534,7 +535,7 @@ class _GroupBy:
             g = self._pandas_groupby(data)
             try:
                 out = make_meta(getattr(g, method)(*args, **kwargs))
-            except (TypeError, ValueError, NotImplementedError) as err:
+            except Exception as err:
                 # A note, not a rebuilt exception: not every exception type
                 # takes one message argument, and this keeps pandas' own.
                 err.add_note(f"partframe: {self._explain_error(method, args, err)}")
@@ -584,7 +585,15 @@ class _GroupBy:
         return key
 
     def _explain_error(self, method: str, args: tuple, err: Exception) -> str:
-        """Name the column and dtype that made pandas raise."""
+        """Name the column and dtype that made pandas raise, or the user
+        function and the ``meta=`` that avoids calling it on a stand-in."""
+        if method in ("apply", "transform") and args and not isinstance(args[0], str):
+            return (
+                f"groupby {method}: calling {_fname(args[0])} on a small stand-in "
+                "of the data, to learn the result's columns and dtypes, raised "
+                "this; pass meta= (an empty pandas object, a {column: dtype} "
+                "dict or a (name, dtype) tuple) to describe the result instead"
+            )
         data = self._stand_in()
         sel = self._selection
         columns = (
@@ -1265,12 +1274,13 @@ class _GroupBy:
         meta : optional
             The result's columns and dtypes, as Dask takes it: an empty
             pandas object, a ``{column: dtype}`` dict, a ``(name, dtype)``
-            tuple or a dtype; ``func`` is then not called on a stand-in.
-            A description (or a pandas object with a default
-            ``RangeIndex``) is indexed by the group keys, as pandas indexes
-            a function that returns one value per group; give a pandas
-            object with the index when ``func`` returns rows. Each result
-            is checked against it (columns and dtypes).
+            tuple or a dtype. Dask's meta does not describe the index,
+            which pandas derives from what ``func`` returns (the keys for
+            a value per group, the keys and the rows' labels for rows):
+            unless ``meta`` is a pandas object with a named or
+            multi-level index, it is learnt by calling ``func`` on a small
+            stand-in, and when that fails the group keys are assumed.
+            Each result is checked against ``meta`` (columns, dtypes).
 
         Examples
         --------
@@ -1287,7 +1297,9 @@ class _GroupBy:
             meta = self._meta_of("apply", func, *args, **kwargs)
             given = None
         else:
-            meta = given = self._given_meta(meta, self._keys_meta_index())
+            meta = given = self._given_meta(
+                meta, lambda: self._apply_meta_index(func, args, kwargs)
+            )
         return self._shuffle_call(
             "apply", (func, *args), kwargs, meta, self._nkeys(), given is not None
         )
@@ -1300,15 +1312,15 @@ class _GroupBy:
         """
         if meta is None:
             return self._aligned("transform", func, *args, **kwargs)
-        given = self._given_meta(meta, self._frame._meta.index)
+        given = self._given_meta(meta, lambda: self._frame._meta.index)
         return self._transform_call(
             "transform", (func, *args), kwargs, given, given=True
         )
 
-    def _given_meta(self, meta: Any, index: pd.Index) -> Any:
-        """A user's ``meta=`` as an empty pandas object; ``index`` replaces
+    def _given_meta(self, meta: Any, index: Callable[[], pd.Index]) -> Any:
+        """A user's ``meta=`` as an empty pandas object; ``index()`` replaces
         its index when it does not describe one (a description, or a pandas
-        object with a default ``RangeIndex``)."""
+        object with an unnamed single-level index)."""
         from .methods.apply import _meta_arg
 
         out = _meta_arg(meta)
@@ -1318,13 +1330,27 @@ class _GroupBy:
             named = sel is not None and not isinstance(sel, list)
             out = out.rename(self._series_name if named else None)
         own = out.index
-        if isinstance(meta, pd.DataFrame | pd.Series) and not (
-            isinstance(own, pd.RangeIndex) and own.name is None
+        if isinstance(meta, pd.DataFrame | pd.Series) and (
+            own.nlevels > 1 or own.name is not None
         ):
             return out
         out = out.copy(deep=False)
-        out.index = index[:0]
+        out.index = index()[:0]
         return out
+
+    def _apply_meta_index(self, func: Callable, args: tuple, kwargs: dict) -> Any:
+        """The index of ``apply(func)`` as pandas makes it, from a call on
+        the stand-in; the group keys when ``func`` fails there (it may only
+        work on real data, which is why users pass ``meta=``)."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                inferred = self._meta_of("apply", func, *args, **kwargs)
+        except Exception:
+            return self._keys_meta_index()
+        if isinstance(inferred, pd.DataFrame | pd.Series):
+            return inferred.index
+        return self._keys_meta_index()
 
     def _keys_meta_index(self) -> pd.Index:
         """The index of a result with one row per group (as ``size`` has)."""

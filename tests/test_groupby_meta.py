@@ -190,17 +190,38 @@ def test_meta_that_does_not_match_is_an_error():
         df.groupby("k").apply(lambda g: g.head(1), meta=("x", "f8")).compute()
 
 
-def test_apply_with_meta_does_not_call_the_function_at_build_time():
-    df = partframe.from_pandas(_frame(), npartitions=3)
-    calls = []
+def test_meta_for_a_function_that_fails_on_a_stand_in():
+    # meta= is how a function that only works on real data gets a schema:
+    # the result's index is then taken to be the group keys
+    pdf = _frame()
+    df = partframe.from_pandas(pdf, npartitions=3)
 
     def f(s):
-        calls.append(len(s))
-        return s.sum()
+        if len(s) < 3:
+            raise ValueError("needs real data")
+        return float(s.sum())
 
+    with pytest.raises(ValueError, match="pass meta="):
+        df.groupby("k").x.apply(f)
     out = df.groupby("k").x.apply(f, meta=("x", "f8"))
-    assert calls == []
-    assert_eq(out, _frame().groupby("k").x.apply(lambda s: s.sum()))
+    assert_eq(out, pdf.groupby("k").x.apply(f))
+
+
+def test_meta_with_the_frames_index_for_a_function_returning_rows():
+    # Dask code passes the frame's own (unnamed) index: pandas' result is
+    # indexed by the keys and the rows' labels
+    pdf = _frame()
+    for nparts in (1, 3):
+        df = partframe.from_pandas(pdf, npartitions=nparts)
+        meta = pdf.drop(columns="k").iloc[:0]
+        assert_eq(
+            df.groupby("k").apply(_top2y, meta=meta),
+            pdf.groupby("k").apply(_top2y),
+        )
+
+
+def _top2y(g: pd.DataFrame) -> pd.DataFrame:
+    return g.nlargest(2, "y")
 
 
 # -- object-dtype keys ---------------------------------------------------------
