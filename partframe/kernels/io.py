@@ -20,6 +20,7 @@ from .estimate import distinct_total
 __all__ = [
     "ParquetReadError",
     "add_read_note",
+    "as_categories",
     "empty_frame",
     "read_parquet_piece",
     "write_csv_partition",
@@ -257,14 +258,23 @@ def _compare_scalar(a: Any, op: str, b: Any) -> bool:
 
 
 def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame:
-    """Cast columns whose dtype differs from the meta (e.g. all-null pieces)."""
-    bad = [
-        c
-        for c, a, b in zip(meta.columns, df.dtypes, meta.dtypes)
-        if a != b and not isinstance(b, pd.CategoricalDtype)
-    ]
+    """Cast columns whose dtype differs from the meta (e.g. all-null pieces).
+
+    A categorical column gets exactly the meta's categories (a file's
+    dictionary may hold fewer, or order them differently); a value outside
+    them raises instead of becoming missing.
+    """
+    bad = [c for c, a, b in zip(meta.columns, df.dtypes, meta.dtypes) if a != b]
     if not bad:
         return df
+    cats = [c for c in bad if isinstance(meta[c].dtype, pd.CategoricalDtype)]
+    if cats:
+        df = df.copy(deep=False)
+        for c in cats:
+            df[c] = as_categories(df[c], meta[c].dtype, path)
+        bad = [c for c in bad if c not in cats]
+        if not bad:
+            return df
     try:
         return df.astype({c: meta[c].dtype for c in bad})
     except (TypeError, ValueError) as e:
@@ -273,6 +283,31 @@ def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame
             f"Parquet file {path!r} gives dtypes that differ from the dataset's "
             f"({detail}) and cannot be cast: {e}"
         ) from e
+
+
+def as_categories(col: pd.Series, dtype: pd.CategoricalDtype, path: str) -> pd.Series:
+    """``col`` with exactly the categories of ``dtype``, values unchanged.
+
+    Raises ValueError naming the file and column when ``col`` holds a value
+    that is not one of the categories (casting would make it missing).
+
+    Examples
+    --------
+    >>> s = pd.Series(pd.Categorical(["a", "b"]))
+    >>> as_categories(s, pd.CategoricalDtype(["b", "a", "c"]), "f").cat.codes.tolist()
+    [1, 0]
+    """
+    used = col.cat.remove_unused_categories().cat.categories
+    outside = used[~used.isin(dtype.categories)]
+    if len(outside):
+        values = sorted(str(v) for v in outside)[:5]
+        raise ValueError(
+            f"Parquet file {path!r}: column {col.name!r} holds {values}, not among "
+            f"the categories {list(dtype.categories)} read from the first row "
+            "group of each file. Write the files with the same categories "
+            "(e.g. df[col].cat.set_categories(...)) before reading them together."
+        )
+    return col.cat.set_categories(dtype.categories, ordered=dtype.ordered)
 
 
 def _hive_value(value: Any) -> str:
