@@ -14,6 +14,7 @@ import pytest
 from frames import variant
 
 import partframe
+from partframe.kernels.io import _to_arrow
 from partframe.testing import assert_eq
 
 PARTITIONINGS = ["1", "3", "12", "more-than-rows", "empty-parts"]
@@ -206,3 +207,29 @@ def test_csv_round_trip_keeps_the_row_order(tmp_path, how, scheduler):
     expected = pd.read_csv(io.StringIO(pdf.to_csv(index=False)))
     assert df.npartitions == ddf.npartitions
     assert_eq(df, expected, check_index=False, scheduler=scheduler)
+
+
+def _two_levels(part: pd.DataFrame) -> pd.DataFrame:
+    return part.set_index("k", append=True)
+
+
+def test_partition_unlike_its_meta_is_not_written(tmp_path):
+    """A wrong meta (another index than the partitions') is an error naming
+    the file, never a file whose labels were dropped."""
+    pdf = pd.DataFrame({"x": np.arange(6), "k": list("aabbcc")})
+    ddf = partframe.from_pandas(pdf, npartitions=2)
+    wrong_index = ddf.map_partitions(_two_levels, meta=pdf[["x"]].iloc[:0])
+    with pytest.raises(ValueError, match=r"'part\.0\.parquet' has 2 index level"):
+        wrong_index.to_parquet(str(tmp_path / "a"))
+    assert not (tmp_path / "a").exists()
+
+
+def test_conversion_error_names_the_file_and_schema():
+    """The kernel: a partition whose values do not fit the meta's schema."""
+    meta = pd.DataFrame({"x": pd.Series([], dtype="int64")})
+    schema = pa.Schema.from_pandas(meta, preserve_index=True)
+    part = pd.DataFrame({"x": ["a"]})
+    with pytest.raises(pa.ArrowInvalid) as info:
+        _to_arrow(part, schema, True, "part.3.parquet")
+    notes = "\n".join(info.value.__notes__)
+    assert "while writing 'part.3.parquet'" in notes and "x: int64" in notes

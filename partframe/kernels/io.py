@@ -390,7 +390,6 @@ def write_parquet_partition(
     (``col=value/relname``). File names depend only on the partition, so
     running the task twice overwrites its own files.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
     from fsspec.implementations.local import LocalFileSystem
 
@@ -411,7 +410,7 @@ def write_parquet_partition(
         pieces.append((relname, df))
     out = []
     for name, part in pieces:
-        table = pa.Table.from_pandas(part, schema=schema, preserve_index=write_index)
+        table = _to_arrow(part, schema, write_index, name)
         options = kwargs
         if "use_dictionary" not in kwargs:  # chosen per file, from its own data
             chosen = dictionary_columns(table, kwargs.get("dictionary_pagesize_limit"))
@@ -426,6 +425,40 @@ def write_parquet_partition(
                 pq.write_table(table, f, **options)
         out.append(name)
     return out
+
+
+def _to_arrow(part: pd.DataFrame, schema: Any, write_index: Any, name: str) -> Any:
+    """``part`` as an Arrow table of ``schema`` (the meta's), or an error
+    that names the file and says how the partition differs from the meta.
+
+    pyarrow takes the index columns the schema names: a partition with
+    other index levels than the meta's would lose labels without a word.
+    """
+    import json
+
+    import pyarrow as pa
+
+    if schema is not None and write_index:
+        stored = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+        want = len(stored.get("index_columns", []))
+        if want and part.index.nlevels != want:
+            raise ValueError(
+                f"to_parquet: the partition written to {name!r} has "
+                f"{part.index.nlevels} index level(s) {list(part.index.names)}, "
+                f"the frame's meta has {want}: the meta is wrong (the function "
+                "that made the frame returns another index; pass a meta= that "
+                "matches it)"
+            )
+    try:
+        return pa.Table.from_pandas(part, schema=schema, preserve_index=write_index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+        if schema is not None:
+            e.add_note(
+                f"partframe: while writing {name!r}, whose dtypes "
+                f"{part.dtypes.astype(str).to_dict()} must match the frame's "
+                f"schema ({', '.join(f'{f.name}: {f.type}' for f in schema)})"
+            )
+        raise
 
 
 # --- CSV ---------------------------------------------------------------------
