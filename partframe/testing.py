@@ -133,7 +133,12 @@ def _check_divisions(obj: Any, parts: list) -> None:
             )
 
 
-def _sort(x: Any) -> Any:
+def _sort(x: Any, by_index: bool = True) -> Any:
+    if not by_index and isinstance(x, pd.DataFrame | pd.Series):
+        x = x.reset_index(drop=True)
+        if isinstance(x, pd.Series):
+            return x.sort_values(kind="stable")
+        return x.sort_values(list(x.columns), kind="stable") if len(x.columns) else x
     if isinstance(x, pd.DataFrame):
         if len(x.columns):
             return x.sort_values(list(x.columns), kind="stable").sort_index(
@@ -192,15 +197,13 @@ def assert_eq(
                 _check_divisions(obj, parts)
         results.append(value)
     x, y = results
-    if not check_index:  # before sorting: the labels must not order the rows
+    if sort_results:  # without check_index, the labels must not order rows
+        x, y = _sort(x, check_index), _sort(y, check_index)
+    if not check_index:
         if isinstance(x, pd.DataFrame | pd.Series):
             x = x.reset_index(drop=True)
         if isinstance(y, pd.DataFrame | pd.Series):
             y = y.reset_index(drop=True)
-    if sort_results:
-        x, y = _sort(x), _sort(y)
-        if not check_index:
-            x, y = x.reset_index(drop=True), y.reset_index(drop=True)
     if isinstance(x, pd.DataFrame):
         tm.assert_frame_equal(
             x, y, check_dtype=check_dtype, check_names=check_names, **kwargs

@@ -615,9 +615,19 @@ def _other_frame(pdf: pd.DataFrame, key: Any, seed: int, unique: bool) -> pd.Dat
         {
             key: pd.array(keys, dtype=pdf[key].dtype) if n else pdf[key].iloc[:0].array,
             "o_val": rng.normal(size=n).round(2),
-            "o_int": rng.integers(0, 9, size=n),
+            # nullable: a missing row keeps its dtype (see _missing_capable)
+            "o_int": pd.array(rng.integers(0, 9, size=n), dtype="Int64"),
         }
     )
+
+
+def _missing_capable(dtype: Any) -> bool:
+    """Does a column of ``dtype`` keep its dtype when a join leaves a row
+    missing? pandas makes int64 float64 and bool object only when some row
+    is missing, a fact of the whole result that no partition's meta can
+    know; those joins are checked in tests/test_merge.py, and left out here
+    so that metas are compared strictly everywhere else."""
+    return dtype.kind in "fcmMO" or isinstance(dtype, pd.api.extensions.ExtensionDtype)
 
 
 def _merge(d: Any, other: pd.DataFrame, key: Any, how: str, nparts: int) -> Any:
@@ -635,10 +645,13 @@ def _(data, st, pdf):
     if key is None:
         return None
     seed, unique = data.draw(st.integers(0, 1000)), data.draw(st.booleans())
+    hows = ["inner", "left"]
+    if all(_missing_capable(pdf[c].dtype) for c in pdf.columns if c != key):
+        hows += ["right", "outer"]
     return {
         "other": _other_frame(pdf, key, seed, unique),
         "key": key,
-        "how": data.draw(st.sampled_from(["inner", "left", "right", "outer"])),
+        "how": data.draw(st.sampled_from(hows)),
         "nparts": data.draw(st.integers(1, 4)),
     }
 
@@ -657,7 +670,7 @@ def _(data, st, pdf):
     rng = np.random.default_rng(data.draw(st.integers(0, 1000)))
     labels = [x for x in pdf.index if rng.random() < 0.6]
     other = pd.DataFrame(
-        {"o_idx": rng.integers(0, 5, size=len(labels))},
+        {"o_idx": pd.array(rng.integers(0, 5, size=len(labels)), dtype="Int64")},
         index=pd.Index(labels, dtype=pdf.index.dtype),
     )
     return {"other": other, "nparts": data.draw(st.integers(1, 3))}
@@ -954,16 +967,7 @@ def check(pipeline: Pipeline, scheduler: str) -> None:
 
 def compare(got: Any, want: Any, ordered: bool, labelled: bool, scheduler: str) -> None:
     if not isinstance(want, pd.DataFrame | pd.Series | pd.Index):
-        if hasattr(got, "compute"):
-            got = got.compute(scheduler=scheduler)
-        if isinstance(want, float) and np.isnan(want):
-            assert isinstance(got, float) and np.isnan(got), (got, want)
-        else:
-            assert got == want or (np.isclose(got, want, rtol=1e-9, atol=1e-12)), (
-                got,
-                want,
-            )
-            assert type(got) is type(want), (type(got), type(want))
+        assert_eq(got, want, scheduler=scheduler, rtol=1e-9, atol=1e-12)
         return
     if isinstance(got, pd.DataFrame | pd.Series):  # head() computes
         if not labelled:

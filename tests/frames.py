@@ -65,7 +65,7 @@ def variant(pdf: pd.DataFrame, how: str):
         ddf = partframe.from_pandas(pdf, npartitions=5)
         bounds = ddf.divisions
         drop = set()
-        if len(bounds) > 3 and n:
+        if len(bounds) > 4 and n:
             # drop everything in partitions 1 and 3
             for lo, hi in ((bounds[1], bounds[2]), (bounds[3], bounds[4])):
                 drop.update(pdf.index[(pdf.index >= lo) & (pdf.index < hi)])
