@@ -502,6 +502,9 @@ def read_csv(
     ----------
     urlpath : str or list of str
         Local paths, ``file://``, ``memory://``, ``s3://``..., with globs.
+        The files a glob or a folder matches are read in natural order
+        (``2.part`` before ``10.part``, as Dask sorts them): the part files
+        of :func:`to_csv` come back in the order they were written.
     blocksize : int, str or None, default "64MiB"
         Bytes per partition of an uncompressed file; None: one partition per
         file. Compressed files are always one partition each.
@@ -599,7 +602,9 @@ def to_csv(
     single_file : bool, default False
         Write one file (the header once, partitions in order).
     name_function : callable, optional
-        ``name_function(i) -> str`` for the ``*``; default ``str(i)``.
+        ``name_function(i) -> str`` for the ``*``; default ``str(i)``
+        (``0.part`` ... ``11.part``: :func:`read_csv` sorts numbers in names
+        by value).
     overwrite : bool, default False
         Replace a non-empty destination (after the new data is written).
     compute : bool, default True

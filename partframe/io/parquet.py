@@ -48,6 +48,15 @@ def _read_footer(fs: Any, path: str) -> Any:
         ) from e
 
 
+def _map_files(func: Any, paths: list) -> list:
+    """``[func(p) for p in paths]``, in threads when there are several files
+    (each call waits on the filesystem: a remote one answers in parallel)."""
+    if len(paths) <= 1:
+        return [func(p) for p in paths]
+    with concurrent.futures.ThreadPoolExecutor(min(16, len(paths))) as pool:
+        return list(pool.map(func, paths))
+
+
 def _hive_parts(path: str, root: str | None) -> list[tuple[str, str]]:
     if root is None:
         return []
@@ -110,12 +119,7 @@ class ParquetDataset:
 
         self.fs = fs
         self.files = files
-        if len(files) > 1:
-            n = min(16, len(files))
-            with concurrent.futures.ThreadPoolExecutor(n) as pool:
-                self.footers = list(pool.map(lambda p: _read_footer(fs, p), files))
-        else:
-            self.footers = [_read_footer(fs, p) for p in files]
+        self.footers = _map_files(lambda p: _read_footer(fs, p), files)
         schemas = [f.schema.to_arrow_schema() for f in self.footers]
         self.unified = None
         if isinstance(schema_mode, pa.Schema):
@@ -182,7 +186,13 @@ class ParquetDataset:
             raise KeyError(f"index column(s) {missing} not in the Parquet schema")
         # meta
         empty = self.schema.empty_table()
-        self.meta_full = read_meta(empty, self.index, self.hive_dtypes, pandas_md)
+        meta = read_meta(empty, self.index, self.hive_dtypes, pandas_md)
+        # An empty table has no dictionary: read the categories from the data
+        # (partframe's categories are always known, and every piece is cast
+        # to them).
+        cats = dictionary_categories(fs, files, self.footers, self.schema)
+        cats = {c: dt for c, dt in cats.items() if c in meta.columns}
+        self.meta_full = meta.astype(cats) if cats else meta
         # pieces: (file number, row groups or None, rows, bytes)
         self.pieces = _plan_pieces(self.footers, blocksize, split_row_groups)
         self.calculate_divisions = calculate_divisions
@@ -233,6 +243,69 @@ class ParquetDataset:
             return lo, hi, st.null_count, col.num_values
         except Exception:
             return None
+
+
+def dictionary_categories(
+    fs: Any, files: list, footers: list, schema: Any
+) -> dict[str, pd.CategoricalDtype]:
+    """The categories of the dictionary-encoded (pandas categorical) columns.
+
+    The empty table the meta is built from has no dictionary, so the
+    categories come from the data: the dictionary of the first row group of
+    each file (one column chunk per file and column, read in parallel),
+    united in file order as pandas unites them when it reads a folder.
+    Pieces whose dictionary differs are cast to these categories when read
+    (:func:`~partframe.kernels.io.read_parquet_piece`).
+    """
+    import pyarrow as pa
+
+    columns = [f.name for f in schema if pa.types.is_dictionary(f.type)]
+    if not columns:
+        return {}
+    paths = [p for p, md in zip(files, footers) if md.num_row_groups]
+    found = _map_files(lambda p: _first_dictionaries(fs, p, columns), paths)
+    out = {}
+    for c in columns:
+        dtypes = [d[c] for d in found if c in d]
+        if not dtypes:
+            continue
+        cats = dtypes[0].categories
+        for dt in dtypes[1:]:
+            cats = cats.append(dt.categories[~dt.categories.isin(cats)])
+        out[c] = pd.CategoricalDtype(cats, ordered=dtypes[0].ordered)
+    return out
+
+
+def _first_dictionaries(fs: Any, path: str, columns: list) -> dict:
+    """``column -> CategoricalDtype`` of the first row group of ``path``."""
+    from ..kernels.io import open_parquet
+
+    pf = open_parquet(fs, path)
+    present = [c for c in columns if c in pf.schema_arrow.names]
+    try:
+        table = pf.read_row_group(0, columns=present, use_pandas_metadata=False)
+    except Exception as e:
+        raise ParquetReadError(
+            f"cannot read Parquet file {path!r} (row group 0): {type(e).__name__}: {e}"
+        ) from e
+    table = table.unify_dictionaries()
+    out = {}
+    for c in present:
+        col = table.column(c)
+        if col.num_chunks and len(col.chunk(0).dictionary):
+            out[c] = _empty_categorical(col.chunk(0)).dtype
+    return out
+
+
+def _empty_categorical(chunk: Any) -> Any:
+    """The pandas dtype of a dictionary array, from its dictionary alone."""
+    import pyarrow as pa
+
+    typ = chunk.type
+    empty = pa.DictionaryArray.from_arrays(
+        pa.array([], typ.index_type), chunk.dictionary, ordered=typ.ordered
+    )
+    return empty.to_pandas()
 
 
 def _leaf_index(md: Any, column: str) -> int:
@@ -465,7 +538,7 @@ def to_parquet(
     overwrite: bool = False,
     append: bool = False,
     compression: str | None = "snappy",
-    write_index: bool | None = None,
+    write_index: bool | None = True,
     name_function: Any = None,
     compute: bool = True,
     storage_options: dict | None = None,
@@ -496,9 +569,11 @@ def to_parquet(
         Add files to an existing dataset with the same schema; every schema
         difference is listed before anything is written.
     compression : str, default "snappy"
-    write_index : bool, optional
-        Store the index as column(s). Default: yes, unless it is an unnamed
-        RangeIndex (which the reader recreates from row counts).
+    write_index : bool, default True
+        Store the index as column(s), an unnamed one as
+        ``__index_level_0__`` (as pandas names it): :func:`read_parquet`,
+        pandas and Dask give the labels back. ``False``: the reader numbers
+        the rows from 0.
     name_function : callable, optional
         ``name_function(i) -> str``: file name of partition ``i``.
     compute : bool, default True
@@ -539,12 +614,14 @@ def to_parquet(
     job = new_job(fs, dest, overwrite, append)
     data_meta = meta.drop(columns=partition_on) if partition_on else meta
     if write_index is None:
-        # A default RangeIndex is not data (each partition would store its
-        # own piece of it); any other index is stored as columns.
-        idx = meta.index
-        write_index = not (isinstance(idx, pd.RangeIndex) and idx.name is None)
+        # Every index is stored as column(s), an unnamed RangeIndex too (as
+        # ``__index_level_0__``, Dask's choice): a partition's labels are not
+        # the row numbers of the dataset (a partition of a stepped range, a
+        # filtered frame), and pandas, pyarrow and Dask read them back from
+        # the column.
+        write_index = True
     schema = pa.Schema.from_pandas(meta_nonempty(data_meta), preserve_index=write_index)
-    if any(pa.types.is_null(t) for t in schema.types):
+    if any(_untyped(t) for t in schema.types):
         schema = None  # object columns: let each partition infer
     offset = 0
     if append:
@@ -566,6 +643,16 @@ def to_parquet(
         abort(job)
         raise
     return None
+
+
+def _untyped(typ: Any) -> bool:
+    """Does an Arrow type say nothing of its values (null, or a dictionary of
+    nulls: a categorical without categories)?"""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(typ):
+        typ = typ.value_type
+    return bool(pa.types.is_null(typ))
 
 
 def _check_append(

@@ -20,6 +20,7 @@ from .estimate import distinct_total
 __all__ = [
     "ParquetReadError",
     "add_read_note",
+    "as_categories",
     "empty_frame",
     "read_parquet_piece",
     "write_csv_partition",
@@ -257,14 +258,23 @@ def _compare_scalar(a: Any, op: str, b: Any) -> bool:
 
 
 def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame:
-    """Cast columns whose dtype differs from the meta (e.g. all-null pieces)."""
-    bad = [
-        c
-        for c, a, b in zip(meta.columns, df.dtypes, meta.dtypes)
-        if a != b and not isinstance(b, pd.CategoricalDtype)
-    ]
+    """Cast columns whose dtype differs from the meta (e.g. all-null pieces).
+
+    A categorical column gets exactly the meta's categories (a file's
+    dictionary may hold fewer, or order them differently); a value outside
+    them raises instead of becoming missing.
+    """
+    bad = [c for c, a, b in zip(meta.columns, df.dtypes, meta.dtypes) if a != b]
     if not bad:
         return df
+    cats = [c for c in bad if isinstance(meta[c].dtype, pd.CategoricalDtype)]
+    if cats:
+        df = df.copy(deep=False)
+        for c in cats:
+            df[c] = as_categories(df[c], meta[c].dtype, path)
+        bad = [c for c in bad if c not in cats]
+        if not bad:
+            return df
     try:
         return df.astype({c: meta[c].dtype for c in bad})
     except (TypeError, ValueError) as e:
@@ -273,6 +283,31 @@ def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame
             f"Parquet file {path!r} gives dtypes that differ from the dataset's "
             f"({detail}) and cannot be cast: {e}"
         ) from e
+
+
+def as_categories(col: pd.Series, dtype: pd.CategoricalDtype, path: str) -> pd.Series:
+    """``col`` with exactly the categories of ``dtype``, values unchanged.
+
+    Raises ValueError naming the file and column when ``col`` holds a value
+    that is not one of the categories (casting would make it missing).
+
+    Examples
+    --------
+    >>> s = pd.Series(pd.Categorical(["a", "b"]))
+    >>> as_categories(s, pd.CategoricalDtype(["b", "a", "c"]), "f").cat.codes.tolist()
+    [1, 0]
+    """
+    used = col.cat.remove_unused_categories().cat.categories
+    outside = used[~used.isin(dtype.categories)]
+    if len(outside):
+        values = sorted(str(v) for v in outside)[:5]
+        raise ValueError(
+            f"Parquet file {path!r}: column {col.name!r} holds {values}, not among "
+            f"the categories {list(dtype.categories)} read from the first row "
+            "group of each file. Write the files with the same categories "
+            "(e.g. df[col].cat.set_categories(...)) before reading them together."
+        )
+    return col.cat.set_categories(dtype.categories, ordered=dtype.ordered)
 
 
 def _hive_value(value: Any) -> str:
@@ -355,7 +390,6 @@ def write_parquet_partition(
     (``col=value/relname``). File names depend only on the partition, so
     running the task twice overwrites its own files.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
     from fsspec.implementations.local import LocalFileSystem
 
@@ -376,7 +410,7 @@ def write_parquet_partition(
         pieces.append((relname, df))
     out = []
     for name, part in pieces:
-        table = pa.Table.from_pandas(part, schema=schema, preserve_index=write_index)
+        table = _to_arrow(part, schema, write_index, name)
         options = kwargs
         if "use_dictionary" not in kwargs:  # chosen per file, from its own data
             chosen = dictionary_columns(table, kwargs.get("dictionary_pagesize_limit"))
@@ -391,6 +425,40 @@ def write_parquet_partition(
                 pq.write_table(table, f, **options)
         out.append(name)
     return out
+
+
+def _to_arrow(part: pd.DataFrame, schema: Any, write_index: Any, name: str) -> Any:
+    """``part`` as an Arrow table of ``schema`` (the meta's), or an error
+    that names the file and says how the partition differs from the meta.
+
+    pyarrow takes the index columns the schema names: a partition with
+    other index levels than the meta's would lose labels without a word.
+    """
+    import json
+
+    import pyarrow as pa
+
+    if schema is not None and write_index:
+        stored = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+        want = len(stored.get("index_columns", []))
+        if want and part.index.nlevels != want:
+            raise ValueError(
+                f"to_parquet: the partition written to {name!r} has "
+                f"{part.index.nlevels} index level(s) {list(part.index.names)}, "
+                f"the frame's meta has {want}: the meta is wrong (the function "
+                "that made the frame returns another index; pass a meta= that "
+                "matches it)"
+            )
+    try:
+        return pa.Table.from_pandas(part, schema=schema, preserve_index=write_index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+        if schema is not None:
+            e.add_note(
+                f"partframe: while writing {name!r}, whose dtypes "
+                f"{part.dtypes.astype(str).to_dict()} must match the frame's "
+                f"schema ({', '.join(f'{f.name}: {f.type}' for f in schema)})"
+            )
+        raise
 
 
 # --- CSV ---------------------------------------------------------------------
