@@ -26,6 +26,7 @@ from .expr.blockwise import (
     MapPartitions,
     MethodCall,
     Projection,
+    _scalar_to_series,
     _unknown_columns_message,
     aligned,
 )
@@ -374,6 +375,13 @@ class FrameBase(
             Promise that ``func`` keeps the index and row order, so divisions
             carry over.
 
+        Each partition ``func`` returns is checked against the meta: a
+        Series name, the column order and dtypes that cast back to the same
+        values are made to match; other columns or dtypes (a renamed column,
+        ``NaN`` in an ``int64`` column, a Series where the meta is a
+        DataFrame) raise an error naming ``func``, the partition and the
+        difference.
+
         Examples
         --------
         >>> import pandas as pd, partframe
@@ -393,9 +401,12 @@ class FrameBase(
             # A scalar per partition: the result is a Series of them.
             meta = pd.Series([], dtype=np.asarray(meta).dtype)
             return new_collection(
-                MapPartitions(_scalar_to_series, meta, [func, *exprs], kwargs or None)
-            )
-        node = MapPartitions(func, meta, exprs, kwargs or None, preserves_index)
+                MapPartitions(
+                    _scalar_to_series, meta, [func, *exprs], kwargs or None,
+                    False, True,
+                )
+            )  # fmt: skip
+        node = MapPartitions(func, meta, exprs, kwargs or None, preserves_index, True)
         return new_collection(node)
 
     def pipe(self, func: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -453,10 +464,6 @@ def _meta_from_description(desc: Any) -> Any:
     if isinstance(desc, list):
         return pd.DataFrame({k: pd.Series([], dtype=v) for k, v in desc})
     raise TypeError(f"cannot make a meta from {desc!r}")
-
-
-def _scalar_to_series(func: Callable, *args: Any, **kwargs: Any) -> pd.Series:
-    return pd.Series([func(*args, **kwargs)])
 
 
 def _partition_len(part: Any) -> int:
@@ -588,6 +595,8 @@ class DataFrame(
         )
 
     def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas: df[lambda d: d.x > 0]
+            key = key(self)
         if isinstance(key, Series):
             pred = key
             frame, pred = _align(self, pred)
@@ -727,6 +736,8 @@ class Series(
         return self._length()
 
     def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas: s[lambda s: s > 0]
+            key = key(self)
         if isinstance(key, Series):
             frame, pred = _align(self, key)
             return new_collection(Filter(frame.expr, pred.expr))

@@ -408,7 +408,10 @@ class _GroupBy:
             try:
                 out = make_meta(getattr(g, method)(*args, **kwargs))
             except (TypeError, ValueError, NotImplementedError) as err:
-                raise type(err)(self._explain_error(method, args, err)) from err
+                # A note, not a rebuilt exception: not every exception type
+                # takes one message argument, and this keeps pandas' own.
+                err.add_note(f"partframe: {self._explain_error(method, args, err)}")
+                raise
             if key is not None:
                 if len(_META_CACHE) >= _META_CACHE_SIZE:
                     _META_CACHE.pop(next(iter(_META_CACHE)))

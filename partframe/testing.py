@@ -173,13 +173,15 @@ def assert_eq(
                 _check_divisions(obj, parts)
         results.append(value)
     x, y = results
-    if sort_results:
-        x, y = _sort(x), _sort(y)
-    if not check_index:
+    if not check_index:  # before sorting: the labels must not order the rows
         if isinstance(x, pd.DataFrame | pd.Series):
             x = x.reset_index(drop=True)
         if isinstance(y, pd.DataFrame | pd.Series):
             y = y.reset_index(drop=True)
+    if sort_results:
+        x, y = _sort(x), _sort(y)
+        if not check_index:
+            x, y = x.reset_index(drop=True), y.reset_index(drop=True)
     if isinstance(x, pd.DataFrame):
         tm.assert_frame_equal(
             x, y, check_dtype=check_dtype, check_names=check_names, **kwargs

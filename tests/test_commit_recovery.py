@@ -552,18 +552,18 @@ def test_reader_of_several_paths_recovers_each(mem, monkeypatch):
     assert not [p for p in fs.find(root) if "/." in p]  # nothing hidden left
 
 
+@pytest.mark.timeout(60)
 def test_stuck_break_marker_still_times_out(mem, monkeypatch):
-    """A breaker that died leaves its marker: the lock is reported, no spin."""
+    """A breaker that died leaves its marker: the lock is reported, no spin
+    (a spin would hang: the timeout marker catches it, not a clock bound)."""
     fs, root = mem
     dest = f"{root}/out"
     leave_dead_lock(fs, dest)
     holder = commit_lock._read_lock(fs, lock_path(dest))
     fs.pipe_file(f"{lock_path(dest)}.break-{holder['token']}", b"")
     monkeypatch.setattr(commit_lock, "LOCK_TIMEOUT", 0.3)
-    t0 = time.monotonic()
     with pytest.raises(CommitError, match="delete"):
         commit._acquire(fs, dest, "me")
-    assert time.monotonic() - t0 < 5
 
 
 def test_abort_repairs_its_own_interrupted_commit(mem, monkeypatch):

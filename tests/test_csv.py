@@ -273,3 +273,62 @@ def test_property_any_blocksize_equals_pandas(data, blocksize, local):
         pd.testing.assert_frame_equal(got, expected.reset_index(drop=True))
         return
     pd.testing.assert_frame_equal(got, expected)
+
+
+# -- errors keep their type and say the fix (issue 13, item 7) -------------------
+
+
+@pytest.mark.parametrize("blocksize, sample", [(None, 256_000), (64, 64)])
+def test_latin1_without_encoding_names_file_and_fix(tmp_path, blocksize, sample):
+    path = tmp_path / "latin1.csv"
+    # ASCII first, so that the head parses and a later block fails too
+    rows = [f"plain{k},{k}" for k in range(20)] + ["caf\xe9,20", "na\xefve,21"]
+    path.write_bytes(("name,v\n" + "\n".join(rows) + "\n").encode("latin-1"))
+    with pytest.raises(UnicodeDecodeError) as info:  # pandas' own error, intact
+        df = partframe.read_csv(str(path), blocksize=blocksize, sample=sample)
+        df.compute(scheduler="sync")
+    notes = "\n".join(info.value.__notes__)
+    assert "latin1.csv" in notes and "encoding='latin-1'" in notes
+    # with a small sample, the head is ASCII: a later block fails
+    assert ("bytes " in notes) == (blocksize is not None)
+    assert info.value.encoding == "utf-8"
+    expected = pd.read_csv(path, encoding="latin-1")
+    got = partframe.read_csv(str(path), blocksize=blocksize, encoding="latin-1")
+    pd.testing.assert_frame_equal(_read(got), expected)
+
+
+def test_latin1_head_names_file(tmp_path):
+    path = tmp_path / "head.csv"
+    path.write_bytes("name,v\ncaf\xe9,1\n".encode("latin-1"))
+    with pytest.raises(UnicodeDecodeError) as info:
+        partframe.read_csv(str(path))
+    notes = "\n".join(info.value.__notes__)
+    assert "head.csv" in notes and "encoding=" in notes
+
+
+# -- small samples (issue 13: read_csv(sample=0) hung) ---------------------------
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("sample", [0, False, 1, 5, 12, 20, 10_000])
+@pytest.mark.parametrize("header", [0, None])
+def test_small_sample_reads_a_whole_record(tmp_path, sample, header):
+    path = tmp_path / "s.csv"
+    pdf = pd.DataFrame({"a": range(300), "b": np.arange(300) * 0.5, "c": "x"})
+    pdf.to_csv(path, index=False, header=header == 0)
+    expected = pd.read_csv(path, header=header)
+    for blocksize in (None, 700):
+        got = partframe.read_csv(
+            str(path), blocksize=blocksize, sample=sample, header=header
+        )
+        # the dtypes come from at least one data record, never the header alone
+        assert got.dtypes.equals(expected.dtypes)
+        pd.testing.assert_frame_equal(_read(got), expected)
+
+
+@pytest.mark.parametrize("sample", [-1, 1.5, "1kB"])
+def test_bad_sample_raises(tmp_path, sample):
+    path = tmp_path / "s.csv"
+    path.write_text("a\n1\n")
+    with pytest.raises(ValueError, match="sample must be a number of bytes"):
+        partframe.read_csv(str(path), sample=sample)

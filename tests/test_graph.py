@@ -5,11 +5,12 @@ from __future__ import annotations
 import heapq
 import pickle
 import sys
-import time
 import zlib
 from operator import add
+from typing import Any
 
 import pytest
+from complexity import assert_linear, count_steps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -368,8 +369,8 @@ def _repo_root():
     return Path(__file__).resolve().parent.parent
 
 
-def test_big_graph_speed():
-    n = 12500
+def _chunked_tree_graph(n: int) -> tuple[dict, Any]:
+    """``n`` chains of four tasks under a tree reduction of width 8."""
     dsk = {}
     for i in range(n):
         dsk[("read", i)] = (inc, i)
@@ -378,16 +379,33 @@ def test_big_graph_speed():
         dsk[("chunk", i)] = (inc, ("m2", i))
     tree, root = tree_reduction(n, 8, leaves=[("chunk", i) for i in range(n)])
     dsk.update(tree)
-    assert len(dsk) > 50_000
-    t0 = time.perf_counter()
+    return dsk, root
+
+
+def _prepare(dsk: dict, root: Any) -> tuple:
     culled, deps = cull(dsk, [root])
     fused, fdeps = fuse_linear(culled, [root], deps)
-    o = order(fused, fdeps)
-    o2 = order(culled, deps)
-    elapsed = time.perf_counter() - t0
+    return culled, fused, order(fused, fdeps), order(culled, deps)
+
+
+def test_big_graph_prepares_in_linear_steps():
+    """cull, fuse and order do work proportional to the graph (counted, not
+    timed: a clock fails on a busy machine)."""
+    sizes, steps = [500, 1000, 4000], []
+    for n in sizes:
+        dsk, root = _chunked_tree_graph(n)
+        count, (culled, fused, o, o2) = count_steps(_prepare, dsk, root)
+        steps.append(count)
+        assert len(culled) == len(dsk)
+        # each chain of four fuses into one task; the tree stays as it is
+        assert len(fused) == len(dsk) - 3 * n
+        assert sorted(o) == sorted(fused) and sorted(o2) == sorted(culled)
+    assert_linear(sizes, steps)
+    # the full-size graph (50,000 tasks) still goes through
+    dsk, root = _chunked_tree_graph(12500)
+    assert len(dsk) > 50_000
+    culled, fused, o, o2 = _prepare(dsk, root)
     assert len(fused) < len(culled) and len(o) == len(fused) and len(o2) == len(culled)
-    # Typically ~0.3 s on one core; a generous bound catches quadratic blowups.
-    assert elapsed < 4
 
 
 # -- properties on random DAGs ---------------------------------------------------

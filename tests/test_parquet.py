@@ -282,3 +282,60 @@ def test_memory_filesystem_round_trip():
 def test_missing_path():
     with pytest.raises(FileNotFoundError, match="nowhere"):
         partframe.read_parquet("memory://nowhere/x.parquet")
+
+
+# -- the index pandas stored (issue 13, item 5) ---------------------------------
+
+_INDEXES = {
+    "range": pd.RangeIndex(12),
+    "range-named": pd.RangeIndex(12, name="i"),
+    "range-step": pd.RangeIndex(10, 46, 3),
+    "ints": pd.Index([7, 3, 9, 1, 0, 4, 8, 2, 11, 5, 6, 10]),
+    "ints-named": pd.Index(np.arange(12) * 2, name="i"),
+    "strings": pd.Index(list("abcdefghijkl")),
+    "dates": pd.date_range("2024-01-01", periods=12, freq="D"),
+    "multi": pd.MultiIndex.from_arrays(
+        [np.arange(12) // 4, list("xyz") * 4], names=["k", None]
+    ),
+    "multi-unnamed": pd.MultiIndex.from_arrays([np.arange(12) // 4, list("xyz") * 4]),
+}
+
+
+def _indexed(kind: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"x": np.arange(12), "s": [f"s{k}" for k in range(12)]}, index=_INDEXES[kind]
+    )
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("split", [False, True])
+@pytest.mark.parametrize("kind", list(_INDEXES))
+def test_pandas_written_index_round_trips(tmp_path, kind, split, scheduler):
+    """Read like pd.read_parquet: unnamed levels (``__index_level_0__``) and
+    RangeIndex metadata (start, step, name) included."""
+    pdf = _indexed(kind)
+    path = str(tmp_path / "one.parquet")
+    pdf.to_parquet(path, row_group_size=5)
+    expected = pd.read_parquet(path)
+    pd.testing.assert_frame_equal(expected, pdf, check_freq=False)  # pandas' own
+    df = partframe.read_parquet(path, split_row_groups=split)
+    assert df.npartitions == (3 if split else 1)
+    assert_eq(df, expected, scheduler=scheduler)
+    assert_eq(df[["s"]], expected[["s"]], scheduler=scheduler)
+    assert len(df) == 12
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 12])
+@pytest.mark.parametrize("kind", [k for k in _INDEXES if k != "range-step"])
+def test_to_parquet_index_round_trips(tmp_path, kind, npartitions):
+    pdf = _indexed(kind)
+    path = str(tmp_path / "ds")
+    partframe.from_pandas(pdf, npartitions=npartitions, sort=False).to_parquet(path)
+    df = partframe.read_parquet(path)
+    assert_eq(df, pdf, check_divisions=False, check_freq=False)
+    # pandas reads the same (its file order is lexicographic: part.10 < part.2;
+    # an unnamed RangeIndex is not stored, so pandas numbers rows in that order)
+    by_pandas = pd.read_parquet(path).sort_values("x")
+    if kind == "range":
+        by_pandas = by_pandas.reset_index(drop=True)
+    pd.testing.assert_frame_equal(by_pandas, pdf, check_freq=False)

@@ -370,18 +370,18 @@ def test_keyboard_interrupt_is_prompt_and_leaves_nothing(scheduler):
     old = signal.signal(signal.SIGINT, signal.default_int_handler)
     main = threading.main_thread().ident
     timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT))
-    dsk = {("long", i): (long_task,) for i in range(3)}
+    # The tasks outlive the test's timeout: get() can only return by being
+    # interrupted, so a scheduler that waits for running tasks fails by
+    # timing out, with no wall-clock bound to miss on a busy machine.
+    dsk = {("long", i): (long_task, 120.0) for i in range(3)}
     try:
         timer.start()
-        start = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
             partframe.get(dsk, list(dsk), scheduler=scheduler, num_workers=2)
-        elapsed = time.monotonic() - start
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, old)
         STOP.set()
-    assert elapsed < 2.5
     # Threads end with their current task (here, promptly after STOP).
     deadline = time.monotonic() + 5
     while (_worker_threads() or _worker_processes()) and time.monotonic() < deadline:
@@ -399,11 +399,10 @@ def test_keyboard_interrupt_is_prompt_and_leaves_nothing(scheduler):
     [((die, 3), "exited with code 3"), ((kill_self,), "SIGKILL")],
 )
 def test_worker_death_names_the_task(task, message):
+    # A death that went unnoticed would hang: the timeout marker catches it.
     dsk = {"a": 1, ("fatal", 7): task, "after": (add, ("fatal", 7), "a")}
-    start = time.monotonic()
     with pytest.raises(WorkerDiedError, match=message) as info:
         get_processes(dsk, "after", num_workers=2)
-    assert time.monotonic() - start < 10
     assert "('fatal', 7)" in str(info.value)
     assert not _worker_processes()
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..tokenize import tokenize
 
-__all__ = ["Expr", "rewrite", "walk"]
+__all__ = ["Expr", "map_operand_exprs", "operand_exprs", "rewrite", "walk"]
 
 _RESERVED = {"operands", "divisions", "npartitions", "dependencies"}
 
@@ -95,14 +95,30 @@ class Expr:
 
     # -- structure --------------------------------------------------------
     def dependencies(self) -> list[Expr]:
-        """Child nodes, in operand order (also inside list/tuple operands)."""
-        out: list[Expr] = []
+        """Child nodes, in operand order, each once.
+
+        Every ``Expr`` anywhere in the operands counts, nested lists,
+        tuples and dicts included (:func:`operand_exprs`); the traversals
+        (:func:`walk`, :func:`rewrite`, graph building) all see the same
+        children through this method.
+        """
+        out: dict[str, Expr] = {}
         for op in self.operands:
-            if isinstance(op, Expr):
-                out.append(op)
-            elif type(op) in (list, tuple):
-                out.extend(x for x in op if isinstance(x, Expr))
-        return out
+            for e in operand_exprs(op):
+                out.setdefault(e._name, e)
+        return list(out.values())
+
+    def _with_dependencies(self, new: dict[str, Expr]) -> Expr:
+        """This node on other children: ``new`` maps each child's name to
+        its replacement (every child must be there). Returns ``self`` when
+        nothing changes. Nodes whose ``dependencies`` are not simply their
+        operands' expressions (:class:`~partframe.expr.fuse.Fused`) override
+        this together with ``dependencies``.
+        """
+        ops = [map_operand_exprs(op, lambda e: new[e._name]) for op in self.operands]
+        if all(a is b for a, b in zip(ops, self.operands)):
+            return self
+        return type(self)(*ops)
 
     def _column_needs(self, needed: set | None) -> list:
         """Columns each input must provide, given what parents need.
@@ -251,56 +267,118 @@ def walk(expr: Expr) -> Iterator[Expr]:
                 stack.append(dep)
 
 
+def operand_exprs(op: Any) -> Iterator[Expr]:
+    """Every ``Expr`` inside one operand: itself, or nested in lists,
+    tuples and dict values, in order (duplicates included).
+
+    Examples
+    --------
+    >>> class Leaf(Expr):
+    ...     _parameters = ["label"]
+    >>> a, b = Leaf("a"), Leaf("b")
+    >>> [e.label for e in operand_exprs([a, (1, {"k": b}), "x"])]
+    ['a', 'b']
+    """
+    stack = [op]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Expr):
+            yield x
+        elif type(x) in (list, tuple):
+            stack.extend(reversed(x))
+        elif type(x) is dict:
+            stack.extend(reversed(list(x.values())))
+
+
+def map_operand_exprs(op: Any, func: Callable[[Expr], Any]) -> Any:
+    """``op`` with each ``Expr`` inside it (see :func:`operand_exprs`)
+    replaced by ``func(expr)``; containers are rebuilt only where something
+    inside changed, so an unchanged operand is returned as is.
+
+    Examples
+    --------
+    >>> class Leaf(Expr):
+    ...     _parameters = ["label"]
+    >>> op = [Leaf("a"), (1, {"k": Leaf("b")})]
+    >>> out = map_operand_exprs(op, lambda e: Leaf(e.label.upper()))
+    >>> out[0].label, out[1][1]["k"].label, out[1][0]
+    ('A', 'B', 1)
+    """
+    if isinstance(op, Expr):
+        return func(op)
+    if type(op) in (list, tuple):
+        items = [map_operand_exprs(x, func) for x in op]
+        if all(a is b for a, b in zip(items, op)):
+            return op
+        return type(op)(items)
+    if type(op) is dict:
+        values = {k: map_operand_exprs(v, func) for k, v in op.items()}
+        if all(values[k] is v for k, v in op.items()):
+            return op
+        return values
+    return op
+
+
 def rewrite(expr: Expr, func: Callable[[Expr], Expr | None]) -> Expr:
     """Rebuild ``expr`` bottom-up, replacing each node by ``func(node)``.
 
-    ``func`` returns a replacement or ``None`` for "no change"; a replacement
-    is offered to ``func`` again until it settles (at most 100 times). Shared
-    sub-plans are rewritten once.
+    ``func`` returns a replacement or ``None`` for "no change". The
+    replacement is itself rewritten: nodes it introduces below it are
+    offered to ``func`` (children first) like any other, and its root is
+    offered again until it settles (at most 100 rounds per node). So a
+    lowering that returns several new nodes leaves none of them unlowered.
+    Shared sub-plans are rewritten once.
     """
+    # memo: name of a node already handled -> its final replacement. A
+    # final node maps to itself, so a replacement that reuses rewritten
+    # nodes does not rewrite them again.
     memo: dict[str, Expr] = {}
-    order = _postorder(expr)
-    for node in order:
-        ops = [_map_operand(op, memo) for op in node.operands]
-        changed = any(a is not b for a, b in zip(ops, node.operands))
-        new = type(node)(*ops) if changed else node
+    _rewrite_into(expr, func, memo, depth=0)
+    return memo[expr._name]
+
+
+def _rewrite_into(
+    expr: Expr, func: Callable[[Expr], Expr | None], memo: dict, depth: int
+) -> None:
+    if depth > 100:
+        raise RuntimeError(f"rewrite of {type(expr).__name__} did not settle")
+    for node in _postorder(expr, done=memo):
+        new = node._with_dependencies(memo)
         for _ in range(100):
             out = func(new)
             if out is None or out._name == new._name:
                 break
-            new = out
+            if out._name in memo:
+                new = memo[out._name]
+                continue
+            # New nodes below the replacement are rewritten first; the
+            # replacement's own root is then final (rewritten in there).
+            _rewrite_into(out, func, memo, depth + 1)
+            new = memo[out._name]
+            break
         else:
             raise RuntimeError(f"rewrite of {type(node).__name__} did not settle")
         memo[node._name] = new
-    return memo[expr._name]
+        memo.setdefault(new._name, new)
 
 
-def _map_operand(op: Any, memo: dict) -> Any:
-    if isinstance(op, Expr):
-        return memo[op._name]
-    if type(op) in (list, tuple) and any(isinstance(x, Expr) for x in op):
-        new = [memo[x._name] if isinstance(x, Expr) else x for x in op]
-        if all(a is b for a, b in zip(new, op)):
-            return op
-        return type(op)(new)
-    return op
-
-
-def _postorder(expr: Expr) -> list[Expr]:
-    """Nodes below ``expr``, children before parents, each once."""
+def _postorder(expr: Expr, done: dict | set | None = None) -> list[Expr]:
+    """Nodes below ``expr``, children before parents, each once; nodes
+    named in ``done`` (and everything below them) are left out."""
     out: list[Expr] = []
-    done: set[str] = set()
+    finished: set[str] = set()
+    skip = () if done is None else done
     stack: list[tuple[Expr, bool]] = [(expr, False)]
     while stack:
         node, expanded = stack.pop()
-        if node._name in done:
+        if node._name in finished or node._name in skip:
             continue
         if expanded:
-            done.add(node._name)
+            finished.add(node._name)
             out.append(node)
             continue
         stack.append((node, True))
         for dep in reversed(node.dependencies()):
-            if dep._name not in done:
+            if dep._name not in finished and dep._name not in skip:
                 stack.append((dep, False))
     return out

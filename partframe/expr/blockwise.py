@@ -16,8 +16,9 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..graph import quote
+from ..kernels.enforce import MetaCheck, check_partition
 from ..kernels.selection import filter_rows, select_columns
-from .base import Expr
+from .base import Expr, operand_exprs
 from .meta import emulate, is_frame_or_series
 
 __all__ = [
@@ -141,6 +142,8 @@ def _task_arg(arg: Any, index: int) -> Any:
         return [_task_arg(a, index) for a in arg]
     if type(arg) is tuple and any(isinstance(a, Expr) for a in arg):
         return (tuple, [_task_arg(a, index) for a in arg])
+    if type(arg) is dict and any(True for _ in operand_exprs(arg)):
+        return (dict, [[_literal(k), _task_arg(v, index)] for k, v in arg.items()])
     return _literal(arg)
 
 
@@ -151,6 +154,8 @@ def _meta_of(arg: Any) -> Any:
         return [_meta_of(a) for a in arg]
     if type(arg) is tuple:
         return tuple(_meta_of(a) for a in arg)
+    if type(arg) is dict:
+        return {k: _meta_of(v) for k, v in arg.items()}
     return arg
 
 
@@ -271,10 +276,19 @@ class MethodCall(Blockwise):
 
 
 class MapPartitions(Blockwise):
-    """A user function applied to every partition, with a known ``meta``."""
+    """A function applied to every partition, with a known ``meta``.
 
-    _parameters = ["func", "meta", "args", "kwargs", "preserves_index"]
-    _defaults = {"args": (), "kwargs": None, "preserves_index": False}
+    With ``enforce`` (user functions: ``map_partitions``), each partition
+    is checked against the meta where it is made (see
+    :mod:`partframe.kernels.enforce`). Internal kernels leave it off: some
+    return an intermediate whose schema differs from the node's meta on
+    purpose (a groupby step whose next step reshapes it).
+    """
+
+    _parameters = ["func", "meta", "args", "kwargs", "preserves_index", "enforce"]
+    _defaults = {
+        "args": (), "kwargs": None, "preserves_index": False, "enforce": False,
+    }  # fmt: skip
 
     @property
     def operation(self) -> Any:  # type: ignore[override]
@@ -298,8 +312,43 @@ class MapPartitions(Blockwise):
     def _meta(self) -> Any:
         return self.operand("meta")
 
+    @functools.cached_property
+    def _meta_check(self) -> MetaCheck:
+        func = self.func
+        if func is _scalar_to_series and self.args:
+            func = self.args[0]
+        return MetaCheck(self._meta, f"map_partitions({function_name(func)})")
+
+    def _task(self, index: int) -> Any:
+        task = super()._task(index)
+        if not self.enforce:
+            return task
+        # A user function's partition is checked where it is made: a wrong
+        # column or dtype fails here, naming the function, and not later in
+        # another task (or never).
+        return (check_partition, self._meta_check, index, task)
+
     def _operand_repr(self) -> str:
         return self._funcname
+
+
+def function_name(func: Any) -> str:
+    """A user function's name for messages (``<lambda>``, ``Class.method``).
+
+    Examples
+    --------
+    >>> function_name(len), function_name(lambda x: x)
+    ('len', '<lambda>')
+    """
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None)
+    if not isinstance(name, str):
+        return _short(func)
+    return name.rsplit("<locals>.", 1)[-1]  # not the enclosing functions
+
+
+def _scalar_to_series(func: Any, *args: Any, **kwargs: Any) -> pd.Series:
+    """``func``'s scalar result for one partition as a one-row Series."""
+    return pd.Series([func(*args, **kwargs)])
 
 
 class Projection(Blockwise):

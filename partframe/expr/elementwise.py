@@ -15,8 +15,16 @@ import pandas as pd
 
 from ..graph import quote
 from ..kernels import elementwise as kernels
+from ..kernels.enforce import MetaCheck, check_partition
 from .base import Expr
-from .blockwise import Blockwise, _meta_of, _task_arg, apply_kwargs, call_method
+from .blockwise import (
+    Blockwise,
+    _meta_of,
+    _task_arg,
+    apply_kwargs,
+    call_method,
+    function_name,
+)
 from .meta import emulate, make_meta, meta_nonempty
 
 __all__ = [
@@ -105,6 +113,14 @@ class RenameColumns(Blockwise):
         return repr(changed)
 
 
+# Kernels that run a user function (its first argument): messages name it.
+_USER_CALLS = {
+    kernels.apply_rows: "apply({}, axis=1)",
+    kernels.apply_values: "apply({})",
+    kernels.map_elements: "map({})",
+}
+
+
 class NonemptyCall(Blockwise):
     """``func(frame, *args, **kwargs)`` whose schema comes from non-empty data.
 
@@ -137,13 +153,26 @@ class NonemptyCall(Blockwise):
         kwargs = self.kwargs or {}
         return make_meta(self.func(meta_nonempty(self.frame._meta), *args, **kwargs))
 
+    @functools.cached_property
+    def _meta_check(self) -> MetaCheck:
+        pattern = _USER_CALLS.get(self.func)
+        if pattern is not None and self.args:
+            label = pattern.format(function_name(self.args[0]))
+        else:
+            label = self._funcname
+        return MetaCheck(self._meta, label)
+
     def _task(self, index: int) -> Any:
         args = [_task_arg(a, index) for a in [self.frame, *self.args]]
         head = (quote(self.func), quote(self._meta))
         if self.kwargs:
             kwargs = quote(self.kwargs)
-            return (apply_kwargs, kernels.call_nonempty, kwargs, *head, *args)
-        return (kernels.call_nonempty, *head, *args)
+            call = (apply_kwargs, kernels.call_nonempty, kwargs, *head, *args)
+        else:
+            call = (kernels.call_nonempty, *head, *args)
+        # The meta came from a two-row stand-in or from the user: check each
+        # partition against it where it is made (see kernels/enforce.py).
+        return (check_partition, self._meta_check, index, call)
 
     def _operand_repr(self) -> str:
         return self._funcname

@@ -16,7 +16,7 @@ import functools
 from typing import Any
 
 from ..graph import execute_task
-from .base import Expr, _map_operand, _postorder
+from .base import Expr, _postorder
 from .blockwise import Blockwise
 
 __all__ = ["Fused", "FusedTasks", "execute_fused", "fuse_blockwise"]
@@ -68,6 +68,19 @@ class Fused(Expr):
                 if d._name not in inside:
                     out.setdefault(d._name, d)
         return list(out.values())
+
+    def _with_dependencies(self, new: dict[str, Expr]) -> Expr:
+        # Members are rebuilt in order on the new external inputs; a member
+        # is itself an input of later members, so it joins the mapping.
+        mapping = dict(new)
+        members = []
+        for m in self.members:
+            rebuilt = m._with_dependencies(mapping)
+            mapping[m._name] = rebuilt
+            members.append(rebuilt)
+        if all(a is b for a, b in zip(members, self.members)):
+            return self
+        return Fused(members)
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -145,9 +158,7 @@ def fuse_blockwise(expr: Expr) -> Expr:
     # (by construction), so no other node sees them.
     memo: dict[str, Expr] = {}
     for node in nodes:
-        ops = [_map_operand(op, memo) for op in node.operands]
-        changed = any(a is not b for a, b in zip(ops, node.operands))
-        new = type(node)(*ops) if changed else node
+        new = node._with_dependencies(memo)
         members = outputs.get(node._name)
         if members is not None:
             rebuilt = [memo[m._name] for m in reversed(members[1:])]

@@ -234,11 +234,13 @@ class Merge(Expr):
         return make_meta(out)
 
     def _divisions(self) -> tuple:
-        return (None,) * (self._nout + 1)
+        # What the lowering gives: an aligned join has the union of both
+        # sides' divisions, a broadcast join the big side's partitions.
+        return self._lowered.divisions
 
-    @property
-    def npartitions(self) -> int:
-        return self._nout
+    @functools.cached_property
+    def _lowered(self) -> Expr:
+        return self._lower()
 
     @property
     def _nout(self) -> int:

@@ -56,7 +56,17 @@ def lower(expr: Expr) -> Expr:
 
     def step(node: Expr) -> Expr | None:
         method = getattr(node, "_lower", None)
-        return method() if method is not None else None
+        if method is None:
+            return None
+        out = method()
+        if out is not None and out.npartitions != node.npartitions:
+            # The logical node promised other partitions than its lowering
+            # makes: the collection's divisions would describe other data.
+            raise AssertionError(
+                f"internal error: {type(node).__name__} has {node.npartitions} "
+                f"partitions but lowers to {out.npartitions}"
+            )
+        return out
 
     return rewrite(expr, step)
 

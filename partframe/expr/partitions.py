@@ -33,7 +33,7 @@ from .. import config
 from ..graph import quote
 from ..kernels import partitions as K
 from ..tokenize import tokenize
-from .base import Expr
+from .base import Expr, map_operand_exprs
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 
@@ -151,16 +151,12 @@ def _push_partitions(expr: Expr, parts: tuple, memo: dict) -> Expr:
         out = _push_partitions(expr.frame, inner, memo)
     elif _pushable(expr) and n > 1:
 
-        def convert(op: Any) -> Any:
-            if isinstance(op, Expr):
-                if op.npartitions == n:
-                    return _push_partitions(op, parts, memo)
-                return op
-            if type(op) in (list, tuple) and any(isinstance(x, Expr) for x in op):
-                return type(op)(convert(x) for x in op)
+        def convert(op: Expr) -> Expr:
+            if op.npartitions == n:
+                return _push_partitions(op, parts, memo)
             return op
 
-        out = type(expr)(*[convert(op) for op in expr.operands])
+        out = type(expr)(*[map_operand_exprs(op, convert) for op in expr.operands])
     else:
         out = Partitions(expr, list(parts))
     memo[key] = out

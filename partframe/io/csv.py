@@ -108,6 +108,17 @@ def _header_end(head: bytes, quote: bytes | None, kwargs: dict) -> int | None:
     return int(starts[i]) if i < len(starts) else None
 
 
+def _has_record_after(head: bytes, start: int, quote: bytes | None) -> bool:
+    """Does ``head`` hold a whole non-blank record after offset ``start``
+    (a record boundary)?"""
+    prev = start
+    for end in _records(head[start:], quote):
+        if head[prev : start + int(end)].strip(b"\r\n \t"):
+            return True
+        prev = start + int(end)
+    return False
+
+
 class _FileInfo:
     __slots__ = ("compression", "head", "header_end", "names", "path", "size")
 
@@ -235,19 +246,30 @@ class CSVDataset:
             if info.compression is not None:
                 with fs.open(info.path, "rb", compression=info.compression) as f:
                     info.head = f.read(sample)
-        for info in self.infos:
+        for n, info in enumerate(self.infos):
             complete = info.compression is None and len(info.head) >= info.size
             size = max(len(info.head), 1)
             while True:
                 info.header_end = _header_end(info.head, self.quote, self.kwargs)
-                if info.header_end is not None or complete:
+                # The first file's head is the dtype sample: it needs a whole
+                # data record after the header, or every dtype is inferred
+                # from the header alone (strings); the others need the header.
+                if info.header_end is not None and (
+                    n > 0 or _has_record_after(info.head, info.header_end, self.quote)
+                ):
+                    break
+                if complete:
                     break
                 if info.compression is not None and len(info.head) < size:
                     break  # the whole decompressed file is in ``head``
-                size = len(info.head) * 4
+                # Grow geometrically from at least 1 KiB: a sample of 0 bytes
+                # must not read 0 bytes forever.
+                size = max(len(info.head) * 4, 1 << 10)
                 with fs.open(info.path, "rb", compression=info.compression) as f:
                     info.head = f.read(size)
-                complete = len(info.head) < size
+                complete = len(info.head) < size or (
+                    info.compression is None and len(info.head) >= info.size
+                )
             info.names = self._names_of(info)
 
     def _parse_head(self, info: _FileInfo, **override: Any) -> pd.DataFrame:
@@ -262,7 +284,8 @@ class CSVDataset:
         except pd.errors.EmptyDataError:
             return None  # type: ignore[return-value]
         except Exception as e:
-            raise type(e)(f"{e} (while reading the head of {info.path!r})") from e
+            kio.add_read_note(e, f"the head of {info.path!r}")
+            raise
 
     def _names_of(self, info: _FileInfo) -> list:
         if self.kwargs.get("names") is not None:
@@ -483,7 +506,9 @@ def read_csv(
         Bytes per partition of an uncompressed file; None: one partition per
         file. Compressed files are always one partition each.
     sample : int, default 256000
-        Bytes of the first file with data rows used to infer the dtypes.
+        Bytes of the first file with data rows used to infer the dtypes. The
+        sample always holds the header and one whole data record: a smaller
+        value (0 included) reads that much.
     include_path_column : bool or str, default False
         Add a categorical column (``"path"`` or the given name) holding each
         row's file.
@@ -529,6 +554,11 @@ def read_csv(
         blocksize = _parse_bytes(blocksize)
     if blocksize is not None and blocksize < 1:
         raise ValueError(f"blocksize must be positive or None, got {blocksize}")
+    if not isinstance(sample, int | np.integer) or sample < 0:
+        raise ValueError(
+            f"sample must be a number of bytes >= 0, got {sample!r} (0 reads "
+            "just the header and one data record)"
+        )
     fs, paths = get_fs(urlpath, storage_options)
     recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
     files, _ = expand_paths(fs, paths, "CSV file")

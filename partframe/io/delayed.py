@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 
 from ..expr.base import Expr
-from ..expr.blockwise import apply_kwargs
+from ..expr.blockwise import apply_kwargs, function_name
 from ..expr.meta import is_frame_or_series, make_meta
 from ..graph import quote
-from ..kernels.partitions import check_meta
+from ..kernels.enforce import MetaCheck, check_partition
 
 __all__ = ["FromDelayed", "FromMap", "from_delayed", "from_map", "to_delayed"]
 
@@ -73,13 +73,12 @@ class FromDelayed(Expr):
 
     def _layer(self) -> dict:
         graph: dict = {}
+        check = MetaCheck(self.meta, "from_delayed")
         for i, part in enumerate(self.parts):
             graph.update(part.__dask_graph__())
             key = part.key
             if self.verify_meta:
-                graph[(self._name, i)] = (
-                    check_meta, key, quote(self.meta), i, "from_delayed",
-                )  # fmt: skip
+                graph[(self._name, i)] = (check_partition, check, i, key)
             else:
                 graph[(self._name, i)] = key
         return graph
@@ -109,6 +108,7 @@ class FromMap(Expr):
     def _layer(self) -> dict:
         args = [_literal(a) for a in self.args]
         graph: dict = {}
+        check = MetaCheck(self.meta, f"from_map({function_name(self.func)})")
         for i, element in enumerate(self.inputs):
             if self.kwargs:
                 kw = quote(self.kwargs)
@@ -116,7 +116,7 @@ class FromMap(Expr):
             else:
                 task = (self.func, _literal(element), *args)
             if self.check:
-                task = (check_meta, task, quote(self.meta), i, "from_map")
+                task = (check_partition, check, i, task)
             graph[(self._name, i)] = task
         return graph
 
@@ -142,8 +142,10 @@ def from_delayed(
     divisions : sequence, optional
         ``len(parts) + 1`` index boundaries, if known.
     verify_meta : bool, default True
-        Check each partition against ``meta`` when it is computed, and raise
-        an error naming the partition when it differs.
+        Check each partition against ``meta`` when it is computed: exact
+        differences (dtypes that cast back to the same values, a Series
+        name, the column order) are repaired, others raise an error naming
+        the partition (see :mod:`partframe.kernels.enforce`).
 
     Returns
     -------
@@ -199,7 +201,8 @@ def from_map(
     divisions : sequence, optional
         ``len(iterable) + 1`` index boundaries, if known.
     enforce_metadata : bool, default True
-        Check each partition against ``meta``, naming the partition on error.
+        Check each partition against ``meta`` as ``verify_meta`` does in
+        :func:`from_delayed`.
     **kwargs
         Keyword arguments for every call.
 

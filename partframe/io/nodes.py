@@ -103,7 +103,7 @@ class ReadParquet(_Source):
         ds = self.dataset
         dnf = list(self.filters or [])
         out = []
-        file_offset = ds.range_start
+        file_offset = 0
         for file_no, rgs, _ in ds.pieces:
             md = ds.footers[file_no]
             rg_rows = [md.row_group(j).num_rows for j in range(md.num_row_groups)]
@@ -177,9 +177,10 @@ class ReadParquet(_Source):
             if pd.api.types.is_datetime64_any_dtype(dtype):
                 divs = [pd.Timestamp(d) for d in divs]
             return tuple(divs)
-        if self.filters or any(p[2] == 0 for p in plan):
+        if self.filters or any(p[2] == 0 for p in plan) or ds.range_step < 0:
             return unknown
-        return (*[p[3][0][0] for p in plan], plan[-1][3][-1][1] - 1)
+        positions = [*[p[3][0][0] for p in plan], plan[-1][3][-1][1] - 1]
+        return tuple(ds.range_start + ds.range_step * x for x in positions)
 
     def _file_columns(self) -> list:
         ds = self.dataset
@@ -200,7 +201,7 @@ class ReadParquet(_Source):
             return (kio.empty_like, _q(meta))
         if known and not file_cols and not any(c in hive for c in self.columns):
             # ``len(df)``: the row count comes from the footers
-            return (kio.empty_frame, nrows, _q(runs), _q(meta))
+            return (kio.empty_frame, nrows, _q(ds.label_runs(runs)), _q(meta))
         return (
             kio.read_parquet_piece,
             _q(ds.fs),
@@ -210,7 +211,7 @@ class ReadParquet(_Source):
             _q(row_filter),
             _q(list(ds.index)),
             _q(hive),
-            _q(runs) if known else None,
+            _q(ds.label_runs(runs)) if known else None,
             _q(meta),
             _q(ds.unified),
         )

@@ -163,11 +163,13 @@ class ParquetDataset:
         # index
         pandas_md = json.loads((self.schema.metadata or {}).get(b"pandas", b"{}"))
         md_index = [c for c in pandas_md.get("index_columns", []) if isinstance(c, str)]
-        self.range_start = 0
+        # A RangeIndex stored as metadata: one file gets its labels back, as
+        # in pandas (a dataset of several files is numbered from 0).
+        self.range_start, self.range_step = 0, 1
         for c in pandas_md.get("index_columns", []):
             if isinstance(c, dict) and c.get("kind") == "range" and len(files) == 1:
-                if c.get("step", 1) == 1:
-                    self.range_start = int(c.get("start", 0))
+                self.range_start = int(c.get("start", 0))
+                self.range_step = int(c.get("step", 1))
         if index is None:
             self.index = md_index
         elif index is False:
@@ -203,6 +205,16 @@ class ParquetDataset:
 
     def __repr__(self) -> str:
         return f"<{len(self.files)} Parquet file(s)>"
+
+    def label_runs(self, runs: list) -> list:
+        """Runs of row positions as runs of RangeIndex labels (see
+        :func:`~partframe.kernels.io.runs_index`)."""
+        start, step = self.range_start, self.range_step
+        if (start, step) == (0, 1):
+            return runs
+        if step == 1:
+            return [(start + a, start + b) for a, b in runs]
+        return [(start + step * a, start + step * b, step) for a, b in runs]
 
     # -- statistics ---------------------------------------------------------
     def column_stats(self, file_no: int, rg: int, column: str) -> Any:

@@ -220,11 +220,9 @@ def call_nonempty(func: Any, meta: Any, obj: Any, *args: Any, **kwargs: Any) -> 
         ):
             out.index = obj.index
         return out
-    out = func(obj, *args, **kwargs)
-    if isinstance(meta, pd.Series) and isinstance(out, pd.Series):
-        if out.name != meta.name:
-            out = out.rename(meta.name)
-    return out
+    # The result is checked against ``meta`` (renamed, cast where exact) by
+    # :func:`partframe.kernels.enforce.check_partition`, which wraps this call.
+    return func(obj, *args, **kwargs)
 
 
 def accessor_attr(obj: Any, accessor: str, attr: str) -> Any:

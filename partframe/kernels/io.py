@@ -19,6 +19,7 @@ from .estimate import distinct_total
 
 __all__ = [
     "ParquetReadError",
+    "add_read_note",
     "empty_frame",
     "read_parquet_piece",
     "write_csv_partition",
@@ -42,8 +43,10 @@ def empty_like(meta: pd.DataFrame) -> pd.DataFrame:
     return meta.copy()
 
 
-def runs_index(runs: list) -> pd.Index:
-    """The RangeIndex labels of row positions ``[(start, stop), ...]``.
+def runs_index(runs: list, name: Any = None) -> pd.Index:
+    """The RangeIndex labels ``[(start, stop), ...]`` of runs of rows, named
+    ``name``; a run ``(start, stop, step)`` has labels ``range(start, stop,
+    step)``.
 
     Examples
     --------
@@ -51,10 +54,13 @@ def runs_index(runs: list) -> pd.Index:
     RangeIndex(start=0, stop=3, step=1)
     >>> runs_index([(0, 2), (5, 6)]).tolist()
     [0, 1, 5]
+    >>> runs_index([(10, 16, 2)], "i")
+    RangeIndex(start=10, stop=16, step=2, name='i')
     """
     if len(runs) == 1:
-        return pd.RangeIndex(runs[0][0], runs[0][1])
-    return pd.Index(np.concatenate([np.arange(a, b) for a, b in runs]))
+        return pd.RangeIndex(*runs[0], name=name)
+    labels = np.concatenate([np.arange(*run) for run in runs])
+    return pd.Index(labels, name=name)
 
 
 def empty_frame(nrows: int, runs: list, meta: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +68,7 @@ def empty_frame(nrows: int, runs: list, meta: pd.DataFrame) -> pd.DataFrame:
 
     Used when a query needs no column of a Parquet file (``len(df)``).
     """
-    out = pd.DataFrame(index=runs_index(runs))
+    out = pd.DataFrame(index=runs_index(runs, meta.index.name))
     out.columns = meta.columns
     return out
 
@@ -154,8 +160,10 @@ def read_parquet_piece(
     if index:
         df = df.set_index(index if len(index) > 1 else index[0])
         df.index.names = meta.index.names
-    elif runs:
-        df.index = runs_index(runs)
+    else:
+        if runs:
+            df.index = runs_index(runs)
+        df.index.name = meta.index.name
     for col, value in partition_values.items():
         if col in meta.columns:
             dtype = meta[col].dtype
@@ -179,9 +187,16 @@ def strip_index_metadata(table: Any) -> Any:
     if not md or b"pandas" not in md:
         return table
     pandas_md = json.loads(md[b"pandas"])
+    stored = {c for c in pandas_md.get("index_columns", []) if isinstance(c, str)}
     if not pandas_md.get("index_columns"):
         return table
     pandas_md["index_columns"] = []
+    # pyarrow names a column by its pandas "name": an unnamed index level
+    # would become a column labelled None. Keep its field name
+    # (``__index_level_0__``): the reader sets the index from it.
+    for col in pandas_md.get("columns", []):
+        if col.get("field_name") in stored:
+            col["name"] = col["field_name"]
     new = dict(md)
     new[b"pandas"] = json.dumps(pandas_md).encode()
     return table.replace_schema_metadata(new)
@@ -663,7 +678,8 @@ def read_csv_block(
         except pd.errors.EmptyDataError:
             return _with_path(meta.copy(), path_column)
         except Exception as e:
-            raise type(e)(f"{e} (while reading {where})") from e
+            add_read_note(e, where)
+            raise
         finally:
             source.close()
         if start > 0 and kwargs.get("index_col") is None:
@@ -672,6 +688,31 @@ def read_csv_block(
         return _with_path(df, path_column)
     finally:
         _close(buf)
+
+
+def add_read_note(exc: BaseException, where: str) -> None:
+    """Say on ``exc`` what was being read, and the fix for text in another
+    encoding.
+
+    A note, not a new exception: the reader's own exception keeps its type,
+    arguments and message (rebuilding it with ``type(exc)(message)`` fails
+    for exceptions such as ``UnicodeDecodeError`` whose constructor takes
+    other arguments).
+
+    Examples
+    --------
+    >>> e = UnicodeDecodeError("utf-8", b"\\xe9", 0, 1, "invalid byte")
+    >>> add_read_note(e, "'a.csv'"); print("\\n".join(e.__notes__))
+    ... # doctest: +ELLIPSIS
+    partframe: while reading 'a.csv'
+    partframe: the data is not valid utf-8 text: ... encoding='latin-1')
+    """
+    exc.add_note(f"partframe: while reading {where}")
+    if isinstance(exc, UnicodeDecodeError):
+        exc.add_note(
+            f"partframe: the data is not valid {exc.encoding} text: pass the "
+            "file's encoding, e.g. read_csv(..., encoding='latin-1')"
+        )
 
 
 def _drop_implicit_index(

@@ -17,7 +17,6 @@ from ..threadpool import WORKERS
 from .gather import as_gather, assemble
 
 __all__ = [
-    "check_meta",
     "column_bounds",
     "concat_columns",
     "concat_lists",
@@ -439,37 +438,3 @@ def top_combine(partials: list, method: str, n: int, columns: Any, keep: str) ->
 def top_aggregate(partials: list, method: str, n: int, columns: Any, keep: str) -> Any:
     """The final top ``n`` rows, in pandas' order."""
     return _top(concat_parts(concat_lists(partials)), method, n, columns, keep)
-
-
-# -- from_delayed / from_map ---------------------------------------------------
-
-
-def check_meta(part: Any, meta: Any, index: int, source: str) -> Any:
-    """Return ``part`` if it matches ``meta``; raise a clear error otherwise."""
-    where = f"{source}: partition {index}"
-    if type(part) is not type(meta):
-        raise TypeError(
-            f"{where} is a {type(part).__name__}, the meta says {type(meta).__name__}"
-        )
-    if isinstance(meta, pd.DataFrame):
-        if list(part.columns) != list(meta.columns):
-            raise ValueError(
-                f"{where} has columns {list(part.columns)}, the meta says "
-                f"{list(meta.columns)}; pass meta= describing every partition"
-            )
-        bad = [
-            f"{c!r}: {a} (meta {b})"
-            for c, a, b in zip(meta.columns, part.dtypes, meta.dtypes)
-            if a != b
-        ]
-        if bad:
-            raise ValueError(
-                f"{where} has dtypes that differ from the meta: {', '.join(bad)}"
-            )
-    elif isinstance(meta, pd.Series):
-        if part.dtype != meta.dtype or part.name != meta.name:
-            raise ValueError(
-                f"{where} is a Series {part.name!r} of dtype {part.dtype}, the "
-                f"meta says {meta.name!r} of dtype {meta.dtype}"
-            )
-    return part

@@ -46,12 +46,14 @@ def _nonempty_call(
     except Exception as exc:
         if meta is not None:
             raise
-        raise type(exc)(
-            f"{what}: could not infer the result's schema by calling the "
-            f"function on a small stand-in of the data ({exc}); pass meta= "
-            "(an empty pandas object, a {column: dtype} dict or a (name, dtype) "
-            "tuple)"
-        ) from exc
+        # A note on the function's own exception (never a rebuilt one: not
+        # every exception type takes a single message argument).
+        exc.add_note(
+            f"partframe: {what} could not infer the result's schema by calling "
+            "the function on a small stand-in of the data; pass meta= (an empty "
+            "pandas object, a {column: dtype} dict or a (name, dtype) tuple)"
+        )
+        raise
 
 
 def _meta_arg(meta: Any) -> Any:

@@ -114,12 +114,6 @@ class DiskShuffle(Expr):
     def npartitions(self) -> int:
         return self.npartitions_out
 
-    def dependencies(self) -> list[Expr]:
-        deps = [self.frame]
-        if isinstance(self.bounds, Expr):
-            deps.append(self.bounds)
-        return deps
-
     def _layer(self) -> dict:
         store = SpillDirectory()
         name, src = self._name, self.frame._name

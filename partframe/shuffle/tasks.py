@@ -258,12 +258,6 @@ class Shuffle(Expr):
     def npartitions(self) -> int:
         return self.npartitions_out
 
-    def dependencies(self) -> list[Expr]:
-        deps = [self.frame]
-        if isinstance(self.bounds, Expr):
-            deps.append(self.bounds)
-        return deps
-
     def _column_needs(self, needed: set | None) -> list:
         extra = [(self.bounds, None)] if isinstance(self.bounds, Expr) else []
         if needed is None or self.on is None or self.on == "__index__":

@@ -1,0 +1,73 @@
+"""Pipelines that the composition suite (``test_composition.py``) found
+failing, shrunk and kept as plain tests. Each names what was wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from composition import Pipeline, check
+
+
+def _strings(values):
+    return pd.array(values, dtype="str")
+
+
+FOUND = {
+    # A join on the index of frames with known divisions is aligned: the
+    # logical Merge said 5 partitions with unknown divisions, its lowering
+    # made 6 with the union of both sides' divisions.
+    "join-index-aligned-divisions": Pipeline(
+        pd.DataFrame({"s0": _strings(list("abcabcabca")), "f1": np.arange(10) / 4}),
+        "empty-parts",
+        [
+            (
+                "join_index",
+                {"other": pd.DataFrame({"o_idx": [1, 2]}, index=[0, 3]), "nparts": 2},
+            ),
+            ("unary", {"col": "o_idx", "how": "clip"}),
+        ],
+    ),
+    # Rows compared without their labels (after a merge) were re-ordered by
+    # the labels after sorting by values, so equal results compared unequal.
+    "merge-unordered-compare": Pipeline(
+        pd.DataFrame(
+            {
+                "b0": pd.array([True, False, None, True, False, True], "boolean"),
+                "b1": pd.array([False, False, True, None, True, True], "boolean"),
+            }
+        ),
+        "3",
+        [
+            ("dropna", {"subset": ["b0"]}),
+            ("astype", {"col": "b0", "dtype": "int64"}),
+            (
+                "merge",
+                {
+                    "other": pd.DataFrame(
+                        {"b0": [0, 1, 1, 0], "o_val": [0.5, 1.5, 2.5, 3.5]}
+                    ),
+                    "key": "b0",
+                    "how": "inner",
+                    "nparts": 1,
+                },
+            ),
+        ],
+    ),
+    # sort_values after a filter crashed in the optimizer (KeyError
+    # 'projection-...'): the lowered Shuffle stayed unlowered.
+    "filter-then-sort": Pipeline(
+        pd.DataFrame({"i": [3, -1, 2, 0, 5, -4, 1], "f": np.linspace(0, 1, 7)}),
+        "3",
+        [
+            ("filter_cmp", {"col": "i", "op": "gt", "value": 0}),
+            ("sort_values", {"by": ["f"], "ascending": [False], "na_position": "last"}),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("name", sorted(FOUND))
+def test_found_pipeline(name, scheduler):
+    check(FOUND[name], scheduler)
