@@ -7,6 +7,30 @@ import pytest
 import partframe
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Here, not in tests/conformance/conftest.py: options must be known to the
+    # conftest that pytest loads first, whatever path it is given.
+    group = parser.getgroup("conformance")
+    group.addoption(
+        "--conformance",
+        action="store_true",
+        help="also run Dask's dataframe tests against partframe "
+        "(fetches the pinned dask sdist; see tests/conformance/README.md)",
+    )
+    group.addoption(
+        "--conformance-files",
+        default="",
+        help="comma-separated Dask test module names to run (default: all of "
+        "tests/conformance/suite.toml), e.g. test_rolling,test_csv",
+    )
+    group.addoption(
+        "--conformance-timeout",
+        type=float,
+        default=60.0,
+        help="per-test timeout in seconds for the conformance tests",
+    )
+
+
 @pytest.fixture(scope="session")
 def client():
     """A ``distributed.Client`` on a 2-process LocalCluster on loopback."""

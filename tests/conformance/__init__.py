@@ -1,0 +1,4 @@
+"""Dask's dataframe test suite run against partframe (opt-in: ``--conformance``).
+
+See ``README.md`` in this folder.
+"""
