@@ -415,6 +415,7 @@ class FrameBase(
         [3, 3]
         """
         exprs = [self.expr] + [_as_expr(a) for a in args]
+        enforce = "inferred" if meta is None else True
         if meta is None:
             metas = [e._meta if isinstance(e, Expr) else e for e in exprs]
             meta = emulate(func, *metas, nonempty=True, **kwargs)
@@ -428,10 +429,12 @@ class FrameBase(
             return new_collection(
                 MapPartitions(
                     _scalar_to_series, meta, [func, *exprs], kwargs or None,
-                    False, True,
+                    False, enforce,
                 )
             )  # fmt: skip
-        node = MapPartitions(func, meta, exprs, kwargs or None, preserves_index, True)
+        node = MapPartitions(
+            func, meta, exprs, kwargs or None, preserves_index, enforce
+        )
         return new_collection(node)
 
     def pipe(self, func: Callable, *args: Any, **kwargs: Any) -> Any:

@@ -137,6 +137,11 @@ def groupby_call_partition(
             out = _top_n(df, gb_kwargs, selection, n, method)
     else:
         out = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
+    if isinstance(out, pd.DataFrame | pd.Series) and not len(out):
+        # no rows: pandas' shape of an empty result depends on whether any
+        # group existed (every key missing gives no groups, and a function
+        # is then never called); the meta is what every partition returns
+        return meta
     out = _rename_keys(out, rename)
     if object_levels:
         out = _object_level_keys(out, object_levels)
@@ -241,6 +246,11 @@ def groupby_transform_partition(
     res = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
     if check is not None:
         res = check_result(res, check[1], check[0])
+    if not len(res) and len(df):
+        # every key missing (dropna=True): pandas finds no group and returns
+        # no rows; each row's value is missing, in the meta's dtypes
+        base = res if empty is None else empty.drop(columns=[PART, POS])
+        res = base.reindex(df.index)
     if isinstance(res, pd.Series):
         res = res.to_frame("__pf_value")
     else:
@@ -948,9 +958,7 @@ class _GroupBy:
             value = "__pf_value"
         else:
             value = list(applied_meta.columns[:-2])
-        expr = RestoreRows(
-            back, meta, value, self._frame.divisions, self._frame.expr._partitioning
-        )
+        expr = RestoreRows(back, meta, value, frame.expr)
         out = new_collection(expr)
         return out
 
@@ -1298,7 +1306,9 @@ class _GroupBy:
             given = None
         else:
             meta = given = self._given_meta(
-                meta, lambda: self._apply_meta_index(func, args, kwargs)
+                meta,
+                lambda: self._apply_meta_index(func, args, kwargs),
+                self._keyed_index,
             )
         return self._shuffle_call(
             "apply", (func, *args), kwargs, meta, self._nkeys(), given is not None
@@ -1317,10 +1327,24 @@ class _GroupBy:
             "transform", (func, *args), kwargs, given, given=True
         )
 
-    def _given_meta(self, meta: Any, index: Callable[[], pd.Index]) -> Any:
+    def _keyed_index(self, index: pd.Index) -> bool:
+        """Whether ``index`` can be an ``apply`` result's: it starts with
+        the group keys (unless ``group_keys=False``)."""
+        if not self.group_keys:
+            return True
+        keys = list(self._keys_meta_index().names)
+        return list(index.names[: len(keys)]) == keys
+
+    def _given_meta(
+        self,
+        meta: Any,
+        index: Callable[[], pd.Index],
+        trust: Callable[[pd.Index], bool] = lambda index: True,
+    ) -> Any:
         """A user's ``meta=`` as an empty pandas object; ``index()`` replaces
-        its index when it does not describe one (a description, or a pandas
-        object with an unnamed single-level index)."""
+        its index when it does not describe one (a description, a pandas
+        object with an unnamed single-level index, or one that ``trust``
+        rejects: the frame's own index copied into an ``apply`` meta)."""
         from .methods.apply import _meta_arg
 
         out = _meta_arg(meta)
@@ -1330,8 +1354,10 @@ class _GroupBy:
             named = sel is not None and not isinstance(sel, list)
             out = out.rename(self._series_name if named else None)
         own = out.index
-        if isinstance(meta, pd.DataFrame | pd.Series) and (
-            own.nlevels > 1 or own.name is not None
+        if (
+            isinstance(meta, pd.DataFrame | pd.Series)
+            and (own.nlevels > 1 or own.name is not None)
+            and trust(own)
         ):
             return out
         out = out.copy(deep=False)

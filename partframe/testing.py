@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pandas.testing as tm
 
+from .kernels.enforce import missing_widened
+
 __all__ = ["assert_eq"]
 
 
@@ -52,15 +54,50 @@ def _check_to_client(obj: Any, value: Any, scheduler: Any) -> None:
         tm.assert_series_equal(direct, value, check_exact=True)
 
 
+def _after_narrowing_join(obj: Any, parts: list, meta: Any) -> Any:
+    """Below a join whose dtypes pandas decides from the data, every node's
+    meta assumes missing rows, while the join's partitions may hold the
+    narrower dtypes (see :mod:`partframe.expr.merge`): a column, or the
+    index, whose dtype is alike in every partition and a narrowing of the
+    meta's is then what pandas computes on the whole data."""
+    from .expr.base import walk
+
+    if not any(
+        getattr(node, "_meta_if_complete", None) is not None for node in walk(obj.expr)
+    ):
+        return meta
+    if isinstance(meta, pd.DataFrame):
+        meta = meta.copy()
+        for j in range(meta.shape[1]):
+            seen = {p.dtypes.iloc[j] for p in parts}
+            if len(seen) == 1 and missing_widened(
+                next(iter(seen)), meta.dtypes.iloc[j]
+            ):
+                meta.isetitem(j, meta.iloc[:, j].astype(next(iter(seen))))
+    elif isinstance(meta, pd.Series):
+        seen = {p.dtype for p in parts}
+        if len(seen) == 1 and missing_widened(next(iter(seen)), meta.dtype):
+            meta = meta.astype(next(iter(seen)))
+    if isinstance(meta, pd.DataFrame | pd.Series):
+        seen = {p.index.dtype for p in parts if len(p)}
+        if len(seen) == 1 and missing_widened(next(iter(seen)), meta.index.dtype):
+            meta = meta.copy(deep=False)
+            meta.index = meta.index.astype(next(iter(seen)))
+    return meta
+
+
 def _as_complete(obj: Any, parts: list) -> Any:
     """The meta the partitions must have: ``obj``'s, except that a join whose
     result dtypes pandas decides from the data (``_meta_if_complete``: its
     dtypes when no row is missing) may hold, in every partition alike, the
-    narrower dtype of a column or of the index that no partition misses."""
+    narrower dtype of a column or of the index that no partition misses
+    (and so may every node computed from it)."""
     meta = obj._meta
-    complete = getattr(obj.expr, "_meta_if_complete", None)
-    if complete is None or not parts:
+    if not parts:
         return meta
+    complete = getattr(obj.expr, "_meta_if_complete", None)
+    if complete is None:
+        return _after_narrowing_join(obj, parts, meta)
     meta = meta.copy()
     for j in range(meta.shape[1]):
         if all(p.dtypes.iloc[j] == complete.dtypes.iloc[j] for p in parts):
@@ -89,13 +126,15 @@ def _check_meta(obj: Any, parts: list) -> None:
             bad = [
                 c
                 for j, (c, a, b) in enumerate(zip(meta.columns, got, want))
-                if a != b and not _inferred_from_objects(part.iloc[:, j], b)
+                if a != b and not _data_dtype(part.iloc[:, j], b)
             ]
             if bad:
                 detail = ", ".join(f"{c!r}: {got[c]} vs meta {want[c]}" for c in bad)
                 raise AssertionError(f"partition {i} dtypes differ from meta: {detail}")
         elif isinstance(meta, pd.Series | pd.Index):
-            if part.dtype != meta.dtype:
+            if part.dtype != meta.dtype and not (
+                isinstance(part, pd.Series) and _data_dtype(part, meta.dtype)
+            ):
                 raise AssertionError(
                     f"partition {i} dtype {part.dtype} differs from meta {meta.dtype}"
                 )
@@ -111,6 +150,15 @@ def _check_meta(obj: Any, parts: list) -> None:
                     f"partition {i} index dtype {part.index.dtype} differs from "
                     f"meta {meta.index.dtype}"
                 )
+
+
+def _data_dtype(values: Any, meta_dtype: Any) -> bool:
+    """Whether ``values`` have the dtype pandas gives this data where the
+    meta cannot know it: inferred from objects, or ints and bools widened
+    by missing values (see :mod:`partframe.kernels.enforce`)."""
+    if missing_widened(meta_dtype, values.dtype) and bool(values.isna().any()):
+        return True
+    return _inferred_from_objects(values, meta_dtype)
 
 
 def _inferred_from_objects(values: Any, meta_dtype: Any) -> bool:
@@ -150,18 +198,25 @@ def _check_divisions(obj: Any, parts: list) -> None:
             )
 
 
+def _sort_by_values(x: pd.DataFrame) -> pd.DataFrame:
+    """Sort rows by every column, by position: a label that is also an index
+    level name, or a duplicated label, must not make the sort ambiguous."""
+    if not len(x.columns):
+        return x
+    columns = x.columns
+    keys = [f"__pf_sort_{i}" for i in range(len(columns))]
+    x = x.set_axis(keys, axis=1).sort_values(keys, kind="stable")
+    return x.set_axis(columns, axis=1)
+
+
 def _sort(x: Any, by_index: bool = True) -> Any:
     if not by_index and isinstance(x, pd.DataFrame | pd.Series):
         x = x.reset_index(drop=True)
         if isinstance(x, pd.Series):
             return x.sort_values(kind="stable")
-        return x.sort_values(list(x.columns), kind="stable") if len(x.columns) else x
+        return _sort_by_values(x)
     if isinstance(x, pd.DataFrame):
-        if len(x.columns):
-            return x.sort_values(list(x.columns), kind="stable").sort_index(
-                kind="stable"
-            )
-        return x.sort_index()
+        return _sort_by_values(x).sort_index(kind="stable")
     if isinstance(x, pd.Series):
         return x.sort_values(kind="stable").sort_index(kind="stable")
     if isinstance(x, pd.Index):

@@ -36,6 +36,13 @@ class Expr:
 
     _parameters: ClassVar[list[str]] = []
     _defaults: ClassVar[dict[str, Any]] = {}
+    # Operands naming a node this one only *describes itself by* (its
+    # divisions, its partitioning) without computing from it: not a
+    # dependency (no graph edge, no effect on fusion), but rewritten with
+    # the plan, so a lowered or projected plan still refers to the node
+    # that the rest of the plan holds. The referenced node must be below a
+    # real dependency, so every rewrite meets it first.
+    _references: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -103,10 +110,16 @@ class Expr:
         children through this method.
         """
         out: dict[str, Expr] = {}
-        for op in self.operands:
+        for op in self._computed_operands():
             for e in operand_exprs(op):
                 out.setdefault(e._name, e)
         return list(out.values())
+
+    def _computed_operands(self) -> list:
+        if not self._references:
+            return self.operands
+        refs = {self._parameters.index(r) for r in self._references}
+        return [op for i, op in enumerate(self.operands) if i not in refs]
 
     def _with_dependencies(self, new: dict[str, Expr]) -> Expr:
         """This node on other children: ``new`` maps each child's name to
@@ -115,7 +128,16 @@ class Expr:
         operands' expressions (:class:`~partframe.expr.fuse.Fused`) override
         this together with ``dependencies``.
         """
-        ops = [map_operand_exprs(op, lambda e: new[e._name]) for op in self.operands]
+        refs = {self._parameters.index(r) for r in self._references}
+        ops = [
+            map_operand_exprs(
+                op,
+                (lambda e: new.get(e._name, e))
+                if i in refs
+                else lambda e: new[e._name],
+            )
+            for i, op in enumerate(self.operands)
+        ]
         if all(a is b for a, b in zip(ops, self.operands)):
             return self
         return type(self)(*ops)

@@ -326,8 +326,9 @@ class MethodCall(Blockwise):
 class MapPartitions(Blockwise):
     """A function applied to every partition, with a known ``meta``.
 
-    With ``enforce`` (user functions: ``map_partitions``), each partition
-    is checked against the meta where it is made (see
+    With ``enforce`` (user functions: ``map_partitions``; ``"inferred"``
+    when the meta was not the user's), each partition is checked against
+    the meta where it is made (see
     :mod:`partframe.kernels.enforce`). Internal kernels leave it off: some
     return an intermediate whose schema differs from the node's meta on
     purpose (a groupby step whose next step reshapes it).
@@ -365,7 +366,11 @@ class MapPartitions(Blockwise):
         func = self.func
         if func is _scalar_to_series and self.args:
             func = self.args[0]
-        return MetaCheck(self._meta, f"map_partitions({function_name(func)})")
+        return MetaCheck(
+            self._meta,
+            f"map_partitions({function_name(func)})",
+            inferred=self.enforce == "inferred",
+        )
 
     def _task(self, index: int) -> Any:
         task = super()._task(index)

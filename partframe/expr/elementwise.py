@@ -160,7 +160,7 @@ class NonemptyCall(Blockwise):
             label = pattern.format(function_name(self.args[0]))
         else:
             label = self._funcname
-        return MetaCheck(self._meta, label)
+        return MetaCheck(self._meta, label, inferred=self.operand("meta") is None)
 
     def _task(self, index: int) -> Any:
         args = [_task_arg(a, index) for a in [self.frame, *self.args]]

@@ -371,10 +371,13 @@ def restore_rows(df: pd.DataFrame, value: Any) -> Any:
 
 
 class RestoreRows(Blockwise):
-    """Rows shuffled back home, in their original order: aligned with the
-    frame they came from (same divisions and partitioning)."""
+    """Rows shuffled back home, in their original order: aligned with
+    ``origin``, the frame they came from (same divisions and partitioning).
+    ``origin`` is a reference, not an input: it stays the node the rest of
+    the plan holds through lowering and projection."""
 
-    _parameters = ["frame", "meta", "value", "divisions_", "partitioning"]
+    _parameters = ["frame", "meta", "value", "origin"]
+    _references = ("origin",)
     operation = staticmethod(restore_rows)
 
     def _args(self) -> list:
@@ -385,11 +388,11 @@ class RestoreRows(Blockwise):
         return self.operand("meta")
 
     def _divisions(self) -> tuple:
-        return tuple(self.divisions_)
+        return self.origin.divisions
 
     @property
     def _partitioning(self) -> str:
-        return self.partitioning
+        return self.origin._partitioning
 
     def _task(self, index: int) -> Any:
         value = self.value

@@ -262,6 +262,16 @@ class SetIndexShuffled(Expr):
             return [(self.frame, None)]
         return [(self.frame, set(needed) | {self.column})]
 
+    def _with_dependencies(self, new: dict[str, Expr]) -> Expr:
+        # Divisions computed from the data (when someone asked for them)
+        # hold for the same rows however their plan is rewritten (lowered,
+        # projected): the rebuilt node keeps them instead of recomputing, or
+        # of lowering without them into partitions of unknown divisions.
+        out = super()._with_dependencies(new)
+        if out is not self and "_computed" in self.__dict__:
+            out.__dict__.setdefault("_computed", self.__dict__["_computed"])
+        return out
+
     def _lower(self) -> Expr:
         frame, n, col = self.frame, self.npartitions_out, self.column
         asc = [True]

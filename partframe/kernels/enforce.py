@@ -18,7 +18,12 @@ repaired, the rest raise:
   (casting back gives the same values: ``int64`` to ``float64`` below 2**53,
   anything to ``object``, ``datetime64[us]`` to ``[ns]``); a lossy or
   impossible cast (``NaN`` into ``int64``, ``1.5`` into ``int64``, a
-  string into a number) raises;
+  string into a number) raises, except that
+- where the meta was inferred (from a stand-in without missing values),
+  int or bool values that hold missing values as ``float64`` or ``object``
+  (pandas' own widening: ``str.len()`` over missing strings) are kept: the
+  final concat widens the whole result exactly as pandas does for the
+  whole data;
 - an empty partition is the meta itself (pandas often guesses another
   schema on empty input, and there are no values to lose);
 - other columns, or a Series where the meta is a DataFrame, raise a
@@ -44,7 +49,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MetaCheck", "check_partition", "frame_dtypes"]
+__all__ = ["MetaCheck", "check_partition", "frame_dtypes", "missing_widened"]
+
+
+def missing_widened(narrow: Any, wide: Any) -> bool:
+    """Whether pandas makes ``wide`` of ``narrow`` values when some are
+    missing: numpy ints to ``float64``, bools to ``object`` (or float64).
+
+    Examples
+    --------
+    >>> missing_widened(np.dtype("int64"), np.dtype("float64"))
+    True
+    >>> missing_widened(np.dtype("float64"), np.dtype("int64"))
+    False
+    """
+    if not isinstance(narrow, np.dtype) or not isinstance(wide, np.dtype):
+        return False
+    if narrow.kind in "iu":
+        return wide == np.float64
+    return narrow.kind == "b" and wide.kind in "Of"
+
+
+def _pandas_widened(values: Any, want: Any) -> bool:
+    return missing_widened(want, values.dtype) and bool(values.isna().any())
+
 
 # ``DataFrame.dtypes`` builds a Series (about 30 us for ten columns); the
 # block manager's ``get_dtypes`` answers the same list in under 1 us. It is
@@ -78,14 +106,18 @@ class MetaCheck:
 
     ``meta`` is the node's empty pandas object and ``label`` says which user
     function made the partition (``"map_partitions(normalize)"``). The
-    meta's dtypes are listed here once, not in every task.
+    meta's dtypes are listed here once, not in every task. ``inferred``:
+    the meta comes from calling the function on a stand-in without missing
+    values (not from the user's ``meta=``), so ints and bools that pandas
+    widens where values are missing are kept widened.
     """
 
-    __slots__ = ("dtypes", "label", "meta")
+    __slots__ = ("dtypes", "inferred", "label", "meta")
 
-    def __init__(self, meta: Any, label: str) -> None:
+    def __init__(self, meta: Any, label: str, inferred: bool = False) -> None:
         self.meta = meta
         self.label = label
+        self.inferred = inferred
         if isinstance(meta, pd.DataFrame):
             self.dtypes: Any = frame_dtypes(meta)
         elif isinstance(meta, pd.Series | pd.Index):
@@ -94,7 +126,7 @@ class MetaCheck:
             self.dtypes = None
 
     def __reduce__(self) -> tuple:
-        return (MetaCheck, (self.meta, self.label))
+        return (MetaCheck, (self.meta, self.label, self.inferred))
 
     def __repr__(self) -> str:
         return f"MetaCheck({self.label})"
@@ -225,6 +257,8 @@ def _cast_columns(check: MetaCheck, partition: int, out: pd.DataFrame) -> Any:
         if got == want:
             continue
         values = _exact_cast(out.iloc[:, i], want)
+        if values is None and check.inferred and _pandas_widened(out.iloc[:, i], want):
+            continue
         if values is None:
             bad.append(f"{col!r}: {got} (meta: {want})")
         else:
@@ -242,6 +276,8 @@ def _cast_columns(check: MetaCheck, partition: int, out: pd.DataFrame) -> Any:
 
 def _cast_values(check: MetaCheck, partition: int, out: Any) -> Any:
     values = _exact_cast(out, check.dtypes)
+    if values is None and check.inferred and _pandas_widened(out, check.dtypes):
+        return out
     if values is None:
         raise ValueError(
             f"{check.label} returned dtype {out.dtype} in partition {partition}, "

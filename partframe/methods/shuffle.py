@@ -497,7 +497,7 @@ def _drop_duplicates(
         _dedup_partition, tagged._meta, [shuffled, cols, keep], None, False
     )
     back = Shuffle(deduped, PART, expr.npartitions, "direct", method)
-    return _new(RestoreRows(back, meta, None, expr.divisions, expr._partitioning))
+    return _new(RestoreRows(back, meta, None, expr))
 
 
 def _dedup_partition(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
