@@ -745,6 +745,14 @@ class _GroupBy:
                 plan["index_names"] = list(meta.columns[:nk])
                 plan["index_dtypes"] = list(meta.dtypes)[:nk]
                 plan["value_labels"] = list(meta.columns[nk:])
+                names = self._key_names()
+                if len(names) != nk:
+                    # pandas inserts no column for a key whose label an
+                    # output already has: that key level is dropped
+                    kept = set(meta.columns[:nk])
+                    plan["drop_levels"] = [
+                        i for i, n in enumerate(names) if n not in kept
+                    ]
         else:
             plan["out_dtypes"] = [meta.dtype]
             idx = meta.index
@@ -754,6 +762,11 @@ class _GroupBy:
             ]
         plan.setdefault("value_labels", value_labels)
         return plan
+
+    def _key_names(self) -> list:
+        """The names of the key levels of a result indexed by the keys."""
+        data = self._stand_in()
+        return list(data.groupby(**self._gb_kwargs()).size().index.names)
 
     def _shuffle_keys(self) -> tuple[Any, list]:
         """The frame with key columns for a shuffle, and their labels."""

@@ -143,7 +143,7 @@ def _check_meta(obj: Any, parts: list) -> None:
                     f"partition {i} name {part.name!r} differs from meta {meta.name!r}"
                 )
         if isinstance(meta, pd.DataFrame | pd.Series) and len(part):
-            if part.index.dtype != meta.index.dtype and not _inferred_from_objects(
+            if part.index.dtype != meta.index.dtype and not _data_dtype(
                 part.index, meta.index.dtype
             ):
                 raise AssertionError(

@@ -822,7 +822,12 @@ def _(data, st, pdf):
 
 def _parquet(d: Any, tag: str) -> Any:
     if isinstance(d, pd.DataFrame):
-        return pd.read_parquet(io.BytesIO(d.to_parquet()))
+        out = pd.read_parquet(io.BytesIO(d.to_parquet()))
+        if d.index.nlevels == 1 and out.index.dtype != d.index.dtype:
+            # pyarrow restores the extension dtype (Int64...) of a column
+            # but not of the index; partframe reads back the index written
+            out.index = out.index.astype(d.index.dtype)
+        return out
     path = os.path.join(tempfile.gettempdir(), "pf-composition", tag)
     d.to_parquet(path, overwrite=True)
     return partframe.read_parquet(path)

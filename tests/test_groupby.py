@@ -343,3 +343,22 @@ def test_meta_cache_keys_on_schema_and_arguments():
     renamed = df.groupby("k").v.sum().rename("z")
     assert renamed._meta.name == "z"
     assert df.groupby("k").v.sum()._meta.name == "v"
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("split_out", [1, 3])
+@pytest.mark.parametrize(
+    "by, spec",
+    [
+        ("i", {"i": ("f", "max")}),
+        (["i", "b"], {"i": ("f", "max")}),
+        (["i", "b"], {"i": ("f", "max"), "b": ("f", "sum")}),
+        ("i", {"i": ("f", "mean"), "x": ("f", "count")}),
+    ],
+)
+def test_as_index_false_output_named_like_a_key(how, split_out, by, spec):
+    """pandas inserts no column for a key whose label an output has."""
+    ddf, pdf = variant(make_pdf(), how)
+    got = ddf.groupby(by, as_index=False, split_out=split_out).agg(**spec)
+    want = pdf.groupby(by, as_index=False).agg(**spec)
+    assert_eq(got, want, check_index=split_out == 1)

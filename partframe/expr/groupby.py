@@ -414,8 +414,12 @@ def _restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
 
 
 def reset_index_offset(df: pd.DataFrame, lengths: list, columns: Any) -> pd.DataFrame:
-    """``df.reset_index()`` numbered after the rows of earlier partitions."""
-    out = reset_index_objects(df)
+    """``df.reset_index()`` numbered after the rows of earlier partitions
+    (with ``columns`` naming only ``df``'s columns, the index is dropped:
+    no key became a column)."""
+    width = len(df.columns) if isinstance(df, pd.DataFrame) else 1
+    keys = len(columns) > width
+    out = reset_index_objects(df) if keys else df.reset_index(drop=True)
     out.columns = columns
     start = sum(lengths)
     out.index = pd.RangeIndex(start, start + len(out))

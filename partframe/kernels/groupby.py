@@ -783,7 +783,14 @@ def groupby_finalize(
         if order is not None:
             cols = [c.iloc[order] for c in cols]
     index = cols[0].index if cols else main.index
-    index = _fix_index(index, plan, meta)
+    drop = plan.get("drop_levels")
+    keyless = bool(drop) and len(drop) == index.nlevels
+    if keyless:  # every key's label is an output's: no key column
+        index = pd.RangeIndex(len(index))
+    else:
+        if drop:
+            index = index.droplevel(drop)
+        index = _fix_index(index, plan, meta)
     skip = plan.get("nocast", ())
     values = {}
     frame_meta = meta if isinstance(meta, pd.DataFrame) else None
@@ -809,7 +816,7 @@ def groupby_finalize(
     out.columns = plan["value_labels"]
     if plan.get("defer_reset"):
         return out
-    out = reset_index_objects(out)
+    out = out.reset_index(drop=True) if keyless else reset_index_objects(out)
     if frame_meta is not None:
         out.columns = frame_meta.columns
     return out
