@@ -90,6 +90,28 @@ def _fname(func: Any) -> str:
     return getattr(func, "__name__", repr(func))
 
 
+def _tree_reducible(func: Any, kw: dict, dtype: Any) -> bool:
+    """Whether ``func`` (with keywords ``kw``, on a column of ``dtype``;
+    None for ``size``) is a tree reduction rather than a shuffle."""
+    if not isinstance(func, str) or func not in _TREE:
+        return False
+    if dtype is not None and dtype.kind in "mM" and func in _NOT_FOR_DATETIMES:
+        return False
+    return not kw or func in ("var", "std", "sem")
+
+
+def _label_stand_in(name: str) -> Callable:
+    """A function pandas can run in place of an :class:`Aggregation` called
+    ``name`` when computing a meta: pandas labels its output ``name``, as it
+    labels any function by its ``__name__``. Its values are never used."""
+
+    def stand_in(values: pd.Series) -> int:
+        return len(values)
+
+    stand_in.__name__ = stand_in.__qualname__ = name
+    return stand_in
+
+
 # -- kernels used by the shuffle paths (module level: they run in tasks) ----
 
 
@@ -364,6 +386,14 @@ class _GroupBy:
             return
         if by is None and level is None:
             raise TypeError("You have to supply one of 'by' and 'level'")
+        if (isinstance(by, list) and not by and level is None) or (
+            isinstance(level, list | tuple) and not level and by is None
+        ):
+            # pandas' own message, which callers may match on
+            raise ValueError(
+                "No group keys passed! groupby got an empty list; give a column "
+                "label, a partframe Series, or level= (or a list of them)"
+            )
         if isinstance(obj, Series):
             self._series_input = True
             self._series_name = obj.name
@@ -702,16 +732,11 @@ class _GroupBy:
                 plan["outputs"].append(("custom", (pid, func)))
                 plan["nocast"].append(j)
                 continue
-            if not isinstance(func, str) or func not in _TREE:
-                return None
-            dtype = dtypes[col] if col is not None else None
-            if dtype is not None and dtype.kind in "mM" and func in _NOT_FOR_DATETIMES:
+            if not _tree_reducible(func, kw, dtypes[col] if col is not None else None):
                 return None
             if func in ("var", "std", "sem"):
                 ddof = kw.get("ddof", 1)
                 plan["outputs"].append((func, (pid_of(col, "moments"), ddof)))
-            elif kw:
-                return None
             elif func in _SIMPLE:
                 plan["outputs"].append(("col", (pid_of(col, func),)))
             elif func == "size":
@@ -1067,18 +1092,22 @@ class _GroupBy:
                 return self._meta_of("agg", **kwargs)
             return self._meta_of("agg", arg)
 
-        # pandas cannot run a custom Aggregation: placeholders give labels,
-        # our own kernels give the custom columns' dtypes.
+        # pandas cannot run a custom Aggregation: stand-in functions named
+        # like them give the labels pandas would give functions of those
+        # names; our own kernels give the custom columns' dtypes. One stand-in
+        # per Aggregation object: the same one twice is the same function twice.
+        stand_ins: dict[int, Callable] = {}
+
         def swap(f: Any) -> Any:
-            return "first" if isinstance(f, Aggregation) else f
+            if not isinstance(f, Aggregation):
+                return f
+            return stand_ins.setdefault(id(f), _label_stand_in(f.name))
 
         if arg is None:
             pmeta = self._meta_of(
                 "agg",
                 **{
-                    k: (v if not isinstance(v, tuple) else (v[0], swap(v[1])))
-                    if not isinstance(v, Aggregation)
-                    else "first"
+                    k: (v[0], swap(v[1])) if isinstance(v, tuple) else swap(v)
                     for k, v in kwargs.items()
                 },
             )
@@ -1095,25 +1124,26 @@ class _GroupBy:
         else:
             pmeta = self._meta_of("agg", "first")
         plan = self._plan(specs, pmeta, isinstance(pmeta, pd.DataFrame), None)
+        if plan is None:
+            # those need the shuffle path, which runs pandas' own agg
+            dtypes = self._frame._meta.dtypes
+            shuffled = [
+                (c, _fname(f))
+                for c, f, kw in specs
+                if not isinstance(f, Aggregation)
+                and not _tree_reducible(f, kw, dtypes[c] if c is not None else None)
+            ]
+            raise NotImplementedError(
+                f"groupby agg: the custom Aggregation {customs[0].name!r} runs as "
+                f"a tree reduction, which cannot compute {shuffled} (column, "
+                "function) in the same pass; aggregate those in a separate agg "
+                "call and join the two results"
+            )
         from .kernels.groupby import groupby_chunk, groupby_finalize
 
         sample = self._stand_in()
         res = groupby_finalize([groupby_chunk(sample, plan)], plan, pmeta)
-        res = make_meta(res)
-        if isinstance(arg, list | tuple) and isinstance(res, pd.DataFrame):
-            labels = list(res.columns)
-            for j, (_, f, _) in enumerate(specs):
-                if isinstance(f, Aggregation):
-                    lab = labels[j]
-                    labels[j] = (
-                        (*lab[:-1], f.name) if isinstance(lab, tuple) else f.name
-                    )
-            res.columns = (
-                pd.MultiIndex.from_tuples(labels)
-                if isinstance(res.columns, pd.MultiIndex)
-                else labels
-            )
-        return res
+        return make_meta(res)
 
     def _with(self, split_every: Any, split_out: Any) -> _GroupBy:
         if split_every is None and split_out is None:

@@ -216,3 +216,27 @@ def test_setitem_with_an_index_of_columns(scheduler):
         ddf[["a", "b"]] = ddf.i
     with pytest.raises(ValueError, match="same length as key"):
         ddf[["a", "b"]] = ddf[["i"]]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("other", [1, 7])
+def test_assign_a_column_of_another_frame(other, scheduler):
+    """The value aligns with the frame's rows, as pandas aligns it: an empty
+    partition stays empty (pandas would give an empty frame the value's
+    rows), rows the value lacks get missing values."""
+    full = make_pdf()
+    source = partframe.from_pandas(full, npartitions=other)
+    for _how, ddf, pdf in variants(full):
+        got = ddf.assign(k=source.i, g=source.f * 2)
+        assert_eq(got, pdf.assign(k=full.i, g=full.f * 2), scheduler=scheduler)
+        ddf = ddf.copy()
+        pdf = pdf.copy()
+        ddf["k"] = source.s
+        pdf["k"] = full.s
+        ddf[["x", "y"]] = source[["n", "t"]]
+        pdf[["x", "y"]] = full[["n", "t"]]
+        assert_eq(ddf, pdf, scheduler=scheduler)
+    # fewer rows in the value: the frame's other rows get missing values
+    part, pdf = variants(full)[-1][1:]
+    got = partframe.from_pandas(full, npartitions=3).assign(k=part.f)
+    assert_eq(got, full.assign(k=pdf.f), scheduler=scheduler)

@@ -165,6 +165,63 @@ def test_set_index_given_divisions_and_loc(method):
     assert_eq(auto.loc[4:6], pdf.set_index("i").sort_index(kind="stable").loc[4:6])
 
 
+def test_set_index_given_divisions_with_an_empty_range(method):
+    """A repeated boundary is an empty partition ``[d, d)``."""
+    pdf = make_pdf(60)
+    for _how, ddf, expected in _variants(pdf, method):
+        out = ddf.set_index("i", divisions=[0, 4, 4, 9])
+        assert out.divisions == (0, 4, 4, 9)
+        assert_eq(out, expected.set_index("i").sort_index(kind="stable"))
+        _check_inside_divisions(out)
+
+
+@pytest.mark.parametrize("sorted_", [False, True])
+@pytest.mark.parametrize(
+    "divisions, match",
+    [
+        ([3, 1, 5], r"must be sorted, got \(3, 1, 5\), where 3 is greater"),
+        ([], "at least two boundaries"),
+        ([4], "at least two boundaries"),
+        ([0, None, 9], "missing values"),
+        ([0, np.nan, 9], "missing values"),
+        ("ab", "list or tuple"),
+        ([0, "m", 9], "cannot be compared with each other"),
+        (["a", "m", "z"], "cannot be compared with the index values, of dtype int64"),
+    ],
+)
+def test_set_index_divisions_checked_when_built(divisions, match, sorted_):
+    pdf = pd.DataFrame({"x": [4, 1, 2, 5], "y": 1.0})
+    ddf = partframe.from_pandas(pdf, npartitions=2)
+    if sorted_:
+        ddf = ddf.sort_values("x")
+        call = r"set_index\('x', sorted=True, divisions=...\)"
+        if len(divisions) != 3 and not isinstance(divisions, str):
+            match = r"give npartitions \+ 1 = 3"  # the partitions are kept
+    else:
+        call = r"set_index\('x', divisions=...\)"
+    with (
+        partframe.config.set(scheduler="raise"),
+        pytest.raises(ValueError, match=f"{call}: .*{match}"),
+    ):
+        ddf.set_index("x", sorted=sorted_, divisions=divisions)
+
+
+def test_given_divisions_checked_everywhere():
+    pdf = pd.DataFrame({"x": range(4)}, index=[10, 20, 30, 40])
+    ddf = partframe.from_pandas(pdf, npartitions=2)
+    with pytest.raises(ValueError, match=r"set_index\('x', sorted=True.*3 boundaries"):
+        ddf.set_index("x", sorted=True, divisions=[0, 3])
+    with pytest.raises(ValueError, match=r"repartition\(divisions=...\): .*sorted"):
+        ddf.repartition(divisions=[40, 10])
+    parts = ddf.to_delayed()
+    with pytest.raises(ValueError, match=r"from_delayed\(divisions=...\): .*sorted"):
+        partframe.from_delayed(parts, meta=pdf, divisions=[30, 10, 40])
+    with pytest.raises(ValueError, match=r"from_delayed.*compared with the index"):
+        partframe.from_delayed(parts, meta=pdf, divisions=["a", "b", "c"])
+    unknown = partframe.from_delayed(parts, meta=pdf, divisions=[None] * 3)
+    assert not unknown.known_divisions
+
+
 def test_set_index_drop_false_and_npartitions():
     pdf = make_pdf(30)
     ddf = partframe.from_pandas(pdf, npartitions=3)

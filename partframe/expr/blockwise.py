@@ -512,9 +512,15 @@ class Filter(Blockwise):
 
 
 def assign_kernel(df: pd.DataFrame, names: list, *values: Any) -> pd.DataFrame:
-    """``df.assign`` with possibly non-string column names, on a copy."""
+    """``df.assign`` with possibly non-string column names, on a copy.
+
+    A value is aligned with ``df``'s rows, as pandas aligns it with the
+    whole frame: pandas would give an empty frame (here, an empty
+    partition) the value's index, i.e. rows that are not in the frame."""
     df = df.copy(deep=False)
     for name, value in zip(names, values):
+        if not len(df.index) and isinstance(value, pd.Series | pd.DataFrame):
+            value = value.iloc[:0]
         df[name] = value
     return df
 

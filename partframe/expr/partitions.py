@@ -51,6 +51,7 @@ __all__ = [
     "ResetIndex",
     "SetIndexSorted",
     "Tail",
+    "check_divisions",
     "select_partitions",
     "static_lengths",
 ]
@@ -58,6 +59,77 @@ __all__ = [
 
 def _unknown(n: int) -> tuple:
     return (None,) * (n + 1)
+
+
+def check_divisions(
+    divisions: Any,
+    call: str,
+    npartitions: int | None = None,
+    index: pd.Index | None = None,
+) -> tuple:
+    """Index boundaries given by a user, as a tuple, or a ``ValueError``.
+
+    Known divisions are at least two boundaries (``npartitions + 1``, when
+    ``npartitions`` is given), none missing, in increasing order; a
+    repeated boundary is allowed (partition ``i`` holds ``[d_i, d_i+1)``,
+    so ``[d, d)`` is an empty partition). With ``index`` (the meta of the
+    index they divide) they must compare with its values. ``call`` names
+    the user's call in the message.
+
+    Examples
+    --------
+    >>> check_divisions([0, 5, 9], "repartition(divisions=...)")
+    (0, 5, 9)
+    >>> check_divisions([5, 0], "repartition(divisions=...)")
+    Traceback (most recent call last):
+    ...
+    ValueError: repartition(divisions=...): divisions must be sorted, got (5, 0), ...
+    """
+    if isinstance(divisions, str | bytes | dict) or not np.iterable(divisions):
+        raise ValueError(
+            f"{call}: divisions must be a list or tuple of index boundaries, "
+            f"got {divisions!r}"
+        )
+    new = tuple(divisions)
+    if npartitions is not None and len(new) != npartitions + 1:
+        raise ValueError(
+            f"{call}: {len(new)} divisions given for {npartitions} partitions; "
+            f"give npartitions + 1 = {npartitions + 1} boundaries"
+        )
+    if len(new) < 2:
+        raise ValueError(
+            f"{call}: divisions must hold at least two boundaries (the first "
+            f"partition's lowest index value and the last's highest), got {new!r}"
+        )
+    if any(v is None or (pd.api.types.is_scalar(v) and pd.isna(v)) for v in new):
+        raise ValueError(
+            f"{call}: divisions cannot hold missing values, got {new!r}; give "
+            "known boundaries, or none at all"
+        )
+    try:
+        unsorted = [(a, b) for a, b in itertools.pairwise(new) if a > b]
+    except TypeError as exc:
+        raise ValueError(
+            f"{call}: the divisions {new!r} cannot be compared with each other: {exc}"
+        ) from None
+    if unsorted:
+        a, b = unsorted[0]
+        raise ValueError(
+            f"{call}: divisions must be sorted, got {new!r}, where {a!r} is "
+            f"greater than the next boundary {b!r}; give them in increasing order"
+        )
+    # object indexes may hold anything: only their data can tell
+    if index is not None and index.nlevels == 1 and index.dtype != object:
+        value = meta_nonempty(index)[0]
+        try:
+            value < new[0]  # noqa: B015 (only whether it raises matters)
+        except TypeError:
+            raise ValueError(
+                f"{call}: the divisions {new!r} cannot be compared with the "
+                f"index values, of dtype {index.dtype}; give boundaries of that "
+                "type"
+            ) from None
+    return new
 
 
 def _needs_through(frame: Expr, needed: set | None) -> set | None:
@@ -231,14 +303,8 @@ class RepartitionDivisions(Expr):
     _defaults = {"bounds": None}
 
     def _validate(self) -> None:
-        new = tuple(self.new_divisions)
-        if len(new) < 2 or any(v is None for v in new):
-            raise ValueError(
-                f"divisions must be at least two known boundaries, got {new!r}"
-            )
+        new = check_divisions(self.new_divisions, "repartition(divisions=...)")
         try:
-            if any(a > b for a, b in itertools.pairwise(new)):
-                raise ValueError(f"divisions must be sorted, got {new!r}")
             if self.bounds is None:
                 if not self.frame.known_divisions:
                     raise ValueError(
@@ -623,6 +689,15 @@ class SetIndexSorted(Blockwise):
     _defaults = {"drop": True, "divisions_": None}
     operation = staticmethod(K.set_index_column)
     _preserves_partitioning = False
+
+    def _validate(self) -> None:
+        if self.divisions_ is not None:
+            check_divisions(
+                self.divisions_,
+                f"set_index({self.column!r}, sorted=True, divisions=...)",
+                self.frame.npartitions,
+                self._meta.index,
+            )
 
     def _args(self) -> list:
         return [self.frame, self.column, self.drop]

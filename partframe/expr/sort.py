@@ -44,6 +44,7 @@ from ..shuffle.sorting import (
 from ..shuffle.tasks import Shuffle
 from .base import Expr
 from .blockwise import Blockwise
+from .partitions import check_divisions
 
 __all__ = ["RangeBounds", "SetIndexShuffled", "SortValues", "sample_size"]
 
@@ -218,13 +219,12 @@ class SetIndexShuffled(Expr):
     _defaults = {"method": None, "divisions_": None}
 
     def _validate(self) -> None:
-        if (
-            self.divisions_ is not None
-            and len(self.divisions_) != self.npartitions_out + 1
-        ):
-            raise ValueError(
-                f"set_index: {len(self.divisions_)} divisions given for "
-                f"{self.npartitions_out} partitions"
+        if self.divisions_ is not None:
+            check_divisions(
+                self.divisions_,
+                f"set_index({self.column!r}, divisions=...)",
+                self.npartitions_out,
+                self._meta.index,
             )
 
     @functools.cached_property

@@ -13,7 +13,6 @@ Dask does. Pass ``meta=`` to build the plan without computing anything.
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -22,6 +21,7 @@ import pandas as pd
 from ..expr.base import Expr
 from ..expr.blockwise import apply_kwargs, function_name
 from ..expr.meta import is_frame_or_series, make_meta
+from ..expr.partitions import check_divisions
 from ..graph import quote
 from ..kernels.enforce import MetaCheck, check_partition
 
@@ -32,20 +32,15 @@ def _literal(x: Any) -> Any:
     return x if type(x) in (int, float, bool, type(None)) else quote(x)
 
 
-def _check_divisions(divisions: Sequence | None, n: int) -> tuple:
-    if divisions is None:
+def _check_divisions(
+    divisions: Sequence | None, n: int, call: str, index: pd.Index
+) -> tuple:
+    """Known divisions of ``index`` checked, or unknown ones (``None``, or
+    all ``None``)."""
+    unknown = isinstance(divisions, list | tuple) and all(d is None for d in divisions)
+    if divisions is None or (unknown and len(divisions) == n + 1):
         return (None,) * (n + 1)
-    divisions = tuple(divisions)
-    if len(divisions) != n + 1:
-        raise ValueError(
-            f"{len(divisions)} divisions given for {n} partitions; "
-            f"give npartitions + 1 = {n + 1}"
-        )
-    if all(d is None for d in divisions):
-        return divisions
-    if any(a > b for a, b in itertools.pairwise(divisions)):
-        raise ValueError(f"divisions must be sorted, got {divisions!r}")
-    return divisions
+    return check_divisions(divisions, call, n, index)
 
 
 def _as_meta(meta: Any, source: str) -> Any:
@@ -172,7 +167,9 @@ def from_delayed(
     if meta is None:
         meta = parts[0].compute()
     meta = _as_meta(meta, "from_delayed")
-    divs = _check_divisions(divisions, len(parts))
+    divs = _check_divisions(
+        divisions, len(parts), "from_delayed(divisions=...)", meta.index
+    )
     return new_collection(FromDelayed(parts, meta, divs, verify_meta))
 
 
@@ -228,7 +225,9 @@ def from_map(
     if meta is None:
         meta = func(inputs[0], *args, **kwargs)
     meta = _as_meta(meta, "from_map")
-    divs = _check_divisions(divisions, len(inputs))
+    divs = _check_divisions(
+        divisions, len(inputs), "from_map(divisions=...)", meta.index
+    )
     node = FromMap(func, inputs, args, kwargs or None, meta, divs, enforce_metadata)
     return new_collection(node)
 

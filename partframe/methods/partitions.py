@@ -32,6 +32,7 @@ from ..expr.partitions import (
     ResetIndex,
     SetIndexSorted,
     Tail,
+    check_divisions,
     select_partitions,
 )
 from ..expr.reductions import ReductionChunk, TreeReduction
@@ -340,13 +341,11 @@ class DataFrameMethods:
                 f"columns: {list(self._meta.columns)}"
             )
         if divisions is not None:
-            divisions = tuple(divisions)
-            n = self.expr.npartitions
-            if len(divisions) != n + 1:
-                raise ValueError(
-                    f"set_index: {len(divisions)} divisions given for {n} "
-                    f"partitions; give npartitions + 1 = {n + 1}"
-                )
+            divisions = check_divisions(
+                divisions,
+                f"set_index({other!r}, sorted=True, divisions=...)",
+                self.expr.npartitions,
+            )
             return _new(SetIndexSorted(self.expr, other, drop, divisions))
         return _new(_set_index_sorted(self.expr, other, drop))
 

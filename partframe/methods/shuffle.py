@@ -18,6 +18,7 @@ import pandas as pd
 from ..expr.blockwise import MapPartitions
 from ..expr.groupby import PART, POS, RestoreRows, TagRows
 from ..expr.merge import Merge
+from ..expr.partitions import check_divisions
 from ..expr.sort import SetIndexShuffled, SortValues
 from ..shuffle.tasks import Shuffle
 
@@ -472,7 +473,7 @@ def set_index_unsorted(
             f"columns: {list(frame._meta.columns)}"
         )
     if divisions is not None:
-        divisions = tuple(divisions)
+        divisions = check_divisions(divisions, f"set_index({column!r}, divisions=...)")
         n = len(divisions) - 1
     else:
         n = frame.npartitions if npartitions is None else int(npartitions)
