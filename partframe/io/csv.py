@@ -18,7 +18,7 @@ header options, the others with ``header=None`` and the file's column names.
 Every block is checked against the sampled dtypes (see
 :func:`partframe.kernels.io.enforce_meta`).
 
-Writing follows the output commit protocol of :mod:`partframe.io.commit`.
+Writing is in :mod:`partframe.io.csv_write`.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from .commit import recover_for_read
 from .nodes import _q, _Source
 from .paths import expand_paths, get_fs
 
-__all__ = ["CSVSplitWarning", "ReadCSV", "read_csv", "to_csv"]
+__all__ = ["CSVSplitWarning", "ReadCSV", "read_csv"]
 
 _HEAD = 1 << 16
 _UNSUPPORTED = ("nrows", "skipfooter", "iterator", "chunksize", "engine")
@@ -573,100 +573,3 @@ def read_csv(
     if ds.quote is not None and any(end is not None for _, _, end in ds.blocks):
         parity = ReadCSVParity(ds)
     return new_collection(ReadCSV(ds, list(ds.meta.columns), parity))
-
-
-# --- writing -------------------------------------------------------------------
-
-
-def to_csv(
-    df: Any,
-    path: str,
-    single_file: bool = False,
-    name_function: Any = None,
-    overwrite: bool = False,
-    compute: bool = True,
-    storage_options: dict | None = None,
-    scheduler: Any = None,
-    header_first_partition_only: bool | None = None,
-    **kwargs: Any,
-) -> Any:
-    """Write CSV files, all or nothing (see :mod:`partframe.io.commit`).
-
-    Parameters
-    ----------
-    df : partframe.DataFrame or Series
-    path : str
-        With ``single_file=True``, the file to write. Otherwise a folder, or
-        a pattern with one ``*`` (``"out/part-*.csv"``) replaced by
-        ``name_function(i)`` for partition ``i``.
-    single_file : bool, default False
-        Write one file (the header once, partitions in order).
-    name_function : callable, optional
-        ``name_function(i) -> str`` for the ``*``; default ``str(i)``
-        (``0.part`` ... ``11.part``: :func:`read_csv` sorts numbers in names
-        by value).
-    overwrite : bool, default False
-        Replace a non-empty destination (after the new data is written).
-    compute : bool, default True
-        Write now and return the written paths, or return a lazy Scalar.
-    storage_options : dict, optional
-        Passed to fsspec.
-    scheduler
-        Used when ``compute=True``.
-    header_first_partition_only : bool, optional
-        Header only in the first file (default: only with ``single_file``).
-    **kwargs
-        ``pandas.DataFrame.to_csv`` options (``index``, ``sep``,
-        ``compression``, ``encoding``...).
-
-    Examples
-    --------
-    >>> import pandas as pd, partframe
-    >>> df = partframe.from_pandas(pd.DataFrame({"x": range(4)}), npartitions=2)
-    >>> [p.rsplit("/", 1)[1] for p in partframe.to_csv(df, "memory://doc/c/*.csv")]
-    ['0.csv', '1.csv']
-    >>> partframe.read_csv("memory://doc/c/*.csv").x.sum().compute()
-    np.int64(6)
-    """
-    from ..collection import new_collection
-    from .commit import abort, new_job
-    from .nodes import CommitWrite, WritePartitions
-
-    fs, (target,) = get_fs(path, storage_options)
-    name_function = name_function or str
-    n = df.npartitions
-    if single_file:
-        dest = target
-        names = [f"part.{i}" for i in range(n)]
-    elif "*" in target:
-        dest, pattern = target.rsplit("/", 1) if "/" in target else ("", target)
-        if "*" in dest or pattern.count("*") != 1:
-            raise ValueError(
-                f"to_csv: the path needs exactly one '*' in its name: {path!r}"
-            )
-        names = [pattern.replace("*", str(name_function(i))) for i in range(n)]
-    else:
-        dest = target
-        names = [f"{name_function(i)}.part" for i in range(n)]
-    if len(set(names)) != len(names):
-        raise ValueError("name_function gives the same name to two partitions")
-    job = new_job(fs, dest, overwrite, False, single_file)
-    first_only = (
-        single_file
-        if header_first_partition_only is None
-        else (header_first_partition_only)
-    )
-    header = kwargs.pop("header", True)
-    headers = [bool(header) and (i == 0 or not first_only) for i in range(n)]
-    if header not in (True, False):
-        kwargs["header"] = header  # a list of aliases
-        headers = [True] * n
-    writes = WritePartitions(df.expr, "csv", job, names, (headers, kwargs))
-    out = new_collection(CommitWrite(writes, job, single_file))
-    if not compute:
-        return out
-    try:
-        return out.compute(scheduler=scheduler)
-    except BaseException:
-        abort(job)
-        raise

@@ -465,16 +465,19 @@ def _to_arrow(part: pd.DataFrame, schema: Any, write_index: Any, name: str) -> A
 
 
 def write_csv_partition(
-    df: pd.DataFrame, relname: str, job: Any, header: bool, kwargs: dict
+    df: pd.DataFrame, relname: str, job: Any, header: bool | list, kwargs: dict
 ) -> list[str]:
-    """Write one partition as CSV into the job's staging folder."""
+    """Write one partition as CSV into the job's staging folder.
+
+    ``header`` is pandas' ``header=`` for this partition: False (none), True
+    (the column names) or a list of aliases.
+    """
     fs = job.fs
     target = job.staged(relname)
     parent = target.rsplit("/", 1)[0]
     fs.makedirs(parent, exist_ok=True)
     compression = kwargs.get("compression")
     kwargs = {k: v for k, v in kwargs.items() if k != "compression"}
-    header = kwargs.pop("header", header)
     text = df.to_csv(None, header=header, **kwargs)
     encoding = kwargs.get("encoding") or "utf-8"
     with fs.open(target, "wb", compression=compression) as f:
