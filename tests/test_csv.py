@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import gzip
+import io
 import os
 import shutil
 import tempfile
@@ -68,6 +69,9 @@ def test_quoted_newlines_every_blocksize(csvfile):
         {"skiprows": 3, "header": None},
         {"na_values": ["v5", "v7"]},
         {"index_col": "i"},
+        {"index_col": "s"},  # text labels, repeated, with quoted newlines
+        {"index_col": ["d", "i"]},
+        {"index_col": 0},
     ],
 )
 def test_pandas_options(csvfile, kwargs):
@@ -121,8 +125,10 @@ def test_dtype_mismatch_names_column_file_and_fix(tmp_path):
     with pytest.raises(CSVDtypeError) as info:
         df.compute(scheduler="sync")
     msg = str(info.value)
-    assert "'a'" in msg and "float64" in msg and "int64" in msg
-    assert "m.csv" in msg and "bytes" in msg and "dtype={'a': 'float64'}" in msg
+    assert "'a' (float64, sampled as int64)" in msg and "'b' (str" in msg
+    # every column that differs is named at once, with one dtype= for all
+    assert "m.csv" in msg and "bytes" in msg
+    assert "dtype={'a': 'float64', 'b': 'str'}" in msg
     fixed = partframe.read_csv(
         str(path), blocksize=4000, sample=1000, dtype={"a": "float64", "b": "str"}
     )
@@ -250,7 +256,6 @@ def _csv_files(draw):
 )
 @given(data=_csv_files(), blocksize=st.integers(1, 80), local=st.booleans())
 def test_property_any_blocksize_equals_pandas(data, blocksize, local):
-    import io
 
     fs = fsspec.filesystem("memory")
     fs.pipe("/prop/f.csv", data)
@@ -332,3 +337,187 @@ def test_bad_sample_raises(tmp_path, sample):
     path.write_text("a\n1\n")
     with pytest.raises(ValueError, match="sample must be a number of bytes"):
         partframe.read_csv(str(path), sample=sample)
+
+
+# -- conformance with Dask's read_csv tests (issue 13) ----------------------------
+
+
+def _files(root, texts):
+    """Write ``texts`` as ``0.csv``, ``1.csv``...; return the glob and the
+    frame pandas reads from their concatenation (the header once)."""
+    for k, text in enumerate(texts):
+        (root / f"{k}.csv").write_text(text)
+    header = next(t.split("\n", 1)[0] for t in texts if t)
+    body = "".join(t.split("\n", 1)[1] for t in texts if t)
+    return str(root / "*.csv"), header + "\n" + body
+
+
+_FRUIT = [
+    "fruit,count\napple,10\napple,25\npear,100\norange,15\n",
+    "fruit,count\napple,200\nbanana,300\norange,400\nbanana,10\n",
+]
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        {"fruit": "category"},
+        {"fruit": pd.CategoricalDtype()},
+        {"fruit": pd.CategoricalDtype(ordered=True), "count": "float64"},
+        "category",
+        {"fruit": pd.CategoricalDtype(["pear", "apple", "kiwi", "orange", "banana"])},
+    ],
+)
+@pytest.mark.parametrize("blocksize", [None, 25, 1000])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_category_dtype_gets_the_categories_of_all_files(
+    tmp_path, dtype, blocksize, scheduler
+):
+    """pandas gives a ``"category"`` column the sorted categories of all its
+    values: every block and file of partframe's frame has the same ones, and
+    the plan knows them."""
+    glob, text = _files(tmp_path, _FRUIT)
+    expected = pd.read_csv(io.StringIO(text), dtype=dtype)
+    df = partframe.read_csv(glob, dtype=dtype, blocksize=blocksize)
+    assert df.dtypes.equals(expected.dtypes)
+    got = df.compute(scheduler=scheduler).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected)
+    for i in range(df.npartitions):
+        part = df.partitions[i].compute(scheduler=scheduler)
+        assert part.dtypes.equals(expected.dtypes)
+
+
+@pytest.mark.parametrize("blocksize", [None, 9, 30])
+def test_category_dtype_infers_categories_as_pandas(tmp_path, blocksize):
+    """Categories of numbers, booleans (any case) or nothing take pandas'
+    types from the values of the whole column, not of one block."""
+    glob, text = _files(
+        tmp_path,
+        [
+            "a,b,c,d,e\n,True,1,x,1\n,false,2.5,1,2\n",
+            "a,b,c,d,e\n,TRUE,3,2,3\n,,,,4\n",
+        ],
+    )
+    expected = pd.read_csv(io.StringIO(text), dtype="category")
+    df = partframe.read_csv(glob, dtype="category", blocksize=blocksize)
+    assert df.dtypes.equals(expected.dtypes)
+    pd.testing.assert_frame_equal(_read(df), expected)
+
+
+def test_category_dtype_of_an_index_column_says_the_fix(tmp_path):
+    glob, _ = _files(tmp_path, _FRUIT)
+    with pytest.raises(NotImplementedError, match=r"\['fruit'\].*set_index"):
+        partframe.read_csv(glob, dtype={"fruit": "category"}, index_col="fruit")
+
+
+@pytest.mark.parametrize("blocksize", [None, 25])
+def test_text_column_with_numbers_first_in_a_later_file(tmp_path, blocksize):
+    """The sample says text; a later file's first block holds only numbers in
+    that column: it is read as text, as pandas reads the whole column."""
+    glob, text = _files(
+        tmp_path,
+        [
+            "name,amount\nAlice,100\nBob,-200\nCharlie,300\n",
+            "name,amount\n1,400\n2,-500\nFrank,600\n",
+        ],
+    )
+    expected = pd.read_csv(io.StringIO(text))
+    df = partframe.read_csv(glob, blocksize=blocksize)
+    assert df.name.dtype == expected.name.dtype == "str"
+    pd.testing.assert_frame_equal(_read(df), expected)
+
+
+@pytest.mark.parametrize("sample", range(0, 22, 3))
+@pytest.mark.parametrize("blocksize", [None, 5])
+def test_sample_ending_inside_a_quoted_newline(tmp_path, sample, blocksize):
+    """A sample cut inside a quoted field holding a newline is grown to the
+    end of that record (the quotes are counted), never parsed cut."""
+    data = b'a,b\n1,"hi\n"\n2,"oi\n"\n'
+    path = tmp_path / "q.csv"
+    path.write_bytes(data)
+    df = partframe.read_csv(str(path), sample=sample, blocksize=blocksize)
+    pd.testing.assert_frame_equal(_read(df), pd.read_csv(io.BytesIO(data)))
+
+
+def test_sample_rows_limits_the_rows_that_infer_dtypes(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("a,b\n1,x\n2.5,y\n")
+    assert partframe.read_csv(str(path)).a.dtype == "float64"
+    df = partframe.read_csv(str(path), sample_rows=1)
+    assert df.a.dtype == "int64"
+    with pytest.raises(CSVDtypeError, match=r"dtype=\{'a': 'float64'\}"):
+        df.compute(scheduler="sync")
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="sample_rows must be"):
+            partframe.read_csv(str(path), sample_rows=bad)
+
+
+@pytest.mark.parametrize("blocksize", [None, 4])
+def test_path_column_converter_and_empty_files(tmp_path, blocksize):
+    """``converters`` under the path column's name convert the paths (as in
+    Dask); a zero-byte file holds no rows and is no category."""
+    glob, _ = _files(tmp_path, ["0, 1, 2\n", "", "6, 7, 8\n3, 4, 5\n"])
+    kwargs = {"names": ["A", "B", "C"], "blocksize": blocksize}
+    df = partframe.read_csv(
+        glob,
+        include_path_column=True,
+        converters={"path": os.path.basename, "B": int},
+        **kwargs,
+    )
+    cats = pd.CategoricalDtype(pd.Index(["0.csv", "2.csv"], dtype="str"))
+    expected = pd.DataFrame(
+        {
+            "A": [0, 6, 3],
+            "B": [1, 7, 4],
+            "C": [2, 8, 5],
+            "path": pd.Categorical(["0.csv", "2.csv", "2.csv"], dtype=cats),
+        }
+    )
+    assert df._meta.path.dtype == cats
+    for scheduler in ("sync", "threads"):
+        got = df.compute(scheduler=scheduler).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected)
+    plain = partframe.read_csv(glob, include_path_column="src", **kwargs)
+    assert list(plain._meta.src.cat.categories) == [
+        str(tmp_path / "0.csv"),
+        str(tmp_path / "2.csv"),
+    ]
+    assert _read(plain).src.tolist() == [
+        str(tmp_path / f) for f in ("0.csv",) + ("2.csv",) * 2
+    ]
+
+
+def test_path_column_of_empty_files_only(tmp_path):
+    for k in range(2):
+        (tmp_path / f"{k}.csv").write_text("")
+    glob = str(tmp_path / "*.csv")
+    df = partframe.read_csv(glob, names=["a"], include_path_column=True)
+    got = df.compute(scheduler="sync")
+    assert len(got) == 0 and list(got.columns) == ["a", "path"]
+    assert got.dtypes.equals(df.dtypes)
+
+
+@pytest.mark.parametrize("blocksize", [None, 5, 1000])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_path_column_alone_keeps_every_row(tmp_path, blocksize, scheduler):
+    """Selecting only the path column (or counting rows) still parses one
+    data column per block: pandas reads no rows from ``usecols=[]``."""
+    texts = ["a,b\n1,2\n3,4\n", "a,b\n5,6\n", "a,b\n"]
+    for k, text in enumerate(texts):
+        (tmp_path / f"{k}.csv").write_text(text)
+    paths = [str(tmp_path / f"{k}.csv") for k in range(3)]
+    expected = pd.concat(
+        [pd.read_csv(p).assign(path=p) for p in paths], ignore_index=True
+    ).astype({"path": pd.CategoricalDtype(pd.Index(paths, dtype="str"))})
+    df = partframe.read_csv(
+        str(tmp_path / "*.csv"), include_path_column=True, blocksize=blocksize
+    )
+    assert len(df) == len(expected) == 3
+    got = df.path.compute(scheduler=scheduler).reset_index(drop=True)
+    pd.testing.assert_series_equal(got, expected.path)
+    got = df[["path"]].compute(scheduler=scheduler).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected[["path"]])
+    pd.testing.assert_series_equal(
+        df.path.value_counts().compute(scheduler=scheduler),
+        expected.path.value_counts(),
+    )

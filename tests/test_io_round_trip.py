@@ -169,6 +169,33 @@ def test_a_value_outside_the_first_dictionary_raises(tmp_path):
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Categorical([1, 2, 1, 3, 2, 1]),
+        pd.Categorical([0.5, None, 1.5, 0.5, 2.5, 0.5]),
+        pd.Categorical(pd.to_datetime(["2024-01-02", "2024-01-01"] * 3)),
+        pd.Categorical(["a", "b", "a", None, "c", "b"]),
+    ],
+    ids=["ints", "floats", "dates", "strings"],
+)
+def test_categorical_of_any_values_round_trips_as_pandas(
+    tmp_path, values, how, scheduler
+):
+    """pyarrow restores a categorical from Parquet only for string
+    categories: pandas reads a categorical of numbers or dates back as the
+    values' own dtype, and so does partframe (Dask keeps the categorical)."""
+    pdf = pd.DataFrame({"x": values, "y": range(6)}).rename_axis("index")
+    ddf, pdf = _split(pdf, how)
+    path = str(tmp_path / "ds")
+    ddf.to_parquet(path)
+    expected = _pandas_parquet(pdf)
+    assert_eq(partframe.read_parquet(path), expected, scheduler=scheduler)
+    assert_eq(pd.read_parquet(path).sort_index(), expected.sort_index())
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
 @pytest.mark.parametrize("how", ["1", "3", "12", "empty-parts"])
 def test_categorical_without_values_in_a_partition_writes(tmp_path, how, scheduler):
     """A categorical column that is all missing or empty in some partitions

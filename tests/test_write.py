@@ -270,3 +270,144 @@ def test_dictionary_encoding_only_where_it_fits(tmp_path):
     df.to_parquet(str(tmp_path / "all"), write_index=False, use_dictionary=True)
     enc = _encodings(str(tmp_path / "all" / files[0]))
     assert all(any("DICTIONARY" in x for x in e) for e in enc.values())
+
+
+# -- to_csv arguments (Dask's conformance tests, issue 13) ------------------------
+
+
+@pytest.mark.parametrize("header", [True, False, ["aa", "bb", "cc"]])
+@pytest.mark.parametrize("first_only", [None, False, True])
+@pytest.mark.parametrize("nparts", [1, 3, 50])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_to_csv_header_in_each_file(tmp_path, header, first_only, nparts, scheduler):
+    """Each file is pandas' to_csv of its partition, with the header (or the
+    aliases) in the first file only when header_first_partition_only."""
+    pdf = _pdf()
+    df = partframe.from_pandas(pdf, npartitions=nparts)
+    written = df.to_csv(
+        str(tmp_path / "p-*.csv"),
+        index=False,
+        header=header,
+        header_first_partition_only=first_only,
+        compute_kwargs={"scheduler": scheduler},
+    )
+    assert len(written) == df.npartitions
+    for i in range(df.npartitions):
+        path = tmp_path / f"p-{i}.csv"
+        part = df.partitions[i].compute()
+        want = header if i == 0 or not first_only else False
+        with open(path) as f:
+            assert f.read() == part.to_csv(index=False, header=want)
+
+
+def test_to_csv_single_file_writes_the_aliases_once(tmp_path):
+    pdf = _pdf()
+    df = partframe.from_pandas(pdf, npartitions=3)
+    single = str(tmp_path / "all.csv")
+    df.to_csv(single, single_file=True, index=False, header=["aa", "bb", "cc"])
+    with open(single) as f:
+        assert f.read() == pdf.to_csv(index=False, header=["aa", "bb", "cc"])
+
+
+def _counting_get(calls):
+    def get(graph, keys, **kwargs):
+        calls.append(len(graph))
+        return partframe.get(graph, keys, scheduler="sync")
+
+    return get
+
+
+@pytest.mark.parametrize("writer", ["csv", "parquet"])
+def test_writers_take_compute_kwargs(tmp_path, writer):
+    pdf = _pdf()
+    df = partframe.from_pandas(pdf, npartitions=3)
+    calls: list = []
+    path = str(tmp_path / "out")
+    write = getattr(df, f"to_{writer}")
+    options = {"index": False} if writer == "csv" else {}
+    write(path, compute_kwargs={"scheduler": _counting_get(calls)}, **options)
+    assert len(calls) == 1
+    read = getattr(partframe, f"read_{writer}")
+    got = read(path).compute().reset_index(drop=True)
+    expected = pdf if writer == "parquet" else pdf.astype({"n": "float64"})
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (
+            {"single_file": True, "name_function": str},
+            ValueError,
+            r"name_function is not supported under the single file mode.*"
+            r"single_file=False",
+        ),
+        (
+            {"single_file": True, "header_first_partition_only": False},
+            ValueError,
+            r"header_first_partition_only cannot be False in the single file "
+            r"mode.*single_file=False",
+        ),
+        (
+            {"scheduler": "sync", "compute_kwargs": {"scheduler": "threads"}},
+            ValueError,
+            r"scheduler is given twice",
+        ),
+        ({"bogus": 1}, TypeError, r"bogus"),
+        ({"header": ["only-one"]}, ValueError, r"alias"),
+    ],
+)
+@pytest.mark.parametrize("compute", [True, False])
+def test_to_csv_bad_arguments_write_nothing(tmp_path, kwargs, error, match, compute):
+    """Raised when the write is planned, before any file or staging folder
+    exists (a keyword pandas' to_csv does not take included)."""
+    df = partframe.from_pandas(_pdf(), npartitions=3)
+    with pytest.raises(error, match=match):
+        df.to_csv(str(tmp_path / "out.csv"), compute=compute, **kwargs)
+    assert os.listdir(tmp_path) == []
+
+
+def test_to_parquet_scheduler_given_twice(tmp_path):
+    df = partframe.from_pandas(_pdf(), npartitions=3)
+    with pytest.raises(ValueError, match="scheduler is given twice"):
+        df.to_parquet(
+            str(tmp_path / "o"), scheduler="sync", compute_kwargs={"scheduler": "sync"}
+        )
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_lazy_write_writes_nothing_until_computed(tmp_path, scheduler):
+    """compute=False plans the write: nothing (no file, no staging folder, no
+    lock) exists until the returned Scalar is computed."""
+    pdf = _pdf().rename_axis("index")
+    df = partframe.from_pandas(pdf, npartitions=2)
+    lazies = [
+        df.to_parquet(str(tmp_path / "pq"), compute=False),
+        df.to_csv(str(tmp_path / "csv"), compute=False),
+    ]
+    assert os.listdir(tmp_path) == []
+    partframe.compute(*lazies, scheduler=scheduler)
+    assert sorted(os.listdir(tmp_path)) == ["csv", "pq"]
+    assert_eq(partframe.read_parquet(str(tmp_path / "pq")), pdf)
+    back = partframe.read_csv(str(tmp_path / "csv"), index_col="index")
+    assert_eq(back, pdf.astype({"n": "float64"}), check_divisions=False)
+
+
+def test_write_and_append_with_a_filesystem_instance(tmp_path):
+    """filesystem= (an fsspec instance, not the path's scheme) is where
+    to_parquet writes, appends and reads: nothing lands on the local disk."""
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    fs = MemoryFileSystem(use_instance_cache=False)
+    key = str(tmp_path / "w")  # a local-looking path on the memory filesystem
+    pdf = _pdf()
+    df = partframe.from_pandas(pdf, npartitions=2)
+    df.to_parquet(key, filesystem=fs, write_index=False)
+    df.to_parquet(key, append=True, filesystem=fs, write_index=False)
+    assert os.listdir(tmp_path) == []
+    names = sorted(p.rsplit("/", 1)[1] for p in fs.ls(key, detail=False))
+    assert names == ["_SUCCESS"] + [f"part.{i}.parquet" for i in range(4)]
+    got = partframe.read_parquet(key, filesystem=fs)
+    expected = pd.concat([pdf, pdf], ignore_index=True)
+    pd.testing.assert_frame_equal(got.compute().reset_index(drop=True), expected)

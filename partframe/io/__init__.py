@@ -1,6 +1,7 @@
 """Sources and sinks: in-memory data, delayed values, CSV and Parquet (fsspec)."""
 
-from .csv import read_csv, to_csv
+from .csv import read_csv
+from .csv_write import to_csv
 from .delayed import from_delayed, from_map
 from .memory import from_dict, from_pandas
 from .parquet import read_parquet, to_parquet

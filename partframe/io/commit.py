@@ -265,6 +265,38 @@ def abort(job: OutputJob, settle: float = 1.0, limit: float = 5.0) -> None:
         time.sleep(0.05)
 
 
+def compute_options(writer: str, scheduler: Any, compute_kwargs: dict | None) -> dict:
+    """The ``compute()`` options of a writer called with ``scheduler=`` and
+    ``compute_kwargs=`` (Dask's writers take both).
+
+    Raises ValueError when both name a scheduler.
+
+    Examples
+    --------
+    >>> compute_options("to_csv", "sync", {"optimize_graph": False})
+    {'optimize_graph': False, 'scheduler': 'sync'}
+    """
+    options = dict(compute_kwargs or {})
+    if scheduler is not None:
+        if options.get("scheduler") is not None:
+            raise ValueError(
+                f"{writer}: the scheduler is given twice, as scheduler= and in "
+                "compute_kwargs=; pass it once"
+            )
+        options["scheduler"] = scheduler
+    return options
+
+
+def run_write(out: Any, job: OutputJob, options: dict) -> Any:
+    """Compute ``out``, the commit of ``job``, with the ``compute()``
+    ``options``; a failure cleans up the staged files (see :func:`abort`)."""
+    try:
+        return out.compute(**options)
+    except BaseException:
+        abort(job)
+        raise
+
+
 # --- the journal ---------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ header options, the others with ``header=None`` and the file's column names.
 Every block is checked against the sampled dtypes (see
 :func:`partframe.kernels.io.enforce_meta`).
 
-Writing follows the output commit protocol of :mod:`partframe.io.commit`.
+Writing is in :mod:`partframe.io.csv_write`.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from .commit import recover_for_read
 from .nodes import _q, _Source
 from .paths import expand_paths, get_fs
 
-__all__ = ["CSVSplitWarning", "ReadCSV", "read_csv", "to_csv"]
+__all__ = ["CSVSplitWarning", "ReadCSV", "read_csv"]
 
 _HEAD = 1 << 16
 _UNSUPPORTED = ("nrows", "skipfooter", "iterator", "chunksize", "engine")
@@ -142,9 +142,12 @@ class CSVDataset:
         sample: int,
         kwargs: dict,
         path_column: str | None,
+        path_converter: Any = None,
+        sample_rows: int | None = None,
     ) -> None:
         self.fs = fs
         self.kwargs = kwargs
+        self.sample_rows = sample_rows
         encoding = kwargs.get("encoding")
         quoting = kwargs.get("quoting", _csv.QUOTE_MINIMAL)
         quotechar = kwargs.get("quotechar", '"')
@@ -178,9 +181,12 @@ class CSVDataset:
             reason = "skiprows is a list or a function"
         self._read_heads(sample)
         self._check_columns()
-        # blocks: (file number, start, end or None)
+        # blocks: (file number, start, end or None). A zero-byte file holds
+        # no rows and gets no block (nor a path category), as in Dask.
         blocks = []
         for k, info in enumerate(infos):
+            if info.size == 0:
+                continue
             splittable = reason is None and info.compression is None
             if splittable and blocksize is not None and info.size > blocksize:
                 hend = info.header_end or 0
@@ -197,21 +203,31 @@ class CSVDataset:
                         stacklevel=4,
                     )
                 blocks.append((k, 0, None))
-        self.blocks = blocks
+        self.blocks = blocks or [(0, 0, None)]  # every file is empty
         self.meta = self._sample_meta()
         self.path_column = None
+        self.path_values: list = []
         if path_column is not None:
-            labels = [self.label(i) for i in range(len(infos))]
-            dtype = pd.CategoricalDtype(pd.Index(labels, dtype="str"))
-            self.path_column = (path_column, dtype)
             if path_column in self.meta.columns:
                 raise ValueError(f"include_path_column: {path_column!r} is a column")
+            self.path_values = [self.label(k) for k in range(len(infos))]
+            if path_converter is not None:
+                self.path_values = [path_converter(v) for v in self.path_values]
+            cats = pd.Index(
+                list(dict.fromkeys(self.path_values[k] for k, _, _ in blocks))
+            )
+            if all(isinstance(v, str) for v in cats):
+                cats = cats.astype("str")
+            dtype = pd.CategoricalDtype(cats)
+            self.path_column = (path_column, dtype)
             self.meta[path_column] = pd.Series([], dtype=dtype, index=self.meta.index)
         self._token = tokenize(
             [(i.path, i.size) for i in infos],
-            blocks,
+            self.blocks,
             kwargs,
             path_column,
+            self.path_values,
+            sample_rows,
             type(fs).__name__,
             getattr(fs, "protocol", None),
         )
@@ -323,7 +339,7 @@ class CSVDataset:
         for info in self.infos:
             if info.size == 0:
                 continue
-            df = self._parse_head(info)
+            df = self._parse_head(info, nrows=self.sample_rows)
             if df is None:
                 continue
             if first is None:
@@ -443,16 +459,17 @@ class ReadCSV(_Source):
             return None  # an unnamed index column cannot be selected by name
         if ds.kwargs.get("usecols") is not None and callable(ds.kwargs["usecols"]):
             return None
+        path = ds.path_column[0] if ds.path_column else None
+        data = [c for c in ds.meta.columns if c != path]
         if (
-            not columns
-            and not ds.path_column
-            and ds.kwargs.get("index_col")
-            in (
-                None,
-                False,
-            )
+            data
+            and not any(c != path for c in columns)
+            and ds.kwargs.get("index_col") in (None, False)
         ):
-            columns = list(ds.meta.columns[:1])  # a row count needs one column
+            # Rows are counted by parsing one column: without any (a row
+            # count, the path column alone) pandas would give no rows.
+            keep = {data[0], *columns}
+            columns = [c for c in ds.meta.columns if c in keep]
         return ReadCSV(ds, list(columns), self.parity)
 
     def _task(self, index: int) -> Any:
@@ -464,7 +481,7 @@ class ReadCSV(_Source):
         meta = self._meta
         path_col = None
         if ds.path_column and ds.path_column[0] in self.columns:
-            path_col = (ds.path_column[0], ds.path_column[1], ds.label(file_no))
+            path_col = (ds.path_column[0], ds.path_column[1], ds.path_values[file_no])
             meta = meta.drop(columns=[ds.path_column[0]])
         parity = (self.parity._name, index) if self.parity is not None else 0
         return (
@@ -494,6 +511,7 @@ def read_csv(
     sample: int = 256_000,
     include_path_column: bool | str = False,
     storage_options: dict | None = None,
+    sample_rows: int | None = None,
     **kwargs: Any,
 ) -> Any:
     """Read CSV files (a path, a glob or a list; any fsspec URL) lazily.
@@ -514,13 +532,24 @@ def read_csv(
         value (0 included) reads that much.
     include_path_column : bool or str, default False
         Add a categorical column (``"path"`` or the given name) holding each
-        row's file.
+        row's file; its categories are the files that are not empty. A
+        function in ``converters`` under that name is applied to the paths
+        (``converters={"path": os.path.basename}``), as in Dask.
     storage_options : dict, optional
         Passed to fsspec.
+    sample_rows : int, optional
+        Infer the dtypes from at most this many data rows of the sample
+        (default: every whole row in it).
     **kwargs
         pandas.read_csv options: ``sep``, ``names``, ``header``,
         ``skiprows``, ``usecols``, ``dtype``, ``parse_dates``,
         ``na_values``, ``compression``, ``encoding``, ``on_bad_lines``...
+        A ``"category"`` dtype (or a ``CategoricalDtype`` without
+        categories) gives the categories of the whole column, as pandas
+        does: **their distinct values are computed when read_csv is
+        called** (one pass reading only those columns), as
+        :meth:`DataFrame.astype` does. Pass
+        ``pd.CategoricalDtype(categories)`` to compute nothing.
 
     Returns
     -------
@@ -530,7 +559,7 @@ def read_csv(
     -----
     Each partition has its own RangeIndex starting at 0, as in Dask. Dtypes
     come from a sample; a block that disagrees raises an error naming the
-    column, the file and byte range, and the ``dtype=`` that fixes it.
+    columns, the file and byte range, and the ``dtype=`` that fixes it.
 
     Examples
     --------
@@ -562,111 +591,125 @@ def read_csv(
             f"sample must be a number of bytes >= 0, got {sample!r} (0 reads "
             "just the header and one data record)"
         )
+    if sample_rows is not None and (
+        not isinstance(sample_rows, int | np.integer)
+        or isinstance(sample_rows, bool)
+        or sample_rows < 1
+    ):
+        raise ValueError(
+            f"sample_rows must be a number of rows >= 1 or None, got {sample_rows!r}"
+        )
     fs, paths = get_fs(urlpath, storage_options)
     recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
     files, _ = expand_paths(fs, paths, "CSV file")
-    path_column = None
+    path_column = path_converter = None
     if include_path_column:
         path_column = "path" if include_path_column is True else include_path_column
-    ds = CSVDataset(fs, files, blocksize, sample, kwargs, path_column)
+        converters = kwargs.get("converters")
+        if isinstance(converters, dict) and path_column in converters:
+            converters = dict(converters)
+            path_converter = converters.pop(path_column)
+            kwargs = {**kwargs, "converters": converters or None}
+    kwargs, categorize = _split_unknown_categories(kwargs)
+    args = (fs, files, blocksize, sample)
+    extra = (path_column, path_converter, sample_rows)
+    ds = CSVDataset(*args, kwargs, *extra)
+    if categorize is not None:
+        known = _known_categories(ds, categorize)
+        if known:
+            dtype = kwargs["dtype"] if isinstance(kwargs["dtype"], dict) else {}
+            ds = CSVDataset(*args, {**kwargs, "dtype": {**dtype, **known}}, *extra)
+    return new_collection(_read_expr(ds))
+
+
+def _read_expr(ds: CSVDataset) -> ReadCSV:
+    """The expression reading every column of ``ds``."""
     parity = None
     if ds.quote is not None and any(end is not None for _, _, end in ds.blocks):
         parity = ReadCSVParity(ds)
-    return new_collection(ReadCSV(ds, list(ds.meta.columns), parity))
+    return ReadCSV(ds, list(ds.meta.columns), parity)
 
 
-# --- writing -------------------------------------------------------------------
+def _split_unknown_categories(kwargs: dict) -> tuple[dict, Any]:
+    """``(kwargs to plan with, the dtype= entries that need categories)``.
+
+    pandas gives a column read as ``"category"`` (or as a
+    ``CategoricalDtype`` without categories) the categories of all its
+    values; a block sees only some of them, and each block would get its
+    own. Such columns are first read as text (pandas parses category values
+    as strings too) to find their categories (see :func:`_known_categories`).
+    Returns ``(kwargs, None)`` when no dtype asks for that.
+    """
+    from ..methods.casting import _unknown_categories
+
+    dtype = kwargs.get("dtype")
+    if isinstance(dtype, dict):
+        unknown = {c: t for c, t in dtype.items() if _unknown_categories(t)}
+        if not unknown:
+            return kwargs, None
+        return {**kwargs, "dtype": {**dtype, **dict.fromkeys(unknown, "str")}}, unknown
+    if dtype is not None and _unknown_categories(dtype):
+        return {**kwargs, "dtype": "str"}, dtype
+    return kwargs, None
 
 
-def to_csv(
-    df: Any,
-    path: str,
-    single_file: bool = False,
-    name_function: Any = None,
-    overwrite: bool = False,
-    compute: bool = True,
-    storage_options: dict | None = None,
-    scheduler: Any = None,
-    header_first_partition_only: bool | None = None,
-    **kwargs: Any,
-) -> Any:
-    """Write CSV files, all or nothing (see :mod:`partframe.io.commit`).
+def _known_categories(ds: CSVDataset, categorize: Any) -> dict:
+    """``{column: CategoricalDtype}`` for the columns of ``categorize`` (see
+    :func:`_split_unknown_categories`) that ``ds`` holds, as text.
 
-    Parameters
-    ----------
-    df : partframe.DataFrame or Series
-    path : str
-        With ``single_file=True``, the file to write. Otherwise a folder, or
-        a pattern with one ``*`` (``"out/part-*.csv"``) replaced by
-        ``name_function(i)`` for partition ``i``.
-    single_file : bool, default False
-        Write one file (the header once, partitions in order).
-    name_function : callable, optional
-        ``name_function(i) -> str`` for the ``*``; default ``str(i)``
-        (``0.part`` ... ``11.part``: :func:`read_csv` sorts numbers in names
-        by value).
-    overwrite : bool, default False
-        Replace a non-empty destination (after the new data is written).
-    compute : bool, default True
-        Write now and return the written paths, or return a lazy Scalar.
-    storage_options : dict, optional
-        Passed to fsspec.
-    scheduler
-        Used when ``compute=True``.
-    header_first_partition_only : bool, optional
-        Header only in the first file (default: only with ``single_file``).
-    **kwargs
-        ``pandas.DataFrame.to_csv`` options (``index``, ``sep``,
-        ``compression``, ``encoding``...).
-
-    Examples
-    --------
-    >>> import pandas as pd, partframe
-    >>> df = partframe.from_pandas(pd.DataFrame({"x": range(4)}), npartitions=2)
-    >>> [p.rsplit("/", 1)[1] for p in partframe.to_csv(df, "memory://doc/c/*.csv")]
-    ['0.csv', '1.csv']
-    >>> partframe.read_csv("memory://doc/c/*.csv").x.sum().compute()
-    np.int64(6)
+    **Computes** the distinct values of those columns over every file, then
+    lets pandas turn them into categories (see :func:`_pandas_categories`).
     """
     from ..collection import new_collection
-    from .commit import abort, new_job
-    from .nodes import CommitWrite, WritePartitions
+    from ..methods.casting import distinct_values
 
-    fs, (target,) = get_fs(path, storage_options)
-    name_function = name_function or str
-    n = df.npartitions
-    if single_file:
-        dest = target
-        names = [f"part.{i}" for i in range(n)]
-    elif "*" in target:
-        dest, pattern = target.rsplit("/", 1) if "/" in target else ("", target)
-        if "*" in dest or pattern.count("*") != 1:
-            raise ValueError(
-                f"to_csv: the path needs exactly one '*' in its name: {path!r}"
-            )
-        names = [pattern.replace("*", str(name_function(i))) for i in range(n)]
-    else:
-        dest = target
-        names = [f"{name_function(i)}.part" for i in range(n)]
-    if len(set(names)) != len(names):
-        raise ValueError("name_function gives the same name to two partitions")
-    job = new_job(fs, dest, overwrite, False, single_file)
-    first_only = (
-        single_file
-        if header_first_partition_only is None
-        else (header_first_partition_only)
+    targets = _category_targets(ds, categorize)
+    if not targets:
+        return {}
+    frame = new_collection(_read_expr(ds))
+    values = distinct_values(frame, list(targets))
+    return {
+        c: _pandas_categories(v, t, ds.kwargs)
+        for (c, t), v in zip(targets.items(), values)
+    }
+
+
+def _pandas_categories(values: pd.Series, target: Any, kwargs: dict) -> Any:
+    """The dtype pandas gives a ``target`` (``"category"``...) column holding
+    the text ``values``: pandas parses them itself, so its rules apply (all
+    numbers or booleans become numeric or boolean categories, sorted)."""
+    keys = ("true_values", "false_values", "thousands", "decimal", "engine")
+    options = {k: kwargs[k] for k in keys if kwargs.get(k) is not None}
+    text = values.rename("c").to_frame().to_csv(index=False, quoting=_csv.QUOTE_ALL)
+    parsed = pd.read_csv(
+        io.StringIO(text), dtype={"c": target}, na_filter=False, **options
     )
-    header = kwargs.pop("header", True)
-    headers = [bool(header) and (i == 0 or not first_only) for i in range(n)]
-    if header not in (True, False):
-        kwargs["header"] = header  # a list of aliases
-        headers = [True] * n
-    writes = WritePartitions(df.expr, "csv", job, names, (headers, kwargs))
-    out = new_collection(CommitWrite(writes, job, single_file))
-    if not compute:
-        return out
-    try:
-        return out.compute(scheduler=scheduler)
-    except BaseException:
-        abort(job)
-        raise
+    return parsed["c"].dtype
+
+
+def _category_targets(ds: CSVDataset, categorize: Any) -> dict:
+    """The columns of :func:`_split_unknown_categories` that the frame
+    holds, and their targets (a scalar ``"category"``: every text column)."""
+    meta = ds.meta
+    path = ds.path_column[0] if ds.path_column else None
+    if isinstance(categorize, dict):
+        index = [c for c in categorize if c in meta.index.names]
+        targets = {c: t for c, t in categorize.items() if c in meta.columns}
+    else:
+        index = [n for n in meta.index.names if n is not None]
+        if ds.kwargs.get("index_col") in (None, False):
+            index = []
+        targets = {
+            c: categorize
+            for c in meta.columns
+            if c != path and kio.is_text(meta[c].dtype)
+        }
+    if index:
+        raise NotImplementedError(
+            f"read_csv: dtype 'category' without categories for the index "
+            f"column(s) {index} is not supported (their categories would have "
+            "to be computed before the index is built). Pass "
+            "pd.CategoricalDtype(categories) for them, or read them as "
+            "columns and call set_index afterwards."
+        )
+    return targets

@@ -471,7 +471,7 @@ class WritePartitions(Blockwise):
             part,
             self.names[index],
             _q(self.job),
-            bool(header[index]),
+            _q(header[index]),
             _q(kwargs),
         )
 

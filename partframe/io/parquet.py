@@ -544,6 +544,7 @@ def to_parquet(
     storage_options: dict | None = None,
     filesystem: Any = None,
     scheduler: Any = None,
+    compute_kwargs: dict | None = None,
     **kwargs: Any,
 ) -> Any:
     """Write a DataFrame as a folder of Parquet files, all or nothing.
@@ -583,6 +584,9 @@ def to_parquet(
         As in :func:`read_parquet`.
     scheduler
         The scheduler used when ``compute=True``.
+    compute_kwargs : dict, optional
+        Options of ``compute()`` used when ``compute=True`` (a scheduler
+        may be given here or as ``scheduler=``, not both).
     **kwargs
         Passed to ``pyarrow.parquet.write_table`` (``row_group_size``...).
 
@@ -600,9 +604,10 @@ def to_parquet(
     import pyarrow as pa
 
     from ..collection import new_collection
-    from .commit import abort, new_job
+    from .commit import compute_options, new_job, run_write
     from .nodes import CommitWrite, WritePartitions
 
+    options = compute_options("to_parquet", scheduler, compute_kwargs)
     fs, (dest,) = get_fs(path, storage_options, filesystem)
     partition_on = (
         [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
@@ -637,11 +642,7 @@ def to_parquet(
     out = new_collection(CommitWrite(writes, job))
     if not compute:
         return out
-    try:
-        out.compute(scheduler=scheduler)
-    except BaseException:
-        abort(job)
-        raise
+    run_write(out, job, options)
     return None
 
 

@@ -465,16 +465,19 @@ def _to_arrow(part: pd.DataFrame, schema: Any, write_index: Any, name: str) -> A
 
 
 def write_csv_partition(
-    df: pd.DataFrame, relname: str, job: Any, header: bool, kwargs: dict
+    df: pd.DataFrame, relname: str, job: Any, header: bool | list, kwargs: dict
 ) -> list[str]:
-    """Write one partition as CSV into the job's staging folder."""
+    """Write one partition as CSV into the job's staging folder.
+
+    ``header`` is pandas' ``header=`` for this partition: False (none), True
+    (the column names) or a list of aliases.
+    """
     fs = job.fs
     target = job.staged(relname)
     parent = target.rsplit("/", 1)[0]
     fs.makedirs(parent, exist_ok=True)
     compression = kwargs.get("compression")
     kwargs = {k: v for k, v in kwargs.items() if k != "compression"}
-    header = kwargs.pop("header", header)
     text = df.to_csv(None, header=header, **kwargs)
     encoding = kwargs.get("encoding") or "utf-8"
     with fs.open(target, "wb", compression=compression) as f:
@@ -831,13 +834,15 @@ def _with_path(df: pd.DataFrame, path_column: tuple | None) -> pd.DataFrame:
     if path_column is None:
         return df
     name, dtype, value = path_column
-    code = dtype.categories.get_loc(value)
+    # a file without rows (no block of its own) may not be a category
+    code = dtype.categories.get_loc(value) if len(df) else -1
     df = df.copy(deep=False) if len(df.columns) else df.copy()
     df[name] = pd.Categorical.from_codes(np.full(len(df), code, "int32"), dtype=dtype)
     return df
 
 
-def _is_text(dtype: Any) -> bool:
+def is_text(dtype: Any) -> bool:
+    """Is ``dtype`` a text dtype (``str`` or object, not categorical)?"""
     return pd.api.types.is_string_dtype(dtype) and not isinstance(
         dtype, pd.CategoricalDtype
     )
@@ -865,6 +870,7 @@ def enforce_meta(
         return meta.copy()
     cast: dict = {}
     reparse: dict = {}
+    wrong: list = []  # (column, found, expected)
     for c in meta.columns:
         want, got = meta[c].dtype, df[c].dtype
         if want == got:
@@ -874,21 +880,18 @@ def enforce_meta(
         if (
             pd.api.types.is_float_dtype(want)
             and (pd.api.types.is_integer_dtype(got) or all_missing)
-        ) or (_is_text(want) and all_missing):
+        ) or (is_text(want) and all_missing):
             cast[c] = want
-        elif _is_text(want):
+        elif is_text(want):
             reparse[c] = want
         elif all_missing and (
             pd.api.types.is_datetime64_any_dtype(want) or want == np.dtype(object)
         ):
             cast[c] = want
         else:
-            fix = _widen(want, got)
-            raise CSVDtypeError(
-                f"column {c!r} is {got} in {where}, but {want} was inferred from "
-                f"a sample of the data. Set its type for every block: "
-                f"read_csv(..., dtype={{{c!r}: {fix!r}}})"
-            )
+            wrong.append((c, got, want))
+    if wrong:
+        raise CSVDtypeError(_mismatch_message(wrong, where))
     if reparse:
         dtype = kwargs.get("dtype")
         dtype = dict(dtype) if isinstance(dtype, dict) else {}
@@ -900,6 +903,32 @@ def enforce_meta(
     return df
 
 
+def _mismatch_message(wrong: list, where: str) -> str:
+    """Every column of a block whose dtype differs from the sampled one, and
+    the ``dtype=`` that reads them all (one error, not one per rerun)."""
+    fix = ", ".join(f"{c!r}: {_widen(want, got)!r}" for c, got, want in wrong)
+    if len(wrong) == 1:
+        ((c, got, want),) = wrong
+        msg = (
+            f"column {c!r} is {got} in {where}, but {want} was inferred from "
+            "a sample of the data. Set its type for every block: "
+        )
+    else:
+        found = ", ".join(f"{c!r} ({got}, sampled as {want})" for c, got, want in wrong)
+        msg = (
+            f"columns {found} in {where} differ from the dtypes inferred from "
+            "a sample of the data. Set their types for every block: "
+        )
+    msg += f"read_csv(..., dtype={{{fix}}})"
+    dates = [c for c, _, want in wrong if pd.api.types.is_datetime64_any_dtype(want)]
+    if dates:
+        msg += (
+            f"; or drop {dates} from parse_dates and convert them later with "
+            "to_datetime (a value there is not a date)"
+        )
+    return msg
+
+
 def _widen(want: Any, got: Any) -> str:
     numeric = pd.api.types.is_numeric_dtype
     if (
@@ -908,6 +937,6 @@ def _widen(want: Any, got: Any) -> str:
         and not (pd.api.types.is_bool_dtype(want) or pd.api.types.is_bool_dtype(got))
     ):
         return "float64"
-    if _is_text(got) or _is_text(want):
+    if is_text(got) or is_text(want):
         return "str"
     return "object"

@@ -57,18 +57,26 @@ def _infer_categories(obj: Any, dtype: Any) -> Any:
             "astype('category') on a frame with duplicate column labels is not "
             "supported; pass astype(pd.CategoricalDtype(categories))"
         )
-    from ..expr.reductions import TreeReduction
-
-    reduction = TreeReduction(
-        obj.expr, kernels.distinct_chunk, kernels.distinct_combine,
-        kernels.distinct_combine, [], chunk_kwargs={"columns": todo if frame else None},
-        label="categories", columns=todo if frame else None,
-    )  # fmt: skip
-    uniques = _new(reduction).compute()
+    uniques = distinct_values(obj, todo if frame else None)
     inferred = {c: values.astype(targets[c]).dtype for c, values in zip(todo, uniques)}
     if not frame:
         return inferred[meta.name]
     return {**targets, **inferred}
+
+
+def distinct_values(obj: Any, columns: list | None) -> list:
+    """The distinct non-missing values of each of ``columns`` of the frame
+    ``obj`` (of the Series ``obj`` itself when None), in order of appearance:
+    one pandas Series each. **Computes** them in one tree reduction that
+    reads only those columns."""
+    from ..expr.reductions import TreeReduction
+
+    reduction = TreeReduction(
+        obj.expr, kernels.distinct_chunk, kernels.distinct_combine,
+        kernels.distinct_combine, [], chunk_kwargs={"columns": columns},
+        label="categories", columns=columns,
+    )  # fmt: skip
+    return _new(reduction).compute()
 
 
 class FrameMethods:

@@ -22,7 +22,7 @@ class FrameMethods:
         >>> partframe.read_csv("memory://doc/m.csv").x.compute().tolist()
         [1, 2]
         """
-        from ..io.csv import to_csv
+        from ..io.csv_write import to_csv
 
         return to_csv(self, path, **kwargs)
 

@@ -69,7 +69,8 @@ class DaskSuite(pytest.File):
 
 
 def load_skips(path: Path = HERE / "skips.toml") -> list[dict]:
-    """The reviewed skip list: ``[[skip]]`` tables of ``pattern`` and ``reason``."""
+    """The reviewed skip list: ``[[skip]]`` tables of ``pattern`` and ``reason``
+    (and optionally ``params``: the parametrization ids it is limited to)."""
     skips = tomllib.loads(path.read_text())["skip"]
     for s in skips:
         if not s.get("reason"):
@@ -82,10 +83,18 @@ def load_skips(path: Path = HERE / "skips.toml") -> list[dict]:
     return skips
 
 
-def skip_reason(skips: list[dict], file: str, name: str) -> str | None:
-    """The reason of the first skip pattern matching ``file::name``, if any."""
+def skip_reason(
+    skips: list[dict], file: str, name: str, params: str | None = None
+) -> str | None:
+    """The reason of the first skip pattern matching ``file::name``, if any.
+
+    ``params`` is the test's parametrization id (``df4`` of
+    ``test_x[df4]``); a skip with ``params`` matches only those ids.
+    """
     for s in skips:
         pfile, ptest = s["pattern"].split("::", 1)
+        if "params" in s and params not in s["params"]:
+            continue
         if fnmatch.fnmatchcase(file, pfile) and fnmatch.fnmatchcase(name, ptest):
             return s["reason"]
     return None
@@ -116,7 +125,9 @@ def pytest_collection_modifyitems(
         for node in item.listchain():
             _non_strict_xfail(node)
         item.add_marker(timeout)
-        reason = skip_reason(skips, item.path.name, item.originalname)
+        callspec = getattr(item, "callspec", None)
+        params = callspec.id if callspec is not None else None
+        reason = skip_reason(skips, item.path.name, item.originalname, params)
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=f"dask internals: {reason}"))
         elif "slow" in item.keywords:

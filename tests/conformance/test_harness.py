@@ -19,6 +19,13 @@ def test_every_skip_has_a_reason_and_matches_file_and_test():
     assert skip_reason(skips, "test_groupby.py", "test_full_groupby") is None
 
 
+def test_a_skip_limited_to_params_matches_only_those():
+    skips = [{"pattern": "test_a.py::test_x", "reason": "r", "params": ["df4"]}]
+    assert skip_reason(skips, "test_a.py", "test_x", "df4") == "r"
+    assert skip_reason(skips, "test_a.py", "test_x", "df3") is None
+    assert skip_reason(skips, "test_a.py", "test_x") is None
+
+
 @pytest.mark.parametrize(
     ("kind", "message", "text", "expected"),
     [

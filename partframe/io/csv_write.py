@@ -1,0 +1,142 @@
+"""CSV writing: ``to_csv``, through the output commit protocol of
+:mod:`partframe.io.commit` (one file per partition, or one file).
+
+Arguments are checked when the write is planned, before anything is
+written: a keyword pandas' ``to_csv`` does not take, header aliases of the
+wrong length, and options that contradict ``single_file`` raise there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .paths import get_fs
+
+__all__ = ["to_csv"]
+
+
+def to_csv(
+    df: Any,
+    path: str,
+    single_file: bool = False,
+    name_function: Any = None,
+    overwrite: bool = False,
+    compute: bool = True,
+    storage_options: dict | None = None,
+    scheduler: Any = None,
+    header_first_partition_only: bool | None = None,
+    compute_kwargs: dict | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Write CSV files, all or nothing (see :mod:`partframe.io.commit`).
+
+    Parameters
+    ----------
+    df : partframe.DataFrame or Series
+    path : str
+        With ``single_file=True``, the file to write. Otherwise a folder, or
+        a pattern with one ``*`` (``"out/part-*.csv"``) replaced by
+        ``name_function(i)`` for partition ``i``.
+    single_file : bool, default False
+        Write one file (the header once, partitions in order).
+    name_function : callable, optional
+        ``name_function(i) -> str`` for the ``*``; default ``str(i)``
+        (``0.part`` ... ``11.part``: :func:`read_csv` sorts numbers in names
+        by value). Not with ``single_file``.
+    overwrite : bool, default False
+        Replace a non-empty destination (after the new data is written).
+    compute : bool, default True
+        Write now and return the written paths, or return a lazy Scalar.
+    storage_options : dict, optional
+        Passed to fsspec.
+    scheduler
+        Used when ``compute=True``.
+    header_first_partition_only : bool, optional
+        Header only in the first file (default: only with ``single_file``,
+        which cannot write it more than once).
+    compute_kwargs : dict, optional
+        Options of ``compute()`` used when ``compute=True`` (a scheduler
+        may be given here or as ``scheduler=``, not both).
+    **kwargs
+        ``pandas.DataFrame.to_csv`` options (``index``, ``sep``,
+        ``header``, ``compression``, ``encoding``...), checked before
+        anything is written.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> df = partframe.from_pandas(pd.DataFrame({"x": range(4)}), npartitions=2)
+    >>> [p.rsplit("/", 1)[1] for p in partframe.to_csv(df, "memory://doc/c/*.csv")]
+    ['0.csv', '1.csv']
+    >>> partframe.read_csv("memory://doc/c/*.csv").x.sum().compute()
+    np.int64(6)
+    """
+    from ..collection import new_collection
+    from .commit import compute_options, new_job, run_write
+    from .nodes import CommitWrite, WritePartitions
+
+    if single_file and name_function is not None:
+        raise ValueError(
+            "to_csv: name_function is not supported under the single file mode: "
+            f"single_file=True writes one file, named by path ({path!r}). Drop "
+            "name_function, or write a file per partition with single_file=False"
+        )
+    if single_file and header_first_partition_only is False:
+        raise ValueError(
+            "to_csv: header_first_partition_only cannot be False in the single "
+            "file mode: the one file holds the header once, before the first "
+            "partition's rows. Drop header_first_partition_only, or write a "
+            "file (with its header) per partition with single_file=False"
+        )
+    options = compute_options("to_csv", scheduler, compute_kwargs)
+    header = kwargs.pop("header", True)
+    if not isinstance(header, bool | np.bool_):
+        header = list(header)  # aliases of the column names
+    _check_csv_options(df._meta, header, kwargs)
+    fs, (target,) = get_fs(path, storage_options)
+    name_function = name_function or str
+    n = df.npartitions
+    if single_file:
+        dest = target
+        names = [f"part.{i}" for i in range(n)]
+    elif "*" in target:
+        dest, pattern = target.rsplit("/", 1) if "/" in target else ("", target)
+        if "*" in dest or pattern.count("*") != 1:
+            raise ValueError(
+                f"to_csv: the path needs exactly one '*' in its name: {path!r}"
+            )
+        names = [pattern.replace("*", str(name_function(i))) for i in range(n)]
+    else:
+        dest = target
+        names = [f"{name_function(i)}.part" for i in range(n)]
+    if len(set(names)) != len(names):
+        raise ValueError("name_function gives the same name to two partitions")
+    job = new_job(fs, dest, overwrite, False, single_file)
+    first_only = (
+        single_file
+        if header_first_partition_only is None
+        else header_first_partition_only
+    )
+    headers = [header if i == 0 or not first_only else False for i in range(n)]
+    writes = WritePartitions(df.expr, "csv", job, names, (headers, kwargs))
+    out = new_collection(CommitWrite(writes, job, single_file))
+    if not compute:
+        return out
+    return run_write(out, job, options)
+
+
+def _check_csv_options(meta: Any, header: bool | list, kwargs: dict) -> None:
+    """Write the empty ``meta`` with the user's options, so that a keyword
+    pandas does not take (or header aliases of the wrong length) fails
+    before anything is written, not in a task."""
+    options = {k: v for k, v in kwargs.items() if k != "compression"}
+    try:
+        meta.to_csv(None, header=header, **options)
+    except (TypeError, ValueError) as e:
+        e.add_note(
+            "partframe: to_csv passes its other keywords to pandas' to_csv; "
+            "nothing was written"
+        )
+        raise
