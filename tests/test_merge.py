@@ -534,3 +534,32 @@ def test_npartitions_must_be_positive():
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="npartitions must be a positive integer"):
             dl.merge(dl, on="k", npartitions=bad)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_categorical_keys_cast_by_astype(scheduler):
+    """Keys made categorical by ``astype("category")`` on each side (Dask's
+    test_categorical_merge_retains_category_dtype): the key is categorical
+    when both sides have the same categories and holds the categories'
+    dtype when they differ, as pandas decides; partframe knows the
+    categories (astype computes them), so its meta is pandas' dtype."""
+    a = pd.DataFrame({"A": [0, 1, 2, 3, 1, 0], "B": range(6)}, index=range(0, 12, 2))
+    for keys in ([0, 1, 2, 4], [3, 2, 1, 0]):  # other categories, the same ones
+        b = pd.DataFrame({"A": keys, "C": [4, 5, 7, 7]})
+        pb = b.astype({"A": "category"})
+        db = partframe.from_pandas(b, npartitions=2).astype({"A": "category"})
+        for _, da, pa in variants(a):
+            pa = pa.astype({"A": "category"})
+            da = da.astype({"A": "category"})
+            same = pa.A.dtype == pb.A.dtype
+            # (pandas fails an outer merge of categories that differ)
+            hows = [("inner", None), ("left", False), ("right", None)]
+            for how, broadcast in hows + [("outer", False)] * same:
+                out = da.merge(db, on="A", how=how, broadcast=broadcast)
+                want = pa.merge(pb, on="A", how=how)
+                assert out.A.dtype == want.A.dtype
+                assert (want.A.dtype == "category") == same
+                assert_eq(
+                    out, want, sort_results=True, check_index=False,
+                    scheduler=scheduler,
+                )  # fmt: skip
