@@ -385,3 +385,181 @@ def test_merge_meta_assumes_missing_rows():
         partframe.from_pandas(right, 2), on="k"
     )
     assert inner.expr._meta_if_complete is None
+
+
+# -- partitions: what the collection says is what compute gives ---------------
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("nl", [1, 2, 3, 7])
+def test_index_join_partitions_whatever_is_asked_first(nl, scheduler):
+    """An index join of two set_index frames is aligned: their divisions are
+    computed when the join is built, so ``npartitions`` and ``divisions``
+    read after a compute describe the computed partitions (they followed a
+    broadcast before, two partitions against one promised), repeated
+    boundaries included (Dask's test_multi_duplicate_divisions)."""
+    left = pd.DataFrame({"x": [0, 0, 0, 0, 1, 1, 5], "a": range(7)})
+    right = pd.DataFrame({"x": [0, 1, 1, 4], "b": [1.0, 2.0, 3.0, 4.0]})
+    for lpdf in (left, left.assign(x=0)):  # every key equal: (0, 0, ..., 0)
+        li, ri = lpdf.set_index("x"), right.set_index("x")
+        for how in HOWS:
+            dl = partframe.from_pandas(lpdf, npartitions=nl).set_index("x")
+            dr = partframe.from_pandas(right, npartitions=2).set_index("x")
+            out = dl.merge(dr, how=how, left_index=True, right_index=True)
+            assert out.expr.strategy() in ("aligned", "single")
+            want = li.merge(ri, how=how, left_index=True, right_index=True)
+            # assert_eq computes first, then reads the divisions
+            assert_eq(out, want, sort_results=True, scheduler=scheduler)
+            dl = partframe.from_pandas(lpdf, npartitions=nl).set_index("x")
+            dr = partframe.from_pandas(right, npartitions=2).set_index("x")
+            joined = dl.join(dr, how=how)
+            want = li.join(ri, how=how)
+            assert_eq(joined, want, sort_results=True, scheduler=scheduler)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_join_of_a_join_partitions(scheduler):
+    """The strategy is chosen once: a side that is a join has no size
+    estimate, its lowered plan has one, and choosing again on it gave 7
+    partitions where the collection promised 5."""
+    rng = np.random.default_rng(7)
+    a = pd.DataFrame({"k": rng.integers(0, 10, 40), "x": range(40)})
+    b = pd.DataFrame({"k": range(10), "y": range(10)})
+    c = pd.DataFrame({"k": rng.integers(0, 12, 30), "z": range(30)})
+    db = partframe.from_pandas(b, npartitions=3)
+    dc = partframe.from_pandas(c, npartitions=7)
+    for _, da, pa in variants(a):
+        for how in ("inner", "right"):
+            out = da.merge(db, on="k").merge(dc, on="k", how=how)
+            want = pa.merge(b, on="k").merge(c, on="k", how=how)
+            assert_eq(
+                out, want, sort_results=True, check_index=False, scheduler=scheduler
+            )
+
+
+def _keyed(n: int = 30, seed: int = 8):
+    """A frame with a sorted index and int keys ``k``, and a table indexed
+    by key (keys 0..9, some missing from ``k``, some extra)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {"k": rng.integers(0, 12, n), "x": rng.normal(size=n)},
+        index=pd.RangeIndex(n) * 3,
+    )
+    table = pd.DataFrame({"t": np.arange(10) * 1.5}, index=pd.Index(range(10)))
+    return frame, table
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_broadcast_join_keeps_the_divisions_of_the_kept_index(scheduler):
+    """A join whose partitions follow one side (the other broadcast, or one
+    partition each) keeps that side's known divisions when pandas keeps its
+    index: the left's for inner/left joins on the right's index, the
+    right's for inner/right joins on the left's index (Dask's
+    test_join_gives_proper_divisions)."""
+    frame, table = _keyed()
+    dt = partframe.from_pandas(table, npartitions=1)
+    for label, dl, pl in variants(frame):
+        for how in ("inner", "left"):
+            for out, want in (
+                (dl.join(dt, on="k", how=how), pl.join(table, on="k", how=how)),
+                (dl.join(table, on="k", how=how), pl.join(table, on="k", how=how)),
+                (
+                    dl.merge(dt, left_on="k", right_index=True, how=how),
+                    pl.merge(table, left_on="k", right_index=True, how=how),
+                ),
+            ):
+                assert out.npartitions == dl.npartitions
+                if dl.known_divisions:
+                    if dl.npartitions == 1:
+                        assert out.divisions == (dl.divisions[0], dl.divisions[-1])
+                    else:
+                        assert out.divisions == dl.divisions, label
+                assert_eq(out, want, sort_results=True, scheduler=scheduler)
+        # on the left's index, the left broadcast: the right's divisions
+        small = partframe.from_pandas(table, npartitions=1)
+        for how in ("inner", "right"):
+            out = small.merge(dl, left_index=True, right_on="k", how=how)
+            want = table.merge(pl, left_index=True, right_on="k", how=how)
+            assert out.expr.strategy() in ("broadcast-left", "single")
+            assert out.known_divisions == dl.known_divisions
+            assert_eq(out, want, sort_results=True, scheduler=scheduler)
+    # the Dask test: one partition each, a pandas right side
+    df = pd.DataFrame({"a": ["a", "b", "c"]}, index=[0, 1, 2])
+    right = pd.DataFrame({"b": [1.0, 2.0, 3.0]}, index=["a", "b", "c"])
+    ddf = partframe.from_pandas(df, npartitions=1)
+    out = ddf.join(right, how="inner", on="a")
+    assert out.divisions == ddf.divisions == (0, 2)
+    assert_eq(out, df.join(right, how="inner", on="a"), scheduler=scheduler)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("n", [1, 2, 9])
+def test_npartitions_is_the_output_partition_count(n, scheduler):
+    """``npartitions=`` is honoured by every strategy: a broadcast re-splits
+    the side that is not broadcast (Dask's test_merge_tasks_large_to_small),
+    one output partition gathers both sides."""
+    left, right = _sides(6, n=60, m=20)
+    for nl, nr, broadcast in ((4, 1, None), (1, 4, None), (4, 3, None), (4, 3, False)):
+        dl = partframe.from_pandas(left, npartitions=nl)
+        dr = partframe.from_pandas(right, npartitions=nr)
+        for how in HOWS:
+            out = dl.merge(dr, on="k", how=how, npartitions=n, broadcast=broadcast)
+            assert out.npartitions == n, (nl, nr, how, broadcast)
+            assert_eq(
+                out, left.merge(right, on="k", how=how), sort_results=True,
+                check_index=False, scheduler=scheduler,
+            )  # fmt: skip
+    # a join on the right's index re-split on known divisions keeps them
+    frame, table = _keyed()
+    dl = partframe.from_pandas(frame, npartitions=3)
+    out = dl.join(partframe.from_pandas(table, npartitions=1), on="k", npartitions=n)
+    assert out.npartitions == n
+    assert out.known_divisions
+    assert_eq(out, frame.join(table, on="k"), scheduler=scheduler)
+    # an index join given npartitions is hashed, not aligned
+    di = partframe.from_pandas(table, npartitions=2)
+    out = dl.set_index("k").merge(
+        di, left_index=True, right_index=True, how="outer", npartitions=n
+    )
+    assert out.npartitions == n
+    want = frame.set_index("k").merge(
+        table, left_index=True, right_index=True, how="outer"
+    )
+    assert_eq(out, want, sort_results=True, scheduler=scheduler)
+
+
+def test_npartitions_must_be_positive():
+    left, _ = _sides()
+    dl = partframe.from_pandas(left, npartitions=2)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="npartitions must be a positive integer"):
+            dl.merge(dl, on="k", npartitions=bad)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_categorical_keys_cast_by_astype(scheduler):
+    """Keys made categorical by ``astype("category")`` on each side (Dask's
+    test_categorical_merge_retains_category_dtype): the key is categorical
+    when both sides have the same categories and holds the categories'
+    dtype when they differ, as pandas decides; partframe knows the
+    categories (astype computes them), so its meta is pandas' dtype."""
+    a = pd.DataFrame({"A": [0, 1, 2, 3, 1, 0], "B": range(6)}, index=range(0, 12, 2))
+    for keys in ([0, 1, 2, 4], [3, 2, 1, 0]):  # other categories, the same ones
+        b = pd.DataFrame({"A": keys, "C": [4, 5, 7, 7]})
+        pb = b.astype({"A": "category"})
+        db = partframe.from_pandas(b, npartitions=2).astype({"A": "category"})
+        for _, da, pa in variants(a):
+            pa = pa.astype({"A": "category"})
+            da = da.astype({"A": "category"})
+            same = pa.A.dtype == pb.A.dtype
+            # (pandas fails an outer merge of categories that differ)
+            hows = [("inner", None), ("left", False), ("right", None)]
+            for how, broadcast in hows + [("outer", False)] * same:
+                out = da.merge(db, on="A", how=how, broadcast=broadcast)
+                want = pa.merge(pb, on="A", how=how)
+                assert out.A.dtype == want.A.dtype
+                assert (want.A.dtype == "category") == same
+                assert_eq(
+                    out, want, sort_results=True, check_index=False,
+                    scheduler=scheduler,
+                )  # fmt: skip

@@ -471,6 +471,26 @@ def test_threads_help_decision():
     assert run.wait_for_help() is None  # num_workers - 1 helpers at most
 
 
+def test_threads_help_decision_while_the_caller_finishes(monkeypatch):
+    """The caller clears ``caller_since`` when its batch ends, without the
+    helpers' lock: a helper deciding at that moment must not fail (it did,
+    with a TypeError in the helper thread, which pytest turned into a
+    failure of whichever test was running)."""
+    import partframe.scheduler.threads as threads
+
+    run = threads._Run(2)
+    run.jobs.append([("k", (len, "abc"), {})])
+    run.caller_since, run.caller_tasks = time.perf_counter() - 1.0, 1
+    clock = time.perf_counter
+
+    def finishes_now() -> float:
+        run.caller_since = None  # the caller's batch ends between two reads
+        return clock()
+
+    monkeypatch.setattr(threads.time, "perf_counter", finishes_now)
+    assert run.wait_for_help() == 0.0
+
+
 def test_threads_helpers_are_shared_across_runs():
     dsk = {("x", i): (_sleep_where, 0.01) for i in range(8)}
     first = set(get_threads(dsk, list(dsk), num_workers=2))

@@ -8,8 +8,16 @@ then ``left_on`` is join's ``on``). ``how`` is one of pandas' ``inner``,
 (its columns and index) that have a match on the right, each once, in
 their order.
 
-The strategy is chosen when the plan is lowered:
+The strategy is chosen once, when the node is built (the ``strategy_``
+operand, kept by every rewrite), and carried out when the plan is lowered.
+Choosing reads the sides' divisions and sizes, which a rewritten side may
+tell otherwise (a ``set_index`` computes its divisions when first asked,
+so an index join asks when it is built; a lowered side may have a size
+estimate its logical node lacks): choosing once keeps the collection's
+``npartitions`` and ``divisions`` those of the partitions compute returns.
 
+0. **single**: the result is one partition (both sides are, or
+   ``npartitions=1``): each side gathered into one partition, one merge;
 1. **aligned**: both sides joined on their indexes with known divisions:
    the sides are re-split to the union of their divisions (no shuffle) and
    merged partition by partition;
@@ -27,6 +35,18 @@ The strategy is chosen when the plan is lowered:
    (:func:`partframe.shuffle.hashing.partitioning_index`: ``1``, ``1.0``
    and ``Int64`` 1 agree; missing keys meet) to the same number of
    partitions and merged partition by partition.
+
+Partitions. ``npartitions=`` is the number of output partitions whatever
+the strategy (an index join given it is not aligned; a broadcast re-splits
+the other side to it, :func:`~partframe.expr.partitions.repartition_npartitions`).
+Without it: the union of the divisions (aligned), the other side's
+partitions (broadcast, plus one when the small side's unmatched rows are
+kept), the larger side's count (hash). Divisions are known when aligned,
+and when the partitions follow one side (broadcast of the other, or
+single) whose index pandas keeps in the result: the left's for ``inner``
+and ``left`` joins on the right's index (``join(on=...)``,
+``right_index=True``), the right's for ``inner`` and ``right`` joins on
+the left's index (see :meth:`Merge._index_sides`).
 
 Dtypes. pandas' result dtypes depend on whether some rows found no match
 (an int column of the side that may be missing becomes float64, a bool
@@ -60,7 +80,12 @@ from ..shuffle.tasks import Shuffle, estimate_nbytes
 from .base import Expr
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
-from .partitions import ConcatPartitions, RepartitionDivisions, RepartitionPieces
+from .partitions import (
+    ConcatPartitions,
+    RepartitionDivisions,
+    RepartitionPieces,
+    repartition_npartitions,
+)
 
 __all__ = ["BROADCAST_BYTES", "Merge", "merge_partitions"]
 
@@ -68,6 +93,7 @@ __all__ = ["BROADCAST_BYTES", "Merge", "merge_partitions"]
 BROADCAST_BYTES = 64 * 2**20
 
 _HOWS = ("inner", "left", "right", "outer", "leftsemi")
+_STRATEGIES = ("single", "aligned", "broadcast-left", "broadcast-right", "hash")
 
 
 def _merge_kwargs(node: Merge) -> dict:
@@ -210,13 +236,13 @@ class Merge(Expr):
     _parameters = [
         "left", "right", "how", "left_on", "right_on", "left_index",
         "right_index", "suffixes", "indicator", "op", "npartitions_out",
-        "broadcast", "method", "deferred",
+        "broadcast", "method", "deferred", "strategy_",
     ]  # fmt: skip
     _defaults = {
         "left_on": None, "right_on": None, "left_index": False,
         "right_index": False, "suffixes": ("_x", "_y"), "indicator": False,
         "op": "merge", "npartitions_out": None, "broadcast": None, "method": None,
-        "deferred": False,
+        "deferred": False, "strategy_": None,
     }  # fmt: skip
 
     def _validate(self) -> None:
@@ -224,7 +250,28 @@ class Merge(Expr):
             raise ValueError(f"how must be one of {_HOWS}, got {self.how!r}")
         if self.how == "leftsemi" and (self.indicator or self.op == "join"):
             raise ValueError("how='leftsemi' takes no indicator and is a merge")
+        n = self.npartitions_out
+        if n is not None and (
+            not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1
+        ):
+            raise ValueError(
+                f"merge: npartitions must be a positive integer, got {n!r}"
+            )
         self._meta  # noqa: B018  (pandas' own errors, now)
+        if self.strategy_ is None:
+            # Chosen once, when the node is built, and kept by every rewrite
+            # (it is an operand). The choice reads the sides' divisions and
+            # sizes, which their rewritten plans may tell otherwise (a
+            # set_index computes its divisions when first asked; a lowered
+            # side may have a size estimate its logical node lacks), while
+            # the collection's npartitions and divisions must describe the
+            # partitions that compute returns, whatever was asked first.
+            i = self._parameters.index("strategy_")
+            self.operands[i] = self._choose_strategy()
+        elif self.strategy_ not in _STRATEGIES:
+            raise ValueError(
+                f"strategy_ must be one of {_STRATEGIES}, got {self.strategy_!r}"
+            )
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -261,7 +308,8 @@ class Merge(Expr):
 
     def _divisions(self) -> tuple:
         # What the lowering gives: an aligned join has the union of both
-        # sides' divisions, a broadcast join the big side's partitions.
+        # sides' divisions, a broadcast join the big side's partitions (and
+        # their divisions when the result's index comes from that side).
         return self._lowered.divisions
 
     @functools.cached_property
@@ -296,9 +344,12 @@ class Merge(Expr):
 
     def strategy(self) -> str:
         """``"single"``, ``"aligned"``, ``"broadcast-left"``, ``"broadcast-right"``
-        or ``"hash"``: what lowering picks."""
+        or ``"hash"``: what lowering does (chosen when the node was built)."""
+        return self.strategy_
+
+    def _choose_strategy(self) -> str:
         left, right = self.left, self.right
-        if left.npartitions == 1 and right.npartitions == 1 and self._nout == 1:
+        if self._nout == 1:
             return "single"
         lk, rk = self._side_keys()
         index_join = lk == "__index__" and rk == "__index__"
@@ -312,15 +363,57 @@ class Merge(Expr):
         how = self.how
         by_columns = self.op == "merge" and not index_join
         by_columns = by_columns and lk != "__index__" and rk != "__index__"
-        if how in ("inner", "left", "leftsemi") and self._small(right, left):
-            return "broadcast-right"
-        if how in ("inner", "right") and self._small(left, right):
-            return "broadcast-left"
-        if by_columns and how in ("outer", "right") and self._small(right, left):
-            return "broadcast-right"
-        if by_columns and how in ("outer", "left") and self._small(left, right):
-            return "broadcast-left"
-        return "hash"
+        # (strategy, broadcast side, other side, keeps the side's unmatched rows)
+        options = []
+        if how in ("inner", "left", "leftsemi"):
+            options.append(("broadcast-right", right, left, False))
+        if how in ("inner", "right"):
+            options.append(("broadcast-left", left, right, False))
+        if by_columns and how in ("outer", "right"):
+            options.append(("broadcast-right", right, left, True))
+        if by_columns and how in ("outer", "left"):
+            options.append(("broadcast-left", left, right, True))
+        small = [o for o in options if self._small(o[1], o[2])]
+        if not small:
+            return "hash"
+        # Broadcast a one-partition side first (the other keeps its
+        # partitions: a broadcast of the many into the one would make one
+        # partition), then without unmatched rows to keep, then the
+        # fewer bytes.
+        return min(small, key=_broadcast_cost)[0]
+
+    def _index_sides(self) -> set:
+        """The sides whose index partitioning the result's index keeps where
+        the partitions follow that side (a broadcast of the other side, or
+        one partition each). pandas gives ``"left"`` rows' index values,
+        in the left's row order, for ``inner`` and ``left`` joins on the
+        right's index (the left index, or the keys equal to it); the right
+        rows' index values for ``inner`` and ``right`` joins on the left's
+        index. ``leftsemi`` keeps the left rows."""
+        lk, rk = self._side_keys()
+        sides = set()
+        if self.how == "leftsemi" or (
+            self.how in ("inner", "left") and rk == "__index__"
+        ):
+            sides.add("left")
+        if self.how in ("inner", "right") and lk == "__index__":
+            sides.add("right")
+        return sides
+
+    def _kept_divisions(self, side: str, frame: Expr) -> tuple | None:
+        """``frame``'s divisions (the ``side`` whose partitions the result
+        follows) when the result's index keeps them, else ``None``."""
+        if side in self._index_sides() and frame.known_divisions:
+            return frame.divisions
+        return None
+
+    def _fit(self, big: Expr, extra: int = 0) -> Expr:
+        """The many-partition side of a broadcast, re-split so that the join
+        has ``npartitions`` partitions (``extra`` more come from elsewhere)
+        when that was asked for."""
+        if self.npartitions_out is None:
+            return big
+        return repartition_npartitions(big, int(self.npartitions_out) - extra)
 
     def _lower(self) -> Expr:
         complete = self._meta_if_complete
@@ -338,8 +431,19 @@ class Merge(Expr):
         args = (self.op, _merge_kwargs(self), self._meta)
         opts = (self.deferred, cast)  # MergePartitions' deferred, cast
         if strategy == "single":
-            return MergePartitions(left, right, *args, None, None, *opts)
+            kept = self._kept_divisions("left", left) or self._kept_divisions(
+                "right", right
+            )
+            divs = None if kept is None else (kept[0], kept[-1])
+            return MergePartitions(
+                _gather(left), _gather(right), *args, divs, None, *opts
+            )
         if strategy == "aligned":
+            if not (_known(left) and _known(right)):
+                raise AssertionError(
+                    "internal error: the sides of an aligned join lost their "
+                    "known divisions in a rewrite"
+                )
             divs = _union_divisions(left.divisions, right.divisions)
             if left.divisions != divs:
                 left = RepartitionDivisions(left, divs)
@@ -348,12 +452,20 @@ class Merge(Expr):
             return MergePartitions(left, right, *args, divs, None, *opts)
         if strategy == "broadcast-right":
             if self.how in ("outer", "right"):
-                return self._preserving_broadcast(left, _gather(right), "right")
-            return MergePartitions(left, _gather(right), *args, None, "left", *opts)
+                return self._preserving_broadcast(
+                    self._fit(left, 1), _gather(right), "right"
+                )
+            left = self._fit(left)
+            divs = self._kept_divisions("left", left)
+            return MergePartitions(left, _gather(right), *args, divs, "left", *opts)
         if strategy == "broadcast-left":
             if self.how in ("outer", "left"):
-                return self._preserving_broadcast(_gather(left), right, "left")
-            return MergePartitions(_gather(left), right, *args, None, "right", *opts)
+                return self._preserving_broadcast(
+                    _gather(left), self._fit(right, 1), "left"
+                )
+            right = self._fit(right)
+            divs = self._kept_divisions("right", right)
+            return MergePartitions(_gather(left), right, *args, divs, "right", *opts)
         n = self._nout
         lk, rk = self._side_keys()
         return MergePartitions(
@@ -407,11 +519,24 @@ class Merge(Expr):
             if self.left_on == self.right_on
             else (self.left_on, self.right_on)
         )
-        return f"how={self.how!r}, on={on!r}"
+        return f"how={self.how!r}, on={on!r}, strategy={self.strategy_!r}"
 
 
 def _known(expr: Expr) -> bool:
     return expr.known_divisions
+
+
+def _broadcast_cost(option: tuple) -> tuple:
+    """Order of preference among broadcast options ``(strategy, side,
+    other, keeps unmatched rows)``: lowest first."""
+    _, side, _, keeps = option
+    nbytes = estimate_nbytes(side)
+    return (
+        side.npartitions != 1,
+        keeps,
+        float("inf") if nbytes is None else nbytes,
+        side.npartitions,
+    )
 
 
 def _union_divisions(a: tuple, b: tuple) -> tuple:

@@ -7,7 +7,8 @@
   partitions in order through a small combine tree (a correct lazy plan even
   when the first partitions are empty).
 - :class:`RepartitionDivisions` re-splits by index boundaries;
-  :class:`RepartitionPieces` regroups whole partitions and row chunks.
+  :class:`RepartitionPieces` regroups whole partitions and row chunks
+  (:func:`repartition_npartitions` picks one of them for a partition count).
 - :class:`ConcatPartitions` appends frames (``concat(axis=0)``),
   :class:`ConcatColumns` puts aligned frames side by side (``axis=1``).
 - :class:`ResetIndex` numbers rows 0..n-1 across the whole frame: each
@@ -52,6 +53,7 @@ __all__ = [
     "SetIndexSorted",
     "Tail",
     "check_divisions",
+    "repartition_npartitions",
     "select_partitions",
     "static_lengths",
 ]
@@ -425,6 +427,66 @@ class RepartitionPieces(Expr):
 
     def _operand_repr(self) -> str:
         return f"npartitions={len(self.plan)}"
+
+
+def repartition_npartitions(expr: Expr, m: Any) -> Expr:
+    """``expr`` in ``m`` partitions, rows and their order kept.
+
+    Fewer: neighbouring partitions are concatenated (known divisions stay
+    known). More: each partition is split; with known divisions on a
+    numeric or datetime index at interpolated boundaries (divisions stay
+    known), otherwise into nearly equal row chunks (divisions unknown).
+    """
+    if not isinstance(m, int | np.integer) or isinstance(m, bool) or m < 1:
+        raise ValueError(f"npartitions must be a positive integer, got {m!r}")
+    n = expr.npartitions
+    d = expr.divisions
+    known = expr.known_divisions
+    if m == n:
+        return expr
+    if m < n:
+        bounds = [(j * n) // m for j in range(m + 1)]
+        plan = tuple(
+            tuple((i, 0, 1) for i in range(bounds[j], bounds[j + 1])) for j in range(m)
+        )
+        divs = tuple(d[b] for b in bounds) if known else None
+        return RepartitionPieces(expr, plan, divs)
+    counts = [m // n + (1 if i < m % n else 0) for i in range(n)]
+    if known:
+        divs = _interpolate(d, counts)
+        if divs is not None:
+            return RepartitionDivisions(expr, divs)
+    plan = tuple(((i, k, c),) for i, c in enumerate(counts) for k in range(c))
+    return RepartitionPieces(expr, plan)
+
+
+def _interpolate(d: tuple, counts: list) -> tuple | None:
+    """Divisions splitting each ``[d_i, d_{i+1})`` into ``counts[i]`` ranges."""
+
+    def kind(v: Any) -> str | None:
+        if isinstance(v, bool | np.bool_):
+            return None
+        if isinstance(v, int | np.integer):
+            return "i"
+        if isinstance(v, float | np.floating):
+            return "f"
+        if isinstance(v, pd.Timestamp):
+            return "M"
+        return None
+
+    kinds = {kind(v) for v in d}
+    if len(kinds) != 1 or None in kinds:
+        return None
+    integer = kinds == {"i"}
+    out: list = []
+    for i, c in enumerate(counts):
+        a, b = d[i], d[i + 1]
+        for t in range(c):
+            out.append(a + (b - a) * t // c if integer else a + (b - a) * t / c)
+    out.append(d[-1])
+    if any(x >= y for x, y in itertools.pairwise(out)):
+        return None
+    return tuple(out)
 
 
 # -- concat ---------------------------------------------------------------------

@@ -14,10 +14,12 @@ however, are known only after a pass over the data, so
 partition's min and max, reading only the key column) **when they are
 asked for**: by ``.divisions`` / ``known_divisions``, or by an operation
 that needs them (``loc`` pruning, alignment with another frame,
-``repartition(divisions=...)``). Once computed they are cached in the node
-and the graph uses them as literal boundaries (same samples, same
-boundaries: the partitions are those the divisions describe). Giving
-``divisions=`` skips sampling altogether. ``npartitions`` never computes.
+``repartition(divisions=...)``, an index join when it is built: it is
+aligned, without a shuffle, when both sides' divisions are known). Once
+computed they are cached in the node and the graph uses them as literal
+boundaries (same samples, same boundaries: the partitions are those the
+divisions describe). Giving ``divisions=`` skips sampling altogether.
+``npartitions`` never computes.
 Keys with missing values give unknown divisions (a division cannot be
 NaN); those rows go to the last partition, as pandas sorts them last.
 

@@ -33,6 +33,7 @@ from ..expr.partitions import (
     SetIndexSorted,
     Tail,
     check_divisions,
+    repartition_npartitions,
     select_partitions,
 )
 from ..expr.reductions import ReductionChunk, TreeReduction
@@ -219,7 +220,7 @@ class FrameMethods:
         if divisions is not None:
             return repartition_divisions(self, divisions)
         if npartitions is not None:
-            return _new(_repartition_npartitions(self.expr, npartitions))
+            return _new(repartition_npartitions(self.expr, npartitions))
         return _new(_repartition_size(self.expr, K.parse_bytes(partition_size)))
 
     # -- loc --------------------------------------------------------------------
@@ -480,59 +481,6 @@ def repartition_divisions(frame: Any, divisions: Sequence) -> Any:
     if divisions == tuple(frame.divisions):
         return frame
     return _new(RepartitionDivisions(frame.expr, divisions))
-
-
-def _repartition_npartitions(expr: Any, m: Any) -> Any:
-    if not isinstance(m, int | np.integer) or isinstance(m, bool) or m < 1:
-        raise ValueError(f"npartitions must be a positive integer, got {m!r}")
-    n = expr.npartitions
-    d = expr.divisions
-    known = expr.known_divisions
-    if m == n:
-        return expr
-    if m < n:
-        bounds = [(j * n) // m for j in range(m + 1)]
-        plan = tuple(
-            tuple((i, 0, 1) for i in range(bounds[j], bounds[j + 1])) for j in range(m)
-        )
-        divs = tuple(d[b] for b in bounds) if known else None
-        return RepartitionPieces(expr, plan, divs)
-    counts = [m // n + (1 if i < m % n else 0) for i in range(n)]
-    if known:
-        divs = _interpolate(d, counts)
-        if divs is not None:
-            return RepartitionDivisions(expr, divs)
-    plan = tuple(((i, k, c),) for i, c in enumerate(counts) for k in range(c))
-    return RepartitionPieces(expr, plan)
-
-
-def _interpolate(d: tuple, counts: list) -> tuple | None:
-    """Divisions splitting each ``[d_i, d_{i+1})`` into ``counts[i]`` ranges."""
-
-    def kind(v: Any) -> str | None:
-        if isinstance(v, bool | np.bool_):
-            return None
-        if isinstance(v, int | np.integer):
-            return "i"
-        if isinstance(v, float | np.floating):
-            return "f"
-        if isinstance(v, pd.Timestamp):
-            return "M"
-        return None
-
-    kinds = {kind(v) for v in d}
-    if len(kinds) != 1 or None in kinds:
-        return None
-    integer = kinds == {"i"}
-    out: list = []
-    for i, c in enumerate(counts):
-        a, b = d[i], d[i + 1]
-        for t in range(c):
-            out.append(a + (b - a) * t // c if integer else a + (b - a) * t / c)
-    out.append(d[-1])
-    if any(x >= y for x, y in itertools.pairwise(out)):
-        return None
-    return tuple(out)
 
 
 def _repartition_size(expr: Any, limit: int) -> Any:

@@ -413,7 +413,13 @@ def merge(
     indicator : bool, default False
         Add pandas' ``_merge`` column.
     npartitions : int, optional
-        Partitions of a hash join (default: the larger side's count).
+        The number of output partitions, whatever the strategy (a broadcast
+        join re-splits the side that is not broadcast; an index join given
+        it is hashed rather than aligned). Default: the union of both
+        sides' divisions for an index join on known divisions, the
+        partitions of the side that is not broadcast for a broadcast join
+        (one more when the small side's unmatched rows are kept), the
+        larger side's count for a hash join.
     broadcast : bool, optional
         Force (True) or forbid (False) broadcasting the smaller side.
     shuffle_method : {"tasks", "disk"}, optional
