@@ -498,14 +498,15 @@ class FrameBase(
         )
 
 
-def _meta_from_description(desc: Any, index: pd.Index) -> Any:
+def _meta_from_description(desc: Any, index: pd.Index | None = None) -> Any:
     """An empty frame or Series from a ``{column: dtype}`` dict, a list of
     ``(column, dtype)`` pairs or a ``(name, dtype)`` tuple.
 
     A description names no index: the result keeps ``index``'s (the input's
-    meta index, as Dask does), since most functions keep the index.
+    meta index, as Dask does), since most functions keep the index; an
+    empty RangeIndex without one.
     """
-    index = index[:0]
+    index = pd.RangeIndex(0) if index is None else index[:0]
     if isinstance(desc, dict):
         desc = list(desc.items())
     if isinstance(desc, tuple) and len(desc) == 2:

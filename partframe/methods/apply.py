@@ -56,16 +56,18 @@ def _nonempty_call(
         raise
 
 
-def _meta_arg(meta: Any, index: pd.Index) -> Any:
+def _meta_arg(meta: Any, index: pd.Index | None = None) -> Any:
     """The ``meta=`` of ``apply``/``map``: a pandas object, a description or
-    a dtype; a description or dtype takes the index of the input's meta."""
+    a dtype; a description or dtype takes ``index`` (the input meta's: an
+    elementwise result keeps it), or an empty RangeIndex without one."""
     from ..collection import _meta_from_description
 
     if isinstance(meta, pd.DataFrame | pd.Series):
         return make_meta(meta)
     if isinstance(meta, dict | list | tuple):
         return _meta_from_description(meta, index)
-    return pd.Series([], dtype=meta, index=index[:0])
+    index = pd.RangeIndex(0) if index is None else index[:0]
+    return pd.Series([], dtype=meta, index=index)
 
 
 def _caller_names(expr: str, frame: Any) -> dict:
