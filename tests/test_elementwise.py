@@ -145,6 +145,21 @@ def test_isin_delayed_and_lazy_scalar_values(scheduler):
         assert_eq(ddf.i.isin(top), want, scheduler=scheduler)
     with pytest.raises(TypeError, match="cannot hold a lazy DataFrame or Series"):
         ddf.i.isin([ddf.i])
+    with pytest.raises(TypeError, match="_OtherCollection among the values"):
+        ddf.i.isin([_OtherCollection(), 1])
+
+
+class _OtherCollection:
+    """A collection of another library (several keys): not a plan input."""
+
+    def __dask_graph__(self) -> dict:
+        return {"a": 1, "b": 2}
+
+    def __dask_keys__(self) -> list:
+        return ["a", "b"]
+
+    def __dask_postcompute__(self) -> tuple:
+        return list, ()
 
 
 def test_isin_lazy_series():

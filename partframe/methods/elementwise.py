@@ -264,9 +264,13 @@ def _upcast_alike(out: Any, wide: Any) -> Any:
     keeps) cast alike: to ``wide``'s dtype for each column that some
     partition upcast, else to the kept one (see :class:`CastAlike`)."""
     kept = out._meta
+    frame = isinstance(kept, pd.DataFrame)
     if wide is None or _same_schema(wide, kept):
         return out
-    frame = isinstance(kept, pd.DataFrame)
+    if frame and not kept.columns.is_unique:
+        # Flags are kept per column label: repeated labels keep pandas'
+        # dtypes per partition, as before.
+        return out
     if frame:
         watch = [c for c in kept.columns if kept[c].dtype != wide[c].dtype]
         kept_dtypes: Any = {c: kept[c].dtype for c in watch}
@@ -348,6 +352,7 @@ def _lazy_elements(values: Any) -> Any:
     inputs of the plan, computed once and passed whole to every partition;
     left as they are, each would be compared as an object."""
     from ..base import is_collection
+    from ..delayed import Delayed
 
     if not isinstance(values, list) or not any(is_collection(v) for v in values):
         return values
@@ -360,8 +365,13 @@ def _lazy_elements(values: Any) -> Any:
             )
         if _is_lazy(v):
             out.append(v.expr)
-        elif is_collection(v):
+        elif isinstance(v, Delayed):
             out.append(DelayedValue(v, None))
+        elif is_collection(v):
+            raise TypeError(
+                f"isin(): a {type(v).__name__} among the values is neither a "
+                "partframe delayed value nor a lazy scalar; compute it first"
+            )
         else:
             out.append(v)
     return out
