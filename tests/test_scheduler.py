@@ -471,6 +471,31 @@ def test_threads_help_decision():
     assert run.wait_for_help() is None  # num_workers - 1 helpers at most
 
 
+def test_threads_help_decision_while_the_caller_finishes_its_batch():
+    """The caller clears ``caller_since`` without the helpers' lock: a
+    helper deciding meanwhile reads it once (it raised a TypeError in a
+    helper thread when the value vanished between check and use)."""
+    from partframe.scheduler.threads import _Run
+
+    class Vanishing(_Run):
+        reads = 0
+
+        @property
+        def caller_since(self):
+            self.reads += 1
+            return time.perf_counter() - 1.0 if self.reads == 1 else None
+
+        @caller_since.setter
+        def caller_since(self, value):
+            pass
+
+    run = Vanishing(2)
+    run.jobs.append([("k", (len, "abc"), {})])
+    run.caller_tasks = 1
+    assert run.wait_for_help() == 0.0
+    assert run.reads == 1
+
+
 def test_threads_helpers_are_shared_across_runs():
     dsk = {("x", i): (_sleep_where, 0.01) for i in range(8)}
     first = set(get_threads(dsk, list(dsk), num_workers=2))

@@ -158,15 +158,17 @@ class _Run:
         are the queued ones (a batch holds either one slow task or many
         quick ones, see ``get_async``).
         """
+        # Read once: the caller clears it (batch done) without the lock.
+        since = self.caller_since
         if (
             not self.jobs
-            or self.caller_since is None
+            or since is None
             or self.helping >= self.helpers
             or self.stopped[0]
         ):
             return None
         due = _PARALLEL_SECONDS * self.caller_tasks
-        left = due - (time.perf_counter() - self.caller_since)
+        left = due - (time.perf_counter() - since)
         if left <= 0:
             return 0.0
         # quick tasks so far: no timed wake-up (the helper looks now and
