@@ -159,8 +159,9 @@ def _check_meta(obj: Any, parts: list) -> None:
 def _data_dtype(values: Any, meta_dtype: Any) -> bool:
     """Whether ``values`` have the dtype pandas gives this data where the
     meta cannot know it: inferred from objects, or ints and bools widened
-    by missing values (see :mod:`partframe.kernels.enforce`)."""
-    if missing_widened(meta_dtype, values.dtype) and bool(values.isna().any()):
+    by missing values (see :mod:`partframe.kernels.enforce`; rows moved by a
+    shuffle or a filter keep the widened dtype without a missing value)."""
+    if missing_widened(meta_dtype, values.dtype):
         return True
     return _inferred_from_objects(values, meta_dtype)
 

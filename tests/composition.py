@@ -848,7 +848,7 @@ def _csv(d: Any, tag: str) -> Any:
     if isinstance(d, pd.DataFrame):
         return pd.read_csv(io.StringIO(d.to_csv(index=False)))
     path = os.path.join(tempfile.gettempdir(), "pf-composition", tag)
-    d.to_csv(path, index=False)
+    d.to_csv(path, index=False, overwrite=True)
     return partframe.read_csv(os.path.join(path, "*.part"))
 
 

@@ -71,3 +71,16 @@ FOUND = {
 @pytest.mark.parametrize("name", sorted(FOUND))
 def test_found_pipeline(name, scheduler):
     check(FOUND[name], scheduler)
+
+
+def test_sort_by_values_when_a_column_is_named_like_an_index_level():
+    """assert_eq orders rows by every column by position: a column labelled
+    like an index level (a groupby-apply of a frame re-keyed by an assigned
+    column) made pandas' sort_values ambiguous."""
+    from partframe.testing import assert_eq
+
+    pdf = pd.DataFrame(
+        {"k": [2.0, 1.0, 2.0], "v": [1, 2, 3]},
+        index=pd.Index([0.5, 0.25, 0.75], name="k"),
+    )
+    assert_eq(pdf, pdf.iloc[::-1], sort_results=True)

@@ -224,6 +224,20 @@ def _top2y(g: pd.DataFrame) -> pd.DataFrame:
     return g.nlargest(2, "y")
 
 
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_meta_with_the_frames_named_index(how, scheduler):
+    # a meta copied from a frame with a *named* index: it still lacks the
+    # key level pandas puts first, so the index is learnt (every partition,
+    # empty ones included, has both levels)
+    pdf = _frame().rename_axis("row")
+    df, expected = variant(pdf, how)
+    meta = pdf.drop(columns="k").iloc[:0]
+    out = df.groupby("k").apply(_top2y, meta=meta)
+    assert out._meta.index.names == ["k", "row"]
+    assert_eq(out, expected.groupby("k").apply(_top2y), scheduler=scheduler)
+
+
 # -- object-dtype keys ---------------------------------------------------------
 
 OBJECT_KEYS = {

@@ -262,3 +262,16 @@ def test_sort_partition_numeric_key_matches_pandas_stable(kind):
                 tm.assert_series_equal(
                     sort_partition(df.k, None, [asc], na), df.k.sort_values(**kw)
                 )
+
+
+def test_set_index_divisions_asked_for_survive_rewrites(method):
+    """Divisions computed when asked for stay known when the optimizer
+    rebuilds set_index on lowered children (two set_index in a row, then a
+    repartition that needs known divisions)."""
+    pdf = make_pdf(21)
+    ddf = partframe.from_pandas(pdf, npartitions=1)
+    out = ddf.set_index("f").set_index("i").fillna({"n": 7})
+    assert out.known_divisions
+    got = out.repartition(npartitions=4)
+    want = pdf.set_index("f").set_index("i").fillna({"n": 7}).sort_index(kind="stable")
+    assert_eq(got, want, sort_results=True)
