@@ -420,7 +420,7 @@ class FrameBase(
             metas = [e._meta if isinstance(e, Expr) else e for e in exprs]
             meta = emulate(func, *metas, nonempty=True, **kwargs)
         elif not is_frame_or_series(meta) and isinstance(meta, dict | list | tuple):
-            meta = _meta_from_description(meta)
+            meta = _meta_from_description(meta, self._meta.index)
         else:
             meta = make_meta(meta)
         if not is_frame_or_series(meta):
@@ -441,8 +441,22 @@ class FrameBase(
         """``func(self, *args, **kwargs)``, as in pandas."""
         return func(self, *args, **kwargs)
 
-    def copy(self, deep: bool = False) -> Any:
-        """A new facade over the same (immutable) plan."""
+    def copy(self, deep: bool = True) -> Any:
+        """A copy: a new facade over the same (immutable) plan.
+
+        Partitions are never modified in place, so a shallow copy is also a
+        deep one (``deep`` is accepted for pandas' sake): assigning a
+        column to the original or to the copy leaves the other as it was.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
+        >>> c = df.copy()
+        >>> df["y"] = df.x * 2
+        >>> list(c.columns), list(df.columns)
+        (['x'], ['x', 'y'])
+        """
         return new_collection(self.expr)
 
     # -- display -----------------------------------------------------------
@@ -484,13 +498,23 @@ class FrameBase(
         )
 
 
-def _meta_from_description(desc: Any) -> Any:
+def _meta_from_description(desc: Any, index: pd.Index | None = None) -> Any:
+    """An empty frame or Series from a ``{column: dtype}`` dict, a list of
+    ``(column, dtype)`` pairs or a ``(name, dtype)`` tuple.
+
+    A description names no index: the result keeps ``index``'s (the input's
+    meta index, as Dask does), since most functions keep the index; an
+    empty RangeIndex without one.
+    """
+    index = pd.RangeIndex(0) if index is None else index[:0]
     if isinstance(desc, dict):
-        return pd.DataFrame({k: pd.Series([], dtype=v) for k, v in desc.items()})
+        desc = list(desc.items())
     if isinstance(desc, tuple) and len(desc) == 2:
-        return pd.Series([], name=desc[0], dtype=desc[1])
+        return pd.Series([], name=desc[0], dtype=desc[1], index=index)
     if isinstance(desc, list):
-        return pd.DataFrame({k: pd.Series([], dtype=v) for k, v in desc})
+        return pd.DataFrame(
+            {k: pd.Series([], dtype=v, index=index) for k, v in desc}, index=index
+        )
     raise TypeError(f"cannot make a meta from {desc!r}")
 
 

@@ -99,9 +99,13 @@ def _as_complete(obj: Any, parts: list) -> Any:
     if complete is None:
         return _after_narrowing_join(obj, parts, meta)
     meta = meta.copy()
-    for j in range(meta.shape[1]):
-        if all(p.dtypes.iloc[j] == complete.dtypes.iloc[j] for p in parts):
-            meta.isetitem(j, meta.iloc[:, j].astype(complete.dtypes.iloc[j]))
+    if isinstance(meta, pd.Series):
+        if all(p.dtype == complete.dtype for p in parts):
+            meta = meta.astype(complete.dtype)
+    else:
+        for j in range(meta.shape[1]):
+            if all(p.dtypes.iloc[j] == complete.dtypes.iloc[j] for p in parts):
+                meta.isetitem(j, meta.iloc[:, j].astype(complete.dtypes.iloc[j]))
     filled = [p for p in parts if len(p)]
     if filled and all(p.index.dtype == complete.index.dtype for p in filled):
         meta.index = meta.index.astype(complete.index.dtype)

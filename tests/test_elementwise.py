@@ -65,6 +65,8 @@ FRAME_CASES = [
     ("select-dtypes", lambda d: d.select_dtypes("number")),
     ("select-dtypes-exclude", lambda d: d.select_dtypes(exclude=["number", "bool"])),
     ("copy", lambda d: d.copy()),
+    ("copy-deep", lambda d: d.copy(deep=True)),
+    ("rename-index-mapping", lambda d: d.rename(index={0: 1, 4: -4})),
 ]  # fmt: skip
 
 SERIES_CASES = [
@@ -75,6 +77,7 @@ SERIES_CASES = [
     ("astype-str", lambda d: d.f.astype(str)),
     ("rename-name", lambda d: d.i.rename("new")),
     ("rename-index", lambda d: d.i.rename(lambda k: k + 1)),
+    ("rename-nothing", lambda d: d.i.rename()),
     ("isin", lambda d: d.s.isin(["apple", "fig"])),
     ("isin-set", lambda d: d.i.isin({1, 2, 3})),
     ("between", lambda d: d.i.between(2, 5)),
@@ -127,6 +130,36 @@ def test_series_methods(case, scheduler):
 def test_processes(func):
     _, ddf, pdf = VARIANTS[1]
     assert_eq(func(ddf), func(pdf), scheduler="processes")
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_isin_delayed_and_lazy_scalar_values(scheduler):
+    """Lazy elements of the values are computed in the plan, not compared as
+    objects (which matched nothing)."""
+    for _how, ddf, pdf in VARIANTS:
+        values = [partframe.delayed(1), partframe.delayed(int)("4"), 7]
+        assert_eq(ddf.i.isin(values), pdf.i.isin([1, 4, 7]), scheduler=scheduler)
+        assert_eq(ddf.isin(values), pdf.isin([1, 4, 7]), scheduler=scheduler)
+        top = [ddf.i.max(), partframe.delayed(0)]
+        want = pdf.i.isin([pdf.i.max(), 0])
+        assert_eq(ddf.i.isin(top), want, scheduler=scheduler)
+    with pytest.raises(TypeError, match="cannot hold a lazy DataFrame or Series"):
+        ddf.i.isin([ddf.i])
+    with pytest.raises(TypeError, match="_OtherCollection among the values"):
+        ddf.i.isin([_OtherCollection(), 1])
+
+
+class _OtherCollection:
+    """A collection of another library (several keys): not a plan input."""
+
+    def __dask_graph__(self) -> dict:
+        return {"a": 1, "b": 2}
+
+    def __dask_keys__(self) -> list:
+        return ["a", "b"]
+
+    def __dask_postcompute__(self) -> tuple:
+        return list, ()
 
 
 def test_isin_lazy_series():
@@ -418,3 +451,34 @@ def test_plan_time_checks_keep_valid_calls():
     assert_eq(df.t > pd.Timestamp("2020-06-01"), pdf.t > pd.Timestamp("2020-06-01"))
     assert_eq(df.x.clip(0, 1), pdf.x.clip(0, 1))
     assert_eq(df.o.round(), pdf.o.round())  # object stand-ins are not checked
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_clip_to_bounds_the_dtype_cannot_hold(scheduler):
+    """pandas upcasts a column where a value is clipped to a bound it cannot
+    hold (2.5 on integers) and keeps it where none is, deciding for the
+    whole data: every partition has that dtype, also one where nothing is
+    clipped."""
+    pdf = pd.DataFrame(
+        {
+            "i": np.arange(12),
+            "u": np.arange(12, dtype="uint8"),
+            "f": np.arange(12) * 0.5,
+            "i32": np.arange(12, dtype="int32"),
+        },
+        index=pd.RangeIndex(12) * 2,
+    )
+    for _how, ddf, want in variants(pdf):
+        for lo, hi in [(2.5, 8.5), (2.5, None), (None, 3.5), (2, 8), (np.nan, 3.5)]:
+            assert_eq(ddf.clip(lo, hi), want.clip(lo, hi), scheduler=scheduler)
+            for col in pdf.columns:
+                expected = want[col].clip(lo, hi)
+                assert_eq(ddf[col].clip(lo, hi), expected, scheduler=scheduler)
+        lazy = ddf.i.clip(upper=ddf.i.max() - 0.5)
+        assert_eq(lazy, want.i.clip(upper=want.i.max() - 0.5), scheduler=scheduler)
+        # Nothing is clipped to -1: pandas keeps uint8, and so do the
+        # partitions (the plan's dtype assumes some value is).
+        got = ddf.u.clip(lower=-1)
+        assert got.dtype == "int16"
+        assert_eq(got, want.u.clip(lower=-1), scheduler=scheduler)
+        assert_eq(ddf.clip(-1, 8.5), want.clip(-1, 8.5), scheduler=scheduler)

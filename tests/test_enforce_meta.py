@@ -115,6 +115,46 @@ def test_series_name_follows_the_meta(how):
     assert_eq(out, expected.x.rename("renamed"), scheduler="sync")
 
 
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_described_meta_keeps_the_input_index(how, scheduler):
+    """A meta given as a dict, a list of pairs, a (name, dtype) tuple or a
+    dtype names no index: it is the input's (here strings), as Dask does."""
+    pdf = _pdf().set_index(pd.Index([f"r{i:02d}" for i in range(24)], name="key"))
+    ddf, expected = variant(pdf, how)
+    frame = ddf.map_partitions(add_z, meta=[("x", "int64"), ("y", "float64"),
+                                            ("s", "str"), ("z", "int64")])  # fmt: skip
+    assert frame._meta.index.dtype == pdf.index.dtype
+    assert_eq(frame, add_z(expected), scheduler=scheduler)
+    assert_eq(
+        ddf.map_partitions(add_z, meta={**pdf.dtypes.to_dict(), "z": "int64"}),
+        add_z(expected),
+        scheduler=scheduler,
+    )
+    assert_eq(
+        ddf.map_partitions(x_only, meta=("x", "int64")), expected.x,
+        scheduler=scheduler,
+    )  # fmt: skip
+    assert_eq(
+        ddf.x.apply(lambda v: v * 2, meta=("x", "int64")), expected.x * 2,
+        scheduler=scheduler,
+    )  # fmt: skip
+    assert_eq(
+        ddf.x.apply(lambda v: v * 2, meta="int64"), (expected.x * 2).rename(None),
+        scheduler=scheduler,
+    )  # fmt: skip
+    assert_eq(
+        ddf.apply(lambda r: r.x + 1, axis=1, meta=(None, "int64")),
+        expected.apply(lambda r: r.x + 1, axis=1),
+        scheduler=scheduler,
+    )
+    assert_eq(ddf.x.map({1: 1.5}, meta=("x", "float64")), expected.x.map({1: 1.5}))
+
+
+def add_z(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(z=df.x * 2)
+
+
 def test_nan_into_an_int_meta_raises():
     pdf = pd.DataFrame({"x": [1.0, np.nan, 3.0, 4.0]})
     ddf = partframe.from_pandas(pdf, npartitions=2)

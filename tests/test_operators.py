@@ -201,6 +201,32 @@ def test_attribute_assignment_sets_the_column(scheduler):
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_setitem_with_integer_column_labels(scheduler):
+    """As pandas (Dask raises NotImplementedError for numeric labels)."""
+    for _how, ddf, pdf in variants(NUMS.set_axis([0, 1], axis=1)):
+        pdf = pdf.copy()
+        ddf[0] = 5
+        pdf[0] = 5
+        ddf[3] = ddf[1] * 2
+        pdf[3] = pdf[1] * 2
+        assert_eq(ddf, pdf, scheduler=scheduler)
+        assert_eq(ddf[[3, 0]], pdf[[3, 0]], scheduler=scheduler)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_copies_do_not_see_later_assignments(scheduler):
+    for _how, ddf, pdf in variants(NUMS):
+        copies = [ddf.copy(), ddf.copy(deep=False), ddf.copy(deep=True)]
+        ddf["y"] = ddf.i * 2
+        for c in copies:
+            assert_eq(c, pdf, scheduler=scheduler)
+        c = copies[0]
+        c["z"] = 1
+        assert_eq(ddf, pdf.assign(y=pdf.i * 2), scheduler=scheduler)
+        assert_eq(c, pdf.assign(z=1), scheduler=scheduler)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
 def test_setitem_with_an_index_of_columns(scheduler):
     for _how, ddf, pdf in variants(NUMS):
         pdf = pdf.copy()

@@ -129,6 +129,19 @@ def test_head_rejects_negative():
         ddf.head(-1)
 
 
+@pytest.mark.parametrize("method", ["head", "tail"])
+def test_head_tail_npartitions_within_the_partition_count(frames, method):
+    ddf, pdf = frames
+    n = ddf.npartitions
+    for batch in (1, n, -1):
+        for compute in (True, False):
+            got = getattr(ddf, method)(4, npartitions=batch, compute=compute)
+            assert_eq(got, getattr(pdf, method)(4), scheduler="sync")
+    for bad in (n + 1, 0, -2, 1.5, True, "2"):
+        with pytest.raises(ValueError, match=rf"{method}\(npartitions=.*give 1 to {n}"):
+            getattr(ddf, method)(2, npartitions=bad)
+
+
 # -- len / shape / size ----------------------------------------------------------------
 
 
@@ -195,14 +208,29 @@ def test_repartition_divisions(frames, scheduler, no_compute):
             ddf.repartition(divisions=[0, 100])
         return
     lo, hi = ddf.divisions[0], ddf.divisions[-1]
-    for divs in ([lo, hi], [lo, 9, 10, 31, hi], [-5, 3, 3, 40, hi + 10]):
+    for divs in ([lo, hi], [lo, 9, 10, 31, hi], [lo, 9, hi, hi]):
         out = ddf.repartition(divisions=divs)
+        assert out.divisions == tuple(divs)
+        assert_eq(out, pdf, scheduler=scheduler)
+    # beyond the current divisions only with force=True, as Dask
+    for divs in ([-5, 3, 40, hi + 10], [lo - 1, hi], [lo, hi + 1]):
+        with pytest.raises(ValueError, match="force=True"):
+            ddf.repartition(divisions=divs)
+        out = ddf.repartition(divisions=divs, force=True)
         assert out.divisions == tuple(divs)
         assert_eq(out, pdf, scheduler=scheduler)
     with pytest.raises(ValueError, match="cover"):
         ddf.repartition(divisions=[lo + 1, hi])
+    with pytest.raises(ValueError, match="cover"):
+        ddf.repartition(divisions=[lo, hi - 1], force=True)
     with pytest.raises(ValueError, match="sorted"):
         ddf.repartition(divisions=[hi, lo])
+    with pytest.raises(ValueError, match="3 is repeated"):
+        ddf.repartition(divisions=[lo, 3, 3, hi], force=True)
+    with pytest.raises(ValueError, match="at least two"):
+        ddf.repartition(divisions=[lo])
+    with pytest.raises(TypeError, match="list of index boundaries"):
+        ddf.repartition(divisions="ab")
 
 
 def test_repartition_needs_one_argument():
@@ -455,8 +483,14 @@ def test_set_index_with_divisions_is_lazy(no_compute):
 def test_loc(frames, scheduler, no_compute):
     ddf, pdf = frames
     labels = list(pdf.index)
-    for label in (labels[0], labels[-1], 3, 1000):
+    for label in (labels[0], labels[-1], 3):
         assert_eq(ddf.loc[label], pdf.loc[[x for x in [label] if x in pdf.index]])
+    # beyond known divisions a label is absent for sure: pandas' KeyError
+    for label in (-1, 1000):
+        with pytest.raises(KeyError):
+            pdf.loc[label]
+        with pytest.raises(KeyError):
+            ddf.loc[label]
     cases = [
         slice(4, 20),
         slice(None, 11),
@@ -475,6 +509,59 @@ def test_loc(frames, scheduler, no_compute):
     assert_eq(ddf.loc[4:20, ["s", "i"]], pdf.loc[4:20, ["s", "i"]])
     assert_eq(ddf.loc[:, "n":"s"], pdf.loc[:, "n":"s"])
     assert_eq(ddf.loc[ddf.b, ["i"]], pdf.loc[pdf.b, ["i"]])
+
+
+def test_loc_narrows_divisions_to_the_selection(no_compute):
+    pdf = pd.DataFrame({"a": range(9)}, index=[0, 1, 3, 5, 6, 8, 9, 9, 9])
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    assert ddf.divisions == (0, 5, 9, 9)
+    with partframe.config.set(scheduler="sync"):
+        for key, divisions in [
+            (slice(3, 8), (3, 5, 8)),
+            (slice(None, 8), (0, 5, 8)),
+            (slice(3, None), (3, 5, 9, 9)),
+            (slice(6, 7), (6, 7)),
+            (5, (5, 5)),
+            (9, (9, 9)),
+            (slice(100, 200), (0, 5)),  # nothing selected: kept
+            (slice(7, 3), (0, 5)),  # an empty slice: kept
+        ]:
+            for obj, want in ((ddf, pdf), (ddf.a, pdf.a)):
+                got = obj.loc[key]
+                assert got.divisions == divisions, key
+                assert_eq(got, want.loc[[key] if not isinstance(key, slice) else key])
+    dates = pd.DataFrame({"x": range(6)}, index=pd.date_range("2024", periods=6))
+    dd = partframe.from_pandas(dates, npartitions=2)
+    got = dd.loc[pd.Timestamp("2024-01-02") : pd.Timestamp("2024-01-05")]
+    assert got.divisions == (pd.Timestamp("2024-01-02"), dd.divisions[1],
+                             pd.Timestamp("2024-01-05"))  # fmt: skip
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(got, dates.loc["2024-01-02":"2024-01-05"])
+
+
+def test_divisions_are_plain_python_scalars(no_compute):
+    pdf = pd.DataFrame(
+        {"a": range(8), "f": np.arange(8) * 0.5},
+        index=pd.Index([1, 5, 10, 11, 12, 100, 200, 300], dtype="int64"),
+    )
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    floats = partframe.from_pandas(pdf.set_index("f"), npartitions=3)
+    dates = partframe.from_pandas(
+        pdf.set_index(pd.date_range("2024", periods=8).values), npartitions=3
+    )
+    with partframe.config.set(scheduler="sync"):
+        sorted_ = ddf.reset_index().set_index("a", sorted=True)
+    for obj, typ in [
+        (ddf, int),
+        (ddf.a, int),
+        (ddf.loc[5:200], int),
+        (ddf.repartition(npartitions=5), int),
+        (sorted_, int),
+        (floats, float),
+        (dates, pd.Timestamp),
+    ]:
+        assert obj.known_divisions
+        assert all(type(d) is typ for d in obj.divisions), obj.divisions
 
 
 def test_loc_missing_labels():
@@ -525,6 +612,11 @@ def test_partitions(frames, no_compute):
         ddf.partitions[n]
     with pytest.raises(TypeError):
         ddf.partitions["a"]
+    # get_partition numbers partitions 0..n-1 (as Dask); partitions[] counts
+    # from the end too
+    for bad in (n, -1, 1.0, "0"):
+        with pytest.raises(ValueError, match=rf"from 0 to {n - 1}.*partitions\[-1\]"):
+            ddf.get_partition(bad)
 
 
 # -- nlargest / nsmallest --------------------------------------------------------------

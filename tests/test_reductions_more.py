@@ -195,6 +195,18 @@ def test_describe(how, scheduler):
         tm.assert_frame_equal(got, want, rtol=1e-9)
 
 
+@pytest.mark.parametrize(("how", "scheduler"), CASES)
+def test_describe_unnamed_series(how, scheduler):
+    """An unnamed Series' description is unnamed (not named 0, its column
+    in a frame), for every kind of column."""
+    df, pdf = VARIANTS[how]
+    for col in COLUMNS:
+        got = df[col].rename(None).describe(split_every=2)
+        want = pdf[col].rename(None).describe()
+        assert got.name is None
+        assert_eq(got, want, scheduler=scheduler, rtol=1e-9)
+
+
 def test_describe_errors_at_plan_time():
     df, _ = VARIANTS["3"]
     with pytest.raises(ValueError, match="percentiles"):

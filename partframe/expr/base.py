@@ -22,13 +22,43 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..tokenize import tokenize
 
-__all__ = ["Expr", "map_operand_exprs", "operand_exprs", "rewrite", "walk"]
+__all__ = [
+    "Expr",
+    "map_operand_exprs",
+    "operand_exprs",
+    "plain_scalar",
+    "rewrite",
+    "walk",
+]
 
 _RESERVED = {"operands", "divisions", "npartitions", "dependencies"}
+
+
+def plain_scalar(value: Any) -> Any:
+    """A numpy scalar as the Python or pandas scalar ``Index.tolist()`` gives.
+
+    Examples
+    --------
+    >>> type(plain_scalar(np.int64(3))), plain_scalar(np.datetime64("2024-01-02"))
+    (<class 'int'>, Timestamp('2024-01-02 00:00:00'))
+    >>> plain_scalar("a"), plain_scalar(None)
+    ('a', None)
+    """
+    if not isinstance(value, np.generic):
+        return value
+    kind = value.dtype.kind
+    if kind == "M":
+        return pd.Timestamp(value)
+    if kind == "m":
+        return pd.Timedelta(value)
+    if kind in "iufcbUS":
+        return value.item()
+    return value
 
 
 class Expr:
@@ -181,7 +211,10 @@ class Expr:
 
     @functools.cached_property
     def divisions(self) -> tuple:
-        return tuple(self._divisions())
+        # Boundaries often come out of pandas/numpy as numpy scalars; users
+        # compare, print and serialize them as the plain values pandas'
+        # ``Index.tolist()`` gives (dask#11765), so every node hands out those.
+        return tuple(plain_scalar(d) for d in self._divisions())
 
     def _divisions(self) -> tuple:
         raise NotImplementedError(f"{type(self).__name__} defines no divisions")

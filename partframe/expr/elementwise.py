@@ -29,6 +29,7 @@ from .meta import emulate, make_meta, meta_nonempty
 
 __all__ = [
     "DTYPE_SENSITIVE",
+    "CastAlike",
     "ColumnwiseCall",
     "NonemptyCall",
     "RenameColumns",
@@ -93,6 +94,22 @@ class ColumnwiseCall(Blockwise):
 
     def _operand_repr(self) -> str:
         return self._funcname
+
+
+class CastAlike(ColumnwiseCall):
+    """``frame``'s partitions, as pandas made them, cast alike as pandas
+    decides for the whole data: ``func`` is :func:`kernels.cast_alike`, and
+    its first argument the flags of the columns that some partition upcast
+    (a :class:`~partframe.expr.reductions.TreeReduction`).
+
+    ``meta`` has the upcast dtypes; ``_meta_if_complete`` (``frame``'s
+    meta) those pandas keeps when no partition upcasts: the partitions
+    hold one or the other, alike in every partition.
+    """
+
+    @functools.cached_property
+    def _meta_if_complete(self) -> Any:
+        return self.frame._meta
 
 
 class RenameColumns(Blockwise):

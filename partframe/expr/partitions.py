@@ -34,7 +34,7 @@ from .. import config
 from ..graph import quote
 from ..kernels import partitions as K
 from ..tokenize import tokenize
-from .base import Expr, map_operand_exprs
+from .base import Expr, map_operand_exprs, plain_scalar
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 
@@ -783,7 +783,11 @@ class SetIndexSorted(Blockwise):
 
 
 class LocRows(Blockwise):
-    """Rows selected by index, partition by partition: ``func(part, *args)``."""
+    """Rows selected by index, partition by partition: ``func(part, *args)``.
+
+    A slice or a single label also bounds the index: the first and last
+    divisions narrow to it (``loc[3:8]`` of ``(0, 5, 10)`` is ``(3, 5, 8)``).
+    """
 
     _parameters = ["frame", "func", "args"]
     _defaults = {"args": ()}
@@ -791,6 +795,16 @@ class LocRows(Blockwise):
     @property
     def operation(self) -> Any:  # type: ignore[override]
         return self.func
+
+    def _divisions(self) -> tuple:
+        d = self.frame.divisions
+        if self.func is K.loc_slice:
+            lo, hi = self.args
+        elif self.func is K.loc_label:
+            lo = hi = self.args[0]
+        else:
+            return d
+        return _narrowed(d, lo, hi)
 
     @property
     def _funcname(self) -> str:
@@ -808,6 +822,30 @@ class LocRows(Blockwise):
 
     def _operand_repr(self) -> str:
         return f"{self.func.__name__}, {list(self.args)!r}"
+
+
+def _narrowed(divisions: tuple, lo: Any, hi: Any) -> tuple:
+    """``divisions`` with the ends moved inside ``[lo, hi]`` (None: open).
+
+    Only a bound of the divisions' own type moves an end (a string bound
+    on a datetime index does not), and only when the result stays sorted
+    (a slice that selects nothing keeps the divisions as they are).
+    """
+    if divisions[0] is None:
+        return divisions
+    lo, hi = plain_scalar(lo), plain_scalar(hi)
+    first, last = divisions[0], divisions[-1]
+    try:
+        if lo is not None and type(lo) is type(first):
+            first = max(first, lo)
+        if hi is not None and type(hi) is type(last):
+            last = min(last, hi)
+        out = (first, *divisions[1:-1], last)
+        if any(a > b for a, b in itertools.pairwise(out)):
+            return divisions
+    except TypeError:  # e.g. tz-aware against tz-naive timestamps
+        return divisions
+    return out
 
 
 class LocLabels(Blockwise):

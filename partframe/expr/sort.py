@@ -44,7 +44,7 @@ from ..shuffle.sorting import (
     sort_stats,
 )
 from ..shuffle.tasks import Shuffle
-from .base import Expr
+from .base import Expr, plain_scalar
 from .blockwise import Blockwise
 from .partitions import check_divisions
 
@@ -254,10 +254,10 @@ class SetIndexShuffled(Expr):
             return unknown, bounds
         highs = [s[2] for s in stats if s[2] is not None]
         lo, hi = min(lows), max(highs)
-        inner = [_py(v) for v in bounds.iloc[:, 0]] if len(bounds) else []
+        inner = [plain_scalar(v) for v in bounds.iloc[:, 0]] if len(bounds) else []
         if len(inner) != n - 1:
             inner = [lo] * (n - 1 - len(inner)) + inner
-        return (_py(lo), *inner, _py(hi)), bounds
+        return (plain_scalar(lo), *inner, plain_scalar(hi)), bounds
 
     def _column_needs(self, needed: set | None) -> list:
         if needed is None:
@@ -297,11 +297,3 @@ class SetIndexShuffled(Expr):
 
     def _operand_repr(self) -> str:
         return f"{self.column!r}, npartitions_out={self.npartitions_out}"
-
-
-def _py(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic) and value.dtype.kind in "iufb":
-        return value.item()
-    return value

@@ -18,7 +18,7 @@ from ..tokenize import tokenize
 from .base import Expr
 from .meta import make_meta
 
-__all__ = ["FromGraph", "FromPandas", "split_pandas"]
+__all__ = ["DelayedValue", "FromGraph", "FromPandas", "split_pandas"]
 
 
 def split_pandas(
@@ -174,3 +174,29 @@ class FromGraph(Expr):
 
     def _operand_repr(self) -> str:
         return f"{len(self.keys)} partitions"
+
+
+class DelayedValue(Expr):
+    """The value of a delayed object, as one non-frame input of other nodes.
+
+    Partition-wise nodes pass it whole to each of their partitions (as a
+    lazy scalar): ``s.isin([delayed(1), 2])``. ``meta`` stands in for the
+    value when the plan's schema is worked out.
+    """
+
+    _parameters = ["value", "meta"]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.meta
+
+    def _divisions(self) -> tuple:
+        return (None, None)
+
+    def _layer(self) -> dict:
+        out = dict(self.value.__dask_graph__())
+        out[(self._name, 0)] = self.value.__dask_keys__()[0]
+        return out
+
+    def _operand_repr(self) -> str:
+        return f"{self.value.__dask_keys__()[0]}"

@@ -16,11 +16,13 @@ __all__ = [
     "Whole",
     "accessor_attr",
     "accessor_call",
+    "any_upcast",
     "apply_rows",
     "apply_values",
     "astype_columns",
     "call_cast",
     "call_nonempty",
+    "cast_alike",
     "concat_whole",
     "distinct_chunk",
     "distinct_combine",
@@ -33,6 +35,7 @@ __all__ = [
     "rename_index",
     "rename_series_index",
     "split_expand",
+    "upcast_flags",
 ]
 
 
@@ -120,6 +123,74 @@ def call_cast(obj: Any, method: str, dtypes: Any, *args: Any, **kwargs: Any) -> 
         }
         return out.astype(cast) if cast else out
     return out if out.dtype == dtypes else out.astype(dtypes)
+
+
+# -- dtypes pandas decides from the values ----------------------------------
+#
+# pandas upcasts a column where a value it cannot hold is put in (``clip``
+# to 2.5 on integers), and keeps the dtype where none is. Partitions made as
+# pandas makes them may then differ; these kernels flag which watched
+# columns some partition upcast and cast every partition alike, as pandas
+# decides for the whole data. ``kept`` maps each watched column to the
+# dtype pandas keeps, ``wide`` to the upcast one (one dtype for a Series).
+
+
+def upcast_flags(part: Any, kept: Any) -> Any:
+    """Which watched columns of ``part`` pandas upcast from ``kept``
+    (a ``{column: bool}`` dict; a bool for a Series).
+
+    Examples
+    --------
+    >>> part = pd.DataFrame({"a": [1.5], "b": [2]})
+    >>> upcast_flags(part, {"a": "int64", "b": "int64"})
+    {'a': True, 'b': False}
+    """
+    if isinstance(part, pd.Series):
+        return bool(part.dtype != kept)
+    flags: dict = {}
+    for col, dtype in zip(part.columns, part.dtypes):
+        if col in kept:
+            flags[col] = flags.get(col, False) or bool(dtype != kept[col])
+    return flags
+
+
+def any_upcast(partials: list) -> Any:
+    """The flags of :func:`upcast_flags` OR-ed over partitions.
+
+    Examples
+    --------
+    >>> any_upcast([{"a": False}, {"a": True}]), any_upcast([False, False])
+    ({'a': True}, False)
+    """
+    if not partials or not isinstance(partials[0], dict):
+        return any(partials)
+    out: dict = {}
+    for flags in partials:
+        for col, flag in flags.items():
+            out[col] = out.get(col, False) or flag
+    return out
+
+
+def cast_alike(part: Any, flags: Any, wide: Any, kept: Any) -> Any:
+    """``part`` with each watched column cast to ``wide`` where some
+    partition upcast it (``flags``), else to ``kept``.
+
+    Examples
+    --------
+    >>> part = pd.DataFrame({"a": [1], "b": [2]})
+    >>> cast_alike(part, {"a": True}, {"a": "float64"}, {"a": "int64"}).dtypes.tolist()
+    [dtype('float64'), dtype('int64')]
+    """
+    if isinstance(part, pd.Series):
+        target = wide if flags else kept
+        return part if part.dtype == target else part.astype(target)
+    cast = {}
+    for col, dtype in zip(part.columns, part.dtypes):
+        if col in wide:
+            target = wide[col] if flags.get(col) else kept[col]
+            if dtype != target:
+                cast[col] = target
+    return part.astype(cast) if cast else part
 
 
 def astype_columns(df: pd.DataFrame, dtypes: dict, errors: str) -> pd.DataFrame:

@@ -374,7 +374,8 @@ def describe_aggregate(
     frame = _as_frame(empty)
     ldesc = []
     for j, kind in enumerate(kinds):
-        col = frame.iloc[:, j]
+        # A Series describes itself: its frame's column would name it 0.
+        col = empty if isinstance(empty, pd.Series) else frame.iloc[:, j]
         if kind == "categorical":
             ldesc.append(_describe_categorical(merged[j], col))
         else:

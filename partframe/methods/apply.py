@@ -39,7 +39,7 @@ def _nonempty_call(
     what: str = "",
 ) -> Any:
     if meta is not None:
-        meta = _meta_arg(meta)
+        meta = _meta_arg(meta, obj._meta.index)
     node = NonemptyCall(obj.expr, func, tuple(args), kwargs or None, meta)
     try:
         return _new(node)
@@ -56,14 +56,18 @@ def _nonempty_call(
         raise
 
 
-def _meta_arg(meta: Any) -> Any:
+def _meta_arg(meta: Any, index: pd.Index | None = None) -> Any:
+    """The ``meta=`` of ``apply``/``map``: a pandas object, a description or
+    a dtype; a description or dtype takes ``index`` (the input meta's: an
+    elementwise result keeps it), or an empty RangeIndex without one."""
     from ..collection import _meta_from_description
 
     if isinstance(meta, pd.DataFrame | pd.Series):
         return make_meta(meta)
     if isinstance(meta, dict | list | tuple):
-        return _meta_from_description(meta)
-    return pd.Series([], dtype=meta)
+        return _meta_from_description(meta, index)
+    index = pd.RangeIndex(0) if index is None else index[:0]
+    return pd.Series([], dtype=meta, index=index)
 
 
 def _caller_names(expr: str, frame: Any) -> dict:
@@ -268,7 +272,7 @@ class SeriesMethods:
                 mapping = arg if isinstance(arg, pd.Series) else dict(arg)
                 mapping_meta = make_meta(arg) if isinstance(arg, pd.Series) else None
             if meta is not None:
-                out_meta = _meta_arg(meta)
+                out_meta = _meta_arg(meta, series_meta.index)
                 dtype = out_meta.dtype
             elif isinstance(series_meta.dtype, pd.CategoricalDtype):
                 dtype = None  # pandas maps the categories: ask it

@@ -37,8 +37,16 @@ from ..expr.blockwise import (
     _unknown_columns_message,
     call_method,
 )
-from ..expr.elementwise import ColumnwiseCall, NonemptyCall, RenameColumns, WholeOf
+from ..expr.elementwise import (
+    CastAlike,
+    ColumnwiseCall,
+    NonemptyCall,
+    RenameColumns,
+    WholeOf,
+)
 from ..expr.meta import emulate, make_meta, meta_nonempty
+from ..expr.reductions import TreeReduction
+from ..expr.sources import DelayedValue
 from ..kernels import elementwise as kernels
 
 __all__ = [
@@ -210,21 +218,109 @@ def _method_call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
 def _replaced_meta(obj: Any, name: str, args: list, kwargs: dict) -> Any:
     """The schema of ``where``/``mask`` when some values are replaced."""
     try:
-        sample = meta_nonempty(obj._meta)
-        pattern = np.array([True, False] * len(sample))[: len(sample)]
-        if isinstance(sample, pd.DataFrame):
-            cond = pd.DataFrame(
-                {c: pattern for c in range(sample.shape[1])}, index=sample.index
-            )
-            cond.columns = sample.columns
-        else:
-            cond = pd.Series(pattern, index=sample.index)
-        rest = [
-            meta_nonempty(_expr_of(a)._meta) if _is_lazy(a) else a for a in args[1:]
-        ]
+        sample, cond = _sample_and_cond(obj._meta)
+        rest = [_nonempty_operand(a) for a in args[1:]]
         return make_meta(getattr(sample, name)(cond, *rest, **kwargs))
     except Exception:
         return None
+
+
+def _clipped_meta(obj: Any, lower: Any, upper: Any, kwargs: dict) -> Any:
+    """The schema of ``clip`` when some values are clipped to each bound.
+
+    pandas clips with ``where`` (lower bound first), which upcasts a column
+    only where a value is replaced: the same ``where`` on a stand-in with
+    replaced values gives that dtype.
+    """
+    bounds = [
+        _nonempty_operand(b)
+        for b in (lower, upper)
+        if not (b is None or (pd.api.types.is_scalar(b) and pd.isna(b)))
+    ]  # None and NaN: pandas' "no bound"
+    meta = obj._meta
+    if isinstance(meta, pd.DataFrame) and all(map(pd.api.types.is_scalar, bounds)):
+        # Column by column: one that takes no such bound at all (2.5 into
+        # Int64) keeps its dtype (pandas raises if a value must be clipped)
+        # without hiding the others.
+        wide = meta.copy()
+        for j in range(meta.shape[1]):
+            wide.isetitem(j, _clipped_sample(meta.iloc[:, j], bounds, {}))
+        return wide
+    return _clipped_sample(meta, bounds, kwargs)
+
+
+def _clipped_sample(meta: Any, bounds: list, kwargs: dict) -> Any:
+    try:
+        out, cond = _sample_and_cond(meta)
+        for bound in bounds:
+            out = out.where(cond, bound, **kwargs)
+        return make_meta(out)
+    except Exception:
+        return meta if isinstance(meta, pd.Series) else None
+
+
+def _upcast_alike(out: Any, wide: Any) -> Any:
+    """``out`` (partitions as pandas makes them, its meta the dtypes pandas
+    keeps) cast alike: to ``wide``'s dtype for each column that some
+    partition upcast, else to the kept one (see :class:`CastAlike`)."""
+    kept = out._meta
+    frame = isinstance(kept, pd.DataFrame)
+    if wide is None or _same_schema(wide, kept):
+        return out
+    if frame and not kept.columns.is_unique:
+        # Flags are kept per column label: repeated labels keep pandas'
+        # dtypes per partition, as before.
+        return out
+    if frame:
+        watch = [c for c in kept.columns if kept[c].dtype != wide[c].dtype]
+        kept_dtypes: Any = {c: kept[c].dtype for c in watch}
+        wide_dtypes: Any = {c: wide[c].dtype for c in watch}
+    else:
+        kept_dtypes, wide_dtypes = kept.dtype, wide.dtype
+    flags = TreeReduction(
+        out.expr, kernels.upcast_flags, kernels.any_upcast, kernels.any_upcast,
+        {} if frame else False, chunk_kwargs={"kept": kept_dtypes},
+        label="upcast-flags", columns=watch if frame else None,
+    )  # fmt: skip
+    return _new(
+        CastAlike(
+            out.expr, kernels.cast_alike, (flags, wide_dtypes, kept_dtypes),
+            None, (), wide,
+        )
+    )  # fmt: skip
+
+
+def _sample_and_cond(meta: Any) -> tuple:
+    """A non-empty stand-in of ``meta`` and a condition that keeps every
+    other row of it (so ``where`` replaces some values)."""
+    sample = meta_nonempty(meta)
+    pattern = np.array([True, False] * len(sample))[: len(sample)]
+    if isinstance(sample, pd.DataFrame):
+        cond = pd.DataFrame(
+            {c: pattern for c in range(sample.shape[1])}, index=sample.index
+        )
+        cond.columns = sample.columns
+    else:
+        cond = pd.Series(pattern, index=sample.index)
+    return sample, cond
+
+
+def _nonempty_operand(x: Any) -> Any:
+    return meta_nonempty(_expr_of(x)._meta) if _is_lazy(x) else x
+
+
+def _cast_to_replaced(out: Any, name: str, meta: Any) -> Any:
+    """``out`` (a partition-wise ``name`` call) cast to ``meta``'s dtypes in
+    every partition, when pandas would upcast where values are replaced:
+    the plan assumes some are."""
+    if meta is None or _same_schema(meta, out._meta):
+        return out
+    node = out.expr.substitute_operands(
+        func=kernels.call_cast,
+        args=(name, _dtypes_of(meta), *out.expr.args[1:]),
+        meta=meta,
+    )
+    return _new(node)
 
 
 def _same_schema(a: Any, b: Any) -> bool:
@@ -249,6 +345,36 @@ def _as_values(values: Any, what: str) -> Any:
     if isinstance(values, set | frozenset | tuple | range):
         return list(values)
     return values
+
+
+def _lazy_elements(values: Any) -> Any:
+    """``values`` with its lazy elements (a delayed value, a lazy scalar) made
+    inputs of the plan, computed once and passed whole to every partition;
+    left as they are, each would be compared as an object."""
+    from ..base import is_collection
+    from ..delayed import Delayed
+
+    if not isinstance(values, list) or not any(is_collection(v) for v in values):
+        return values
+    out = []
+    for v in values:
+        if _is_lazy_frame(v):
+            raise TypeError(
+                "isin(): a list of values cannot hold a lazy DataFrame or "
+                "Series; pass the Series itself (s.isin(other))"
+            )
+        if _is_lazy(v):
+            out.append(v.expr)
+        elif isinstance(v, Delayed):
+            out.append(DelayedValue(v, None))
+        elif is_collection(v):
+            raise TypeError(
+                f"isin(): a {type(v).__name__} among the values is neither a "
+                "partframe delayed value nor a lazy scalar; compute it first"
+            )
+        else:
+            out.append(v)
+    return out
 
 
 _ARITHMETIC = [
@@ -416,23 +542,21 @@ class FrameMethods:
         def build(obj: Any) -> Any:
             a = [a if obj is self else _sub_operand(a, obj) for a in args]
             out = _method_call(obj, name, *a, **kwargs)
-            meta = _replaced_meta(obj, name, a, kwargs)
-            if meta is None or _same_schema(meta, out._meta):
-                return out
             # pandas upcasts a column when some of its values are replaced
-            # (int64 -> float64 for missing values); the plan assumes some
-            # are, and casts every partition to that.
-            node = out.expr.substitute_operands(
-                func=kernels.call_cast,
-                args=(name, _dtypes_of(meta), *out.expr.args[1:]),
-                meta=meta,
-            )
-            return _new(node)
+            # (int64 -> float64 for missing values).
+            return _cast_to_replaced(out, name, _replaced_meta(obj, name, a, kwargs))
 
         return _guarded(self, f"{name}()", build)
 
     def clip(self, lower: Any = None, upper: Any = None, *, axis: Any = None) -> Any:
         """Trim values at ``lower`` and ``upper`` (scalars or lazy values).
+
+        pandas upcasts a column that cannot hold a bound (``2.5`` on
+        integers) when some value is clipped to it, and keeps the dtype
+        when none is. The plan's dtype assumes some value is; the
+        partitions wait for one small reduction that tells whether any
+        partition clipped such a value, and hold pandas' dtype for the
+        whole data.
 
         Examples
         --------
@@ -440,13 +564,16 @@ class FrameMethods:
         >>> s = partframe.from_pandas(pd.Series([1, 5, 9]), npartitions=2)
         >>> s.clip(2, 8).compute().tolist()
         [2, 5, 8]
+        >>> s.clip(2.5, 8).compute().tolist()
+        [2.5, 5.0, 8.0]
         """
         kwargs = {} if axis is None else {"axis": axis}
-        return _guarded(
-            self,
-            "clip()",
-            lambda obj: _method_call(obj, "clip", lower, upper, **kwargs),
-        )
+
+        def build(obj: Any) -> Any:
+            out = _method_call(obj, "clip", lower, upper, **kwargs)
+            return _upcast_alike(out, _clipped_meta(obj, lower, upper, kwargs))
+
+        return _guarded(self, "clip()", build)
 
     def round(self, decimals: Any = 0) -> Any:
         """Round to ``decimals`` places (an int, or a dict per column).
@@ -506,7 +633,8 @@ class FrameMethods:
             raise TypeError(
                 "isin(DataFrame) aligns by index; wrap it with partframe.from_pandas"
             )
-        return _columnwise(self, call_method, ("isin", _as_values(values, "isin()")))
+        values = _lazy_elements(_as_values(values, "isin()"))
+        return _columnwise(self, call_method, ("isin", values))
 
     # Binary operator methods are added below the class.
 

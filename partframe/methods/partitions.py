@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..expr.base import plain_scalar
 from ..expr.meta import meta_nonempty
 from ..expr.partitions import (
     ConcatColumns,
@@ -81,7 +82,8 @@ class FrameMethods:
         n : int, default 5
             Number of rows.
         npartitions : int, default 1
-            Partitions in the first batch (``-1``: all at once).
+            Partitions in the first batch, at most the frame's partition
+            count (``-1``: all at once).
         compute : bool, default True
             Return a pandas object. With ``False``, return a lazy
             one-partition frame; a lazy plan cannot stop early, so it
@@ -99,12 +101,12 @@ class FrameMethods:
         1
         """
         _check_n(n)
+        batch = _first_batch("head", npartitions, self.npartitions)
         if not compute:
             return _new(Head(self.expr, n))
         if n == 0:
             return self._meta.copy()
         total = self.npartitions
-        batch = total if npartitions == -1 else max(1, int(npartitions))
         pieces: list = []
         rows, start = 0, 0
         while start < total and rows < n:
@@ -131,12 +133,12 @@ class FrameMethods:
         2  2
         """
         _check_n(n)
+        batch = _first_batch("tail", npartitions, self.npartitions)
         if not compute:
             return _new(Tail(self.expr, n))
         if n == 0:
             return self._meta.copy()
         total = self.npartitions
-        batch = total if npartitions == -1 else max(1, int(npartitions))
         pieces: list = []
         rows, stop = 0, total
         while stop > 0 and rows < n:
@@ -165,7 +167,7 @@ class FrameMethods:
         return _PartitionsIndexer(self)
 
     def get_partition(self, n: int) -> Any:
-        """Partition ``n`` as a one-partition collection.
+        """Partition ``n`` (``0 <= n < npartitions``) as a one-partition collection.
 
         Examples
         --------
@@ -174,6 +176,13 @@ class FrameMethods:
         >>> df.get_partition(0).compute().x.tolist()
         [0, 1]
         """
+        total = self.npartitions
+        if not _is_int(n) or not 0 <= n < total:
+            raise ValueError(
+                f"get_partition({n!r}): give a partition number from 0 to "
+                f"{total - 1} (the frame has {total}); count from the end with "
+                "partitions[-1]"
+            )
         return self.partitions[n]
 
     # -- repartition -----------------------------------------------------------
@@ -182,14 +191,17 @@ class FrameMethods:
         divisions: Sequence | None = None,
         npartitions: int | None = None,
         partition_size: int | str | None = None,
+        force: bool = False,
     ) -> Any:
         """Split the rows into different partitions; values and order stay.
 
         Parameters
         ----------
         divisions : sequence, optional
-            New index boundaries (known divisions required). They must
-            cover the current index range.
+            New index boundaries (known divisions required): sorted, unique
+            except that the last may repeat the one before it (a last
+            partition holding one index value), starting and ending where
+            the current divisions do.
         npartitions : int, optional
             Fewer: neighbouring partitions are concatenated (divisions stay
             known). More: partitions are split; with known divisions on a
@@ -201,6 +213,9 @@ class FrameMethods:
             frame's memory usage** (``memory_usage(deep=True)`` of every
             partition) when called. Small neighbours are combined and large
             partitions split by rows (then divisions become unknown).
+        force : bool, default False
+            Allow ``divisions`` to reach beyond the current first and last
+            division (they must still cover the current ones).
 
         Examples
         --------
@@ -218,6 +233,7 @@ class FrameMethods:
                 "partition_size="
             )
         if divisions is not None:
+            _check_new_divisions(self.expr, divisions, force)
             return repartition_divisions(self, divisions)
         if npartitions is not None:
             return _new(repartition_npartitions(self.expr, npartitions))
@@ -233,7 +249,9 @@ class FrameMethods:
         With known divisions only the partitions that can hold the labels
         are computed; with unknown divisions every partition is scanned. A
         single label gives the matching rows as a frame (as ``loc[[label]]``
-        would, but an absent label gives no rows instead of a KeyError).
+        would). A label outside known divisions raises ``KeyError`` as in
+        pandas; an absent label inside them (or with unknown divisions)
+        gives no rows, since only computing could tell.
 
         Examples
         --------
@@ -426,8 +444,25 @@ class SeriesMethods:
 
 
 def _check_n(n: Any) -> None:
-    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0:
+    if not _is_int(n) or n < 0:
         raise ValueError(f"n must be a non-negative integer, got {n!r}")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int | np.integer) and not isinstance(x, bool)
+
+
+def _first_batch(method: str, npartitions: Any, total: int) -> int:
+    """The partitions ``head``/``tail`` computes first: ``npartitions``,
+    checked against the frame's ``total`` (``-1``: all of them)."""
+    if _is_int(npartitions) and npartitions == -1:
+        return total
+    if not _is_int(npartitions) or not 1 <= npartitions <= total:
+        raise ValueError(
+            f"{method}(npartitions={npartitions!r}): the frame has {total} "
+            f"partition(s); give 1 to {total}, or -1 for all of them"
+        )
+    return int(npartitions)
 
 
 def _top(obj: Any, method: str, n: int, columns: Any, keep: str) -> Any:
@@ -465,6 +500,39 @@ def union_divisions(a: Sequence, b: Sequence) -> tuple:
             f"divisions {tuple(a)!r} and {tuple(b)!r} cannot be compared "
             f"(index dtypes differ?): {exc}"
         ) from None
+
+
+def _check_new_divisions(expr: Any, divisions: Any, force: bool) -> None:
+    """Reject user divisions that repeat a boundary, or that reach beyond the
+    current ones without ``force``. The node checks the rest (known
+    divisions, sorted, covering the index range), also for internal use."""
+    if not isinstance(divisions, Sequence | np.ndarray | pd.Index) or isinstance(
+        divisions, str
+    ):
+        raise TypeError(
+            f"repartition(divisions=...) takes a list of index boundaries, got "
+            f"{type(divisions).__name__}"
+        )
+    new = [plain_scalar(d) for d in divisions]
+    try:
+        repeated = [a for a, b in itertools.pairwise(new[:-1]) if a == b]
+        if repeated:
+            raise ValueError(
+                f"repartition(divisions={new!r}): {repeated[0]!r} is repeated; "
+                "divisions must be unique (only the last may repeat the one "
+                "before it)"
+            )
+        if force or not expr.known_divisions or len(new) < 2:
+            return
+        old = expr.divisions
+        if new[0] < old[0] or new[-1] > old[-1]:
+            raise ValueError(
+                f"repartition(divisions=...): the new divisions "
+                f"[{new[0]!r} .. {new[-1]!r}] reach beyond the current ones "
+                f"[{old[0]!r} .. {old[-1]!r}]; pass force=True to allow that"
+            )
+    except TypeError:
+        return  # incomparable values: the node explains
 
 
 def repartition_divisions(frame: Any, divisions: Sequence) -> Any:
@@ -528,15 +596,8 @@ def _repartition_size(expr: Any, limit: int) -> Any:
 # -- helpers: set_index --------------------------------------------------------------
 
 
-def _py(value: Any) -> Any:
-    """A numpy number as the Python number (as pandas' own indexes give)."""
-    if isinstance(value, np.generic) and value.dtype.kind in "iufb":
-        return value.item()
-    return value
-
-
 def _show(value: Any) -> str:
-    return repr(_py(value))
+    return repr(plain_scalar(value))
 
 
 def _set_index_sorted(expr: Any, column: Any, drop: bool) -> Any:
@@ -546,7 +607,7 @@ def _set_index_sorted(expr: Any, column: Any, drop: bool) -> Any:
             chunk_kwargs={"column": column}, label="bounds", columns=[column],
         )
     ).compute()  # fmt: skip
-    stats = [(r, _py(lo), _py(hi), nans) for r, lo, hi, nans in stats]
+    stats = [(r, plain_scalar(lo), plain_scalar(hi), nans) for r, lo, hi, nans in stats]
     nonempty = [i for i, (rows, *_rest) in enumerate(stats) if rows]
     if not nonempty or any(s[3] for s in stats):
         # Missing values cannot be placed in divisions: keep them unknown.
@@ -589,7 +650,7 @@ class _PartitionsIndexer:
         n = self.obj.npartitions
         if isinstance(key, slice):
             parts = list(range(n))[key]
-        elif isinstance(key, int | np.integer) and not isinstance(key, bool):
+        elif _is_int(key):
             if not -n <= key < n:
                 raise IndexError(f"partition {key} out of range ({n} partitions)")
             parts = [int(key) % n]
@@ -661,7 +722,10 @@ def _loc_label(obj: Any, label: Any) -> Any:
             i = _partition_of(expr.divisions, label)
         except TypeError:
             raise KeyError(label) from None
-        expr = select_partitions(expr, [0 if i is None else i])
+        if i is None:
+            # Outside the divisions: absent for sure, and pandas raises.
+            raise KeyError(label)
+        expr = select_partitions(expr, [i])
     return _new(LocRows(expr, K.loc_label, (label,)))
 
 

@@ -69,8 +69,9 @@ class DaskSuite(pytest.File):
 
 
 def load_skips(path: Path = HERE / "skips.toml") -> list[dict]:
-    """The reviewed skip list: ``[[skip]]`` tables of ``pattern`` and ``reason``
-    (and optionally ``params``: the parametrization ids it is limited to)."""
+    """The reviewed skip list: ``[[skip]]`` tables of ``pattern`` and
+    ``reason``, and optionally ``params``: the parametrization ids skipped
+    (all of them when absent)."""
     skips = tomllib.loads(path.read_text())["skip"]
     for s in skips:
         if not s.get("reason"):
@@ -80,22 +81,29 @@ def load_skips(path: Path = HERE / "skips.toml") -> list[dict]:
                 f"skips.toml: pattern {s['pattern']!r} must read FILE::TEST "
                 "(fnmatch globs on the file name and the test function name)"
             )
+        params = s.get("params")
+        if params is not None and (
+            not isinstance(params, list)
+            or not params
+            or not all(isinstance(p, str) for p in params)
+        ):
+            raise ValueError(
+                f"skips.toml: params of {s['pattern']!r} must be a non-empty list "
+                "of parametrization ids (as in test_x[ID])"
+            )
     return skips
 
 
 def skip_reason(
-    skips: list[dict], file: str, name: str, params: str | None = None
+    skips: list[dict], file: str, name: str, param: str | None = None
 ) -> str | None:
-    """The reason of the first skip pattern matching ``file::name``, if any.
-
-    ``params`` is the test's parametrization id (``df4`` of
-    ``test_x[df4]``); a skip with ``params`` matches only those ids.
-    """
+    """The reason of the first skip pattern matching ``file::name`` (and
+    ``param``, the parametrization id, when the pattern lists ``params``)."""
     for s in skips:
         pfile, ptest = s["pattern"].split("::", 1)
-        if "params" in s and params not in s["params"]:
+        if not (fnmatch.fnmatchcase(file, pfile) and fnmatch.fnmatchcase(name, ptest)):
             continue
-        if fnmatch.fnmatchcase(file, pfile) and fnmatch.fnmatchcase(name, ptest):
+        if "params" not in s or param in s["params"]:
             return s["reason"]
     return None
 
@@ -126,8 +134,8 @@ def pytest_collection_modifyitems(
             _non_strict_xfail(node)
         item.add_marker(timeout)
         callspec = getattr(item, "callspec", None)
-        params = callspec.id if callspec is not None else None
-        reason = skip_reason(skips, item.path.name, item.originalname, params)
+        param = callspec.id if callspec is not None else None
+        reason = skip_reason(skips, item.path.name, item.originalname, param)
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=f"dask internals: {reason}"))
         elif "slow" in item.keywords:

@@ -123,13 +123,13 @@ def repartition(df: Any, divisions: Any, force: bool = False) -> Any:
 
     Three test modules build their module-level data with it, so it is bound
     to partframe's public ``from_pandas`` and ``repartition`` rather than left
-    missing (which would fail every test of those modules at import).
+    missing (which would fail every test of those modules at import). A
+    pandas object has no divisions to keep: Dask cuts it at ``divisions``
+    wherever they start and end, hence ``force=True`` for it.
     """
-    if force:
-        raise MissingAPIError("partframe's repartition has no force=")
     if not isinstance(df, partframe.DataFrame | partframe.Series):
-        df = partframe.from_pandas(df, npartitions=1)
-    return df.repartition(divisions=divisions)
+        df, force = partframe.from_pandas(df, npartitions=1), True
+    return df.repartition(divisions=divisions, force=force)
 
 
 # Dask public functions that partframe has under another spelling.

@@ -19,11 +19,21 @@ def test_every_skip_has_a_reason_and_matches_file_and_test():
     assert skip_reason(skips, "test_groupby.py", "test_full_groupby") is None
 
 
-def test_a_skip_limited_to_params_matches_only_those():
-    skips = [{"pattern": "test_a.py::test_x", "reason": "r", "params": ["df4"]}]
-    assert skip_reason(skips, "test_a.py", "test_x", "df4") == "r"
-    assert skip_reason(skips, "test_a.py", "test_x", "df3") is None
-    assert skip_reason(skips, "test_a.py", "test_x") is None
+def test_skips_can_name_parametrizations(tmp_path):
+    path = tmp_path / "skips.toml"
+    path.write_text(
+        '[[skip]]\npattern = "test_a.py::test_p"\nparams = ["x-1", "y-2"]\n'
+        'reason = "some ids"\n'
+        '[[skip]]\npattern = "test_a.py::test_all"\nreason = "every id"\n'
+    )
+    skips = load_skips(path)
+    assert skip_reason(skips, "test_a.py", "test_p", "x-1") == "some ids"
+    assert skip_reason(skips, "test_a.py", "test_p", "z-3") is None
+    assert skip_reason(skips, "test_a.py", "test_p") is None
+    assert skip_reason(skips, "test_a.py", "test_all", "z-3") == "every id"
+    path.write_text('[[skip]]\npattern = "a.py::t"\nparams = "x"\nreason = "r"\n')
+    with pytest.raises(ValueError, match="params"):
+        load_skips(path)
 
 
 @pytest.mark.parametrize(
