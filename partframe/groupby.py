@@ -97,7 +97,8 @@ def _tree_reducible(func: Any, kw: dict, dtype: Any) -> bool:
         return False
     if dtype is not None and dtype.kind in "mM" and func in _NOT_FOR_DATETIMES:
         return False
-    return not kw or func in ("var", "std", "sem")
+    # var/std/sem read ddof; any other keyword is pandas' to apply
+    return not kw or (func in ("var", "std", "sem") and set(kw) <= {"ddof"})
 
 
 def _label_stand_in(name: str) -> Callable:
@@ -350,6 +351,53 @@ def _all_index_levels(by: Any, meta: pd.DataFrame, series_input: bool) -> Any:
     return None
 
 
+def _grouper_key(grouper: pd.Grouper) -> tuple[Any, Any, bool, bool]:
+    """``(by, level, sort, dropna)`` grouping as ``groupby(grouper)`` does.
+
+    A ``pandas.Grouper`` without ``freq`` groups by its ``key`` column or
+    its index ``level`` with its own ``sort`` (False unless given) and
+    ``dropna``, which override the ``groupby`` call's, as in pandas."""
+    if getattr(grouper, "freq", None) is not None:
+        raise NotImplementedError(
+            f"groupby by {grouper!r}: partframe has no time binning by a "
+            "Grouper's freq=; group by a column of binned times instead, e.g. "
+            f"df.groupby(df[{grouper.key!r}].dt.floor({grouper.freq.freqstr!r}))"
+        )
+    if grouper.key is not None and grouper.level is not None:
+        raise ValueError(f"{grouper!r}: give key= or level=, not both")
+    if grouper.key is None and grouper.level is None:
+        raise NotImplementedError(
+            f"groupby by {grouper!r}: a Grouper with neither key= nor level= "
+            "(grouping by the index values) is not supported; use level=0"
+        )
+    by = grouper.key
+    level = grouper.level
+    return by, level, bool(grouper.sort), bool(grouper.dropna)
+
+
+def _grouper_in_list(key: Any, sort: bool) -> Any:
+    """The column or index level name a ``pandas.Grouper`` in a list of
+    keys stands for; in a list the ``groupby`` call's ``sort`` and
+    ``dropna`` apply, as in pandas."""
+    if not isinstance(key, pd.Grouper):
+        return key
+    by, level, own_sort, _ = _grouper_key(key)
+    if own_sort and not sort:
+        # pandas sorts that key's groups even then; which order the
+        # combined keys take is not a plain sort=True or sort=False
+        raise NotImplementedError(
+            f"groupby by a list holding {key!r} with groupby(sort=False): "
+            "pandas sorts that key alone; give sort=True to the groupby or "
+            "sort=False to the Grouper"
+        )
+    if level is not None and not isinstance(level, str):
+        raise NotImplementedError(
+            f"groupby by a list holding {key!r}: name the index level "
+            "(a level number in a list of keys would read as a column label)"
+        )
+    return by if by is not None else level
+
+
 class _GroupBy:
     """Shared by DataFrameGroupBy and SeriesGroupBy."""
 
@@ -378,12 +426,18 @@ class _GroupBy:
         self.sort, self.dropna, self.observed = sort, dropna, observed
         self.as_index, self.group_keys = as_index, group_keys
         self.split_every, self.split_out = split_every, split_out
+        self._shuffle_method: str | None = None  # agg(shuffle_method=...)
         self._selection = selection
         self._series_input = series_input
         self._series_name = series_name
         if _frame is not None:  # a selection of an existing GroupBy
             self._frame, self._by, self._level, self._names = _frame, _by, level, _names
             return
+        if isinstance(by, pd.Grouper) and level is None:
+            # a lone Grouper decides sort and dropna itself, as in pandas
+            by, level, self.sort, self.dropna = _grouper_key(by)
+        elif isinstance(by, list) and any(isinstance(b, pd.Grouper) for b in by):
+            by = [_grouper_in_list(b, sort) for b in by]
         if by is None and level is None:
             raise TypeError("You have to supply one of 'by' and 'level'")
         if (isinstance(by, list) and not by and level is None) or (
@@ -774,7 +828,10 @@ class _GroupBy:
                 if len(names) != nk:
                     # pandas inserts no column for a key whose label an
                     # output already has: that key level is dropped
-                    kept = set(meta.columns[:nk])
+                    # (``in`` on pandas' own columns: a key is kept when
+                    # no output has its label, the top level of a
+                    # MultiIndex label included, as pandas decides)
+                    kept = meta.columns[:nk]
                     plan["drop_levels"] = [
                         i for i, n in enumerate(names) if n not in kept
                     ]
@@ -893,14 +950,14 @@ class _GroupBy:
         inner_meta = meta
         if defer:  # keys stay in the index until the outputs are sorted
             gb["as_index"] = True
-            inner_meta = meta.set_index(list(meta.columns[: len(on)]))
+            inner_meta = self._indexed_meta(method, args, kwargs, meta, len(on), given)
         as_index = self.as_index or defer
         sort_levels = nkeys if (self.sort and as_index and self.group_keys) else 0
         ranged = k > 1 and sort_levels and self.observed
         if ranged:  # split by key ranges: outputs are sorted with each other
             expr = RangeShuffle(frame.expr, on, k)
         elif k > 1 or frame.npartitions > 1:
-            expr = Shuffle(frame.expr, on, k)
+            expr = Shuffle(frame.expr, on, k, "hash", self._shuffle_method)
         else:
             expr = frame.expr
         node = MapPartitions(
@@ -926,6 +983,27 @@ class _GroupBy:
         if defer:
             out = ResetIndex(out, meta)
         return new_collection(out)
+
+    def _indexed_meta(
+        self,
+        method: str,
+        args: tuple,
+        kwargs: dict,
+        meta: pd.DataFrame,
+        nkeys: int,
+        given: bool,
+    ) -> Any:
+        """The meta of ``method`` with ``as_index=True``, whose result an
+        ``as_index=False`` one (``meta``) is reset from. pandas' own: a key
+        whose label an output has (a selected key column) is no column of
+        ``meta``, so ``meta`` alone cannot say which leading columns are
+        keys. A user's ``meta=`` describes the columns: its first
+        ``nkeys`` are taken as the keys."""
+        if given:
+            return meta.set_index(list(meta.columns[:nkeys]))
+        g = self._copy(self._selection)
+        g.as_index = True
+        return g._meta_of(method, *args, **kwargs)
 
     def _transform_call(
         self,
@@ -1032,8 +1110,18 @@ class _GroupBy:
             return [(None, "size", {})], False
         return [(c, arg, {}) for c in cols], not series
 
+    def _selectable_columns(self) -> list:
+        """The columns a selection or an aggregation may name: every column
+        of the frame, the keys too (pandas aggregates a key column named
+        explicitly), but not the internal columns holding other keys."""
+        return [
+            c
+            for c in self._frame._meta.columns
+            if not (isinstance(c, str) and c.startswith("__pf_by_"))
+        ]
+
     def _check_columns(self, cols: list) -> None:
-        available = self._value_columns()
+        available = self._selectable_columns()
         missing = [c for c in cols if c not in available]
         if missing:
             raise KeyError(_unknown_columns_message(missing, available))
@@ -1044,6 +1132,7 @@ class _GroupBy:
         *args: Any,
         split_every: int | None = None,
         split_out: Any = None,
+        shuffle_method: bool | str | None = None,
         **kwargs: Any,
     ) -> Any:
         """Aggregate with one or more functions, as ``pandas`` ``agg``.
@@ -1053,12 +1142,25 @@ class _GroupBy:
         arg : str, Aggregation, list, or dict
             A function name (``"sum"``...), a :class:`partframe.Aggregation`,
             a list of them, or a dict ``{column: func or list}``.
+        *args
+            Passed on to the function(s), as pandas does.
         split_every : int, optional
             Fan-in of the combine tree.
         split_out : int or True, optional
             Output partitions (see the module docstring).
+        shuffle_method : bool, "tasks" or "disk", optional
+            Dask's keyword: ``True`` or a method name computes the
+            aggregation by shuffling rows by key and running pandas' own
+            ``agg`` per partition, instead of a tree reduction (not for a
+            custom :class:`partframe.Aggregation`, which only reduces);
+            a name also chooses how rows move in a hash shuffle (the
+            exchange by key ranges of a sorted ``split_out`` result is
+            always in tasks). The result is the same either way.
         **kwargs
-            Named aggregation: ``total=("x", "sum")``.
+            Named aggregation (``total=("x", "sum")``) without ``arg``;
+            with a function name or list, keywords of the functions
+            (``ddof=0``), as pandas passes them; with a dict, ignored,
+            as pandas ignores them.
 
         Examples
         --------
@@ -1072,25 +1174,46 @@ class _GroupBy:
         1      4  2.0
         2      2  2.0
         """
-        g = self._with(split_every, split_out)
-        specs, as_frame = g._agg_specs(arg, kwargs)
-        meta = g._agg_meta(arg, specs, kwargs)
-        out = g._aggregate(specs, meta, as_frame)
-        if out is None:
-            pandas_arg = arg
-            return g._shuffle_call(
-                "agg", (pandas_arg,) if pandas_arg is not None else (), kwargs, meta
+        if shuffle_method not in (None, True, False, "tasks", "disk"):
+            raise ValueError(
+                "groupby agg: shuffle_method must be True, False, 'tasks' or "
+                f"'disk', got {shuffle_method!r}"
             )
+        g = self._with(split_every, split_out)
+        if shuffle_method:
+            g = g._copy(g._selection) if g is self else g
+            if isinstance(shuffle_method, str):
+                g._shuffle_method = shuffle_method
+        named = kwargs if arg is None else {}
+        # pandas passes args and keywords to a function name or a list of
+        # them, and ignores keywords with a dict
+        func_kwargs = {} if arg is None or isinstance(arg, dict) else kwargs
+        specs, as_frame = g._agg_specs(arg, named)
+        if func_kwargs:
+            specs = [(c, f, dict(kw, **func_kwargs)) for c, f, kw in specs]
+        customs = [f for _, f, _ in specs if isinstance(f, Aggregation)]
+        if customs and (args or func_kwargs):
+            raise TypeError(
+                f"groupby agg: arguments {args!r} and keywords {func_kwargs!r} "
+                f"cannot be passed to the custom Aggregation {customs[0].name!r}; "
+                "give them to its functions instead"
+            )
+        meta = g._agg_meta(arg, specs, kwargs, args)
+        shuffled = bool(args) or (bool(shuffle_method) and not customs)
+        out = None if shuffled else g._aggregate(specs, meta, as_frame)
+        if out is None:
+            pandas_args = (arg, *args) if arg is not None else ()
+            return g._shuffle_call("agg", pandas_args, kwargs, meta)
         return out
 
     aggregate = agg
 
-    def _agg_meta(self, arg: Any, specs: list, kwargs: dict) -> Any:
+    def _agg_meta(self, arg: Any, specs: list, kwargs: dict, args: tuple = ()) -> Any:
         customs = [f for _, f, _ in specs if isinstance(f, Aggregation)]
         if not customs:
             if arg is None:
                 return self._meta_of("agg", **kwargs)
-            return self._meta_of("agg", arg)
+            return self._meta_of("agg", arg, *args, **kwargs)
 
         # pandas cannot run a custom Aggregation: stand-in functions named
         # like them give the labels pandas would give functions of those
@@ -1518,7 +1641,8 @@ class DataFrameGroupBy(_GroupBy):
     """
 
     def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, list | tuple):
+        if isinstance(key, list | tuple | pd.Index | pd.Series | np.ndarray):
+            # pandas selects the labels a list-like holds (a Series' values)
             key = list(key)
             self._check_columns(key)
             return self._copy(key)
@@ -1529,7 +1653,7 @@ class DataFrameGroupBy(_GroupBy):
         if key.startswith("_"):
             raise AttributeError(key)
         try:
-            cols = self._value_columns()
+            cols = self._selectable_columns()
         except Exception:
             raise AttributeError(key) from None
         if key in cols:

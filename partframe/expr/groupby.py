@@ -414,12 +414,21 @@ def _restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
 
 
 def reset_index_offset(df: pd.DataFrame, lengths: list, columns: Any) -> pd.DataFrame:
-    """``df.reset_index()`` numbered after the rows of earlier partitions
-    (with ``columns`` naming only ``df``'s columns, the index is dropped:
-    no key became a column)."""
+    """``df.reset_index()`` numbered after the rows of earlier partitions.
+
+    ``columns`` are pandas' ``as_index=False`` result's: the keys it
+    inserted, then ``df``'s own columns. pandas inserts no key whose label
+    an output has, so a key level missing from the leading columns is
+    dropped (all of them when ``columns`` name only ``df``'s columns)."""
     width = len(df.columns) if isinstance(df, pd.DataFrame) else 1
+    inserted = list(columns[: len(columns) - width])
+    drop = [i for i, n in enumerate(df.index.names) if n not in inserted]
+    if inserted and drop and len(drop) < df.index.nlevels:
+        df = df.droplevel(drop)
     keys = len(columns) > width
     out = reset_index_objects(df) if keys else df.reset_index(drop=True)
+    if isinstance(out, pd.Series):  # one value column, no key inserted
+        out = out.to_frame()
     out.columns = columns
     start = sum(lengths)
     out.index = pd.RangeIndex(start, start + len(out))
