@@ -385,6 +385,30 @@ def test_concat_columns_different_sources(join, no_compute):
         partframe.concat([da, unknown], axis=1)
 
 
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_concat_columns_one_partition_each_unknown_divisions(scheduler):
+    """One partition each aligns inside it, as pandas aligns the rows,
+    whatever the divisions (Dask's test_groupby_concat_cudf: two groupby
+    results); the result's division spans both sides, unknown when one is."""
+    a = pd.DataFrame({"x": [1, 2, 3], "z": [7, 8, 9]}, index=[0, 1, 2])
+    b = pd.DataFrame({"y": [4.5, 5.5]}, index=[2, 10])
+    for da, db in [
+        (partframe.from_pandas(a, 1), partframe.from_pandas(b, 1, sort=False)),
+        (partframe.from_pandas(a, 1, sort=False), partframe.from_pandas(b, 1)),
+        (
+            partframe.from_pandas(a, 2).groupby("x").sum(),
+            partframe.from_pandas(b, 1, sort=False).y.to_frame(),
+        ),
+    ]:
+        pa, pb = da.compute(), db.compute()
+        for join in ["outer", "inner"]:
+            out = partframe.concat([da, db], axis=1, join=join)
+            want = pd.concat([pa, pb], axis=1, join=join)
+            assert_eq(out, want, scheduler=scheduler, sort_results=True)
+            assert out.npartitions == 1
+        assert_eq(da.z + db.y, pa.z + pb.y, scheduler=scheduler)
+
+
 # -- reset_index / set_index -----------------------------------------------------------
 
 

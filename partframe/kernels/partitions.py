@@ -17,6 +17,7 @@ from ..threadpool import WORKERS
 from .gather import as_gather, assemble
 
 __all__ = [
+    "assign_by_position",
     "column_bounds",
     "concat_columns",
     "concat_lists",
@@ -32,6 +33,7 @@ __all__ = [
     "loc_list_final",
     "loc_slice",
     "memory_usage",
+    "name_index",
     "parse_bytes",
     "partition_len",
     "reset_index_offset",
@@ -356,6 +358,35 @@ def iloc_rows(
 def set_index_column(part: pd.DataFrame, column: Any, drop: bool) -> pd.DataFrame:
     """``part.set_index(column, drop=drop)``."""
     return part.set_index(column, drop=drop)
+
+
+def assign_by_position(part: pd.DataFrame, values: Any, name: Any) -> pd.DataFrame:
+    """``part`` with column ``name`` holding ``values`` (a Series or Index
+    of the same length) by position, as ``DataFrame.set_index`` takes an
+    array.
+
+    >>> df = pd.DataFrame({"x": [1, 2]}, index=[5, 6])
+    >>> assign_by_position(df, pd.Series([7, 8]), "k").k.tolist()
+    [7, 8]
+    """
+    if len(values) != len(part):
+        raise ValueError(
+            f"Length mismatch: the set_index keys have {len(values)} values in "
+            f"a partition of {len(part)} rows; the keys must be computed from "
+            "the frame's own rows (e.g. df.x + 1)"
+        )
+    part = part.copy(deep=False)
+    part[name] = values.array  # by position, not aligned on the index
+    return part
+
+
+def name_index(part: Any, name: Any) -> Any:
+    """``part`` with its index named ``name`` (any hashable, a tuple too)."""
+    part = part.copy(deep=False)
+    index = part.index.copy()
+    index.name = name
+    part.index = index
+    return part
 
 
 def column_bounds(part: pd.DataFrame, column: Any) -> list:

@@ -329,10 +329,15 @@ class DataFrameMethods:
 
         Parameters
         ----------
-        other : label
-            The column.
+        other : label, or partframe Series or Index
+            The column; or keys computed from this frame's rows (e.g.
+            ``df.x + 1``: partitioned as the frame), taken by position as
+            pandas takes an array (the index is named after them). A list
+            of one label is that label; several make a MultiIndex, which
+            partframe does not support.
         drop : bool, default True
-            Remove the column from the data.
+            Remove the column from the data (pandas ignores it for keys
+            that are not a column label).
         sorted : bool, default False
             Promise that the column is sorted across partitions. Without
             it the rows are range-shuffled and sorted: the boundaries are
@@ -350,6 +355,9 @@ class DataFrameMethods:
         >>> df.set_index("t", sorted=True).divisions
         (1, 3, 5)
         """
+        other = _set_index_key(other)
+        if hasattr(other, "expr"):  # a partframe Series or Index of keys
+            return _set_index_values(self, other, sorted, divisions)
         if not sorted:
             from .shuffle import set_index_unsorted
 
@@ -478,6 +486,64 @@ def _top(obj: Any, method: str, n: int, columns: Any, keep: str) -> Any:
             chunk_kwargs=kw, combine_kwargs=kw, aggregate_kwargs=kw, label=method,
         )
     )  # fmt: skip
+
+
+# -- helpers: set_index ------------------------------------------------------------
+
+#: The temporary column that holds set_index keys given as values.
+_KEYS = "__pf_set_index_keys"
+
+
+def _set_index_key(other: Any) -> Any:
+    """``set_index``'s key: a label, or a partframe Series/Index of keys.
+
+    A list of one label is that label (pandas makes no MultiIndex of it);
+    what partframe cannot do is refused here, naming the feature.
+    """
+    from ..collection import FrameBase
+
+    if isinstance(other, list):
+        if len(other) == 1 and isinstance(other[0], Hashable):
+            return other[0]
+        raise NotImplementedError(
+            f"set_index({other!r}): several keys (or arrays in a list) make a "
+            "MultiIndex, which partframe does not support (no multi-indexes); "
+            "set one column as the index"
+        )
+    if isinstance(other, FrameBase):
+        if isinstance(other._meta, pd.DataFrame):
+            raise NotImplementedError(
+                "set_index with a DataFrame of keys makes a MultiIndex, which "
+                "partframe does not support; pass one column label or Series"
+            )
+        return other
+    if isinstance(other, pd.Series | pd.Index | np.ndarray):
+        raise NotImplementedError(
+            f"set_index with an in-memory {type(other).__name__}: pandas takes "
+            "its values by position, which partframe cannot line up with its "
+            "partitions; pass a partframe Series computed from this frame "
+            "(e.g. df.x + 1) or add the keys as a column first"
+        )
+    return other
+
+
+def _set_index_values(frame: Any, keys: Any, sorted: bool, divisions: Any) -> Any:
+    """``frame.set_index(keys)`` for a partframe Series or Index of keys:
+    its values, by position, become a temporary column that is set as the
+    index (sorted, or promised sorted), named after ``keys``."""
+    from ..expr.blockwise import Elemwise, aligned
+
+    if not aligned(frame.expr, keys.expr):
+        raise ValueError(
+            "set_index: the keys are not partitioned as the frame: pandas takes "
+            "them by position, so they must be computed from this frame's rows "
+            f"(e.g. df.x + 1), not from another source ({keys.npartitions} "
+            f"partitions against {frame.npartitions})"
+        )
+    name = keys._meta.name
+    with_keys = _new(Elemwise(K.assign_by_position, [frame.expr, keys.expr, _KEYS]))
+    out = with_keys.set_index(_KEYS, drop=True, sorted=sorted, divisions=divisions)
+    return _new(Elemwise(K.name_index, [out.expr, name]))
 
 
 # -- helpers: repartition ----------------------------------------------------------
@@ -825,8 +891,11 @@ def _align_all(frames: list) -> list:
     if all(aligned(f.expr) for f in frames):
         return frames
     if not all(f.known_divisions for f in frames):
+        # Without divisions to unify, each must line up with the first as
+        # it is (one partition each: pandas aligns the rows inside it).
         for f in frames[1:]:
-            _align(frames[0], f)  # raises the explanation
+            _align(frames[0], f)  # raises the explanation otherwise
+        return frames
     divisions = functools.reduce(union_divisions, [f.divisions for f in frames])
     return [repartition_divisions(f, divisions) for f in frames]
 
