@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pandas.testing as tm
 import pytest
-from frames import PARTITIONINGS, make_pdf, same_in_forked_child, variant
+from frames import PARTITIONINGS, make_pdf, same_in_forked_child, variant, variants
 
 import partframe
 from partframe.expr.optimize import column_needs, lower
@@ -407,6 +407,22 @@ def test_concat_columns_one_partition_each_unknown_divisions(scheduler):
             assert_eq(out, want, scheduler=scheduler, sort_results=True)
             assert out.npartitions == 1
         assert_eq(da.z + db.y, pa.z + pb.y, scheduler=scheduler)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_concat_columns_different_sources_dtypes_as_pandas(scheduler):
+    """Outer concat of inputs from different sources: pandas keeps int and
+    bool columns when no row is missing, upcasts them otherwise; decided
+    for the whole result (Dask's test_groupby_concat_cudf)."""
+    a = pd.DataFrame({"x": range(10), "b": [True, False] * 5}, index=range(0, 20, 2))
+    for _, da, pa in variants(a):
+        for other in (pa, pa.iloc[1:]):
+            other = other.rename(columns={"x": "y", "b": "c"})
+            for n in (1, 2):
+                db = partframe.from_pandas(other, npartitions=n)
+                out = partframe.concat([da, db], axis=1)
+                want = pd.concat([pa, other], axis=1, sort=True)
+                assert_eq(out, want, scheduler=scheduler)
 
 
 # -- reset_index / set_index -----------------------------------------------------------

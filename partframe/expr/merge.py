@@ -88,7 +88,13 @@ from .partitions import (
     repartition_npartitions,
 )
 
-__all__ = ["BROADCAST_BYTES", "Merge", "merge_partitions"]
+__all__ = [
+    "BROADCAST_BYTES",
+    "Merge",
+    "NarrowIfComplete",
+    "merge_partitions",
+    "narrowed",
+]
 
 #: A side known to be smaller than this is broadcast (when the join allows).
 BROADCAST_BYTES = 64 * 2**20
@@ -344,7 +350,7 @@ class Merge(Expr):
         kwargs = _merge_kwargs(self)
         run = functools.partial(merge_partitions, op=self.op, kwargs=kwargs, meta=None)
         empty = make_meta(run(self.left._meta, self.right._meta))
-        if _narrowed(self._meta, empty) is None:
+        if narrowed(self._meta, empty) is None:
             return None
         return empty
 
@@ -713,7 +719,7 @@ class UnmatchedRows(Expr):
         return f"side={self.side!r}"
 
 
-def _narrowed(meta: Any, complete: Any) -> tuple[list, bool] | None:
+def narrowed(meta: Any, complete: Any) -> tuple[list, bool] | None:
     """The positions of the columns whose dtype ``complete`` narrows (an int
     or bool column that missing rows widened), and whether the index is
     narrowed; ``None`` when nothing is."""
@@ -788,11 +794,16 @@ class NarrowIfComplete(Expr):
     def _meta(self) -> Any:
         return self.operand("meta")
 
+    @property
+    def _meta_if_complete(self) -> Any:
+        """The dtypes when no row is missing (as :attr:`Merge._meta_if_complete`)."""
+        return self.complete
+
     def _divisions(self) -> tuple:
         return self.frame.divisions
 
     def _layer(self) -> dict:
-        columns, index = _narrowed(self._meta, self.complete)
+        columns, index = narrowed(self._meta, self.complete)
         source = self.frame._name
         name = f"{self._name}-missing"
         n = self.frame.npartitions
@@ -821,6 +832,6 @@ class NarrowIfComplete(Expr):
         return graph
 
     def _operand_repr(self) -> str:
-        columns, index = _narrowed(self._meta, self.complete)
+        columns, index = narrowed(self._meta, self.complete)
         names = [str(self._meta.columns[j]) for j in columns]
         return ", ".join(names + (["index"] if index else []))

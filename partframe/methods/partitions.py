@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..expr.base import plain_scalar
-from ..expr.meta import meta_nonempty
+from ..expr.merge import NarrowIfComplete, narrowed
+from ..expr.meta import make_meta, meta_nonempty
 from ..expr.partitions import (
     ConcatColumns,
     ConcatPartitions,
@@ -929,8 +930,11 @@ def concat(
     With ``axis=1`` on inputs whose indexes differ, rows come in index order
     (as ``pandas.concat(..., sort=True)``): that is the order of the
     partitions. With ``join="outer"`` on inputs from different sources,
-    integer and bool columns are upcast (float64, object) as if some rows
-    were missing, since which rows match is only known when computing.
+    the meta has integer and bool columns upcast (float64, object) as if
+    some rows were missing, since which rows match is only known when
+    computing; then the partitions get pandas' dtypes for the whole result
+    (a column with no missing value in any partition keeps its dtype), as
+    for a join (:class:`~partframe.expr.merge.NarrowIfComplete`).
 
     Examples
     --------
@@ -974,6 +978,23 @@ def concat(
         return out
     if axis in (1, "columns"):
         frames = _align_all(frames)
-        cast = join == "outer" and len({f.expr._partitioning for f in frames}) > 1
-        return _new(ConcatColumns([f.expr for f in frames], join, ignore_index, cast))
+        exprs = [f.expr for f in frames]
+        cast = join == "outer" and len({e._partitioning for e in exprs}) > 1
+        wide = ConcatColumns(exprs, join, ignore_index, cast)
+        if not cast:
+            return _new(wide)
+        # pandas' dtypes when no row is missing: those of empty inputs (the
+        # stand-ins' indexes need not match).
+        complete = make_meta(
+            pd.concat(
+                [e._meta for e in exprs], axis=1, join=join,
+                ignore_index=ignore_index, sort=True,
+            )
+        )  # fmt: skip
+        if narrowed(wide._meta, complete) is None:
+            return _new(wide)
+        # Whether rows are missing is known only when computing: decided
+        # for the whole result, as pandas does (see partframe.expr.merge).
+        narrow = ConcatColumns(exprs, join, ignore_index, False)
+        return _new(NarrowIfComplete(narrow, wide._meta, complete))
     raise ValueError(f"axis must be 0 or 1, got {axis!r}")
