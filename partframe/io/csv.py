@@ -599,7 +599,7 @@ def read_csv(
         raise ValueError(
             f"sample_rows must be a number of rows >= 1 or None, got {sample_rows!r}"
         )
-    fs, paths = get_fs(urlpath, storage_options)
+    fs, paths = get_fs(urlpath, storage_options, argument="urlpath")
     recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
     files, _ = expand_paths(fs, paths, "CSV file")
     path_column = path_converter = None

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .paths import get_fs
+from .paths import as_url, check_name_function, check_unique_names, get_fs
 
 __all__ = ["to_csv"]
 
@@ -95,7 +95,8 @@ def to_csv(
     if not isinstance(header, bool | np.bool_):
         header = list(header)  # aliases of the column names
     _check_csv_options(df._meta, header, kwargs)
-    fs, (target,) = get_fs(path, storage_options)
+    check_name_function("to_csv", name_function)
+    fs, (target,) = get_fs(as_url(path), storage_options)
     name_function = name_function or str
     n = df.npartitions
     if single_file:
@@ -111,8 +112,7 @@ def to_csv(
     else:
         dest = target
         names = [f"{name_function(i)}.part" for i in range(n)]
-    if len(set(names)) != len(names):
-        raise ValueError("name_function gives the same name to two partitions")
+    check_unique_names("to_csv", names)
     job = new_job(fs, dest, overwrite, False, single_file)
     first_only = (
         single_file
