@@ -117,16 +117,29 @@ def natural_key(path: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path)]
 
 
-def is_hidden(path: str, root: str) -> bool:
+def is_hidden(path: str, root: str, pattern: str | None = None) -> bool:
     """Does a component of ``path`` below ``root`` start with ``_`` or ``.``?
+
+    With the glob ``pattern`` that found ``path``, a component whose part
+    of the pattern starts with that same character (``.tmp.*.csv``) was
+    asked for by name and is not hidden.
 
     Examples
     --------
     >>> is_hidden("/d/_SUCCESS", "/d"), is_hidden("/d/x=1/p.parquet", "/d")
     (True, False)
+    >>> is_hidden("/d/.tmp.1.csv", "/d", "/d/.tmp.*.csv")
+    False
     """
     rel = path[len(root) :] if path.startswith(root) else path.rsplit("/", 1)[-1]
-    return any(p.startswith(("_", ".")) for p in rel.split("/") if p)
+    parts = [p for p in rel.split("/") if p]
+    asked: list[str] = []
+    if pattern is not None and pattern.startswith(root) and "**" not in pattern:
+        asked = [p for p in pattern[len(root) :].split("/") if p]
+    return any(
+        p.startswith(("_", ".")) and not (k < len(asked) and asked[k][:1] == p[:1])
+        for k, p in enumerate(parts)
+    )
 
 
 def expand_paths(
@@ -156,7 +169,7 @@ def expand_paths(
         if _GLOB.search(p):
             root = p[: _GLOB.search(p).start()].rsplit("/", 1)[0]
             found = [
-                f for f in fs.glob(p) if not is_hidden(f, root) and not fs.isdir(f)
+                f for f in fs.glob(p) if not is_hidden(f, root, p) and not fs.isdir(f)
             ]
             if not found:
                 raise FileNotFoundError(f"no {what}s match {p!r}")
