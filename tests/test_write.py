@@ -554,3 +554,80 @@ def test_non_string_column_names_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r"non-string column names \[1\]"):
         partframe.from_pandas(pdf, npartitions=2).to_parquet(str(tmp_path / "o"))
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("how", ["1", "3", "empty-parts"])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_to_csv_single_file_modes_as_pandas(tmp_path, how, scheduler):
+    # mode= is pandas': "x" refuses an existing file, "w" replaces it, "a"
+    # appends to it. The bytes equal those pandas writes for the whole frame.
+    ddf, pdf = variant(_pdf(), how)
+    ours, theirs = str(tmp_path / "pf.csv"), str(tmp_path / "pd.csv")
+    steps = [{"mode": "x"}, {"mode": "w"}, {"mode": "a", "header": False}]
+    for kw in steps:
+        ddf.to_csv(ours, single_file=True, index=False, scheduler=scheduler, **kw)
+        pdf.to_csv(theirs, index=False, **kw)
+        with open(ours, "rb") as a, open(theirs, "rb") as b:
+            assert a.read() == b.read(), kw
+        with pytest.raises(FileExistsError):
+            ddf.to_csv(ours, single_file=True, mode="x")
+        with pytest.raises(FileExistsError):
+            pdf.to_csv(theirs, mode="x")
+    assert sorted(os.listdir(tmp_path)) == ["pd.csv", "pf.csv"]
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_to_csv_pattern_adds_files_to_a_folder(tmp_path, scheduler):
+    # A "*" pattern (or a mode=) writes files by name into a folder that
+    # holds others, as pandas writes each file; the others are kept.
+    pdf = _pdf(12)
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    (tmp_path / "keep.txt").write_text("keep")
+    pattern = str(tmp_path / "data_*.csv")
+    ddf.to_csv(pattern, index=False, scheduler=scheduler)
+    parts = [ddf.get_partition(i).compute() for i in range(3)]
+
+    def expect(each):
+        for i, part in enumerate(parts):
+            got = (tmp_path / f"data_{i}.csv").read_text()
+            assert got == "".join(p.to_csv(index=False, **kw) for p, kw in each(part))
+
+    expect(lambda p: [(p, {})])
+    with pytest.raises(FileExistsError, match=r"data_0\.csv"):
+        ddf.to_csv(pattern, index=False)
+    ddf.to_csv(pattern, index=False, mode="w", scheduler=scheduler)
+    expect(lambda p: [(p, {})])
+    ddf.to_csv(pattern, index=False, mode="a", header=False, scheduler=scheduler)
+    expect(lambda p: [(p, {}), (p, {"header": False})])
+    assert (tmp_path / "keep.txt").read_text() == "keep"
+    assert not (tmp_path / "_SUCCESS").exists()
+    # overwrite=True replaces the folder: not while it holds other files
+    with pytest.raises(FileExistsError, match=r"keep\.txt"):
+        ddf.to_csv(pattern, index=False, overwrite=True)
+    (tmp_path / "keep.txt").unlink()
+    partframe.from_pandas(pdf, npartitions=2).to_csv(
+        pattern, index=False, overwrite=True, scheduler=scheduler
+    )
+    assert sorted(os.listdir(tmp_path)) == ["_SUCCESS", "data_0.csv", "data_1.csv"]
+    expected = pd.concat([pd.read_csv(tmp_path / f"data_{i}.csv") for i in (0, 1)])
+    assert_eq(partframe.read_csv(pattern), expected, check_index=False)
+
+
+def test_to_csv_failed_append_leaves_the_files(tmp_path):
+    pdf = _pdf()
+    ddf = partframe.from_pandas(pdf, npartitions=4)
+    pattern = str(tmp_path / "p-*.csv")
+    ddf.to_csv(pattern, index=False)
+    before = snapshot(tmp_path)
+    with pytest.raises(RuntimeError, match="injected"):
+        ddf.map_partitions(_boom, meta=pdf).to_csv(pattern, mode="a", header=False)
+    assert snapshot(tmp_path) == before
+
+
+def test_to_csv_mode_errors_name_the_argument(tmp_path):
+    ddf = partframe.from_pandas(_pdf(), npartitions=2)
+    with pytest.raises(ValueError, match="mode= takes"):
+        ddf.to_csv(str(tmp_path / "o-*.csv"), mode="r")
+    with pytest.raises(ValueError, match="overwrite=True replaces"):
+        ddf.to_csv(str(tmp_path / "o-*.csv"), mode="a", overwrite=True)
+    assert os.listdir(tmp_path) == []
