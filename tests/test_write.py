@@ -631,3 +631,65 @@ def test_to_csv_mode_errors_name_the_argument(tmp_path):
     with pytest.raises(ValueError, match="overwrite=True replaces"):
         ddf.to_csv(str(tmp_path / "o-*.csv"), mode="a", overwrite=True)
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("writer", ["parquet", "csv", "csv-pattern"])
+@pytest.mark.parametrize("target", [".", "./", "..", "sub/.."])
+def test_overwrite_never_replaces_the_working_folder(
+    tmp_path, monkeypatch, writer, target
+):
+    # overwrite=True replaces the destination whole: the working folder (or
+    # one holding it) has files the path does not name.
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    (work / "sub" / "keep.txt").write_text("keep")
+    monkeypatch.chdir(work)
+    before = snapshot(tmp_path)
+    ddf = partframe.from_pandas(_pdf(), npartitions=3)
+    with pytest.raises(ValueError, match="current working folder"):
+        if writer == "parquet":
+            ddf.to_parquet(target, overwrite=True)
+        else:
+            path = target + "/*.csv" if writer == "csv-pattern" else target
+            ddf.to_csv(path, overwrite=True)
+    assert snapshot(tmp_path) == before
+
+
+def test_parquet_engine_as_pandas(tmp_path):
+    # pandas' engine=: "auto" and "pyarrow" are what partframe uses; any
+    # other is refused before anything is read or written.
+    pdf = _pdf()
+    for engine in ("auto", "pyarrow"):
+        path = str(tmp_path / engine)
+        partframe.from_pandas(pdf, npartitions=3).to_parquet(path, engine=engine)
+        got = partframe.read_parquet(path, engine=engine)
+        assert_eq(got, pd.read_parquet(path, engine="pyarrow"), check_divisions=False)
+    with pytest.raises(NotImplementedError, match="engine='fastparquet'"):
+        partframe.from_pandas(pdf, npartitions=3).to_parquet(
+            str(tmp_path / "fp"), engine="fastparquet"
+        )
+    with pytest.raises(NotImplementedError, match="engine='fastparquet'"):
+        partframe.read_parquet(str(tmp_path / "auto"), engine="fastparquet")
+    assert not (tmp_path / "fp").exists()
+
+
+def test_overwrite_with_fewer_partitions_leaves_only_the_new_files(tmp_path):
+    path = tmp_path / "out"
+    pdf = _pdf()
+    partframe.from_pandas(pdf, npartitions=5).to_parquet(str(path))
+    partframe.from_pandas(pdf, npartitions=3).to_parquet(str(path), overwrite=True)
+    names = ["_SUCCESS", "part.0.parquet", "part.1.parquet", "part.2.parquet"]
+    assert sorted(os.listdir(path)) == names
+    assert_eq(partframe.read_parquet(str(path)), pdf, check_divisions=False)
+
+
+def test_read_a_list_of_the_written_files_with_index(tmp_path):
+    # The data files of a written folder (not its _SUCCESS marker), given
+    # as a list, read as the folder does, with index= and divisions.
+    pdf = _pdf().set_index("x")
+    path = tmp_path / "out"
+    partframe.from_pandas(pdf, npartitions=3).to_parquet(str(path))
+    files = sorted(str(p) for p in path.glob("part.*.parquet"))
+    got = partframe.read_parquet(files, index="x", calculate_divisions=True)
+    assert got.divisions == partframe.from_pandas(pdf, npartitions=3).divisions
+    assert_eq(got, pdf)

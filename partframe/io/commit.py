@@ -229,6 +229,8 @@ def new_job(
     """
     if overwrite and append:
         raise ValueError("overwrite=True and append=True cannot be combined")
+    if overwrite:
+        _check_not_working_folder(fs, dest)
     mode = "overwrite" if overwrite else "append" if append else "new"
     files = dict(files or {})
     if "names" in files:
@@ -240,6 +242,22 @@ def new_job(
     recover(fs, job.dest)
     check_destination(job)
     return job
+
+
+def _check_not_working_folder(fs: Any, dest: str) -> None:
+    """``overwrite=True`` replaces the whole destination: never the current
+    working folder or a folder that holds it (``"./"``, ``".."``, ``"/"``),
+    whose other files the path does not name."""
+    if not _is_local(fs):
+        return
+    target = os.path.realpath(dest)
+    cwd = os.path.realpath(os.getcwd())
+    if cwd == target or cwd.startswith(target.rstrip(os.sep) + os.sep):
+        raise ValueError(
+            f"overwrite=True would replace {dest!r}, which is or holds the "
+            f"current working folder {cwd!r}, with the new files. Write into "
+            "a folder of its own"
+        )
 
 
 def _nonempty(fs: Any, path: str) -> bool:

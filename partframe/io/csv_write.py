@@ -135,9 +135,9 @@ def to_csv(
         clash = {"w": "replace", "a": "extend"}.get(mode or "", "refuse")
         job = new_job(fs, dest, False, False, False, {"names": names, "clash": clash})
     else:
+        job = new_job(fs, dest, overwrite, False)
         if overwrite and "*" in target:
             _check_folder_is_the_pattern(fs, dest, pattern, path)
-        job = new_job(fs, dest, overwrite, False)
     first_only = (
         single_file
         if header_first_partition_only is None

@@ -414,6 +414,7 @@ def read_parquet(
     filesystem: Any = None,
     storage_options: dict | None = None,
     schema: Any = None,
+    engine: str = "pyarrow",
 ) -> Any:
     """Read Parquet files (a file, a folder, a glob or a list) lazily.
 
@@ -449,6 +450,8 @@ def read_parquet(
     schema : None, "unify" or pyarrow.Schema
         Files whose schemas differ raise an error naming the file and
         column; "unify" reads them with a unified schema instead.
+    engine : {"pyarrow", "auto"}, default "pyarrow"
+        As in pandas; partframe reads and writes with pyarrow.
 
     Returns
     -------
@@ -468,6 +471,7 @@ def read_parquet(
     from ..collection import new_collection
     from .nodes import ReadParquet
 
+    _check_engine("read_parquet", engine)
     fs, paths = get_fs(path, storage_options, filesystem)
     recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
     files, roots = expand_paths(fs, paths, "Parquet file")
@@ -546,6 +550,7 @@ def to_parquet(
     scheduler: Any = None,
     compute_kwargs: dict | None = None,
     schema: Any = "infer",
+    engine: str = "pyarrow",
     **kwargs: Any,
 ) -> Any:
     """Write a DataFrame as a folder of Parquet files, all or nothing.
@@ -599,6 +604,8 @@ def to_parquet(
         columns (the others are inferred). A ``pyarrow.Schema`` is used as
         pandas uses it: exactly its fields are written (``partition_on``
         columns are dropped from it).
+    engine : {"pyarrow", "auto"}, default "pyarrow"
+        As in pandas; partframe writes with pyarrow.
     **kwargs
         Passed to ``pyarrow.parquet.write_table`` (``row_group_size``...).
 
@@ -618,6 +625,7 @@ def to_parquet(
     from .commit import compute_options, new_job, run_write
     from .nodes import CommitWrite, WritePartitions
 
+    _check_engine("to_parquet", engine)
     options = compute_options("to_parquet", scheduler, compute_kwargs)
     fs, (dest,) = get_fs(as_url(path), storage_options, filesystem)
     partition_on = (
@@ -656,6 +664,15 @@ def to_parquet(
         return out
     run_write(out, job, options)
     return None
+
+
+def _check_engine(function: str, engine: Any) -> None:
+    """pandas' ``engine=``: partframe has pyarrow only."""
+    if engine not in ("auto", "pyarrow"):
+        raise NotImplementedError(
+            f"{function}: engine={engine!r} is not supported; partframe reads "
+            "and writes Parquet with pyarrow (engine='pyarrow')"
+        )
 
 
 def _check_column_names(meta: pd.DataFrame) -> None:
