@@ -693,3 +693,26 @@ def test_read_a_list_of_the_written_files_with_index(tmp_path):
     got = partframe.read_parquet(files, index="x", calculate_divisions=True)
     assert got.divisions == partframe.from_pandas(pdf, npartitions=3).divisions
     assert_eq(got, pdf)
+
+
+@pytest.mark.parametrize("how", ["1", "3"])
+def test_append_to_a_pandas_dataset_with_text_categories(tmp_path, how):
+    # pandas stores text as string or large_string (in a dictionary for a
+    # categorical), as its writer chose; both read as the same dtype, so an
+    # append must not call them different.
+    path = tmp_path / "ds"
+    path.mkdir()
+    first = pd.DataFrame({"x": pd.Categorical(["a", "b", "a"]), "y": [1, 2, 3]})
+    first.to_parquet(path / "part.0.parquet")
+    more, _ = variant(
+        pd.DataFrame({"x": pd.Categorical(["b", "a", "b", "b"]), "y": [4, 5, 6, 7]}),
+        how,
+    )
+    more.to_parquet(str(path), append=True, write_index=False)
+    got = partframe.read_parquet(str(path)).compute()
+    expected = pd.read_parquet(path)
+    pd.testing.assert_frame_equal(
+        got.sort_values("y").reset_index(drop=True),
+        expected.sort_values("y").reset_index(drop=True),
+    )
+    assert sorted(got.y) == [1, 2, 3, 4, 5, 6, 7]

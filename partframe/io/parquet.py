@@ -352,13 +352,34 @@ def _check_same_schema(files: list, schemas: list) -> None:
         )
 
 
+def _plain(typ: Any) -> Any:
+    """``typ`` with large strings/binaries/lists as their 32-bit-offset
+    forms (pandas reads both the same; writers choose either)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(typ):
+        return pa.dictionary(typ.index_type, _plain(typ.value_type), typ.ordered)
+    if pa.types.is_large_string(typ):
+        return pa.string()
+    if pa.types.is_large_binary(typ):
+        return pa.binary()
+    if pa.types.is_large_list(typ):
+        return pa.list_(_plain(typ.value_type))
+    return typ
+
+
+def _same_pandas_type(a: Any, b: Any) -> bool:
+    """Do two Arrow types read as one pandas dtype (string = large_string)?"""
+    return a.equals(b) or _plain(a).equals(_plain(b))
+
+
 def schema_differences(a: Any, b: Any, names: tuple = ("first", "other")) -> list:
     """Human-readable differences between two Arrow schemas."""
     out = []
     for f in a:
         if f.name not in b.names:
             out.append(f"column {f.name!r} ({f.type}) is missing in the {names[1]}")
-        elif not b.field(f.name).type.equals(f.type):
+        elif not _same_pandas_type(b.field(f.name).type, f.type):
             out.append(
                 f"column {f.name!r} is {f.type} in the {names[0]} and "
                 f"{b.field(f.name).type} in the {names[1]}"
