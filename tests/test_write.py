@@ -716,3 +716,13 @@ def test_append_to_a_pandas_dataset_with_text_categories(tmp_path, how):
         expected.sort_values("y").reset_index(drop=True),
     )
     assert sorted(got.y) == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_to_parquet_unknown_keyword_is_refused_before_writing(tmp_path):
+    ddf = partframe.from_pandas(_pdf(), npartitions=2)
+    path = tmp_path / "out"
+    with pytest.raises(TypeError, match="'write_metadata_file'"):
+        ddf.to_parquet(str(path), write_metadata_file=True)
+    assert not path.exists()
+    ddf.to_parquet(str(path), row_group_size=5, data_page_size=1 << 16)
+    assert pq.ParquetFile(path / "part.0.parquet").metadata.num_row_groups == 4

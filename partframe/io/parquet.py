@@ -647,6 +647,7 @@ def to_parquet(
     from .nodes import CommitWrite, WritePartitions
 
     _check_engine("to_parquet", engine)
+    _check_writer_options(kwargs)
     options = compute_options("to_parquet", scheduler, compute_kwargs)
     fs, (dest,) = get_fs(as_url(path), storage_options, filesystem)
     partition_on = (
@@ -693,6 +694,27 @@ def _check_engine(function: str, engine: Any) -> None:
         raise NotImplementedError(
             f"{function}: engine={engine!r} is not supported; partframe reads "
             "and writes Parquet with pyarrow (engine='pyarrow')"
+        )
+
+
+def _check_writer_options(kwargs: dict) -> None:
+    """The keywords passed on to ``pyarrow.parquet.write_table`` must be
+    its own: an unknown one (Dask's ``write_metadata_file=``...) raises
+    here, before anything runs, not in every write task."""
+    import inspect
+
+    import pyarrow.parquet as pq
+
+    known = set(inspect.signature(pq.write_table).parameters) | set(
+        inspect.signature(pq.ParquetWriter.__init__).parameters
+    )
+    known -= {"self", "table", "where", "schema", "filesystem", "kwargs", "options"}
+    unknown = sorted(k for k in kwargs if k not in known)
+    if unknown:
+        raise TypeError(
+            f"to_parquet() got an unexpected keyword argument {unknown[0]!r} "
+            f"(unknown: {unknown}); keywords other than partframe's own are "
+            "passed to pyarrow.parquet.write_table, which does not take it"
         )
 
 
