@@ -715,6 +715,18 @@ class DataFrame(
             )
         object.__setattr__(self, key, value)
 
+    def __iter__(self) -> Any:
+        """The column labels, as pandas (no computation)."""
+        return iter(self._meta.columns)
+
+    def __contains__(self, key: Any) -> bool:
+        """Is ``key`` a column label (as pandas; no computation)?"""
+        return key in self._meta.columns
+
+    def _ipython_key_completions_(self) -> list:
+        """The column labels, for IPython's completion of ``df["...``."""
+        return list(self._meta.columns)
+
     def __getitem__(self, key: Any) -> Any:
         if callable(key):  # pandas: df[lambda d: d.x > 0]
             key = key(self)
@@ -722,7 +734,15 @@ class DataFrame(
             pred = key
             frame, pred = _align(self, pred)
             return new_collection(Filter(frame.expr, pred.expr))
-        if isinstance(key, list | pd.Index | np.ndarray):
+        if isinstance(key, DataFrame):
+            # pandas: a boolean frame masks the values, as ``where``.
+            return self.where(key)
+        if isinstance(key, pd.Series) and pd.api.types.is_bool_dtype(key.dtype):
+            raise TypeError(
+                "an in-memory boolean pandas Series is aligned with the rows; "
+                "wrap it with partframe.from_pandas (df[from_pandas(mask)])"
+            )
+        if isinstance(key, list | pd.Index | np.ndarray | pd.Series):
             key = list(key)
             if key and all(isinstance(k, bool | np.bool_) for k in key):
                 raise TypeError(
@@ -863,12 +883,31 @@ class Series(
     def size(self) -> Scalar:
         return self._length()
 
+    def __iter__(self) -> Any:
+        """The values, as pandas: computed one partition at a time."""
+        for i in range(self.npartitions):
+            yield from self.get_partition(i).compute()
+
+    def __contains__(self, key: Any) -> bool:
+        # Without it ``in`` would iterate the values; pandas looks in the index.
+        raise TypeError(
+            "`key in series` looks for an index label, which is known only when "
+            "computed: use `key in series.index.compute()`, or "
+            "`(series.index == key).any()`"
+        )
+
     def __getitem__(self, key: Any) -> Any:
         if callable(key):  # pandas: s[lambda s: s > 0]
             key = key(self)
         if isinstance(key, Series):
             frame, pred = _align(self, key)
             return new_collection(Filter(frame.expr, pred.expr))
+        if isinstance(key, list | pd.Index | np.ndarray) or (
+            isinstance(key, pd.Series) and not pd.api.types.is_bool_dtype(key.dtype)
+        ):
+            # pandas: a list of labels (boolean lists are masks, refused below).
+            if not (len(key) and all(isinstance(k, bool | np.bool_) for k in key)):
+                return self.loc[list(key)]
         raise TypeError(
             "index a partframe Series with a lazy boolean Series (s[s > 0]); "
             "for labels use s.loc[...]"

@@ -7,7 +7,7 @@ import operator
 import numpy as np
 import pandas as pd
 import pytest
-from frames import make_pdf, variants
+from frames import make_pdf, variant, variants
 
 import partframe
 from partframe.testing import assert_eq
@@ -266,3 +266,37 @@ def test_assign_a_column_of_another_frame(other, scheduler):
     part, pdf = variants(full)[-1][1:]
     got = partframe.from_pandas(full, npartitions=3).assign(k=part.f)
     assert_eq(got, full.assign(k=pdf.f), scheduler=scheduler)
+
+
+# -- getitem, iteration and membership as pandas ----------------------------------
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_getitem_keys_as_pandas(scheduler):
+    pdf = NUMS.assign(s=NUMS.i.astype(str))
+    for _how, ddf, expected in variants(pdf):
+        cols = pd.Series(["s", "i"])
+        assert_eq(ddf[cols], expected[cols], scheduler=scheduler)
+        # a boolean frame masks the values (pandas: ``where``)
+        num = ddf[["i", "f"]]
+        want = expected[["i", "f"]]
+        assert_eq(num[num > 3], want[want > 3], scheduler=scheduler)
+        # a list of labels on a Series selects rows by label
+        labels = list(expected.index[[2, 0, 2]]) if len(expected) > 2 else []
+        assert_eq(ddf.f[labels], expected.f[labels], scheduler=scheduler)
+    with pytest.raises(TypeError, match="from_pandas"):
+        ddf[expected.i > 3]
+
+
+def test_iteration_and_membership():
+    ddf = partframe.from_pandas(NUMS, npartitions=3)
+    assert list(ddf) == list(NUMS)
+    assert "i" in ddf and "z" not in ddf
+    assert ddf._ipython_key_completions_() == list(NUMS.columns)
+    for how in ("1", "7", "empty-parts"):
+        got, expected = variant(NUMS, how)
+        # values of the same types as pandas' (nan != nan: compare reprs)
+        assert repr(list(got.f)) == repr(list(expected.f))
+        assert repr(list(got.i)) == repr(list(expected.i))
+    with pytest.raises(TypeError, match="index label"):
+        3 in ddf.i  # noqa: B015
