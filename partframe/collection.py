@@ -354,6 +354,9 @@ class FrameBase(
     def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
         other = _lazy_operand(self, other, None)
         if isinstance(other, FrameBase):
+            along = _along_columns(self, other, op, reflect)
+            if along is not None:
+                return along
             left, right = _align(self, other)
             args = [right.expr, left.expr] if reflect else [left.expr, right.expr]
         else:
@@ -565,6 +568,27 @@ def _lazy_operand(obj: FrameBase, other: Any, axis: Any) -> Any:
             "from_pandas with sort=True), or repartition it to one partition"
         )
     return lazy
+
+
+def _along_columns(
+    a: FrameBase, b: FrameBase, op: Any, reflect: bool, kwargs: dict | None = None
+) -> Any:
+    """``op(a, b)`` when pandas aligns a lazy Series' labels with a
+    DataFrame's columns (``df - df.mean()``, either side), else ``None``.
+
+    ``op`` is an operator or a method name (called with ``kwargs``). The
+    Series is computed whole and passed to every partition of the frame: its
+    rows are not the frame's rows, so its partitioning does not matter.
+    """
+    from .expr.elementwise import FrameSeriesOp, WholeOf
+
+    if isinstance(a._meta, pd.Series) and isinstance(b._meta, pd.DataFrame):
+        a, b, reflect = b, a, not reflect
+    if not (isinstance(a._meta, pd.DataFrame) and isinstance(b._meta, pd.Series)):
+        return None
+    if isinstance(op, str) and reflect:
+        raise TypeError(f"{op}(): call it on the DataFrame, with the Series")
+    return new_collection(FrameSeriesOp(a.expr, WholeOf(b.expr), op, reflect, kwargs))
 
 
 def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:

@@ -482,3 +482,32 @@ def test_clip_to_bounds_the_dtype_cannot_hold(scheduler):
         assert got.dtype == "int16"
         assert_eq(got, want.u.clip(lower=-1), scheduler=scheduler)
         assert_eq(ddf.clip(-1, 8.5), want.clip(-1, 8.5), scheduler=scheduler)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_fillna_with_a_lazy_value_taken_whole(scheduler):
+    """A lazy fill value is passed whole to every partition when pandas
+    aligns a Series with the columns (``df.fillna(df.mean())``) or when the
+    two frames cannot be aligned partition by partition (unknown divisions):
+    filling keeps the frame's rows, so this is exact."""
+    pdf = PDF[NUMERIC]
+    other = (pdf * 10).iloc[::-1]
+    for _how, ddf, expected in variants(pdf):
+        # (pandas refuses the float mean in the Int64 column "n")
+        floats, pfloats = ddf[["i", "f"]], expected[["i", "f"]]
+        assert_eq(
+            floats.fillna(floats.mean()),
+            pfloats.fillna(pfloats.mean()),
+            scheduler=scheduler,
+        )
+        for n in (1, 2, 4):
+            value = partframe.from_pandas(other, npartitions=n, sort=False)
+            assert_eq(ddf.fillna(value), expected.fillna(other), scheduler=scheduler)
+            assert_eq(
+                ddf.f.fillna(value.f), expected.f.fillna(other.f), scheduler=scheduler
+            )
+            assert_eq(
+                ddf.fillna(value)[["f"]],
+                expected.fillna(other)[["f"]],
+                scheduler=scheduler,
+            )

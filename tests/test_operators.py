@@ -268,6 +268,40 @@ def test_assign_a_column_of_another_frame(other, scheduler):
     assert_eq(got, full.assign(k=pdf.f), scheduler=scheduler)
 
 
+# -- a frame with a lazy Series whose labels are its columns ---------------
+
+REDUCTIONS = ["sum", "mean", "std", "count", "min", "idxmax", "prod", "all"]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_frame_with_its_reduction(reduction, scheduler):
+    """pandas aligns a Series' labels with a DataFrame's columns
+    (``df - df.mean()``): the reduction is passed whole to every partition,
+    whatever its partitioning."""
+    pdf = NUMS.assign(g=NUMS.i * 0.5).fillna(0.5)  # idxmax of all-NaN raises
+    for _how, ddf, expected in variants(pdf):
+        red, pred = getattr(ddf, reduction)(), getattr(expected, reduction)()
+        for op in (operator.sub, operator.truediv, operator.lt):
+            assert_eq(op(ddf, red + 1), op(expected, pred + 1), scheduler=scheduler)
+            assert_eq(op(red, ddf), op(pred, expected), scheduler=scheduler)
+        assert_eq(ddf.sub(red), expected.sub(pred), scheduler=scheduler)
+        assert_eq(
+            ddf.rsub(red, axis="columns"),
+            expected.rsub(pred, axis="columns"),
+            scheduler=scheduler,
+        )
+        assert_eq(ddf[["f"]] - red[["f"]], expected[["f"]] - pred[["f"]])
+
+
+def test_frame_with_a_series_of_other_labels_raises():
+    ddf = partframe.from_pandas(NUMS, npartitions=3)
+    with pytest.raises(ValueError, match=r"labels are \[0, 2, 4.*frame.s columns"):
+        (ddf - ddf.i).compute()
+    with pytest.raises(ValueError, match="labels are"):
+        (ddf - ddf.mean()[["f"]]).compute()
+
+
 # -- getitem, iteration and membership as pandas ----------------------------------
 
 

@@ -455,6 +455,12 @@ def _binary_method(name: str, frame_default_axis: Any) -> Callable:
 
         def build(obj: Any) -> Any:
             o = other if obj is self else _sub_operand(other, obj)
+            if _is_lazy_frame(o) and axis in (None, 1, "columns"):
+                from ..collection import _along_columns
+
+                along = _along_columns(obj, o, name, False, kwargs)
+                if along is not None:
+                    return along
             return _method_call(obj, name, o, **kwargs)
 
         return _guarded(self, f"{name}()", build)
