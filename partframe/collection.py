@@ -529,6 +529,10 @@ def _sum_list(values: list) -> int:
     return sum(values)
 
 
+def _partition_count(part: Any) -> np.int64:
+    return np.int64(part.notna().sum())
+
+
 def _get_index(obj: Any) -> pd.Index:
     return obj.index
 
@@ -957,3 +961,24 @@ class Index(FrameBase):
 
     def __repr__(self) -> str:
         return f"partframe.Index<npartitions={self.npartitions}, dtype={self.dtype}>"
+
+    def count(self, split_every: int | None = None) -> Scalar:
+        """Number of non-missing labels, lazily.
+
+        pandas' Index has no ``count`` (``index.notna().sum()``); Dask's has,
+        and code written for Dask uses it.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]},
+        ...                            index=[1.0, None, 3.0]), npartitions=2)
+        >>> df.index.count().compute()
+        np.int64(2)
+        """
+        return new_collection(
+            TreeReduction(
+                self.expr, _partition_count, _sum_list, _sum_list, np.int64(0),
+                label="count", split_every=split_every,
+            )
+        )  # fmt: skip
