@@ -884,3 +884,14 @@ def test_loc_callables_labels_and_too_many_indexers(frames, scheduler, no_comput
             obj.loc[bad]
         with pytest.raises(pd.errors.IndexingError, match="Too many indexers"):
             obj.iloc[bad]
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 100])
+def test_index_head_tail(frames, n):
+    """An Index's head/tail (Dask's; pandas slices ``index[:n]``)."""
+    ddf, pdf = frames
+    for got, want in [(ddf.index, pdf.index), (ddf.set_index("t").index, pdf.t)]:
+        want = pd.Index(want)
+        tm.assert_index_equal(got.head(n), want[:n], exact="equiv")
+        last = want[len(want) - min(n, len(want)) :]
+        tm.assert_index_equal(got.tail(n), last, exact="equiv")

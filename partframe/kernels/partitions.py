@@ -64,6 +64,8 @@ def concat_parts(parts: list) -> Any:
         return parts[0]
     if len(nonempty) == 1:
         return nonempty[0]
+    if isinstance(nonempty[0], pd.Index):
+        return nonempty[0].append(nonempty[1:])
     return pd.concat(nonempty)
 
 
@@ -136,24 +138,48 @@ def empty_like(meta: Any) -> Any:
 # -- head / tail -----------------------------------------------------------
 
 
+def first_rows(obj: Any, n: int) -> Any:
+    """``obj.head(n)``; an Index (which has no ``head``) sliced alike.
+
+    Examples
+    --------
+    >>> first_rows(pd.Index([1, 2, 3]), 2).tolist()
+    [1, 2]
+    """
+    return obj[:n] if isinstance(obj, pd.Index) else obj.head(n)
+
+
+def last_rows(obj: Any, n: int) -> Any:
+    """``obj.tail(n)``; an Index (which has no ``tail``) sliced alike.
+
+    Examples
+    --------
+    >>> last_rows(pd.Index([1, 2, 3]), 2).tolist()
+    [2, 3]
+    """
+    if isinstance(obj, pd.Index):
+        return obj[len(obj) - min(n, len(obj)) :]
+    return obj.tail(n)
+
+
 def head_part(part: Any, n: int) -> Any:
     """The first ``n`` rows of a partition."""
-    return part.head(n)
+    return first_rows(part, n)
 
 
 def head_concat(parts: list, n: int) -> Any:
     """The first ``n`` rows of partitions taken in order."""
-    return concat_parts([p.head(n) for p in parts]).head(n)
+    return first_rows(concat_parts([first_rows(p, n) for p in parts]), n)
 
 
 def tail_part(part: Any, n: int) -> Any:
     """The last ``n`` rows of a partition."""
-    return part.tail(n)
+    return last_rows(part, n)
 
 
 def tail_concat(parts: list, n: int) -> Any:
     """The last ``n`` rows of partitions taken in order."""
-    return concat_parts([p.tail(n) for p in parts]).tail(n)
+    return last_rows(concat_parts([last_rows(p, n) for p in parts]), n)
 
 
 # -- repartition -----------------------------------------------------------

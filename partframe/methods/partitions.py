@@ -118,7 +118,7 @@ class FrameMethods:
             pieces.append(piece)
             rows += len(piece)
             start, batch = stop, batch * 2
-        return K.concat_parts(pieces).head(n)
+        return K.first_rows(K.concat_parts(pieces), n)
 
     def tail(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
         """The last ``n`` rows, scanning partitions from the end.
@@ -150,7 +150,7 @@ class FrameMethods:
             pieces.insert(0, piece)
             rows += len(piece)
             stop, batch = start, batch * 2
-        return K.concat_parts(pieces).tail(n)
+        return K.last_rows(K.concat_parts(pieces), n)
 
     # -- selecting partitions ------------------------------------------------
     @property
