@@ -511,3 +511,26 @@ def test_fillna_with_a_lazy_value_taken_whole(scheduler):
                 expected.fillna(other)[["f"]],
                 scheduler=scheduler,
             )
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_where_mask_upcast_only_where_values_are_replaced(scheduler):
+    """pandas upcasts a column of where/mask (and df[bool frame]) only if
+    some value of it is replaced, deciding for the whole data: every
+    partition follows, also one where nothing is replaced."""
+    pdf = pd.DataFrame(
+        {"a": np.arange(12), "b": np.arange(12) + 100, "c": np.arange(12) % 2 == 0},
+        index=pd.RangeIndex(12) * 2,
+    )
+    for _how, ddf, want in variants(pdf):
+        num, pnum = ddf[["a", "b"]], want[["a", "b"]]
+        for cut in (-1, 5, 50, 200):
+            assert_eq(num.where(num > cut), pnum.where(pnum > cut), scheduler=scheduler)
+            assert_eq(num.mask(num > cut), pnum.mask(pnum > cut), scheduler=scheduler)
+            assert_eq(num[num > cut], pnum[pnum > cut], scheduler=scheduler)
+            assert_eq(
+                ddf.a.where(ddf.a > cut, 0.5),
+                want.a.where(want.a > cut, 0.5),
+                scheduler=scheduler,
+            )
+        assert_eq(ddf.where(ddf.a > 3), want.where(want.a > 3), scheduler=scheduler)

@@ -20,7 +20,6 @@ __all__ = [
     "apply_rows",
     "apply_values",
     "astype_columns",
-    "call_cast",
     "call_nonempty",
     "cast_alike",
     "concat_whole",
@@ -149,27 +148,6 @@ def map_values(
     if dtype is not None and out.dtype != dtype:
         out = out.astype(dtype)
     return out
-
-
-def call_cast(obj: Any, method: str, dtypes: Any, *args: Any, **kwargs: Any) -> Any:
-    """``obj.<method>(*args, **kwargs)`` cast to ``dtypes`` where it differs.
-
-    ``dtypes`` is one dtype (a Series result) or a ``{column: dtype}`` dict
-    (columns the partition lacks are skipped).
-
-    Examples
-    --------
-    >>> s = pd.Series([1, 2])
-    >>> call_cast(s, "where", "float64", s > 0).dtype
-    dtype('float64')
-    """
-    out = getattr(obj, method)(*args, **kwargs)
-    if isinstance(out, pd.DataFrame):
-        cast = {
-            c: t for c, t in dtypes.items() if c in out.columns and out[c].dtype != t
-        }
-        return out.astype(cast) if cast else out
-    return out if out.dtype == dtypes else out.astype(dtypes)
 
 
 # -- dtypes pandas decides from the values ----------------------------------
