@@ -895,3 +895,37 @@ def test_index_head_tail(frames, n):
         tm.assert_index_equal(got.head(n), want[:n], exact="equiv")
         last = want[len(want) - min(n, len(want)) :]
         tm.assert_index_equal(got.tail(n), last, exact="equiv")
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_set_index_with_lazy_values(frames, scheduler):
+    """set_index takes a lazy Series (aligned by index, as pandas), an Index
+    of the frame (by position) or a one-label list; the index is named as
+    the values, and the rows are sorted by it (partframe's set_index)."""
+    ddf, pdf = frames
+    for key, want in [
+        (ddf.f * 2, pdf.f * 2),
+        (ddf.i.rename("i2"), pdf.i.rename("i2")),
+        (ddf.s, pdf.s),  # the name of a column that stays
+        (ddf.s.mask(ddf.i > 6), pdf.s.mask(pdf.i > 6)),  # missing labels
+        (ddf.index * 3, pdf.index * 3),
+    ]:
+        expected = pdf.set_index(want).sort_index(kind="stable")
+        assert_eq(ddf.set_index(key), expected, scheduler=scheduler)
+    assert_eq(ddf.set_index(["i"]), pdf.set_index(["i"]).sort_index(kind="stable"))
+    assert_eq(ddf.set_index(ddf.index), pdf.set_index(pdf.index), scheduler=scheduler)
+
+
+def test_set_index_bad_keys():
+    ddf, pdf = VARIANTS["3"]
+    with pytest.raises(NotImplementedError, match="a list of keys"):
+        ddf.set_index([["i"]])
+    with pytest.raises(NotImplementedError, match="a list of keys"):
+        ddf.set_index(["i", "f"])
+    with pytest.raises(TypeError, match="not a DataFrame"):
+        ddf.set_index(ddf[["i"]])
+    for method in ("nlargest", "nsmallest"):
+        with pytest.raises(TypeError, match="required positional"):
+            getattr(pdf, method)()
+        with pytest.raises(TypeError, match="required positional"):
+            getattr(ddf, method)()

@@ -331,8 +331,11 @@ class DataFrameMethods:
 
         Parameters
         ----------
-        other : label
-            The column.
+        other : label, lazy Series or Index
+            The column (or a one-label list of it); or values: a Series
+            aligned by index with the frame, an Index of it by position (the
+            frame's own index leaves it as it is). The index takes the
+            values' name.
         drop : bool, default True
             Remove the column from the data.
         sorted : bool, default False
@@ -352,13 +355,33 @@ class DataFrameMethods:
         >>> df.set_index("t", sorted=True).divisions
         (1, 3, 5)
         """
+        from ..collection import FrameBase, Index
+
+        if isinstance(other, list):
+            if len(other) != 1 or not isinstance(other[0], Hashable):
+                raise NotImplementedError(
+                    f"set_index({other!r}): a list of keys (a MultiIndex, or "
+                    "in-memory arrays) is not supported; pass one column label "
+                    "or a lazy Series"
+                )
+            other = other[0]
+        if isinstance(other, FrameBase):
+            if isinstance(other._meta, pd.DataFrame):
+                raise TypeError(
+                    "set_index: the key may be a column label or a lazy Series "
+                    "or Index, not a DataFrame (use df.set_index(df[col]))"
+                )
+            if isinstance(other, Index) and other.expr._name == self.index.expr._name:
+                return _new(self.expr)  # the frame's own index, as pandas
+            return self._set_index_values(other, sorted, divisions)
         if not sorted:
             from .shuffle import set_index_unsorted
 
             return set_index_unsorted(self, other, drop, divisions)
         if not isinstance(other, Hashable) or other not in self._meta.columns:
             raise KeyError(
-                f"set_index: {other!r} is not a column; "
+                f"set_index: {other!r} is not a column (None of [{other!r}] are "
+                "in the columns); "
                 f"columns: {list(self._meta.columns)}"
             )
         if divisions is not None:
@@ -370,7 +393,18 @@ class DataFrameMethods:
             return _new(SetIndexSorted(self.expr, other, drop, divisions))
         return _new(_set_index_sorted(self.expr, other, drop))
 
-    def nlargest(self, n: int = 5, columns: Any = None, keep: str = "first") -> Any:
+    def _set_index_values(self, key: Any, sorted: bool, divisions: Any) -> Any:
+        """``set_index(key)`` with a lazy Series (aligned by index, as pandas)
+        or Index (by position): the values become a temporary column, which
+        then becomes the index, named as ``key``."""
+        temp = "__set_index__"
+        while temp in self._meta.columns:
+            temp += "_"
+        frame = self.assign(**{temp: key})
+        out = frame.set_index(temp, sorted=sorted, divisions=divisions)
+        return out._method("rename_axis", key.name)
+
+    def nlargest(self, n: int, columns: Any, keep: str = "first") -> Any:
         """The ``n`` rows with the largest ``columns`` values, as pandas.
 
         The top ``n`` of every partition, then combined in a tree; ties
@@ -386,7 +420,7 @@ class DataFrameMethods:
         """
         return _top(self, "nlargest", n, columns, keep)
 
-    def nsmallest(self, n: int = 5, columns: Any = None, keep: str = "first") -> Any:
+    def nsmallest(self, n: int, columns: Any, keep: str = "first") -> Any:
         """The ``n`` rows with the smallest ``columns`` values, as pandas.
 
         Examples
