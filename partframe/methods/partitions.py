@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
+from pandas.errors import IndexingError
 
 from ..expr.base import plain_scalar
 from ..expr.merge import NarrowIfComplete, narrowed
@@ -117,7 +119,7 @@ class FrameMethods:
             pieces.append(piece)
             rows += len(piece)
             start, batch = stop, batch * 2
-        return K.concat_parts(pieces).head(n)
+        return K.first_rows(K.concat_parts(pieces), n)
 
     def tail(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
         """The last ``n`` rows, scanning partitions from the end.
@@ -149,7 +151,7 @@ class FrameMethods:
             pieces.insert(0, piece)
             rows += len(piece)
             stop, batch = start, batch * 2
-        return K.concat_parts(pieces).tail(n)
+        return K.last_rows(K.concat_parts(pieces), n)
 
     # -- selecting partitions ------------------------------------------------
     @property
@@ -358,6 +360,8 @@ class DataFrameMethods:
         """
         other = _set_index_key(other)
         if hasattr(other, "expr"):  # a partframe Series or Index of keys
+            if other.expr._name == self.index.expr._name:
+                return _new(self.expr)  # the frame's own index, as pandas
             return _set_index_values(self, other, sorted, divisions)
         if not sorted:
             from .shuffle import set_index_unsorted
@@ -365,7 +369,8 @@ class DataFrameMethods:
             return set_index_unsorted(self, other, drop, divisions)
         if not isinstance(other, Hashable) or other not in self._meta.columns:
             raise KeyError(
-                f"set_index: {other!r} is not a column; "
+                f"set_index: {other!r} is not a column (None of [{other!r}] are "
+                "in the columns); "
                 f"columns: {list(self._meta.columns)}"
             )
         if divisions is not None:
@@ -377,7 +382,7 @@ class DataFrameMethods:
             return _new(SetIndexSorted(self.expr, other, drop, divisions))
         return _new(_set_index_sorted(self.expr, other, drop))
 
-    def nlargest(self, n: int = 5, columns: Any = None, keep: str = "first") -> Any:
+    def nlargest(self, n: int, columns: Any, keep: str = "first") -> Any:
         """The ``n`` rows with the largest ``columns`` values, as pandas.
 
         The top ``n`` of every partition, then combined in a tree; ties
@@ -393,7 +398,7 @@ class DataFrameMethods:
         """
         return _top(self, "nlargest", n, columns, keep)
 
-    def nsmallest(self, n: int = 5, columns: Any = None, keep: str = "first") -> Any:
+    def nsmallest(self, n: int, columns: Any, keep: str = "first") -> Any:
         """The ``n`` rows with the smallest ``columns`` values, as pandas.
 
         Examples
@@ -737,10 +742,17 @@ class _LocIndexer:
     def __getitem__(self, key: Any) -> Any:
         from ..collection import DataFrame
 
-        if isinstance(self.obj, DataFrame) and isinstance(key, tuple):
-            if len(key) != 2:
-                raise IndexError("loc takes [rows] or [rows, columns]")
+        obj = self.obj
+        if isinstance(key, tuple) and not isinstance(obj._meta.index, pd.MultiIndex):
+            if not isinstance(obj, DataFrame) or len(key) != 2:
+                raise IndexingError(
+                    f"Too many indexers: a {type(obj).__name__} takes loc[rows]"
+                    + (" or loc[rows, columns]" if isinstance(obj, DataFrame) else "")
+                    + f", got {len(key)} indexers"
+                )
             rows, cols = key
+            if callable(cols):  # as pandas: called with the whole frame
+                cols = cols(obj)
             return _loc_columns(self._rows(rows), cols)
         return self._rows(key)
 
@@ -752,6 +764,8 @@ class _LocIndexer:
             key = key(obj)
         if isinstance(key, Series):
             return obj[key]
+        if isinstance(key, pd.Series) and not pd.api.types.is_bool_dtype(key.dtype):
+            key = key.array  # labels, as pandas (a boolean Series aligns)
         if isinstance(key, FrameBase | pd.Series | pd.DataFrame):
             raise TypeError(
                 "loc takes a lazy boolean partframe Series aligned with the frame "
@@ -763,7 +777,12 @@ class _LocIndexer:
             if key.start is None and key.stop is None:
                 return obj
             return _loc_slice(obj, key.start, key.stop)
-        if isinstance(key, list | np.ndarray | pd.Index):
+        if isinstance(key, str) and isinstance(obj._meta.index, K.DATETIME_LIKE):
+            # A date string on a datetime-like index may be a period (pandas'
+            # partial string indexing): all the rows pandas matches, as a frame.
+            expr = _partial_string_partitions(obj, key, key)
+            return _new(LocRows(expr, K.loc_label, (key,)))
+        if isinstance(key, list | np.ndarray | pd.Index | ExtensionArray):
             labels = list(key)
             if labels and all(isinstance(x, bool | np.bool_) for x in labels):
                 raise TypeError(
@@ -798,7 +817,9 @@ def _loc_label(obj: Any, label: Any) -> Any:
 
 def _loc_slice(obj: Any, start: Any, stop: Any) -> Any:
     expr = obj.expr
-    if expr.known_divisions:
+    if _partial_strings(obj._meta.index, start, stop):
+        expr = _partial_string_partitions(obj, start, stop)
+    elif expr.known_divisions:
         d = expr.divisions
         n = expr.npartitions
         try:
@@ -819,6 +840,30 @@ def _loc_slice(obj: Any, start: Any, stop: Any) -> Any:
             ) from None
         expr = select_partitions(expr, parts or [0])
     return _new(LocRows(expr, K.loc_slice, (start, stop)))
+
+
+def _partial_strings(index: pd.Index, start: Any, stop: Any) -> bool:
+    """Is ``loc[start:stop]`` a partial date string slice (see ``K.loc_slice``)?"""
+    return isinstance(index, K.DATETIME_LIKE) and (
+        isinstance(start, str) or isinstance(stop, str)
+    )
+
+
+def _partial_string_partitions(obj: Any, start: Any, stop: Any) -> Any:
+    """``obj``'s plan restricted to the partitions that can hold
+    ``loc[start:stop]``, bounds that may be partial date strings.
+
+    pandas resolves the strings against an index of the divisions: the
+    partitions kept run from the one holding the first division at or after
+    the start to the last one starting at or before the stop's end.
+    """
+    expr = obj.expr
+    if not expr.known_divisions:
+        return expr
+    index = pd.Index(list(expr.divisions), dtype=obj._meta.index.dtype)
+    lo, hi = index.slice_locs(start, stop)
+    parts = list(range(max(int(lo) - 1, 0), min(int(hi), expr.npartitions)))
+    return select_partitions(expr, parts or [0])
 
 
 def _loc_list(obj: Any, labels: list) -> Any:

@@ -551,7 +551,8 @@ def set_index_unsorted(
     """
     if not isinstance(column, Hashable) or column not in frame._meta.columns:
         raise KeyError(
-            f"set_index: {column!r} is not a column; "
+            f"set_index: {column!r} is not a column (None of [{column!r}] are "
+            "in the columns); "
             f"columns: {list(frame._meta.columns)}"
         )
     if divisions is not None:
