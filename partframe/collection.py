@@ -354,6 +354,9 @@ class FrameBase(
     def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
         other = _lazy_operand(self, other, None)
         if isinstance(other, FrameBase):
+            along = _along_columns(self, other, op, reflect)
+            if along is not None:
+                return along
             left, right = _align(self, other)
             args = [right.expr, left.expr] if reflect else [left.expr, right.expr]
         else:
@@ -526,6 +529,10 @@ def _sum_list(values: list) -> int:
     return sum(values)
 
 
+def _partition_count(part: Any) -> np.int64:
+    return np.int64(part.notna().sum())
+
+
 def _get_index(obj: Any) -> pd.Index:
     return obj.index
 
@@ -565,6 +572,27 @@ def _lazy_operand(obj: FrameBase, other: Any, axis: Any) -> Any:
             "from_pandas with sort=True), or repartition it to one partition"
         )
     return lazy
+
+
+def _along_columns(
+    a: FrameBase, b: FrameBase, op: Any, reflect: bool, kwargs: dict | None = None
+) -> Any:
+    """``op(a, b)`` when pandas aligns a lazy Series' labels with a
+    DataFrame's columns (``df - df.mean()``, either side), else ``None``.
+
+    ``op`` is an operator or a method name (called with ``kwargs``). The
+    Series is computed whole and passed to every partition of the frame: its
+    rows are not the frame's rows, so its partitioning does not matter.
+    """
+    from .expr.elementwise import FrameSeriesOp, WholeOf
+
+    if isinstance(a._meta, pd.Series) and isinstance(b._meta, pd.DataFrame):
+        a, b, reflect = b, a, not reflect
+    if not (isinstance(a._meta, pd.DataFrame) and isinstance(b._meta, pd.Series)):
+        return None
+    if isinstance(op, str) and reflect:
+        raise TypeError(f"{op}(): call it on the DataFrame, with the Series")
+    return new_collection(FrameSeriesOp(a.expr, WholeOf(b.expr), op, reflect, kwargs))
 
 
 def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
@@ -715,6 +743,18 @@ class DataFrame(
             )
         object.__setattr__(self, key, value)
 
+    def __iter__(self) -> Any:
+        """The column labels, as pandas (no computation)."""
+        return iter(self._meta.columns)
+
+    def __contains__(self, key: Any) -> bool:
+        """Is ``key`` a column label (as pandas; no computation)?"""
+        return key in self._meta.columns
+
+    def _ipython_key_completions_(self) -> list:
+        """The column labels, for IPython's completion of ``df["...``."""
+        return list(self._meta.columns)
+
     def __getitem__(self, key: Any) -> Any:
         if callable(key):  # pandas: df[lambda d: d.x > 0]
             key = key(self)
@@ -722,7 +762,15 @@ class DataFrame(
             pred = key
             frame, pred = _align(self, pred)
             return new_collection(Filter(frame.expr, pred.expr))
-        if isinstance(key, list | pd.Index | np.ndarray):
+        if isinstance(key, DataFrame):
+            # pandas: a boolean frame masks the values, as ``where``.
+            return self.where(key)
+        if isinstance(key, pd.Series) and pd.api.types.is_bool_dtype(key.dtype):
+            raise TypeError(
+                "an in-memory boolean pandas Series is aligned with the rows; "
+                "wrap it with partframe.from_pandas (df[from_pandas(mask)])"
+            )
+        if isinstance(key, list | pd.Index | np.ndarray | pd.Series):
             key = list(key)
             if key and all(isinstance(k, bool | np.bool_) for k in key):
                 raise TypeError(
@@ -863,12 +911,31 @@ class Series(
     def size(self) -> Scalar:
         return self._length()
 
+    def __iter__(self) -> Any:
+        """The values, as pandas: computed one partition at a time."""
+        for i in range(self.npartitions):
+            yield from self.get_partition(i).compute()
+
+    def __contains__(self, key: Any) -> bool:
+        # Without it ``in`` would iterate the values; pandas looks in the index.
+        raise TypeError(
+            "`key in series` looks for an index label, which is known only when "
+            "computed: use `key in series.index.compute()`, or "
+            "`(series.index == key).any()`"
+        )
+
     def __getitem__(self, key: Any) -> Any:
         if callable(key):  # pandas: s[lambda s: s > 0]
             key = key(self)
         if isinstance(key, Series):
             frame, pred = _align(self, key)
             return new_collection(Filter(frame.expr, pred.expr))
+        if isinstance(key, list | pd.Index | np.ndarray) or (
+            isinstance(key, pd.Series) and not pd.api.types.is_bool_dtype(key.dtype)
+        ):
+            # pandas: a list of labels (boolean lists are masks, refused below).
+            if not (len(key) and all(isinstance(k, bool | np.bool_) for k in key)):
+                return self.loc[list(key)]
         raise TypeError(
             "index a partframe Series with a lazy boolean Series (s[s > 0]); "
             "for labels use s.loc[...]"
@@ -894,3 +961,24 @@ class Index(FrameBase):
 
     def __repr__(self) -> str:
         return f"partframe.Index<npartitions={self.npartitions}, dtype={self.dtype}>"
+
+    def count(self, split_every: int | None = None) -> Scalar:
+        """Number of non-missing labels, lazily.
+
+        pandas' Index has no ``count`` (``index.notna().sum()``); Dask's has,
+        and code written for Dask uses it.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]},
+        ...                            index=[1.0, None, 3.0]), npartitions=2)
+        >>> df.index.count().compute()
+        np.int64(2)
+        """
+        return new_collection(
+            TreeReduction(
+                self.expr, _partition_count, _sum_list, _sum_list, np.int64(0),
+                label="count", split_every=split_every,
+            )
+        )  # fmt: skip

@@ -588,3 +588,41 @@ def test_abort_repairs_its_own_interrupted_commit(mem, monkeypatch):
     assert len(moves) > 5  # abort's recovery moved the old files back
     assert files(fs, dest) == before  # abort rolled it back at once
     assert_clean(fs, root, dest)
+
+
+@pytest.mark.parametrize("mode", ["w", "a"])
+@pytest.mark.parametrize("single", [False, True])
+@pytest.mark.parametrize("at", [0, 1, "all", "committed"])
+def test_killed_commit_of_files_by_name_is_recovered(
+    mem, monkeypatch, mode, single, at
+):
+    # to_csv(mode=...) writes files by name into a folder that holds others:
+    # a killed commit leaves exactly the old or exactly the new files.
+    fs, root = mem
+
+    def write(folder: str, frame: pd.DataFrame, **kw) -> str:
+        path = f"memory://{folder}/" + ("out.csv" if single else "p-*.csv")
+        df = partframe.from_pandas(frame, npartitions=2)
+        df.to_csv(path, index=False, single_file=single, **kw)
+        return path
+
+    kw = {"mode": mode, "header": mode != "a"}
+    states = []
+    for folder in (f"{root}/ref", f"{root}/out"):
+        fs.pipe_file(f"{folder}/keep.txt", b"keep")
+        path = write(folder, OLD)
+        states.append(files(fs, folder))
+    write(f"{root}/ref", NEW, **kw)
+    new_files, old_files = files(fs, f"{root}/ref"), states[1]
+    dest = f"{root}/out" + ("/out.csv" if single else "")
+    patch_kill(monkeypatch, fs, at)
+    with pytest.raises(Killed):
+        write(f"{root}/out", NEW, **kw)
+    monkeypatch.undo()
+    assert fs.exists(journal_path(dest))
+    leave_dead_lock(fs, dest)
+    partframe.read_csv(path)  # a reader repairs it first
+    assert files(fs, f"{root}/out") == (new_files if at == "committed" else old_files)
+    assert not fs.exists(journal_path(dest))
+    left = sorted(p.rsplit("/", 1)[1] for p in fs.ls(root, detail=False))
+    assert left == ["out", "ref"]

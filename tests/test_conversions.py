@@ -54,6 +54,24 @@ def test_from_delayed_with_meta_is_lazy(scheduler, no_compute):
     assert_eq(ddf.loc[30:50], PDF.loc[30:50], scheduler=scheduler)
 
 
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_from_delayed_and_from_map_take_a_meta_description(scheduler, no_compute):
+    """``meta=`` as ``map_partitions`` takes it: ``{column: dtype}``,
+    ``[(column, dtype), ...]`` or ``(name, dtype)``; lazy, as a pandas meta."""
+    cols = PDF[["i", "f"]]
+    desc = {"i": "int64", "f": "float64"}
+    for meta in (desc, list(desc.items())):
+        parts = [p[["i", "f"]] for p in _delayed_parts()]
+        ddf = partframe.from_delayed(parts, meta=meta)
+        assert ddf.dtypes.to_dict() == cols.dtypes.to_dict()
+        assert_eq(ddf, cols, scheduler=scheduler)
+    s = partframe.from_delayed([p.f for p in _delayed_parts()], meta=("f", "float64"))
+    assert_eq(s, PDF.f, scheduler=scheduler)
+    ranges = [(0, 10), (10, 22), (22, 30)]
+    mapped = partframe.from_map(lambda b: _slice(*b)[["i", "f"]], ranges, meta=desc)
+    assert_eq(mapped, cols, scheduler=scheduler)
+
+
 def test_from_delayed_infers_meta_from_the_first_part():
     CALLS.clear()
     with partframe.config.set(scheduler="sync"):

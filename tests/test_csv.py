@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import partframe
 from partframe.io.csv import ReadCSV
 from partframe.kernels.io import CSVDtypeError
+from partframe.testing import assert_eq
 
 
 def _read(df):
@@ -521,3 +522,46 @@ def test_path_column_alone_keeps_every_row(tmp_path, blocksize, scheduler):
         df.path.value_counts().compute(scheduler=scheduler),
         expected.path.value_counts(),
     )
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_windows_lineterminator_reads_as_pandas_default(tmp_path, scheduler):
+    # pandas takes one character as lineterminator; its default already ends
+    # records at "\r\n", so lineterminator="\r\n" reads the rows pandas does.
+    path = tmp_path / "w.csv"
+    path.write_bytes(b'a,b\r\n1,2\r\n2,"x\r\ny"\r\n3,4\r\n4,5\r\n5,6\r\n6,7')
+    expected = pd.read_csv(path)
+    for bs in (None, 1, 5, 9, 1000):
+        got = partframe.read_csv(str(path), blocksize=bs, lineterminator="\r\n")
+        assert_eq(
+            got, expected, check_index=False, check_divisions=False, scheduler=scheduler
+        )
+
+
+def test_utf8_sig_files_are_split_into_blocks(tmp_path, recwarn):
+    # The BOM is only at the start: every later byte reads as UTF-8, so the
+    # file is cut into blocks (no CSVSplitWarning) and reads as pandas does.
+    pdf = pd.DataFrame({"a": range(100), "s": [f"é{k}" for k in range(100)]})
+    path = str(tmp_path / "sig.csv")
+    pdf.to_csv(path, encoding="utf-8-sig", index=False)
+    assert partframe.read_csv(path, encoding="utf-8-sig", blocksize=200).npartitions > 1
+    _check(path, blocksizes=(None, 7, 200), encoding="utf-8-sig")
+    assert not recwarn.list
+
+
+@pytest.mark.parametrize("prefix", [".tmp.", "_tmp."])
+def test_glob_that_names_hidden_files_reads_them(tmp_path, prefix):
+    # A name starting with "." or "_" under a folder or a "*" is not data
+    # (_SUCCESS, staging folders); a glob that spells the prefix asks for it.
+    (tmp_path / f"{prefix}1.csv").write_text("1,2\n")
+    (tmp_path / f"{prefix}2.csv").write_text("")
+    (tmp_path / f"{prefix}3.csv").write_text("3,4\n")
+    (tmp_path / "plain.csv").write_text("5,6\n")
+    got = partframe.read_csv(str(tmp_path / f"{prefix}*.csv"), header=None)
+    expected = pd.concat(
+        [pd.read_csv(tmp_path / f"{prefix}{k}.csv", header=None) for k in (1, 3)]
+    )
+    assert_eq(got, expected, check_index=False)
+    # "*" does not spell the prefix: only the plain file
+    got = partframe.read_csv(str(tmp_path / "*.csv"), header=None)
+    assert_eq(got, pd.read_csv(tmp_path / "plain.csv", header=None), check_index=False)

@@ -482,3 +482,55 @@ def test_clip_to_bounds_the_dtype_cannot_hold(scheduler):
         assert got.dtype == "int16"
         assert_eq(got, want.u.clip(lower=-1), scheduler=scheduler)
         assert_eq(ddf.clip(-1, 8.5), want.clip(-1, 8.5), scheduler=scheduler)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_fillna_with_a_lazy_value_taken_whole(scheduler):
+    """A lazy fill value is passed whole to every partition when pandas
+    aligns a Series with the columns (``df.fillna(df.mean())``) or when the
+    two frames cannot be aligned partition by partition (unknown divisions):
+    filling keeps the frame's rows, so this is exact."""
+    pdf = PDF[NUMERIC]
+    other = (pdf * 10).iloc[::-1]
+    for _how, ddf, expected in variants(pdf):
+        # (pandas refuses the float mean in the Int64 column "n")
+        floats, pfloats = ddf[["i", "f"]], expected[["i", "f"]]
+        assert_eq(
+            floats.fillna(floats.mean()),
+            pfloats.fillna(pfloats.mean()),
+            scheduler=scheduler,
+        )
+        for n in (1, 2, 4):
+            value = partframe.from_pandas(other, npartitions=n, sort=False)
+            assert_eq(ddf.fillna(value), expected.fillna(other), scheduler=scheduler)
+            assert_eq(
+                ddf.f.fillna(value.f), expected.f.fillna(other.f), scheduler=scheduler
+            )
+            assert_eq(
+                ddf.fillna(value)[["f"]],
+                expected.fillna(other)[["f"]],
+                scheduler=scheduler,
+            )
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_where_mask_upcast_only_where_values_are_replaced(scheduler):
+    """pandas upcasts a column of where/mask (and df[bool frame]) only if
+    some value of it is replaced, deciding for the whole data: every
+    partition follows, also one where nothing is replaced."""
+    pdf = pd.DataFrame(
+        {"a": np.arange(12), "b": np.arange(12) + 100, "c": np.arange(12) % 2 == 0},
+        index=pd.RangeIndex(12) * 2,
+    )
+    for _how, ddf, want in variants(pdf):
+        num, pnum = ddf[["a", "b"]], want[["a", "b"]]
+        for cut in (-1, 5, 50, 200):
+            assert_eq(num.where(num > cut), pnum.where(pnum > cut), scheduler=scheduler)
+            assert_eq(num.mask(num > cut), pnum.mask(pnum > cut), scheduler=scheduler)
+            assert_eq(num[num > cut], pnum[pnum > cut], scheduler=scheduler)
+            assert_eq(
+                ddf.a.where(ddf.a > cut, 0.5),
+                want.a.where(want.a > cut, 0.5),
+                scheduler=scheduler,
+            )
+        assert_eq(ddf.where(ddf.a > 3), want.where(want.a > 3), scheduler=scheduler)

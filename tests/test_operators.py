@@ -7,7 +7,7 @@ import operator
 import numpy as np
 import pandas as pd
 import pytest
-from frames import make_pdf, variants
+from frames import make_pdf, variant, variants
 
 import partframe
 from partframe.testing import assert_eq
@@ -266,3 +266,71 @@ def test_assign_a_column_of_another_frame(other, scheduler):
     part, pdf = variants(full)[-1][1:]
     got = partframe.from_pandas(full, npartitions=3).assign(k=part.f)
     assert_eq(got, full.assign(k=pdf.f), scheduler=scheduler)
+
+
+# -- a frame with a lazy Series whose labels are its columns ---------------
+
+REDUCTIONS = ["sum", "mean", "std", "count", "min", "idxmax", "prod", "all"]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_frame_with_its_reduction(reduction, scheduler):
+    """pandas aligns a Series' labels with a DataFrame's columns
+    (``df - df.mean()``): the reduction is passed whole to every partition,
+    whatever its partitioning."""
+    pdf = NUMS.assign(g=NUMS.i * 0.5).fillna(0.5)  # idxmax of all-NaN raises
+    for _how, ddf, expected in variants(pdf):
+        red, pred = getattr(ddf, reduction)(), getattr(expected, reduction)()
+        for op in (operator.sub, operator.truediv, operator.lt):
+            assert_eq(op(ddf, red + 1), op(expected, pred + 1), scheduler=scheduler)
+            assert_eq(op(red, ddf), op(pred, expected), scheduler=scheduler)
+        assert_eq(ddf.sub(red), expected.sub(pred), scheduler=scheduler)
+        assert_eq(
+            ddf.rsub(red, axis="columns"),
+            expected.rsub(pred, axis="columns"),
+            scheduler=scheduler,
+        )
+        assert_eq(ddf[["f"]] - red[["f"]], expected[["f"]] - pred[["f"]])
+
+
+def test_frame_with_a_series_of_other_labels_raises():
+    ddf = partframe.from_pandas(NUMS, npartitions=3)
+    with pytest.raises(ValueError, match=r"labels are \[0, 2, 4.*frame.s columns"):
+        (ddf - ddf.i).compute()
+    with pytest.raises(ValueError, match="labels are"):
+        (ddf - ddf.mean()[["f"]]).compute()
+
+
+# -- getitem, iteration and membership as pandas ----------------------------------
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_getitem_keys_as_pandas(scheduler):
+    pdf = NUMS.assign(s=NUMS.i.astype(str))
+    for _how, ddf, expected in variants(pdf):
+        cols = pd.Series(["s", "i"])
+        assert_eq(ddf[cols], expected[cols], scheduler=scheduler)
+        # a boolean frame masks the values (pandas: ``where``)
+        num = ddf[["i", "f"]]
+        want = expected[["i", "f"]]
+        assert_eq(num[num > 3], want[want > 3], scheduler=scheduler)
+        # a list of labels on a Series selects rows by label
+        labels = list(expected.index[[2, 0, 2]]) if len(expected) > 2 else []
+        assert_eq(ddf.f[labels], expected.f[labels], scheduler=scheduler)
+    with pytest.raises(TypeError, match="from_pandas"):
+        ddf[expected.i > 3]
+
+
+def test_iteration_and_membership():
+    ddf = partframe.from_pandas(NUMS, npartitions=3)
+    assert list(ddf) == list(NUMS)
+    assert "i" in ddf and "z" not in ddf
+    assert ddf._ipython_key_completions_() == list(NUMS.columns)
+    for how in ("1", "7", "empty-parts"):
+        got, expected = variant(NUMS, how)
+        # values of the same types as pandas' (nan != nan: compare reprs)
+        assert repr(list(got.f)) == repr(list(expected.f))
+        assert repr(list(got.i)) == repr(list(expected.i))
+    with pytest.raises(TypeError, match="index label"):
+        3 in ddf.i  # noqa: B015

@@ -339,3 +339,32 @@ def test_to_parquet_index_round_trips(tmp_path, kind, npartitions):
     if kind == "range":
         by_pandas = by_pandas.reset_index(drop=True)
     pd.testing.assert_frame_equal(by_pandas, pdf, check_freq=False)
+
+
+def test_filter_on_null_values_as_pandas(tmp_path):
+    # pyarrow's filters (pandas' read_parquet(filters=)) drop null values:
+    # ("c", "!=", "a") keeps no row whose c is null.
+    pdf = pd.DataFrame(
+        {
+            "a": [1, None] * 5 + [None] * 5,
+            "c": ["a", None] * 2 + [None] * 11,
+        }
+    )
+    path = tmp_path / "n.parquet"
+    pdf.to_parquet(path, row_group_size=10)
+    for filters in ([("c", "!=", "a")], [("c", "==", "a")], [("a", "!=", 1)]):
+        for split in (True, False):
+            got = partframe.read_parquet(
+                str(path), filters=filters, split_row_groups=split
+            )
+            expected = pd.read_parquet(path, filters=filters)
+            assert_eq(got, expected, check_index=False, check_divisions=False)
+
+
+def test_divisions_of_a_dataset_without_index_from_row_counts(tmp_path):
+    pdf = _frame(40)
+    path = str(tmp_path / "noindex")
+    partframe.from_pandas(pdf, npartitions=4).to_parquet(path, write_index=False)
+    df = partframe.read_parquet(path, index=False)
+    assert df.divisions == (0, 10, 20, 30, 39)
+    assert_eq(df, pd.read_parquet(path))

@@ -3,11 +3,13 @@ concat, reset_index, set_index(sorted=True), loc, partitions, nlargest."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pandas.testing as tm
 import pytest
-from frames import PARTITIONINGS, make_pdf, same_in_forked_child, variant
+from frames import PARTITIONINGS, make_pdf, same_in_forked_child, variant, variants
 
 import partframe
 from partframe.expr.optimize import column_needs, lower
@@ -383,6 +385,46 @@ def test_concat_columns_different_sources(join, no_compute):
     unknown = partframe.from_pandas(b, npartitions=2, sort=False)
     with pytest.raises(ValueError, match="align"):
         partframe.concat([da, unknown], axis=1)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_concat_columns_one_partition_each_unknown_divisions(scheduler):
+    """One partition each aligns inside it, as pandas aligns the rows,
+    whatever the divisions (Dask's test_groupby_concat_cudf: two groupby
+    results); the result's division spans both sides, unknown when one is."""
+    a = pd.DataFrame({"x": [1, 2, 3], "z": [7, 8, 9]}, index=[0, 1, 2])
+    b = pd.DataFrame({"y": [4.5, 5.5]}, index=[2, 10])
+    for da, db in [
+        (partframe.from_pandas(a, 1), partframe.from_pandas(b, 1, sort=False)),
+        (partframe.from_pandas(a, 1, sort=False), partframe.from_pandas(b, 1)),
+        (
+            partframe.from_pandas(a, 2).groupby("x").sum(),
+            partframe.from_pandas(b, 1, sort=False).y.to_frame(),
+        ),
+    ]:
+        pa, pb = da.compute(), db.compute()
+        for join in ["outer", "inner"]:
+            out = partframe.concat([da, db], axis=1, join=join)
+            want = pd.concat([pa, pb], axis=1, join=join)
+            assert_eq(out, want, scheduler=scheduler, sort_results=True)
+            assert out.npartitions == 1
+        assert_eq(da.z + db.y, pa.z + pb.y, scheduler=scheduler)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_concat_columns_different_sources_dtypes_as_pandas(scheduler):
+    """Outer concat of inputs from different sources: pandas keeps int and
+    bool columns when no row is missing, upcasts them otherwise; decided
+    for the whole result (Dask's test_groupby_concat_cudf)."""
+    a = pd.DataFrame({"x": range(10), "b": [True, False] * 5}, index=range(0, 20, 2))
+    for _, da, pa in variants(a):
+        for other in (pa, pa.iloc[1:]):
+            other = other.rename(columns={"x": "y", "b": "c"})
+            for n in (1, 2):
+                db = partframe.from_pandas(other, npartitions=n)
+                out = partframe.concat([da, db], axis=1)
+                want = pd.concat([pa, other], axis=1, sort=True)
+                assert_eq(out, want, scheduler=scheduler)
 
 
 # -- reset_index / set_index -----------------------------------------------------------
@@ -788,3 +830,142 @@ def test_index_arithmetic_moves_or_drops_divisions(scheduler):
         assert_eq(moved, expected, scheduler=scheduler)
     with pytest.raises(TypeError, match="lazy partframe Index"):
         moved.index = pd.RangeIndex(len(pdf))
+
+
+# -- loc: partial date strings, callables, pandas label Series ----------------------
+
+HOURLY = pd.DataFrame(
+    {"A": np.arange(100.0), "B": np.arange(100) % 7},
+    index=pd.date_range("2011-01-01", freq="h", periods=100),
+)
+MONTHLY = pd.DataFrame(
+    {"A": np.arange(40.0)}, index=pd.date_range("2011-01-01", freq="ME", periods=40)
+)
+PERIODS = pd.DataFrame(
+    {"A": np.arange(100.0)},
+    index=pd.period_range("2011-01-01", freq="h", periods=100),
+)
+
+
+def _date_frames(pdf):
+    """``pdf`` over every partitioning, and unsorted (unknown divisions)."""
+    out = [variant(pdf, how)[:2] for how in PARTITIONINGS]
+    shuffled = pdf.sample(frac=1, random_state=0)
+    out.append((partframe.from_pandas(shuffled, npartitions=3, sort=False), shuffled))
+    return out
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize(
+    ("pdf", "keys"),
+    [
+        (HOURLY, ["2011-01-02", "2011-01-02 10:00", "01/02/2011", "2011-01-05"]),
+        (MONTHLY, ["2011", "2011-01", "2012-05", "2013"]),
+        (PERIODS, ["2011-01-02", "2011-01-03 05:00"]),
+        (HOURLY.tz_localize("Europe/Paris"), ["2011-01-02", "2011-01-03"]),
+    ],
+    ids=["hourly", "monthly", "periods", "tz"],
+)
+def test_loc_partial_date_strings(pdf, keys, scheduler, no_compute):
+    """A date string on a datetime-like index is a period, as in pandas: a
+    label selects all the rows inside it (a frame, as Dask), a slice bound
+    reaches to its start or its end."""
+    for ddf, expected in _date_frames(pdf):
+        for key in keys:
+            try:
+                want = expected.loc[key]
+            except KeyError:  # absent: no rows (partframe cannot know lazily)
+                want = expected.iloc[:0]
+            if not isinstance(want, pd.DataFrame):  # pandas' exact match: a row
+                want = expected[expected.index == want.name]
+            assert_eq(ddf.loc[key], want, scheduler=scheduler, check_freq=False)
+            assert_eq(ddf.A.loc[key], want.A, scheduler=scheduler, check_freq=False)
+        for lo, hi in itertools.pairwise([None, *keys, None]):
+            if lo is not None and hi is not None and lo > hi:
+                continue
+            want = expected.sort_index().loc[lo:hi]
+            want = expected[expected.index.isin(want.index)]
+            got = ddf.loc[lo:hi]
+            assert_eq(got, want, scheduler=scheduler, check_freq=False)
+            assert_eq(
+                ddf.loc[lo:hi, "A"], want.A, scheduler=scheduler, check_freq=False
+            )
+        assert ddf.loc["2000":"2099"].divisions == ddf.divisions
+
+
+def test_loc_partial_date_strings_prune_partitions(no_compute):
+    ddf = partframe.from_pandas(HOURLY, npartitions=10)  # 10 hours each
+    assert len(_source_keys(ddf.loc["2011-01-02"])) == 3
+    assert len(_source_keys(ddf.loc[:"2011-01-01"])) == 3
+    assert len(_source_keys(ddf.loc["2011-01-05":])) == 1
+    assert len(_source_keys(ddf.loc["2011"])) == 10
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_loc_callables_labels_and_too_many_indexers(frames, scheduler, no_compute):
+    ddf, pdf = frames
+
+    def some_columns(df):
+        return df.columns.isin(["f", "s"])
+
+    assert_eq(ddf.loc[:, some_columns], pdf.loc[:, some_columns], scheduler=scheduler)
+    assert_eq(
+        ddf.loc[lambda d: d.i > 4, lambda d: ["f"]],
+        pdf.loc[lambda d: d.i > 4, lambda d: ["f"]],
+        scheduler=scheduler,
+    )
+    labels = pd.Series([pdf.index[0], pdf.index[-1]])
+    assert_eq(ddf.loc[labels], pdf.loc[labels], scheduler=scheduler)
+    assert_eq(ddf.f.loc[labels], pdf.f.loc[labels], scheduler=scheduler)
+    for bad, obj in [((0, "f", 1), ddf), ((0, 1), ddf.f)]:
+        with pytest.raises(pd.errors.IndexingError, match="Too many indexers"):
+            pdf.loc[bad] if obj is ddf else pdf.f.loc[bad]
+        with pytest.raises(pd.errors.IndexingError, match="Too many indexers"):
+            obj.loc[bad]
+        with pytest.raises(pd.errors.IndexingError, match="Too many indexers"):
+            obj.iloc[bad]
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 100])
+def test_index_head_tail(frames, n):
+    """An Index's head/tail (Dask's; pandas slices ``index[:n]``)."""
+    ddf, pdf = frames
+    for got, want in [(ddf.index, pdf.index), (ddf.set_index("t").index, pdf.t)]:
+        want = pd.Index(want)
+        tm.assert_index_equal(got.head(n), want[:n], exact="equiv")
+        last = want[len(want) - min(n, len(want)) :]
+        tm.assert_index_equal(got.tail(n), last, exact="equiv")
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_set_index_with_lazy_values(frames, scheduler):
+    """set_index takes a lazy Series or Index computed from the frame (by
+    position, as pandas takes arrays) or a one-label list; the index is named
+    as the values, and the rows are sorted by it (partframe's set_index)."""
+    ddf, pdf = frames
+    for key, want in [
+        (ddf.f * 2, pdf.f * 2),
+        (ddf.i.rename("i2"), pdf.i.rename("i2")),
+        (ddf.s, pdf.s),  # the name of a column that stays
+        (ddf.s.mask(ddf.i > 6), pdf.s.mask(pdf.i > 6)),  # missing labels
+        (ddf.index * 3, pdf.index * 3),
+    ]:
+        expected = pdf.set_index(want).sort_index(kind="stable")
+        assert_eq(ddf.set_index(key), expected, scheduler=scheduler)
+    assert_eq(ddf.set_index(["i"]), pdf.set_index(["i"]).sort_index(kind="stable"))
+    assert_eq(ddf.set_index(ddf.index), pdf.set_index(pdf.index), scheduler=scheduler)
+
+
+def test_set_index_bad_keys():
+    ddf, pdf = VARIANTS["3"]
+    with pytest.raises(NotImplementedError, match="MultiIndex"):
+        ddf.set_index([["i"]])
+    with pytest.raises(NotImplementedError, match="MultiIndex"):
+        ddf.set_index(["i", "f"])
+    with pytest.raises(NotImplementedError, match="DataFrame of keys"):
+        ddf.set_index(ddf[["i"]])
+    for method in ("nlargest", "nsmallest"):
+        with pytest.raises(TypeError, match="required positional"):
+            getattr(pdf, method)()
+        with pytest.raises(TypeError, match="required positional"):
+            getattr(ddf, method)()

@@ -266,3 +266,47 @@ def test_frame_reduction_axis_none_strings_and_errors():
         ddf.count(axis=None)
     with pytest.raises(TypeError, match="mean"):
         ddf.mean(axis=None)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_series_numeric_only_keeps_a_datetime_series(how, scheduler):
+    """A Series ignores ``numeric_only`` where pandas accepts it (a datetime
+    Series' std is a Timedelta), so the result's dtype must too."""
+    pdf = PDF[["t", "tz"]].copy()
+    pdf.loc[pdf.index[:4], "t"] = pd.NaT
+    ddf, expected = variant(pdf, how)
+    for col in ("t", "tz"):
+        for op in ("std", "mean", "min", "max"):
+            for skipna in (True, False):
+                kwargs = {"numeric_only": True, "skipna": skipna}
+                assert_eq(
+                    getattr(ddf[col], op)(**kwargs),
+                    getattr(expected[col], op)(**kwargs),
+                    scheduler=scheduler,
+                )
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_index_reductions(how, scheduler):
+    """An Index reduces its labels as pandas (min/max), and counts the
+    non-missing ones as Dask's ``Index.count`` (pandas: ``notna().sum()``)."""
+    for index in (
+        pd.Index(np.where(np.arange(30) % 7 == 0, np.nan, np.arange(30.0) * 2)),
+        pd.date_range("2024", periods=30, freq="5h"),
+        pd.Index([f"k{i:02}" for i in range(30)]),
+    ):
+        ddf, expected = variant(PDF[["i"]].set_axis(index), how)
+        for split_every in (None, 2):
+            for op in ("min", "max"):
+                assert_eq(
+                    getattr(ddf.index, op)(split_every=split_every),
+                    getattr(expected.index, op)(),
+                    scheduler=scheduler,
+                )
+            assert_eq(
+                ddf.index.count(split_every=split_every),
+                expected.index.notna().sum(),
+                scheduler=scheduler,
+            )

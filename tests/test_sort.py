@@ -332,3 +332,46 @@ def test_set_index_divisions_asked_for_survive_rewrites(method):
     got = out.repartition(npartitions=4)
     want = pdf.set_index("f").set_index("i").fillna({"n": 7}).sort_index(kind="stable")
     assert_eq(got, want, sort_results=True)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("drop", [True, False])
+def test_set_index_with_keys_from_the_frame(method, drop, scheduler):
+    """``set_index(series)`` takes the values by position and names the
+    index after them; ``drop`` applies to column labels only (Dask's
+    test_set_index_drop, test_set_index_with_series_uses_fastpath)."""
+    pdf = make_pdf(40)
+    for _how, ddf, expected in _variants(pdf, method):
+        for col in ["i", "s", "t"]:
+            out = ddf.set_index(ddf[col], drop=drop)
+            want = expected.set_index(expected[col], drop=drop)
+            assert_eq(out, want.sort_index(kind="stable"), scheduler=scheduler)
+        keys = ddf.t + pd.Timedelta(days=1)
+        want = expected.set_index(expected.t + pd.Timedelta(days=1))
+        assert_eq(ddf.set_index(keys), want.sort_index(kind="stable"))
+        # promised sorted: no shuffle, the divisions from the keys
+        out = ddf.set_index(ddf.index * 2, sorted=True)
+        assert_eq(out, expected.set_index(expected.index * 2), scheduler=scheduler)
+        # a list of one label is that label
+        assert_eq(
+            ddf.set_index(["i"], drop=drop),
+            expected.set_index(["i"], drop=drop).sort_index(kind="stable"),
+            scheduler=scheduler,
+        )
+
+
+def test_set_index_argument_errors():
+    """What partframe cannot do is named before anything is built."""
+    pdf = make_pdf(20)
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    for keys in (["i", "f"], [["i", "f"]], [["i"]], ddf[["i", "f"]]):
+        with pytest.raises(NotImplementedError, match="MultiIndex"):
+            ddf.set_index(keys)
+    for keys in (pdf.i, pd.Index(pdf.i), pdf.i.to_numpy()):
+        with pytest.raises(NotImplementedError, match="by position"):
+            ddf.set_index(keys)
+    other = partframe.from_pandas(pdf.i, npartitions=2)
+    with pytest.raises(ValueError, match="not partitioned as the frame"):
+        ddf.set_index(other)
+    with pytest.raises(KeyError, match="not a column"):
+        ddf.set_index("nope")

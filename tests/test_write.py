@@ -7,7 +7,10 @@ import threading
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from frames import PARTITIONINGS, variant
 
 import partframe
 from partframe.io.parquet import SchemaMismatchError
@@ -411,3 +414,315 @@ def test_write_and_append_with_a_filesystem_instance(tmp_path):
     got = partframe.read_parquet(key, filesystem=fs)
     expected = pd.concat([pdf, pdf], ignore_index=True)
     pd.testing.assert_frame_equal(got.compute().reset_index(drop=True), expected)
+
+
+# --- paths, object columns, schema=, names (conformance session 8) ---------------
+
+
+def _objects(n: int = 24) -> pd.DataFrame:
+    """Object columns pyarrow types from their values: dates (None in the
+    first rows, so the first partitions say nothing), Decimals, dicts, lists."""
+    import datetime
+    import decimal
+
+    return pd.DataFrame(
+        {
+            "x": np.arange(n),
+            "d": [None if i < 9 else datetime.date(2020, 1, 1 + i) for i in range(n)],
+            "dec": [decimal.Decimal(f"{i}.25") for i in range(n)],
+            "s": [{"a": i, "b": f"v{i}"} for i in range(n)],
+            "l": [None if i % 5 == 0 else list(range(i % 4)) for i in range(n)],
+        },
+        index=pd.RangeIndex(n) * 3,
+    )
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_object_columns_round_trip_as_pandas(tmp_path, how, scheduler):
+    # The meta of an object column says nothing of its values: the Arrow
+    # types come from the data, as pandas.to_parquet infers them.
+    ddf, expected = variant(_objects(), how)
+    ddf.to_parquet(str(tmp_path / "pf"), scheduler=scheduler)
+    expected.to_parquet(tmp_path / "pd.parquet")
+    by_pandas = pd.read_parquet(tmp_path / "pd.parquet")
+    got = partframe.read_parquet(str(tmp_path / "pf"))
+    assert_eq(got, by_pandas, check_divisions=False, scheduler=scheduler)
+    # every file has the types pandas chose (one schema for the dataset)
+    want = pq.read_schema(tmp_path / "pd.parquet")
+    for name in os.listdir(tmp_path / "pf"):
+        if name.endswith(".parquet"):
+            schema = pq.read_schema(tmp_path / "pf" / name)
+            for c in ["d", "s", "l"]:
+                assert schema.field(c).type == want.field(c).type, (name, c)
+            # Decimals: pandas' scale, the widest precision (the largest
+            # value of a later partition must fit)
+            assert schema.field("dec").type == pa.decimal128(38, 2)
+
+
+@pytest.mark.parametrize("how", ["1", "3", "empty-parts"])
+def test_schema_dict_sets_types(tmp_path, how):
+    ddf, expected = variant(_objects(), how)
+    types = {"dec": pa.decimal128(6, 2), "l": pa.list_(pa.int32())}
+    ddf.to_parquet(str(tmp_path / "pf"), schema=types)
+    full = pa.Schema.from_pandas(expected, preserve_index=True)
+    for c, t in types.items():
+        full = full.set(full.get_field_index(c), pa.field(c, t))
+    expected.to_parquet(tmp_path / "pd.parquet", schema=full, index=True)
+    got = partframe.read_parquet(str(tmp_path / "pf"))
+    assert_eq(got, pd.read_parquet(tmp_path / "pd.parquet"), check_divisions=False)
+    schema = pq.read_schema(tmp_path / "pf" / "part.0.parquet")
+    assert schema.field("dec").type == pa.decimal128(6, 2)
+    assert schema.field("l").type == pa.list_(pa.int32())
+    with pytest.raises(KeyError, match="'nope'"):
+        ddf.to_parquet(str(tmp_path / "bad"), schema={"nope": pa.int8()})
+
+
+def test_pyarrow_schema_writes_its_fields_as_pandas(tmp_path):
+    pdf = _objects()
+    schema = pa.schema([("x", pa.int32()), ("d", pa.date32())])
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    ddf.to_parquet(str(tmp_path / "pf"), schema=schema)
+    pdf.to_parquet(tmp_path / "pd.parquet", schema=schema)
+    got = partframe.read_parquet(str(tmp_path / "pf"))
+    assert_eq(got, pd.read_parquet(tmp_path / "pd.parquet"), check_divisions=False)
+
+
+def test_object_values_that_do_not_fit_the_inferred_type_raise(tmp_path):
+    # Types inferred from the first partition: a later float in a list of
+    # ints would be truncated by pyarrow without a word. It must raise.
+    pdf = pd.DataFrame({"x": range(4), "l": [[1, 2], [3], [4.5], [6]]})
+    ddf = partframe.from_pandas(pdf, npartitions=2)
+    dest = tmp_path / "out"
+    with pytest.raises(ValueError, match=r"column 'l'.*schema=\{'l'"):
+        ddf.to_parquet(str(dest))
+    assert not dest.exists()
+    ddf.to_parquet(str(dest), schema={"l": pa.list_(pa.float64())})
+    pdf.to_parquet(tmp_path / "pd.parquet")
+    got = partframe.read_parquet(str(dest))
+    assert_eq(got, pd.read_parquet(tmp_path / "pd.parquet"), check_divisions=False)
+
+
+def test_partition_that_contradicts_the_meta_is_refused(tmp_path):
+    # A frame whose meta lies (a float column holding text in a partition):
+    # the file written is named and nothing lands in the destination.
+    first = pd.DataFrame({"x": [1, 2, 3], "y": [4.5, 6.0, 7.0]})
+    second = pd.DataFrame({"x": [4, 5, 6], "y": ["a", "b", "c"]})
+    parts = [partframe.delayed(first), partframe.delayed(second)]
+    ddf = partframe.from_delayed(parts, meta=first, verify_meta=False)
+    dest = tmp_path / "out"
+    with pytest.raises(pa.ArrowInvalid) as info:
+        ddf.to_parquet(str(dest))
+    assert "part.1.parquet" in "\n".join(info.value.__notes__)
+    assert not dest.exists()
+
+
+@pytest.mark.parametrize("kind", ["pathlib", "py.path", "list"])
+def test_path_objects_are_taken_everywhere(tmp_path, tmpdir, kind):
+    # Paths are str or os.PathLike (pathlib.Path, py.path.local), as in pandas.
+    base = {"pathlib": tmp_path, "py.path": tmpdir, "list": tmp_path}[kind]
+    pdf = _pdf()
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    ddf.to_parquet(base / "pq")
+    source = [base / "pq"] if kind == "list" else base / "pq"
+    assert_eq(partframe.read_parquet(source), pdf, check_divisions=False)
+    ddf.to_csv(base / "csv", index=False)
+    source = [base / "csv" / "0.part"] if kind == "list" else base / "csv" / "*.part"
+    names = ["0.part"] if kind == "list" else ["0.part", "1.part", "2.part"]
+    expected = pd.concat([pd.read_csv(tmp_path / "csv" / n) for n in names])
+    assert_eq(
+        partframe.read_csv(source), expected, check_index=False, check_divisions=False
+    )
+    with pytest.raises(TypeError, match=r"urlpath= takes a str or an os\.PathLike"):
+        partframe.read_csv(3)
+
+
+def test_name_function_must_be_a_callable_giving_unique_names(tmp_path):
+    ddf = partframe.from_pandas(_pdf(), npartitions=2)
+    for writer in (ddf.to_parquet, ddf.to_csv):
+        with pytest.raises(ValueError, match="``name_function`` must be a callable"):
+            writer(str(tmp_path / "out"), name_function="x.parquet")
+        with pytest.raises(ValueError, match="partitions 0 and 1 both 'x"):
+            writer(str(tmp_path / "out"), name_function=lambda i: "x")
+    assert not (tmp_path / "out").exists()
+
+
+def test_non_string_column_names_are_refused(tmp_path):
+    # pyarrow would store 1 as "1" (with only a warning): it would not read
+    # back as it was.
+    pdf = pd.DataFrame({"x": range(4), 1: range(4)})
+    with pytest.raises(ValueError, match=r"non-string column names \[1\]"):
+        partframe.from_pandas(pdf, npartitions=2).to_parquet(str(tmp_path / "o"))
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("how", ["1", "3", "empty-parts"])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_to_csv_single_file_modes_as_pandas(tmp_path, how, scheduler):
+    # mode= is pandas': "x" refuses an existing file, "w" replaces it, "a"
+    # appends to it. The bytes equal those pandas writes for the whole frame.
+    ddf, pdf = variant(_pdf(), how)
+    ours, theirs = str(tmp_path / "pf.csv"), str(tmp_path / "pd.csv")
+    steps = [{"mode": "x"}, {"mode": "w"}, {"mode": "a", "header": False}]
+    for kw in steps:
+        ddf.to_csv(ours, single_file=True, index=False, scheduler=scheduler, **kw)
+        pdf.to_csv(theirs, index=False, **kw)
+        with open(ours, "rb") as a, open(theirs, "rb") as b:
+            assert a.read() == b.read(), kw
+        with pytest.raises(FileExistsError):
+            ddf.to_csv(ours, single_file=True, mode="x")
+        with pytest.raises(FileExistsError):
+            pdf.to_csv(theirs, mode="x")
+    assert sorted(os.listdir(tmp_path)) == ["pd.csv", "pf.csv"]
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_to_csv_pattern_adds_files_to_a_folder(tmp_path, scheduler):
+    # A "*" pattern (or a mode=) writes files by name into a folder that
+    # holds others, as pandas writes each file; the others are kept.
+    pdf = _pdf(12)
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    (tmp_path / "keep.txt").write_text("keep")
+    pattern = str(tmp_path / "data_*.csv")
+    ddf.to_csv(pattern, index=False, scheduler=scheduler)
+    parts = [ddf.get_partition(i).compute() for i in range(3)]
+
+    def expect(each):
+        for i, part in enumerate(parts):
+            got = (tmp_path / f"data_{i}.csv").read_text()
+            assert got == "".join(p.to_csv(index=False, **kw) for p, kw in each(part))
+
+    expect(lambda p: [(p, {})])
+    with pytest.raises(FileExistsError, match=r"data_0\.csv"):
+        ddf.to_csv(pattern, index=False)
+    ddf.to_csv(pattern, index=False, mode="w", scheduler=scheduler)
+    expect(lambda p: [(p, {})])
+    ddf.to_csv(pattern, index=False, mode="a", header=False, scheduler=scheduler)
+    expect(lambda p: [(p, {}), (p, {"header": False})])
+    assert (tmp_path / "keep.txt").read_text() == "keep"
+    assert not (tmp_path / "_SUCCESS").exists()
+    # overwrite=True replaces the folder: not while it holds other files
+    with pytest.raises(FileExistsError, match=r"keep\.txt"):
+        ddf.to_csv(pattern, index=False, overwrite=True)
+    (tmp_path / "keep.txt").unlink()
+    partframe.from_pandas(pdf, npartitions=2).to_csv(
+        pattern, index=False, overwrite=True, scheduler=scheduler
+    )
+    assert sorted(os.listdir(tmp_path)) == ["_SUCCESS", "data_0.csv", "data_1.csv"]
+    expected = pd.concat([pd.read_csv(tmp_path / f"data_{i}.csv") for i in (0, 1)])
+    assert_eq(partframe.read_csv(pattern), expected, check_index=False)
+
+
+def test_to_csv_failed_append_leaves_the_files(tmp_path):
+    pdf = _pdf()
+    ddf = partframe.from_pandas(pdf, npartitions=4)
+    pattern = str(tmp_path / "p-*.csv")
+    ddf.to_csv(pattern, index=False)
+    before = snapshot(tmp_path)
+    with pytest.raises(RuntimeError, match="injected"):
+        ddf.map_partitions(_boom, meta=pdf).to_csv(pattern, mode="a", header=False)
+    assert snapshot(tmp_path) == before
+
+
+def test_to_csv_mode_errors_name_the_argument(tmp_path):
+    ddf = partframe.from_pandas(_pdf(), npartitions=2)
+    with pytest.raises(ValueError, match="mode= takes"):
+        ddf.to_csv(str(tmp_path / "o-*.csv"), mode="r")
+    with pytest.raises(ValueError, match="overwrite=True replaces"):
+        ddf.to_csv(str(tmp_path / "o-*.csv"), mode="a", overwrite=True)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("writer", ["parquet", "csv", "csv-pattern"])
+@pytest.mark.parametrize("target", [".", "./", "..", "sub/.."])
+def test_overwrite_never_replaces_the_working_folder(
+    tmp_path, monkeypatch, writer, target
+):
+    # overwrite=True replaces the destination whole: the working folder (or
+    # one holding it) has files the path does not name.
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    (work / "sub" / "keep.txt").write_text("keep")
+    monkeypatch.chdir(work)
+    before = snapshot(tmp_path)
+    ddf = partframe.from_pandas(_pdf(), npartitions=3)
+    with pytest.raises(ValueError, match="current working folder"):
+        if writer == "parquet":
+            ddf.to_parquet(target, overwrite=True)
+        else:
+            path = target + "/*.csv" if writer == "csv-pattern" else target
+            ddf.to_csv(path, overwrite=True)
+    assert snapshot(tmp_path) == before
+
+
+def test_parquet_engine_as_pandas(tmp_path):
+    # pandas' engine=: "auto" and "pyarrow" are what partframe uses; any
+    # other is refused before anything is read or written.
+    pdf = _pdf()
+    for engine in ("auto", "pyarrow"):
+        path = str(tmp_path / engine)
+        partframe.from_pandas(pdf, npartitions=3).to_parquet(path, engine=engine)
+        got = partframe.read_parquet(path, engine=engine)
+        assert_eq(got, pd.read_parquet(path, engine="pyarrow"), check_divisions=False)
+    with pytest.raises(NotImplementedError, match="engine='fastparquet'"):
+        partframe.from_pandas(pdf, npartitions=3).to_parquet(
+            str(tmp_path / "fp"), engine="fastparquet"
+        )
+    with pytest.raises(NotImplementedError, match="engine='fastparquet'"):
+        partframe.read_parquet(str(tmp_path / "auto"), engine="fastparquet")
+    assert not (tmp_path / "fp").exists()
+
+
+def test_overwrite_with_fewer_partitions_leaves_only_the_new_files(tmp_path):
+    path = tmp_path / "out"
+    pdf = _pdf()
+    partframe.from_pandas(pdf, npartitions=5).to_parquet(str(path))
+    partframe.from_pandas(pdf, npartitions=3).to_parquet(str(path), overwrite=True)
+    names = ["_SUCCESS", "part.0.parquet", "part.1.parquet", "part.2.parquet"]
+    assert sorted(os.listdir(path)) == names
+    assert_eq(partframe.read_parquet(str(path)), pdf, check_divisions=False)
+
+
+def test_read_a_list_of_the_written_files_with_index(tmp_path):
+    # The data files of a written folder (not its _SUCCESS marker), given
+    # as a list, read as the folder does, with index= and divisions.
+    pdf = _pdf().set_index("x")
+    path = tmp_path / "out"
+    partframe.from_pandas(pdf, npartitions=3).to_parquet(str(path))
+    files = sorted(str(p) for p in path.glob("part.*.parquet"))
+    got = partframe.read_parquet(files, index="x", calculate_divisions=True)
+    assert got.divisions == partframe.from_pandas(pdf, npartitions=3).divisions
+    assert_eq(got, pdf)
+
+
+@pytest.mark.parametrize("how", ["1", "3"])
+def test_append_to_a_pandas_dataset_with_text_categories(tmp_path, how):
+    # pandas stores text as string or large_string (in a dictionary for a
+    # categorical), as its writer chose; both read as the same dtype, so an
+    # append must not call them different.
+    path = tmp_path / "ds"
+    path.mkdir()
+    first = pd.DataFrame({"x": pd.Categorical(["a", "b", "a"]), "y": [1, 2, 3]})
+    first.to_parquet(path / "part.0.parquet")
+    more, _ = variant(
+        pd.DataFrame({"x": pd.Categorical(["b", "a", "b", "b"]), "y": [4, 5, 6, 7]}),
+        how,
+    )
+    more.to_parquet(str(path), append=True, write_index=False)
+    got = partframe.read_parquet(str(path)).compute()
+    expected = pd.read_parquet(path)
+    pd.testing.assert_frame_equal(
+        got.sort_values("y").reset_index(drop=True),
+        expected.sort_values("y").reset_index(drop=True),
+    )
+    assert sorted(got.y) == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_to_parquet_unknown_keyword_is_refused_before_writing(tmp_path):
+    ddf = partframe.from_pandas(_pdf(), npartitions=2)
+    path = tmp_path / "out"
+    with pytest.raises(TypeError, match="'write_metadata_file'"):
+        ddf.to_parquet(str(path), write_metadata_file=True)
+    assert not path.exists()
+    ddf.to_parquet(str(path), row_group_size=5, data_page_size=1 << 16)
+    assert pq.ParquetFile(path / "part.0.parquet").metadata.num_row_groups == 4

@@ -118,6 +118,8 @@ class Blockwise(Expr):
                 # The values are the index the divisions describe: an
                 # operation on them moves the boundaries.
                 return self._index_divisions(first.divisions)
+            if first.npartitions == 1 and len(frames) > 1:
+                return _spanned_divisions(frames)
             return first.divisions
         return (None,) * (frames[0].npartitions + 1)
 
@@ -168,6 +170,24 @@ def _meta_of(arg: Any) -> Any:
     if type(arg) is dict:
         return {k: _meta_of(v) for k, v in arg.items()}
     return arg
+
+
+def _spanned_divisions(frames: list[Expr]) -> tuple:
+    """The divisions of one partition combined from one-partition ``frames``
+    (pandas aligns their rows inside it, an outer alignment for most
+    operations): from the lowest to the highest of their divisions, unknown
+    when one of them is (a shared partitioning has the same divisions)."""
+    first = frames[0]
+    others = [f for f in frames[1:] if f._partitioning != first._partitioning]
+    if not others:
+        return first.divisions
+    divisions = [f.divisions for f in [first, *others]]
+    if any(d[0] is None for d in divisions):
+        return (None, None)
+    try:
+        return (min(d[0] for d in divisions), max(d[-1] for d in divisions))
+    except TypeError:  # index values that do not compare
+        return (None, None)
 
 
 def aligned(a: Expr, b: Expr) -> bool:

@@ -31,6 +31,7 @@ __all__ = [
     "DTYPE_SENSITIVE",
     "CastAlike",
     "ColumnwiseCall",
+    "FrameSeriesOp",
     "NonemptyCall",
     "RenameColumns",
     "WholeOf",
@@ -214,3 +215,56 @@ class WholeOf(Expr):
     def _layer(self) -> dict:
         keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
         return {(self._name, 0): (kernels.concat_whole, keys)}
+
+
+class FrameSeriesOp(Blockwise):
+    """``op(frame, series)`` per partition where pandas aligns the Series'
+    labels with the frame's columns (``df - df.mean()``, ``df.sub(s,
+    axis="columns")``): ``whole`` (a :class:`WholeOf` the Series) is passed
+    whole to every partition.
+
+    ``op`` is an operator (``reflect``: ``op(series, frame)``) or a method
+    name called with ``kwargs``. The Series' labels are known only when it
+    is computed: the schema is the one pandas gives when they are the
+    frame's columns (a reduction of the frame), and the kernel raises for
+    other labels. Every output column needs every input column of the
+    frame only through the same-named label, but a projected partition
+    would no longer match the labels: the frame is read whole (the default
+    ``_column_needs``).
+    """
+
+    _parameters = ["frame", "whole", "op", "reflect", "kwargs"]
+    _defaults = {"reflect": False, "kwargs": None}
+    operation = staticmethod(kernels.frame_series_op)
+
+    def _args(self) -> list:
+        return [self.frame, self.whole, self.op, self.reflect, self.kwargs or {}]
+
+    @property
+    def _funcname(self) -> str:
+        op = self.op
+        return op if isinstance(op, str) else getattr(op, "__name__", "op").strip("_")
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        frame = meta_nonempty(self.frame._meta)
+        value = meta_nonempty(self.whole.frame._meta).iloc[0]
+        # A stand-in Series with one value per column, of the Series' dtype.
+        series = pd.Series(
+            [value] * len(frame.columns),
+            index=frame.columns,
+            dtype=self.whole.frame._meta.dtype,
+        )
+        stand_in = kernels.Whole(series)
+        return make_meta(
+            kernels.frame_series_op(
+                frame, stand_in, self.op, self.reflect, self.kwargs or {}
+            )
+        )
+
+    def _task(self, index: int) -> Any:
+        # Values decide some dtypes (an int column minus a float label):
+        # each partition is checked against the schema and cast where exact.
+        call = super()._task(index)
+        check = MetaCheck(self._meta, f"DataFrame {self._funcname} Series")
+        return (check_partition, check, index, call)

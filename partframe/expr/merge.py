@@ -67,6 +67,7 @@ partitions wait for one small reduction of missing-value flags.)
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Any
 
 import numpy as np
@@ -87,10 +88,19 @@ from .partitions import (
     repartition_npartitions,
 )
 
-__all__ = ["BROADCAST_BYTES", "Merge", "merge_partitions"]
+__all__ = [
+    "BROADCAST_BYTES",
+    "Merge",
+    "NarrowIfComplete",
+    "merge_partitions",
+    "narrowed",
+]
 
 #: A side known to be smaller than this is broadcast (when the join allows).
 BROADCAST_BYTES = 64 * 2**20
+
+#: pandas' warning about the values of int and float keys (a regex).
+_VALUE_WARNING = "You are merging on int and float columns where the float values"
 
 _HOWS = ("inner", "left", "right", "outer", "leftsemi")
 _STRATEGIES = ("single", "aligned", "broadcast-left", "broadcast-right", "hash")
@@ -230,6 +240,30 @@ def _keys(df: Any, on: Any, index: bool | None) -> pd.DataFrame:
     )
 
 
+def _matching_keys(left: Any, right: Any, kwargs: dict) -> Any:
+    """``left`` (a stand-in) with its key columns holding ``right``'s key
+    values in their own dtypes, when the key dtypes differ and the cast
+    works (else ``None``)."""
+    lk, rk = kwargs.get("left_on"), kwargs.get("right_on")
+    if lk is None or rk is None:
+        return None
+    lk, rk = as_list(lk), as_list(rk)
+    if len(lk) != len(rk) or all(
+        left[a].dtype == right[b].dtype for a, b in zip(lk, rk, strict=True)
+    ):
+        return None
+    out = left.copy()
+    try:
+        for a, b in zip(lk, rk, strict=True):
+            out[a] = right[b].to_numpy()[: len(out)]
+            out[a] = out[a].astype(left[a].dtype)
+    except (TypeError, ValueError):
+        return None
+    if list(out.dtypes) != list(left.dtypes):
+        return None
+    return out
+
+
 class Merge(Expr):
     """A join of two frames (see the module docstring)."""
 
@@ -275,6 +309,14 @@ class Merge(Expr):
 
     @functools.cached_property
     def _meta(self) -> Any:
+        with warnings.catch_warnings():
+            # pandas warns about the stand-ins' values (a float key 1.5
+            # against int keys), not about the user's data: the partitions
+            # warn when their values deserve it.
+            warnings.filterwarnings("ignore", _VALUE_WARNING, UserWarning)
+            return self._stand_in_meta()
+
+    def _stand_in_meta(self) -> Any:
         lmeta, rmeta = self.left._meta, self.right._meta
         kwargs = _merge_kwargs(self)
         if self.how == "leftsemi":
@@ -285,6 +327,12 @@ class Merge(Expr):
         run = functools.partial(merge_partitions, op=self.op, kwargs=kwargs, meta=None)
         # Stand-ins with unmatched rows on the sides that may miss rows.
         parts = [run(ln, rn)]
+        matched = _matching_keys(ln, rn, kwargs) if self.op == "merge" else None
+        if matched is not None:
+            # Keys of different dtypes (int and float) never meet in the
+            # stand-ins; pandas gives the key column another dtype when
+            # rows match.
+            parts.append(run(matched, rn))
         if self.how in ("left", "outer"):
             parts.append(run(ln, rn.iloc[:0]))
         if self.how in ("right", "outer"):
@@ -302,7 +350,7 @@ class Merge(Expr):
         kwargs = _merge_kwargs(self)
         run = functools.partial(merge_partitions, op=self.op, kwargs=kwargs, meta=None)
         empty = make_meta(run(self.left._meta, self.right._meta))
-        if _narrowed(self._meta, empty) is None:
+        if narrowed(self._meta, empty) is None:
             return None
         return empty
 
@@ -671,7 +719,7 @@ class UnmatchedRows(Expr):
         return f"side={self.side!r}"
 
 
-def _narrowed(meta: Any, complete: Any) -> tuple[list, bool] | None:
+def narrowed(meta: Any, complete: Any) -> tuple[list, bool] | None:
     """The positions of the columns whose dtype ``complete`` narrows (an int
     or bool column that missing rows widened), and whether the index is
     narrowed; ``None`` when nothing is."""
@@ -746,11 +794,16 @@ class NarrowIfComplete(Expr):
     def _meta(self) -> Any:
         return self.operand("meta")
 
+    @property
+    def _meta_if_complete(self) -> Any:
+        """The dtypes when no row is missing (as :attr:`Merge._meta_if_complete`)."""
+        return self.complete
+
     def _divisions(self) -> tuple:
         return self.frame.divisions
 
     def _layer(self) -> dict:
-        columns, index = _narrowed(self._meta, self.complete)
+        columns, index = narrowed(self._meta, self.complete)
         source = self.frame._name
         name = f"{self._name}-missing"
         n = self.frame.npartitions
@@ -779,6 +832,6 @@ class NarrowIfComplete(Expr):
         return graph
 
     def _operand_repr(self) -> str:
-        columns, index = _narrowed(self._meta, self.complete)
+        columns, index = narrowed(self._meta, self.complete)
         names = [str(self._meta.columns[j]) for j in columns]
         return ", ".join(names + (["index"] if index else []))

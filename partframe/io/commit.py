@@ -25,6 +25,13 @@ the partition number, so a task that runs twice leaves one copy. A final
 5. writes the ``_SUCCESS`` marker, deletes the old data and the staging
    folder, deletes the journal last, and releases the lock.
 
+``to_csv`` also writes files by name into a folder that holds others
+(mode ``"files"``: pandas' ``mode=``, or a ``*`` pattern in a non-empty
+folder): an existing file of a written name is refused, or moved aside
+like old data (``mode="w"``), or moved aside after a staged copy of it
+followed by the new bytes was made (``mode="a"``); no ``_SUCCESS`` is
+written there, the folder is not one dataset.
+
 All hidden names (``.x``, ``_x``) are ignored by the readers, so neither
 the journal, the lock, the staging folder nor the backup is ever read as
 data. The commit task runs after every read of the same graph finished, so
@@ -139,7 +146,14 @@ JOURNAL_VERSION = 1
 class OutputJob:
     """Everything a write or commit task needs to know (picklable).
 
-    ``mode`` is ``"new"``, ``"overwrite"`` or ``"append"``; ``single_file``
+    ``mode`` is ``"new"``, ``"overwrite"`` or ``"append"`` (of a dataset
+    folder), or ``"files"``: the files ``names`` are added to the folder
+    ``dest`` (which may hold other files), as pandas' ``to_csv`` writes
+    each file by name. ``clash`` says what happens to a file of that name
+    that exists: ``"refuse"`` (FileExistsError), ``"replace"`` or
+    ``"extend"`` (the new bytes are appended to the old ones, as pandas'
+    ``mode="a"``; with ``single_file`` and ``mode="overwrite"`` too).
+    ``single_file``
     means ``dest`` is one file rather than a folder.
     """
 
@@ -148,6 +162,8 @@ class OutputJob:
     token: str
     mode: str = "new"
     single_file: bool = False
+    names: tuple = ()
+    clash: str = "refuse"
 
     @property
     def staging(self) -> str:
@@ -174,7 +190,12 @@ class OutputJob:
 
 
 def new_job(
-    fs: Any, dest: str, overwrite: bool, append: bool, single_file: bool = False
+    fs: Any,
+    dest: str,
+    overwrite: bool,
+    append: bool,
+    single_file: bool = False,
+    files: dict | None = None,
 ) -> OutputJob:
     """Plan a write to ``dest``: check it now and pick a fresh staging token.
 
@@ -191,6 +212,9 @@ def new_job(
         The write mode (at most one of them).
     single_file : bool, default False
         ``dest`` is one file.
+    files : dict, optional
+        ``names`` and ``clash`` of an :class:`OutputJob` of
+        mode ``"files"`` (or ``clash`` alone with ``single_file``).
 
     Returns
     -------
@@ -205,11 +229,35 @@ def new_job(
     """
     if overwrite and append:
         raise ValueError("overwrite=True and append=True cannot be combined")
+    if overwrite:
+        _check_not_working_folder(fs, dest)
     mode = "overwrite" if overwrite else "append" if append else "new"
-    job = OutputJob(fs, dest.rstrip("/"), uuid.uuid4().hex[:16], mode, single_file)
+    files = dict(files or {})
+    if "names" in files:
+        mode = "files"
+        files["names"] = tuple(files["names"])
+    job = OutputJob(
+        fs, dest.rstrip("/"), uuid.uuid4().hex[:16], mode, single_file, **files
+    )
     recover(fs, job.dest)
     check_destination(job)
     return job
+
+
+def _check_not_working_folder(fs: Any, dest: str) -> None:
+    """``overwrite=True`` replaces the whole destination: never the current
+    working folder or a folder that holds it (``"./"``, ``".."``, ``"/"``),
+    whose other files the path does not name."""
+    if not _is_local(fs):
+        return
+    target = os.path.realpath(dest)
+    cwd = os.path.realpath(os.getcwd())
+    if cwd == target or cwd.startswith(target.rstrip(os.sep) + os.sep):
+        raise ValueError(
+            f"overwrite=True would replace {dest!r}, which is or holds the "
+            f"current working folder {cwd!r}, with the new files. Write into "
+            "a folder of its own"
+        )
 
 
 def _nonempty(fs: Any, path: str) -> bool:
@@ -232,6 +280,20 @@ def check_destination(job: OutputJob) -> None:
         )
     if job.mode == "append" and job.single_file:
         raise ValueError("append=True cannot write a single file")
+    if job.mode == "files" and fs.exists(job.dest):
+        if not fs.isdir(job.dest):
+            raise NotADirectoryError(
+                f"the destination folder {job.dest!r} is a file; the files "
+                f"{list(job.names[:3])} cannot be written into it"
+            )
+        if job.clash == "refuse":
+            clashes = [n for n in job.names if fs.exists(join(job.dest, n))]
+            if clashes:
+                raise FileExistsError(
+                    f"the files {clashes[:5]} exist in {job.dest!r}; pass "
+                    "mode='w' to replace them, mode='a' to append to them, or "
+                    "overwrite=True to replace every file the path names"
+                )
 
 
 def abort(job: OutputJob, settle: float = 1.0, limit: float = 5.0) -> None:
@@ -369,8 +431,25 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
                     f"single_file=True: the destination {job.dest!r} is a folder"
                 )
             aside = [[job.dest, job.backup]]
-        moves = [[job.staged("data"), job.dest]]
+        source = job.staged("data")
+        if job.clash == "extend" and aside:
+            source = _extended(fs, job.dest, source)
+        moves = [[source, job.dest]]
         names = ["data"]
+    elif job.mode == "files" and fs.exists(job.dest):
+        old = {n for n in names if fs.exists(join(job.dest, n))}
+        if old and job.clash == "refuse":
+            raise FileExistsError(
+                f"the files {sorted(old)[:5]} appeared in {job.dest!r} while "
+                "this write ran (a concurrent writer?); nothing was written"
+            )
+        sources = {n: job.staged(n) for n in names}
+        if job.clash == "extend":
+            sources.update(
+                {n: _extended(fs, join(job.dest, n), sources[n]) for n in old}
+            )
+        aside = [[join(job.dest, n), join(job.backup, n)] for n in sorted(old)]
+        moves = [[sources[n], join(job.dest, n)] for n in names]
     elif job.mode == "append" and fs.exists(job.dest):
         clashes = [n for n in names if fs.exists(join(job.dest, n))]
         if clashes:
@@ -424,6 +503,7 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
         "staging": job.staging,
         "backup": job.backup,
         "single_file": job.single_file,
+        "marker": job.mode != "files",
         "tree": tree,
         "empty_dir": empty_dir,
         "new_dirs": new_dirs,
@@ -434,6 +514,22 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
     }
 
 
+def _extended(fs: Any, old: str, staged: str) -> str:
+    """A staged copy of the file ``old`` followed by the staged ``staged``
+    (pandas' ``mode="a"``); returns its path.
+
+    Written next to ``staged`` under another name, from the untouched
+    staged file, so that a commit planned again rebuilds it the same way.
+    """
+    out = staged + ".extended"
+    with fs.open(out, "wb") as f:
+        for src in (old, staged):
+            with fs.open(src, "rb") as g:
+                while chunk := g.read(1 << 24):
+                    f.write(chunk)
+    return out
+
+
 def _rm_if_exists(fs: Any, path: str) -> None:
     if fs.exists(path):
         with contextlib.suppress(FileNotFoundError):
@@ -442,7 +538,8 @@ def _rm_if_exists(fs: Any, path: str) -> None:
 
 def _finish(fs: Any, journal: dict) -> None:
     """Roll forward from the commit point (idempotent)."""
-    if not journal["single_file"]:
+    # files added to a folder by name do not make it a dataset of one write
+    if not journal["single_file"] and journal.get("marker", True):
         fs.pipe_file(join(journal["dest"], SUCCESS), b"")
     _rm_if_exists(fs, journal["backup"])
     _rm_if_exists(fs, journal["staging"])

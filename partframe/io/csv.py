@@ -23,6 +23,7 @@ Writing is in :mod:`partframe.io.csv_write`.
 
 from __future__ import annotations
 
+import codecs
 import csv as _csv
 import functools
 import io
@@ -51,11 +52,20 @@ class CSVSplitWarning(UserWarning):
 
 
 def _ascii_compatible(encoding: str | None) -> bool:
+    """Do the ASCII bytes of newlines and quotes mean those characters
+    wherever they are in the file (so that blocks can be cut there)?
+
+    Decoding, not encoding, is checked: ``utf-8-sig`` encodes a BOM first
+    but reads every later byte as UTF-8 does (a block without the BOM too).
+    """
     enc = encoding or "utf-8"
     try:
-        return "\n,\"'".encode(enc) == b"\n,\"'"
+        name = codecs.lookup(enc).name
+        plain = b"\n\r,\"'".decode(enc) == "\n\r,\"'"
     except (LookupError, UnicodeError):
         return False
+    # stateful encodings give ASCII bytes other meanings after an escape
+    return plain and not name.startswith(("iso2022", "utf-7", "hz"))
 
 
 def _header_lines(kwargs: dict) -> tuple[int, int]:
@@ -599,7 +609,12 @@ def read_csv(
         raise ValueError(
             f"sample_rows must be a number of rows >= 1 or None, got {sample_rows!r}"
         )
-    fs, paths = get_fs(urlpath, storage_options)
+    if kwargs.get("lineterminator") == "\r\n":
+        # pandas takes one character here, and its default already ends
+        # records at "\r\n" (as at "\n" and "\r"): the same rows, as Dask
+        # reads them.
+        kwargs = {k: v for k, v in kwargs.items() if k != "lineterminator"}
+    fs, paths = get_fs(urlpath, storage_options, argument="urlpath")
     recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
     files, _ = expand_paths(fs, paths, "CSV file")
     path_column = path_converter = None

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .paths import get_fs
+from .paths import as_url, check_name_function, check_unique_names, get_fs
 
 __all__ = ["to_csv"]
 
@@ -46,7 +46,9 @@ def to_csv(
         (``0.part`` ... ``11.part``: :func:`read_csv` sorts numbers in names
         by value). Not with ``single_file``.
     overwrite : bool, default False
-        Replace a non-empty destination (after the new data is written).
+        Replace a non-empty destination (after the new data is written):
+        the file or the folder (of a ``*`` pattern: only when every data
+        file in it is one the pattern names).
     compute : bool, default True
         Write now and return the written paths, or return a lazy Scalar.
     storage_options : dict, optional
@@ -62,7 +64,13 @@ def to_csv(
     **kwargs
         ``pandas.DataFrame.to_csv`` options (``index``, ``sep``,
         ``header``, ``compression``, ``encoding``...), checked before
-        anything is written.
+        anything is written. ``mode`` is pandas' for each file written:
+        ``"w"`` replaces it, ``"a"`` appends to it, ``"x"`` refuses it if
+        it exists. Without ``mode`` (and ``overwrite``) nothing is
+        replaced: an existing file, a non-empty folder, or a file a
+        pattern names, is refused. A ``mode``, or a pattern in a folder
+        that holds files, adds the files to that folder and keeps the
+        others (no ``_SUCCESS`` marker then).
 
     Examples
     --------
@@ -91,11 +99,13 @@ def to_csv(
             "file (with its header) per partition with single_file=False"
         )
     options = compute_options("to_csv", scheduler, compute_kwargs)
+    mode = _file_mode(kwargs.pop("mode", None), overwrite)
     header = kwargs.pop("header", True)
     if not isinstance(header, bool | np.bool_):
         header = list(header)  # aliases of the column names
     _check_csv_options(df._meta, header, kwargs)
-    fs, (target,) = get_fs(path, storage_options)
+    check_name_function("to_csv", name_function)
+    fs, (target,) = get_fs(as_url(path), storage_options)
     name_function = name_function or str
     n = df.npartitions
     if single_file:
@@ -111,9 +121,23 @@ def to_csv(
     else:
         dest = target
         names = [f"{name_function(i)}.part" for i in range(n)]
-    if len(set(names)) != len(names):
-        raise ValueError("name_function gives the same name to two partitions")
-    job = new_job(fs, dest, overwrite, False, single_file)
+    check_unique_names("to_csv", names)
+    if single_file:
+        # "w": replace the file; "a": the old bytes, then the new ones
+        clash = "extend" if mode == "a" else "replace"
+        files = {"clash": clash} if mode in ("w", "a") else {}
+        job = new_job(fs, dest, overwrite or mode in ("w", "a"), False, True, files)
+    elif not overwrite and (
+        mode is not None or ("*" in target and _nonempty_folder(fs, dest))
+    ):
+        # files written by name into a folder that may hold others, as
+        # pandas writes each one
+        clash = {"w": "replace", "a": "extend"}.get(mode or "", "refuse")
+        job = new_job(fs, dest, False, False, False, {"names": names, "clash": clash})
+    else:
+        job = new_job(fs, dest, overwrite, False)
+        if overwrite and "*" in target:
+            _check_folder_is_the_pattern(fs, dest, pattern, path)
     first_only = (
         single_file
         if header_first_partition_only is None
@@ -125,6 +149,54 @@ def to_csv(
     if not compute:
         return out
     return run_write(out, job, options)
+
+
+def _nonempty_folder(fs: Any, folder: str) -> bool:
+    fs.invalidate_cache()
+    return fs.isdir(folder) and bool(fs.ls(folder, detail=False))
+
+
+def _check_folder_is_the_pattern(fs: Any, dest: str, pattern: str, path: Any) -> None:
+    """``overwrite=True`` replaces the folder of a ``*`` pattern: refuse it
+    when the folder holds data files the pattern does not name (they would
+    be deleted although the path does not name them)."""
+    from fnmatch import fnmatchcase
+
+    from .paths import is_hidden
+
+    if not _nonempty_folder(fs, dest):
+        return
+    others = [
+        f.rsplit("/", 1)[-1]
+        for f in fs.find(dest)
+        if not is_hidden(f, dest) and not fnmatchcase(f[len(dest) + 1 :], pattern)
+    ]
+    if others:
+        raise FileExistsError(
+            f"to_csv: overwrite=True replaces the folder {dest!r}, which holds "
+            f"files that {path!r} does not name ({others[:5]}); pass mode='w' "
+            "to replace only the files written, or write into a folder of "
+            "their own"
+        )
+
+
+def _file_mode(mode: Any, overwrite: bool) -> str | None:
+    """pandas' ``mode=`` of ``to_csv`` as ``"w"``, ``"a"``, ``"x"`` or None."""
+    if mode is None:
+        return None
+    kind = set(str(mode)) & set("wax")
+    if not isinstance(mode, str) or len(kind) != 1 or set(mode) - set("waxtb+"):
+        raise ValueError(
+            f"to_csv: mode= takes 'w' (replace each file), 'a' (append to it) "
+            f"or 'x' (refuse an existing one), as pandas; got {mode!r}"
+        )
+    (letter,) = kind
+    if overwrite and letter in "ax":
+        raise ValueError(
+            f"to_csv: overwrite=True replaces the destination, mode={mode!r} "
+            "does not: pass one of them"
+        )
+    return letter
 
 
 def _check_csv_options(meta: Any, header: bool | list, kwargs: dict) -> None:

@@ -44,6 +44,13 @@ def _check_divisions(
 
 
 def _as_meta(meta: Any, source: str) -> Any:
+    """``meta`` as an empty pandas object: a DataFrame or Series, or a
+    description of one (``{column: dtype}``, ``[(column, dtype), ...]``,
+    ``(name, dtype)``), as ``map_partitions`` takes."""
+    from ..collection import _meta_from_description
+
+    if isinstance(meta, dict | list | tuple):
+        meta = _meta_from_description(meta)
     meta = make_meta(meta)
     if not is_frame_or_series(meta) or isinstance(meta, pd.Index):
         raise TypeError(
@@ -131,9 +138,11 @@ def from_delayed(
     ----------
     parts : Delayed or list of Delayed
         Each computes to a pandas DataFrame (or Series).
-    meta : pandas object, optional
-        The schema of every partition. When not given, the first part is
-        **computed now** and its empty version used (as Dask does).
+    meta : pandas object or description, optional
+        The schema of every partition (or ``{column: dtype}``,
+        ``[(column, dtype), ...]``, ``(name, dtype)``). When not given, the
+        first part is **computed now** and its empty version used (as Dask
+        does).
     divisions : sequence, optional
         ``len(parts) + 1`` index boundaries, if known.
     verify_meta : bool, default True
@@ -192,9 +201,11 @@ def from_map(
         One element per partition (file names, ranges, parameters...).
     args : sequence, optional
         Extra positional arguments for every call.
-    meta : pandas object, optional
-        The schema of every partition. When not given, ``func`` is **called
-        now** on the first element to learn it (as Dask does).
+    meta : pandas object or description, optional
+        The schema of every partition (or ``{column: dtype}``,
+        ``[(column, dtype), ...]``, ``(name, dtype)``). When not given,
+        ``func`` is **called now** on the first element to learn it (as
+        Dask does).
     divisions : sequence, optional
         ``len(iterable) + 1`` index boundaries, if known.
     enforce_metadata : bool, default True

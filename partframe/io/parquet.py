@@ -24,7 +24,7 @@ from ..expr.meta import meta_nonempty
 from ..kernels.io import ParquetReadError
 from ..tokenize import tokenize
 from .commit import recover_for_read
-from .paths import expand_paths, get_fs
+from .paths import as_url, check_name_function, check_unique_names, expand_paths, get_fs
 
 __all__ = ["ParquetDataset", "SchemaMismatchError", "read_parquet", "to_parquet"]
 
@@ -352,13 +352,34 @@ def _check_same_schema(files: list, schemas: list) -> None:
         )
 
 
+def _plain(typ: Any) -> Any:
+    """``typ`` with large strings/binaries/lists as their 32-bit-offset
+    forms (pandas reads both the same; writers choose either)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(typ):
+        return pa.dictionary(typ.index_type, _plain(typ.value_type), typ.ordered)
+    if pa.types.is_large_string(typ):
+        return pa.string()
+    if pa.types.is_large_binary(typ):
+        return pa.binary()
+    if pa.types.is_large_list(typ):
+        return pa.list_(_plain(typ.value_type))
+    return typ
+
+
+def _same_pandas_type(a: Any, b: Any) -> bool:
+    """Do two Arrow types read as one pandas dtype (string = large_string)?"""
+    return a.equals(b) or _plain(a).equals(_plain(b))
+
+
 def schema_differences(a: Any, b: Any, names: tuple = ("first", "other")) -> list:
     """Human-readable differences between two Arrow schemas."""
     out = []
     for f in a:
         if f.name not in b.names:
             out.append(f"column {f.name!r} ({f.type}) is missing in the {names[1]}")
-        elif not b.field(f.name).type.equals(f.type):
+        elif not _same_pandas_type(b.field(f.name).type, f.type):
             out.append(
                 f"column {f.name!r} is {f.type} in the {names[0]} and "
                 f"{b.field(f.name).type} in the {names[1]}"
@@ -414,6 +435,7 @@ def read_parquet(
     filesystem: Any = None,
     storage_options: dict | None = None,
     schema: Any = None,
+    engine: str = "pyarrow",
 ) -> Any:
     """Read Parquet files (a file, a folder, a glob or a list) lazily.
 
@@ -449,6 +471,8 @@ def read_parquet(
     schema : None, "unify" or pyarrow.Schema
         Files whose schemas differ raise an error naming the file and
         column; "unify" reads them with a unified schema instead.
+    engine : {"pyarrow", "auto"}, default "pyarrow"
+        As in pandas; partframe reads and writes with pyarrow.
 
     Returns
     -------
@@ -468,6 +492,7 @@ def read_parquet(
     from ..collection import new_collection
     from .nodes import ReadParquet
 
+    _check_engine("read_parquet", engine)
     fs, paths = get_fs(path, storage_options, filesystem)
     recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
     files, roots = expand_paths(fs, paths, "Parquet file")
@@ -545,6 +570,8 @@ def to_parquet(
     filesystem: Any = None,
     scheduler: Any = None,
     compute_kwargs: dict | None = None,
+    schema: Any = "infer",
+    engine: str = "pyarrow",
     **kwargs: Any,
 ) -> Any:
     """Write a DataFrame as a folder of Parquet files, all or nothing.
@@ -587,6 +614,19 @@ def to_parquet(
     compute_kwargs : dict, optional
         Options of ``compute()`` used when ``compute=True`` (a scheduler
         may be given here or as ``scheduler=``, not both).
+    schema : "infer", None, dict or pyarrow.Schema, default "infer"
+        The Arrow schema every file is written with. "infer" (or None):
+        from the dtypes, and for ``object`` columns (dates, Decimals,
+        dicts, lists...: their dtype says nothing of the values) from the
+        data, as pandas' ``to_parquet`` does: partitions are computed in
+        order until each object column has a non-null value (**this
+        computes those partitions once more**; give their types to avoid
+        it). A dict ``{column: pyarrow type}`` sets the types of those
+        columns (the others are inferred). A ``pyarrow.Schema`` is used as
+        pandas uses it: exactly its fields are written (``partition_on``
+        columns are dropped from it).
+    engine : {"pyarrow", "auto"}, default "pyarrow"
+        As in pandas; partframe writes with pyarrow.
     **kwargs
         Passed to ``pyarrow.parquet.write_table`` (``row_group_size``...).
 
@@ -601,14 +641,15 @@ def to_parquet(
     >>> partframe.read_parquet("memory://doc/out").x.sum().compute()
     np.int64(6)
     """
-    import pyarrow as pa
 
     from ..collection import new_collection
     from .commit import compute_options, new_job, run_write
     from .nodes import CommitWrite, WritePartitions
 
+    _check_engine("to_parquet", engine)
+    _check_writer_options(kwargs)
     options = compute_options("to_parquet", scheduler, compute_kwargs)
-    fs, (dest,) = get_fs(path, storage_options, filesystem)
+    fs, (dest,) = get_fs(as_url(path), storage_options, filesystem)
     partition_on = (
         [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
     )
@@ -625,16 +666,17 @@ def to_parquet(
         # filtered frame), and pandas, pyarrow and Dask read them back from
         # the column.
         write_index = True
-    schema = pa.Schema.from_pandas(meta_nonempty(data_meta), preserve_index=write_index)
+    _check_column_names(data_meta)
+    check_name_function("to_parquet", name_function)
+    schema = write_schema(df, data_meta, write_index, partition_on, schema, options)
     if any(_untyped(t) for t in schema.types):
-        schema = None  # object columns: let each partition infer
+        schema = None  # a column with no type at all: let each partition infer
     offset = 0
     if append:
         offset = _check_append(fs, dest, schema, data_meta, write_index, partition_on)
     name_function = name_function or default_parquet_name
     names = [str(name_function(i + offset)) for i in range(df.npartitions)]
-    if len(set(names)) != len(names):
-        raise ValueError("name_function gives the same name to two partitions")
+    check_unique_names("to_parquet", names, offset)
     kw = {"compression": compression, **kwargs}
     writes = WritePartitions(
         df.expr, "parquet", job, names, (partition_on, write_index, schema, kw)
@@ -644,6 +686,135 @@ def to_parquet(
         return out
     run_write(out, job, options)
     return None
+
+
+def _check_engine(function: str, engine: Any) -> None:
+    """pandas' ``engine=``: partframe has pyarrow only."""
+    if engine not in ("auto", "pyarrow"):
+        raise NotImplementedError(
+            f"{function}: engine={engine!r} is not supported; partframe reads "
+            "and writes Parquet with pyarrow (engine='pyarrow')"
+        )
+
+
+def _check_writer_options(kwargs: dict) -> None:
+    """The keywords passed on to ``pyarrow.parquet.write_table`` must be
+    its own: an unknown one (Dask's ``write_metadata_file=``...) raises
+    here, before anything runs, not in every write task."""
+    import inspect
+
+    import pyarrow.parquet as pq
+
+    known = set(inspect.signature(pq.write_table).parameters) | set(
+        inspect.signature(pq.ParquetWriter.__init__).parameters
+    )
+    known -= {"self", "table", "where", "schema", "filesystem", "kwargs", "options"}
+    unknown = sorted(k for k in kwargs if k not in known)
+    if unknown:
+        raise TypeError(
+            f"to_parquet() got an unexpected keyword argument {unknown[0]!r} "
+            f"(unknown: {unknown}); keywords other than partframe's own are "
+            "passed to pyarrow.parquet.write_table, which does not take it"
+        )
+
+
+def _check_column_names(meta: pd.DataFrame) -> None:
+    """Parquet stores column names as strings: other names (pyarrow
+    converts them with only a warning) would not read back as they were."""
+    bad = [c for c in meta.columns if not isinstance(c, str)]
+    if bad:
+        raise ValueError(
+            f"to_parquet: Parquet needs string column names; the DataFrame has "
+            f"non-string column names {bad} (they would be read back as "
+            "strings). Rename them first, e.g. "
+            "df.columns = [str(c) for c in df.columns]"
+        )
+
+
+def write_schema(
+    df: Any,
+    meta: pd.DataFrame,
+    write_index: bool,
+    partition_on: list,
+    schema: Any,
+    options: dict,
+) -> Any:
+    """The Arrow schema ``to_parquet`` writes every partition with.
+
+    The dtypes give the types of all columns but ``object`` ones (and
+    object index levels), whose values can be anything (str, date,
+    Decimal, dict, list...). Those types come from the user's ``schema``
+    dict, or from the data as pandas infers them: partitions are computed
+    in order until each such column has a value that is not null (a
+    column null everywhere stays of type null, as in pandas). One schema
+    for all files keeps the dataset readable as one table.
+    """
+    import pyarrow as pa
+
+    if isinstance(schema, pa.Schema):
+        # as pandas: exactly these fields (the hive columns are folder names)
+        return pa.schema(
+            [f for f in schema if f.name not in partition_on], schema.metadata
+        )
+    if schema is not None and schema != "infer" and not isinstance(schema, dict):
+        raise TypeError(
+            "to_parquet: schema= takes 'infer', None, a dict {column: pyarrow "
+            f"type}} or a pyarrow.Schema; got {type(schema).__name__}"
+        )
+    given = dict(schema) if isinstance(schema, dict) else {}
+    base = pa.Schema.from_pandas(meta_nonempty(meta), preserve_index=write_index)
+    unknown = [c for c in given if c not in base.names and c not in partition_on]
+    if unknown:
+        raise KeyError(
+            f"to_parquet: schema= names column(s) {unknown} that the DataFrame "
+            f"does not have; its columns are {list(meta.columns)}"
+        )
+    md = base.pandas_metadata or {}
+    entries = {e["field_name"]: e for e in md.get("columns", [])}
+    todo = [
+        name
+        for name, e in entries.items()
+        if e.get("numpy_type") == "object" and name not in given
+    ]
+    found: dict[str, Any] = {}
+    for i in range(df.npartitions if todo else 0):
+        part = df.get_partition(i).compute(**options)
+        part = part.drop(columns=partition_on) if partition_on else part
+        try:
+            sample = pa.Schema.from_pandas(part, preserve_index=write_index)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            e.add_note(
+                f"partframe: to_parquet infers the Arrow types of the object "
+                f"columns {todo} from the data; partition {i} has values pyarrow "
+                "cannot convert. Convert the column(s), or pass their types "
+                "as schema={column: pyarrow type}"
+            )
+            raise
+        sample_entries = {
+            e["field_name"]: e for e in sample.pandas_metadata.get("columns", [])
+        }
+        for name in todo:
+            typ = sample.field(name).type if name in sample.names else pa.null()
+            if pa.types.is_decimal128(typ):
+                # A sample's precision is that of its largest value, a bound
+                # of the storage only (pandas reads Decimals back whatever it
+                # is): the widest one keeps larger values of later partitions.
+                typ = pa.decimal128(38, typ.scale)
+            if not pa.types.is_null(typ):
+                found[name] = typ
+                entries[name] = sample_entries[name]
+        todo = [n for n in todo if n not in found]
+        if not todo:
+            break
+    for name, typ in {**found, **given}.items():
+        if name in partition_on:
+            continue
+        j = base.get_field_index(name)
+        base = base.set(j, base.field(j).with_type(typ))
+    if found and md:
+        md = {**md, "columns": [entries[e["field_name"]] for e in md["columns"]]}
+        base = base.with_metadata({**base.metadata, b"pandas": json.dumps(md).encode()})
+    return base
 
 
 def _untyped(typ: Any) -> bool:

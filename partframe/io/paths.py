@@ -9,6 +9,7 @@ root has a component starting with ``_`` or ``.`` (``_SUCCESS``,
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -16,6 +17,9 @@ import fsspec
 from fsspec.core import url_to_fs
 
 __all__ = [
+    "as_url",
+    "check_name_function",
+    "check_unique_names",
     "expand_paths",
     "get_fs",
     "is_hidden",
@@ -28,16 +32,40 @@ __all__ = [
 _GLOB = re.compile(r"[*?\[]")
 
 
+def as_url(path: Any, argument: str = "path") -> str:
+    """``path`` as a str: a str as it is, an ``os.PathLike`` (``pathlib.Path``,
+    ``py.path.local``) through ``os.fspath``, as pandas takes paths.
+
+    Anything else raises a ``TypeError`` naming ``argument``.
+
+    Examples
+    --------
+    >>> import pathlib
+    >>> as_url(pathlib.PurePosixPath("/data/x.csv")), as_url("s3://b/k")
+    ('/data/x.csv', 's3://b/k')
+    """
+    if isinstance(path, str):
+        return path
+    if isinstance(path, os.PathLike):
+        return os.fsdecode(os.fspath(path))
+    raise TypeError(
+        f"{argument}= takes a str or an os.PathLike (such as pathlib.Path), or "
+        f"a list of them; got {type(path).__name__}: {path!r}"
+    )
+
+
 def get_fs(
-    urlpath: str | list,
+    urlpath: str | os.PathLike | list,
     storage_options: dict | None = None,
     filesystem: Any = None,
+    argument: str = "path",
 ) -> tuple[Any, list[str]]:
     """The fsspec filesystem of ``urlpath`` and its path(s) without protocol.
 
-    ``filesystem`` may be an fsspec filesystem, a ``pyarrow.fs.FileSystem``
-    (wrapped for fsspec), ``"fsspec"``/``"arrow"`` or None (inferred from
-    the URL).
+    ``urlpath`` is a str or an ``os.PathLike``, or a list or tuple of them
+    (``argument`` names it in the error for anything else). ``filesystem``
+    may be an fsspec filesystem, a ``pyarrow.fs.FileSystem`` (wrapped for
+    fsspec), ``"fsspec"``/``"arrow"`` or None (inferred from the URL).
 
     Examples
     --------
@@ -45,10 +73,14 @@ def get_fs(
     >>> type(fs).__name__, paths
     ('MemoryFileSystem', ['/data/x.csv'])
     """
-    urls = [urlpath] if isinstance(urlpath, str) else list(urlpath)
+    # One path is a str or a path object (pathlib.Path, py.path.local: not
+    # iterable, or iterable over its parts); several are a list or tuple.
+    if isinstance(urlpath, list | tuple):
+        urls = [as_url(u, argument) for u in urlpath]
+    else:
+        urls = [as_url(urlpath, argument)]
     if not urls:
-        raise ValueError("no path given")
-    urls = [str(u) for u in urls]
+        raise ValueError(f"{argument}=: no path given (an empty list)")
     storage_options = dict(storage_options or {})
     if filesystem is None or filesystem == "fsspec":
         fs, _ = url_to_fs(urls[0], **storage_options)
@@ -85,16 +117,29 @@ def natural_key(path: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path)]
 
 
-def is_hidden(path: str, root: str) -> bool:
+def is_hidden(path: str, root: str, pattern: str | None = None) -> bool:
     """Does a component of ``path`` below ``root`` start with ``_`` or ``.``?
+
+    With the glob ``pattern`` that found ``path``, a component whose part
+    of the pattern starts with that same character (``.tmp.*.csv``) was
+    asked for by name and is not hidden.
 
     Examples
     --------
     >>> is_hidden("/d/_SUCCESS", "/d"), is_hidden("/d/x=1/p.parquet", "/d")
     (True, False)
+    >>> is_hidden("/d/.tmp.1.csv", "/d", "/d/.tmp.*.csv")
+    False
     """
     rel = path[len(root) :] if path.startswith(root) else path.rsplit("/", 1)[-1]
-    return any(p.startswith(("_", ".")) for p in rel.split("/") if p)
+    parts = [p for p in rel.split("/") if p]
+    asked: list[str] = []
+    if pattern is not None and pattern.startswith(root) and "**" not in pattern:
+        asked = [p for p in pattern[len(root) :].split("/") if p]
+    return any(
+        p.startswith(("_", ".")) and not (k < len(asked) and asked[k][:1] == p[:1])
+        for k, p in enumerate(parts)
+    )
 
 
 def expand_paths(
@@ -124,7 +169,7 @@ def expand_paths(
         if _GLOB.search(p):
             root = p[: _GLOB.search(p).start()].rsplit("/", 1)[0]
             found = [
-                f for f in fs.glob(p) if not is_hidden(f, root) and not fs.isdir(f)
+                f for f in fs.glob(p) if not is_hidden(f, root, p) and not fs.isdir(f)
             ]
             if not found:
                 raise FileNotFoundError(f"no {what}s match {p!r}")
@@ -186,3 +231,26 @@ def to_pyarrow_fs(fs: Any) -> Any:
     import pyarrow.fs as pafs
 
     return pafs.PyFileSystem(pafs.FSSpecHandler(fs))
+
+
+def check_name_function(writer: str, name_function: Any) -> None:
+    """``name_function`` must be None or a callable ``i -> file name``."""
+    if name_function is not None and not callable(name_function):
+        raise ValueError(
+            f"{writer}: ``name_function`` must be a callable with one argument "
+            "(the partition number) that returns the file name; got "
+            f"{type(name_function).__name__} {name_function!r}"
+        )
+
+
+def check_unique_names(writer: str, names: list[str], offset: int = 0) -> None:
+    """Every partition needs its own file: two with one name would lose data."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in first:
+            raise ValueError(
+                f"{writer}: ``name_function`` must produce unique filenames; it "
+                f"names partitions {first[name] + offset} and {i + offset} both "
+                f"{name!r}"
+            )
+        first[name] = i

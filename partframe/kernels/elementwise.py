@@ -20,13 +20,14 @@ __all__ = [
     "apply_rows",
     "apply_values",
     "astype_columns",
-    "call_cast",
     "call_nonempty",
     "cast_alike",
     "concat_whole",
     "distinct_chunk",
     "distinct_combine",
     "eval_frame",
+    "fillna_whole",
+    "frame_series_op",
     "isin_whole",
     "map_elements",
     "map_values",
@@ -78,9 +79,54 @@ def concat_whole(parts: list) -> Whole:
     return Whole(pd.concat(nonempty) if len(nonempty) > 1 else nonempty[0])
 
 
+def fillna_whole(obj: Any, value: Whole, **kwargs: Any) -> Any:
+    """``obj.fillna(value, **kwargs)`` where ``value`` is a whole pandas object.
+
+    Examples
+    --------
+    >>> fillna_whole(pd.Series([1.0, None]), Whole(pd.Series([5.0, 6.0]))).tolist()
+    [1.0, 6.0]
+    """
+    return obj.fillna(value.value, **kwargs)
+
+
 def isin_whole(obj: Any, values: Whole) -> Any:
     """``obj.isin(values)`` where ``values`` is a whole Series."""
     return obj.isin(values.value)
+
+
+def frame_series_op(
+    frame: pd.DataFrame, series: Whole, op: Any, reflect: bool, kwargs: dict
+) -> pd.DataFrame:
+    """``op(frame, series)`` where pandas aligns the whole ``series``' labels
+    with the frame's columns; ``op`` is an operator or a method name.
+
+    The plan's schema assumes the Series' labels are the frame's columns
+    (as for a reduction of the frame: ``df - df.mean()``); other labels would
+    add, drop or reorder the result's columns depending on values known only
+    now, so they raise.
+
+    Examples
+    --------
+    >>> import operator
+    >>> df = pd.DataFrame({"x": [1, 2], "y": [3, 4]})
+    >>> s = Whole(pd.Series({"x": 1, "y": 3}))
+    >>> frame_series_op(df, s, operator.sub, False, {}).values.tolist()
+    [[0, 0], [1, 1]]
+    """
+    s = series.value
+    if not s.index.equals(frame.columns):
+        raise ValueError(
+            f"a partframe DataFrame with columns {list(frame.columns)} was combined "
+            f"with a lazy Series whose labels are {list(s.index)[:20]}: pandas "
+            "aligns the Series' labels with the columns, and partframe needs them "
+            "to be the frame's columns (in order) to know the result's columns "
+            "when the plan is built. Select the matching labels, or compute() the "
+            "Series first"
+        )
+    if isinstance(op, str):
+        return getattr(frame, op)(s, **kwargs)
+    return op(s, frame) if reflect else op(frame, s)
 
 
 def map_values(
@@ -102,27 +148,6 @@ def map_values(
     if dtype is not None and out.dtype != dtype:
         out = out.astype(dtype)
     return out
-
-
-def call_cast(obj: Any, method: str, dtypes: Any, *args: Any, **kwargs: Any) -> Any:
-    """``obj.<method>(*args, **kwargs)`` cast to ``dtypes`` where it differs.
-
-    ``dtypes`` is one dtype (a Series result) or a ``{column: dtype}`` dict
-    (columns the partition lacks are skipped).
-
-    Examples
-    --------
-    >>> s = pd.Series([1, 2])
-    >>> call_cast(s, "where", "float64", s > 0).dtype
-    dtype('float64')
-    """
-    out = getattr(obj, method)(*args, **kwargs)
-    if isinstance(out, pd.DataFrame):
-        cast = {
-            c: t for c, t in dtypes.items() if c in out.columns and out[c].dtype != t
-        }
-        return out.astype(cast) if cast else out
-    return out if out.dtype == dtypes else out.astype(dtypes)
 
 
 # -- dtypes pandas decides from the values ----------------------------------

@@ -449,6 +449,8 @@ def _to_arrow(part: pd.DataFrame, schema: Any, write_index: Any, name: str) -> A
                 "that made the frame returns another index; pass a meta= that "
                 "matches it)"
             )
+    if schema is not None:
+        _check_object_columns(part, schema, name)
     try:
         return pa.Table.from_pandas(part, schema=schema, preserve_index=write_index)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
@@ -459,6 +461,40 @@ def _to_arrow(part: pd.DataFrame, schema: Any, write_index: Any, name: str) -> A
                 f"schema ({', '.join(f'{f.name}: {f.type}' for f in schema)})"
             )
         raise
+
+
+def _check_object_columns(part: pd.DataFrame, schema: Any, name: str) -> None:
+    """Can the values of the object columns of ``part`` take the schema's
+    types without loss?
+
+    Their types were inferred from other partitions (or given by the user),
+    and pyarrow converts Python values into a given type unchecked: a float
+    4.5 into ``int64`` gives 4, without a word. The values are converted
+    with their own inferred type, then cast safely (an error on any loss).
+    """
+    import pyarrow as pa
+
+    for c in part.columns:
+        if part[c].dtype != object or c not in schema.names:
+            continue
+        want = schema.field(c).type
+        try:
+            own = pa.array(part[c], from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            continue  # no type of their own: the conversion to ``want`` decides
+        if own.type.equals(want) or pa.types.is_null(own.type):
+            continue
+        try:
+            own.cast(want, safe=True)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+            raise ValueError(
+                f"to_parquet: the values of column {c!r} written to {name!r} are "
+                f"{own.type} and do not fit the dataset's type {want} (taken from "
+                f"an earlier partition or from schema=): {e}. Pass the type "
+                f"that holds every partition's values as schema={{{c!r}: "
+                f"<pyarrow type>}} (here at least {own.type}), or convert the "
+                "column first"
+            ) from e
 
 
 # --- CSV ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ..threadpool import WORKERS
 from .gather import as_gather, assemble
 
 __all__ = [
+    "assign_by_position",
     "column_bounds",
     "concat_columns",
     "concat_lists",
@@ -32,6 +33,7 @@ __all__ = [
     "loc_list_final",
     "loc_slice",
     "memory_usage",
+    "name_index",
     "parse_bytes",
     "partition_len",
     "reset_index_offset",
@@ -64,6 +66,8 @@ def concat_parts(parts: list) -> Any:
         return parts[0]
     if len(nonempty) == 1:
         return nonempty[0]
+    if isinstance(nonempty[0], pd.Index):
+        return nonempty[0].append(nonempty[1:])
     return pd.concat(nonempty)
 
 
@@ -136,24 +140,48 @@ def empty_like(meta: Any) -> Any:
 # -- head / tail -----------------------------------------------------------
 
 
+def first_rows(obj: Any, n: int) -> Any:
+    """``obj.head(n)``; an Index (which has no ``head``) sliced alike.
+
+    Examples
+    --------
+    >>> first_rows(pd.Index([1, 2, 3]), 2).tolist()
+    [1, 2]
+    """
+    return obj[:n] if isinstance(obj, pd.Index) else obj.head(n)
+
+
+def last_rows(obj: Any, n: int) -> Any:
+    """``obj.tail(n)``; an Index (which has no ``tail``) sliced alike.
+
+    Examples
+    --------
+    >>> last_rows(pd.Index([1, 2, 3]), 2).tolist()
+    [2, 3]
+    """
+    if isinstance(obj, pd.Index):
+        return obj[len(obj) - min(n, len(obj)) :]
+    return obj.tail(n)
+
+
 def head_part(part: Any, n: int) -> Any:
     """The first ``n`` rows of a partition."""
-    return part.head(n)
+    return first_rows(part, n)
 
 
 def head_concat(parts: list, n: int) -> Any:
     """The first ``n`` rows of partitions taken in order."""
-    return concat_parts([p.head(n) for p in parts]).head(n)
+    return first_rows(concat_parts([first_rows(p, n) for p in parts]), n)
 
 
 def tail_part(part: Any, n: int) -> Any:
     """The last ``n`` rows of a partition."""
-    return part.tail(n)
+    return last_rows(part, n)
 
 
 def tail_concat(parts: list, n: int) -> Any:
     """The last ``n`` rows of partitions taken in order."""
-    return concat_parts([p.tail(n) for p in parts]).tail(n)
+    return last_rows(concat_parts([last_rows(p, n) for p in parts]), n)
 
 
 # -- repartition -----------------------------------------------------------
@@ -358,6 +386,35 @@ def set_index_column(part: pd.DataFrame, column: Any, drop: bool) -> pd.DataFram
     return part.set_index(column, drop=drop)
 
 
+def assign_by_position(part: pd.DataFrame, values: Any, name: Any) -> pd.DataFrame:
+    """``part`` with column ``name`` holding ``values`` (a Series or Index
+    of the same length) by position, as ``DataFrame.set_index`` takes an
+    array.
+
+    >>> df = pd.DataFrame({"x": [1, 2]}, index=[5, 6])
+    >>> assign_by_position(df, pd.Series([7, 8]), "k").k.tolist()
+    [7, 8]
+    """
+    if len(values) != len(part):
+        raise ValueError(
+            f"Length mismatch: the set_index keys have {len(values)} values in "
+            f"a partition of {len(part)} rows; the keys must be computed from "
+            "the frame's own rows (e.g. df.x + 1)"
+        )
+    part = part.copy(deep=False)
+    part[name] = values.array  # by position, not aligned on the index
+    return part
+
+
+def name_index(part: Any, name: Any) -> Any:
+    """``part`` with its index named ``name`` (any hashable, a tuple too)."""
+    part = part.copy(deep=False)
+    index = part.index.copy()
+    index.name = name
+    part.index = index
+    return part
+
+
 def column_bounds(part: pd.DataFrame, column: Any) -> list:
     """``[(rows, min, max, has_missing)]`` of one column of a partition."""
     col = part[column]
@@ -373,14 +430,65 @@ def column_bounds(part: pd.DataFrame, column: Any) -> list:
 # -- loc -----------------------------------------------------------------------
 
 
+# Index types on which pandas reads a string bound as a period ("2011" is
+# all of 2011): partial string indexing.
+DATETIME_LIKE = (pd.DatetimeIndex, pd.PeriodIndex, pd.TimedeltaIndex)
+
+
 def loc_label(part: Any, label: Any) -> Any:
-    """Rows whose index equals ``label`` (all of them, as a frame)."""
-    return part[np.asarray(part.index == label)]
+    """Rows whose index equals ``label`` (all of them, as a frame).
+
+    A string on a datetime-like index is matched by pandas (a partial date
+    string selects the rows inside its period); none match: no rows.
+
+    Examples
+    --------
+    >>> s = pd.Series(range(3), index=pd.date_range("2011-01-31", periods=3))
+    >>> loc_label(s, "2011-02").tolist()
+    [1, 2]
+    """
+    index = part.index
+    if not (isinstance(label, str) and isinstance(index, DATETIME_LIKE)):
+        return part[np.asarray(index == label)]
+    try:
+        where = index.get_loc(label)
+    except KeyError:
+        return part.iloc[:0]
+    if isinstance(where, slice):
+        return part.iloc[where]
+    if isinstance(where, np.ndarray) and where.dtype == bool:
+        return part[where]
+    return part.iloc[np.atleast_1d(where)]
 
 
 def loc_slice(part: Any, start: Any, stop: Any) -> Any:
-    """Rows whose index lies in ``[start, stop]`` (``None``: open), as ``loc``."""
-    return slice_index(part, start, stop, hi_inclusive=True)
+    """Rows whose index lies in ``[start, stop]`` (``None``: open), as ``loc``.
+
+    A string bound on a datetime-like index is a partial date string: pandas'
+    own ``slice_locs`` resolves it (``"2011"`` up to the last instant of
+    2011), on the sorted index when the partition is not sorted.
+
+    Examples
+    --------
+    >>> s = pd.Series(range(4), index=pd.date_range("2010-12-31", periods=4))
+    >>> loc_slice(s, None, "2011-01-01").tolist()
+    [0, 1]
+    >>> loc_slice(s.iloc[::-1], "2011", "2011").tolist()
+    [3, 2, 1]
+    """
+    index = part.index
+    if not (isinstance(start, str) or isinstance(stop, str)) or not isinstance(
+        index, DATETIME_LIKE
+    ):
+        return slice_index(part, start, stop, hi_inclusive=True)
+    if index.is_monotonic_increasing:
+        lo, hi = index.slice_locs(start, stop)
+        return part.iloc[lo:hi]
+    order = index.argsort(kind="stable")
+    lo, hi = index[order].slice_locs(start, stop)
+    keep = np.zeros(len(index), dtype=bool)
+    keep[order[lo:hi]] = True
+    return part[keep]
 
 
 def loc_labels(part: Any, labels: list) -> Any:

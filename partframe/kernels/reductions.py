@@ -61,6 +61,9 @@ __all__ = [
 def _as_frame(part: Any) -> pd.DataFrame:
     if isinstance(part, pd.Series):
         return part.to_frame()
+    if isinstance(part, pd.Index):
+        # An Index's values as the one column (``Index.min()`` and the like).
+        return part.to_frame(index=False)
     return part
 
 
@@ -226,7 +229,7 @@ def reduce_aggregate(
                     res[j] = x
             else:
                 res[positions] = v
-        if isinstance(empty, pd.Series):
+        if isinstance(empty, pd.Series | pd.Index):
             return _like(res[0], like)
         return pd.Series(res, index=empty.columns)
     series = [_as_series(v, p) for v, p in zip(values, groups)]
@@ -236,7 +239,7 @@ def reduce_aggregate(
         s = s.where(~short)
     elif dtype is not None and s.dtype != dtype:
         s = s.astype(dtype)
-    if isinstance(empty, pd.Series):
+    if isinstance(empty, pd.Series | pd.Index):
         return _like(s.iloc[0], like)
     s.index = empty.columns
     return s
@@ -521,7 +524,7 @@ def _finish_moments(
                 res = np.sqrt(var) / np.sqrt(n)
     if not skipna:
         res = np.where(nmissing > 0, np.nan, res)
-    if isinstance(empty, pd.Series):
+    if isinstance(empty, pd.Series | pd.Index):
         value = _unfloat(float(res[0]), empty.dtype, op)
         if dtype == np.dtype("float64") and isinstance(value, float):
             return _like(np.float64(value), like)
@@ -618,7 +621,7 @@ def idx_aggregate(
             labels.append(getattr(stand_in, op)(skipna=skipna))
             continue
         labels.append(label)
-    if isinstance(empty, pd.Series):
+    if isinstance(empty, pd.Series | pd.Index):
         return labels[0]
     return pd.Series(labels, index=frame.columns, dtype=dtype)
 
@@ -774,7 +777,7 @@ def memory_aggregate(partials: list, empty: Any, index: bool, deep: bool) -> Any
         first, last, step = pieces
         step = step or 1
         usage[0] = pd.RangeIndex(first, last + step, step).memory_usage()
-    if isinstance(empty, pd.Series):
+    if isinstance(empty, pd.Series | pd.Index):
         return int(usage.sum())
     labels = empty.memory_usage(index=index, deep=deep).index
     return pd.Series(usage, index=labels, dtype="int64")

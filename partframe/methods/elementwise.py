@@ -309,30 +309,10 @@ def _nonempty_operand(x: Any) -> Any:
     return meta_nonempty(_expr_of(x)._meta) if _is_lazy(x) else x
 
 
-def _cast_to_replaced(out: Any, name: str, meta: Any) -> Any:
-    """``out`` (a partition-wise ``name`` call) cast to ``meta``'s dtypes in
-    every partition, when pandas would upcast where values are replaced:
-    the plan assumes some are."""
-    if meta is None or _same_schema(meta, out._meta):
-        return out
-    node = out.expr.substitute_operands(
-        func=kernels.call_cast,
-        args=(name, _dtypes_of(meta), *out.expr.args[1:]),
-        meta=meta,
-    )
-    return _new(node)
-
-
 def _same_schema(a: Any, b: Any) -> bool:
     if isinstance(a, pd.DataFrame):
         return isinstance(b, pd.DataFrame) and a.dtypes.equals(b.dtypes)
     return isinstance(b, pd.Series) and a.dtype == b.dtype
-
-
-def _dtypes_of(meta: Any) -> Any:
-    if isinstance(meta, pd.DataFrame):
-        return meta.dtypes.to_dict()
-    return meta.dtype
 
 
 def _as_values(values: Any, what: str) -> Any:
@@ -455,6 +435,12 @@ def _binary_method(name: str, frame_default_axis: Any) -> Callable:
 
         def build(obj: Any) -> Any:
             o = other if obj is self else _sub_operand(other, obj)
+            if _is_lazy_frame(o) and axis in (None, 1, "columns"):
+                from ..collection import _along_columns
+
+                along = _along_columns(obj, o, name, False, kwargs)
+                if along is not None:
+                    return along
             return _method_call(obj, name, o, **kwargs)
 
         return _guarded(self, f"{name}()", build)
@@ -543,8 +529,9 @@ class FrameMethods:
             a = [a if obj is self else _sub_operand(a, obj) for a in args]
             out = _method_call(obj, name, *a, **kwargs)
             # pandas upcasts a column when some of its values are replaced
-            # (int64 -> float64 for missing values).
-            return _cast_to_replaced(out, name, _replaced_meta(obj, name, a, kwargs))
+            # (int64 -> float64 for missing values): decided over the whole
+            # data, as pandas, the partitions are cast alike.
+            return _upcast_alike(out, _replaced_meta(obj, name, a, kwargs))
 
         return _guarded(self, f"{name}()", build)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.errors import IndexingError
 
 from ..expr.partitions import IlocRows
 from ..expr.reductions import ReductionChunk
@@ -81,13 +82,17 @@ class _IlocIndexer:
     def __getitem__(self, key: Any) -> Any:
         obj = self.obj
         if isinstance(key, tuple):
+            # pandas' error for too many indexers.
             if not isinstance(obj._meta, pd.DataFrame):
-                raise IndexError(
-                    "too many indexers: a Series takes iloc[rows] only, not "
+                raise IndexingError(
+                    "Too many indexers: a Series takes iloc[rows] only, not "
                     "iloc[rows, columns]"
                 )
             if len(key) != 2:
-                raise IndexError("iloc takes [rows] or [rows, columns]")
+                raise IndexingError(
+                    "Too many indexers: a DataFrame takes iloc[rows] or "
+                    f"iloc[rows, columns], got {len(key)} indexers"
+                )
             rows, cols = key
             obj = _iloc_columns(obj, cols)
         else:

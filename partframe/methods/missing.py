@@ -14,19 +14,38 @@ from typing import Any
 import pandas as pd
 
 from ..expr.base import Expr
-from ..expr.blockwise import call_method
+from ..expr.blockwise import aligned, call_method
 from ..expr.cumulative import FillCarry
+from ..expr.elementwise import WholeOf
 from ..expr.meta import meta_nonempty
+from ..kernels.elementwise import fillna_whole
 from .elementwise import (
     _NO_DEFAULT,
     _check_columns,
     _columnwise,
     _guarded,
+    _is_lazy_frame,
     _listify,
     _method_call,
 )
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
+
+
+def _fill_whole(obj: Any, value: Any) -> bool:
+    """Does ``obj.fillna(value)`` (``value`` lazy) take ``value`` whole in
+    every partition, rather than partition by partition?
+
+    Filling keeps ``obj``'s rows and columns: any part of ``value`` only
+    supplies the values pandas' alignment picks, so passing it whole is
+    always exact. It is needed when pandas aligns a Series' labels with a
+    DataFrame's columns (``df.fillna(df.mean())``), and when the two cannot
+    be partition-aligned (unknown divisions, different partitionings).
+    """
+    if isinstance(obj._meta, pd.DataFrame) and isinstance(value._meta, pd.Series):
+        return True
+    a, b = obj.expr, value.expr
+    return not (aligned(a, b) or (a.known_divisions and b.known_divisions))
 
 
 class FrameMethods:
@@ -222,6 +241,13 @@ class FrameMethods:
                 "partitions; wrap it with partframe.from_pandas, or pass a dict"
             )
         kwargs = {} if axis is None else {"axis": axis}
+        if _is_lazy_frame(value) and _fill_whole(self, value):
+            whole = WholeOf(value.expr)
+            return _guarded(
+                self,
+                "fillna()",
+                lambda obj: _columnwise(obj, fillna_whole, (whole,), kwargs),
+            )
         return _guarded(
             self, "fillna()", lambda obj: _method_call(obj, "fillna", value, **kwargs)
         )

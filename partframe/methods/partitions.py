@@ -18,9 +18,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
+from pandas.errors import IndexingError
 
 from ..expr.base import plain_scalar
-from ..expr.meta import meta_nonempty
+from ..expr.merge import NarrowIfComplete, narrowed
+from ..expr.meta import make_meta, meta_nonempty
 from ..expr.partitions import (
     ConcatColumns,
     ConcatPartitions,
@@ -116,7 +119,7 @@ class FrameMethods:
             pieces.append(piece)
             rows += len(piece)
             start, batch = stop, batch * 2
-        return K.concat_parts(pieces).head(n)
+        return K.first_rows(K.concat_parts(pieces), n)
 
     def tail(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
         """The last ``n`` rows, scanning partitions from the end.
@@ -148,7 +151,7 @@ class FrameMethods:
             pieces.insert(0, piece)
             rows += len(piece)
             stop, batch = start, batch * 2
-        return K.concat_parts(pieces).tail(n)
+        return K.last_rows(K.concat_parts(pieces), n)
 
     # -- selecting partitions ------------------------------------------------
     @property
@@ -329,10 +332,15 @@ class DataFrameMethods:
 
         Parameters
         ----------
-        other : label
-            The column.
+        other : label, or partframe Series or Index
+            The column; or keys computed from this frame's rows (e.g.
+            ``df.x + 1``: partitioned as the frame), taken by position as
+            pandas takes an array (the index is named after them). A list
+            of one label is that label; several make a MultiIndex, which
+            partframe does not support.
         drop : bool, default True
-            Remove the column from the data.
+            Remove the column from the data (pandas ignores it for keys
+            that are not a column label).
         sorted : bool, default False
             Promise that the column is sorted across partitions. Without
             it the rows are range-shuffled and sorted: the boundaries are
@@ -350,13 +358,19 @@ class DataFrameMethods:
         >>> df.set_index("t", sorted=True).divisions
         (1, 3, 5)
         """
+        other = _set_index_key(other)
+        if hasattr(other, "expr"):  # a partframe Series or Index of keys
+            if other.expr._name == self.index.expr._name:
+                return _new(self.expr)  # the frame's own index, as pandas
+            return _set_index_values(self, other, sorted, divisions)
         if not sorted:
             from .shuffle import set_index_unsorted
 
             return set_index_unsorted(self, other, drop, divisions)
         if not isinstance(other, Hashable) or other not in self._meta.columns:
             raise KeyError(
-                f"set_index: {other!r} is not a column; "
+                f"set_index: {other!r} is not a column (None of [{other!r}] are "
+                "in the columns); "
                 f"columns: {list(self._meta.columns)}"
             )
         if divisions is not None:
@@ -368,7 +382,7 @@ class DataFrameMethods:
             return _new(SetIndexSorted(self.expr, other, drop, divisions))
         return _new(_set_index_sorted(self.expr, other, drop))
 
-    def nlargest(self, n: int = 5, columns: Any = None, keep: str = "first") -> Any:
+    def nlargest(self, n: int, columns: Any, keep: str = "first") -> Any:
         """The ``n`` rows with the largest ``columns`` values, as pandas.
 
         The top ``n`` of every partition, then combined in a tree; ties
@@ -384,7 +398,7 @@ class DataFrameMethods:
         """
         return _top(self, "nlargest", n, columns, keep)
 
-    def nsmallest(self, n: int = 5, columns: Any = None, keep: str = "first") -> Any:
+    def nsmallest(self, n: int, columns: Any, keep: str = "first") -> Any:
         """The ``n`` rows with the smallest ``columns`` values, as pandas.
 
         Examples
@@ -478,6 +492,64 @@ def _top(obj: Any, method: str, n: int, columns: Any, keep: str) -> Any:
             chunk_kwargs=kw, combine_kwargs=kw, aggregate_kwargs=kw, label=method,
         )
     )  # fmt: skip
+
+
+# -- helpers: set_index ------------------------------------------------------------
+
+#: The temporary column that holds set_index keys given as values.
+_KEYS = "__pf_set_index_keys"
+
+
+def _set_index_key(other: Any) -> Any:
+    """``set_index``'s key: a label, or a partframe Series/Index of keys.
+
+    A list of one label is that label (pandas makes no MultiIndex of it);
+    what partframe cannot do is refused here, naming the feature.
+    """
+    from ..collection import FrameBase
+
+    if isinstance(other, list):
+        if len(other) == 1 and isinstance(other[0], Hashable):
+            return other[0]
+        raise NotImplementedError(
+            f"set_index({other!r}): several keys (or arrays in a list) make a "
+            "MultiIndex, which partframe does not support (no multi-indexes); "
+            "set one column as the index"
+        )
+    if isinstance(other, FrameBase):
+        if isinstance(other._meta, pd.DataFrame):
+            raise NotImplementedError(
+                "set_index with a DataFrame of keys makes a MultiIndex, which "
+                "partframe does not support; pass one column label or Series"
+            )
+        return other
+    if isinstance(other, pd.Series | pd.Index | np.ndarray):
+        raise NotImplementedError(
+            f"set_index with an in-memory {type(other).__name__}: pandas takes "
+            "its values by position, which partframe cannot line up with its "
+            "partitions; pass a partframe Series computed from this frame "
+            "(e.g. df.x + 1) or add the keys as a column first"
+        )
+    return other
+
+
+def _set_index_values(frame: Any, keys: Any, sorted: bool, divisions: Any) -> Any:
+    """``frame.set_index(keys)`` for a partframe Series or Index of keys:
+    its values, by position, become a temporary column that is set as the
+    index (sorted, or promised sorted), named after ``keys``."""
+    from ..expr.blockwise import Elemwise, aligned
+
+    if not aligned(frame.expr, keys.expr):
+        raise ValueError(
+            "set_index: the keys are not partitioned as the frame: pandas takes "
+            "them by position, so they must be computed from this frame's rows "
+            f"(e.g. df.x + 1), not from another source ({keys.npartitions} "
+            f"partitions against {frame.npartitions})"
+        )
+    name = keys._meta.name
+    with_keys = _new(Elemwise(K.assign_by_position, [frame.expr, keys.expr, _KEYS]))
+    out = with_keys.set_index(_KEYS, drop=True, sorted=sorted, divisions=divisions)
+    return _new(Elemwise(K.name_index, [out.expr, name]))
 
 
 # -- helpers: repartition ----------------------------------------------------------
@@ -670,10 +742,17 @@ class _LocIndexer:
     def __getitem__(self, key: Any) -> Any:
         from ..collection import DataFrame
 
-        if isinstance(self.obj, DataFrame) and isinstance(key, tuple):
-            if len(key) != 2:
-                raise IndexError("loc takes [rows] or [rows, columns]")
+        obj = self.obj
+        if isinstance(key, tuple) and not isinstance(obj._meta.index, pd.MultiIndex):
+            if not isinstance(obj, DataFrame) or len(key) != 2:
+                raise IndexingError(
+                    f"Too many indexers: a {type(obj).__name__} takes loc[rows]"
+                    + (" or loc[rows, columns]" if isinstance(obj, DataFrame) else "")
+                    + f", got {len(key)} indexers"
+                )
             rows, cols = key
+            if callable(cols):  # as pandas: called with the whole frame
+                cols = cols(obj)
             return _loc_columns(self._rows(rows), cols)
         return self._rows(key)
 
@@ -685,6 +764,8 @@ class _LocIndexer:
             key = key(obj)
         if isinstance(key, Series):
             return obj[key]
+        if isinstance(key, pd.Series) and not pd.api.types.is_bool_dtype(key.dtype):
+            key = key.array  # labels, as pandas (a boolean Series aligns)
         if isinstance(key, FrameBase | pd.Series | pd.DataFrame):
             raise TypeError(
                 "loc takes a lazy boolean partframe Series aligned with the frame "
@@ -696,7 +777,12 @@ class _LocIndexer:
             if key.start is None and key.stop is None:
                 return obj
             return _loc_slice(obj, key.start, key.stop)
-        if isinstance(key, list | np.ndarray | pd.Index):
+        if isinstance(key, str) and isinstance(obj._meta.index, K.DATETIME_LIKE):
+            # A date string on a datetime-like index may be a period (pandas'
+            # partial string indexing): all the rows pandas matches, as a frame.
+            expr = _partial_string_partitions(obj, key, key)
+            return _new(LocRows(expr, K.loc_label, (key,)))
+        if isinstance(key, list | np.ndarray | pd.Index | ExtensionArray):
             labels = list(key)
             if labels and all(isinstance(x, bool | np.bool_) for x in labels):
                 raise TypeError(
@@ -731,7 +817,9 @@ def _loc_label(obj: Any, label: Any) -> Any:
 
 def _loc_slice(obj: Any, start: Any, stop: Any) -> Any:
     expr = obj.expr
-    if expr.known_divisions:
+    if _partial_strings(obj._meta.index, start, stop):
+        expr = _partial_string_partitions(obj, start, stop)
+    elif expr.known_divisions:
         d = expr.divisions
         n = expr.npartitions
         try:
@@ -752,6 +840,30 @@ def _loc_slice(obj: Any, start: Any, stop: Any) -> Any:
             ) from None
         expr = select_partitions(expr, parts or [0])
     return _new(LocRows(expr, K.loc_slice, (start, stop)))
+
+
+def _partial_strings(index: pd.Index, start: Any, stop: Any) -> bool:
+    """Is ``loc[start:stop]`` a partial date string slice (see ``K.loc_slice``)?"""
+    return isinstance(index, K.DATETIME_LIKE) and (
+        isinstance(start, str) or isinstance(stop, str)
+    )
+
+
+def _partial_string_partitions(obj: Any, start: Any, stop: Any) -> Any:
+    """``obj``'s plan restricted to the partitions that can hold
+    ``loc[start:stop]``, bounds that may be partial date strings.
+
+    pandas resolves the strings against an index of the divisions: the
+    partitions kept run from the one holding the first division at or after
+    the start to the last one starting at or before the stop's end.
+    """
+    expr = obj.expr
+    if not expr.known_divisions:
+        return expr
+    index = pd.Index(list(expr.divisions), dtype=obj._meta.index.dtype)
+    lo, hi = index.slice_locs(start, stop)
+    parts = list(range(max(int(lo) - 1, 0), min(int(hi), expr.npartitions)))
+    return select_partitions(expr, parts or [0])
 
 
 def _loc_list(obj: Any, labels: list) -> Any:
@@ -825,8 +937,11 @@ def _align_all(frames: list) -> list:
     if all(aligned(f.expr) for f in frames):
         return frames
     if not all(f.known_divisions for f in frames):
+        # Without divisions to unify, each must line up with the first as
+        # it is (one partition each: pandas aligns the rows inside it).
         for f in frames[1:]:
-            _align(frames[0], f)  # raises the explanation
+            _align(frames[0], f)  # raises the explanation otherwise
+        return frames
     divisions = functools.reduce(union_divisions, [f.divisions for f in frames])
     return [repartition_divisions(f, divisions) for f in frames]
 
@@ -860,8 +975,11 @@ def concat(
     With ``axis=1`` on inputs whose indexes differ, rows come in index order
     (as ``pandas.concat(..., sort=True)``): that is the order of the
     partitions. With ``join="outer"`` on inputs from different sources,
-    integer and bool columns are upcast (float64, object) as if some rows
-    were missing, since which rows match is only known when computing.
+    the meta has integer and bool columns upcast (float64, object) as if
+    some rows were missing, since which rows match is only known when
+    computing; then the partitions get pandas' dtypes for the whole result
+    (a column with no missing value in any partition keeps its dtype), as
+    for a join (:class:`~partframe.expr.merge.NarrowIfComplete`).
 
     Examples
     --------
@@ -905,6 +1023,23 @@ def concat(
         return out
     if axis in (1, "columns"):
         frames = _align_all(frames)
-        cast = join == "outer" and len({f.expr._partitioning for f in frames}) > 1
-        return _new(ConcatColumns([f.expr for f in frames], join, ignore_index, cast))
+        exprs = [f.expr for f in frames]
+        cast = join == "outer" and len({e._partitioning for e in exprs}) > 1
+        wide = ConcatColumns(exprs, join, ignore_index, cast)
+        if not cast:
+            return _new(wide)
+        # pandas' dtypes when no row is missing: those of empty inputs (the
+        # stand-ins' indexes need not match).
+        complete = make_meta(
+            pd.concat(
+                [e._meta for e in exprs], axis=1, join=join,
+                ignore_index=ignore_index, sort=True,
+            )
+        )  # fmt: skip
+        if narrowed(wide._meta, complete) is None:
+            return _new(wide)
+        # Whether rows are missing is known only when computing: decided
+        # for the whole result, as pandas does (see partframe.expr.merge).
+        narrow = ConcatColumns(exprs, join, ignore_index, False)
+        return _new(NarrowIfComplete(narrow, wide._meta, complete))
     raise ValueError(f"axis must be 0 or 1, got {axis!r}")

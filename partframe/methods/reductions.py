@@ -33,8 +33,9 @@ __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
 
 def _result_dtype(meta: Any, result: Any, op: str, kwargs: dict) -> Any:
-    """The dtype of a DataFrame-shaped result (a Series input as a frame)."""
-    if isinstance(meta, pd.Series):
+    """The dtype of a DataFrame-shaped result (a Series or Index input as a
+    frame)."""
+    if isinstance(meta, pd.Series | pd.Index):
         dtype = meta.dtype
         if (
             isinstance(result, np.generic)
@@ -42,7 +43,14 @@ def _result_dtype(meta: Any, result: Any, op: str, kwargs: dict) -> Any:
             and dtype.kind in K.SCALAR_KINDS
         ):
             return result.dtype  # a numpy column's frame result: the same dtype
-        return _run_meta(meta.to_frame(), op, kwargs).dtype
+        # ``numeric_only`` would drop a frame's non-numeric column, which the
+        # Series keeps (pandas has already accepted it for the Series).
+        kwargs = {k: v for k, v in kwargs.items() if k != "numeric_only"}
+        if isinstance(meta, pd.Index):
+            frame = meta.to_frame(index=False)
+        else:
+            frame = meta.to_frame()
+        return _run_meta(frame, op, kwargs).dtype
     return result.dtype
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..expr.blockwise import MapPartitions
@@ -277,6 +278,20 @@ class DataFrameMethods:
         ``on`` names columns of this frame matched against ``other``'s
         index (default: this frame's index). Strategies as for :func:`merge`.
 
+        ``other`` may be a list of frames (and named Series): they are joined
+        on the indexes one after the other, as pandas does when an index
+        has duplicates (``on`` and suffixes are refused, as in pandas).
+        When every index is unique pandas concatenates instead. For
+        ``"inner"`` and ``"outer"`` both give the same result. For
+        ``"left"`` the rows and values are the same, but pandas' concat may
+        make an int or bool column float64/object where a key of some other
+        frame is missing from this frame's index (it makes those rows, then
+        drops them): which indexes are unique is only known when computing,
+        so partframe keeps the dtypes of the joins in turn. For ``"right"``
+        the two ways give different values (joined in turn, a row of the
+        last frame misses this frame's values when a frame in between lacks
+        its key), so it is refused: join in turn, or concat and reindex.
+
         Examples
         --------
         >>> import pandas as pd, partframe
@@ -289,6 +304,12 @@ class DataFrameMethods:
         1  2   NaN
         2  3  30.0
         """
+        if isinstance(other, list | tuple):
+            return _join_many(
+                self, list(other), on, how, lsuffix, rsuffix,
+                dict(npartitions=npartitions, broadcast=broadcast,
+                     shuffle_method=shuffle_method),
+            )  # fmt: skip
         other = _as_frame(other)
         if isinstance(other._meta, pd.Series):
             other = other.to_frame()
@@ -378,6 +399,32 @@ def _as_frame(x: Any) -> Any:
     raise TypeError(f"cannot join with a {type(x).__name__}")
 
 
+def _join_many(
+    frame: Any, others: list, on: Any, how: str, lsuffix: str, rsuffix: str, kw: dict
+) -> Any:
+    """``frame.join(others)`` for a list ``others``: index joins in turn
+    (see ``DataFrame.join``), with pandas' argument checks."""
+    if on is not None:
+        raise ValueError(
+            "Joining multiple DataFrames only supported for joining on index"
+        )
+    if lsuffix or rsuffix:
+        raise ValueError("Suffixes not supported when joining multiple DataFrames")
+    if not others:
+        raise ValueError("join: the list of frames to join is empty")
+    if how == "right":
+        raise NotImplementedError(
+            "join with a list of frames and how='right': pandas' result depends "
+            "on whether every index is unique (known only when computing); "
+            "join them one by one (df.join(a, how='right').join(b, how='right')), "
+            "or concat them with axis=1 and select the last frame's index"
+        )
+    out = frame
+    for other in others:
+        out = out.join(other, how=how, **kw)
+    return out
+
+
 def merge(
     left: Any,
     right: Any,
@@ -440,6 +487,8 @@ def merge(
     2  3  6
     """
     left, right = _as_frame(left), _as_frame(right)
+    for name, keys in (("on", on), ("left_on", left_on), ("right_on", right_on)):
+        _check_label_keys(name, keys)
     if on is not None:
         if left_on is not None or right_on is not None:
             raise ValueError('Can only pass argument "on" OR "left_on" and "right_on"')
@@ -447,7 +496,13 @@ def merge(
     elif left_on is None and right_on is None and not left_index and not right_index:
         common = [c for c in left.columns if c in set(right.columns)]
         if not common:
-            raise ValueError("no common columns to merge on; pass on= or left_on=")
+            # pandas' error (a ValueError): it joins on no key by default,
+            # not on the indexes.
+            raise pd.errors.MergeError(
+                "No common columns to perform merge on. Merge options: "
+                "left_on=None, right_on=None, left_index=False, right_index=False; "
+                "pass on=, left_on=/right_on=, or left_index=/right_index=True"
+            )
         left_on = right_on = common
     if left_index:
         left_on = None
@@ -459,6 +514,27 @@ def merge(
         broadcast, shuffle_method,
     )  # fmt: skip
     return _new(expr)
+
+
+def _check_label_keys(name: str, keys: Any) -> None:
+    """Refuse merge keys that are values rather than column labels.
+
+    pandas also takes arrays (and Series) of keys, one per row, matched by
+    position: partframe cannot line a lazy or in-memory array up with the
+    rows of its partitions, so that is not supported.
+    """
+    from ..collection import FrameBase
+
+    items = keys if isinstance(keys, list) else [keys]
+    if any(
+        isinstance(k, FrameBase | pd.Series | pd.Index | np.ndarray | list)
+        for k in items
+    ):
+        raise NotImplementedError(
+            f"merge: {name}= takes column labels; keys given as arrays or "
+            "Series are not supported. Add them as a column first "
+            "(df.assign(key=...)) and merge on its name."
+        )
 
 
 def set_index_unsorted(
@@ -475,7 +551,8 @@ def set_index_unsorted(
     """
     if not isinstance(column, Hashable) or column not in frame._meta.columns:
         raise KeyError(
-            f"set_index: {column!r} is not a column; "
+            f"set_index: {column!r} is not a column (None of [{column!r}] are "
+            "in the columns); "
             f"columns: {list(frame._meta.columns)}"
         )
     if divisions is not None:
