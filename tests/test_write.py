@@ -655,6 +655,34 @@ def test_overwrite_never_replaces_the_working_folder(
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("writer", ["parquet", "csv-pattern"])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_write_into_an_empty_working_folder_keeps_it(
+    tmp_path, monkeypatch, writer, scheduler
+):
+    # An existing empty destination is kept and the files move into it (it
+    # was removed and replaced, which fails for the working folder and
+    # would leave the user's shell in a deleted folder).
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    inode = os.stat(work).st_ino
+    pdf = _pdf()
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    if writer == "parquet":
+        ddf.to_parquet(".", scheduler=scheduler)
+        assert_eq(partframe.read_parquet("."), pdf, check_divisions=False)
+    else:
+        paths = ddf.to_csv("foo*.csv", scheduler=scheduler)
+        assert [os.path.basename(p) for p in paths] == [f"foo{i}.csv" for i in range(3)]
+        got = pd.concat(pd.read_csv(p, index_col=0) for p in sorted(paths))
+        pdf.to_csv(tmp_path / "pandas.csv")
+        want = pd.read_csv(tmp_path / "pandas.csv", index_col=0)
+        pd.testing.assert_frame_equal(got, want)
+    assert os.stat(work).st_ino == inode
+    assert os.getcwd() == str(work)
+
+
 def test_parquet_engine_as_pandas(tmp_path):
     # pandas' engine=: "auto" and "pyarrow" are what partframe uses; any
     # other is refused before anything is read or written.

@@ -414,6 +414,18 @@ def _move(fs: Any, src: str, dst: str, tree: bool = False) -> None:
         fs.mv(src, dst, recursive=tree)
 
 
+def _new_dirs(dest: str, names: list[str]) -> list[str]:
+    """The local folders below ``dest`` that moving ``names`` into it makes
+    (removed again on rollback), deepest last."""
+    out: list[str] = []
+    for n in names:
+        d = os.path.dirname(join(dest, n))
+        while d != dest and not os.path.exists(d) and d not in out:
+            out.append(d)
+            d = os.path.dirname(d)
+    return out
+
+
 def _plan(job: OutputJob, names: list[str]) -> dict:
     """The journal of ``job``'s commit (called under the lock)."""
     fs = job.fs
@@ -421,7 +433,6 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
     aside: list[list[str]] = []
     moves: list[list[str]] = []
     new_dirs: list[str] = []
-    empty_dir = False
     tree = False
     fs.invalidate_cache()
     if job.single_file:
@@ -460,11 +471,13 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
             )
         moves = [[job.staged(n), join(job.dest, n)] for n in names]
         if local:  # folders made by the moves, removed again on rollback
-            for n in names:
-                d = os.path.dirname(join(job.dest, n))
-                while d != job.dest and not os.path.exists(d) and d not in new_dirs:
-                    new_dirs.append(d)
-                    d = os.path.dirname(d)
+            new_dirs = _new_dirs(job.dest, names)
+    elif job.mode != "overwrite" and fs.exists(job.dest):
+        # An empty folder (checked under the lock) is kept and the files move
+        # into it: it may be someone's working folder, never ours to delete.
+        moves = [[job.staged(n), join(job.dest, n)] for n in names]
+        if local:
+            new_dirs = _new_dirs(job.dest, names)
     else:
         if job.mode == "overwrite" and fs.exists(job.dest):
             if local:
@@ -473,9 +486,6 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
             else:
                 old = fs.find(job.dest) if fs.isdir(job.dest) else [job.dest]
                 aside = [[f, job.backup + f[len(job.dest) :]] for f in old]
-        elif fs.exists(job.dest):  # an empty folder (checked under the lock)
-            empty_dir = True
-            fs.rm(job.dest, recursive=True)
         if local:
             if not fs.exists(job.staging):
                 fs.mkdir(job.staging, create_parents=True)
@@ -505,7 +515,9 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
         "single_file": job.single_file,
         "marker": job.mode != "files",
         "tree": tree,
-        "empty_dir": empty_dir,
+        # never now (an empty folder is kept); journals of earlier versions
+        # may say True: their rollback remakes the removed folder
+        "empty_dir": False,
         "new_dirs": new_dirs,
         "aside": aside,
         "in": moves,
