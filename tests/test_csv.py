@@ -549,6 +549,24 @@ def test_utf8_sig_files_are_split_into_blocks(tmp_path, recwarn):
     assert not recwarn.list
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_utf16_files_read_as_one_block_with_a_warning(tmp_path, encoding, scheduler):
+    # A newline byte of a non-ASCII-compatible encoding may sit inside a
+    # character, so the file is not cut: one block, a CSVSplitWarning naming
+    # the file and the encoding (blocksize= was not honoured), pandas' values.
+    from partframe.io.csv import CSVSplitWarning
+
+    pdf = pd.DataFrame({"a": range(100), "b": [k / 1.98 for k in range(100)]})
+    path = str(tmp_path / "wide.csv")
+    pdf.to_csv(path, encoding=encoding, index=False)
+    with pytest.warns(CSVSplitWarning, match=f"wide.csv.*{encoding}"):
+        got = partframe.read_csv(path, encoding=encoding, blocksize=1000)
+    assert got.npartitions == 1
+    expected = pd.read_csv(path, encoding=encoding)
+    assert_eq(got, expected, check_divisions=False, scheduler=scheduler)
+
+
 @pytest.mark.parametrize("prefix", [".tmp.", "_tmp."])
 def test_glob_that_names_hidden_files_reads_them(tmp_path, prefix):
     # A name starting with "." or "_" under a folder or a "*" is not data

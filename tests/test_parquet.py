@@ -176,6 +176,48 @@ def test_len_from_metadata(dataset, tmp_path):
     assert len(df[["s"]]) == len(pdf)
 
 
+def test_hive_key_also_a_column_of_some_keys_raises(tmp_path):
+    # A key=value folder named like a column of the files, next to keys that
+    # are not: which values win is ambiguous (pandas raises too).
+    for part in ("a", "b"):
+        folder = tmp_path / f"part={part}" / "kind=x"
+        folder.mkdir(parents=True)
+        pdf = pd.DataFrame({"part": part, "col": range(5)})
+        pdf.to_parquet(folder / "data.parquet", index=False)
+    with pytest.raises(TypeError):  # pyarrow.ArrowTypeError
+        pd.read_parquet(tmp_path)
+    with pytest.raises(ValueError, match=r"\['part'\].*also columns.*\['kind'\]"):
+        partframe.read_parquet(str(tmp_path))
+
+
+def test_hive_key_as_the_index_is_refused_naming_the_fix(tmp_path):
+    pdf = pd.DataFrame({"a": range(6), "c": list("xyzxyz")})
+    partframe.from_pandas(pdf, npartitions=2).to_parquet(
+        str(tmp_path / "d"), partition_on=["c"]
+    )
+    with pytest.raises(NotImplementedError, match=r"\['c'\].*then .set_index"):
+        partframe.read_parquet(str(tmp_path / "d"), index="c")
+    got = partframe.read_parquet(str(tmp_path / "d"))
+    assert_eq(got.set_index("c").a.sum(), pdf.a.sum())
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_index_false_puts_the_stored_index_first(tmp_path, scheduler):
+    # index=False reads the stored index as a column where reset_index()
+    # puts it: first (pyarrow stores it last).
+    pdf = pd.DataFrame(
+        {"x": [3, 1, 2, 5], "y": [1.0, 2.0, 3.0, 4.0]},
+        index=pd.Index([10, 20, 30, 40], name="myindex"),
+    )
+    path = str(tmp_path / "d")
+    partframe.from_pandas(pdf, npartitions=2).to_parquet(path)
+    got = partframe.read_parquet(path, index=False)
+    assert_eq(got, pdf.reset_index(), check_index=False, scheduler=scheduler)
+    got = partframe.read_parquet(path, index=False, columns=["y", "myindex"])
+    want = pdf.reset_index()[["y", "myindex"]]
+    assert_eq(got, want, check_index=False, scheduler=scheduler)
+
+
 def test_hive_partitions_match_pandas(tmp_path):
     pdf = _frame(60)
     pdf["k"] = [10, 2, 3] * 20

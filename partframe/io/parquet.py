@@ -142,6 +142,15 @@ class ParquetDataset:
             for k in h:
                 if k not in keys:
                     keys.append(k)
+        in_files = [k for k in keys if k in self.schema.names]
+        if in_files and len(in_files) < len(keys):
+            # Which values win is ambiguous (pandas/pyarrow raise here too).
+            raise ValueError(
+                f"read_parquet: hive partition column(s) {in_files} of the "
+                f"folders of {files[0]!r} are also columns in its files, and "
+                f"{[k for k in keys if k not in in_files]} are not; rename the "
+                "columns in the files or the key=value folders"
+            )
         self.hive_values = hive
         self.hive_dtypes: dict[str, pd.CategoricalDtype] = {}
         for k in keys:
@@ -181,6 +190,13 @@ class ParquetDataset:
         else:
             self.index = [index] if isinstance(index, str) else list(index)
         names = self.schema.names
+        from_folders = [c for c in self.index if c in self.hive_dtypes]
+        if from_folders and not set(from_folders) <= set(names):
+            raise NotImplementedError(
+                f"read_parquet(index={index!r}): the hive partition column(s) "
+                f"{from_folders} (from the key=value folders) cannot be the "
+                "index; read them as columns, then .set_index(...)"
+            )
         missing = [c for c in self.index if c not in names]
         if missing:
             raise KeyError(f"index column(s) {missing} not in the Parquet schema")
@@ -331,6 +347,12 @@ def read_meta(
         rng = [c for c in pandas_md["index_columns"] if isinstance(c, dict)]
         if rng and rng[0].get("name") is not None:
             df.index.name = rng[0]["name"]
+        # index=False: the stored index comes first, as reset_index() puts it
+        stored = [
+            c for c in pandas_md["index_columns"] if isinstance(c, str) and c in df
+        ]
+        if stored:
+            df = df[stored + [c for c in df.columns if c not in stored]]
     for k, dtype in hive_dtypes.items():
         df[k] = pd.Series([], dtype=dtype, index=df.index)
     return df
