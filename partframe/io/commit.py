@@ -41,7 +41,8 @@ What is atomic
 --------------
 On a local filesystem a move is one ``rename``: a new destination is one
 rename of the staging folder, ``overwrite`` two (old folder aside, staging
-folder in), ``append`` one per file. On an object store (``s3://``,
+folder in), ``append`` one per file, and so is a write into an existing
+empty folder (kept, never removed: it may be the working folder). On an object store (``s3://``,
 ``memory://``, any non-local fsspec filesystem) there are no folders to
 rename: every file is moved by itself (copy, then delete), so a commit is
 many steps. Each single step is atomic (a rename, an object PUT or COPY),
