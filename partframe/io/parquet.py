@@ -18,6 +18,7 @@ import concurrent.futures
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..expr.meta import meta_nonempty
@@ -208,7 +209,8 @@ class ParquetDataset:
         # to them).
         cats = dictionary_categories(fs, files, self.footers, self.schema)
         cats = {c: dt for c, dt in cats.items() if c in meta.columns}
-        self.meta_full = meta.astype(cats) if cats else meta
+        meta = meta.astype(cats) if cats else meta
+        self.meta_full = _widened_by_nulls(meta, self.footers)
         # pieces: (file number, row groups or None, rows, bytes)
         self.pieces = _plan_pieces(self.footers, blocksize, split_row_groups)
         self.calculate_divisions = calculate_divisions
@@ -322,6 +324,40 @@ def _empty_categorical(chunk: Any) -> Any:
         pa.array([], typ.index_type), chunk.dictionary, ordered=typ.ordered
     )
     return empty.to_pandas()
+
+
+def _widened_by_nulls(meta: pd.DataFrame, footers: list) -> pd.DataFrame:
+    """``meta`` with the dtypes pandas gives columns holding nulls.
+
+    A non-nullable pandas dtype read from an Arrow type (bool, integers:
+    files of pyarrow, Spark, DuckDB) cannot hold a null: pandas reads such a
+    column as object (bool) or float64 (integers) when the table holds a
+    null. The footers' row-group statistics count the nulls of every file
+    without reading data, so the whole dataset gets pandas' dtype (pieces
+    without nulls are cast to it).
+    """
+    widen = {}
+    for c, dtype in meta.dtypes.items():
+        if not isinstance(c, str) or not (
+            isinstance(dtype, np.dtype) and dtype.kind in "biu"
+        ):
+            continue
+        for md in footers:
+            try:
+                j = _leaf_index(md, c)
+            except KeyError:
+                continue
+            nulls = (
+                md.row_group(g).column(j).statistics for g in range(md.num_row_groups)
+            )
+            if any(
+                st is not None and st.has_null_count and st.null_count for st in nulls
+            ):
+                widen[c] = (
+                    np.dtype(object) if dtype.kind == "b" else np.dtype("float64")
+                )
+                break
+    return meta.astype(widen) if widen else meta
 
 
 def _leaf_index(md: Any, column: str) -> int:
