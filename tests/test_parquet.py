@@ -220,10 +220,14 @@ def test_index_false_puts_the_stored_index_first(tmp_path, scheduler):
 
 @pytest.mark.parametrize("scheduler", ["sync", "threads"])
 @pytest.mark.parametrize("nulls_in", ["first", "last", "none", "all"])
-def test_nullable_arrow_bools_and_ints_read_as_pandas(tmp_path, nulls_in, scheduler):
+@pytest.mark.parametrize("statistics", [True, False])
+def test_nullable_arrow_bools_and_ints_read_as_pandas(
+    tmp_path, nulls_in, scheduler, statistics
+):
     # Files of pyarrow/Spark/DuckDB: bool and int columns with nulls, no
     # pandas metadata. pandas reads them as object / float64 when the table
-    # holds a null (never a null read as False), over the whole dataset.
+    # holds a null (never a null read as False), over the whole dataset;
+    # without statistics the nullable columns are read to count.
 
     files = 3
     for k in range(files):
@@ -232,7 +236,12 @@ def test_nullable_arrow_bools_and_ints_read_as_pandas(tmp_path, nulls_in, schedu
         i = [1, None, 3] if with_nulls else [4, 5, 6]
         u = pa.array([7, None, 9] if with_nulls else [7, 8, 9], pa.uint8())
         table = pa.table({"b": b, "i": pa.array(i, pa.int64()), "u": u})
-        pq.write_table(table, tmp_path / f"part.{k}.parquet", row_group_size=2)
+        pq.write_table(
+            table,
+            tmp_path / f"part.{k}.parquet",
+            row_group_size=2,
+            write_statistics=statistics,
+        )
     got = partframe.read_parquet(str(tmp_path))
     want = pd.read_parquet(tmp_path)
     assert dict(got.dtypes) == dict(want.dtypes)

@@ -37,9 +37,9 @@ from fsspec.utils import infer_compression
 from ..expr.base import Expr
 from ..kernels import io as kio
 from ..tokenize import tokenize
-from .commit import recover_for_read
 from .nodes import _q, _Source
 from .paths import expand_paths, get_fs
+from .snapshot import plan_consistently
 
 __all__ = ["CSVSplitWarning", "ReadCSV", "read_csv"]
 
@@ -158,6 +158,7 @@ class CSVDataset:
         self.fs = fs
         self.kwargs = kwargs
         self.sample_rows = sample_rows
+        self.pins: list = [None] * len(files)
         encoding = kwargs.get("encoding")
         quoting = kwargs.get("quoting", _csv.QUOTE_MINIMAL)
         quotechar = kwargs.get("quotechar", '"')
@@ -247,6 +248,12 @@ class CSVDataset:
 
     def __repr__(self) -> str:
         return f"<{len(self.infos)} CSV file(s)>"
+
+    def pin_files(self, pin: Any) -> None:
+        """Pin every file to the version planned on (``pin(path)``: a
+        :class:`~partframe.io.snapshot.Pin` or None)."""
+        self.pins = [pin(info.path) for info in self.infos]
+        self._token = tokenize(self._token, self.pins)
 
     def label(self, k: int) -> str:
         from fsspec.implementations.local import LocalFileSystem
@@ -417,7 +424,9 @@ class ReadCSVParity(Expr):
                 (count, k) if end is not None else None,
             )
             if end is not None:
+                pin = ds.pins[file_no]
                 out[(count, k)] = (
+                    *((kio.read_pinned, _q(pin)) if pin else ()),
                     kio.count_quotes,
                     _q(ds.fs),
                     _q(ds.infos[file_no].path),
@@ -494,7 +503,9 @@ class ReadCSV(_Source):
             path_col = (ds.path_column[0], ds.path_column[1], ds.path_values[file_no])
             meta = meta.drop(columns=[ds.path_column[0]])
         parity = (self.parity._name, index) if self.parity is not None else 0
+        pin = ds.pins[file_no]
         return (
+            *((kio.read_pinned, _q(pin)) if pin else ()),
             kio.read_csv_block,
             _q(ds.fs),
             _q(info.path),
@@ -615,7 +626,28 @@ def read_csv(
         # reads them.
         kwargs = {k: v for k, v in kwargs.items() if k != "lineterminator"}
     fs, paths = get_fs(urlpath, storage_options, argument="urlpath")
-    recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
+    ds, pin = plan_consistently(
+        fs,
+        paths,
+        lambda: _plan_csv(
+            fs, paths, blocksize, sample, kwargs, include_path_column, sample_rows
+        ),
+        lambda ds: [info.path for info in ds.infos],
+    )
+    ds.pin_files(pin)
+    return new_collection(_read_expr(ds))
+
+
+def _plan_csv(
+    fs: Any,
+    paths: list,
+    blocksize: Any,
+    sample: int,
+    kwargs: dict,
+    include_path_column: Any,
+    sample_rows: int | None,
+) -> CSVDataset:
+    """List the files of ``paths`` and plan their blocks and meta."""
     files, _ = expand_paths(fs, paths, "CSV file")
     path_column = path_converter = None
     if include_path_column:
@@ -634,7 +666,7 @@ def read_csv(
         if known:
             dtype = kwargs["dtype"] if isinstance(kwargs["dtype"], dict) else {}
             ds = CSVDataset(*args, {**kwargs, "dtype": {**dtype, **known}}, *extra)
-    return new_collection(_read_expr(ds))
+    return ds
 
 
 def _read_expr(ds: CSVDataset) -> ReadCSV:

@@ -31,6 +31,7 @@ from ..expr.blockwise import (
 )
 from ..graph import quote
 from ..kernels import io as kio
+from . import commit
 from .commit import commit_output
 
 __all__ = [
@@ -202,7 +203,9 @@ class ReadParquet(_Source):
         if known and not file_cols and not any(c in hive for c in self.columns):
             # ``len(df)``: the row count comes from the footers
             return (kio.empty_frame, nrows, _q(ds.label_runs(runs)), _q(meta))
+        pin = ds.pins[file_no]
         return (
+            *((kio.read_pinned, _q(pin)) if pin else ()),
             kio.read_parquet_piece,
             _q(ds.fs),
             _q(ds.files[file_no]),
@@ -501,6 +504,9 @@ class CommitWrite(Expr):
 
     def _operand_repr(self) -> str:
         return repr(self.job.dest)
+
+    def _on_failure(self) -> None:
+        commit.abort(self.job)  # a lazy write too: no staged files are left
 
 
 def _commit(job: Any, written: list) -> list[str]:

@@ -24,8 +24,8 @@ import pandas as pd
 from ..expr.meta import meta_nonempty
 from ..kernels.io import ParquetReadError
 from ..tokenize import tokenize
-from .commit import recover_for_read
 from .paths import as_url, check_name_function, check_unique_names, expand_paths, get_fs
+from .snapshot import plan_consistently
 
 __all__ = ["ParquetDataset", "SchemaMismatchError", "read_parquet", "to_parquet"]
 
@@ -120,6 +120,7 @@ class ParquetDataset:
 
         self.fs = fs
         self.files = files
+        self.pins: list = [None] * len(files)
         self.footers = _map_files(lambda p: _read_footer(fs, p), files)
         schemas = [f.schema.to_arrow_schema() for f in self.footers]
         self.unified = None
@@ -210,7 +211,7 @@ class ParquetDataset:
         cats = dictionary_categories(fs, files, self.footers, self.schema)
         cats = {c: dt for c, dt in cats.items() if c in meta.columns}
         meta = meta.astype(cats) if cats else meta
-        self.meta_full = _widened_by_nulls(meta, self.footers)
+        self.meta_full = _widened_by_nulls(meta, self.footers, fs, files)
         # pieces: (file number, row groups or None, rows, bytes)
         self.pieces = _plan_pieces(self.footers, blocksize, split_row_groups)
         self.calculate_divisions = calculate_divisions
@@ -233,6 +234,12 @@ class ParquetDataset:
 
     def __repr__(self) -> str:
         return f"<{len(self.files)} Parquet file(s)>"
+
+    def pin_files(self, pin: Any) -> None:
+        """Pin every file to the version planned on (``pin(path)``: a
+        :class:`~partframe.io.snapshot.Pin` or None)."""
+        self.pins = [pin(f) for f in self.files]
+        self._token = tokenize(self._token, self.pins)
 
     def label_runs(self, runs: list) -> list:
         """Runs of row positions as runs of RangeIndex labels (see
@@ -326,7 +333,9 @@ def _empty_categorical(chunk: Any) -> Any:
     return empty.to_pandas()
 
 
-def _widened_by_nulls(meta: pd.DataFrame, footers: list) -> pd.DataFrame:
+def _widened_by_nulls(
+    meta: pd.DataFrame, footers: list, fs: Any, files: list
+) -> pd.DataFrame:
     """``meta`` with the dtypes pandas gives columns holding nulls.
 
     A non-nullable pandas dtype read from an Arrow type (bool, integers:
@@ -334,7 +343,8 @@ def _widened_by_nulls(meta: pd.DataFrame, footers: list) -> pd.DataFrame:
     column as object (bool) or float64 (integers) when the table holds a
     null. The footers' row-group statistics count the nulls of every file
     without reading data, so the whole dataset gets pandas' dtype (pieces
-    without nulls are cast to it).
+    without nulls are cast to it). A row group of a nullable column without
+    a null count (statistics not written) has that column read to count.
     """
     widen = {}
     for c, dtype in meta.dtypes.items():
@@ -342,22 +352,33 @@ def _widened_by_nulls(meta: pd.DataFrame, footers: list) -> pd.DataFrame:
             isinstance(dtype, np.dtype) and dtype.kind in "biu"
         ):
             continue
-        for md in footers:
+        for md, path in zip(footers, files):
             try:
                 j = _leaf_index(md, c)
             except KeyError:
                 continue
-            nulls = (
-                md.row_group(g).column(j).statistics for g in range(md.num_row_groups)
-            )
             if any(
-                st is not None and st.has_null_count and st.null_count for st in nulls
+                _null_count(md, g, j, fs, path, c) for g in range(md.num_row_groups)
             ):
                 widen[c] = (
                     np.dtype(object) if dtype.kind == "b" else np.dtype("float64")
                 )
                 break
     return meta.astype(widen) if widen else meta
+
+
+def _null_count(md: Any, g: int, j: int, fs: Any, path: str, column: str) -> int:
+    """The nulls of leaf column ``j`` in row group ``g``: from its statistics,
+    else (a nullable column without them) by reading it."""
+    st = md.row_group(g).column(j).statistics
+    if st is not None and st.has_null_count:
+        return st.null_count
+    if md.schema.column(j).max_definition_level == 0:
+        return 0  # a required column holds no nulls
+    from ..kernels.io import open_parquet
+
+    table = open_parquet(fs, path).read_row_group(g, columns=[column])
+    return table.column(0).null_count
 
 
 def _leaf_index(md: Any, column: str) -> int:
@@ -552,20 +573,25 @@ def read_parquet(
 
     _check_engine("read_parquet", engine)
     fs, paths = get_fs(path, storage_options, filesystem)
-    recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
-    files, roots = expand_paths(fs, paths, "Parquet file")
     if isinstance(blocksize, str):
         blocksize = _parse_bytes(blocksize)
-    dataset = ParquetDataset(
-        fs,
-        files,
-        roots,
-        index,
-        schema,
-        blocksize,
-        split_row_groups,
-        calculate_divisions,
-    )
+
+    def plan() -> ParquetDataset:
+        files, roots = expand_paths(fs, paths, "Parquet file")
+        return ParquetDataset(
+            fs,
+            files,
+            roots,
+            index,
+            schema,
+            blocksize,
+            split_row_groups,
+            calculate_divisions,
+        )
+
+    # one committed version of each folder, its files pinned to it
+    dataset, pin = plan_consistently(fs, paths, plan, lambda ds: ds.files)
+    dataset.pin_files(pin)
     meta_cols = list(dataset.meta_full.columns)
     single = isinstance(columns, str)
     if columns is not None:
@@ -640,6 +666,12 @@ def to_parquet(
     place and ``_SUCCESS`` written; a failure leaves ``path`` as it was
     (a commit killed half-way is undone, or completed past its commit
     point, by the next reader or writer: see :mod:`partframe.io.commit`).
+    ``_SUCCESS`` is a manifest of the files: partframe's readers read
+    exactly the version they planned on, and ``overwrite=True`` keeps the
+    replaced version hidden for a while for them (config
+    ``retain_seconds``, ``retain_versions``; :mod:`partframe.io.snapshot`).
+    ``overwrite=True`` refuses a folder holding files that no dataset
+    write put there, naming them.
 
     Parameters
     ----------
@@ -715,7 +747,7 @@ def to_parquet(
     missing = [c for c in partition_on if c not in meta.columns]
     if missing:
         raise KeyError(f"partition_on column(s) {missing} not in the DataFrame")
-    job = new_job(fs, dest, overwrite, append)
+    job = new_job(fs, dest, overwrite, append, suffixes=(".parquet", ".parq", ".pq"))
     data_meta = meta.drop(columns=partition_on) if partition_on else meta
     if write_index is None:
         # Every index is stored as column(s), an unnamed RangeIndex too (as

@@ -417,7 +417,7 @@ def write_parquet_partition(
             if chosen is not None:
                 options = {**kwargs, "use_dictionary": chosen}
         target = job.staged(name)
-        fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+        job.make_staging(target)
         if isinstance(fs, LocalFileSystem):
             pq.write_table(table, target, **options)  # native IO, no GIL
         else:
@@ -510,8 +510,7 @@ def write_csv_partition(
     """
     fs = job.fs
     target = job.staged(relname)
-    parent = target.rsplit("/", 1)[0]
-    fs.makedirs(parent, exist_ok=True)
+    job.make_staging(target)
     compression = kwargs.get("compression")
     kwargs = {k: v for k, v in kwargs.items() if k != "compression"}
     text = df.to_csv(None, header=header, **kwargs)
@@ -976,3 +975,11 @@ def _widen(want: Any, got: Any) -> str:
     if is_text(got) or is_text(want):
         return "str"
     return "object"
+
+
+def read_pinned(pin: Any, func: Any, fs: Any, path: str, *args: Any) -> Any:
+    """``func(fs, path, *args)`` on the version of the file that the plan
+    was made on (see :mod:`partframe.io.snapshot`)."""
+    from ..io.snapshot import read_pinned as read
+
+    return read(fs, pin, path, lambda p: func(fs, p, *args))
