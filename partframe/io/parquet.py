@@ -547,7 +547,9 @@ def read_parquet(
     _check_engine("read_parquet", engine)
     fs, paths = get_fs(path, storage_options, filesystem)
     recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
-    files, roots = expand_paths(fs, paths, "Parquet file")
+    files, roots = expand_paths(fs, paths, "Parquet file", empty_folders=True)
+    if not files:
+        return _without_data_files(path, columns, filters)
     if isinstance(blocksize, str):
         blocksize = _parse_bytes(blocksize)
     dataset = ParquetDataset(
@@ -576,6 +578,25 @@ def read_parquet(
     node = ReadParquet(dataset, cols, _normalize_filters(filters))
     out = new_collection(node)
     return out[columns] if single else out
+
+
+def _without_data_files(path: Any, columns: Any, filters: Any) -> Any:
+    """A dataset folder without data files (empty, or only the ``_SUCCESS``
+    of a write of no rows), read as pandas and pyarrow read it: an empty
+    frame without columns. A column asked for raises ``KeyError``."""
+    from .memory import from_pandas
+
+    asked = [columns] if isinstance(columns, str) else list(columns or [])
+    for conj in _normalize_filters(filters) or []:
+        asked += [term[0] for term in conj if term[0] not in asked]
+    if asked:
+        raise KeyError(
+            f"column(s) {asked} not in the Parquet dataset {path!r}: it has no "
+            "data files (the folder is empty or holds only hidden names such "
+            "as _SUCCESS)"
+        )
+    empty = pd.DataFrame(index=pd.RangeIndex(0), columns=pd.Index([], dtype=object))
+    return from_pandas(empty, npartitions=1)
 
 
 _UNITS = {"b": 1, "kb": 1000, "mb": 10**6, "gb": 10**9, "kib": 1024}
