@@ -440,3 +440,33 @@ def test_divisions_of_a_dataset_without_index_from_row_counts(tmp_path):
     df = partframe.read_parquet(path, index=False)
     assert df.divisions == (0, 10, 20, 30, 39)
     assert_eq(df, pd.read_parquet(path))
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("content", ["nothing", "_SUCCESS", "hidden"])
+def test_folder_without_data_files_reads_as_pandas(tmp_path, content, scheduler):
+    # pandas and pyarrow read an empty frame without columns (a write of no
+    # rows with partition_on leaves only _SUCCESS); it raised IndexError
+    folder = tmp_path / "d"
+    folder.mkdir()
+    if content == "_SUCCESS":
+        (folder / "_SUCCESS").write_bytes(b"")
+    elif content == "hidden":
+        (folder / ".x").mkdir()
+        pd.DataFrame({"a": [1]}).to_parquet(folder / ".x" / "part.0.parquet")
+    got = partframe.read_parquet(str(folder))
+    assert_eq(got, pd.read_parquet(folder), scheduler=scheduler)
+    assert len(got) == 0
+    with pytest.raises(KeyError, match=r"\['a'\] not in the Parquet dataset.*no data"):
+        partframe.read_parquet(str(folder), columns=["a"])
+    with pytest.raises(KeyError, match=r"\['b'\] not in the Parquet dataset.*no data"):
+        partframe.read_parquet(str(folder), filters=[("b", "==", 1)])
+
+
+def test_partitioned_write_of_no_rows_reads_back_as_pandas(tmp_path):
+    pdf = pd.DataFrame(
+        {"a": pd.Series([], dtype="int64"), "g": pd.Series([], dtype="str")}
+    )
+    path = str(tmp_path / "out")
+    partframe.from_pandas(pdf, npartitions=1).to_parquet(path, partition_on="g")
+    assert_eq(partframe.read_parquet(path), pd.read_parquet(path))

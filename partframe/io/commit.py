@@ -127,7 +127,7 @@ from .commit_lock import (
     journal_path,
     lock_path,
 )
-from .paths import join, parent_and_name
+from .paths import is_local, join, parent_and_name
 from .snapshot import (
     expire,
     expire_later,
@@ -476,9 +476,9 @@ def run_write(out: Any, job: OutputJob, options: dict) -> Any:
 
 
 def _is_local(fs: Any) -> bool:
-    from fsspec.implementations.local import LocalFileSystem
-
-    return isinstance(fs, LocalFileSystem)
+    # pyarrow's local filesystem too: its move is a rename that needs the
+    # target's folder, as os.rename does (an object store's does not)
+    return is_local(fs)
 
 
 def _write_json(fs: Any, path: str, obj: dict) -> None:

@@ -258,22 +258,15 @@ def _may_match(ds: Any, file_no: int, rg: int, dnf: list) -> bool:
     return False
 
 
-def _is_missing(v: Any) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def _term_may_match(stats: tuple, op: str, value: Any) -> bool:
     lo, hi, nulls, nvals = stats
     if op in ("!=", "not in"):
         return True
     if op == "in":
-        if any(_is_missing(v) for v in value):
+        if any(kio.is_missing(v) for v in value):
             return True
         return any(_term_may_match(stats, "==", v) for v in value)
-    if _is_missing(value):
+    if kio.is_missing(value):
         return True
     if lo is None or hi is None:
         # no min/max: all null means no comparison can be true
@@ -347,7 +340,7 @@ def _terms(pred: Any, source: Expr) -> list:
             if isinstance(b, Expr) and not isinstance(a, Expr):
                 a, b, op = b, a, _FLIP[op]
             col = _column_of(a, source)
-            if col is not None and isinstance(b, _SCALARS) and not _is_missing(b):
+            if col is not None and isinstance(b, _SCALARS) and not kio.is_missing(b):
                 return [(col, op, b)]
         return []
     call = _method_of(pred)

@@ -22,6 +22,7 @@ __all__ = [
     "add_read_note",
     "as_categories",
     "empty_frame",
+    "is_missing",
     "read_parquet_piece",
     "write_csv_partition",
     "write_parquet_partition",
@@ -168,7 +169,7 @@ def read_parquet_piece(
     for col, value in partition_values.items():
         if col in meta.columns:
             dtype = meta[col].dtype
-            code = dtype.categories.get_loc(value)
+            code = -1 if value is None else dtype.categories.get_loc(value)
             df[col] = pd.Categorical.from_codes(
                 np.full(nrows, code, dtype="int32"), dtype=dtype
             )
@@ -243,18 +244,39 @@ def _compare_array(arr: Any, op: str, value: Any, pc: Any) -> Any:
 
 
 def _compare_scalar(a: Any, op: str, b: Any) -> bool:
+    """``a op b`` for a hive partition value ``a`` (None: null), with the
+    semantics of :func:`_compare_array` on a column: a null matches only
+    ``in`` a set holding a null (and ``not in`` one without)."""
     import operator as o
 
+    if a is None:
+        if op in ("in", "not in"):
+            has_null = any(is_missing(v) for v in b)
+            return has_null if op == "in" else not has_null
+        return False
     if op == "in":
         return a in b
     if op == "not in":
         return a not in b
+    if is_missing(b):
+        return False  # a comparison with null is null: no row
     ops = {"==": o.eq, "=": o.eq, "!=": o.ne, "<": o.lt, "<=": o.le}
     ops.update({">": o.gt, ">=": o.ge})
     try:
         return bool(ops[op](a, b))
     except TypeError:
         return bool(ops[op](str(a), str(b)))
+
+
+def is_missing(v: Any) -> bool:
+    """Is ``v`` a scalar null (None, NaN, NaT, NA)? A list is not.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing([None])
+    (True, True, False)
+    """
+    return bool(pd.api.types.is_scalar(v) and pd.isna(v))
 
 
 def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame:
@@ -308,14 +330,6 @@ def as_categories(col: pd.Series, dtype: pd.CategoricalDtype, path: str) -> pd.S
             "(e.g. df[col].cat.set_categories(...)) before reading them together."
         )
     return col.cat.set_categories(dtype.categories, ordered=dtype.ordered)
-
-
-def _hive_value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "__HIVE_DEFAULT_PARTITION__"
-    if value is pd.NaT or value is pd.NA:
-        return "__HIVE_DEFAULT_PARTITION__"
-    return str(value)
 
 
 #: pyarrow's default limit of a dictionary page, in bytes.
@@ -387,24 +401,24 @@ def write_parquet_partition(
     """Write one partition into the job's staging folder; return its names.
 
     With ``partition_on`` the rows are split into hive folders
-    (``col=value/relname``). File names depend only on the partition, so
-    running the task twice overwrites its own files.
+    (``col=value/relname``, encoded by :mod:`partframe.io.hive`; every
+    folder name is checked before a file is written). File names depend
+    only on the partition, so running the task twice overwrites its own
+    files.
     """
     import pyarrow.parquet as pq
     from fsspec.implementations.local import LocalFileSystem
+
+    from ..io.hive import folders
 
     fs = job.fs
     pieces: list[tuple[str, pd.DataFrame]] = []
     if partition_on:
         if len(df):
             keys = partition_on if len(partition_on) > 1 else partition_on[0]
-            for value, group in df.groupby(
-                keys, sort=True, dropna=False, observed=True
-            ):
-                values = value if isinstance(value, tuple) else (value,)
-                folder = "/".join(
-                    f"{c}={_hive_value(v)}" for c, v in zip(partition_on, values)
-                )
+            groups = list(df.groupby(keys, sort=True, dropna=False, observed=True))
+            names = folders(partition_on, [key for key, _ in groups])
+            for folder, (_, group) in zip(names, groups):
                 pieces.append((f"{folder}/{relname}", group.drop(columns=partition_on)))
     else:
         pieces.append((relname, df))
