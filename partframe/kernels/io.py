@@ -742,74 +742,6 @@ class CSVDtypeError(ValueError):
     """A block of a CSV file has a column type that differs from the sample's."""
 
 
-def read_csv_block(
-    fs: Any,
-    path: str,
-    start: int,
-    end: int | None,
-    parity: int | tuple,
-    quote: bytes | None,
-    compression: str | None,
-    kwargs: dict,
-    meta: pd.DataFrame,
-    label: str,
-    path_column: tuple | None,
-) -> pd.DataFrame:
-    """Parse one block of a CSV file: records starting in ``[start, end)``.
-
-    ``start == 0`` is the file's first block (read with the user's header
-    options); other blocks start at the first record boundary at or after
-    ``start`` (found with the quote ``parity`` at ``start``) and are read
-    with ``header=None`` and the file's column names. A block ends at the
-    first boundary at or after ``end``; ``end=None`` reads to the end of
-    the file. ``parity`` is the parity at ``start``, or the ``(start,
-    end)`` pair of :func:`parity_pair`.
-
-    The bytes are read once (a local file is mapped, and pandas parses the
-    block straight from the page cache). Columns are checked against
-    ``meta``: a safe difference (int in a float column, all-missing values)
-    is cast, a numeric block of a text column is parsed again as text,
-    anything else raises :class:`CSVDtypeError` naming the column, file and
-    byte range.
-    """
-    import io
-
-    parity, parity_end = parity if isinstance(parity, tuple) else (parity, None)
-    if compression is not None:
-        with fs.open(path, "rb", compression=compression) as f:
-            buf = f.read()
-        i, j, base = 0, len(buf), 0
-    else:
-        buf, i, j, base = _read_records(fs, path, start, end, parity, parity_end, quote)
-    try:
-        where = f"{label} (bytes {base + i}-{base + j})"
-        body = i + 3 if buf[i : i + 3] == b"\xef\xbb\xbf" else i
-        if _NONSPACE.search(buf, body, j) is None:
-            return _with_path(meta.copy(), path_column)
-        if isinstance(buf, bytes):
-            data = buf if (i, j) == (0, len(buf)) else buf[i:j]
-            source: Any = io.BytesIO(data)
-        else:  # a mapped file: no copy
-            import pyarrow as pa
-
-            source = pa.BufferReader(pa.py_buffer(buf).slice(i, j - i))
-        try:
-            df = pd.read_csv(source, **kwargs)
-        except pd.errors.EmptyDataError:
-            return _with_path(meta.copy(), path_column)
-        except Exception as e:
-            add_read_note(e, where)
-            raise
-        finally:
-            source.close()
-        if start > 0 and kwargs.get("index_col") is None:
-            df, i = _drop_implicit_index(df, buf, i, j, kwargs, quote, where)
-        df = enforce_meta(df, meta, where, lambda: buf[i:j], kwargs)
-        return _with_path(df, path_column)
-    finally:
-        _close(buf)
-
-
 def add_read_note(exc: BaseException, where: str) -> None:
     """Say on ``exc`` what was being read, and the fix for text in another
     encoding.
@@ -833,50 +765,6 @@ def add_read_note(exc: BaseException, where: str) -> None:
             f"partframe: the data is not valid {exc.encoding} text: pass the "
             "file's encoding, e.g. read_csv(..., encoding='latin-1')"
         )
-
-
-def _drop_implicit_index(
-    df: pd.DataFrame,
-    buf: Any,
-    i: int,
-    j: int,
-    kwargs: dict,
-    quote: bytes | None,
-    where: str,
-) -> tuple[pd.DataFrame, int]:
-    """Treat a block's first record with one field too many as a bad line.
-
-    pandas reads a first data row with one extra field as an index column;
-    in the whole file that row was not first, so it is a bad line there.
-    The block is ``buf[i:j]``; returns the frame and where its rows start.
-    """
-    import io
-
-    pos = _record_start(buf, i + 1, 0, quote, j) or j
-    keys = ("sep", "delimiter", "quotechar", "quoting", "encoding", "doublequote")
-    first_kw = {k: kwargs[k] for k in keys if k in kwargs}
-    try:
-        first = pd.read_csv(io.BytesIO(buf[i:pos]), header=None, dtype=str, **first_kw)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        return df, i
-    if first.shape[1] <= len(kwargs.get("names") or ()):
-        return df, i
-    policy = kwargs.get("on_bad_lines", "error")
-    if policy == "error":
-        raise pd.errors.ParserError(
-            f"a record has more fields than the header at the start of {where}"
-        )
-    if policy == "warn":
-        import warnings
-
-        warnings.warn(
-            f"skipping a record with too many fields at the start of {where}",
-            pd.errors.ParserWarning,
-            stacklevel=2,
-        )
-    if _NONSPACE.search(buf, pos, j) is None:
-        return df.iloc[:0].reset_index(drop=True), pos
-    return pd.read_csv(io.BytesIO(buf[pos:j]), **kwargs), pos
 
 
 def _with_path(df: pd.DataFrame, path_column: tuple | None) -> pd.DataFrame:
