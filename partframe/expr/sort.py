@@ -37,6 +37,7 @@ import pandas as pd
 
 from .. import config
 from ..graph import quote
+from ..resources import run_scope
 from ..shuffle.sorting import (
     choose_boundaries,
     sample_sort_keys,
@@ -207,7 +208,8 @@ def _compute_now(expr: Expr) -> list:
     from .optimize import optimize
 
     opt = optimize(expr, fuse=config.get("fuse"))
-    return get(opt.__dask_graph__(), opt.__dask_keys__())
+    with run_scope():
+        return get(opt.__dask_graph__(), opt.__dask_keys__())
 
 
 class SetIndexShuffled(Expr):
