@@ -9,6 +9,14 @@ file. The graph has ``inputs + outputs + 1`` tasks, and a worker holds at
 most one input partition and its pieces, or one output partition, at a
 time: peak memory stays at a few partitions whatever the data size.
 
+Range shuffles (``sort_values``, ``set_index``) whose boundaries are
+sampled in the graph (a :class:`~partframe.expr.sort.RangeBounds`) would
+hold every input partition in memory until all of them were sampled.
+Here each input runs one task that stages it in the spill folder and
+returns its key sample; one task picks the boundaries; each input then
+runs one task that reads its staged copy back and splits it. The data is
+written twice, but memory stays at a few partitions.
+
 Retries and recomputation. An input task appends under a fresh attempt
 token and returns it; the barrier passes the kept tokens to the readers,
 which ignore records of any other attempt (a retried or repeated input
@@ -66,6 +74,7 @@ from ..expr.base import Expr
 from ..graph import quote
 from ..io.commit_lock import _holder_state, _whoami
 from ..resources import on_run_end
+from .sorting import choose_boundaries, sample_sort_keys
 from .store import DiskStore
 from .tasks import assign_partitions, split_by_partition
 
@@ -240,6 +249,37 @@ def disk_split(
     return attempt
 
 
+def disk_stage(df: Any, store: DiskStore, input: int, on: Any, size: int) -> tuple:
+    """Stage input ``input`` on disk; return ``(attempt, sample of its keys)``."""
+    attempt = uuid.uuid4().hex[:16]
+    if len(df):
+        store.stage(input, attempt, df)
+    return attempt, sample_sort_keys(df, on, size)
+
+
+def disk_stage_bounds(
+    stages: list, npartitions: int, ascending: list, na_position: str
+) -> Any:
+    """The range boundaries from the samples of every staged input."""
+    samples = [s[1] for s in stages]
+    return choose_boundaries(samples, npartitions, ascending, na_position)
+
+
+def disk_split_staged(
+    stage: tuple,
+    store: DiskStore,
+    input: int,
+    on: Any,
+    npartitions: int,
+    how: Any,
+    bounds: Any,
+    meta: Any,
+) -> str:
+    """Split a staged input by the boundaries; return the attempt."""
+    df = store.unstage(input, stage[0], meta)
+    return disk_split(df, store, input, on, npartitions, how, bounds)
+
+
 def disk_attempts(attempts: list) -> list:
     """The barrier: every input's kept attempt token, in input order."""
     return list(attempts)
@@ -267,25 +307,54 @@ class DiskShuffle(Expr):
         return self.npartitions_out
 
     def _layer(self) -> dict:
+        from ..expr.sort import RangeBounds, sample_size
+
         store = SpillDirectory()
         name, src = self._name, self.frame._name
-        if isinstance(self.bounds, Expr):
-            bounds: Any = (self.bounds._name, 0)
-        else:
-            bounds = None if self.bounds is None else quote(self.bounds)
         graph: dict = {}
         on = quote(self.on) if isinstance(self.on, tuple | list) else self.on
         how = quote(self.how) if isinstance(self.how, tuple) else self.how
+        meta = quote(self.operand("meta"))
+        n_out = self.npartitions_out
         splits = []
-        for i in range(self.frame.npartitions):
-            key = (name + "-split", i)
-            graph[key] = (
-                disk_split, (src, i), store, i, on, self.npartitions_out, how, bounds,
+        rb = self.bounds
+        if (
+            isinstance(rb, RangeBounds)
+            and rb.frame.npartitions == self.frame.npartitions
+        ):
+            # Boundaries sampled in the graph: every input would have to
+            # wait in memory until all were sampled. Each input is staged
+            # on disk with its sample instead, and split once the
+            # boundaries are known: memory stays at a few partitions.
+            size = sample_size(rb.npartitions_out)
+            key_on = quote(rb.on) if isinstance(rb.on, tuple | list) else rb.on
+            stages = [(name + "-stage", i) for i in range(self.frame.npartitions)]
+            for i, key in enumerate(stages):
+                graph[key] = (disk_stage, (src, i), store, i, key_on, size)
+            bounds: Any = (name + "-bounds", 0)
+            graph[bounds] = (
+                disk_stage_bounds, stages, rb.npartitions_out,
+                quote(list(rb.ascending)), rb.na_position,
             )  # fmt: skip
-            splits.append(key)
+            for i, stage in enumerate(stages):
+                key = (name + "-split", i)
+                graph[key] = (
+                    disk_split_staged, stage, store, i, on, n_out, how, bounds, meta,
+                )  # fmt: skip
+                splits.append(key)
+        else:
+            if isinstance(self.bounds, Expr):
+                bounds = (self.bounds._name, 0)
+            else:
+                bounds = None if self.bounds is None else quote(self.bounds)
+            for i in range(self.frame.npartitions):
+                key = (name + "-split", i)
+                graph[key] = (
+                    disk_split, (src, i), store, i, on, n_out, how, bounds,
+                )  # fmt: skip
+                splits.append(key)
         barrier = (name + "-attempts", 0)
         graph[barrier] = (disk_attempts, splits)
-        meta = quote(self.operand("meta"))
         for j in range(self.npartitions_out):
             graph[(name, j)] = (disk_read, store, barrier, j, meta)
         return graph

@@ -174,11 +174,35 @@ class DiskStore(ShuffleStore):
         """The spill file of partition ``output``."""
         return os.path.join(self.path, f"part-{output}.arrows")
 
+    def staged_file(self, input: int) -> str:
+        """The file holding input partition ``input`` (see :meth:`stage`)."""
+        return os.path.join(self.path, f"input-{input}.arrows")
+
+    def stage(self, input: int, attempt: str, piece: Any) -> None:
+        """Keep input partition ``input`` on disk until :meth:`unstage`.
+
+        For a range shuffle whose boundaries are sampled in the graph: the
+        inputs wait on disk, not in memory, until the boundaries are known.
+        """
+        self._write(self.staged_file(input), input, attempt, piece)
+
+    def unstage(self, input: int, attempt: str, meta: Any) -> Any:
+        """Input partition ``input`` as staged by ``attempt``."""
+        path = self.staged_file(input)
+        payloads = [p for _, a, p in self._read(path) if a == attempt]
+        result = _read_payloads(payloads, meta)
+        if self.remove_on_read:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+        return result
+
     def _append(self, output: int, input: int, attempt: str, piece: Any) -> None:
+        self._write(self.file(output), input, attempt, piece)
+
+    def _write(self, path: str, input: int, attempt: str, piece: Any) -> None:
         kind, payload = to_ipc(piece)
         token = attempt.encode()[:16].ljust(16, b"\0")
         record = _HEADER.pack(_MAGIC, input, token, kind, len(payload)) + payload
-        path = self.file(output)
         if self.create:
             os.makedirs(self.path, exist_ok=True)
         try:
@@ -211,7 +235,9 @@ class DiskStore(ShuffleStore):
             os.close(fd)  # closing releases the lock
 
     def _records(self, output: int) -> list:
-        path = self.file(output)
+        return self._read(self.file(output))
+
+    def _read(self, path: str) -> list:
         try:
             with open(path, "rb") as f:
                 data = f.read()
