@@ -65,6 +65,10 @@ class Collection:
         # distributed Client hands us a HighLevelGraph it expects back.
         return dsk
 
+    def _on_failure(self) -> None:
+        """Clean up after a compute of this object failed (default:
+        nothing; a write removes its staged files)."""
+
     def compute(self, **kwargs: Any) -> Any:
         """Compute this object and return its value.
 
@@ -267,7 +271,13 @@ def _run(
                 kwargs = {**kwargs, "progress_bar": bar}
             else:
                 stack.enter_context(bar)
-        return get(dsk, keys, **kwargs)
+        try:
+            return get(dsk, keys, **kwargs)
+        except BaseException:
+            for c in collections:
+                if isinstance(c, Collection):
+                    c._on_failure()
+            raise
 
 
 def _is_future(x: Any) -> bool:

@@ -179,6 +179,12 @@ class _Lazy(Collection):
     def __dask_postcompute__(self) -> tuple:
         return _concat, ()
 
+    def _on_failure(self) -> None:
+        from .expr.base import walk
+
+        for node in walk(self._expr):
+            node._on_failure()
+
     def __dask_postpersist__(self) -> tuple:
         keys = flatten_keys(self.__dask_keys__())
         return _rebuild_frame, (self._meta, self._expr.divisions, keys)

@@ -35,6 +35,11 @@ DEFAULTS: dict[str, Any] = {
     "temporary_directory": None,
     # fuse linear chains of tasks before running a graph
     "fuse": True,
+    # seconds an overwrite keeps the replaced version of a dataset for the
+    # reads planned on it (partframe.io.snapshot); 0: delete it at once
+    "retain_seconds": 300.0,
+    # ... and at most this many replaced versions (the newest)
+    "retain_versions": 2,
 }
 
 _config: dict[str, Any] = dict(DEFAULTS)

@@ -22,6 +22,7 @@ import fsspec
 import numpy as np
 import pandas as pd
 import pytest
+from leftovers import assert_only, contents
 
 import partframe
 from partframe.io import commit, commit_lock
@@ -59,11 +60,7 @@ def mem():
 
 
 def files(fs, root: str) -> dict:
-    """Every file under ``root`` (hidden ones too) with its bytes."""
-    fs.invalidate_cache()
-    if not fs.exists(root):
-        return {}
-    return {p[len(root) + 1 :]: fs.cat_file(p) for p in fs.find(root)}
+    return contents(fs, root)
 
 
 def dead_pid() -> int:
@@ -224,7 +221,8 @@ def assert_clean(fs, root: str, dest: str) -> None:
     fs.invalidate_cache()
     left = sorted(p.rsplit("/", 1)[1] for p in fs.ls(root, detail=False))
     name = dest.rsplit("/", 1)[1]
-    assert [n for n in left if not n.startswith("ref-")] in ([], [name])
+    refs = [n for n in left if n.startswith("ref-")]
+    assert_only(root, refs + ([name] if name in left else []), fs)
     assert not fs.exists(journal_path(dest))
     assert not fs.exists(lock_path(dest))
 
@@ -509,11 +507,7 @@ def run_killed_writer(dest: str, at: str, opts: dict | None = None) -> None:
 
 
 def _local_files(path: str) -> dict:
-    out = {}
-    for f in sorted(os.listdir(path)):
-        with open(os.path.join(path, f), "rb") as fh:
-            out[f] = fh.read()
-    return out
+    return contents(fsspec.filesystem("file"), path)
 
 
 @pytest.mark.parametrize("at", ["0", "1", "moved", "committed"])
@@ -536,7 +530,7 @@ def test_process_killed_mid_commit_on_local_disk(tmp_path, at):
     else:
         assert_eq(got, old, check_index=False)
         assert _local_files(dest) == before
-    assert sorted(os.listdir(tmp_path)) == ["out"]
+    assert_only(tmp_path, ["out"])
 
 
 def test_reader_of_several_paths_recovers_each(mem, monkeypatch):

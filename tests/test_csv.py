@@ -583,3 +583,14 @@ def test_glob_that_names_hidden_files_reads_them(tmp_path, prefix):
     # "*" does not spell the prefix: only the plain file
     got = partframe.read_csv(str(tmp_path / "*.csv"), header=None)
     assert_eq(got, pd.read_csv(tmp_path / "plain.csv", header=None), check_index=False)
+
+
+@pytest.mark.parametrize("content", ["nothing", "_SUCCESS"])
+def test_folder_without_csv_files_names_it(tmp_path, content):
+    # it raised IndexError; pandas has no folder reader to follow
+    if content == "_SUCCESS":
+        (tmp_path / "_SUCCESS").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match=r"no CSV files in the folder .*_SUCC"):
+        partframe.read_csv(str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"no CSV files match .*\*\.csv"):
+        partframe.read_csv(str(tmp_path / "*.csv"))

@@ -220,10 +220,14 @@ def test_index_false_puts_the_stored_index_first(tmp_path, scheduler):
 
 @pytest.mark.parametrize("scheduler", ["sync", "threads"])
 @pytest.mark.parametrize("nulls_in", ["first", "last", "none", "all"])
-def test_nullable_arrow_bools_and_ints_read_as_pandas(tmp_path, nulls_in, scheduler):
+@pytest.mark.parametrize("statistics", [True, False])
+def test_nullable_arrow_bools_and_ints_read_as_pandas(
+    tmp_path, nulls_in, scheduler, statistics
+):
     # Files of pyarrow/Spark/DuckDB: bool and int columns with nulls, no
     # pandas metadata. pandas reads them as object / float64 when the table
-    # holds a null (never a null read as False), over the whole dataset.
+    # holds a null (never a null read as False), over the whole dataset;
+    # without statistics the nullable columns are read to count.
 
     files = 3
     for k in range(files):
@@ -232,7 +236,12 @@ def test_nullable_arrow_bools_and_ints_read_as_pandas(tmp_path, nulls_in, schedu
         i = [1, None, 3] if with_nulls else [4, 5, 6]
         u = pa.array([7, None, 9] if with_nulls else [7, 8, 9], pa.uint8())
         table = pa.table({"b": b, "i": pa.array(i, pa.int64()), "u": u})
-        pq.write_table(table, tmp_path / f"part.{k}.parquet", row_group_size=2)
+        pq.write_table(
+            table,
+            tmp_path / f"part.{k}.parquet",
+            row_group_size=2,
+            write_statistics=statistics,
+        )
     got = partframe.read_parquet(str(tmp_path))
     want = pd.read_parquet(tmp_path)
     assert dict(got.dtypes) == dict(want.dtypes)
@@ -431,3 +440,33 @@ def test_divisions_of_a_dataset_without_index_from_row_counts(tmp_path):
     df = partframe.read_parquet(path, index=False)
     assert df.divisions == (0, 10, 20, 30, 39)
     assert_eq(df, pd.read_parquet(path))
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("content", ["nothing", "_SUCCESS", "hidden"])
+def test_folder_without_data_files_reads_as_pandas(tmp_path, content, scheduler):
+    # pandas and pyarrow read an empty frame without columns (a write of no
+    # rows with partition_on leaves only _SUCCESS); it raised IndexError
+    folder = tmp_path / "d"
+    folder.mkdir()
+    if content == "_SUCCESS":
+        (folder / "_SUCCESS").write_bytes(b"")
+    elif content == "hidden":
+        (folder / ".x").mkdir()
+        pd.DataFrame({"a": [1]}).to_parquet(folder / ".x" / "part.0.parquet")
+    got = partframe.read_parquet(str(folder))
+    assert_eq(got, pd.read_parquet(folder), scheduler=scheduler)
+    assert len(got) == 0
+    with pytest.raises(KeyError, match=r"\['a'\] not in the Parquet dataset.*no data"):
+        partframe.read_parquet(str(folder), columns=["a"])
+    with pytest.raises(KeyError, match=r"\['b'\] not in the Parquet dataset.*no data"):
+        partframe.read_parquet(str(folder), filters=[("b", "==", 1)])
+
+
+def test_partitioned_write_of_no_rows_reads_back_as_pandas(tmp_path):
+    pdf = pd.DataFrame(
+        {"a": pd.Series([], dtype="int64"), "g": pd.Series([], dtype="str")}
+    )
+    path = str(tmp_path / "out")
+    partframe.from_pandas(pdf, npartitions=1).to_parquet(path, partition_on="g")
+    assert_eq(partframe.read_parquet(path), pd.read_parquet(path))

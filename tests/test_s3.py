@@ -7,6 +7,7 @@ import socket
 import numpy as np
 import pandas as pd
 import pytest
+from leftovers import contents, leftovers
 
 import partframe
 from partframe.testing import assert_eq
@@ -125,8 +126,7 @@ class _Killed(BaseException):
 
 
 def _s3_files(fs, prefix: str) -> dict:
-    fs.invalidate_cache()
-    return {p[len(prefix) :]: fs.cat_file(p) for p in fs.find(prefix)}
+    return contents(fs, prefix)
 
 
 @pytest.mark.parametrize("at", ["half", "committed"])
@@ -170,8 +170,7 @@ def test_overwrite_killed_mid_commit_is_recovered_by_reader(s3, monkeypatch, at)
     back = partframe.read_parquet(f"s3://{dest}", storage_options=s3)
     assert_eq(back, new if at == "committed" else old, check_index=False)
     assert _s3_files(fs, dest) == (new_files if at == "committed" else before)
-    left = [p for p in fs.ls("bucket", detail=False) if f"killed-{at}" in p]
-    assert left == [dest]  # no journal, lock, staging or backup
+    assert leftovers(fs, dest) == []  # no journal, lock, staging or backup
 
 
 def test_process_killed_mid_commit_on_s3(s3):

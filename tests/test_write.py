@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from frames import PARTITIONINGS, variant
+from leftovers import assert_only
 
 import partframe
 from partframe.io.parquet import SchemaMismatchError
@@ -60,7 +61,7 @@ def test_round_trip_and_success_marker(tmp_path):
     assert_eq(partframe.read_parquet(path), pdf)
     pd.testing.assert_frame_equal(pd.read_parquet(path), pdf)
     # nothing is left next to the destination
-    assert sorted(os.listdir(tmp_path)) == ["out"]
+    assert_only(tmp_path, ["out"])
 
 
 def test_non_empty_destination_is_refused(tmp_path):
@@ -81,7 +82,7 @@ def test_overwrite_replaces_and_can_read_itself(tmp_path):
     doubled.to_parquet(path, overwrite=True)
     expected = _pdf().assign(x=lambda d: d.x * 2)
     assert_eq(partframe.read_parquet(path), expected)
-    assert sorted(os.listdir(tmp_path)) == ["out"]
+    assert_only(tmp_path, ["out"])
 
 
 @pytest.mark.parametrize("overwrite", [False, True])
@@ -104,7 +105,7 @@ def test_killed_worker_leaves_destination_unchanged(tmp_path):
     with pytest.raises(Exception, match=r"(?i)died|exit|worker"):
         df.to_parquet(path, overwrite=True, scheduler="processes")
     assert snapshot(path) == before
-    assert sorted(os.listdir(tmp_path)) == ["out"]
+    assert_only(tmp_path, ["out"])
 
 
 def test_lazy_write_and_task_run_twice(tmp_path):
@@ -131,7 +132,7 @@ def test_write_kernel_is_idempotent(tmp_path):
     job = new_job(fsspec.filesystem("file"), str(tmp_path / "o"), False, False)
     for _ in range(2):
         write_parquet_partition(_pdf(), "part.0.parquet", job, [], False, None, {})
-    assert os.listdir(job.staging) == ["part.0.parquet"]
+    assert sorted(os.listdir(job.staging)) == ["_pf_owner", "part.0.parquet"]
 
 
 def test_concurrent_writers_never_both_succeed(tmp_path):
@@ -652,6 +653,28 @@ def test_overwrite_never_replaces_the_working_folder(
         else:
             path = target + "/*.csv" if writer == "csv-pattern" else target
             ddf.to_csv(path, overwrite=True)
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("writer", ["parquet", "csv"])
+@pytest.mark.parametrize("which", ["home", "root"])
+def test_overwrite_never_replaces_the_home_folder_or_a_root(
+    tmp_path, monkeypatch, writer, which
+):
+    home = tmp_path / "home"
+    (home / "docs").mkdir(parents=True)
+    (home / "docs" / "keep.txt").write_text("keep")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    target = {"home": str(home), "root": "/"}[which]
+    ddf = partframe.from_pandas(_pdf(), npartitions=3)
+    match = {"home": "home folder", "root": "root|working folder"}[which]
+    with pytest.raises(ValueError, match=match):
+        if writer == "parquet":
+            ddf.to_parquet(target, overwrite=True)
+        else:
+            ddf.to_csv(target, overwrite=True)
     assert snapshot(tmp_path) == before
 
 

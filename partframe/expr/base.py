@@ -246,6 +246,10 @@ class Expr:
     def _task(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no tasks")
 
+    def _on_failure(self) -> None:
+        """Clean up after a compute of a graph holding this node failed
+        (default: nothing; a write's commit removes its staged files)."""
+
     def __dask_graph__(self) -> dict:
         graph: dict = {}
         for node in walk(self):

@@ -5,8 +5,10 @@ from .csv_write import to_csv
 from .delayed import from_delayed, from_map
 from .memory import from_dict, from_pandas
 from .parquet import read_parquet, to_parquet
+from .snapshot import DatasetChangedError, vacuum
 
 __all__ = [
+    "DatasetChangedError",
     "from_delayed",
     "from_dict",
     "from_map",
@@ -15,4 +17,5 @@ __all__ = [
     "read_parquet",
     "to_csv",
     "to_parquet",
+    "vacuum",
 ]

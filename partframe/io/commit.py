@@ -113,20 +113,34 @@ import json
 import os
 import time
 import uuid
+import warnings
 from typing import Any
 
 from .commit_lock import (
     CommitError,
     _acquire,
     _display,
+    _holder_state,
     _release,
     _sibling,
+    _whoami,
     journal_path,
     lock_path,
 )
-from .paths import join, parent_and_name
+from .paths import is_local, join, parent_and_name
+from .snapshot import (
+    expire,
+    expire_later,
+    manifest_bytes,
+    mark_retained,
+    read_manifest,
+    restamp,
+    retain_seconds,
+    retain_versions,
+)
 
 __all__ = [
+    "CommitCleanupWarning",
     "CommitError",
     "OutputJob",
     "abort",
@@ -139,8 +153,15 @@ __all__ = [
     "recover_for_read",
 ]
 
+
+class CommitCleanupWarning(UserWarning):
+    """A write was committed, but deleting what it left aside failed."""
+
+
 SUCCESS = "_SUCCESS"
+OWNER = "_pf_owner"  # the writing process, in its staging folder
 JOURNAL_VERSION = 1
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip", ".snappy", ".lz4")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,6 +186,10 @@ class OutputJob:
     single_file: bool = False
     names: tuple = ()
     clash: str = "refuse"
+    # how the data files of a dataset of this format end (see foreign_files)
+    suffixes: tuple = ()
+    # the planning process (JSON), recorded in the staging folder
+    owner: str = ""
 
     @property
     def staging(self) -> str:
@@ -186,6 +211,16 @@ class OutputJob:
         """Where the file ``relname`` of the output is staged."""
         return join(self.staging, relname)
 
+    def make_staging(self, target: str) -> None:
+        """Make the folder of the staged file ``target``; the first time,
+        record the planning process in the staging folder (``_pf_owner``)
+        so that a later writer can tell a leftover of a dead one."""
+        fs = self.fs
+        fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+        owner = join(self.staging, OWNER)
+        if self.owner and not fs.exists(owner):
+            fs.pipe_file(owner, self.owner.encode())
+
     def __repr__(self) -> str:
         return f"OutputJob({self.dest!r}, mode={self.mode!r})"
 
@@ -197,11 +232,14 @@ def new_job(
     append: bool,
     single_file: bool = False,
     files: dict | None = None,
+    suffixes: tuple = (),
 ) -> OutputJob:
     """Plan a write to ``dest``: check it now and pick a fresh staging token.
 
     An interrupted earlier commit to ``dest`` is repaired first (see
-    :func:`recover`).
+    :func:`recover`), the staging folders of writers to it that died are
+    deleted, and so are its old versions kept longer than
+    ``retain_seconds``. Nothing is written until the job's tasks run.
 
     Parameters
     ----------
@@ -216,6 +254,10 @@ def new_job(
     files : dict, optional
         ``names`` and ``clash`` of an :class:`OutputJob` of
         mode ``"files"`` (or ``clash`` alone with ``single_file``).
+    suffixes : tuple of str, optional
+        How data files of the format end (``".parquet"``): with
+        ``overwrite``, other files in a folder without a manifest are
+        refused as not written by a dataset write.
 
     Returns
     -------
@@ -238,26 +280,66 @@ def new_job(
         mode = "files"
         files["names"] = tuple(files["names"])
     job = OutputJob(
-        fs, dest.rstrip("/"), uuid.uuid4().hex[:16], mode, single_file, **files
+        fs,
+        dest.rstrip("/"),
+        uuid.uuid4().hex[:16],
+        mode,
+        single_file,
+        suffixes=tuple(suffixes),
+        owner=json.dumps(_whoami()),
+        **files,
     )
     recover(fs, job.dest)
     check_destination(job)
+    _remove_leftovers(fs, job.dest)
     return job
+
+
+def _remove_leftovers(fs: Any, dest: str) -> None:
+    """Delete the staging folders of ``dest``'s writers that provably died
+    (their ``_pf_owner`` process is gone) and its expired old versions."""
+    parent, name = parent_and_name(dest)
+    prefix = f".{name}._staging-"
+    try:
+        listed = fs.ls(parent or ".", detail=False)
+    except (FileNotFoundError, NotADirectoryError):
+        listed = []
+    for p in listed:
+        p = p.rstrip("/")
+        if not parent_and_name(p)[1].startswith(prefix):
+            continue
+        try:
+            holder = json.loads(fs.cat_file(join(p, OWNER)))
+        except (FileNotFoundError, ValueError):
+            continue  # no record: cannot tell whether its writer runs
+        if _holder_state(holder) == "dead":
+            with contextlib.suppress(FileNotFoundError):
+                fs.rm(p, recursive=True)
+    with contextlib.suppress(Exception):  # best effort: a reader may not write
+        expire(fs, dest)
 
 
 def _check_not_working_folder(fs: Any, dest: str) -> None:
     """``overwrite=True`` replaces the whole destination: never the current
-    working folder or a folder that holds it (``"./"``, ``".."``, ``"/"``),
-    whose other files the path does not name."""
+    working folder, the home folder, a folder that holds either (``"./"``,
+    ``".."``) or a filesystem root, whose other files the path does not
+    name."""
     if not _is_local(fs):
         return
     target = os.path.realpath(dest)
     cwd = os.path.realpath(os.getcwd())
-    if cwd == target or cwd.startswith(target.rstrip(os.sep) + os.sep):
+    home = os.path.realpath(os.path.expanduser("~"))
+    for what, folder in [("current working folder", cwd), ("home folder", home)]:
+        if folder == target or folder.startswith(target.rstrip(os.sep) + os.sep):
+            raise ValueError(
+                f"overwrite=True would replace {dest!r}, which is or holds the "
+                f"{what} {folder!r}, with the new files. Write into a folder "
+                "of its own"
+            )
+    if os.path.dirname(target) == target:
         raise ValueError(
-            f"overwrite=True would replace {dest!r}, which is or holds the "
-            f"current working folder {cwd!r}, with the new files. Write into "
-            "a folder of its own"
+            f"overwrite=True would replace the filesystem root {dest!r}; "
+            "write into a folder of its own"
         )
 
 
@@ -281,6 +363,16 @@ def check_destination(job: OutputJob) -> None:
         )
     if job.mode == "append" and job.single_file:
         raise ValueError("append=True cannot write a single file")
+    if job.mode == "overwrite" and not job.single_file and fs.isdir(job.dest):
+        foreign = foreign_files(fs, job.dest, job.suffixes)
+        if foreign:
+            raise FileExistsError(
+                f"overwrite=True replaces the dataset in {job.dest!r}, and it "
+                f"holds files that no dataset write put there: {foreign[:5]}"
+                f"{' ...' if len(foreign) > 5 else ''}; nothing was written. "
+                "Move them elsewhere (or delete them), or write into another "
+                "folder"
+            )
     if job.mode == "files" and fs.exists(job.dest):
         if not fs.isdir(job.dest):
             raise NotADirectoryError(
@@ -295,6 +387,29 @@ def check_destination(job: OutputJob) -> None:
                     "mode='w' to replace them, mode='a' to append to them, or "
                     "overwrite=True to replace every file the path names"
                 )
+
+
+def foreign_files(fs: Any, dest: str, suffixes: tuple) -> list[str]:
+    """The files in the folder ``dest`` that an overwrite would delete but
+    no dataset write put there: those its manifest does not list or, without
+    a manifest, those that do not end like data files (``suffixes``, maybe
+    followed by a compression suffix). Hidden names are not counted."""
+    manifest = read_manifest(fs, dest)
+    out = []
+    for f in fs.find(dest):
+        rel = f[len(dest.rstrip("/")) + 1 :]
+        if any(part.startswith(("_", ".")) for part in rel.split("/")):
+            continue
+        if manifest is not None:
+            if rel not in manifest["files"]:
+                out.append(rel)
+            continue
+        base = rel
+        for c in _COMPRESSED:
+            base = base.removesuffix(c)
+        if suffixes and not base.endswith(tuple(suffixes)):
+            out.append(rel)
+    return sorted(out)
 
 
 def abort(job: OutputJob, settle: float = 1.0, limit: float = 5.0) -> None:
@@ -352,21 +467,18 @@ def compute_options(writer: str, scheduler: Any, compute_kwargs: dict | None) ->
 
 def run_write(out: Any, job: OutputJob, options: dict) -> Any:
     """Compute ``out``, the commit of ``job``, with the ``compute()``
-    ``options``; a failure cleans up the staged files (see :func:`abort`)."""
-    try:
-        return out.compute(**options)
-    except BaseException:
-        abort(job)
-        raise
+    ``options``; a failure cleans up the staged files (the commit node's
+    ``_on_failure`` calls :func:`abort`, for lazy writes too)."""
+    return out.compute(**options)
 
 
 # --- the journal ---------------------------------------------------------------
 
 
 def _is_local(fs: Any) -> bool:
-    from fsspec.implementations.local import LocalFileSystem
-
-    return isinstance(fs, LocalFileSystem)
+    # pyarrow's local filesystem too: its move is a rename that needs the
+    # target's folder, as os.rename does (an object store's does not)
+    return is_local(fs)
 
 
 def _write_json(fs: Any, path: str, obj: dict) -> None:
@@ -412,7 +524,15 @@ def _move(fs: Any, src: str, dst: str, tree: bool = False) -> None:
             os.makedirs(parent, exist_ok=True)
         os.rename(src, dst)  # atomic: readers see all files or none
     else:
-        fs.mv(src, dst, recursive=tree)
+        try:
+            fs.mv(src, dst, recursive=tree)
+        except FileNotFoundError:
+            # a filesystem with real folders (a wrapped local disk) needs
+            # the target's folder; object stores never get here
+            if not fs.exists(src):
+                raise
+            fs.makedirs(dst.rsplit("/", 1)[0], exist_ok=True)
+            fs.mv(src, dst, recursive=tree)
 
 
 def _new_dirs(dest: str, names: list[str]) -> list[str]:
@@ -506,6 +626,28 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
             "commit already done by an earlier run of the task?); nothing was "
             "moved"
         )
+    marker = job.mode != "files" and not job.single_file
+    manifest: dict = {}
+    retain = False
+    if marker:
+        old_manifest = read_manifest(fs, job.dest) if fs.exists(job.dest) else None
+        if job.mode == "append" and fs.exists(job.dest):
+            if old_manifest is not None:
+                manifest.update(old_manifest["files"])
+            else:  # the files found there become part of this version
+                base = job.dest.rstrip("/")
+                for f in fs.find(job.dest):
+                    rel = f[len(base) + 1 :]
+                    if not any(q.startswith(("_", ".")) for q in rel.split("/")):
+                        manifest[rel] = job.token
+        manifest.update({n: job.token for n in names})
+        # readers may have pinned the old version: keep it for a while
+        retain = (
+            bool(aside)
+            and old_manifest is not None
+            and retain_seconds() > 0
+            and retain_versions() > 0
+        )
     return {
         "version": JOURNAL_VERSION,
         "dest": job.dest,
@@ -515,6 +657,8 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
         "backup": job.backup,
         "single_file": job.single_file,
         "marker": job.mode != "files",
+        "manifest": manifest,
+        "retain": retain,
         "tree": tree,
         # never now (an empty folder is kept); journals of earlier versions
         # may say True: their rollback remakes the removed folder
@@ -551,13 +695,23 @@ def _rm_if_exists(fs: Any, path: str) -> None:
 
 def _finish(fs: Any, journal: dict) -> None:
     """Roll forward from the commit point (idempotent)."""
+    dest = journal["dest"]
     # files added to a folder by name do not make it a dataset of one write
     if not journal["single_file"] and journal.get("marker", True):
-        fs.pipe_file(join(journal["dest"], SUCCESS), b"")
-    _rm_if_exists(fs, journal["backup"])
+        files = journal.get("manifest", {})
+        fs.pipe_file(join(dest, SUCCESS), manifest_bytes(journal["token"], files))
+    retain = journal.get("retain", False) and fs.exists(journal["backup"])
+    if retain:  # readers that planned on the old version find it there
+        mark_retained(fs, journal["backup"], journal["time"])
+    else:
+        _rm_if_exists(fs, journal["backup"])
     _rm_if_exists(fs, journal["staging"])
     with contextlib.suppress(FileNotFoundError):
-        fs.rm(journal_path(journal["dest"]))
+        fs.rm(journal_path(dest))
+    with contextlib.suppress(Exception):  # best effort, never fails a commit
+        expire(fs, dest)
+        if retain:
+            expire_later(fs, dest, retain_seconds())
 
 
 def _rollback(fs: Any, journal: dict) -> None:
@@ -594,6 +748,9 @@ def _rollback(fs: Any, journal: dict) -> None:
     if journal["empty_dir"] and not fs.exists(journal["dest"]):
         with contextlib.suppress(Exception):
             fs.mkdir(journal["dest"], create_parents=True)
+    if journal["aside"] and journal.get("marker", True):
+        # readers may have read new files before they were taken out again
+        restamp(fs, journal["dest"])
     _rm_if_exists(fs, journal["staging"])
     _rm_if_exists(fs, journal["backup"])
     with contextlib.suppress(FileNotFoundError):
@@ -698,14 +855,9 @@ def recover_for_read(fs: Any, paths: list[str]) -> None:
         A commit to one of them was interrupted and cannot be repaired from
         here (no write access, or a lock held by a writer that may run).
     """
-    from .paths import _GLOB
+    from .snapshot import _folders
 
-    dests: list[str] = []
-    for p in paths:
-        m = _GLOB.search(p)
-        d = p[: m.start()].rsplit("/", 1)[0] if m else p.rstrip("/")
-        if d and d not in dests:
-            dests.append(d)
+    dests = _folders(paths)
     if not dests:
         return
     fs.invalidate_cache()
@@ -756,6 +908,8 @@ def commit_output(job: OutputJob, written: list) -> list[str]:
                 f"{e} (another writer committed to it while this one ran; "
                 "nothing was written)"
             ) from None
+        with contextlib.suppress(FileNotFoundError):
+            fs.rm(join(job.staging, OWNER))  # not part of the output
         journal = _plan(job, names)
         _write_json(fs, job.journal, journal)
         try:
@@ -778,7 +932,20 @@ def commit_output(job: OutputJob, written: list) -> list[str]:
                     "rollback"
                 )
             raise
-        _finish(fs, journal)
+        try:
+            _finish(fs, journal)
+        except Exception as e:
+            # past the commit point the data is written: a failed clean-up
+            # must not report the write as failed (rerunning it would
+            # write twice); the journal stays and recovery finishes it
+            warnings.warn(
+                f"{job.dest!r} was written, but finishing its commit failed "
+                f"({type(e).__name__}: {e}); its journal {job.journal!r} "
+                "stays, and the next reader or writer of it (or "
+                "partframe.io.commit.recover) completes the clean-up",
+                CommitCleanupWarning,
+                stacklevel=2,
+            )
     finally:
         _release(fs, job.dest, job.token)
     if job.single_file:

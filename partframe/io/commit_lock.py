@@ -20,7 +20,7 @@ import socket
 import time
 from typing import Any
 
-from .paths import join, parent_and_name
+from .paths import is_local, join, parent_and_name
 
 __all__ = ["LOCK_TIMEOUT", "CommitError", "journal_path", "lock_path"]
 
@@ -181,6 +181,13 @@ def _lock_message(fs: Any, dest: str, holder: dict | None) -> str:
     return "".join(parts)
 
 
+def _open_new(fs: Any, path: str) -> Any:
+    """Open ``path`` for writing only if it does not exist (``FileExistsError``
+    otherwise): by the operating system on a local disk (pyarrow's local
+    filesystem has no exclusive create), else by ``fs``."""
+    return open(path, "xb") if is_local(fs) else fs.open(path, "xb")
+
+
 def _break_lock(fs: Any, lock: str, holder: dict) -> bool:
     """Remove a lock whose holder is dead; only one breaker succeeds.
 
@@ -192,7 +199,7 @@ def _break_lock(fs: Any, lock: str, holder: dict) -> bool:
     """
     marker = f"{lock}.break-{holder.get('token')}"
     try:
-        with fs.open(marker, "xb") as f:
+        with _open_new(fs, marker) as f:
             f.write(json.dumps(_whoami()).encode())
     except (FileExistsError, ValueError, NotImplementedError):
         return False  # being broken by another process, or no exclusive create
@@ -218,7 +225,7 @@ def _acquire(fs: Any, dest: str, token: str, timeout: float | None = None) -> No
     holder = None
     while True:
         try:
-            with fs.open(lock, "xb") as f:
+            with _open_new(fs, lock) as f:
                 f.write(payload)
             return
         except FileExistsError:

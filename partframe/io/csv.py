@@ -16,7 +16,12 @@ ends and reads its bytes once (a local file is mapped and parsed from the
 page cache without a copy). The first block of a file is parsed with the user's
 header options, the others with ``header=None`` and the file's column names.
 Every block is checked against the sampled dtypes (see
-:func:`partframe.kernels.io.enforce_meta`).
+:func:`partframe.kernels.io.enforce_meta`). A file with the first file's
+columns in another order is read by name and put in that order.
+
+Blocks are parsed by :mod:`partframe.io.csv_block`, which also turns the
+parser's block-relative line numbers into the file's in errors and
+warnings.
 
 Writing is in :mod:`partframe.io.csv_write`.
 """
@@ -37,11 +42,13 @@ from fsspec.utils import infer_compression
 from ..expr.base import Expr
 from ..kernels import io as kio
 from ..tokenize import tokenize
-from .commit import recover_for_read
+from . import csv_block
+from .csv_block import CSVReadError
 from .nodes import _q, _Source
 from .paths import expand_paths, get_fs
+from .snapshot import plan_consistently
 
-__all__ = ["CSVSplitWarning", "ReadCSV", "read_csv"]
+__all__ = ["CSVReadError", "CSVSplitWarning", "ReadCSV", "read_csv"]
 
 _HEAD = 1 << 16
 _UNSUPPORTED = ("nrows", "skipfooter", "iterator", "chunksize", "engine")
@@ -131,6 +138,7 @@ def _has_record_after(head: bytes, start: int, quote: bytes | None) -> bool:
 
 class _FileInfo:
     __slots__ = ("compression", "head", "header_end", "names", "path", "size")
+    # ``names`` are the file's columns, in the file's order
 
     def __init__(self, path: str, size: int, compression: str | None) -> None:
         self.path = path
@@ -154,10 +162,12 @@ class CSVDataset:
         path_column: str | None,
         path_converter: Any = None,
         sample_rows: int | None = None,
+        short_sep: bytes | None = None,
     ) -> None:
         self.fs = fs
         self.kwargs = kwargs
         self.sample_rows = sample_rows
+        self.pins: list = [None] * len(files)
         encoding = kwargs.get("encoding")
         quoting = kwargs.get("quoting", _csv.QUOTE_MINIMAL)
         quotechar = kwargs.get("quotechar", '"')
@@ -215,6 +225,16 @@ class CSVDataset:
                 blocks.append((k, 0, None))
         self.blocks = blocks or [(0, 0, None)]  # every file is empty
         self.meta = self._sample_meta()
+        # on_short_lines="error": per file, (fields, separator, data start)
+        self.short_lines: list | None = None
+        if short_sep is not None:
+            index = self.meta.index
+            implicit = 0
+            if kwargs.get("index_col") is None and not isinstance(index, pd.RangeIndex):
+                implicit = index.nlevels  # pandas' index from extra leading fields
+            self.short_lines = [
+                (len(i.names) + implicit, short_sep, i.header_end or 0) for i in infos
+            ]
         self.path_column = None
         self.path_values: list = []
         if path_column is not None:
@@ -238,6 +258,7 @@ class CSVDataset:
             path_column,
             self.path_values,
             sample_rows,
+            self.short_lines,
             type(fs).__name__,
             getattr(fs, "protocol", None),
         )
@@ -247,6 +268,12 @@ class CSVDataset:
 
     def __repr__(self) -> str:
         return f"<{len(self.infos)} CSV file(s)>"
+
+    def pin_files(self, pin: Any) -> None:
+        """Pin every file to the version planned on (``pin(path)``: a
+        :class:`~partframe.io.snapshot.Pin` or None)."""
+        self.pins = [pin(info.path) for info in self.infos]
+        self._token = tokenize(self._token, self.pins)
 
     def label(self, k: int) -> str:
         from fsspec.implementations.local import LocalFileSystem
@@ -270,8 +297,9 @@ class CSVDataset:
                 info.head = head
         for info in self.infos:
             if info.compression is not None:
-                with fs.open(info.path, "rb", compression=info.compression) as f:
-                    info.head = f.read(sample)
+                info.head = csv_block.read_compressed(
+                    fs, info.path, info.compression, info.path, sample
+                )
         for n, info in enumerate(self.infos):
             complete = info.compression is None and len(info.head) >= info.size
             size = max(len(info.head), 1)
@@ -291,8 +319,13 @@ class CSVDataset:
                 # Grow geometrically from at least 1 KiB: a sample of 0 bytes
                 # must not read 0 bytes forever.
                 size = max(len(info.head) * 4, 1 << 10)
-                with fs.open(info.path, "rb", compression=info.compression) as f:
-                    info.head = f.read(size)
+                if info.compression is None:
+                    with fs.open(info.path, "rb") as f:
+                        info.head = f.read(size)
+                else:
+                    info.head = csv_block.read_compressed(
+                        fs, info.path, info.compression, info.path, size
+                    )
                 complete = len(info.head) < size or (
                     info.compression is None and len(info.head) >= info.size
                 )
@@ -305,10 +338,18 @@ class CSVDataset:
             head = head[: int(ends[-1])] if len(ends) else b""
         kw = {**self.kwargs, **override}
         kw.pop("compression", None)
+        if kw.get("on_bad_lines") == "warn":
+            kw["on_bad_lines"] = "skip"  # warned when the blocks are read
         try:
             return pd.read_csv(io.BytesIO(head), **kw)
         except pd.errors.EmptyDataError:
             return None  # type: ignore[return-value]
+        except pd.errors.ParserError as e:
+            # the head starts at the file's first byte: pandas' lines are
+            # the file's
+            place = csv_block._Place(self.fs, info.path, info.path, 0, len(head), None)
+            place.relocate(e)
+            raise
         except Exception as e:
             kio.add_read_note(e, f"the head of {info.path!r}")
             raise
@@ -328,21 +369,39 @@ class CSVDataset:
         return [] if df is None else list(df.columns)
 
     def _check_columns(self) -> None:
-        nonempty = [i for i in self.infos if i.size > 0 and i.names]
+        """Every file has the first file's columns, maybe in another order
+        (then ``aligned`` lists those files: their blocks are put in the
+        first file's order by name, as Dask does)."""
+        self.aligned: set[int] = set()
+        nonempty = [k for k, i in enumerate(self.infos) if i.size > 0 and i.names]
         if not nonempty:
             return
-        first = nonempty[0]
-        for info in nonempty[1:]:
-            if info.names != first.names:
-                missing = [c for c in first.names if c not in info.names]
-                extra = [c for c in info.names if c not in first.names]
-                detail = f"missing: {missing}, extra: {extra}"
-                if not missing and not extra:
-                    detail = "same names in a different order"
-                raise ValueError(
-                    f"CSV file {info.path!r} has columns {info.names}, but "
-                    f"{first.path!r} has {first.names} ({detail})"
-                )
+        first = self.infos[nonempty[0]]
+        for k in nonempty[1:]:
+            info = self.infos[k]
+            if info.names == first.names:
+                continue
+            missing = [c for c in first.names if c not in info.names]
+            extra = [c for c in info.names if c not in first.names]
+            if not missing and not extra and len(info.names) == len(first.names):
+                self.aligned.add(k)
+                continue
+            raise ValueError(
+                f"CSV file {info.path!r} has columns {info.names}, but "
+                f"{first.path!r} has {first.names} (missing: {missing}, extra: "
+                f"{extra}). Read only the columns every file has with "
+                "usecols=[...], or read the files separately and concat them"
+            )
+        positional = _positional_options(self.kwargs)
+        if self.aligned and positional:
+            other = self.infos[min(self.aligned)]
+            raise ValueError(
+                f"CSV file {other.path!r} has the columns of {first.path!r} in "
+                f"another order ({other.names} vs {first.names}), so the "
+                f"positions in {', '.join(positional)} mean other columns in "
+                "each file: name the columns instead (e.g. index_col='name', "
+                "usecols=['a', 'b'])"
+            )
 
     def _sample_meta(self) -> pd.DataFrame:
         first = None
@@ -355,28 +414,36 @@ class CSVDataset:
             if first is None:
                 first = df
             if len(df):
-                return df.iloc[:0]
+                return self._in_first_order(df.iloc[:0])
         if first is not None:
-            return first.iloc[:0]
+            return self._in_first_order(first.iloc[:0])
         names = self.kwargs.get("names")
         if names is None:
             raise ValueError("read_csv: every file is empty and no names= are given")
         return pd.DataFrame({n: pd.Series([], dtype=object) for n in names}).iloc[:0]
 
-    def block_kwargs(self, first: bool, columns: list | None) -> dict:
+    def block_kwargs(self, file_no: int, first: bool, columns: list | None) -> dict:
         """pandas options for the first block of a file, or for the others."""
         kw = dict(self.kwargs)
         kw.pop("compression", None)
         if not first:
             kw["header"] = None
             kw["skiprows"] = None
-            kw["names"] = self.infos[0].names or self._any_names()
+            kw["names"] = self.infos[file_no].names or self._any_names()
         if columns is not None:
             kw["usecols"] = columns
             pd_ = kw.get("parse_dates")
             if isinstance(pd_, list) and all(not isinstance(x, list) for x in pd_):
                 kw["parse_dates"] = [c for c in pd_ if c in columns] or None
         return kw
+
+    def _in_first_order(self, meta: pd.DataFrame) -> pd.DataFrame:
+        """``meta`` (sampled from any file) in the first file's column order."""
+        if not self.aligned:
+            return meta
+        order = {c: k for k, c in enumerate(self._any_names())}
+        cols = sorted(meta.columns, key=lambda c: order.get(c, len(order)))
+        return meta[cols]
 
     def _any_names(self) -> list:
         for info in self.infos:
@@ -417,7 +484,9 @@ class ReadCSVParity(Expr):
                 (count, k) if end is not None else None,
             )
             if end is not None:
+                pin = ds.pins[file_no]
                 out[(count, k)] = (
+                    *((kio.read_pinned, _q(pin)) if pin else ()),
                     kio.count_quotes,
                     _q(ds.fs),
                     _q(ds.infos[file_no].path),
@@ -487,15 +556,18 @@ class ReadCSV(_Source):
         file_no, start, end = ds.blocks[index]
         info = ds.infos[file_no]
         usecols = self._usecols()
-        kwargs = ds.block_kwargs(start == 0, usecols)
+        kwargs = ds.block_kwargs(file_no, start == 0, usecols)
         meta = self._meta
         path_col = None
         if ds.path_column and ds.path_column[0] in self.columns:
             path_col = (ds.path_column[0], ds.path_column[1], ds.path_values[file_no])
             meta = meta.drop(columns=[ds.path_column[0]])
         parity = (self.parity._name, index) if self.parity is not None else 0
+        strict = ds.short_lines[file_no] if ds.short_lines is not None else None
+        pin = ds.pins[file_no]
         return (
-            kio.read_csv_block,
+            *((kio.read_pinned, _q(pin)) if pin else ()),
+            csv_block.read_csv_block,
             _q(ds.fs),
             _q(info.path),
             start,
@@ -505,8 +577,10 @@ class ReadCSV(_Source):
             _q(info.compression),
             _q(kwargs),
             _q(meta),
-            _q(info.path),
+            _q(ds.label(file_no)),
             _q(path_col),
+            file_no in ds.aligned,
+            _q(strict),
         )
 
     def _operand_repr(self) -> str:
@@ -522,6 +596,7 @@ def read_csv(
     include_path_column: bool | str = False,
     storage_options: dict | None = None,
     sample_rows: int | None = None,
+    on_short_lines: str = "pad",
     **kwargs: Any,
 ) -> Any:
     """Read CSV files (a path, a glob or a list; any fsspec URL) lazily.
@@ -550,6 +625,14 @@ def read_csv(
     sample_rows : int, optional
         Infer the dtypes from at most this many data rows of the sample
         (default: every whole row in it).
+    on_short_lines : {"pad", "error"}, default "pad"
+        A record with fewer fields than the header: ``"pad"`` reads it with
+        NaN in the missing fields, as pandas does whatever ``on_bad_lines``
+        says; ``"error"`` (a strict mode, not a pandas option) raises
+        :class:`pandas.errors.ParserError` naming the file and the line.
+        Blank lines are not records. It needs a one-character ``sep`` and
+        refuses ``comment=``, ``escapechar=``, ``skiprows`` as a list or a
+        function and encodings that are not ASCII-compatible.
     **kwargs
         pandas.read_csv options: ``sep``, ``names``, ``header``,
         ``skiprows``, ``usecols``, ``dtype``, ``parse_dates``,
@@ -570,6 +653,44 @@ def read_csv(
     Each partition has its own RangeIndex starting at 0, as in Dask. Dtypes
     come from a sample; a block that disagrees raises an error naming the
     columns, the file and byte range, and the ``dtype=`` that fixes it.
+
+    The files of one call must have the same columns. A file with the same
+    names in another order is read by name and its columns are put in the
+    first file's order, as Dask does (options that name columns by
+    position, such as ``index_col=0``, are then refused); files with other
+    columns raise an error naming both files, the difference and the fix
+    (``usecols=`` the shared columns, or separate reads).
+
+    **Errors and bad lines name the file and the line of the file**, as
+    pandas numbers it when it reads the whole file (line ends outside
+    quoted fields; blank and comment lines count), whichever block they
+    are in: ``Expected 3 fields in line 150002, saw 4 (in 'big.csv', read
+    in the block of bytes ...)``. Lines before a block are counted only
+    when there is something to report, by reading the file up to the block
+    again. Like block splitting, the count assumes that a quote character
+    always opens or closes a quoted field.
+
+    ``on_bad_lines`` (records with too many fields) works as in pandas:
+
+    - ``"error"`` raises :class:`pandas.errors.ParserError` (when the bad
+      line is in the sample, already when read_csv is called);
+    - ``"warn"`` emits one :class:`pandas.errors.ParserWarning` per block
+      as pandas does per read, ``Skipping line L of 'file': expected 3
+      fields, saw 4``, when the data is computed;
+    - ``"skip"`` is silent, as in pandas. The skipped lines are logged: an
+      INFO record of the ``"partframe.io.csv"`` logger per block with bad
+      lines, whose attributes ``path``, ``lines`` and ``skipped`` (their
+      count) say what was dropped. ``logging.basicConfig(level="INFO")``
+      shows them; with the ``processes`` scheduler or a cluster the records
+      are made in the workers.
+
+    A block with bad lines is parsed twice (pandas stops at the first bad
+    line with ``"error"``, the fast path for clean blocks), and its second
+    parse holds a process-wide lock while pandas' warnings are captured.
+
+    A truncated or corrupt compressed file raises
+    :class:`~partframe.io.csv_block.CSVReadError` naming the file and the
+    codec.
 
     Examples
     --------
@@ -614,8 +735,38 @@ def read_csv(
         # records at "\r\n" (as at "\n" and "\r"): the same rows, as Dask
         # reads them.
         kwargs = {k: v for k, v in kwargs.items() if k != "lineterminator"}
+    short_sep = _short_lines_separator(on_short_lines, kwargs)
     fs, paths = get_fs(urlpath, storage_options, argument="urlpath")
-    recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
+    ds, pin = plan_consistently(
+        fs,
+        paths,
+        lambda: _plan_csv(
+            fs,
+            paths,
+            blocksize,
+            sample,
+            kwargs,
+            include_path_column,
+            sample_rows,
+            short_sep,
+        ),
+        lambda ds: [info.path for info in ds.infos],
+    )
+    ds.pin_files(pin)
+    return new_collection(_read_expr(ds))
+
+
+def _plan_csv(
+    fs: Any,
+    paths: list,
+    blocksize: Any,
+    sample: int,
+    kwargs: dict,
+    include_path_column: Any,
+    sample_rows: int | None,
+    short_sep: Any,
+) -> CSVDataset:
+    """List the files of ``paths`` and plan their blocks and meta."""
     files, _ = expand_paths(fs, paths, "CSV file")
     path_column = path_converter = None
     if include_path_column:
@@ -627,14 +778,67 @@ def read_csv(
             kwargs = {**kwargs, "converters": converters or None}
     kwargs, categorize = _split_unknown_categories(kwargs)
     args = (fs, files, blocksize, sample)
-    extra = (path_column, path_converter, sample_rows)
+    extra = (path_column, path_converter, sample_rows, short_sep)
     ds = CSVDataset(*args, kwargs, *extra)
     if categorize is not None:
         known = _known_categories(ds, categorize)
         if known:
             dtype = kwargs["dtype"] if isinstance(kwargs["dtype"], dict) else {}
             ds = CSVDataset(*args, {**kwargs, "dtype": {**dtype, **known}}, *extra)
-    return new_collection(_read_expr(ds))
+    return ds
+
+
+def _positional_options(kwargs: dict) -> list[str]:
+    """The options of ``kwargs`` that name columns by position."""
+
+    def ints(v: Any) -> bool:
+        if isinstance(v, dict):
+            return any(ints(x) for x in v.values())
+        if isinstance(v, list | tuple):
+            return any(ints(x) for x in v)
+        return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+    found = [k for k in ("index_col", "usecols", "parse_dates") if ints(kwargs.get(k))]
+    for k in ("dtype", "converters", "na_values"):
+        v = kwargs.get(k)
+        if isinstance(v, dict) and ints(list(v)):
+            found.append(k)
+    return found
+
+
+def _short_lines_separator(on_short_lines: str, kwargs: dict) -> bytes | None:
+    """The field separator to count fields with for ``on_short_lines="error"``
+    (None: ``"pad"``), or a clear error for options it cannot check."""
+    if on_short_lines not in ("pad", "error"):
+        raise ValueError(
+            f"on_short_lines must be 'pad' (pandas' behaviour: too few fields "
+            f"are padded with NaN) or 'error', got {on_short_lines!r}"
+        )
+    if on_short_lines == "pad":
+        return None
+    sep = kwargs.get("sep", kwargs.get("delimiter"))
+    sep = "," if sep is None and "sep" not in kwargs else sep
+    refused = None
+    if not isinstance(sep, str) or len(sep) != 1 or sep in "\r\n":
+        refused = f"sep={sep!r} (only a one-character separator)"
+    elif kwargs.get("delim_whitespace"):
+        refused = "delim_whitespace=True"
+    elif kwargs.get("comment") is not None:
+        refused = "comment= (a comment ends a record early)"
+    elif kwargs.get("escapechar") is not None or not kwargs.get("doublequote", True):
+        refused = "escapechar=/doublequote=False"
+    elif kwargs.get("lineterminator") not in (None, "\n", "\r\n"):
+        refused = "a custom lineterminator"
+    elif not isinstance(kwargs.get("skiprows"), int | np.integer | type(None)):
+        refused = "skiprows as a list or a function"
+    elif not _ascii_compatible(kwargs.get("encoding")):
+        refused = f"encoding={kwargs.get('encoding')!r}"
+    if refused is not None:
+        raise ValueError(
+            f"read_csv: on_short_lines='error' cannot count fields with {refused}; "
+            "use on_short_lines='pad' and check for missing values instead"
+        )
+    return sep.encode(kwargs.get("encoding") or "utf-8")
 
 
 def _read_expr(ds: CSVDataset) -> ReadCSV:

@@ -135,7 +135,10 @@ def to_csv(
         clash = {"w": "replace", "a": "extend"}.get(mode or "", "refuse")
         job = new_job(fs, dest, False, False, False, {"names": names, "clash": clash})
     else:
-        job = new_job(fs, dest, overwrite, False)
+        # without a manifest, other files than these are not the dataset's
+        ends = {"." + n.rsplit(".", 1)[-1] for n in names if "." in n}
+        suffixes = (".csv", ".tsv", ".part", *sorted(ends))
+        job = new_job(fs, dest, overwrite, False, suffixes=suffixes)
         if overwrite and "*" in target:
             _check_folder_is_the_pattern(fs, dest, pattern, path)
     first_only = (

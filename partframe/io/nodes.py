@@ -31,6 +31,7 @@ from ..expr.blockwise import (
 )
 from ..graph import quote
 from ..kernels import io as kio
+from . import commit
 from .commit import commit_output
 
 __all__ = [
@@ -202,7 +203,9 @@ class ReadParquet(_Source):
         if known and not file_cols and not any(c in hive for c in self.columns):
             # ``len(df)``: the row count comes from the footers
             return (kio.empty_frame, nrows, _q(ds.label_runs(runs)), _q(meta))
+        pin = ds.pins[file_no]
         return (
+            *((kio.read_pinned, _q(pin)) if pin else ()),
             kio.read_parquet_piece,
             _q(ds.fs),
             _q(ds.files[file_no]),
@@ -255,22 +258,15 @@ def _may_match(ds: Any, file_no: int, rg: int, dnf: list) -> bool:
     return False
 
 
-def _is_missing(v: Any) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def _term_may_match(stats: tuple, op: str, value: Any) -> bool:
     lo, hi, nulls, nvals = stats
     if op in ("!=", "not in"):
         return True
     if op == "in":
-        if any(_is_missing(v) for v in value):
+        if any(kio.is_missing(v) for v in value):
             return True
         return any(_term_may_match(stats, "==", v) for v in value)
-    if _is_missing(value):
+    if kio.is_missing(value):
         return True
     if lo is None or hi is None:
         # no min/max: all null means no comparison can be true
@@ -344,7 +340,7 @@ def _terms(pred: Any, source: Expr) -> list:
             if isinstance(b, Expr) and not isinstance(a, Expr):
                 a, b, op = b, a, _FLIP[op]
             col = _column_of(a, source)
-            if col is not None and isinstance(b, _SCALARS) and not _is_missing(b):
+            if col is not None and isinstance(b, _SCALARS) and not kio.is_missing(b):
                 return [(col, op, b)]
         return []
     call = _method_of(pred)
@@ -501,6 +497,9 @@ class CommitWrite(Expr):
 
     def _operand_repr(self) -> str:
         return repr(self.job.dest)
+
+    def _on_failure(self) -> None:
+        commit.abort(self.job)  # a lazy write too: no staged files are left
 
 
 def _commit(job: Any, written: list) -> list[str]:

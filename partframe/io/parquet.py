@@ -24,8 +24,9 @@ import pandas as pd
 from ..expr.meta import meta_nonempty
 from ..kernels.io import ParquetReadError
 from ..tokenize import tokenize
-from .commit import recover_for_read
+from .hive import infer_values, parse_path
 from .paths import as_url, check_name_function, check_unique_names, expand_paths, get_fs
+from .snapshot import plan_consistently
 
 __all__ = ["ParquetDataset", "SchemaMismatchError", "read_parquet", "to_parquet"]
 
@@ -56,21 +57,6 @@ def _map_files(func: Any, paths: list) -> list:
         return [func(p) for p in paths]
     with concurrent.futures.ThreadPoolExecutor(min(16, len(paths))) as pool:
         return list(pool.map(func, paths))
-
-
-def _hive_parts(path: str, root: str | None) -> list[tuple[str, str]]:
-    if root is None:
-        return []
-    rel = path[len(root) :].strip("/").split("/")[:-1]
-    return [tuple(p.split("=", 1)) for p in rel if "=" in p]  # type: ignore[misc]
-
-
-def _hive_type(values: list[str]) -> str:
-    try:
-        [int(v) for v in values]
-        return "int32"
-    except ValueError:
-        return "str"
 
 
 def _normalize_filters(filters: Any) -> list | None:
@@ -120,6 +106,7 @@ class ParquetDataset:
 
         self.fs = fs
         self.files = files
+        self.pins: list = [None] * len(files)
         self.footers = _map_files(lambda p: _read_footer(fs, p), files)
         schemas = [f.schema.to_arrow_schema() for f in self.footers]
         self.unified = None
@@ -137,7 +124,7 @@ class ParquetDataset:
             _check_same_schema(files, schemas)
         self.schema = self.unified if self.unified is not None else schemas[0]
         # hive partitions: values in the order pyarrow discovers them
-        hive = [dict(_hive_parts(f, r)) for f, r in zip(files, roots)]
+        hive = [dict(parse_path(f, r)) for f, r in zip(files, roots)]
         keys: list[str] = []
         for h in hive:
             for k in h:
@@ -161,19 +148,20 @@ class ParquetDataset:
                     f"hive partition column {k!r} is missing from the folders of "
                     f"{missing[0]!r}"
                 )
+            # decoded texts (None: null), typed as pyarrow types them
             raw = []
             for _f, h in sorted(zip(files, hive)):
-                if h[k] not in raw:
+                if h[k] is not None and h[k] not in raw:
                     raw.append(h[k])
-            typ = _hive_type(raw)
-            cats = (
-                pd.Index([int(v) for v in raw], dtype="int32")
-                if typ == "int32"
-                else (pd.Index(raw, dtype="str"))
+            ints = infer_values(raw)
+            value = dict(zip(raw, ints if ints is not None else raw))
+            cats = pd.Index(
+                list(dict.fromkeys(value.values())),
+                dtype="int32" if ints is not None else "str",
             )
             self.hive_dtypes[k] = pd.CategoricalDtype(cats)
             for h in hive:
-                h[k] = int(h[k]) if typ == "int32" else h[k]
+                h[k] = None if h[k] is None else value[h[k]]
         # index
         pandas_md = json.loads((self.schema.metadata or {}).get(b"pandas", b"{}"))
         md_index = [c for c in pandas_md.get("index_columns", []) if isinstance(c, str)]
@@ -210,7 +198,7 @@ class ParquetDataset:
         cats = dictionary_categories(fs, files, self.footers, self.schema)
         cats = {c: dt for c, dt in cats.items() if c in meta.columns}
         meta = meta.astype(cats) if cats else meta
-        self.meta_full = _widened_by_nulls(meta, self.footers)
+        self.meta_full = _widened_by_nulls(meta, self.footers, fs, files)
         # pieces: (file number, row groups or None, rows, bytes)
         self.pieces = _plan_pieces(self.footers, blocksize, split_row_groups)
         self.calculate_divisions = calculate_divisions
@@ -233,6 +221,12 @@ class ParquetDataset:
 
     def __repr__(self) -> str:
         return f"<{len(self.files)} Parquet file(s)>"
+
+    def pin_files(self, pin: Any) -> None:
+        """Pin every file to the version planned on (``pin(path)``: a
+        :class:`~partframe.io.snapshot.Pin` or None)."""
+        self.pins = [pin(f) for f in self.files]
+        self._token = tokenize(self._token, self.pins)
 
     def label_runs(self, runs: list) -> list:
         """Runs of row positions as runs of RangeIndex labels (see
@@ -326,7 +320,9 @@ def _empty_categorical(chunk: Any) -> Any:
     return empty.to_pandas()
 
 
-def _widened_by_nulls(meta: pd.DataFrame, footers: list) -> pd.DataFrame:
+def _widened_by_nulls(
+    meta: pd.DataFrame, footers: list, fs: Any, files: list
+) -> pd.DataFrame:
     """``meta`` with the dtypes pandas gives columns holding nulls.
 
     A non-nullable pandas dtype read from an Arrow type (bool, integers:
@@ -334,7 +330,8 @@ def _widened_by_nulls(meta: pd.DataFrame, footers: list) -> pd.DataFrame:
     column as object (bool) or float64 (integers) when the table holds a
     null. The footers' row-group statistics count the nulls of every file
     without reading data, so the whole dataset gets pandas' dtype (pieces
-    without nulls are cast to it).
+    without nulls are cast to it). A row group of a nullable column without
+    a null count (statistics not written) has that column read to count.
     """
     widen = {}
     for c, dtype in meta.dtypes.items():
@@ -342,22 +339,33 @@ def _widened_by_nulls(meta: pd.DataFrame, footers: list) -> pd.DataFrame:
             isinstance(dtype, np.dtype) and dtype.kind in "biu"
         ):
             continue
-        for md in footers:
+        for md, path in zip(footers, files):
             try:
                 j = _leaf_index(md, c)
             except KeyError:
                 continue
-            nulls = (
-                md.row_group(g).column(j).statistics for g in range(md.num_row_groups)
-            )
             if any(
-                st is not None and st.has_null_count and st.null_count for st in nulls
+                _null_count(md, g, j, fs, path, c) for g in range(md.num_row_groups)
             ):
                 widen[c] = (
                     np.dtype(object) if dtype.kind == "b" else np.dtype("float64")
                 )
                 break
     return meta.astype(widen) if widen else meta
+
+
+def _null_count(md: Any, g: int, j: int, fs: Any, path: str, column: str) -> int:
+    """The nulls of leaf column ``j`` in row group ``g``: from its statistics,
+    else (a nullable column without them) by reading it."""
+    st = md.row_group(g).column(j).statistics
+    if st is not None and st.has_null_count:
+        return st.null_count
+    if md.schema.column(j).max_definition_level == 0:
+        return 0  # a required column holds no nulls
+    from ..kernels.io import open_parquet
+
+    table = open_parquet(fs, path).read_row_group(g, columns=[column])
+    return table.column(0).null_count
 
 
 def _leaf_index(md: Any, column: str) -> int:
@@ -502,14 +510,21 @@ def read_parquet(
     path : str or list of str
         Any fsspec URL: local path, ``file://``, ``memory://``, ``s3://``...
         A folder is read recursively; hive ``key=value`` folders become
-        categorical columns; names starting with ``_`` or ``.`` are skipped.
+        categorical columns, decoded as ``pyarrow.dataset`` decodes them
+        (URL-unescaped; ``__HIVE_DEFAULT_PARTITION__`` is null; int32
+        categories when pyarrow casts every value to int32, else text);
+        names starting with ``_`` or ``.`` are skipped. A folder without
+        data files (empty, or only ``_SUCCESS``) reads as an empty frame
+        without columns, as in pandas.
     columns : str or list, optional
         Columns to read (a str gives a Series). The optimizer also narrows
         this to the columns a query uses.
     filters : list of tuples or list of lists of tuples, optional
         ``(column, op, value)`` terms, ANDed within a list and ORed between
         lists, as in pandas and pyarrow. They skip row groups and files by
-        statistics and remove non-matching rows.
+        statistics (and hive folders by their decoded values) and remove
+        non-matching rows. A null matches no comparison (only ``in`` a list
+        holding None, ``not in`` one without), as in pyarrow.
     index : str, list or False, optional
         Columns to use as the index. Default: the index that pandas stored;
         ``False``: none (a RangeIndex).
@@ -552,20 +567,31 @@ def read_parquet(
 
     _check_engine("read_parquet", engine)
     fs, paths = get_fs(path, storage_options, filesystem)
-    recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
-    files, roots = expand_paths(fs, paths, "Parquet file")
     if isinstance(blocksize, str):
         blocksize = _parse_bytes(blocksize)
-    dataset = ParquetDataset(
-        fs,
-        files,
-        roots,
-        index,
-        schema,
-        blocksize,
-        split_row_groups,
-        calculate_divisions,
+
+    def plan() -> ParquetDataset | None:
+        files, roots = expand_paths(fs, paths, "Parquet file", empty_folders=True)
+        if not files:
+            return None
+        return ParquetDataset(
+            fs,
+            files,
+            roots,
+            index,
+            schema,
+            blocksize,
+            split_row_groups,
+            calculate_divisions,
+        )
+
+    # one committed version of each folder, its files pinned to it
+    dataset, pin = plan_consistently(
+        fs, paths, plan, lambda ds: ds.files if ds is not None else []
     )
+    if dataset is None:
+        return _without_data_files(path, columns, filters)
+    dataset.pin_files(pin)
     meta_cols = list(dataset.meta_full.columns)
     single = isinstance(columns, str)
     if columns is not None:
@@ -582,6 +608,25 @@ def read_parquet(
     node = ReadParquet(dataset, cols, _normalize_filters(filters))
     out = new_collection(node)
     return out[columns] if single else out
+
+
+def _without_data_files(path: Any, columns: Any, filters: Any) -> Any:
+    """A dataset folder without data files (empty, or only the ``_SUCCESS``
+    of a write of no rows), read as pandas and pyarrow read it: an empty
+    frame without columns. A column asked for raises ``KeyError``."""
+    from .memory import from_pandas
+
+    asked = [columns] if isinstance(columns, str) else list(columns or [])
+    for conj in _normalize_filters(filters) or []:
+        asked += [term[0] for term in conj if term[0] not in asked]
+    if asked:
+        raise KeyError(
+            f"column(s) {asked} not in the Parquet dataset {path!r}: it has no "
+            "data files (the folder is empty or holds only hidden names such "
+            "as _SUCCESS)"
+        )
+    empty = pd.DataFrame(index=pd.RangeIndex(0), columns=pd.Index([], dtype=object))
+    return from_pandas(empty, npartitions=1)
 
 
 _UNITS = {"b": 1, "kb": 1000, "mb": 10**6, "gb": 10**9, "kib": 1024}
@@ -640,6 +685,12 @@ def to_parquet(
     place and ``_SUCCESS`` written; a failure leaves ``path`` as it was
     (a commit killed half-way is undone, or completed past its commit
     point, by the next reader or writer: see :mod:`partframe.io.commit`).
+    ``_SUCCESS`` is a manifest of the files: partframe's readers read
+    exactly the version they planned on, and ``overwrite=True`` keeps the
+    replaced version hidden for a while for them (config
+    ``retain_seconds``, ``retain_versions``; :mod:`partframe.io.snapshot`).
+    ``overwrite=True`` refuses a folder holding files that no dataset
+    write put there, naming them.
 
     Parameters
     ----------
@@ -647,7 +698,17 @@ def to_parquet(
     path : str
         Destination folder (any fsspec URL).
     partition_on : str or list, optional
-        Columns to split into hive ``col=value`` folders.
+        Columns to split into hive ``col=value`` folders, encoded as
+        ``pyarrow.dataset`` encodes them (see :mod:`partframe.io.hive`):
+        the value as text, URL-escaped (``city=New%20York``,
+        ``path=a%2Fb``), nulls as ``__HIVE_DEFAULT_PARTITION__``; the
+        column name escaped too (and a leading ``_`` or ``.``). No value
+        can name a folder outside ``path``; pyarrow, pandas and
+        :func:`read_parquet` give the same values back (as text, or as
+        integers when all are). Refused before anything is committed
+        (``ValueError``): the text ``__HIVE_DEFAULT_PARTITION__`` (it would
+        read back as null) and two values of one column with the same text
+        (``1`` and ``"1"``).
     overwrite : bool, default False
         Replace the destination (after the new data is written; data the
         same graph reads is deleted only after it was read).
@@ -715,7 +776,7 @@ def to_parquet(
     missing = [c for c in partition_on if c not in meta.columns]
     if missing:
         raise KeyError(f"partition_on column(s) {missing} not in the DataFrame")
-    job = new_job(fs, dest, overwrite, append)
+    job = new_job(fs, dest, overwrite, append, suffixes=(".parquet", ".parq", ".pq"))
     data_meta = meta.drop(columns=partition_on) if partition_on else meta
     if write_index is None:
         # Every index is stored as column(s), an unnamed RangeIndex too (as
@@ -904,9 +965,7 @@ def _check_append(
     diffs = schema_differences(
         existing.remove_metadata(), new.remove_metadata(), ("existing data", "new data")
     )
-    old_parts = [
-        p.split("=", 1)[0] for p in files[0][len(dest) :].split("/") if "=" in p
-    ]
+    old_parts = [name for name, _ in parse_path(files[0], dest)]
     if old_parts != list(partition_on):
         diffs.append(f"partition_on is {partition_on} but the data has {old_parts}")
     if diffs:

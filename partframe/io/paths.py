@@ -23,6 +23,7 @@ __all__ = [
     "expand_paths",
     "get_fs",
     "is_hidden",
+    "is_local",
     "join",
     "natural_key",
     "parent_and_name",
@@ -88,7 +89,9 @@ def get_fs(
         import pyarrow.fs as pafs
         from fsspec.implementations.arrow import ArrowFSWrapper
 
-        fs = ArrowFSWrapper(pafs.FileSystem.from_uri(urls[0])[0])
+        # pyarrow takes URIs and absolute paths, not relative ones
+        uri = urls[0] if "://" in urls[0] else os.path.abspath(urls[0])
+        fs = ArrowFSWrapper(pafs.FileSystem.from_uri(uri)[0])
     elif isinstance(filesystem, fsspec.AbstractFileSystem):
         fs = filesystem
     else:
@@ -103,7 +106,39 @@ def get_fs(
 
         fs = ArrowFSWrapper(filesystem)
     paths = [fs._strip_protocol(u) for u in urls]
+    if is_local(fs):
+        # absolute, as fsspec's local filesystem gives them (pyarrow's
+        # keeps relative ones relative)
+        paths = [os.path.abspath(p) for p in paths]
     return fs, paths
+
+
+def is_local(fs: Any) -> bool:
+    """Is ``fs`` the local disk, with folders and atomic renames?
+
+    fsspec's local filesystem and the fsspec wrapper of pyarrow's
+    (``filesystem="arrow"`` or a ``pyarrow.fs.LocalFileSystem``) are: both
+    take the operating system's paths.
+
+    Examples
+    --------
+    >>> import fsspec, pyarrow.fs
+    >>> from fsspec.implementations.arrow import ArrowFSWrapper
+    >>> is_local(fsspec.filesystem("file")), is_local(fsspec.filesystem("memory"))
+    (True, False)
+    >>> is_local(ArrowFSWrapper(pyarrow.fs.LocalFileSystem()))
+    True
+    """
+    from fsspec.implementations.arrow import ArrowFSWrapper
+    from fsspec.implementations.local import LocalFileSystem
+
+    if isinstance(fs, LocalFileSystem):
+        return True
+    if isinstance(fs, ArrowFSWrapper):
+        import pyarrow.fs as pafs
+
+        return type(fs.fs) is pafs.LocalFileSystem
+    return False
 
 
 def natural_key(path: str) -> list:
@@ -143,7 +178,7 @@ def is_hidden(path: str, root: str, pattern: str | None = None) -> bool:
 
 
 def expand_paths(
-    fs: Any, paths: list[str], what: str = "file"
+    fs: Any, paths: list[str], what: str = "file", empty_folders: bool = False
 ) -> tuple[list[str], list[str | None]]:
     """Expand globs and folders into a sorted list of data files.
 
@@ -151,7 +186,8 @@ def expand_paths(
     was found under (for hive partitions), or None for a file given by
     name. Hidden names (``_x``, ``.x``) under a folder or a glob are
     skipped. A path that matches nothing raises ``FileNotFoundError``
-    naming it.
+    naming it, and so does a folder without data files (empty, or only
+    ``_SUCCESS``) unless ``empty_folders``.
 
     Examples
     --------
@@ -179,6 +215,11 @@ def expand_paths(
         elif fs.isdir(p):
             root = p.rstrip("/")
             found = [f for f in fs.find(root) if not is_hidden(f, root)]
+            if not found and not empty_folders:
+                raise FileNotFoundError(
+                    f"no {what}s in the folder {p!r}: it is empty or holds only "
+                    "hidden names (such as _SUCCESS, .x, _x), which are not data"
+                )
             found.sort(key=natural_key)
             files.extend(found)
             roots.extend([root] * len(found))

@@ -22,6 +22,7 @@ __all__ = [
     "add_read_note",
     "as_categories",
     "empty_frame",
+    "is_missing",
     "read_parquet_piece",
     "write_csv_partition",
     "write_parquet_partition",
@@ -168,7 +169,7 @@ def read_parquet_piece(
     for col, value in partition_values.items():
         if col in meta.columns:
             dtype = meta[col].dtype
-            code = dtype.categories.get_loc(value)
+            code = -1 if value is None else dtype.categories.get_loc(value)
             df[col] = pd.Categorical.from_codes(
                 np.full(nrows, code, dtype="int32"), dtype=dtype
             )
@@ -243,18 +244,39 @@ def _compare_array(arr: Any, op: str, value: Any, pc: Any) -> Any:
 
 
 def _compare_scalar(a: Any, op: str, b: Any) -> bool:
+    """``a op b`` for a hive partition value ``a`` (None: null), with the
+    semantics of :func:`_compare_array` on a column: a null matches only
+    ``in`` a set holding a null (and ``not in`` one without)."""
     import operator as o
 
+    if a is None:
+        if op in ("in", "not in"):
+            has_null = any(is_missing(v) for v in b)
+            return has_null if op == "in" else not has_null
+        return False
     if op == "in":
         return a in b
     if op == "not in":
         return a not in b
+    if is_missing(b):
+        return False  # a comparison with null is null: no row
     ops = {"==": o.eq, "=": o.eq, "!=": o.ne, "<": o.lt, "<=": o.le}
     ops.update({">": o.gt, ">=": o.ge})
     try:
         return bool(ops[op](a, b))
     except TypeError:
         return bool(ops[op](str(a), str(b)))
+
+
+def is_missing(v: Any) -> bool:
+    """Is ``v`` a scalar null (None, NaN, NaT, NA)? A list is not.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing([None])
+    (True, True, False)
+    """
+    return bool(pd.api.types.is_scalar(v) and pd.isna(v))
 
 
 def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame:
@@ -308,14 +330,6 @@ def as_categories(col: pd.Series, dtype: pd.CategoricalDtype, path: str) -> pd.S
             "(e.g. df[col].cat.set_categories(...)) before reading them together."
         )
     return col.cat.set_categories(dtype.categories, ordered=dtype.ordered)
-
-
-def _hive_value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "__HIVE_DEFAULT_PARTITION__"
-    if value is pd.NaT or value is pd.NA:
-        return "__HIVE_DEFAULT_PARTITION__"
-    return str(value)
 
 
 #: pyarrow's default limit of a dictionary page, in bytes.
@@ -387,24 +401,24 @@ def write_parquet_partition(
     """Write one partition into the job's staging folder; return its names.
 
     With ``partition_on`` the rows are split into hive folders
-    (``col=value/relname``). File names depend only on the partition, so
-    running the task twice overwrites its own files.
+    (``col=value/relname``, encoded by :mod:`partframe.io.hive`; every
+    folder name is checked before a file is written). File names depend
+    only on the partition, so running the task twice overwrites its own
+    files.
     """
     import pyarrow.parquet as pq
     from fsspec.implementations.local import LocalFileSystem
+
+    from ..io.hive import folders
 
     fs = job.fs
     pieces: list[tuple[str, pd.DataFrame]] = []
     if partition_on:
         if len(df):
             keys = partition_on if len(partition_on) > 1 else partition_on[0]
-            for value, group in df.groupby(
-                keys, sort=True, dropna=False, observed=True
-            ):
-                values = value if isinstance(value, tuple) else (value,)
-                folder = "/".join(
-                    f"{c}={_hive_value(v)}" for c, v in zip(partition_on, values)
-                )
+            groups = list(df.groupby(keys, sort=True, dropna=False, observed=True))
+            names = folders(partition_on, [key for key, _ in groups])
+            for folder, (_, group) in zip(names, groups):
                 pieces.append((f"{folder}/{relname}", group.drop(columns=partition_on)))
     else:
         pieces.append((relname, df))
@@ -417,7 +431,7 @@ def write_parquet_partition(
             if chosen is not None:
                 options = {**kwargs, "use_dictionary": chosen}
         target = job.staged(name)
-        fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+        job.make_staging(target)
         if isinstance(fs, LocalFileSystem):
             pq.write_table(table, target, **options)  # native IO, no GIL
         else:
@@ -510,8 +524,7 @@ def write_csv_partition(
     """
     fs = job.fs
     target = job.staged(relname)
-    parent = target.rsplit("/", 1)[0]
-    fs.makedirs(parent, exist_ok=True)
+    job.make_staging(target)
     compression = kwargs.get("compression")
     kwargs = {k: v for k, v in kwargs.items() if k != "compression"}
     text = df.to_csv(None, header=header, **kwargs)
@@ -729,74 +742,6 @@ class CSVDtypeError(ValueError):
     """A block of a CSV file has a column type that differs from the sample's."""
 
 
-def read_csv_block(
-    fs: Any,
-    path: str,
-    start: int,
-    end: int | None,
-    parity: int | tuple,
-    quote: bytes | None,
-    compression: str | None,
-    kwargs: dict,
-    meta: pd.DataFrame,
-    label: str,
-    path_column: tuple | None,
-) -> pd.DataFrame:
-    """Parse one block of a CSV file: records starting in ``[start, end)``.
-
-    ``start == 0`` is the file's first block (read with the user's header
-    options); other blocks start at the first record boundary at or after
-    ``start`` (found with the quote ``parity`` at ``start``) and are read
-    with ``header=None`` and the file's column names. A block ends at the
-    first boundary at or after ``end``; ``end=None`` reads to the end of
-    the file. ``parity`` is the parity at ``start``, or the ``(start,
-    end)`` pair of :func:`parity_pair`.
-
-    The bytes are read once (a local file is mapped, and pandas parses the
-    block straight from the page cache). Columns are checked against
-    ``meta``: a safe difference (int in a float column, all-missing values)
-    is cast, a numeric block of a text column is parsed again as text,
-    anything else raises :class:`CSVDtypeError` naming the column, file and
-    byte range.
-    """
-    import io
-
-    parity, parity_end = parity if isinstance(parity, tuple) else (parity, None)
-    if compression is not None:
-        with fs.open(path, "rb", compression=compression) as f:
-            buf = f.read()
-        i, j, base = 0, len(buf), 0
-    else:
-        buf, i, j, base = _read_records(fs, path, start, end, parity, parity_end, quote)
-    try:
-        where = f"{label} (bytes {base + i}-{base + j})"
-        body = i + 3 if buf[i : i + 3] == b"\xef\xbb\xbf" else i
-        if _NONSPACE.search(buf, body, j) is None:
-            return _with_path(meta.copy(), path_column)
-        if isinstance(buf, bytes):
-            data = buf if (i, j) == (0, len(buf)) else buf[i:j]
-            source: Any = io.BytesIO(data)
-        else:  # a mapped file: no copy
-            import pyarrow as pa
-
-            source = pa.BufferReader(pa.py_buffer(buf).slice(i, j - i))
-        try:
-            df = pd.read_csv(source, **kwargs)
-        except pd.errors.EmptyDataError:
-            return _with_path(meta.copy(), path_column)
-        except Exception as e:
-            add_read_note(e, where)
-            raise
-        finally:
-            source.close()
-        if start > 0 and kwargs.get("index_col") is None:
-            df, i = _drop_implicit_index(df, buf, i, j, kwargs, quote, where)
-        df = enforce_meta(df, meta, where, lambda: buf[i:j], kwargs)
-        return _with_path(df, path_column)
-    finally:
-        _close(buf)
-
-
 def add_read_note(exc: BaseException, where: str) -> None:
     """Say on ``exc`` what was being read, and the fix for text in another
     encoding.
@@ -820,50 +765,6 @@ def add_read_note(exc: BaseException, where: str) -> None:
             f"partframe: the data is not valid {exc.encoding} text: pass the "
             "file's encoding, e.g. read_csv(..., encoding='latin-1')"
         )
-
-
-def _drop_implicit_index(
-    df: pd.DataFrame,
-    buf: Any,
-    i: int,
-    j: int,
-    kwargs: dict,
-    quote: bytes | None,
-    where: str,
-) -> tuple[pd.DataFrame, int]:
-    """Treat a block's first record with one field too many as a bad line.
-
-    pandas reads a first data row with one extra field as an index column;
-    in the whole file that row was not first, so it is a bad line there.
-    The block is ``buf[i:j]``; returns the frame and where its rows start.
-    """
-    import io
-
-    pos = _record_start(buf, i + 1, 0, quote, j) or j
-    keys = ("sep", "delimiter", "quotechar", "quoting", "encoding", "doublequote")
-    first_kw = {k: kwargs[k] for k in keys if k in kwargs}
-    try:
-        first = pd.read_csv(io.BytesIO(buf[i:pos]), header=None, dtype=str, **first_kw)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        return df, i
-    if first.shape[1] <= len(kwargs.get("names") or ()):
-        return df, i
-    policy = kwargs.get("on_bad_lines", "error")
-    if policy == "error":
-        raise pd.errors.ParserError(
-            f"a record has more fields than the header at the start of {where}"
-        )
-    if policy == "warn":
-        import warnings
-
-        warnings.warn(
-            f"skipping a record with too many fields at the start of {where}",
-            pd.errors.ParserWarning,
-            stacklevel=2,
-        )
-    if _NONSPACE.search(buf, pos, j) is None:
-        return df.iloc[:0].reset_index(drop=True), pos
-    return pd.read_csv(io.BytesIO(buf[pos:j]), **kwargs), pos
 
 
 def _with_path(df: pd.DataFrame, path_column: tuple | None) -> pd.DataFrame:
@@ -976,3 +877,11 @@ def _widen(want: Any, got: Any) -> str:
     if is_text(got) or is_text(want):
         return "str"
     return "object"
+
+
+def read_pinned(pin: Any, func: Any, fs: Any, path: str, *args: Any) -> Any:
+    """``func(fs, path, *args)`` on the version of the file that the plan
+    was made on (see :mod:`partframe.io.snapshot`)."""
+    from ..io.snapshot import read_pinned as read
+
+    return read(fs, pin, path, lambda p: func(fs, p, *args))

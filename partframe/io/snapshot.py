@@ -1,0 +1,410 @@
+"""Snapshot reads: a reader sees exactly one committed version of a dataset.
+
+Every dataset folder that partframe writes holds a *manifest*: its
+``_SUCCESS`` file is a small JSON record
+
+``{"partframe_manifest": 1, "stamp": S, "files": {relative name: writer}}``
+
+written by the commit (see :mod:`partframe.io.commit`) after the last data
+file moved into place. ``stamp`` is new on every change of the folder (each
+commit, and the rollback of an interrupted overwrite); ``writer`` is the
+token of the commit that wrote the file (an append keeps the writers of the
+files it did not touch). Other tools see an ordinary ``_SUCCESS`` marker;
+Spark and Hadoop ignore its content.
+
+Readers
+-------
+``read_parquet`` and ``read_csv`` plan a folder that has a manifest
+*consistently*: no commit journal before and after listing the files and
+reading the footers, and the same stamp both times (else they plan again,
+waiting for a running commit). Every planned file of the folder is then
+*pinned*: ``(folder, stamp, name, writer)`` travels with its read task.
+
+A read task reads the file, then checks that no commit is running (no
+journal) and that the stamp is still the planned one: then no commit
+touched the file since planning, because every commit writes its journal
+before it moves anything and a new stamp before it deletes its journal.
+Otherwise the task finds the file as the plan saw it: in place, if the
+current manifest still names the same writer for it (after an append; read
+again under the same check), or in a *retained* old version, and raises
+:class:`DatasetChangedError` when neither has it any more. A running commit
+is waited for (as long as a commit lock is waited for).
+
+Retained versions
+-----------------
+An ``overwrite`` moves the old data aside into a hidden sibling folder
+(``.<name>._old-<token>``) before moving the new data in. When the old data
+had a manifest (so readers may have pinned it), that folder is kept, with
+the old manifest inside and a ``_pf_retained`` record of when it was
+replaced, for ``retain_seconds`` seconds (config, default 300; at most the
+newest ``retain_versions``, default 2), so that plans made before the
+overwrite and reads running during it still read the old version whole.
+It is deleted by a timer in the writing process when that time has
+passed, else by the next write to the destination or by
+:func:`vacuum`. A plan computed after its version was deleted raises
+:class:`DatasetChangedError` instead of mixing versions.
+
+Files without a manifest (written by other tools, or ``to_csv`` into a
+shared folder) are read as they are found, without these guarantees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from .commit_lock import LOCK_TIMEOUT, CommitError, journal_path
+from .paths import _GLOB, join, parent_and_name
+
+__all__ = ["DatasetChangedError", "Pin", "read_pinned", "vacuum"]
+
+SUCCESS = "_SUCCESS"
+RETAINED = "_pf_retained"
+MANIFEST_KEY = "partframe_manifest"
+DEFAULT_RETAIN_SECONDS = 300.0
+
+
+class DatasetChangedError(CommitError):
+    """A dataset was replaced after the plan reading it was made, and the
+    version the plan was made on is gone."""
+
+
+def manifest_bytes(stamp: str, files: dict) -> bytes:
+    """The ``_SUCCESS`` manifest of a folder holding ``files``."""
+    return json.dumps(
+        {MANIFEST_KEY: 1, "stamp": stamp, "files": dict(sorted(files.items()))},
+        indent=0,
+    ).encode()
+
+
+def read_manifest(fs: Any, folder: str) -> dict | None:
+    """The manifest of ``folder``, or None (no ``_SUCCESS``, or an empty or
+    foreign one)."""
+    try:
+        raw = fs.cat_file(join(folder, SUCCESS))
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    if not raw:
+        return None
+    try:
+        out = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(out, dict) or out.get(MANIFEST_KEY) != 1:
+        return None
+    if not isinstance(out.get("files"), dict) or not isinstance(out.get("stamp"), str):
+        return None
+    return out
+
+
+def retain_seconds() -> float:
+    from .. import config
+
+    value = config.get("retain_seconds")
+    return DEFAULT_RETAIN_SECONDS if value is None else float(value)
+
+
+def retain_versions() -> int:
+    from .. import config
+
+    return int(config.get("retain_versions"))
+
+
+def _stamp_if_quiet(fs: Any, folder: str) -> tuple[bool, dict | None]:
+    """``(no commit running, manifest)``, in that order: a commit that ended
+    after the journal check wrote its stamp before deleting its journal."""
+    fs.invalidate_cache()
+    quiet = not fs.exists(journal_path(folder))
+    return quiet, read_manifest(fs, folder)
+
+
+# --- planning -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Pin:
+    """The version of one file a read task must read (picklable)."""
+
+    folder: str
+    stamp: str
+    name: str
+    writer: str
+
+
+def _folders(paths: list[str]) -> list[str]:
+    """The dataset folders of a reader's paths: a path itself, or a glob's
+    fixed folder prefix."""
+    out: list[str] = []
+    for p in paths:
+        m = _GLOB.search(p)
+        d = p[: m.start()].rsplit("/", 1)[0] if m else p.rstrip("/")
+        if d and d not in out:
+            out.append(d)
+    return out
+
+
+def plan_consistently(
+    fs: Any, paths: list[str], make: Callable[[], Any], files_of: Callable
+) -> tuple[Any, Callable[[str], Pin | None]]:
+    """Run ``make()`` (list the files, read their footers) on one committed
+    version of every dataset folder in ``paths``.
+
+    Returns ``(make(), pin)``: ``pin(path)`` is the :class:`Pin` of a
+    planned file of a folder with a manifest, else None. ``files_of(result)``
+    gives the listed files, to check the manifest's files are all there.
+    """
+    from .commit import recover_for_read
+
+    folders = _folders(paths)
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
+        before = [_stamp_if_quiet(fs, d) for d in folders]
+        if all(q for q, _ in before):
+            try:
+                result = make()
+            except Exception:
+                # a file listed, then moved away by a commit: plan again
+                if [_stamp_if_quiet(fs, d) for d in folders] == before:
+                    raise
+            else:
+                if [_stamp_if_quiet(fs, d) for d in folders] == before:
+                    break
+        if time.monotonic() > deadline:
+            raise CommitError(
+                f"cannot plan a read of {paths[:3]}: the dataset changed while "
+                f"it was planned, for {LOCK_TIMEOUT:.0f} s (a writer "
+                "overwriting it again and again?)"
+            )
+        time.sleep(0.02)
+    manifests = {d: m for d, (_, m) in zip(folders, before) if m is not None}
+    if not manifests:
+        return result, lambda path: None
+    listed = set(files_of(result))
+    for d, m in manifests.items():
+        if d not in paths and d.rstrip("/") not in [p.rstrip("/") for p in paths]:
+            continue  # a glob reads part of the folder
+        missing = [n for n in m["files"] if join(d, n) not in listed]
+        missing = [n for n in missing if not _hidden_name(n)]
+        if missing:
+            raise FileNotFoundError(
+                f"the dataset {d!r} is incomplete: the files {missing[:5]} "
+                f"that its {SUCCESS} manifest lists are missing (deleted by "
+                "hand?). Write the dataset again, or delete its "
+                f"{SUCCESS} file to read the files that are left"
+            )
+
+    def pin(path: str) -> Pin | None:
+        for d, m in manifests.items():
+            if path.startswith(d.rstrip("/") + "/"):
+                name = path[len(d.rstrip("/")) + 1 :]
+                writer = m["files"].get(name)
+                if writer is not None:
+                    return Pin(d, m["stamp"], name, writer)
+        return None
+
+    return result, pin
+
+
+def _hidden_name(name: str) -> bool:
+    return any(p.startswith(("_", ".")) for p in name.split("/"))
+
+
+# --- reading --------------------------------------------------------------------
+
+
+def _retained(fs: Any, folder: str) -> list[str]:
+    """The retained old versions of ``folder`` (hidden siblings)."""
+    parent, name = parent_and_name(folder)
+    prefix = f".{name}._old-"
+    try:
+        listed = fs.ls(parent or ".", detail=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(
+        p.rstrip("/")
+        for p in listed
+        if parent_and_name(p.rstrip("/"))[1].startswith(prefix)
+    )
+
+
+def read_pinned(fs: Any, pin: Pin | None, path: str, read: Callable[[str], Any]) -> Any:
+    """``read(path)`` of the version of the file the plan was made on.
+
+    Without a pin, just ``read(path)``. See the module docstring for how
+    the version is checked and found.
+    """
+    if pin is None:
+        return read(path)
+    try:
+        out = read(path)
+    except Exception:
+        pass
+    else:
+        quiet, m = _stamp_if_quiet(fs, pin.folder)
+        if quiet and m is not None and m["stamp"] == pin.stamp:
+            return out
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        quiet, m = _stamp_if_quiet(fs, pin.folder)
+        if quiet and m is not None and m["files"].get(pin.name) == pin.writer:
+            # still in place (an append changed the stamp): read it again
+            try:
+                out = read(path)
+            except Exception:
+                if _stamp_if_quiet(fs, pin.folder) == (quiet, m):
+                    raise  # nothing changed: a real read error
+            else:
+                if _stamp_if_quiet(fs, pin.folder) == (quiet, m):
+                    return out
+            time.sleep(0.01)
+            continue
+        for old in _retained(fs, pin.folder):
+            om = read_manifest(fs, old)
+            if om is not None and om["files"].get(pin.name) == pin.writer:
+                try:
+                    return read(join(old, pin.name))  # retained files never change
+                except Exception:
+                    if fs.exists(join(old, pin.name)):
+                        raise
+        if quiet:  # no commit runs: neither place will have it later
+            now = m["stamp"] if m is not None else "none (no manifest)"
+            raise DatasetChangedError(
+                f"the dataset {pin.folder!r} changed since the plan reading it "
+                f"was made: its file {pin.name!r} of version {pin.stamp} is "
+                f"gone (current version: {now}; overwrites keep replaced "
+                f"versions for retain_seconds = {retain_seconds():.0f} s, at "
+                f"most retain_versions = {retain_versions()} of them). Read "
+                "the dataset again to plan on its current version"
+            )
+        if time.monotonic() > deadline:
+            from .commit import recover
+
+            recover(fs, pin.folder)  # raises CommitError naming the lock
+        time.sleep(0.02)
+
+
+# --- retention ------------------------------------------------------------------
+
+
+def mark_retained(fs: Any, backup: str, when: float) -> None:
+    """Record that ``backup`` is a retained old version since ``when``."""
+    fs.pipe_file(join(backup, RETAINED), json.dumps({"time": when}).encode())
+
+
+def _retained_since(fs: Any, old: str) -> float | None:
+    try:
+        return float(json.loads(fs.cat_file(join(old, RETAINED)))["time"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+def expire(fs: Any, folder: str, older_than: float | None = None) -> list[str]:
+    """Delete the retained versions of ``folder`` replaced more than
+    ``older_than`` seconds ago (default ``retain_seconds``) or older than
+    the newest ``retain_versions``, and old backups no commit journal
+    refers to. Returns the deleted folders."""
+    from .commit import _read_json
+
+    limit = retain_seconds() if older_than is None else older_than
+    fs.invalidate_cache()
+    try:
+        journal = _read_json(fs, journal_path(folder))
+    except CommitError:
+        return []
+    live = {journal["backup"]} if journal else set()
+    kept: list[tuple[float, str]] = []
+    out = []
+    for old in _retained(fs, folder):
+        if old in live:
+            continue  # a commit running now (or interrupted) needs it
+        since = _retained_since(fs, old)
+        if since is None or time.time() - since >= limit:
+            out.append(old)
+        else:
+            kept.append((since, old))
+    # at most ``retain_versions`` old versions, the newest ones
+    kept.sort(reverse=True)
+    out.extend(old for _, old in kept[max(0, retain_versions()) :])
+    for old in out:
+        with contextlib.suppress(FileNotFoundError):
+            fs.rm(old, recursive=True)
+    return out
+
+
+def expire_later(fs: Any, folder: str, delay: float) -> None:
+    """Run :func:`expire` after ``delay`` seconds in this process (a daemon
+    timer: a process that exits first leaves it to the next write or to
+    :func:`vacuum`)."""
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            expire(fs, folder)
+
+    timer = threading.Timer(delay + 0.5, run)
+    timer.daemon = True
+    timer.start()
+
+
+def restamp(fs: Any, folder: str) -> None:
+    """Give the manifest of ``folder`` a new stamp (after a rollback put old
+    files back: readers that read during the commit must check again)."""
+    m = read_manifest(fs, folder)
+    if m is not None:
+        fs.pipe_file(
+            join(folder, SUCCESS), manifest_bytes(uuid.uuid4().hex[:16], m["files"])
+        )
+
+
+def vacuum(
+    path: str,
+    older_than: float = 0.0,
+    storage_options: dict | None = None,
+    filesystem: Any = None,
+) -> list[str]:
+    """Delete the old versions of a dataset that an overwrite kept.
+
+    ``overwrite=True`` keeps the replaced version, hidden, for
+    ``retain_seconds`` so that reads planned before the overwrite still
+    see one whole version. This deletes those replaced more than
+    ``older_than`` seconds ago now (plans made on them then raise
+    :class:`DatasetChangedError` when computed).
+
+    Parameters
+    ----------
+    path : str
+        The dataset folder, any fsspec URL.
+    older_than : float, default 0
+        Keep versions replaced less than this many seconds ago.
+    storage_options : dict, optional
+        Passed to fsspec.
+    filesystem : fsspec filesystem, optional
+        The filesystem to use; inferred from the URL when None.
+
+    Returns
+    -------
+    list of str
+        The deleted folders.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
+    >>> df.to_parquet("memory://doc/vacuum")
+    >>> (df + 1).to_parquet("memory://doc/vacuum", overwrite=True)
+    >>> len(partframe.io.vacuum("memory://doc/vacuum"))
+    1
+    """
+    from .paths import get_fs
+
+    fs, paths = get_fs(path, storage_options, filesystem)
+    out = []
+    for p in paths:
+        out.extend(expire(fs, p.rstrip("/"), older_than))
+    return out
