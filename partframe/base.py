@@ -30,6 +30,7 @@ from typing import Any
 from . import config
 from .callbacks import Callback
 from .graph import flatten_keys, quote
+from .resources import run_scope
 from .scheduler import _is_distributed_client, get_scheduler, shares_memory
 
 __all__ = ["Collection", "compute", "is_collection", "persist"]
@@ -251,10 +252,15 @@ def _run(
     """The values of ``collections``; ``final``: they are to be finalized
     (``__dask_postcompute__``) right away, as in :func:`compute`."""
     get = get_scheduler(scheduler)
-    dsk, keys = _merge_graphs(collections, optimize_graph, final and shares_memory(get))
-    if not _is_distributed_client(scheduler):
-        dsk = _gather_futures(dsk)
     with ExitStack() as stack:
+        # What the graph holds outside memory (spill folders) goes when
+        # the run ends, however it ends.
+        stack.enter_context(run_scope())
+        dsk, keys = _merge_graphs(
+            collections, optimize_graph, final and shares_memory(get)
+        )
+        if not _is_distributed_client(scheduler):
+            dsk = _gather_futures(dsk)
         if progress:
             from .diagnostics.progress import ProgressBar
 

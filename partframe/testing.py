@@ -23,11 +23,13 @@ __all__ = ["assert_eq"]
 def _compute_parts(obj: Any, scheduler: Any) -> tuple[Any, list | None]:
     from .base import is_collection
     from .collection import FrameBase, Scalar
+    from .resources import run_scope
     from .scheduler import get
 
     if isinstance(obj, FrameBase):
         keys = obj.__dask_keys__()
-        parts = get(obj.__dask_graph__(), keys, scheduler=scheduler)
+        with run_scope():
+            parts = get(obj.__dask_graph__(), keys, scheduler=scheduler)
         finalize, extra = obj.__dask_postcompute__()
         value = finalize(parts, *extra)
         _check_to_client(obj, value, scheduler)

@@ -3,6 +3,9 @@ and nunique through a shuffle: against pandas, over both shuffle methods."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pandas as pd
 import pandas.testing as tm
@@ -375,3 +378,61 @@ def test_set_index_argument_errors():
         ddf.set_index(other)
     with pytest.raises(KeyError, match="not a column"):
         ddf.set_index("nope")
+
+
+# -- memory: a disk sort holds a few partitions, not the data (issue 14 item 10) --
+
+_ALIVE: dict = {}  # id -> weak reference of the source partitions alive
+_SEEN_ALIVE: list = []
+
+
+def _tracked_part(i: int) -> pd.DataFrame:
+    # How many source partitions are still alive when a new one is made.
+    gc.collect()
+    _SEEN_ALIVE.append(len(_ALIVE))
+    rng = np.random.default_rng(i)
+    f = rng.normal(size=200)
+    f[::9] = np.nan
+    df = pd.DataFrame(
+        {"k": rng.integers(0, 50, 200), "f": f, "pos": np.arange(200) + 200 * i},
+        index=np.arange(200) + 200 * i,
+    )
+    key = id(df)
+    _ALIVE[key] = weakref.ref(df, lambda _, key=key: _ALIVE.pop(key, None))
+    return df
+
+
+def _sort_one(d):
+    return d.sort_values("k", **({"kind": "stable"} if _is_pandas(d) else {}))
+
+
+def _sort_two(d):
+    kw = {"kind": "stable"} if _is_pandas(d) else {}
+    return d.sort_values(["f", "k"], ascending=[False, True], na_position="first", **kw)
+
+
+def _set_index(d):
+    out = d.set_index("f")
+    return out.sort_index(kind="stable") if _is_pandas(d) else out
+
+
+def _is_pandas(d) -> bool:
+    return isinstance(d, pd.DataFrame)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("op", [_sort_one, _sort_two, _set_index])
+def test_disk_sort_does_not_hold_the_inputs(tmp_path, scheduler, op):
+    # Boundaries sampled in the graph used to keep every input partition in
+    # memory until all were sampled: peak memory grew with the data.
+    partframe.config.set(temporary_directory=str(tmp_path), shuffle_method="disk")
+    n = 12
+    expected = op(pd.concat([_tracked_part(i) for i in range(n)]))
+    meta = _tracked_part(0).iloc[:0]
+    _SEEN_ALIVE.clear()
+    out = op(partframe.from_map(_tracked_part, range(n), meta=meta))
+    got = out.compute(scheduler=scheduler, num_workers=2)
+    assert len(_SEEN_ALIVE) == n
+    assert max(_SEEN_ALIVE) <= 2, _SEEN_ALIVE
+    tm.assert_frame_equal(got, expected)
+    assert_eq(out, expected, scheduler=scheduler)

@@ -24,8 +24,11 @@ Keys with missing values give unknown divisions (a division cannot be
 NaN); those rows go to the last partition, as pandas sorts them last.
 
 A trade-off of in-graph sampling: every input partition is held (or, if
-it is cheap, recomputed) until the boundaries are known. Asking for
-``divisions`` first (two passes over the data, as Dask does) avoids that.
+it is cheap, recomputed) until the boundaries are known. The disk shuffle
+avoids that by staging each input on disk with its sample (memory stays
+at a few partitions, see :mod:`partframe.shuffle.disk`); the task shuffle
+holds all pieces in memory anyway. Asking for ``divisions`` first (two
+passes over the data, as Dask does) avoids it too.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import pandas as pd
 
 from .. import config
 from ..graph import quote
+from ..resources import run_scope
 from ..shuffle.sorting import (
     choose_boundaries,
     sample_sort_keys,
@@ -207,7 +211,8 @@ def _compute_now(expr: Expr) -> list:
     from .optimize import optimize
 
     opt = optimize(expr, fuse=config.get("fuse"))
-    return get(opt.__dask_graph__(), opt.__dask_keys__())
+    with run_scope():
+        return get(opt.__dask_graph__(), opt.__dask_keys__())
 
 
 class SetIndexShuffled(Expr):

@@ -9,6 +9,14 @@ file. The graph has ``inputs + outputs + 1`` tasks, and a worker holds at
 most one input partition and its pieces, or one output partition, at a
 time: peak memory stays at a few partitions whatever the data size.
 
+Range shuffles (``sort_values``, ``set_index``) whose boundaries are
+sampled in the graph (a :class:`~partframe.expr.sort.RangeBounds`) would
+hold every input partition in memory until all of them were sampled.
+Here each input runs one task that stages it in the spill folder and
+returns its key sample; one task picks the boundaries; each input then
+runs one task that reads its staged copy back and splits it. The data is
+written twice, but memory stays at a few partitions.
+
 Retries and recomputation. An input task appends under a fresh attempt
 token and returns it; the barrier passes the kept tokens to the readers,
 which ignore records of any other attempt (a retried or repeated input
@@ -16,14 +24,32 @@ task, a torn record of a failed one). Appends are therefore idempotent as
 far as results go: an output never sees a piece twice.
 
 Cleanup. An output removes its spill file once read (disk space is given
-back while the shuffle runs). The directory belongs to a
+back while the shuffle runs). The folder belongs to a
 :class:`SpillDirectory` object created with the graph (one per
-``__dask_graph__`` call); a ``weakref.finalize`` removes the directory when
-that graph is released, which also covers a failed run (note that a
-traceback held on to keeps the graph, and so the directory, alive), and
-at interpreter exit. Tasks carry a plain :class:`~partframe.shuffle.store.
-DiskStore` of the same path, so worker processes never delete anything
-behind the graph's back.
+``__dask_graph__`` call) and is removed on every exit path:
+
+- when the run that built the graph ends, however it ends (results, a
+  task's exception, Ctrl-C, a full disk), through
+  :func:`partframe.resources.on_run_end`, without waiting for the graph
+  to be garbage collected (a traceback kept by the caller keeps it);
+- otherwise (a graph built for another engine, or never run) when the
+  graph is released, or at interpreter exit (``weakref.finalize``).
+
+Tasks still running when their computation was cancelled (helper threads
+finish their current task) cannot bring the folder back: tasks carry a
+plain :class:`~partframe.shuffle.store.DiskStore` of the same path that
+never creates it, so their appends fail once it is gone, and the folder
+is first renamed away, then emptied until it can be removed. Worker
+processes never delete anything behind the graph's back.
+
+Folders of dead processes (kill -9, a crash, the out-of-memory killer).
+Every folder records its owner in ``owner.json``: host, boot, process
+namespace, pid and process start time (the helpers of the commit lock,
+:mod:`partframe.io.commit_lock`). Making a new spill folder removes the
+folders under the same root whose owner is provably dead: same host, boot
+and namespace, and the process is gone or its pid now belongs to a later
+process. A folder of a live process, of another host, or without a
+readable record is never touched.
 
 The directory is on the local file system: a distributed engine whose
 workers do not share it must use ``method="tasks"`` (the default there).
@@ -31,9 +57,14 @@ workers do not share it must use ``method="tasks"`` (the default there).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
+import json
 import os
+import shutil
 import tempfile
+import time
 import uuid
 import weakref
 from typing import Any
@@ -41,29 +72,159 @@ from typing import Any
 from .. import config
 from ..expr.base import Expr
 from ..graph import quote
+from ..io.commit_lock import _holder_state, _whoami
+from ..resources import on_run_end
+from .sorting import choose_boundaries, sample_sort_keys
 from .store import DiskStore
 from .tasks import assign_partitions, split_by_partition
 
-__all__ = ["DiskShuffle", "SpillDirectory", "disk_read", "disk_split"]
+__all__ = [
+    "DiskShuffle",
+    "SpillDirectory",
+    "disk_read",
+    "disk_split",
+    "remove_spill_folder",
+    "remove_stale_spill_folders",
+]
+
+
+#: Spill folders are ``<root>/partframe-shuffle-<hex>``.
+PREFIX = "partframe-shuffle-"
+#: The owner record inside a spill folder.
+OWNER_FILE = "owner.json"
+
+
+def spill_root(root: str | None = None) -> str:
+    """The folder that holds spill folders: ``root``, else the config's
+    ``temporary_directory``, else the system's temporary directory."""
+    return root or config.get("temporary_directory") or tempfile.gettempdir()
+
+
+def make_spill_folder(root: str) -> str:
+    """A new spill folder under ``root`` holding its owner record.
+
+    The folder is made under a hidden name and renamed once the record is
+    written, so a folder with the public name always says who owns it.
+    """
+    name = PREFIX + uuid.uuid4().hex
+    path = os.path.join(root, name)
+    hidden = os.path.join(root, "." + name)
+    try:
+        os.makedirs(root, exist_ok=True)
+        os.mkdir(hidden, 0o700)
+        try:
+            with open(os.path.join(hidden, OWNER_FILE), "x") as f:
+                json.dump({"time": time.time(), **_whoami()}, f)
+            os.rename(hidden, path)
+        except BaseException:
+            remove_spill_folder(hidden)
+            raise
+    except OSError as exc:
+        raise OSError(
+            exc.errno,
+            f"cannot make a disk-shuffle spill folder in {root!r}: "
+            f"{exc.strerror or exc}. Point spill folders elsewhere with "
+            "partframe.config.set(temporary_directory='/path/with/space')",
+        ) from exc
+    return path
+
+
+def remove_spill_folder(path: str) -> None:
+    """Remove a spill folder, even while late tasks still append to it.
+
+    The folder is renamed first (atomic: no new path lookup reaches it,
+    and one of several removers wins), then its files are deleted, the
+    owner record last (a remover killed half way leaves a folder the next
+    sweep still recognizes), and the empty folder removed; an append that
+    had already looked the folder up may still create a file in it, so
+    emptying is retried until the folder is gone.
+    """
+    gone = f"{path}-removed-{uuid.uuid4().hex[:8]}"
+    try:
+        os.rename(path, gone)
+    except FileNotFoundError:
+        return
+    except OSError:
+        gone = path  # (e.g. a read-only parent: delete in place)
+    for _ in range(200):
+        try:
+            names = sorted(os.listdir(gone), key=lambda n: n == OWNER_FILE)
+        except FileNotFoundError:
+            return
+        for name in names:
+            entry = os.path.join(gone, name)
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.isdir(entry) and not os.path.islink(entry):
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    os.remove(entry)
+        try:
+            os.rmdir(gone)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno != errno.ENOTEMPTY:
+                raise
+        time.sleep(0.005)
+
+
+def _owner(path: str) -> dict | None:
+    try:
+        with open(os.path.join(path, OWNER_FILE)) as f:
+            owner = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return owner if isinstance(owner, dict) else None
+
+
+def remove_stale_spill_folders(root: str) -> list[str]:
+    """Remove the spill folders under ``root`` whose owner is provably dead.
+
+    Returns the paths removed. Folders of live processes, of other hosts
+    and without a readable owner record are kept.
+    """
+    removed = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name.lstrip(".")
+        if not name.startswith(PREFIX):
+            continue
+        with contextlib.suppress(OSError):
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if _holder_state(_owner(entry.path)) == "dead":
+                remove_spill_folder(entry.path)
+                removed.append(entry.path)
+    return removed
 
 
 class SpillDirectory(DiskStore):
-    """A private spill directory removed when this object is released."""
+    """A private spill folder, removed when the run that built it ends (or
+    when this object is released); see the module docstring."""
 
     def __init__(self, root: str | None = None) -> None:
-        root = root or config.get("temporary_directory") or tempfile.gettempdir()
-        path = os.path.join(root, f"partframe-shuffle-{uuid.uuid4().hex}")
-        super().__init__(path, remove_on_read=True)
-        self._finalizer = weakref.finalize(self, DiskStore(path).drop)
+        root = spill_root(root)
+        remove_stale_spill_folders(root)
+        path = make_spill_folder(root)
+        super().__init__(path, remove_on_read=True, create=False)
+        self._finalizer = weakref.finalize(self, remove_spill_folder, path)
         self._finalizer.atexit = True
+        on_run_end(self.cleanup)
 
     def __reduce__(self) -> tuple:
         # Copies (in tasks sent to worker processes) are plain stores.
-        return (DiskStore, (self.path, self.remove_on_read))
+        return (DiskStore, (self.path, self.remove_on_read, False))
 
     def cleanup(self) -> None:
-        """Remove the directory now."""
+        """Remove the folder now."""
         self._finalizer()
+
+    def drop(self) -> None:
+        self.cleanup()
 
 
 def disk_split(
@@ -86,6 +247,37 @@ def disk_split(
         if len(piece):
             store.append(j, input, attempt, piece)
     return attempt
+
+
+def disk_stage(df: Any, store: DiskStore, input: int, on: Any, size: int) -> tuple:
+    """Stage input ``input`` on disk; return ``(attempt, sample of its keys)``."""
+    attempt = uuid.uuid4().hex[:16]
+    if len(df):
+        store.stage(input, attempt, df)
+    return attempt, sample_sort_keys(df, on, size)
+
+
+def disk_stage_bounds(
+    stages: list, npartitions: int, ascending: list, na_position: str
+) -> Any:
+    """The range boundaries from the samples of every staged input."""
+    samples = [s[1] for s in stages]
+    return choose_boundaries(samples, npartitions, ascending, na_position)
+
+
+def disk_split_staged(
+    stage: tuple,
+    store: DiskStore,
+    input: int,
+    on: Any,
+    npartitions: int,
+    how: Any,
+    bounds: Any,
+    meta: Any,
+) -> str:
+    """Split a staged input by the boundaries; return the attempt."""
+    df = store.unstage(input, stage[0], meta)
+    return disk_split(df, store, input, on, npartitions, how, bounds)
 
 
 def disk_attempts(attempts: list) -> list:
@@ -115,25 +307,54 @@ class DiskShuffle(Expr):
         return self.npartitions_out
 
     def _layer(self) -> dict:
+        from ..expr.sort import RangeBounds, sample_size
+
         store = SpillDirectory()
         name, src = self._name, self.frame._name
-        if isinstance(self.bounds, Expr):
-            bounds: Any = (self.bounds._name, 0)
-        else:
-            bounds = None if self.bounds is None else quote(self.bounds)
         graph: dict = {}
         on = quote(self.on) if isinstance(self.on, tuple | list) else self.on
         how = quote(self.how) if isinstance(self.how, tuple) else self.how
+        meta = quote(self.operand("meta"))
+        n_out = self.npartitions_out
         splits = []
-        for i in range(self.frame.npartitions):
-            key = (name + "-split", i)
-            graph[key] = (
-                disk_split, (src, i), store, i, on, self.npartitions_out, how, bounds,
+        rb = self.bounds
+        if (
+            isinstance(rb, RangeBounds)
+            and rb.frame.npartitions == self.frame.npartitions
+        ):
+            # Boundaries sampled in the graph: every input would have to
+            # wait in memory until all were sampled. Each input is staged
+            # on disk with its sample instead, and split once the
+            # boundaries are known: memory stays at a few partitions.
+            size = sample_size(rb.npartitions_out)
+            key_on = quote(rb.on) if isinstance(rb.on, tuple | list) else rb.on
+            stages = [(name + "-stage", i) for i in range(self.frame.npartitions)]
+            for i, key in enumerate(stages):
+                graph[key] = (disk_stage, (src, i), store, i, key_on, size)
+            bounds: Any = (name + "-bounds", 0)
+            graph[bounds] = (
+                disk_stage_bounds, stages, rb.npartitions_out,
+                quote(list(rb.ascending)), rb.na_position,
             )  # fmt: skip
-            splits.append(key)
+            for i, stage in enumerate(stages):
+                key = (name + "-split", i)
+                graph[key] = (
+                    disk_split_staged, stage, store, i, on, n_out, how, bounds, meta,
+                )  # fmt: skip
+                splits.append(key)
+        else:
+            if isinstance(self.bounds, Expr):
+                bounds = (self.bounds._name, 0)
+            else:
+                bounds = None if self.bounds is None else quote(self.bounds)
+            for i in range(self.frame.npartitions):
+                key = (name + "-split", i)
+                graph[key] = (
+                    disk_split, (src, i), store, i, on, n_out, how, bounds,
+                )  # fmt: skip
+                splits.append(key)
         barrier = (name + "-attempts", 0)
         graph[barrier] = (disk_attempts, splits)
-        meta = quote(self.operand("meta"))
         for j in range(self.npartitions_out):
             graph[(name, j)] = (disk_read, store, barrier, j, meta)
         return graph

@@ -39,6 +39,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import pickle
@@ -146,40 +147,97 @@ _ARROW, _PICKLE = 0, 1
 class DiskStore(ShuffleStore):
     """One spill file per output partition, in directory ``path``.
 
-    The directory is created by the first append. ``remove_on_read`` makes
-    :meth:`get` delete an output's file once it has been read (disk space
-    is given back as the outputs are consumed).
+    ``remove_on_read`` makes :meth:`get` delete an output's file once it
+    has been read (disk space is given back as the outputs are consumed).
+    With ``create`` the directory is made by the first append; without it
+    (the spill folders of :mod:`partframe.shuffle.disk`, made and removed
+    by their owner) an append to a directory that is gone fails: a task
+    still running after its computation was cancelled must not bring back
+    a folder that was just removed.
+
+    An append that fails half way (a full disk) is cut off, so the file
+    holds only whole records and later appends stay readable; the error
+    names the file.
     """
 
-    def __init__(self, path: str, remove_on_read: bool = False) -> None:
+    def __init__(
+        self, path: str, remove_on_read: bool = False, create: bool = True
+    ) -> None:
         self.path = str(path)
         self.remove_on_read = remove_on_read
+        self.create = create
 
     def __reduce__(self) -> tuple:
-        return (DiskStore, (self.path, self.remove_on_read))
+        return (DiskStore, (self.path, self.remove_on_read, self.create))
 
     def file(self, output: int) -> str:
         """The spill file of partition ``output``."""
         return os.path.join(self.path, f"part-{output}.arrows")
 
+    def staged_file(self, input: int) -> str:
+        """The file holding input partition ``input`` (see :meth:`stage`)."""
+        return os.path.join(self.path, f"input-{input}.arrows")
+
+    def stage(self, input: int, attempt: str, piece: Any) -> None:
+        """Keep input partition ``input`` on disk until :meth:`unstage`.
+
+        For a range shuffle whose boundaries are sampled in the graph: the
+        inputs wait on disk, not in memory, until the boundaries are known.
+        """
+        self._write(self.staged_file(input), input, attempt, piece)
+
+    def unstage(self, input: int, attempt: str, meta: Any) -> Any:
+        """Input partition ``input`` as staged by ``attempt``."""
+        path = self.staged_file(input)
+        payloads = [p for _, a, p in self._read(path) if a == attempt]
+        result = _read_payloads(payloads, meta)
+        if self.remove_on_read:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+        return result
+
     def _append(self, output: int, input: int, attempt: str, piece: Any) -> None:
+        self._write(self.file(output), input, attempt, piece)
+
+    def _write(self, path: str, input: int, attempt: str, piece: Any) -> None:
         kind, payload = to_ipc(piece)
         token = attempt.encode()[:16].ljust(16, b"\0")
         record = _HEADER.pack(_MAGIC, input, token, kind, len(payload)) + payload
-        os.makedirs(self.path, exist_ok=True)
-        fd = os.open(self.file(output), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if self.create:
+            os.makedirs(self.path, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            if os.path.isdir(self.path):
+                raise
+            raise FileNotFoundError(
+                errno.ENOENT,
+                f"the shuffle folder {self.path!r} is gone: its computation "
+                "ended (another task failed, or it was interrupted) or the "
+                "folder was deleted while the shuffle ran",
+            ) from None
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            view = memoryview(record)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            start = os.lseek(fd, 0, os.SEEK_END)
+            try:
+                view = memoryview(record)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+            except OSError as exc:
+                # Cut the torn record off: readers stop at the first one,
+                # which would hide every record appended after it.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, start)
+                raise _write_error(exc, path, self.path) from exc
         finally:
             os.close(fd)  # closing releases the lock
 
     def _records(self, output: int) -> list:
-        path = self.file(output)
+        return self._read(self.file(output))
+
+    def _read(self, path: str) -> list:
         try:
             with open(path, "rb") as f:
                 data = f.read()
@@ -213,6 +271,21 @@ class DiskStore(ShuffleStore):
 
     def drop(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _write_error(exc: OSError, file: str, folder: str) -> OSError:
+    """``exc`` (a failed spill write) with the file, folder and the fix."""
+    what = exc.strerror or str(exc)
+    message = f"{what} while writing the spill file {file!r} of a disk shuffle"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        root = os.path.dirname(os.path.abspath(folder))
+        message += (
+            f": the disk holding {root!r} is full. Free space there, or put "
+            "spill folders on a larger disk with "
+            "partframe.config.set(temporary_directory='/path/with/space') "
+            "(or shuffle with method='tasks', in memory)"
+        )
+    return OSError(exc.errno, message)
 
 
 # -- serialization ----------------------------------------------------------------
