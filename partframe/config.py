@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "retain_seconds": 300.0,
     # ... and at most this many replaced versions (the newest)
     "retain_versions": 2,
+    # seconds a computation on a distributed.Client waits while the cluster
+    # has no workers before it raises (None: forever, as distributed does)
+    "no_workers_timeout": 300.0,
 }
 
 _config: dict[str, Any] = dict(DEFAULTS)

@@ -13,6 +13,7 @@ finishes only: ``on_task_start`` is not called.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -66,10 +67,58 @@ def client_get(client: Any) -> Callable[..., Any]:
         if progress_bar is not None and progress_bar not in cbs:
             cbs.append(progress_bar)
         if not cbs:
-            return client.get(dsk, keys, **options)
+            return _get_watched(client, dsk, keys, options)
         return _get_reporting(client, dsk, keys, cbs, options)
 
     return get_distributed
+
+
+class NoWorkersError(RuntimeError):
+    """The cluster had no workers for longer than ``no_workers_timeout``."""
+
+
+def _check_workers(client: Any, since: float | None) -> float | None:
+    """When the cluster has had no workers since (``since``, or now), for
+    longer than the ``no_workers_timeout`` setting: raise
+    :class:`NoWorkersError`. Returns the new ``since``."""
+    from .. import config
+
+    if client.nthreads():
+        return None
+    now = time.monotonic()
+    since = now if since is None else since
+    limit = config.get("no_workers_timeout")
+    if limit is not None and now - since > limit:
+        raise NoWorkersError(
+            f"the cluster of {client!r} has had no workers for {limit:.0f} s, "
+            "and the computation waits for one (workers that died, e.g. "
+            "killed for memory or by a task, and were not restarted: see "
+            "the workers' logs). Add workers, or raise partframe.config "
+            "no_workers_timeout (None waits forever)"
+        )
+    return since
+
+
+def _get_watched(client: Any, dsk: dict, keys: Any, options: dict) -> Any:
+    """``client.get``, but a cluster left without workers (they died and
+    were not restarted) raises :class:`NoWorkersError` instead of waiting
+    forever."""
+    from distributed.client import futures_of
+
+    # (the futures are released on return: cancelling them would cancel a
+    # next computation of the same keys submitted meanwhile)
+    futures = client.get(dsk, keys, sync=False, **options)
+    since = None
+    for f in futures_of(futures):
+        while True:
+            try:
+                f.result(timeout=1.0)  # raises the task's own error
+                break
+            except TimeoutError:
+                if f.done():
+                    raise  # the task itself raised a TimeoutError
+                since = _check_workers(client, since)
+    return client.gather(futures)
 
 
 def _get_reporting(
