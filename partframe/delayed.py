@@ -12,8 +12,8 @@ linear time. Keys are content-addressed (``pure=True``: the same function and
 arguments give the same key, so shared work is done once) or unique (the
 default, since a function may have side effects or randomness).
 
-Every task is plain data made of module-level functions (``_apply``,
-``_methodcall``, ``getattr``, ``operator.*``), so graphs pickle and run on the
+Every task is plain data made of module-level functions (``kernels.calls``:
+``apply``, ``methodcall``; ``getattr``, ``operator.*``), so graphs pickle and run on the
 process and distributed schedulers. Delayed objects implement the Dask
 collection protocol, so a ``distributed.Client`` computes and persists them.
 
@@ -40,26 +40,15 @@ from typing import Any
 
 from .base import Collection, is_collection
 from .graph import quote
+from .kernels.calls import apply as _apply
+from .kernels.calls import make_namedtuple as _make_namedtuple
+from .kernels.calls import methodcall as _methodcall
 from .tokenize import tokenize
 
 __all__ = ["Delayed", "delayed"]
 
 
 # --- task functions: module level, so graphs pickle by reference -------------
-
-
-def _apply(func: Callable, args: list, kwargs: dict) -> Any:
-    """Call ``func(*args, **kwargs)``: lets a task pass keyword arguments."""
-    return func(*args, **kwargs)
-
-
-def _methodcall(obj: Any, name: str, args: list, kwargs: dict) -> Any:
-    """Call method ``name`` of ``obj`` with the given arguments."""
-    return getattr(obj, name)(*args, **kwargs)
-
-
-def _make_namedtuple(typ: type, values: list) -> Any:
-    return typ(*values)
 
 
 def single_key(values: list) -> Any:

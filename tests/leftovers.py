@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fsspec
 
-from partframe.io.snapshot import RETAINED
+from partframe.io.manifest import RETAINED
 
 
 def assert_only(root, names: list, fs=None) -> None:
@@ -43,7 +43,7 @@ def contents(fs, root: str) -> dict:
     """Every file under ``root`` (hidden ones too) with its bytes; a
     ``_SUCCESS`` manifest as the names it lists (its stamp and writer
     tokens differ from write to write)."""
-    from partframe.io.snapshot import read_manifest
+    from partframe.io.manifest import read_manifest
 
     fs.invalidate_cache()
     root = root.rstrip("/")

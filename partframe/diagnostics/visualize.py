@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..graph import get_dependencies, istask
+from ..kernels.calls import apply as _apply
+from ..kernels.calls import methodcall as _methodcall
 
 __all__ = ["visualize"]
 
@@ -39,8 +41,6 @@ def _funcname(func: Any) -> str:
 
 def _label(task: Any) -> str:
     """A short name for what a task does (the function it calls)."""
-    from ..delayed import _apply, _methodcall
-
     func = task[0]
     if func is _apply and len(task) > 1 and callable(task[1]):
         return _funcname(task[1])

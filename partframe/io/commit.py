@@ -117,6 +117,7 @@ import warnings
 from typing import Any
 
 from .commit_lock import (
+    JOURNAL_VERSION,
     CommitError,
     _acquire,
     _display,
@@ -126,9 +127,11 @@ from .commit_lock import (
     _whoami,
     journal_path,
     lock_path,
+    read_journal,
+    write_json,
 )
-from .paths import is_local, join, parent_and_name
-from .snapshot import (
+from .manifest import (
+    _folders,
     expire,
     expire_later,
     manifest_bytes,
@@ -138,6 +141,7 @@ from .snapshot import (
     retain_seconds,
     retain_versions,
 )
+from .paths import is_local, join, parent_and_name
 
 __all__ = [
     "CommitCleanupWarning",
@@ -160,7 +164,6 @@ class CommitCleanupWarning(UserWarning):
 
 SUCCESS = "_SUCCESS"
 OWNER = "_pf_owner"  # the writing process, in its staging folder
-JOURNAL_VERSION = 1
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip", ".snappy", ".lz4")
 
 
@@ -425,7 +428,7 @@ def abort(job: OutputJob, settle: float = 1.0, limit: float = 5.0) -> None:
     most ``limit`` seconds). A leftover is hidden, so it is never read.
     """
     with contextlib.suppress(Exception):  # cleanup must not hide the error
-        journal = _read_json(job.fs, job.journal)
+        journal = read_journal(job.fs, job.journal)
         if journal is not None and journal.get("token") == job.token:
             recover(job.fs, job.dest, timeout=min(limit, 2.0))
     deadline = time.monotonic() + limit
@@ -481,38 +484,9 @@ def _is_local(fs: Any) -> bool:
     return is_local(fs)
 
 
-def _write_json(fs: Any, path: str, obj: dict) -> None:
-    """Write ``obj`` to ``path`` atomically (readers see old or new, whole)."""
-    data = json.dumps(obj, indent=0).encode()
-    if _is_local(fs):
-        tmp = f"{path}.tmp-{obj.get('token', uuid.uuid4().hex)}"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    else:
-        fs.pipe_file(path, data)  # one PUT: atomic on object stores
-
-
-def _read_json(fs: Any, path: str) -> dict | None:
-    try:
-        raw = fs.cat_file(path)
-    except FileNotFoundError:
-        return None
-    try:
-        out = json.loads(raw)
-        if not isinstance(out, dict) or out.get("version") != JOURNAL_VERSION:
-            raise ValueError("not a partframe commit journal")
-    except ValueError as e:
-        raise CommitError(
-            f"the commit journal {path!r} cannot be read ({e}); it lists the "
-            "moves of an interrupted commit: inspect it before deleting it"
-        ) from None
-    return out
-
-
 def _set_state(fs: Any, journal: dict, state: str) -> None:
     new = {**journal, "state": state, "time": time.time()}
-    _write_json(fs, journal_path(journal["dest"]), new)
+    write_json(fs, journal_path(journal["dest"]), new)
     journal["state"] = state
 
 
@@ -758,7 +732,7 @@ def _rollback(fs: Any, journal: dict) -> None:
 
 
 def _recover_locked(fs: Any, dest: str) -> str | None:
-    journal = _read_json(fs, journal_path(dest))
+    journal = read_journal(fs, journal_path(dest))
     if journal is None:
         return None
     if journal["state"] == "committed":
@@ -855,8 +829,6 @@ def recover_for_read(fs: Any, paths: list[str]) -> None:
         A commit to one of them was interrupted and cannot be repaired from
         here (no write access, or a lock held by a writer that may run).
     """
-    from .snapshot import _folders
-
     dests = _folders(paths)
     if not dests:
         return
@@ -911,7 +883,7 @@ def commit_output(job: OutputJob, written: list) -> list[str]:
         with contextlib.suppress(FileNotFoundError):
             fs.rm(join(job.staging, OWNER))  # not part of the output
         journal = _plan(job, names)
-        _write_json(fs, job.journal, journal)
+        write_json(fs, job.journal, journal)
         try:
             if journal["aside"]:
                 for src, dst in journal["aside"]:

@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import time
+import uuid
 from typing import Any
 
 from .paths import is_local, join, parent_and_name
@@ -257,3 +258,35 @@ def _release(fs: Any, dest: str, token: str) -> None:
     if holder is not None and holder.get("token") == token:
         with contextlib.suppress(FileNotFoundError):
             fs.rm(lock)
+
+
+JOURNAL_VERSION = 1
+
+
+def write_json(fs: Any, path: str, obj: dict) -> None:
+    """Write ``obj`` to ``path`` atomically (readers see old or new, whole)."""
+    data = json.dumps(obj, indent=0).encode()
+    if is_local(fs):
+        tmp = f"{path}.tmp-{obj.get('token', uuid.uuid4().hex)}"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    else:
+        fs.pipe_file(path, data)  # one PUT: atomic on object stores
+
+
+def read_journal(fs: Any, path: str) -> dict | None:
+    try:
+        raw = fs.cat_file(path)
+    except FileNotFoundError:
+        return None
+    try:
+        out = json.loads(raw)
+        if not isinstance(out, dict) or out.get("version") != JOURNAL_VERSION:
+            raise ValueError("not a partframe commit journal")
+    except ValueError as e:
+        raise CommitError(
+            f"the commit journal {path!r} cannot be read ({e}); it lists the "
+            "moves of an interrupted commit: inspect it before deleting it"
+        ) from None
+    return out

@@ -38,7 +38,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from ..kernels.io import is_missing
+import pandas as pd
 
 __all__ = [
     "NULL",
@@ -224,3 +224,14 @@ def infer_values(texts: list[str]) -> list | None:
         return pc.cast(pa.array(texts, pa.string()), pa.int32()).to_pylist()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+
+
+def is_missing(v: Any) -> bool:
+    """Is ``v`` a scalar null (None, NaN, NaT, NA)? A list is not.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing([None])
+    (True, True, False)
+    """
+    return bool(pd.api.types.is_scalar(v) and pd.isna(v))

@@ -50,70 +50,30 @@ shared folder) are read as they are found, without these guarantees.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
+from .commit import recover, recover_for_read
 from .commit_lock import LOCK_TIMEOUT, CommitError, journal_path
-from .paths import _GLOB, join, parent_and_name
+from .manifest import (
+    SUCCESS,
+    _folders,
+    _retained,
+    expire,
+    read_manifest,
+    retain_seconds,
+    retain_versions,
+)
+from .paths import join
 
 __all__ = ["DatasetChangedError", "Pin", "read_pinned", "vacuum"]
-
-SUCCESS = "_SUCCESS"
-RETAINED = "_pf_retained"
-MANIFEST_KEY = "partframe_manifest"
-DEFAULT_RETAIN_SECONDS = 300.0
 
 
 class DatasetChangedError(CommitError):
     """A dataset was replaced after the plan reading it was made, and the
     version the plan was made on is gone."""
-
-
-def manifest_bytes(stamp: str, files: dict) -> bytes:
-    """The ``_SUCCESS`` manifest of a folder holding ``files``."""
-    return json.dumps(
-        {MANIFEST_KEY: 1, "stamp": stamp, "files": dict(sorted(files.items()))},
-        indent=0,
-    ).encode()
-
-
-def read_manifest(fs: Any, folder: str) -> dict | None:
-    """The manifest of ``folder``, or None (no ``_SUCCESS``, or an empty or
-    foreign one)."""
-    try:
-        raw = fs.cat_file(join(folder, SUCCESS))
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
-    if not raw:
-        return None
-    try:
-        out = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(out, dict) or out.get(MANIFEST_KEY) != 1:
-        return None
-    if not isinstance(out.get("files"), dict) or not isinstance(out.get("stamp"), str):
-        return None
-    return out
-
-
-def retain_seconds() -> float:
-    from .. import config
-
-    value = config.get("retain_seconds")
-    return DEFAULT_RETAIN_SECONDS if value is None else float(value)
-
-
-def retain_versions() -> int:
-    from .. import config
-
-    return int(config.get("retain_versions"))
 
 
 def _stamp_if_quiet(fs: Any, folder: str) -> tuple[bool, dict | None]:
@@ -137,18 +97,6 @@ class Pin:
     writer: str
 
 
-def _folders(paths: list[str]) -> list[str]:
-    """The dataset folders of a reader's paths: a path itself, or a glob's
-    fixed folder prefix."""
-    out: list[str] = []
-    for p in paths:
-        m = _GLOB.search(p)
-        d = p[: m.start()].rsplit("/", 1)[0] if m else p.rstrip("/")
-        if d and d not in out:
-            out.append(d)
-    return out
-
-
 def plan_consistently(
     fs: Any, paths: list[str], make: Callable[[], Any], files_of: Callable
 ) -> tuple[Any, Callable[[str], Pin | None]]:
@@ -159,8 +107,6 @@ def plan_consistently(
     planned file of a folder with a manifest, else None. ``files_of(result)``
     gives the listed files, to check the manifest's files are all there.
     """
-    from .commit import recover_for_read
-
     folders = _folders(paths)
     deadline = time.monotonic() + LOCK_TIMEOUT
     while True:
@@ -219,21 +165,6 @@ def _hidden_name(name: str) -> bool:
 # --- reading --------------------------------------------------------------------
 
 
-def _retained(fs: Any, folder: str) -> list[str]:
-    """The retained old versions of ``folder`` (hidden siblings)."""
-    parent, name = parent_and_name(folder)
-    prefix = f".{name}._old-"
-    try:
-        listed = fs.ls(parent or ".", detail=False)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return sorted(
-        p.rstrip("/")
-        for p in listed
-        if parent_and_name(p.rstrip("/"))[1].startswith(prefix)
-    )
-
-
 def read_pinned(fs: Any, pin: Pin | None, path: str, read: Callable[[str], Any]) -> Any:
     """``read(path)`` of the version of the file the plan was made on.
 
@@ -284,82 +215,11 @@ def read_pinned(fs: Any, pin: Pin | None, path: str, read: Callable[[str], Any])
                 "the dataset again to plan on its current version"
             )
         if time.monotonic() > deadline:
-            from .commit import recover
-
             recover(fs, pin.folder)  # raises CommitError naming the lock
         time.sleep(0.02)
 
 
 # --- retention ------------------------------------------------------------------
-
-
-def mark_retained(fs: Any, backup: str, when: float) -> None:
-    """Record that ``backup`` is a retained old version since ``when``."""
-    fs.pipe_file(join(backup, RETAINED), json.dumps({"time": when}).encode())
-
-
-def _retained_since(fs: Any, old: str) -> float | None:
-    try:
-        return float(json.loads(fs.cat_file(join(old, RETAINED)))["time"])
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
-        return None
-
-
-def expire(fs: Any, folder: str, older_than: float | None = None) -> list[str]:
-    """Delete the retained versions of ``folder`` replaced more than
-    ``older_than`` seconds ago (default ``retain_seconds``) or older than
-    the newest ``retain_versions``, and old backups no commit journal
-    refers to. Returns the deleted folders."""
-    from .commit import _read_json
-
-    limit = retain_seconds() if older_than is None else older_than
-    fs.invalidate_cache()
-    try:
-        journal = _read_json(fs, journal_path(folder))
-    except CommitError:
-        return []
-    live = {journal["backup"]} if journal else set()
-    kept: list[tuple[float, str]] = []
-    out = []
-    for old in _retained(fs, folder):
-        if old in live:
-            continue  # a commit running now (or interrupted) needs it
-        since = _retained_since(fs, old)
-        if since is None or time.time() - since >= limit:
-            out.append(old)
-        else:
-            kept.append((since, old))
-    # at most ``retain_versions`` old versions, the newest ones
-    kept.sort(reverse=True)
-    out.extend(old for _, old in kept[max(0, retain_versions()) :])
-    for old in out:
-        with contextlib.suppress(FileNotFoundError):
-            fs.rm(old, recursive=True)
-    return out
-
-
-def expire_later(fs: Any, folder: str, delay: float) -> None:
-    """Run :func:`expire` after ``delay`` seconds in this process (a daemon
-    timer: a process that exits first leaves it to the next write or to
-    :func:`vacuum`)."""
-
-    def run() -> None:
-        with contextlib.suppress(Exception):
-            expire(fs, folder)
-
-    timer = threading.Timer(delay + 0.5, run)
-    timer.daemon = True
-    timer.start()
-
-
-def restamp(fs: Any, folder: str) -> None:
-    """Give the manifest of ``folder`` a new stamp (after a rollback put old
-    files back: readers that read during the commit must check again)."""
-    m = read_manifest(fs, folder)
-    if m is not None:
-        fs.pipe_file(
-            join(folder, SUCCESS), manifest_bytes(uuid.uuid4().hex[:16], m["files"])
-        )
 
 
 def vacuum(

@@ -15,6 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..io.hive import folders, is_missing
+from ..io.paths import to_pyarrow_fs
+from ..io.snapshot import read_pinned as _read_pinned_version
 from .estimate import distinct_total
 
 __all__ = [
@@ -83,8 +86,6 @@ def open_parquet(fs: Any, path: str) -> Any:
     try:
         if isinstance(fs, LocalFileSystem):
             return pq.ParquetFile(path)
-        from ..io.paths import to_pyarrow_fs
-
         return pq.ParquetFile(path, filesystem=to_pyarrow_fs(fs))
     except Exception as e:
         raise ParquetReadError(
@@ -268,17 +269,6 @@ def _compare_scalar(a: Any, op: str, b: Any) -> bool:
         return bool(ops[op](str(a), str(b)))
 
 
-def is_missing(v: Any) -> bool:
-    """Is ``v`` a scalar null (None, NaN, NaT, NA)? A list is not.
-
-    Examples
-    --------
-    >>> is_missing(None), is_missing(float("nan")), is_missing([None])
-    (True, True, False)
-    """
-    return bool(pd.api.types.is_scalar(v) and pd.isna(v))
-
-
 def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame:
     """Cast columns whose dtype differs from the meta (e.g. all-null pieces).
 
@@ -408,8 +398,6 @@ def write_parquet_partition(
     """
     import pyarrow.parquet as pq
     from fsspec.implementations.local import LocalFileSystem
-
-    from ..io.hive import folders
 
     fs = job.fs
     pieces: list[tuple[str, pd.DataFrame]] = []
@@ -882,6 +870,4 @@ def _widen(want: Any, got: Any) -> str:
 def read_pinned(pin: Any, func: Any, fs: Any, path: str, *args: Any) -> Any:
     """``func(fs, path, *args)`` on the version of the file that the plan
     was made on (see :mod:`partframe.io.snapshot`)."""
-    from ..io.snapshot import read_pinned as read
-
-    return read(fs, pin, path, lambda p: func(fs, p, *args))
+    return _read_pinned_version(fs, pin, path, lambda p: func(fs, p, *args))

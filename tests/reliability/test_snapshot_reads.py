@@ -20,7 +20,7 @@ from leftovers import assert_only
 import partframe
 from partframe.io import DatasetChangedError, vacuum
 from partframe.io.commit import OWNER
-from partframe.io.snapshot import read_manifest
+from partframe.io.manifest import read_manifest
 from partframe.testing import assert_eq
 
 FORMATS = ["parquet", "csv"]
