@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from .aggregation import Aggregation
+from .collection._core import is_dataframe, is_series, new_collection
 from .expr.blockwise import (
     Elemwise,
     MapPartitions,
@@ -421,8 +422,6 @@ class _GroupBy:
         _by: Any = None,
         _names: Any = None,
     ) -> None:
-        from .collection import DataFrame, Series, new_collection
-
         self.sort, self.dropna, self.observed = sort, dropna, observed
         self.as_index, self.group_keys = as_index, group_keys
         self.split_every, self.split_out = split_every, split_out
@@ -448,14 +447,14 @@ class _GroupBy:
                 "No group keys passed! groupby got an empty list; give a column "
                 "label, a partframe Series, or level= (or a list of them)"
             )
-        if isinstance(obj, Series):
+        if is_series(obj):
             self._series_input = True
             self._series_name = obj.name
             col = obj.name if obj.name is not None else "__pf_values"
             frame = obj.to_frame(col)
             self._selection = col
             parent_expr = obj.expr
-        elif isinstance(obj, DataFrame):
+        elif is_dataframe(obj):
             frame = obj
             parent_expr = obj.expr
         else:
@@ -511,12 +510,12 @@ class _GroupBy:
             if i in levels:
                 labels.append(_TMP_LEVEL.format(i))
                 names_.append(key)
-            elif isinstance(key, Series):
+            elif is_series(key):
                 e = key.expr
                 if (
                     isinstance(e, Projection)
                     and e.frame._name == parent_expr._name
-                    and not isinstance(obj, Series)
+                    and not is_series(obj)
                 ):
                     labels.append(e.operand("columns"))
                     names_.append(e.operand("columns"))
@@ -736,8 +735,6 @@ class _GroupBy:
         self, specs: list, meta: Any, as_frame: bool, value_labels: Any = None
     ) -> Any:
         """Tree-reduce ``specs`` [(column, func, kwargs)] into ``meta``'s shape."""
-        from .collection import new_collection
-
         plan = self._plan(specs, meta, as_frame, value_labels)
         if plan is None:
             return None
@@ -855,8 +852,6 @@ class _GroupBy:
         if self._by is not None:
             return self._frame, list(self._by)
         names = [_TMP.format(i) for i in range(len(self._level))]
-        from .collection import new_collection
-
         expr = Elemwise(level_columns, [self._frame.expr, self._level, names])
         return new_collection(expr), names
 
@@ -904,8 +899,6 @@ class _GroupBy:
     ) -> Any:
         """A key-indexed result from pandas' groupby ``method`` after a shuffle;
         ``given``: ``meta`` is the user's (each result is checked against it)."""
-        from .collection import new_collection
-
         frame, on = self._shuffle_keys()
         needed = self._needed_columns(method, args, kwargs)
         if needed is not None:
@@ -1018,8 +1011,6 @@ class _GroupBy:
 
         ``given``: ``meta`` is the user's, each result is checked against
         it and the function is not run on a stand-in."""
-        from .collection import new_collection
-
         frame, on = self._shuffle_keys()
         n = frame.npartitions
         gb = self._gb_kwargs()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -893,3 +894,22 @@ class GatherLoc(Expr):
 
     def _operand_repr(self) -> str:
         return f"{len(self.labels)} labels"
+
+
+def union_divisions(a: Sequence, b: Sequence) -> tuple:
+    """The sorted union of two known divisions (the finer common split).
+
+    Examples
+    --------
+    >>> union_divisions((0, 5, 10), (0, 3, 12))
+    (0, 3, 5, 10, 12)
+    """
+    if not len(a) or not len(b) or a[0] is None or b[0] is None:
+        raise ValueError("union_divisions needs two known divisions")
+    try:
+        return tuple(sorted(set(a) | set(b)))
+    except TypeError as exc:
+        raise ValueError(
+            f"divisions {tuple(a)!r} and {tuple(b)!r} cannot be compared "
+            f"(index dtypes differ?): {exc}"
+        ) from None

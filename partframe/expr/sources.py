@@ -200,3 +200,23 @@ class DelayedValue(Expr):
 
     def _operand_repr(self) -> str:
         return f"{self.value.__dask_keys__()[0]}"
+
+
+def pandas_source(
+    data: Any,
+    npartitions: int | None = None,
+    chunksize: int | None = None,
+    sort: bool = True,
+) -> FromPandas:
+    """The plan of ``from_pandas(data, ...)``: ``data`` (a pandas DataFrame,
+    Series or Index) split into partitions; one partition when neither
+    ``npartitions`` nor ``chunksize`` is given."""
+    if isinstance(data, pd.Index):
+        data = data.to_series()
+    if not isinstance(data, pd.DataFrame | pd.Series):
+        raise TypeError(
+            f"from_pandas takes a pandas DataFrame or Series, got {type(data).__name__}"
+        )
+    if npartitions is None and chunksize is None:
+        npartitions = 1
+    return FromPandas(data, npartitions, chunksize, sort, token=tokenize(data))

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from fsspec.utils import infer_compression
 
+from ..collection._core import new_collection
 from ..expr.base import Expr
 from ..kernels import io as kio
 from ..tokenize import tokenize
@@ -703,8 +704,6 @@ def read_csv(
     >>> df.compute().s.tolist()
     ['a\\nb', 'c', 'd']
     """
-    from ..collection import new_collection
-
     for k in _UNSUPPORTED:
         if k in kwargs:
             raise ValueError(
@@ -879,7 +878,6 @@ def _known_categories(ds: CSVDataset, categorize: Any) -> dict:
     **Computes** the distinct values of those columns over every file, then
     lets pandas turn them into categories (see :func:`_pandas_categories`).
     """
-    from ..collection import new_collection
     from ..methods.casting import distinct_values
 
     targets = _category_targets(ds, categorize)

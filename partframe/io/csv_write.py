@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..collection._core import new_collection
 from .paths import as_url, check_name_function, check_unique_names, get_fs
 
 __all__ = ["to_csv"]
@@ -81,7 +82,6 @@ def to_csv(
     >>> partframe.read_csv("memory://doc/c/*.csv").x.sum().compute()
     np.int64(6)
     """
-    from ..collection import new_collection
     from .commit import compute_options, new_job, run_write
     from .nodes import CommitWrite, WritePartitions
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..collection._core import _meta_from_description, new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import apply_kwargs, function_name
 from ..expr.meta import is_frame_or_series, make_meta
@@ -47,8 +48,6 @@ def _as_meta(meta: Any, source: str) -> Any:
     """``meta`` as an empty pandas object: a DataFrame or Series, or a
     description of one (``{column: dtype}``, ``[(column, dtype), ...]``,
     ``(name, dtype)``), as ``map_partitions`` takes."""
-    from ..collection import _meta_from_description
-
     if isinstance(meta, dict | list | tuple):
         meta = _meta_from_description(meta)
     meta = make_meta(meta)
@@ -165,7 +164,6 @@ def from_delayed(
     >>> df.compute().x.tolist()
     [0, 1, 1, 2]
     """
-    from ..collection import new_collection
     from ..delayed import Delayed, delayed
 
     if isinstance(parts, Delayed):
@@ -227,8 +225,6 @@ def from_map(
     >>> df.npartitions, df.compute().x.tolist()
     (2, [0, 5, 10, 15])
     """
-    from ..collection import new_collection
-
     inputs = list(iterable)
     if not inputs:
         raise ValueError("from_map needs at least one element")

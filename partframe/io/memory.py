@@ -6,7 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..expr.sources import FromPandas
+from ..collection._core import new_collection
+from ..expr.sources import pandas_source
 
 __all__ = ["from_dict", "from_pandas"]
 
@@ -44,21 +45,7 @@ def from_pandas(
     >>> df.npartitions, df.divisions
     (3, (0, 3, 6, 9))
     """
-    from ..collection import new_collection
-
-    if isinstance(data, pd.Index):
-        data = data.to_series()
-    if not isinstance(data, pd.DataFrame | pd.Series):
-        raise TypeError(
-            f"from_pandas takes a pandas DataFrame or Series, got {type(data).__name__}"
-        )
-    if npartitions is None and chunksize is None:
-        npartitions = 1
-    from ..tokenize import tokenize
-
-    return new_collection(
-        FromPandas(data, npartitions, chunksize, sort, token=tokenize(data))
-    )
+    return new_collection(pandas_source(data, npartitions, chunksize, sort))
 
 
 def from_dict(

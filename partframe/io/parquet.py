@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..collection._core import new_collection
 from ..expr.meta import meta_nonempty
 from ..kernels.io import ParquetReadError
 from ..tokenize import tokenize
@@ -562,7 +563,6 @@ def read_parquet(
     >>> len(df)
     3
     """
-    from ..collection import new_collection
     from .nodes import ReadParquet
 
     _check_engine("read_parquet", engine)
@@ -760,8 +760,6 @@ def to_parquet(
     >>> partframe.read_parquet("memory://doc/out").x.sum().compute()
     np.int64(6)
     """
-
-    from ..collection import new_collection
     from .commit import compute_options, new_job, run_write
     from .nodes import CommitWrite, WritePartitions
 

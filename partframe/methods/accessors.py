@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from ..collection._core import _as_expr, new_collection
 from ..expr.elementwise import NonemptyCall
 from ..kernels import elementwise as kernels
-from .elementwise import _new
 
 __all__ = ["CategoricalAccessor", "DatetimeAccessor", "StringAccessor"]
 
@@ -47,19 +47,17 @@ class Accessor:
         node = NonemptyCall(
             self._series.expr, kernels.accessor_attr, (self._accessor, attr)
         )
-        return _new(node)
+        return new_collection(node)
 
     def _call(self, attr: str, *args: Any, **kwargs: Any) -> Any:
-        from .elementwise import _expr_of
-
-        args = tuple(_expr_of(a) for a in args)
+        args = tuple(_as_expr(a) for a in args)
         node = NonemptyCall(
             self._series.expr,
             kernels.accessor_call,
             (self._accessor, attr, *args),
             kwargs or None,
         )
-        return _new(node)
+        return new_collection(node)
 
     def __dir__(self) -> list:
         return sorted(
@@ -186,7 +184,7 @@ class StringAccessor(Accessor):
         node = NonemptyCall(
             self._series.expr, kernels.split_expand, (method, kwargs, meta), None, meta
         )
-        return _new(node)
+        return new_collection(node)
 
     def cat(self, *args: Any, **kwargs: Any) -> Any:
         """Not supported: ``str.cat`` without ``others`` is a reduction.

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..collection._core import _meta_from_description
 from ..expr.base import Expr
 from ..expr.blockwise import MapPartitions, MethodCall
 from ..expr.elementwise import NonemptyCall, WholeOf
@@ -60,8 +61,6 @@ def _meta_arg(meta: Any, index: pd.Index | None = None) -> Any:
     """The ``meta=`` of ``apply``/``map``: a pandas object, a description or
     a dtype; a description or dtype takes ``index`` (the input meta's: an
     elementwise result keeps it), or an empty RangeIndex without one."""
-    from ..collection import _meta_from_description
-
     if isinstance(meta, pd.DataFrame | pd.Series):
         return make_meta(meta)
     if isinstance(meta, dict | list | tuple):

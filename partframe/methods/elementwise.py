@@ -29,6 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..collection._core import FrameBase, _along_columns, _Lazy, new_collection
+from ..collection._core import _align as align
+from ..collection._core import _lazy_operand as lazy_operand
 from ..expr.base import Expr
 from ..expr.blockwise import (
     MapPartitions,
@@ -48,6 +51,7 @@ from ..expr.meta import emulate, make_meta, meta_nonempty
 from ..expr.reductions import TreeReduction
 from ..expr.sources import DelayedValue
 from ..kernels import elementwise as kernels
+from .accessors import CategoricalAccessor, DatetimeAccessor, StringAccessor
 
 __all__ = [
     "ColumnwiseCall",
@@ -64,32 +68,22 @@ _NO_DEFAULT: Any = object()
 
 # -- helpers ---------------------------------------------------------------
 def _new(expr: Expr) -> Any:
-    from ..collection import new_collection
-
     return new_collection(expr)
 
 
 def _is_lazy(x: Any) -> bool:
-    from ..collection import _Lazy
-
     return isinstance(x, _Lazy)
 
 
 def _is_lazy_frame(x: Any) -> bool:
-    from ..collection import FrameBase
-
     return isinstance(x, FrameBase)
 
 
 def _lazy_operand(obj: Any, other: Any, axis: Any) -> Any:
-    from ..collection import _lazy_operand as lazy_operand
-
     return lazy_operand(obj, other, axis)
 
 
 def _align(a: Any, b: Any) -> tuple:
-    from ..collection import _align as align
-
     return align(a, b)
 
 
@@ -436,8 +430,6 @@ def _binary_method(name: str, frame_default_axis: Any) -> Callable:
         def build(obj: Any) -> Any:
             o = other if obj is self else _sub_operand(other, obj)
             if _is_lazy_frame(o) and axis in (None, 1, "columns"):
-                from ..collection import _along_columns
-
                 along = _along_columns(obj, o, name, False, kwargs)
                 if along is not None:
                     return along
@@ -648,8 +640,6 @@ class DataFrameMethods:
             what = f"operator {op.__name__.strip('_')!r}"
 
             def build(obj: Any) -> Any:
-                from ..collection import FrameBase
-
                 o = other if obj is self else _sub_operand(other, obj)
                 _check_operator(obj, o, op, reflect)
                 return FrameBase._binop(obj, o, op, reflect=reflect)
@@ -790,7 +780,6 @@ class SeriesMethods:
         >>> s.str.upper().compute().tolist()
         ['A', 'B']
         """
-        from .accessors import StringAccessor
 
         return StringAccessor(self)
 
@@ -806,7 +795,6 @@ class SeriesMethods:
         >>> s.dt.year.compute().tolist()
         [2024, 2024]
         """
-        from .accessors import DatetimeAccessor
 
         return DatetimeAccessor(self)
 
@@ -822,7 +810,6 @@ class SeriesMethods:
         >>> s.cat.categories.tolist()
         ['a', 'b']
         """
-        from .accessors import CategoricalAccessor
 
         return CategoricalAccessor(self)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..collection._core import is_series, new_collection
+
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
 
@@ -53,10 +55,9 @@ class FrameMethods:
         b    4
         Name: x, dtype: int64
         """
-        from ..collection import Series
         from ..groupby import DataFrameGroupBy, SeriesGroupBy
 
-        cls = SeriesGroupBy if isinstance(self, Series) else DataFrameGroupBy
+        cls = SeriesGroupBy if is_series(self) else DataFrameGroupBy
         return cls(
             self, by, level, sort=sort, dropna=dropna, observed=observed,
             as_index=as_index, group_keys=group_keys, split_every=split_every,
@@ -155,7 +156,6 @@ class DataFrameMethods:
         """
         import pandas as pd
 
-        from ..collection import new_collection
         from ..expr.blockwise import MapPartitions
         from ..expr.meta import make_meta, meta_nonempty
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pandas.errors import IndexingError
 
+from ..collection._core import new_collection
 from ..expr.partitions import IlocRows
 from ..expr.reductions import ReductionChunk
 from ..kernels import partitions as K
@@ -28,8 +29,6 @@ __all__ = ["FrameMethods"]
 
 
 def _new(expr: Any) -> Any:
-    from ..collection import new_collection
-
     return new_collection(expr)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..collection._core import new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import aligned, call_method
 from ..expr.cumulative import FillCarry
@@ -189,8 +190,6 @@ class FrameMethods:
     def _fill(
         self, method: str, axis: Any, inplace: bool, limit: Any, limit_area: Any
     ) -> Any:
-        from ..collection import new_collection
-
         if axis not in (None, 0, "index", "rows"):
             raise NotImplementedError(
                 f"{method}(axis={axis!r}) is not supported: partframe fills along "

@@ -21,6 +21,13 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 from pandas.errors import IndexingError
 
+from ..collection._core import (
+    FrameBase,
+    _align,
+    is_dataframe,
+    is_series,
+    new_collection,
+)
 from ..expr.base import plain_scalar
 from ..expr.merge import NarrowIfComplete, narrowed
 from ..expr.meta import make_meta, meta_nonempty
@@ -39,6 +46,7 @@ from ..expr.partitions import (
     check_divisions,
     repartition_npartitions,
     select_partitions,
+    union_divisions,
 )
 from ..expr.reductions import ReductionChunk, TreeReduction
 from ..kernels import partitions as K
@@ -56,8 +64,6 @@ _NO_DEFAULT = object()
 
 
 def _new(expr: Any) -> Any:
-    from ..collection import new_collection
-
     return new_collection(expr)
 
 
@@ -506,8 +512,6 @@ def _set_index_key(other: Any) -> Any:
     A list of one label is that label (pandas makes no MultiIndex of it);
     what partframe cannot do is refused here, naming the feature.
     """
-    from ..collection import FrameBase
-
     if isinstance(other, list):
         if len(other) == 1 and isinstance(other[0], Hashable):
             return other[0]
@@ -553,25 +557,6 @@ def _set_index_values(frame: Any, keys: Any, sorted: bool, divisions: Any) -> An
 
 
 # -- helpers: repartition ----------------------------------------------------------
-
-
-def union_divisions(a: Sequence, b: Sequence) -> tuple:
-    """The sorted union of two known divisions (the finer common split).
-
-    Examples
-    --------
-    >>> union_divisions((0, 5, 10), (0, 3, 12))
-    (0, 3, 5, 10, 12)
-    """
-    if not len(a) or not len(b) or a[0] is None or b[0] is None:
-        raise ValueError("union_divisions needs two known divisions")
-    try:
-        return tuple(sorted(set(a) | set(b)))
-    except TypeError as exc:
-        raise ValueError(
-            f"divisions {tuple(a)!r} and {tuple(b)!r} cannot be compared "
-            f"(index dtypes differ?): {exc}"
-        ) from None
 
 
 def _check_new_divisions(expr: Any, divisions: Any, force: bool) -> None:
@@ -740,14 +725,12 @@ class _LocIndexer:
         self.obj = obj
 
     def __getitem__(self, key: Any) -> Any:
-        from ..collection import DataFrame
-
         obj = self.obj
         if isinstance(key, tuple) and not isinstance(obj._meta.index, pd.MultiIndex):
-            if not isinstance(obj, DataFrame) or len(key) != 2:
+            if not is_dataframe(obj) or len(key) != 2:
                 raise IndexingError(
                     f"Too many indexers: a {type(obj).__name__} takes loc[rows]"
-                    + (" or loc[rows, columns]" if isinstance(obj, DataFrame) else "")
+                    + (" or loc[rows, columns]" if is_dataframe(obj) else "")
                     + f", got {len(key)} indexers"
                 )
             rows, cols = key
@@ -757,12 +740,10 @@ class _LocIndexer:
         return self._rows(key)
 
     def _rows(self, key: Any) -> Any:
-        from ..collection import FrameBase, Series
-
         obj = self.obj
         if callable(key) and not isinstance(key, FrameBase):
             key = key(obj)
-        if isinstance(key, Series):
+        if is_series(key):
             return obj[key]
         if isinstance(key, pd.Series) and not pd.api.types.is_bool_dtype(key.dtype):
             key = key.array  # labels, as pandas (a boolean Series aligns)
@@ -911,7 +892,6 @@ def _loc_columns(frame: Any, cols: Any) -> Any:
 
 
 def _as_collection(x: Any) -> Any:
-    from ..collection import FrameBase
     from ..io.memory import from_pandas
 
     if isinstance(x, FrameBase):
@@ -925,8 +905,6 @@ def _as_collection(x: Any) -> Any:
 
 
 def _align_all(frames: list) -> list:
-    from ..collection import _align
-
     first = frames[0].expr
 
     def aligned(e: Any) -> bool:
@@ -993,8 +971,6 @@ def concat(
     1  2.0  NaN
     5  NaN  3.5
     """
-    from ..collection import DataFrame, Series
-
     if isinstance(dfs, pd.DataFrame | pd.Series) or hasattr(dfs, "expr"):
         raise TypeError(
             "concat takes a list of frames, not a single one: concat([a, b])"
@@ -1005,13 +981,9 @@ def concat(
     if join not in ("outer", "inner"):
         raise ValueError(f"join must be 'outer' or 'inner', got {join!r}")
     if axis in (0, "index", "rows"):
-        if any(isinstance(f, DataFrame) for f in frames) and any(
-            isinstance(f, Series) for f in frames
-        ):
+        if any(is_dataframe(f) for f in frames) and any(is_series(f) for f in frames):
             frames = [
-                f.to_frame(0 if f.name is None else f.name)
-                if isinstance(f, Series)
-                else f
+                f.to_frame(0 if f.name is None else f.name) if is_series(f) else f
                 for f in frames
             ]
         if len(frames) == 1:

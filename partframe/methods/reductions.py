@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..collection._core import new_collection
 from ..expr.blockwise import MapPartitions, MethodCall, Projection
 from ..expr.cumulative import CumulativeCarry
 from ..expr.meta import make_meta, meta_nonempty
@@ -108,8 +109,6 @@ class FrameMethods(FrameStatistics):
         label: str,
         columns: list | None,
     ) -> Any:
-        from ..collection import new_collection
-
         node = TreeReduction(
             frame, chunk, combine, aggregate, make_meta(meta), chunk_kwargs,
             combine_kwargs, aggregate_kwargs, split_every, label, columns,
@@ -170,8 +169,6 @@ class FrameMethods(FrameStatistics):
         the columns' common dtype, as pandas reduces ``DataFrame.values``),
         and the reduction's keywords for it. pandas takes ``axis=None`` for
         these reductions only (``count(axis=None)`` raises)."""
-        from ..collection import new_collection
-
         if op not in _ALL_AXES:
             raise ValueError(
                 f"DataFrame.{op}(): No axis named None for object type DataFrame "
@@ -208,8 +205,6 @@ class FrameMethods(FrameStatistics):
 
     def _rowwise(self, op: str, kwargs: dict) -> Any:
         """``axis=1``: a partition-wise call, its meta from non-empty data."""
-        from ..collection import new_collection
-
         kwargs = {**kwargs, "axis": 1}
         meta = make_meta(_run_meta(self._meta, op, kwargs))  # type: ignore[attr-defined]
         if isinstance(meta, pd.DataFrame):  # cumulative ops keep the frame
@@ -569,8 +564,6 @@ class FrameMethods(FrameStatistics):
 
     # -- cumulative -----------------------------------------------------------
     def _cumulative(self, method: str, axis: Any, skipna: bool) -> Any:
-        from ..collection import new_collection
-
         if _check_axis(axis, method):
             return self._rowwise(method, {"skipna": skipna})
         meta = self._meta  # type: ignore[attr-defined]

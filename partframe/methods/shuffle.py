@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..collection._core import FrameBase, new_collection
 from ..expr.blockwise import MapPartitions
 from ..expr.groupby import PART, POS, RestoreRows, TagRows
 from ..expr.merge import Merge
@@ -35,8 +36,6 @@ __all__ = [
 
 
 def _new(expr: Any) -> Any:
-    from ..collection import new_collection
-
     return new_collection(expr)
 
 
@@ -389,7 +388,6 @@ class SeriesMethods:
 
 
 def _as_frame(x: Any) -> Any:
-    from ..collection import FrameBase
     from ..io.memory import from_pandas
 
     if isinstance(x, FrameBase):
@@ -523,8 +521,6 @@ def _check_label_keys(name: str, keys: Any) -> None:
     position: partframe cannot line a lazy or in-memory array up with the
     rows of its partitions, so that is not supported.
     """
-    from ..collection import FrameBase
-
     items = keys if isinstance(keys, list) else [keys]
     if any(
         isinstance(k, FrameBase | pd.Series | pd.Index | np.ndarray | list)

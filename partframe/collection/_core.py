@@ -1,67 +1,63 @@
-"""DataFrame, Series, Index and Scalar: thin facades over expression nodes.
+"""The facade's core: lazy objects over expression nodes.
 
 A collection holds one expression (``.expr``) and builds new ones; it holds
-no data and computes nothing until ``compute()``. Families of methods live
-in mixins next to their kernels (``partframe/methods/``); this module keeps
-the core: construction, metadata, column access, operators, and the
-collection protocol that connects a plan to a scheduler.
+no data and computes nothing until ``compute()``. This module holds what
+every facade module needs: :func:`new_collection` (wraps an expression in
+the class registered for its meta's type), :class:`FrameBase` (metadata,
+operators, display and the collection protocol that connects a plan to a
+scheduler), :class:`Scalar`, and the alignment of two collections. The
+method modules (``partframe/methods/``, ``partframe/groupby.py``, the IO
+readers) import this module only, never the classes made of them
+(``collection/frame.py``), so the facade has no import cycle.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
-import warnings
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .base import Collection
-from .expr.base import Expr
-from .expr.blockwise import (
-    Assign,
+from ..base import Collection
+from ..expr.base import Expr
+from ..expr.blockwise import (
     AssignIndex,
     Elemwise,
-    Filter,
     MapPartitions,
     MethodCall,
-    Projection,
     _scalar_to_series,
-    _unknown_columns_message,
     aligned,
 )
-from .expr.meta import emulate, is_frame_or_series, make_meta
-from .expr.optimize import optimize, optimize_many
-from .expr.reductions import TreeReduction
-from .expr.sources import FromGraph
-from .graph import flatten_keys
-from .kernels.gather import RowGather, assemble, built
-from .kernels.partitions import concat_result
-from .methods import apply as _apply
-from .methods import casting as _casting
-from .methods import elementwise as _elementwise
-from .methods import groupby as _groupby
-from .methods import indexing as _indexing
-from .methods import io as _io
-from .methods import missing as _missing
-from .methods import partitions as _partitions
-from .methods import reductions as _reductions
-from .methods import shuffle as _shuffle
+from ..expr.meta import emulate, is_frame_or_series, make_meta
+from ..expr.optimize import optimize, optimize_many
+from ..expr.partitions import RepartitionDivisions, union_divisions
+from ..expr.reductions import TreeReduction
+from ..expr.sources import FromGraph, pandas_source
+from ..graph import flatten_keys
+from ..kernels.gather import RowGather, assemble, built
+from ..kernels.partitions import concat_result
 
-__all__ = ["DataFrame", "FrameBase", "Index", "Scalar", "Series", "new_collection"]
+# The facade class of each pandas meta type, filled by ``collection/frame.py``
+# (``register``) so that the method modules, which build collections, need
+# not import the classes that are made of them.
+_FACADES: dict[type, type] = {}
+
+
+def register(meta_type: type, cls: type) -> None:
+    """Make :func:`new_collection` wrap expressions whose meta is a
+    ``meta_type`` in ``cls``."""
+    _FACADES[meta_type] = cls
 
 
 def new_collection(expr: Expr) -> Any:
     """Wrap ``expr`` in the facade that matches its meta."""
     meta = expr._meta
-    if isinstance(meta, pd.DataFrame):
-        return DataFrame(expr)
-    if isinstance(meta, pd.Series):
-        return Series(expr)
-    if isinstance(meta, pd.Index):
-        return Index(expr)
+    for meta_type, cls in _FACADES.items():
+        if isinstance(meta, meta_type):
+            return cls(expr)
     return Scalar(expr)
 
 
@@ -121,7 +117,7 @@ class _Lazy(Collection):
 
     @functools.cached_property
     def _optimized(self) -> Expr:
-        from . import config
+        from .. import config
 
         return optimize(self._expr, fuse=config.get("fuse"))
 
@@ -160,7 +156,7 @@ class _Lazy(Collection):
         process; the plan of a single frame is then built by its
         ``_to_client`` (a join hands over partitions not built yet).
         """
-        from . import config
+        from .. import config
 
         exprs = [c._expr for c in collections]
         if to_client and len(exprs) == 1:
@@ -168,7 +164,7 @@ class _Lazy(Collection):
         if optimize_graph:
             exprs = optimize_many(exprs, fuse=config.get("fuse"))
         else:
-            from .expr.optimize import lower
+            from ..expr.optimize import lower
 
             exprs = [lower(e) for e in exprs]
         graph: dict = {}
@@ -180,7 +176,7 @@ class _Lazy(Collection):
         return _concat, ()
 
     def _on_failure(self) -> None:
-        from .expr.base import walk
+        from ..expr.base import walk
 
         for node in walk(self._expr):
             node._on_failure()
@@ -190,7 +186,7 @@ class _Lazy(Collection):
         return _rebuild_frame, (self._meta, self._expr.divisions, keys)
 
     def __dask_scheduler__(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
-        from .scheduler import get
+        from ..scheduler import get
 
         return get(*args, **kwargs)
 
@@ -277,6 +273,8 @@ _BINARY_OPS = {
     "or": operator.or_,
     "xor": operator.xor,
 }
+
+
 _COMPARISONS = {
     "eq": operator.eq,
     "ne": operator.ne,
@@ -287,19 +285,14 @@ _COMPARISONS = {
 }
 
 
-class FrameBase(
-    _reductions.FrameMethods,
-    _elementwise.FrameMethods,
-    _missing.FrameMethods,
-    _casting.FrameMethods,
-    _partitions.FrameMethods,
-    _indexing.FrameMethods,
-    _groupby.FrameMethods,
-    _shuffle.FrameMethods,
-    _io.FrameMethods,
-    _Lazy,
-):
-    """Shared by DataFrame, Series and Index."""
+class FrameBase(_Lazy):
+    """Shared by DataFrame, Series and Index: metadata, operators, display.
+
+    The methods come from the method modules (``partframe/methods/``),
+    mixed in by ``collection/frame.py``; they test ``isinstance(x,
+    FrameBase)`` and build results with :func:`new_collection`, so they
+    never import the classes made of them.
+    """
 
     # pandas defers binary operators to objects of a higher priority
     # (DataFrame's is 4000): ``pandas_series - lazy`` runs here, aligned.
@@ -322,15 +315,15 @@ class FrameBase(
         return self._expr.npartitions
 
     @property
-    def index(self) -> Index:
+    def index(self) -> FrameBase:
         """The (lazy) index; settable to a lazy Index of the same partitions."""
         return new_collection(Elemwise(_get_index, [self.expr]))
 
     @index.setter
     def index(self, value: Any) -> None:
-        if isinstance(self, Index):
+        if isinstance(self._meta, pd.Index):
             raise AttributeError("an Index has no index to set")
-        if not isinstance(value, Index):
+        if not (isinstance(value, FrameBase) and isinstance(value._meta, pd.Index)):
             raise TypeError(
                 f"{type(self).__name__}.index = ... takes a lazy partframe Index "
                 f"partitioned as the frame (e.g. df.index * 10), not a "
@@ -507,6 +500,16 @@ class FrameBase(
         )
 
 
+def is_dataframe(x: Any) -> bool:
+    """Is ``x`` a lazy partframe DataFrame?"""
+    return isinstance(x, FrameBase) and isinstance(x._meta, pd.DataFrame)
+
+
+def is_series(x: Any) -> bool:
+    """Is ``x`` a lazy partframe Series?"""
+    return isinstance(x, FrameBase) and isinstance(x._meta, pd.Series)
+
+
 def _meta_from_description(desc: Any, index: pd.Index | None = None) -> Any:
     """An empty frame or Series from a ``{column: dtype}`` dict, a list of
     ``(column, dtype)`` pairs or a ``(name, dtype)`` tuple.
@@ -567,9 +570,7 @@ def _lazy_operand(obj: FrameBase, other: Any, axis: Any) -> Any:
     if not _aligns_on_index(obj._meta, other, axis) or not len(other):
         # An empty operand adds no labels: every partition aligns with it alone.
         return other
-    from .io.memory import from_pandas
-
-    lazy = from_pandas(other, npartitions=1)
+    lazy = new_collection(pandas_source(other, npartitions=1))
     if obj.npartitions > 1 and not (obj.known_divisions and lazy.known_divisions):
         raise ValueError(
             f"cannot align an in-memory pandas {type(other).__name__} with a "
@@ -590,7 +591,7 @@ def _along_columns(
     Series is computed whole and passed to every partition of the frame: its
     rows are not the frame's rows, so its partitioning does not matter.
     """
-    from .expr.elementwise import FrameSeriesOp, WholeOf
+    from ..expr.elementwise import FrameSeriesOp, WholeOf
 
     if isinstance(a._meta, pd.Series) and isinstance(b._meta, pd.DataFrame):
         a, b, reflect = b, a, not reflect
@@ -599,6 +600,12 @@ def _along_columns(
     if isinstance(op, str) and reflect:
         raise TypeError(f"{op}(): call it on the DataFrame, with the Series")
     return new_collection(FrameSeriesOp(a.expr, WholeOf(b.expr), op, reflect, kwargs))
+
+
+def _repartitioned(frame: FrameBase, divisions: tuple) -> FrameBase:
+    if divisions == tuple(frame.divisions):
+        return frame
+    return new_collection(RepartitionDivisions(frame.expr, divisions))
 
 
 def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
@@ -612,11 +619,8 @@ def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
     ):
         return a, b
     if known:
-        divs = _partitions.union_divisions(ea.divisions, eb.divisions)
-        return (
-            _partitions.repartition_divisions(a, divs),
-            _partitions.repartition_divisions(b, divs),
-        )
+        divs = union_divisions(ea.divisions, eb.divisions)
+        return _repartitioned(a, divs), _repartitioned(b, divs)
     raise ValueError(
         "cannot align two collections whose partitions come from different "
         f"sources with unknown divisions ({ea.npartitions} and {eb.npartitions} "
@@ -638,353 +642,3 @@ for _name, _op in {
 }.items():
     for _cls in (FrameBase, Scalar):
         setattr(_cls, f"__{_name}__", _unary(_op))
-
-
-class DataFrame(
-    _reductions.DataFrameMethods,
-    _elementwise.DataFrameMethods,
-    _missing.DataFrameMethods,
-    _apply.DataFrameMethods,
-    _partitions.DataFrameMethods,
-    _groupby.DataFrameMethods,
-    _shuffle.DataFrameMethods,
-    _io.DataFrameMethods,
-    FrameBase,
-):
-    """A lazy pandas DataFrame split into partitions along the index.
-
-    Examples
-    --------
-    >>> import pandas as pd, partframe
-    >>> pdf = pd.DataFrame({"x": [1, 2, 3, 4], "y": [1.0, 2.0, 3.0, 4.0]})
-    >>> df = partframe.from_pandas(pdf, npartitions=2)
-    >>> df[df.x > 2].y.compute().tolist()
-    [3.0, 4.0]
-    """
-
-    @property
-    def columns(self) -> pd.Index:
-        """Column labels (from the meta; no computation)."""
-        return self._meta.columns
-
-    @columns.setter
-    def columns(self, columns: Any) -> None:
-        columns = list(columns)
-        if len(columns) != len(self._meta.columns):
-            raise ValueError(
-                f"Length mismatch: the frame has {len(self._meta.columns)} columns, "
-                f"{len(columns)} new labels were given"
-            )
-        self._expr = Elemwise(_set_columns, [self.expr, columns])
-        self.__dict__.pop("_optimized", None)
-
-    @property
-    def dtypes(self) -> pd.Series:
-        """Column dtypes (from the meta)."""
-        return self._meta.dtypes
-
-    @property
-    def shape(self) -> tuple:
-        """``(rows, columns)``; rows is a lazy Scalar."""
-        return (self._length(), len(self.columns))
-
-    @property
-    def size(self) -> Scalar:
-        """Number of cells, lazily."""
-        return self._length() * len(self.columns)
-
-    @property
-    def ndim(self) -> int:
-        return 2
-
-    def __dir__(self) -> list:
-        out = set(super().__dir__())
-        out.update(c for c in self.columns if isinstance(c, str) and c.isidentifier())
-        return sorted(out)
-
-    def __getattr__(self, key: str) -> Any:
-        # Column access by attribute, as in pandas. Only called when normal
-        # lookup fails, so methods always win.
-        if key.startswith("_"):
-            raise AttributeError(key)
-        try:
-            columns = self._meta.columns
-        except Exception:
-            raise AttributeError(key) from None
-        if key in columns:
-            return self[key]
-        raise AttributeError(
-            f"'DataFrame' object has no attribute {key!r}"
-            + (
-                f"; {_unknown_columns_message([key], list(columns))}"
-                if len(columns)
-                else ""
-            )
-        )
-
-    def __setattr__(self, key: str, value: Any) -> None:
-        # As pandas' NDFrame.__setattr__: a real attribute (or property) is
-        # set as such; an existing column is assigned; anything else becomes
-        # a plain attribute, with pandas' warning when it looks like a column.
-        if key.startswith("_"):
-            object.__setattr__(self, key, value)
-            return
-        try:
-            object.__getattribute__(self, key)
-        except AttributeError:
-            pass
-        else:
-            object.__setattr__(self, key, value)
-            return
-        if key in self._meta.columns:
-            self[key] = value
-            return
-        if isinstance(value, FrameBase) or pd.api.types.is_list_like(value):
-            warnings.warn(
-                "Pandas doesn't allow columns to be created via a new attribute "
-                "name - see https://pandas.pydata.org/pandas-docs/stable/"
-                "indexing.html#attribute-access",
-                UserWarning,
-                stacklevel=2,
-            )
-        object.__setattr__(self, key, value)
-
-    def __iter__(self) -> Any:
-        """The column labels, as pandas (no computation)."""
-        return iter(self._meta.columns)
-
-    def __contains__(self, key: Any) -> bool:
-        """Is ``key`` a column label (as pandas; no computation)?"""
-        return key in self._meta.columns
-
-    def _ipython_key_completions_(self) -> list:
-        """The column labels, for IPython's completion of ``df["...``."""
-        return list(self._meta.columns)
-
-    def __getitem__(self, key: Any) -> Any:
-        if callable(key):  # pandas: df[lambda d: d.x > 0]
-            key = key(self)
-        if isinstance(key, Series):
-            pred = key
-            frame, pred = _align(self, pred)
-            return new_collection(Filter(frame.expr, pred.expr))
-        if isinstance(key, DataFrame):
-            # pandas: a boolean frame masks the values, as ``where``.
-            return self.where(key)
-        if isinstance(key, pd.Series) and pd.api.types.is_bool_dtype(key.dtype):
-            raise TypeError(
-                "an in-memory boolean pandas Series is aligned with the rows; "
-                "wrap it with partframe.from_pandas (df[from_pandas(mask)])"
-            )
-        if isinstance(key, list | pd.Index | np.ndarray | pd.Series):
-            key = list(key)
-            if key and all(isinstance(k, bool | np.bool_) for k in key):
-                raise TypeError(
-                    "filter a partframe DataFrame with a lazy boolean Series "
-                    "(df[df.x > 0]), not a list of booleans"
-                )
-            return new_collection(Projection(self.expr, key))
-        if isinstance(key, slice):
-            raise TypeError(
-                "row slicing with df[a:b] is not supported; use df.loc[a:b] "
-                "(label based) or df.head(n)"
-            )
-        if isinstance(key, Hashable):
-            return new_collection(Projection(self.expr, key))
-        raise TypeError(f"cannot index a partframe DataFrame with {type(key).__name__}")
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        if isinstance(key, pd.Index | np.ndarray):
-            key = list(key)
-        if isinstance(key, list):
-            if isinstance(value, DataFrame):
-                # As pandas: the value's columns go to the keys by position.
-                if len(value.columns) != len(key):
-                    raise ValueError(
-                        f"Columns must be same length as key: {len(key)} keys "
-                        f"{key!r}, {len(value.columns)} columns in the value"
-                    )
-                values = [value.iloc[:, i] for i in range(len(key))]
-            elif isinstance(value, FrameBase):
-                raise ValueError(
-                    f"Columns must be same length as key: df[{key!r}] = ... takes a "
-                    f"DataFrame of {len(key)} columns or a scalar, not a "
-                    f"{type(value).__name__}"
-                )
-            else:
-                values = [value] * len(key)
-            new = self._assign_many(key, values)
-        else:
-            new = self._assign_one(key, value)
-        self._expr = new.expr
-        self.__dict__.pop("_optimized", None)
-
-    def _assign_one(self, name: Hashable, value: Any) -> DataFrame:
-        return self._assign_many([name], [value])
-
-    def _assign_many(self, names: list, values: list) -> DataFrame:
-        frame = self
-        exprs = []
-        for v in values:
-            if isinstance(v, FrameBase):
-                frame, v = _align(frame, v)
-                exprs.append(v.expr)
-            elif isinstance(v, Scalar):
-                exprs.append(v.expr)
-            elif isinstance(v, pd.Series | pd.DataFrame | np.ndarray | list):
-                raise TypeError(
-                    "assigning an in-memory array or pandas Series to a partframe "
-                    "DataFrame cannot be aligned with its partitions; wrap it with "
-                    "partframe.from_pandas(series, ...) so it has divisions"
-                )
-            else:
-                exprs.append(v)
-        # Values of earlier names may be used by later ones only through the
-        # frame, which pandas' assign also allows via callables.
-        return new_collection(Assign(frame.expr, list(names), exprs))
-
-    def assign(self, **kwargs: Any) -> DataFrame:
-        """Add or replace columns; callables receive the frame, as in pandas.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
-        >>> df.assign(y=df.x * 2, z=lambda d: d.y + 1).compute()
-           x  y  z
-        0  1  2  3
-        1  2  4  5
-        """
-        out = self
-        for name, value in kwargs.items():
-            if callable(value) and not isinstance(value, FrameBase | Scalar):
-                value = value(out)
-            out = out._assign_one(name, value)
-        return out
-
-    def _repr_header(self) -> str:
-        n, ncols = self.npartitions, len(self.columns)
-        return f"partframe.DataFrame<npartitions={n}, ncolumns={ncols}>"
-
-
-def _set_columns(df: pd.DataFrame, columns: list) -> pd.DataFrame:
-    df = df.copy(deep=False)
-    df.columns = columns
-    return df
-
-
-class Series(
-    _reductions.SeriesMethods,
-    _elementwise.SeriesMethods,
-    _missing.SeriesMethods,
-    _apply.SeriesMethods,
-    _partitions.SeriesMethods,
-    _groupby.SeriesMethods,
-    _shuffle.SeriesMethods,
-    _io.SeriesMethods,
-    FrameBase,
-):
-    """A lazy pandas Series split into partitions along the index.
-
-    Examples
-    --------
-    >>> import pandas as pd, partframe
-    >>> s = partframe.from_pandas(pd.Series([1, 2, 3], name="x"), npartitions=2)
-    >>> (s * 10).compute().tolist()
-    [10, 20, 30]
-    """
-
-    @property
-    def name(self) -> Hashable:
-        """The Series name (from the meta)."""
-        return self._meta.name
-
-    @property
-    def dtype(self) -> Any:
-        """The Series dtype (from the meta)."""
-        return self._meta.dtype
-
-    @property
-    def ndim(self) -> int:
-        return 1
-
-    @property
-    def shape(self) -> tuple:
-        """``(rows,)`` with rows a lazy Scalar."""
-        return (self._length(),)
-
-    @property
-    def size(self) -> Scalar:
-        return self._length()
-
-    def __iter__(self) -> Any:
-        """The values, as pandas: computed one partition at a time."""
-        for i in range(self.npartitions):
-            yield from self.get_partition(i).compute()
-
-    def __contains__(self, key: Any) -> bool:
-        # Without it ``in`` would iterate the values; pandas looks in the index.
-        raise TypeError(
-            "`key in series` looks for an index label, which is known only when "
-            "computed: use `key in series.index.compute()`, or "
-            "`(series.index == key).any()`"
-        )
-
-    def __getitem__(self, key: Any) -> Any:
-        if callable(key):  # pandas: s[lambda s: s > 0]
-            key = key(self)
-        if isinstance(key, Series):
-            frame, pred = _align(self, key)
-            return new_collection(Filter(frame.expr, pred.expr))
-        if isinstance(key, list | pd.Index | np.ndarray) or (
-            isinstance(key, pd.Series) and not pd.api.types.is_bool_dtype(key.dtype)
-        ):
-            # pandas: a list of labels (boolean lists are masks, refused below).
-            if not (len(key) and all(isinstance(k, bool | np.bool_) for k in key)):
-                return self.loc[list(key)]
-        raise TypeError(
-            "index a partframe Series with a lazy boolean Series (s[s > 0]); "
-            "for labels use s.loc[...]"
-        )
-
-    def to_frame(self, name: Any = None) -> DataFrame:
-        """The Series as a one-column DataFrame."""
-        if name is None:
-            return self._method("to_frame")
-        return self._method("to_frame", name)
-
-
-class Index(FrameBase):
-    """A lazy pandas Index (the index of a frame)."""
-
-    @property
-    def name(self) -> Hashable:
-        return self._meta.name
-
-    @property
-    def dtype(self) -> Any:
-        return self._meta.dtype
-
-    def __repr__(self) -> str:
-        return f"partframe.Index<npartitions={self.npartitions}, dtype={self.dtype}>"
-
-    def count(self, split_every: int | None = None) -> Scalar:
-        """Number of non-missing labels, lazily.
-
-        pandas' Index has no ``count`` (``index.notna().sum()``); Dask's has,
-        and code written for Dask uses it.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]},
-        ...                            index=[1.0, None, 3.0]), npartitions=2)
-        >>> df.index.count().compute()
-        np.int64(2)
-        """
-        return new_collection(
-            TreeReduction(
-                self.expr, _partition_count, _sum_list, _sum_list, np.int64(0),
-                label="count", split_every=split_every,
-            )
-        )  # fmt: skip

@@ -1,0 +1,416 @@
+"""DataFrame, Series and Index: :class:`FrameBase` plus the method
+families of ``partframe/methods/`` (mixins next to their kernels).
+
+Importing this module registers the classes with
+:func:`~partframe.collection._core.new_collection`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..expr.blockwise import (
+    Assign,
+    Elemwise,
+    Filter,
+    Projection,
+    _unknown_columns_message,
+)
+from ..expr.reductions import TreeReduction
+from ..methods import apply as _apply
+from ..methods import casting as _casting
+from ..methods import elementwise as _elementwise
+from ..methods import groupby as _groupby
+from ..methods import indexing as _indexing
+from ..methods import io as _io
+from ..methods import missing as _missing
+from ..methods import partitions as _partitions
+from ..methods import reductions as _reductions
+from ..methods import shuffle as _shuffle
+from ._core import (
+    FrameBase,
+    Scalar,
+    _align,
+    _partition_count,
+    _sum_list,
+    new_collection,
+    register,
+)
+
+__all__ = ["DataFrame", "Index", "Series"]
+
+
+class _FrameMethods(
+    _reductions.FrameMethods,
+    _elementwise.FrameMethods,
+    _missing.FrameMethods,
+    _casting.FrameMethods,
+    _partitions.FrameMethods,
+    _indexing.FrameMethods,
+    _groupby.FrameMethods,
+    _shuffle.FrameMethods,
+    _io.FrameMethods,
+):
+    """The methods DataFrame, Series and Index share (on top of FrameBase)."""
+
+
+class DataFrame(
+    _reductions.DataFrameMethods,
+    _elementwise.DataFrameMethods,
+    _missing.DataFrameMethods,
+    _apply.DataFrameMethods,
+    _partitions.DataFrameMethods,
+    _groupby.DataFrameMethods,
+    _shuffle.DataFrameMethods,
+    _io.DataFrameMethods,
+    _FrameMethods,
+    FrameBase,
+):
+    """A lazy pandas DataFrame split into partitions along the index.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> pdf = pd.DataFrame({"x": [1, 2, 3, 4], "y": [1.0, 2.0, 3.0, 4.0]})
+    >>> df = partframe.from_pandas(pdf, npartitions=2)
+    >>> df[df.x > 2].y.compute().tolist()
+    [3.0, 4.0]
+    """
+
+    @property
+    def columns(self) -> pd.Index:
+        """Column labels (from the meta; no computation)."""
+        return self._meta.columns
+
+    @columns.setter
+    def columns(self, columns: Any) -> None:
+        columns = list(columns)
+        if len(columns) != len(self._meta.columns):
+            raise ValueError(
+                f"Length mismatch: the frame has {len(self._meta.columns)} columns, "
+                f"{len(columns)} new labels were given"
+            )
+        self._expr = Elemwise(_set_columns, [self.expr, columns])
+        self.__dict__.pop("_optimized", None)
+
+    @property
+    def dtypes(self) -> pd.Series:
+        """Column dtypes (from the meta)."""
+        return self._meta.dtypes
+
+    @property
+    def shape(self) -> tuple:
+        """``(rows, columns)``; rows is a lazy Scalar."""
+        return (self._length(), len(self.columns))
+
+    @property
+    def size(self) -> Scalar:
+        """Number of cells, lazily."""
+        return self._length() * len(self.columns)
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+    def __dir__(self) -> list:
+        out = set(super().__dir__())
+        out.update(c for c in self.columns if isinstance(c, str) and c.isidentifier())
+        return sorted(out)
+
+    def __getattr__(self, key: str) -> Any:
+        # Column access by attribute, as in pandas. Only called when normal
+        # lookup fails, so methods always win.
+        if key.startswith("_"):
+            raise AttributeError(key)
+        try:
+            columns = self._meta.columns
+        except Exception:
+            raise AttributeError(key) from None
+        if key in columns:
+            return self[key]
+        raise AttributeError(
+            f"'DataFrame' object has no attribute {key!r}"
+            + (
+                f"; {_unknown_columns_message([key], list(columns))}"
+                if len(columns)
+                else ""
+            )
+        )
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        # As pandas' NDFrame.__setattr__: a real attribute (or property) is
+        # set as such; an existing column is assigned; anything else becomes
+        # a plain attribute, with pandas' warning when it looks like a column.
+        if key.startswith("_"):
+            object.__setattr__(self, key, value)
+            return
+        try:
+            object.__getattribute__(self, key)
+        except AttributeError:
+            pass
+        else:
+            object.__setattr__(self, key, value)
+            return
+        if key in self._meta.columns:
+            self[key] = value
+            return
+        if isinstance(value, FrameBase) or pd.api.types.is_list_like(value):
+            warnings.warn(
+                "Pandas doesn't allow columns to be created via a new attribute "
+                "name - see https://pandas.pydata.org/pandas-docs/stable/"
+                "indexing.html#attribute-access",
+                UserWarning,
+                stacklevel=2,
+            )
+        object.__setattr__(self, key, value)
+
+    def __iter__(self) -> Any:
+        """The column labels, as pandas (no computation)."""
+        return iter(self._meta.columns)
+
+    def __contains__(self, key: Any) -> bool:
+        """Is ``key`` a column label (as pandas; no computation)?"""
+        return key in self._meta.columns
+
+    def _ipython_key_completions_(self) -> list:
+        """The column labels, for IPython's completion of ``df["...``."""
+        return list(self._meta.columns)
+
+    def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas: df[lambda d: d.x > 0]
+            key = key(self)
+        if isinstance(key, Series):
+            pred = key
+            frame, pred = _align(self, pred)
+            return new_collection(Filter(frame.expr, pred.expr))
+        if isinstance(key, DataFrame):
+            # pandas: a boolean frame masks the values, as ``where``.
+            return self.where(key)
+        if isinstance(key, pd.Series) and pd.api.types.is_bool_dtype(key.dtype):
+            raise TypeError(
+                "an in-memory boolean pandas Series is aligned with the rows; "
+                "wrap it with partframe.from_pandas (df[from_pandas(mask)])"
+            )
+        if isinstance(key, list | pd.Index | np.ndarray | pd.Series):
+            key = list(key)
+            if key and all(isinstance(k, bool | np.bool_) for k in key):
+                raise TypeError(
+                    "filter a partframe DataFrame with a lazy boolean Series "
+                    "(df[df.x > 0]), not a list of booleans"
+                )
+            return new_collection(Projection(self.expr, key))
+        if isinstance(key, slice):
+            raise TypeError(
+                "row slicing with df[a:b] is not supported; use df.loc[a:b] "
+                "(label based) or df.head(n)"
+            )
+        if isinstance(key, Hashable):
+            return new_collection(Projection(self.expr, key))
+        raise TypeError(f"cannot index a partframe DataFrame with {type(key).__name__}")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(key, pd.Index | np.ndarray):
+            key = list(key)
+        if isinstance(key, list):
+            if isinstance(value, DataFrame):
+                # As pandas: the value's columns go to the keys by position.
+                if len(value.columns) != len(key):
+                    raise ValueError(
+                        f"Columns must be same length as key: {len(key)} keys "
+                        f"{key!r}, {len(value.columns)} columns in the value"
+                    )
+                values = [value.iloc[:, i] for i in range(len(key))]
+            elif isinstance(value, FrameBase):
+                raise ValueError(
+                    f"Columns must be same length as key: df[{key!r}] = ... takes a "
+                    f"DataFrame of {len(key)} columns or a scalar, not a "
+                    f"{type(value).__name__}"
+                )
+            else:
+                values = [value] * len(key)
+            new = self._assign_many(key, values)
+        else:
+            new = self._assign_one(key, value)
+        self._expr = new.expr
+        self.__dict__.pop("_optimized", None)
+
+    def _assign_one(self, name: Hashable, value: Any) -> DataFrame:
+        return self._assign_many([name], [value])
+
+    def _assign_many(self, names: list, values: list) -> DataFrame:
+        frame = self
+        exprs = []
+        for v in values:
+            if isinstance(v, FrameBase):
+                frame, v = _align(frame, v)
+                exprs.append(v.expr)
+            elif isinstance(v, Scalar):
+                exprs.append(v.expr)
+            elif isinstance(v, pd.Series | pd.DataFrame | np.ndarray | list):
+                raise TypeError(
+                    "assigning an in-memory array or pandas Series to a partframe "
+                    "DataFrame cannot be aligned with its partitions; wrap it with "
+                    "partframe.from_pandas(series, ...) so it has divisions"
+                )
+            else:
+                exprs.append(v)
+        # Values of earlier names may be used by later ones only through the
+        # frame, which pandas' assign also allows via callables.
+        return new_collection(Assign(frame.expr, list(names), exprs))
+
+    def assign(self, **kwargs: Any) -> DataFrame:
+        """Add or replace columns; callables receive the frame, as in pandas.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
+        >>> df.assign(y=df.x * 2, z=lambda d: d.y + 1).compute()
+           x  y  z
+        0  1  2  3
+        1  2  4  5
+        """
+        out = self
+        for name, value in kwargs.items():
+            if callable(value) and not isinstance(value, FrameBase | Scalar):
+                value = value(out)
+            out = out._assign_one(name, value)
+        return out
+
+    def _repr_header(self) -> str:
+        n, ncols = self.npartitions, len(self.columns)
+        return f"partframe.DataFrame<npartitions={n}, ncolumns={ncols}>"
+
+
+def _set_columns(df: pd.DataFrame, columns: list) -> pd.DataFrame:
+    df = df.copy(deep=False)
+    df.columns = columns
+    return df
+
+
+class Series(
+    _reductions.SeriesMethods,
+    _elementwise.SeriesMethods,
+    _missing.SeriesMethods,
+    _apply.SeriesMethods,
+    _partitions.SeriesMethods,
+    _groupby.SeriesMethods,
+    _shuffle.SeriesMethods,
+    _io.SeriesMethods,
+    _FrameMethods,
+    FrameBase,
+):
+    """A lazy pandas Series split into partitions along the index.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> s = partframe.from_pandas(pd.Series([1, 2, 3], name="x"), npartitions=2)
+    >>> (s * 10).compute().tolist()
+    [10, 20, 30]
+    """
+
+    @property
+    def name(self) -> Hashable:
+        """The Series name (from the meta)."""
+        return self._meta.name
+
+    @property
+    def dtype(self) -> Any:
+        """The Series dtype (from the meta)."""
+        return self._meta.dtype
+
+    @property
+    def ndim(self) -> int:
+        return 1
+
+    @property
+    def shape(self) -> tuple:
+        """``(rows,)`` with rows a lazy Scalar."""
+        return (self._length(),)
+
+    @property
+    def size(self) -> Scalar:
+        return self._length()
+
+    def __iter__(self) -> Any:
+        """The values, as pandas: computed one partition at a time."""
+        for i in range(self.npartitions):
+            yield from self.get_partition(i).compute()
+
+    def __contains__(self, key: Any) -> bool:
+        # Without it ``in`` would iterate the values; pandas looks in the index.
+        raise TypeError(
+            "`key in series` looks for an index label, which is known only when "
+            "computed: use `key in series.index.compute()`, or "
+            "`(series.index == key).any()`"
+        )
+
+    def __getitem__(self, key: Any) -> Any:
+        if callable(key):  # pandas: s[lambda s: s > 0]
+            key = key(self)
+        if isinstance(key, Series):
+            frame, pred = _align(self, key)
+            return new_collection(Filter(frame.expr, pred.expr))
+        if isinstance(key, list | pd.Index | np.ndarray) or (
+            isinstance(key, pd.Series) and not pd.api.types.is_bool_dtype(key.dtype)
+        ):
+            # pandas: a list of labels (boolean lists are masks, refused below).
+            if not (len(key) and all(isinstance(k, bool | np.bool_) for k in key)):
+                return self.loc[list(key)]
+        raise TypeError(
+            "index a partframe Series with a lazy boolean Series (s[s > 0]); "
+            "for labels use s.loc[...]"
+        )
+
+    def to_frame(self, name: Any = None) -> DataFrame:
+        """The Series as a one-column DataFrame."""
+        if name is None:
+            return self._method("to_frame")
+        return self._method("to_frame", name)
+
+
+class Index(_FrameMethods, FrameBase):
+    """A lazy pandas Index (the index of a frame)."""
+
+    @property
+    def name(self) -> Hashable:
+        return self._meta.name
+
+    @property
+    def dtype(self) -> Any:
+        return self._meta.dtype
+
+    def __repr__(self) -> str:
+        return f"partframe.Index<npartitions={self.npartitions}, dtype={self.dtype}>"
+
+    def count(self, split_every: int | None = None) -> Scalar:
+        """Number of non-missing labels, lazily.
+
+        pandas' Index has no ``count`` (``index.notna().sum()``); Dask's has,
+        and code written for Dask uses it.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]},
+        ...                            index=[1.0, None, 3.0]), npartitions=2)
+        >>> df.index.count().compute()
+        np.int64(2)
+        """
+        return new_collection(
+            TreeReduction(
+                self.expr, _partition_count, _sum_list, _sum_list, np.int64(0),
+                label="count", split_every=split_every,
+            )
+        )  # fmt: skip
+
+
+register(pd.DataFrame, DataFrame)
+register(pd.Series, Series)
+register(pd.Index, Index)
