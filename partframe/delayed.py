@@ -12,9 +12,10 @@ linear time. Keys are content-addressed (``pure=True``: the same function and
 arguments give the same key, so shared work is done once) or unique (the
 default, since a function may have side effects or randomness).
 
-Every task is plain data made of module-level functions (``kernels.calls``:
-``apply``, ``methodcall``; ``getattr``, ``operator.*``), so graphs pickle and run on the
-process and distributed schedulers. Delayed objects implement the Dask
+Every task is plain data made of module-level functions
+(``kernels.calls.apply_kwargs`` and ``call_method``, ``getattr``,
+``operator.*``), so graphs pickle and run on the process and distributed
+schedulers. Delayed objects implement the Dask
 collection protocol, so a ``distributed.Client`` computes and persists them.
 
 Examples
@@ -40,9 +41,8 @@ from typing import Any
 
 from .base import Collection, is_collection
 from .graph import quote
-from .kernels.calls import apply as _apply
+from .kernels.calls import apply_kwargs, call_method
 from .kernels.calls import make_namedtuple as _make_namedtuple
-from .kernels.calls import methodcall as _methodcall
 from .tokenize import tokenize
 
 __all__ = ["Delayed", "delayed"]
@@ -143,18 +143,13 @@ def _call(
     fn = _arg(func, deps)
     targs = [_arg(a, deps) for a in args]
     if method is not None:
-        task: tuple = (
-            _methodcall,
-            targs[0],
-            method,
-            targs[1:],
-            (dict, [[k, _arg(v, deps)] for k, v in kwargs.items()]),
-        )
+        tkwargs = (dict, [[k, _arg(v, deps)] for k, v in kwargs.items()])
+        task: tuple = (apply_kwargs, call_method, tkwargs, targs[0], method, *targs[1:])
     elif kwargs:
         tkwargs = (dict, [[k, _arg(v, deps)] for k, v in kwargs.items()])
-        task = (_apply, fn, targs, tkwargs)
+        task = (apply_kwargs, fn, tkwargs, *targs)
     elif isinstance(func, Delayed) or not callable(func):
-        task = (_apply, fn, targs, {})
+        task = (apply_kwargs, fn, {}, *targs)
     else:
         task = (fn, *targs)
     if name is None:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import partframe
-from partframe.io.csv_block import CSVReadError
+from partframe.kernels.csv import CSVReadError
 from partframe.testing import assert_eq
 
 BLOCKSIZES = [None, 97, 500, 4000]

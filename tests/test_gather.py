@@ -144,7 +144,7 @@ def assembled(monkeypatch):
         calls.append(len(parts))
         return original(parts)
 
-    monkeypatch.setattr("partframe.collection.assemble", spy)
+    monkeypatch.setattr("partframe.collection._core.assemble", spy)
     return calls
 
 

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..graph import get_dependencies, istask
-from ..kernels.calls import apply as _apply
-from ..kernels.calls import methodcall as _methodcall
+from ..kernels.calls import apply_kwargs, call_method
 
 __all__ = ["visualize"]
 
@@ -42,10 +41,11 @@ def _funcname(func: Any) -> str:
 def _label(task: Any) -> str:
     """A short name for what a task does (the function it calls)."""
     func = task[0]
-    if func is _apply and len(task) > 1 and callable(task[1]):
-        return _funcname(task[1])
-    if func is _methodcall and len(task) > 2:
-        return str(task[2])
+    if func is apply_kwargs and len(task) > 1:
+        if task[1] is call_method and len(task) > 4:
+            return str(task[4])  # (apply_kwargs, call_method, kw, obj, name, ...)
+        if callable(task[1]):
+            return _funcname(task[1])
     return _funcname(func)
 
 

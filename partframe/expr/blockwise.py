@@ -16,6 +16,13 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..graph import quote
+from ..kernels.calls import (
+    _scalar_to_series,
+    apply_kwargs,
+    assign_kernel,
+    call_method,
+    set_index_values,
+)
 from ..kernels.enforce import MetaCheck, check_partition
 from ..kernels.selection import filter_rows, select_columns
 from .base import Expr, operand_exprs
@@ -35,16 +42,6 @@ __all__ = [
 ]
 
 _PLAIN = (int, float, bool, str, bytes, type(None))
-
-
-def apply_kwargs(func: Any, kwargs: dict, *args: Any) -> Any:
-    """``func(*args, **kwargs)``: lets a task pass keyword arguments."""
-    return func(*args, **kwargs)
-
-
-def call_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-    """``getattr(obj, name)(*args, **kwargs)`` as a module-level function."""
-    return getattr(obj, name)(*args, **kwargs)
 
 
 def _is_frame_expr(x: Any) -> bool:
@@ -419,11 +416,6 @@ def function_name(func: Any) -> str:
     return name.rsplit("<locals>.", 1)[-1]  # not the enclosing functions
 
 
-def _scalar_to_series(func: Any, *args: Any, **kwargs: Any) -> pd.Series:
-    """``func``'s scalar result for one partition as a one-row Series."""
-    return pd.Series([func(*args, **kwargs)])
-
-
 class Projection(Blockwise):
     """``frame[columns]``: a list gives a DataFrame, a label gives a Series."""
 
@@ -529,27 +521,6 @@ class Filter(Blockwise):
         if isinstance(self.predicate, Expr):
             out.append((self.predicate, None))
         return out
-
-
-def assign_kernel(df: pd.DataFrame, names: list, *values: Any) -> pd.DataFrame:
-    """``df.assign`` with possibly non-string column names, on a copy.
-
-    A value is aligned with ``df``'s rows, as pandas aligns it with the
-    whole frame: pandas would give an empty frame (here, an empty
-    partition) the value's index, i.e. rows that are not in the frame."""
-    df = df.copy(deep=False)
-    for name, value in zip(names, values):
-        if not len(df.index) and isinstance(value, pd.Series | pd.DataFrame):
-            value = value.iloc[:0]
-        df[name] = value
-    return df
-
-
-def set_index_values(part: Any, index: pd.Index) -> Any:
-    """``part`` with its index replaced by ``index`` (of the same length)."""
-    part = part.copy(deep=False)
-    part.index = index
-    return part
 
 
 class AssignIndex(Blockwise):

@@ -23,9 +23,13 @@ import functools
 import operator
 from typing import Any
 
-import pandas as pd
-
 from ..graph import quote
+from ..kernels.group_call import (
+    _restore_named,
+    reset_index_offset,
+    restore_rows,
+    tag_rows,
+)
 from ..kernels.groupby import (
     groupby_bounds,
     groupby_chunk,
@@ -36,7 +40,6 @@ from ..kernels.groupby import (
     groupby_sample,
     groupby_split_range,
     range_split_rows,
-    reset_index_objects,
 )
 from .base import Expr
 from .blockwise import Blockwise
@@ -52,9 +55,6 @@ __all__ = [
     "RestoreRows",
     "TagRows",
 ]
-
-POS = "__pf_pos"
-PART = "__pf_part"
 
 
 class GroupByAgg(Expr):
@@ -331,14 +331,6 @@ class RangeShuffle(Expr):
         return f"on={self.on!r}, npartitions_out={self.npartitions_out}"
 
 
-def tag_rows(df: pd.DataFrame, partition: int) -> pd.DataFrame:
-    """``df`` with its partition number and row positions as two columns."""
-    out = df.copy(deep=False)
-    out[PART] = partition
-    out[POS] = range(len(df))
-    return out
-
-
 class TagRows(Blockwise):
     """Every row tagged with its partition number and position in it."""
 
@@ -352,22 +344,6 @@ class TagRows(Blockwise):
 
     def _task(self, index: int) -> Any:
         return (tag_rows, (self.frame._name, index), index)
-
-
-def restore_rows(df: pd.DataFrame, value: Any) -> Any:
-    """Sort rows back into their original order and drop the tags.
-
-    ``value`` is the result column to return as a Series (or None to return
-    the frame without the tag columns).
-    """
-    if len(df) > 1:
-        pos = df[POS].to_numpy()
-        if not (pos[1:] >= pos[:-1]).all():
-            df = df.iloc[pos.argsort(kind="stable")]
-    if value is not None:
-        out = df[value]
-        return out
-    return df.drop(columns=[PART, POS])
 
 
 class RestoreRows(Blockwise):
@@ -402,37 +378,6 @@ class RestoreRows(Blockwise):
             value,
             quote(self.operand("meta")),
         )
-
-
-def _restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
-    out = restore_rows(df, value)
-    if isinstance(meta, pd.Series):
-        out = out.rename(meta.name)
-    else:
-        out.columns = meta.columns
-    return out
-
-
-def reset_index_offset(df: pd.DataFrame, lengths: list, columns: Any) -> pd.DataFrame:
-    """``df.reset_index()`` numbered after the rows of earlier partitions.
-
-    ``columns`` are pandas' ``as_index=False`` result's: the keys it
-    inserted, then ``df``'s own columns. pandas inserts no key whose label
-    an output has, so a key level missing from the leading columns is
-    dropped (all of them when ``columns`` name only ``df``'s columns)."""
-    width = len(df.columns) if isinstance(df, pd.DataFrame) else 1
-    inserted = list(columns[: len(columns) - width])
-    drop = [i for i, n in enumerate(df.index.names) if n not in inserted]
-    if inserted and drop and len(drop) < df.index.nlevels:
-        df = df.droplevel(drop)
-    keys = len(columns) > width
-    out = reset_index_objects(df) if keys else df.reset_index(drop=True)
-    if isinstance(out, pd.Series):  # one value column, no key inserted
-        out = out.to_frame()
-    out.columns = columns
-    start = sum(lengths)
-    out.index = pd.RangeIndex(start, start + len(out))
-    return out
 
 
 class ResetIndex(Expr):

@@ -44,6 +44,7 @@ from ..resources import run_scope
 from ..shuffle.sorting import (
     choose_boundaries,
     sample_sort_keys,
+    set_index_sorted_partition,
     sort_partition,
     sort_stats,
 )
@@ -159,12 +160,6 @@ class SortValues(Expr):
 
 
 # -- set_index ---------------------------------------------------------------------
-
-
-def set_index_sorted_partition(df: pd.DataFrame, column: Any, drop: bool) -> Any:
-    """``df.set_index(column)`` with rows stably sorted by it (NaN last)."""
-    out = df.set_index(column, drop=drop)
-    return sort_partition(out, "__index__", [True], "last")
 
 
 class SetIndexPartitions(Blockwise):

@@ -19,7 +19,7 @@ Every block is checked against the sampled dtypes (see
 :func:`partframe.kernels.io.enforce_meta`). A file with the first file's
 columns in another order is read by name and put in that order.
 
-Blocks are parsed by :mod:`partframe.io.csv_block`, which also turns the
+Blocks are parsed by :mod:`partframe.kernels.csv`, which also turns the
 parser's block-relative line numbers into the file's in errors and
 warnings.
 
@@ -41,10 +41,10 @@ from fsspec.utils import infer_compression
 
 from ..collection._core import new_collection
 from ..expr.base import Expr
+from ..kernels import csv as kcsv
 from ..kernels import io as kio
+from ..kernels.csv import CSVReadError
 from ..tokenize import tokenize
-from . import csv_block
-from .csv_block import CSVReadError
 from .nodes import _q, _Source
 from .paths import expand_paths, get_fs
 from .snapshot import plan_consistently
@@ -298,7 +298,7 @@ class CSVDataset:
                 info.head = head
         for info in self.infos:
             if info.compression is not None:
-                info.head = csv_block.read_compressed(
+                info.head = kcsv.read_compressed(
                     fs, info.path, info.compression, info.path, sample
                 )
         for n, info in enumerate(self.infos):
@@ -324,7 +324,7 @@ class CSVDataset:
                     with fs.open(info.path, "rb") as f:
                         info.head = f.read(size)
                 else:
-                    info.head = csv_block.read_compressed(
+                    info.head = kcsv.read_compressed(
                         fs, info.path, info.compression, info.path, size
                     )
                 complete = len(info.head) < size or (
@@ -348,7 +348,7 @@ class CSVDataset:
         except pd.errors.ParserError as e:
             # the head starts at the file's first byte: pandas' lines are
             # the file's
-            place = csv_block._Place(self.fs, info.path, info.path, 0, len(head), None)
+            place = kcsv._Place(self.fs, info.path, info.path, 0, len(head), None)
             place.relocate(e)
             raise
         except Exception as e:
@@ -568,7 +568,7 @@ class ReadCSV(_Source):
         pin = ds.pins[file_no]
         return (
             *((kio.read_pinned, _q(pin)) if pin else ()),
-            csv_block.read_csv_block,
+            kcsv.read_csv_block,
             _q(ds.fs),
             _q(info.path),
             start,
@@ -690,7 +690,7 @@ def read_csv(
     parse holds a process-wide lock while pandas' warnings are captured.
 
     A truncated or corrupt compressed file raises
-    :class:`~partframe.io.csv_block.CSVReadError` naming the file and the
+    :class:`~partframe.io.kcsv.CSVReadError` naming the file and the
     codec.
 
     Examples

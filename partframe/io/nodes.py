@@ -31,8 +31,8 @@ from ..expr.blockwise import (
 )
 from ..graph import quote
 from ..kernels import io as kio
+from ..kernels.io import _commit
 from . import commit
-from .commit import commit_output
 
 __all__ = [
     "CommitWrite",
@@ -500,7 +500,3 @@ class CommitWrite(Expr):
 
     def _on_failure(self) -> None:
         commit.abort(self.job)  # a lazy write too: no staged files are left
-
-
-def _commit(job: Any, written: list) -> list[str]:
-    return commit_output(job, written)

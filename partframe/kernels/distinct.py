@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .group_call import PART, POS
 from .reductions import _as_frame, _like, _live
 
 __all__ = [
@@ -220,3 +221,19 @@ def unique_aggregate(partials: list, empty: pd.Series) -> Any:
     if merged is None:
         return empty.unique()
     return merged.unique()
+
+
+def _dedup_partition(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
+    """Drop duplicates of one shuffled partition (rows are in input order)."""
+    if len(df) < 2:
+        return df
+    order = df[[PART, POS]]
+    if len(df) > 1:
+        part, pos = order[PART].to_numpy(), order[POS].to_numpy()
+        if not (
+            (part[1:] > part[:-1]) | ((part[1:] == part[:-1]) & (pos[1:] > pos[:-1]))
+        ).all():
+            import numpy as np
+
+            df = df.iloc[np.lexsort((pos, part))]
+    return df.drop_duplicates(subset=cols, keep=keep)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..io.commit import commit_output
 from ..io.hive import folders, is_missing
 from ..io.paths import to_pyarrow_fs
 from ..io.snapshot import read_pinned as _read_pinned_version
@@ -871,3 +872,7 @@ def read_pinned(pin: Any, func: Any, fs: Any, path: str, *args: Any) -> Any:
     """``func(fs, path, *args)`` on the version of the file that the plan
     was made on (see :mod:`partframe.io.snapshot`)."""
     return _read_pinned_version(fs, pin, path, lambda p: func(fs, p, *args))
+
+
+def _commit(job: Any, written: list) -> list[str]:
+    return commit_output(job, written)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..collection._core import is_series, new_collection
+from ..kernels.group_call import pivot_finish
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
@@ -66,26 +67,6 @@ class FrameMethods:
 
 
 _PIVOT_FUNCS = ("sum", "mean", "count", "size", "min", "max")
-
-
-def pivot_finish(
-    agged: Any, values: Any, index: list, columns: Any, fill_value: Any
-) -> Any:
-    """The pivot table from the aggregated table (one row per index and
-    column key): pandas' own ``pivot_table`` on it, so the layout, the
-    dropping of all-NaN rows and the int/float dtypes are pandas' own."""
-    import pandas as pd
-
-    flat = agged.reset_index()
-    return pd.pivot_table(
-        flat,
-        values=values,
-        index=index,
-        columns=columns,
-        aggfunc="first",
-        fill_value=fill_value,
-        sort=True,
-    )
 
 
 class DataFrameMethods:

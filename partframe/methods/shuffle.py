@@ -18,10 +18,12 @@ import pandas as pd
 
 from ..collection._core import FrameBase, new_collection
 from ..expr.blockwise import MapPartitions
-from ..expr.groupby import PART, POS, RestoreRows, TagRows
+from ..expr.groupby import RestoreRows, TagRows
 from ..expr.merge import Merge
 from ..expr.partitions import check_divisions
 from ..expr.sort import SetIndexShuffled, SortValues
+from ..kernels.distinct import _dedup_partition
+from ..kernels.group_call import PART
 from ..shuffle.tasks import Shuffle
 
 __all__ = [
@@ -578,22 +580,6 @@ def _drop_duplicates(
     )
     back = Shuffle(deduped, PART, expr.npartitions, "direct", method)
     return _new(RestoreRows(back, meta, None, expr))
-
-
-def _dedup_partition(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
-    """Drop duplicates of one shuffled partition (rows are in input order)."""
-    if len(df) < 2:
-        return df
-    order = df[[PART, POS]]
-    if len(df) > 1:
-        part, pos = order[PART].to_numpy(), order[POS].to_numpy()
-        if not (
-            (part[1:] > part[:-1]) | ((part[1:] == part[:-1]) & (pos[1:] > pos[:-1]))
-        ).all():
-            import numpy as np
-
-            df = df.iloc[np.lexsort((pos, part))]
-    return df.drop_duplicates(subset=cols, keep=keep)
 
 
 def value_counts_split_out(

@@ -272,3 +272,9 @@ def sort_stats(obj: Any, on: Any, size: int) -> tuple:
     if not len(valid):
         return sample, None, None, missing, len(col)
     return sample, valid.min(), valid.max(), missing, len(col)
+
+
+def set_index_sorted_partition(df: pd.DataFrame, column: Any, drop: bool) -> Any:
+    """``df.set_index(column)`` with rows stably sorted by it (NaN last)."""
+    out = df.set_index(column, drop=drop)
+    return sort_partition(out, "__index__", [True], "last")

@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..kernels.io import (
+from .io import (
     _NONSPACE,
     _close,
     _read_records,

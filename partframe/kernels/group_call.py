@@ -1,0 +1,280 @@
+"""Task functions that run a pandas groupby call on whole groups.
+
+After a shuffle puts every group in one partition, ``apply``,
+``transform``, cumulative and per-group methods run as pandas runs them
+on each partition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .groupby import (
+    call_groupby,
+    check_result,
+    reset_index_objects,
+    sort_result,
+)
+from .topn import fast_top_n_ok, group_top_n
+
+# Columns that tag each row with its input partition and position, so rows
+# shuffled by key can be put back in input order (transform, cumulative).
+POS = "__pf_pos"
+PART = "__pf_part"
+
+_OBJECT = np.dtype(object)
+
+
+def groupby_call_partition(
+    df: pd.DataFrame,
+    gb_kwargs: dict,
+    selection: Any,
+    method: str,
+    args: tuple,
+    kwargs: dict,
+    rename: dict,
+    sort_levels: int,
+    meta: Any,
+    given: str | None = None,
+    object_levels: tuple = (),
+) -> Any:
+    """Run a pandas groupby method on a whole (shuffled) partition;
+    ``given`` names the call whose result must match a user's ``meta``;
+    ``object_levels`` names the keys from object index levels (grouped
+    here as columns, which pandas infers strings of)."""
+    if not len(df):
+        return meta
+    if method in ("nlargest", "nsmallest") and not kwargs:
+        n = args[0] if args else 5
+        by = gb_kwargs["by"] if isinstance(gb_kwargs["by"], list) else [gb_kwargs["by"]]
+        if fast_top_n_ok(df, by, selection):
+            out = group_top_n(
+                df,
+                by,
+                selection,
+                n,
+                method == "nlargest",
+                gb_kwargs.get("sort", True),
+                gb_kwargs.get("dropna", True),
+            )
+        else:
+            out = _top_n(df, gb_kwargs, selection, n, method)
+    else:
+        out = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
+    if isinstance(out, pd.DataFrame | pd.Series) and not len(out):
+        # no rows: pandas' shape of an empty result depends on whether any
+        # group existed (every key missing gives no groups, and a function
+        # is then never called); the meta is what every partition returns
+        return meta
+    out = _rename_keys(out, rename)
+    if object_levels:
+        out = _object_level_keys(out, object_levels)
+    if given is not None:
+        out = check_result(out, meta, given)
+    if sort_levels and isinstance(out, pd.DataFrame | pd.Series) and len(out) > 1:
+        if out.index.nlevels > 1:
+            out = _sort_levels(out, sort_levels)
+        else:
+            out = sort_result(out)
+    return out
+
+
+def _object_level_keys(obj: Any, names: tuple) -> Any:
+    """Keys of an object index level as pandas' level groupby gives them:
+    only numbers are inferred, anything else stays objects."""
+    from .groupby import _cast_index
+
+    if not isinstance(obj, pd.DataFrame | pd.Series):
+        return obj
+    index = obj.index
+    if any(n in names for n in index.names):
+        levels = [
+            _cast_index(index.get_level_values(i), _OBJECT, True)
+            if index.names[i] in names
+            else index.get_level_values(i)
+            for i in range(index.nlevels)
+        ]
+        obj = obj.set_axis(
+            pd.MultiIndex.from_arrays(levels, names=index.names)
+            if index.nlevels > 1
+            else levels[0]
+        )
+    if isinstance(obj, pd.DataFrame):
+        cols = [c for c in obj.columns if c in names]
+        for c in cols:
+            obj = obj.assign(
+                **{c: _cast_index(pd.Index(obj[c]), _OBJECT, True).to_numpy()}
+            )
+    return obj
+
+
+def _top_n(
+    df: pd.DataFrame, gb_kwargs: dict, selection: Any, n: int, method: str
+) -> Any:
+    """``groupby(...)[selection].nlargest(n)`` as one sort and one ``head``
+    (pandas runs a Python call per group). Ties keep the first row, as
+    ``keep="first"`` does; the result index is keys + original index."""
+    by = gb_kwargs["by"]
+    by = by if isinstance(by, list) else [by]
+    sub = df
+    ranked = sub[selection].reset_index(drop=True)
+    ascending = method == "nsmallest"
+    order = ranked.sort_values(
+        ascending=ascending, kind="stable", na_position="last"
+    ).index.to_numpy()
+    top = sub.take(order)
+    kw = {k: v for k, v in gb_kwargs.items() if k in ("dropna", "observed")}
+    top = top.groupby(by if len(by) > 1 else by[0], sort=False, **kw).head(n)
+    arrays = [top[b] for b in by] + [
+        top.index.get_level_values(i) for i in range(top.index.nlevels)
+    ]
+    index = pd.MultiIndex.from_arrays(arrays, names=[*by, *top.index.names])
+    out = pd.Series(top[selection].array, index=index, name=selection)
+    order = _sort_positions_stable(out, len(by))
+    return out.iloc[order]
+
+
+def _sort_positions_stable(out: Any, nlevels: int) -> Any:
+    from ..shuffle.tasks import index_sorted_positions
+
+    return index_sorted_positions(out.index, nlevels)
+
+
+def _sort_levels(out: Any, nlevels: int) -> Any:
+    from ..shuffle.tasks import index_sorted_positions
+
+    order = index_sorted_positions(out.index, nlevels)
+    return out if (order[1:] >= order[:-1]).all() else out.iloc[order]
+
+
+def _rename_keys(obj: Any, rename: dict) -> Any:
+    if not isinstance(obj, pd.DataFrame | pd.Series):
+        return obj
+    if isinstance(obj, pd.Series) and obj.name == "__pf_values":
+        obj = obj.rename(None)
+    if not rename:
+        return obj
+    names = [rename.get(n, n) if isinstance(n, str) else n for n in obj.index.names]
+    if list(names) != list(obj.index.names):
+        obj = obj.copy(deep=False)
+        obj.index = obj.index.set_names(names)
+    if isinstance(obj, pd.DataFrame) and any(
+        isinstance(c, str) and c in rename for c in obj.columns
+    ):
+        obj = obj.rename(columns=rename)
+    return obj
+
+
+def tag_rows(df: pd.DataFrame, partition: int) -> pd.DataFrame:
+    """``df`` with its partition number and row positions as two columns."""
+    out = df.copy(deep=False)
+    out[PART] = partition
+    out[POS] = range(len(df))
+    return out
+
+
+def restore_rows(df: pd.DataFrame, value: Any) -> Any:
+    """Sort rows back into their original order and drop the tags.
+
+    ``value`` is the result column to return as a Series (or None to return
+    the frame without the tag columns).
+    """
+    if len(df) > 1:
+        pos = df[POS].to_numpy()
+        if not (pos[1:] >= pos[:-1]).all():
+            df = df.iloc[pos.argsort(kind="stable")]
+    if value is not None:
+        out = df[value]
+        return out
+    return df.drop(columns=[PART, POS])
+
+
+def _restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
+    out = restore_rows(df, value)
+    if isinstance(meta, pd.Series):
+        out = out.rename(meta.name)
+    else:
+        out.columns = meta.columns
+    return out
+
+
+def reset_index_offset(df: pd.DataFrame, lengths: list, columns: Any) -> pd.DataFrame:
+    """``df.reset_index()`` numbered after the rows of earlier partitions.
+
+    ``columns`` are pandas' ``as_index=False`` result's: the keys it
+    inserted, then ``df``'s own columns. pandas inserts no key whose label
+    an output has, so a key level missing from the leading columns is
+    dropped (all of them when ``columns`` name only ``df``'s columns)."""
+    width = len(df.columns) if isinstance(df, pd.DataFrame) else 1
+    inserted = list(columns[: len(columns) - width])
+    drop = [i for i, n in enumerate(df.index.names) if n not in inserted]
+    if inserted and drop and len(drop) < df.index.nlevels:
+        df = df.droplevel(drop)
+    keys = len(columns) > width
+    out = reset_index_objects(df) if keys else df.reset_index(drop=True)
+    if isinstance(out, pd.Series):  # one value column, no key inserted
+        out = out.to_frame()
+    out.columns = columns
+    start = sum(lengths)
+    out.index = pd.RangeIndex(start, start + len(out))
+    return out
+
+
+def pivot_finish(
+    agged: Any, values: Any, index: list, columns: Any, fill_value: Any
+) -> Any:
+    """The pivot table from the aggregated table (one row per index and
+    column key): pandas' own ``pivot_table`` on it, so the layout, the
+    dropping of all-NaN rows and the int/float dtypes are pandas' own."""
+    import pandas as pd
+
+    flat = agged.reset_index()
+    return pd.pivot_table(
+        flat,
+        values=values,
+        index=index,
+        columns=columns,
+        aggfunc="first",
+        fill_value=fill_value,
+        sort=True,
+    )
+
+
+def groupby_transform_partition(
+    df: pd.DataFrame,
+    gb_kwargs: dict,
+    selection: Any,
+    method: str,
+    args: tuple,
+    kwargs: dict,
+    keep_rows: bool,
+    empty: Any = None,
+    check: tuple | None = None,
+) -> pd.DataFrame:
+    """A row-aligned groupby method on a shuffled partition, tags kept.
+
+    ``empty`` is the result of an empty partition (pandas cannot call a
+    user function on no groups); ``check`` is ``(call name, meta)``, a
+    user's ``meta=`` the values must match."""
+    if empty is not None and not len(df):
+        return empty
+    if keep_rows:  # head/tail: a subset of the rows, tags included
+        return call_groupby(df, gb_kwargs, None, method, args, kwargs)
+    res = call_groupby(df, gb_kwargs, selection, method, args, kwargs)
+    if check is not None:
+        res = check_result(res, check[1], check[0])
+    if not len(res) and len(df):
+        # every key missing (dropna=True): pandas finds no group and returns
+        # no rows; each row's value is missing, in the meta's dtypes
+        base = res if empty is None else empty.drop(columns=[PART, POS])
+        res = base.reindex(df.index)
+    if isinstance(res, pd.Series):
+        res = res.to_frame("__pf_value")
+    else:
+        res = res.copy(deep=False)
+    res[PART] = df[PART].to_numpy()
+    res[POS] = df[POS].to_numpy()
+    return res

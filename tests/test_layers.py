@@ -1,0 +1,427 @@
+"""The layers of the package import one way, and tasks call only kernels.
+
+The import graph is read from the source (every ``import``, including those
+inside functions, which Python runs later but which still tie the modules
+together) and checked against the layer order of ``docs/architecture.md``:
+a module imports only modules of its own layer or of layers below it, and
+no set of modules imports itself round.
+
+Tasks must be plain data that any scheduler can run: the graphs of a set of
+plans covering every family of operation call only functions of
+``partframe.kernels`` or ``partframe.graph`` (or pandas, numpy, pyarrow and
+the standard library; a user's function is an argument of a kernel).
+"""
+
+from __future__ import annotations
+
+import ast
+import collections
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import partframe
+from partframe.graph import Fused, istask
+
+PACKAGE = Path(partframe.__file__).resolve().parent
+
+# Lowest first. A module belongs to the layer of its longest listed prefix.
+LAYERS: list[tuple[str, list[str]]] = [
+    (
+        "foundation",
+        [
+            "partframe.config",
+            "partframe.callbacks",
+            "partframe.resources",
+            "partframe.threadpool",
+            "partframe.tokenize",
+            "partframe.graph",
+        ],
+    ),
+    (
+        "storage",
+        [
+            "partframe.io.paths",
+            "partframe.io.faults",
+            "partframe.io.commit_lock",
+            "partframe.io.commit",
+            "partframe.io.manifest",
+            "partframe.io.snapshot",
+            "partframe.io.hive",
+        ],
+    ),
+    (
+        "kernels",
+        [
+            "partframe.kernels",
+            "partframe.shuffle.hashing",
+            "partframe.shuffle.sorting",
+            "partframe.shuffle.store",
+        ],
+    ),
+    (
+        "expressions",
+        [
+            "partframe.expr",
+            "partframe.io.nodes",
+            "partframe.kernels.csv",
+            "partframe.shuffle",
+        ],
+    ),
+    ("scheduler", ["partframe.scheduler", "partframe.diagnostics.progress"]),
+    ("compute", ["partframe.base", "partframe.delayed", "partframe.diagnostics"]),
+    ("facade core", ["partframe.collection._core"]),
+    (
+        "facade",
+        [
+            "partframe.aggregation",
+            "partframe.methods",
+            "partframe.groupby",
+            "partframe.collection.frame",
+            "partframe.io.memory",
+            "partframe.io.delayed",
+            "partframe.io.parquet",
+            "partframe.io.csv",
+            "partframe.io.csv_write",
+        ],
+    ),
+    (
+        "api",
+        ["partframe", "partframe.collection", "partframe.io", "partframe.testing"],
+    ),
+]
+
+# Import cycles still to be removed (issue 15): the shuffle's expressions and
+# task functions are split (expr/ and kernels/), which removes this one.
+KNOWN_CYCLES = [
+    ["partframe.expr.sort", "partframe.shuffle.disk", "partframe.shuffle.tasks"]
+]
+
+# Edges against the layer order that are still to be removed (issue 15),
+# each with what removes it. The test fails on any other edge, and on an
+# entry here that no longer exists (remove it).
+KNOWN_UPWARD: dict[tuple[str, str], str] = {
+    ("partframe.kernels.groupby", "partframe.shuffle.tasks"): (
+        "the shuffle's task functions move to partframe.kernels"
+    ),
+    ("partframe.kernels.group_call", "partframe.shuffle.tasks"): (
+        "the shuffle's task functions move to partframe.kernels"
+    ),
+    ("partframe.shuffle.tasks", "partframe.scheduler"): (
+        "a Target passed down from base.compute says whether the run is distributed"
+    ),
+    ("partframe.expr.sort", "partframe.scheduler"): (
+        "sort statistics computed through the Target, not the scheduler"
+    ),
+}
+
+# Task functions still defined outside partframe.kernels / partframe.graph,
+# to be moved there (issue 15). Same rules as KNOWN_UPWARD.
+KNOWN_TASK_FUNCTIONS: set[str] = {
+    # the fused task's runner moves to partframe.graph with the optimizer's
+    # fuse pass
+    "partframe.expr.fuse.execute_fused",
+    # the shuffle's and disk shuffle's task functions move to
+    # partframe.kernels
+    "partframe.shuffle.disk.disk_attempts",
+    "partframe.shuffle.disk.disk_read",
+    "partframe.shuffle.disk.disk_split",
+    "partframe.shuffle.disk.disk_split_staged",
+    "partframe.shuffle.disk.disk_stage",
+    "partframe.shuffle.disk.disk_stage_bounds",
+    "partframe.shuffle.sorting.choose_boundaries",
+    "partframe.shuffle.sorting.sample_sort_keys",
+    "partframe.shuffle.sorting.set_index_sorted_partition",
+    "partframe.shuffle.sorting.sort_partition",
+    "partframe.shuffle.tasks.shuffle_concat",
+    "partframe.shuffle.tasks.shuffle_split",
+}
+
+
+def _modules() -> dict[str, tuple[Path, bool]]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        is_pkg = parts[-1] == "__init__"
+        if is_pkg:
+            parts = parts[:-1]
+        out[".".join(parts)] = (path, is_pkg)
+    return out
+
+
+def _targets(module: str, is_pkg: bool, node: ast.AST, modules: dict) -> list[str]:
+    """The partframe modules an import statement loads."""
+    names: list[str] = []
+    if isinstance(node, ast.Import):
+        names = [a.name for a in node.names]
+    elif isinstance(node, ast.ImportFrom):
+        if node.level:
+            base = module.split(".")
+            if not is_pkg:
+                base = base[:-1]
+            base = base[: len(base) - (node.level - 1)]
+            prefix = ".".join(base + ([node.module] if node.module else []))
+        else:
+            prefix = node.module or ""
+        # ``from pkg import sub`` loads the submodule, else the module itself
+        names = [
+            f"{prefix}.{a.name}" if f"{prefix}.{a.name}" in modules else prefix
+            for a in node.names
+        ]
+    out = []
+    for name in names:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        if name.startswith("partframe") and name != module:
+            out.append(name)
+    return out
+
+
+@functools.cache
+def import_graph() -> dict[str, set[str]]:
+    modules = _modules()
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for module, (path, is_pkg) in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                graph[module].update(_targets(module, is_pkg, node, modules))
+    return graph
+
+
+def layer_of(module: str) -> int:
+    best, found = -1, None
+    for i, (_, prefixes) in enumerate(LAYERS):
+        for p in prefixes:
+            if (module == p or module.startswith(p + ".")) and len(p) > best:
+                best, found = len(p), i
+    if found is None:
+        raise AssertionError(
+            f"module {module} is in no layer: add it to LAYERS in {__file__}"
+        )
+    return found
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan,
+    iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, children = work[-1]
+            for w in children:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(sorted(graph[w]))))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    if len(comp) > 1:
+                        out.append(sorted(comp))
+    return out
+
+
+def test_cycle_finder_finds_a_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_every_import_is_seen():
+    """Function-level imports count (they tie modules as much as any)."""
+    graph = import_graph()
+    # imported inside a function body
+    assert "partframe.scheduler" in graph["partframe.base"]
+    assert "partframe.collection._core" in graph["partframe.io.memory"]
+
+
+def test_no_import_cycles():
+    found = cycles(import_graph())
+    new = [c for c in found if c not in KNOWN_CYCLES]
+    assert not new, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in new)
+    gone = [c for c in KNOWN_CYCLES if c not in found]
+    assert not gone, f"fixed, remove from KNOWN_CYCLES: {gone}"
+
+
+def test_imports_follow_the_layers():
+    graph = import_graph()
+    upward = {}
+    for module, targets in graph.items():
+        for target in targets:
+            if layer_of(target) > layer_of(module):
+                upward[module, target] = (
+                    f"{module} ({LAYERS[layer_of(module)][0]}) imports {target} "
+                    f"({LAYERS[layer_of(target)][0]})"
+                )
+    new = {k: v for k, v in upward.items() if k not in KNOWN_UPWARD}
+    assert not new, "imports against the layer order:\n" + "\n".join(new.values())
+    gone = set(KNOWN_UPWARD) - set(upward)
+    assert not gone, f"fixed, remove from KNOWN_UPWARD: {sorted(gone)}"
+
+
+# --- task functions ---------------------------------------------------------
+
+
+def _fields(obj: object) -> list:
+    slots = [s for c in type(obj).__mro__ for s in getattr(c, "__slots__", ())]
+    return [getattr(obj, s, None) for s in slots] + list(
+        getattr(obj, "__dict__", {}).values()
+    )
+
+
+def _callables(dsk: dict) -> set:
+    seen: set = set()
+
+    def visit(x: object) -> None:
+        if istask(x):
+            record(x[0])
+            for a in x[1:]:
+                visit(a)
+        elif isinstance(x, dict):
+            for v in x.values():
+                visit(v)
+        elif isinstance(x, list | tuple | set | frozenset):
+            for a in x:
+                visit(a)
+        elif type(x).__module__.startswith("partframe"):
+            # a plan object passed to a task (a fused task's steps)
+            for a in _fields(x):
+                visit(a)
+
+    def record(f: object) -> None:
+        while isinstance(f, functools.partial):
+            f = f.func
+        if isinstance(f, Fused):
+            for a in _fields(f):
+                visit(a)
+        seen.add(f)
+
+    for v in dsk.values():
+        visit(v)
+    return seen
+
+
+def _plans(tmp: Path) -> dict:
+    pdf = pd.DataFrame(
+        {
+            "a": np.arange(60) % 7,
+            "b": np.arange(60.0),
+            "c": list("xyzw") * 15,
+            "t": pd.date_range("2026-01-01", periods=60, freq="h"),
+        }
+    )
+    df = partframe.from_pandas(pdf, npartitions=4)
+    df.to_parquet(str(tmp / "pq"), partition_on=None)
+    pdf.to_csv(tmp / "x.csv", index=False)
+    s = df.b
+    return {
+        "filter": df[df.a > 2].b + 1,
+        "assign": df.assign(d=df.a * 2).fillna(0),
+        "where": df.b.where(df.a > 1, 0),
+        "str": df.c.str.upper(),
+        "dt": df.t.dt.hour,
+        "astype": df.astype({"a": "float64"}),
+        "reductions": df[["a", "b"]].sum(),
+        "scalar": s.sum() + s.mean(),
+        "std": s.std(),
+        "describe": df.describe(),
+        "nunique": df.c.nunique(),
+        "quantile": s.quantile([0.1, 0.5]),
+        "value_counts": df.c.value_counts(),
+        "unique": df.c.unique(),
+        "nlargest": df.nlargest(3, "b"),
+        "cumsum": s.cumsum(),
+        "ffill": s.where(df.a > 2).ffill(),
+        "iloc": df.iloc[5:50],
+        "head": df.head(3, compute=False),
+        "loc": df.set_index("b", sorted=True).loc[3:20],
+        "map_partitions": df.map_partitions(len),
+        "apply": df.apply(lambda r: r.a + 1, axis=1, meta=("x", "i8")),
+        "repartition": df.repartition(npartitions=2),
+        "reset_index": df.reset_index(),
+        "concat": partframe.concat([df, df]),
+        "groupby": df.groupby("a").b.mean(),
+        "groupby_agg": df.groupby("c").agg({"b": ["sum", "std"], "a": "nunique"}),
+        "groupby_split_out": df.groupby("a").b.sum(split_out=2),
+        "groupby_apply": df.groupby("a").apply(lambda g: g.b.sum(), meta=("b", "f8")),
+        "groupby_transform": df.groupby("a").b.transform("sum"),
+        "groupby_cumsum": df.groupby("a").b.cumsum(),
+        "groupby_head": df.groupby("a").head(2),
+        "merge": df.merge(df, on="a"),
+        "merge_index": df.merge(df, left_index=True, right_index=True),
+        "sort": df.sort_values("b"),
+        "sort_disk": df.sort_values("b", method="disk"),
+        "set_index": df.set_index("b"),
+        "shuffle_tasks": df.shuffle("a", method="tasks"),
+        "shuffle_disk": df.shuffle("a", method="disk"),
+        "drop_duplicates": df.drop_duplicates(subset=["a"]),
+        "pivot": df.pivot_table(
+            index="a", columns="c", values="b", column_values=list("wxyz")
+        ),
+        "parquet": partframe.read_parquet(str(tmp / "pq")).b.sum(),
+        "csv": partframe.read_csv(str(tmp / "x.csv")).b.sum(),
+        "to_parquet": df.to_parquet(str(tmp / "out"), compute=False),
+        "to_csv": df.to_csv(str(tmp / "outcsv"), compute=False),
+        "delayed": partframe.delayed(sum)([1, 2]),
+        "from_delayed": partframe.from_delayed(
+            [partframe.delayed(lambda: pdf)()], meta=pdf
+        ),
+    }
+
+
+def _defined_in(f: object) -> str:
+    module = getattr(f, "__module__", None) or type(f).__module__
+    return module or ""
+
+
+def test_tasks_call_only_kernels(tmp_path):
+    offenders: dict[str, set[str]] = collections.defaultdict(set)
+    for name, obj in _plans(tmp_path).items():
+        for f in _callables(dict(obj.__dask_graph__())):
+            module = _defined_in(f)
+            if not module.startswith("partframe"):
+                continue  # pandas, numpy, the standard library, user code
+            if module.startswith(("partframe.kernels", "partframe.graph")):
+                continue
+            qual = getattr(f, "__qualname__", type(f).__qualname__)
+            offenders[f"{module}.{qual}"].add(name)
+    new = {k: v for k, v in offenders.items() if k not in KNOWN_TASK_FUNCTIONS}
+    assert not new, "task functions outside partframe.kernels:\n" + "\n".join(
+        f"{k} (plans: {', '.join(sorted(v))})" for k, v in sorted(new.items())
+    )
+    gone = KNOWN_TASK_FUNCTIONS - set(offenders)
+    assert not gone, f"moved, remove from KNOWN_TASK_FUNCTIONS: {sorted(gone)}"
+
+
+@pytest.mark.parametrize("plan", ["merge", "groupby_apply"])
+def test_task_finder_sees_a_task_function(tmp_path, plan):
+    """The walk reaches tasks inside fused tasks (else the check above could
+    pass by seeing nothing)."""
+    found = _callables(dict(_plans(tmp_path)[plan].__dask_graph__()))
+    assert any(_defined_in(f).startswith("partframe.kernels") for f in found)
