@@ -173,3 +173,32 @@ def test_optimize_package_never_imports_io():
                 for alias in stmt.names:
                     assert not alias.name.startswith("partframe.io"), path.name
         assert "getattr(node" not in path.read_text(), path.name
+
+
+def _all_subclasses(cls):
+    out, stack = [], [cls]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            out.append(sub)
+            stack.append(sub)
+    return out
+
+
+HOOK_NAMES = [h for h, _ in HOOKS] + ["_column_needs", "_to_client"]
+
+
+def test_hook_overrides_keep_their_signatures():
+    import inspect
+    import pkgutil
+
+    for info in pkgutil.walk_packages(partframe.__path__, "partframe."):
+        if ".diagnostics" in info.name or info.name.endswith("distributed"):
+            continue  # optional engines; they define no nodes
+        importlib.import_module(info.name)
+    for sub in _all_subclasses(Expr):
+        for hook in HOOK_NAMES:
+            if hook not in vars(sub):
+                continue
+            base = list(inspect.signature(vars(Expr)[hook]).parameters)
+            own = list(inspect.signature(vars(sub)[hook]).parameters)
+            assert own == base, f"{sub.__module__}.{sub.__name__}.{hook}{own}"
