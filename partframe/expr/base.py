@@ -113,7 +113,8 @@ class Expr:
         self._validate()
         filled = self._fill_operands()
         if filled:
-            # Still being built: nothing has seen these operands yet.
+            # Still being built: the name, and every use of the node, come
+            # after this.
             ops = list(self._operands)
             for name, value in filled.items():
                 ops[params.index(name)] = value
