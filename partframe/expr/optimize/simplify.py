@@ -10,9 +10,9 @@ Invariants:
 
 - A rewrite is local: it changes the node and what is directly below it,
   and keeps the node's result exactly (schema, partitions, divisions).
-- The pass runs at most ``rounds`` times over the plan, a rewrite may
-  expose another one below it (a selection moved under a filter meets a
-  second filter); it stops early when a round changes nothing.
+- The pass runs over the plan at most ``rounds`` times, since a rewrite
+  may expose another one below it (a selection moved under a filter meets
+  a second filter); it stops early when a round changes nothing.
 """
 
 from __future__ import annotations
