@@ -45,9 +45,11 @@ from typing import Any
 __all__ = [
     "CycleError",
     "Fused",
+    "FusedTasks",
     "Literal",
     "all_dependencies",
     "cull",
+    "execute_fused",
     "execute_task",
     "flatten_keys",
     "fuse_linear",
@@ -719,4 +721,29 @@ def order(dsk: Mapping, dependencies: Mapping | None = None) -> dict:
     if len(result) != n:
         # Keys that every path leads back to: a cycle no output reaches.
         _raise_cycle(dsk, dependencies)
+    return result
+
+
+class FusedTasks:
+    """Picklable plan of one fused task: ``steps`` run in order."""
+
+    __slots__ = ("inputs", "steps")
+
+    def __init__(self, steps: list, inputs: list) -> None:
+        self.steps = steps
+        self.inputs = inputs
+
+    def __reduce__(self) -> tuple:
+        return (FusedTasks, (self.steps, self.inputs))
+
+    def __repr__(self) -> str:
+        return f"FusedTasks({[k for k, _ in self.steps]})"
+
+
+def execute_fused(plan: FusedTasks, *values: Any) -> Any:
+    """Run a fused task: inputs arrive as ``values`` in ``plan.inputs`` order."""
+    cache = dict(zip(plan.inputs, values))
+    result = None
+    for key, task in plan.steps:
+        result = cache[key] = execute_task(task, cache)
     return result

@@ -176,7 +176,7 @@ def test_usecols_pushdown(csvfile):
     df = partframe.read_csv(csvfile, blocksize=1000)
     q = df[df.i > 10].f
     from partframe.expr.base import walk
-    from partframe.expr.fuse import Fused
+    from partframe.expr.optimize.fuse import Fused
 
     readers = [
         m

@@ -15,8 +15,8 @@ from complexity import assert_linear, count_steps
 import partframe
 from partframe.expr.base import walk
 from partframe.expr.blockwise import Projection
-from partframe.expr.fuse import Fused
 from partframe.expr.optimize import column_needs, lower
+from partframe.expr.optimize.fuse import Fused
 from partframe.expr.sources import FromPandas
 from partframe.testing import assert_eq
 

@@ -24,8 +24,8 @@ from partframe.expr.base import (
     rewrite,
     walk,
 )
-from partframe.expr.fuse import Fused
 from partframe.expr.optimize import optimize
+from partframe.expr.optimize.fuse import Fused
 from partframe.testing import assert_eq
 
 
@@ -57,8 +57,7 @@ class Lowers2(Expr):
 
 
 def lower_step(node: Expr) -> Expr | None:
-    method = getattr(node, "_lower", None)
-    return method() if method is not None else None
+    return node._lower()
 
 
 def labels(nodes):

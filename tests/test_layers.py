@@ -121,9 +121,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
 # Task functions still defined outside partframe.kernels / partframe.graph,
 # to be moved there (issue 15). Same rules as KNOWN_UPWARD.
 KNOWN_TASK_FUNCTIONS: set[str] = {
-    # the fused task's runner moves to partframe.graph with the optimizer's
-    # fuse pass
-    "partframe.expr.fuse.execute_fused",
     # the shuffle's and disk shuffle's task functions move to
     # partframe.kernels
     "partframe.shuffle.disk.disk_attempts",

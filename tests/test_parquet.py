@@ -123,7 +123,7 @@ def test_projection_pushdown_into_reader(dataset):
 
 def _walk(expr):
     from partframe.expr.base import walk
-    from partframe.expr.fuse import Fused
+    from partframe.expr.optimize.fuse import Fused
 
     for node in walk(expr):
         yield node

@@ -12,8 +12,17 @@ everything else, once:
 - ``_layer()``: the node's own tasks, keyed ``(_name, i)``.
 
 Subclasses list their operand names in ``_parameters`` (with ``_defaults``);
-each name becomes a read-only property. Rewrites never mutate a node: they
+each name becomes a read-only property. ``operands`` is a tuple, fixed when
+the node is built (:meth:`Expr._fill_operands` is the one place a node
+derives an operand from the others). Rewrites never mutate a node: they
 build new ones (:meth:`Expr.substitute_operands`, :func:`rewrite`).
+
+The optimizer's passes (:mod:`partframe.expr.optimize`) ask nodes what they
+can do only through the hooks declared here, each with a default that
+means "nothing to do" (``None``) or is always safe: ``_simplify``,
+``_lower``, ``_column_needs``, ``_with_columns``, ``_row_filter``,
+``_predicate_through``, ``_with_predicate``; and ``compute`` asks
+``_to_client``. Subclasses override them with the same signatures.
 """
 
 from __future__ import annotations
@@ -100,14 +109,40 @@ class Expr:
             raise TypeError(
                 f"{type(self).__name__} got unknown operands {sorted(kwargs)}"
             )
-        self.operands = operands
+        self._operands = tuple(operands)
         self._validate()
+        filled = self._fill_operands()
+        if filled:
+            # Still being built: the name, and every use of the node, come
+            # after this.
+            ops = list(self._operands)
+            for name, value in filled.items():
+                ops[params.index(name)] = value
+            self._operands = tuple(ops)
         # Children already know their names: computing ours now keeps name
         # computation flat, however deep the plan is.
         self._name  # noqa: B018
 
+    @property
+    def operands(self) -> tuple:
+        """The node's operands, in ``_parameters`` order (a tuple: a node
+        never changes; rewrites build new nodes)."""
+        return self._operands
+
     def _validate(self) -> None:
         """Raise here (at plan-building time) for invalid operands."""
+
+    def _fill_operands(self) -> dict[str, Any] | None:
+        """Operands this node works out from the others, while it is built.
+
+        Called once, after :meth:`_validate` and before the name is
+        computed; returns ``{name: value}`` for the operands to set (the
+        default: none). Such an operand is typically given as ``None`` and
+        filled here (a pandas source's split, a join's strategy), so the
+        name covers it and every rebuild of the node (which passes all
+        operands) keeps it instead of working it out again.
+        """
+        return None
 
     # -- identity ---------------------------------------------------------
     @functools.cached_property
@@ -145,7 +180,7 @@ class Expr:
                 out.setdefault(e._name, e)
         return list(out.values())
 
-    def _computed_operands(self) -> list:
+    def _computed_operands(self) -> tuple | list:
         if not self._references:
             return self.operands
         refs = {self._parameters.index(r) for r in self._references}
@@ -155,7 +190,7 @@ class Expr:
         """This node on other children: ``new`` maps each child's name to
         its replacement (every child must be there). Returns ``self`` when
         nothing changes. Nodes whose ``dependencies`` are not simply their
-        operands' expressions (:class:`~partframe.expr.fuse.Fused`) override
+        operands' expressions (:class:`~partframe.expr.optimize.fuse.Fused`) override
         this together with ``dependencies``.
         """
         refs = {self._parameters.index(r) for r in self._references}
@@ -178,10 +213,70 @@ class Expr:
         ``needed`` is the set of output columns that parents use (``None``:
         all). Returns ``(child, columns)`` pairs, ``columns`` a set or
         ``None`` for all. The default is safe: every input provides all its
-        columns. Projection pushdown (:mod:`partframe.expr.optimize`) relies
-        on nodes that override this being exact.
+        columns. Projection pushdown
+        (:func:`~partframe.expr.optimize.push_projections`) relies on nodes
+        that override this being exact.
         """
         return [(d, None) for d in self.dependencies()]
+
+    # -- optimizer hooks (see partframe.expr.optimize) --------------------
+    def _simplify(self) -> Expr | None:
+        """An equivalent, cheaper node, or ``None`` for no change.
+
+        Local: the rewrite changes this node and what is directly below it
+        and keeps its result exactly (schema, partitions, divisions). Used
+        by :func:`~partframe.expr.optimize.simplify`.
+        """
+        return None
+
+    def _lower(self) -> Expr | None:
+        """The physical plan computing this logical node, or ``None`` when
+        the node is physical already.
+
+        The plan must have this node's partitions (count and divisions).
+        Used by :func:`~partframe.expr.optimize.lower`, which lowers the
+        nodes the returned plan holds too.
+        """
+        return None
+
+    def _with_columns(self, columns: list) -> Expr | None:
+        """This DataFrame node producing only ``columns`` (a subset of its
+        columns, in their order), or ``None`` when it cannot narrow.
+
+        A file reader reads fewer columns. Rows, index and partitions stay
+        the same. Used by :func:`~partframe.expr.optimize.push_projections`.
+        """
+        return None
+
+    def _row_filter(self) -> tuple[Expr, Expr] | None:
+        """``(frame, predicate)`` when this node keeps exactly the rows of
+        ``frame`` where the boolean Series ``predicate`` is true, else
+        ``None``. Used by :func:`~partframe.expr.optimize.push_predicates`.
+        """
+        return None
+
+    def _predicate_through(self) -> Expr | None:
+        """The input whose rows this node passes through unchanged (every
+        row, in order, each kept column's values as they are), or ``None``.
+
+        A condition on this node's columns then holds of the same rows of
+        that input, so predicate pushdown looks for a source through it (a
+        column selection says so).
+        """
+        return None
+
+    def _with_predicate(self, terms: list) -> Expr | None:
+        """This source skipping data where no row satisfies all ``terms``,
+        or ``None`` when it cannot use them (or has them already).
+
+        ``terms`` are ``(column, op, value)`` triples (``op`` one of ``<``,
+        ``<=``, ``>``, ``>=``, ``==``, ``!=``, ``in``) on the source's
+        columns. The source may skip data (Parquet row groups whose
+        statistics rule the terms out) but must keep its partitions (count
+        and divisions); the filter above it stays in the plan and filters
+        the rows. Used by :func:`~partframe.expr.optimize.push_predicates`.
+        """
+        return None
 
     def _to_client(self) -> Expr:
         """This plan, for a compute whose partitions go straight to the final
@@ -270,11 +365,14 @@ class Expr:
             parts.append(f"{name}={_short_repr(op)}")
         return ", ".join(parts)
 
+    def _tree_line(self) -> str:
+        """This node's line in :meth:`tree_repr`."""
+        return f"{type(self).__name__}({self._operand_repr()})"
+
     def tree_repr(self, indent: int = 0, _seen: set | None = None) -> str:
         """The plan as an indented tree, one node a line."""
         seen = set() if _seen is None else _seen
-        pad = "  " * indent
-        line = f"{pad}{type(self).__name__}({self._operand_repr()})"
+        line = "  " * indent + self._tree_line()
         if self._name in seen:
             return line + "  [shared, shown above]"
         seen.add(self._name)
@@ -288,12 +386,12 @@ class Expr:
 
 def _operand_getter(i: int) -> Callable[[Expr], Any]:
     def get(self: Expr) -> Any:
-        return self.operands[i]
+        return self._operands[i]
 
     return get
 
 
-def _rebuild(cls: type, operands: list) -> Expr:
+def _rebuild(cls: type, operands: tuple) -> Expr:
     return cls(*operands)
 
 

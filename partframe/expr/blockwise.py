@@ -446,6 +446,10 @@ class Projection(Blockwise):
     def _operand_repr(self) -> str:
         return repr(self.operand("columns"))
 
+    def _predicate_through(self) -> Expr | None:
+        # A selection of columns keeps every row of its frame as it is.
+        return self.frame if isinstance(self.operand("columns"), list) else None
+
     def _to_client(self) -> Expr:
         """The simplified plan's (a selection of a filter is the filter of
         a selection, which can hand over unbuilt partitions)."""
@@ -515,6 +519,10 @@ class Filter(Blockwise):
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
+
+    def _row_filter(self) -> tuple[Expr, Expr] | None:
+        pred = self.predicate
+        return (self.frame, pred) if isinstance(pred, Expr) else None
 
     def _column_needs(self, needed: set | None) -> list:
         out = [(self.frame, needed)]

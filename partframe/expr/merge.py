@@ -185,20 +185,22 @@ class Merge(Expr):
                 f"merge: npartitions must be a positive integer, got {n!r}"
             )
         self._meta  # noqa: B018  (pandas' own errors, now)
-        if self.strategy_ is None:
-            # Chosen once, when the node is built, and kept by every rewrite
-            # (it is an operand). The choice reads the sides' divisions and
-            # sizes, which their rewritten plans may tell otherwise (a
-            # set_index computes its divisions when first asked; a lowered
-            # side may have a size estimate its logical node lacks), while
-            # the collection's npartitions and divisions must describe the
-            # partitions that compute returns, whatever was asked first.
-            i = self._parameters.index("strategy_")
-            self.operands[i] = self._choose_strategy()
-        elif self.strategy_ not in _STRATEGIES:
+        if self.strategy_ is not None and self.strategy_ not in _STRATEGIES:
             raise ValueError(
                 f"strategy_ must be one of {_STRATEGIES}, got {self.strategy_!r}"
             )
+
+    def _fill_operands(self) -> dict[str, Any] | None:
+        if self.strategy_ is not None:
+            return None
+        # Chosen once, when the node is built, and kept by every rewrite
+        # (it is an operand). The choice reads the sides' divisions and
+        # sizes, which their rewritten plans may tell otherwise (a
+        # set_index computes its divisions when first asked; a lowered
+        # side may have a size estimate its logical node lacks), while
+        # the collection's npartitions and divisions must describe the
+        # partitions that compute returns, whatever was asked first.
+        return {"strategy_": self._choose_strategy()}
 
     @functools.cached_property
     def _meta(self) -> Any:

@@ -101,8 +101,9 @@ def _can_sort(index: pd.Index) -> bool:
 class FromPandas(Expr):
     """A pandas object split into partitions held in the graph.
 
-    The split is made once, when the node is built, and its parts are the
-    graph's values. ``token`` (the content hash of ``data``) names the node,
+    The split (operand ``split``, filled when not given) is made once, when
+    the node is built, and every rebuild of the node keeps it; its parts are
+    the graph's values. ``token`` (the content hash of ``data``) names the node,
     so the data is hashed once however often the node is rebuilt.
 
     Columns are not pushed into this source: the data is already in memory,
@@ -119,12 +120,14 @@ class FromPandas(Expr):
         "split": None,
     }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.split is None:
-            self.operands[5] = split_pandas(
+    def _fill_operands(self) -> dict[str, Any] | None:
+        if self.split is not None:
+            return None
+        return {
+            "split": split_pandas(
                 self.data, self.npartitions_, self.chunksize, self.sort
             )
+        }
 
     @functools.cached_property
     def _name(self) -> str:

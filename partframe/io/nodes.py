@@ -1,10 +1,11 @@
-"""Expression nodes of the file readers and writers, and predicate pushdown.
+"""Expression nodes of the file readers and writers.
 
 - :class:`ReadParquet` / :class:`ReadCSV`: partition-wise sources (they fuse
   with the operations after them). Both take the columns a query needs
   through ``_with_columns`` (projection pushdown); ``ReadParquet`` also
-  takes simple filters (:func:`push_predicates`) to skip row groups, and
-  answers ``len()`` from metadata when no column is needed.
+  takes the terms of filters above it through ``_with_predicate``
+  (:func:`~partframe.expr.optimize.push_predicates`) to skip row groups,
+  and answers ``len()`` from metadata when no column is needed.
 - :class:`WritePartitions` writes each partition into a staging folder;
   :class:`CommitWrite` is the one task that commits them
   (:mod:`partframe.io.commit`).
@@ -14,21 +15,13 @@ from __future__ import annotations
 
 import datetime
 import functools
-import operator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..expr.base import Expr, _postorder, rewrite
-from ..expr.blockwise import (
-    Blockwise,
-    Elemwise,
-    Filter,
-    MethodCall,
-    Projection,
-    call_method,
-)
+from ..expr.base import Expr
+from ..expr.blockwise import Blockwise
 from ..graph import quote
 from ..kernels import io as kio
 from ..kernels.io import _commit
@@ -38,7 +31,6 @@ __all__ = [
     "CommitWrite",
     "ReadParquet",
     "WritePartitions",
-    "push_predicates",
 ]
 
 
@@ -90,9 +82,16 @@ class ReadParquet(_Source):
     def _with_columns(self, columns: list) -> ReadParquet:
         return ReadParquet(self.dataset, list(columns), self.filters, self.pushed)
 
-    def _with_pushed(self, terms: list) -> ReadParquet:
-        pushed = tuple(self.pushed or ()) + tuple(terms)
-        return ReadParquet(self.dataset, self.columns, self.filters, pushed)
+    def _with_predicate(self, terms: list) -> ReadParquet | None:
+        """The reader skipping row groups that ``terms`` rule out (see
+        :attr:`_plan`); ``None`` when no term is new and on its columns."""
+        pushed = tuple(self.pushed or ())
+        new = [t for t in terms if t[0] in self.columns and t not in pushed]
+        if not new:
+            return None
+        return ReadParquet(
+            self.dataset, self.columns, self.filters, pushed + tuple(new)
+        )
 
     @functools.cached_property
     def _base_plan(self) -> list:
@@ -299,135 +298,6 @@ def _comparable(lo: Any, hi: Any, value: Any) -> tuple:
     if isinstance(lo, bytes) and isinstance(value, str):
         value = value.encode()
     return lo, hi, value
-
-
-# --- predicate pushdown --------------------------------------------------------
-
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_OPS = {
-    operator.gt: ">",
-    operator.ge: ">=",
-    operator.lt: "<",
-    operator.le: "<=",
-    operator.eq: "==",
-    operator.ne: "!=",
-}
-_SCALARS = (int, float, str, bool, np.generic, pd.Timestamp, datetime.date)
-
-
-def _column_of(e: Any, source: Expr) -> Any:
-    """The source column that ``e`` is (``source[col]``), or None."""
-    if not isinstance(e, Projection):
-        return None
-    col = e.operand("columns")
-    if isinstance(col, list):
-        return None
-    frame = e.frame
-    while isinstance(frame, Projection) and isinstance(frame.operand("columns"), list):
-        frame = frame.frame
-    return col if frame._name == source._name else None
-
-
-def _terms(pred: Any, source: Expr) -> list:
-    """Filter terms implied by the boolean Series ``pred`` (an AND of them)."""
-    if isinstance(pred, Elemwise):
-        func, args = pred.func, list(pred.args)
-        if func is operator.and_ and len(args) == 2 and not pred.kwargs:
-            return _terms(args[0], source) + _terms(args[1], source)
-        if func in _OPS and len(args) == 2 and not pred.kwargs:
-            a, b = args
-            op = _OPS[func]
-            if isinstance(b, Expr) and not isinstance(a, Expr):
-                a, b, op = b, a, _FLIP[op]
-            col = _column_of(a, source)
-            if col is not None and isinstance(b, _SCALARS) and not kio.is_missing(b):
-                return [(col, op, b)]
-        return []
-    call = _method_of(pred)
-    if call is not None:
-        frame, method, args, kwargs = call
-        col = _column_of(frame, source)
-        if col is None:
-            return []
-        if method == "isin" and len(args) == 1 and not kwargs:
-            values = args[0]
-            if isinstance(values, list | tuple | set) and all(
-                isinstance(v, _SCALARS) for v in values
-            ):
-                return [(col, "in", tuple(values))]
-        if method == "between" and len(args) == 2:
-            lo, hi = args
-            inclusive = kwargs.get("inclusive", "both")
-            if isinstance(lo, _SCALARS) and isinstance(hi, _SCALARS):
-                left = ">=" if inclusive in ("both", "left") else ">"
-                right = "<=" if inclusive in ("both", "right") else "<"
-                return [(col, left, lo), (col, right, hi)]
-    return []
-
-
-def _method_of(node: Any) -> tuple | None:
-    """``(frame, method, args, kwargs)`` of a pandas method call node."""
-    if isinstance(node, MethodCall):
-        return node.frame, node.method, tuple(node.args), dict(node.kwargs or {})
-    params = getattr(node, "_parameters", ())
-    if isinstance(node, Blockwise) and {"frame", "func", "args"} <= set(params):
-        args = tuple(node.operand("args") or ())
-        if node.operand("func") is call_method and args and isinstance(args[0], str):
-            kwargs = node.operand("kwargs") if "kwargs" in params else None
-            return node.operand("frame"), args[0], args[1:], dict(kwargs or {})
-    return None
-
-
-def _dominates(root: Expr, gate: Expr, target: Expr) -> bool:
-    """Does every path from ``root`` to ``target`` pass through ``gate``?"""
-    seen = {gate._name}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node._name == target._name:
-            return False
-        if node._name in seen:
-            continue
-        seen.add(node._name)
-        stack.extend(node.dependencies())
-    return True
-
-
-def push_predicates(expr: Expr) -> Expr:
-    """Push simple filters into the Parquet readers below them.
-
-    For ``df[pred]`` where ``df`` is (a projection of) a ``ReadParquet`` and
-    ``pred`` is made of comparisons with scalars, ``isin``, ``between`` and
-    ``&`` of them on its columns, the terms go to the reader, which skips
-    row groups whose statistics rule them out. The ``Filter`` stays in the
-    plan, so rows are still filtered exactly as pandas does. The reader is
-    only changed when every use of it is below the filter.
-    """
-    for _ in range(32):  # bounded: one reader rewrite per round
-        found = None
-        for node in _postorder(expr):
-            if not isinstance(node, Filter) or not isinstance(node.predicate, Expr):
-                continue
-            frame = node.frame
-            while isinstance(frame, Projection) and isinstance(
-                frame.operand("columns"), list
-            ):
-                frame = frame.frame
-            if not isinstance(frame, ReadParquet):
-                continue
-            terms = [t for t in _terms(node.predicate, frame) if t[0] in frame.columns]
-            terms = [t for t in terms if t not in set(frame.pushed or ())]
-            if terms and _dominates(expr, node, frame):
-                found = (frame, terms)
-                break
-        if found is None:
-            return expr
-        source, terms = found
-        new = source._with_pushed(terms)
-        expr = rewrite(
-            expr, lambda n, s=source, r=new: r if n._name == s._name else None
-        )
-    return expr
 
 
 # --- writing -----------------------------------------------------------------

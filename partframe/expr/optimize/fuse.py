@@ -8,6 +8,18 @@ partition ``i`` runs the members' tasks in order inside one call
 (:func:`execute_fused`), so shared members (``df.x + df.y`` reads ``df``
 once) are computed once and intermediate partitions never reach the
 scheduler.
+
+Invariants:
+
+- Only ``Blockwise`` nodes are fused, and a group's members all have the
+  same number of partitions: partition ``i`` of the group needs only
+  partition ``i`` of its external inputs.
+- A node joins a group only when every node that uses it is in that group,
+  so no node outside a group refers to one of its members: nothing inside a
+  ``Fused`` task is computed twice, and the plan's root is never a member
+  of another group.
+- A ``Fused`` node has its output's name, so the plan's keys do not change.
+- One pass over the plan, parents first, then one bottom-up rebuild.
 """
 
 from __future__ import annotations
@@ -15,36 +27,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from ..graph import execute_task
-from .base import Expr, _postorder
-from .blockwise import Blockwise
+from ...graph import FusedTasks, execute_fused
+from ..base import Expr, _postorder
+from ..blockwise import Blockwise
 
-__all__ = ["Fused", "FusedTasks", "execute_fused", "fuse_blockwise"]
-
-
-class FusedTasks:
-    """Picklable plan of one fused task: ``steps`` run in order."""
-
-    __slots__ = ("inputs", "steps")
-
-    def __init__(self, steps: list, inputs: list) -> None:
-        self.steps = steps
-        self.inputs = inputs
-
-    def __reduce__(self) -> tuple:
-        return (FusedTasks, (self.steps, self.inputs))
-
-    def __repr__(self) -> str:
-        return f"FusedTasks({[k for k, _ in self.steps]})"
-
-
-def execute_fused(plan: FusedTasks, *values: Any) -> Any:
-    """Run a fused task: inputs arrive as ``values`` in ``plan.inputs`` order."""
-    cache = dict(zip(plan.inputs, values))
-    result = None
-    for key, task in plan.steps:
-        result = cache[key] = execute_task(task, cache)
-    return result
+__all__ = ["Fused", "fuse_blockwise"]
 
 
 class Fused(Expr):
@@ -108,19 +95,9 @@ class Fused(Expr):
     def _operand_repr(self) -> str:
         return " <- ".join(type(m).__name__ for m in reversed(self.members))
 
-    def tree_repr(self, indent: int = 0, _seen: set | None = None) -> str:
-        seen = set() if _seen is None else _seen
-        pad = "  " * indent
-        inner = ", ".join(
-            f"{type(m).__name__}({m._operand_repr()})" for m in reversed(self.members)
-        )
-        line = f"{pad}Fused[{inner}]"
-        if self._name in seen:
-            return line + "  [shared, shown above]"
-        seen.add(self._name)
-        lines = [line]
-        lines.extend(dep.tree_repr(indent + 1, seen) for dep in self.dependencies())
-        return "\n".join(lines)
+    def _tree_line(self) -> str:
+        inner = ", ".join(m._tree_line() for m in reversed(self.members))
+        return f"Fused[{inner}]"
 
 
 def fuse_blockwise(expr: Expr) -> Expr:

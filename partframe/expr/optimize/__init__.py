@@ -1,0 +1,86 @@
+"""The optimizer: a few small, bounded passes over the expression tree.
+
+:func:`optimize` runs, in order:
+
+1. :func:`simplify` (``simplify.py``): local rewrites that nodes offer
+   through ``Expr._simplify``.
+2. :func:`lower` (``lower.py``): logical nodes become physical ones through
+   ``Expr._lower``.
+3. :func:`push_predicates` (``predicates.py``): terms of row filters go to
+   the sources below them that can skip data (``Expr._with_predicate``).
+4. :func:`push_projections` (``projections.py``): sources produce only the
+   columns that the plan uses (``Expr._column_needs``,
+   ``Expr._with_columns``).
+5. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
+   become one task per partition.
+
+Each pass visits every node a bounded number of times (no fixed-point
+iteration over the whole tree), so optimizing a plan of hundreds of nodes
+stays cheap and never recurses deeply. The passes know no node class
+beyond ``expr/``'s own: nodes say what they can do through the hooks
+declared on :class:`~partframe.expr.base.Expr`, each returning ``None``
+for "nothing to do".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..base import Expr
+from .fuse import Fused, fuse_blockwise
+from .lower import lower
+from .predicates import push_predicates
+from .projections import column_needs, push_projections
+from .simplify import simplify
+
+__all__ = [
+    "Fused",
+    "column_needs",
+    "fuse_blockwise",
+    "lower",
+    "optimize",
+    "optimize_many",
+    "push_predicates",
+    "push_projections",
+    "simplify",
+]
+
+
+def optimize(expr: Expr, fuse: bool = True) -> Expr:
+    """Run all passes: simplify, lower, push predicates and projections,
+    then fuse (optionally)."""
+    expr = simplify(expr)
+    expr = lower(expr)
+    expr = push_predicates(expr)
+    expr = push_projections(expr)
+    if fuse:
+        expr = fuse_blockwise(expr)
+    return expr
+
+
+class _Roots(Expr):
+    """Several plans optimized as one, so what they share stays shared."""
+
+    _parameters = ["exprs"]
+
+    @property
+    def _meta(self) -> Any:
+        return None
+
+    def _divisions(self) -> tuple:
+        return (None, None)
+
+    def _layer(self) -> dict:
+        return {}
+
+
+def optimize_many(exprs: list[Expr], fuse: bool = True) -> list[Expr]:
+    """Optimize plans together: a node they share is fused into none of them.
+
+    Fusing a shared node into each plan's tasks would compute it once per
+    plan; optimized together it stays a task of its own, computed once.
+    """
+    if len(exprs) == 1:
+        return [optimize(exprs[0], fuse=fuse)]
+    root = optimize(_Roots(list(exprs)), fuse=fuse)
+    return list(root.operand("exprs"))

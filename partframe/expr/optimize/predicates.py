@@ -1,0 +1,180 @@
+"""Predicates: row filters reach the sources that can skip data with them.
+
+Rule: for a node that keeps the rows where a boolean Series is true
+(``Expr._row_filter``: ``df[pred]``), the pass reads ``pred`` as an AND of
+terms ``(column, op, value)`` on the columns of a source below the filtered
+frame: comparisons of a column with a scalar (``<``, ``<=``, ``>``, ``>=``,
+``==``, ``!=``, either side), ``isin`` of scalars, ``between`` and ``&`` of
+them; parts it cannot read are left out (the AND of the rest still holds of
+every kept row). The source is found through nodes that pass rows through
+unchanged (``Expr._predicate_through``: a column selection). The source's
+``Expr._with_predicate(terms)`` returns a source that skips data where no
+row can satisfy the terms (Parquet row groups ruled out by their
+statistics), or ``None`` when it cannot use them.
+
+Invariants:
+
+- The filter stays in the plan: a source may skip data, never filter rows,
+  so rows are filtered exactly as pandas does, whatever the source skips.
+- The source is changed only when every use of it is below the filter:
+  another use (``len(df)`` next to ``df[df.x > 0]``) still sees every row.
+- A source keeps its partitions (count and divisions) when it takes terms.
+- Bounded: at most 32 source rewrites, one per round.
+
+The pass knows no source class: sources and pass-through nodes say what
+they can do through the hooks on :class:`~partframe.expr.base.Expr`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..base import Expr, _postorder, rewrite
+from ..blockwise import Blockwise, Elemwise, MethodCall, Projection, call_method
+
+__all__ = ["predicate_terms", "push_predicates"]
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_OPS = {
+    operator.gt: ">",
+    operator.ge: ">=",
+    operator.lt: "<",
+    operator.le: "<=",
+    operator.eq: "==",
+    operator.ne: "!=",
+}
+_SCALARS = (int, float, str, bool, np.generic, pd.Timestamp, datetime.date)
+
+
+def _is_missing(value: Any) -> bool:
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def _source_below(frame: Expr) -> Expr:
+    """The node below ``frame`` that holds the same rows: down through every
+    node that passes its rows through unchanged."""
+    while True:
+        below = frame._predicate_through()
+        if below is None:
+            return frame
+        frame = below
+
+
+def _column_of(e: Any, source: Expr) -> Any:
+    """The source column that ``e`` is (``source[col]``), or None."""
+    if not isinstance(e, Projection):
+        return None
+    col = e.operand("columns")
+    if isinstance(col, list):
+        return None
+    return col if _source_below(e.frame)._name == source._name else None
+
+
+def predicate_terms(pred: Any, source: Expr) -> list:
+    """Filter terms on ``source``'s columns implied by the boolean Series
+    ``pred`` (their AND holds of every row where ``pred`` is true)."""
+    if isinstance(pred, Elemwise):
+        func, args = pred.func, list(pred.args)
+        if func is operator.and_ and len(args) == 2 and not pred.kwargs:
+            return predicate_terms(args[0], source) + predicate_terms(args[1], source)
+        if func in _OPS and len(args) == 2 and not pred.kwargs:
+            a, b = args
+            op = _OPS[func]
+            if isinstance(b, Expr) and not isinstance(a, Expr):
+                a, b, op = b, a, _FLIP[op]
+            col = _column_of(a, source)
+            if col is not None and isinstance(b, _SCALARS) and not _is_missing(b):
+                return [(col, op, b)]
+        return []
+    call = _method_of(pred)
+    if call is not None:
+        frame, method, args, kwargs = call
+        col = _column_of(frame, source)
+        if col is None:
+            return []
+        if method == "isin" and len(args) == 1 and not kwargs:
+            values = args[0]
+            if isinstance(values, list | tuple | set) and all(
+                isinstance(v, _SCALARS) for v in values
+            ):
+                return [(col, "in", tuple(values))]
+        if method == "between" and len(args) == 2:
+            lo, hi = args
+            inclusive = kwargs.get("inclusive", "both")
+            if isinstance(lo, _SCALARS) and isinstance(hi, _SCALARS):
+                left = ">=" if inclusive in ("both", "left") else ">"
+                right = "<=" if inclusive in ("both", "right") else "<"
+                return [(col, left, lo), (col, right, hi)]
+    return []
+
+
+def _method_of(node: Any) -> tuple | None:
+    """``(frame, method, args, kwargs)`` of a pandas method call node."""
+    if isinstance(node, MethodCall):
+        return node.frame, node.method, tuple(node.args), dict(node.kwargs or {})
+    if not isinstance(node, Blockwise):
+        return None
+    params = node._parameters
+    if {"frame", "func", "args"} <= set(params):
+        # A call of ``call_method`` column by column (``ColumnwiseCall``).
+        args = tuple(node.operand("args") or ())
+        if node.operand("func") is call_method and args and isinstance(args[0], str):
+            kwargs = node.operand("kwargs") if "kwargs" in params else None
+            return node.operand("frame"), args[0], args[1:], dict(kwargs or {})
+    return None
+
+
+def _dominates(root: Expr, gate: Expr, target: Expr) -> bool:
+    """Does every path from ``root`` to ``target`` pass through ``gate``?"""
+    seen = {gate._name}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node._name == target._name:
+            return False
+        if node._name in seen:
+            continue
+        seen.add(node._name)
+        stack.extend(node.dependencies())
+    return True
+
+
+def _next_pushdown(expr: Expr) -> tuple[Expr, Expr] | None:
+    """The first ``(source, source with the terms)`` that the plan allows."""
+    for node in _postorder(expr):
+        filtered = node._row_filter()
+        if filtered is None:
+            continue
+        frame, pred = filtered
+        source = _source_below(frame)
+        terms = predicate_terms(pred, source)
+        if not terms:
+            continue
+        new = source._with_predicate(terms)
+        if new is None or new._name == source._name:
+            continue
+        if _dominates(expr, node, source):
+            return source, new
+    return None
+
+
+def push_predicates(expr: Expr) -> Expr:
+    """Push the terms of row filters into the sources below them.
+
+    The filters stay; a source that takes the terms skips data no kept row
+    can come from (see the module docstring for the rule and invariants).
+    """
+    for _ in range(32):  # bounded: one source rewrite per round
+        found = _next_pushdown(expr)
+        if found is None:
+            return expr
+        source, new = found
+        expr = rewrite(
+            expr, lambda n, s=source, r=new: r if n._name == s._name else None
+        )
+    return expr
