@@ -1,20 +1,27 @@
 """The optimizer: a few small, bounded passes over the expression tree.
 
-0. ``simplify``: local rewrites that nodes offer through ``_simplify``
-   (a column selection moves below a filter, so the filter copies only the
-   selected columns; a selection of a selection becomes one).
-1. ``lower``: logical nodes become physical ones (a tree reduction becomes a
-   partition-wise chunk step plus a combine tree; later, join and shuffle
-   strategies are chosen here).
-2. ``push_projections``: one top-down pass computes which columns each node
-   must provide; sources that can read fewer columns (pandas data, Parquet,
-   CSV) are rebuilt to do so. Nodes state their needs exactly through
-   ``_column_needs``; the default (all columns) is always safe.
-3. ``fuse``: groups of partition-wise nodes become one task per partition.
+:func:`optimize` runs them in this order:
 
-Each pass visits every node once (no fixed-point iteration over the whole
-tree), so optimizing a plan of hundreds of nodes stays cheap and cannot
-recurse deeply.
+1. ``simplify``: local rewrites that nodes offer through ``_simplify``
+   (a column selection moves below a filter, so the filter copies only the
+   selected columns; a selection of a selection becomes one), repeated
+   until nothing changes, at most ``rounds`` times.
+2. ``lower``: logical nodes become physical ones through ``_lower`` (a tree
+   reduction becomes a partition-wise chunk step plus a combine tree; a
+   groupby, a join, a sort and a shuffle become their chosen strategy).
+3. ``push_predicates`` (:mod:`partframe.io.nodes`): simple filters on a
+   Parquet reader's columns also become the reader's row-group filters.
+4. ``push_projections``: one top-down pass computes which columns each node
+   must provide; sources that can read fewer columns (Parquet, CSV) are
+   rebuilt to do so. Nodes state their needs exactly through
+   ``_column_needs``; the default (all columns) is always safe.
+5. ``fuse_blockwise``: groups of partition-wise nodes become one task per
+   partition (skipped with ``fuse=False``).
+
+No pass iterates over the whole tree until a fixed point: ``simplify`` and
+``push_predicates`` repeat a bounded number of times, the other passes
+visit every node once, so optimizing a plan of hundreds of nodes stays
+cheap and cannot recurse deeply.
 """
 
 from __future__ import annotations
@@ -108,7 +115,8 @@ def push_projections(expr: Expr) -> Expr:
 
 
 def optimize(expr: Expr, fuse: bool = True) -> Expr:
-    """Run all passes: lower, push projections, then fuse (optionally)."""
+    """Run all passes: simplify, lower, push predicates and projections,
+    then fuse (unless ``fuse=False``)."""
     from ..io.nodes import push_predicates
 
     expr = simplify(expr)
