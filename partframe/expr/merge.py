@@ -425,8 +425,8 @@ class Merge(Expr):
         every partition of the other side joins the small side (``inner``,
         or ``left``/``right`` when that side's rows are kept too), and one
         more partition holds the small side's rows that no partition
-        matched. Cheaper than shuffling the big side (the db-benchmark
-        medium outer join moves 1e7 rows through a shuffle otherwise)."""
+        matched. Cheaper than shuffling the big side: only the small side
+        and one flag per small-side row travel."""
         kwargs = _merge_kwargs(self)
         lk, rk = as_list(self.left_on), as_list(self.right_on)
         if small == "right":

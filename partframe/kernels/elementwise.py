@@ -104,7 +104,7 @@ def frame_series_op(
     The plan's schema assumes the Series' labels are the frame's columns
     (as for a reduction of the frame: ``df - df.mean()``); other labels would
     add, drop or reorder the result's columns depending on values known only
-    now, so they raise.
+    when the task runs, so they raise.
 
     Examples
     --------

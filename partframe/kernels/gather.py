@@ -11,11 +11,10 @@ kernels always returned. The point is :func:`assemble`: when a compute's
 result is the concatenation of gathers (the partitions of an inner join or
 a filter computed to the client on a shared-memory scheduler; see
 ``Expr._to_client``), each numpy column is taken straight into the
-result's memory. Built partition by partition, every column was
+result's memory. Built partition by partition, every column would be
 taken into fresh memory by a task and then copied again, into more fresh
-memory, by the final concat; on this machine fresh memory costs more than
-the copy (the kernel zeroes each page first): 0.086 s for 360 MB against
-0.031 s for a copy into memory already touched.
+memory, by the final concat; and writing into fresh memory costs more than
+the copy itself (the kernel zeroes each page before its first write).
 """
 
 from __future__ import annotations
@@ -290,8 +289,8 @@ def assemble(parts: list[RowGather], parallel: bool | None = None) -> pd.DataFra
     ranges = None
     if sum(n > 0 for n in sizes) > 1 and all(p.index is None for p in parts):
         # pandas appends RangeIndexes that do not follow each other (two
-        # that are not empty, here) into an int64 Index: 72 MB for 9M rows,
-        # written here with the columns.
+        # that are not empty, here) into an int64 Index, 8 bytes a row:
+        # written here, in parallel with the columns.
         ranges = np.empty(total, dtype=np.int64)
         jobs.append(functools.partial(_ranges_into, ranges, offsets))
 
@@ -327,8 +326,8 @@ def _take_into(col: GatherColumn, out: np.ndarray, fill_value: Any) -> None:
         out[...] = src
         return
     if col.fill:
-        # The fill value in front of the source, so -1 takes it: 4 ms per
-        # 2.5M rows against 11 ms for a take then a masked fill.
+        # The fill value in front of the source, so -1 takes it: one take,
+        # cheaper than a take followed by a masked fill of scattered rows.
         src = np.concatenate([np.array([fill_value], dtype=out.dtype), src])
         np.take(src, col.positions + 1, out=out, mode="clip")
     else:
@@ -364,12 +363,12 @@ def _strings_at(
     arr: Any, positions: np.ndarray, fill: bool, mask: np.ndarray | None
 ) -> Any:
     """A pandas Arrow string column at ``positions`` by Arrow's kernels
-    directly (pandas' checks around them cost 1.5 ms per 2.5M rows).
+    directly, without pandas' checks around them.
 
-    - by ``mask`` when given: Arrow copies strings faster by mask (10 ms)
-      than by position (17 ms per 2.5M rows);
-    - with ``fill``: a plain take, then a validity bitmap (24 ms against
-      pandas' 34 ms: it builds a masked index array first).
+    - by ``mask`` when given: Arrow copies strings faster by mask than by
+      position;
+    - with ``fill``: a plain take, then a validity bitmap (pandas builds a
+      masked index array first, which costs more).
 
     ``None`` (pandas does it): a fill over a column with missing values of
     its own (their bitmap would have to be merged), or over no rows.

@@ -1,11 +1,10 @@
 """Grouped reductions of numpy columns without a pandas groupby object.
 
 A pandas ``groupby(...).sum()`` on a small partition spends most of its time
-setting up the grouper, checking it and wrapping the result: for 5,000 rows
-and 100 groups, about 200 us, of which the hashing of the keys and the
-summation itself take 40. A groupby-aggregation runs this once per partition
-and again in every combine, so on small partitions that set-up is most of a
-query's time.
+setting up the grouper, checking it and wrapping the result, several times
+what the hashing of the keys and the summation itself take. A
+groupby-aggregation runs this once per partition and again in every
+combine, so on small partitions that set-up is most of a query's time.
 
 :func:`group_reduce` does the same work directly: ``pandas.factorize`` of
 the key values, then pandas' own compiled group kernels (``group_sum``,

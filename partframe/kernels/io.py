@@ -334,8 +334,8 @@ def dictionary_columns(table: Any, page_limit: int | None = None) -> list | None
 
     pyarrow dictionary-encodes every column and falls back to plain
     encoding when a column chunk's dictionary outgrows its page (1 MiB): on
-    a float column of distinct values that attempt is wasted work (a quarter
-    of the time of writing 2M rows x 6 columns here). Strings and other
+    a float column of distinct values that attempt is wasted work, and a
+    large share of the time of writing it. Strings and other
     variable-width or boolean columns keep the dictionary; a fixed-width
     column keeps it when an evenly spaced sample of its values predicts
     that all its distinct values fit in one dictionary page. Only how the

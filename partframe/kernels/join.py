@@ -14,10 +14,8 @@ dimension table that is broadcast, or a shuffled partition of one), an
 * ``inner``: the left columns are taken at the matching rows, in their
   order, and the right columns at the matches.
 
-On the db-benchmark join data (2.5M-row partitions) a left join on an int
-key costs 0.096 s against pandas' 0.110 s, and an inner join on a string
-key 0.18 s against 0.40 s: string keys are looked up with Arrow's hash
-kernel. :func:`unique_right_merge` returns
+String keys are looked up with Arrow's hash kernel, several times faster
+than pandas' on strings. :func:`unique_right_merge` returns
 ``None`` whenever the case is not this one; the caller then runs
 ``pandas.merge``. The result's column names and order are checked against
 ``expected_columns`` (the plan's meta, which came from pandas itself), so a
@@ -65,9 +63,8 @@ def _lookup(
     the right keys are not unique.
 
     Arrow-backed keys (the pandas string dtype) are looked up with Arrow's
-    hash kernel: 8x faster than ``Index.get_indexer`` on strings (0.04 s
-    against 0.32 s for 2.5M keys); a missing key matches a missing key, as
-    in ``pandas.merge``.
+    hash kernel, several times faster than ``Index.get_indexer`` on
+    strings; a missing key matches a missing key, as in ``pandas.merge``.
     """
     if len(lk) == 1:
         lkey, rkey = arrow_chunk(left[lk[0]].array), arrow_chunk(right[rk[0]].array)

@@ -78,12 +78,12 @@ PARALLEL_CONCAT_BYTES = 64 * 2**20
 def concat_result(parts: list) -> Any:
     """:func:`concat_parts` for the final result of a compute.
 
-    Concatenating the partitions of a big result is one thread copying
-    every numeric column into fresh memory (0.15 s for 20M rows x 4
-    columns here). When every part is a DataFrame with the same columns
-    and dtypes, each column is concatenated by itself on a thread of its
-    own (numpy and Arrow release the GIL while copying): 0.08 s on two
-    cores. That is :func:`partframe.kernels.gather.assemble`, with every
+    ``pandas.concat`` of the partitions of a big result is one thread
+    copying every numeric column into fresh memory. When every part is a
+    DataFrame with the same columns and dtypes, each column is
+    concatenated by itself on a thread of its own (numpy and Arrow release
+    the GIL while copying), so the copy uses every core. That is
+    :func:`partframe.kernels.gather.assemble`, with every
     row of each part. The values, dtypes, index and column labels equal
     ``pandas.concat``'s; the columns are not consolidated into 2-D blocks.
     """

@@ -262,8 +262,8 @@ def _upcast_alike(out: Any, wide: Any) -> Any:
     if wide is None or _same_schema(wide, kept):
         return out
     if frame and not kept.columns.is_unique:
-        # Flags are kept per column label: repeated labels keep pandas'
-        # dtypes per partition, as before.
+        # Flags are kept per column label: with repeated labels each
+        # partition keeps the dtypes pandas gave it.
         return out
     if frame:
         watch = [c for c in kept.columns if kept[c].dtype != wide[c].dtype]

@@ -9,7 +9,7 @@ when it returns, raises or is interrupted, so nothing is left behind.
 Workers are started by a ``forkserver`` (``spawn`` where there is none),
 never by a plain ``fork`` of a process that may run threads; the fork server
 preloads partframe and pandas, so a worker is ready in a few milliseconds
-(the first call of a session pays about half a second to start the server).
+(the first call in a process also starts the server, which takes longer).
 As with any ``spawn``-like start, a script that uses this scheduler needs an
 ``if __name__ == "__main__":`` guard.
 

@@ -10,12 +10,10 @@ with slow ones (samples, then big splits) gets help exactly for the slow
 ones.
 
 Why: tasks of a millisecond or so are mostly Python-level pandas overhead,
-which holds the GIL. Two threads running them take longer than one
-(measured on 2 cores: 1.6x for ten 1 ms groupby chunks, 1.5x for ten 0.3 ms
-filter-sum chunks), so small queries run on the caller's thread alone, with
-no hand-off per batch. Longer tasks spend their time in numpy, Arrow or I/O,
-which release the GIL, and there every thread works (0.6x the one-thread time
-for ten 4 ms chunks).
+which holds the GIL. Two threads running them take longer than one, so
+small queries run on the caller's thread alone, with no hand-off per batch.
+Longer tasks spend their time in numpy, Arrow or I/O, which release the
+GIL, and there every thread works.
 
 Helper threads are shared by all computations of the process and started
 on first need, so a query does not pay for starting and joining threads;
