@@ -76,6 +76,7 @@ import pandas as pd
 from ..graph import quote
 from ..kernels.gather import RowGather, worth_gathering
 from ..kernels.join import as_list, unique_right_plan
+from ..kernels.partitions import union_divisions
 from ..shuffle.store import _conform
 from ..shuffle.tasks import Shuffle, estimate_nbytes
 from .base import Expr
@@ -492,7 +493,7 @@ class Merge(Expr):
                     "internal error: the sides of an aligned join lost their "
                     "known divisions in a rewrite"
                 )
-            divs = _union_divisions(left.divisions, right.divisions)
+            divs = union_divisions(left.divisions, right.divisions)
             if left.divisions != divs:
                 left = RepartitionDivisions(left, divs)
             if right.divisions != divs:
@@ -585,13 +586,6 @@ def _broadcast_cost(option: tuple) -> tuple:
         float("inf") if nbytes is None else nbytes,
         side.npartitions,
     )
-
-
-def _union_divisions(a: tuple, b: tuple) -> tuple:
-    lo, hi = min(a[0], b[0]), max(a[-1], b[-1])
-    inner = sorted(set(a[1:-1]) | set(b[1:-1]) | {a[0], b[0]})
-    inner = [x for x in inner if lo < x < hi]
-    return (lo, *inner, hi)
 
 
 def _gather(expr: Expr) -> Expr:

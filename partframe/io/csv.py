@@ -41,6 +41,7 @@ from fsspec.utils import infer_compression
 
 from ..expr.base import Expr
 from ..kernels import io as kio
+from ..kernels.partitions import parse_bytes
 from ..tokenize import tokenize
 from . import csv_block
 from .csv_block import CSVReadError
@@ -712,9 +713,7 @@ def read_csv(
                 "head()/filtering on the partframe DataFrame"
             )
     if isinstance(blocksize, str):
-        from .parquet import _parse_bytes
-
-        blocksize = _parse_bytes(blocksize)
+        blocksize = parse_bytes(blocksize)
     if blocksize is not None and blocksize < 1:
         raise ValueError(f"blocksize must be positive or None, got {blocksize}")
     if not isinstance(sample, int | np.integer) or sample < 0:

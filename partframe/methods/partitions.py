@@ -3,8 +3,9 @@
 ``head``/``tail``, ``repartition``, ``reset_index``, ``set_index(sorted=True)``,
 ``loc``, ``partitions``/``get_partition``, ``nlargest``/``nsmallest``,
 ``to_delayed``; and the module functions :func:`concat`,
-:func:`union_divisions` and :func:`repartition_divisions` (which
-``collection._align`` uses to align operands with different divisions).
+:func:`repartition_divisions` and :func:`union_divisions` (from
+:mod:`partframe.kernels.partitions`), which ``collection._align`` uses to
+align operands with different divisions.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ..expr.partitions import (
 )
 from ..expr.reductions import ReductionChunk, TreeReduction
 from ..kernels import partitions as K
+from ..kernels.partitions import union_divisions
 
 __all__ = [
     "DataFrameMethods",
@@ -553,25 +555,6 @@ def _set_index_values(frame: Any, keys: Any, sorted: bool, divisions: Any) -> An
 
 
 # -- helpers: repartition ----------------------------------------------------------
-
-
-def union_divisions(a: Sequence, b: Sequence) -> tuple:
-    """The sorted union of two known divisions (the finer common split).
-
-    Examples
-    --------
-    >>> union_divisions((0, 5, 10), (0, 3, 12))
-    (0, 3, 5, 10, 12)
-    """
-    if not len(a) or not len(b) or a[0] is None or b[0] is None:
-        raise ValueError("union_divisions needs two known divisions")
-    try:
-        return tuple(sorted(set(a) | set(b)))
-    except TypeError as exc:
-        raise ValueError(
-            f"divisions {tuple(a)!r} and {tuple(b)!r} cannot be compared "
-            f"(index dtypes differ?): {exc}"
-        ) from None
 
 
 def _check_new_divisions(expr: Any, divisions: Any, force: bool) -> None:
