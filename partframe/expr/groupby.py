@@ -41,6 +41,7 @@ from ..kernels.groupby import (
 from .base import Expr
 from .blockwise import Blockwise
 from .meta import make_meta
+from .tree import combine_tree, split_every
 
 __all__ = [
     "GroupByAgg",
@@ -163,11 +164,7 @@ class GroupByTree(Expr):
         return "groupby-agg"
 
     def _layer(self) -> dict:
-        from .. import config
-
-        split_every = self.split_every or config.get("split_every")
-        if split_every is None or split_every < 2:
-            raise ValueError(f"split_every must be at least 2, got {split_every!r}")
+        fan_in = split_every(self.split_every)
         k = self.split_out
         src = self.chunks._name
         n = self.chunks.npartitions
@@ -183,15 +180,14 @@ class GroupByTree(Expr):
                     key = (f"{self._name}-get", i, j)
                     graph[key] = (operator.getitem, (src, i), j)
                     keys.append(key)
-            level = 0
-            while len(keys) > split_every:
-                new = []
-                for g in range(0, len(keys), split_every):
-                    key = (f"{self._name}-combine{level}", j, g // split_every)
-                    graph[key] = (groupby_combine, keys[g : g + split_every], plan)
-                    new.append(key)
-                keys = new
-                level += 1
+            keys = combine_tree(
+                graph,
+                keys,
+                lambda group: (groupby_combine, group, plan),
+                f"{self._name}-combine",
+                fan_in,
+                index=(j,),
+            )
             graph[(self._name, j)] = (groupby_finalize, keys, plan, meta)
         return graph
 

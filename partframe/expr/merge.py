@@ -74,10 +74,10 @@ import numpy as np
 import pandas as pd
 
 from ..graph import quote
+from ..kernels.enforce import conform
 from ..kernels.gather import RowGather, worth_gathering
 from ..kernels.join import as_list, unique_right_plan
 from ..kernels.partitions import union_divisions
-from ..shuffle.store import _conform
 from ..shuffle.tasks import Shuffle, estimate_nbytes
 from .base import Expr
 from .blockwise import Blockwise
@@ -88,6 +88,7 @@ from .partitions import (
     RepartitionPieces,
     repartition_npartitions,
 )
+from .tree import combine_tree
 
 __all__ = [
     "BROADCAST_BYTES",
@@ -174,7 +175,7 @@ def _deferred(plan: Any, meta: Any) -> Any:
 def _as_meta(out: Any, meta: Any) -> Any:
     """``out`` cast to ``meta``'s dtypes when it has ``meta``'s columns."""
     if meta is not None and list(out.columns) == list(meta.columns):
-        return _conform(out, meta)
+        return conform(out, meta)
     return out
 
 
@@ -686,18 +687,13 @@ class UnmatchedRows(Expr):
     def _layer(self) -> dict:
         keys = [(self.matches._name, i) for i in range(self.matches.npartitions)]
         graph: dict = {}
-        level = 0
-        while len(keys) > self._fan_in:
-            name = f"{self._name}-any{level}"
-            step = self._fan_in
-            graph.update(
-                {
-                    (name, j // step): (any_matched, keys[j : j + step])
-                    for j in range(0, len(keys), step)
-                }
-            )
-            keys = [(name, j) for j in range(-(-len(keys) // step))]
-            level += 1
+        keys = combine_tree(
+            graph,
+            keys,
+            lambda group: (any_matched, group),
+            f"{self._name}-any",
+            self._fan_in,
+        )
         graph[(self._name, 0)] = (
             unmatched_rows,
             keys,
@@ -771,7 +767,7 @@ def narrow_if_complete(
     shape = meta.iloc[:0].astype(dict(zip(meta.columns, target)))
     if index and not flags[-1]:
         shape.index = shape.index.astype(complete.index.dtype)
-    return _conform(part, shape)
+    return conform(part, shape)
 
 
 class NarrowIfComplete(Expr):
@@ -804,25 +800,25 @@ class NarrowIfComplete(Expr):
         graph: dict = {
             (name, i): (missing_flags, (source, i), columns, index) for i in range(n)
         }
-        keys = [(name, i) for i in range(n)]
-        level = 0
-        while len(keys) > 1:
-            step = self._fan_in
-            out = f"{name}-any{level}"
-            graph.update(
-                {
-                    (out, j // step): (any_matched, keys[j : j + step])
-                    for j in range(0, len(keys), step)
-                }
-            )
-            keys = [(out, j) for j in range(-(-len(keys) // step))]
-            level += 1
+        keys = combine_tree(
+            graph,
+            [(name, i) for i in range(n)],
+            lambda group: (any_matched, group),
+            f"{name}-any",
+            self._fan_in,
+            until=1,
+        )
         meta, complete = quote(self._meta), quote(self.complete)
         for i in range(n):
             graph[(self._name, i)] = (
-                narrow_if_complete, (source, i), keys[0], columns, index, meta,
+                narrow_if_complete,
+                (source, i),
+                keys[0],
+                columns,
+                index,
+                meta,
                 complete,
-            )  # fmt: skip
+            )
         return graph
 
     def _operand_repr(self) -> str:

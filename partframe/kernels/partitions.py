@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..threadpool import WORKERS
+from .enforce import conform
 from .gather import as_gather, assemble
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "concat_columns",
     "concat_lists",
     "concat_parts",
-    "conform",
     "empty_like",
     "head_concat",
     "head_part",
@@ -319,42 +319,6 @@ def union_divisions(a: Sequence, b: Sequence) -> tuple:
 
 
 # -- concat ------------------------------------------------------------------
-
-
-def conform(part: Any, meta: Any) -> Any:
-    """``part`` with the columns, dtypes and index dtype of ``meta``.
-
-    Missing columns are added as missing values and dtypes are cast, as
-    ``pandas.concat`` does when inputs differ.
-
-    Examples
-    --------
-    >>> meta = pd.DataFrame({"x": pd.Series([], dtype=float),
-    ...                      "y": pd.Series([], dtype=object)})
-    >>> conform(pd.DataFrame({"x": [1]}), meta).dtypes.tolist()
-    [dtype('float64'), dtype('O')]
-    """
-    if isinstance(meta, pd.DataFrame):
-        if isinstance(part, pd.Series):
-            part = part.to_frame(0 if part.name is None else part.name)
-        if list(part.columns) != list(meta.columns):
-            part = part.reindex(columns=meta.columns)
-        dtypes = meta.dtypes
-        if not part.dtypes.equals(dtypes):
-            part = part.astype(
-                {c: t for c, t, have in zip(meta.columns, dtypes, part.dtypes)
-                 if t != have}
-            )  # fmt: skip
-    else:
-        if part.dtype != meta.dtype:
-            part = part.astype(meta.dtype)
-        if part.name != meta.name:
-            part = part.rename(meta.name)
-    if part.index.dtype != meta.index.dtype and not isinstance(
-        meta.index, pd.MultiIndex
-    ):
-        part = part.set_axis(part.index.astype(meta.index.dtype), axis=0)
-    return part
 
 
 def concat_columns(
