@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ..graph import quote
+from ..kernels.estimate import range_sample_size
 from ..kernels.groupby import (
     groupby_bounds,
     groupby_chunk,
@@ -233,7 +234,7 @@ class GroupByRangeAgg(Expr):
         meta = quote(self.operand("meta"))
         name = self._name
         graph: dict = {}
-        size = max(100, 50 * k)
+        size = range_sample_size(k)
         cols = self.operand("columns")
         cols = None if cols is None else quote(list(cols))
         samples = []
@@ -302,7 +303,7 @@ class RangeShuffle(Expr):
         plan = quote({"by": on, "level": None})
         name = self._name
         graph: dict = {}
-        size = max(100, 50 * k)
+        size = range_sample_size(k)
         samples = []
         for i in range(n):
             graph[(name + "-sample", i)] = (groupby_sample, (src, i), plan, size)

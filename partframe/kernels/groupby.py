@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from ..shuffle.hashing import partitioning_index
-from ..shuffle.tasks import _rank_codes, split_by_partition
+from ..shuffle.tasks import split_by_partition
 from .estimate import distinct_total
 from .group_reduce import group_reduce
+from .keys import index_sorted_positions, pack_columns
 
 __all__ = [
     "groupby_chunk",
@@ -105,42 +106,8 @@ def _side_by_side(series: list) -> pd.DataFrame:
     return pd.concat([s.reindex(index) for s in series], axis=1)
 
 
-def pack_codes(columns: list, sort: bool, dropna: bool) -> tuple | None:
-    """Several key columns as one int64 code per row: each column factorized
-    (its uniques sorted with ``sort``), the codes combined by multiply-add.
-
-    Returns ``(codes, uniques per column, sizes, missing rows or None)``;
-    with ``dropna`` rows with a missing key are flagged (their code is
-    meaningless), otherwise missing values are a key like any other. None
-    when the combinations do not fit one int64.
-
-    Examples
-    --------
-    >>> codes, uniques, sizes, missing = pack_codes(
-    ...     [pd.Series(["a", "b", "a"]), pd.Series([1, 1, 2])], True, True
-    ... )
-    >>> codes.tolist(), sizes, missing
-    ([0, 2, 1], [2, 2], None)
-    """
-    pairs = [pd.factorize(c, sort=sort, use_na_sentinel=dropna) for c in columns]
-    sizes = [max(1, len(u)) for _, u in pairs]
-    if float(np.prod([float(n) for n in sizes])) >= 2.0**62:
-        return None
-    combined = np.zeros(len(columns[0]), dtype="int64")
-    missing = None
-    for (code, _), n in zip(pairs, sizes):
-        code = np.asarray(code, dtype="int64")
-        if dropna:
-            lost = code < 0
-            if lost.any():
-                missing = lost if missing is None else missing | lost
-        combined *= n
-        combined += code
-    return combined, [u for _, u in pairs], sizes, missing
-
-
 def _packed_keys(frame: pd.DataFrame, plan: dict, sort: bool) -> tuple | None:
-    """The plan's key columns packed by :func:`pack_codes`, or None.
+    """The plan's key columns packed by :func:`.keys.pack_columns`, or None.
 
     pandas groups by several columns by factorizing each, combining the
     codes and factorizing the combination again (``compress_group_index``:
@@ -168,7 +135,7 @@ def _packed_keys(frame: pd.DataFrame, plan: dict, sort: bool) -> tuple | None:
         for c in cols
     ):
         return None
-    packed = pack_codes(cols, sort, dropna=True)
+    packed = pack_columns(cols, sort, dropna=True)
     if packed is None:
         return None
     combined, levels, sizes, missing = packed
@@ -588,7 +555,14 @@ def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     return range_assign(keys, bounds)
 
 
-def _reduces(df: pd.DataFrame, plan: dict, sample: int = 4000) -> bool:
+# Rows sampled to estimate the number of groups of a partition: enough for
+# the estimate to tell "about as many groups as rows" from "at least twice
+# fewer" (all :func:`_reduces` asks), few enough to cost a fraction of
+# grouping the partition; partitions under twice this are grouped anyway.
+REDUCES_SAMPLE_ROWS = 4000
+
+
+def _reduces(df: pd.DataFrame, plan: dict, sample: int = REDUCES_SAMPLE_ROWS) -> bool:
     """Whether grouping ``df`` is likely to shrink it at least twofold,
     estimated from the distinct keys of an evenly spaced sample of rows."""
     n = len(df)
@@ -822,35 +796,12 @@ def groupby_finalize(
     return out
 
 
-def _unique_keys_order(index: pd.Index) -> np.ndarray | None:
-    """Positions that sort an index of *distinct* group keys, or None when
-    the keys do not fit one int64. Distinct keys have no ties, so numpy's
-    unstable sort does (several times faster than a stable one)."""
-    if isinstance(index, pd.MultiIndex):
-        pairs = [
-            (np.asarray(index.codes[i]), index.levels[i]) for i in range(index.nlevels)
-        ]
-    else:
-        codes, uniques = pd.factorize(index, use_na_sentinel=True)
-        pairs = [(codes, uniques)]
-    sizes = [float(len(u) + 1) for _, u in pairs]
-    if float(np.prod(sizes)) >= 2**62:
-        return None
-    combined = np.zeros(len(index), dtype="int64")
-    for (codes, uniques), size in zip(pairs, sizes):
-        combined *= int(size)
-        combined += _rank_codes(codes, uniques)
-    return np.argsort(combined)
-
-
 def _sort_order(
     index: pd.Index, nlevels: int | None = None, unique: bool = False
 ) -> np.ndarray | None:
     """Positions that sort ``index`` (its first ``nlevels`` levels) as groupby
     does: lexicographic, categories in category order, missing keys last;
     ``None`` when it is sorted already. ``unique``: the keys are distinct."""
-    from ..shuffle.tasks import index_sorted_positions
-
     if len(index) < 2:
         return None
     if (
@@ -860,9 +811,11 @@ def _sort_order(
         and index.is_monotonic_increasing
     ):
         return None
-    order = _unique_keys_order(index) if unique and nlevels is None else None
-    if order is None:
-        order = index_sorted_positions(index, nlevels)
+    # Distinct keys have no ties: numpy's unstable sort is exact (several
+    # times faster than a stable one).
+    order = index_sorted_positions(
+        index, nlevels, stable=not (unique and nlevels is None)
+    )
     if (order[1:] > order[:-1]).all():
         return None
     return order

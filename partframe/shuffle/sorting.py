@@ -3,9 +3,8 @@ assigning rows to ranges, and sorting each range.
 
 Sort order is pandas': per column ``ascending`` or not, missing values
 first or last (``na_position``) whatever the direction, categoricals in
-category order, ties kept in row order (a stable sort). Every key column is
-factorized and its codes ranked, so comparing rows becomes comparing small
-integers; keys of several columns combine into one integer when they fit.
+category order, ties kept in row order (a stable sort), by the key
+kernels of :mod:`partframe.kernels.keys`.
 """
 
 from __future__ import annotations
@@ -15,12 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..kernels.keys import sorted_positions, stable_order
+
 __all__ = [
     "choose_boundaries",
     "key_frame",
     "range_partition",
     "sample_sort_keys",
-    "sort_positions",
     "sort_stats",
 ]
 
@@ -42,48 +42,6 @@ def key_frame(obj: Any, on: Any) -> pd.DataFrame:
     return pd.DataFrame(keys, index=pd.RangeIndex(len(obj)), copy=False)
 
 
-def _ranks(values: Any, ascending: bool, na_position: str) -> tuple[np.ndarray, int]:
-    """Integer sort ranks of one column (ties equal) and their range size."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    n = len(uniques)
-    rank = np.empty(n, dtype="int64")
-    if n:
-        order = np.asarray(uniques.argsort(), dtype="int64")
-        rank[order] = np.arange(n) if ascending else np.arange(n - 1, -1, -1)
-    codes = np.asarray(codes)
-    safe = np.where(codes < 0, 0, codes)
-    ranked = rank[safe] if n else np.zeros(len(codes), dtype="int64")
-    if na_position == "first":
-        return np.where(codes < 0, 0, ranked + 1), n + 1
-    return np.where(codes < 0, n, ranked), n + 1
-
-
-def sort_positions(keys: pd.DataFrame, ascending: list, na_position: str) -> np.ndarray:
-    """Positions that stably sort the rows of ``keys`` (pandas' order).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> keys = pd.DataFrame({0: [2.0, None, 1.0, 2.0], 1: ["b", "x", "c", "a"]})
-    >>> sort_positions(keys, [False, True], "first").tolist()
-    [1, 3, 0, 2]
-    """
-    ranked, sizes = [], []
-    for j in range(len(keys.columns)):
-        r, s = _ranks(keys.iloc[:, j], ascending[j], na_position)
-        ranked.append(r)
-        sizes.append(s)
-    if not ranked:
-        return np.arange(len(keys))
-    if float(np.prod([float(s) for s in sizes])) < 2**62:
-        combined = np.zeros(len(keys), dtype="int64")
-        for r, size in zip(ranked, sizes):
-            combined *= size
-            combined += r
-        return np.argsort(combined, kind="stable")
-    return np.lexsort(ranked[::-1])
-
-
 def sample_sort_keys(obj: Any, on: Any, size: int) -> pd.DataFrame:
     """Up to ``size`` evenly spaced key rows of one partition."""
     keys = key_frame(obj, on)
@@ -103,7 +61,7 @@ def choose_boundaries(
     keys = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
     if npartitions < 2 or not len(keys):
         return keys.iloc[:0]
-    keys = keys.iloc[sort_positions(keys, ascending, na_position)]
+    keys = keys.iloc[sorted_positions(keys, ascending, na_position)]
     pos = (np.arange(1, npartitions) * len(keys)) // npartitions
     return keys.iloc[pos].reset_index(drop=True)
 
@@ -128,7 +86,7 @@ def range_partition(
     both = pd.concat([bounds, keys], ignore_index=True)
     marker = np.zeros(len(both), dtype="int64")
     marker[:nb] = 1
-    order = sort_positions(both, ascending, na_position)
+    order = sorted_positions(both, ascending, na_position)
     counts = np.cumsum(marker[order])
     out = np.empty(len(keys), dtype="int64")
     rows = order >= nb
@@ -169,49 +127,6 @@ def _numeric_assign(
     else:
         out[nan] = nb
     return out.astype("int64")
-
-
-def stable_order(values: np.ndarray, ascending: bool, na_position: str) -> np.ndarray:
-    """Positions that stably sort a numpy int, uint, float or bool array the
-    way pandas does (missing values first or last, ties in row order).
-
-    An unstable argsort (SIMD, several times faster than a stable one) does
-    the work; the few runs of tied keys are then put back in row order.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> stable_order(np.array([2.0, np.nan, 1.0, 2.0]), False, "first").tolist()
-    [1, 0, 3, 2]
-    """
-    n = len(values)
-    if values.dtype.kind == "b":
-        values = values.view("uint8")
-    if values.dtype.kind == "f":
-        nan = np.isnan(values)
-        if nan.any():
-            valid = np.flatnonzero(~nan)
-            order = valid[stable_order(values[valid], ascending, na_position)]
-            missing = np.flatnonzero(nan)
-            parts = (missing, order) if na_position == "first" else (order, missing)
-            return np.concatenate(parts)
-        key = values if ascending else -values
-    else:
-        key = values if ascending else ~values  # ~x = -x - 1: no overflow
-    order = np.argsort(key)
-    ordered = key[order]
-    tie = ordered[1:] == ordered[:-1]
-    if not tie.any():
-        return order
-    in_run = np.zeros(n, dtype=bool)
-    in_run[1:] = tie
-    in_run[:-1] |= tie
-    run = np.cumsum(np.concatenate(([True], ~tie)))
-    sel = np.flatnonzero(in_run)
-    sub = order[sel]
-    # Unique composite keys (run, position): an unstable sort is exact.
-    order[sel] = sub[np.argsort(run[sel].astype("int64") * n + sub)]
-    return order
 
 
 def _numpy_key(obj: Any, on: Any) -> np.ndarray | None:
