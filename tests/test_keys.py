@@ -14,12 +14,16 @@ from partframe.kernels.estimate import (
 )
 from partframe.kernels.keys import (
     PACK_LIMIT,
+    assign_numeric,
+    assign_ranges,
+    boundary_rows,
     index_sorted_positions,
     lexsort_codes,
     pack_codes,
     pack_columns,
     rank_codes,
     sorted_positions,
+    spaced_rows,
 )
 
 
@@ -90,3 +94,44 @@ def test_range_sample_size():
     assert range_sample_size(1) == RANGE_SAMPLE_MIN
     assert range_sample_size(100) == 100 * RANGE_SAMPLE_PER_OUTPUT
     assert all(range_sample_size(k + 1) >= range_sample_size(k) for k in range(50))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "float64", "int32"])
+@pytest.mark.parametrize("ascending", [True, False])
+@pytest.mark.parametrize("na_position", ["first", "last"])
+def test_assign_numeric_matches_assign_ranges(dtype, ascending, na_position):
+    rng = np.random.default_rng(3)
+    keys = pd.DataFrame({0: rng.integers(0, 20, 400).astype(dtype)})
+    if dtype == "float64":
+        keys.iloc[::9, 0] = np.nan
+    samples = [keys.iloc[::3], keys.iloc[1::5]]
+    bounds = boundary_rows(samples, 5, [ascending], na_position)
+    fast = assign_numeric(keys[0], bounds[0], ascending, na_position)
+    slow = assign_ranges(keys, bounds, [ascending], na_position)
+    assert fast is not None
+    np.testing.assert_array_equal(fast, slow)
+    # boundaries of another numeric dtype compare as float64
+    other = bounds.astype("float64")
+    np.testing.assert_array_equal(
+        assign_numeric(keys[0], other[0], ascending, na_position), slow
+    )
+
+
+def test_assign_numeric_large_integers_exact():
+    """int64 keys beyond 2**53 compare exactly, not as rounded floats."""
+    big = 2**60
+    keys = pd.Series([big + 1, big + 2, big + 3, big - 5], dtype="int64")
+    bounds = pd.Series([big + 2], dtype="int64")
+    want = assign_ranges(keys.to_frame(0), bounds.to_frame(0))
+    assert want.tolist() == [0, 1, 1, 0]
+    assert assign_numeric(keys, bounds).tolist() == want.tolist()
+    assert assign_numeric(pd.Series(["a"]), pd.Series(["b"])) is None
+
+
+def test_boundary_rows_and_spaced_rows():
+    keys = pd.DataFrame({0: [5, 1, 3, 3, 3, 3, 2, 9]})
+    assert boundary_rows([keys], 4)[0].tolist() == [3, 3, 5]
+    assert boundary_rows([keys], 1).empty
+    assert boundary_rows([], 3).empty
+    assert spaced_rows(keys, 3)[0].tolist() == [5, 3, 9]
+    assert spaced_rows(keys, 100) is keys

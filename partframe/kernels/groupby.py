@@ -30,7 +30,15 @@ from ..shuffle.hashing import partitioning_index
 from ..shuffle.tasks import split_by_partition
 from .estimate import distinct_total
 from .group_reduce import group_reduce
-from .keys import index_sorted_positions, pack_columns
+from .keys import (
+    assign_numeric,
+    assign_ranges,
+    boundary_rows,
+    index_frame,
+    index_sorted_positions,
+    pack_columns,
+    spaced_rows,
+)
 
 __all__ = [
     "groupby_chunk",
@@ -488,7 +496,7 @@ def _partial_keys(key: Any, df: pd.DataFrame) -> pd.DataFrame:
         keys = df.iloc[:, : len(df.columns) - 1].copy(deep=False)
         keys.columns = range(len(keys.columns))
         return keys.reset_index(drop=True)
-    return _index_frame(df.index)
+    return index_frame(df.index)
 
 
 def _raw_keys(df: pd.DataFrame, plan: dict) -> pd.DataFrame:
@@ -498,18 +506,15 @@ def _raw_keys(df: pd.DataFrame, plan: dict) -> pd.DataFrame:
 
 def groupby_sample(df: pd.DataFrame, plan: dict, size: int) -> pd.DataFrame:
     """Up to ``size`` evenly spaced group keys of a partition's rows."""
-    if len(df) > size:
-        df = df.iloc[np.linspace(0, len(df) - 1, size).astype("int64")]
-    return _raw_keys(df, plan)
+    return _raw_keys(spaced_rows(df, size), plan)
 
 
 def groupby_bounds(samples: list, npartitions: int) -> tuple:
     """Key boundaries for ``npartitions`` ranges from the sampled keys, and
     the shortest key prefix that tells the same ranges apart."""
-    from ..shuffle.tasks import range_boundaries
-
     nonempty = [s for s in samples if len(s)] or samples[:1]
-    bounds = range_boundaries(nonempty, npartitions)
+    bounds = boundary_rows(nonempty, npartitions, mixed=True)
+    bounds = bounds.drop_duplicates(ignore_index=True)
     nb = len(bounds)
     for p in range(1, len(bounds.columns)):
         prefix = bounds.iloc[:, :p].drop_duplicates(ignore_index=True)
@@ -518,28 +523,9 @@ def groupby_bounds(samples: list, npartitions: int) -> tuple:
     return bounds
 
 
-def _assign_numeric(keys: pd.Series, bounds: pd.Series) -> np.ndarray | None:
-    """:func:`_assign` of one numpy int or float key column by a binary
-    search in the (sorted, missing last) boundaries, or None for other
-    dtypes."""
-    kd, bd = keys.dtype, bounds.dtype
-    if not (isinstance(kd, np.dtype) and kd == bd and kd.kind in "iuf"):
-        return None
-    b = bounds.to_numpy()
-    k = keys.to_numpy()
-    if kd.kind != "f":
-        return np.searchsorted(b, k, side="right").astype("int64", copy=False)
-    valid = b[~np.isnan(b)]
-    out = np.searchsorted(valid, k, side="right").astype("int64", copy=False)
-    out[np.isnan(k)] = len(b)  # missing keys sort last
-    return out
-
-
 def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     """The range of every key row: how many boundaries sort at or before it
     (compared on the boundaries' key prefix)."""
-    from ..shuffle.tasks import range_assign
-
     keys = keys.iloc[:, : len(bounds.columns)]
     if len(bounds.columns) == 1 and len(keys) > 4 * len(bounds):
         # one column: assign its distinct values, then every row by its code
@@ -547,12 +533,16 @@ def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
         ucodes = pd.DataFrame({0: pd.Series(uniques)})
         where = None
         if len(uniques) and len(bounds):
-            where = _assign_numeric(ucodes[0], bounds.iloc[:, 0])
+            where = assign_numeric(ucodes[0], bounds.iloc[:, 0])
         if where is None:
-            where = range_assign(ucodes, bounds) if len(uniques) else ucodes.index
+            where = (
+                assign_ranges(ucodes, bounds, mixed=True)
+                if len(uniques)
+                else ucodes.index
+            )
         where = np.append(np.asarray(where, dtype="int64"), len(bounds))
         return where[codes]  # missing keys (-1) go last, as they sort
-    return range_assign(keys, bounds)
+    return assign_ranges(keys, bounds, mixed=True)
 
 
 # Rows sampled to estimate the number of groups of a partition: enough for
@@ -568,7 +558,7 @@ def _reduces(df: pd.DataFrame, plan: dict, sample: int = REDUCES_SAMPLE_ROWS) ->
     n = len(df)
     if n <= 2 * sample or plan["level"] is not None or not plan["observed"]:
         return True
-    sub = df.iloc[np.linspace(0, n - 1, sample).astype("int64")]
+    sub = spaced_rows(df, sample)
     by = plan["by"]
     d = sub.groupby(by if len(by) > 1 else by[0], sort=False, dropna=False).ngroups
     groups = distinct_total(d, sample)
@@ -688,8 +678,8 @@ def _output(kind: str, args: tuple, main: pd.DataFrame, parts: dict, plan: dict)
         if main.index.nlevels > 1:
             # MultiIndex.reindex does not match missing keys: number the
             # groups of both key sets together instead
-            left = _index_frame(main.index)
-            right = _index_frame(counts.index)
+            left = index_frame(main.index)
+            right = index_frame(counts.index)
             both = pd.concat([left, right], ignore_index=True)
             codes = (
                 both.groupby(list(both.columns), sort=False, dropna=False)
@@ -819,15 +809,6 @@ def _sort_order(
     if (order[1:] > order[:-1]).all():
         return None
     return order
-
-
-def _index_frame(index: pd.Index, nlevels: int | None = None) -> pd.DataFrame:
-    """The first ``nlevels`` levels of ``index`` as columns ``0, 1, ...``."""
-    n = index.nlevels if nlevels is None else nlevels
-    return pd.DataFrame(
-        {i: index.get_level_values(i) for i in range(n)},
-        index=pd.RangeIndex(len(index)),
-    )
 
 
 def _fix_index(index: pd.Index, plan: dict, meta: Any) -> pd.Index:

@@ -8,6 +8,11 @@ one ``int64`` per row (:func:`pack_codes`) when the product of their ranges
 fits, and one radix ``argsort`` of the packed codes replaces ``np.lexsort``
 (several times faster on many keys; :func:`lexsort_codes`).
 
+Range partitioning (sorts, sorted groupby outputs, sorted repartitions)
+samples keys (:func:`spaced_rows`), picks boundary rows at even quantiles
+of the sorted sample (:func:`boundary_rows`) and assigns every row the
+number of boundaries sorting at or before it (:func:`assign_ranges`).
+
 Order is pandas': lexicographic over the columns, categoricals in category
 order, ties kept in row order. Objects that do not compare (numbers and
 strings mixed) raise as ``sort_values`` does, or, with ``mixed=True``, take
@@ -23,12 +28,17 @@ import pandas as pd
 
 __all__ = [
     "PACK_LIMIT",
+    "assign_numeric",
+    "assign_ranges",
+    "boundary_rows",
+    "index_frame",
     "index_sorted_positions",
     "lexsort_codes",
     "pack_codes",
     "pack_columns",
     "rank_codes",
     "sorted_positions",
+    "spaced_rows",
     "stable_order",
 ]
 
@@ -239,3 +249,154 @@ def stable_order(values: np.ndarray, ascending: bool, na_position: str) -> np.nd
     # Unique composite keys (run, position): an unstable sort is exact.
     order[sel] = sub[np.argsort(run[sel].astype("int64") * n + sub)]
     return order
+
+
+# -- range partitioning ------------------------------------------------------
+
+
+def index_frame(index: pd.Index, nlevels: int | None = None) -> pd.DataFrame:
+    """The first ``nlevels`` levels of ``index`` (default all) as columns
+    ``0, 1, ...`` of a frame with a RangeIndex.
+
+    Examples
+    --------
+    >>> index_frame(pd.MultiIndex.from_tuples([(1, "a"), (2, "b")]), 1)
+       0
+    0  1
+    1  2
+    """
+    n = index.nlevels if nlevels is None else nlevels
+    return pd.DataFrame(
+        {i: index.get_level_values(i) for i in range(n)},
+        index=pd.RangeIndex(len(index)),
+        copy=False,
+    )
+
+
+def spaced_rows(obj: Any, size: int) -> Any:
+    """Up to ``size`` evenly spaced rows of ``obj`` (first and last
+    included), all of them when it is not longer.
+
+    Examples
+    --------
+    >>> spaced_rows(pd.Series(range(10)), 4).tolist()
+    [0, 3, 6, 9]
+    """
+    if len(obj) <= size:
+        return obj
+    return obj.iloc[np.linspace(0, len(obj) - 1, size).astype("int64")]
+
+
+def boundary_rows(
+    samples: list,
+    npartitions: int,
+    ascending: list | None = None,
+    na_position: str = "last",
+    mixed: bool = False,
+) -> pd.DataFrame:
+    """``npartitions - 1`` rows of the sampled keys at even quantiles of
+    their sort order (as :func:`sorted_positions` sorts), the boundaries of
+    ``npartitions`` ranges; none for fewer than two ranges or no samples.
+
+    Boundaries may repeat (many equal keys): the ranges between equal
+    boundaries stay empty.
+
+    Examples
+    --------
+    >>> boundary_rows([pd.DataFrame({0: [5, 1, 3, 2]})], 2)[0].tolist()
+    [3]
+    """
+    keys = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
+    if npartitions < 2 or not len(keys):
+        return keys.iloc[:0]
+    keys = keys.iloc[sorted_positions(keys, ascending, na_position, mixed)]
+    pos = (np.arange(1, npartitions) * len(keys)) // npartitions
+    return keys.iloc[pos].reset_index(drop=True)
+
+
+def assign_ranges(
+    keys: pd.DataFrame,
+    bounds: pd.DataFrame,
+    ascending: list | None = None,
+    na_position: str = "last",
+    mixed: bool = False,
+) -> np.ndarray:
+    """For every key row, how many boundary rows sort at or before it (its
+    range). Rows equal to a boundary go after it, so equal keys share a
+    range.
+
+    Examples
+    --------
+    >>> keys = pd.DataFrame({0: [1, 3, 5, 2]})
+    >>> assign_ranges(keys, pd.DataFrame({0: [2, 4]})).tolist()
+    [0, 1, 2, 1]
+    """
+    nb = len(bounds)
+    if not nb or not len(keys):
+        return np.zeros(len(keys), dtype="int64")
+    bounds = bounds.set_axis(keys.columns, axis=1)
+    both = pd.concat([bounds, keys], ignore_index=True)
+    marker = np.zeros(len(both), dtype="int64")
+    marker[:nb] = 1
+    # A stable sort puts a boundary before the equal keys that follow it.
+    order = sorted_positions(both, ascending, na_position, mixed)
+    counts = np.cumsum(marker[order])
+    out = np.empty(len(keys), dtype="int64")
+    rows = order >= nb
+    out[order[rows] - nb] = counts[rows]
+    return out
+
+
+def assign_numeric(
+    keys: pd.Series,
+    bounds: pd.Series,
+    ascending: bool = True,
+    na_position: str = "last",
+) -> np.ndarray | None:
+    """:func:`assign_ranges` of one numpy int, uint or float key column by a
+    binary search in the boundaries, or None when it cannot answer (other
+    dtypes; missing boundaries not where ``na_position`` puts them).
+
+    Keys and boundaries of one integer dtype are compared exactly; others
+    as float64 (the order is kept, equal-looking large integers share a
+    range).
+
+    Examples
+    --------
+    >>> assign_numeric(pd.Series([1, 3, 5, 2]), pd.Series([2, 4])).tolist()
+    [0, 1, 2, 1]
+    >>> assign_numeric(pd.Series([1.0, None]), pd.Series([4.0, 2.0]), False).tolist()
+    [2, 2]
+    """
+    kd, bd = keys.dtype, bounds.dtype
+    if not (
+        isinstance(kd, np.dtype)
+        and isinstance(bd, np.dtype)
+        and kd.kind in "iuf"
+        and bd.kind in "iuf"
+    ):
+        return None
+    if kd == bd and kd.kind in "iu":
+        values, bvals = keys.to_numpy(), bounds.to_numpy()
+    else:
+        values = keys.to_numpy(dtype="float64")
+        bvals = bounds.to_numpy(dtype="float64")
+    nb = len(bvals)
+    bnan = np.isnan(bvals) if bvals.dtype.kind == "f" else np.zeros(nb, dtype=bool)
+    if bnan.any() and (na_position == "last") != bool(bnan[-1]):
+        # Missing boundaries sit at one end; only the rest are compared.
+        return None
+    valid = np.sort(bvals[~bnan])
+    if ascending:
+        out = np.searchsorted(valid, values, side="right")
+    else:
+        out = len(valid) - np.searchsorted(valid, values, side="left")
+    out = out.astype("int64", copy=False)
+    if values.dtype.kind == "f":
+        nan = np.isnan(values)
+        if na_position == "first":
+            out = out + int(bnan.sum())
+            out[nan] = int(bnan.sum())
+        else:
+            out[nan] = nb
+    return out

@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..kernels.keys import sorted_positions, stable_order
+from ..kernels.keys import (
+    assign_numeric,
+    assign_ranges,
+    boundary_rows,
+    index_frame,
+    spaced_rows,
+    stable_order,
+)
 
 __all__ = [
     "choose_boundaries",
@@ -34,8 +41,7 @@ def key_frame(obj: Any, on: Any) -> pd.DataFrame:
     if on is None:
         keys = {0: obj.array}
     elif isinstance(on, str) and on == "__index__":
-        index = obj.index
-        keys = {i: index.get_level_values(i) for i in range(index.nlevels)}
+        return index_frame(obj.index)
     else:
         cols = list(on) if isinstance(on, list | tuple) else [on]
         keys = {i: obj[c].array for i, c in enumerate(cols)}
@@ -44,10 +50,7 @@ def key_frame(obj: Any, on: Any) -> pd.DataFrame:
 
 def sample_sort_keys(obj: Any, on: Any, size: int) -> pd.DataFrame:
     """Up to ``size`` evenly spaced key rows of one partition."""
-    keys = key_frame(obj, on)
-    if len(keys) > size:
-        keys = keys.iloc[np.linspace(0, len(keys) - 1, size).astype("int64")]
-    return keys
+    return spaced_rows(key_frame(obj, on), size)
 
 
 def choose_boundaries(
@@ -58,12 +61,7 @@ def choose_boundaries(
     Boundaries may repeat (many equal keys): the ranges between equal
     boundaries stay empty, so the number of partitions never changes.
     """
-    keys = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
-    if npartitions < 2 or not len(keys):
-        return keys.iloc[:0]
-    keys = keys.iloc[sorted_positions(keys, ascending, na_position)]
-    pos = (np.arange(1, npartitions) * len(keys)) // npartitions
-    return keys.iloc[pos].reset_index(drop=True)
+    return boundary_rows(samples, npartitions, ascending, na_position)
 
 
 def range_partition(
@@ -79,54 +77,13 @@ def range_partition(
     nb = len(bounds)
     if not nb or not len(keys):
         return np.zeros(len(keys), dtype="int64")
-    fast = _numeric_assign(keys, bounds, ascending, na_position)
-    if fast is not None:
-        return fast
-    bounds = bounds.set_axis(keys.columns, axis=1)
-    both = pd.concat([bounds, keys], ignore_index=True)
-    marker = np.zeros(len(both), dtype="int64")
-    marker[:nb] = 1
-    order = sorted_positions(both, ascending, na_position)
-    counts = np.cumsum(marker[order])
-    out = np.empty(len(keys), dtype="int64")
-    rows = order >= nb
-    out[order[rows] - nb] = counts[rows]
-    return out
-
-
-def _numeric_assign(
-    keys: pd.DataFrame, bounds: pd.DataFrame, ascending: list, na_position: str
-) -> np.ndarray | None:
-    if len(keys.columns) != 1:
-        return None
-    col, b = keys.iloc[:, 0], bounds.iloc[:, 0]
-    if not (
-        isinstance(col.dtype, np.dtype)
-        and col.dtype.kind in "iuf"
-        and isinstance(b.dtype, np.dtype)
-        and b.dtype.kind in "iuf"
-    ):
-        return None
-    values = col.to_numpy(dtype="float64")
-    bvals = b.to_numpy(dtype="float64")
-    nb = len(bvals)
-    bnan = np.isnan(bvals)
-    if bnan.any():
-        # Missing boundaries sit at one end; only the rest are compared.
-        if (na_position == "last") != bool(bnan[-1]):
-            return None
-    valid = np.sort(bvals[~bnan])
-    if ascending[0]:
-        out = np.searchsorted(valid, values, side="right")
-    else:
-        out = len(valid) - np.searchsorted(valid, values, side="left")
-    nan = np.isnan(values)
-    if na_position == "first":
-        out = out + bnan.sum()
-        out[nan] = bnan.sum()
-    else:
-        out[nan] = nb
-    return out.astype("int64")
+    if len(keys.columns) == 1:
+        fast = assign_numeric(
+            keys.iloc[:, 0], bounds.iloc[:, 0], ascending[0], na_position
+        )
+        if fast is not None:
+            return fast
+    return assign_ranges(keys, bounds, ascending, na_position)
 
 
 def _numpy_key(obj: Any, on: Any) -> np.ndarray | None:

@@ -51,7 +51,13 @@ from ..expr.base import Expr
 from ..expr.blockwise import Blockwise
 from ..graph import quote
 from ..kernels.estimate import range_sample_size
-from ..kernels.keys import sorted_positions
+from ..kernels.keys import (
+    assign_ranges,
+    boundary_rows,
+    index_frame,
+    sorted_positions,
+    spaced_rows,
+)
 from .hashing import partitioning_index
 
 __all__ = [
@@ -502,54 +508,28 @@ class StagedShuffle(Expr):
 # -- range repartitioning of index-sorted partitions ---------------------------
 
 
-def _key_frame(obj: Any, nlevels: int) -> pd.DataFrame:
-    index = obj.index
-    return pd.DataFrame(
-        {i: index.get_level_values(i) for i in range(nlevels)},
-        index=pd.RangeIndex(len(index)),
-    )
-
-
 def sample_keys(obj: Any, nlevels: int, size: int) -> pd.DataFrame:
     """Up to ``size`` evenly spaced keys (first index levels) of ``obj``."""
-    keys = _key_frame(obj, nlevels)
-    if len(keys) > size:
-        keys = keys.iloc[np.linspace(0, len(keys) - 1, size).astype("int64")]
-    return keys
+    return spaced_rows(index_frame(obj.index, nlevels), size)
 
 
 def range_boundaries(samples: list, npartitions: int) -> pd.DataFrame:
-    """``npartitions - 1`` keys that split the sampled keys into even ranges."""
-    keys = pd.concat(samples, ignore_index=True)
-    if not len(keys) or npartitions < 2:
-        return keys.iloc[:0]
-    keys = keys.iloc[sorted_positions(keys, mixed=True)].reset_index(drop=True)
-    pos = (np.arange(1, npartitions) * len(keys)) // npartitions
-    return keys.iloc[pos].drop_duplicates(ignore_index=True)
+    """``npartitions - 1`` distinct keys that split the sampled keys into
+    even ranges (groupby's order: missing last, mixed objects ordered)."""
+    bounds = boundary_rows(samples, npartitions, mixed=True)
+    return bounds.drop_duplicates(ignore_index=True)
 
 
 def range_assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     """For every key row, how many boundaries sort at or before it."""
-    nb = len(bounds)
-    if not nb or not len(keys):
-        return np.zeros(len(keys), dtype="int64")
-    both = pd.concat([bounds, keys], ignore_index=True)
-    marker = np.zeros(len(both), dtype="int64")
-    marker[:nb] = 1
-    # A stable sort puts a boundary before the equal keys that follow it.
-    order = sorted_positions(both, mixed=True)
-    counts = np.cumsum(marker[order])
-    out = np.empty(len(keys), dtype="int64")
-    rows = order >= nb
-    out[order[rows] - nb] = counts[rows]
-    return out
+    return assign_ranges(keys, bounds, mixed=True)
 
 
 def split_by_range(
     obj: Any, bounds: pd.DataFrame, nlevels: int, npartitions: int
 ) -> list:
     """Split ``obj`` into ``npartitions`` pieces by ranges of its index keys."""
-    parts = range_assign(_key_frame(obj, nlevels), bounds)
+    parts = range_assign(index_frame(obj.index, nlevels), bounds)
     return split_by_partition(obj, parts, npartitions)
 
 
@@ -558,7 +538,7 @@ def concat_sorted(pieces: list, nlevels: int) -> Any:
     out = shuffle_concat(pieces)
     if len(out) < 2:
         return out
-    order = sorted_positions(_key_frame(out, nlevels), mixed=True)
+    order = sorted_positions(index_frame(out.index, nlevels), mixed=True)
     if (order[1:] >= order[:-1]).all():
         return out
     return out.iloc[order]
