@@ -101,6 +101,11 @@ __all__ = [
 #: A side known to be smaller than this is broadcast (when the join allows).
 BROADCAST_BYTES = 64 * 2**20
 
+#: Boolean marks (matched rows of a broadcast side, columns with missing
+#: values) OR-ed per task: they are small (a bit per row or per column), so
+#: a wide fan-in keeps the tree one or two levels deep.
+FLAGS_FAN_IN = 32
+
 #: pandas' warning about the values of int and float keys (a regex).
 _VALUE_WARNING = "You are merging on int and float columns where the float values"
 
@@ -675,7 +680,6 @@ class UnmatchedRows(Expr):
     empty frame of the other side's schema), cast to ``meta``."""
 
     _parameters = ["matches", "small", "big_meta", "kwargs", "meta", "side"]
-    _fan_in = 32  # masks OR-ed per task
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -692,7 +696,7 @@ class UnmatchedRows(Expr):
             keys,
             lambda group: (any_matched, group),
             f"{self._name}-any",
-            self._fan_in,
+            FLAGS_FAN_IN,
         )
         graph[(self._name, 0)] = (
             unmatched_rows,
@@ -778,7 +782,6 @@ class NarrowIfComplete(Expr):
     docstring)."""
 
     _parameters = ["frame", "meta", "complete"]
-    _fan_in = 32  # flags OR-ed per task
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -805,7 +808,7 @@ class NarrowIfComplete(Expr):
             [(name, i) for i in range(n)],
             lambda group: (any_matched, group),
             f"{name}-any",
-            self._fan_in,
+            FLAGS_FAN_IN,
             until=1,
         )
         meta, complete = quote(self._meta), quote(self.complete)
