@@ -13,13 +13,13 @@ Results follow pandas exactly (values, dtypes, index, order):
   ``k`` outputs so no task holds every group; ``split_out=True`` means one
   output per input partition. ``split_out=None`` (default) picks 1 for a
   single key and ``ceil(npartitions * (nkeys - 1) / 16)`` for several keys
-  (several keys usually mean many groups), rounded up to a multiple of the
-  worker count when above 1; give it explicitly for a
-  high-cardinality single key. With ``sort=True`` (pandas' default) the
-  inputs are split by sampled key *ranges* in the graph (one exchange):
-  output ``j`` holds keys below those of output ``j + 1`` and is sorted, so
-  ``compute()`` equals pandas' sorted result. An input whose groups are
-  about as many as its rows (estimated at run time from a sample of its
+  (:data:`SPLIT_OUT_PARTITIONS_PER_KEY`: several keys usually mean many
+  groups), rounded up to a multiple of the worker count when above 1; give it
+  explicitly for a high-cardinality single key. With ``sort=True`` (pandas'
+  default) the inputs are split by sampled key *ranges* in the graph (one
+  exchange): output ``j`` holds keys below those of output ``j + 1`` and is
+  sorted, so ``compute()`` equals pandas' sorted result. An input whose groups
+  are about as many as its rows (estimated at run time from a sample of its
   keys) sends raw rows, grouped once at the output; others send partial
   aggregates. With ``sort=False`` partials are hash-partitioned (groups in
   order of first appearance within each output; with one output, exactly
@@ -75,6 +75,14 @@ from .kernels.topn import fast_top_n_ok, partition_top_n
 from .shuffle.tasks import Shuffle, SortedRepartition
 
 __all__ = ["DataFrameGroupBy", "SeriesGroupBy", "crosstab"]
+
+# The default split_out with several keys: one output per this many input
+# partitions, per key beyond the first. Several keys usually mean many
+# groups (their combinations), and the finalize task of a single output
+# would hold every group; each output then merges the partials of about 16
+# partitions, a task the size of a few inputs. One key keeps one output
+# (few groups is the common case; high cardinality passes split_out).
+SPLIT_OUT_PARTITIONS_PER_KEY = 16
 
 _TREE = {
     "sum", "count", "size", "mean", "min", "max", "prod", "var", "std", "sem",
@@ -548,7 +556,7 @@ class _GroupBy:
             nkeys = len(self._by) if self._by is not None else len(self._level)
             if nkeys <= 1:
                 return 1
-            k = math.ceil(n * (nkeys - 1) / 16)
+            k = math.ceil(n * (nkeys - 1) / SPLIT_OUT_PARTITIONS_PER_KEY)
             if k > 1:  # a multiple of the workers: no worker idles at the end
                 from . import config
 

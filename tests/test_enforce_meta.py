@@ -14,7 +14,7 @@ import pytest
 from frames import PARTITIONINGS, variant
 
 import partframe
-from partframe.kernels.enforce import MetaCheck, check_partition
+from partframe.kernels.enforce import MetaCheck, check_partition, conform
 from partframe.testing import assert_eq
 
 SCHEDULERS = ["sync", "threads"]
@@ -296,3 +296,53 @@ def test_groupby_meta_error_keeps_pandas_message_and_names_column():
         ddf.groupby("k").s.mean()
     assert str(info.value) == pandas_message
     assert "column 's' has dtype" in "\n".join(info.value.__notes__)
+
+
+# -- conform: partframe's own partitions cast to the plan's meta ---------------------
+
+
+def test_conform_casts_adds_columns_and_renames():
+    meta = pd.DataFrame(
+        {"a": pd.Series([], dtype="float64"), "b": pd.Series([], dtype=object)},
+        index=pd.Index([], dtype="float64"),
+    )
+    out = conform(pd.DataFrame({"a": [1, 2]}), meta)
+    assert out.dtypes.tolist() == [np.dtype("float64"), np.dtype(object)]
+    assert out.index.dtype == np.dtype("float64")
+    assert out["b"].isna().all()
+    # a Series where the meta is a frame becomes its one column
+    assert list(conform(pd.Series([1.0], name="a"), meta[["a"]]).columns) == ["a"]
+    s = conform(pd.Series([1, 2], name="x"), pd.Series([], dtype="float64", name="y"))
+    assert (s.dtype, s.name) == (np.dtype("float64"), "y")
+    # duplicate column labels are cast by position
+    dup = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    want = pd.DataFrame({"a": pd.Series([], dtype="float64")})[["a", "a"]]
+    assert conform(dup, want).dtypes.tolist() == [np.dtype("float64")] * 2
+    # an index that cannot be cast keeps its dtype
+    odd = pd.DataFrame({"a": [1.0]}, index=["x"])
+    assert conform(odd, meta[["a"]]).index.tolist() == ["x"]
+
+
+def test_conform_keeps_pandas_missing_widening():
+    """Ints and bools pandas widened where values are missing stay widened
+    (the final concat widens the column as pandas does); others are cast."""
+    meta = pd.DataFrame({"n": pd.Series([], dtype="int64")})
+    out = conform(pd.DataFrame({"n": [1.0, np.nan]}), meta)
+    assert out["n"].dtype == np.dtype("float64")
+    assert conform(pd.DataFrame({"n": [1.0, 2.0]}), meta)["n"].dtype == np.int64
+    flags = conform(pd.Series([True, None]), pd.Series([], dtype=bool))
+    assert flags.dtype == np.dtype(object)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_concat_of_a_column_widened_by_missing_values(scheduler):
+    """``str.len()`` over missing strings is int64 in the meta (inferred from
+    a stand-in) and float64 where values are missing; concat with a frame of
+    other columns casts to the concat's meta without failing on the NaN."""
+    a = pd.DataFrame({"s": ["ab", None, "c", "dd"]})
+    b = pd.DataFrame({"n": [1, 2], "z": [1.5, 2.5]}, index=[10, 11])
+    da = partframe.from_pandas(a, npartitions=2)
+    lengths = da.assign(n=da.s.str.len())[["n"]]
+    out = partframe.concat([lengths, partframe.from_pandas(b, npartitions=1)])
+    want = pd.concat([a.assign(n=a.s.str.len())[["n"]], b])
+    assert_eq(out, want, scheduler=scheduler)

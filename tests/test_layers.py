@@ -107,9 +107,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("partframe.kernels.groupby", "partframe.shuffle.tasks"): (
         "the shuffle's task functions move to partframe.kernels"
     ),
-    ("partframe.kernels.group_call", "partframe.shuffle.tasks"): (
-        "the shuffle's task functions move to partframe.kernels"
-    ),
     ("partframe.shuffle.tasks", "partframe.scheduler"): (
         "a Target passed down from base.compute says whether the run is distributed"
     ),

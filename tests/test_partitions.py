@@ -15,7 +15,7 @@ import partframe
 from partframe.expr.optimize import column_needs, lower
 from partframe.expr.sources import FromPandas
 from partframe.graph import cull
-from partframe.methods.partitions import union_divisions
+from partframe.kernels.partitions import parse_bytes, union_divisions
 from partframe.testing import assert_eq
 
 PDF = make_pdf()
@@ -257,10 +257,101 @@ def test_repartition_partition_size(frames):
         ddf.repartition(partition_size="lots")
 
 
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("100MB", 10**8),
+        ("100 mb", 10**8),
+        ("1 MiB", 2**20),
+        ("1mib", 2**20),
+        ("1e6", 10**6),
+        ("5.5kB", 5500),
+        ("kb", 1000),
+        ("KiB", 1024),
+        ("2 Ki", 2048),
+        ("1G", 10**9),
+        ("1 TiB", 2**40),
+        ("1PB", 10**15),
+        ("64MiB", 64 * 2**20),
+        ("512", 512),
+        (512, 512),
+        (1e6, 10**6),
+        (np.int64(7), 7),
+    ],
+)
+def test_parse_bytes_reads_what_dask_reads(text, n):
+    assert parse_bytes(text) == n
+
+
+@pytest.mark.parametrize("text", ["lots", "1 XB", "1.2.3MB", "e", 0, "0", "-1kB"])
+def test_parse_bytes_rejects(text):
+    with pytest.raises(ValueError, match="size in bytes"):
+        parse_bytes(text)
+
+
+def test_blocksize_strings_read_as_repartition_sizes(tmp_path):
+    """read_csv's and read_parquet's blocksize strings are read by
+    parse_bytes (a unit alone, "kb", is one kilobyte)."""
+    pdf = pd.DataFrame({"x": np.arange(2000), "y": np.arange(2000) * 0.5})
+    pdf.to_csv(tmp_path / "a.csv", index=False)
+    for size in ["2 kB", "1KiB", "kb", "1e4"]:
+        ddf = partframe.read_csv(tmp_path / "a.csv", blocksize=size)
+        assert ddf.npartitions > 1, size
+        assert_eq(ddf, pdf, check_index=False)
+    pdf.to_parquet(tmp_path / "a.parquet")
+    ddf = partframe.read_parquet(tmp_path / "a.parquet", blocksize="1 KiB")
+    assert_eq(ddf, pdf)
+
+
 def test_union_divisions():
+    """The sorted union of every boundary of both sides (as Dask aligns)."""
     assert union_divisions((0, 5, 10), (2, 5, 12)) == (0, 2, 5, 10, 12)
-    with pytest.raises(ValueError, match="known"):
-        union_divisions((None, None), (0, 1))
+    # each side's last boundary is kept, not only the outer ones
+    assert union_divisions((0, 5, 10), (0, 3, 12)) == (0, 3, 5, 10, 12)
+    assert union_divisions((0, 10), (20, 30)) == (0, 10, 20, 30)
+    assert union_divisions((0, 5), (0, 5)) == (0, 5)
+    # a last partition holding one value shares its boundary; never a
+    # single boundary
+    assert union_divisions((0, 5, 5), (0, 3, 5)) == (0, 3, 5)
+    assert union_divisions((5, 5), (5, 5)) == (5, 5)
+    assert union_divisions((0, 5, 5), (5, 9)) == (0, 5, 9)
+    # equal values of other types count once; ints and floats interleave
+    assert union_divisions((0, 1.0, 2), (np.int64(1), 1.5, 2.0)) == (0, 1, 1.5, 2)
+    ts = pd.Timestamp
+    assert union_divisions((ts("2020"), ts("2022")), (ts("2021"), ts("2023"))) == (
+        ts("2020"),
+        ts("2021"),
+        ts("2022"),
+        ts("2023"),
+    )
+    assert union_divisions(("a", "c"), ("b", "d")) == ("a", "b", "c", "d")
+    for unknown in [(None, None), (), (None,)]:
+        with pytest.raises(ValueError, match="known"):
+            union_divisions(unknown, (0, 1))
+        with pytest.raises(ValueError, match="known"):
+            union_divisions((0, 1), unknown)
+    with pytest.raises(ValueError, match="cannot be compared"):
+        union_divisions((0, 5), ("a", "b"))
+
+
+def test_aligned_divisions_are_the_union_everywhere(no_compute):
+    """Arithmetic, an index join and concat(axis=1) of two frames with
+    different known divisions all re-split both to the sorted union of their
+    boundaries (Dask gives (0, 3, 5, 10, 12) for all three)."""
+    a = pd.DataFrame({"x": np.arange(11.0)}, index=np.arange(11))
+    b = pd.DataFrame({"y": np.arange(13.0)}, index=np.arange(13))
+    da = partframe.from_pandas(a, npartitions=1).repartition(divisions=[0, 5, 10])
+    db = partframe.from_pandas(b, npartitions=1).repartition(divisions=[0, 3, 12])
+    want = (0, 3, 5, 10, 12)
+    joined = da.merge(db, left_index=True, right_index=True, how="outer")
+    both = partframe.concat([da, db], axis=1)
+    assert (da.x + db.y).divisions == want
+    assert joined.divisions == want
+    assert both.divisions == want
+    with partframe.config.set(scheduler="sync"):
+        assert_eq(da.x + db.y, a.x + b.y)
+        assert_eq(joined, a.merge(b, left_index=True, right_index=True, how="outer"))
+        assert_eq(both, pd.concat([a, b], axis=1))
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)

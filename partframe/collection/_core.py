@@ -33,12 +33,12 @@ from ..expr.blockwise import (
 )
 from ..expr.meta import emulate, is_frame_or_series, make_meta
 from ..expr.optimize import optimize, optimize_many
-from ..expr.partitions import RepartitionDivisions, union_divisions
+from ..expr.partitions import RepartitionDivisions
 from ..expr.reductions import TreeReduction
 from ..expr.sources import FromGraph, pandas_source
 from ..graph import flatten_keys
 from ..kernels.gather import RowGather, assemble, built
-from ..kernels.partitions import concat_result
+from ..kernels.partitions import concat_result, union_divisions
 
 # The facade class of each pandas meta type, filled by ``collection/frame.py``
 # (``register``) so that the method modules, which build collections, need

@@ -24,6 +24,7 @@ import operator
 from typing import Any
 
 from ..graph import quote
+from ..kernels.estimate import range_sample_size
 from ..kernels.group_call import (
     _restore_named,
     reset_index_offset,
@@ -44,6 +45,7 @@ from ..kernels.groupby import (
 from .base import Expr
 from .blockwise import Blockwise
 from .meta import make_meta
+from .tree import combine_tree, split_every
 
 __all__ = [
     "GroupByAgg",
@@ -163,11 +165,7 @@ class GroupByTree(Expr):
         return "groupby-agg"
 
     def _layer(self) -> dict:
-        from .. import config
-
-        split_every = self.split_every or config.get("split_every")
-        if split_every is None or split_every < 2:
-            raise ValueError(f"split_every must be at least 2, got {split_every!r}")
+        fan_in = split_every(self.split_every)
         k = self.split_out
         src = self.chunks._name
         n = self.chunks.npartitions
@@ -183,15 +181,14 @@ class GroupByTree(Expr):
                     key = (f"{self._name}-get", i, j)
                     graph[key] = (operator.getitem, (src, i), j)
                     keys.append(key)
-            level = 0
-            while len(keys) > split_every:
-                new = []
-                for g in range(0, len(keys), split_every):
-                    key = (f"{self._name}-combine{level}", j, g // split_every)
-                    graph[key] = (groupby_combine, keys[g : g + split_every], plan)
-                    new.append(key)
-                keys = new
-                level += 1
+            keys = combine_tree(
+                graph,
+                keys,
+                lambda group: (groupby_combine, group, plan),
+                f"{self._name}-combine",
+                fan_in,
+                index=(j,),
+            )
             graph[(self._name, j)] = (groupby_finalize, keys, plan, meta)
         return graph
 
@@ -237,7 +234,7 @@ class GroupByRangeAgg(Expr):
         meta = quote(self.operand("meta"))
         name = self._name
         graph: dict = {}
-        size = max(100, 50 * k)
+        size = range_sample_size(k)
         cols = self.operand("columns")
         cols = None if cols is None else quote(list(cols))
         samples = []
@@ -306,7 +303,7 @@ class RangeShuffle(Expr):
         plan = quote({"by": on, "level": None})
         name = self._name
         graph: dict = {}
-        size = max(100, 50 * k)
+        size = range_sample_size(k)
         samples = []
         for i in range(n):
             graph[(name + "-sample", i)] = (groupby_sample, (src, i), plan, size)

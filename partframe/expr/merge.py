@@ -83,6 +83,7 @@ from ..kernels.merge import (
     narrow_if_complete,
     unmatched_rows,
 )
+from ..kernels.partitions import union_divisions
 from ..shuffle.tasks import Shuffle, estimate_nbytes
 from .base import Expr
 from .blockwise import Blockwise
@@ -93,6 +94,7 @@ from .partitions import (
     RepartitionPieces,
     repartition_npartitions,
 )
+from .tree import combine_tree
 
 __all__ = [
     "BROADCAST_BYTES",
@@ -104,6 +106,11 @@ __all__ = [
 
 #: A side known to be smaller than this is broadcast (when the join allows).
 BROADCAST_BYTES = 64 * 2**20
+
+#: Boolean marks (matched rows of a broadcast side, columns with missing
+#: values) OR-ed per task: they are small (a bit per row or per column), so
+#: a wide fan-in keeps the tree one or two levels deep.
+FLAGS_FAN_IN = 32
 
 #: pandas' warning about the values of int and float keys (a regex).
 _VALUE_WARNING = "You are merging on int and float columns where the float values"
@@ -387,7 +394,7 @@ class Merge(Expr):
                     "internal error: the sides of an aligned join lost their "
                     "known divisions in a rewrite"
                 )
-            divs = _union_divisions(left.divisions, right.divisions)
+            divs = union_divisions(left.divisions, right.divisions)
             if left.divisions != divs:
                 left = RepartitionDivisions(left, divs)
             if right.divisions != divs:
@@ -482,13 +489,6 @@ def _broadcast_cost(option: tuple) -> tuple:
     )
 
 
-def _union_divisions(a: tuple, b: tuple) -> tuple:
-    lo, hi = min(a[0], b[0]), max(a[-1], b[-1])
-    inner = sorted(set(a[1:-1]) | set(b[1:-1]) | {a[0], b[0]})
-    inner = [x for x in inner if lo < x < hi]
-    return (lo, *inner, hi)
-
-
 def _gather(expr: Expr) -> Expr:
     """``expr`` as one partition (its partitions concatenated in order)."""
     if expr.npartitions == 1:
@@ -575,7 +575,6 @@ class UnmatchedRows(Expr):
     empty frame of the other side's schema), cast to ``meta``."""
 
     _parameters = ["matches", "small", "big_meta", "kwargs", "meta", "side"]
-    _fan_in = 32  # masks OR-ed per task
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -587,18 +586,13 @@ class UnmatchedRows(Expr):
     def _layer(self) -> dict:
         keys = [(self.matches._name, i) for i in range(self.matches.npartitions)]
         graph: dict = {}
-        level = 0
-        while len(keys) > self._fan_in:
-            name = f"{self._name}-any{level}"
-            step = self._fan_in
-            graph.update(
-                {
-                    (name, j // step): (any_matched, keys[j : j + step])
-                    for j in range(0, len(keys), step)
-                }
-            )
-            keys = [(name, j) for j in range(-(-len(keys) // step))]
-            level += 1
+        keys = combine_tree(
+            graph,
+            keys,
+            lambda group: (any_matched, group),
+            f"{self._name}-any",
+            FLAGS_FAN_IN,
+        )
         graph[(self._name, 0)] = (
             unmatched_rows,
             keys,
@@ -646,7 +640,6 @@ class NarrowIfComplete(Expr):
     docstring)."""
 
     _parameters = ["frame", "meta", "complete"]
-    _fan_in = 32  # flags OR-ed per task
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -668,25 +661,25 @@ class NarrowIfComplete(Expr):
         graph: dict = {
             (name, i): (missing_flags, (source, i), columns, index) for i in range(n)
         }
-        keys = [(name, i) for i in range(n)]
-        level = 0
-        while len(keys) > 1:
-            step = self._fan_in
-            out = f"{name}-any{level}"
-            graph.update(
-                {
-                    (out, j // step): (any_matched, keys[j : j + step])
-                    for j in range(0, len(keys), step)
-                }
-            )
-            keys = [(out, j) for j in range(-(-len(keys) // step))]
-            level += 1
+        keys = combine_tree(
+            graph,
+            [(name, i) for i in range(n)],
+            lambda group: (any_matched, group),
+            f"{name}-any",
+            FLAGS_FAN_IN,
+            until=1,
+        )
         meta, complete = quote(self._meta), quote(self.complete)
         for i in range(n):
             graph[(self._name, i)] = (
-                narrow_if_complete, (source, i), keys[0], columns, index, meta,
+                narrow_if_complete,
+                (source, i),
+                keys[0],
+                columns,
+                index,
+                meta,
                 complete,
-            )  # fmt: skip
+            )
         return graph
 
     def _operand_repr(self) -> str:

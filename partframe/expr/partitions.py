@@ -25,19 +25,19 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from .. import config
 from ..graph import quote
 from ..kernels import partitions as K
+from ..kernels.enforce import conform
 from ..tokenize import tokenize
 from .base import Expr, map_operand_exprs, plain_scalar
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
+from .tree import combine_tree, split_every
 
 __all__ = [
     "ConcatColumns",
@@ -241,23 +241,6 @@ def _push_partitions(expr: Expr, parts: tuple, memo: dict) -> Expr:
 # -- head / tail --------------------------------------------------------------------
 
 
-def _tree_layer(name: str, keys: list, func: Any, args: tuple) -> dict:
-    """Combine ``keys`` in order, ``split_every`` at a time, into ``(name, 0)``."""
-    split_every = max(2, int(config.get("split_every") or 8))
-    graph: dict = {}
-    level = 0
-    while len(keys) > split_every:
-        new = []
-        for j in range(0, len(keys), split_every):
-            key = (f"{name}-combine{level}", j // split_every)
-            graph[key] = (func, keys[j : j + split_every], *args)
-            new.append(key)
-        keys = new
-        level += 1
-    graph[(name, 0)] = (func, list(keys), *args)
-    return graph
-
-
 class Head(Expr):
     """The first ``n`` rows of ``frame``, scanning its partitions in order."""
 
@@ -277,7 +260,17 @@ class Head(Expr):
 
     def _layer(self) -> dict:
         keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
-        return _tree_layer(self._name, keys, self._combine, (self.n,))
+        combine, n = self._combine, self.n
+        graph: dict = {}
+        keys = combine_tree(
+            graph,
+            keys,
+            lambda group: (combine, group, n),
+            f"{self._name}-combine",
+            split_every(),
+        )
+        graph[(self._name, 0)] = (combine, keys, n)
+        return graph
 
     def _operand_repr(self) -> str:
         return f"n={self.n}"
@@ -561,7 +554,7 @@ class ConcatPartitions(Expr):
             same = _same_schema(f._meta, meta)
             for i in range(f.npartitions):
                 key = (f._name, i)
-                graph[(self._name, j)] = key if same else (K.conform, key, quote(meta))
+                graph[(self._name, j)] = key if same else (conform, key, quote(meta))
                 j += 1
         return graph
 
@@ -894,22 +887,3 @@ class GatherLoc(Expr):
 
     def _operand_repr(self) -> str:
         return f"{len(self.labels)} labels"
-
-
-def union_divisions(a: Sequence, b: Sequence) -> tuple:
-    """The sorted union of two known divisions (the finer common split).
-
-    Examples
-    --------
-    >>> union_divisions((0, 5, 10), (0, 3, 12))
-    (0, 3, 5, 10, 12)
-    """
-    if not len(a) or not len(b) or a[0] is None or b[0] is None:
-        raise ValueError("union_divisions needs two known divisions")
-    try:
-        return tuple(sorted(set(a) | set(b)))
-    except TypeError as exc:
-        raise ValueError(
-            f"divisions {tuple(a)!r} and {tuple(b)!r} cannot be compared "
-            f"(index dtypes differ?): {exc}"
-        ) from None

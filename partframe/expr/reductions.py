@@ -19,10 +19,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from .. import config
 from .base import Expr
 from .blockwise import Blockwise, apply_kwargs
 from .meta import make_meta
+from .tree import combine_tree, split_every
 
 __all__ = ["ReductionChunk", "TreeCombine", "TreeReduction"]
 
@@ -167,22 +167,16 @@ class TreeCombine(Expr):
         return (None, None)
 
     def _layer(self) -> dict:
-        split_every = self.split_every or config.get("split_every")
-        if split_every is None or split_every < 2:
-            raise ValueError(f"split_every must be at least 2, got {split_every!r}")
         keys = [(self.chunks._name, i) for i in range(self.chunks.npartitions)]
         graph: dict = {}
-        level = 0
-        ckw = self.combine_kwargs or {}
-        while len(keys) > split_every:
-            name = f"{self._name}-combine{level}"
-            new_keys = []
-            for j in range(0, len(keys), split_every):
-                key = (name, j // split_every)
-                graph[key] = _call(self.combine, ckw, keys[j : j + split_every])
-                new_keys.append(key)
-            keys = new_keys
-            level += 1
+        combine, ckw = self.combine, self.combine_kwargs or {}
+        keys = combine_tree(
+            graph,
+            keys,
+            lambda group: _call(combine, ckw, group),
+            f"{self._name}-combine",
+            split_every(self.split_every),
+        )
         graph[(self._name, 0)] = _call(
             self.aggregate, self.aggregate_kwargs or {}, keys
         )

@@ -40,6 +40,7 @@ import pandas as pd
 
 from .. import config
 from ..graph import quote
+from ..kernels.estimate import range_sample_size
 from ..resources import run_scope
 from ..shuffle.sorting import (
     choose_boundaries,
@@ -53,12 +54,7 @@ from .base import Expr, plain_scalar
 from .blockwise import Blockwise
 from .partitions import check_divisions
 
-__all__ = ["RangeBounds", "SetIndexShuffled", "SortValues", "sample_size"]
-
-
-def sample_size(npartitions_out: int) -> int:
-    """Sample rows per input partition for ``npartitions_out`` ranges."""
-    return max(100, 20 * npartitions_out)
+__all__ = ["RangeBounds", "SetIndexShuffled", "SortValues"]
 
 
 def _on_columns(on: Any) -> set | None:
@@ -84,7 +80,7 @@ class RangeBounds(Expr):
 
     def _layer(self) -> dict:
         name, src = self._name, self.frame._name
-        size = sample_size(self.npartitions_out)
+        size = range_sample_size(self.npartitions_out)
         on = quote(self.on) if isinstance(self.on, list) else self.on
         graph: dict = {}
         samples = []
@@ -247,7 +243,7 @@ class SetIndexShuffled(Expr):
         """``(divisions, boundary rows)`` from a pass over the key column."""
         n = self.npartitions_out
         unknown = (None,) * (n + 1)
-        stats = _compute_now(SortStats(self.frame, [self.column], sample_size(n)))
+        stats = _compute_now(SortStats(self.frame, [self.column], range_sample_size(n)))
         bounds = choose_boundaries([s[0] for s in stats], n, [True], "last")
         lows = [s[1] for s in stats if s[1] is not None]
         if any(s[3] for s in stats) or not lows:

@@ -44,6 +44,7 @@ from ..expr.base import Expr
 from ..kernels import csv as kcsv
 from ..kernels import io as kio
 from ..kernels.csv import CSVReadError
+from ..kernels.partitions import parse_bytes
 from ..tokenize import tokenize
 from .nodes import _q, _Source
 from .paths import expand_paths, get_fs
@@ -711,9 +712,7 @@ def read_csv(
                 "head()/filtering on the partframe DataFrame"
             )
     if isinstance(blocksize, str):
-        from .parquet import _parse_bytes
-
-        blocksize = _parse_bytes(blocksize)
+        blocksize = parse_bytes(blocksize)
     if blocksize is not None and blocksize < 1:
         raise ValueError(f"blocksize must be positive or None, got {blocksize}")
     if not isinstance(sample, int | np.integer) or sample < 0:

@@ -25,6 +25,7 @@ from ..expr.blockwise import Blockwise
 from ..graph import quote
 from ..kernels import io as kio
 from ..kernels.io import _commit
+from ..kernels.partitions import empty_like
 from . import commit
 
 __all__ = [
@@ -198,7 +199,7 @@ class ReadParquet(_Source):
             row_filter = [list(c) for c in self.filters]
         known = not (self.filters or ds.index)
         if not rgs:
-            return (kio.empty_like, _q(meta))
+            return (empty_like, _q(meta))
         if known and not file_cols and not any(c in hive for c in self.columns):
             # ``len(df)``: the row count comes from the footers
             return (kio.empty_frame, nrows, _q(ds.label_runs(runs)), _q(meta))

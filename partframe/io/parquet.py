@@ -24,6 +24,7 @@ import pandas as pd
 from ..collection._core import new_collection
 from ..expr.meta import meta_nonempty
 from ..kernels.io import ParquetReadError
+from ..kernels.partitions import parse_bytes
 from ..tokenize import tokenize
 from .hive import infer_values, parse_path
 from .paths import as_url, check_name_function, check_unique_names, expand_paths, get_fs
@@ -568,7 +569,7 @@ def read_parquet(
     _check_engine("read_parquet", engine)
     fs, paths = get_fs(path, storage_options, filesystem)
     if isinstance(blocksize, str):
-        blocksize = _parse_bytes(blocksize)
+        blocksize = parse_bytes(blocksize)
 
     def plan() -> ParquetDataset | None:
         files, roots = expand_paths(fs, paths, "Parquet file", empty_folders=True)
@@ -627,28 +628,6 @@ def _without_data_files(path: Any, columns: Any, filters: Any) -> Any:
         )
     empty = pd.DataFrame(index=pd.RangeIndex(0), columns=pd.Index([], dtype=object))
     return from_pandas(empty, npartitions=1)
-
-
-_UNITS = {"b": 1, "kb": 1000, "mb": 10**6, "gb": 10**9, "kib": 1024}
-_UNITS.update({"mib": 1024**2, "gib": 1024**3, "k": 1000, "m": 10**6, "g": 10**9})
-
-
-def _parse_bytes(s: str) -> int:
-    """Parse ``"64MiB"`` or ``"1e6"`` into a number of bytes.
-
-    Examples
-    --------
-    >>> _parse_bytes("64MiB"), _parse_bytes("1000")
-    (67108864, 1000)
-    """
-    s = s.strip().lower().replace(" ", "")
-    i = len(s)
-    while i and s[i - 1].isalpha():
-        i -= 1
-    num, unit = s[:i], s[i:] or "b"
-    if unit not in _UNITS:
-        raise ValueError(f"unknown size unit in {s!r}")
-    return int(float(num) * _UNITS[unit])
 
 
 # --- writing -------------------------------------------------------------------

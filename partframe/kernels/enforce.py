@@ -44,12 +44,19 @@ ValueError: map_partitions(f) returned columns ... missing ['a'], extra ['b']. .
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["MetaCheck", "check_partition", "frame_dtypes", "missing_widened"]
+__all__ = [
+    "MetaCheck",
+    "check_partition",
+    "conform",
+    "frame_dtypes",
+    "missing_widened",
+]
 
 
 def missing_widened(narrow: Any, wide: Any) -> bool:
@@ -72,6 +79,56 @@ def missing_widened(narrow: Any, wide: Any) -> bool:
 
 def _pandas_widened(values: Any, want: Any) -> bool:
     return missing_widened(want, values.dtype) and bool(values.isna().any())
+
+
+def conform(part: Any, meta: Any) -> Any:
+    """``part`` with the columns, dtypes, name and index dtype of ``meta``,
+    for partitions that partframe made itself (concat of differing frames,
+    shuffle pieces read back from Arrow, join results).
+
+    Missing columns are added as missing values and dtypes are cast, as
+    ``pandas.concat`` does when inputs differ. Ints or bools that pandas
+    widened because some values are missing (:func:`missing_widened`) stay
+    widened: the final concat widens the whole column as pandas does for
+    the whole data, where casting back would fail (``NaN`` into ``int64``).
+    An index that cannot be cast keeps its dtype. Partitions made by user
+    functions are checked by :func:`check_partition` instead.
+
+    Examples
+    --------
+    >>> meta = pd.DataFrame({"x": pd.Series([], dtype=float),
+    ...                      "y": pd.Series([], dtype=object)})
+    >>> conform(pd.DataFrame({"x": [1]}), meta).dtypes.tolist()
+    [dtype('float64'), dtype('O')]
+    >>> conform(pd.Series([1.0, None]), pd.Series([], dtype="int64")).dtype
+    dtype('float64')
+    """
+    if isinstance(meta, pd.DataFrame):
+        if isinstance(part, pd.Series):
+            part = part.to_frame(0 if part.name is None else part.name)
+        if not part.columns.equals(meta.columns):
+            part = part.reindex(columns=meta.columns)
+        want = frame_dtypes(meta)
+        bad = [i for i, (a, b) in enumerate(zip(frame_dtypes(part), want)) if a != b]
+        if bad:
+            part = part.copy(deep=False)
+            for i in bad:
+                part.isetitem(i, _cast_unless_widened(part.iloc[:, i], want[i]))
+    else:
+        if part.dtype != meta.dtype:
+            part = _cast_unless_widened(part, meta.dtype)
+        if part.name != meta.name:
+            part = part.rename(meta.name)
+    if part.index.nlevels == 1 and part.index.dtype != meta.index.dtype:
+        with contextlib.suppress(TypeError, ValueError):
+            part = part.set_axis(part.index.astype(meta.index.dtype), axis=0)
+    return part
+
+
+def _cast_unless_widened(values: pd.Series, dtype: Any) -> pd.Series:
+    if missing_widened(dtype, values.dtype) and values.hasnans:
+        return values
+    return values.astype(dtype)
 
 
 # ``DataFrame.dtypes`` builds a Series on every call; the block manager's

@@ -18,6 +18,7 @@ from .groupby import (
     reset_index_objects,
     sort_result,
 )
+from .keys import index_sorted_positions
 from .topn import fast_top_n_ok, group_top_n
 
 # Columns that tag each row with its input partition and position, so rows
@@ -133,19 +134,11 @@ def _top_n(
     ]
     index = pd.MultiIndex.from_arrays(arrays, names=[*by, *top.index.names])
     out = pd.Series(top[selection].array, index=index, name=selection)
-    order = _sort_positions_stable(out, len(by))
+    order = index_sorted_positions(out.index, len(by))
     return out.iloc[order]
 
 
-def _sort_positions_stable(out: Any, nlevels: int) -> Any:
-    from ..shuffle.tasks import index_sorted_positions
-
-    return index_sorted_positions(out.index, nlevels)
-
-
 def _sort_levels(out: Any, nlevels: int) -> Any:
-    from ..shuffle.tasks import index_sorted_positions
-
     order = index_sorted_positions(out.index, nlevels)
     return out if (order[1:] >= order[:-1]).all() else out.iloc[order]
 

@@ -27,9 +27,18 @@ import numpy as np
 import pandas as pd
 
 from ..shuffle.hashing import partitioning_index
-from ..shuffle.tasks import _rank_codes, split_by_partition
+from ..shuffle.tasks import split_by_partition
 from .estimate import distinct_total
 from .group_reduce import group_reduce
+from .keys import (
+    assign_numeric,
+    assign_ranges,
+    boundary_rows,
+    index_frame,
+    index_sorted_positions,
+    pack_columns,
+    spaced_rows,
+)
 
 __all__ = [
     "groupby_chunk",
@@ -105,42 +114,8 @@ def _side_by_side(series: list) -> pd.DataFrame:
     return pd.concat([s.reindex(index) for s in series], axis=1)
 
 
-def pack_codes(columns: list, sort: bool, dropna: bool) -> tuple | None:
-    """Several key columns as one int64 code per row: each column factorized
-    (its uniques sorted with ``sort``), the codes combined by multiply-add.
-
-    Returns ``(codes, uniques per column, sizes, missing rows or None)``;
-    with ``dropna`` rows with a missing key are flagged (their code is
-    meaningless), otherwise missing values are a key like any other. None
-    when the combinations do not fit one int64.
-
-    Examples
-    --------
-    >>> codes, uniques, sizes, missing = pack_codes(
-    ...     [pd.Series(["a", "b", "a"]), pd.Series([1, 1, 2])], True, True
-    ... )
-    >>> codes.tolist(), sizes, missing
-    ([0, 2, 1], [2, 2], None)
-    """
-    pairs = [pd.factorize(c, sort=sort, use_na_sentinel=dropna) for c in columns]
-    sizes = [max(1, len(u)) for _, u in pairs]
-    if float(np.prod([float(n) for n in sizes])) >= 2.0**62:
-        return None
-    combined = np.zeros(len(columns[0]), dtype="int64")
-    missing = None
-    for (code, _), n in zip(pairs, sizes):
-        code = np.asarray(code, dtype="int64")
-        if dropna:
-            lost = code < 0
-            if lost.any():
-                missing = lost if missing is None else missing | lost
-        combined *= n
-        combined += code
-    return combined, [u for _, u in pairs], sizes, missing
-
-
 def _packed_keys(frame: pd.DataFrame, plan: dict, sort: bool) -> tuple | None:
-    """The plan's key columns packed by :func:`pack_codes`, or None.
+    """The plan's key columns packed by :func:`.keys.pack_columns`, or None.
 
     pandas groups by several columns by factorizing each, combining the
     codes and factorizing the combination again (``compress_group_index``:
@@ -168,7 +143,7 @@ def _packed_keys(frame: pd.DataFrame, plan: dict, sort: bool) -> tuple | None:
         for c in cols
     ):
         return None
-    packed = pack_codes(cols, sort, dropna=True)
+    packed = pack_columns(cols, sort, dropna=True)
     if packed is None:
         return None
     combined, levels, sizes, missing = packed
@@ -521,7 +496,7 @@ def _partial_keys(key: Any, df: pd.DataFrame) -> pd.DataFrame:
         keys = df.iloc[:, : len(df.columns) - 1].copy(deep=False)
         keys.columns = range(len(keys.columns))
         return keys.reset_index(drop=True)
-    return _index_frame(df.index)
+    return index_frame(df.index)
 
 
 def _raw_keys(df: pd.DataFrame, plan: dict) -> pd.DataFrame:
@@ -531,18 +506,15 @@ def _raw_keys(df: pd.DataFrame, plan: dict) -> pd.DataFrame:
 
 def groupby_sample(df: pd.DataFrame, plan: dict, size: int) -> pd.DataFrame:
     """Up to ``size`` evenly spaced group keys of a partition's rows."""
-    if len(df) > size:
-        df = df.iloc[np.linspace(0, len(df) - 1, size).astype("int64")]
-    return _raw_keys(df, plan)
+    return _raw_keys(spaced_rows(df, size), plan)
 
 
 def groupby_bounds(samples: list, npartitions: int) -> tuple:
     """Key boundaries for ``npartitions`` ranges from the sampled keys, and
     the shortest key prefix that tells the same ranges apart."""
-    from ..shuffle.tasks import range_boundaries
-
     nonempty = [s for s in samples if len(s)] or samples[:1]
-    bounds = range_boundaries(nonempty, npartitions)
+    bounds = boundary_rows(nonempty, npartitions, mixed=True)
+    bounds = bounds.drop_duplicates(ignore_index=True)
     nb = len(bounds)
     for p in range(1, len(bounds.columns)):
         prefix = bounds.iloc[:, :p].drop_duplicates(ignore_index=True)
@@ -551,28 +523,9 @@ def groupby_bounds(samples: list, npartitions: int) -> tuple:
     return bounds
 
 
-def _assign_numeric(keys: pd.Series, bounds: pd.Series) -> np.ndarray | None:
-    """:func:`_assign` of one numpy int or float key column by a binary
-    search in the (sorted, missing last) boundaries, or None for other
-    dtypes."""
-    kd, bd = keys.dtype, bounds.dtype
-    if not (isinstance(kd, np.dtype) and kd == bd and kd.kind in "iuf"):
-        return None
-    b = bounds.to_numpy()
-    k = keys.to_numpy()
-    if kd.kind != "f":
-        return np.searchsorted(b, k, side="right").astype("int64", copy=False)
-    valid = b[~np.isnan(b)]
-    out = np.searchsorted(valid, k, side="right").astype("int64", copy=False)
-    out[np.isnan(k)] = len(b)  # missing keys sort last
-    return out
-
-
 def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     """The range of every key row: how many boundaries sort at or before it
     (compared on the boundaries' key prefix)."""
-    from ..shuffle.tasks import range_assign
-
     keys = keys.iloc[:, : len(bounds.columns)]
     if len(bounds.columns) == 1 and len(keys) > 4 * len(bounds):
         # one column: assign its distinct values, then every row by its code
@@ -580,21 +533,32 @@ def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
         ucodes = pd.DataFrame({0: pd.Series(uniques)})
         where = None
         if len(uniques) and len(bounds):
-            where = _assign_numeric(ucodes[0], bounds.iloc[:, 0])
+            where = assign_numeric(ucodes[0], bounds.iloc[:, 0])
         if where is None:
-            where = range_assign(ucodes, bounds) if len(uniques) else ucodes.index
+            where = (
+                assign_ranges(ucodes, bounds, mixed=True)
+                if len(uniques)
+                else ucodes.index
+            )
         where = np.append(np.asarray(where, dtype="int64"), len(bounds))
         return where[codes]  # missing keys (-1) go last, as they sort
-    return range_assign(keys, bounds)
+    return assign_ranges(keys, bounds, mixed=True)
 
 
-def _reduces(df: pd.DataFrame, plan: dict, sample: int = 4000) -> bool:
+# Rows sampled to estimate the number of groups of a partition: enough for
+# the estimate to tell "about as many groups as rows" from "at least twice
+# fewer" (all :func:`_reduces` asks), few enough to cost a fraction of
+# grouping the partition; partitions under twice this are grouped anyway.
+REDUCES_SAMPLE_ROWS = 4000
+
+
+def _reduces(df: pd.DataFrame, plan: dict, sample: int = REDUCES_SAMPLE_ROWS) -> bool:
     """Whether grouping ``df`` is likely to shrink it at least twofold,
     estimated from the distinct keys of an evenly spaced sample of rows."""
     n = len(df)
     if n <= 2 * sample or plan["level"] is not None or not plan["observed"]:
         return True
-    sub = df.iloc[np.linspace(0, n - 1, sample).astype("int64")]
+    sub = spaced_rows(df, sample)
     by = plan["by"]
     d = sub.groupby(by if len(by) > 1 else by[0], sort=False, dropna=False).ngroups
     groups = distinct_total(d, sample)
@@ -714,8 +678,8 @@ def _output(kind: str, args: tuple, main: pd.DataFrame, parts: dict, plan: dict)
         if main.index.nlevels > 1:
             # MultiIndex.reindex does not match missing keys: number the
             # groups of both key sets together instead
-            left = _index_frame(main.index)
-            right = _index_frame(counts.index)
+            left = index_frame(main.index)
+            right = index_frame(counts.index)
             both = pd.concat([left, right], ignore_index=True)
             codes = (
                 both.groupby(list(both.columns), sort=False, dropna=False)
@@ -822,35 +786,12 @@ def groupby_finalize(
     return out
 
 
-def _unique_keys_order(index: pd.Index) -> np.ndarray | None:
-    """Positions that sort an index of *distinct* group keys, or None when
-    the keys do not fit one int64. Distinct keys have no ties, so numpy's
-    unstable sort does (several times faster than a stable one)."""
-    if isinstance(index, pd.MultiIndex):
-        pairs = [
-            (np.asarray(index.codes[i]), index.levels[i]) for i in range(index.nlevels)
-        ]
-    else:
-        codes, uniques = pd.factorize(index, use_na_sentinel=True)
-        pairs = [(codes, uniques)]
-    sizes = [float(len(u) + 1) for _, u in pairs]
-    if float(np.prod(sizes)) >= 2**62:
-        return None
-    combined = np.zeros(len(index), dtype="int64")
-    for (codes, uniques), size in zip(pairs, sizes):
-        combined *= int(size)
-        combined += _rank_codes(codes, uniques)
-    return np.argsort(combined)
-
-
 def _sort_order(
     index: pd.Index, nlevels: int | None = None, unique: bool = False
 ) -> np.ndarray | None:
     """Positions that sort ``index`` (its first ``nlevels`` levels) as groupby
     does: lexicographic, categories in category order, missing keys last;
     ``None`` when it is sorted already. ``unique``: the keys are distinct."""
-    from ..shuffle.tasks import index_sorted_positions
-
     if len(index) < 2:
         return None
     if (
@@ -860,21 +801,14 @@ def _sort_order(
         and index.is_monotonic_increasing
     ):
         return None
-    order = _unique_keys_order(index) if unique and nlevels is None else None
-    if order is None:
-        order = index_sorted_positions(index, nlevels)
+    # Distinct keys have no ties: numpy's unstable sort is exact (several
+    # times faster than a stable one).
+    order = index_sorted_positions(
+        index, nlevels, stable=not (unique and nlevels is None)
+    )
     if (order[1:] > order[:-1]).all():
         return None
     return order
-
-
-def _index_frame(index: pd.Index, nlevels: int | None = None) -> pd.DataFrame:
-    """The first ``nlevels`` levels of ``index`` as columns ``0, 1, ...``."""
-    n = index.nlevels if nlevels is None else nlevels
-    return pd.DataFrame(
-        {i: index.get_level_values(i) for i in range(n)},
-        index=pd.RangeIndex(len(index)),
-    )
 
 
 def _fix_index(index: pd.Index, plan: dict, meta: Any) -> pd.Index:

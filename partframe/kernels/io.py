@@ -44,11 +44,6 @@ class ParquetReadError(ValueError):
 # --- Parquet -----------------------------------------------------------------
 
 
-def empty_like(meta: pd.DataFrame) -> pd.DataFrame:
-    """An empty partition (every row group of the piece was skipped)."""
-    return meta.copy()
-
-
 def runs_index(runs: list, name: Any = None) -> pd.Index:
     """The RangeIndex labels ``[(start, stop), ...]`` of runs of rows, named
     ``name``; a run ``(start, stop, step)`` has labels ``range(start, stop,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..shuffle.store import _conform
+from .enforce import conform
 from .gather import RowGather, worth_gathering
 from .join import unique_right_plan
 
@@ -63,7 +63,7 @@ def _deferred(plan: Any, meta: Any) -> Any:
 def _as_meta(out: Any, meta: Any) -> Any:
     """``out`` cast to ``meta``'s dtypes when it has ``meta``'s columns."""
     if meta is not None and list(out.columns) == list(meta.columns):
-        return _conform(out, meta)
+        return conform(out, meta)
     return out
 
 
@@ -164,4 +164,4 @@ def narrow_if_complete(
     shape = meta.iloc[:0].astype(dict(zip(meta.columns, target)))
     if index and not flags[-1]:
         shape.index = shape.index.astype(complete.index.dtype)
-    return _conform(part, shape)
+    return conform(part, shape)

@@ -8,12 +8,14 @@ Every function is module-level and pure, so tasks pickle.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..threadpool import WORKERS
+from .enforce import conform
 from .gather import as_gather, assemble
 
 __all__ = [
@@ -22,7 +24,6 @@ __all__ = [
     "concat_columns",
     "concat_lists",
     "concat_parts",
-    "conform",
     "empty_like",
     "head_concat",
     "head_part",
@@ -44,6 +45,7 @@ __all__ = [
     "tail_part",
     "top_chunk",
     "top_combine",
+    "union_divisions",
 ]
 
 
@@ -237,83 +239,86 @@ def memory_usage(part: Any) -> list:
     return [int(usage.sum() if isinstance(usage, pd.Series) else usage)]
 
 
-_BYTE_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 10**3,
-    "kb": 10**3,
-    "m": 10**6,
-    "mb": 10**6,
-    "g": 10**9,
-    "gb": 10**9,
-    "t": 10**12,
-    "tb": 10**12,
-    "kib": 2**10,
-    "mib": 2**20,
-    "gib": 2**30,
-    "tib": 2**40,
-}
+# The units Dask's ``parse_bytes`` reads, matched case-insensitively: decimal
+# ("kB" = 1000), binary ("KiB" = 1024), and their one- or two-letter forms
+# ("k", "Ki").
+_BYTE_UNITS = (
+    {"": 1, "b": 1}
+    | {p + u: 10 ** (3 * i) for i, p in enumerate("kmgtp", 1) for u in ("", "b")}
+    | {p + u: 2 ** (10 * i) for i, p in enumerate("kmgtp", 1) for u in ("i", "ib")}
+)
 
 
 def parse_bytes(size: int | float | str) -> int:
-    """A byte count from a number or a string such as ``"100MB"`` or ``"1 GiB"``.
+    """A positive byte count from a number or a string, read as Dask's
+    ``parse_bytes`` reads it: ``"100MB"``, ``"1 MiB"``, ``"1e6"``, ``"5.4 kB"``,
+    ``"MB"`` (one megabyte), units in any case.
+
+    Raises ``ValueError`` for anything else, and for sizes below one byte
+    (no caller has a use for them).
 
     Examples
     --------
     >>> parse_bytes("100MB"), parse_bytes("1 KiB"), parse_bytes(512)
     (100000000, 1024, 512)
+    >>> parse_bytes("1e6"), parse_bytes("kb"), parse_bytes("2 gi")
+    (1000000, 1000, 2147483648)
     """
+    if isinstance(size, bool):
+        raise TypeError(f"a size in bytes must be a number or a string, got {size!r}")
     if isinstance(size, int | float | np.integer | np.floating):
         out = int(size)
     else:
         match = re.fullmatch(r"\s*([0-9.eE+-]*)\s*([a-zA-Z]*)\s*", str(size))
         unit = match.group(2).lower() if match else None
-        if match is None or unit not in _BYTE_UNITS:
-            raise ValueError(f"cannot read {size!r} as a size in bytes (e.g. '100MB')")
-        number = float(match.group(1)) if match.group(1) else 1.0
+        try:
+            if match is None or unit not in _BYTE_UNITS:
+                raise ValueError
+            number = float(match.group(1)) if match.group(1) else 1.0
+        except ValueError:
+            raise ValueError(
+                f"cannot read {size!r} as a size in bytes (e.g. '100MB', '1 MiB', "
+                "'1e6')"
+            ) from None
         out = int(number * _BYTE_UNITS[unit])
     if out < 1:
         raise ValueError(f"a size in bytes must be positive, got {size!r}")
     return out
 
 
-# -- concat ------------------------------------------------------------------
+def union_divisions(a: Sequence, b: Sequence) -> tuple:
+    """The sorted union of two known divisions: the boundaries to which both
+    frames are re-split before pandas aligns them partition by partition.
 
+    Every boundary of either side is kept (as Dask aligns), so each output
+    partition lies inside one partition of each side and only splits them.
+    Equal values count once (``1`` and ``1.0`` too); a frame whose last
+    partition holds one value, ``(..., 5, 5)``, shares the boundary ``5``,
+    and two frames that hold only ``5`` give ``(5, 5)``.
 
-def conform(part: Any, meta: Any) -> Any:
-    """``part`` with the columns, dtypes and index dtype of ``meta``.
-
-    Missing columns are added as missing values and dtypes are cast, as
-    ``pandas.concat`` does when inputs differ.
+    Raises ``ValueError`` when either divisions are unknown (``None``) or
+    empty, or when their values cannot be compared (index dtypes differ).
 
     Examples
     --------
-    >>> meta = pd.DataFrame({"x": pd.Series([], dtype=float),
-    ...                      "y": pd.Series([], dtype=object)})
-    >>> conform(pd.DataFrame({"x": [1]}), meta).dtypes.tolist()
-    [dtype('float64'), dtype('O')]
+    >>> union_divisions((0, 5, 10), (0, 3, 12))
+    (0, 3, 5, 10, 12)
+    >>> union_divisions((0, 5, 5), (5, 5))
+    (0, 5)
     """
-    if isinstance(meta, pd.DataFrame):
-        if isinstance(part, pd.Series):
-            part = part.to_frame(0 if part.name is None else part.name)
-        if list(part.columns) != list(meta.columns):
-            part = part.reindex(columns=meta.columns)
-        dtypes = meta.dtypes
-        if not part.dtypes.equals(dtypes):
-            part = part.astype(
-                {c: t for c, t, have in zip(meta.columns, dtypes, part.dtypes)
-                 if t != have}
-            )  # fmt: skip
-    else:
-        if part.dtype != meta.dtype:
-            part = part.astype(meta.dtype)
-        if part.name != meta.name:
-            part = part.rename(meta.name)
-    if part.index.dtype != meta.index.dtype and not isinstance(
-        meta.index, pd.MultiIndex
-    ):
-        part = part.set_axis(part.index.astype(meta.index.dtype), axis=0)
-    return part
+    if not len(a) or not len(b) or a[0] is None or b[0] is None:
+        raise ValueError("union_divisions needs two known divisions")
+    try:
+        out = tuple(sorted(set(a) | set(b)))
+    except TypeError as exc:
+        raise ValueError(
+            f"divisions {tuple(a)!r} and {tuple(b)!r} cannot be compared "
+            f"(index dtypes differ?): {exc}"
+        ) from None
+    return out * 2 if len(out) == 1 else out
+
+
+# -- concat ------------------------------------------------------------------
 
 
 def concat_columns(

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .groupby import pack_codes
+from .keys import pack_columns, stable_order
 
 __all__ = ["fast_top_n_ok", "group_top_n", "partition_top_n"]
 
@@ -83,7 +83,7 @@ def group_codes(df: pd.DataFrame, by: list, sort: bool | None, dropna: bool) -> 
     if len(by) == 1:
         codes, uniques = pd.factorize(df[by[0]], sort=sort, use_na_sentinel=dropna)
         return np.asarray(codes, dtype="int64"), len(uniques)
-    packed = pack_codes([df[b] for b in by], sort, dropna)
+    packed = pack_columns([df[b] for b in by], sort, dropna)
     if packed is None:
         # too many combinations for one int64: number the key tuples
         keys = pd.DataFrame({i: df[b] for i, b in enumerate(by)})
@@ -163,8 +163,6 @@ def _grouped_order(
     values: np.ndarray, codes: np.ndarray, rows: np.ndarray, largest: bool
 ) -> np.ndarray:
     """``rows`` ordered by (group code, value, position)."""
-    from ..shuffle.sorting import stable_order
-
     order = rows[stable_order(values[rows], not largest, "last")]
     m = len(order)
     # (code, place in the value order) is unique: an unstable sort is exact

@@ -3,8 +3,9 @@
 ``head``/``tail``, ``repartition``, ``reset_index``, ``set_index(sorted=True)``,
 ``loc``, ``partitions``/``get_partition``, ``nlargest``/``nsmallest``,
 ``to_delayed``; and the module functions :func:`concat`,
-:func:`union_divisions` and :func:`repartition_divisions` (which
-``collection._align`` uses to align operands with different divisions).
+:func:`repartition_divisions` and :func:`union_divisions` (from
+:mod:`partframe.kernels.partitions`), which ``collection._align`` uses to
+align operands with different divisions.
 """
 
 from __future__ import annotations
@@ -46,10 +47,10 @@ from ..expr.partitions import (
     check_divisions,
     repartition_npartitions,
     select_partitions,
-    union_divisions,
 )
 from ..expr.reductions import ReductionChunk, TreeReduction
 from ..kernels import partitions as K
+from ..kernels.partitions import union_divisions
 
 __all__ = [
     "DataFrameMethods",

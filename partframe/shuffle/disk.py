@@ -73,6 +73,7 @@ from .. import config
 from ..expr.base import Expr
 from ..graph import quote
 from ..io.commit_lock import _holder_state, _whoami
+from ..kernels.estimate import range_sample_size
 from ..resources import on_run_end
 from .sorting import choose_boundaries, sample_sort_keys
 from .store import DiskStore
@@ -307,7 +308,7 @@ class DiskShuffle(Expr):
         return self.npartitions_out
 
     def _layer(self) -> dict:
-        from ..expr.sort import RangeBounds, sample_size
+        from ..expr.sort import RangeBounds
 
         store = SpillDirectory()
         name, src = self._name, self.frame._name
@@ -326,7 +327,7 @@ class DiskShuffle(Expr):
             # wait in memory until all were sampled. Each input is staged
             # on disk with its sample instead, and split once the
             # boundaries are known: memory stays at a few partitions.
-            size = sample_size(rb.npartitions_out)
+            size = range_sample_size(rb.npartitions_out)
             key_on = quote(rb.on) if isinstance(rb.on, tuple | list) else rb.on
             stages = [(name + "-stage", i) for i in range(self.frame.npartitions)]
             for i, key in enumerate(stages):

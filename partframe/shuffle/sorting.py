@@ -3,9 +3,8 @@ assigning rows to ranges, and sorting each range.
 
 Sort order is pandas': per column ``ascending`` or not, missing values
 first or last (``na_position``) whatever the direction, categoricals in
-category order, ties kept in row order (a stable sort). Every key column is
-factorized and its codes ranked, so comparing rows becomes comparing small
-integers; keys of several columns combine into one integer when they fit.
+category order, ties kept in row order (a stable sort), by the key
+kernels of :mod:`partframe.kernels.keys`.
 """
 
 from __future__ import annotations
@@ -15,12 +14,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..kernels.keys import (
+    assign_numeric,
+    assign_ranges,
+    boundary_rows,
+    index_frame,
+    spaced_rows,
+    stable_order,
+)
+
 __all__ = [
     "choose_boundaries",
     "key_frame",
     "range_partition",
     "sample_sort_keys",
-    "sort_positions",
     "sort_stats",
 ]
 
@@ -34,62 +41,16 @@ def key_frame(obj: Any, on: Any) -> pd.DataFrame:
     if on is None:
         keys = {0: obj.array}
     elif isinstance(on, str) and on == "__index__":
-        index = obj.index
-        keys = {i: index.get_level_values(i) for i in range(index.nlevels)}
+        return index_frame(obj.index)
     else:
         cols = list(on) if isinstance(on, list | tuple) else [on]
         keys = {i: obj[c].array for i, c in enumerate(cols)}
     return pd.DataFrame(keys, index=pd.RangeIndex(len(obj)), copy=False)
 
 
-def _ranks(values: Any, ascending: bool, na_position: str) -> tuple[np.ndarray, int]:
-    """Integer sort ranks of one column (ties equal) and their range size."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    n = len(uniques)
-    rank = np.empty(n, dtype="int64")
-    if n:
-        order = np.asarray(uniques.argsort(), dtype="int64")
-        rank[order] = np.arange(n) if ascending else np.arange(n - 1, -1, -1)
-    codes = np.asarray(codes)
-    safe = np.where(codes < 0, 0, codes)
-    ranked = rank[safe] if n else np.zeros(len(codes), dtype="int64")
-    if na_position == "first":
-        return np.where(codes < 0, 0, ranked + 1), n + 1
-    return np.where(codes < 0, n, ranked), n + 1
-
-
-def sort_positions(keys: pd.DataFrame, ascending: list, na_position: str) -> np.ndarray:
-    """Positions that stably sort the rows of ``keys`` (pandas' order).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> keys = pd.DataFrame({0: [2.0, None, 1.0, 2.0], 1: ["b", "x", "c", "a"]})
-    >>> sort_positions(keys, [False, True], "first").tolist()
-    [1, 3, 0, 2]
-    """
-    ranked, sizes = [], []
-    for j in range(len(keys.columns)):
-        r, s = _ranks(keys.iloc[:, j], ascending[j], na_position)
-        ranked.append(r)
-        sizes.append(s)
-    if not ranked:
-        return np.arange(len(keys))
-    if float(np.prod([float(s) for s in sizes])) < 2**62:
-        combined = np.zeros(len(keys), dtype="int64")
-        for r, size in zip(ranked, sizes):
-            combined *= size
-            combined += r
-        return np.argsort(combined, kind="stable")
-    return np.lexsort(ranked[::-1])
-
-
 def sample_sort_keys(obj: Any, on: Any, size: int) -> pd.DataFrame:
     """Up to ``size`` evenly spaced key rows of one partition."""
-    keys = key_frame(obj, on)
-    if len(keys) > size:
-        keys = keys.iloc[np.linspace(0, len(keys) - 1, size).astype("int64")]
-    return keys
+    return spaced_rows(key_frame(obj, on), size)
 
 
 def choose_boundaries(
@@ -100,12 +61,7 @@ def choose_boundaries(
     Boundaries may repeat (many equal keys): the ranges between equal
     boundaries stay empty, so the number of partitions never changes.
     """
-    keys = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
-    if npartitions < 2 or not len(keys):
-        return keys.iloc[:0]
-    keys = keys.iloc[sort_positions(keys, ascending, na_position)]
-    pos = (np.arange(1, npartitions) * len(keys)) // npartitions
-    return keys.iloc[pos].reset_index(drop=True)
+    return boundary_rows(samples, npartitions, ascending, na_position)
 
 
 def range_partition(
@@ -121,97 +77,13 @@ def range_partition(
     nb = len(bounds)
     if not nb or not len(keys):
         return np.zeros(len(keys), dtype="int64")
-    fast = _numeric_assign(keys, bounds, ascending, na_position)
-    if fast is not None:
-        return fast
-    bounds = bounds.set_axis(keys.columns, axis=1)
-    both = pd.concat([bounds, keys], ignore_index=True)
-    marker = np.zeros(len(both), dtype="int64")
-    marker[:nb] = 1
-    order = sort_positions(both, ascending, na_position)
-    counts = np.cumsum(marker[order])
-    out = np.empty(len(keys), dtype="int64")
-    rows = order >= nb
-    out[order[rows] - nb] = counts[rows]
-    return out
-
-
-def _numeric_assign(
-    keys: pd.DataFrame, bounds: pd.DataFrame, ascending: list, na_position: str
-) -> np.ndarray | None:
-    if len(keys.columns) != 1:
-        return None
-    col, b = keys.iloc[:, 0], bounds.iloc[:, 0]
-    if not (
-        isinstance(col.dtype, np.dtype)
-        and col.dtype.kind in "iuf"
-        and isinstance(b.dtype, np.dtype)
-        and b.dtype.kind in "iuf"
-    ):
-        return None
-    values = col.to_numpy(dtype="float64")
-    bvals = b.to_numpy(dtype="float64")
-    nb = len(bvals)
-    bnan = np.isnan(bvals)
-    if bnan.any():
-        # Missing boundaries sit at one end; only the rest are compared.
-        if (na_position == "last") != bool(bnan[-1]):
-            return None
-    valid = np.sort(bvals[~bnan])
-    if ascending[0]:
-        out = np.searchsorted(valid, values, side="right")
-    else:
-        out = len(valid) - np.searchsorted(valid, values, side="left")
-    nan = np.isnan(values)
-    if na_position == "first":
-        out = out + bnan.sum()
-        out[nan] = bnan.sum()
-    else:
-        out[nan] = nb
-    return out.astype("int64")
-
-
-def stable_order(values: np.ndarray, ascending: bool, na_position: str) -> np.ndarray:
-    """Positions that stably sort a numpy int, uint, float or bool array the
-    way pandas does (missing values first or last, ties in row order).
-
-    An unstable argsort (SIMD, several times faster than a stable one) does
-    the work; the few runs of tied keys are then put back in row order.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> stable_order(np.array([2.0, np.nan, 1.0, 2.0]), False, "first").tolist()
-    [1, 0, 3, 2]
-    """
-    n = len(values)
-    if values.dtype.kind == "b":
-        values = values.view("uint8")
-    if values.dtype.kind == "f":
-        nan = np.isnan(values)
-        if nan.any():
-            valid = np.flatnonzero(~nan)
-            order = valid[stable_order(values[valid], ascending, na_position)]
-            missing = np.flatnonzero(nan)
-            parts = (missing, order) if na_position == "first" else (order, missing)
-            return np.concatenate(parts)
-        key = values if ascending else -values
-    else:
-        key = values if ascending else ~values  # ~x = -x - 1: no overflow
-    order = np.argsort(key)
-    ordered = key[order]
-    tie = ordered[1:] == ordered[:-1]
-    if not tie.any():
-        return order
-    in_run = np.zeros(n, dtype=bool)
-    in_run[1:] = tie
-    in_run[:-1] |= tie
-    run = np.cumsum(np.concatenate(([True], ~tie)))
-    sel = np.flatnonzero(in_run)
-    sub = order[sel]
-    # Unique composite keys (run, position): an unstable sort is exact.
-    order[sel] = sub[np.argsort(run[sel].astype("int64") * n + sub)]
-    return order
+    if len(keys.columns) == 1:
+        fast = assign_numeric(
+            keys.iloc[:, 0], bounds.iloc[:, 0], ascending[0], na_position
+        )
+        if fast is not None:
+            return fast
+    return assign_ranges(keys, bounds, ascending, na_position)
 
 
 def _numpy_key(obj: Any, on: Any) -> np.ndarray | None:

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..kernels.enforce import missing_widened
+from ..kernels.enforce import conform
 
 __all__ = [
     "DiskStore",
@@ -367,33 +367,7 @@ def _from_table(table: pa.Table, meta: Any) -> Any:
     else:
         frame.columns = meta.columns
         out = frame
-    return _conform(out, meta)
-
-
-def _conform(obj: Any, meta: Any) -> Any:
-    """``obj`` with the dtypes of ``meta`` (Arrow may widen a few). Ints or
-    bools that pandas widened because some are missing (``float64``,
-    ``object``: see :mod:`partframe.kernels.enforce`) stay widened."""
-    if isinstance(meta, pd.Series):
-        if obj.dtype != meta.dtype:
-            obj = _cast_unless_widened(obj, meta.dtype)
-    else:
-        bad = [i for i, (a, b) in enumerate(zip(obj.dtypes, meta.dtypes)) if a != b]
-        if bad:
-            obj = obj.copy(deep=False)
-            for i in bad:
-                values = obj.iloc[:, i]
-                obj.isetitem(i, _cast_unless_widened(values, meta.dtypes.iloc[i]))
-    if obj.index.nlevels == 1 and obj.index.dtype != meta.index.dtype:
-        with contextlib.suppress(TypeError, ValueError):
-            obj.index = obj.index.astype(meta.index.dtype)
-    return obj
-
-
-def _cast_unless_widened(values: pd.Series, dtype: Any) -> pd.Series:
-    if missing_widened(dtype, values.dtype) and values.hasnans:
-        return values
-    return values.astype(dtype)
+    return conform(out, meta)
 
 
 def _concat_pieces(pieces: list, meta: Any) -> Any:

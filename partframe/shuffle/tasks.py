@@ -50,9 +50,19 @@ from .. import config
 from ..expr.base import Expr
 from ..expr.blockwise import Blockwise
 from ..graph import quote
+from ..kernels.estimate import range_sample_size
+from ..kernels.keys import (
+    assign_ranges,
+    boundary_rows,
+    index_frame,
+    sorted_positions,
+    spaced_rows,
+)
 from .hashing import partitioning_index
 
 __all__ = [
+    "DISK_SHUFFLE_MEMORY_FRACTION",
+    "DISK_SHUFFLE_PARTITIONS",
     "MAX_GROUP",
     "Shuffle",
     "ShuffleCollect",
@@ -70,6 +80,18 @@ __all__ = [
 #: Largest all-to-all group of the task shuffle; above ``MAX_GROUP ** 2``
 #: (input, output) pairs the shuffle is staged.
 MAX_GROUP = 32
+
+#: On local schedulers the shuffle goes through disk when its input is
+#: known to be larger than this fraction of the machine's memory: the task
+#: shuffle holds an input's pieces and the outputs being built at once,
+#: several times the input in the worst case.
+DISK_SHUFFLE_MEMORY_FRACTION = 0.25
+#: ... or, its size unknown, when it has at least this many partitions: so
+#: many partitions are a sign of data larger than memory (and of a task
+#: graph whose all-to-all pieces would not fit either).
+DISK_SHUFFLE_PARTITIONS = 512
+#: The memory assumed where the machine's cannot be read.
+_MEMORY_FALLBACK = 8 * 2**30
 
 
 def split_by_partition(df: Any, parts: np.ndarray, npartitions: int) -> list:
@@ -173,7 +195,7 @@ def _memory_total() -> int:
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):  # pragma: no cover
-        return 8 * 2**30
+        return _MEMORY_FALLBACK
 
 
 def estimate_nbytes(expr: Expr) -> int | None:
@@ -207,8 +229,9 @@ def choose_method(frame: Expr, method: str | None = None) -> str:
     An explicit ``method`` wins, then ``config.get("shuffle_method")``.
     Otherwise: ``"tasks"`` on a distributed engine (workers may not share a
     disk); on local schedulers ``"disk"`` when the input is known to be
-    larger than a quarter of the machine's memory (or has at least 512
-    partitions, a sign of data larger than memory), else ``"tasks"``.
+    larger than :data:`DISK_SHUFFLE_MEMORY_FRACTION` of the machine's
+    memory (or, its size unknown, has at least
+    :data:`DISK_SHUFFLE_PARTITIONS` partitions), else ``"tasks"``.
     """
     chosen = method or config.get("shuffle_method")
     if chosen is not None:
@@ -221,8 +244,9 @@ def choose_method(frame: Expr, method: str | None = None) -> str:
         return "tasks"
     nbytes = estimate_nbytes(frame)
     if nbytes is not None:
-        return "disk" if nbytes > _memory_total() // 4 else "tasks"
-    return "disk" if frame.npartitions >= 512 else "tasks"
+        limit = _memory_total() * DISK_SHUFFLE_MEMORY_FRACTION
+        return "disk" if nbytes > limit else "tasks"
+    return "disk" if frame.npartitions >= DISK_SHUFFLE_PARTITIONS else "tasks"
 
 
 class Shuffle(Expr):
@@ -484,111 +508,28 @@ class StagedShuffle(Expr):
 # -- range repartitioning of index-sorted partitions ---------------------------
 
 
-def _key_frame(obj: Any, nlevels: int) -> pd.DataFrame:
-    index = obj.index
-    return pd.DataFrame(
-        {i: index.get_level_values(i) for i in range(nlevels)},
-        index=pd.RangeIndex(len(index)),
-    )
-
-
-def _rank_codes(codes: np.ndarray, uniques: Any) -> np.ndarray:
-    """Codes renumbered by the sort order of ``uniques`` (distinct), as
-    pandas' groupby orders keys; missing (-1) last."""
-    n = len(uniques)
-    rank = np.empty(n, dtype="int64")
-    if uniques.dtype == object:
-        # pandas' own order of objects (factorize sorts as groupby does:
-        # numbers before strings when mixed, where argsort raises)
-        rank[:] = pd.factorize(uniques, sort=True)[0]
-    else:
-        rank[np.asarray(uniques.argsort(), dtype="int64")] = np.arange(n)
-    safe = np.where(codes < 0, 0, codes)
-    return np.where(codes < 0, n, rank[safe] if n else 0)
-
-
-def _sorted_positions(keys: pd.DataFrame) -> np.ndarray:
-    """Positions that sort ``keys`` lexicographically, as pandas' groupby sorts
-    keys: categories in category order, missing values last, ties stable.
-    Factorizing each column first makes this a sort of small integers."""
-    ranked, sizes = [], []
-    for j in range(len(keys.columns)):
-        codes, uniques = pd.factorize(keys.iloc[:, j], use_na_sentinel=True)
-        ranked.append(_rank_codes(codes, uniques))
-        sizes.append(len(uniques) + 1)
-    if not ranked:
-        return np.arange(len(keys))
-    return _lexsort(ranked, sizes)
-
-
-def index_sorted_positions(index: pd.Index, nlevels: int | None = None) -> np.ndarray:
-    """Positions that sort the first ``nlevels`` levels of ``index``."""
-    if not isinstance(index, pd.MultiIndex):
-        codes, uniques = pd.factorize(index, use_na_sentinel=True)
-        return np.argsort(_rank_codes(codes, uniques), kind="stable")
-    n = index.nlevels if nlevels is None else nlevels
-    ranked = [
-        _rank_codes(np.asarray(index.codes[i]), index.levels[i]) for i in range(n)
-    ]
-    sizes = [len(index.levels[i]) + 1 for i in range(n)]
-    return _lexsort(ranked, sizes)
-
-
-def _lexsort(ranked: list, sizes: list) -> np.ndarray:
-    """Stable lexicographic order of integer keys ``0 <= ranked[i] < sizes[i]``.
-
-    Keys combine into one int64 when their value ranges allow (one radix
-    sort instead of ``np.lexsort``, several times faster on many keys).
-    """
-    if float(np.prod([float(s) for s in sizes])) < 2**62:
-        combined = np.zeros(len(ranked[0]), dtype="int64")
-        for r, size in zip(ranked, sizes):
-            combined *= size
-            combined += r
-        return np.argsort(combined, kind="stable")
-    return np.lexsort(ranked[::-1])
-
-
 def sample_keys(obj: Any, nlevels: int, size: int) -> pd.DataFrame:
     """Up to ``size`` evenly spaced keys (first index levels) of ``obj``."""
-    keys = _key_frame(obj, nlevels)
-    if len(keys) > size:
-        keys = keys.iloc[np.linspace(0, len(keys) - 1, size).astype("int64")]
-    return keys
+    return spaced_rows(index_frame(obj.index, nlevels), size)
 
 
 def range_boundaries(samples: list, npartitions: int) -> pd.DataFrame:
-    """``npartitions - 1`` keys that split the sampled keys into even ranges."""
-    keys = pd.concat(samples, ignore_index=True)
-    if not len(keys) or npartitions < 2:
-        return keys.iloc[:0]
-    keys = keys.iloc[_sorted_positions(keys)].reset_index(drop=True)
-    pos = (np.arange(1, npartitions) * len(keys)) // npartitions
-    return keys.iloc[pos].drop_duplicates(ignore_index=True)
+    """``npartitions - 1`` distinct keys that split the sampled keys into
+    even ranges (groupby's order: missing last, mixed objects ordered)."""
+    bounds = boundary_rows(samples, npartitions, mixed=True)
+    return bounds.drop_duplicates(ignore_index=True)
 
 
 def range_assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     """For every key row, how many boundaries sort at or before it."""
-    nb = len(bounds)
-    if not nb or not len(keys):
-        return np.zeros(len(keys), dtype="int64")
-    both = pd.concat([bounds, keys], ignore_index=True)
-    marker = np.zeros(len(both), dtype="int64")
-    marker[:nb] = 1
-    # A stable sort puts a boundary before the equal keys that follow it.
-    order = _sorted_positions(both)
-    counts = np.cumsum(marker[order])
-    out = np.empty(len(keys), dtype="int64")
-    rows = order >= nb
-    out[order[rows] - nb] = counts[rows]
-    return out
+    return assign_ranges(keys, bounds, mixed=True)
 
 
 def split_by_range(
     obj: Any, bounds: pd.DataFrame, nlevels: int, npartitions: int
 ) -> list:
     """Split ``obj`` into ``npartitions`` pieces by ranges of its index keys."""
-    parts = range_assign(_key_frame(obj, nlevels), bounds)
+    parts = range_assign(index_frame(obj.index, nlevels), bounds)
     return split_by_partition(obj, parts, npartitions)
 
 
@@ -597,7 +538,7 @@ def concat_sorted(pieces: list, nlevels: int) -> Any:
     out = shuffle_concat(pieces)
     if len(out) < 2:
         return out
-    order = _sorted_positions(_key_frame(out, nlevels))
+    order = sorted_positions(index_frame(out.index, nlevels), mixed=True)
     if (order[1:] >= order[:-1]).all():
         return out
     return out.iloc[order]
@@ -628,7 +569,7 @@ class SortedRepartition(Expr):
         src = self.frame._name
         n_in, k = self.frame.npartitions, self.npartitions_out
         name, lv = self._name, self.nlevels
-        size = max(20, 20 * k)
+        size = range_sample_size(k)
         graph: dict = {}
         samples = []
         for i in range(n_in):
