@@ -23,15 +23,24 @@ collection, its graph and a scheduler meet.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
 from . import config
 from .callbacks import Callback
+from .expr.base import Expr
+from .expr.optimize import optimize
+from .expr.target import Target, set_default
 from .graph import flatten_keys, quote
 from .resources import run_scope
-from .scheduler import _is_distributed_client, get_scheduler, shares_memory
+from .scheduler import (
+    _is_distributed_client,
+    distributed_active,
+    get_scheduler,
+    shares_memory,
+)
 
 __all__ = ["Collection", "compute", "is_collection", "persist"]
 
@@ -202,17 +211,19 @@ class _Kwargs:
 
 
 def _merge_graphs(
-    collections: list, optimize_graph: bool, to_client: bool = False
+    collections: list, optimize_graph: bool, target: Target | None = None
 ) -> tuple[dict, list]:
     """One graph for all ``collections`` (optimized per optimizer) and their keys.
 
     Collections whose type has ``__pf_graph_many__(collections, optimize,
-    to_client)`` (partframe frames) build their graph together, so a
-    sub-plan they share is optimized and computed once; it returns the graph
-    and each one's keys. ``to_client``: the values go straight to the
-    collections' ``__dask_postcompute__`` in this process (a compute on a
-    shared-memory scheduler), which lets a frame hand its final concat
-    partitions that are not built yet (:mod:`partframe.kernels.gather`).
+    target)`` (partframe frames) build their graph together, so a sub-plan
+    they share is optimized and computed once; it returns the graph and
+    each one's keys. ``target`` describes the run to the planner
+    (:mod:`partframe.expr.target`): whether it is distributed, whether the
+    values go straight to the collections' ``__dask_postcompute__`` in this
+    process (then a frame may hand its final concat partitions not built
+    yet, :mod:`partframe.kernels.gather`), and how to compute while
+    planning.
     """
     dsk: dict = {}
     keys: list = [None] * len(collections)
@@ -226,7 +237,7 @@ def _merge_graphs(
             by_optimizer.setdefault(getattr(c, "__dask_optimize__", None), []).append(i)
     for hook, idx in joint.items():
         group = [collections[i] for i in idx]
-        group_dsk, group_keys = hook(group, optimize_graph, to_client)
+        group_dsk, group_keys = hook(group, optimize_graph, target)
         dsk.update(group_dsk)
         for i, k in zip(idx, group_keys):
             keys[i] = k
@@ -256,9 +267,12 @@ def _run(
         # What the graph holds outside memory (spill folders) goes when
         # the run ends, however it ends.
         stack.enter_context(run_scope())
-        dsk, keys = _merge_graphs(
-            collections, optimize_graph, final and shares_memory(get)
+        target = Target(
+            distributed=distributed_active(scheduler),
+            to_client=final and shares_memory(get),
+            compute=functools.partial(_compute_partitions, get),
         )
+        dsk, keys = _merge_graphs(collections, optimize_graph, target)
         if not _is_distributed_client(scheduler):
             dsk = _gather_futures(dsk)
         if progress:
@@ -278,6 +292,25 @@ def _run(
                 if isinstance(c, Collection):
                     c._on_failure()
             raise
+
+
+def _compute_partitions(get: Callable[..., Any], expr: Expr) -> list:
+    """The partitions of the plan ``expr``, computed now with ``get``: what
+    a plan may need while it is made (``set_index`` sample statistics)."""
+    opt = optimize(expr, fuse=config.get("fuse"))
+    with run_scope():
+        return get(opt.__dask_graph__(), opt.__dask_keys__())
+
+
+def _default_target() -> Target:
+    """The target of planning outside a run: the configured scheduler."""
+    return Target(
+        distributed=distributed_active(),
+        compute=functools.partial(_compute_partitions, get_scheduler(None)),
+    )
+
+
+set_default(_default_target)
 
 
 def _is_future(x: Any) -> bool:

@@ -107,12 +107,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("partframe.kernels.groupby", "partframe.shuffle.tasks"): (
         "the shuffle's task functions move to partframe.kernels"
     ),
-    ("partframe.shuffle.tasks", "partframe.scheduler"): (
-        "a Target passed down from base.compute says whether the run is distributed"
-    ),
-    ("partframe.expr.sort", "partframe.scheduler"): (
-        "sort statistics computed through the Target, not the scheduler"
-    ),
 }
 
 # Task functions still defined outside partframe.kernels / partframe.graph,

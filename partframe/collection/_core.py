@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import config
 from ..base import Collection
 from ..expr.base import Expr
 from ..expr.blockwise import (
@@ -32,10 +33,11 @@ from ..expr.blockwise import (
     aligned,
 )
 from ..expr.meta import emulate, is_frame_or_series, make_meta
-from ..expr.optimize import optimize, optimize_many
+from ..expr.optimize import lower, optimize, optimize_many
 from ..expr.partitions import RepartitionDivisions
 from ..expr.reductions import TreeReduction
 from ..expr.sources import FromGraph, pandas_source
+from ..expr.target import Target, current, using
 from ..graph import flatten_keys
 from ..kernels.gather import RowGather, assemble, built
 from ..kernels.partitions import concat_result, union_divisions
@@ -65,7 +67,7 @@ def _concat(parts: list) -> Any:
     """Concatenate computed partitions into one pandas object.
 
     Partitions may be :class:`RowGather` (not built yet) when the plan was
-    built with ``to_client`` (see ``__pf_graph_many__``): several are
+    built for a ``to_client`` target (see ``__pf_graph_many__``): several are
     assembled into the result at once, and anything else is built first.
     """
     if any(isinstance(p, RowGather) for p in parts):
@@ -117,8 +119,6 @@ class _Lazy(Collection):
 
     @functools.cached_property
     def _optimized(self) -> Expr:
-        from .. import config
-
         return optimize(self._expr, fuse=config.get("fuse"))
 
     @property
@@ -148,25 +148,25 @@ class _Lazy(Collection):
 
     @staticmethod
     def __pf_graph_many__(
-        collections: list, optimize_graph: bool, to_client: bool = False
+        collections: list, optimize_graph: bool, target: Target | None = None
     ) -> tuple[dict, list]:
-        """One graph for several frames, optimized together (see base.compute).
+        """One graph for several frames, optimized together (see base.compute)
+        and planned for ``target`` (the run; None: the default).
 
-        ``to_client``: the partitions go straight to :func:`_concat` in this
-        process; the plan of a single frame is then built by its
-        ``_to_client`` (a join hands over partitions not built yet).
+        With ``target.to_client`` the partitions go straight to
+        :func:`_concat` in this process; the plan of a single frame is then
+        built by its ``_to_client`` (a join hands over partitions not built
+        yet).
         """
-        from .. import config
-
+        target = current() if target is None else target
         exprs = [c._expr for c in collections]
-        if to_client and len(exprs) == 1:
+        if target.to_client and len(exprs) == 1:
             exprs = [exprs[0]._to_client()]
-        if optimize_graph:
-            exprs = optimize_many(exprs, fuse=config.get("fuse"))
-        else:
-            from ..expr.optimize import lower
-
-            exprs = [lower(e) for e in exprs]
+        with using(target):
+            if optimize_graph:
+                exprs = optimize_many(exprs, fuse=config.get("fuse"))
+            else:
+                exprs = [lower(e) for e in exprs]
         graph: dict = {}
         for e in exprs:
             graph.update(e.__dask_graph__())

@@ -38,10 +38,8 @@ from typing import Any
 
 import pandas as pd
 
-from .. import config
 from ..graph import quote
 from ..kernels.estimate import range_sample_size
-from ..resources import run_scope
 from ..shuffle.sorting import (
     choose_boundaries,
     sample_sort_keys,
@@ -53,6 +51,7 @@ from ..shuffle.tasks import Shuffle
 from .base import Expr, plain_scalar
 from .blockwise import Blockwise
 from .partitions import check_divisions
+from .target import current
 
 __all__ = ["RangeBounds", "SetIndexShuffled", "SortValues"]
 
@@ -196,16 +195,6 @@ class SortStats(Blockwise):
         return [(self.frame, _on_columns(self.on))]
 
 
-def _compute_now(expr: Expr) -> list:
-    """Compute the partitions of ``expr`` now (on the configured scheduler)."""
-    from ..scheduler import get
-    from .optimize import optimize
-
-    opt = optimize(expr, fuse=config.get("fuse"))
-    with run_scope():
-        return get(opt.__dask_graph__(), opt.__dask_keys__())
-
-
 class SetIndexShuffled(Expr):
     """``set_index(column)`` of an unsorted column: range shuffle and sort.
 
@@ -243,7 +232,9 @@ class SetIndexShuffled(Expr):
         """``(divisions, boundary rows)`` from a pass over the key column."""
         n = self.npartitions_out
         unknown = (None,) * (n + 1)
-        stats = _compute_now(SortStats(self.frame, [self.column], range_sample_size(n)))
+        stats = current().compute_now(
+            SortStats(self.frame, [self.column], range_sample_size(n))
+        )
         bounds = choose_boundaries([s[0] for s in stats], n, [True], "last")
         lows = [s[1] for s in stats if s[1] is not None]
         if any(s[3] for s in stats) or not lows:

@@ -15,12 +15,19 @@ A plain callable with the ``get`` signature is accepted too.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from .. import config
 
-__all__ = ["get", "get_scheduler", "register_scheduler", "shares_memory"]
+__all__ = [
+    "distributed_active",
+    "get",
+    "get_scheduler",
+    "register_scheduler",
+    "shares_memory",
+]
 
 _REGISTRY: dict[str, str] = {
     "sync": "partframe.scheduler.local:get_sync",
@@ -42,6 +49,31 @@ def register_scheduler(name: str, target: str | Callable) -> None:
 def _is_distributed_client(obj: Any) -> bool:
     cls = type(obj)
     return cls.__name__ == "Client" and cls.__module__.startswith("distributed")
+
+
+def distributed_active(scheduler: Any = None) -> bool:
+    """Does a run on ``scheduler`` (None: the configured one) use a
+    ``distributed`` cluster, or could it (a default ``Client`` exists)?
+
+    Examples
+    --------
+    >>> distributed_active("sync")
+    False
+    """
+    if _is_distributed_client(scheduler):
+        return True
+    if scheduler is not None and not isinstance(scheduler, str):
+        return False  # a get function
+    if _is_distributed_client(config.get("scheduler")):
+        return True
+    dist = sys.modules.get("distributed")
+    if dist is None or (scheduler is not None):
+        return False
+    try:
+        dist.get_client()
+    except (ValueError, AttributeError):
+        return False
+    return True
 
 
 def get_scheduler(scheduler: Any = None) -> Callable[..., Any]:

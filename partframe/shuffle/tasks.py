@@ -40,7 +40,6 @@ import functools
 import math
 import operator
 import os
-import sys
 from typing import Any
 
 import numpy as np
@@ -49,6 +48,7 @@ import pandas as pd
 from .. import config
 from ..expr.base import Expr
 from ..expr.blockwise import Blockwise
+from ..expr.target import current
 from ..graph import quote
 from ..kernels.estimate import range_sample_size
 from ..kernels.keys import (
@@ -175,22 +175,6 @@ def _is_range(how: Any) -> bool:
     return isinstance(how, tuple) and len(how) == 3 and how[0] == "range"
 
 
-def _distributed_active() -> bool:
-    """Is a ``distributed.Client`` the scheduler (configured or default)?"""
-    from ..scheduler import _is_distributed_client
-
-    if _is_distributed_client(config.get("scheduler")):
-        return True
-    dist = sys.modules.get("distributed")
-    if dist is None:
-        return False
-    try:
-        dist.get_client()
-    except (ValueError, AttributeError):
-        return False
-    return True
-
-
 def _memory_total() -> int:
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
@@ -240,7 +224,7 @@ def choose_method(frame: Expr, method: str | None = None) -> str:
                 f"shuffle method must be 'tasks' or 'disk', got {chosen!r}"
             )
         return chosen
-    if _distributed_active():
+    if current().distributed:
         return "tasks"
     nbytes = estimate_nbytes(frame)
     if nbytes is not None:

@@ -1,0 +1,65 @@
+"""The run's Target reaches planning: the shuffle method, computing while
+planning, and the to-client plan (``partframe.expr.target``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import partframe
+from partframe.expr.target import Target, current, using
+from partframe.scheduler import get_scheduler
+from partframe.shuffle.tasks import choose_method
+from partframe.testing import assert_eq
+
+
+def _big_frame() -> partframe.DataFrame:
+    # 600 partitions of unknown size: a local run chooses the disk shuffle
+    pdf = pd.DataFrame({"k": np.arange(1200) % 7, "x": np.arange(1200)})
+    half = partframe.from_pandas(pdf, npartitions=300)
+    return partframe.concat([half, half])
+
+
+def test_a_distributed_target_never_chooses_the_local_disk():
+    ddf = _big_frame()
+    with using(Target(distributed=False)):
+        assert choose_method(ddf.expr) == "disk"
+    with using(Target(distributed=True)):
+        assert choose_method(ddf.expr) == "tasks"
+
+
+def test_outside_a_run_the_default_target_plans():
+    target = current()
+    assert target.distributed is False
+    assert target.to_client is False
+    assert target.compute is not None
+
+
+def test_a_target_without_compute_refuses_to_compute_while_planning():
+    ddf = partframe.from_pandas(pd.DataFrame({"b": [3.0, 1.0, 2.0]}), npartitions=2)
+    with using(Target()), pytest.raises(RuntimeError, match="SortStats"):
+        ddf.set_index("b").divisions  # noqa: B018
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_set_index_statistics_use_the_configured_scheduler(scheduler):
+    pdf = pd.DataFrame(
+        {"b": np.random.default_rng(0).permutation(40).astype(float), "x": 1}
+    )
+    ddf = partframe.from_pandas(pdf, npartitions=4)
+    calls = []
+    get = get_scheduler(scheduler)
+
+    def counting_get(dsk, keys, **kwargs):
+        calls.append(len(dsk))
+        return get(dsk, keys, **kwargs)
+
+    with partframe.config.set(scheduler=counting_get):
+        out = ddf.set_index("b")
+        assert not calls  # lazy until the divisions are asked for
+        assert out.divisions[0] == 0.0 and out.divisions[-1] == 39.0
+        assert len(calls) == 1  # the statistics, on the configured scheduler
+        got = out.compute()
+    assert len(calls) == 2
+    assert_eq(got, pdf.set_index("b").sort_index())
