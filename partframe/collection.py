@@ -13,7 +13,7 @@ import functools
 import operator
 import warnings
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -216,6 +216,34 @@ class _Lazy(Collection):
 
 class Scalar(_Lazy):
     """A lazy single value, such as the result of ``df.x.sum()``."""
+
+    if TYPE_CHECKING:
+        # Set after the class from _BINARY_OPS and the unary table: a Scalar,
+        # or a frame when the other operand is one.
+        def __add__(self, other: Any) -> Any: ...
+        def __radd__(self, other: Any) -> Any: ...
+        def __sub__(self, other: Any) -> Any: ...
+        def __rsub__(self, other: Any) -> Any: ...
+        def __mul__(self, other: Any) -> Any: ...
+        def __rmul__(self, other: Any) -> Any: ...
+        def __truediv__(self, other: Any) -> Any: ...
+        def __rtruediv__(self, other: Any) -> Any: ...
+        def __floordiv__(self, other: Any) -> Any: ...
+        def __rfloordiv__(self, other: Any) -> Any: ...
+        def __mod__(self, other: Any) -> Any: ...
+        def __rmod__(self, other: Any) -> Any: ...
+        def __pow__(self, other: Any) -> Any: ...
+        def __rpow__(self, other: Any) -> Any: ...
+        def __and__(self, other: Any) -> Any: ...
+        def __rand__(self, other: Any) -> Any: ...
+        def __or__(self, other: Any) -> Any: ...
+        def __ror__(self, other: Any) -> Any: ...
+        def __xor__(self, other: Any) -> Any: ...
+        def __rxor__(self, other: Any) -> Any: ...
+        def __neg__(self) -> Scalar: ...
+        def __pos__(self) -> Scalar: ...
+        def __invert__(self) -> Scalar: ...
+        def __abs__(self) -> Scalar: ...
 
     def __dask_postcompute__(self) -> tuple:
         return _first, ()
@@ -601,7 +629,11 @@ def _along_columns(
     return new_collection(FrameSeriesOp(a.expr, WholeOf(b.expr), op, reflect, kwargs))
 
 
-def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
+_A = TypeVar("_A", bound="FrameBase")
+_B = TypeVar("_B", bound="FrameBase")
+
+
+def _align(a: _A, b: _B) -> tuple[_A, _B]:
     """Make two collections partition-aligned, or say why they cannot be."""
     ea, eb = a.expr, b.expr
     known = ea.known_divisions and eb.known_divisions
@@ -625,17 +657,19 @@ def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
     )
 
 
+_op: Callable[..., Any]
 for _name, _op in {**_BINARY_OPS, **_COMPARISONS}.items():
     for _cls in (FrameBase, Scalar):
         setattr(_cls, f"__{_name}__", _binary(_op))
         if _name in _BINARY_OPS:
             setattr(_cls, f"__r{_name}__", _binary(_op, reflect=True))
-for _name, _op in {
+_UNARY_OPS: dict[str, Callable[..., Any]] = {
     "neg": operator.neg,
     "pos": operator.pos,
     "invert": operator.invert,
     "abs": operator.abs,
-}.items():
+}
+for _name, _op in _UNARY_OPS.items():
     for _cls in (FrameBase, Scalar):
         setattr(_cls, f"__{_name}__", _unary(_op))
 
@@ -968,7 +1002,9 @@ class Index(FrameBase):
     def __repr__(self) -> str:
         return f"partframe.Index<npartitions={self.npartitions}, dtype={self.dtype}>"
 
-    def count(self, split_every: int | None = None) -> Scalar:
+    # pandas' Index has no count; Dask's takes only split_every (not the
+    # frames' axis and numeric_only).
+    def count(self, split_every: int | None = None) -> Scalar:  # type: ignore[override]
         """Number of non-missing labels, lazily.
 
         pandas' Index has no ``count`` (``index.notna().sum()``); Dask's has,

@@ -16,7 +16,7 @@ import functools
 from typing import Any
 
 from ..graph import execute_task
-from .base import Expr, _postorder
+from .base import Divisions, Expr, Layer, _postorder
 from .blockwise import Blockwise
 
 __all__ = ["Fused", "FusedTasks", "execute_fused", "fuse_blockwise"]
@@ -27,11 +27,11 @@ class FusedTasks:
 
     __slots__ = ("inputs", "steps")
 
-    def __init__(self, steps: list, inputs: list) -> None:
+    def __init__(self, steps: list[Any], inputs: list[Any]) -> None:
         self.steps = steps
         self.inputs = inputs
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (FusedTasks, (self.steps, self.inputs))
 
     def __repr__(self) -> str:
@@ -51,6 +51,7 @@ class Fused(Expr):
     """Members (children first, output last) computed in one task each."""
 
     _parameters = ["members"]
+    members: list[Expr]
 
     @functools.cached_property
     def _name(self) -> str:
@@ -86,16 +87,16 @@ class Fused(Expr):
     def _meta(self) -> Any:
         return self.output._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.output.divisions
 
     @property
     def _partitioning(self) -> str:
         return self.output._partitioning
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         externals = self.dependencies()
-        out = {}
+        out: Layer = {}
         for i in range(self.npartitions):
             steps = [(((m._name, i)), m._task(i)) for m in self.members]
             inputs = []
@@ -108,7 +109,7 @@ class Fused(Expr):
     def _operand_repr(self) -> str:
         return " <- ".join(type(m).__name__ for m in reversed(self.members))
 
-    def tree_repr(self, indent: int = 0, _seen: set | None = None) -> str:
+    def tree_repr(self, indent: int = 0, _seen: set[Any] | None = None) -> str:
         seen = set() if _seen is None else _seen
         pad = "  " * indent
         inner = ", ".join(
@@ -137,13 +138,9 @@ def fuse_blockwise(expr: Expr) -> Expr:
             continue
         parents = dependents[node._name]
         parent_groups = {group_of.get(p) for p in parents}
-        if (
-            node._name != expr._name
-            and len(parent_groups) == 1
-            and None not in parent_groups
-        ):
+        if node._name != expr._name and len(parent_groups) == 1:
             (g,) = parent_groups
-            if groups[g][0].npartitions == node.npartitions:
+            if g is not None and groups[g][0].npartitions == node.npartitions:
                 group_of[node._name] = g
                 groups[g].append(node)
                 continue

@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -78,7 +79,7 @@ from ..kernels.gather import RowGather, worth_gathering
 from ..kernels.join import as_list, unique_right_plan
 from ..shuffle.store import _conform
 from ..shuffle.tasks import Shuffle, estimate_nbytes
-from .base import Expr
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 from .partitions import (
@@ -106,9 +107,9 @@ _HOWS = ("inner", "left", "right", "outer", "leftsemi")
 _STRATEGIES = ("single", "aligned", "broadcast-left", "broadcast-right", "hash")
 
 
-def _merge_kwargs(node: Merge) -> dict:
+def _merge_kwargs(node: Merge) -> dict[Any, Any]:
     if node.op == "join":
-        kw: dict = {"how": node.how, "suffixes": tuple(node.suffixes)}
+        kw: dict[str, Any] = {"how": node.how, "suffixes": tuple(node.suffixes)}
         if node.left_on is not None:
             kw["on"] = node.left_on
         return kw
@@ -131,7 +132,7 @@ def merge_partitions(
     left: Any,
     right: Any,
     op: str,
-    kwargs: dict,
+    kwargs: dict[str, Any],
     meta: Any,
     deferred: bool = False,
     cast: bool = True,
@@ -181,7 +182,7 @@ def _columns(meta: Any) -> Any:
     return None if meta is None else meta.columns
 
 
-def _semi(left: Any, right: Any, kwargs: dict) -> Any:
+def _semi(left: Any, right: Any, kwargs: dict[str, Any]) -> Any:
     """Rows of ``left`` with a match in ``right``, each once, in order."""
     if not len(left) or not len(right):
         return left.iloc[:0]
@@ -201,14 +202,16 @@ def _has_match(keys: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
     return np.asarray(a.isin(b.set_names(a.names)), dtype=bool)
 
 
-def broadcast_matches(big: Any, small: Any, big_on: list, small_on: list) -> Any:
+def broadcast_matches(
+    big: Any, small: Any, big_on: list[Any], small_on: list[Any]
+) -> Any:
     """Which rows of the broadcast ``small`` side have a match in ``big``
     (one partition of the other side)."""
     return _has_match(_keys(small, small_on, False), _keys(big, big_on, False))
 
 
 def unmatched_rows(
-    masks: list, small: Any, big: Any, kwargs: dict, meta: Any, side: str
+    masks: list[Any], small: Any, big: Any, kwargs: dict[str, Any], meta: Any, side: str
 ) -> Any:
     """The rows of the broadcast side ``small`` that no partition matched
     (``masks``: one per partition), joined with the empty ``big`` as
@@ -222,7 +225,7 @@ def unmatched_rows(
     return _as_meta(out, meta)
 
 
-def any_matched(masks: list) -> Any:
+def any_matched(masks: list[Any]) -> Any:
     """The rows matched by any of ``masks``."""
     return np.logical_or.reduce(masks)
 
@@ -240,7 +243,7 @@ def _keys(df: Any, on: Any, index: bool | None) -> pd.DataFrame:
     )
 
 
-def _matching_keys(left: Any, right: Any, kwargs: dict) -> Any:
+def _matching_keys(left: Any, right: Any, kwargs: dict[str, Any]) -> Any:
     """``left`` (a stand-in) with its key columns holding ``right``'s key
     values in their own dtypes, when the key dtypes differ and the cast
     works (else ``None``)."""
@@ -278,6 +281,21 @@ class Merge(Expr):
         "op": "merge", "npartitions_out": None, "broadcast": None, "method": None,
         "deferred": False, "strategy_": None,
     }  # fmt: skip
+    left: Expr
+    right: Expr
+    how: Any
+    left_on: Any
+    right_on: Any
+    left_index: bool
+    right_index: bool
+    suffixes: Sequence[str]
+    indicator: bool
+    op: str
+    npartitions_out: int | None
+    broadcast: bool | None
+    method: str | None
+    deferred: bool
+    strategy_: str  # (None given: chosen in _validate)
 
     def _validate(self) -> None:
         if self.how not in _HOWS:
@@ -354,7 +372,7 @@ class Merge(Expr):
             return None
         return empty
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         # What the lowering gives: an aligned join has the union of both
         # sides' divisions, a broadcast join the big side's partitions (and
         # their divisions when the result's index comes from that side).
@@ -430,7 +448,7 @@ class Merge(Expr):
         # fewer bytes.
         return min(small, key=_broadcast_cost)[0]
 
-    def _index_sides(self) -> set:
+    def _index_sides(self) -> set[Any]:
         """The sides whose index partitioning the result's index keeps where
         the partitions follow that side (a broadcast of the other side, or
         one partition each). pandas gives ``"left"`` rows' index values,
@@ -448,7 +466,7 @@ class Merge(Expr):
             sides.add("right")
         return sides
 
-    def _kept_divisions(self, side: str, frame: Expr) -> tuple | None:
+    def _kept_divisions(self, side: str, frame: Expr) -> Divisions | None:
         """``frame``'s divisions (the ``side`` whose partitions the result
         follows) when the result's index keeps them, else ``None``."""
         if side in self._index_sides() and frame.known_divisions:
@@ -574,7 +592,7 @@ def _known(expr: Expr) -> bool:
     return expr.known_divisions
 
 
-def _broadcast_cost(option: tuple) -> tuple:
+def _broadcast_cost(option: tuple[Any, ...]) -> tuple[Any, ...]:
     """Order of preference among broadcast options ``(strategy, side,
     other, keeps unmatched rows)``: lowest first."""
     _, side, _, keeps = option
@@ -587,7 +605,7 @@ def _broadcast_cost(option: tuple) -> tuple:
     )
 
 
-def _union_divisions(a: tuple, b: tuple) -> tuple:
+def _union_divisions(a: Divisions, b: Divisions) -> Divisions:
     lo, hi = min(a[0], b[0]), max(a[-1], b[-1])
     inner = sorted(set(a[1:-1]) | set(b[1:-1]) | {a[0], b[0]})
     inner = [x for x in inner if lo < x < hi]
@@ -617,6 +635,15 @@ class MergePartitions(Blockwise):
     _defaults = {
         "divisions_": None, "broadcast": None, "deferred": False, "cast": True,
     }  # fmt: skip
+    left: Expr
+    right: Expr
+    op: str
+    kwargs: dict[str, Any]
+    meta: Any
+    divisions_: tuple[Any, ...] | None
+    broadcast: str | None
+    deferred: bool
+    cast: bool
     operation = staticmethod(merge_partitions)
     _preserves_partitioning = False
 
@@ -628,7 +655,7 @@ class MergePartitions(Blockwise):
             return [self.right]
         return [self.left]
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         args = [self.left, self.right, self.op, self.kwargs, self.operand("meta")]
         if not self.cast:
             return [*args, self.deferred, False]
@@ -638,7 +665,7 @@ class MergePartitions(Blockwise):
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         if self.divisions_ is not None:
             return tuple(self.divisions_)
         return (None,) * (self._frame_inputs()[0].npartitions + 1)
@@ -654,6 +681,10 @@ class BroadcastMatches(Blockwise):
     it matches (a boolean array)."""
 
     _parameters = ["big", "small", "big_on", "small_on"]
+    big: Expr
+    small: Expr
+    big_on: list[Any]
+    small_on: list[Any]
     operation = staticmethod(broadcast_matches)
     _preserves_partitioning = False
 
@@ -663,7 +694,7 @@ class BroadcastMatches(Blockwise):
     def _validate(self) -> None:
         pass  # the small side is one partition, broadcast
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.big, set(self.big_on)), (self.small, set(self.small_on))]
 
     @functools.cached_property
@@ -680,18 +711,24 @@ class UnmatchedRows(Expr):
     empty frame of the other side's schema), cast to ``meta``."""
 
     _parameters = ["matches", "small", "big_meta", "kwargs", "meta", "side"]
+    matches: Expr
+    small: Expr
+    big_meta: Any
+    kwargs: dict[str, Any]
+    meta: Any
+    side: str
     _fan_in = 32  # masks OR-ed per task
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         keys = [(self.matches._name, i) for i in range(self.matches.npartitions)]
-        graph: dict = {}
+        graph: Layer = {}
         level = 0
         while len(keys) > self._fan_in:
             name = f"{self._name}-any{level}"
@@ -719,7 +756,7 @@ class UnmatchedRows(Expr):
         return f"side={self.side!r}"
 
 
-def narrowed(meta: Any, complete: Any) -> tuple[list, bool] | None:
+def narrowed(meta: Any, complete: Any) -> tuple[list[Any], bool] | None:
     """The positions of the columns whose dtype ``complete`` narrows (an int
     or bool column that missing rows widened), and whether the index is
     narrowed; ``None`` when nothing is."""
@@ -743,7 +780,7 @@ def _widened(dtype: Any, narrow: Any) -> bool:
     )
 
 
-def missing_flags(part: Any, columns: list, index: bool) -> np.ndarray:
+def missing_flags(part: Any, columns: list[Any], index: bool) -> np.ndarray:
     """Which of ``columns`` (positions), then the index when ``index``, have
     a missing value in ``part`` (a frame, or a join kernel's
     :class:`~partframe.kernels.gather.RowGather` not built yet: its own
@@ -758,7 +795,12 @@ def missing_flags(part: Any, columns: list, index: bool) -> np.ndarray:
 
 
 def narrow_if_complete(
-    part: Any, flags: np.ndarray, columns: list, index: bool, meta: Any, complete: Any
+    part: Any,
+    flags: np.ndarray,
+    columns: list[Any],
+    index: bool,
+    meta: Any,
+    complete: Any,
 ) -> Any:
     """``part`` cast to ``meta``, except the ``columns`` (and the index) in
     which no partition has a missing value (``flags``: any partition's),
@@ -788,6 +830,9 @@ class NarrowIfComplete(Expr):
     docstring)."""
 
     _parameters = ["frame", "meta", "complete"]
+    frame: Expr
+    meta: Any
+    complete: Any
     _fan_in = 32  # flags OR-ed per task
 
     @functools.cached_property
@@ -799,15 +844,21 @@ class NarrowIfComplete(Expr):
         """The dtypes when no row is missing (as :attr:`Merge._meta_if_complete`)."""
         return self.complete
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.frame.divisions
 
-    def _layer(self) -> dict:
-        columns, index = narrowed(self._meta, self.complete)
+    def _narrowed(self) -> tuple[list[Any], bool]:
+        found = narrowed(self._meta, self.complete)
+        # built only where something narrows (see ``narrowed``' callers)
+        assert found is not None
+        return found
+
+    def _layer(self) -> Layer:
+        columns, index = self._narrowed()
         source = self.frame._name
         name = f"{self._name}-missing"
         n = self.frame.npartitions
-        graph: dict = {
+        graph: Layer = {
             (name, i): (missing_flags, (source, i), columns, index) for i in range(n)
         }
         keys = [(name, i) for i in range(n)]
@@ -832,6 +883,6 @@ class NarrowIfComplete(Expr):
         return graph
 
     def _operand_repr(self) -> str:
-        columns, index = narrowed(self._meta, self.complete)
+        columns, index = self._narrowed()
         names = [str(self._meta.columns[j]) for j in columns]
         return ", ".join(names + (["index"] if index else []))

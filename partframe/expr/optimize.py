@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from .base import Expr, _postorder, rewrite
+from .base import Divisions, Expr, Layer, _postorder, rewrite
 from .fuse import fuse_blockwise
 
 __all__ = ["lower", "optimize", "optimize_many", "push_projections", "simplify"]
@@ -58,7 +58,7 @@ def lower(expr: Expr) -> Expr:
         method = getattr(node, "_lower", None)
         if method is None:
             return None
-        out = method()
+        out: Expr | None = method()
         if out is not None and out.npartitions != node.npartitions:
             # The logical node promised other partitions than its lowering
             # makes: the collection's divisions would describe other data.
@@ -102,7 +102,8 @@ def push_projections(expr: Expr) -> Expr:
         keep = [c for c in columns if c in need]
         if len(keep) == len(columns):
             return None
-        return with_columns(keep)
+        narrowed: Expr = with_columns(keep)
+        return narrowed
 
     return rewrite(expr, step)
 
@@ -124,15 +125,16 @@ class _Roots(Expr):
     """Several plans optimized as one, so what they share stays shared."""
 
     _parameters = ["exprs"]
+    exprs: list[Expr]
 
     @property
     def _meta(self) -> Any:
         return None
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         return {}
 
 

@@ -331,7 +331,7 @@ class CSVDataset:
                 )
             info.names = self._names_of(info)
 
-    def _parse_head(self, info: _FileInfo, **override: Any) -> pd.DataFrame:
+    def _parse_head(self, info: _FileInfo, **override: Any) -> pd.DataFrame | None:
         head = info.head
         if not (info.compression is None and len(head) >= info.size):
             ends = _records(head, self.quote)
@@ -343,7 +343,7 @@ class CSVDataset:
         try:
             return pd.read_csv(io.BytesIO(head), **kw)
         except pd.errors.EmptyDataError:
-            return None  # type: ignore[return-value]
+            return None
         except pd.errors.ParserError as e:
             # the head starts at the file's first byte: pandas' lines are
             # the file's
@@ -463,6 +463,7 @@ class ReadCSVParity(Expr):
     """
 
     _parameters = ["dataset"]
+    dataset: CSVDataset
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -506,6 +507,9 @@ class ReadCSV(_Source):
 
     _parameters = ["dataset", "columns", "parity"]
     _defaults = {"parity": None}
+    dataset: CSVDataset
+    columns: Any
+    parity: Expr | None
 
     @property
     def _funcname(self) -> str:
@@ -816,7 +820,7 @@ def _short_lines_separator(on_short_lines: str, kwargs: dict) -> bytes | None:
         )
     if on_short_lines == "pad":
         return None
-    sep = kwargs.get("sep", kwargs.get("delimiter"))
+    sep: Any = kwargs.get("sep", kwargs.get("delimiter"))
     sep = "," if sep is None and "sep" not in kwargs else sep
     refused = None
     if not isinstance(sep, str) or len(sep) != 1 or sep in "\r\n":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import functools
 import operator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,10 @@ from ..expr.blockwise import (
 from ..graph import quote
 from ..kernels import io as kio
 from . import commit
-from .commit import commit_output
+from .commit import OutputJob, commit_output
+
+if TYPE_CHECKING:
+    from .parquet import ParquetDataset
 
 __all__ = [
     "CommitWrite",
@@ -78,6 +81,10 @@ class ReadParquet(_Source):
 
     _parameters = ["dataset", "columns", "filters", "pushed"]
     _defaults = {"filters": None, "pushed": None}
+    dataset: ParquetDataset
+    columns: Any
+    filters: Any
+    pushed: Any
 
     @property
     def _funcname(self) -> str:
@@ -393,6 +400,11 @@ def _dominates(root: Expr, gate: Expr, target: Expr) -> bool:
     return True
 
 
+def _swap(name: str, new: Expr, node: Expr) -> Expr | None:
+    """A rewrite (bound with ``partial``): the node called ``name`` -> ``new``."""
+    return new if node._name == name else None
+
+
 def push_predicates(expr: Expr) -> Expr:
     """Push simple filters into the Parquet readers below them.
 
@@ -404,7 +416,7 @@ def push_predicates(expr: Expr) -> Expr:
     only changed when every use of it is below the filter.
     """
     for _ in range(32):  # bounded: one reader rewrite per round
-        found = None
+        found: tuple[ReadParquet, list[Any]] | None = None
         for node in _postorder(expr):
             if not isinstance(node, Filter) or not isinstance(node.predicate, Expr):
                 continue
@@ -424,9 +436,7 @@ def push_predicates(expr: Expr) -> Expr:
             return expr
         source, terms = found
         new = source._with_pushed(terms)
-        expr = rewrite(
-            expr, lambda n, s=source, r=new: r if n._name == s._name else None
-        )
+        expr = rewrite(expr, functools.partial(_swap, source._name, new))
     return expr
 
 
@@ -437,6 +447,11 @@ class WritePartitions(Blockwise):
     """Write partition ``i`` of ``frame`` to staged file ``names[i]``."""
 
     _parameters = ["frame", "kind", "job", "names", "options"]
+    frame: Expr
+    kind: str
+    job: OutputJob
+    names: list[Any]
+    options: Any
     _preserves_partitioning = False
 
     @property
@@ -480,6 +495,9 @@ class CommitWrite(Expr):
 
     _parameters = ["writes", "job", "concat"]
     _defaults = {"concat": False}
+    writes: Expr
+    job: OutputJob
+    concat: bool
 
     @functools.cached_property
     def _meta(self) -> Any:

@@ -22,9 +22,10 @@ The expression nodes these methods build beyond the core ones
 
 from __future__ import annotations
 
+import builtins
 import operator
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -633,8 +634,12 @@ for _name in _ARITHMETIC + _COMPARISON:
 class DataFrameMethods:
     """DataFrame-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Expr
     _meta: Any
+    if TYPE_CHECKING:
+
+        def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
     def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
         # Operators are built in FrameBase; this wrapper makes a dtype error
@@ -826,7 +831,7 @@ class SeriesMethods:
 
         return CategoricalAccessor(self)
 
-    def between(self, left: Any, right: Any, inclusive: str = "both") -> Any:
+    def between(self, left: Any, right: Any, inclusive: builtins.str = "both") -> Any:
         """Is each value within ``[left, right]`` (bounds may be lazy scalars)?
 
         Examples

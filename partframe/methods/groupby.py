@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
@@ -87,8 +87,22 @@ def pivot_finish(
     )
 
 
-class DataFrameMethods:
+# For the type checker the DataFrame-only methods derive from the shared
+# ones they use (at run time the collection classes combine them).
+if TYPE_CHECKING:
+    _Shared = FrameMethods
+else:
+    _Shared = object
+
+
+class DataFrameMethods(_Shared):
     """DataFrame-only methods."""
+
+    # Provided by the collection this is mixed into (DataFrame).
+    _meta: Any
+    if TYPE_CHECKING:
+
+        def __getitem__(self, key: Any) -> Any: ...
 
     def pivot_table(
         self,

@@ -9,7 +9,7 @@ the last non-missing values across partition boundaries
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -51,8 +51,12 @@ def _fill_whole(obj: Any, value: Any) -> bool:
 class FrameMethods:
     """Missing-value methods shared by DataFrame and Series."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Expr
     _meta: Any
+    if TYPE_CHECKING:
+
+        def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
     def isna(self) -> Any:
         """Boolean mask of missing values.
@@ -256,8 +260,12 @@ class FrameMethods:
 class DataFrameMethods:
     """DataFrame-only missing-value methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Expr
     _meta: Any
+    if TYPE_CHECKING:
+
+        def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
     def dropna(
         self,
@@ -307,8 +315,12 @@ class DataFrameMethods:
 class SeriesMethods:
     """Series-only missing-value methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Expr
     _meta: Any
+    if TYPE_CHECKING:
+
+        def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
     def dropna(self, *, ignore_index: bool = False) -> Any:
         """Drop missing values.
@@ -325,4 +337,4 @@ class SeriesMethods:
                 "dropna(ignore_index=True) renumbers rows across partitions; use "
                 "reset_index(drop=True) afterwards"
             )
-        return self._method("dropna")  # type: ignore[attr-defined]
+        return self._method("dropna")

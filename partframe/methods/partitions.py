@@ -14,7 +14,7 @@ import functools
 import itertools
 import math
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -64,11 +64,17 @@ def _new(expr: Any) -> Any:
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Any
-    npartitions: int
-    divisions: tuple
-    known_divisions: bool
     _meta: Any
+    if TYPE_CHECKING:
+
+        @property
+        def npartitions(self) -> int: ...
+        @property
+        def divisions(self) -> tuple[Any, ...]: ...
+        @property
+        def known_divisions(self) -> bool: ...
 
     # -- head / tail -----------------------------------------------------------
     def head(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
@@ -240,6 +246,7 @@ class FrameMethods:
             return repartition_divisions(self, divisions)
         if npartitions is not None:
             return _new(repartition_npartitions(self.expr, npartitions))
+        assert partition_size is not None  # the one given
         return _new(_repartition_size(self.expr, K.parse_bytes(partition_size)))
 
     # -- loc --------------------------------------------------------------------
@@ -291,8 +298,16 @@ class FrameMethods:
 class DataFrameMethods:
     """DataFrame-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Any
     _meta: Any
+    if TYPE_CHECKING:
+
+        @property
+        def index(self) -> Any: ...
+        @index.setter
+        def index(self, value: Any) -> None: ...
+        def _reset_index(self, drop: bool, kwargs: dict | None) -> Any: ...
 
     def reset_index(self, drop: bool = False) -> Any:
         """Move the index into a column (unless ``drop``); number rows 0..n-1.
@@ -312,7 +327,7 @@ class DataFrameMethods:
         1     20  2
         2     30  3
         """
-        return self._reset_index(drop, None)  # type: ignore[attr-defined]
+        return self._reset_index(drop, None)
 
     def set_index(
         self,
@@ -415,6 +430,11 @@ class DataFrameMethods:
 class SeriesMethods:
     """Series-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
+    if TYPE_CHECKING:
+
+        def _reset_index(self, drop: bool, kwargs: dict | None) -> Any: ...
+
     def reset_index(self, drop: bool = False, name: Any = _NO_DEFAULT) -> Any:
         """Reset the index to 0..n-1 across the Series (see DataFrame's).
 
@@ -427,7 +447,7 @@ class SeriesMethods:
         [0, 1, 2]
         """
         kwargs = None if name is _NO_DEFAULT or drop else {"name": name}
-        return self._reset_index(drop, kwargs)  # type: ignore[attr-defined]
+        return self._reset_index(drop, kwargs)
 
     def nlargest(self, n: int = 5, keep: str = "first") -> Any:
         """The ``n`` largest values, as pandas (ties in row order).
@@ -880,7 +900,7 @@ def _loc_list(obj: Any, labels: list) -> Any:
             missing = [x for x, i in zip(labels, where) if i is None]
             if missing:
                 raise KeyError(f"{missing[:10]!r} not in index")
-            parts = sorted(set(where))
+            parts = sorted({i for i in where if i is not None})  # (none is)
             if ordered:
                 per_part: dict = {p: [] for p in parts}
                 for x, i in zip(labels, where):

@@ -11,7 +11,7 @@ the module function :func:`merge`; and :func:`set_index_unsorted`, which
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -64,9 +64,13 @@ def _check_na_position(na_position: str) -> None:
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Any
-    npartitions: int
     _meta: Any
+    if TYPE_CHECKING:
+
+        @property
+        def npartitions(self) -> int: ...
 
     def shuffle(
         self,
@@ -120,9 +124,13 @@ class FrameMethods:
 class DataFrameMethods:
     """DataFrame-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Any
-    npartitions: int
     _meta: Any
+    if TYPE_CHECKING:
+
+        @property
+        def npartitions(self) -> int: ...
 
     def sort_values(
         self,
@@ -324,9 +332,14 @@ class DataFrameMethods:
 class SeriesMethods:
     """Series-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase; Series).
     expr: Any
-    npartitions: int
     _meta: Any
+    if TYPE_CHECKING:
+
+        @property
+        def npartitions(self) -> int: ...
+        def to_frame(self, name: Any = None) -> Any: ...
 
     def sort_values(
         self,
@@ -377,7 +390,7 @@ class SeriesMethods:
         if keep not in ("first", "last", False):
             raise ValueError("keep must be 'first', 'last' or False")
         name = self._meta.name
-        frame = self.to_frame(name="__pf_value")  # type: ignore[attr-defined]
+        frame = self.to_frame(name="__pf_value")
         out = _drop_duplicates(frame, ["__pf_value"], keep, split_out, method, True)
         out = out["__pf_value"].rename(name)
         if ignore_index:
