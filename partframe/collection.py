@@ -13,7 +13,7 @@ import functools
 import operator
 import warnings
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -478,7 +478,7 @@ class FrameBase(
         """``func(self, *args, **kwargs)``, as in pandas."""
         return func(self, *args, **kwargs)
 
-    def copy(self, deep: bool = True) -> Any:
+    def copy(self, deep: bool = True) -> Self:
         """A copy: a new facade over the same (immutable) plan.
 
         Partitions are never modified in place, so a shallow copy is also a

@@ -7,6 +7,7 @@ checked; the plan (``expr``), graph, scheduler and commit modules strictly.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,67 @@ def test_mypy():
         _mypy_command(), cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+# Public methods whose result type is fixed say so: checked statically by
+# mypy (assert_type) and at run time (isinstance) on the same code.
+_USAGE = """
+from typing import assert_type
+
+import pandas as pd
+
+import partframe
+from partframe import DataFrame, Scalar, Series
+from partframe.methods.accessors import StringAccessor
+
+pdf = pd.DataFrame({"x": [3.0, None, 1.0], "y": ["a", "b", "a"]})
+df: DataFrame = partframe.from_pandas(pdf, npartitions=2)
+s: Series = df["x"]
+assert_type(df.fillna(0), DataFrame)
+assert_type(s.fillna(0), Series)
+assert_type(df.where(df.notna()), DataFrame)
+assert_type(s.astype("float32"), Series)
+assert_type(s.cumsum(), Series)
+assert_type(df.repartition(npartitions=1), DataFrame)
+assert_type(df.sort_values("x"), DataFrame)
+assert_type(s.sort_values(), Series)
+assert_type(df.merge(df, on="y"), DataFrame)
+assert_type(df.drop(columns=["y"]), DataFrame)
+assert_type(df.rename(columns={"x": "z"}), DataFrame)
+assert_type(df.set_index("y"), DataFrame)
+assert_type(df.dropna(), DataFrame)
+assert_type(s.dropna(), Series)
+assert_type(s.between(0, 2), Series)
+assert_type(s.nunique(), Scalar)
+assert_type(df.copy(), DataFrame)
+assert_type(partframe.merge(df, df, on="y"), DataFrame)
+assert_type(partframe.from_dict({"a": [1, 2]}, npartitions=1), DataFrame)
+labels: Series = df["y"]
+assert_type(labels.str, StringAccessor)
+"""
+
+
+def test_public_return_types_static(tmp_path):
+    usage = tmp_path / "usage.py"
+    usage.write_text(_USAGE)
+    res = subprocess.run(
+        [*_mypy_command(), str(usage)],
+        cwd=ROOT,
+        env={**os.environ, "MYPYPATH": str(ROOT)},  # this checkout's partframe
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_public_return_types_at_run_time():
+    def assert_type(value, typ):
+        assert isinstance(value, typ), (type(value), typ)
+        return value
+
+    code = _USAGE.replace("from typing import assert_type\n", "")
+    exec(compile(code, "<usage>", "exec"), {"assert_type": assert_type})
 
 
 def test_py_typed_is_shipped():

@@ -33,7 +33,7 @@ import csv as _csv
 import functools
 import io
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,9 @@ from .csv_block import CSVReadError
 from .nodes import _q, _Source
 from .paths import expand_paths, get_fs
 from .snapshot import plan_consistently
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame
 
 __all__ = ["CSVReadError", "CSVSplitWarning", "ReadCSV", "read_csv"]
 
@@ -602,7 +605,7 @@ def read_csv(
     sample_rows: int | None = None,
     on_short_lines: str = "pad",
     **kwargs: Any,
-) -> Any:
+) -> DataFrame:
     """Read CSV files (a path, a glob or a list; any fsspec URL) lazily.
 
     Parameters

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..expr.sources import FromPandas
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame
 
 __all__ = ["from_dict", "from_pandas"]
 
@@ -69,7 +72,7 @@ def from_dict(
     columns: Any = None,
     chunksize: int | None = None,
     sort: bool = True,
-) -> Any:
+) -> DataFrame:
     """Build a collection from a dict, as ``pandas.DataFrame.from_dict`` does.
 
     Examples

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from ..collection import DataFrame
+
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
 
@@ -114,7 +117,7 @@ class DataFrameMethods(_Shared):
         observed: bool = True,
         column_values: Any = None,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """A spreadsheet-style pivot table, equal to pandas' ``pivot_table``.
 
         The aggregation is a groupby tree reduction by ``index + [columns]``

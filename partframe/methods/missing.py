@@ -9,7 +9,7 @@ the last non-missing values across partition boundaries
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
 
@@ -28,6 +28,9 @@ from .elementwise import (
     _listify,
     _method_call,
 )
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
@@ -113,7 +116,7 @@ class FrameMethods:
         inplace: bool = False,
         limit: int | None = None,
         limit_area: Any = None,
-    ) -> Any:
+    ) -> Self:
         """Fill missing values with the last non-missing value before them.
 
         As pandas' ``ffill``, across partitions: each partition is filled on
@@ -156,7 +159,7 @@ class FrameMethods:
         inplace: bool = False,
         limit: int | None = None,
         limit_area: Any = None,
-    ) -> Any:
+    ) -> Self:
         """Fill missing values with the next non-missing value after them.
 
         The mirror image of :meth:`ffill`: the carry comes from the
@@ -215,7 +218,7 @@ class FrameMethods:
         getattr(meta_nonempty(self._meta), method)(limit=limit)
         return new_collection(FillCarry(self.expr, method, limit))
 
-    def fillna(self, value: Any = None, *, axis: Any = None, limit: Any = None) -> Any:
+    def fillna(self, value: Any = None, *, axis: Any = None, limit: Any = None) -> Self:
         """Fill missing values with a scalar, a dict per column, or a lazy value.
 
         Parameters
@@ -275,7 +278,7 @@ class DataFrameMethods:
         thresh: Any = _NO_DEFAULT,
         subset: Any = None,
         ignore_index: bool = False,
-    ) -> Any:
+    ) -> DataFrame:
         """Drop rows with missing values (``how``, ``thresh``, ``subset``).
 
         Examples
@@ -322,7 +325,7 @@ class SeriesMethods:
 
         def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
-    def dropna(self, *, ignore_index: bool = False) -> Any:
+    def dropna(self, *, ignore_index: bool = False) -> Series:
         """Drop missing values.
 
         Examples

@@ -14,7 +14,7 @@ import functools
 import itertools
 import math
 from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,9 @@ from ..expr.partitions import (
 )
 from ..expr.reductions import ReductionChunk, TreeReduction
 from ..kernels import partitions as K
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
 
 __all__ = [
     "DataFrameMethods",
@@ -175,7 +178,7 @@ class FrameMethods:
         """
         return _PartitionsIndexer(self)
 
-    def get_partition(self, n: int) -> Any:
+    def get_partition(self, n: int) -> Self:
         """Partition ``n`` (``0 <= n < npartitions``) as a one-partition collection.
 
         Examples
@@ -201,7 +204,7 @@ class FrameMethods:
         npartitions: int | None = None,
         partition_size: int | str | None = None,
         force: bool = False,
-    ) -> Any:
+    ) -> Self:
         """Split the rows into different partitions; values and order stay.
 
         Parameters
@@ -309,7 +312,7 @@ class DataFrameMethods:
         def index(self, value: Any) -> None: ...
         def _reset_index(self, drop: bool, kwargs: dict | None) -> Any: ...
 
-    def reset_index(self, drop: bool = False) -> Any:
+    def reset_index(self, drop: bool = False) -> DataFrame:
         """Move the index into a column (unless ``drop``); number rows 0..n-1.
 
         The new index runs across the whole frame, as in pandas: each
@@ -335,7 +338,7 @@ class DataFrameMethods:
         drop: bool = True,
         sorted: bool = False,
         divisions: Sequence | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Make column ``other`` the index, sorting the rows by it.
 
         With ``sorted=True`` and no ``divisions``, each partition's min and
@@ -397,7 +400,7 @@ class DataFrameMethods:
             return _new(SetIndexSorted(self.expr, other, drop, divisions))
         return _new(_set_index_sorted(self.expr, other, drop))
 
-    def nlargest(self, n: int, columns: Any, keep: str = "first") -> Any:
+    def nlargest(self, n: int, columns: Any, keep: str = "first") -> DataFrame:
         """The ``n`` rows with the largest ``columns`` values, as pandas.
 
         The top ``n`` of every partition, then combined in a tree; ties
@@ -413,7 +416,7 @@ class DataFrameMethods:
         """
         return _top(self, "nlargest", n, columns, keep)
 
-    def nsmallest(self, n: int, columns: Any, keep: str = "first") -> Any:
+    def nsmallest(self, n: int, columns: Any, keep: str = "first") -> DataFrame:
         """The ``n`` rows with the smallest ``columns`` values, as pandas.
 
         Examples
@@ -449,7 +452,7 @@ class SeriesMethods:
         kwargs = None if name is _NO_DEFAULT or drop else {"name": name}
         return self._reset_index(drop, kwargs)
 
-    def nlargest(self, n: int = 5, keep: str = "first") -> Any:
+    def nlargest(self, n: int = 5, keep: str = "first") -> Series:
         """The ``n`` largest values, as pandas (ties in row order).
 
         Examples
@@ -461,7 +464,7 @@ class SeriesMethods:
         """
         return _top(self, "nlargest", n, None, keep)
 
-    def nsmallest(self, n: int = 5, keep: str = "first") -> Any:
+    def nsmallest(self, n: int = 5, keep: str = "first") -> Series:
         """The ``n`` smallest values, as pandas (ties in row order).
 
         Examples

@@ -13,7 +13,7 @@ mixed in from :mod:`partframe.methods.statistics`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
@@ -597,7 +597,7 @@ class FrameMethods(FrameStatistics):
         cum = MethodCall(self.expr, method, (), {"skipna": skipna})
         return new_collection(CumulativeCarry(cum, method, skipna))
 
-    def cumsum(self, axis: Any = 0, skipna: bool = True) -> Any:
+    def cumsum(self, axis: Any = 0, skipna: bool = True) -> Self:
         """Cumulative sum across partitions, as in pandas (lazy, keeps divisions).
 
         Examples
@@ -609,7 +609,7 @@ class FrameMethods(FrameStatistics):
         """
         return self._cumulative("cumsum", axis, skipna)
 
-    def cumprod(self, axis: Any = 0, skipna: bool = True) -> Any:
+    def cumprod(self, axis: Any = 0, skipna: bool = True) -> Self:
         """Cumulative product across partitions, as in pandas (lazy).
 
         Examples
@@ -621,7 +621,7 @@ class FrameMethods(FrameStatistics):
         """
         return self._cumulative("cumprod", axis, skipna)
 
-    def cummin(self, axis: Any = 0, skipna: bool = True) -> Any:
+    def cummin(self, axis: Any = 0, skipna: bool = True) -> Self:
         """Cumulative minimum across partitions, as in pandas (lazy).
 
         Examples
@@ -633,7 +633,7 @@ class FrameMethods(FrameStatistics):
         """
         return self._cumulative("cummin", axis, skipna)
 
-    def cummax(self, axis: Any = 0, skipna: bool = True) -> Any:
+    def cummax(self, axis: Any = 0, skipna: bool = True) -> Self:
         """Cumulative maximum across partitions, as in pandas (lazy).
 
         Examples

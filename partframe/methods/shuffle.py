@@ -11,7 +11,7 @@ the module function :func:`merge`; and :func:`set_index_unsorted`, which
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from ..expr.merge import Merge
 from ..expr.partitions import check_divisions
 from ..expr.sort import SetIndexShuffled, SortValues
 from ..shuffle.tasks import Shuffle
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
 
 __all__ = [
     "DataFrameMethods",
@@ -77,7 +80,7 @@ class FrameMethods:
         on: Any = None,
         npartitions: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> Self:
         """Regroup rows so that equal keys share a partition.
 
         Parameters
@@ -141,7 +144,7 @@ class DataFrameMethods:
         ignore_index: bool = False,
         npartitions: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Sort rows by one or several columns, as pandas (stable).
 
         The rows are range-partitioned on boundaries sampled inside the
@@ -194,7 +197,7 @@ class DataFrameMethods:
         ignore_index: bool = False,
         split_out: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Rows without duplicates, as pandas: same rows, same order.
 
         Each partition drops its own duplicates first (``keep`` first or
@@ -251,7 +254,7 @@ class DataFrameMethods:
         npartitions: int | None = None,
         broadcast: bool | None = None,
         shuffle_method: str | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Join with another frame, as :func:`pandas.merge` (see :func:`merge`).
 
         Examples
@@ -280,7 +283,7 @@ class DataFrameMethods:
         npartitions: int | None = None,
         broadcast: bool | None = None,
         shuffle_method: str | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Join columns of ``other`` on its index, as ``DataFrame.join``.
 
         ``on`` names columns of this frame matched against ``other``'s
@@ -349,7 +352,7 @@ class SeriesMethods:
         ignore_index: bool = False,
         npartitions: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> Series:
         """Sort the values, as pandas (stable; see DataFrame.sort_values).
 
         Examples
@@ -376,7 +379,7 @@ class SeriesMethods:
         ignore_index: bool = False,
         split_out: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> Series:
         """Values without duplicates, in their order (see DataFrame's).
 
         Examples
@@ -452,7 +455,7 @@ def merge(
     npartitions: int | None = None,
     broadcast: bool | None = None,
     shuffle_method: str | None = None,
-) -> Any:
+) -> DataFrame:
     """Join two frames on columns or indexes, as :func:`pandas.merge`.
 
     The strategy is picked when the plan is optimized: partition-wise on

@@ -32,6 +32,9 @@ from .reduction_meta import describe_meta as _describe
 from .reduction_meta import run_meta as _run_meta
 from .reduction_meta import scalar_like as _scalar_like
 
+if TYPE_CHECKING:
+    from ..collection import Scalar, Series
+
 __all__ = ["DataFrameStatistics", "FrameStatistics", "SeriesStatistics"]
 
 
@@ -375,7 +378,7 @@ class SeriesStatistics(_Shared):
         dropna: bool = True,
         split_every: int | None = None,
         split_out: int | None = None,
-    ) -> Any:
+    ) -> Scalar:
         """Number of distinct values, as in pandas (lazy Scalar).
 
         ``split_out=k > 1`` counts through a hash shuffle into ``k``
@@ -394,7 +397,7 @@ class SeriesStatistics(_Shared):
             return nunique_split_out(self, split_out, dropna=dropna)
         return self._nunique(dropna, split_every)
 
-    def mode(self, dropna: bool = True, split_every: int | None = None) -> Any:
+    def mode(self, dropna: bool = True, split_every: int | None = None) -> Series:
         """The most frequent values, sorted, as in pandas (lazy Series).
 
         Examples
@@ -428,7 +431,7 @@ class SeriesStatistics(_Shared):
         """
         return self._quantile(q, interpolation, {}, split_every)
 
-    def unique(self, split_every: int | None = None) -> Any:
+    def unique(self, split_every: int | None = None) -> Scalar:
         """Distinct values in order of first appearance (lazy Scalar).
 
         Partitions are taken in order, so the order is pandas'. ``compute()``
