@@ -62,10 +62,11 @@ __all__ = [
 #: A ``str`` or a tuple whose first element is a ``str``; typed as any
 #: hashable value, the way a graph's ``dict`` holds it.
 Key: TypeAlias = Hashable
-#: Key -> task, alias or literal.
-Graph: TypeAlias = Mapping[Key, Any]
+#: Key -> task, alias or literal. (Keys typed Any: a Mapping is invariant
+#: in its key type, and a caller's ``dict[str, ...]`` is a graph too.)
+Graph: TypeAlias = Mapping[Any, Any]
 #: Key -> the keys its task refers to.
-Dependencies: TypeAlias = Mapping[Key, set[Key]]
+Dependencies: TypeAlias = Mapping[Any, set[Any]]
 
 
 class CycleError(ValueError):
