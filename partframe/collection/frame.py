@@ -389,7 +389,9 @@ class Index(_FrameMethods, FrameBase):
     def __repr__(self) -> str:
         return f"partframe.Index<npartitions={self.npartitions}, dtype={self.dtype}>"
 
-    def count(self, split_every: int | None = None) -> Scalar:
+    # pandas' Index has no count; Dask's takes only split_every (not the
+    # frames' axis and numeric_only).
+    def count(self, split_every: int | None = None) -> Scalar:  # type: ignore[override]
         """Number of non-missing labels, lazily.
 
         pandas' Index has no ``count`` (``index.notna().sum()``); Dask's has,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -35,7 +35,15 @@ from .. import config
 from ..graph import quote
 from ..kernels import partitions as K
 from ..tokenize import tokenize
-from .base import Expr, map_operand_exprs, plain_scalar
+from .base import (
+    ColumnNeeds,
+    Divisions,
+    Expr,
+    Layer,
+    Needed,
+    map_operand_exprs,
+    plain_scalar,
+)
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 
@@ -60,7 +68,7 @@ __all__ = [
 ]
 
 
-def _unknown(n: int) -> tuple:
+def _unknown(n: int) -> Divisions:
     return (None,) * (n + 1)
 
 
@@ -69,7 +77,7 @@ def check_divisions(
     call: str,
     npartitions: int | None = None,
     index: pd.Index | None = None,
-) -> tuple:
+) -> tuple[Any, ...]:
     """Index boundaries given by a user, as a tuple, or a ``ValueError``.
 
     Known divisions are at least two boundaries (``npartitions + 1``, when
@@ -135,7 +143,7 @@ def check_divisions(
     return new
 
 
-def _needs_through(frame: Expr, needed: set | None) -> set | None:
+def _needs_through(frame: Expr, needed: set[Any] | None) -> set[Any] | None:
     """The columns of ``frame`` among ``needed`` (None stays None)."""
     if needed is None or not isinstance(frame._meta, pd.DataFrame):
         return None
@@ -149,6 +157,8 @@ class Partitions(Expr):
     """Some partitions of ``frame``, in the order given."""
 
     _parameters = ["frame", "partitions"]
+    frame: Expr
+    partitions: list[int]
 
     def _validate(self) -> None:
         parts = list(self.partitions)
@@ -165,7 +175,7 @@ class Partitions(Expr):
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         parts = list(self.partitions)
         if not self.frame.known_divisions or any(
             a >= b for a, b in itertools.pairwise(parts)
@@ -178,10 +188,10 @@ class Partitions(Expr):
     def _partitioning(self) -> str:
         return "partitions-" + tokenize(self.frame._partitioning, list(self.partitions))
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         name = self.frame._name
         return {(self._name, j): (name, p) for j, p in enumerate(self.partitions)}
 
@@ -213,7 +223,7 @@ def _pushable(expr: Expr) -> bool:
     )
 
 
-def _push_partitions(expr: Expr, parts: tuple, memo: dict) -> Expr:
+def _push_partitions(expr: Expr, parts: tuple[Any, ...], memo: dict[Any, Expr]) -> Expr:
     """``Partitions(expr, parts)`` moved below partition-wise nodes."""
     if parts == tuple(range(expr.npartitions)):
         return expr
@@ -241,10 +251,12 @@ def _push_partitions(expr: Expr, parts: tuple, memo: dict) -> Expr:
 # -- head / tail --------------------------------------------------------------------
 
 
-def _tree_layer(name: str, keys: list, func: Any, args: tuple) -> dict:
+def _tree_layer(
+    name: str, keys: list[Any], func: Any, args: tuple[Any, ...]
+) -> dict[Any, Any]:
     """Combine ``keys`` in order, ``split_every`` at a time, into ``(name, 0)``."""
     split_every = max(2, int(config.get("split_every") or 8))
-    graph: dict = {}
+    graph: Layer = {}
     level = 0
     while len(keys) > split_every:
         new = []
@@ -262,20 +274,22 @@ class Head(Expr):
     """The first ``n`` rows of ``frame``, scanning its partitions in order."""
 
     _parameters = ["frame", "n"]
+    frame: Expr
+    n: int
     _combine: ClassVar[Any] = staticmethod(K.head_concat)
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         d = self.frame.divisions
         return (d[0], d[-1])
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
         return _tree_layer(self._name, keys, self._combine, (self.n,))
 
@@ -304,6 +318,9 @@ class RepartitionDivisions(Expr):
 
     _parameters = ["frame", "new_divisions", "bounds"]
     _defaults = {"bounds": None}
+    frame: Expr
+    new_divisions: tuple[Any, ...]
+    bounds: Any
 
     def _validate(self) -> None:
         new = check_divisions(self.new_divisions, "repartition(divisions=...)")
@@ -335,13 +352,13 @@ class RepartitionDivisions(Expr):
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return tuple(self.new_divisions)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _old_ranges(self) -> list:
+    def _old_ranges(self) -> list[Any]:
         """Per input partition ``(lo, hi, hi_closed)``, or None when empty."""
         if self.bounds is not None:
             return [None if b is None else (b[0], b[1], True) for b in self.bounds]
@@ -355,15 +372,15 @@ class RepartitionDivisions(Expr):
             )
         return out
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         new = tuple(self.new_divisions)
         m = len(new) - 1
         old = self._old_ranges()
         fname = self.frame._name
-        graph: dict = {}
+        graph: Layer = {}
         for j in range(m):
             lo, hi, closed = new[j], new[j + 1], j == m - 1
-            pieces: list = []
+            pieces: list[Any] = []
             for i, rng in enumerate(old):
                 if rng is None:
                     continue
@@ -399,22 +416,25 @@ class RepartitionPieces(Expr):
 
     _parameters = ["frame", "plan", "divisions_"]
     _defaults = {"divisions_": None}
+    frame: Expr
+    plan: Any
+    divisions_: tuple[Any, ...] | None
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         if self.divisions_ is not None:
             return tuple(self.divisions_)
         return _unknown(len(self.plan))
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         fname = self.frame._name
-        graph: dict = {}
+        graph: Layer = {}
         for j, pieces in enumerate(self.plan):
             tasks = [
                 (fname, i) if count == 1 else (K.split_rows, (fname, i), k, count)
@@ -461,7 +481,7 @@ def repartition_npartitions(expr: Expr, m: Any) -> Expr:
     return RepartitionPieces(expr, plan)
 
 
-def _interpolate(d: tuple, counts: list) -> tuple | None:
+def _interpolate(d: Divisions, counts: list[Any]) -> Divisions | None:
     """Divisions splitting each ``[d_i, d_{i+1})`` into ``counts[i]`` ranges."""
 
     def kind(v: Any) -> str | None:
@@ -479,7 +499,7 @@ def _interpolate(d: tuple, counts: list) -> tuple | None:
     if len(kinds) != 1 or None in kinds:
         return None
     integer = kinds == {"i"}
-    out: list = []
+    out: list[Any] = []
     for i, c in enumerate(counts):
         a, b = d[i], d[i + 1]
         for t in range(c):
@@ -498,7 +518,8 @@ def _same_schema(a: Any, b: Any) -> bool:
         return False
     if isinstance(a, pd.DataFrame):
         return list(a.columns) == list(b.columns) and a.dtypes.equals(b.dtypes)
-    return a.dtype == b.dtype and a.name == b.name
+    same: bool = a.dtype == b.dtype and a.name == b.name
+    return same
 
 
 class ConcatPartitions(Expr):
@@ -511,6 +532,8 @@ class ConcatPartitions(Expr):
 
     _parameters = ["frames", "join"]
     _defaults = {"join": "outer"}
+    frames: list[Expr]
+    join: str
 
     def _validate(self) -> None:
         if self.join not in ("outer", "inner"):
@@ -531,7 +554,7 @@ class ConcatPartitions(Expr):
         stand_ins = [meta_nonempty(f._meta) for f in frames or self.frames]
         return make_meta(pd.concat(stand_ins, join=self.join))
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         frames = self.frames
         total = sum(f.npartitions for f in frames)
         if not all(f.known_divisions for f in frames):
@@ -544,18 +567,18 @@ class ConcatPartitions(Expr):
             ordered = False
         if not ordered:
             return _unknown(total)
-        out: list = []
+        out: list[Any] = []
         for f in frames:
             out.extend(f.divisions[:-1])
         out.append(frames[-1].divisions[-1])
         return tuple(out)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(f, _needs_through(f, needed)) for f in self.frames]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         meta = self._meta
-        graph: dict = {}
+        graph: Layer = {}
         j = 0
         for f in self.frames:
             same = _same_schema(f._meta, meta)
@@ -591,13 +614,17 @@ class ConcatColumns(Blockwise):
 
     _parameters = ["frames", "join", "ignore_index", "cast"]
     _defaults = {"join": "outer", "ignore_index": False, "cast": False}
+    frames: list[Expr]
+    join: str
+    ignore_index: bool
+    cast: bool
     operation = staticmethod(K.concat_columns)
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return list(self.frames)
 
-    def _kwargs(self) -> dict:
-        kw: dict = {"join": self.join, "ignore_index": self.ignore_index}
+    def _kwargs(self) -> dict[str, Any]:
+        kw: dict[str, Any] = {"join": self.join, "ignore_index": self.ignore_index}
         if self.cast:
             kw["meta"] = self._meta
         return kw
@@ -618,7 +645,7 @@ class ConcatColumns(Blockwise):
                 meta = meta.astype(new)
         return meta
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         if self.ignore_index:
             return [(f, None) for f in self.frames]
         return [(f, _needs_through(f, needed)) for f in self.frames]
@@ -630,7 +657,7 @@ class ConcatColumns(Blockwise):
 # -- reset_index / set_index --------------------------------------------------------
 
 
-def static_lengths(expr: Expr) -> list | None:
+def static_lengths(expr: Expr) -> list[Any] | None:
     """Partition lengths known without computing (pandas data), else None."""
     from .blockwise import Assign, Projection
     from .sources import FromPandas
@@ -645,7 +672,7 @@ def static_lengths(expr: Expr) -> list | None:
         inner = static_lengths(expr.frame)
         return None if inner is None else [inner[p] for p in expr.partitions]
     if isinstance(expr, ConcatPartitions):
-        out: list = []
+        out: list[Any] = []
         for f in expr.frames:
             lengths = static_lengths(f)
             if lengths is None:
@@ -665,13 +692,17 @@ class ResetIndex(Expr):
 
     _parameters = ["frame", "lengths", "drop", "kwargs"]
     _defaults = {"drop": False, "kwargs": None}
+    frame: Expr
+    lengths: Expr
+    drop: bool
+    kwargs: dict[str, Any] | None
 
     @functools.cached_property
     def _meta(self) -> Any:
         meta = self.frame._meta.reset_index(drop=self.drop, **(self.kwargs or {}))
         return meta.set_axis(pd.RangeIndex(0), axis=0)
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         lengths = static_lengths(self.frame)
         n = self.frame.npartitions
         if lengths is None or not lengths or lengths[-1] == 0:
@@ -681,12 +712,12 @@ class ResetIndex(Expr):
             offsets.append(offsets[-1] + length)
         return (*offsets[:-1], offsets[-1] - 1)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, _needs_through(self.frame, needed)), (self.lengths, None)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         off = f"{self._name}-offset"
-        graph: dict = {(off, 0): 0}
+        graph: Layer = {(off, 0): 0}
         lname, fname = self.lengths._name, self.frame._name
         kwargs = quote(self.kwargs or {})
         for i in range(self.frame.npartitions):
@@ -713,23 +744,28 @@ class IlocRows(Expr):
 
     _parameters = ["frame", "lengths", "start", "stop", "step"]
     _defaults = {"start": None, "stop": None, "step": None}
+    frame: Expr
+    lengths: Expr
+    start: int | None
+    stop: int | None
+    step: int | None
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.frame.divisions
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, _needs_through(self.frame, needed)), (self.lengths, None)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         off, tot = f"{self._name}-offset", f"{self._name}-total"
         lname, fname = self.lengths._name, self.frame._name
         n = self.frame.npartitions
         needs_total = any(b is not None and b < 0 for b in (self.start, self.stop))
-        graph: dict = {(off, 0): 0}
+        graph: Layer = {(off, 0): 0}
         total: Any = None
         if needs_total:
             graph[(tot, 0)] = (sum, [(lname, i) for i in range(n)])
@@ -750,6 +786,10 @@ class SetIndexSorted(Blockwise):
 
     _parameters = ["frame", "column", "drop", "divisions_"]
     _defaults = {"drop": True, "divisions_": None}
+    frame: Expr
+    column: Any
+    drop: bool
+    divisions_: tuple[Any, ...] | None
     operation = staticmethod(K.set_index_column)
     _preserves_partitioning = False
 
@@ -762,15 +802,15 @@ class SetIndexSorted(Blockwise):
                 self._meta.index,
             )
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, self.column, self.drop]
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         if self.divisions_ is not None:
             return tuple(self.divisions_)
         return _unknown(self.frame.npartitions)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         need = _needs_through(self.frame, needed)
         if need is not None:
             need.add(self.column)
@@ -792,12 +832,15 @@ class LocRows(Blockwise):
 
     _parameters = ["frame", "func", "args"]
     _defaults = {"args": ()}
+    frame: Expr
+    func: Callable[..., Any]
+    args: Sequence[Any]
 
     @property
-    def operation(self) -> Any:  # type: ignore[override]
+    def operation(self) -> Any:
         return self.func
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         d = self.frame.divisions
         if self.func is K.loc_slice:
             lo, hi = self.args
@@ -811,21 +854,21 @@ class LocRows(Blockwise):
     def _funcname(self) -> str:
         return self.func.__name__.replace("_", "-")
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, *self.args]
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
     def _operand_repr(self) -> str:
         return f"{self.func.__name__}, {list(self.args)!r}"
 
 
-def _narrowed(divisions: tuple, lo: Any, hi: Any) -> tuple:
+def _narrowed(divisions: Divisions, lo: Any, hi: Any) -> Divisions:
     """``divisions`` with the ends moved inside ``[lo, hi]`` (None: open).
 
     Only a bound of the divisions' own type moves an end (a string bound
@@ -853,6 +896,8 @@ class LocLabels(Blockwise):
     """``part.loc[labels[i]]`` on partition ``i`` (labels sorted by partition)."""
 
     _parameters = ["frame", "labels"]
+    frame: Expr
+    labels: Any
     operation = staticmethod(K.loc_labels)
 
     @functools.cached_property
@@ -866,7 +911,7 @@ class LocLabels(Blockwise):
             quote(list(self.labels[index])),
         )
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
     def _operand_repr(self) -> str:
@@ -877,18 +922,20 @@ class GatherLoc(Expr):
     """One partition: ``concat(partitions).loc[labels]`` (labels in their order)."""
 
     _parameters = ["frame", "labels"]
+    frame: Expr
+    labels: Any
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
         return {(self._name, 0): (K.loc_list_final, keys, quote(list(self.labels)))}
 
@@ -896,7 +943,7 @@ class GatherLoc(Expr):
         return f"{len(self.labels)} labels"
 
 
-def union_divisions(a: Sequence, b: Sequence) -> tuple:
+def union_divisions(a: Sequence[Any], b: Sequence[Any]) -> tuple[Any, ...]:
     """The sorted union of two known divisions (the finer common split).
 
     Examples

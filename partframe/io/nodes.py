@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,10 @@ from ..graph import quote
 from ..kernels import io as kio
 from ..kernels.io import _commit
 from . import commit
+from .commit import OutputJob
+
+if TYPE_CHECKING:
+    from .parquet import ParquetDataset
 
 __all__ = [
     "CommitWrite",
@@ -70,6 +74,10 @@ class ReadParquet(_Source):
 
     _parameters = ["dataset", "columns", "filters", "pushed"]
     _defaults = {"filters": None, "pushed": None}
+    dataset: ParquetDataset
+    columns: Any
+    filters: Any
+    pushed: Any
 
     @property
     def _funcname(self) -> str:
@@ -307,6 +315,11 @@ class WritePartitions(Blockwise):
     """Write partition ``i`` of ``frame`` to staged file ``names[i]``."""
 
     _parameters = ["frame", "kind", "job", "names", "options"]
+    frame: Expr
+    kind: str
+    job: OutputJob
+    names: list[Any]
+    options: Any
     _preserves_partitioning = False
 
     @property
@@ -350,6 +363,9 @@ class CommitWrite(Expr):
 
     _parameters = ["writes", "job", "concat"]
     _defaults = {"concat": False}
+    writes: Expr
+    job: OutputJob
+    concat: bool
 
     @functools.cached_property
     def _meta(self) -> Any:
