@@ -39,7 +39,7 @@ from typing import assert_type
 import pandas as pd
 
 import partframe
-from partframe import DataFrame, Scalar, Series
+from partframe import Array, DataFrame, Index, Scalar, Series
 from partframe.methods.accessors import StringAccessor
 
 pdf = pd.DataFrame({"x": [3.0, None, 1.0], "y": ["a", "b", "a"]})
@@ -66,6 +66,11 @@ assert_type(partframe.merge(df, df, on="y"), DataFrame)
 assert_type(partframe.from_dict({"a": [1, 2]}, npartitions=1), DataFrame)
 labels: Series = df["y"]
 assert_type(labels.str, StringAccessor)
+assert_type(df.index, Index)
+assert_type(df.index.isna(), Array)
+assert_type(df.index.notna(), Array)
+assert_type(df.index.isin([1, 2]), Array)
+assert_type(df.index.isin([1, 2]).sum(), Scalar)
 """
 
 

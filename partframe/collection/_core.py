@@ -40,6 +40,9 @@ from ..kernels.calls import _scalar_to_series
 from ..kernels.gather import RowGather, assemble, built
 from ..kernels.partitions import concat_result
 
+if TYPE_CHECKING:
+    from .frame import Index
+
 # The facade class of each pandas meta type, filled by ``collection/frame.py``
 # (``register``) so that the method modules, which build collections, need
 # not import the classes that are made of them.
@@ -343,7 +346,7 @@ class FrameBase(_Lazy):
         return self._expr.npartitions
 
     @property
-    def index(self) -> FrameBase:
+    def index(self) -> Index:
         """The (lazy) index; settable to a lazy Index of the same partitions."""
         return new_collection(Elemwise(_get_index, [self.expr]))
 

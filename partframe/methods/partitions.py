@@ -52,7 +52,7 @@ from ..expr.reductions import ReductionChunk, TreeReduction
 from ..kernels import partitions as K
 
 if TYPE_CHECKING:
-    from ..collection import DataFrame, Series
+    from ..collection import DataFrame, Index, Series
 
 __all__ = [
     "DataFrameMethods",
@@ -313,7 +313,7 @@ class DataFrameMethods:
     if TYPE_CHECKING:
 
         @property
-        def index(self) -> Any: ...
+        def index(self) -> Index: ...
         @index.setter
         def index(self, value: Any) -> None: ...
         def _reset_index(self, drop: bool, kwargs: dict | None) -> Any: ...
