@@ -8,7 +8,7 @@ from . import config, diagnostics
 from .aggregation import Aggregation
 from .base import compute, persist
 from .callbacks import Callback
-from .collection import DataFrame, Index, Scalar, Series
+from .collection import Array, DataFrame, Index, Scalar, Series
 from .delayed import Delayed, delayed
 from .diagnostics import ProgressBar
 from .groupby import crosstab
@@ -30,6 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Aggregation",
+    "Array",
     "Callback",
     "DataFrame",
     "Delayed",

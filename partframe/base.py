@@ -237,8 +237,8 @@ def _merge_graphs(
             by_optimizer.setdefault(getattr(c, "__dask_optimize__", None), []).append(i)
     for hook, idx in joint.items():
         group = [collections[i] for i in idx]
-        group_dsk, group_keys = hook(group, optimize_graph, target)
-        dsk.update(group_dsk)
+        hook_dsk, group_keys = hook(group, optimize_graph, target)
+        dsk.update(hook_dsk)
         for i, k in zip(idx, group_keys):
             keys[i] = k
     for opt, idx in by_optimizer.items():

@@ -186,6 +186,10 @@ class Delayed(Collection):
     """
 
     __slots__ = ("_deps", "_key", "_layer", "_nout")
+    _key: str
+    _layer: dict[str, Any]
+    _deps: tuple[Delayed, ...]
+    _nout: int | None
 
     # NumPy defers to our reflected operators (``array + delayed``) instead
     # of making an object array of Delayed.
@@ -363,6 +367,8 @@ class _DelayedAttr(Delayed):
     """``obj.attr``: a value, or a method when called (``obj.upper()``)."""
 
     __slots__ = ("_attr", "_obj")
+    _obj: Delayed
+    _attr: str
 
     def __init__(self, obj: Delayed, attr: str) -> None:
         key = _make_key(f"getattr-{attr}", True, obj, attr)
@@ -393,6 +399,8 @@ class _DelayedLeaf(Delayed):
     """A delayed function (or plain value) not yet called."""
 
     __slots__ = ("_obj", "_pure")
+    _obj: Any
+    _pure: bool
 
     def __init__(
         self, obj: Any, key: str, pure: bool = False, nout: int | None = None

@@ -38,9 +38,9 @@ Examples
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from itertools import chain
-from typing import Any
+from typing import Any, NoReturn, TypeAlias
 
 __all__ = [
     "CycleError",
@@ -61,8 +61,14 @@ __all__ = [
     "toposort",
 ]
 
-Key = str | tuple
-Graph = dict
+#: A ``str`` or a tuple whose first element is a ``str``; typed as any
+#: hashable value, the way a graph's ``dict`` holds it.
+Key: TypeAlias = Hashable
+#: Key -> task, alias or literal. (Keys typed Any: a Mapping is invariant
+#: in its key type, and a caller's ``dict[str, ...]`` is a graph too.)
+Graph: TypeAlias = Mapping[Any, Any]
+#: Key -> the keys its task refers to.
+Dependencies: TypeAlias = Mapping[Any, set[Any]]
 
 
 class CycleError(ValueError):
@@ -89,11 +95,11 @@ class Literal:
     def __repr__(self) -> str:
         return f"literal<{self.data!r}>"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Literal], tuple[Any]]:
         return (Literal, (self.data,))
 
 
-def quote(x: Any) -> tuple:
+def quote(x: Any) -> tuple[Literal]:
     """Wrap ``x`` so a graph treats it as data, never as a task or a key.
 
     Examples
@@ -117,7 +123,7 @@ def istask(x: Any) -> bool:
     return type(x) is tuple and bool(x) and callable(x[0])
 
 
-def execute_task(arg: Any, cache: Mapping) -> Any:
+def execute_task(arg: Any, cache: Graph) -> Any:
     """Evaluate one task (or argument) with key values taken from ``cache``.
 
     ``cache`` maps the keys the task depends on to their values; strings and
@@ -182,7 +188,9 @@ class Fused:
 
     __slots__ = ("inkeys", "keys", "tasks")
 
-    def __init__(self, inkeys: tuple, keys: tuple, tasks: tuple) -> None:
+    def __init__(
+        self, inkeys: tuple[Key, ...], keys: tuple[Key, ...], tasks: tuple[Any, ...]
+    ) -> None:
         self.inkeys = tuple(inkeys)
         self.keys = tuple(keys)
         self.tasks = tuple(tasks)
@@ -204,7 +212,7 @@ class Fused:
     def __repr__(self) -> str:
         return f"Fused<{len(self.keys)} tasks -> {self.keys[-1]!r}>"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Fused], tuple[Any, ...]]:
         return (Fused, (self.inkeys, self.keys, self.tasks))
 
     def __eq__(self, other: object) -> bool:
@@ -242,9 +250,9 @@ def add_task_note(exc: BaseException, key: Hashable) -> None:
         exc.add_note(note)
 
 
-def _find_deps(arg: Any, keys: Mapping | set) -> set:
+def _find_deps(arg: Any, keys: Graph | set[Key]) -> set[Key]:
     """The keys of ``keys`` that ``arg`` refers to (see the module doc)."""
-    out: set = set()
+    out: set[Key] = set()
     # Fast path for the common task: a flat tuple of keys and literals.
     if type(arg) is tuple and arg and callable(arg[0]):
         stack = []
@@ -292,9 +300,7 @@ def _find_deps(arg: Any, keys: Mapping | set) -> set:
     return out
 
 
-def get_dependencies(
-    dsk: Mapping, key: Hashable | None = None, task: Any = None
-) -> set:
+def get_dependencies(dsk: Graph, key: Key | None = None, task: Any = None) -> set[Key]:
     """The keys of ``dsk`` that ``key`` (or the bare ``task``) refers to.
 
     Parameters
@@ -326,7 +332,7 @@ def get_dependencies(
     return _find_deps(arg, dsk)
 
 
-def all_dependencies(dsk: Mapping) -> dict:
+def all_dependencies(dsk: Graph) -> dict[Key, set[Key]]:
     """Map every key of ``dsk`` to the set of keys it depends on.
 
     Examples
@@ -337,7 +343,7 @@ def all_dependencies(dsk: Mapping) -> dict:
     return {k: _find_deps(v, dsk) for k, v in dsk.items()}
 
 
-def get_dependents(dependencies: Mapping) -> dict:
+def get_dependents(dependencies: Dependencies) -> dict[Key, set[Key]]:
     """Invert a dependency mapping: key -> keys that depend on it.
 
     Examples
@@ -345,14 +351,14 @@ def get_dependents(dependencies: Mapping) -> dict:
     >>> get_dependents({"a": set(), "b": {"a"}})
     {'a': {'b'}, 'b': set()}
     """
-    out: dict = {k: set() for k in dependencies}
+    out: dict[Key, set[Key]] = {k: set() for k in dependencies}
     for k, deps in dependencies.items():
         for d in deps:
             out[d].add(k)
     return out
 
 
-def flatten_keys(keys: Any) -> list:
+def flatten_keys(keys: Any) -> list[Key]:
     """Flatten nested lists of keys into one list.
 
     Examples
@@ -362,7 +368,7 @@ def flatten_keys(keys: Any) -> list:
     >>> flatten_keys(("b", 0))
     [('b', 0)]
     """
-    out: list = []
+    out: list[Key] = []
     stack = [iter([keys])]
     while stack:
         for x in stack[-1]:
@@ -375,7 +381,7 @@ def flatten_keys(keys: Any) -> list:
     return out
 
 
-def _keyset(keys: Any) -> set:
+def _keyset(keys: Any) -> set[Key]:
     if type(keys) is set or type(keys) is frozenset:
         return set(keys)
     if type(keys) is tuple and not keys:
@@ -383,7 +389,7 @@ def _keyset(keys: Any) -> set:
     return set(flatten_keys(keys))
 
 
-def cull(dsk: Mapping, keys: Any) -> tuple[dict, dict]:
+def cull(dsk: Graph, keys: Any) -> tuple[dict[Key, Any], dict[Key, set[Key]]]:
     """Keep only what ``keys`` need; also return the dependencies of what is kept.
 
     Parameters
@@ -421,7 +427,7 @@ def cull(dsk: Mapping, keys: Any) -> tuple[dict, dict]:
     for k in wanted:
         if k not in dsk:
             raise KeyError(f"key {k!r} is not in the graph")
-    deps: dict = {}
+    deps: dict[Key, set[Key]] = {}
     stack = wanted
     while stack:
         k = stack.pop()
@@ -438,20 +444,20 @@ def cull(dsk: Mapping, keys: Any) -> tuple[dict, dict]:
     return {k: v for k, v in dsk.items() if k in deps}, deps
 
 
-def _ordered(deps: Any, rank: Mapping) -> Any:
+def _ordered(deps: set[Key], rank: Mapping[Key, int]) -> Collection[Key]:
     if len(deps) < 2:
         return deps
     return sorted(deps, key=rank.__getitem__)
 
 
-def _cycle_message(path: list) -> str:
+def _cycle_message(path: list[Key]) -> str:
     shown = [repr(c) for c in path]
     if len(shown) > 12:
         shown = [*shown[:5], f"... ({len(shown) - 10} more) ...", *shown[-5:]]
     return "the graph has a cycle: " + " -> ".join(shown)
 
 
-def toposort(dsk: Mapping, dependencies: Mapping | None = None) -> list:
+def toposort(dsk: Graph, dependencies: Dependencies | None = None) -> list[Key]:
     """Keys of ``dsk`` in an order where every key follows its dependencies.
 
     Deterministic: ties follow the order of ``dsk``.
@@ -487,9 +493,9 @@ def toposort(dsk: Mapping, dependencies: Mapping | None = None) -> list:
         dependencies = all_dependencies(dsk)
     pos = {k: i for i, k in enumerate(dsk)}
     # Depth-first post-order; iterative so long chains do not overflow.
-    done: set = set()
-    on_path: set = set()
-    result: list = []
+    done: set[Key] = set()
+    on_path: set[Key] = set()
+    result: list[Key] = []
     for root in dsk:
         if root in done:
             continue
@@ -515,14 +521,14 @@ def toposort(dsk: Mapping, dependencies: Mapping | None = None) -> list:
     return result
 
 
-def _raise_cycle(dsk: Mapping, dependencies: Mapping) -> None:
+def _raise_cycle(dsk: Graph, dependencies: Dependencies) -> NoReturn:
     toposort(dsk, dependencies)
     raise CycleError("the graph has a cycle")  # pragma: no cover - safety net
 
 
 def fuse_linear(
-    dsk: Mapping, keys: Any = (), dependencies: Mapping | None = None
-) -> tuple[dict, dict]:
+    dsk: Graph, keys: Any = (), dependencies: Dependencies | None = None
+) -> tuple[dict[Key, Any], dict[Key, set[Key]]]:
     """Merge each linear chain ``a -> b -> c`` into one :class:`Fused` task.
 
     A link ``a -> b`` is fused when ``a`` is not requested, ``b`` is the only
@@ -570,10 +576,10 @@ def fuse_linear(
         dependencies = all_dependencies(dsk)
     protected = _keyset(keys)
     # How many tasks use each key, counted in C: only single users matter.
-    nusers: Counter = Counter(chain.from_iterable(dependencies.values()))
+    nusers: Counter[Key] = Counter(chain.from_iterable(dependencies.values()))
     # A child fuses into its parent when each is the other's only neighbour
     # on that side.
-    child_of: dict = {}  # parent -> the child fused into it
+    child_of: dict[Key, Key] = {}  # parent -> the child fused into it
     for k, deps in dependencies.items():
         if len(deps) == 1:
             (c,) = deps
@@ -615,7 +621,7 @@ def fuse_linear(
     return out, new_deps
 
 
-def order(dsk: Mapping, dependencies: Mapping | None = None) -> dict:
+def order(dsk: Graph, dependencies: Dependencies | None = None) -> dict[Key, int]:
     """Give each key a priority (smaller runs first) that keeps memory low.
 
     Two rules, both linear in the size of the graph:
@@ -664,15 +670,15 @@ def order(dsk: Mapping, dependencies: Mapping | None = None) -> dict:
     if dependencies is None:
         dependencies = all_dependencies(dsk)
     n = len(dsk)
-    dependents: dict = {k: [] for k in dsk}
+    dependents: dict[Key, list[Key]] = {k: [] for k in dsk}
     for k, deps in dependencies.items():
         for d in deps:
             dependents[d].append(k)
     # One integer per key: more inputs first, then graph order.
     rank = {k: i - len(dependencies[k]) * n for i, k in enumerate(dsk)}
     missing = {k: len(v) for k, v in dependencies.items()}
-    result: dict = {}
-    expanded: set = set()
+    result: dict[Key, int] = {}
+    expanded: set[Key] = set()
     counter = 0
     for root in dsk:
         if dependents[root] or root in result:
@@ -729,11 +735,11 @@ class FusedTasks:
 
     __slots__ = ("inputs", "steps")
 
-    def __init__(self, steps: list, inputs: list) -> None:
+    def __init__(self, steps: list[Any], inputs: list[Any]) -> None:
         self.steps = steps
         self.inputs = inputs
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (FusedTasks, (self.steps, self.inputs))
 
     def __repr__(self) -> str:

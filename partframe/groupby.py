@@ -50,6 +50,7 @@ import pandas as pd
 
 from .aggregation import Aggregation
 from .collection._core import is_dataframe, is_series, new_collection
+from .expr.base import Expr
 from .expr.blockwise import (
     Elemwise,
     MapPartitions,
@@ -781,6 +782,7 @@ class _GroupBy:
         as_index = self.as_index or defer
         sort_levels = nkeys if (self.sort and as_index and self.group_keys) else 0
         ranged = k > 1 and sort_levels and self.observed
+        expr: Expr
         if ranged:  # split by key ranges: outputs are sorted with each other
             expr = RangeShuffle(frame.expr, on, k)
         elif k > 1 or frame.npartitions > 1:
@@ -893,6 +895,7 @@ class _GroupBy:
             ],
         )
         back = Shuffle(applied, PART, n, "direct") if n > 1 else applied
+        value: str | list[Any] | None
         if keep_rows:
             value = None
         elif isinstance(meta, pd.Series):
@@ -910,7 +913,7 @@ class _GroupBy:
         series = sel is not None and not isinstance(sel, list)
         cols = [sel] if series else (sel if sel is not None else self._value_columns())
         if arg is None and kwargs:
-            specs = []
+            specs: list[tuple[Any, Any, dict[str, Any]]] = []
             for _, spec in kwargs.items():
                 if series:
                     specs.append((sel, spec, {}))
@@ -1121,6 +1124,7 @@ class _GroupBy:
     ) -> Any:
         g = self._with(split_every, split_out)
         meta = g._meta_of(name, **kw)
+        specs: list[tuple[Any, Any, dict[str, Any]]]
         if name == "size":
             specs, as_frame = [(None, "size", {})], isinstance(meta, pd.DataFrame)
         else:

@@ -2,9 +2,10 @@
 
 The import graph is read from the source (every ``import``, including those
 inside functions, which Python runs later but which still tie the modules
-together) and checked against the layer order of ``docs/architecture.md``:
-a module imports only modules of its own layer or of layers below it, and
-no set of modules imports itself round.
+together; not those under ``if TYPE_CHECKING:``, which Python never runs)
+and checked against the layer order of ``docs/architecture.md``: a module
+imports only modules of its own layer or of layers below it, and no set of
+modules imports itself round.
 
 Tasks must be plain data that any scheduler can run: the graphs of a set of
 plans covering every family of operation call only functions of
@@ -169,13 +170,41 @@ def _targets(module: str, is_pkg: bool, node: ast.AST, modules: dict) -> list[st
 
 
 @functools.cache
+def _is_type_checking(node: ast.AST) -> bool:
+    """Is ``node`` an ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``)?"""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    return isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
+
+
+def _imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement of ``tree`` that Python can run: those in an
+    ``if TYPE_CHECKING:`` body exist only for the type checker (the names
+    appear in annotations, which are never evaluated), so they tie no
+    modules together at run time and are left out (their ``else`` is not)."""
+    out: list[ast.Import | ast.ImportFrom] = []
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            out.append(node)
+        if _is_type_checking(node):
+            assert isinstance(node, ast.If)
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
 def import_graph() -> dict[str, set[str]]:
     modules = _modules()
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for module, (path, is_pkg) in modules.items():
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                graph[module].update(_targets(module, is_pkg, node, modules))
+        for node in _imports(ast.parse(path.read_text(), str(path))):
+            graph[module].update(_targets(module, is_pkg, node, modules))
     return graph
 
 

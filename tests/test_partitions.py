@@ -1017,6 +1017,59 @@ def test_loc_callables_labels_and_too_many_indexers(frames, scheduler, no_comput
             obj.iloc[bad]
 
 
+def _index_masks(ddf, pdf):
+    """``(lazy, pandas)`` of an Index's isna/notna/isin, aliases included."""
+    labels = list(pdf.index[::4]) + [-1.0]
+    lazy_labels = partframe.from_pandas(pd.Series(labels), npartitions=2)
+    return [
+        (ddf.index.isna(), pdf.index.isna()),
+        (ddf.index.isnull(), pdf.index.isnull()),
+        (ddf.index.notna(), pdf.index.notna()),
+        (ddf.index.notnull(), pdf.index.notnull()),
+        (ddf.index.isin(labels), pdf.index.isin(labels)),
+        (ddf.index.isin(pd.Index(labels)), pdf.index.isin(pd.Index(labels))),
+        (ddf.index.isin(lazy_labels), pdf.index.isin(labels)),
+        (ddf.index.isin([]), pdf.index.isin([])),
+    ]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_index_isna_notna_isin_over_all_partitions(scheduler):
+    """As pandas, an Index's isna/notna/isin are boolean arrays over every
+    label (lazy: a partframe Array, computed to a NumPy array); they filter
+    the frame they come from and reduce and combine like pandas' arrays."""
+    pdf = make_pdf(30)
+    cases = [variant(pdf, how) for how in PARTITIONINGS]
+    missing = pdf.set_axis(np.where(np.arange(30) % 4 == 1, np.nan, np.arange(30.0)))
+    cases += [(partframe.from_pandas(missing, npartitions=n, sort=False), missing)
+              for n in (1, 2, 3, 7)]  # fmt: skip
+    for ddf, p in cases:
+        for got, want in _index_masks(ddf, p):
+            assert isinstance(got, partframe.Array)
+            assert got.npartitions == ddf.npartitions
+            assert_eq(got, want, scheduler=scheduler)
+            assert_eq(~got, ~want, scheduler=scheduler)
+            assert_eq(got & ddf.index.notna(), want & p.index.notna())
+            assert_eq(got.sum(), want.sum(), scheduler=scheduler)
+            assert_eq(got.any(), want.any(), scheduler=scheduler)
+            assert_eq(got.all(), want.all(), scheduler=scheduler)
+            assert_eq(ddf[got], p[want], scheduler=scheduler)
+            assert_eq(ddf.i[~got], p.i[~want], scheduler=scheduler)
+        assert_eq(ddf.index.isna().persist(), p.index.isna())
+
+
+def test_index_masks_are_lazy_and_filter_only_their_frame(no_compute):
+    ddf = partframe.from_pandas(make_pdf(30), npartitions=3)
+    mask = ddf.index.isin([1, 2])
+    assert mask.dtype == bool and mask.ndim == 1
+    assert repr(mask) == "partframe.Array<npartitions=3, dtype=bool>"
+    other = partframe.from_pandas(make_pdf(30), npartitions=2)
+    with pytest.raises(ValueError, match="filters the frame it comes from"):
+        other[mask]
+    with pytest.raises(TypeError, match="only list-like objects"):
+        ddf.index.isin(3)
+
+
 @pytest.mark.parametrize("n", [0, 1, 3, 100])
 def test_index_head_tail(frames, n):
     """An Index's head/tail (Dask's; pandas slices ``index[:n]``)."""

@@ -1,6 +1,14 @@
 """The user-facing collections: a thin facade over expression nodes."""
 
 from ._core import FrameBase, Scalar, new_collection
-from .frame import DataFrame, Index, Series
+from .frame import Array, DataFrame, Index, Series
 
-__all__ = ["DataFrame", "FrameBase", "Index", "Scalar", "Series", "new_collection"]
+__all__ = [
+    "Array",
+    "DataFrame",
+    "FrameBase",
+    "Index",
+    "Scalar",
+    "Series",
+    "new_collection",
+]

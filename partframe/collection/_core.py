@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,6 @@ from ..expr.blockwise import (
     Elemwise,
     MapPartitions,
     MethodCall,
-    _scalar_to_series,
     aligned,
 )
 from ..expr.meta import emulate, is_frame_or_series, make_meta
@@ -39,8 +38,12 @@ from ..expr.reductions import TreeReduction
 from ..expr.sources import FromGraph, pandas_source
 from ..expr.target import Target, current, using
 from ..graph import flatten_keys
+from ..kernels.calls import _scalar_to_series
 from ..kernels.gather import RowGather, assemble, built
 from ..kernels.partitions import concat_result, union_divisions
+
+if TYPE_CHECKING:
+    from .frame import Index
 
 # The facade class of each pandas meta type, filled by ``collection/frame.py``
 # (``register``) so that the method modules, which build collections, need
@@ -213,6 +216,34 @@ class _Lazy(Collection):
 class Scalar(_Lazy):
     """A lazy single value, such as the result of ``df.x.sum()``."""
 
+    if TYPE_CHECKING:
+        # Set after the class from _BINARY_OPS and the unary table: a Scalar,
+        # or a frame when the other operand is one.
+        def __add__(self, other: Any) -> Any: ...
+        def __radd__(self, other: Any) -> Any: ...
+        def __sub__(self, other: Any) -> Any: ...
+        def __rsub__(self, other: Any) -> Any: ...
+        def __mul__(self, other: Any) -> Any: ...
+        def __rmul__(self, other: Any) -> Any: ...
+        def __truediv__(self, other: Any) -> Any: ...
+        def __rtruediv__(self, other: Any) -> Any: ...
+        def __floordiv__(self, other: Any) -> Any: ...
+        def __rfloordiv__(self, other: Any) -> Any: ...
+        def __mod__(self, other: Any) -> Any: ...
+        def __rmod__(self, other: Any) -> Any: ...
+        def __pow__(self, other: Any) -> Any: ...
+        def __rpow__(self, other: Any) -> Any: ...
+        def __and__(self, other: Any) -> Any: ...
+        def __rand__(self, other: Any) -> Any: ...
+        def __or__(self, other: Any) -> Any: ...
+        def __ror__(self, other: Any) -> Any: ...
+        def __xor__(self, other: Any) -> Any: ...
+        def __rxor__(self, other: Any) -> Any: ...
+        def __neg__(self) -> Scalar: ...
+        def __pos__(self) -> Scalar: ...
+        def __invert__(self) -> Scalar: ...
+        def __abs__(self) -> Scalar: ...
+
     def __dask_postcompute__(self) -> tuple:
         return _first, ()
 
@@ -315,7 +346,7 @@ class FrameBase(_Lazy):
         return self._expr.npartitions
 
     @property
-    def index(self) -> FrameBase:
+    def index(self) -> Index:
         """The (lazy) index; settable to a lazy Index of the same partitions."""
         return new_collection(Elemwise(_get_index, [self.expr]))
 
@@ -443,7 +474,7 @@ class FrameBase(_Lazy):
         """``func(self, *args, **kwargs)``, as in pandas."""
         return func(self, *args, **kwargs)
 
-    def copy(self, deep: bool = True) -> Any:
+    def copy(self, deep: bool = True) -> Self:
         """A copy: a new facade over the same (immutable) plan.
 
         Partitions are never modified in place, so a shallow copy is also a
@@ -602,13 +633,17 @@ def _along_columns(
     return new_collection(FrameSeriesOp(a.expr, WholeOf(b.expr), op, reflect, kwargs))
 
 
-def _repartitioned(frame: FrameBase, divisions: tuple) -> FrameBase:
+_A = TypeVar("_A", bound="FrameBase")
+_B = TypeVar("_B", bound="FrameBase")
+
+
+def _repartitioned(frame: _A, divisions: tuple) -> _A:
     if divisions == tuple(frame.divisions):
         return frame
     return new_collection(RepartitionDivisions(frame.expr, divisions))
 
 
-def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
+def _align(a: _A, b: _B) -> tuple[_A, _B]:
     """Make two collections partition-aligned, or say why they cannot be."""
     ea, eb = a.expr, b.expr
     known = ea.known_divisions and eb.known_divisions
@@ -629,16 +664,18 @@ def _align(a: FrameBase, b: FrameBase) -> tuple[FrameBase, FrameBase]:
     )
 
 
+_op: Callable[..., Any]
 for _name, _op in {**_BINARY_OPS, **_COMPARISONS}.items():
     for _cls in (FrameBase, Scalar):
         setattr(_cls, f"__{_name}__", _binary(_op))
         if _name in _BINARY_OPS:
             setattr(_cls, f"__r{_name}__", _binary(_op, reflect=True))
-for _name, _op in {
+_UNARY_OPS: dict[str, Callable[..., Any]] = {
     "neg": operator.neg,
     "pos": operator.pos,
     "invert": operator.invert,
     "abs": operator.abs,
-}.items():
+}
+for _name, _op in _UNARY_OPS.items():
     for _cls in (FrameBase, Scalar):
         setattr(_cls, f"__{_name}__", _unary(_op))

@@ -1,5 +1,7 @@
 """DataFrame, Series and Index: :class:`FrameBase` plus the method
-families of ``partframe/methods/`` (mixins next to their kernels).
+families of ``partframe/methods/`` (mixins next to their kernels); and
+:class:`Array`, the lazy boolean array of an Index's ``isna``, ``notna``
+and ``isin``.
 
 Importing this module registers the classes with
 :func:`~partframe.collection._core.new_collection`.
@@ -8,8 +10,8 @@ Importing this module registers the classes with
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +20,15 @@ from ..expr.blockwise import (
     Assign,
     Elemwise,
     Filter,
+    MapPartitions,
     Projection,
     _unknown_columns_message,
 )
+from ..expr.elementwise import WholeOf
 from ..expr.reductions import TreeReduction
+from ..expr.sources import FromGraph
+from ..graph import flatten_keys
+from ..kernels.elementwise import index_mask
 from ..methods import apply as _apply
 from ..methods import casting as _casting
 from ..methods import elementwise as _elementwise
@@ -42,7 +49,7 @@ from ._core import (
     register,
 )
 
-__all__ = ["DataFrame", "Index", "Series"]
+__all__ = ["Array", "DataFrame", "Index", "Series"]
 
 
 class _FrameMethods(
@@ -184,6 +191,8 @@ class DataFrame(
     def __getitem__(self, key: Any) -> Any:
         if callable(key):  # pandas: df[lambda d: d.x > 0]
             key = key(self)
+        if isinstance(key, Array):
+            return _row_mask(self, key)
         if isinstance(key, Series):
             pred = key
             frame, pred = _align(self, pred)
@@ -293,6 +302,30 @@ def _set_columns(df: pd.DataFrame, columns: list) -> pd.DataFrame:
     return df
 
 
+class _OneDimensional:
+    """``dtype``, ``ndim`` and ``shape`` of a one-dimensional collection."""
+
+    # Provided by the collection this is mixed into (FrameBase).
+    _meta: Any
+    if TYPE_CHECKING:
+
+        def _length(self) -> Scalar: ...
+
+    @property
+    def dtype(self) -> Any:
+        """The dtype (from the meta)."""
+        return self._meta.dtype
+
+    @property
+    def ndim(self) -> int:
+        return 1
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """``(rows,)`` with rows a lazy Scalar."""
+        return (self._length(),)
+
+
 class Series(
     _reductions.SeriesMethods,
     _elementwise.SeriesMethods,
@@ -303,6 +336,7 @@ class Series(
     _shuffle.SeriesMethods,
     _io.SeriesMethods,
     _FrameMethods,
+    _OneDimensional,
     FrameBase,
 ):
     """A lazy pandas Series split into partitions along the index.
@@ -319,20 +353,6 @@ class Series(
     def name(self) -> Hashable:
         """The Series name (from the meta)."""
         return self._meta.name
-
-    @property
-    def dtype(self) -> Any:
-        """The Series dtype (from the meta)."""
-        return self._meta.dtype
-
-    @property
-    def ndim(self) -> int:
-        return 1
-
-    @property
-    def shape(self) -> tuple:
-        """``(rows,)`` with rows a lazy Scalar."""
-        return (self._length(),)
 
     @property
     def size(self) -> Scalar:
@@ -354,6 +374,8 @@ class Series(
     def __getitem__(self, key: Any) -> Any:
         if callable(key):  # pandas: s[lambda s: s > 0]
             key = key(self)
+        if isinstance(key, Array):
+            return _row_mask(self, key)
         if isinstance(key, Series):
             frame, pred = _align(self, key)
             return new_collection(Filter(frame.expr, pred.expr))
@@ -375,6 +397,99 @@ class Series(
         return self._method("to_frame", name)
 
 
+def _concat_arrays(parts: list[Any]) -> np.ndarray:
+    return np.concatenate([np.asarray(p, dtype=bool) for p in parts])
+
+
+def _rebuild_array(
+    dsk: dict[Any, Any], meta: Any, divisions: tuple[Any, ...], keys: list[Any]
+) -> Array:
+    return Array(FromGraph(dsk, meta, tuple(divisions), list(keys)))
+
+
+class Array(_OneDimensional, FrameBase):
+    """A lazy one-dimensional boolean NumPy array, partitioned as the frame
+    it comes from: the result of ``Index.isna``, ``notna`` and ``isin``,
+    where pandas returns a NumPy array (and Dask a lazy array).
+
+    Partition ``i`` holds the values for the rows of the frame's partition
+    ``i`` (as a boolean pandas Index, so the plan treats it as any
+    partitioned pandas object), so it filters that frame
+    (``df[df.index.isin(labels)]``, as pandas takes a boolean array) and
+    combines with other such arrays (``~``, ``&``, ``|``, ``^``); computed,
+    the partitions are concatenated into one NumPy array, equal to pandas'
+    result.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]},
+    ...                            index=[1.0, None, 3.0]), npartitions=2)
+    >>> df.index.isna().compute()
+    array([False,  True, False])
+    >>> df[df.index.isin([1.0, 3.0])].x.compute().tolist()
+    [1, 3]
+    """
+
+    def __repr__(self) -> str:
+        return f"partframe.Array<npartitions={self.npartitions}, dtype={self.dtype}>"
+
+    def _repr_html_(self) -> str:
+        return f"<b>{self!r}</b>"
+
+    def __dask_postcompute__(self) -> tuple[Any, ...]:
+        return _concat_arrays, ()
+
+    def __dask_postpersist__(self) -> tuple[Any, ...]:
+        keys = flatten_keys(self.__dask_keys__())
+        return _rebuild_array, (self._meta, self._expr.divisions, keys)
+
+    # Operators between such arrays are partition-wise on their boolean
+    # Index partitions: the result is an Array again.
+    def _binop(self, other: Any, op: Callable[..., Any], reflect: bool = False) -> Any:
+        return _as_array(super()._binop(other, op, reflect))
+
+    def _unary(self, op: Callable[..., Any]) -> Any:
+        return _as_array(super()._unary(op))
+
+    def _reduce(self, func: Callable[..., Any], empty: Any) -> Scalar:
+        return new_collection(
+            TreeReduction(self.expr, func, func, func, empty, label=func.__name__)
+        )
+
+    def sum(self) -> Scalar:
+        """How many values are true."""
+        return self._reduce(np.sum, np.int64(0))
+
+    def any(self) -> Scalar:
+        """Is any value true?"""
+        return self._reduce(np.any, np.False_)
+
+    def all(self) -> Scalar:
+        """Are all values true?"""
+        return self._reduce(np.all, np.True_)
+
+
+def _as_array(out: Any) -> Any:
+    if isinstance(out, Index) and out.dtype == bool:
+        return Array(out.expr)
+    return out
+
+
+def _row_mask(frame: FrameBase, mask: Array) -> Any:
+    """``frame[mask]`` for a boolean Array from the same partitions."""
+    if frame.expr._partitioning != mask.expr._partitioning:
+        raise ValueError(
+            "a lazy boolean array filters the frame it comes from (partition "
+            "by partition, as pandas takes an array by position), e.g. "
+            "df[df.index.isin(labels)]"
+        )
+    return new_collection(Filter(frame.expr, mask.expr))
+
+
+_BOOL_INDEX = pd.Index([], dtype=bool)
+
+
 class Index(_FrameMethods, FrameBase):
     """A lazy pandas Index (the index of a frame)."""
 
@@ -389,7 +504,58 @@ class Index(_FrameMethods, FrameBase):
     def __repr__(self) -> str:
         return f"partframe.Index<npartitions={self.npartitions}, dtype={self.dtype}>"
 
-    def count(self, split_every: int | None = None) -> Scalar:
+    # pandas' Index.isna, notna and isin return a NumPy array: here a lazy
+    # Array over every partition. Its partitions keep the index's rows (the
+    # index's partitioning, so it filters the frame), not its values (so
+    # its divisions are unknown).
+    def _mask(self, method: str, *args: Any) -> Array:
+        node = MapPartitions(
+            index_mask, _BOOL_INDEX, [self.expr, method, *args], None, True, False
+        )
+        return Array(node)
+
+    def isna(self) -> Array:
+        """Which labels are missing, as a lazy boolean :class:`Array`
+        (examples there)."""
+        return self._mask("isna")
+
+    def isnull(self) -> Array:
+        """Alias of :meth:`isna`."""
+        return self._mask("isna")
+
+    def notna(self) -> Array:
+        """Which labels are not missing, as a lazy boolean :class:`Array`."""
+        return self._mask("notna")
+
+    def notnull(self) -> Array:
+        """Alias of :meth:`notna`."""
+        return self._mask("notna")
+
+    def isin(self, values: Any) -> Array:
+        """Is each label in ``values`` (a list-like, or a lazy Series or
+        Index, computed whole in the same graph), as a lazy boolean
+        :class:`Array`.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]}),
+        ...                            npartitions=2)
+        >>> df.index.isin([0, 2]).compute()
+        array([ True, False,  True])
+        """
+        if isinstance(values, FrameBase):
+            if not isinstance(values._meta, pd.Series | pd.Index):
+                raise TypeError("Index.isin() with a lazy argument needs a Series")
+            return self._mask("isin", WholeOf(values.expr))
+        if isinstance(values, Scalar) or not pd.api.types.is_list_like(values):
+            raise TypeError(
+                "only list-like objects are allowed to be passed to isin(), "
+                f"you passed a `{type(values).__name__}`"
+            )
+        return self._mask("isin", list(values))
+
+    def count(self, split_every: int | None = None) -> Scalar:  # type: ignore[override]
         """Number of non-missing labels, lazily.
 
         pandas' Index has no ``count`` (``index.notna().sum()``); Dask's has,

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 import pandas as pd
 
+from ..graph import Key
 from ..tokenize import tokenize
 
 __all__ = [
@@ -46,6 +47,15 @@ __all__ = [
 ]
 
 _RESERVED = {"operands", "divisions", "npartitions", "dependencies"}
+
+#: A node's own tasks: ``{(name, i): task}`` (see :mod:`partframe.graph`).
+Layer: TypeAlias = dict[Key, Any]
+#: ``npartitions + 1`` index boundaries (all ``None`` when unknown).
+Divisions: TypeAlias = tuple[Any, ...]
+#: Column labels a node must provide; ``None``: all of them.
+Needed: TypeAlias = set[Any] | None
+#: ``(child, columns it must provide)`` pairs (see ``Expr._column_needs``).
+ColumnNeeds: TypeAlias = list[tuple["Expr", Needed]]
 
 
 def plain_scalar(value: Any) -> Any:
@@ -124,7 +134,7 @@ class Expr:
         self._name  # noqa: B018
 
     @property
-    def operands(self) -> tuple:
+    def operands(self) -> tuple[Any, ...]:
         """The node's operands, in ``_parameters`` order (a tuple: a node
         never changes; rewrites build new nodes)."""
         return self._operands
@@ -162,7 +172,7 @@ class Expr:
     def __eq__(self, other: object) -> bool:  # structural identity, not elementwise
         return isinstance(other, Expr) and other._name == self._name
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.operands))
 
     # -- structure --------------------------------------------------------
@@ -180,7 +190,7 @@ class Expr:
                 out.setdefault(e._name, e)
         return list(out.values())
 
-    def _computed_operands(self) -> tuple | list:
+    def _computed_operands(self) -> tuple[Any, ...] | list[Any]:
         if not self._references:
             return self.operands
         refs = {self._parameters.index(r) for r in self._references}
@@ -207,7 +217,7 @@ class Expr:
             return self
         return type(self)(*ops)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         """Columns each input must provide, given what parents need.
 
         ``needed`` is the set of output columns that parents use (``None``:
@@ -239,7 +249,7 @@ class Expr:
         """
         return None
 
-    def _with_columns(self, columns: list) -> Expr | None:
+    def _with_columns(self, columns: list[Any]) -> Expr | None:
         """This DataFrame node producing only ``columns`` (a subset of its
         columns, in their order), or ``None`` when it cannot narrow.
 
@@ -265,7 +275,7 @@ class Expr:
         """
         return None
 
-    def _with_predicate(self, terms: list) -> Expr | None:
+    def _with_predicate(self, terms: list[Any]) -> Expr | None:
         """This source skipping data where no row satisfies all ``terms``,
         or ``None`` when it cannot use them (or has them already).
 
@@ -305,13 +315,13 @@ class Expr:
         raise NotImplementedError(f"{type(self).__name__} defines no _meta")
 
     @functools.cached_property
-    def divisions(self) -> tuple:
+    def divisions(self) -> Divisions:
         # Boundaries often come out of pandas/numpy as numpy scalars; users
         # compare, print and serialize them as the plain values pandas'
         # ``Index.tolist()`` gives (dask#11765), so every node hands out those.
         return tuple(plain_scalar(d) for d in self._divisions())
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         raise NotImplementedError(f"{type(self).__name__} defines no divisions")
 
     @property
@@ -334,7 +344,7 @@ class Expr:
         return self._name
 
     # -- tasks ------------------------------------------------------------
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         """This node's tasks: ``{(self._name, i): task}``."""
         return {(self._name, i): self._task(i) for i in range(self.npartitions)}
 
@@ -345,13 +355,13 @@ class Expr:
         """Clean up after a compute of a graph holding this node failed
         (default: nothing; a write's commit removes its staged files)."""
 
-    def __dask_graph__(self) -> dict:
-        graph: dict = {}
+    def __dask_graph__(self) -> Layer:
+        graph: Layer = {}
         for node in walk(self):
             graph.update(node._layer())
         return graph
 
-    def __dask_keys__(self) -> list:
+    def __dask_keys__(self) -> list[Any]:
         return [(self._name, i) for i in range(self.npartitions)]
 
     # -- display ----------------------------------------------------------
@@ -369,7 +379,7 @@ class Expr:
         """This node's line in :meth:`tree_repr`."""
         return f"{type(self).__name__}({self._operand_repr()})"
 
-    def tree_repr(self, indent: int = 0, _seen: set | None = None) -> str:
+    def tree_repr(self, indent: int = 0, _seen: set[Any] | None = None) -> str:
         """The plan as an indented tree, one node a line."""
         seen = set() if _seen is None else _seen
         line = "  " * indent + self._tree_line()
@@ -391,7 +401,7 @@ def _operand_getter(i: int) -> Callable[[Expr], Any]:
     return get
 
 
-def _rebuild(cls: type, operands: tuple) -> Expr:
+def _rebuild(cls: type[Expr], operands: tuple[Any, ...]) -> Expr:
     return cls(*operands)
 
 
@@ -495,7 +505,7 @@ def rewrite(expr: Expr, func: Callable[[Expr], Expr | None]) -> Expr:
 
 
 def _rewrite_into(
-    expr: Expr, func: Callable[[Expr], Expr | None], memo: dict, depth: int
+    expr: Expr, func: Callable[[Expr], Expr | None], memo: dict[Any, Any], depth: int
 ) -> None:
     if depth > 100:
         raise RuntimeError(f"rewrite of {type(expr).__name__} did not settle")
@@ -519,7 +529,7 @@ def _rewrite_into(
         memo.setdefault(new._name, new)
 
 
-def _postorder(expr: Expr, done: dict | set | None = None) -> list[Expr]:
+def _postorder(expr: Expr, done: dict[Any, Any] | set[Any] | None = None) -> list[Expr]:
     """Nodes below ``expr``, children before parents, each once; nodes
     named in ``done`` (and everything below them) are left out."""
     out: list[Expr] = []

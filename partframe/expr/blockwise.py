@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -25,7 +26,7 @@ from ..kernels.calls import (
 )
 from ..kernels.enforce import MetaCheck, check_partition
 from ..kernels.selection import filter_rows, select_columns
-from .base import Expr, operand_exprs
+from .base import ColumnNeeds, Divisions, Expr, Needed, operand_exprs
 from .meta import emulate, is_frame_or_series
 
 __all__ = [
@@ -66,16 +67,17 @@ class Blockwise(Expr):
     # and partitioning carry over)?
     _preserves_partitioning: ClassVar[bool] = True
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return list(self.operands)
 
-    def _kwargs(self) -> dict:
+    def _kwargs(self) -> dict[str, Any]:
         return {}
 
     def _frame_inputs(self) -> list[Expr]:
         # Cached: alignment checks and partition counts ask for it often.
         try:
-            return self.__dict__["_frame_inputs_cache"]
+            cached: list[Expr] = self.__dict__["_frame_inputs_cache"]
+            return cached
         except KeyError:
             out = [d for d in self.dependencies() if _is_frame_expr(d)]
             self.__dict__["_frame_inputs_cache"] = out
@@ -100,12 +102,12 @@ class Blockwise(Expr):
         return emulate(self.operation, *args, **kwargs)
 
     @functools.cached_property
-    def npartitions(self) -> int:  # type: ignore[override]
+    def npartitions(self) -> int:
         # From the inputs' counts, never from divisions (see ``aligned``).
         frames = self._frame_inputs()
         return frames[0].npartitions if frames else len(self.divisions) - 1
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         frames = self._frame_inputs()
         if not frames:
             return (None, None)
@@ -120,13 +122,13 @@ class Blockwise(Expr):
             return first.divisions
         return (None,) * (frames[0].npartitions + 1)
 
-    def _index_divisions(self, divisions: tuple) -> tuple:
+    def _index_divisions(self, divisions: Divisions) -> Divisions:
         """The divisions of an Index computed from an Index with ``divisions``:
         unknown, unless the node knows how its operation moves them."""
         return (None,) * len(divisions)
 
     @functools.cached_property
-    def _partitioning(self) -> str:  # type: ignore[override]
+    def _partitioning(self) -> str:
         frames = self._frame_inputs()
         if frames and self._preserves_partitioning:
             return frames[0]._partitioning
@@ -169,7 +171,7 @@ def _meta_of(arg: Any) -> Any:
     return arg
 
 
-def _spanned_divisions(frames: list[Expr]) -> tuple:
+def _spanned_divisions(frames: list[Expr]) -> Divisions:
     """The divisions of one partition combined from one-partition ``frames``
     (pandas aligns their rows inside it, an outer alignment for most
     operations): from the lowest to the highest of their divisions, unknown
@@ -212,19 +214,22 @@ class Elemwise(Blockwise):
 
     _parameters = ["func", "args", "kwargs"]
     _defaults = {"kwargs": None}
+    func: Callable[..., Any]
+    args: Sequence[Any]
+    kwargs: dict[str, Any] | None
 
     @property
-    def operation(self) -> Any:  # type: ignore[override]
+    def operation(self) -> Any:
         return self.func
 
     @property
     def _funcname(self) -> str:
         return getattr(self.func, "__name__", "elemwise").strip("_")
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return list(self.args)
 
-    def _kwargs(self) -> dict:
+    def _kwargs(self) -> dict[str, Any]:
         return self.kwargs or {}
 
     def _operand_repr(self) -> str:
@@ -234,7 +239,7 @@ class Elemwise(Blockwise):
         parts += [f"{k}={_short(v)}" for k, v in (self.kwargs or {}).items()]
         return f"{self._funcname}: " + ", ".join(parts)
 
-    def _index_divisions(self, divisions: tuple) -> tuple:
+    def _index_divisions(self, divisions: Divisions) -> Divisions:
         # Adding or subtracting a scalar, or scaling by a positive one, moves
         # every value in order: the boundaries move with them (when their
         # order is kept). Any other operation may reorder the values.
@@ -271,7 +276,7 @@ class Elemwise(Blockwise):
             return unknown
         return out if ordered else unknown
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         # Operators between whole frames/series: each series input is needed
         # whole; a frame input is needed for exactly the needed columns when
         # the operator is column-wise (arithmetic, comparison, logic).
@@ -297,6 +302,10 @@ class MethodCall(Blockwise):
 
     _parameters = ["frame", "method", "args", "kwargs"]
     _defaults = {"args": (), "kwargs": None}
+    frame: Expr
+    method: str
+    args: Sequence[Any]
+    kwargs: dict[str, Any] | None
     operation = staticmethod(call_method)
 
     # Methods that work column by column with no column-dependent arguments
@@ -311,13 +320,13 @@ class MethodCall(Blockwise):
     def _funcname(self) -> str:
         return str(self.method).strip("_")
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, self.method, *self.args]
 
-    def _kwargs(self) -> dict:
+    def _kwargs(self) -> dict[str, Any]:
         return self.kwargs or {}
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         simple = all(type(a) in _PLAIN for a in self.args) and all(
             type(v) in _PLAIN for v in (self.kwargs or {}).values()
         )
@@ -355,9 +364,15 @@ class MapPartitions(Blockwise):
     _defaults = {
         "args": (), "kwargs": None, "preserves_index": False, "enforce": False,
     }  # fmt: skip
+    func: Callable[..., Any]
+    meta: Any
+    args: Sequence[Any]
+    kwargs: dict[str, Any] | None
+    preserves_index: bool
+    enforce: bool | str
 
     @property
-    def operation(self) -> Any:  # type: ignore[override]
+    def operation(self) -> Any:
         return self.func
 
     @property
@@ -368,10 +383,10 @@ class MapPartitions(Blockwise):
     def _preserves_partitioning(self) -> bool:  # type: ignore[override]
         return bool(self.preserves_index)
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return list(self.args)
 
-    def _kwargs(self) -> dict:
+    def _kwargs(self) -> dict[str, Any]:
         return self.kwargs or {}
 
     @functools.cached_property
@@ -420,6 +435,8 @@ class Projection(Blockwise):
     """``frame[columns]``: a list gives a DataFrame, a label gives a Series."""
 
     _parameters = ["frame", "columns"]
+    frame: Expr
+    columns: Any
     operation = staticmethod(select_columns)
 
     def _validate(self) -> None:
@@ -434,7 +451,7 @@ class Projection(Blockwise):
     def _meta(self) -> Any:
         return self.frame._meta[self.operand("columns")]
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         cols = self.operand("columns")
         if not isinstance(cols, list):
             return [(self.frame, {cols})]
@@ -471,7 +488,7 @@ class Projection(Blockwise):
         return None
 
 
-def _unknown_columns_message(missing: list, available: list) -> str:
+def _unknown_columns_message(missing: list[Any], available: list[Any]) -> str:
     import difflib
 
     names = [str(c) for c in available]
@@ -493,9 +510,12 @@ class Filter(Blockwise):
 
     _parameters = ["frame", "predicate", "deferred"]
     _defaults = {"deferred": False}
+    frame: Expr
+    predicate: Expr
+    deferred: bool
     operation = staticmethod(filter_rows)
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         args = [self.frame, self.predicate]
         return [*args, True] if self.deferred else args
 
@@ -524,7 +544,7 @@ class Filter(Blockwise):
         pred = self.predicate
         return (self.frame, pred) if isinstance(pred, Expr) else None
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         out = [(self.frame, needed)]
         if isinstance(self.predicate, Expr):
             out.append((self.predicate, None))
@@ -537,12 +557,14 @@ class AssignIndex(Blockwise):
     the new index's."""
 
     _parameters = ["frame", "index"]
+    frame: Expr
+    index: Expr
     operation = staticmethod(set_index_values)
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.index.divisions
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed), (self.index, None)]
 
 
@@ -550,12 +572,15 @@ class Assign(Blockwise):
     """Add or replace columns: ``names[i]`` gets ``values[i]``."""
 
     _parameters = ["frame", "names", "values"]
+    frame: Expr
+    names: list[Any]
+    values: list[Any]
     operation = staticmethod(assign_kernel)
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, list(self.names), *self.values]
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         names = set(self.names)
         if needed is None:
             frame_need = None

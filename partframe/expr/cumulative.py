@@ -23,7 +23,7 @@ from typing import Any
 
 from ..kernels.fill import fill_apply, fill_carry, fill_summary
 from ..kernels.reductions import cum_apply, cum_carry, cum_last
-from .base import Expr
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 
 __all__ = ["CumulativeCarry", "FillCarry"]
 
@@ -31,6 +31,10 @@ __all__ = ["CumulativeCarry", "FillCarry"]
 class _CarryAcross(Expr):
     """A ``method`` whose partitions keep the frame's rows, schema and
     divisions, finished with values carried from partition to partition."""
+
+    # operands of every subclass
+    frame: Expr
+    method: str
 
     @property
     def _funcname(self) -> str:
@@ -40,14 +44,14 @@ class _CarryAcross(Expr):
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.frame.divisions
 
     @property
     def _partitioning(self) -> str:
         return self.frame._partitioning
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
 
@@ -56,13 +60,16 @@ class CumulativeCarry(_CarryAcross):
 
     _parameters = ["frame", "method", "skipna"]
     _defaults = {"skipna": True}
+    frame: Expr
+    method: str
+    skipna: bool
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         name, src = self._name, self.frame._name
         last, carry = f"{name}-last", f"{name}-carry"
         method, skipna = self.method, bool(self.skipna)
         n = self.npartitions
-        graph: dict = {(name, 0): (src, 0)}
+        graph: Layer = {(name, 0): (src, 0)}
         for i in range(n - 1):
             graph[(last, i)] = (cum_last, (src, i), skipna)
         for i in range(1, n):
@@ -85,8 +92,11 @@ class FillCarry(_CarryAcross):
 
     _parameters = ["frame", "method", "limit"]
     _defaults = {"limit": None}
+    frame: Expr
+    method: str
+    limit: int | None
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         name, src = self._name, self.frame._name
         summary, carry = f"{name}-summary", f"{name}-carry"
         method, limit = self.method, self.limit
@@ -94,7 +104,7 @@ class FillCarry(_CarryAcross):
         n = self.npartitions
         # Partitions in fill direction: ffill 0, 1, ..., bfill n-1, ..., 0.
         order = list(range(n - 1, -1, -1)) if reverse else list(range(n))
-        graph: dict = {}
+        graph: Layer = {}
         for k, i in enumerate(order):
             if k < n - 1:
                 graph[(summary, i)] = (fill_summary, (src, i), reverse)

@@ -9,6 +9,7 @@ build them are in :mod:`partframe.methods.elementwise`.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from ..graph import quote
 from ..kernels import elementwise as kernels
 from ..kernels.enforce import MetaCheck, check_partition
-from .base import Expr
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import (
     Blockwise,
     _meta_of,
@@ -60,9 +61,15 @@ class ColumnwiseCall(Blockwise):
 
     _parameters = ["frame", "func", "args", "kwargs", "extra_columns", "meta"]
     _defaults = {"args": (), "kwargs": None, "extra_columns": (), "meta": None}
+    frame: Expr
+    func: Callable[..., Any]
+    args: Sequence[Any]
+    kwargs: dict[str, Any] | None
+    extra_columns: tuple[Any, ...]
+    meta: Any
 
     @property
-    def operation(self) -> Any:  # type: ignore[override]
+    def operation(self) -> Any:
         return self.func
 
     @functools.cached_property
@@ -80,13 +87,13 @@ class ColumnwiseCall(Blockwise):
             return str(self.args[0])
         return getattr(self.func, "__name__", "columnwise").strip("_")
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, *self.args]
 
-    def _kwargs(self) -> dict:
+    def _kwargs(self) -> dict[str, Any]:
         return self.kwargs or {}
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         need = None if needed is None else set(needed) | set(self.extra_columns)
         return [
             (d, need if isinstance(d._meta, pd.DataFrame) else None)
@@ -117,9 +124,11 @@ class RenameColumns(Blockwise):
     """``frame.rename(columns=mapping)`` with a complete ``old -> new`` dict."""
 
     _parameters = ["frame", "mapping"]
+    frame: Expr
+    mapping: dict[Any, Any]
     operation = staticmethod(kernels.rename_columns)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         if needed is None:
             return [(self.frame, None)]
         mapping = self.mapping
@@ -150,6 +159,12 @@ class NonemptyCall(Blockwise):
 
     _parameters = ["frame", "func", "args", "kwargs", "meta", "preserves_index"]
     _defaults = {"args": (), "kwargs": None, "meta": None, "preserves_index": True}
+    frame: Expr
+    func: Callable[..., Any]
+    args: Sequence[Any]
+    kwargs: dict[str, Any] | None
+    meta: Any
+    preserves_index: bool
 
     @property
     def _funcname(self) -> str:
@@ -204,15 +219,16 @@ class WholeOf(Expr):
     """
 
     _parameters = ["frame"]
+    frame: Expr
 
     @functools.cached_property
     def _meta(self) -> Any:
         return kernels.Whole(self.frame._meta)
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
         return {(self._name, 0): (kernels.concat_whole, keys)}
 
@@ -235,9 +251,14 @@ class FrameSeriesOp(Blockwise):
 
     _parameters = ["frame", "whole", "op", "reflect", "kwargs"]
     _defaults = {"reflect": False, "kwargs": None}
+    frame: Expr
+    whole: WholeOf
+    op: Any
+    reflect: bool
+    kwargs: dict[str, Any] | None
     operation = staticmethod(kernels.frame_series_op)
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, self.whole, self.op, self.reflect, self.kwargs or {}]
 
     @property

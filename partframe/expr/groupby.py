@@ -42,7 +42,7 @@ from ..kernels.groupby import (
     groupby_split_range,
     range_split_rows,
 )
-from .base import Expr
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .meta import make_meta
 from .tree import combine_tree, split_every
@@ -64,19 +64,25 @@ class GroupByAgg(Expr):
 
     _parameters = ["frame", "plan", "meta", "split_every", "split_out", "columns"]
     _defaults = {"split_every": None, "split_out": 1, "columns": None}
+    frame: Expr
+    plan: Any
+    meta: Any
+    split_every: int | None
+    split_out: int
+    columns: Any
 
     @functools.cached_property
     def _meta(self) -> Any:
         return make_meta(self.operand("meta"))
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self._nout + 1)
 
     @property
     def _nout(self) -> int:
         return max(1, int(self.split_out))
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         cols = self.operand("columns")
         return [(self.frame, None if cols is None else set(cols))]
 
@@ -98,7 +104,7 @@ class GroupByAgg(Expr):
             out = ResetIndex(out, self._meta)
         return out
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         lowered = self._lower()
         graph = lowered.__dask_graph__()
         for j in range(self._nout):
@@ -114,13 +120,17 @@ class GroupByChunk(Blockwise):
     """The partition-wise step: a partial (or ``split_out`` partials) each."""
 
     _parameters = ["frame", "plan", "split_out", "columns"]
+    frame: Expr
+    plan: Any
+    split_out: int
+    columns: Any
     _preserves_partitioning = False
 
     @property
-    def operation(self) -> Any:  # type: ignore[override]
+    def operation(self) -> Any:
         return groupby_chunk if self.split_out == 1 else groupby_chunk_split
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         if self.split_out == 1:
             return [self.frame, self.plan]
         return [self.frame, self.plan, self.split_out]
@@ -129,14 +139,14 @@ class GroupByChunk(Blockwise):
     def _meta(self) -> Any:
         return None
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.frame.npartitions + 1)
 
     @property
     def _partitioning(self) -> str:
         return self.frame._partitioning
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         cols = self.operand("columns")
         return [(self.frame, None if cols is None else set(cols))]
 
@@ -152,27 +162,33 @@ class GroupByTree(Expr):
     """Combine partials ``split_every`` at a time; finalize per output."""
 
     _parameters = ["chunks", "plan", "meta", "split_every", "split_out"]
+    chunks: Expr
+    plan: Any
+    meta: Any
+    split_every: int | None
+    split_out: int
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.split_out + 1)
 
     @property
     def _funcname(self) -> str:
         return "groupby-agg"
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         fan_in = split_every(self.split_every)
         k = self.split_out
         src = self.chunks._name
         n = self.chunks.npartitions
         plan = quote(self.plan)
         meta = quote(self.operand("meta"))
-        graph: dict = {}
+        graph: Layer = {}
         for j in range(k):
+            keys: list[tuple[Any, ...]]
             if k == 1:
                 keys = [(src, i) for i in range(n)]
             else:
@@ -210,15 +226,20 @@ class GroupByRangeAgg(Expr):
     """
 
     _parameters = ["frame", "plan", "meta", "split_out", "columns"]
+    frame: Expr
+    plan: Any
+    meta: Any
+    split_out: int
+    columns: Any
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.split_out + 1)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         cols = self.operand("columns")
         return [(self.frame, None if cols is None else set(cols))]
 
@@ -226,14 +247,14 @@ class GroupByRangeAgg(Expr):
     def _funcname(self) -> str:
         return "groupby-agg-range"
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         k = self.split_out
         src = self.frame._name
         n = self.frame.npartitions
         plan = quote(self.plan)
         meta = quote(self.operand("meta"))
         name = self._name
-        graph: dict = {}
+        graph: Layer = {}
         size = range_sample_size(k)
         cols = self.operand("columns")
         cols = None if cols is None else quote(list(cols))
@@ -276,15 +297,18 @@ class RangeShuffle(Expr):
     then gives pandas' sorted result without a second exchange."""
 
     _parameters = ["frame", "on", "npartitions_out"]
+    frame: Expr
+    on: Any
+    npartitions_out: int
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.npartitions_out + 1)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         if needed is None:
             return [(self.frame, None)]
         return [(self.frame, set(needed) | set(self.on))]
@@ -293,7 +317,7 @@ class RangeShuffle(Expr):
     def _funcname(self) -> str:
         return "range-shuffle"
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         from ..shuffle.tasks import shuffle_concat
 
         k = self.npartitions_out
@@ -302,7 +326,7 @@ class RangeShuffle(Expr):
         on = list(self.on)
         plan = quote({"by": on, "level": None})
         name = self._name
-        graph: dict = {}
+        graph: Layer = {}
         size = range_sample_size(k)
         samples = []
         for i in range(n):
@@ -332,6 +356,7 @@ class TagRows(Blockwise):
     """Every row tagged with its partition number and position in it."""
 
     _parameters = ["frame"]
+    frame: Expr
     operation = staticmethod(tag_rows)
     _preserves_partitioning = True
 
@@ -350,17 +375,21 @@ class RestoreRows(Blockwise):
     the plan holds through lowering and projection."""
 
     _parameters = ["frame", "meta", "value", "origin"]
+    frame: Expr
+    meta: Any
+    value: Any
+    origin: Expr
     _references = ("origin",)
     operation = staticmethod(restore_rows)
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, self.value]
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.origin.divisions
 
     @property
@@ -382,19 +411,21 @@ class ResetIndex(Expr):
     over all partitions (as pandas' ``as_index=False`` result has)."""
 
     _parameters = ["frame", "meta"]
+    frame: Expr
+    meta: Any
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.frame.npartitions + 1)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         src, name = self.frame._name, self._name
         n = self.frame.npartitions
         cols = quote(self.operand("meta").columns)
-        graph: dict = {}
+        graph: Layer = {}
         for i in range(n):
             graph[(name + "-len", i)] = (len, (src, i))
         for j in range(n):

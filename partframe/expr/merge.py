@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -85,7 +86,7 @@ from ..kernels.merge import (
 )
 from ..kernels.partitions import union_divisions
 from ..shuffle.tasks import Shuffle, estimate_nbytes
-from .base import Expr
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 from .partitions import (
@@ -119,9 +120,9 @@ _HOWS = ("inner", "left", "right", "outer", "leftsemi")
 _STRATEGIES = ("single", "aligned", "broadcast-left", "broadcast-right", "hash")
 
 
-def _merge_kwargs(node: Merge) -> dict:
+def _merge_kwargs(node: Merge) -> dict[Any, Any]:
     if node.op == "join":
-        kw: dict = {"how": node.how, "suffixes": tuple(node.suffixes)}
+        kw: dict[str, Any] = {"how": node.how, "suffixes": tuple(node.suffixes)}
         if node.left_on is not None:
             kw["on"] = node.left_on
         return kw
@@ -140,7 +141,7 @@ def _merge_kwargs(node: Merge) -> dict:
     return kw
 
 
-def _matching_keys(left: Any, right: Any, kwargs: dict) -> Any:
+def _matching_keys(left: Any, right: Any, kwargs: dict[str, Any]) -> Any:
     """``left`` (a stand-in) with its key columns holding ``right``'s key
     values in their own dtypes, when the key dtypes differ and the cast
     works (else ``None``)."""
@@ -178,6 +179,21 @@ class Merge(Expr):
         "op": "merge", "npartitions_out": None, "broadcast": None, "method": None,
         "deferred": False, "strategy_": None,
     }  # fmt: skip
+    left: Expr
+    right: Expr
+    how: Any
+    left_on: Any
+    right_on: Any
+    left_index: bool
+    right_index: bool
+    suffixes: Sequence[str]
+    indicator: bool
+    op: str
+    npartitions_out: int | None
+    broadcast: bool | None
+    method: str | None
+    deferred: bool
+    strategy_: str  # (None given: chosen in _validate)
 
     def _validate(self) -> None:
         if self.how not in _HOWS:
@@ -256,7 +272,7 @@ class Merge(Expr):
             return None
         return empty
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         # What the lowering gives: an aligned join has the union of both
         # sides' divisions, a broadcast join the big side's partitions (and
         # their divisions when the result's index comes from that side).
@@ -332,7 +348,7 @@ class Merge(Expr):
         # fewer bytes.
         return min(small, key=_broadcast_cost)[0]
 
-    def _index_sides(self) -> set:
+    def _index_sides(self) -> set[Any]:
         """The sides whose index partitioning the result's index keeps where
         the partitions follow that side (a broadcast of the other side, or
         one partition each). pandas gives ``"left"`` rows' index values,
@@ -350,7 +366,7 @@ class Merge(Expr):
             sides.add("right")
         return sides
 
-    def _kept_divisions(self, side: str, frame: Expr) -> tuple | None:
+    def _kept_divisions(self, side: str, frame: Expr) -> Divisions | None:
         """``frame``'s divisions (the ``side`` whose partitions the result
         follows) when the result's index keeps them, else ``None``."""
         if side in self._index_sides() and frame.known_divisions:
@@ -476,7 +492,7 @@ def _known(expr: Expr) -> bool:
     return expr.known_divisions
 
 
-def _broadcast_cost(option: tuple) -> tuple:
+def _broadcast_cost(option: tuple[Any, ...]) -> tuple[Any, ...]:
     """Order of preference among broadcast options ``(strategy, side,
     other, keeps unmatched rows)``: lowest first."""
     _, side, _, keeps = option
@@ -512,6 +528,15 @@ class MergePartitions(Blockwise):
     _defaults = {
         "divisions_": None, "broadcast": None, "deferred": False, "cast": True,
     }  # fmt: skip
+    left: Expr
+    right: Expr
+    op: str
+    kwargs: dict[str, Any]
+    meta: Any
+    divisions_: tuple[Any, ...] | None
+    broadcast: str | None
+    deferred: bool
+    cast: bool
     operation = staticmethod(merge_partitions)
     _preserves_partitioning = False
 
@@ -523,7 +548,7 @@ class MergePartitions(Blockwise):
             return [self.right]
         return [self.left]
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         args = [self.left, self.right, self.op, self.kwargs, self.operand("meta")]
         if not self.cast:
             return [*args, self.deferred, False]
@@ -533,7 +558,7 @@ class MergePartitions(Blockwise):
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         if self.divisions_ is not None:
             return tuple(self.divisions_)
         return (None,) * (self._frame_inputs()[0].npartitions + 1)
@@ -549,6 +574,10 @@ class BroadcastMatches(Blockwise):
     it matches (a boolean array)."""
 
     _parameters = ["big", "small", "big_on", "small_on"]
+    big: Expr
+    small: Expr
+    big_on: list[Any]
+    small_on: list[Any]
     operation = staticmethod(broadcast_matches)
     _preserves_partitioning = False
 
@@ -558,7 +587,7 @@ class BroadcastMatches(Blockwise):
     def _validate(self) -> None:
         pass  # the small side is one partition, broadcast
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.big, set(self.big_on)), (self.small, set(self.small_on))]
 
     @functools.cached_property
@@ -575,17 +604,23 @@ class UnmatchedRows(Expr):
     empty frame of the other side's schema), cast to ``meta``."""
 
     _parameters = ["matches", "small", "big_meta", "kwargs", "meta", "side"]
+    matches: Expr
+    small: Expr
+    big_meta: Any
+    kwargs: dict[str, Any]
+    meta: Any
+    side: str
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         keys = [(self.matches._name, i) for i in range(self.matches.npartitions)]
-        graph: dict = {}
+        graph: Layer = {}
         keys = combine_tree(
             graph,
             keys,
@@ -608,7 +643,7 @@ class UnmatchedRows(Expr):
         return f"side={self.side!r}"
 
 
-def narrowed(meta: Any, complete: Any) -> tuple[list, bool] | None:
+def narrowed(meta: Any, complete: Any) -> tuple[list[Any], bool] | None:
     """The positions of the columns whose dtype ``complete`` narrows (an int
     or bool column that missing rows widened), and whether the index is
     narrowed; ``None`` when nothing is."""
@@ -640,6 +675,9 @@ class NarrowIfComplete(Expr):
     docstring)."""
 
     _parameters = ["frame", "meta", "complete"]
+    frame: Expr
+    meta: Any
+    complete: Any
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -650,15 +688,21 @@ class NarrowIfComplete(Expr):
         """The dtypes when no row is missing (as :attr:`Merge._meta_if_complete`)."""
         return self.complete
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.frame.divisions
 
-    def _layer(self) -> dict:
-        columns, index = narrowed(self._meta, self.complete)
+    def _narrowed(self) -> tuple[list[Any], bool]:
+        found = narrowed(self._meta, self.complete)
+        # built only where something narrows (see ``narrowed``' callers)
+        assert found is not None
+        return found
+
+    def _layer(self) -> Layer:
+        columns, index = self._narrowed()
         source = self.frame._name
         name = f"{self._name}-missing"
         n = self.frame.npartitions
-        graph: dict = {
+        graph: Layer = {
             (name, i): (missing_flags, (source, i), columns, index) for i in range(n)
         }
         keys = combine_tree(
@@ -683,6 +727,6 @@ class NarrowIfComplete(Expr):
         return graph
 
     def _operand_repr(self) -> str:
-        columns, index = narrowed(self._meta, self.complete)
+        columns, index = self._narrowed()
         names = [str(self._meta.columns[j]) for j in columns]
         return ", ".join(names + (["index"] if index else []))

@@ -164,7 +164,7 @@ def meta_nonempty(x: Any, n: int = 2) -> Any:
 
 
 def emulate(
-    func: Callable,
+    func: Callable[..., Any],
     *args: Any,
     nonempty: bool = False,
     check: bool = False,

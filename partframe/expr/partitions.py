@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -34,7 +35,15 @@ from ..graph import quote
 from ..kernels import partitions as K
 from ..kernels.enforce import conform
 from ..tokenize import tokenize
-from .base import Expr, map_operand_exprs, plain_scalar
+from .base import (
+    ColumnNeeds,
+    Divisions,
+    Expr,
+    Layer,
+    Needed,
+    map_operand_exprs,
+    plain_scalar,
+)
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 from .tree import combine_tree, split_every
@@ -60,7 +69,7 @@ __all__ = [
 ]
 
 
-def _unknown(n: int) -> tuple:
+def _unknown(n: int) -> Divisions:
     return (None,) * (n + 1)
 
 
@@ -69,7 +78,7 @@ def check_divisions(
     call: str,
     npartitions: int | None = None,
     index: pd.Index | None = None,
-) -> tuple:
+) -> tuple[Any, ...]:
     """Index boundaries given by a user, as a tuple, or a ``ValueError``.
 
     Known divisions are at least two boundaries (``npartitions + 1``, when
@@ -135,7 +144,7 @@ def check_divisions(
     return new
 
 
-def _needs_through(frame: Expr, needed: set | None) -> set | None:
+def _needs_through(frame: Expr, needed: set[Any] | None) -> set[Any] | None:
     """The columns of ``frame`` among ``needed`` (None stays None)."""
     if needed is None or not isinstance(frame._meta, pd.DataFrame):
         return None
@@ -149,6 +158,8 @@ class Partitions(Expr):
     """Some partitions of ``frame``, in the order given."""
 
     _parameters = ["frame", "partitions"]
+    frame: Expr
+    partitions: list[int]
 
     def _validate(self) -> None:
         parts = list(self.partitions)
@@ -165,7 +176,7 @@ class Partitions(Expr):
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         parts = list(self.partitions)
         if not self.frame.known_divisions or any(
             a >= b for a, b in itertools.pairwise(parts)
@@ -178,10 +189,10 @@ class Partitions(Expr):
     def _partitioning(self) -> str:
         return "partitions-" + tokenize(self.frame._partitioning, list(self.partitions))
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         name = self.frame._name
         return {(self._name, j): (name, p) for j, p in enumerate(self.partitions)}
 
@@ -213,7 +224,7 @@ def _pushable(expr: Expr) -> bool:
     )
 
 
-def _push_partitions(expr: Expr, parts: tuple, memo: dict) -> Expr:
+def _push_partitions(expr: Expr, parts: tuple[Any, ...], memo: dict[Any, Expr]) -> Expr:
     """``Partitions(expr, parts)`` moved below partition-wise nodes."""
     if parts == tuple(range(expr.npartitions)):
         return expr
@@ -245,23 +256,25 @@ class Head(Expr):
     """The first ``n`` rows of ``frame``, scanning its partitions in order."""
 
     _parameters = ["frame", "n"]
+    frame: Expr
+    n: int
     _combine: ClassVar[Any] = staticmethod(K.head_concat)
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         d = self.frame.divisions
         return (d[0], d[-1])
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
         combine, n = self._combine, self.n
-        graph: dict = {}
+        graph: Layer = {}
         keys = combine_tree(
             graph,
             keys,
@@ -297,6 +310,9 @@ class RepartitionDivisions(Expr):
 
     _parameters = ["frame", "new_divisions", "bounds"]
     _defaults = {"bounds": None}
+    frame: Expr
+    new_divisions: tuple[Any, ...]
+    bounds: Any
 
     def _validate(self) -> None:
         new = check_divisions(self.new_divisions, "repartition(divisions=...)")
@@ -328,13 +344,13 @@ class RepartitionDivisions(Expr):
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return tuple(self.new_divisions)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _old_ranges(self) -> list:
+    def _old_ranges(self) -> list[Any]:
         """Per input partition ``(lo, hi, hi_closed)``, or None when empty."""
         if self.bounds is not None:
             return [None if b is None else (b[0], b[1], True) for b in self.bounds]
@@ -348,15 +364,15 @@ class RepartitionDivisions(Expr):
             )
         return out
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         new = tuple(self.new_divisions)
         m = len(new) - 1
         old = self._old_ranges()
         fname = self.frame._name
-        graph: dict = {}
+        graph: Layer = {}
         for j in range(m):
             lo, hi, closed = new[j], new[j + 1], j == m - 1
-            pieces: list = []
+            pieces: list[Any] = []
             for i, rng in enumerate(old):
                 if rng is None:
                     continue
@@ -392,22 +408,25 @@ class RepartitionPieces(Expr):
 
     _parameters = ["frame", "plan", "divisions_"]
     _defaults = {"divisions_": None}
+    frame: Expr
+    plan: Any
+    divisions_: tuple[Any, ...] | None
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         if self.divisions_ is not None:
             return tuple(self.divisions_)
         return _unknown(len(self.plan))
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         fname = self.frame._name
-        graph: dict = {}
+        graph: Layer = {}
         for j, pieces in enumerate(self.plan):
             tasks = [
                 (fname, i) if count == 1 else (K.split_rows, (fname, i), k, count)
@@ -454,7 +473,7 @@ def repartition_npartitions(expr: Expr, m: Any) -> Expr:
     return RepartitionPieces(expr, plan)
 
 
-def _interpolate(d: tuple, counts: list) -> tuple | None:
+def _interpolate(d: Divisions, counts: list[Any]) -> Divisions | None:
     """Divisions splitting each ``[d_i, d_{i+1})`` into ``counts[i]`` ranges."""
 
     def kind(v: Any) -> str | None:
@@ -472,7 +491,7 @@ def _interpolate(d: tuple, counts: list) -> tuple | None:
     if len(kinds) != 1 or None in kinds:
         return None
     integer = kinds == {"i"}
-    out: list = []
+    out: list[Any] = []
     for i, c in enumerate(counts):
         a, b = d[i], d[i + 1]
         for t in range(c):
@@ -491,7 +510,8 @@ def _same_schema(a: Any, b: Any) -> bool:
         return False
     if isinstance(a, pd.DataFrame):
         return list(a.columns) == list(b.columns) and a.dtypes.equals(b.dtypes)
-    return a.dtype == b.dtype and a.name == b.name
+    same: bool = a.dtype == b.dtype and a.name == b.name
+    return same
 
 
 class ConcatPartitions(Expr):
@@ -504,6 +524,8 @@ class ConcatPartitions(Expr):
 
     _parameters = ["frames", "join"]
     _defaults = {"join": "outer"}
+    frames: list[Expr]
+    join: str
 
     def _validate(self) -> None:
         if self.join not in ("outer", "inner"):
@@ -524,7 +546,7 @@ class ConcatPartitions(Expr):
         stand_ins = [meta_nonempty(f._meta) for f in frames or self.frames]
         return make_meta(pd.concat(stand_ins, join=self.join))
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         frames = self.frames
         total = sum(f.npartitions for f in frames)
         if not all(f.known_divisions for f in frames):
@@ -537,18 +559,18 @@ class ConcatPartitions(Expr):
             ordered = False
         if not ordered:
             return _unknown(total)
-        out: list = []
+        out: list[Any] = []
         for f in frames:
             out.extend(f.divisions[:-1])
         out.append(frames[-1].divisions[-1])
         return tuple(out)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(f, _needs_through(f, needed)) for f in self.frames]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         meta = self._meta
-        graph: dict = {}
+        graph: Layer = {}
         j = 0
         for f in self.frames:
             same = _same_schema(f._meta, meta)
@@ -584,13 +606,17 @@ class ConcatColumns(Blockwise):
 
     _parameters = ["frames", "join", "ignore_index", "cast"]
     _defaults = {"join": "outer", "ignore_index": False, "cast": False}
+    frames: list[Expr]
+    join: str
+    ignore_index: bool
+    cast: bool
     operation = staticmethod(K.concat_columns)
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return list(self.frames)
 
-    def _kwargs(self) -> dict:
-        kw: dict = {"join": self.join, "ignore_index": self.ignore_index}
+    def _kwargs(self) -> dict[str, Any]:
+        kw: dict[str, Any] = {"join": self.join, "ignore_index": self.ignore_index}
         if self.cast:
             kw["meta"] = self._meta
         return kw
@@ -611,7 +637,7 @@ class ConcatColumns(Blockwise):
                 meta = meta.astype(new)
         return meta
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         if self.ignore_index:
             return [(f, None) for f in self.frames]
         return [(f, _needs_through(f, needed)) for f in self.frames]
@@ -623,7 +649,7 @@ class ConcatColumns(Blockwise):
 # -- reset_index / set_index --------------------------------------------------------
 
 
-def static_lengths(expr: Expr) -> list | None:
+def static_lengths(expr: Expr) -> list[Any] | None:
     """Partition lengths known without computing (pandas data), else None."""
     from .blockwise import Assign, Projection
     from .sources import FromPandas
@@ -638,7 +664,7 @@ def static_lengths(expr: Expr) -> list | None:
         inner = static_lengths(expr.frame)
         return None if inner is None else [inner[p] for p in expr.partitions]
     if isinstance(expr, ConcatPartitions):
-        out: list = []
+        out: list[Any] = []
         for f in expr.frames:
             lengths = static_lengths(f)
             if lengths is None:
@@ -658,13 +684,17 @@ class ResetIndex(Expr):
 
     _parameters = ["frame", "lengths", "drop", "kwargs"]
     _defaults = {"drop": False, "kwargs": None}
+    frame: Expr
+    lengths: Expr
+    drop: bool
+    kwargs: dict[str, Any] | None
 
     @functools.cached_property
     def _meta(self) -> Any:
         meta = self.frame._meta.reset_index(drop=self.drop, **(self.kwargs or {}))
         return meta.set_axis(pd.RangeIndex(0), axis=0)
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         lengths = static_lengths(self.frame)
         n = self.frame.npartitions
         if lengths is None or not lengths or lengths[-1] == 0:
@@ -674,12 +704,12 @@ class ResetIndex(Expr):
             offsets.append(offsets[-1] + length)
         return (*offsets[:-1], offsets[-1] - 1)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, _needs_through(self.frame, needed)), (self.lengths, None)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         off = f"{self._name}-offset"
-        graph: dict = {(off, 0): 0}
+        graph: Layer = {(off, 0): 0}
         lname, fname = self.lengths._name, self.frame._name
         kwargs = quote(self.kwargs or {})
         for i in range(self.frame.npartitions):
@@ -706,23 +736,28 @@ class IlocRows(Expr):
 
     _parameters = ["frame", "lengths", "start", "stop", "step"]
     _defaults = {"start": None, "stop": None, "step": None}
+    frame: Expr
+    lengths: Expr
+    start: int | None
+    stop: int | None
+    step: int | None
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.frame.divisions
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, _needs_through(self.frame, needed)), (self.lengths, None)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         off, tot = f"{self._name}-offset", f"{self._name}-total"
         lname, fname = self.lengths._name, self.frame._name
         n = self.frame.npartitions
         needs_total = any(b is not None and b < 0 for b in (self.start, self.stop))
-        graph: dict = {(off, 0): 0}
+        graph: Layer = {(off, 0): 0}
         total: Any = None
         if needs_total:
             graph[(tot, 0)] = (sum, [(lname, i) for i in range(n)])
@@ -743,6 +778,10 @@ class SetIndexSorted(Blockwise):
 
     _parameters = ["frame", "column", "drop", "divisions_"]
     _defaults = {"drop": True, "divisions_": None}
+    frame: Expr
+    column: Any
+    drop: bool
+    divisions_: tuple[Any, ...] | None
     operation = staticmethod(K.set_index_column)
     _preserves_partitioning = False
 
@@ -755,15 +794,15 @@ class SetIndexSorted(Blockwise):
                 self._meta.index,
             )
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, self.column, self.drop]
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         if self.divisions_ is not None:
             return tuple(self.divisions_)
         return _unknown(self.frame.npartitions)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         need = _needs_through(self.frame, needed)
         if need is not None:
             need.add(self.column)
@@ -785,12 +824,15 @@ class LocRows(Blockwise):
 
     _parameters = ["frame", "func", "args"]
     _defaults = {"args": ()}
+    frame: Expr
+    func: Callable[..., Any]
+    args: Sequence[Any]
 
     @property
-    def operation(self) -> Any:  # type: ignore[override]
+    def operation(self) -> Any:
         return self.func
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         d = self.frame.divisions
         if self.func is K.loc_slice:
             lo, hi = self.args
@@ -804,21 +846,21 @@ class LocRows(Blockwise):
     def _funcname(self) -> str:
         return self.func.__name__.replace("_", "-")
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, *self.args]
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
     def _operand_repr(self) -> str:
         return f"{self.func.__name__}, {list(self.args)!r}"
 
 
-def _narrowed(divisions: tuple, lo: Any, hi: Any) -> tuple:
+def _narrowed(divisions: Divisions, lo: Any, hi: Any) -> Divisions:
     """``divisions`` with the ends moved inside ``[lo, hi]`` (None: open).
 
     Only a bound of the divisions' own type moves an end (a string bound
@@ -846,6 +888,8 @@ class LocLabels(Blockwise):
     """``part.loc[labels[i]]`` on partition ``i`` (labels sorted by partition)."""
 
     _parameters = ["frame", "labels"]
+    frame: Expr
+    labels: Any
     operation = staticmethod(K.loc_labels)
 
     @functools.cached_property
@@ -859,7 +903,7 @@ class LocLabels(Blockwise):
             quote(list(self.labels[index])),
         )
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
     def _operand_repr(self) -> str:
@@ -870,18 +914,20 @@ class GatherLoc(Expr):
     """One partition: ``concat(partitions).loc[labels]`` (labels in their order)."""
 
     _parameters = ["frame", "labels"]
+    frame: Expr
+    labels: Any
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]
         return {(self._name, 0): (K.loc_list_final, keys, quote(list(self.labels)))}
 

@@ -17,9 +17,10 @@ Kernels take and return pandas objects:
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
-from .base import Expr
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise, apply_kwargs
 from .meta import make_meta
 from .tree import combine_tree, split_every
@@ -51,6 +52,17 @@ class TreeReduction(Expr):
         "label": None,
         "columns": None,
     }
+    frame: Expr
+    chunk: Callable[..., Any]
+    combine: Callable[..., Any]
+    aggregate: Callable[..., Any]
+    meta: Any
+    chunk_kwargs: dict[str, Any] | None
+    combine_kwargs: dict[str, Any] | None
+    aggregate_kwargs: dict[str, Any] | None
+    split_every: int | None
+    label: str | None
+    columns: Any
 
     @property
     def _funcname(self) -> str:
@@ -60,7 +72,7 @@ class TreeReduction(Expr):
     def _meta(self) -> Any:
         return make_meta(self.meta)
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
     def _lower(self) -> Expr:
@@ -78,7 +90,7 @@ class TreeReduction(Expr):
             self.label,
         )
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         # Unlowered (optimize_graph=False): alias the lowered result.
         lowered = self._lower()
         graph = lowered.__dask_graph__()
@@ -94,27 +106,31 @@ class ReductionChunk(Blockwise):
 
     _parameters = ["frame", "func", "kwargs", "label", "columns"]
     _defaults = {"kwargs": None, "label": None, "columns": None}
+    frame: Expr
+    func: Callable[..., Any]
+    kwargs: dict[str, Any] | None
+    label: str | None
+    columns: Any
     _preserves_partitioning = False
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         # ``columns``: the input columns the chunk reads (None: all).
         cols = self.operand("columns")
         return [(self.frame, None if cols is None else set(cols))]
 
     @property
-    def operation(self) -> Any:  # type: ignore[override]
+    def operation(self) -> Any:
         return self.func
 
     @property
     def _funcname(self) -> str:
-        return (self.label or getattr(self.func, "__name__", "chunk")).strip(
-            "_"
-        ) + "-chunk"
+        name = str(self.label or getattr(self.func, "__name__", "chunk"))
+        return name.strip("_") + "-chunk"
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame]
 
-    def _kwargs(self) -> dict:
+    def _kwargs(self) -> dict[str, Any]:
         return self.kwargs or {}
 
     @functools.cached_property
@@ -122,7 +138,7 @@ class ReductionChunk(Blockwise):
         # Partials are internal; their schema is not needed by anyone.
         return None
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.frame.npartitions + 1)
 
     @property
@@ -152,23 +168,30 @@ class TreeCombine(Expr):
         "split_every": None,
         "label": None,
     }
+    chunks: Expr
+    combine: Callable[..., Any]
+    aggregate: Callable[..., Any]
+    meta: Any
+    combine_kwargs: dict[str, Any] | None
+    aggregate_kwargs: dict[str, Any] | None
+    split_every: int | None
+    label: str | None
 
     @property
     def _funcname(self) -> str:
-        return (self.label or getattr(self.aggregate, "__name__", "tree")).strip(
-            "_"
-        ) + "-agg"
+        name = str(self.label or getattr(self.aggregate, "__name__", "tree"))
+        return name.strip("_") + "-agg"
 
     @functools.cached_property
     def _meta(self) -> Any:
         return make_meta(self.meta)
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         keys = [(self.chunks._name, i) for i in range(self.chunks.npartitions)]
-        graph: dict = {}
+        graph: Layer = {}
         combine, ckw = self.combine, self.combine_kwargs or {}
         keys = combine_tree(
             graph,
@@ -186,7 +209,7 @@ class TreeCombine(Expr):
         return self._funcname
 
 
-def _call(func: Any, kwargs: dict, keys: list) -> tuple:
+def _call(func: Any, kwargs: dict[str, Any], keys: list[Any]) -> tuple[Any, ...]:
     if kwargs:
         from ..graph import quote
 

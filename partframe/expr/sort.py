@@ -48,7 +48,7 @@ from ..shuffle.sorting import (
     sort_stats,
 )
 from ..shuffle.tasks import Shuffle
-from .base import Expr, plain_scalar
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, plain_scalar
 from .blockwise import Blockwise
 from .partitions import check_divisions
 from .target import current
@@ -56,7 +56,7 @@ from .target import current
 __all__ = ["RangeBounds", "SetIndexShuffled", "SortValues"]
 
 
-def _on_columns(on: Any) -> set | None:
+def _on_columns(on: Any) -> set[Any] | None:
     if on is None or (isinstance(on, str) and on == "__index__"):
         return None
     return set(on)
@@ -66,22 +66,27 @@ class RangeBounds(Expr):
     """One task: the boundary rows of ``npartitions_out`` ranges of ``frame``."""
 
     _parameters = ["frame", "on", "npartitions_out", "ascending", "na_position"]
+    frame: Expr
+    on: Any
+    npartitions_out: int
+    ascending: list[bool]
+    na_position: str
 
     @functools.cached_property
     def _meta(self) -> Any:
         return None
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, _on_columns(self.on))]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         name, src = self._name, self.frame._name
         size = range_sample_size(self.npartitions_out)
         on = quote(self.on) if isinstance(self.on, list) else self.on
-        graph: dict = {}
+        graph: Layer = {}
         samples = []
         for i in range(self.frame.npartitions):
             graph[(name + "-sample", i)] = (sample_sort_keys, (src, i), on, size)
@@ -97,6 +102,10 @@ class SortPartitions(Blockwise):
     """Every partition stably sorted by its keys."""
 
     _parameters = ["frame", "on", "ascending", "na_position"]
+    frame: Expr
+    on: Any
+    ascending: list[bool]
+    na_position: str
     operation = staticmethod(sort_partition)
     _preserves_partitioning = True
 
@@ -104,7 +113,7 @@ class SortPartitions(Blockwise):
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         cols = _on_columns(self.on)
         if needed is None or cols is None:
             return [(self.frame, None)]
@@ -123,19 +132,25 @@ class SortValues(Expr):
         "method",
     ]
     _defaults = {"method": None}
+    frame: Expr
+    on: Any
+    ascending: list[bool]
+    na_position: str
+    npartitions_out: int
+    method: str | None
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.npartitions_out + 1)
 
     @property
     def npartitions(self) -> int:
         return self.npartitions_out
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         cols = _on_columns(self.on)
         if needed is None or cols is None:
             return [(self.frame, None)]
@@ -161,17 +176,22 @@ class SetIndexPartitions(Blockwise):
     """Per partition: set the index, sort by it; the divisions are given."""
 
     _parameters = ["frame", "column", "drop", "divisions_", "meta"]
+    frame: Expr
+    column: Any
+    drop: bool
+    divisions_: tuple[Any, ...] | None
+    meta: Any
     operation = staticmethod(set_index_sorted_partition)
     _preserves_partitioning = False
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, self.column, self.drop]
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         if self.divisions_ is None:
             return (None,) * (self.frame.npartitions + 1)
         return tuple(self.divisions_)
@@ -181,17 +201,20 @@ class SortStats(Blockwise):
     """Per partition: key samples, min, max, missing values, rows."""
 
     _parameters = ["frame", "on", "size"]
+    frame: Expr
+    on: Any
+    size: int
     operation = staticmethod(sort_stats)
     _preserves_partitioning = False
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, self.on, self.size]
 
     @functools.cached_property
     def _meta(self) -> Any:
         return None
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, _on_columns(self.on))]
 
 
@@ -204,6 +227,12 @@ class SetIndexShuffled(Expr):
 
     _parameters = ["frame", "column", "drop", "npartitions_out", "method", "divisions_"]
     _defaults = {"method": None, "divisions_": None}
+    frame: Expr
+    column: Any
+    drop: bool
+    npartitions_out: int
+    method: str | None
+    divisions_: tuple[Any, ...] | None
 
     def _validate(self) -> None:
         if self.divisions_ is not None:
@@ -222,13 +251,13 @@ class SetIndexShuffled(Expr):
     def npartitions(self) -> int:
         return self.npartitions_out
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         if self.divisions_ is not None:
             return tuple(self.divisions_)
         return self._computed[0]
 
     @functools.cached_property
-    def _computed(self) -> tuple:
+    def _computed(self) -> tuple[Divisions, Any]:
         """``(divisions, boundary rows)`` from a pass over the key column."""
         n = self.npartitions_out
         unknown = (None,) * (n + 1)
@@ -246,7 +275,7 @@ class SetIndexShuffled(Expr):
             inner = [lo] * (n - 1 - len(inner)) + inner
         return (plain_scalar(lo), *inner, plain_scalar(hi)), bounds
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         if needed is None:
             return [(self.frame, None)]
         return [(self.frame, set(needed) | {self.column})]

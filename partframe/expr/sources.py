@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..tokenize import tokenize
-from .base import Expr
+from .base import Divisions, Expr, Layer
 from .meta import make_meta
 
 __all__ = ["DelayedValue", "FromGraph", "FromPandas", "split_pandas"]
@@ -26,7 +26,7 @@ def split_pandas(
     npartitions: int | None = None,
     chunksize: int | None = None,
     sort: bool = True,
-) -> tuple[list, tuple]:
+) -> tuple[list[Any], tuple[Any, ...]]:
     """Split ``data`` into row chunks; return ``(parts, divisions)``.
 
     With ``sort=True`` the index is sorted first and no index value is split
@@ -119,6 +119,12 @@ class FromPandas(Expr):
         "token": None,
         "split": None,
     }
+    data: Any
+    npartitions_: int | None
+    chunksize: int | None
+    sort: bool
+    token: str | None
+    split: tuple[Any, Divisions]  # (None given: made in __init__)
 
     def _fill_operands(self) -> dict[str, Any] | None:
         if self.split is not None:
@@ -140,10 +146,10 @@ class FromPandas(Expr):
     def _meta(self) -> Any:
         return make_meta(self.data)
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.split[1]
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         return {(self._name, i): p for i, p in enumerate(self.split[0])}
 
     def _operand_repr(self) -> str:
@@ -157,6 +163,10 @@ class FromGraph(Expr):
     """
 
     _parameters = ["layer", "meta", "divisions_", "keys"]
+    layer: dict[Any, Any]
+    meta: Any
+    divisions_: tuple[Any, ...]
+    keys: list[Any]
 
     @functools.cached_property
     def _name(self) -> str:
@@ -166,10 +176,10 @@ class FromGraph(Expr):
     def _meta(self) -> Any:
         return self.meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return tuple(self.divisions_)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         out = dict(self.layer)
         for i, key in enumerate(self.keys):
             out[(self._name, i)] = key
@@ -188,15 +198,17 @@ class DelayedValue(Expr):
     """
 
     _parameters = ["value", "meta"]
+    value: Any
+    meta: Any
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         out = dict(self.value.__dask_graph__())
         out[(self._name, 0)] = self.value.__dask_keys__()[0]
         return out

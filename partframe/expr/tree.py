@@ -12,10 +12,12 @@ passed or configured.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import config
+from ..graph import Key
+from .base import Layer
 
 __all__ = ["combine_tree", "split_every"]
 
@@ -36,14 +38,14 @@ def split_every(value: int | None = None) -> int:
 
 
 def combine_tree(
-    graph: dict,
-    keys: list,
-    task: Callable[[list], Any],
+    graph: Layer,
+    keys: Sequence[Key],
+    task: Callable[[list[Key]], Any],
     name: str,
     fan_in: int,
     until: int | None = None,
-    index: tuple = (),
-) -> list:
+    index: tuple[Any, ...] = (),
+) -> list[tuple[Any, ...]]:
     """Combine ``keys`` in order, ``fan_in`` at a time, level by level, until
     at most ``until`` (default ``fan_in``) keys remain; return those.
 
@@ -61,13 +63,14 @@ def combine_tree(
     """
     until = fan_in if until is None else until
     level = 0
-    while len(keys) > until:
+    current: list[Any] = list(keys)
+    while len(current) > until:
         layer = f"{name}{level}"
-        new = []
-        for j in range(0, len(keys), fan_in):
+        new: list[tuple[Any, ...]] = []
+        for j in range(0, len(current), fan_in):
             key = (layer, *index, j // fan_in)
-            graph[key] = task(keys[j : j + fan_in])
+            graph[key] = task(current[j : j + fan_in])
             new.append(key)
-        keys = new
+        current = new
         level += 1
-    return list(keys)
+    return current

@@ -119,6 +119,7 @@ from typing import Any
 from .commit_lock import (
     JOURNAL_VERSION,
     CommitError,
+    Journal,
     _acquire,
     _display,
     _holder_state,
@@ -187,10 +188,10 @@ class OutputJob:
     token: str
     mode: str = "new"
     single_file: bool = False
-    names: tuple = ()
+    names: tuple[str, ...] = ()
     clash: str = "refuse"
     # how the data files of a dataset of this format end (see foreign_files)
-    suffixes: tuple = ()
+    suffixes: tuple[str, ...] = ()
     # the planning process (JSON), recorded in the staging folder
     owner: str = ""
 
@@ -234,8 +235,8 @@ def new_job(
     overwrite: bool,
     append: bool,
     single_file: bool = False,
-    files: dict | None = None,
-    suffixes: tuple = (),
+    files: dict[str, Any] | None = None,
+    suffixes: tuple[str, ...] = (),
 ) -> OutputJob:
     """Plan a write to ``dest``: check it now and pick a fresh staging token.
 
@@ -392,7 +393,7 @@ def check_destination(job: OutputJob) -> None:
                 )
 
 
-def foreign_files(fs: Any, dest: str, suffixes: tuple) -> list[str]:
+def foreign_files(fs: Any, dest: str, suffixes: tuple[str, ...]) -> list[str]:
     """The files in the folder ``dest`` that an overwrite would delete but
     no dataset write put there: those its manifest does not list or, without
     a manifest, those that do not end like data files (``suffixes``, maybe
@@ -446,7 +447,9 @@ def abort(job: OutputJob, settle: float = 1.0, limit: float = 5.0) -> None:
         time.sleep(0.05)
 
 
-def compute_options(writer: str, scheduler: Any, compute_kwargs: dict | None) -> dict:
+def compute_options(
+    writer: str, scheduler: Any, compute_kwargs: dict[str, Any] | None
+) -> dict[str, Any]:
     """The ``compute()`` options of a writer called with ``scheduler=`` and
     ``compute_kwargs=`` (Dask's writers take both).
 
@@ -468,7 +471,7 @@ def compute_options(writer: str, scheduler: Any, compute_kwargs: dict | None) ->
     return options
 
 
-def run_write(out: Any, job: OutputJob, options: dict) -> Any:
+def run_write(out: Any, job: OutputJob, options: dict[str, Any]) -> Any:
     """Compute ``out``, the commit of ``job``, with the ``compute()``
     ``options``; a failure cleans up the staged files (the commit node's
     ``_on_failure`` calls :func:`abort`, for lazy writes too)."""
@@ -484,7 +487,7 @@ def _is_local(fs: Any) -> bool:
     return is_local(fs)
 
 
-def _set_state(fs: Any, journal: dict, state: str) -> None:
+def _set_state(fs: Any, journal: Journal, state: str) -> None:
     new = {**journal, "state": state, "time": time.time()}
     write_json(fs, journal_path(journal["dest"]), new)
     journal["state"] = state
@@ -521,7 +524,7 @@ def _new_dirs(dest: str, names: list[str]) -> list[str]:
     return out
 
 
-def _plan(job: OutputJob, names: list[str]) -> dict:
+def _plan(job: OutputJob, names: list[str]) -> Journal:
     """The journal of ``job``'s commit (called under the lock)."""
     fs = job.fs
     local = _is_local(fs)
@@ -543,18 +546,18 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
         moves = [[source, job.dest]]
         names = ["data"]
     elif job.mode == "files" and fs.exists(job.dest):
-        old = {n for n in names if fs.exists(join(job.dest, n))}
-        if old and job.clash == "refuse":
+        clashing = {n for n in names if fs.exists(join(job.dest, n))}
+        if clashing and job.clash == "refuse":
             raise FileExistsError(
-                f"the files {sorted(old)[:5]} appeared in {job.dest!r} while "
+                f"the files {sorted(clashing)[:5]} appeared in {job.dest!r} while "
                 "this write ran (a concurrent writer?); nothing was written"
             )
         sources = {n: job.staged(n) for n in names}
         if job.clash == "extend":
             sources.update(
-                {n: _extended(fs, join(job.dest, n), sources[n]) for n in old}
+                {n: _extended(fs, join(job.dest, n), sources[n]) for n in clashing}
             )
-        aside = [[join(job.dest, n), join(job.backup, n)] for n in sorted(old)]
+        aside = [[join(job.dest, n), join(job.backup, n)] for n in sorted(clashing)]
         moves = [[sources[n], join(job.dest, n)] for n in names]
     elif job.mode == "append" and fs.exists(job.dest):
         clashes = [n for n in names if fs.exists(join(job.dest, n))]
@@ -601,7 +604,7 @@ def _plan(job: OutputJob, names: list[str]) -> dict:
             "moved"
         )
     marker = job.mode != "files" and not job.single_file
-    manifest: dict = {}
+    manifest: dict[str, Any] = {}
     retain = False
     if marker:
         old_manifest = read_manifest(fs, job.dest) if fs.exists(job.dest) else None
@@ -667,7 +670,7 @@ def _rm_if_exists(fs: Any, path: str) -> None:
             fs.rm(path, recursive=True)
 
 
-def _finish(fs: Any, journal: dict) -> None:
+def _finish(fs: Any, journal: Journal) -> None:
     """Roll forward from the commit point (idempotent)."""
     dest = journal["dest"]
     # files added to a folder by name do not make it a dataset of one write
@@ -688,7 +691,7 @@ def _finish(fs: Any, journal: dict) -> None:
             expire_later(fs, dest, retain_seconds())
 
 
-def _rollback(fs: Any, journal: dict) -> None:
+def _rollback(fs: Any, journal: Journal) -> None:
     """Undo a commit that did not reach its commit point (idempotent)."""
     fs.invalidate_cache()
     tree = journal["tree"]
@@ -797,7 +800,7 @@ def _journal_dests(fs: Any, dests: list[str]) -> list[str]:
     by_parent: dict[str, list[str]] = {}
     for d in dests:
         by_parent.setdefault(parent_and_name(d)[0], []).append(d)
-    out = []
+    out: list[str] = []
     for parent, group in by_parent.items():
         if not parent:  # relative names: no folder to list
             out.extend(d for d in group if fs.exists(journal_path(d)))
@@ -851,7 +854,7 @@ def recover_for_read(fs: Any, paths: list[str]) -> None:
 # --- the commit ----------------------------------------------------------------
 
 
-def commit_output(job: OutputJob, written: list) -> list[str]:
+def commit_output(job: OutputJob, written: list[list[str]]) -> list[str]:
     """Move the staged files of ``job`` into place (the last task of a write).
 
     Parameters

@@ -19,11 +19,14 @@ import os
 import socket
 import time
 import uuid
-from typing import Any
+from typing import Any, TypeAlias
 
 from .paths import is_local, join, parent_and_name
 
 __all__ = ["LOCK_TIMEOUT", "CommitError", "journal_path", "lock_path"]
+
+#: A lock file's content: the holder's token and identity (see ``_whoami``).
+Holder: TypeAlias = dict[str, Any]
 
 LOCK_TIMEOUT = 10.0  # seconds a commit (or recovery) waits for the lock
 
@@ -89,7 +92,7 @@ def _pid_namespace() -> str | None:
         return None
 
 
-def _whoami() -> dict:
+def _whoami() -> Holder:
     """Who takes a lock: host, boot, process namespace, pid, start time."""
     return {
         "host": socket.gethostname(),
@@ -100,7 +103,7 @@ def _whoami() -> dict:
     }
 
 
-def _holder_state(holder: dict | None) -> str:
+def _holder_state(holder: Holder | None) -> str:
     """``"dead"``, ``"alive"`` or ``"unknown"`` (another host, old lock)."""
     if not holder or not isinstance(holder.get("pid"), int) or os.name == "nt":
         return "unknown"  # (on Windows, os.kill(pid, 0) would kill the process)
@@ -123,7 +126,7 @@ def _holder_state(holder: dict | None) -> str:
     return "alive"
 
 
-def _read_lock(fs: Any, lock: str) -> dict | None:
+def _read_lock(fs: Any, lock: str) -> Holder | None:
     """The lock's content (None if there is no lock)."""
     try:
         raw = fs.cat_file(lock)
@@ -135,7 +138,7 @@ def _read_lock(fs: Any, lock: str) -> dict | None:
             return holder
     except ValueError:
         pass
-    out: dict = {"token": raw.decode(errors="replace")}  # an old, token-only lock
+    out: Holder = {"token": raw.decode(errors="replace")}  # an old, token-only lock
     with contextlib.suppress(Exception):
         out["time"] = fs.modified(lock).timestamp()
     return out
@@ -147,12 +150,12 @@ def _display(fs: Any, path: str) -> str:
     if isinstance(fs, LocalFileSystem):
         return path
     try:
-        return fs.unstrip_protocol(path)
+        return str(fs.unstrip_protocol(path))
     except Exception:
         return path
 
 
-def _lock_message(fs: Any, dest: str, holder: dict | None) -> str:
+def _lock_message(fs: Any, dest: str, holder: Holder | None) -> str:
     lock = lock_path(dest)
     parts = [f"the commit lock {_display(fs, lock)!r} of {dest!r} is held"]
     if holder and "pid" in holder:
@@ -189,7 +192,7 @@ def _open_new(fs: Any, path: str) -> Any:
     return open(path, "xb") if is_local(fs) else fs.open(path, "xb")
 
 
-def _break_lock(fs: Any, lock: str, holder: dict) -> bool:
+def _break_lock(fs: Any, lock: str, holder: Holder) -> bool:
     """Remove a lock whose holder is dead; only one breaker succeeds.
 
     The breaker first creates ``<lock>.break-<holder token>`` exclusively,
@@ -233,8 +236,11 @@ def _acquire(fs: Any, dest: str, token: str, timeout: float | None = None) -> No
             now = time.monotonic()
             if now >= next_look:  # who holds it? (at most once a second)
                 holder = _read_lock(fs, lock)
-                dead = holder is not None and _holder_state(holder) == "dead"
-                if dead and _break_lock(fs, lock, holder):
+                if (
+                    holder is not None
+                    and _holder_state(holder) == "dead"
+                    and _break_lock(fs, lock, holder)
+                ):
                     continue
                 next_look = now + 1.0
             if now > deadline:
@@ -261,9 +267,11 @@ def _release(fs: Any, dest: str, token: str) -> None:
 
 
 JOURNAL_VERSION = 1
+#: A commit's journal, as stored in JSON (see the module docstring of io.commit).
+Journal: TypeAlias = dict[str, Any]
 
 
-def write_json(fs: Any, path: str, obj: dict) -> None:
+def write_json(fs: Any, path: str, obj: Journal) -> None:
     """Write ``obj`` to ``path`` atomically (readers see old or new, whole)."""
     data = json.dumps(obj, indent=0).encode()
     if is_local(fs):
@@ -275,7 +283,7 @@ def write_json(fs: Any, path: str, obj: dict) -> None:
         fs.pipe_file(path, data)  # one PUT: atomic on object stores
 
 
-def read_journal(fs: Any, path: str) -> dict | None:
+def read_journal(fs: Any, path: str) -> Journal | None:
     try:
         raw = fs.cat_file(path)
     except FileNotFoundError:

@@ -33,7 +33,7 @@ import csv as _csv
 import functools
 import io
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,9 @@ from ..tokenize import tokenize
 from .nodes import _q, _Source
 from .paths import expand_paths, get_fs
 from .snapshot import plan_consistently
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame
 
 __all__ = ["CSVReadError", "CSVSplitWarning", "ReadCSV", "read_csv"]
 
@@ -333,7 +336,7 @@ class CSVDataset:
                 )
             info.names = self._names_of(info)
 
-    def _parse_head(self, info: _FileInfo, **override: Any) -> pd.DataFrame:
+    def _parse_head(self, info: _FileInfo, **override: Any) -> pd.DataFrame | None:
         head = info.head
         if not (info.compression is None and len(head) >= info.size):
             ends = _records(head, self.quote)
@@ -345,7 +348,7 @@ class CSVDataset:
         try:
             return pd.read_csv(io.BytesIO(head), **kw)
         except pd.errors.EmptyDataError:
-            return None  # type: ignore[return-value]
+            return None
         except pd.errors.ParserError as e:
             # the head starts at the file's first byte: pandas' lines are
             # the file's
@@ -465,6 +468,7 @@ class ReadCSVParity(Expr):
     """
 
     _parameters = ["dataset"]
+    dataset: CSVDataset
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -508,6 +512,9 @@ class ReadCSV(_Source):
 
     _parameters = ["dataset", "columns", "parity"]
     _defaults = {"parity": None}
+    dataset: CSVDataset
+    columns: Any
+    parity: Expr | None
 
     @property
     def _funcname(self) -> str:
@@ -600,7 +607,7 @@ def read_csv(
     sample_rows: int | None = None,
     on_short_lines: str = "pad",
     **kwargs: Any,
-) -> Any:
+) -> DataFrame:
     """Read CSV files (a path, a glob or a list; any fsspec URL) lazily.
 
     Parameters
@@ -814,7 +821,7 @@ def _short_lines_separator(on_short_lines: str, kwargs: dict) -> bytes | None:
         )
     if on_short_lines == "pad":
         return None
-    sep = kwargs.get("sep", kwargs.get("delimiter"))
+    sep: Any = kwargs.get("sep", kwargs.get("delimiter"))
     sep = "," if sep is None and "sep" not in kwargs else sep
     refused = None
     if not isinstance(sep, str) or len(sep) != 1 or sep in "\r\n":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -25,6 +25,9 @@ from ..expr.meta import is_frame_or_series, make_meta
 from ..expr.partitions import check_divisions
 from ..graph import quote
 from ..kernels.enforce import MetaCheck, check_partition
+
+if TYPE_CHECKING:
+    from ..delayed import Delayed
 
 __all__ = ["FromDelayed", "FromMap", "from_delayed", "from_map", "to_delayed"]
 
@@ -64,6 +67,10 @@ class FromDelayed(Expr):
 
     _parameters = ["parts", "meta", "divisions_", "verify_meta"]
     _defaults = {"verify_meta": True}
+    parts: list[Delayed]
+    meta: Any
+    divisions_: tuple[Any, ...]
+    verify_meta: bool
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -93,6 +100,13 @@ class FromMap(Expr):
 
     _parameters = ["func", "inputs", "args", "kwargs", "meta", "divisions_", "check"]
     _defaults = {"args": (), "kwargs": None, "check": True}
+    func: Callable[..., Any]
+    inputs: Sequence[Any]
+    args: Sequence[Any]
+    kwargs: dict[str, Any] | None
+    meta: Any
+    divisions_: tuple[Any, ...]
+    check: bool
 
     @property
     def _funcname(self) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..collection._core import new_collection
 from ..expr.sources import pandas_source
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame
 
 __all__ = ["from_dict", "from_pandas"]
 
@@ -56,7 +59,7 @@ def from_dict(
     columns: Any = None,
     chunksize: int | None = None,
     sort: bool = True,
-) -> Any:
+) -> DataFrame:
     """Build a collection from a dict, as ``pandas.DataFrame.from_dict`` does.
 
     Examples

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,10 @@ from ..kernels import io as kio
 from ..kernels.io import _commit
 from ..kernels.partitions import empty_like
 from . import commit
+from .commit import OutputJob
+
+if TYPE_CHECKING:
+    from .parquet import ParquetDataset
 
 __all__ = [
     "CommitWrite",
@@ -71,6 +75,10 @@ class ReadParquet(_Source):
 
     _parameters = ["dataset", "columns", "filters", "pushed"]
     _defaults = {"filters": None, "pushed": None}
+    dataset: ParquetDataset
+    columns: Any
+    filters: Any
+    pushed: Any
 
     @property
     def _funcname(self) -> str:
@@ -308,6 +316,11 @@ class WritePartitions(Blockwise):
     """Write partition ``i`` of ``frame`` to staged file ``names[i]``."""
 
     _parameters = ["frame", "kind", "job", "names", "options"]
+    frame: Expr
+    kind: str
+    job: OutputJob
+    names: list[Any]
+    options: Any
     _preserves_partitioning = False
 
     @property
@@ -351,6 +364,9 @@ class CommitWrite(Expr):
 
     _parameters = ["writes", "job", "concat"]
     _defaults = {"concat": False}
+    writes: Expr
+    job: OutputJob
+    concat: bool
 
     @functools.cached_property
     def _meta(self) -> Any:

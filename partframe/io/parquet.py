@@ -126,7 +126,10 @@ class ParquetDataset:
             _check_same_schema(files, schemas)
         self.schema = self.unified if self.unified is not None else schemas[0]
         # hive partitions: values in the order pyarrow discovers them
-        hive = [dict(parse_path(f, r)) for f, r in zip(files, roots)]
+        # (texts, replaced below by the typed values)
+        hive: list[dict[str, Any]] = [
+            dict(parse_path(f, r)) for f, r in zip(files, roots)
+        ]
         keys: list[str] = []
         for h in hive:
             for k in h:
@@ -151,7 +154,7 @@ class ParquetDataset:
                     f"{missing[0]!r}"
                 )
             # decoded texts (None: null), typed as pyarrow types them
-            raw = []
+            raw: list[str] = []
             for _f, h in sorted(zip(files, hive)):
                 if h[k] is not None and h[k] not in raw:
                     raw.append(h[k])
@@ -459,7 +462,7 @@ def schema_differences(a: Any, b: Any, names: tuple = ("first", "other")) -> lis
 
 
 def _plan_pieces(footers: list, blocksize: int | None, split: Any) -> list:
-    pieces = []
+    pieces: list[tuple[int, list[int] | None, int]] = []
     for i, md in enumerate(footers):
         n = md.num_row_groups
         if n == 0:

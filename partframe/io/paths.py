@@ -202,8 +202,8 @@ def expand_paths(
     roots: list[str | None] = []
     fs.invalidate_cache()  # listings cached by an earlier call may be stale
     for p in paths:
-        if _GLOB.search(p):
-            root = p[: _GLOB.search(p).start()].rsplit("/", 1)[0]
+        if glob := _GLOB.search(p):
+            root = p[: glob.start()].rsplit("/", 1)[0]
             found = [
                 f for f in fs.glob(p) if not is_hidden(f, root, p) and not fs.isdir(f)
             ]

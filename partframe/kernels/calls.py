@@ -28,7 +28,7 @@ def make_namedtuple(typ: type, values: list) -> Any:
     return typ(*values)
 
 
-def apply_kwargs(func: Any, kwargs: dict, *args: Any) -> Any:
+def apply_kwargs(func: Any, kwargs: dict[str, Any], *args: Any) -> Any:
     """``func(*args, **kwargs)``: lets a task pass keyword arguments."""
     return func(*args, **kwargs)
 
@@ -43,7 +43,7 @@ def call_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     return getattr(obj, name)(*args, **kwargs)
 
 
-def assign_kernel(df: pd.DataFrame, names: list, *values: Any) -> pd.DataFrame:
+def assign_kernel(df: pd.DataFrame, names: list[Any], *values: Any) -> pd.DataFrame:
     """``df.assign`` with possibly non-string column names, on a copy.
 
     A value is aligned with ``df``'s rows, as pandas aligns it with the

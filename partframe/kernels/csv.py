@@ -322,7 +322,7 @@ def read_csv_block(
     path: str,
     start: int,
     end: int | None,
-    parity: int | tuple,
+    parity: int | tuple[int, int | None],
     quote: bytes | None,
     compression: str | None,
     kwargs: dict,

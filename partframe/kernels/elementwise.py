@@ -95,6 +95,15 @@ def isin_whole(obj: Any, values: Whole) -> Any:
     return obj.isin(values.value)
 
 
+def index_mask(index: pd.Index, method: str, *args: Any) -> pd.Index:
+    """``index.<method>(*args)`` (``isna``, ``notna``, ``isin``: pandas gives
+    a NumPy array) as a boolean Index, so that a partition of a lazy boolean
+    array is a pandas object, partitioned as the index it comes from. A
+    :class:`Whole` argument is passed as its value."""
+    values = [a.value if isinstance(a, Whole) else a for a in args]
+    return pd.Index(getattr(index, method)(*values), dtype=bool)
+
+
 def frame_series_op(
     frame: pd.DataFrame, series: Whole, op: Any, reflect: bool, kwargs: dict
 ) -> pd.DataFrame:

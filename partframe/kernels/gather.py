@@ -174,9 +174,10 @@ class RowGather:
         columns = []
         for col, dtype, want in zip(self.columns, self.dtypes, dtypes):
             if dtype != want:
-                col = col.astype(want)
-                if col is None:
+                cast = col.astype(want)
+                if cast is None:
                     return None
+                col = cast
             columns.append(col)
         return RowGather(self.names, columns, self.nrows, self.index)
 

@@ -194,7 +194,9 @@ def _restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
     return out
 
 
-def reset_index_offset(df: pd.DataFrame, lengths: list, columns: Any) -> pd.DataFrame:
+def reset_index_offset(
+    df: pd.DataFrame, lengths: list[Any], columns: Any
+) -> pd.DataFrame:
     """``df.reset_index()`` numbered after the rows of earlier partitions.
 
     ``columns`` are pandas' ``as_index=False`` result's: the keys it

@@ -748,7 +748,7 @@ def groupby_finalize(
             cols = [c.iloc[order] for c in cols]
     index = cols[0].index if cols else main.index
     drop = plan.get("drop_levels")
-    keyless = bool(drop) and len(drop) == index.nlevels
+    keyless = drop is not None and 0 < len(drop) == index.nlevels
     if keyless:  # every key's label is an output's: no key column
         index = pd.RangeIndex(len(index))
     else:

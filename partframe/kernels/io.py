@@ -699,9 +699,10 @@ def _read_records(
         i = 0
         if start > 0:
             stop = len(buf) if end is None else min(end - base - 1, len(buf))
-            i = _record_start(buf, start - base, parity, quote, stop)
-            if i is None:
+            first = _record_start(buf, start - base, parity, quote, stop)
+            if first is None:
                 return buf, len(buf), len(buf), base
+            i = first
         if end is None:
             return buf, i, len(buf), base
         e = end - base
@@ -714,6 +715,7 @@ def _read_records(
             if eof:
                 return buf, i, len(buf), base
             more = max(len(buf) // 4, 1 << 20)
+            assert f is not None  # a mapped file is whole: eof above
             chunk = f.read(more)
             eof = len(chunk) < more
             buf += chunk

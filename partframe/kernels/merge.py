@@ -21,7 +21,7 @@ def merge_partitions(
     left: Any,
     right: Any,
     op: str,
-    kwargs: dict,
+    kwargs: dict[str, Any],
     meta: Any,
     deferred: bool = False,
     cast: bool = True,
@@ -71,7 +71,7 @@ def _columns(meta: Any) -> Any:
     return None if meta is None else meta.columns
 
 
-def _semi(left: Any, right: Any, kwargs: dict) -> Any:
+def _semi(left: Any, right: Any, kwargs: dict[str, Any]) -> Any:
     """Rows of ``left`` with a match in ``right``, each once, in order."""
     if not len(left) or not len(right):
         return left.iloc[:0]
@@ -91,14 +91,16 @@ def _has_match(keys: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
     return np.asarray(a.isin(b.set_names(a.names)), dtype=bool)
 
 
-def broadcast_matches(big: Any, small: Any, big_on: list, small_on: list) -> Any:
+def broadcast_matches(
+    big: Any, small: Any, big_on: list[Any], small_on: list[Any]
+) -> Any:
     """Which rows of the broadcast ``small`` side have a match in ``big``
     (one partition of the other side)."""
     return _has_match(_keys(small, small_on, False), _keys(big, big_on, False))
 
 
 def unmatched_rows(
-    masks: list, small: Any, big: Any, kwargs: dict, meta: Any, side: str
+    masks: list[Any], small: Any, big: Any, kwargs: dict[str, Any], meta: Any, side: str
 ) -> Any:
     """The rows of the broadcast side ``small`` that no partition matched
     (``masks``: one per partition), joined with the empty ``big`` as
@@ -112,7 +114,7 @@ def unmatched_rows(
     return _as_meta(out, meta)
 
 
-def any_matched(masks: list) -> Any:
+def any_matched(masks: list[Any]) -> Any:
     """The rows matched by any of ``masks``."""
     return np.logical_or.reduce(masks)
 
@@ -130,7 +132,7 @@ def _keys(df: Any, on: Any, index: bool | None) -> pd.DataFrame:
     )
 
 
-def missing_flags(part: Any, columns: list, index: bool) -> np.ndarray:
+def missing_flags(part: Any, columns: list[Any], index: bool) -> np.ndarray:
     """Which of ``columns`` (positions), then the index when ``index``, have
     a missing value in ``part`` (a frame, or a join kernel's
     :class:`~partframe.kernels.gather.RowGather` not built yet: its own
@@ -145,7 +147,12 @@ def missing_flags(part: Any, columns: list, index: bool) -> np.ndarray:
 
 
 def narrow_if_complete(
-    part: Any, flags: np.ndarray, columns: list, index: bool, meta: Any, complete: Any
+    part: Any,
+    flags: np.ndarray,
+    columns: list[Any],
+    index: bool,
+    meta: Any,
+    complete: Any,
 ) -> Any:
     """``part`` cast to ``meta``, except the ``columns`` (and the index) in
     which no partition has a missing value (``flags``: any partition's),

@@ -374,6 +374,7 @@ def iloc_rows(
     [6, 7]
     """
     step = 1 if step is None else step
+    hi: int | None
     if total is not None:
         lo, hi, _ = slice(start, stop, step).indices(total)
     else:

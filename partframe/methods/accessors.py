@@ -11,7 +11,7 @@ at once, naming the Series and its dtype, as pandas does.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
@@ -89,7 +89,10 @@ def _make_method(accessor: str, attr: str) -> Any:
     return method
 
 
-def _install(cls: type) -> type:
+_A = TypeVar("_A", bound=type[Accessor])
+
+
+def _install(cls: _A) -> _A:
     for attr in cls._properties:
         if attr not in cls.__dict__:
             setattr(cls, attr, _make_property(cls._accessor, attr))

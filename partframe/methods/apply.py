@@ -16,7 +16,7 @@ import keyword
 import re
 import tokenize as _tokenize
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -27,6 +27,9 @@ from ..expr.elementwise import NonemptyCall, WholeOf
 from ..expr.meta import make_meta, meta_nonempty
 from ..kernels import elementwise as kernels
 from .elementwise import _columnwise, _is_lazy, _new
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
 
 __all__ = ["DataFrameMethods", "SeriesMethods"]
 
@@ -125,7 +128,9 @@ class DataFrameMethods:
     expr: Expr
     _meta: Any
 
-    def query(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
+    def query(
+        self, expr: str, *, local_dict: dict | None = None, **kwargs: Any
+    ) -> DataFrame:
         """Filter rows with a boolean expression string, as pandas' ``query``.
 
         ``@name`` refers to a variable of the caller; it is resolved when the
@@ -244,7 +249,7 @@ class SeriesMethods:
     expr: Expr
     _meta: Any
 
-    def map(self, arg: Any, na_action: Any = None, meta: Any = None) -> Any:
+    def map(self, arg: Any, na_action: Any = None, meta: Any = None) -> Series:
         """Map values through a dict, a Series (lazy or not) or a function.
 
         With a dict or Series, values not found become missing, so the

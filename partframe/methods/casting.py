@@ -8,7 +8,7 @@ first computes the categories pandas would infer from the whole column (see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 import pandas as pd
 
@@ -85,7 +85,7 @@ class FrameMethods:
     expr: Expr
     _meta: Any
 
-    def astype(self, dtype: Any, copy: Any = None, errors: str = "raise") -> Any:
+    def astype(self, dtype: Any, copy: Any = None, errors: str = "raise") -> Self:
         """Cast to ``dtype`` (one dtype, or a ``{column: dtype}`` dict).
 
         Casting to ``"category"`` (or a ``CategoricalDtype`` without

@@ -22,9 +22,10 @@ The expression nodes these methods build beyond the core ones
 
 from __future__ import annotations
 
+import builtins
 import operator
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,10 @@ from ..expr.reductions import TreeReduction
 from ..expr.sources import DelayedValue
 from ..kernels import elementwise as kernels
 from .accessors import CategoricalAccessor, DatetimeAccessor, StringAccessor
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
+    from .accessors import CategoricalAccessor, DatetimeAccessor, StringAccessor
 
 __all__ = [
     "ColumnwiseCall",
@@ -452,7 +457,7 @@ class FrameMethods:
     # Replacing values ---------------------------------------------------------
     def replace(
         self, to_replace: Any = None, value: Any = _NO_DEFAULT, *, regex: bool = False
-    ) -> Any:
+    ) -> Self:
         """Replace values, as pandas' ``replace`` (partition by partition).
 
         Examples
@@ -467,7 +472,7 @@ class FrameMethods:
             kwargs["value"] = value
         return _columnwise(self, call_method, ("replace",), kwargs)
 
-    def where(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Any:
+    def where(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Self:
         """Keep values where ``cond`` is True, else use ``other``.
 
         Parameters
@@ -488,7 +493,7 @@ class FrameMethods:
         """
         return self._where_mask("where", cond, other, axis)
 
-    def mask(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Any:
+    def mask(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Self:
         """Replace values where ``cond`` is True by ``other``.
 
         The opposite of :meth:`where`; same arguments.
@@ -527,7 +532,7 @@ class FrameMethods:
 
         return _guarded(self, f"{name}()", build)
 
-    def clip(self, lower: Any = None, upper: Any = None, *, axis: Any = None) -> Any:
+    def clip(self, lower: Any = None, upper: Any = None, *, axis: Any = None) -> Self:
         """Trim values at ``lower`` and ``upper`` (scalars or lazy values).
 
         pandas upcasts a column that cannot hold a bound (``2.5`` on
@@ -554,7 +559,7 @@ class FrameMethods:
 
         return _guarded(self, "clip()", build)
 
-    def round(self, decimals: Any = 0) -> Any:
+    def round(self, decimals: Any = 0) -> Self:
         """Round to ``decimals`` places (an int, or a dict per column).
 
         Examples
@@ -568,7 +573,7 @@ class FrameMethods:
             self, "round()", lambda obj: _method_call(obj, "round", decimals)
         )
 
-    def abs(self) -> Any:
+    def abs(self) -> Self:
         """Absolute values.
 
         Examples
@@ -625,8 +630,12 @@ for _name in _ARITHMETIC + _COMPARISON:
 class DataFrameMethods:
     """DataFrame-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Expr
     _meta: Any
+    if TYPE_CHECKING:
+
+        def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
     def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
         # Operators are built in FrameBase; this wrapper makes a dtype error
@@ -654,7 +663,7 @@ class DataFrameMethods:
         index: Any = None,
         columns: Any = None,
         errors: str = "raise",
-    ) -> Any:
+    ) -> DataFrame:
         """Drop columns (or, with ``errors="ignore"``, index labels).
 
         Dropping columns is a projection: the dropped columns are never read.
@@ -676,7 +685,7 @@ class DataFrameMethods:
                 columns = labels
             else:
                 index = labels
-        out = self
+        out: Any = self
         if columns is not None:
             cols = _listify(columns)
             if errors == "raise":
@@ -700,7 +709,7 @@ class DataFrameMethods:
         columns: Any = None,
         axis: Any = None,
         errors: str = "ignore",
-    ) -> Any:
+    ) -> DataFrame:
         """Rename columns (a mapping or a function) or index labels.
 
         Examples
@@ -717,7 +726,7 @@ class DataFrameMethods:
                 columns = mapper
             else:
                 index = mapper
-        out = self
+        out: Any = self
         if columns is not None:
             current = list(self._meta.columns)
             if isinstance(columns, Mapping | pd.Series):
@@ -738,7 +747,7 @@ class DataFrameMethods:
             out = _new(node)
         return out
 
-    def select_dtypes(self, include: Any = None, exclude: Any = None) -> Any:
+    def select_dtypes(self, include: Any = None, exclude: Any = None) -> DataFrame:
         """The columns whose dtypes match (decided from the meta).
 
         Examples
@@ -770,7 +779,7 @@ class SeriesMethods:
             raise _dtype_error(self, what, exc, None) from exc
 
     @property
-    def str(self) -> Any:
+    def str(self) -> StringAccessor:
         """String methods (``.str``), as in pandas.
 
         Examples
@@ -784,7 +793,7 @@ class SeriesMethods:
         return StringAccessor(self)
 
     @property
-    def dt(self) -> Any:
+    def dt(self) -> DatetimeAccessor:
         """Datetime and timedelta methods (``.dt``), as in pandas.
 
         Examples
@@ -799,7 +808,7 @@ class SeriesMethods:
         return DatetimeAccessor(self)
 
     @property
-    def cat(self) -> Any:
+    def cat(self) -> CategoricalAccessor:
         """Categorical methods (``.cat``), as in pandas.
 
         Examples
@@ -813,7 +822,9 @@ class SeriesMethods:
 
         return CategoricalAccessor(self)
 
-    def between(self, left: Any, right: Any, inclusive: str = "both") -> Any:
+    def between(
+        self, left: Any, right: Any, inclusive: builtins.str = "both"
+    ) -> Series:
         """Is each value within ``[left, right]`` (bounds may be lazy scalars)?
 
         Examples
@@ -829,7 +840,7 @@ class SeriesMethods:
             lambda obj: _method_call(obj, "between", left, right, inclusive=inclusive),
         )
 
-    def rename(self, index: Any = None, **kwargs: Any) -> Any:
+    def rename(self, index: Any = None, **kwargs: Any) -> Series:
         """Set the name (a scalar) or rename index labels (mapping/function).
 
         Examples

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..collection._core import is_series, new_collection
 from ..kernels.group_call import pivot_finish
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
@@ -69,8 +72,22 @@ class FrameMethods:
 _PIVOT_FUNCS = ("sum", "mean", "count", "size", "min", "max")
 
 
-class DataFrameMethods:
+# For the type checker the DataFrame-only methods derive from the shared
+# ones they use (at run time the collection classes combine them).
+if TYPE_CHECKING:
+    _Shared = FrameMethods
+else:
+    _Shared = object
+
+
+class DataFrameMethods(_Shared):
     """DataFrame-only methods."""
+
+    # Provided by the collection this is mixed into (DataFrame).
+    _meta: Any
+    if TYPE_CHECKING:
+
+        def __getitem__(self, key: Any) -> Any: ...
 
     def pivot_table(
         self,
@@ -82,7 +99,7 @@ class DataFrameMethods:
         observed: bool = True,
         column_values: Any = None,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """A spreadsheet-style pivot table, equal to pandas' ``pivot_table``.
 
         The aggregation is a groupby tree reduction by ``index + [columns]``

@@ -9,7 +9,7 @@ the last non-missing values across partition boundaries
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
 
@@ -29,6 +29,9 @@ from .elementwise import (
     _listify,
     _method_call,
 )
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
@@ -52,8 +55,12 @@ def _fill_whole(obj: Any, value: Any) -> bool:
 class FrameMethods:
     """Missing-value methods shared by DataFrame and Series."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Expr
     _meta: Any
+    if TYPE_CHECKING:
+
+        def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
     def isna(self) -> Any:
         """Boolean mask of missing values.
@@ -110,7 +117,7 @@ class FrameMethods:
         inplace: bool = False,
         limit: int | None = None,
         limit_area: Any = None,
-    ) -> Any:
+    ) -> Self:
         """Fill missing values with the last non-missing value before them.
 
         As pandas' ``ffill``, across partitions: each partition is filled on
@@ -153,7 +160,7 @@ class FrameMethods:
         inplace: bool = False,
         limit: int | None = None,
         limit_area: Any = None,
-    ) -> Any:
+    ) -> Self:
         """Fill missing values with the next non-missing value after them.
 
         The mirror image of :meth:`ffill`: the carry comes from the
@@ -210,7 +217,7 @@ class FrameMethods:
         getattr(meta_nonempty(self._meta), method)(limit=limit)
         return new_collection(FillCarry(self.expr, method, limit))
 
-    def fillna(self, value: Any = None, *, axis: Any = None, limit: Any = None) -> Any:
+    def fillna(self, value: Any = None, *, axis: Any = None, limit: Any = None) -> Self:
         """Fill missing values with a scalar, a dict per column, or a lazy value.
 
         Parameters
@@ -255,8 +262,12 @@ class FrameMethods:
 class DataFrameMethods:
     """DataFrame-only missing-value methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Expr
     _meta: Any
+    if TYPE_CHECKING:
+
+        def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
     def dropna(
         self,
@@ -266,7 +277,7 @@ class DataFrameMethods:
         thresh: Any = _NO_DEFAULT,
         subset: Any = None,
         ignore_index: bool = False,
-    ) -> Any:
+    ) -> DataFrame:
         """Drop rows with missing values (``how``, ``thresh``, ``subset``).
 
         Examples
@@ -306,10 +317,14 @@ class DataFrameMethods:
 class SeriesMethods:
     """Series-only missing-value methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Expr
     _meta: Any
+    if TYPE_CHECKING:
 
-    def dropna(self, *, ignore_index: bool = False) -> Any:
+        def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
+
+    def dropna(self, *, ignore_index: bool = False) -> Series:
         """Drop missing values.
 
         Examples
@@ -324,4 +339,4 @@ class SeriesMethods:
                 "dropna(ignore_index=True) renumbers rows across partitions; use "
                 "reset_index(drop=True) afterwards"
             )
-        return self._method("dropna")  # type: ignore[attr-defined]
+        return self._method("dropna")

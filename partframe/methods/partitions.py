@@ -15,7 +15,7 @@ import functools
 import itertools
 import math
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,9 @@ from ..expr.reductions import ReductionChunk, TreeReduction
 from ..kernels import partitions as K
 from ..kernels.partitions import union_divisions
 
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Index, Series
+
 __all__ = [
     "DataFrameMethods",
     "FrameMethods",
@@ -71,11 +74,17 @@ def _new(expr: Any) -> Any:
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Any
-    npartitions: int
-    divisions: tuple
-    known_divisions: bool
     _meta: Any
+    if TYPE_CHECKING:
+
+        @property
+        def npartitions(self) -> int: ...
+        @property
+        def divisions(self) -> tuple[Any, ...]: ...
+        @property
+        def known_divisions(self) -> bool: ...
 
     # -- head / tail -----------------------------------------------------------
     def head(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
@@ -176,7 +185,7 @@ class FrameMethods:
         """
         return _PartitionsIndexer(self)
 
-    def get_partition(self, n: int) -> Any:
+    def get_partition(self, n: int) -> Self:
         """Partition ``n`` (``0 <= n < npartitions``) as a one-partition collection.
 
         Examples
@@ -202,7 +211,7 @@ class FrameMethods:
         npartitions: int | None = None,
         partition_size: int | str | None = None,
         force: bool = False,
-    ) -> Any:
+    ) -> Self:
         """Split the rows into different partitions; values and order stay.
 
         Parameters
@@ -247,6 +256,7 @@ class FrameMethods:
             return repartition_divisions(self, divisions)
         if npartitions is not None:
             return _new(repartition_npartitions(self.expr, npartitions))
+        assert partition_size is not None  # the one given
         return _new(_repartition_size(self.expr, K.parse_bytes(partition_size)))
 
     # -- loc --------------------------------------------------------------------
@@ -298,10 +308,18 @@ class FrameMethods:
 class DataFrameMethods:
     """DataFrame-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Any
     _meta: Any
+    if TYPE_CHECKING:
 
-    def reset_index(self, drop: bool = False) -> Any:
+        @property
+        def index(self) -> Index: ...
+        @index.setter
+        def index(self, value: Any) -> None: ...
+        def _reset_index(self, drop: bool, kwargs: dict | None) -> Any: ...
+
+    def reset_index(self, drop: bool = False) -> DataFrame:
         """Move the index into a column (unless ``drop``); number rows 0..n-1.
 
         The new index runs across the whole frame, as in pandas: each
@@ -319,7 +337,7 @@ class DataFrameMethods:
         1     20  2
         2     30  3
         """
-        return self._reset_index(drop, None)  # type: ignore[attr-defined]
+        return self._reset_index(drop, None)
 
     def set_index(
         self,
@@ -327,7 +345,7 @@ class DataFrameMethods:
         drop: bool = True,
         sorted: bool = False,
         divisions: Sequence | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Make column ``other`` the index, sorting the rows by it.
 
         With ``sorted=True`` and no ``divisions``, each partition's min and
@@ -389,7 +407,7 @@ class DataFrameMethods:
             return _new(SetIndexSorted(self.expr, other, drop, divisions))
         return _new(_set_index_sorted(self.expr, other, drop))
 
-    def nlargest(self, n: int, columns: Any, keep: str = "first") -> Any:
+    def nlargest(self, n: int, columns: Any, keep: str = "first") -> DataFrame:
         """The ``n`` rows with the largest ``columns`` values, as pandas.
 
         The top ``n`` of every partition, then combined in a tree; ties
@@ -405,7 +423,7 @@ class DataFrameMethods:
         """
         return _top(self, "nlargest", n, columns, keep)
 
-    def nsmallest(self, n: int, columns: Any, keep: str = "first") -> Any:
+    def nsmallest(self, n: int, columns: Any, keep: str = "first") -> DataFrame:
         """The ``n`` rows with the smallest ``columns`` values, as pandas.
 
         Examples
@@ -422,6 +440,11 @@ class DataFrameMethods:
 class SeriesMethods:
     """Series-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
+    if TYPE_CHECKING:
+
+        def _reset_index(self, drop: bool, kwargs: dict | None) -> Any: ...
+
     def reset_index(self, drop: bool = False, name: Any = _NO_DEFAULT) -> Any:
         """Reset the index to 0..n-1 across the Series (see DataFrame's).
 
@@ -434,9 +457,9 @@ class SeriesMethods:
         [0, 1, 2]
         """
         kwargs = None if name is _NO_DEFAULT or drop else {"name": name}
-        return self._reset_index(drop, kwargs)  # type: ignore[attr-defined]
+        return self._reset_index(drop, kwargs)
 
-    def nlargest(self, n: int = 5, keep: str = "first") -> Any:
+    def nlargest(self, n: int = 5, keep: str = "first") -> Series:
         """The ``n`` largest values, as pandas (ties in row order).
 
         Examples
@@ -448,7 +471,7 @@ class SeriesMethods:
         """
         return _top(self, "nlargest", n, None, keep)
 
-    def nsmallest(self, n: int = 5, keep: str = "first") -> Any:
+    def nsmallest(self, n: int = 5, keep: str = "first") -> Series:
         """The ``n`` smallest values, as pandas (ties in row order).
 
         Examples
@@ -862,7 +885,7 @@ def _loc_list(obj: Any, labels: list) -> Any:
             missing = [x for x, i in zip(labels, where) if i is None]
             if missing:
                 raise KeyError(f"{missing[:10]!r} not in index")
-            parts = sorted(set(where))
+            parts = sorted({i for i in where if i is not None})  # (none is)
             if ordered:
                 per_part: dict = {p: [] for p in parts}
                 for x, i in zip(labels, where):

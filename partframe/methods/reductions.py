@@ -13,7 +13,7 @@ mixed in from :mod:`partframe.methods.statistics`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
@@ -81,10 +81,16 @@ def _dtype_groups(meta: pd.DataFrame) -> list[list[int]]:
 class FrameMethods(FrameStatistics):
     """Methods shared by DataFrame and Series."""
 
+    # Provided by the collection this is mixed into (FrameBase; DataFrame).
+    if TYPE_CHECKING:
+
+        def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
+        def select_dtypes(self, include: Any = None, exclude: Any = None) -> Any: ...
+
     # -- building blocks --------------------------------------------------
     def _reduction_input(self, result: Any) -> tuple[Any, list | None]:
         """The input to reduce (projected to the result's columns) and them."""
-        expr = self.expr  # type: ignore[attr-defined]
+        expr = self.expr
         meta = expr._meta
         if not isinstance(meta, pd.DataFrame):
             return expr, None
@@ -126,7 +132,7 @@ class FrameMethods(FrameStatistics):
         axis: Any = 0,
         min_count: int = 0,
     ) -> Any:
-        if axis is None and isinstance(self._meta, pd.DataFrame):  # type: ignore[attr-defined]
+        if axis is None and isinstance(self._meta, pd.DataFrame):
             flat, kwargs = self._all_values(op, kwargs)
             return flat._simple_reduction(
                 op, kwargs, chunk_kwargs, combine_op, combine_kwargs, split_every,
@@ -134,12 +140,12 @@ class FrameMethods(FrameStatistics):
             )  # fmt: skip
         if _check_axis(axis, op):
             return self._rowwise(op, kwargs)
-        meta = self._meta  # type: ignore[attr-defined]
+        meta = self._meta
         result = _run_meta(meta, op, kwargs)
         if _scalar_fast(meta, op):
             skipna = chunk_kwargs.get("skipna", True)
             return self._tree(
-                self.expr, K.scalar_chunk, K.scalar_combine, K.scalar_aggregate,  # type: ignore[attr-defined]
+                self.expr, K.scalar_chunk, K.scalar_combine, K.scalar_aggregate,
                 result,
                 {"op": op, "kwargs": chunk_kwargs, "count": min_count > 0},
                 {"op": combine_op, "skipna": skipna},
@@ -177,9 +183,9 @@ class FrameMethods(FrameStatistics):
         frame = self
         kwargs = dict(kwargs)
         if kwargs.pop("numeric_only", False):
-            frame = self.select_dtypes(include=["number", "bool"])  # type: ignore[attr-defined]
+            frame = self.select_dtypes(include=["number", "bool"])
         if kwargs.pop("bool_only", False):
-            frame = self.select_dtypes(include=["bool"])  # type: ignore[attr-defined]
+            frame = self.select_dtypes(include=["bool"])
         meta = frame._meta
         _run_meta(meta, op, {**kwargs, "axis": None})  # pandas' errors, now
         stand_in = meta_nonempty(meta)
@@ -206,10 +212,10 @@ class FrameMethods(FrameStatistics):
     def _rowwise(self, op: str, kwargs: dict) -> Any:
         """``axis=1``: a partition-wise call, its meta from non-empty data."""
         kwargs = {**kwargs, "axis": 1}
-        meta = make_meta(_run_meta(self._meta, op, kwargs))  # type: ignore[attr-defined]
+        meta = make_meta(_run_meta(self._meta, op, kwargs))
         if isinstance(meta, pd.DataFrame):  # cumulative ops keep the frame
-            return self._method(op, **kwargs)  # type: ignore[attr-defined]
-        args = [self.expr, op, kwargs, meta.dtype]  # type: ignore[attr-defined]
+            return self._method(op, **kwargs)
+        args = [self.expr, op, kwargs, meta.dtype]
         node = MapPartitions(K.rowwise, meta, args, None, True)
         return new_collection(node)
 
@@ -406,14 +412,14 @@ class FrameMethods(FrameStatistics):
         kwargs = self._opts(numeric_only, skipna=skipna)
         if ddof is not None:
             kwargs["ddof"] = ddof
-        if axis is None and isinstance(self._meta, pd.DataFrame):  # type: ignore[attr-defined]
+        if axis is None and isinstance(self._meta, pd.DataFrame):
             flat, kwargs = self._all_values(op, kwargs)
             return flat._moment(op, 0, skipna, False, split_every, ddof)
         if _check_axis(axis, op):
             return self._rowwise(op, kwargs)
-        result = _run_meta(self._meta, op, kwargs)  # type: ignore[attr-defined]
+        result = _run_meta(self._meta, op, kwargs)
         frame, used = self._reduction_input(result)
-        dtype = _result_dtype(self._meta, result, op, kwargs)  # type: ignore[attr-defined]
+        dtype = _result_dtype(self._meta, result, op, kwargs)
         kernels = (
             (K.mean_chunk, K.mean_combine, K.mean_aggregate)
             if op == "mean"
@@ -515,7 +521,7 @@ class FrameMethods(FrameStatistics):
         kwargs = self._opts(numeric_only, skipna=skipna)
         if _check_axis(axis, op):
             return self._rowwise(op, kwargs)
-        result = _run_meta(self._meta, op, kwargs)  # type: ignore[attr-defined]
+        result = _run_meta(self._meta, op, kwargs)
         frame, used = self._reduction_input(result)
         dtype = getattr(result, "dtype", None)
         return self._tree(
@@ -566,7 +572,7 @@ class FrameMethods(FrameStatistics):
     def _cumulative(self, method: str, axis: Any, skipna: bool) -> Any:
         if _check_axis(axis, method):
             return self._rowwise(method, {"skipna": skipna})
-        meta = self._meta  # type: ignore[attr-defined]
+        meta = self._meta
         try:
             getattr(meta_nonempty(meta), method)(skipna=skipna)
         except TypeError as err:
@@ -581,10 +587,10 @@ class FrameMethods(FrameStatistics):
                             f"of dtype {meta.dtypes.iloc[j]}: {col_err}"
                         ) from err
             raise TypeError(f"{_describe(meta)}: {method}() failed: {err}") from err
-        cum = MethodCall(self.expr, method, (), {"skipna": skipna})  # type: ignore[attr-defined]
+        cum = MethodCall(self.expr, method, (), {"skipna": skipna})
         return new_collection(CumulativeCarry(cum, method, skipna))
 
-    def cumsum(self, axis: Any = 0, skipna: bool = True) -> Any:
+    def cumsum(self, axis: Any = 0, skipna: bool = True) -> Self:
         """Cumulative sum across partitions, as in pandas (lazy, keeps divisions).
 
         Examples
@@ -596,7 +602,7 @@ class FrameMethods(FrameStatistics):
         """
         return self._cumulative("cumsum", axis, skipna)
 
-    def cumprod(self, axis: Any = 0, skipna: bool = True) -> Any:
+    def cumprod(self, axis: Any = 0, skipna: bool = True) -> Self:
         """Cumulative product across partitions, as in pandas (lazy).
 
         Examples
@@ -608,7 +614,7 @@ class FrameMethods(FrameStatistics):
         """
         return self._cumulative("cumprod", axis, skipna)
 
-    def cummin(self, axis: Any = 0, skipna: bool = True) -> Any:
+    def cummin(self, axis: Any = 0, skipna: bool = True) -> Self:
         """Cumulative minimum across partitions, as in pandas (lazy).
 
         Examples
@@ -620,7 +626,7 @@ class FrameMethods(FrameStatistics):
         """
         return self._cumulative("cummin", axis, skipna)
 
-    def cummax(self, axis: Any = 0, skipna: bool = True) -> Any:
+    def cummax(self, axis: Any = 0, skipna: bool = True) -> Self:
         """Cumulative maximum across partitions, as in pandas (lazy).
 
         Examples

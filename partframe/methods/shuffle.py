@@ -11,7 +11,7 @@ the module function :func:`merge`; and :func:`set_index_unsorted`, which
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from ..expr.sort import SetIndexShuffled, SortValues
 from ..kernels.distinct import _dedup_partition
 from ..kernels.group_call import PART
 from ..shuffle.tasks import Shuffle
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
 
 __all__ = [
     "DataFrameMethods",
@@ -65,16 +68,20 @@ def _check_na_position(na_position: str) -> None:
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Any
-    npartitions: int
     _meta: Any
+    if TYPE_CHECKING:
+
+        @property
+        def npartitions(self) -> int: ...
 
     def shuffle(
         self,
         on: Any = None,
         npartitions: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> Self:
         """Regroup rows so that equal keys share a partition.
 
         Parameters
@@ -121,9 +128,13 @@ class FrameMethods:
 class DataFrameMethods:
     """DataFrame-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase).
     expr: Any
-    npartitions: int
     _meta: Any
+    if TYPE_CHECKING:
+
+        @property
+        def npartitions(self) -> int: ...
 
     def sort_values(
         self,
@@ -134,7 +145,7 @@ class DataFrameMethods:
         ignore_index: bool = False,
         npartitions: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Sort rows by one or several columns, as pandas (stable).
 
         The rows are range-partitioned on boundaries sampled inside the
@@ -187,7 +198,7 @@ class DataFrameMethods:
         ignore_index: bool = False,
         split_out: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Rows without duplicates, as pandas: same rows, same order.
 
         Each partition drops its own duplicates first (``keep`` first or
@@ -244,7 +255,7 @@ class DataFrameMethods:
         npartitions: int | None = None,
         broadcast: bool | None = None,
         shuffle_method: str | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Join with another frame, as :func:`pandas.merge` (see :func:`merge`).
 
         Examples
@@ -273,7 +284,7 @@ class DataFrameMethods:
         npartitions: int | None = None,
         broadcast: bool | None = None,
         shuffle_method: str | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """Join columns of ``other`` on its index, as ``DataFrame.join``.
 
         ``on`` names columns of this frame matched against ``other``'s
@@ -325,9 +336,14 @@ class DataFrameMethods:
 class SeriesMethods:
     """Series-only methods."""
 
+    # Provided by the collection this is mixed into (FrameBase; Series).
     expr: Any
-    npartitions: int
     _meta: Any
+    if TYPE_CHECKING:
+
+        @property
+        def npartitions(self) -> int: ...
+        def to_frame(self, name: Any = None) -> Any: ...
 
     def sort_values(
         self,
@@ -337,7 +353,7 @@ class SeriesMethods:
         ignore_index: bool = False,
         npartitions: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> Series:
         """Sort the values, as pandas (stable; see DataFrame.sort_values).
 
         Examples
@@ -364,7 +380,7 @@ class SeriesMethods:
         ignore_index: bool = False,
         split_out: int | None = None,
         method: str | None = None,
-    ) -> Any:
+    ) -> Series:
         """Values without duplicates, in their order (see DataFrame's).
 
         Examples
@@ -378,7 +394,7 @@ class SeriesMethods:
         if keep not in ("first", "last", False):
             raise ValueError("keep must be 'first', 'last' or False")
         name = self._meta.name
-        frame = self.to_frame(name="__pf_value")  # type: ignore[attr-defined]
+        frame = self.to_frame(name="__pf_value")
         out = _drop_duplicates(frame, ["__pf_value"], keep, split_out, method, True)
         out = out["__pf_value"].rename(name)
         if ignore_index:
@@ -439,7 +455,7 @@ def merge(
     npartitions: int | None = None,
     broadcast: bool | None = None,
     shuffle_method: str | None = None,
-) -> Any:
+) -> DataFrame:
     """Join two frames on columns or indexes, as :func:`pandas.merge`.
 
     The strategy is picked when the plan is optimized: partition-wise on

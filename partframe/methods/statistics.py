@@ -14,12 +14,14 @@ The mixins use the building blocks of
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
+from ..expr.base import Expr
 from ..expr.blockwise import Projection
 from ..expr.meta import meta_nonempty
 from ..kernels import distinct as D
@@ -29,6 +31,9 @@ from .reduction_meta import check_axis as _check_axis
 from .reduction_meta import describe_meta as _describe
 from .reduction_meta import run_meta as _run_meta
 from .reduction_meta import scalar_like as _scalar_like
+
+if TYPE_CHECKING:
+    from ..collection import Scalar, Series
 
 __all__ = ["DataFrameStatistics", "FrameStatistics", "SeriesStatistics"]
 
@@ -112,9 +117,17 @@ def _describe_columns(meta: pd.DataFrame, include: Any, exclude: Any) -> list:
 class FrameStatistics:
     """Distinct values, quantiles, describe and memory_usage (both kinds)."""
 
+    # Provided by the collection this is mixed into (FrameBase) and by
+    # reductions.FrameMethods, which derives from this class.
+    expr: Expr
+    _meta: Any
+    _reduction_input: Callable[..., tuple[Any, list | None]]
+    _tree: Callable[..., Any]
+    _rowwise: Callable[..., Any]
+
     # -- distinct values, quantiles, describe ---------------------------------
     def _nunique(self, dropna: bool, split_every: int | None) -> Any:
-        result = _run_meta(self._meta, "nunique", {"dropna": dropna})  # type: ignore[attr-defined]
+        result = _run_meta(self._meta, "nunique", {"dropna": dropna})
         frame, used = self._reduction_input(result)
         return self._tree(
             frame, D.vc_chunk, D.vc_combine, D.nunique_aggregate, result,
@@ -125,8 +138,8 @@ class FrameStatistics:
 
     def _mode(self, kwargs: dict, split_every: int | None) -> Any:
         dropna = kwargs.get("dropna", True)
-        result = _run_meta(self._meta, "mode", kwargs)  # type: ignore[attr-defined]
-        frame, used = self.expr, None  # type: ignore[attr-defined]
+        result = _run_meta(self._meta, "mode", kwargs)
+        frame, used = self.expr, None
         if isinstance(result, pd.DataFrame):
             frame, used = _projected(frame, list(result.columns))
         return self._tree(
@@ -156,9 +169,9 @@ class FrameStatistics:
         if interpolation not in ("linear", "lower", "higher", "nearest", "midpoint"):
             raise ValueError(f"quantile(): unknown interpolation {interpolation!r}")
         if not kwargs.get("numeric_only"):
-            _check_quantile_strings(self._meta)  # type: ignore[attr-defined]
-        result = _run_meta(self._meta, "quantile", kwargs)  # type: ignore[attr-defined]
-        frame, used = self.expr, None  # type: ignore[attr-defined]
+            _check_quantile_strings(self._meta)
+        result = _run_meta(self._meta, "quantile", kwargs)
+        frame, used = self.expr, None
         if isinstance(frame._meta, pd.DataFrame):
             cols = result.columns if isinstance(result, pd.DataFrame) else result.index
             frame, used = _projected(frame, list(cols))
@@ -197,10 +210,10 @@ class FrameStatistics:
         True
         """
         kwargs = {"index": index, "deep": deep}
-        result = _run_meta(self._meta, "memory_usage", kwargs)  # type: ignore[attr-defined]
+        result = _run_meta(self._meta, "memory_usage", kwargs)
         return self._tree(
-            self.expr, K.memory_chunk, K.memory_combine, K.memory_aggregate,  # type: ignore[attr-defined]
-            result, kwargs, None, {"empty": self._meta, **kwargs},  # type: ignore[attr-defined]
+            self.expr, K.memory_chunk, K.memory_combine, K.memory_aggregate,
+            result, kwargs, None, {"empty": self._meta, **kwargs},
             split_every, "memory-usage", None,
         )  # fmt: skip
 
@@ -229,7 +242,7 @@ class FrameStatistics:
         >>> df.s.describe().compute().equals(pdf.s.describe())
         True
         """
-        meta = self._meta  # type: ignore[attr-defined]
+        meta = self._meta
         kwargs: dict = {}
         if percentiles is not None:
             percentiles = [float(p) for p in percentiles]
@@ -241,7 +254,7 @@ class FrameStatistics:
                 kwargs["exclude"] = exclude
         result = _run_meta(meta, "describe", kwargs)
         pct = [0.25, 0.5, 0.75] if percentiles is None else np.unique(percentiles)
-        frame, used = self.expr, None  # type: ignore[attr-defined]
+        frame, used = self.expr, None
         if isinstance(meta, pd.DataFrame):
             frame, used = _projected(frame, _describe_columns(meta, include, exclude))
         fmeta = frame._meta
@@ -259,7 +272,16 @@ class FrameStatistics:
         )  # fmt: skip
 
 
-class DataFrameStatistics:
+# The DataFrame-only and Series-only mixins use the shared ones: for the
+# type checker they derive from them (at run time the collection classes
+# combine them).
+if TYPE_CHECKING:
+    _Shared = FrameStatistics
+else:
+    _Shared = object
+
+
+class DataFrameStatistics(_Shared):
     """DataFrame-only distinct-value and quantile methods."""
 
     def nunique(
@@ -282,8 +304,8 @@ class DataFrameStatistics:
         {'x': 3, 'y': 2}
         """
         if _check_axis(axis, "nunique"):
-            return self._rowwise("nunique", {"dropna": dropna})  # type: ignore[attr-defined]
-        return self._nunique(dropna, split_every)  # type: ignore[attr-defined]
+            return self._rowwise("nunique", {"dropna": dropna})
+        return self._nunique(dropna, split_every)
 
     def mode(
         self,
@@ -313,7 +335,7 @@ class DataFrameStatistics:
         kwargs: dict = {"dropna": dropna}
         if numeric_only:
             kwargs["numeric_only"] = True
-        return self._mode(kwargs, split_every)  # type: ignore[attr-defined]
+        return self._mode(kwargs, split_every)
 
     def quantile(
         self,
@@ -345,10 +367,10 @@ class DataFrameStatistics:
         True
         """
         kwargs = {"numeric_only": True} if numeric_only else {}
-        return self._quantile(q, interpolation, kwargs, split_every, axis)  # type: ignore[attr-defined]
+        return self._quantile(q, interpolation, kwargs, split_every, axis)
 
 
-class SeriesStatistics:
+class SeriesStatistics(_Shared):
     """Series-only distinct-value and quantile methods."""
 
     def nunique(
@@ -356,7 +378,7 @@ class SeriesStatistics:
         dropna: bool = True,
         split_every: int | None = None,
         split_out: int | None = None,
-    ) -> Any:
+    ) -> Scalar:
         """Number of distinct values, as in pandas (lazy Scalar).
 
         ``split_out=k > 1`` counts through a hash shuffle into ``k``
@@ -373,9 +395,9 @@ class SeriesStatistics:
             from .shuffle import nunique_split_out
 
             return nunique_split_out(self, split_out, dropna=dropna)
-        return self._nunique(dropna, split_every)  # type: ignore[attr-defined]
+        return self._nunique(dropna, split_every)
 
-    def mode(self, dropna: bool = True, split_every: int | None = None) -> Any:
+    def mode(self, dropna: bool = True, split_every: int | None = None) -> Series:
         """The most frequent values, sorted, as in pandas (lazy Series).
 
         Examples
@@ -385,7 +407,7 @@ class SeriesStatistics:
         >>> s.mode().compute().tolist()
         [1, 3]
         """
-        return self._mode({"dropna": dropna}, split_every)  # type: ignore[attr-defined]
+        return self._mode({"dropna": dropna}, split_every)
 
     def quantile(
         self,
@@ -407,9 +429,9 @@ class SeriesStatistics:
         >>> s.quantile([0.5, 0.75], interpolation="nearest").compute().tolist()
         [5, 8]
         """
-        return self._quantile(q, interpolation, {}, split_every)  # type: ignore[attr-defined]
+        return self._quantile(q, interpolation, {}, split_every)
 
-    def unique(self, split_every: int | None = None) -> Any:
+    def unique(self, split_every: int | None = None) -> Scalar:
         """Distinct values in order of first appearance (lazy Scalar).
 
         Partitions are taken in order, so the order is pandas'. ``compute()``
@@ -425,10 +447,10 @@ class SeriesStatistics:
         >>> s.unique().compute()
         array([3, 1, 2])
         """
-        meta = self._meta  # type: ignore[attr-defined]
+        meta = self._meta
         result = meta_nonempty(meta).unique()[:0]
-        return self._tree(  # type: ignore[attr-defined]
-            self.expr, D.unique_chunk, D.unique_combine, D.unique_aggregate,  # type: ignore[attr-defined]
+        return self._tree(
+            self.expr, D.unique_chunk, D.unique_combine, D.unique_aggregate,
             result, None, None, {"empty": meta}, split_every, "unique", None,
         )  # fmt: skip
 
@@ -479,11 +501,11 @@ class SeriesStatistics:
             )  # fmt: skip
         kwargs = {"sort": sort, "ascending": ascending, "normalize": normalize,
                   "dropna": dropna}  # fmt: skip
-        meta = self._meta  # type: ignore[attr-defined]
+        meta = self._meta
         result = _run_meta(meta, "value_counts", kwargs)
         dtype = _run_meta(meta, "value_counts", {"dropna": dropna}).dtype
-        return self._tree(  # type: ignore[attr-defined]
-            self.expr, D.vc_chunk, D.vc_combine, D.value_counts_aggregate,  # type: ignore[attr-defined]
+        return self._tree(
+            self.expr, D.vc_chunk, D.vc_combine, D.value_counts_aggregate,
             result, {"dropna": dropna}, None,
             {"empty": meta, "kwargs": kwargs, "dtype": dtype},
             split_every, "value-counts", None,

@@ -17,9 +17,10 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from .. import config
+from ..graph import Graph
 
 __all__ = [
     "distributed_active",
@@ -29,7 +30,10 @@ __all__ = [
     "shares_memory",
 ]
 
-_REGISTRY: dict[str, str] = {
+#: ``get(dsk, keys, **options)``: runs a graph, returns the values of ``keys``.
+GetFunction: TypeAlias = Callable[..., Any]
+
+_REGISTRY: dict[str, str | GetFunction] = {
     "sync": "partframe.scheduler.local:get_sync",
     "synchronous": "partframe.scheduler.local:get_sync",
     "single-threaded": "partframe.scheduler.local:get_sync",
@@ -41,9 +45,9 @@ _REGISTRY: dict[str, str] = {
 }
 
 
-def register_scheduler(name: str, target: str | Callable) -> None:
+def register_scheduler(name: str, target: str | GetFunction) -> None:
     """Make ``scheduler=name`` run ``target`` (a get function or "module:attr")."""
-    _REGISTRY[name] = target  # type: ignore[assignment]
+    _REGISTRY[name] = target
 
 
 def _is_distributed_client(obj: Any) -> bool:
@@ -76,7 +80,7 @@ def distributed_active(scheduler: Any = None) -> bool:
     return True
 
 
-def get_scheduler(scheduler: Any = None) -> Callable[..., Any]:
+def get_scheduler(scheduler: object = None) -> GetFunction:
     """Resolve a scheduler name, client or function into a ``get`` function.
 
     Examples
@@ -98,7 +102,8 @@ def get_scheduler(scheduler: Any = None) -> Callable[..., Any]:
         if callable(target):
             return target
         module, _, attr = target.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        found: GetFunction = getattr(importlib.import_module(module), attr)
+        return found
     if _is_distributed_client(scheduler):
         from .distributed import client_get
 
@@ -133,7 +138,7 @@ def shares_memory(scheduler: Any = None) -> bool:
     return get is get_sync or get is get_threads
 
 
-def get(dsk: dict, keys: Any, scheduler: Any = None, **options: Any) -> Any:
+def get(dsk: Graph, keys: Any, scheduler: Any = None, **options: Any) -> Any:
     """Compute ``keys`` of the raw graph ``dsk`` on a scheduler.
 
     Parameters

@@ -24,7 +24,7 @@ from ..callbacks import (
     TaskFinish,
     active_callbacks,
 )
-from ..graph import cull, flatten_keys
+from ..graph import Graph, Key, cull, flatten_keys
 
 __all__ = ["client_get"]
 
@@ -55,7 +55,7 @@ def client_get(client: Any) -> Callable[..., Any]:
     """
 
     def get_distributed(
-        dsk: dict,
+        dsk: Graph,
         keys: Any,
         callbacks: Iterable[Callback] = (),
         progress_bar: Callback | None = None,
@@ -99,7 +99,7 @@ def _check_workers(client: Any, since: float | None) -> float | None:
     return since
 
 
-def _get_watched(client: Any, dsk: dict, keys: Any, options: dict) -> Any:
+def _get_watched(client: Any, dsk: Graph, keys: Any, options: dict[str, Any]) -> Any:
     """``client.get``, but a cluster left without workers (they died and
     were not restarted) raises :class:`NoWorkersError` instead of waiting
     forever."""
@@ -122,7 +122,7 @@ def _get_watched(client: Any, dsk: dict, keys: Any, options: dict) -> Any:
 
 
 def _get_reporting(
-    client: Any, dsk: dict, keys: Any, cbs: list[Callback], options: dict
+    client: Any, dsk: Graph, keys: Any, cbs: list[Callback], options: dict[str, Any]
 ) -> Any:
     """``client.get`` that reports every task's completion to ``cbs``."""
     from distributed import as_completed
@@ -133,7 +133,7 @@ def _get_reporting(
     ntasks = len(all_keys)
     ndone = 0
     error: BaseException | None = None
-    futures: list = []
+    futures: list[Any] = []
     for cb in cbs:
         cb.on_start(ComputeStart(ntasks, list(requested)))
     try:
@@ -159,7 +159,7 @@ def _get_reporting(
             cb.on_finish(ComputeFinish(ntasks, ndone, error))
 
 
-def _pack(keys: Any, futures: dict) -> Any:
+def _pack(keys: Any, futures: dict[Key, Any]) -> Any:
     if type(keys) is list:
         return [_pack(k, futures) for k in keys]
     return futures[keys]

@@ -34,8 +34,8 @@ import heapq
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias
 
 from .. import config
 from ..callbacks import (
@@ -47,6 +47,8 @@ from ..callbacks import (
     active_callbacks,
 )
 from ..graph import (
+    Graph,
+    Key,
     add_task_note,
     cull,
     execute_task,
@@ -66,8 +68,14 @@ __all__ = [
     "run_batch",
 ]
 
-Batch = list  # list of (key, task, inputs)
-Report = tuple  # (list of (key, value, error), seconds spent)
+#: One task for a worker: its key, the task and the values of its inputs.
+BatchItem: TypeAlias = tuple[Key, Any, dict[Key, Any]]
+#: Tasks handed to a worker at once.
+Batch: TypeAlias = list[BatchItem]
+#: One task's outcome: its key, its value and the error it raised (or None).
+TaskResult: TypeAlias = tuple[Key, Any, BaseException | None]
+#: A finished batch: its results and the seconds it took.
+Report: TypeAlias = tuple[list[TaskResult], float]
 
 _POLL_SECONDS = 0.1
 # A batch should take about this long: long enough to hide the hand-off cost
@@ -91,7 +99,7 @@ def num_workers_default(num_workers: int | None = None) -> int:
     return n
 
 
-def execute(task: Any, data: dict) -> Any:
+def execute(task: Any, data: Graph) -> Any:
     """Evaluate ``task`` with the values of its input keys taken from ``data``.
 
     :func:`partframe.graph.execute_task` with a fast path for the common flat
@@ -128,7 +136,7 @@ def execute(task: Any, data: dict) -> Any:
     return execute_task(task, data)
 
 
-def run_batch(batch: Batch, stopped: list | None = None) -> Report:
+def run_batch(batch: Batch, stopped: list[bool] | None = None) -> Report:
     """Run ``(key, task, inputs)`` items; return ``(results, seconds)``.
 
     ``results`` holds ``(key, value, error)``. A failing task ends the batch
@@ -144,13 +152,13 @@ def run_batch(batch: Batch, stopped: list | None = None) -> Report:
     >>> results
     [('b', 2, None)]
     """
-    out = []
+    out: list[TaskResult] = []
     start = time.perf_counter()
-    for i in range(len(batch)):
+    batch.reverse()
+    while batch:
         if stopped is not None and stopped[0]:
             break
-        key, task, inputs = batch[i]
-        batch[i] = None
+        key, task, inputs = batch.pop()
         try:
             out.append((key, execute(task, inputs), None))
         except BaseException as exc:  # also SystemExit: a worker must report
@@ -161,7 +169,9 @@ def run_batch(batch: Batch, stopped: list | None = None) -> Report:
     return out, time.perf_counter() - start
 
 
-def prepare_graph(dsk: dict, keys: Any, fuse: bool | None = None) -> tuple[dict, dict]:
+def prepare_graph(
+    dsk: Graph, keys: Any, fuse: bool | None = None
+) -> tuple[dict[Key, Any], dict[Key, set[Key]]]:
     """Cull ``dsk`` to ``keys`` and (by default) fuse linear chains.
 
     Examples
@@ -179,7 +189,7 @@ def prepare_graph(dsk: dict, keys: Any, fuse: bool | None = None) -> tuple[dict,
     return dsk, deps
 
 
-def pack_results(keys: Any, values: dict) -> Any:
+def pack_results(keys: Any, values: Graph) -> Any:
     """Arrange ``values`` in the (nested) shape of ``keys``.
 
     Examples
@@ -196,7 +206,7 @@ def get_async(
     submit: Callable[[Batch], None],
     poll: Callable[[float], Report | None],
     num_workers: int,
-    dsk: dict,
+    dsk: Graph,
     keys: Any,
     callbacks: Iterable[Callback] = (),
     fuse: bool | None = None,
@@ -241,7 +251,7 @@ def get_async(
     priority = order(dsk, deps)
     ntasks = len(dsk)
 
-    cache: dict = {}
+    cache: dict[Key, Any] = {}
     waiting = {k: len(v) for k, v in deps.items()}
     remaining = {k: len(v) for k, v in dependents.items()}
     ready = [(priority[k], k) for k, n in waiting.items() if n == 0]
@@ -258,7 +268,7 @@ def get_async(
     for cb in cbs:
         cb.on_start(ComputeStart(ntasks, list(requested)))
 
-    def finish(key: Hashable, value: Any) -> None:
+    def finish(key: Key, value: Any) -> None:
         # Record a value, free inputs nobody needs any more, wake dependents.
         nonlocal ndone
         cache[key] = value
@@ -287,7 +297,7 @@ def get_async(
                 size = min(int(_BATCH_SECONDS / per_task) or 1, _MAX_BATCH)
                 if len(ready) * per_task > _BATCH_SECONDS:
                     size = min(size, len(ready) // num_workers or 1)
-                batch = []
+                batch: Batch = []
                 while ready and len(batch) < size:
                     key = heappop(ready)[1]
                     task = dsk[key]
@@ -354,7 +364,8 @@ def get_async(
                         if n == 0:
                             heappush(ready, (priority[d], d))
                 ndone += len(results)
-            results = value = None
+            del results
+            value = None
     except BaseException as exc:
         error = exc
         raise
@@ -365,7 +376,7 @@ def get_async(
     return pack_results(keys, cache)
 
 
-def get_sync(dsk: dict, keys: Any, **kwargs: Any) -> Any:
+def get_sync(dsk: Graph, keys: Any, **kwargs: Any) -> Any:
     """Run the graph on the calling thread, one batch at a time.
 
     Deterministic and easy to debug: a failing task raises with the caller's
@@ -378,7 +389,7 @@ def get_sync(dsk: dict, keys: Any, **kwargs: Any) -> Any:
     6
     """
     kwargs.pop("num_workers", None)
-    batches: deque = deque()
+    batches: deque[Batch] = deque()
 
     def poll(timeout: float) -> Report | None:
         # Run a batch only when asked for results: the scheduler sees each

@@ -30,16 +30,16 @@ import signal
 import time
 import traceback
 from collections import deque
-from collections.abc import Hashable
 from multiprocessing.connection import wait
-from typing import Any
+from typing import Any, NoReturn
 
 import cloudpickle
 
-from ..graph import add_task_note
+from ..graph import Graph, Key, add_task_note
 from .local import (
     Batch,
     Report,
+    TaskResult,
     execute,
     get_async,
     num_workers_default,
@@ -76,7 +76,7 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _dumps_error(key: Hashable, exc: BaseException) -> bytes:
+def _dumps_error(key: Key, exc: BaseException) -> bytes:
     tb = "".join(traceback.format_exception(exc))
     try:
         data = cloudpickle.dumps(exc)
@@ -111,7 +111,7 @@ def _worker(conn: Any, running: Any, slot: int) -> None:
             conn.send_bytes(b"E" + _dumps_error(keys[0], exc))
             continue
         del payload
-        out = []
+        out: list[TaskResult] = []
         for i, (key, (task, inputs)) in enumerate(zip(keys, items)):
             running[slot] = i
             items[i] = None
@@ -136,7 +136,7 @@ def _worker(conn: Any, running: Any, slot: int) -> None:
         running[slot] = -1
 
 
-def _find_unpicklable(results: list) -> Hashable:
+def _find_unpicklable(results: list[TaskResult]) -> Key:
     for key, value, _ in results:
         try:
             cloudpickle.dumps(value)
@@ -160,7 +160,7 @@ class _Worker:
         child.close()
         self.conn = parent
         self.slot = slot
-        self.keys: list | None = None  # the batch it is running
+        self.keys: list[Key] | None = None  # the batch it is running
 
 
 def _describe_exit(code: int | None) -> str:
@@ -188,8 +188,8 @@ class _ProcessPool:
             self.close(ok=False)
             raise
         self.idle = deque(self.workers)
-        self.queued: deque = deque()
-        self.done: deque = deque()
+        self.queued: deque[tuple[list[Key], bytes]] = deque()
+        self.done: deque[Report] = deque()
 
     def submit(self, batch: Batch) -> None:
         keys = [key for key, _, _ in batch]
@@ -212,7 +212,7 @@ class _ProcessPool:
         else:
             self.queued.append((keys, payload))
 
-    def _send(self, worker: _Worker, keys: list, payload: bytes) -> None:
+    def _send(self, worker: _Worker, keys: list[Key], payload: bytes) -> None:
         worker.keys = keys
         try:
             worker.conn.send_bytes(pickle.dumps(keys))
@@ -260,7 +260,7 @@ class _ProcessPool:
             exc.__cause__ = _RemoteTraceback(tb)
         self.done.append(([(key, None, exc)], 0.0))
 
-    def _died(self, worker: _Worker) -> None:
+    def _died(self, worker: _Worker) -> NoReturn:
         worker.process.join(_JOIN_SECONDS)
         keys = worker.keys or []
         index = self.running[worker.slot]
@@ -294,7 +294,7 @@ class _ProcessPool:
 
 
 def get_processes(
-    dsk: dict, keys: Any, num_workers: int | None = None, **kwargs: Any
+    dsk: Graph, keys: Any, num_workers: int | None = None, **kwargs: Any
 ) -> Any:
     """Run the graph on a pool of worker processes.
 

@@ -13,9 +13,9 @@ scheduler="raise" forbids computing; something asked for 1 task(s): 'x'
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from ..graph import flatten_keys
+from ..graph import Graph, flatten_keys
 
 __all__ = ["ComputeForbidden", "get_raise"]
 
@@ -24,7 +24,7 @@ class ComputeForbidden(RuntimeError):
     """Raised by :func:`get_raise`: a computation ran where none should."""
 
 
-def get_raise(dsk: dict, keys: Any, **kwargs: Any) -> Any:
+def get_raise(dsk: Graph, keys: Any, **kwargs: Any) -> NoReturn:
     """Refuse to compute: raise :class:`ComputeForbidden` naming a few keys.
 
     Use it to prove that building a plan computes nothing, with

@@ -32,6 +32,7 @@ import time
 from collections import deque
 from typing import Any
 
+from ..graph import Graph
 from .local import Batch, Report, get_async, num_workers_default, run_batch
 
 __all__ = ["get_threads"]
@@ -69,7 +70,7 @@ class _Helpers:
             t.start()
         self.cond.notify_all()
 
-    def _pick(self) -> tuple[Any, float | None]:
+    def _pick(self) -> tuple[_Run | None, float | None]:
         """A run with a batch for a helper now, or the seconds until one
         may have one (``None``: not until something changes)."""
         soonest = None
@@ -132,8 +133,8 @@ class _Run:
     """One :func:`get_threads` call: its queue of batches and its results."""
 
     def __init__(self, num_workers: int) -> None:
-        self.jobs: deque = deque()
-        self.results: queue.SimpleQueue = queue.SimpleQueue()
+        self.jobs: deque[Batch] = deque()
+        self.results: queue.SimpleQueue[Report] = queue.SimpleQueue()
         self.stopped = [False]
         self.helpers = num_workers - 1
         self.helping = 0
@@ -229,7 +230,7 @@ class _Run:
 
 
 def get_threads(
-    dsk: dict, keys: Any, num_workers: int | None = None, **kwargs: Any
+    dsk: Graph, keys: Any, num_workers: int | None = None, **kwargs: Any
 ) -> Any:
     """Run the graph on the caller's thread and, for slow tasks, on others.
 

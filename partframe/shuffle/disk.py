@@ -185,7 +185,7 @@ def remove_stale_spill_folders(root: str) -> list[str]:
     Returns the paths removed. Folders of live processes, of other hosts
     and without a readable owner record are kept.
     """
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(os.scandir(root))
     except OSError:
@@ -295,6 +295,12 @@ class DiskShuffle(Expr):
     """The physical disk shuffle (see the module docstring)."""
 
     _parameters = ["frame", "on", "npartitions_out", "how", "bounds", "meta"]
+    frame: Expr
+    on: Any
+    npartitions_out: int
+    how: Any
+    bounds: Any
+    meta: Any
 
     @functools.cached_property
     def _meta(self) -> Any:

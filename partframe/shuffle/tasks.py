@@ -242,6 +242,12 @@ class Shuffle(Expr):
 
     _parameters = ["frame", "on", "npartitions_out", "how", "method", "bounds"]
     _defaults = {"how": "hash", "method": None, "bounds": None}
+    frame: Expr
+    on: Any
+    npartitions_out: int
+    how: Any
+    method: str | None
+    bounds: Any
 
     def _validate(self) -> None:
         if self.npartitions_out < 1:
@@ -313,6 +319,11 @@ class _SplitBase(Blockwise):
 
     _parameters = ["frame", "on", "npartitions_out", "how", "bounds"]
     _defaults = {"how": "hash", "bounds": None}
+    frame: Expr
+    on: Any
+    npartitions_out: int
+    how: Any
+    bounds: Any
     _preserves_partitioning = False
 
     def _frame_inputs(self) -> list[Expr]:
@@ -356,6 +367,9 @@ class ShuffleCollect(Expr):
     """Output ``j`` concatenates piece ``j`` of every split input."""
 
     _parameters = ["splits", "npartitions_out", "meta"]
+    splits: Expr
+    npartitions_out: int
+    meta: Any
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -447,6 +461,9 @@ class StagedShuffle(Expr):
     """
 
     _parameters = ["assigned", "npartitions_out", "meta"]
+    assigned: Expr
+    npartitions_out: int
+    meta: Any
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -541,6 +558,9 @@ class SortedRepartition(Expr):
     """
 
     _parameters = ["frame", "nlevels", "npartitions_out"]
+    frame: Expr
+    nlevels: int
+    npartitions_out: int
 
     @functools.cached_property
     def _meta(self) -> Any:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..base import Expr
+from ..base import Divisions, Expr, Layer
 from .fuse import Fused, fuse_blockwise
 from .lower import lower
 from .predicates import push_predicates
@@ -62,15 +62,16 @@ class _Roots(Expr):
     """Several plans optimized as one, so what they share stays shared."""
 
     _parameters = ["exprs"]
+    exprs: list[Expr]
 
     @property
     def _meta(self) -> Any:
         return None
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None, None)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         return {}
 
 

@@ -28,7 +28,7 @@ import functools
 from typing import Any
 
 from ...graph import FusedTasks, execute_fused
-from ..base import Expr, _postorder
+from ..base import Divisions, Expr, Layer, _postorder
 from ..blockwise import Blockwise
 
 __all__ = ["Fused", "fuse_blockwise"]
@@ -38,6 +38,7 @@ class Fused(Expr):
     """Members (children first, output last) computed in one task each."""
 
     _parameters = ["members"]
+    members: list[Expr]
 
     @functools.cached_property
     def _name(self) -> str:
@@ -73,16 +74,16 @@ class Fused(Expr):
     def _meta(self) -> Any:
         return self.output._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return self.output.divisions
 
     @property
     def _partitioning(self) -> str:
         return self.output._partitioning
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         externals = self.dependencies()
-        out = {}
+        out: Layer = {}
         for i in range(self.npartitions):
             steps = [(((m._name, i)), m._task(i)) for m in self.members]
             inputs = []
@@ -114,13 +115,9 @@ def fuse_blockwise(expr: Expr) -> Expr:
             continue
         parents = dependents[node._name]
         parent_groups = {group_of.get(p) for p in parents}
-        if (
-            node._name != expr._name
-            and len(parent_groups) == 1
-            and None not in parent_groups
-        ):
+        if node._name != expr._name and len(parent_groups) == 1:
             (g,) = parent_groups
-            if groups[g][0].npartitions == node.npartitions:
+            if g is not None and groups[g][0].npartitions == node.npartitions:
                 group_of[node._name] = g
                 groups[g].append(node)
                 continue

@@ -28,6 +28,7 @@ they can do through the hooks on :class:`~partframe.expr.base.Expr`.
 from __future__ import annotations
 
 import datetime
+import functools
 import operator
 from typing import Any
 
@@ -75,7 +76,7 @@ def _column_of(e: Any, source: Expr) -> Any:
     return col if _source_below(e.frame)._name == source._name else None
 
 
-def predicate_terms(pred: Any, source: Expr) -> list:
+def predicate_terms(pred: Any, source: Expr) -> list[Any]:
     """Filter terms on ``source``'s columns implied by the boolean Series
     ``pred`` (their AND holds of every row where ``pred`` is true)."""
     if isinstance(pred, Elemwise):
@@ -113,7 +114,7 @@ def predicate_terms(pred: Any, source: Expr) -> list:
     return []
 
 
-def _method_of(node: Any) -> tuple | None:
+def _method_of(node: Any) -> tuple[Any, ...] | None:
     """``(frame, method, args, kwargs)`` of a pandas method call node."""
     if isinstance(node, MethodCall):
         return node.frame, node.method, tuple(node.args), dict(node.kwargs or {})
@@ -163,6 +164,11 @@ def _next_pushdown(expr: Expr) -> tuple[Expr, Expr] | None:
     return None
 
 
+def _swap(name: str, new: Expr, node: Expr) -> Expr | None:
+    """A rewrite (bound with ``partial``): the node called ``name`` -> ``new``."""
+    return new if node._name == name else None
+
+
 def push_predicates(expr: Expr) -> Expr:
     """Push the terms of row filters into the sources below them.
 
@@ -174,7 +180,5 @@ def push_predicates(expr: Expr) -> Expr:
         if found is None:
             return expr
         source, new = found
-        expr = rewrite(
-            expr, lambda n, s=source, r=new: r if n._name == s._name else None
-        )
+        expr = rewrite(expr, functools.partial(_swap, source._name, new))
     return expr
