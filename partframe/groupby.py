@@ -65,6 +65,7 @@ from .expr.groupby import (
     TagRows,
 )
 from .expr.meta import make_meta, meta_nonempty
+from .expr.shuffle import Shuffle, SortedRepartition
 from .kernels.group_call import (
     PART,
     POS,
@@ -73,7 +74,6 @@ from .kernels.group_call import (
     groupby_transform_partition,
 )
 from .kernels.topn import fast_top_n_ok, partition_top_n
-from .shuffle.tasks import Shuffle, SortedRepartition
 
 __all__ = ["DataFrameGroupBy", "SeriesGroupBy", "crosstab"]
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from partframe.shuffle import hash_keys, partitioning_index
-from partframe.shuffle.tasks import range_assign, range_boundaries, split_by_partition
+from partframe.kernels.hashing import hash_keys, partitioning_index
+from partframe.kernels.shuffle import range_assign, range_boundaries, split_by_partition
 
 
 def test_equal_numbers_of_different_dtypes_hash_together():
@@ -75,7 +75,7 @@ def test_partitioning_index_range_and_multi_columns():
 
 def test_stable_across_processes():
     code = (
-        "import pandas as pd; from partframe.shuffle import partitioning_index;"
+        "import pandas as pd; from partframe.kernels.hashing import partitioning_index;"
         "print(list(partitioning_index(pd.DataFrame({'k': ['a', 'b', 'c', 'd']}),"
         " 'k', 7)))"
     )

@@ -58,9 +58,6 @@ LAYERS: list[tuple[str, list[str]]] = [
         "kernels",
         [
             "partframe.kernels",
-            "partframe.shuffle.hashing",
-            "partframe.shuffle.sorting",
-            "partframe.shuffle.store",
         ],
     ),
     (
@@ -68,8 +65,6 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "partframe.expr",
             "partframe.io.nodes",
-            "partframe.kernels.csv",
-            "partframe.shuffle",
         ],
     ),
     ("scheduler", ["partframe.scheduler", "partframe.diagnostics.progress"]),
@@ -94,40 +89,6 @@ LAYERS: list[tuple[str, list[str]]] = [
         ["partframe", "partframe.collection", "partframe.io", "partframe.testing"],
     ),
 ]
-
-# Import cycles still to be removed (issue 15): the shuffle's expressions and
-# task functions are split (expr/ and kernels/), which removes this one.
-KNOWN_CYCLES = [
-    ["partframe.expr.sort", "partframe.shuffle.disk", "partframe.shuffle.tasks"]
-]
-
-# Edges against the layer order that are still to be removed (issue 15),
-# each with what removes it. The test fails on any other edge, and on an
-# entry here that no longer exists (remove it).
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("partframe.kernels.groupby", "partframe.shuffle.tasks"): (
-        "the shuffle's task functions move to partframe.kernels"
-    ),
-}
-
-# Task functions still defined outside partframe.kernels / partframe.graph,
-# to be moved there (issue 15). Same rules as KNOWN_UPWARD.
-KNOWN_TASK_FUNCTIONS: set[str] = {
-    # the shuffle's and disk shuffle's task functions move to
-    # partframe.kernels
-    "partframe.shuffle.disk.disk_attempts",
-    "partframe.shuffle.disk.disk_read",
-    "partframe.shuffle.disk.disk_split",
-    "partframe.shuffle.disk.disk_split_staged",
-    "partframe.shuffle.disk.disk_stage",
-    "partframe.shuffle.disk.disk_stage_bounds",
-    "partframe.shuffle.sorting.choose_boundaries",
-    "partframe.shuffle.sorting.sample_sort_keys",
-    "partframe.shuffle.sorting.set_index_sorted_partition",
-    "partframe.shuffle.sorting.sort_partition",
-    "partframe.shuffle.tasks.shuffle_concat",
-    "partframe.shuffle.tasks.shuffle_split",
-}
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:
@@ -280,10 +241,7 @@ def test_every_import_is_seen():
 
 def test_no_import_cycles():
     found = cycles(import_graph())
-    new = [c for c in found if c not in KNOWN_CYCLES]
-    assert not new, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in new)
-    gone = [c for c in KNOWN_CYCLES if c not in found]
-    assert not gone, f"fixed, remove from KNOWN_CYCLES: {gone}"
+    assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
 def test_imports_follow_the_layers():
@@ -296,10 +254,7 @@ def test_imports_follow_the_layers():
                     f"{module} ({LAYERS[layer_of(module)][0]}) imports {target} "
                     f"({LAYERS[layer_of(target)][0]})"
                 )
-    new = {k: v for k, v in upward.items() if k not in KNOWN_UPWARD}
-    assert not new, "imports against the layer order:\n" + "\n".join(new.values())
-    gone = set(KNOWN_UPWARD) - set(upward)
-    assert not gone, f"fixed, remove from KNOWN_UPWARD: {sorted(gone)}"
+    assert not upward, "imports against the layer order:\n" + "\n".join(upward.values())
 
 
 # --- task functions ---------------------------------------------------------
@@ -428,12 +383,9 @@ def test_tasks_call_only_kernels(tmp_path):
                 continue
             qual = getattr(f, "__qualname__", type(f).__qualname__)
             offenders[f"{module}.{qual}"].add(name)
-    new = {k: v for k, v in offenders.items() if k not in KNOWN_TASK_FUNCTIONS}
-    assert not new, "task functions outside partframe.kernels:\n" + "\n".join(
-        f"{k} (plans: {', '.join(sorted(v))})" for k, v in sorted(new.items())
+    assert not offenders, "task functions outside partframe.kernels:\n" + "\n".join(
+        f"{k} (plans: {', '.join(sorted(v))})" for k, v in sorted(offenders.items())
     )
-    gone = KNOWN_TASK_FUNCTIONS - set(offenders)
-    assert not gone, f"moved, remove from KNOWN_TASK_FUNCTIONS: {sorted(gone)}"
 
 
 @pytest.mark.parametrize("plan", ["merge", "groupby_apply"])

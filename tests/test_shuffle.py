@@ -14,15 +14,15 @@ import pytest
 
 import partframe
 from partframe.expr.optimize import optimize
-from partframe.shuffle.disk import DiskShuffle
-from partframe.shuffle.store import DiskStore, MemoryStore
-from partframe.shuffle.tasks import (
+from partframe.expr.shuffle import (
     MAX_GROUP,
+    DiskShuffle,
     Shuffle,
     StagedShuffle,
     choose_method,
     stage_plan,
 )
+from partframe.kernels.shuffle_store import DiskStore, MemoryStore
 from partframe.testing import assert_eq
 from tests.frames import make_pdf, variants
 
@@ -201,7 +201,7 @@ def _assert_removed(path):
 
 def test_disk_retried_inputs_are_read_once(tmp_path):
     # An input task run twice appends twice; only the kept attempt counts.
-    from partframe.shuffle.disk import disk_attempts, disk_read, disk_split
+    from partframe.kernels.spill import disk_attempts, disk_read, disk_split
 
     store = DiskStore(str(tmp_path / "s"))
     df = pd.DataFrame({"k": [1, 2, 3, 4], "x": [1.0, 2.0, 3.0, 4.0]})

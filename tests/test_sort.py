@@ -290,7 +290,7 @@ def test_repartition_to_one_partition():
 def test_sort_partition_numeric_key_matches_pandas_stable(kind):
     # The fast path (unstable argsort, tied runs restored to row order) must
     # give pandas' stable order exactly: ties, NaN, -0.0, int64 extremes.
-    from partframe.shuffle.sorting import sort_partition
+    from partframe.kernels.sorting import sort_partition
 
     rng = np.random.default_rng(7)
     for _ in range(40):

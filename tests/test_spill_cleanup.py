@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 
 import partframe
-from partframe.shuffle import disk as disk_module
-from partframe.shuffle import store as store_module
+from partframe.kernels import shuffle_store as store_module
+from partframe.kernels import spill as disk_module
 from partframe.testing import assert_eq
 from tests.frames import make_pdf, variants
 

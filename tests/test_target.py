@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import partframe
+from partframe.expr.shuffle import choose_method
 from partframe.expr.target import Target, current, using
 from partframe.scheduler import distributed_active, get_scheduler
-from partframe.shuffle.tasks import choose_method
 from partframe.testing import assert_eq
 
 

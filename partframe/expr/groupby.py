@@ -7,7 +7,7 @@ operations before it) and a :class:`GroupByTree` that combines at most
 With ``split_out=k > 1`` each chunk's partial is hash-partitioned by key into
 ``k`` pieces and each output reduces its own pieces, so no task ever holds
 all groups; when the result must be sorted, a
-:class:`~partframe.shuffle.tasks.SortedRepartition` then splits the outputs
+:class:`~partframe.expr.shuffle.SortedRepartition` then splits the outputs
 by key ranges, so the concatenated result is sorted as pandas' is.
 
 Index-aligned operations (transform, cumulative ops, shift, rank, head...)
@@ -318,7 +318,7 @@ class RangeShuffle(Expr):
         return "range-shuffle"
 
     def _layer(self) -> Layer:
-        from ..shuffle.tasks import shuffle_concat
+        from ..kernels.shuffle import shuffle_concat
 
         k = self.npartitions_out
         src = self.frame._name

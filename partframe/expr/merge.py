@@ -32,7 +32,7 @@ estimate its logical node lacks): choosing once keeps the collection's
    :class:`UnmatchedRows` ORs the marks in a tree and joins the rest with
    an empty frame of the other side's schema);
 3. **hash**: both sides are shuffled by their keys
-   (:func:`partframe.shuffle.hashing.partitioning_index`: ``1``, ``1.0``
+   (:func:`partframe.kernels.hashing.partitioning_index`: ``1``, ``1.0``
    and ``Int64`` 1 agree; missing keys meet) to the same number of
    partitions and merged partition by partition.
 
@@ -85,7 +85,6 @@ from ..kernels.merge import (
     unmatched_rows,
 )
 from ..kernels.partitions import union_divisions
-from ..shuffle.tasks import Shuffle, estimate_nbytes
 from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
@@ -95,6 +94,7 @@ from .partitions import (
     RepartitionPieces,
     repartition_npartitions,
 )
+from .shuffle import Shuffle, estimate_nbytes
 from .tree import combine_tree
 
 __all__ = [

@@ -26,7 +26,7 @@ NaN); those rows go to the last partition, as pandas sorts them last.
 A trade-off of in-graph sampling: every input partition is held (or, if
 it is cheap, recomputed) until the boundaries are known. The disk shuffle
 avoids that by staging each input on disk with its sample (memory stays
-at a few partitions, see :mod:`partframe.shuffle.disk`); the task shuffle
+at a few partitions, see :mod:`partframe.kernels.spill`); the task shuffle
 holds all pieces in memory anyway. Asking for ``divisions`` first (two
 passes over the data, as Dask does) avoids it too.
 """
@@ -38,64 +38,20 @@ from typing import Any
 
 import pandas as pd
 
-from ..graph import quote
 from ..kernels.estimate import range_sample_size
-from ..shuffle.sorting import (
+from ..kernels.sorting import (
     choose_boundaries,
-    sample_sort_keys,
     set_index_sorted_partition,
     sort_partition,
     sort_stats,
 )
-from ..shuffle.tasks import Shuffle
-from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, plain_scalar
+from .base import ColumnNeeds, Divisions, Expr, Needed, plain_scalar
 from .blockwise import Blockwise
 from .partitions import check_divisions
+from .shuffle import RangeBounds, Shuffle, _on_columns
 from .target import current
 
 __all__ = ["RangeBounds", "SetIndexShuffled", "SortValues"]
-
-
-def _on_columns(on: Any) -> set[Any] | None:
-    if on is None or (isinstance(on, str) and on == "__index__"):
-        return None
-    return set(on)
-
-
-class RangeBounds(Expr):
-    """One task: the boundary rows of ``npartitions_out`` ranges of ``frame``."""
-
-    _parameters = ["frame", "on", "npartitions_out", "ascending", "na_position"]
-    frame: Expr
-    on: Any
-    npartitions_out: int
-    ascending: list[bool]
-    na_position: str
-
-    @functools.cached_property
-    def _meta(self) -> Any:
-        return None
-
-    def _divisions(self) -> Divisions:
-        return (None, None)
-
-    def _column_needs(self, needed: Needed) -> ColumnNeeds:
-        return [(self.frame, _on_columns(self.on))]
-
-    def _layer(self) -> Layer:
-        name, src = self._name, self.frame._name
-        size = range_sample_size(self.npartitions_out)
-        on = quote(self.on) if isinstance(self.on, list) else self.on
-        graph: Layer = {}
-        samples = []
-        for i in range(self.frame.npartitions):
-            graph[(name + "-sample", i)] = (sample_sort_keys, (src, i), on, size)
-            samples.append((name + "-sample", i))
-        graph[(name, 0)] = (
-            choose_boundaries, samples, self.npartitions_out,
-            quote(list(self.ascending)), self.na_position,
-        )  # fmt: skip
-        return graph
 
 
 class SortPartitions(Blockwise):

@@ -26,10 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..shuffle.hashing import partitioning_index
-from ..shuffle.tasks import split_by_partition
 from .estimate import distinct_total
 from .group_reduce import group_reduce
+from .hashing import partitioning_index
 from .keys import (
     assign_numeric,
     assign_ranges,
@@ -39,6 +38,7 @@ from .keys import (
     pack_columns,
     spaced_rows,
 )
+from .shuffle import split_by_partition
 
 __all__ = [
     "groupby_chunk",
@@ -578,7 +578,7 @@ def groupby_split_range(
     many as its rows is split as raw rows (grouping it first would only cost
     time); otherwise its partial is split. Pieces are ``("raw", frame)`` or
     ``("partial", dict)``."""
-    from ..shuffle.tasks import split_by_partition
+    from .shuffle import split_by_partition
 
     if columns is not None and isinstance(df, pd.DataFrame):
         if len(columns) < len(df.columns):
@@ -603,7 +603,7 @@ def range_split_rows(
     df: pd.DataFrame, on: list, bounds: pd.DataFrame, npartitions: int
 ) -> list:
     """Raw rows split by ranges of their ``on`` columns (order kept)."""
-    from ..shuffle.tasks import split_by_partition
+    from .shuffle import split_by_partition
 
     keys = pd.DataFrame({i: df[c] for i, c in enumerate(on)}).reset_index(drop=True)
     parts = _assign(keys, bounds) if len(bounds) and len(df) else None

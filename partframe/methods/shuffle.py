@@ -5,7 +5,7 @@ the module function :func:`merge`; and :func:`set_index_unsorted`, which
 ``set_index(col)`` (without ``sorted=True``) calls. ``value_counts`` and
 ``nunique`` with ``split_out`` go through :func:`value_counts_split_out` and
 :func:`nunique_split_out`. The nodes are in :mod:`partframe.expr.sort`,
-:mod:`partframe.expr.merge` and :mod:`partframe.shuffle`.
+:mod:`partframe.expr.merge` and :mod:`partframe.expr.shuffle`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from ..expr.blockwise import MapPartitions
 from ..expr.groupby import RestoreRows, TagRows
 from ..expr.merge import Merge
 from ..expr.partitions import check_divisions
+from ..expr.shuffle import Shuffle
 from ..expr.sort import SetIndexShuffled, SortValues
 from ..kernels.distinct import _dedup_partition
 from ..kernels.group_call import PART
-from ..shuffle.tasks import Shuffle
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..kernels.enforce import conform
+from .enforce import conform
 
 __all__ = [
     "DiskStore",
@@ -150,7 +150,7 @@ class DiskStore(ShuffleStore):
     ``remove_on_read`` makes :meth:`get` delete an output's file once it
     has been read (disk space is given back as the outputs are consumed).
     With ``create`` the directory is made by the first append; without it
-    (the spill folders of :mod:`partframe.shuffle.disk`, made and removed
+    (the spill folders of :mod:`partframe.kernels.spill`, made and removed
     by their owner) an append to a directory that is gone fails: a task
     still running after its computation was cancelled must not bring back
     a folder that was just removed.

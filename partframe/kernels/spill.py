@@ -1,4 +1,5 @@
-"""Disk shuffle: inputs append to spill files, outputs read them.
+"""The disk shuffle's runtime: inputs append to spill files, outputs read
+them (the plan is :class:`partframe.expr.shuffle.DiskShuffle`).
 
 Each input partition runs one task that splits itself by destination and
 appends every non-empty piece (an Arrow IPC stream) to the spill file of
@@ -37,7 +38,7 @@ back while the shuffle runs). The folder belongs to a
 
 Tasks still running when their computation was cancelled (helper threads
 finish their current task) cannot bring the folder back: tasks carry a
-plain :class:`~partframe.shuffle.store.DiskStore` of the same path that
+plain :class:`~partframe.kernels.shuffle_store.DiskStore` of the same path that
 never creates it, so their appends fail once it is gone, and the folder
 is first renamed away, then emptied until it can be removed. Worker
 processes never delete anything behind the graph's back.
@@ -59,7 +60,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import json
 import os
 import shutil
@@ -70,17 +70,13 @@ import weakref
 from typing import Any
 
 from .. import config
-from ..expr.base import Expr
-from ..graph import quote
 from ..io.commit_lock import _holder_state, _whoami
-from ..kernels.estimate import range_sample_size
 from ..resources import on_run_end
+from .shuffle import assign_partitions, split_by_partition
+from .shuffle_store import DiskStore
 from .sorting import choose_boundaries, sample_sort_keys
-from .store import DiskStore
-from .tasks import assign_partitions, split_by_partition
 
 __all__ = [
-    "DiskShuffle",
     "SpillDirectory",
     "disk_read",
     "disk_split",
@@ -289,82 +285,3 @@ def disk_attempts(attempts: list) -> list:
 def disk_read(store: DiskStore, attempts: list, output: int, meta: Any) -> Any:
     """Output partition ``output``: its pieces in input order."""
     return store.get(output, attempts, meta)
-
-
-class DiskShuffle(Expr):
-    """The physical disk shuffle (see the module docstring)."""
-
-    _parameters = ["frame", "on", "npartitions_out", "how", "bounds", "meta"]
-    frame: Expr
-    on: Any
-    npartitions_out: int
-    how: Any
-    bounds: Any
-    meta: Any
-
-    @functools.cached_property
-    def _meta(self) -> Any:
-        return self.operand("meta")
-
-    def _divisions(self) -> tuple:
-        return (None,) * (self.npartitions_out + 1)
-
-    @property
-    def npartitions(self) -> int:
-        return self.npartitions_out
-
-    def _layer(self) -> dict:
-        from ..expr.sort import RangeBounds
-
-        store = SpillDirectory()
-        name, src = self._name, self.frame._name
-        graph: dict = {}
-        on = quote(self.on) if isinstance(self.on, tuple | list) else self.on
-        how = quote(self.how) if isinstance(self.how, tuple) else self.how
-        meta = quote(self.operand("meta"))
-        n_out = self.npartitions_out
-        splits = []
-        rb = self.bounds
-        if (
-            isinstance(rb, RangeBounds)
-            and rb.frame.npartitions == self.frame.npartitions
-        ):
-            # Boundaries sampled in the graph: every input would have to
-            # wait in memory until all were sampled. Each input is staged
-            # on disk with its sample instead, and split once the
-            # boundaries are known: memory stays at a few partitions.
-            size = range_sample_size(rb.npartitions_out)
-            key_on = quote(rb.on) if isinstance(rb.on, tuple | list) else rb.on
-            stages = [(name + "-stage", i) for i in range(self.frame.npartitions)]
-            for i, key in enumerate(stages):
-                graph[key] = (disk_stage, (src, i), store, i, key_on, size)
-            bounds: Any = (name + "-bounds", 0)
-            graph[bounds] = (
-                disk_stage_bounds, stages, rb.npartitions_out,
-                quote(list(rb.ascending)), rb.na_position,
-            )  # fmt: skip
-            for i, stage in enumerate(stages):
-                key = (name + "-split", i)
-                graph[key] = (
-                    disk_split_staged, stage, store, i, on, n_out, how, bounds, meta,
-                )  # fmt: skip
-                splits.append(key)
-        else:
-            if isinstance(self.bounds, Expr):
-                bounds = (self.bounds._name, 0)
-            else:
-                bounds = None if self.bounds is None else quote(self.bounds)
-            for i in range(self.frame.npartitions):
-                key = (name + "-split", i)
-                graph[key] = (
-                    disk_split, (src, i), store, i, on, n_out, how, bounds,
-                )  # fmt: skip
-                splits.append(key)
-        barrier = (name + "-attempts", 0)
-        graph[barrier] = (disk_attempts, splits)
-        for j in range(self.npartitions_out):
-            graph[(name, j)] = (disk_read, store, barrier, j, meta)
-        return graph
-
-    def _operand_repr(self) -> str:
-        return f"on={self.on!r}, npartitions_out={self.npartitions_out}"

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..kernels.keys import (
+from .keys import (
     assign_numeric,
     assign_ranges,
     boundary_rows,

@@ -1,5 +1,4 @@
-"""Task-based shuffle: every input partition splits itself, every output
-partition concatenates its pieces.
+"""Shuffles: rows regrouped by key into new partitions.
 
 ``Shuffle(frame, on, npartitions_out, how, method, bounds)`` is the logical
 node. When the plan is lowered it picks a method (:func:`choose_method`,
@@ -13,8 +12,8 @@ node. When the plan is lowered it picks a method (:func:`choose_method`,
   ``s`` stages of groups of at most ``MAX_GROUP`` partitions (one base-``k``
   digit of the destination per stage), so the task count grows like
   ``n * k * s`` = ``O(n log n)``, not ``n ** 2``;
-- ``"disk"``: :class:`~partframe.shuffle.disk.DiskShuffle` (spill files,
-  ``inputs + outputs`` tasks, bounded memory).
+- ``"disk"``: :class:`DiskShuffle` (spill files, ``inputs + outputs``
+  tasks, bounded memory; its runtime is :mod:`partframe.kernels.spill`).
 
 Pieces keep the order of their input partition and are concatenated in
 input order (in the staged form too: stage ``t`` handles digit ``t``, least
@@ -43,38 +42,51 @@ import os
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .. import config
-from ..expr.base import Expr
-from ..expr.blockwise import Blockwise
-from ..expr.target import current
 from ..graph import quote
 from ..kernels.estimate import range_sample_size
-from ..kernels.keys import (
-    assign_ranges,
-    boundary_rows,
-    index_frame,
-    sorted_positions,
-    spaced_rows,
+from ..kernels.shuffle import (
+    _is_range,
+    concat_sorted,
+    range_boundaries,
+    sample_keys,
+    shuffle_assign,
+    shuffle_concat,
+    shuffle_split,
+    split_by_range,
+    staged_concat,
+    staged_empty,
+    staged_finish,
+    staged_split,
 )
-from .hashing import partitioning_index
+from ..kernels.sorting import choose_boundaries, sample_sort_keys
+from ..kernels.spill import (
+    SpillDirectory,
+    disk_attempts,
+    disk_read,
+    disk_split,
+    disk_split_staged,
+    disk_stage,
+    disk_stage_bounds,
+)
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
+from .blockwise import Blockwise
+from .target import current
 
 __all__ = [
     "DISK_SHUFFLE_MEMORY_FRACTION",
     "DISK_SHUFFLE_PARTITIONS",
     "MAX_GROUP",
+    "DiskShuffle",
+    "RangeBounds",
     "Shuffle",
     "ShuffleCollect",
     "ShuffleSplit",
     "SortedRepartition",
     "StagedShuffle",
-    "assign_partitions",
     "choose_method",
     "estimate_nbytes",
-    "shuffle_concat",
-    "shuffle_split",
-    "split_by_partition",
 ]
 
 #: Largest all-to-all group of the task shuffle; above ``MAX_GROUP ** 2``
@@ -94,87 +106,6 @@ DISK_SHUFFLE_PARTITIONS = 512
 _MEMORY_FALLBACK = 8 * 2**30
 
 
-def split_by_partition(df: Any, parts: np.ndarray, npartitions: int) -> list:
-    """Split ``df`` into ``npartitions`` pieces; row ``r`` goes to ``parts[r]``.
-
-    Rows keep their relative order inside each piece (one stable sort and one
-    ``take`` instead of one boolean mask per piece).
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> pieces = split_by_partition(pd.Series([10, 11, 12]), np.array([1, 0, 1]), 2)
-    >>> [p.tolist() for p in pieces]
-    [[11], [10, 12]]
-    """
-    if npartitions == 1:
-        return [df]
-    # Small partition numbers sort by radix (several times faster than a
-    # stable sort of int64); the bounds come from counts, not a search.
-    small = _small_ints(parts, npartitions)
-    order = np.argsort(small, kind="stable")
-    ordered = df.take(order)
-    bounds = np.zeros(npartitions + 1, dtype="int64")
-    np.cumsum(np.bincount(small, minlength=npartitions), out=bounds[1:])
-    return [ordered.iloc[bounds[j] : bounds[j + 1]] for j in range(npartitions)]
-
-
-def _small_ints(parts: np.ndarray, npartitions: int) -> np.ndarray:
-    """``parts`` (each in ``0 .. npartitions - 1``) in the smallest int dtype."""
-    dtype = (
-        "uint8" if npartitions <= 256 else "uint16" if npartitions <= 65536 else "int64"
-    )
-    return np.asarray(parts).astype(dtype, copy=False)
-
-
-def assign_partitions(
-    df: Any, on: Any, npartitions: int, how: Any = "hash", bounds: Any = None
-) -> np.ndarray:
-    """The output partition of every row of ``df`` (see the module docstring).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"k": [5, 1, 9]})
-    >>> assign_partitions(df, ["k"], 2, ("range", [True], "last"),
-    ...                   pd.DataFrame({"k": [4]})).tolist()
-    [1, 0, 1]
-    """
-    if how == "hash":
-        return partitioning_index(df, on, npartitions)
-    if how == "direct":
-        return np.asarray(df[on], dtype="int64")
-    if _is_range(how):
-        from .sorting import range_partition
-
-        return range_partition(df, on, bounds, how[1], how[2])
-    raise ValueError(f"unknown shuffle partitioning {how!r}")
-
-
-def shuffle_split(
-    df: Any, on: Any, npartitions: int, how: Any = "hash", bounds: Any = None
-) -> list:
-    """Split one partition into ``npartitions`` pieces by key."""
-    if npartitions == 1:
-        return [df]
-    parts = assign_partitions(df, on, npartitions, how, bounds)
-    return split_by_partition(df, parts, npartitions)
-
-
-def shuffle_concat(pieces: list) -> Any:
-    """Concatenate the pieces of one output partition, in input order."""
-    nonempty = [p for p in pieces if len(p)]
-    if not nonempty:
-        return pieces[0]
-    if len(nonempty) == 1:
-        return nonempty[0]
-    return pd.concat(nonempty)
-
-
-def _is_range(how: Any) -> bool:
-    return isinstance(how, tuple) and len(how) == 3 and how[0] == "range"
-
-
 def _memory_total() -> int:
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
@@ -188,15 +119,12 @@ def estimate_nbytes(expr: Expr) -> int | None:
     Known for in-memory data (``from_pandas``) and carried through
     partition-wise steps with one frame input; everything else is unknown.
     """
-    from ..expr.sources import FromPandas
+    from .sources import FromPandas
 
     node = expr
     for _ in range(1000):
         if isinstance(node, FromPandas):
             return int(np.sum(node.data.memory_usage(deep=False, index=True)))
-        nbytes = getattr(node, "_estimated_nbytes", None)
-        if nbytes is not None:
-            return nbytes()
         if isinstance(node, Blockwise):
             frames = node._frame_inputs()
             if len(frames) != 1:
@@ -265,14 +193,14 @@ class Shuffle(Expr):
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.npartitions_out + 1)
 
     @property
     def npartitions(self) -> int:
         return self.npartitions_out
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         extra = [(self.bounds, None)] if isinstance(self.bounds, Expr) else []
         if needed is None or self.on is None or self.on == "__index__":
             return [(self.frame, None), *extra]
@@ -283,8 +211,6 @@ class Shuffle(Expr):
         frame, n_out = self.frame, self.npartitions_out
         method = choose_method(frame, self.method)
         if method == "disk":
-            from .disk import DiskShuffle
-
             return DiskShuffle(
                 frame, self.on, n_out, self.how, self.bounds, frame._meta
             )
@@ -294,9 +220,9 @@ class Shuffle(Expr):
         split = ShuffleSplit(frame, self.on, n_out, self.how, self.bounds)
         return ShuffleCollect(split, n_out, frame._meta)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         # Unlowered (optimize_graph=False): alias the lowered result.
-        from ..expr.optimize import lower
+        from .optimize import lower
 
         lowered = lower(self._lower())
         graph = lowered.__dask_graph__()
@@ -304,7 +230,7 @@ class Shuffle(Expr):
             graph[(self._name, j)] = (lowered._name, j)
         return graph
 
-    def __dask_graph__(self) -> dict:
+    def __dask_graph__(self) -> Layer:
         return self._layer()
 
     def _operand_repr(self) -> str:
@@ -329,17 +255,17 @@ class _SplitBase(Blockwise):
     def _frame_inputs(self) -> list[Expr]:
         return [self.frame]
 
-    def _args(self) -> list:
+    def _args(self) -> list[Any]:
         return [self.frame, self.on, self.npartitions_out, self.how, self.bounds]
 
     @functools.cached_property
     def _meta(self) -> Any:
         return None  # internal values, never a collection
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.frame.npartitions + 1)
 
-    def _column_needs(self, needed: set | None) -> list:
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
         extra = [(self.bounds, None)] if isinstance(self.bounds, Expr) else []
         return [(self.frame, None), *extra]
 
@@ -348,13 +274,6 @@ class ShuffleSplit(_SplitBase):
     """Partition-wise first step of a shuffle: a list of pieces per input."""
 
     operation = staticmethod(shuffle_split)
-
-
-def shuffle_assign(
-    df: Any, on: Any, npartitions: int, how: Any = "hash", bounds: Any = None
-) -> tuple:
-    """``(df, destinations)``: the first step of a staged shuffle."""
-    return df, assign_partitions(df, on, npartitions, how, bounds)
 
 
 class ShuffleAssign(_SplitBase):
@@ -375,14 +294,14 @@ class ShuffleCollect(Expr):
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.npartitions_out + 1)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         n_in = self.splits.npartitions
         src = self.splits._name
         get = f"{self._name}-get"
-        graph: dict = {}
+        graph: Layer = {}
         for j in range(self.npartitions_out):
             keys = []
             for i in range(n_in):
@@ -396,40 +315,6 @@ class ShuffleCollect(Expr):
 
 
 # -- staged task shuffle -----------------------------------------------------------
-
-
-def staged_empty(meta: Any) -> tuple:
-    """An empty ``(frame, destinations)`` pair (grid positions without input)."""
-    return meta, np.zeros(0, dtype="int64")
-
-
-def staged_split(pair: tuple, divisor: int, k: int) -> list:
-    """Split a pair by digit ``(dest // divisor) % k``; rows keep their order."""
-    df, dest = pair
-    digit = _small_ints((dest // divisor) % k, k)
-    order = np.argsort(digit, kind="stable")
-    ordered, dest = df.take(order), dest[order]
-    bounds = np.zeros(k + 1, dtype="int64")
-    np.cumsum(np.bincount(digit, minlength=k), out=bounds[1:])
-    return [
-        (ordered.iloc[bounds[d] : bounds[d + 1]], dest[bounds[d] : bounds[d + 1]])
-        for d in range(k)
-    ]
-
-
-def staged_concat(pairs: list) -> tuple:
-    """Concatenate pairs in order."""
-    live = [p for p in pairs if len(p[1])]
-    if not live:
-        return pairs[0]
-    if len(live) == 1:
-        return live[0]
-    return pd.concat([p[0] for p in live]), np.concatenate([p[1] for p in live])
-
-
-def staged_finish(pair: tuple) -> Any:
-    """The frame of a pair."""
-    return pair[0]
 
 
 def stage_plan(n: int) -> tuple[int, int]:
@@ -469,15 +354,15 @@ class StagedShuffle(Expr):
     def _meta(self) -> Any:
         return self.operand("meta")
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.npartitions_out + 1)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         n_in, n_out = self.assigned.npartitions, self.npartitions_out
         k, stages = stage_plan(max(n_in, n_out))
         size = k**stages
         name = self._name
-        graph: dict = {}
+        graph: Layer = {}
         empty = (name + "-empty", 0)
         graph[empty] = (staged_empty, quote(self.operand("meta")))
         current = [(self.assigned._name, q) if q < n_in else empty for q in range(size)]
@@ -509,42 +394,6 @@ class StagedShuffle(Expr):
 # -- range repartitioning of index-sorted partitions ---------------------------
 
 
-def sample_keys(obj: Any, nlevels: int, size: int) -> pd.DataFrame:
-    """Up to ``size`` evenly spaced keys (first index levels) of ``obj``."""
-    return spaced_rows(index_frame(obj.index, nlevels), size)
-
-
-def range_boundaries(samples: list, npartitions: int) -> pd.DataFrame:
-    """``npartitions - 1`` distinct keys that split the sampled keys into
-    even ranges (groupby's order: missing last, mixed objects ordered)."""
-    bounds = boundary_rows(samples, npartitions, mixed=True)
-    return bounds.drop_duplicates(ignore_index=True)
-
-
-def range_assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
-    """For every key row, how many boundaries sort at or before it."""
-    return assign_ranges(keys, bounds, mixed=True)
-
-
-def split_by_range(
-    obj: Any, bounds: pd.DataFrame, nlevels: int, npartitions: int
-) -> list:
-    """Split ``obj`` into ``npartitions`` pieces by ranges of its index keys."""
-    parts = range_assign(index_frame(obj.index, nlevels), bounds)
-    return split_by_partition(obj, parts, npartitions)
-
-
-def concat_sorted(pieces: list, nlevels: int) -> Any:
-    """Concatenate pieces and sort by the first ``nlevels`` index levels."""
-    out = shuffle_concat(pieces)
-    if len(out) < 2:
-        return out
-    order = sorted_positions(index_frame(out.index, nlevels), mixed=True)
-    if (order[1:] >= order[:-1]).all():
-        return out
-    return out.iloc[order]
-
-
 class SortedRepartition(Expr):
     """Partitions re-split so the whole result is sorted by index keys.
 
@@ -566,15 +415,15 @@ class SortedRepartition(Expr):
     def _meta(self) -> Any:
         return self.frame._meta
 
-    def _divisions(self) -> tuple:
+    def _divisions(self) -> Divisions:
         return (None,) * (self.npartitions_out + 1)
 
-    def _layer(self) -> dict:
+    def _layer(self) -> Layer:
         src = self.frame._name
         n_in, k = self.frame.npartitions, self.npartitions_out
         name, lv = self._name, self.nlevels
         size = range_sample_size(k)
-        graph: dict = {}
+        graph: Layer = {}
         samples = []
         for i in range(n_in):
             graph[(name + "-sample", i)] = (sample_keys, (src, i), lv, size)
@@ -596,3 +445,123 @@ class SortedRepartition(Expr):
 
     def _operand_repr(self) -> str:
         return f"nlevels={self.nlevels}, npartitions_out={self.npartitions_out}"
+
+
+class DiskShuffle(Expr):
+    """The physical disk shuffle (see the module docstring)."""
+
+    _parameters = ["frame", "on", "npartitions_out", "how", "bounds", "meta"]
+    frame: Expr
+    on: Any
+    npartitions_out: int
+    how: Any
+    bounds: Any
+    meta: Any
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> Divisions:
+        return (None,) * (self.npartitions_out + 1)
+
+    @property
+    def npartitions(self) -> int:
+        return self.npartitions_out
+
+    def _layer(self) -> Layer:
+
+        store = SpillDirectory()
+        name, src = self._name, self.frame._name
+        graph: Layer = {}
+        on = quote(self.on) if isinstance(self.on, tuple | list) else self.on
+        how = quote(self.how) if isinstance(self.how, tuple) else self.how
+        meta = quote(self.operand("meta"))
+        n_out = self.npartitions_out
+        splits = []
+        rb = self.bounds
+        if (
+            isinstance(rb, RangeBounds)
+            and rb.frame.npartitions == self.frame.npartitions
+        ):
+            # Boundaries sampled in the graph: every input would have to
+            # wait in memory until all were sampled. Each input is staged
+            # on disk with its sample instead, and split once the
+            # boundaries are known: memory stays at a few partitions.
+            size = range_sample_size(rb.npartitions_out)
+            key_on = quote(rb.on) if isinstance(rb.on, tuple | list) else rb.on
+            stages = [(name + "-stage", i) for i in range(self.frame.npartitions)]
+            for i, key in enumerate(stages):
+                graph[key] = (disk_stage, (src, i), store, i, key_on, size)
+            bounds: Any = (name + "-bounds", 0)
+            graph[bounds] = (
+                disk_stage_bounds, stages, rb.npartitions_out,
+                quote(list(rb.ascending)), rb.na_position,
+            )  # fmt: skip
+            for i, stage in enumerate(stages):
+                key = (name + "-split", i)
+                graph[key] = (
+                    disk_split_staged, stage, store, i, on, n_out, how, bounds, meta,
+                )  # fmt: skip
+                splits.append(key)
+        else:
+            if isinstance(self.bounds, Expr):
+                bounds = (self.bounds._name, 0)
+            else:
+                bounds = None if self.bounds is None else quote(self.bounds)
+            for i in range(self.frame.npartitions):
+                key = (name + "-split", i)
+                graph[key] = (
+                    disk_split, (src, i), store, i, on, n_out, how, bounds,
+                )  # fmt: skip
+                splits.append(key)
+        barrier = (name + "-attempts", 0)
+        graph[barrier] = (disk_attempts, splits)
+        for j in range(self.npartitions_out):
+            graph[(name, j)] = (disk_read, store, barrier, j, meta)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"on={self.on!r}, npartitions_out={self.npartitions_out}"
+
+
+def _on_columns(on: Any) -> set[Any] | None:
+    if on is None or (isinstance(on, str) and on == "__index__"):
+        return None
+    return set(on)
+
+
+class RangeBounds(Expr):
+    """One task: the boundary rows of ``npartitions_out`` ranges of ``frame``."""
+
+    _parameters = ["frame", "on", "npartitions_out", "ascending", "na_position"]
+    frame: Expr
+    on: Any
+    npartitions_out: int
+    ascending: list[bool]
+    na_position: str
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return None
+
+    def _divisions(self) -> Divisions:
+        return (None, None)
+
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
+        return [(self.frame, _on_columns(self.on))]
+
+    def _layer(self) -> Layer:
+        name, src = self._name, self.frame._name
+        size = range_sample_size(self.npartitions_out)
+        on = quote(self.on) if isinstance(self.on, list) else self.on
+        graph: Layer = {}
+        samples = []
+        for i in range(self.frame.npartitions):
+            graph[(name + "-sample", i)] = (sample_sort_keys, (src, i), on, size)
+            samples.append((name + "-sample", i))
+        graph[(name, 0)] = (
+            choose_boundaries, samples, self.npartitions_out,
+            quote(list(self.ascending)), self.na_position,
+        )  # fmt: skip
+        return graph
