@@ -45,6 +45,7 @@ from ..kernels.groupby import (
 from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .meta import make_meta
+from .shuffle import Regroup
 from .tree import combine_tree, split_every
 
 __all__ = [
@@ -289,7 +290,7 @@ class GroupByRangeAgg(Expr):
         return f"split_out={self.split_out}"
 
 
-class RangeShuffle(Expr):
+class RangeShuffle(Regroup):
     """Rows regrouped into ``npartitions_out`` partitions by sampled ranges
     of the ``on`` columns: partition ``j`` holds only keys that sort before
     those of partition ``j + 1`` (missing keys last), each key's rows in
@@ -300,13 +301,6 @@ class RangeShuffle(Expr):
     frame: Expr
     on: Any
     npartitions_out: int
-
-    @functools.cached_property
-    def _meta(self) -> Any:
-        return self.frame._meta
-
-    def _divisions(self) -> Divisions:
-        return (None,) * (self.npartitions_out + 1)
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         if needed is None:

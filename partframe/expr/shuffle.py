@@ -80,6 +80,7 @@ __all__ = [
     "MAX_GROUP",
     "DiskShuffle",
     "RangeBounds",
+    "Regroup",
     "Shuffle",
     "ShuffleCollect",
     "ShuffleSplit",
@@ -161,7 +162,27 @@ def choose_method(frame: Expr, method: str | None = None) -> str:
     return "disk" if frame.npartitions >= DISK_SHUFFLE_PARTITIONS else "tasks"
 
 
-class Shuffle(Expr):
+class Regroup(Expr):
+    """A node whose output is ``npartitions_out`` partitions of rows regrouped
+    from its input (by key, range or sort): its divisions are unknown, and
+    its meta is its ``frame``'s unless it says otherwise."""
+
+    frame: Expr
+    npartitions_out: int
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> Divisions:
+        return (None,) * (self.npartitions_out + 1)
+
+    @property
+    def npartitions(self) -> int:
+        return self.npartitions_out
+
+
+class Shuffle(Regroup):
     """Rows of ``frame`` regrouped into ``npartitions_out`` partitions by key.
 
     Rows with equal keys end up in the same output partition; the row order
@@ -188,17 +209,6 @@ class Shuffle(Expr):
             raise ValueError(
                 f"shuffle method must be 'tasks' or 'disk', got {self.method!r}"
             )
-
-    @functools.cached_property
-    def _meta(self) -> Any:
-        return self.frame._meta
-
-    def _divisions(self) -> Divisions:
-        return (None,) * (self.npartitions_out + 1)
-
-    @property
-    def npartitions(self) -> int:
-        return self.npartitions_out
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         extra = [(self.bounds, None)] if isinstance(self.bounds, Expr) else []
@@ -282,7 +292,7 @@ class ShuffleAssign(_SplitBase):
     operation = staticmethod(shuffle_assign)
 
 
-class ShuffleCollect(Expr):
+class ShuffleCollect(Regroup):
     """Output ``j`` concatenates piece ``j`` of every split input."""
 
     _parameters = ["splits", "npartitions_out", "meta"]
@@ -293,9 +303,6 @@ class ShuffleCollect(Expr):
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
-
-    def _divisions(self) -> Divisions:
-        return (None,) * (self.npartitions_out + 1)
 
     def _layer(self) -> Layer:
         n_in = self.splits.npartitions
@@ -334,7 +341,7 @@ def stage_plan(n: int) -> tuple[int, int]:
     return k, stages
 
 
-class StagedShuffle(Expr):
+class StagedShuffle(Regroup):
     """All-to-all in stages of groups of ``k`` partitions (see module doc).
 
     Grid positions ``0 .. k**s - 1`` hold the inputs (positions past the
@@ -353,9 +360,6 @@ class StagedShuffle(Expr):
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
-
-    def _divisions(self) -> Divisions:
-        return (None,) * (self.npartitions_out + 1)
 
     def _layer(self) -> Layer:
         n_in, n_out = self.assigned.npartitions, self.npartitions_out
@@ -394,7 +398,7 @@ class StagedShuffle(Expr):
 # -- range repartitioning of index-sorted partitions ---------------------------
 
 
-class SortedRepartition(Expr):
+class SortedRepartition(Regroup):
     """Partitions re-split so the whole result is sorted by index keys.
 
     The input's partitions may hold any keys (e.g. hash partitioned). A
@@ -410,13 +414,6 @@ class SortedRepartition(Expr):
     frame: Expr
     nlevels: int
     npartitions_out: int
-
-    @functools.cached_property
-    def _meta(self) -> Any:
-        return self.frame._meta
-
-    def _divisions(self) -> Divisions:
-        return (None,) * (self.npartitions_out + 1)
 
     def _layer(self) -> Layer:
         src = self.frame._name
@@ -447,7 +444,7 @@ class SortedRepartition(Expr):
         return f"nlevels={self.nlevels}, npartitions_out={self.npartitions_out}"
 
 
-class DiskShuffle(Expr):
+class DiskShuffle(Regroup):
     """The physical disk shuffle (see the module docstring)."""
 
     _parameters = ["frame", "on", "npartitions_out", "how", "bounds", "meta"]
@@ -461,13 +458,6 @@ class DiskShuffle(Expr):
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
-
-    def _divisions(self) -> Divisions:
-        return (None,) * (self.npartitions_out + 1)
-
-    @property
-    def npartitions(self) -> int:
-        return self.npartitions_out
 
     def _layer(self) -> Layer:
 
@@ -525,7 +515,7 @@ class DiskShuffle(Expr):
         return f"on={self.on!r}, npartitions_out={self.npartitions_out}"
 
 
-def _on_columns(on: Any) -> set[Any] | None:
+def on_columns(on: Any) -> set[Any] | None:
     if on is None or (isinstance(on, str) and on == "__index__"):
         return None
     return set(on)
@@ -549,7 +539,7 @@ class RangeBounds(Expr):
         return (None, None)
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
-        return [(self.frame, _on_columns(self.on))]
+        return [(self.frame, on_columns(self.on))]
 
     def _layer(self) -> Layer:
         name, src = self._name, self.frame._name

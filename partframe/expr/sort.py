@@ -48,7 +48,7 @@ from ..kernels.sorting import (
 from .base import ColumnNeeds, Divisions, Expr, Needed, plain_scalar
 from .blockwise import Blockwise
 from .partitions import check_divisions
-from .shuffle import RangeBounds, Shuffle, _on_columns
+from .shuffle import RangeBounds, Regroup, Shuffle, on_columns
 from .target import current
 
 __all__ = ["RangeBounds", "SetIndexShuffled", "SortValues"]
@@ -70,13 +70,13 @@ class SortPartitions(Blockwise):
         return self.frame._meta
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
-        cols = _on_columns(self.on)
+        cols = on_columns(self.on)
         if needed is None or cols is None:
             return [(self.frame, None)]
         return [(self.frame, set(needed) | cols)]
 
 
-class SortValues(Expr):
+class SortValues(Regroup):
     """``sort_values``: a range shuffle, then a stable sort per partition."""
 
     _parameters = [
@@ -95,19 +95,8 @@ class SortValues(Expr):
     npartitions_out: int
     method: str | None
 
-    @functools.cached_property
-    def _meta(self) -> Any:
-        return self.frame._meta
-
-    def _divisions(self) -> Divisions:
-        return (None,) * (self.npartitions_out + 1)
-
-    @property
-    def npartitions(self) -> int:
-        return self.npartitions_out
-
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
-        cols = _on_columns(self.on)
+        cols = on_columns(self.on)
         if needed is None or cols is None:
             return [(self.frame, None)]
         return [(self.frame, set(needed) | cols)]
@@ -171,7 +160,7 @@ class SortStats(Blockwise):
         return None
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
-        return [(self.frame, _on_columns(self.on))]
+        return [(self.frame, on_columns(self.on))]
 
 
 class SetIndexShuffled(Expr):
