@@ -51,6 +51,7 @@ import cloudpickle
 import numpy as np
 import pandas as pd
 
+from .kernels.arrays import datetime_ints, masked_parts
 from .threadpool import WORKERS, client_pool
 
 __all__ = ["normalize_token", "register", "tokenize"]
@@ -377,7 +378,7 @@ def _feed_buffers(h: Any, arr: Any) -> bool:
         h.update(np.ascontiguousarray(arr).view(np.uint8).data)
         return True
     if isinstance(arr, pd.arrays.DatetimeArray | pd.arrays.TimedeltaArray):
-        h.update(np.ascontiguousarray(arr.asi8).view(np.uint8).data)
+        h.update(np.ascontiguousarray(datetime_ints(arr)).view(np.uint8).data)
         return True
     if isinstance(arr, pd.Categorical):
         h.update(np.ascontiguousarray(arr.codes).view(np.uint8).data)
@@ -386,7 +387,7 @@ def _feed_buffers(h: Any, arr: Any) -> bool:
     if isinstance(
         arr, pd.arrays.BooleanArray | pd.arrays.IntegerArray | pd.arrays.FloatingArray
     ):
-        data, mask = arr._data, arr._mask
+        data, mask = masked_parts(arr)
         # Values under the mask are arbitrary: zero them so equal arrays hash equal.
         if mask.any():
             data = data.copy()

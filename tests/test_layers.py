@@ -38,7 +38,6 @@ LAYERS: list[tuple[str, list[str]]] = [
             "partframe.callbacks",
             "partframe.resources",
             "partframe.threadpool",
-            "partframe.tokenize",
             "partframe.graph",
         ],
     ),
@@ -65,6 +64,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "partframe.expr",
             "partframe.io.nodes",
+            "partframe.tokenize",
         ],
     ),
     ("scheduler", ["partframe.scheduler", "partframe.diagnostics.progress"]),

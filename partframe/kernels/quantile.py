@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
+from .arrays import datetime_ints, is_masked_dtype
 from .distinct import _counts_of, _merge_counts, _pandas_order
 from .reductions import (
     _as_frame,
@@ -46,11 +46,11 @@ __all__ = [
 
 def _quantile_values(s: pd.Series) -> np.ndarray:
     """Non-missing values as the numpy array pandas hands to numpy."""
-    s = s[s.notna()] if s.hasnans or isinstance(s.dtype, BaseMaskedDtype) else s
+    s = s[s.notna()] if s.hasnans or is_masked_dtype(s.dtype) else s
     dtype = s.dtype
     if dtype.kind in "mM":
-        return np.asarray(s.array.asi8)
-    if isinstance(dtype, BaseMaskedDtype):
+        return datetime_ints(s.array)
+    if is_masked_dtype(dtype):
         return s.to_numpy(dtype=dtype.numpy_dtype)
     return s.to_numpy()
 
@@ -164,7 +164,7 @@ def _column_quantile(item: tuple, dtype: Any, qs: np.ndarray, method: str) -> An
     """One column's quantiles as pandas builds them (dtype rules included)."""
     values, counts, hasna = item
     n = int(counts.sum())
-    masked = isinstance(dtype, BaseMaskedDtype)
+    masked = is_masked_dtype(dtype)
     if dtype.kind in "mM" or masked or not hasna:
         vdtype = np.dtype("int64") if dtype.kind in "mM" else values.dtype
     else:

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .arrays import datetime_ints
+
 __all__ = [
     "all_values",
     "cum_apply",
@@ -352,7 +354,7 @@ def scalar_aggregate(
 def _float_column(s: pd.Series) -> np.ndarray:
     """Values as float64 with NaN for missing; datetimes as their integers."""
     if s.dtype.kind in "mM":
-        out = s.array.asi8.astype("float64")
+        out = datetime_ints(s.array).astype("float64")
         out[np.asarray(s.isna())] = np.nan
         return out
     return s.to_numpy(dtype="float64", na_value=np.nan)

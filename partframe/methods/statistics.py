@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 from ..expr.base import Expr
 from ..expr.blockwise import Projection
@@ -27,6 +26,7 @@ from ..expr.meta import meta_nonempty
 from ..kernels import distinct as D
 from ..kernels import quantile as Q
 from ..kernels import reductions as K
+from ..kernels.arrays import is_masked_dtype
 from .reduction_meta import check_axis as _check_axis
 from .reduction_meta import describe_meta as _describe
 from .reduction_meta import run_meta as _run_meta
@@ -55,7 +55,7 @@ def _unsupported_quantile(dtype: Any) -> bool:
     if isinstance(dtype, pd.DatetimeTZDtype):
         return False
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):
-        return not isinstance(dtype, BaseMaskedDtype)
+        return not is_masked_dtype(dtype)
     return np.dtype(dtype).kind not in "iufbmM"
 
 
