@@ -73,6 +73,7 @@ from .kernels.group_call import (
     groupby_call_partition,
     groupby_transform_partition,
 )
+from .kernels.groupby import GroupByPlan, groupby_chunk, groupby_finalize
 from .kernels.topn import fast_top_n_ok, partition_top_n
 
 __all__ = ["DataFrameGroupBy", "SeriesGroupBy", "crosstab"]
@@ -593,15 +594,13 @@ class _GroupBy:
 
     def _plan(
         self, specs: list, meta: Any, as_frame: bool, value_labels: Any
-    ) -> dict | None:
+    ) -> GroupByPlan | None:
         dtypes = self._frame._meta.dtypes
         main: dict = {}
-        plan: dict = {
-            "by": self._by, "level": self._level, "dropna": self.dropna,
-            "level_keys": self._level_keys(),
-            "observed": self.observed, "sort": self.sort, "as_index": self.as_index,
-            "as_frame": as_frame, "main": [], "idx": [], "nunique": [], "custom": [],
-            "outputs": [], "nocast": [],
+        # gathered as lists, frozen into the GroupByPlan at the end
+        plan: dict[str, Any] = {
+            "main": [], "idx": [], "nunique": [], "custom": [], "outputs": [],
+            "nocast": [],
         }  # fmt: skip
 
         def pid_of(col: Any, op: str) -> str:
@@ -674,8 +673,29 @@ class _GroupBy:
             plan["index_dtypes"] = [
                 idx.get_level_values(i).dtype for i in range(idx.nlevels)
             ]
-        plan.setdefault("value_labels", value_labels)
-        return plan
+        out_dtypes = plan.get("out_dtypes")
+        drop_levels = plan.get("drop_levels")
+        return GroupByPlan(
+            by=self._by,
+            level=self._level,
+            dropna=self.dropna,
+            level_keys=self._level_keys(),
+            observed=self.observed,
+            sort=self.sort,
+            as_index=self.as_index,
+            as_frame=as_frame,
+            main=tuple(plan["main"]),
+            idx=tuple(plan["idx"]),
+            nunique=tuple(plan["nunique"]),
+            custom=tuple(plan["custom"]),
+            outputs=tuple(plan["outputs"]),
+            nocast=tuple(plan["nocast"]),
+            out_dtypes=None if out_dtypes is None else tuple(out_dtypes),
+            index_names=tuple(plan.get("index_names", ())),
+            index_dtypes=tuple(plan.get("index_dtypes", ())),
+            value_labels=plan.get("value_labels", value_labels),
+            drop_levels=None if drop_levels is None else tuple(drop_levels),
+        )
 
     def _key_names(self) -> list:
         """The names of the key levels of a result indexed by the keys."""
@@ -1090,7 +1110,6 @@ class _GroupBy:
                 "function) in the same pass; aggregate those in a separate agg "
                 "call and join the two results"
             )
-        from .kernels.groupby import groupby_chunk, groupby_finalize
 
         sample = self._stand_in()
         res = groupby_finalize([groupby_chunk(sample, plan)], plan, pmeta)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,7 @@ from hypothesis import strategies as st
 
 import partframe
 from partframe.kernels import group_reduce as gr
-from partframe.kernels.groupby import groupby_chunk, groupby_combine
+from partframe.kernels.groupby import GroupByPlan, groupby_chunk, groupby_combine
 from partframe.testing import assert_eq
 
 OPS = ["sum", "min", "max", "count", "size"]
@@ -142,16 +144,7 @@ def test_turns_itself_off_when_the_kernel_signature_changes(monkeypatch):
     assert_eq(df.groupby("k").v.sum(), pdf.groupby("k").v.sum())
 
 
-PLAN = {
-    "by": ["k"],
-    "level": None,
-    "dropna": True,
-    "observed": True,
-    "sort": True,
-    "idx": [],
-    "nunique": [],
-    "custom": [],
-}
+PLAN = GroupByPlan(by=["k"], level=None, dropna=True, observed=True, sort=True)
 
 
 def partials(pdf, plan, parts):
@@ -183,7 +176,7 @@ def test_partials_equal_the_pandas_path(monkeypatch, by):
         ("p3", None, "size"),
         ("p4", "f", "min"),
     ]
-    plan = {**PLAN, "by": by, "main": main}
+    plan = dataclasses.replace(PLAN, by=by, main=tuple(main))
     fast = partials(pdf, plan, 4)
     fast_combined = groupby_combine(fast, plan, sort=True)["main"]
     monkeypatch.setattr(gr, "_ENABLED", False)

@@ -311,7 +311,7 @@ def test_object_index_level_keys(keys, op, nparts, scheduler):
         pytest.xfail(
             "the final concat of partitions (pandas.concat) infers str from an "
             "object index of strings, which pandas' level groupby keeps as "
-            "objects: collection.py's concat, outside groupby"
+            "objects: collection._core's concat, outside groupby"
         )
     pdf = _object_frame(OBJECT_KEYS[keys]).set_index("o")
     df = partframe.from_pandas(pdf, npartitions=nparts, sort=False)

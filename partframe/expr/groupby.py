@@ -19,6 +19,7 @@ index, row order and partitioning.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 from typing import Any
@@ -32,6 +33,7 @@ from ..kernels.group_call import (
     tag_rows,
 )
 from ..kernels.groupby import (
+    GroupByPlan,
     groupby_bounds,
     groupby_chunk,
     groupby_chunk_split,
@@ -90,10 +92,10 @@ class GroupByAgg(Expr):
     def _lower(self) -> Expr:
         k = self._nout
         plan = self.plan
-        defer = k > 1 and not plan["as_index"]
+        defer = k > 1 and not plan.as_index
         if defer:  # keys go to columns after the outputs are (re)sorted
-            plan = dict(plan, defer_reset=True)
-        if k > 1 and plan["sort"]:
+            plan = dataclasses.replace(plan, defer_reset=True)
+        if k > 1 and plan.sort:
             # split by sampled key ranges: outputs come out sorted
             out: Expr = GroupByRangeAgg(
                 self.frame, plan, self._meta, k, self.operand("columns")
@@ -113,7 +115,7 @@ class GroupByAgg(Expr):
         return graph
 
     def _operand_repr(self) -> str:
-        kinds = ",".join(k for k, _ in self.plan["outputs"])
+        kinds = ",".join(k for k, _ in self.plan.outputs)
         return f"{kinds}, split_out={self.split_out}"
 
 
@@ -318,7 +320,7 @@ class RangeShuffle(Regroup):
         src = self.frame._name
         n = self.frame.npartitions
         on = list(self.on)
-        plan = quote({"by": on, "level": None})
+        plan = GroupByPlan(by=on)
         name = self._name
         graph: Layer = {}
         size = range_sample_size(k)

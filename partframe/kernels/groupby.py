@@ -21,6 +21,7 @@ meta (which came from running pandas itself on a stand-in frame).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -41,11 +42,55 @@ from .keys import (
 from .shuffle import split_by_partition
 
 __all__ = [
+    "GroupByPlan",
     "groupby_chunk",
     "groupby_combine",
     "groupby_finalize",
     "groupby_split",
 ]
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupByPlan:
+    """What a groupby aggregation computes, decided once when it is planned
+    and handed to every task (frozen: tasks share it).
+
+    The keys (``by`` column labels or ``level`` numbers) and pandas'
+    options; ``main``: the partial aggregations ``(pid, column, op)`` every
+    chunk computes (``op`` a pandas groupby reduction, or ``moments`` for
+    var/std/sem); ``idx``: idxmin/idxmax partials; ``nunique``: columns
+    whose distinct values are carried; ``custom``: user
+    :class:`~partframe.Aggregation` partials; ``outputs``: how each result
+    column is made from the partials ``(kind, args)``; ``nocast``: outputs
+    whose dtype pandas decides from the data. The result's shape, from
+    pandas' own result on the meta: ``out_dtypes``, ``index_names``,
+    ``index_dtypes``, ``value_labels`` (column labels) and ``drop_levels``
+    (key levels pandas drops with ``as_index=False``). ``defer_reset``:
+    keys stay in the index until the outputs are sorted (split outputs with
+    ``as_index=False``).
+    """
+
+    by: Any = None
+    level: Any = None
+    dropna: bool = True
+    level_keys: Any = None
+    observed: bool = False
+    sort: bool = True
+    as_index: bool = True
+    as_frame: bool = True
+    main: tuple[tuple[str, Any, str], ...] = ()
+    idx: tuple[tuple[str, Any, str], ...] = ()
+    nunique: tuple[Any, ...] = ()
+    custom: tuple[tuple[str, Any, Any], ...] = ()
+    outputs: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    nocast: tuple[int, ...] = ()
+    out_dtypes: tuple[Any, ...] | None = None
+    index_names: tuple[Any, ...] = ()
+    index_dtypes: tuple[Any, ...] = ()
+    value_labels: Any = None
+    drop_levels: tuple[int, ...] | None = None
+    defer_reset: bool = False
+
 
 # chunk op -> how partials of it combine
 COMBINE_OP = {
@@ -62,20 +107,18 @@ COMBINE_OP = {
 }
 
 
-def _group_keys(df: pd.DataFrame | pd.Series, plan: dict) -> dict:
+def _group_keys(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> dict:
     """Keyword arguments of ``groupby`` selecting the plan's keys in ``df``."""
-    if plan["level"] is not None:
-        return {"level": plan["level"]}
-    by = plan["by"]
+    if plan.level is not None:
+        return {"level": plan.level}
+    by = plan.by
     if isinstance(df, pd.Series):
         raise TypeError("column keys need a DataFrame")
     return {"by": [df[k] for k in by] if len(by) > 1 else df[by[0]]}
 
 
-def _gb(obj: Any, keys: dict, plan: dict, sort: bool = False) -> Any:
-    return obj.groupby(
-        **keys, sort=sort, dropna=plan["dropna"], observed=plan["observed"]
-    )
+def _gb(obj: Any, keys: dict, plan: GroupByPlan, sort: bool = False) -> Any:
+    return obj.groupby(**keys, sort=sort, dropna=plan.dropna, observed=plan.observed)
 
 
 def _as_float(s: pd.Series) -> pd.Series:
@@ -86,20 +129,20 @@ def _as_float(s: pd.Series) -> pd.Series:
     )
 
 
-def _key_frame(df: pd.DataFrame | pd.Series, plan: dict) -> pd.DataFrame:
+def _key_frame(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> pd.DataFrame:
     """The key values of every row as columns ``0..nkeys-1``."""
-    if plan["level"] is not None:
+    if plan.level is not None:
         idx = df.index
         cols = {
             i: idx.get_level_values(lvl).to_numpy()
             if not isinstance(idx.get_level_values(lvl).dtype, pd.CategoricalDtype)
             else idx.get_level_values(lvl)
-            for i, lvl in enumerate(plan["level"])
+            for i, lvl in enumerate(plan.level)
         }
         out = pd.DataFrame({i: pd.Series(v) for i, v in cols.items()})
         out.index = df.index
         return out
-    out = pd.DataFrame({i: df[k] for i, k in enumerate(plan["by"])})
+    out = pd.DataFrame({i: df[k] for i, k in enumerate(plan.by)})
     return out
 
 
@@ -114,7 +157,7 @@ def _side_by_side(series: list) -> pd.DataFrame:
     return pd.concat([s.reindex(index) for s in series], axis=1)
 
 
-def _packed_keys(frame: pd.DataFrame, plan: dict, sort: bool) -> tuple | None:
+def _packed_keys(frame: pd.DataFrame, plan: GroupByPlan, sort: bool) -> tuple | None:
     """The plan's key columns packed by :func:`.keys.pack_columns`, or None.
 
     pandas groups by several columns by factorizing each, combining the
@@ -125,15 +168,15 @@ def _packed_keys(frame: pd.DataFrame, plan: dict, sort: bool) -> tuple | None:
     :func:`_unpack_keys` turns the codes back into the key MultiIndex.
     Returns ``(valid rows or None, codes, levels, sizes)``.
     """
-    by = plan["by"]
+    by = plan.by
     if (
-        plan["level"] is not None
+        plan.level is not None
         or by is None
         or len(by) < 2
-        or not plan["dropna"]
-        or plan["idx"]
-        or plan["nunique"]
-        or plan["custom"]
+        or not plan.dropna
+        or plan.idx
+        or plan.nunique
+        or plan.custom
         or len(frame) == 0
     ):
         return None
@@ -150,7 +193,9 @@ def _packed_keys(frame: pd.DataFrame, plan: dict, sort: bool) -> tuple | None:
     return (None if missing is None else ~missing), combined, levels, sizes
 
 
-def _unpack_keys(index: pd.Index, levels: list, sizes: list, plan: dict) -> pd.Index:
+def _unpack_keys(
+    index: pd.Index, levels: list, sizes: list, plan: GroupByPlan
+) -> pd.Index:
     """The key MultiIndex of groups numbered by :func:`_packed_keys`."""
     rest = np.asarray(index, dtype="int64")
     level_codes = []
@@ -161,16 +206,16 @@ def _unpack_keys(index: pd.Index, levels: list, sizes: list, plan: dict) -> pd.I
     return pd.MultiIndex(
         levels=[pd.Index(lv) for lv in levels],
         codes=level_codes,
-        names=list(plan["by"]),
+        names=list(plan.by),
         verify_integrity=False,
     )
 
 
-def _direct_main(frame: pd.DataFrame, keys: Any, plan: dict, sort: bool) -> Any:
+def _direct_main(frame: pd.DataFrame, keys: Any, plan: GroupByPlan, sort: bool) -> Any:
     """The ``"main"`` partial by :func:`group_reduce` (no pandas groupby
     object), or None when it cannot answer. ``keys``: a key column or the
     packed codes."""
-    if not plan["dropna"] or plan["custom"]:
+    if not plan.dropna or plan.custom:
         return None
     name = None
     if isinstance(keys, pd.Series):
@@ -182,7 +227,7 @@ def _direct_main(frame: pd.DataFrame, keys: Any, plan: dict, sort: bool) -> Any:
         else:  # nullable numbers, categoricals, Arrow types: pandas' path
             return None
     columns = []
-    for pid, col, op in plan["main"]:
+    for pid, col, op in plan.main:
         if op == "size":
             columns.append((pid, None, op))
             continue
@@ -207,7 +252,9 @@ def _partial_frame(columns: dict, index: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index, copy=False)
 
 
-def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict, sort: bool = False) -> dict:
+def groupby_chunk(
+    df: pd.DataFrame | pd.Series, plan: GroupByPlan, sort: bool = False
+) -> dict:
     """The partial of one partition (groups in order of appearance, or
     sorted with ``sort``)."""
     frame = df.to_frame() if isinstance(df, pd.Series) else df
@@ -227,12 +274,12 @@ def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict, sort: bool = False) 
         parts["main"] = direct
         if packed is not None:
             direct.index = _unpack_keys(direct.index, levels, sizes, plan)
-        plan = {**plan, "main": []}
-    if plan["main"] or plan["custom"]:
+        plan = dataclasses.replace(plan, main=())
+    if plan.main or plan.custom:
         g = _gb(frame, keys, plan, sort)
     main = []
     by_op: dict[str, list] = {}
-    for pid, col, op in plan["main"]:
+    for pid, col, op in plan.main:
         by_op.setdefault(op, []).append((pid, col))
     size = None
     for op, items in by_op.items():
@@ -268,7 +315,7 @@ def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict, sort: bool = False) 
         parts["main"] = _side_by_side(main)
         if packed is not None:
             parts["main"].index = _unpack_keys(parts["main"].index, levels, sizes, plan)
-    for pid, col, op in plan["idx"]:
+    for pid, col, op in plan.idx:
         s = frame[col]
         valid = s.notna().to_numpy()
         sub = frame[valid] if not valid.all() else frame
@@ -276,7 +323,7 @@ def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict, sort: bool = False) 
         label = getattr(gs, op)()
         value = gs.min() if op == "idxmin" else gs.max()
         parts[("idx", pid)] = pd.DataFrame({"v": value, "i": label})
-    for col in plan["nunique"]:
+    for col in plan.nunique:
         pairs = _key_frame(frame, plan)
         pairs["v"] = (
             frame[col].to_numpy()
@@ -284,10 +331,10 @@ def groupby_chunk(df: pd.DataFrame | pd.Series, plan: dict, sort: bool = False) 
             else frame[col].array
         )
         pairs = pairs[frame[col].notna().to_numpy()]
-        if plan["dropna"]:
+        if plan.dropna:
             pairs = pairs.dropna(subset=list(range(len(pairs.columns) - 1)))
         parts[("nu", col)] = pairs.drop_duplicates(ignore_index=True)
-    for pid, col, agg in plan["custom"]:
+    for pid, col, agg in plan.custom:
         out = agg.chunk(g[col])
         out = out if isinstance(out, tuple) else (out,)
         parts[("custom", pid)] = pd.concat(
@@ -305,12 +352,12 @@ def _concat(frames: list) -> pd.DataFrame:
     return pd.concat(nonempty)
 
 
-def _level_gb(df: pd.DataFrame | pd.Series, plan: dict) -> Any:
+def _level_gb(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> Any:
     nlevels = df.index.nlevels
     return df.groupby(
         level=list(range(nlevels)) if nlevels > 1 else 0,
         sort=False,
-        dropna=plan["dropna"],
+        dropna=plan.dropna,
         observed=True,
     )
 
@@ -355,20 +402,20 @@ def _flat_concat(frames: list) -> tuple[pd.DataFrame, Any, list]:
     return df, keys, names
 
 
-def _combine_main(main: Any, plan: dict) -> pd.DataFrame:
+def _combine_main(main: Any, plan: GroupByPlan) -> pd.DataFrame:
     names = None
     if isinstance(main, list):  # partials with a MultiIndex: flat columns
         main, keys, names = _flat_concat(main)
-        g = main.groupby(keys, sort=False, dropna=plan["dropna"], observed=True)
-    elif len(plan["main"]) == 1 and plan["main"][0][2] != "moments":
+        g = main.groupby(keys, sort=False, dropna=plan.dropna, observed=True)
+    elif len(plan.main) == 1 and plan.main[0][2] != "moments":
         # one Series: grouping it skips pandas' DataFrame grouper set-up
-        g = _level_gb(main[plan["main"][0][0]], plan)
-        res = getattr(g, COMBINE_OP[plan["main"][0][2]])()
+        g = _level_gb(main[plan.main[0][0]], plan)
+        res = getattr(g, COMBINE_OP[plan.main[0][2]])()
         return res.to_frame()
     else:
         g = _level_gb(main, plan)
     by_op: dict[str, list] = {}
-    for pid, _, op in plan["main"]:
+    for pid, _, op in plan.main:
         by_op.setdefault(op, []).append(pid)
     out = []
     index = None
@@ -394,7 +441,7 @@ def _combine_main(main: Any, plan: dict) -> pd.DataFrame:
     return res
 
 
-def _combine_idx(df: pd.DataFrame, plan: dict, op: str) -> pd.DataFrame:
+def _combine_idx(df: pd.DataFrame, plan: GroupByPlan, op: str) -> pd.DataFrame:
     if not len(df):
         return df
     g = _level_gb(df["v"], plan)
@@ -404,10 +451,10 @@ def _combine_idx(df: pd.DataFrame, plan: dict, op: str) -> pd.DataFrame:
     return df.iloc[pos]
 
 
-def _direct_combine(frames: list, plan: dict, sort: bool) -> pd.DataFrame | None:
+def _direct_combine(frames: list, plan: GroupByPlan, sort: bool) -> pd.DataFrame | None:
     """:func:`_combine_main` by :func:`group_reduce` for partials with one
     numpy key level and numpy columns of equal dtypes, or None."""
-    if not plan["dropna"]:
+    if not plan.dropna:
         return None
     nonempty = [f for f in frames if len(f)]
     if not nonempty:
@@ -417,7 +464,7 @@ def _direct_combine(frames: list, plan: dict, sort: bool) -> pd.DataFrame | None
     if index.nlevels > 1 or any(f.index.dtype != index.dtype for f in nonempty):
         return None
     columns = []
-    for pid, _, op in plan["main"]:
+    for pid, _, op in plan.main:
         if op == "moments":
             return None
         parts = [f[pid] for f in nonempty]
@@ -444,7 +491,7 @@ def _cat(arrays: list) -> Any:
     return type(arrays[0])._concat_same_type(arrays)
 
 
-def groupby_combine(partials: list, plan: dict, sort: bool = False) -> dict:
+def groupby_combine(partials: list, plan: GroupByPlan, sort: bool = False) -> dict:
     """Merge several partials into one (groups sorted with ``sort`` when
     that comes at no cost; the caller checks)."""
     out: dict = {}
@@ -462,12 +509,12 @@ def groupby_combine(partials: list, plan: dict, sort: bool = False) -> dict:
         if key == "main":
             out[key] = _combine_main(df, plan)
         elif key[0] == "idx":
-            op = next(op for pid, _, op in plan["idx"] if pid == key[1])
+            op = next(op for pid, _, op in plan.idx if pid == key[1])
             out[key] = _combine_idx(df, plan, "idxmin" if op == "idxmin" else "idxmax")
         elif key[0] == "nu":
             out[key] = df.drop_duplicates(ignore_index=True)
         else:
-            agg = next(a for pid, _, a in plan["custom"] if pid == key[1])
+            agg = next(a for pid, _, a in plan.custom if pid == key[1])
             g = _level_gb(df, plan)
             res = agg.combine(*(g[j] for j in df.columns))
             res = res if isinstance(res, tuple) else (res,)
@@ -475,7 +522,7 @@ def groupby_combine(partials: list, plan: dict, sort: bool = False) -> dict:
     return out
 
 
-def groupby_split(partial: dict, plan: dict, npartitions: int) -> list:
+def groupby_split(partial: dict, plan: GroupByPlan, npartitions: int) -> list:
     """Hash-partition one partial by key into ``npartitions`` partials."""
     out: list[dict] = [{} for _ in range(npartitions)]
     for key, df in partial.items():
@@ -499,12 +546,12 @@ def _partial_keys(key: Any, df: pd.DataFrame) -> pd.DataFrame:
     return index_frame(df.index)
 
 
-def _raw_keys(df: pd.DataFrame, plan: dict) -> pd.DataFrame:
+def _raw_keys(df: pd.DataFrame, plan: GroupByPlan) -> pd.DataFrame:
     keys = _key_frame(df, plan)
     return keys.reset_index(drop=True)
 
 
-def groupby_sample(df: pd.DataFrame, plan: dict, size: int) -> pd.DataFrame:
+def groupby_sample(df: pd.DataFrame, plan: GroupByPlan, size: int) -> pd.DataFrame:
     """Up to ``size`` evenly spaced group keys of a partition's rows."""
     return _raw_keys(spaced_rows(df, size), plan)
 
@@ -552,14 +599,16 @@ def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
 REDUCES_SAMPLE_ROWS = 4000
 
 
-def _reduces(df: pd.DataFrame, plan: dict, sample: int = REDUCES_SAMPLE_ROWS) -> bool:
+def _reduces(
+    df: pd.DataFrame, plan: GroupByPlan, sample: int = REDUCES_SAMPLE_ROWS
+) -> bool:
     """Whether grouping ``df`` is likely to shrink it at least twofold,
     estimated from the distinct keys of an evenly spaced sample of rows."""
     n = len(df)
-    if n <= 2 * sample or plan["level"] is not None or not plan["observed"]:
+    if n <= 2 * sample or plan.level is not None or not plan.observed:
         return True
     sub = spaced_rows(df, sample)
-    by = plan["by"]
+    by = plan.by
     d = sub.groupby(by if len(by) > 1 else by[0], sort=False, dropna=False).ngroups
     groups = distinct_total(d, sample)
     expected = n if groups == float("inf") else groups * -np.expm1(-n / groups)
@@ -568,7 +617,7 @@ def _reduces(df: pd.DataFrame, plan: dict, sample: int = REDUCES_SAMPLE_ROWS) ->
 
 def groupby_split_range(
     df: pd.DataFrame,
-    plan: dict,
+    plan: GroupByPlan,
     bounds: pd.DataFrame,
     npartitions: int,
     columns: list | None = None,
@@ -612,7 +661,7 @@ def range_split_rows(
     return split_by_partition(df, parts, npartitions)
 
 
-def groupby_range_finalize(pieces: list, plan: dict, meta: Any) -> Any:
+def groupby_range_finalize(pieces: list, plan: GroupByPlan, meta: Any) -> Any:
     """One output of a range-split aggregation: runs of raw pieces are
     grouped once, together, and merged with the partial pieces in input
     order (first/last and idxmin/idxmax ties depend on it); the result is
@@ -628,7 +677,7 @@ def groupby_range_finalize(pieces: list, plan: dict, meta: Any) -> Any:
             partials.append(groupby_chunk(_concat(raw), plan))
             raw = []
         partials.append(piece)
-    if raw and not partials and plan["sort"]:
+    if raw and not partials and plan.sort:
         # raw rows only: pandas' sorted groupby costs less than grouping in
         # order of appearance and sorting the groups afterwards
         part = groupby_chunk(_concat(raw), plan, sort=True)
@@ -640,12 +689,14 @@ def groupby_range_finalize(pieces: list, plan: dict, meta: Any) -> Any:
     return groupby_finalize(partials, plan, meta)
 
 
-def groupby_chunk_split(df: pd.DataFrame, plan: dict, npartitions: int) -> list:
+def groupby_chunk_split(df: pd.DataFrame, plan: GroupByPlan, npartitions: int) -> list:
     """:func:`groupby_chunk` then :func:`groupby_split` (one task)."""
     return groupby_split(groupby_chunk(df, plan), plan, npartitions)
 
 
-def _output(kind: str, args: tuple, main: pd.DataFrame, parts: dict, plan: dict) -> Any:
+def _output(
+    kind: str, args: tuple, main: pd.DataFrame, parts: dict, plan: GroupByPlan
+) -> Any:
     if kind == "col":
         return main[args[0]]
     if kind == "mean":
@@ -732,22 +783,22 @@ def reset_index_objects(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def groupby_finalize(
-    partials: list, plan: dict, meta: Any, presorted: bool = False
+    partials: list, plan: GroupByPlan, meta: Any, presorted: bool = False
 ) -> Any:
     """Merge the last partials and compute the result (exact dtypes of
     ``meta``); ``presorted``: one partial whose groups are sorted already."""
     if len(partials) > 1:
-        parts = groupby_combine(partials, plan, sort=plan["sort"])
+        parts = groupby_combine(partials, plan, sort=plan.sort)
     else:
         parts = partials[0]
     main = parts["main"]
-    cols = [_output(kind, args, main, parts, plan) for kind, args in plan["outputs"]]
-    if plan["sort"] and not (presorted and len(partials) == 1):
+    cols = [_output(kind, args, main, parts, plan) for kind, args in plan.outputs]
+    if plan.sort and not (presorted and len(partials) == 1):
         order = _sort_order(main.index, unique=True)
         if order is not None:
             cols = [c.iloc[order] for c in cols]
     index = cols[0].index if cols else main.index
-    drop = plan.get("drop_levels")
+    drop = plan.drop_levels
     keyless = drop is not None and 0 < len(drop) == index.nlevels
     if keyless:  # every key's label is an output's: no key column
         index = pd.RangeIndex(len(index))
@@ -755,7 +806,7 @@ def groupby_finalize(
         if drop:
             index = index.droplevel(drop)
         index = _fix_index(index, plan, meta)
-    skip = plan.get("nocast", ())
+    skip = plan.nocast
     values = {}
     frame_meta = meta if isinstance(meta, pd.DataFrame) else None
     for j, c in enumerate(cols):
@@ -765,20 +816,20 @@ def groupby_finalize(
             else c.array,
             index=index,
         )
-        if j not in skip and plan["out_dtypes"] is not None:
-            c = _cast(c, plan["out_dtypes"][j])
+        if j not in skip and plan.out_dtypes is not None:
+            c = _cast(c, plan.out_dtypes[j])
         values[j] = c
-    if frame_meta is None and not plan["as_frame"]:
+    if frame_meta is None and not plan.as_frame:
         out = values[0]
         out.name = meta.name if meta is not None else None
         return out
     out = pd.DataFrame(values, index=index)
-    if plan["as_index"]:
+    if plan.as_index:
         if frame_meta is not None:
             out.columns = frame_meta.columns
         return out
-    out.columns = plan["value_labels"]
-    if plan.get("defer_reset"):
+    out.columns = plan.value_labels
+    if plan.defer_reset:
         return out
     out = out.reset_index(drop=True) if keyless else reset_index_objects(out)
     if frame_meta is not None:
@@ -811,10 +862,10 @@ def _sort_order(
     return order
 
 
-def _fix_index(index: pd.Index, plan: dict, meta: Any) -> pd.Index:
-    names = plan["index_names"]
-    dtypes = plan["index_dtypes"]
-    on_level = plan.get("level_keys") or [False] * len(dtypes)
+def _fix_index(index: pd.Index, plan: GroupByPlan, meta: Any) -> pd.Index:
+    names = plan.index_names
+    dtypes = plan.index_dtypes
+    on_level = plan.level_keys or [False] * len(dtypes)
     on_level = on_level + [False] * (len(dtypes) - len(on_level))
     if isinstance(index, pd.MultiIndex):
         if all(lvl.dtype == dt for lvl, dt in zip(index.levels, dtypes)):
