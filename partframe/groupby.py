@@ -72,6 +72,7 @@ from .kernels.group_call import (
     _rename_keys,
     groupby_call_partition,
     groupby_transform_partition,
+    level_columns,
 )
 from .kernels.groupby import GroupByPlan, groupby_chunk, groupby_finalize
 from .kernels.topn import fast_top_n_ok, partition_top_n
@@ -128,14 +129,6 @@ def _label_stand_in(name: str) -> Callable:
 
 
 # -- kernels used by the shuffle paths (module level: they run in tasks) ----
-
-
-def level_columns(df: pd.DataFrame, levels: list, names: list) -> pd.DataFrame:
-    """``df`` with index levels ``levels`` copied into columns ``names``."""
-    out = df.copy(deep=False)
-    for lvl, name in zip(levels, names):
-        out[name] = df.index.get_level_values(lvl)
-    return out
 
 
 # groupby metas by method, arguments and input schema: running pandas on a

@@ -312,6 +312,10 @@ def _plans(tmp: Path) -> dict:
     df.to_parquet(str(tmp / "pq"), partition_on=None)
     pdf.to_csv(tmp / "x.csv", index=False)
     s = df.b
+    small = partframe.from_pandas(pdf.head(5), npartitions=1)
+    by_b = df.set_index("b", sorted=True)
+    relabelled = df.copy()
+    relabelled.columns = ["A", "B", "C", "T"]
     return {
         "filter": df[df.a > 2].b + 1,
         "assign": df.assign(d=df.a * 2).fillna(0),
@@ -364,6 +368,42 @@ def _plans(tmp: Path) -> dict:
         "from_delayed": partframe.from_delayed(
             [partframe.delayed(lambda: pdf)()], meta=pdf
         ),
+        "from_map": partframe.from_map(lambda i: pdf.iloc[i : i + 1], [0, 1, 2]),
+        "parquet_filters": partframe.read_parquet(
+            str(tmp / "pq"), filters=[("b", ">", 3)]
+        ),
+        "merge_broadcast": df.merge(small, on="a", how="left"),
+        "merge_outer": df.merge(df, on="c", how="outer"),
+        "join_index": by_b.join(by_b, rsuffix="_r"),
+        "value_counts_split": df.c.value_counts(split_out=2),
+        "drop_duplicates_split": df.c.drop_duplicates(split_out=2),
+        "groupby_split_sorted": df.groupby("a").b.agg(["sum", "mean"], split_out=2),
+        "groupby_nunique": df.groupby("a").c.nunique(),
+        "groupby_idxmax": df.groupby("a").b.idxmax(),
+        "groupby_std_keys": df.groupby(["a", "c"]).b.std(),
+        "groupby_size": df.groupby("a").size(),
+        "groupby_nlargest": df.groupby("a").b.nlargest(2),
+        "groupby_cumcount": df.groupby("a").cumcount(),
+        "count": df.b.count(),
+        "len": df._length(),
+        "index_isna": df.index.isna(),
+        "index": df.index + 1,
+        "tail": df.tail(3, compute=False),
+        "nsmallest": df.nsmallest(2, "b"),
+        "map": df.c.map({"x": 1}),
+        "astype_category": df.c.astype("category"),
+        "fillna_lazy": df.b.fillna(df.b.mean()),
+        "along_columns": df[["a", "b"]] - df[["a", "b"]].mean(),
+        "isin_lazy": df[df.a.isin(small.a)],
+        "rename": df.rename(columns=str.upper),
+        "set_columns": relabelled,
+        "to_csv_single": df.to_csv(
+            str(tmp / "one.csv"), single_file=True, compute=False
+        ),
+        "repartition_size": df.repartition(partition_size="1kB"),
+        "describe_str": df.c.describe(),
+        "quantile_frame": df[["a", "b"]].quantile(0.3),
+        "cummax": s.cummax(),
     }
 
 

@@ -40,7 +40,12 @@ from ..expr.target import Target, current, using
 from ..graph import flatten_keys
 from ..kernels.calls import _scalar_to_series
 from ..kernels.gather import RowGather, assemble, built
-from ..kernels.partitions import concat_result, union_divisions
+from ..kernels.partitions import (
+    concat_result,
+    index_of,
+    partition_len,
+    union_divisions,
+)
 
 if TYPE_CHECKING:
     from .frame import Index
@@ -348,7 +353,7 @@ class FrameBase(_Lazy):
     @property
     def index(self) -> Index:
         """The (lazy) index; settable to a lazy Index of the same partitions."""
-        return new_collection(Elemwise(_get_index, [self.expr]))
+        return new_collection(Elemwise(index_of, [self.expr]))
 
     @index.setter
     def index(self, value: Any) -> None:
@@ -375,7 +380,7 @@ class FrameBase(_Lazy):
         """The number of rows, lazily (reads no columns)."""
         return new_collection(
             TreeReduction(
-                self.expr, _partition_len, _sum_list, _sum_list, 0,
+                self.expr, partition_len, sum, sum, 0,
                 label="len", columns=[],
             )
         )  # fmt: skip
@@ -559,22 +564,6 @@ def _meta_from_description(desc: Any, index: pd.Index | None = None) -> Any:
             {k: pd.Series([], dtype=v, index=index) for k, v in desc}, index=index
         )
     raise TypeError(f"cannot make a meta from {desc!r}")
-
-
-def _partition_len(part: Any) -> int:
-    return len(part)
-
-
-def _sum_list(values: list) -> int:
-    return sum(values)
-
-
-def _partition_count(part: Any) -> np.int64:
-    return np.int64(part.notna().sum())
-
-
-def _get_index(obj: Any) -> pd.Index:
-    return obj.index
 
 
 def _aligns_on_index(meta: Any, other: Any, axis: Any) -> bool:

@@ -29,6 +29,7 @@ from ..expr.reductions import TreeReduction
 from ..expr.sources import FromGraph
 from ..graph import flatten_keys
 from ..kernels.elementwise import index_mask
+from ..kernels.partitions import partition_count, set_columns
 from ..methods import apply as _apply
 from ..methods import casting as _casting
 from ..methods import elementwise as _elementwise
@@ -43,8 +44,6 @@ from ._core import (
     FrameBase,
     Scalar,
     _align,
-    _partition_count,
-    _sum_list,
     new_collection,
     register,
 )
@@ -102,7 +101,7 @@ class DataFrame(
                 f"Length mismatch: the frame has {len(self._meta.columns)} columns, "
                 f"{len(columns)} new labels were given"
             )
-        self._expr = Elemwise(_set_columns, [self.expr, columns])
+        self._expr = Elemwise(set_columns, [self.expr, columns])
         self.__dict__.pop("_optimized", None)
 
     @property
@@ -294,12 +293,6 @@ class DataFrame(
     def _repr_header(self) -> str:
         n, ncols = self.npartitions, len(self.columns)
         return f"partframe.DataFrame<npartitions={n}, ncolumns={ncols}>"
-
-
-def _set_columns(df: pd.DataFrame, columns: list) -> pd.DataFrame:
-    df = df.copy(deep=False)
-    df.columns = columns
-    return df
 
 
 class _OneDimensional:
@@ -571,7 +564,7 @@ class Index(_FrameMethods, FrameBase):
         """
         return new_collection(
             TreeReduction(
-                self.expr, _partition_count, _sum_list, _sum_list, np.int64(0),
+                self.expr, partition_count, sum, sum, np.int64(0),
                 label="count", split_every=split_every,
             )
         )  # fmt: skip

@@ -237,3 +237,11 @@ def _dedup_partition(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
 
             df = df.iloc[np.lexsort((pos, part))]
     return df.drop_duplicates(subset=cols, keep=keep)
+
+
+def count_values(df: pd.DataFrame, name: Any, kw: dict) -> pd.Series:
+    return df["__pf_value"].rename(name).value_counts(**kw)
+
+
+def length_series(part: Any) -> pd.Series:
+    return pd.Series([len(part)], dtype="int64")

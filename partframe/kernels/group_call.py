@@ -273,3 +273,11 @@ def groupby_transform_partition(
     res[PART] = df[PART].to_numpy()
     res[POS] = df[POS].to_numpy()
     return res
+
+
+def level_columns(df: pd.DataFrame, levels: list, names: list) -> pd.DataFrame:
+    """``df`` with index levels ``levels`` copied into columns ``names``."""
+    out = df.copy(deep=False)
+    for lvl, name in zip(levels, names):
+        out[name] = df.index.get_level_values(lvl)
+    return out

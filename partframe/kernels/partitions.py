@@ -552,3 +552,17 @@ def top_combine(partials: list, method: str, n: int, columns: Any, keep: str) ->
 def top_aggregate(partials: list, method: str, n: int, columns: Any, keep: str) -> Any:
     """The final top ``n`` rows, in pandas' order."""
     return _top(concat_parts(concat_lists(partials)), method, n, columns, keep)
+
+
+def partition_count(part: Any) -> np.int64:
+    return np.int64(part.notna().sum())
+
+
+def index_of(obj: Any) -> pd.Index:
+    return obj.index
+
+
+def set_columns(df: pd.DataFrame, columns: list) -> pd.DataFrame:
+    df = df.copy(deep=False)
+    df.columns = columns
+    return df

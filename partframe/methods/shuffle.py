@@ -23,7 +23,7 @@ from ..expr.merge import Merge
 from ..expr.partitions import check_divisions
 from ..expr.shuffle import Shuffle
 from ..expr.sort import SetIndexShuffled, SortValues
-from ..kernels.distinct import _dedup_partition
+from ..kernels.distinct import _dedup_partition, count_values, length_series
 from ..kernels.group_call import PART
 
 if TYPE_CHECKING:
@@ -629,17 +629,13 @@ def value_counts_split_out(
     kw = {"sort": sort, "ascending": ascending, "dropna": dropna}
     out_meta = meta.value_counts(**kw)
     counted = MapPartitions(
-        _count_partition, out_meta, [shuffled, meta.name, kw], None, False
+        count_values, out_meta, [shuffled, meta.name, kw], None, False
     )
     out = _new(counted)
     if normalize:
         total = out.sum()
         out = (out / total).rename("proportion")
     return out
-
-
-def _count_partition(df: pd.DataFrame, name: Any, kw: dict) -> pd.Series:
-    return df["__pf_value"].rename(name).value_counts(**kw)
 
 
 def nunique_split_out(
@@ -659,9 +655,5 @@ def nunique_split_out(
     counts = value_counts_split_out(
         series, split_out, sort=False, dropna=dropna, method=method
     )
-    lengths = MapPartitions(_length, pd.Series([], dtype="int64"), [counts.expr])
+    lengths = MapPartitions(length_series, pd.Series([], dtype="int64"), [counts.expr])
     return _new(lengths).sum()
-
-
-def _length(part: Any) -> pd.Series:
-    return pd.Series([len(part)], dtype="int64")
