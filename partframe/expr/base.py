@@ -265,6 +265,16 @@ class Expr:
         """
         return None
 
+    def _as_method_call(
+        self,
+    ) -> tuple[Expr, str, tuple[Any, ...], dict[str, Any]] | None:
+        """``(frame, method, args, kwargs)`` when this node computes
+        ``frame.method(*args, **kwargs)`` (a pandas method, per partition),
+        else ``None``. Predicate pushdown reads ``isin``/``between`` calls
+        through it.
+        """
+        return None
+
     def _predicate_through(self) -> Expr | None:
         """The input whose rows this node passes through unchanged (every
         row, in order, each kept column's values as they are), or ``None``.

@@ -308,6 +308,11 @@ class MethodCall(Blockwise):
     kwargs: dict[str, Any] | None
     operation = staticmethod(call_method)
 
+    def _as_method_call(
+        self,
+    ) -> tuple[Expr, str, tuple[Any, ...], dict[str, Any]] | None:
+        return self.frame, self.method, tuple(self.args), dict(self.kwargs or {})
+
     # Methods that work column by column with no column-dependent arguments
     # when called with only scalar arguments: a projection passes through.
     COLUMNWISE: ClassVar[set[str]] = {

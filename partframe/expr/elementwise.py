@@ -72,6 +72,14 @@ class ColumnwiseCall(Blockwise):
     def operation(self) -> Any:
         return self.func
 
+    def _as_method_call(
+        self,
+    ) -> tuple[Expr, str, tuple[Any, ...], dict[str, Any]] | None:
+        args = tuple(self.args or ())
+        if self.func is call_method and args and isinstance(args[0], str):
+            return self.frame, args[0], args[1:], dict(self.kwargs or {})
+        return None
+
     @functools.cached_property
     def _meta(self) -> Any:
         given = self.operand("meta")

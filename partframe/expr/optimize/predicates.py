@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..base import Expr, _postorder, rewrite
-from ..blockwise import Blockwise, Elemwise, MethodCall, Projection, call_method
+from ..blockwise import Elemwise, Projection
 
 __all__ = ["predicate_terms", "push_predicates"]
 
@@ -92,42 +92,26 @@ def predicate_terms(pred: Any, source: Expr) -> list[Any]:
             if col is not None and isinstance(b, _SCALARS) and not _is_missing(b):
                 return [(col, op, b)]
         return []
-    call = _method_of(pred)
+    call = pred._as_method_call() if isinstance(pred, Expr) else None
     if call is not None:
-        frame, method, args, kwargs = call
+        frame, method, margs, kwargs = call
         col = _column_of(frame, source)
         if col is None:
             return []
-        if method == "isin" and len(args) == 1 and not kwargs:
-            values = args[0]
+        if method == "isin" and len(margs) == 1 and not kwargs:
+            values = margs[0]
             if isinstance(values, list | tuple | set) and all(
                 isinstance(v, _SCALARS) for v in values
             ):
                 return [(col, "in", tuple(values))]
-        if method == "between" and len(args) == 2:
-            lo, hi = args
+        if method == "between" and len(margs) == 2:
+            lo, hi = margs
             inclusive = kwargs.get("inclusive", "both")
             if isinstance(lo, _SCALARS) and isinstance(hi, _SCALARS):
                 left = ">=" if inclusive in ("both", "left") else ">"
                 right = "<=" if inclusive in ("both", "right") else "<"
                 return [(col, left, lo), (col, right, hi)]
     return []
-
-
-def _method_of(node: Any) -> tuple[Any, ...] | None:
-    """``(frame, method, args, kwargs)`` of a pandas method call node."""
-    if isinstance(node, MethodCall):
-        return node.frame, node.method, tuple(node.args), dict(node.kwargs or {})
-    if not isinstance(node, Blockwise):
-        return None
-    params = node._parameters
-    if {"frame", "func", "args"} <= set(params):
-        # A call of ``call_method`` column by column (``ColumnwiseCall``).
-        args = tuple(node.operand("args") or ())
-        if node.operand("func") is call_method and args and isinstance(args[0], str):
-            kwargs = node.operand("kwargs") if "kwargs" in params else None
-            return node.operand("frame"), args[0], args[1:], dict(kwargs or {})
-    return None
 
 
 def _dominates(root: Expr, gate: Expr, target: Expr) -> bool:
