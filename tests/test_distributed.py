@@ -122,3 +122,26 @@ def test_callbacks_on_client(client):
     with Recorder() as rec2:
         assert total.compute(scheduler=client) == 15
     assert rec2.events[-1] == ("end", 6, None)
+
+
+def _slow_value(x: int) -> int:
+    import time
+
+    time.sleep(1.3)  # longer than the adapter's 1 s wait between checks
+    return x + 1
+
+
+def _own_timeout(x: int) -> int:
+    raise TimeoutError(f"the task's own timeout {x}")
+
+
+def test_tasks_slower_than_the_wait_interval_return_their_values(client):
+    """Waiting is separate from the result: a task finishing around the
+    adapter's wait interval returns its value, never a TimeoutError."""
+    values = [delayed(_slow_value)(i) for i in range(3)]
+    assert partframe.compute(*values, scheduler=client) == (1, 2, 3)
+
+
+def test_a_task_raising_timeout_error_raises_it(client):
+    with pytest.raises(TimeoutError, match="the task's own timeout 7"):
+        delayed(_own_timeout)(7).compute(scheduler=client)

@@ -103,6 +103,7 @@ def _get_watched(client: Any, dsk: Graph, keys: Any, options: dict[str, Any]) ->
     """``client.get``, but a cluster left without workers (they died and
     were not restarted) raises :class:`NoWorkersError` instead of waiting
     forever."""
+    from distributed import wait
     from distributed.client import futures_of
 
     # (the futures are released on return: cancelling them would cancel a
@@ -110,14 +111,18 @@ def _get_watched(client: Any, dsk: Graph, keys: Any, options: dict[str, Any]) ->
     futures = client.get(dsk, keys, sync=False, **options)
     since = None
     for f in futures_of(futures):
+        # ``wait`` only waits: its TimeoutError means "not finished yet",
+        # never the task's own error (``result(timeout=)`` raises both, and
+        # a task finishing just after the timeout looked like one raising).
         while True:
             try:
-                f.result(timeout=1.0)  # raises the task's own error
-                break
+                wait(f, timeout=1.0)
             except TimeoutError:
-                if f.done():
-                    raise  # the task itself raised a TimeoutError
                 since = _check_workers(client, since)
+                continue
+            break
+        if f.status == "error":
+            f.result()  # raises the task's own error, without waiting for the rest
     return client.gather(futures)
 
 
