@@ -69,10 +69,10 @@ from .expr.shuffle import Shuffle, SortedRepartition
 from .kernels.group_call import (
     PART,
     POS,
-    _rename_keys,
     groupby_call_partition,
     groupby_transform_partition,
     level_columns,
+    rename_keys,
 )
 from .kernels.groupby import GroupByPlan, groupby_chunk, groupby_finalize
 from .kernels.topn import fast_top_n_ok, partition_top_n
@@ -410,7 +410,7 @@ class _GroupBy:
         return g
 
     def _fix_meta(self, meta: Any) -> Any:
-        meta = _rename_keys(meta, self._rename)
+        meta = rename_keys(meta, self._rename)
         if (
             isinstance(meta, pd.DataFrame)
             and self._series_input

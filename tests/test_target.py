@@ -66,3 +66,14 @@ def test_set_index_statistics_use_the_configured_scheduler(scheduler):
         got = out.compute()
     assert len(calls) == 2
     assert_eq(got, pdf.set_index("b").sort_index())
+
+
+def test_a_configured_client_makes_the_default_target_distributed(client):
+    ddf = _big_frame()
+    with partframe.config.set(scheduler=client):
+        assert current().distributed is True
+        assert choose_method(ddf.expr) == "tasks"
+        # and a shuffle planned under it computes on the cluster
+        pdf = pd.DataFrame({"k": np.arange(40) % 7, "x": np.arange(40)})
+        small = partframe.from_pandas(pdf, npartitions=4)
+        assert_eq(small.shuffle("k").x.sum(), pdf.x.sum())

@@ -38,7 +38,7 @@ from ..expr.reductions import TreeReduction
 from ..expr.sources import FromGraph, pandas_source
 from ..expr.target import Target, current, using
 from ..graph import flatten_keys
-from ..kernels.calls import _scalar_to_series
+from ..kernels.calls import scalar_to_series
 from ..kernels.gather import RowGather, assemble, built
 from ..kernels.partitions import (
     concat_result,
@@ -103,9 +103,9 @@ def _rebuild_frame(dsk: dict, meta: Any, divisions: tuple, keys: list) -> Any:
     return new_collection(FromGraph(dsk, meta, tuple(divisions), list(keys)))
 
 
-def _as_expr(other: Any) -> Any:
-    """The expression of a collection; anything else is a literal operand."""
-    if isinstance(other, FrameBase | Scalar):
+def as_expr(other: Any) -> Any:
+    """The expression of a lazy object; anything else is a literal operand."""
+    if isinstance(other, _Lazy):
         return other.expr
     return other
 
@@ -275,7 +275,7 @@ class Scalar(_Lazy):
         if isinstance(other, FrameBase):
             return other._binop(self, op, reflect=not reflect)
         args = [other, self.expr] if reflect else [self.expr, other]
-        return new_collection(Elemwise(op, [_as_expr(a) for a in args]))
+        return new_collection(Elemwise(op, [as_expr(a) for a in args]))
 
     def _unary(self, op: Callable) -> Scalar:
         return new_collection(Elemwise(op, [self.expr]))
@@ -387,18 +387,16 @@ class FrameBase(_Lazy):
 
     # -- building blocks ---------------------------------------------------
     def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
-        other = _lazy_operand(self, other, None)
+        other = lazy_operand(self, other, None)
         if isinstance(other, FrameBase):
-            along = _along_columns(self, other, op, reflect)
+            along = along_columns(self, other, op, reflect)
             if along is not None:
                 return along
-            left, right = _align(self, other)
+            left, right = align(self, other)
             args = [right.expr, left.expr] if reflect else [left.expr, right.expr]
         else:
             args = (
-                [_as_expr(other), self.expr]
-                if reflect
-                else [self.expr, _as_expr(other)]
+                [as_expr(other), self.expr] if reflect else [self.expr, as_expr(other)]
             )
         return new_collection(Elemwise(op, args))
 
@@ -407,7 +405,7 @@ class FrameBase(_Lazy):
 
     def _method(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """A partition-wise call of pandas method ``name``."""
-        args = tuple(_as_expr(a) for a in args)
+        args = tuple(as_expr(a) for a in args)
         kwargs = {k: v for k, v in kwargs.items()}
         for k, v in kwargs.items():
             if isinstance(v, FrameBase | Scalar):
@@ -452,13 +450,13 @@ class FrameBase(_Lazy):
         >>> df.map_partitions(len).compute().tolist()
         [3, 3]
         """
-        exprs = [self.expr] + [_as_expr(a) for a in args]
+        exprs = [self.expr] + [as_expr(a) for a in args]
         enforce = "inferred" if meta is None else True
         if meta is None:
             metas = [e._meta if isinstance(e, Expr) else e for e in exprs]
             meta = emulate(func, *metas, nonempty=True, **kwargs)
         elif not is_frame_or_series(meta) and isinstance(meta, dict | list | tuple):
-            meta = _meta_from_description(meta, self._meta.index)
+            meta = meta_from_description(meta, self._meta.index)
         else:
             meta = make_meta(meta)
         if not is_frame_or_series(meta):
@@ -466,7 +464,7 @@ class FrameBase(_Lazy):
             meta = pd.Series([], dtype=np.asarray(meta).dtype)
             return new_collection(
                 MapPartitions(
-                    _scalar_to_series, meta, [func, *exprs], kwargs or None,
+                    scalar_to_series, meta, [func, *exprs], kwargs or None,
                     False, enforce,
                 )
             )  # fmt: skip
@@ -546,7 +544,7 @@ def is_series(x: Any) -> bool:
     return isinstance(x, FrameBase) and isinstance(x._meta, pd.Series)
 
 
-def _meta_from_description(desc: Any, index: pd.Index | None = None) -> Any:
+def meta_from_description(desc: Any, index: pd.Index | None = None) -> Any:
     """An empty frame or Series from a ``{column: dtype}`` dict, a list of
     ``(column, dtype)`` pairs or a ``(name, dtype)`` tuple.
 
@@ -582,7 +580,7 @@ def _aligns_on_index(meta: Any, other: Any, axis: Any) -> bool:
     return False
 
 
-def _lazy_operand(obj: FrameBase, other: Any, axis: Any) -> Any:
+def lazy_operand(obj: FrameBase, other: Any, axis: Any) -> Any:
     """``other`` as a one-partition collection when it is an in-memory pandas
     object that pandas aligns with ``obj`` on the index, so it is aligned
     by divisions as pandas aligns by labels (broadcast to every partition,
@@ -601,7 +599,7 @@ def _lazy_operand(obj: FrameBase, other: Any, axis: Any) -> Any:
     return lazy
 
 
-def _along_columns(
+def along_columns(
     a: FrameBase, b: FrameBase, op: Any, reflect: bool, kwargs: dict | None = None
 ) -> Any:
     """``op(a, b)`` when pandas aligns a lazy Series' labels with a
@@ -632,7 +630,7 @@ def _repartitioned(frame: _A, divisions: tuple) -> _A:
     return new_collection(RepartitionDivisions(frame.expr, divisions))
 
 
-def _align(a: _A, b: _B) -> tuple[_A, _B]:
+def align(a: _A, b: _B) -> tuple[_A, _B]:
     """Make two collections partition-aligned, or say why they cannot be."""
     ea, eb = a.expr, b.expr
     known = ea.known_divisions and eb.known_divisions

@@ -43,7 +43,7 @@ from ..methods import shuffle as _shuffle
 from ._core import (
     FrameBase,
     Scalar,
-    _align,
+    align,
     new_collection,
     register,
 )
@@ -194,7 +194,7 @@ class DataFrame(
             return _row_mask(self, key)
         if isinstance(key, Series):
             pred = key
-            frame, pred = _align(self, pred)
+            frame, pred = align(self, pred)
             return new_collection(Filter(frame.expr, pred.expr))
         if isinstance(key, DataFrame):
             # pandas: a boolean frame masks the values, as ``where``.
@@ -255,7 +255,7 @@ class DataFrame(
         exprs = []
         for v in values:
             if isinstance(v, FrameBase):
-                frame, v = _align(frame, v)
+                frame, v = align(frame, v)
                 exprs.append(v.expr)
             elif isinstance(v, Scalar):
                 exprs.append(v.expr)
@@ -370,7 +370,7 @@ class Series(
         if isinstance(key, Array):
             return _row_mask(self, key)
         if isinstance(key, Series):
-            frame, pred = _align(self, key)
+            frame, pred = align(self, key)
             return new_collection(Filter(frame.expr, pred.expr))
         if isinstance(key, list | pd.Index | np.ndarray) or (
             isinstance(key, pd.Series) and not pd.api.types.is_bool_dtype(key.dtype)

@@ -18,10 +18,10 @@ import pandas as pd
 
 from ..graph import quote
 from ..kernels.calls import (
-    _scalar_to_series,
     apply_kwargs,
     assign_kernel,
     call_method,
+    scalar_to_series,
     set_index_values,
 )
 from ..kernels.enforce import MetaCheck, check_partition
@@ -401,7 +401,7 @@ class MapPartitions(Blockwise):
     @functools.cached_property
     def _meta_check(self) -> MetaCheck:
         func = self.func
-        if func is _scalar_to_series and self.args:
+        if func is scalar_to_series and self.args:
             func = self.args[0]
         return MetaCheck(
             self._meta,

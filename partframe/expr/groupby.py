@@ -27,8 +27,8 @@ from typing import Any
 from ..graph import quote
 from ..kernels.estimate import range_sample_size
 from ..kernels.group_call import (
-    _restore_named,
     reset_index_offset,
+    restore_named,
     restore_rows,
     tag_rows,
 )
@@ -395,7 +395,7 @@ class RestoreRows(Blockwise):
     def _task(self, index: int) -> Any:
         value = self.value
         return (
-            _restore_named,
+            restore_named,
             (self.frame._name, index),
             value,
             quote(self.operand("meta")),

@@ -47,8 +47,8 @@ from .. import config
 from ..graph import quote
 from ..kernels.estimate import range_sample_size
 from ..kernels.shuffle import (
-    _is_range,
     concat_sorted,
+    is_range,
     range_boundaries,
     sample_keys,
     shuffle_assign,
@@ -203,7 +203,7 @@ class Shuffle(Regroup):
             raise ValueError(
                 f"npartitions_out must be >= 1, got {self.npartitions_out}"
             )
-        if self.how not in ("hash", "direct") and not _is_range(self.how):
+        if self.how not in ("hash", "direct") and not is_range(self.how):
             raise ValueError(f"unknown shuffle partitioning {self.how!r}")
         if self.method not in (None, "tasks", "disk"):
             raise ValueError(
@@ -244,7 +244,7 @@ class Shuffle(Regroup):
         return self._layer()
 
     def _operand_repr(self) -> str:
-        how = self.how if not _is_range(self.how) else "range"
+        how = self.how if not is_range(self.how) else "range"
         return f"on={self.on!r}, npartitions_out={self.npartitions_out}, how={how}" + (
             f", method={self.method}" if self.method else ""
         )

@@ -132,7 +132,7 @@ from .commit_lock import (
     write_json,
 )
 from .manifest import (
-    _folders,
+    dataset_folders,
     expire,
     expire_later,
     manifest_bytes,
@@ -832,7 +832,7 @@ def recover_for_read(fs: Any, paths: list[str]) -> None:
         A commit to one of them was interrupted and cannot be repaired from
         here (no write access, or a lock held by a writer that may run).
     """
-    dests = _folders(paths)
+    dests = dataset_folders(paths)
     if not dests:
         return
     fs.invalidate_cache()

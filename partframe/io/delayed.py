@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..collection._core import _meta_from_description, new_collection
+from ..collection._core import meta_from_description, new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import apply_kwargs, function_name
 from ..expr.meta import is_frame_or_series, make_meta
@@ -52,7 +52,7 @@ def _as_meta(meta: Any, source: str) -> Any:
     description of one (``{column: dtype}``, ``[(column, dtype), ...]``,
     ``(name, dtype)``), as ``map_partitions`` takes."""
     if isinstance(meta, dict | list | tuple):
-        meta = _meta_from_description(meta)
+        meta = meta_from_description(meta)
     meta = make_meta(meta)
     if not is_frame_or_series(meta) or isinstance(meta, pd.Index):
         raise TypeError(

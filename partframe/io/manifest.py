@@ -70,7 +70,7 @@ def retain_versions() -> int:
     return int(config.get("retain_versions"))
 
 
-def _folders(paths: list[str]) -> list[str]:
+def dataset_folders(paths: list[str]) -> list[str]:
     """The dataset folders of a reader's paths: a path itself, or a glob's
     fixed folder prefix."""
     out: list[str] = []
@@ -82,7 +82,7 @@ def _folders(paths: list[str]) -> list[str]:
     return out
 
 
-def _retained(fs: Any, folder: str) -> list[str]:
+def retained_versions(fs: Any, folder: str) -> list[str]:
     """The retained old versions of ``folder`` (hidden siblings)."""
     parent, name = parent_and_name(folder)
     prefix = f".{name}._old-"
@@ -123,7 +123,7 @@ def expire(fs: Any, folder: str, older_than: float | None = None) -> list[str]:
     live = {journal["backup"]} if journal else set()
     kept: list[tuple[float, str]] = []
     out = []
-    for old in _retained(fs, folder):
+    for old in retained_versions(fs, folder):
         if old in live:
             continue  # a commit running now (or interrupted) needs it
         since = _retained_since(fs, old)

@@ -24,7 +24,7 @@ from ..expr.base import Expr
 from ..expr.blockwise import Blockwise
 from ..graph import quote
 from ..kernels import io as kio
-from ..kernels.io import _commit
+from ..kernels.io import commit_task
 from ..kernels.partitions import empty_like
 from . import commit
 from .commit import OutputJob
@@ -380,7 +380,7 @@ class CommitWrite(Expr):
         written: Any = keys
         if self.concat:
             written = [(kio.concat_staged, _q(self.job), keys)]
-        return {(self._name, 0): (_commit, _q(self.job), written)}
+        return {(self._name, 0): (commit_task, _q(self.job), written)}
 
     def _operand_repr(self) -> str:
         return repr(self.job.dest)

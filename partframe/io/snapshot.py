@@ -59,12 +59,12 @@ from .commit import recover, recover_for_read
 from .commit_lock import LOCK_TIMEOUT, CommitError, journal_path
 from .manifest import (
     SUCCESS,
-    _folders,
-    _retained,
+    dataset_folders,
     expire,
     read_manifest,
     retain_seconds,
     retain_versions,
+    retained_versions,
 )
 from .paths import join
 
@@ -107,7 +107,7 @@ def plan_consistently(
     planned file of a folder with a manifest, else None. ``files_of(result)``
     gives the listed files, to check the manifest's files are all there.
     """
-    folders = _folders(paths)
+    folders = dataset_folders(paths)
     deadline = time.monotonic() + LOCK_TIMEOUT
     while True:
         recover_for_read(fs, paths)  # an interrupted commit: finish or undo it
@@ -196,7 +196,7 @@ def read_pinned(fs: Any, pin: Pin | None, path: str, read: Callable[[str], Any])
                     return out
             time.sleep(0.01)
             continue
-        for old in _retained(fs, pin.folder):
+        for old in retained_versions(fs, pin.folder):
             om = read_manifest(fs, old)
             if om is not None and om["files"].get(pin.name) == pin.writer:
                 try:

@@ -33,7 +33,7 @@ def apply_kwargs(func: Any, kwargs: dict[str, Any], *args: Any) -> Any:
     return func(*args, **kwargs)
 
 
-def _scalar_to_series(func: Any, *args: Any, **kwargs: Any) -> pd.Series:
+def scalar_to_series(func: Any, *args: Any, **kwargs: Any) -> pd.Series:
     """``func``'s scalar result for one partition as a one-row Series."""
     return pd.Series([func(*args, **kwargs)])
 

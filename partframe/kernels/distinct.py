@@ -223,7 +223,7 @@ def unique_aggregate(partials: list, empty: pd.Series) -> Any:
     return merged.unique()
 
 
-def _dedup_partition(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
+def dedup_partition(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
     """Drop duplicates of one shuffled partition (rows are in input order)."""
     if len(df) < 2:
         return df

@@ -70,7 +70,7 @@ def groupby_call_partition(
         # group existed (every key missing gives no groups, and a function
         # is then never called); the meta is what every partition returns
         return meta
-    out = _rename_keys(out, rename)
+    out = rename_keys(out, rename)
     if object_levels:
         out = _object_level_keys(out, object_levels)
     if given is not None:
@@ -143,7 +143,7 @@ def _sort_levels(out: Any, nlevels: int) -> Any:
     return out if (order[1:] >= order[:-1]).all() else out.iloc[order]
 
 
-def _rename_keys(obj: Any, rename: dict) -> Any:
+def rename_keys(obj: Any, rename: dict) -> Any:
     if not isinstance(obj, pd.DataFrame | pd.Series):
         return obj
     if isinstance(obj, pd.Series) and obj.name == "__pf_values":
@@ -185,7 +185,7 @@ def restore_rows(df: pd.DataFrame, value: Any) -> Any:
     return df.drop(columns=[PART, POS])
 
 
-def _restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
+def restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
     out = restore_rows(df, value)
     if isinstance(meta, pd.Series):
         out = out.rename(meta.name)

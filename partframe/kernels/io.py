@@ -871,5 +871,5 @@ def read_pinned(pin: Any, func: Any, fs: Any, path: str, *args: Any) -> Any:
     return _read_pinned_version(fs, pin, path, lambda p: func(fs, p, *args))
 
 
-def _commit(job: Any, written: list) -> list[str]:
+def commit_task(job: Any, written: list) -> list[str]:
     return commit_output(job, written)

@@ -89,7 +89,7 @@ def assign_partitions(
         return partitioning_index(df, on, npartitions)
     if how == "direct":
         return np.asarray(df[on], dtype="int64")
-    if _is_range(how):
+    if is_range(how):
         from .sorting import range_partition
 
         return range_partition(df, on, bounds, how[1], how[2])
@@ -116,7 +116,7 @@ def shuffle_concat(pieces: list) -> Any:
     return pd.concat(nonempty)
 
 
-def _is_range(how: Any) -> bool:
+def is_range(how: Any) -> bool:
     return isinstance(how, tuple) and len(how) == 3 and how[0] == "range"
 
 

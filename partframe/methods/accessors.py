@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
-from ..collection._core import _as_expr, new_collection
+from ..collection._core import as_expr, new_collection
 from ..expr.elementwise import NonemptyCall
 from ..kernels import elementwise as kernels
 
@@ -50,7 +50,7 @@ class Accessor:
         return new_collection(node)
 
     def _call(self, attr: str, *args: Any, **kwargs: Any) -> Any:
-        args = tuple(_as_expr(a) for a in args)
+        args = tuple(as_expr(a) for a in args)
         node = NonemptyCall(
             self._series.expr,
             kernels.accessor_call,

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..collection._core import _meta_from_description
+from ..collection._core import meta_from_description, new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import MapPartitions, MethodCall
 from ..expr.elementwise import NonemptyCall, WholeOf
 from ..expr.meta import make_meta, meta_nonempty
 from ..kernels import elementwise as kernels
-from .elementwise import _columnwise, _is_lazy, _new
+from .elementwise import _columnwise, _is_lazy
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series
@@ -46,7 +46,7 @@ def _nonempty_call(
         meta = _meta_arg(meta, obj._meta.index)
     node = NonemptyCall(obj.expr, func, tuple(args), kwargs or None, meta)
     try:
-        return _new(node)
+        return new_collection(node)
     except Exception as exc:
         if meta is not None:
             raise
@@ -67,7 +67,7 @@ def _meta_arg(meta: Any, index: pd.Index | None = None) -> Any:
     if isinstance(meta, pd.DataFrame | pd.Series):
         return make_meta(meta)
     if isinstance(meta, dict | list | tuple):
-        return _meta_from_description(meta, index)
+        return meta_from_description(meta, index)
     index = pd.RangeIndex(0) if index is None else index[:0]
     return pd.Series([], dtype=meta, index=index)
 
@@ -149,7 +149,9 @@ class DataFrameMethods:
         options = _with_caller_names(expr, local_dict, kwargs)
         refs = _referenced_columns(expr, list(self._meta.columns))
         if refs is None:
-            return _new(MethodCall(self.expr, "query", (expr,), options or None))
+            return new_collection(
+                MethodCall(self.expr, "query", (expr,), options or None)
+            )
         return _columnwise(self, kernels.query_frame, (expr, options), None, refs)
 
     def eval(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
@@ -167,7 +169,7 @@ class DataFrameMethods:
         if kwargs.get("inplace"):
             raise ValueError("eval(inplace=True) is not supported; use the result")
         options = _with_caller_names(expr, local_dict, kwargs)
-        return _new(MethodCall(self.expr, "eval", (expr,), options or None))
+        return new_collection(MethodCall(self.expr, "eval", (expr,), options or None))
 
     def apply(
         self,
@@ -293,7 +295,7 @@ class SeriesMethods:
                 out_meta = pd.Series([], dtype=dtype, name=series_meta.name).set_axis(
                     series_meta.index[:0]
                 )
-            return _new(
+            return new_collection(
                 MapPartitions(
                     kernels.map_values,
                     out_meta,

@@ -12,10 +12,11 @@ from typing import Any, Self
 
 import pandas as pd
 
+from ..collection._core import new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import call_method
 from ..kernels import elementwise as kernels
-from .elementwise import _check_columns, _columnwise, _dtype_error, _new
+from .elementwise import _check_columns, _columnwise, _dtype_error
 
 __all__ = ["FrameMethods"]
 
@@ -76,7 +77,7 @@ def distinct_values(obj: Any, columns: list | None) -> list:
         kernels.distinct_combine, [], chunk_kwargs={"columns": columns},
         label="categories", columns=columns,
     )  # fmt: skip
-    return _new(reduction).compute()
+    return new_collection(reduction).compute()
 
 
 class FrameMethods:

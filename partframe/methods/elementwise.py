@@ -30,9 +30,15 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 import pandas as pd
 
-from ..collection._core import FrameBase, _along_columns, _Lazy, new_collection
-from ..collection._core import _align as align
-from ..collection._core import _lazy_operand as lazy_operand
+from ..collection._core import (
+    FrameBase,
+    _Lazy,
+    align,
+    along_columns,
+    as_expr,
+    lazy_operand,
+    new_collection,
+)
 from ..expr.base import Expr
 from ..expr.blockwise import (
     MapPartitions,
@@ -72,28 +78,12 @@ _NO_DEFAULT: Any = object()
 
 
 # -- helpers ---------------------------------------------------------------
-def _new(expr: Expr) -> Any:
-    return new_collection(expr)
-
-
 def _is_lazy(x: Any) -> bool:
     return isinstance(x, _Lazy)
 
 
 def _is_lazy_frame(x: Any) -> bool:
     return isinstance(x, FrameBase)
-
-
-def _lazy_operand(obj: Any, other: Any, axis: Any) -> Any:
-    return lazy_operand(obj, other, axis)
-
-
-def _align(a: Any, b: Any) -> tuple:
-    return align(a, b)
-
-
-def _expr_of(x: Any) -> Any:
-    return x.expr if _is_lazy(x) else x
 
 
 def _check_columns(frame: Any, wanted: Any, what: str) -> None:
@@ -160,7 +150,7 @@ def _check_operator(obj: Any, other: Any, op: Callable, reflect: bool) -> None:
     """
     if op not in _ORDERING:
         return
-    o = _expr_of(other)
+    o = as_expr(other)
     o = o._meta if hasattr(o, "_meta") else o
     metas = [m for m in (obj._meta, o) if isinstance(m, pd.DataFrame | pd.Series)]
     if all(_numeric_or_object(m) for m in metas):
@@ -196,12 +186,12 @@ def _columnwise(
     kwargs: dict | None = None,
     extra: Any = (),
 ) -> Any:
-    args = tuple(_expr_of(a) for a in args)
+    args = tuple(as_expr(a) for a in args)
     if isinstance(obj._meta, pd.DataFrame):
         node = ColumnwiseCall(obj.expr, func, args, kwargs or None, tuple(extra))
     else:
         node = ColumnwiseCall(obj.expr, func, args, kwargs or None)
-    return _new(node)
+    return new_collection(node)
 
 
 def _method_call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -209,7 +199,7 @@ def _method_call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     aligned = []
     for a in args:
         if _is_lazy_frame(a):
-            obj, a = _align(obj, a)
+            obj, a = align(obj, a)
         aligned.append(a)
     return _columnwise(obj, call_method, (name, *aligned), kwargs)
 
@@ -281,7 +271,7 @@ def _upcast_alike(out: Any, wide: Any) -> Any:
         {} if frame else False, chunk_kwargs={"kept": kept_dtypes},
         label="upcast-flags", columns=watch if frame else None,
     )  # fmt: skip
-    return _new(
+    return new_collection(
         CastAlike(
             out.expr, kernels.cast_alike, (flags, wide_dtypes, kept_dtypes),
             None, (), wide,
@@ -305,7 +295,7 @@ def _sample_and_cond(meta: Any) -> tuple:
 
 
 def _nonempty_operand(x: Any) -> Any:
-    return meta_nonempty(_expr_of(x)._meta) if _is_lazy(x) else x
+    return meta_nonempty(as_expr(x)._meta) if _is_lazy(x) else x
 
 
 def _same_schema(a: Any, b: Any) -> bool:
@@ -425,7 +415,7 @@ def _binary_method(name: str, frame_default_axis: Any) -> Callable:
                     "fillna() the frames first)"
                 )
             kwargs["fill_value"] = fill_value
-        other = _lazy_operand(self, other, axis)
+        other = lazy_operand(self, other, axis)
         if isinstance(other, pd.Index):
             raise TypeError(
                 f"{name}(): an in-memory pandas {type(other).__name__} cannot be "
@@ -435,7 +425,7 @@ def _binary_method(name: str, frame_default_axis: Any) -> Callable:
         def build(obj: Any) -> Any:
             o = other if obj is self else _sub_operand(other, obj)
             if _is_lazy_frame(o) and axis in (None, 1, "columns"):
-                along = _along_columns(obj, o, name, False, kwargs)
+                along = along_columns(obj, o, name, False, kwargs)
                 if along is not None:
                     return along
             return _method_call(obj, name, o, **kwargs)
@@ -610,7 +600,9 @@ class FrameMethods:
                     "(DataFrame.isin(frame) aligns by index; use where/eq)"
                 )
             whole = WholeOf(values.expr)
-            return _new(ColumnwiseCall(self.expr, kernels.isin_whole, (whole,)))
+            return new_collection(
+                ColumnwiseCall(self.expr, kernels.isin_whole, (whole,))
+            )
         if isinstance(values, Mapping):
             return _columnwise(self, call_method, ("isin", dict(values)))
         if isinstance(values, pd.DataFrame):
@@ -691,7 +683,7 @@ class DataFrameMethods:
             if errors == "raise":
                 _check_columns(self, cols, "drop()")
             keep = [c for c in self._meta.columns if c not in set(cols)]
-            out = _new(Projection(self.expr, keep))
+            out = new_collection(Projection(self.expr, keep))
         if index is not None:
             if errors != "ignore":
                 raise NotImplementedError(
@@ -741,10 +733,10 @@ class DataFrameMethods:
                     f"rename(columns=) takes a mapping or a function, "
                     f"got {type(columns).__name__}"
                 )
-            out = _new(RenameColumns(self.expr, mapping))
+            out = new_collection(RenameColumns(self.expr, mapping))
         if index is not None:
             node = MapPartitions(kernels.rename_index, out._meta, [out.expr, index])
-            out = _new(node)
+            out = new_collection(node)
         return out
 
     def select_dtypes(self, include: Any = None, exclude: Any = None) -> DataFrame:
@@ -759,7 +751,7 @@ class DataFrameMethods:
         ['x']
         """
         cols = list(self._meta.select_dtypes(include=include, exclude=exclude).columns)
-        return _new(Projection(self.expr, cols))
+        return new_collection(Projection(self.expr, cols))
 
 
 class SeriesMethods:
@@ -858,7 +850,7 @@ class SeriesMethods:
             if isinstance(index, pd.Series):
                 index = index.to_dict()
             meta = self._meta
-            return _new(
+            return new_collection(
                 MapPartitions(kernels.rename_series_index, meta, [self.expr, index])
             )
-        return _new(MethodCall(self.expr, "rename", (index,)))
+        return new_collection(MethodCall(self.expr, "rename", (index,)))

@@ -28,10 +28,6 @@ from ..kernels import partitions as K
 __all__ = ["FrameMethods"]
 
 
-def _new(expr: Any) -> Any:
-    return new_collection(expr)
-
-
 class FrameMethods:
     """``iloc``, shared by DataFrame and Series."""
 
@@ -151,7 +147,7 @@ def _iloc_rows(obj: Any, rows: Any) -> Any:
         if start in (None, 0) and stop is None and step in (None, 1):
             return obj
         lengths = ReductionChunk(obj.expr, K.partition_len, None, "len", [])
-        return _new(IlocRows(obj.expr, lengths, start, stop, step))
+        return new_collection(IlocRows(obj.expr, lengths, start, stop, step))
     kind = "boolean mask" if _is_mask(rows) else "row position"
     example = (
         "df.iloc[5:6]"

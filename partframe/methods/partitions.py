@@ -24,7 +24,7 @@ from pandas.errors import IndexingError
 
 from ..collection._core import (
     FrameBase,
-    _align,
+    align,
     is_dataframe,
     is_series,
     new_collection,
@@ -65,10 +65,6 @@ __all__ = [
 ]
 
 _NO_DEFAULT = object()
-
-
-def _new(expr: Any) -> Any:
-    return new_collection(expr)
 
 
 class FrameMethods:
@@ -122,7 +118,7 @@ class FrameMethods:
         _check_n(n)
         batch = _first_batch("head", npartitions, self.npartitions)
         if not compute:
-            return _new(Head(self.expr, n))
+            return new_collection(Head(self.expr, n))
         if n == 0:
             return self._meta.copy()
         total = self.npartitions
@@ -131,7 +127,7 @@ class FrameMethods:
         while start < total and rows < n:
             stop = min(total, start + batch)
             sub = select_partitions(self.expr, range(start, stop))
-            piece = _new(Head(sub, n - rows)).compute()
+            piece = new_collection(Head(sub, n - rows)).compute()
             pieces.append(piece)
             rows += len(piece)
             start, batch = stop, batch * 2
@@ -154,7 +150,7 @@ class FrameMethods:
         _check_n(n)
         batch = _first_batch("tail", npartitions, self.npartitions)
         if not compute:
-            return _new(Tail(self.expr, n))
+            return new_collection(Tail(self.expr, n))
         if n == 0:
             return self._meta.copy()
         total = self.npartitions
@@ -163,7 +159,7 @@ class FrameMethods:
         while stop > 0 and rows < n:
             start = max(0, stop - batch)
             sub = select_partitions(self.expr, range(start, stop))
-            piece = _new(Tail(sub, n - rows)).compute()
+            piece = new_collection(Tail(sub, n - rows)).compute()
             pieces.insert(0, piece)
             rows += len(piece)
             stop, batch = start, batch * 2
@@ -255,9 +251,11 @@ class FrameMethods:
             _check_new_divisions(self.expr, divisions, force)
             return repartition_divisions(self, divisions)
         if npartitions is not None:
-            return _new(repartition_npartitions(self.expr, npartitions))
+            return new_collection(repartition_npartitions(self.expr, npartitions))
         assert partition_size is not None  # the one given
-        return _new(_repartition_size(self.expr, K.parse_bytes(partition_size)))
+        return new_collection(
+            _repartition_size(self.expr, K.parse_bytes(partition_size))
+        )
 
     # -- loc --------------------------------------------------------------------
     @property
@@ -302,7 +300,7 @@ class FrameMethods:
 
     def _reset_index(self, drop: bool, kwargs: dict | None) -> Any:
         lengths = ReductionChunk(self.expr, K.partition_len, None, "len", [])
-        return _new(ResetIndex(self.expr, lengths, drop, kwargs or None))
+        return new_collection(ResetIndex(self.expr, lengths, drop, kwargs or None))
 
 
 class DataFrameMethods:
@@ -386,7 +384,7 @@ class DataFrameMethods:
         other = _set_index_key(other)
         if hasattr(other, "expr"):  # a partframe Series or Index of keys
             if other.expr._name == self.index.expr._name:
-                return _new(self.expr)  # the frame's own index, as pandas
+                return new_collection(self.expr)  # the frame's own index, as pandas
             return _set_index_values(self, other, sorted, divisions)
         if not sorted:
             from .shuffle import set_index_unsorted
@@ -404,8 +402,8 @@ class DataFrameMethods:
                 f"set_index({other!r}, sorted=True, divisions=...)",
                 self.expr.npartitions,
             )
-            return _new(SetIndexSorted(self.expr, other, drop, divisions))
-        return _new(_set_index_sorted(self.expr, other, drop))
+            return new_collection(SetIndexSorted(self.expr, other, drop, divisions))
+        return new_collection(_set_index_sorted(self.expr, other, drop))
 
     def nlargest(self, n: int, columns: Any, keep: str = "first") -> DataFrame:
         """The ``n`` rows with the largest ``columns`` values, as pandas.
@@ -516,7 +514,7 @@ def _top(obj: Any, method: str, n: int, columns: Any, keep: str) -> Any:
     # Errors a user deserves (unknown column, non-numeric dtype) now.
     K.top_aggregate([[meta_nonempty(obj._meta)]], method, n, columns, keep)
     kw = {"method": method, "n": n, "columns": columns, "keep": keep}
-    return _new(
+    return new_collection(
         TreeReduction(
             obj.expr, K.top_chunk, K.top_combine, K.top_aggregate, obj._meta,
             chunk_kwargs=kw, combine_kwargs=kw, aggregate_kwargs=kw, label=method,
@@ -575,9 +573,11 @@ def _set_index_values(frame: Any, keys: Any, sorted: bool, divisions: Any) -> An
             f"partitions against {frame.npartitions})"
         )
     name = keys._meta.name
-    with_keys = _new(Elemwise(K.assign_by_position, [frame.expr, keys.expr, _KEYS]))
+    with_keys = new_collection(
+        Elemwise(K.assign_by_position, [frame.expr, keys.expr, _KEYS])
+    )
     out = with_keys.set_index(_KEYS, drop=True, sorted=sorted, divisions=divisions)
-    return _new(Elemwise(K.name_index, [out.expr, name]))
+    return new_collection(Elemwise(K.name_index, [out.expr, name]))
 
 
 # -- helpers: repartition ----------------------------------------------------------
@@ -629,11 +629,11 @@ def repartition_divisions(frame: Any, divisions: Sequence) -> Any:
     divisions = tuple(divisions)
     if divisions == tuple(frame.divisions):
         return frame
-    return _new(RepartitionDivisions(frame.expr, divisions))
+    return new_collection(RepartitionDivisions(frame.expr, divisions))
 
 
 def _repartition_size(expr: Any, limit: int) -> Any:
-    sizes = _new(
+    sizes = new_collection(
         TreeReduction(
             expr, K.memory_usage, K.concat_lists, K.concat_lists, [],
             label="memory-usage",
@@ -682,7 +682,7 @@ def _show(value: Any) -> str:
 
 
 def _set_index_sorted(expr: Any, column: Any, drop: bool) -> Any:
-    stats = _new(
+    stats = new_collection(
         TreeReduction(
             expr, K.column_bounds, K.concat_lists, K.concat_lists, [],
             chunk_kwargs={"column": column}, label="bounds", columns=[column],
@@ -741,7 +741,7 @@ class _PartitionsIndexer:
             raise TypeError(
                 f"select partitions with an int, a slice or a list, not {key!r}"
             )
-        return _new(select_partitions(self.obj.expr, parts))
+        return new_collection(select_partitions(self.obj.expr, parts))
 
 
 class _LocIndexer:
@@ -786,7 +786,7 @@ class _LocIndexer:
             # A date string on a datetime-like index may be a period (pandas'
             # partial string indexing): all the rows pandas matches, as a frame.
             expr = _partial_string_partitions(obj, key, key)
-            return _new(LocRows(expr, K.loc_label, (key,)))
+            return new_collection(LocRows(expr, K.loc_label, (key,)))
         if isinstance(key, list | np.ndarray | pd.Index | ExtensionArray):
             labels = list(key)
             if labels and all(isinstance(x, bool | np.bool_) for x in labels):
@@ -817,7 +817,7 @@ def _loc_label(obj: Any, label: Any) -> Any:
             # Outside the divisions: absent for sure, and pandas raises.
             raise KeyError(label)
         expr = select_partitions(expr, [i])
-    return _new(LocRows(expr, K.loc_label, (label,)))
+    return new_collection(LocRows(expr, K.loc_label, (label,)))
 
 
 def _loc_slice(obj: Any, start: Any, stop: Any) -> Any:
@@ -844,7 +844,7 @@ def _loc_slice(obj: Any, start: Any, stop: Any) -> Any:
                 f"index (divisions {d[0]!r} .. {d[-1]!r})"
             ) from None
         expr = select_partitions(expr, parts or [0])
-    return _new(LocRows(expr, K.loc_slice, (start, stop)))
+    return new_collection(LocRows(expr, K.loc_slice, (start, stop)))
 
 
 def _partial_strings(index: pd.Index, start: Any, stop: Any) -> bool:
@@ -874,7 +874,9 @@ def _partial_string_partitions(obj: Any, start: Any, stop: Any) -> Any:
 def _loc_list(obj: Any, labels: list) -> Any:
     expr = obj.expr
     if not labels:
-        return _new(LocRows(select_partitions(expr, [0]), K.index_isin, ([],)))
+        return new_collection(
+            LocRows(select_partitions(expr, [0]), K.index_isin, ([],))
+        )
     if expr.known_divisions:
         try:
             where = [_partition_of(expr.divisions, x) for x in labels]
@@ -891,10 +893,12 @@ def _loc_list(obj: Any, labels: list) -> Any:
                 for x, i in zip(labels, where):
                     per_part[i].append(x)
                 sub = select_partitions(expr, parts)
-                return _new(LocLabels(sub, tuple(tuple(per_part[p]) for p in parts)))
+                return new_collection(
+                    LocLabels(sub, tuple(tuple(per_part[p]) for p in parts))
+                )
             expr = select_partitions(expr, parts)
     pieces = LocRows(expr, K.index_isin, (list(labels),))
-    return _new(GatherLoc(pieces, tuple(labels)))
+    return new_collection(GatherLoc(pieces, tuple(labels)))
 
 
 def _loc_columns(frame: Any, cols: Any) -> Any:
@@ -942,7 +946,7 @@ def _align_all(frames: list) -> list:
         # Without divisions to unify, each must line up with the first as
         # it is (one partition each: pandas aligns the rows inside it).
         for f in frames[1:]:
-            _align(frames[0], f)  # raises the explanation otherwise
+            align(frames[0], f)  # raises the explanation otherwise
         return frames
     divisions = functools.reduce(union_divisions, [f.divisions for f in frames])
     return [repartition_divisions(f, divisions) for f in frames]
@@ -1013,7 +1017,7 @@ def concat(
         if len(frames) == 1:
             out = frames[0]
         else:
-            out = _new(ConcatPartitions([f.expr for f in frames], join))
+            out = new_collection(ConcatPartitions([f.expr for f in frames], join))
         if ignore_index:
             out = out._reset_index(True, None)
         return out
@@ -1023,7 +1027,7 @@ def concat(
         cast = join == "outer" and len({e._partitioning for e in exprs}) > 1
         wide = ConcatColumns(exprs, join, ignore_index, cast)
         if not cast:
-            return _new(wide)
+            return new_collection(wide)
         # pandas' dtypes when no row is missing: those of empty inputs (the
         # stand-ins' indexes need not match).
         complete = make_meta(
@@ -1033,9 +1037,9 @@ def concat(
             )
         )  # fmt: skip
         if narrowed(wide._meta, complete) is None:
-            return _new(wide)
+            return new_collection(wide)
         # Whether rows are missing is known only when computing: decided
         # for the whole result, as pandas does (see partframe.expr.merge).
         narrow = ConcatColumns(exprs, join, ignore_index, False)
-        return _new(NarrowIfComplete(narrow, wide._meta, complete))
+        return new_collection(NarrowIfComplete(narrow, wide._meta, complete))
     raise ValueError(f"axis must be 0 or 1, got {axis!r}")

@@ -23,7 +23,7 @@ from ..expr.merge import Merge
 from ..expr.partitions import check_divisions
 from ..expr.shuffle import Shuffle
 from ..expr.sort import SetIndexShuffled, SortValues
-from ..kernels.distinct import _dedup_partition, count_values, length_series
+from ..kernels.distinct import count_values, dedup_partition, length_series
 from ..kernels.group_call import PART
 
 if TYPE_CHECKING:
@@ -38,10 +38,6 @@ __all__ = [
     "set_index_unsorted",
     "value_counts_split_out",
 ]
-
-
-def _new(expr: Any) -> Any:
-    return new_collection(expr)
 
 
 def _labels(x: Any) -> list:
@@ -122,7 +118,7 @@ class FrameMethods:
             missing = [c for c in on if c not in self._meta.columns]
             if missing:
                 raise KeyError(f"shuffle: columns not found: {missing}")
-        return _new(Shuffle(self.expr, on, n, "hash", method))
+        return new_collection(Shuffle(self.expr, on, n, "hash", method))
 
 
 class DataFrameMethods:
@@ -186,7 +182,7 @@ class DataFrameMethods:
         _check_na_position(na_position)
         asc = _ascending(ascending, len(by))
         n = self.npartitions if npartitions is None else int(npartitions)
-        out = _new(SortValues(self.expr, by, asc, na_position, n, method))
+        out = new_collection(SortValues(self.expr, by, asc, na_position, n, method))
         if ignore_index:
             out = out._reset_index(True, None)
         return out
@@ -330,7 +326,7 @@ class DataFrameMethods:
             (lsuffix, rsuffix), False, "join", npartitions, broadcast,
             shuffle_method,
         )  # fmt: skip
-        return _new(expr)
+        return new_collection(expr)
 
 
 class SeriesMethods:
@@ -367,7 +363,7 @@ class SeriesMethods:
         if isinstance(ascending, list | tuple):
             ascending = bool(ascending[0])
         n = self.npartitions if npartitions is None else int(npartitions)
-        out = _new(
+        out = new_collection(
             SortValues(self.expr, None, [bool(ascending)], na_position, n, method)
         )
         if ignore_index:
@@ -529,7 +525,7 @@ def merge(
         bool(right_index), tuple(suffixes), indicator, "merge", npartitions,
         broadcast, shuffle_method,
     )  # fmt: skip
-    return _new(expr)
+    return new_collection(expr)
 
 
 def _check_label_keys(name: str, keys: Any) -> None:
@@ -574,7 +570,9 @@ def set_index_unsorted(
         n = len(divisions) - 1
     else:
         n = frame.npartitions if npartitions is None else int(npartitions)
-    return _new(SetIndexShuffled(frame.expr, column, drop, n, method, divisions))
+    return new_collection(
+        SetIndexShuffled(frame.expr, column, drop, n, method, divisions)
+    )
 
 
 def _drop_duplicates(
@@ -592,10 +590,10 @@ def _drop_duplicates(
     n = int(split_out) if split_out else expr.npartitions
     shuffled = Shuffle(tagged, cols, n, "hash", method)
     deduped = MapPartitions(
-        _dedup_partition, tagged._meta, [shuffled, cols, keep], None, False
+        dedup_partition, tagged._meta, [shuffled, cols, keep], None, False
     )
     back = Shuffle(deduped, PART, expr.npartitions, "direct", method)
-    return _new(RestoreRows(back, meta, None, expr))
+    return new_collection(RestoreRows(back, meta, None, expr))
 
 
 def value_counts_split_out(
@@ -631,7 +629,7 @@ def value_counts_split_out(
     counted = MapPartitions(
         count_values, out_meta, [shuffled, meta.name, kw], None, False
     )
-    out = _new(counted)
+    out = new_collection(counted)
     if normalize:
         total = out.sum()
         out = (out / total).rename("proportion")
@@ -656,4 +654,4 @@ def nunique_split_out(
         series, split_out, sort=False, dropna=dropna, method=method
     )
     lengths = MapPartitions(length_series, pd.Series([], dtype="int64"), [counts.expr])
-    return _new(lengths).sum()
+    return new_collection(lengths).sum()
