@@ -218,6 +218,21 @@ def _(data, st, pdf):
     return {"col": col, "values": values}
 
 
+def _filter_index_isin(d: Any, values: list) -> Any:
+    return d[d.index.isin(values)]
+
+
+@step("filter_index_isin")
+@runs(_filter_index_isin)
+def _(data, st, pdf):
+    pool = list(pdf.index.dropna().unique())[:6]
+    if not pool:
+        return None
+    values = data.draw(st.lists(st.sampled_from(pool), max_size=3))
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    return {"values": values}
+
+
 def _query(d: Any, col: Any, value: Any) -> Any:
     return d.query(f"`{col}` > {value!r}")
 
@@ -520,6 +535,11 @@ def _set_index(d: Any, col: Any) -> Any:
     out = d.set_index(col)
     if isinstance(out, pd.DataFrame):
         out = out.sort_index(kind="stable", na_position="last")
+        if out.index.dtype != d[col].dtype and d[col].dtype.kind == "i":
+            # pandas makes a RangeIndex (int64) of a narrow int column whose
+            # values form an arithmetic progression; partframe keeps the
+            # column's dtype (kernels.partitions.set_index_column)
+            out.index = out.index.astype(d[col].dtype)
     return out
 
 
@@ -823,10 +843,18 @@ def _(data, st, pdf):
 def _parquet(d: Any, tag: str) -> Any:
     if isinstance(d, pd.DataFrame):
         out = pd.read_parquet(io.BytesIO(d.to_parquet()))
+        # pyarrow restores the extension dtype (Int64...) of a column but
+        # not of an index level; partframe reads back the index written
         if d.index.nlevels == 1 and out.index.dtype != d.index.dtype:
-            # pyarrow restores the extension dtype (Int64...) of a column
-            # but not of the index; partframe reads back the index written
             out.index = out.index.astype(d.index.dtype)
+        elif d.index.nlevels > 1 and list(out.index.dtypes) != list(d.index.dtypes):
+            out.index = out.index.set_levels(
+                [
+                    level.astype(want)
+                    for level, want in zip(out.index.levels, d.index.dtypes)
+                ],
+                verify_integrity=False,
+            )
         return out
     path = os.path.join(tempfile.gettempdir(), "pf-composition", tag)
     d.to_parquet(path, overwrite=True)

@@ -60,7 +60,7 @@ def pipelines(draw: st.DrawFn) -> tuple[Pipeline, str]:
             continue
         if name == "nlargest" and not ordered:
             continue  # which of tied rows is kept depends on the row order
-        if name == "join_index" and not labelled:
+        if name in ("join_index", "filter_index_isin") and not labelled:
             continue  # labels that are not pandas' match other rows
         if name == "reset_index" and not labelled:
             # labels that are not pandas' (after a merge, a CSV read) would

@@ -138,6 +138,43 @@ def test_set_index_unsorted(method, col):
         _check_inside_divisions(out)
 
 
+@pytest.mark.parametrize("dtype", ["int32", "int16", "uint8", "float32"])
+@pytest.mark.parametrize("sorted_", [False, True])
+def test_set_index_narrow_column_keeps_its_dtype(method, dtype, sorted_):
+    # values with gaps: pandas keeps the column's dtype for the index
+    values = np.array([0, 3, 4, 9, 10, 12, 20, 21, 25, 30] * 4)
+    if sorted_:
+        values = np.sort(values)
+    pdf = pd.DataFrame({"k": values.astype(dtype), "x": np.arange(40.0)})
+    want = pdf.set_index("k").sort_index(kind="stable")
+    assert want.index.dtype == dtype
+    for nparts in (1, 3, 50):
+        ddf = partframe.from_pandas(pdf, npartitions=nparts, sort=False)
+        out = ddf.set_index("k", sorted=sorted_)
+        assert out._meta.index.dtype == dtype
+        assert_eq(out, want)
+    ddf = partframe.from_pandas(pdf, npartitions=4, sort=False)
+    got = ddf[ddf.x > 30].set_index("k", sorted=sorted_)  # empty partitions
+    assert_eq(got, pdf[pdf.x > 30].set_index("k").sort_index(kind="stable"))
+
+
+@pytest.mark.parametrize("sorted_", [False, True])
+def test_set_index_progression_keeps_the_column_dtype(method, sorted_):
+    # pandas makes an int32 column whose values form an arithmetic
+    # progression a RangeIndex (int64); partitions of it need not be
+    # progressions, so partframe keeps int32 throughout (documented in
+    # kernels.partitions.set_index_column)
+    pdf = pd.DataFrame({"k": np.arange(40, dtype="int32"), "x": np.arange(40.0)})
+    assert pdf.set_index("k").index.dtype == "int64"
+    want = pdf.set_index("k")
+    want.index = want.index.astype("int32")
+    for nparts in (1, 3, 7):
+        ddf = partframe.from_pandas(pdf, npartitions=nparts, sort=False)
+        out = ddf.set_index("k", sorted=sorted_)
+        assert_eq(out, want)
+        assert out.compute().index.dtype == "int32"
+
+
 def test_set_index_in_graph_equals_eager():
     pdf = make_pdf(100)
     ddf = partframe.from_pandas(pdf, npartitions=5)

@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from ..kernels.estimate import range_sample_size
+from ..kernels.partitions import set_index_column
 from ..kernels.sorting import (
     choose_boundaries,
     set_index_sorted_partition,
@@ -190,7 +191,7 @@ class SetIndexShuffled(Expr):
 
     @functools.cached_property
     def _meta(self) -> Any:
-        return self.frame._meta.set_index(self.column, drop=self.drop)
+        return set_index_column(self.frame._meta, self.column, self.drop)
 
     @property
     def npartitions(self) -> int:

@@ -388,8 +388,23 @@ def iloc_rows(
 
 
 def set_index_column(part: pd.DataFrame, column: Any, drop: bool) -> pd.DataFrame:
-    """``part.set_index(column, drop=drop)``."""
-    return part.set_index(column, drop=drop)
+    """``part.set_index(column, drop=drop)``, the index keeping the column's
+    integer dtype.
+
+    pandas makes the index of a signed integer column whose values form an
+    arithmetic progression (two distinct values always do; no values too) a
+    RangeIndex, int64 whatever the column's dtype, and keeps the dtype
+    otherwise. Partitions are cut anywhere, so that rule would give some
+    partitions (and the empty meta) int64 and others int32: the index keeps
+    the column's dtype, as pandas' does for any other values.
+    """
+    out = part.set_index(column, drop=drop)
+    if isinstance(out.index, pd.MultiIndex):
+        return out
+    dtype = part[column].dtype
+    if out.index.dtype != dtype and isinstance(dtype, np.dtype) and dtype.kind == "i":
+        out.index = out.index.astype(dtype)
+    return out
 
 
 def assign_by_position(part: pd.DataFrame, values: Any, name: Any) -> pd.DataFrame:

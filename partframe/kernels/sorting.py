@@ -22,6 +22,7 @@ from .keys import (
     spaced_rows,
     stable_order,
 )
+from .partitions import set_index_column
 
 __all__ = [
     "choose_boundaries",
@@ -148,5 +149,5 @@ def sort_stats(obj: Any, on: Any, size: int) -> tuple:
 
 def set_index_sorted_partition(df: pd.DataFrame, column: Any, drop: bool) -> Any:
     """``df.set_index(column)`` with rows stably sorted by it (NaN last)."""
-    out = df.set_index(column, drop=drop)
+    out = set_index_column(df, column, drop)
     return sort_partition(out, "__index__", [True], "last")
