@@ -50,32 +50,16 @@ import pandas as pd
 
 from .aggregation import Aggregation
 from .collection._core import is_dataframe, is_series, new_collection
-from .expr.base import Expr
 from .expr.blockwise import (
     Elemwise,
-    MapPartitions,
     Projection,
     _unknown_columns_message,
 )
-from .expr.groupby import (
-    GroupByAgg,
-    RangeShuffle,
-    ResetIndex,
-    RestoreRows,
-    TagRows,
-)
+from .expr.groupby import GroupByAgg
+from .expr.groupby_shuffle import GroupByApply, GroupByTransform
 from .expr.meta import make_meta, meta_nonempty
-from .expr.shuffle import Shuffle, SortedRepartition
-from .kernels.group_call import (
-    PART,
-    POS,
-    groupby_call_partition,
-    groupby_transform_partition,
-    level_columns,
-    rename_keys,
-)
+from .kernels.group_call import level_columns, rename_keys
 from .kernels.groupby import GroupByPlan, groupby_chunk, groupby_finalize
-from .kernels.topn import fast_top_n_ok, partition_top_n
 
 __all__ = ["DataFrameGroupBy", "SeriesGroupBy", "crosstab"]
 
@@ -695,13 +679,13 @@ class _GroupBy:
         data = self._stand_in()
         return list(data.groupby(**self._gb_kwargs()).size().index.names)
 
-    def _shuffle_keys(self) -> tuple[Any, list]:
-        """The frame with key columns for a shuffle, and their labels."""
+    def _shuffle_keys(self) -> tuple[tuple | None, tuple]:
+        """The index levels copied into key columns for a shuffle (``None``:
+        the keys are columns) and the key columns' labels."""
         if self._by is not None:
-            return self._frame, list(self._by)
-        names = [_TMP.format(i) for i in range(len(self._level))]
-        expr = Elemwise(level_columns, [self._frame.expr, self._level, names])
-        return new_collection(expr), names
+            return None, tuple(self._by)
+        names = tuple(_TMP.format(i) for i in range(len(self._level)))
+        return tuple(self._level), names
 
     def _nout_shuffle(self) -> int:
         if self.split_out not in (None, False):
@@ -745,86 +729,46 @@ class _GroupBy:
         key_levels: int | None = None,
         given: bool = False,
     ) -> Any:
-        """A key-indexed result from pandas' groupby ``method`` after a shuffle;
-        ``given``: ``meta`` is the user's (each result is checked against it)."""
-        frame, on = self._shuffle_keys()
+        """A key-indexed result from pandas' groupby ``method`` on whole
+        groups; ``given``: ``meta`` is the user's (each result is checked
+        against it)."""
+        level, on = self._shuffle_keys()
         needed = self._needed_columns(method, args, kwargs)
-        if needed is not None:
-            cols = list(dict.fromkeys([*on, *needed]))
-            if len(cols) < len(frame._meta.columns):
-                frame = frame[cols]  # move only what the method reads
         k = 1 if self._categorical_unobserved() else self._nout_shuffle()
-        if (
-            method in ("nlargest", "nsmallest")
-            and not kwargs
-            and (k > 1 or frame.npartitions > 1)
-            and fast_top_n_ok(frame._meta, on, self._selection)
-        ):
-            # each partition's own top n per group first: exact (see
-            # kernels/topn.py), and the shuffle moves a few rows per group
-            frame = new_collection(
-                MapPartitions(
-                    partition_top_n,
-                    frame._meta,
-                    [
-                        frame.expr,
-                        on,
-                        self._selection,
-                        args[0] if args else 5,
-                        method == "nlargest",
-                        self.dropna,
-                    ],
-                    None,
-                    True,
-                )
-            )
         gb = self._gb_kwargs()
         gb.pop("level", None)
-        gb["by"] = on if len(on) > 1 else on[0]
+        gb["by"] = list(on) if len(on) > 1 else on[0]
         gb["group_keys"] = self.group_keys
         gb["as_index"] = self.as_index
         rename = dict(self._rename)
         if self._by is None:
             rename.update({n: nm for n, nm in zip(on, self._names)})
-        nkeys = len(on) if key_levels is None else key_levels
-        defer = k > 1 and not self.as_index and isinstance(meta, pd.DataFrame)
-        inner_meta = meta
-        if defer:  # keys stay in the index until the outputs are sorted
-            gb["as_index"] = True
-            inner_meta = self._indexed_meta(method, args, kwargs, meta, len(on), given)
-        as_index = self.as_index or defer
-        sort_levels = nkeys if (self.sort and as_index and self.group_keys) else 0
-        ranged = k > 1 and sort_levels and self.observed
-        expr: Expr
-        if ranged:  # split by key ranges: outputs are sorted with each other
-            expr = RangeShuffle(frame.expr, on, k)
-        elif k > 1 or frame.npartitions > 1:
-            expr = Shuffle(frame.expr, on, k, "hash", self._shuffle_method)
-        else:
-            expr = frame.expr
-        node = MapPartitions(
-            groupby_call_partition,
-            inner_meta,
-            [
-                expr,
-                gb,
-                self._selection,
+        indexed_meta = None
+        if not self.as_index and isinstance(meta, pd.DataFrame):
+            indexed_meta = self._indexed_meta(
+                method, args, kwargs, meta, len(on), given
+            )
+        return new_collection(
+            GroupByApply(
+                self._frame.expr,
+                level,
+                on,
+                None if needed is None else tuple(needed),
                 method,
                 tuple(args),
                 dict(kwargs),
+                gb,
+                self._selection,
                 rename,
-                sort_levels,
-                inner_meta,
+                key_levels,
+                meta,
+                indexed_meta,
                 f"groupby {method} of {_fname(args[0])}" if given else None,
                 self._object_level_names(),
-            ],
+                k,
+                self._shuffle_method,
+            )
         )
-        out: Any = node
-        if k > 1 and sort_levels and not ranged:
-            out = SortedRepartition(node, nkeys, k)
-        if defer:
-            out = ResetIndex(out, meta)
-        return new_collection(out)
 
     def _indexed_meta(
         self,
@@ -856,68 +800,29 @@ class _GroupBy:
         keep_rows: bool = False,
         given: bool = False,
     ) -> Any:
-        """An index-aligned result: shuffle by key, run pandas, shuffle back.
+        """An index-aligned result of pandas' groupby ``method``.
 
         ``given``: ``meta`` is the user's, each result is checked against
         it and the function is not run on a stand-in."""
-        frame, on = self._shuffle_keys()
-        n = frame.npartitions
+        level, on = self._shuffle_keys()
         gb = self._gb_kwargs()
         gb.pop("level", None)
-        gb["by"] = on if len(on) > 1 else on[0]
-        selection = self._selection
-        if selection is None:
-            selection = [c for c in frame._meta.columns if c not in set(on)]
-        tagged = TagRows(frame.expr)
-        shuffled = Shuffle(tagged, on, n) if n > 1 else tagged
-        check = None
-        if given:
-            check = (f"groupby transform of {_fname(args[0])}", meta)
-            applied_meta = (
-                meta.to_frame("__pf_value")
-                if isinstance(meta, pd.Series)
-                else meta.copy(deep=False)
-            )
-            for tag in (PART, POS):
-                applied_meta[tag] = tagged._meta[tag].to_numpy()
-        else:
-            applied_meta = make_meta(
-                groupby_transform_partition(
-                    meta_nonempty(tagged._meta),
-                    gb,
-                    selection,
-                    method,
-                    args,
-                    kwargs,
-                    keep_rows,
-                )
-            )
-        applied = MapPartitions(
-            groupby_transform_partition,
-            applied_meta,
-            [
-                shuffled,
+        gb["by"] = list(on) if len(on) > 1 else on[0]
+        return new_collection(
+            GroupByTransform(
+                self._frame.expr,
+                level,
+                on,
                 gb,
-                selection,
+                self._selection,
                 method,
                 tuple(args),
                 dict(kwargs),
                 keep_rows,
-                applied_meta,
-                check,
-            ],
+                meta,
+                f"groupby transform of {_fname(args[0])}" if given else None,
+            )
         )
-        back = Shuffle(applied, PART, n, "direct") if n > 1 else applied
-        value: str | list[Any] | None
-        if keep_rows:
-            value = None
-        elif isinstance(meta, pd.Series):
-            value = "__pf_value"
-        else:
-            value = list(applied_meta.columns[:-2])
-        expr = RestoreRows(back, meta, value, frame.expr)
-        out = new_collection(expr)
-        return out
 
     # -- public API -------------------------------------------------------
     def _agg_specs(self, arg: Any, kwargs: dict) -> tuple[list, bool]:

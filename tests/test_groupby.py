@@ -503,3 +503,36 @@ def test_split_out_given_to_groupby():
     assert got.npartitions == 3
     assert_eq(got, pdf.groupby("A").sum(), sort_results=True)
     assert ddf.groupby("A", split_out=3).B.sum(split_out=1).npartitions == 1
+
+
+def _logical_and_physical(obj):
+    from partframe.expr.base import walk
+    from partframe.expr.optimize import optimize
+
+    logical = {type(e).__name__ for e in walk(obj.expr)}
+    physical = {type(e).__name__ for e in walk(optimize(obj.expr, fuse=False))}
+    return logical, physical
+
+
+@pytest.mark.parametrize(
+    "call, node",
+    [
+        (lambda g: g.b.median(), "GroupByApply"),
+        (lambda g: g.apply(lambda x: x.b.sum()), "GroupByApply"),
+        (lambda g: g.b.nlargest(2), "GroupByApply"),
+        (lambda g: g.b.cumsum(), "GroupByTransform"),
+        (lambda g: g.b.transform("sum"), "GroupByTransform"),
+        (lambda g: g.head(2), "GroupByTransform"),
+    ],
+)
+def test_whole_group_calls_are_one_logical_node(call, node):
+    # the facade builds one logical node; the shuffle it needs is chosen
+    # when the plan is lowered (expr/groupby_shuffle.py)
+    pdf = pd.DataFrame({"a": [1, 2, 1, 3] * 5, "b": range(20), "c": list("xyzw") * 5})
+    out = call(partframe.from_pandas(pdf, npartitions=3).groupby("a", split_out=2))
+    logical, physical = _logical_and_physical(out)
+    assert node in logical
+    assert not logical & {"Shuffle", "RangeShuffle", "TagRows", "SortedRepartition"}
+    assert node not in physical
+    assert physical & {"ShuffleSplit", "RangeShuffle", "ShuffleCollect"}
+    assert_eq(out, call(pdf.groupby("a")))
