@@ -82,7 +82,7 @@ def to_csv(
     >>> partframe.read_csv("memory://doc/c/*.csv").x.sum().compute()
     np.int64(6)
     """
-    from .commit import compute_options, new_job, run_write
+    from .commit_job import compute_options, new_job, run_write
     from .nodes import CommitWrite, WritePartitions
 
     if single_file and name_function is not None:

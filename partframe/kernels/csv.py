@@ -1,6 +1,6 @@
 """Parse one block of a CSV file, and say where in the file a problem is.
 
-:func:`read_csv_block` is the task kernel of :class:`~partframe.io.csv.ReadCSV`.
+:func:`read_csv_block` is the task kernel of :class:`~partframe.io.nodes.ReadCSV`.
 pandas numbers lines from the first byte it is given, so the parser's own
 messages give a block's line (``line 6655`` for the file's line 150,002).
 Every error and warning of a block is rewritten here to say the line of the
@@ -58,15 +58,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .io import (
-    _NONSPACE,
-    _close,
-    _read_records,
-    _record_start,
-    _with_path,
-    add_read_note,
-    enforce_meta,
-)
+from .csv_meta import _with_path, enforce_meta
+from .csv_records import _NONSPACE, _close, _read_records, _record_start
+from .io import add_read_note
 
 __all__ = ["CSVReadError", "line_ends", "read_compressed", "read_csv_block"]
 
@@ -340,7 +334,7 @@ def read_csv_block(
     with ``header=None`` and the file's column names. A block ends at the
     first boundary at or after ``end``; ``end=None`` reads to the end of
     the file. ``parity`` is the parity at ``start``, or the ``(start,
-    end)`` pair of :func:`~partframe.kernels.io.parity_pair`.
+    end)`` pair of :func:`~partframe.kernels.csv_records.parity_pair`.
 
     The bytes are read once (a local file is mapped, and pandas parses the
     block straight from the page cache). ``align``: the file has the
@@ -349,7 +343,7 @@ def read_csv_block(
     (``on_short_lines="error"``). Columns are checked against ``meta``: a
     safe difference (int in a float column, all-missing values) is cast, a
     numeric block of a text column is parsed again as text, anything else
-    raises :class:`~partframe.kernels.io.CSVDtypeError` naming the column,
+    raises :class:`~partframe.kernels.csv_meta.CSVDtypeError` naming the column,
     file and byte range. Parser errors and bad lines give the file's line
     (see the module docstring).
     """
