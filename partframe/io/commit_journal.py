@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .commit_lock import JOURNAL_VERSION, CommitError, Journal, journal_path, write_json
 from .manifest import read_manifest, retain_seconds, retain_versions
@@ -66,107 +66,32 @@ def _new_dirs(dest: str, names: list[str]) -> list[str]:
     return out
 
 
+#: A commit's moves: ``(aside, in, new_dirs, tree)`` (see :func:`_plan`).
+_Moves: TypeAlias = tuple[list[list[str]], list[list[str]], list[str], bool]
+
+
 def _plan(job: OutputJob, names: list[str]) -> Journal:
-    """The journal of ``job``'s commit (called under the lock)."""
+    """The journal of ``job``'s commit (called under the lock).
+
+    ``aside`` moves the old files into the backup, ``in`` the new ones into
+    place (``tree``: each move is a whole folder); ``new_dirs`` are the
+    local folders the moves make, removed again on rollback.
+    """
     fs = job.fs
-    local = _is_local(fs)
-    aside: list[list[str]] = []
-    moves: list[list[str]] = []
-    new_dirs: list[str] = []
-    tree = False
     fs.invalidate_cache()
+    moves: _Moves
     if job.single_file:
-        if job.mode == "overwrite" and fs.exists(job.dest):
-            if fs.isdir(job.dest):
-                raise IsADirectoryError(
-                    f"single_file=True: the destination {job.dest!r} is a folder"
-                )
-            aside = [[job.dest, job.backup]]
-        source = job.staged("data")
-        if job.clash == "extend" and aside:
-            source = _extended(fs, job.dest, source)
-        moves = [[source, job.dest]]
+        moves = _single_file_moves(job)
         names = ["data"]
     elif job.mode == "files" and fs.exists(job.dest):
-        clashing = {n for n in names if fs.exists(join(job.dest, n))}
-        if clashing and job.clash == "refuse":
-            raise FileExistsError(
-                f"the files {sorted(clashing)[:5]} appeared in {job.dest!r} while "
-                "this write ran (a concurrent writer?); nothing was written"
-            )
-        sources = {n: job.staged(n) for n in names}
-        if job.clash == "extend":
-            sources.update(
-                {n: _extended(fs, join(job.dest, n), sources[n]) for n in clashing}
-            )
-        aside = [[join(job.dest, n), join(job.backup, n)] for n in sorted(clashing)]
-        moves = [[sources[n], join(job.dest, n)] for n in names]
-    elif job.mode == "append" and fs.exists(job.dest):
-        clashes = [n for n in names if fs.exists(join(job.dest, n))]
-        if clashes:
-            raise FileExistsError(
-                f"append to {job.dest!r}: files {clashes[:5]} appeared "
-                "while this write ran (a concurrent append?); nothing was "
-                "written"
-            )
-        moves = [[job.staged(n), join(job.dest, n)] for n in names]
-        if local:  # folders made by the moves, removed again on rollback
-            new_dirs = _new_dirs(job.dest, names)
+        moves = _named_file_moves(job, names)
     elif job.mode != "overwrite" and fs.exists(job.dest):
-        # An empty folder (checked under the lock) is kept and the files move
-        # into it: it may be someone's working folder, never ours to delete.
-        moves = [[job.staged(n), join(job.dest, n)] for n in names]
-        if local:
-            new_dirs = _new_dirs(job.dest, names)
+        moves = _into_folder_moves(job, names)
     else:
-        if job.mode == "overwrite" and fs.exists(job.dest):
-            if local:
-                aside = [[job.dest, job.backup]]
-                tree = True
-            else:
-                old = fs.find(job.dest) if fs.isdir(job.dest) else [job.dest]
-                aside = [[f, job.backup + f[len(job.dest) :]] for f in old]
-        if local:
-            if not fs.exists(job.staging):
-                fs.mkdir(job.staging, create_parents=True)
-            moves = [[job.staging, job.dest]]
-            tree = True
-        else:
-            moves = [[job.staged(n), join(job.dest, n)] for n in names]
-    # the new data must be complete before anything is moved
-    if names and not (local and tree):
-        staged = set(fs.find(job.staging)) if fs.exists(job.staging) else set()
-        missing = [n for n in names if job.staged(n) not in staged]
-    else:
-        missing = [n for n in names if not fs.exists(job.staged(n))]
-    if missing:
-        raise CommitError(
-            f"staged files {missing[:5]} of {job.dest!r} are missing (was this "
-            "commit already done by an earlier run of the task?); nothing was "
-            "moved"
-        )
-    marker = job.mode != "files" and not job.single_file
-    manifest: dict[str, Any] = {}
-    retain = False
-    if marker:
-        old_manifest = read_manifest(fs, job.dest) if fs.exists(job.dest) else None
-        if job.mode == "append" and fs.exists(job.dest):
-            if old_manifest is not None:
-                manifest.update(old_manifest["files"])
-            else:  # the files found there become part of this version
-                base = job.dest.rstrip("/")
-                for f in fs.find(job.dest):
-                    rel = f[len(base) + 1 :]
-                    if not any(q.startswith(("_", ".")) for q in rel.split("/")):
-                        manifest[rel] = job.token
-        manifest.update({n: job.token for n in names})
-        # readers may have pinned the old version: keep it for a while
-        retain = (
-            bool(aside)
-            and old_manifest is not None
-            and retain_seconds() > 0
-            and retain_versions() > 0
-        )
+        moves = _whole_folder_moves(job, names)
+    aside, moves_in, new_dirs, tree = moves
+    _check_staged(job, names, _is_local(fs) and tree)
+    manifest, retain = _manifest(job, names, bool(aside))
     return {
         "version": JOURNAL_VERSION,
         "dest": job.dest,
@@ -184,10 +109,138 @@ def _plan(job: OutputJob, names: list[str]) -> Journal:
         "empty_dir": False,
         "new_dirs": new_dirs,
         "aside": aside,
-        "in": moves,
+        "in": moves_in,
         "state": "aside" if aside else "in",
         "time": time.time(),
     }
+
+
+def _single_file_moves(job: OutputJob) -> _Moves:
+    """One file: the staged ``data`` replaces (or, with ``clash="extend"``,
+    extends) the destination file."""
+    fs = job.fs
+    aside: list[list[str]] = []
+    if job.mode == "overwrite" and fs.exists(job.dest):
+        if fs.isdir(job.dest):
+            raise IsADirectoryError(
+                f"single_file=True: the destination {job.dest!r} is a folder"
+            )
+        aside = [[job.dest, job.backup]]
+    source = job.staged("data")
+    if job.clash == "extend" and aside:
+        source = _extended(fs, job.dest, source)
+    return aside, [[source, job.dest]], [], False
+
+
+def _named_file_moves(job: OutputJob, names: list[str]) -> _Moves:
+    """Files added by name to an existing folder (mode ``"files"``): a file
+    of the same name is refused, or moved aside and replaced or extended."""
+    fs = job.fs
+    clashing = {n for n in names if fs.exists(join(job.dest, n))}
+    if clashing and job.clash == "refuse":
+        raise FileExistsError(
+            f"the files {sorted(clashing)[:5]} appeared in {job.dest!r} while "
+            "this write ran (a concurrent writer?); nothing was written"
+        )
+    sources = {n: job.staged(n) for n in names}
+    if job.clash == "extend":
+        sources.update(
+            {n: _extended(fs, join(job.dest, n), sources[n]) for n in clashing}
+        )
+    aside = [[join(job.dest, n), join(job.backup, n)] for n in sorted(clashing)]
+    moves = [[sources[n], join(job.dest, n)] for n in names]
+    return aside, moves, [], False
+
+
+def _into_folder_moves(job: OutputJob, names: list[str]) -> _Moves:
+    """An append, or a new write into an existing folder (empty: checked
+    under the lock): the files move in one by one. The folder is kept: it
+    may be someone's working folder, never ours to delete."""
+    fs = job.fs
+    if job.mode == "append":
+        clashes = [n for n in names if fs.exists(join(job.dest, n))]
+        if clashes:
+            raise FileExistsError(
+                f"append to {job.dest!r}: files {clashes[:5]} appeared "
+                "while this write ran (a concurrent append?); nothing was "
+                "written"
+            )
+    moves = [[job.staged(n), join(job.dest, n)] for n in names]
+    # folders made by the moves, removed again on rollback
+    new_dirs = _new_dirs(job.dest, names) if _is_local(fs) else []
+    return [], moves, new_dirs, False
+
+
+def _whole_folder_moves(job: OutputJob, names: list[str]) -> _Moves:
+    """A new destination, or an overwrite: on a local disk the old folder
+    is renamed aside and the staging folder renamed into place; elsewhere
+    every file is moved by itself."""
+    fs = job.fs
+    local = _is_local(fs)
+    aside: list[list[str]] = []
+    tree = False
+    if job.mode == "overwrite" and fs.exists(job.dest):
+        if local:
+            aside = [[job.dest, job.backup]]
+            tree = True
+        else:
+            old = fs.find(job.dest) if fs.isdir(job.dest) else [job.dest]
+            aside = [[f, job.backup + f[len(job.dest) :]] for f in old]
+    if local:
+        if not fs.exists(job.staging):
+            fs.mkdir(job.staging, create_parents=True)
+        return aside, [[job.staging, job.dest]], [], True
+    moves = [[job.staged(n), join(job.dest, n)] for n in names]
+    return aside, moves, [], tree
+
+
+def _check_staged(job: OutputJob, names: list[str], whole_folder: bool) -> None:
+    """The new data must be complete before anything is moved (a staged
+    file is missing when an earlier run of the commit task moved it)."""
+    fs = job.fs
+    if names and not whole_folder:
+        staged = set(fs.find(job.staging)) if fs.exists(job.staging) else set()
+        missing = [n for n in names if job.staged(n) not in staged]
+    else:
+        missing = [n for n in names if not fs.exists(job.staged(n))]
+    if missing:
+        raise CommitError(
+            f"staged files {missing[:5]} of {job.dest!r} are missing (was this "
+            "commit already done by an earlier run of the task?); nothing was "
+            "moved"
+        )
+
+
+def _manifest(
+    job: OutputJob, names: list[str], aside: bool
+) -> tuple[dict[str, Any], bool]:
+    """The manifest of the committed version (``{file: token}``, written
+    with ``_SUCCESS``), and whether the replaced version is kept for the
+    readers that pinned it. A folder of files added by name (mode
+    ``"files"``) and a single file have neither."""
+    fs = job.fs
+    manifest: dict[str, Any] = {}
+    if job.mode == "files" or job.single_file:
+        return manifest, False
+    old_manifest = read_manifest(fs, job.dest) if fs.exists(job.dest) else None
+    if job.mode == "append" and fs.exists(job.dest):
+        if old_manifest is not None:
+            manifest.update(old_manifest["files"])
+        else:  # the files found there become part of this version
+            base = job.dest.rstrip("/")
+            for f in fs.find(job.dest):
+                rel = f[len(base) + 1 :]
+                if not any(q.startswith(("_", ".")) for q in rel.split("/")):
+                    manifest[rel] = job.token
+    manifest.update({n: job.token for n in names})
+    # readers may have pinned the old version: keep it for a while
+    retain = (
+        aside
+        and old_manifest is not None
+        and retain_seconds() > 0
+        and retain_versions() > 0
+    )
+    return manifest, retain
 
 
 def _extended(fs: Any, old: str, staged: str) -> str:

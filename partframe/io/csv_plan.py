@@ -120,6 +120,23 @@ def _has_record_after(head: bytes, start: int, quote: bytes | None) -> bool:
     return False
 
 
+def _unsplittable(kwargs: dict, quote: bytes | None) -> str | None:
+    """Why the files of a read cannot be cut into blocks at record
+    boundaries (None: they can)."""
+    encoding = kwargs.get("encoding")
+    if not _ascii_compatible(encoding):
+        return f"encoding {encoding!r} is not ASCII-compatible"
+    if kwargs.get("escapechar") is not None or not kwargs.get("doublequote", True):
+        return "escapechar/doublequote=False make quotes ambiguous"
+    if kwargs.get("lineterminator") not in (None, "\n", "\r\n"):
+        return "a custom lineterminator"
+    if kwargs.get("comment") is not None and quote is not None:
+        return "comments may hold unbalanced quotes"
+    if not isinstance(kwargs.get("skiprows"), int | np.integer | type(None)):
+        return "skiprows is a list or a function"
+    return None
+
+
 class _FileInfo:
     __slots__ = ("compression", "head", "header_end", "names", "path", "size")
     # ``names`` are the file's columns, in the file's order
@@ -168,73 +185,14 @@ class CSVDataset:
             infos.append(_FileInfo(f, int(size or 0), comp))
         self.infos = infos
         # why a file must be one block (None: it can be split)
-        reason = None
-        if blocksize is None:
-            reason = ""
-        elif not _ascii_compatible(encoding):
-            reason = f"encoding {encoding!r} is not ASCII-compatible"
-        elif kwargs.get("escapechar") is not None or not kwargs.get(
-            "doublequote", True
-        ):
-            reason = "escapechar/doublequote=False make quotes ambiguous"
-        elif kwargs.get("lineterminator") not in (None, "\n", "\r\n"):
-            reason = "a custom lineterminator"
-        elif kwargs.get("comment") is not None and self.quote is not None:
-            reason = "comments may hold unbalanced quotes"
-        elif not isinstance(kwargs.get("skiprows"), int | np.integer | type(None)):
-            reason = "skiprows is a list or a function"
+        reason = "" if blocksize is None else _unsplittable(kwargs, self.quote)
         self._read_heads(sample)
         self._check_columns()
-        # blocks: (file number, start, end or None). A zero-byte file holds
-        # no rows and gets no block (nor a path category), as in Dask.
-        blocks = []
-        for k, info in enumerate(infos):
-            if info.size == 0:
-                continue
-            splittable = reason is None and info.compression is None
-            if splittable and blocksize is not None and info.size > blocksize:
-                hend = info.header_end or 0
-                nblocks = -(-info.size // blocksize)
-                step = -(-info.size // nblocks)  # equal blocks of <= blocksize
-                offs = [0] + [o for o in range(step, info.size, step) if o > hend]
-                for a, b in zip(offs, [*offs[1:], None]):
-                    blocks.append((k, a, b))
-            else:
-                if reason and blocksize is not None and info.size > blocksize:
-                    warnings.warn(
-                        f"read_csv: {info.path!r} is read as one block: {reason}",
-                        CSVSplitWarning,
-                        stacklevel=4,
-                    )
-                blocks.append((k, 0, None))
+        blocks = self._plan_blocks(blocksize, reason)
         self.blocks = blocks or [(0, 0, None)]  # every file is empty
         self.meta = self._sample_meta()
-        # on_short_lines="error": per file, (fields, separator, data start)
-        self.short_lines: list | None = None
-        if short_sep is not None:
-            index = self.meta.index
-            implicit = 0
-            if kwargs.get("index_col") is None and not isinstance(index, pd.RangeIndex):
-                implicit = index.nlevels  # pandas' index from extra leading fields
-            self.short_lines = [
-                (len(i.names) + implicit, short_sep, i.header_end or 0) for i in infos
-            ]
-        self.path_column = None
-        self.path_values: list = []
-        if path_column is not None:
-            if path_column in self.meta.columns:
-                raise ValueError(f"include_path_column: {path_column!r} is a column")
-            self.path_values = [self.label(k) for k in range(len(infos))]
-            if path_converter is not None:
-                self.path_values = [path_converter(v) for v in self.path_values]
-            cats = pd.Index(
-                list(dict.fromkeys(self.path_values[k] for k, _, _ in blocks))
-            )
-            if all(isinstance(v, str) for v in cats):
-                cats = cats.astype("str")
-            dtype = pd.CategoricalDtype(cats)
-            self.path_column = (path_column, dtype)
-            self.meta[path_column] = pd.Series([], dtype=dtype, index=self.meta.index)
+        self.short_lines = self._short_lines(short_sep)
+        self._add_path_column(path_column, path_converter, blocks)
         self._token = tokenize(
             [(i.path, i.size) for i in infos],
             self.blocks,
@@ -252,6 +210,70 @@ class CSVDataset:
 
     def __repr__(self) -> str:
         return f"<{len(self.infos)} CSV file(s)>"
+
+    def _plan_blocks(self, blocksize: int | None, reason: str | None) -> list:
+        """``(file number, start, end or None)`` per block: files of more
+        than ``blocksize`` bytes cut into equal blocks unless ``reason``
+        says why they cannot be. A zero-byte file holds no rows and gets no
+        block (nor a path category), as in Dask."""
+        blocks = []
+        for k, info in enumerate(self.infos):
+            if info.size == 0:
+                continue
+            splittable = reason is None and info.compression is None
+            if splittable and blocksize is not None and info.size > blocksize:
+                hend = info.header_end or 0
+                nblocks = -(-info.size // blocksize)
+                step = -(-info.size // nblocks)  # equal blocks of <= blocksize
+                offs = [0] + [o for o in range(step, info.size, step) if o > hend]
+                for a, b in zip(offs, [*offs[1:], None]):
+                    blocks.append((k, a, b))
+            else:
+                if reason and blocksize is not None and info.size > blocksize:
+                    warnings.warn(
+                        f"read_csv: {info.path!r} is read as one block: {reason}",
+                        CSVSplitWarning,
+                        stacklevel=5,
+                    )
+                blocks.append((k, 0, None))
+        return blocks
+
+    def _short_lines(self, short_sep: bytes | None) -> list | None:
+        """For ``on_short_lines="error"`` (a ``short_sep``): per file, the
+        number of fields a record has, the separator and where the data
+        starts."""
+        if short_sep is None:
+            return None
+        index = self.meta.index
+        implicit = 0
+        if self.kwargs.get("index_col") is None and not isinstance(
+            index, pd.RangeIndex
+        ):
+            implicit = index.nlevels  # pandas' index from extra leading fields
+        return [
+            (len(i.names) + implicit, short_sep, i.header_end or 0) for i in self.infos
+        ]
+
+    def _add_path_column(
+        self, path_column: str | None, path_converter: Any, blocks: list
+    ) -> None:
+        """The categorical column of each row's file (``include_path_column``):
+        its categories are the files that have a block."""
+        self.path_column = None
+        self.path_values: list = []
+        if path_column is None:
+            return
+        if path_column in self.meta.columns:
+            raise ValueError(f"include_path_column: {path_column!r} is a column")
+        self.path_values = [self.label(k) for k in range(len(self.infos))]
+        if path_converter is not None:
+            self.path_values = [path_converter(v) for v in self.path_values]
+        cats = pd.Index(list(dict.fromkeys(self.path_values[k] for k, _, _ in blocks)))
+        if all(isinstance(v, str) for v in cats):
+            cats = cats.astype("str")
+        dtype = pd.CategoricalDtype(cats)
+        self.path_column = (path_column, dtype)
+        self.meta[path_column] = pd.Series([], dtype=dtype, index=self.meta.index)
 
     def pin_files(self, pin: Any) -> None:
         """Pin every file to the version planned on (``pin(path)``: a

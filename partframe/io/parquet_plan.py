@@ -74,106 +74,19 @@ class ParquetDataset:
         split_row_groups: Any,
         calculate_divisions: bool,
     ) -> None:
-        import pyarrow as pa
-
         self.fs = fs
         self.files = files
         self.pins: list = [None] * len(files)
         self.footers = _map_files(lambda p: _read_footer(fs, p), files)
         schemas = [f.schema.to_arrow_schema() for f in self.footers]
-        self.unified = None
-        if isinstance(schema_mode, pa.Schema):
-            self.unified = schema_mode
-        elif schema_mode == "unify":
-            self.unified = pa.unify_schemas(
-                [s.remove_metadata() for s in schemas], promote_options="permissive"
-            ).with_metadata(schemas[0].metadata)
-        elif schema_mode not in (None, "infer"):
-            raise ValueError(
-                f"schema= takes None, 'unify' or a pyarrow Schema, got {schema_mode!r}"
-            )
-        else:
-            _check_same_schema(files, schemas)
+        self.unified = _unified_schema(files, schemas, schema_mode)
         self.schema = self.unified if self.unified is not None else schemas[0]
-        # hive partitions: values in the order pyarrow discovers them
-        # (texts, replaced below by the typed values)
-        hive: list[dict[str, Any]] = [
-            dict(parse_path(f, r)) for f, r in zip(files, roots)
-        ]
-        keys: list[str] = []
-        for h in hive:
-            for k in h:
-                if k not in keys:
-                    keys.append(k)
-        in_files = [k for k in keys if k in self.schema.names]
-        if in_files and len(in_files) < len(keys):
-            # Which values win is ambiguous (pandas/pyarrow raise here too).
-            raise ValueError(
-                f"read_parquet: hive partition column(s) {in_files} of the "
-                f"folders of {files[0]!r} are also columns in its files, and "
-                f"{[k for k in keys if k not in in_files]} are not; rename the "
-                "columns in the files or the key=value folders"
-            )
-        self.hive_values = hive
-        self.hive_dtypes: dict[str, pd.CategoricalDtype] = {}
-        for k in keys:
-            missing = [f for f, h in zip(files, hive) if k not in h]
-            if missing:
-                raise ValueError(
-                    f"hive partition column {k!r} is missing from the folders of "
-                    f"{missing[0]!r}"
-                )
-            # decoded texts (None: null), typed as pyarrow types them
-            raw: list[str] = []
-            for _f, h in sorted(zip(files, hive)):
-                if h[k] is not None and h[k] not in raw:
-                    raw.append(h[k])
-            ints = infer_values(raw)
-            value = dict(zip(raw, ints if ints is not None else raw))
-            cats = pd.Index(
-                list(dict.fromkeys(value.values())),
-                dtype="int32" if ints is not None else "str",
-            )
-            self.hive_dtypes[k] = pd.CategoricalDtype(cats)
-            for h in hive:
-                h[k] = None if h[k] is None else value[h[k]]
-        # index
+        self.hive_values, self.hive_dtypes = _hive_partitions(
+            files, roots, self.schema.names
+        )
         pandas_md = json.loads((self.schema.metadata or {}).get(b"pandas", b"{}"))
-        md_index = [c for c in pandas_md.get("index_columns", []) if isinstance(c, str)]
-        # A RangeIndex stored as metadata: one file gets its labels back, as
-        # in pandas (a dataset of several files is numbered from 0).
-        self.range_start, self.range_step = 0, 1
-        for c in pandas_md.get("index_columns", []):
-            if isinstance(c, dict) and c.get("kind") == "range" and len(files) == 1:
-                self.range_start = int(c.get("start", 0))
-                self.range_step = int(c.get("step", 1))
-        if index is None:
-            self.index = md_index
-        elif index is False:
-            self.index = []
-        else:
-            self.index = [index] if isinstance(index, str) else list(index)
-        names = self.schema.names
-        from_folders = [c for c in self.index if c in self.hive_dtypes]
-        if from_folders and not set(from_folders) <= set(names):
-            raise NotImplementedError(
-                f"read_parquet(index={index!r}): the hive partition column(s) "
-                f"{from_folders} (from the key=value folders) cannot be the "
-                "index; read them as columns, then .set_index(...)"
-            )
-        missing = [c for c in self.index if c not in names]
-        if missing:
-            raise KeyError(f"index column(s) {missing} not in the Parquet schema")
-        # meta
-        empty = self.schema.empty_table()
-        meta = read_meta(empty, self.index, self.hive_dtypes, pandas_md)
-        # An empty table has no dictionary: read the categories from the data
-        # (partframe's categories are always known, and every piece is cast
-        # to them).
-        cats = dictionary_categories(fs, files, self.footers, self.schema)
-        cats = {c: dt for c, dt in cats.items() if c in meta.columns}
-        meta = meta.astype(cats) if cats else meta
-        self.meta_full = _widened_by_nulls(meta, self.footers, fs, files)
+        self._set_index(index, pandas_md)
+        self.meta_full = self._plan_meta(pandas_md)
         # pieces: (file number, row groups or None, rows, bytes)
         self.pieces = _plan_pieces(self.footers, blocksize, split_row_groups)
         self.calculate_divisions = calculate_divisions
@@ -196,6 +109,51 @@ class ParquetDataset:
 
     def __repr__(self) -> str:
         return f"<{len(self.files)} Parquet file(s)>"
+
+    def _set_index(self, index: Any, pandas_md: dict) -> None:
+        """The index columns (``index``: the user's, None: those pandas
+        stored, False: none) and the labels of a stored RangeIndex."""
+        md_index = [c for c in pandas_md.get("index_columns", []) if isinstance(c, str)]
+        # A RangeIndex stored as metadata: one file gets its labels back, as
+        # in pandas (a dataset of several files is numbered from 0).
+        self.range_start, self.range_step = 0, 1
+        for c in pandas_md.get("index_columns", []):
+            if (
+                isinstance(c, dict)
+                and c.get("kind") == "range"
+                and len(self.files) == 1
+            ):
+                self.range_start = int(c.get("start", 0))
+                self.range_step = int(c.get("step", 1))
+        if index is None:
+            self.index = md_index
+        elif index is False:
+            self.index = []
+        else:
+            self.index = [index] if isinstance(index, str) else list(index)
+        names = self.schema.names
+        from_folders = [c for c in self.index if c in self.hive_dtypes]
+        if from_folders and not set(from_folders) <= set(names):
+            raise NotImplementedError(
+                f"read_parquet(index={index!r}): the hive partition column(s) "
+                f"{from_folders} (from the key=value folders) cannot be the "
+                "index; read them as columns, then .set_index(...)"
+            )
+        missing = [c for c in self.index if c not in names]
+        if missing:
+            raise KeyError(f"index column(s) {missing} not in the Parquet schema")
+
+    def _plan_meta(self, pandas_md: dict) -> pd.DataFrame:
+        """The meta of the whole dataset, as every piece is read."""
+        empty = self.schema.empty_table()
+        meta = read_meta(empty, self.index, self.hive_dtypes, pandas_md)
+        # An empty table has no dictionary: read the categories from the data
+        # (partframe's categories are always known, and every piece is cast
+        # to them).
+        cats = dictionary_categories(self.fs, self.files, self.footers, self.schema)
+        cats = {c: dt for c, dt in cats.items() if c in meta.columns}
+        meta = meta.astype(cats) if cats else meta
+        return _widened_by_nulls(meta, self.footers, self.fs, self.files)
 
     def pin_files(self, pin: Any) -> None:
         """Pin every file to the version planned on (``pin(path)``: a
@@ -230,6 +188,72 @@ class ParquetDataset:
             return lo, hi, st.null_count, col.num_values
         except Exception:
             return None
+
+
+def _unified_schema(files: list, schemas: list, schema_mode: Any) -> Any:
+    """The schema every piece is cast to (``schema=``: a pyarrow Schema, or
+    the files' schemas unified), or None when the files must share one."""
+    import pyarrow as pa
+
+    if isinstance(schema_mode, pa.Schema):
+        return schema_mode
+    if schema_mode == "unify":
+        return pa.unify_schemas(
+            [s.remove_metadata() for s in schemas], promote_options="permissive"
+        ).with_metadata(schemas[0].metadata)
+    if schema_mode not in (None, "infer"):
+        raise ValueError(
+            f"schema= takes None, 'unify' or a pyarrow Schema, got {schema_mode!r}"
+        )
+    _check_same_schema(files, schemas)
+    return None
+
+
+def _hive_partitions(
+    files: list, roots: list, names: list
+) -> tuple[list[dict[str, Any]], dict[str, pd.CategoricalDtype]]:
+    """The hive ``key=value`` values of every file, typed as pyarrow types
+    them (None: null), and the categorical dtype of each key (its values in
+    the order pyarrow discovers them). ``names`` are the files' columns."""
+    # texts first, replaced below by the typed values
+    hive: list[dict[str, Any]] = [dict(parse_path(f, r)) for f, r in zip(files, roots)]
+    keys: list[str] = []
+    for h in hive:
+        for k in h:
+            if k not in keys:
+                keys.append(k)
+    in_files = [k for k in keys if k in names]
+    if in_files and len(in_files) < len(keys):
+        # Which values win is ambiguous (pandas/pyarrow raise here too).
+        raise ValueError(
+            f"read_parquet: hive partition column(s) {in_files} of the "
+            f"folders of {files[0]!r} are also columns in its files, and "
+            f"{[k for k in keys if k not in in_files]} are not; rename the "
+            "columns in the files or the key=value folders"
+        )
+    dtypes: dict[str, pd.CategoricalDtype] = {}
+    for k in keys:
+        missing = [f for f, h in zip(files, hive) if k not in h]
+        if missing:
+            raise ValueError(
+                f"hive partition column {k!r} is missing from the folders of "
+                f"{missing[0]!r}"
+            )
+        # decoded texts (None: null), typed as pyarrow types them
+        raw: list[str] = []
+        for _f, h in sorted(zip(files, hive)):
+            if h[k] is not None and h[k] not in raw:
+                raw.append(h[k])
+        ints = infer_values(raw)
+        value = dict(zip(raw, ints if ints is not None else raw))
+        cats = pd.Index(
+            list(dict.fromkeys(value.values())),
+            dtype="int32" if ints is not None else "str",
+        )
+        dtypes[k] = pd.CategoricalDtype(cats)
+        for h in hive:
+            h[k] = None if h[k] is None else value[h[k]]
+    return hive, dtypes
 
 
 def dictionary_categories(

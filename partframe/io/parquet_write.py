@@ -259,7 +259,31 @@ def write_schema(
         for name, e in entries.items()
         if e.get("numpy_type") == "object" and name not in given
     ]
+    found, sampled = _object_types(df, todo, write_index, partition_on, options)
+    entries.update(sampled)
+    for name, typ in {**found, **given}.items():
+        if name in partition_on:
+            continue
+        j = base.get_field_index(name)
+        base = base.set(j, base.field(j).with_type(typ))
+    if found and md:
+        md = {**md, "columns": [entries[e["field_name"]] for e in md["columns"]]}
+        base = base.with_metadata({**base.metadata, b"pandas": json.dumps(md).encode()})
+    return base
+
+
+def _object_types(
+    df: Any, todo: list, write_index: bool, partition_on: list, options: dict
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Arrow types of the object columns ``todo`` as pandas infers them
+    from the data, and their pandas metadata entries: partitions are
+    computed in order (with the ``compute()`` ``options``) until each
+    column has a value that is not null. A column null everywhere is
+    left out."""
+    import pyarrow as pa
+
     found: dict[str, Any] = {}
+    entries: dict[str, Any] = {}
     for i in range(df.npartitions if todo else 0):
         part = df.get_partition(i).compute(**options)
         part = part.drop(columns=partition_on) if partition_on else part
@@ -289,15 +313,7 @@ def write_schema(
         todo = [n for n in todo if n not in found]
         if not todo:
             break
-    for name, typ in {**found, **given}.items():
-        if name in partition_on:
-            continue
-        j = base.get_field_index(name)
-        base = base.set(j, base.field(j).with_type(typ))
-    if found and md:
-        md = {**md, "columns": [entries[e["field_name"]] for e in md["columns"]]}
-        base = base.with_metadata({**base.metadata, b"pandas": json.dumps(md).encode()})
-    return base
+    return found, entries
 
 
 def _untyped(typ: Any) -> bool:

@@ -101,21 +101,35 @@ def read_parquet_piece(
     file; ``schema`` a unified Arrow schema to cast to (or None). The result
     has ``meta``'s columns and dtypes.
     """
-    import pyarrow as pa
-
     read_cols = list(columns)
     if row_filter:
         for conj in row_filter:
             for col, _, _ in conj:
                 if col not in read_cols and col not in partition_values:
                     read_cols.append(col)
+    table = _read_table(fs, path, row_groups, read_cols, schema)
+    if row_filter:
+        table = table.filter(_filter_expression(row_filter, table, partition_values))
+        table = table.select(list(columns))
+    df = _to_pandas(table, index, runs, partition_values, meta)
+    return _match_meta(df, meta, path)
+
+
+def _read_table(
+    fs: Any, path: str, row_groups: list | None, columns: list, schema: Any
+) -> Any:
+    """The Arrow table of ``columns`` in ``row_groups`` (None: all) of
+    ``path``, cast to the unified ``schema`` (None: as stored; with one, a
+    column the file lacks is all null)."""
+    import pyarrow as pa
+
     try:
         pf = open_parquet(fs, path)
         if schema is not None:
             present = set(pf.schema_arrow.names)
-            file_cols = [c for c in read_cols if c in present]
+            file_cols = [c for c in columns if c in present]
         else:
-            file_cols = read_cols
+            file_cols = columns
         if row_groups is None:
             table = pf.read(columns=file_cols, use_pandas_metadata=False)
         else:
@@ -129,18 +143,23 @@ def read_parquet_piece(
         raise ParquetReadError(
             f"cannot read Parquet file {path!r}{where}: {type(e).__name__}: {e}"
         ) from e
-    if schema is not None:
-        arrays = []
-        for c in read_cols:
-            typ = schema.field(c).type
-            if c in table.column_names:
-                arrays.append(table.column(c).cast(typ))
-            else:
-                arrays.append(pa.nulls(table.num_rows, typ))
-        table = pa.table(arrays, names=read_cols, metadata=table.schema.metadata)
-    if row_filter:
-        table = table.filter(_filter_expression(row_filter, table, partition_values))
-        table = table.select(list(columns))
+    if schema is None:
+        return table
+    arrays = []
+    for c in columns:
+        typ = schema.field(c).type
+        if c in table.column_names:
+            arrays.append(table.column(c).cast(typ))
+        else:
+            arrays.append(pa.nulls(table.num_rows, typ))
+    return pa.table(arrays, names=columns, metadata=table.schema.metadata)
+
+
+def _to_pandas(
+    table: Any, index: list, runs: list | None, partition_values: dict, meta: Any
+) -> pd.DataFrame:
+    """``table`` as a pandas frame with ``meta``'s index and columns (the
+    hive partition columns added); the dtypes are matched afterwards."""
     nrows = table.num_rows
     # pandas metadata restores nullable and extension dtypes; the index is
     # set below, from ``index``, so it is the same for every piece.
@@ -159,8 +178,7 @@ def read_parquet_piece(
             df[col] = pd.Categorical.from_codes(
                 np.full(nrows, code, dtype="int32"), dtype=dtype
             )
-    df = df[list(meta.columns)] if list(df.columns) != list(meta.columns) else df
-    return _match_meta(df, meta, path)
+    return df[list(meta.columns)] if list(df.columns) != list(meta.columns) else df
 
 
 def strip_index_metadata(table: Any) -> Any:
