@@ -122,7 +122,7 @@ import contextlib
 import warnings
 
 from .commit_job import OWNER, OutputJob, abort, check_destination, new_job
-from .commit_journal import _move, _plan, _set_state
+from .commit_journal import move, plan_journal, set_state
 from .commit_lock import (
     CommitError,
     _acquire,
@@ -132,11 +132,11 @@ from .commit_lock import (
     write_json,
 )
 from .commit_recover import (
-    _finish,
-    _recover_locked,
-    _rollback,
     recover,
     recover_for_read,
+    recover_locked,
+    roll_back,
+    roll_forward,
 )
 from .paths import join
 
@@ -180,7 +180,7 @@ def commit_output(job: OutputJob, written: list[list[str]]) -> list[str]:
     try:
         fs.invalidate_cache()
         if fs.exists(job.journal):
-            _recover_locked(fs, job.dest)
+            recover_locked(fs, job.dest)
         try:
             check_destination(job)
         except FileExistsError as e:
@@ -190,19 +190,19 @@ def commit_output(job: OutputJob, written: list[list[str]]) -> list[str]:
             ) from None
         with contextlib.suppress(FileNotFoundError):
             fs.rm(join(job.staging, OWNER))  # not part of the output
-        journal = _plan(job, names)
+        journal = plan_journal(job, names)
         write_json(fs, job.journal, journal)
         try:
             if journal["aside"]:
                 for src, dst in journal["aside"]:
-                    _move(fs, src, dst, journal["tree"])
-                _set_state(fs, journal, "in")
+                    move(fs, src, dst, journal["tree"])
+                set_state(fs, journal, "in")
             for src, dst in journal["in"]:
-                _move(fs, src, dst, journal["tree"])
-            _set_state(fs, journal, "committed")
+                move(fs, src, dst, journal["tree"])
+            set_state(fs, journal, "committed")
         except (Exception, KeyboardInterrupt) as e:
             try:
-                _rollback(fs, journal)
+                roll_back(fs, journal)
             except Exception as again:
                 e.add_note(
                     f"rolling back the commit to {job.dest!r} failed too "
@@ -213,7 +213,7 @@ def commit_output(job: OutputJob, written: list[list[str]]) -> list[str]:
                 )
             raise
         try:
-            _finish(fs, journal)
+            roll_forward(fs, journal)
         except Exception as e:
             # past the commit point the data is written: a failed clean-up
             # must not report the write as failed (rerunning it would

@@ -20,7 +20,6 @@ import time
 import uuid
 from typing import Any
 
-from .commit_journal import _is_local
 from .commit_lock import (
     _holder_state,
     _sibling,
@@ -31,7 +30,7 @@ from .commit_lock import (
 )
 from .commit_recover import recover
 from .manifest import expire, read_manifest
-from .paths import join, parent_and_name
+from .paths import is_local, join, parent_and_name
 
 __all__ = [
     "OWNER",
@@ -211,7 +210,7 @@ def _check_not_working_folder(fs: Any, dest: str) -> None:
     working folder, the home folder, a folder that holds either (``"./"``,
     ``".."``) or a filesystem root, whose other files the path does not
     name."""
-    if not _is_local(fs):
+    if not is_local(fs):
         return
     target = os.path.realpath(dest)
     cwd = os.path.realpath(os.getcwd())

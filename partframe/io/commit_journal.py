@@ -1,11 +1,11 @@
 """The journal of a commit: which files move where, and the moves.
 
-:func:`_plan` (called under the commit lock) decides every move of a
+:func:`plan_journal` (called under the commit lock) decides every move of a
 commit from its :class:`~partframe.io.commit_job.OutputJob` and what the
 destination holds now: the old files moved aside into the backup, the new
 ones moved in, the folders the moves make, the manifest the commit point
-writes. :func:`_move` is one step (a rename on a local disk, a copy and a
-delete on an object store); :func:`_set_state` records how far the moves
+writes. :func:`move` is one step (a rename on a local disk, a copy and a
+delete on an object store); :func:`set_state` records how far the moves
 got. Part of the output commit protocol of :mod:`partframe.io.commit`.
 """
 
@@ -22,6 +22,8 @@ from .paths import is_local, join
 if TYPE_CHECKING:
     from .commit_job import OutputJob
 
+__all__ = ["move", "plan_journal", "set_state"]
+
 
 def _is_local(fs: Any) -> bool:
     # pyarrow's local filesystem too: its move is a rename that needs the
@@ -29,13 +31,13 @@ def _is_local(fs: Any) -> bool:
     return is_local(fs)
 
 
-def _set_state(fs: Any, journal: Journal, state: str) -> None:
+def set_state(fs: Any, journal: Journal, state: str) -> None:
     new = {**journal, "state": state, "time": time.time()}
     write_json(fs, journal_path(journal["dest"]), new)
     journal["state"] = state
 
 
-def _move(fs: Any, src: str, dst: str, tree: bool = False) -> None:
+def move(fs: Any, src: str, dst: str, tree: bool = False) -> None:
     """Move file (or, with ``tree``, folder) ``src`` to ``dst``."""
     if _is_local(fs):
         parent = os.path.dirname(dst)
@@ -66,11 +68,11 @@ def _new_dirs(dest: str, names: list[str]) -> list[str]:
     return out
 
 
-#: A commit's moves: ``(aside, in, new_dirs, tree)`` (see :func:`_plan`).
+#: A commit's moves: ``(aside, in, new_dirs, tree)`` (see :func:`plan_journal`).
 _Moves: TypeAlias = tuple[list[list[str]], list[list[str]], list[str], bool]
 
 
-def _plan(job: OutputJob, names: list[str]) -> Journal:
+def plan_journal(job: OutputJob, names: list[str]) -> Journal:
     """The journal of ``job``'s commit (called under the lock).
 
     ``aside`` moves the old files into the backup, ``in`` the new ones into

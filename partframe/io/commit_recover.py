@@ -1,9 +1,9 @@
 """Recovery of an interrupted commit: forward past its commit point, back
 before it.
 
-:func:`_finish` completes a commit whose journal says ``"committed"``
+:func:`roll_forward` completes a commit whose journal says ``"committed"``
 (``_SUCCESS`` with the manifest, the backup kept for readers or deleted,
-the staging folder and the journal deleted); :func:`_rollback` undoes any
+the staging folder and the journal deleted); :func:`roll_back` undoes any
 other one. Both check what is already done, so they may be interrupted and
 run again. :func:`recover` runs one of them under the commit lock, and
 :func:`recover_for_read` does so for the paths a reader is given. See
@@ -17,7 +17,7 @@ import os
 import uuid
 from typing import Any
 
-from .commit_journal import _move, _set_state
+from .commit_journal import move, set_state
 from .commit_lock import (
     CommitError,
     Journal,
@@ -38,7 +38,14 @@ from .manifest import (
 )
 from .paths import join, parent_and_name
 
-__all__ = ["SUCCESS", "recover", "recover_for_read"]
+__all__ = [
+    "SUCCESS",
+    "recover",
+    "recover_for_read",
+    "recover_locked",
+    "roll_back",
+    "roll_forward",
+]
 
 
 SUCCESS = "_SUCCESS"
@@ -50,7 +57,7 @@ def _rm_if_exists(fs: Any, path: str) -> None:
             fs.rm(path, recursive=True)
 
 
-def _finish(fs: Any, journal: Journal) -> None:
+def roll_forward(fs: Any, journal: Journal) -> None:
     """Roll forward from the commit point (idempotent)."""
     dest = journal["dest"]
     # files added to a folder by name do not make it a dataset of one write
@@ -71,7 +78,7 @@ def _finish(fs: Any, journal: Journal) -> None:
             expire_later(fs, dest, retain_seconds())
 
 
-def _rollback(fs: Any, journal: Journal) -> None:
+def roll_back(fs: Any, journal: Journal) -> None:
     """Undo a commit that did not reach its commit point (idempotent)."""
     fs.invalidate_cache()
     tree = journal["tree"]
@@ -82,7 +89,7 @@ def _rollback(fs: Any, journal: Journal) -> None:
             _rm_if_exists(fs, dst)
         # Old files moved back next may have the same names: a rollback
         # that is interrupted and rerun must not delete them as new data.
-        _set_state(fs, journal, "undo")
+        set_state(fs, journal, "undo")
     for src, dst in reversed(journal["aside"]):
         src_there, dst_there = fs.exists(src), fs.exists(dst)
         if dst_there and src_there:
@@ -93,7 +100,7 @@ def _rollback(fs: Any, journal: Journal) -> None:
                 )
             fs.rm(dst)  # copied but not yet deleted: the source is intact
         elif dst_there:
-            _move(fs, dst, src, tree)
+            move(fs, dst, src, tree)
         elif not src_there:
             raise CommitError(
                 f"rollback of {journal['dest']!r}: the old file {src!r} is "
@@ -114,14 +121,14 @@ def _rollback(fs: Any, journal: Journal) -> None:
         fs.rm(journal_path(journal["dest"]))
 
 
-def _recover_locked(fs: Any, dest: str) -> str | None:
+def recover_locked(fs: Any, dest: str) -> str | None:
     journal = read_journal(fs, journal_path(dest))
     if journal is None:
         return None
     if journal["state"] == "committed":
-        _finish(fs, journal)
+        roll_forward(fs, journal)
         return "rolled forward"
-    _rollback(fs, journal)
+    roll_back(fs, journal)
     return "rolled back"
 
 
@@ -168,7 +175,7 @@ def recover(fs: Any, dest: str, timeout: float | None = None) -> str | None:
     token = uuid.uuid4().hex[:16]
     _acquire(fs, dest, token, timeout)
     try:
-        return _recover_locked(fs, dest)
+        return recover_locked(fs, dest)
     finally:
         _release(fs, dest, token)
 

@@ -39,7 +39,7 @@ from ..collection._core import new_collection
 from ..kernels.csv import CSVReadError
 from ..kernels.csv_meta import is_text
 from ..kernels.partitions import parse_bytes
-from .csv_plan import CSVDataset, CSVSplitWarning, _ascii_compatible
+from .csv_plan import CSVDataset, CSVSplitWarning, ascii_compatible
 from .nodes import ReadCSV, ReadCSVParity
 from .paths import expand_paths, get_fs
 from .snapshot import plan_consistently
@@ -273,7 +273,7 @@ def _short_lines_separator(on_short_lines: str, kwargs: dict) -> bytes | None:
         refused = "a custom lineterminator"
     elif not isinstance(kwargs.get("skiprows"), int | np.integer | type(None)):
         refused = "skiprows as a list or a function"
-    elif not _ascii_compatible(kwargs.get("encoding")):
+    elif not ascii_compatible(kwargs.get("encoding")):
         refused = f"encoding={kwargs.get('encoding')!r}"
     if refused is not None:
         raise ValueError(

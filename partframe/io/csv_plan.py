@@ -32,7 +32,7 @@ from ..kernels import csv as kcsv
 from ..kernels.io import add_read_note
 from ..tokenize import tokenize
 
-__all__ = ["CSVDataset", "CSVSplitWarning"]
+__all__ = ["CSVDataset", "CSVSplitWarning", "ascii_compatible"]
 
 
 _HEAD = 1 << 16
@@ -42,7 +42,7 @@ class CSVSplitWarning(UserWarning):
     """A CSV file is read as one block although a blocksize was given."""
 
 
-def _ascii_compatible(encoding: str | None) -> bool:
+def ascii_compatible(encoding: str | None) -> bool:
     """Do the ASCII bytes of newlines and quotes mean those characters
     wherever they are in the file (so that blocks can be cut there)?
 
@@ -124,7 +124,7 @@ def _unsplittable(kwargs: dict, quote: bytes | None) -> str | None:
     """Why the files of a read cannot be cut into blocks at record
     boundaries (None: they can)."""
     encoding = kwargs.get("encoding")
-    if not _ascii_compatible(encoding):
+    if not ascii_compatible(encoding):
         return f"encoding {encoding!r} is not ASCII-compatible"
     if kwargs.get("escapechar") is not None or not kwargs.get("doublequote", True):
         return "escapechar/doublequote=False make quotes ambiguous"

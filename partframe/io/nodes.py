@@ -29,7 +29,7 @@ from ..graph import quote
 from ..kernels import csv as kcsv
 from ..kernels.csv_records import count_quotes, parity_pair
 from ..kernels.io import read_pinned
-from ..kernels.parquet import _compare_scalar, empty_frame, read_parquet_piece
+from ..kernels.parquet import compare_scalar, empty_frame, read_parquet_piece
 from ..kernels.partitions import empty_like
 from ..kernels.write import (
     commit_task,
@@ -268,7 +268,7 @@ def _may_match(ds: Any, file_no: int, rg: int, dnf: list) -> bool:
         ok = True
         for col, op, value in conj:
             if col in hive:
-                if not _compare_scalar(hive[col], op, value):
+                if not compare_scalar(hive[col], op, value):
                     ok = False
                     break
                 continue

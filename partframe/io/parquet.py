@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..collection._core import new_collection
 from ..kernels.partitions import parse_bytes
-from .parquet_plan import ParquetDataset, SchemaMismatchError, _check_engine
+from .parquet_plan import ParquetDataset, SchemaMismatchError, check_engine
 from .parquet_write import to_parquet
 from .paths import expand_paths, get_fs
 from .snapshot import plan_consistently
@@ -125,7 +125,7 @@ def read_parquet(
     """
     from .nodes import ReadParquet
 
-    _check_engine("read_parquet", engine)
+    check_engine("read_parquet", engine)
     fs, paths = get_fs(path, storage_options, filesystem)
     if isinstance(blocksize, str):
         blocksize = parse_bytes(blocksize)

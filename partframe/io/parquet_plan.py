@@ -25,14 +25,21 @@ from ..kernels.parquet import ParquetReadError
 from ..tokenize import tokenize
 from .hive import infer_values, parse_path
 
-__all__ = ["ParquetDataset", "SchemaMismatchError", "read_meta", "schema_differences"]
+__all__ = [
+    "ParquetDataset",
+    "SchemaMismatchError",
+    "check_engine",
+    "read_footer",
+    "read_meta",
+    "schema_differences",
+]
 
 
 class SchemaMismatchError(ValueError):
     """Files of one dataset (or an append) have different schemas."""
 
 
-def _read_footer(fs: Any, path: str) -> Any:
+def read_footer(fs: Any, path: str) -> Any:
     import pyarrow.parquet as pq
     from fsspec.implementations.local import LocalFileSystem
 
@@ -77,7 +84,7 @@ class ParquetDataset:
         self.fs = fs
         self.files = files
         self.pins: list = [None] * len(files)
-        self.footers = _map_files(lambda p: _read_footer(fs, p), files)
+        self.footers = _map_files(lambda p: read_footer(fs, p), files)
         schemas = [f.schema.to_arrow_schema() for f in self.footers]
         self.unified = _unified_schema(files, schemas, schema_mode)
         self.schema = self.unified if self.unified is not None else schemas[0]
@@ -489,7 +496,7 @@ def _plan_pieces(footers: list, blocksize: int | None, split: Any) -> list:
     return pieces
 
 
-def _check_engine(function: str, engine: Any) -> None:
+def check_engine(function: str, engine: Any) -> None:
     """pandas' ``engine=``: partframe has pyarrow only."""
     if engine not in ("auto", "pyarrow"):
         raise NotImplementedError(

@@ -20,8 +20,8 @@ from ..expr.meta import meta_nonempty
 from .hive import parse_path
 from .parquet_plan import (
     SchemaMismatchError,
-    _check_engine,
-    _read_footer,
+    check_engine,
+    read_footer,
     schema_differences,
 )
 from .paths import as_url, check_name_function, check_unique_names, expand_paths, get_fs
@@ -138,7 +138,7 @@ def to_parquet(
     from .commit_job import compute_options, new_job, run_write
     from .nodes import CommitWrite, WritePartitions
 
-    _check_engine("to_parquet", engine)
+    check_engine("to_parquet", engine)
     _check_writer_options(kwargs)
     options = compute_options("to_parquet", scheduler, compute_kwargs)
     fs, (dest,) = get_fs(as_url(path), storage_options, filesystem)
@@ -340,7 +340,7 @@ def _check_append(
         return 0
     if not files:
         return 0
-    existing = _read_footer(fs, files[0]).schema.to_arrow_schema()
+    existing = read_footer(fs, files[0]).schema.to_arrow_schema()
     new = schema or pa.Schema.from_pandas(meta, preserve_index=write_index)
     diffs = schema_differences(
         existing.remove_metadata(), new.remove_metadata(), ("existing data", "new data")

@@ -4,7 +4,7 @@ pandas infers a block's dtypes from the block alone; the dataset's come
 from a sample. :func:`enforce_meta` casts what is safe (integers to
 floats, all-missing columns), parses text columns again as text, and
 raises :class:`CSVDtypeError` naming every column that differs with the
-``dtype=`` that reads them all. :func:`_with_path` adds the path column.
+``dtype=`` that reads them all. :func:`with_path` adds the path column.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CSVDtypeError", "enforce_meta", "is_text"]
+__all__ = ["CSVDtypeError", "enforce_meta", "is_text", "with_path"]
 
 
 class CSVDtypeError(ValueError):
     """A block of a CSV file has a column type that differs from the sample's."""
 
 
-def _with_path(df: pd.DataFrame, path_column: tuple | None) -> pd.DataFrame:
+def with_path(df: pd.DataFrame, path_column: tuple | None) -> pd.DataFrame:
+    """``df`` with the path column ``(name, dtype, value)`` of its file (None:
+    ``df`` as it is)."""
     if path_column is None:
         return df
     name, dtype, value = path_column

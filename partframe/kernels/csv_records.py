@@ -4,7 +4,7 @@ A block of a CSV file is a nominal byte range; its records are those that
 start in it. Whether a newline ends a record is the parity of the quote
 characters before it: :func:`count_quotes` counts one block's (a task of
 its own), :func:`parity_pair` chains the counts, and
-:func:`find_record_start` / :func:`_read_records` find the first record
+:func:`find_record_start` / :func:`read_records` find the first record
 boundary at or after an offset. A local file is mapped
 (:func:`_map_file`) and its blocks parsed from the page cache without a
 copy; another is read with one ranged read per block.
@@ -16,7 +16,16 @@ import contextlib
 import re
 from typing import Any
 
-__all__ = ["count_quotes", "find_record_start", "parity_pair", "read_bytes"]
+__all__ = [
+    "NONSPACE",
+    "close_buffer",
+    "count_quotes",
+    "find_record_start",
+    "parity_pair",
+    "read_bytes",
+    "read_records",
+    "record_start",
+]
 
 
 _CHUNK = 1 << 22  # bytes per read when quotes are counted
@@ -25,7 +34,7 @@ _CHUNK = 1 << 22  # bytes per read when quotes are counted
 _TAIL = 1 << 16  # bytes read past a block's end to find its last record's end
 
 
-_NONSPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+NONSPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 
 
 def read_bytes(fs: Any, path: str, start: int, end: int) -> bytes:
@@ -112,7 +121,7 @@ def _count(buf: Any, sub: bytes, i: int, j: int) -> int:
     return buf[i:j].count(sub)
 
 
-def _record_start(
+def record_start(
     buf: Any, i: int, parity: int, quote: bytes | None, stop: int | None = None
 ) -> int | None:
     """The first record boundary at or after index ``i >= 1`` of ``buf``.
@@ -153,14 +162,16 @@ def _map_file(fs: Any, path: str) -> Any:
             return None  # an empty file, or a file that cannot be mapped
 
 
-def _close(buf: Any) -> None:
+def close_buffer(buf: Any) -> None:
+    """Close the map of a file that :func:`read_records` returned (read
+    bytes need nothing)."""
     if not isinstance(buf, bytes):
         # still referenced (BufferError): freed with its last reference
         with contextlib.suppress(BufferError):
             buf.close()
 
 
-def _read_records(
+def read_records(
     fs: Any,
     path: str,
     start: int,
@@ -196,7 +207,7 @@ def _read_records(
         i = 0
         if start > 0:
             stop = len(buf) if end is None else min(end - base - 1, len(buf))
-            first = _record_start(buf, start - base, parity, quote, stop)
+            first = record_start(buf, start - base, parity, quote, stop)
             if first is None:
                 return buf, len(buf), len(buf), base
             i = first
@@ -206,7 +217,7 @@ def _read_records(
         if parity_end is None:
             parity_end = (_count(buf, quote, i, e) & 1) if quote is not None else 0
         while True:
-            j = _record_start(buf, e, parity_end, quote)
+            j = record_start(buf, e, parity_end, quote)
             if j is not None:
                 return buf, i, j, base
             if eof:

@@ -21,6 +21,7 @@ from ..io.paths import to_pyarrow_fs
 __all__ = [
     "ParquetReadError",
     "as_categories",
+    "compare_scalar",
     "empty_frame",
     "open_parquet",
     "read_parquet_piece",
@@ -218,7 +219,7 @@ def _filter_expression(row_filter: list, table: Any, partition_values: dict) -> 
         mask = pa.array(np.ones(table.num_rows, dtype=bool))
         for col, op, value in conj:
             if col in partition_values:
-                ok = _compare_scalar(partition_values[col], op, value)
+                ok = compare_scalar(partition_values[col], op, value)
                 m = pa.array(np.full(table.num_rows, ok, dtype=bool))
             else:
                 m = _compare_array(table.column(col), op, value, pc)
@@ -247,7 +248,7 @@ def _compare_array(arr: Any, op: str, value: Any, pc: Any) -> Any:
     return funcs[op](arr, pa.scalar(value, type=arr.type))
 
 
-def _compare_scalar(a: Any, op: str, b: Any) -> bool:
+def compare_scalar(a: Any, op: str, b: Any) -> bool:
     """``a op b`` for a hive partition value ``a`` (None: null), with the
     semantics of :func:`_compare_array` on a column: a null matches only
     ``in`` a set holding a null (and ``not in`` one without)."""
