@@ -97,7 +97,7 @@ def test_partition_on_and_a_relative_path(tmp_path, monkeypatch, scheduler):
 def _kill_at(monkeypatch, at: int | str) -> None:
     """Kill the commit at its ``at``-th move, or just after its commit point
     (``"committed"``); as ``kill -9``, no rollback nor cleanup runs."""
-    real_move, real_state = commit._move, commit._set_state
+    real_move, real_state = commit.move, commit.set_state
     count = [0]
 
     def move(*args, **kwargs):
@@ -111,8 +111,8 @@ def _kill_at(monkeypatch, at: int | str) -> None:
         if at == "committed" and state == "committed":
             raise Killed("killed just after the commit point")
 
-    monkeypatch.setattr(commit, "_move", move)
-    monkeypatch.setattr(commit, "_set_state", set_state)
+    monkeypatch.setattr(commit, "move", move)
+    monkeypatch.setattr(commit, "set_state", set_state)
     monkeypatch.setattr(commit, "abort", lambda job: None)
 
 

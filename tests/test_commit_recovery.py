@@ -467,7 +467,7 @@ import pandas as pd, numpy as np, fsspec, partframe
 from partframe.io import commit
 
 dest, at, opts = sys.argv[1], sys.argv[2], eval(sys.argv[3])
-real_move, real_state = commit._move, commit._set_state
+real_move, real_state = commit.move, commit.set_state
 count = [0]
 
 def move(*args, **kwargs):
@@ -483,7 +483,7 @@ def set_state(fs, journal, state):
     if at == "committed" and state == "committed":
         os._exit(9)
 
-commit._move, commit._set_state = move, set_state
+commit.move, commit.set_state = move, set_state
 new = pd.DataFrame({"x": np.arange(100, 118), "g": ["b"] * 18})
 partframe.from_pandas(new, npartitions=3).to_parquet(
     dest, overwrite=True, storage_options=opts or None

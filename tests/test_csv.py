@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import partframe
 from partframe.io.csv import ReadCSV
-from partframe.kernels.io import CSVDtypeError
+from partframe.kernels.csv_meta import CSVDtypeError
 from partframe.testing import assert_eq
 
 

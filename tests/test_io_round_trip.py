@@ -14,7 +14,7 @@ import pytest
 from frames import variant
 
 import partframe
-from partframe.kernels.io import _to_arrow
+from partframe.kernels.write import _to_arrow
 from partframe.testing import assert_eq
 
 PARTITIONINGS = ["1", "3", "12", "more-than-rows", "empty-parts"]

@@ -12,7 +12,7 @@ import pytest
 import partframe
 from partframe.io.nodes import ReadParquet
 from partframe.io.parquet import SchemaMismatchError
-from partframe.kernels.io import ParquetReadError
+from partframe.kernels.parquet import ParquetReadError
 from partframe.testing import assert_eq
 
 
@@ -165,7 +165,7 @@ def test_predicate_not_pushed_when_reader_used_unfiltered(dataset):
 def test_len_from_metadata(dataset, tmp_path):
     path, pdf = dataset
     df = partframe.read_parquet(path)
-    from partframe.kernels.io import empty_frame
+    from partframe.kernels.parquet import empty_frame
 
     (reader,) = [
         n for n in _walk(df._length()._optimized) if isinstance(n, ReadParquet)

@@ -159,7 +159,7 @@ def test_overwrite_killed_mid_commit_is_recovered_by_reader(s3, monkeypatch, at)
     monkeypatch.setattr(s3fs.S3FileSystem, "mv", mv)
     monkeypatch.setattr(commit, "abort", lambda job: None)  # the process died
     if at == "committed":
-        monkeypatch.setattr(commit, "_finish", finish)
+        monkeypatch.setattr(commit, "roll_forward", finish)
     with pytest.raises(_Killed):
         partframe.from_pandas(new, npartitions=3).to_parquet(
             f"s3://{dest}", storage_options=s3, overwrite=True

@@ -127,7 +127,7 @@ def test_write_kernel_is_idempotent(tmp_path):
     import fsspec
 
     from partframe.io.commit import new_job
-    from partframe.kernels.io import write_parquet_partition
+    from partframe.kernels.write import write_parquet_partition
 
     job = new_job(fsspec.filesystem("file"), str(tmp_path / "o"), False, False)
     for _ in range(2):

@@ -8,12 +8,15 @@ wrong length, and options that contradict ``single_file`` raise there.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..collection._core import new_collection
 from .paths import as_url, check_name_function, check_unique_names, get_fs
+
+if TYPE_CHECKING:
+    from .commit_job import OutputJob
 
 __all__ = ["to_csv"]
 
@@ -82,7 +85,7 @@ def to_csv(
     >>> partframe.read_csv("memory://doc/c/*.csv").x.sum().compute()
     np.int64(6)
     """
-    from .commit import compute_options, new_job, run_write
+    from .commit_job import compute_options, run_write
     from .nodes import CommitWrite, WritePartitions
 
     if single_file and name_function is not None:
@@ -106,41 +109,12 @@ def to_csv(
     _check_csv_options(df._meta, header, kwargs)
     check_name_function("to_csv", name_function)
     fs, (target,) = get_fs(as_url(path), storage_options)
-    name_function = name_function or str
     n = df.npartitions
-    if single_file:
-        dest = target
-        names = [f"part.{i}" for i in range(n)]
-    elif "*" in target:
-        dest, pattern = target.rsplit("/", 1) if "/" in target else ("", target)
-        if "*" in dest or pattern.count("*") != 1:
-            raise ValueError(
-                f"to_csv: the path needs exactly one '*' in its name: {path!r}"
-            )
-        names = [pattern.replace("*", str(name_function(i))) for i in range(n)]
-    else:
-        dest = target
-        names = [f"{name_function(i)}.part" for i in range(n)]
+    dest, pattern, names = _file_names(path, target, single_file, name_function, n)
     check_unique_names("to_csv", names)
-    if single_file:
-        # "w": replace the file; "a": the old bytes, then the new ones
-        clash = "extend" if mode == "a" else "replace"
-        files = {"clash": clash} if mode in ("w", "a") else {}
-        job = new_job(fs, dest, overwrite or mode in ("w", "a"), False, True, files)
-    elif not overwrite and (
-        mode is not None or ("*" in target and _nonempty_folder(fs, dest))
-    ):
-        # files written by name into a folder that may hold others, as
-        # pandas writes each one
-        clash = {"w": "replace", "a": "extend"}.get(mode or "", "refuse")
-        job = new_job(fs, dest, False, False, False, {"names": names, "clash": clash})
-    else:
-        # without a manifest, other files than these are not the dataset's
-        ends = {"." + n.rsplit(".", 1)[-1] for n in names if "." in n}
-        suffixes = (".csv", ".tsv", ".part", *sorted(ends))
-        job = new_job(fs, dest, overwrite, False, suffixes=suffixes)
-        if overwrite and "*" in target:
-            _check_folder_is_the_pattern(fs, dest, pattern, path)
+    job = _plan_job(
+        fs, path, target, dest, pattern, names, single_file, overwrite, mode
+    )
     first_only = (
         single_file
         if header_first_partition_only is None
@@ -152,6 +126,67 @@ def to_csv(
     if not compute:
         return out
     return run_write(out, job, options)
+
+
+def _file_names(
+    path: Any, target: str, single_file: bool, name_function: Any, n: int
+) -> tuple[str, str, list[str]]:
+    """``(dest, pattern, names)``: the destination (the file, or the folder
+    of the files), the ``*`` pattern of the path's name (``""``: none) and
+    the name of each partition's file (staged pieces of the one file with
+    ``single_file``)."""
+    name_function = name_function or str
+    if single_file:
+        return target, "", [f"part.{i}" for i in range(n)]
+    if "*" in target:
+        dest, pattern = target.rsplit("/", 1) if "/" in target else ("", target)
+        if "*" in dest or pattern.count("*") != 1:
+            raise ValueError(
+                f"to_csv: the path needs exactly one '*' in its name: {path!r}"
+            )
+        return (
+            dest,
+            pattern,
+            [pattern.replace("*", str(name_function(i))) for i in range(n)],
+        )
+    return target, "", [f"{name_function(i)}.part" for i in range(n)]
+
+
+def _plan_job(
+    fs: Any,
+    path: Any,
+    target: str,
+    dest: str,
+    pattern: str,
+    names: list[str],
+    single_file: bool,
+    overwrite: bool,
+    mode: str | None,
+) -> OutputJob:
+    """The :class:`~partframe.io.commit_job.OutputJob` of the write: one
+    file, files written by name into a folder that may hold others, or a
+    dataset folder."""
+    from .commit_job import new_job
+
+    if single_file:
+        # "w": replace the file; "a": the old bytes, then the new ones
+        clash = "extend" if mode == "a" else "replace"
+        files = {"clash": clash} if mode in ("w", "a") else {}
+        return new_job(fs, dest, overwrite or mode in ("w", "a"), False, True, files)
+    if not overwrite and (
+        mode is not None or ("*" in target and _nonempty_folder(fs, dest))
+    ):
+        # files written by name into a folder that may hold others, as
+        # pandas writes each one
+        clash = {"w": "replace", "a": "extend"}.get(mode or "", "refuse")
+        return new_job(fs, dest, False, False, False, {"names": names, "clash": clash})
+    # without a manifest, other files than these are not the dataset's
+    ends = {"." + n.rsplit(".", 1)[-1] for n in names if "." in n}
+    suffixes = (".csv", ".tsv", ".part", *sorted(ends))
+    job = new_job(fs, dest, overwrite, False, suffixes=suffixes)
+    if overwrite and "*" in target:
+        _check_folder_is_the_pattern(fs, dest, pattern, path)
+    return job
 
 
 def _nonempty_folder(fs: Any, folder: str) -> bool:

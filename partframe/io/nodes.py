@@ -6,6 +6,9 @@
   takes the terms of filters above it through ``_with_predicate``
   (:func:`~partframe.expr.optimize.push_predicates`) to skip row groups,
   and answers ``len()`` from metadata when no column is needed.
+- :class:`ReadCSVParity`: the quote parities at both ends of every CSV
+  block (a small counting task per block, chained), which the tasks of
+  ``ReadCSV`` take to find their first and last records.
 - :class:`WritePartitions` writes each partition into a staging folder;
   :class:`CommitWrite` is the one task that commits them
   (:mod:`partframe.io.commit`).
@@ -23,17 +26,29 @@ import pandas as pd
 from ..expr.base import Expr
 from ..expr.blockwise import Blockwise
 from ..graph import quote
-from ..kernels import io as kio
-from ..kernels.io import commit_task
+from ..kernels import csv as kcsv
+from ..kernels.csv_records import count_quotes, parity_pair
+from ..kernels.io import read_pinned
+from ..kernels.parquet import compare_scalar, empty_frame, read_parquet_piece
 from ..kernels.partitions import empty_like
+from ..kernels.write import (
+    commit_task,
+    concat_staged,
+    write_csv_partition,
+    write_parquet_partition,
+)
 from . import commit
 from .commit import OutputJob
+from .hive import is_missing
 
 if TYPE_CHECKING:
-    from .parquet import ParquetDataset
+    from .csv_plan import CSVDataset
+    from .parquet_plan import ParquetDataset
 
 __all__ = [
     "CommitWrite",
+    "ReadCSV",
+    "ReadCSVParity",
     "ReadParquet",
     "WritePartitions",
 ]
@@ -210,11 +225,11 @@ class ReadParquet(_Source):
             return (empty_like, _q(meta))
         if known and not file_cols and not any(c in hive for c in self.columns):
             # ``len(df)``: the row count comes from the footers
-            return (kio.empty_frame, nrows, _q(ds.label_runs(runs)), _q(meta))
+            return (empty_frame, nrows, _q(ds.label_runs(runs)), _q(meta))
         pin = ds.pins[file_no]
         return (
-            *((kio.read_pinned, _q(pin)) if pin else ()),
-            kio.read_parquet_piece,
+            *((read_pinned, _q(pin)) if pin else ()),
+            read_parquet_piece,
             _q(ds.fs),
             _q(ds.files[file_no]),
             _q(rgs),
@@ -253,7 +268,7 @@ def _may_match(ds: Any, file_no: int, rg: int, dnf: list) -> bool:
         ok = True
         for col, op, value in conj:
             if col in hive:
-                if not kio._compare_scalar(hive[col], op, value):
+                if not compare_scalar(hive[col], op, value):
                     ok = False
                     break
                 continue
@@ -271,10 +286,10 @@ def _term_may_match(stats: tuple, op: str, value: Any) -> bool:
     if op in ("!=", "not in"):
         return True
     if op == "in":
-        if any(kio.is_missing(v) for v in value):
+        if any(is_missing(v) for v in value):
             return True
         return any(_term_may_match(stats, "==", v) for v in value)
-    if kio.is_missing(value):
+    if is_missing(value):
         return True
     if lo is None or hi is None:
         # no min/max: all null means no comparison can be true
@@ -309,6 +324,150 @@ def _comparable(lo: Any, hi: Any, value: Any) -> tuple:
     return lo, hi, value
 
 
+# --- CSV ---------------------------------------------------------------------
+
+
+class ReadCSVParity(Expr):
+    """Quote parities at the start and end of every block, one key per block.
+
+    Key ``k`` holds ``(start, end)``: the parity (0 or 1) of the quotes
+    before block ``k``'s first byte, and before its last byte's successor
+    (None for the last block of a file). ``end`` is ``start`` plus the
+    parity of the quotes in the block, counted by a task of its own, and
+    is the next block's ``start``.
+    """
+
+    _parameters = ["dataset"]
+    dataset: CSVDataset
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return 0
+
+    def _divisions(self) -> tuple:
+        return (None,) * (len(self.dataset.blocks) + 1)
+
+    def _layer(self) -> dict:
+        ds = self.dataset
+        count = self._name + "-count"
+        out: dict = {}
+        prev_file = None
+        for k, (file_no, start, end) in enumerate(ds.blocks):
+            prev = 0 if file_no != prev_file else (self._name, k - 1)
+            out[(self._name, k)] = (
+                parity_pair,
+                prev,
+                (count, k) if end is not None else None,
+            )
+            if end is not None:
+                pin = ds.pins[file_no]
+                out[(count, k)] = (
+                    *((read_pinned, _q(pin)) if pin else ()),
+                    count_quotes,
+                    _q(ds.fs),
+                    _q(ds.infos[file_no].path),
+                    start,
+                    end,
+                    _q(ds.quote),
+                )
+            prev_file = file_no
+        return out
+
+    def _operand_repr(self) -> str:
+        return f"{len(self.dataset.blocks)} blocks"
+
+
+class ReadCSV(_Source):
+    """Blocks of planned CSV files; ``columns`` are the output columns."""
+
+    _parameters = ["dataset", "columns", "parity"]
+    _defaults = {"parity": None}
+    dataset: CSVDataset
+    columns: Any
+    parity: Expr | None
+
+    @property
+    def _funcname(self) -> str:
+        return "read-csv"
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.dataset.meta[list(self.columns)]
+
+    def _divisions(self) -> tuple:
+        return (None,) * (len(self.dataset.blocks) + 1)
+
+    def _usecols(self) -> list | None:
+        ds = self.dataset
+        meta = ds.meta
+        if list(self.columns) == list(meta.columns):
+            return None
+        pc = ds.path_column[0] if ds.path_column else None
+        cols = [c for c in self.columns if c != pc]
+        index_names = [n for n in meta.index.names if n is not None]
+        if ds.kwargs.get("index_col") not in (None, False):
+            cols = cols + [n for n in index_names if n not in cols]
+        return cols
+
+    def _with_columns(self, columns: list) -> Expr | None:
+        ds = self.dataset
+        if ds.kwargs.get("index_col") not in (None, False) and (
+            None in ds.meta.index.names
+        ):
+            return None  # an unnamed index column cannot be selected by name
+        if ds.kwargs.get("usecols") is not None and callable(ds.kwargs["usecols"]):
+            return None
+        path = ds.path_column[0] if ds.path_column else None
+        data = [c for c in ds.meta.columns if c != path]
+        if (
+            data
+            and not any(c != path for c in columns)
+            and ds.kwargs.get("index_col") in (None, False)
+        ):
+            # Rows are counted by parsing one column: without any (a row
+            # count, the path column alone) pandas would give no rows.
+            keep = {data[0], *columns}
+            columns = [c for c in ds.meta.columns if c in keep]
+        return ReadCSV(ds, list(columns), self.parity)
+
+    def _task(self, index: int) -> Any:
+        ds = self.dataset
+        file_no, start, end = ds.blocks[index]
+        info = ds.infos[file_no]
+        usecols = self._usecols()
+        kwargs = ds.block_kwargs(file_no, start == 0, usecols)
+        meta = self._meta
+        path_col = None
+        if ds.path_column and ds.path_column[0] in self.columns:
+            path_col = (ds.path_column[0], ds.path_column[1], ds.path_values[file_no])
+            meta = meta.drop(columns=[ds.path_column[0]])
+        parity = (self.parity._name, index) if self.parity is not None else 0
+        strict = ds.short_lines[file_no] if ds.short_lines is not None else None
+        pin = ds.pins[file_no]
+        return (
+            *((read_pinned, _q(pin)) if pin else ()),
+            kcsv.read_csv_block,
+            _q(ds.fs),
+            _q(info.path),
+            start,
+            end,
+            parity,
+            _q(ds.quote),
+            _q(info.compression),
+            _q(kwargs),
+            _q(meta),
+            _q(ds.label(file_no)),
+            _q(path_col),
+            file_no in ds.aligned,
+            _q(strict),
+        )
+
+    def _operand_repr(self) -> str:
+        ds = self.dataset
+        cols = list(self.columns)
+        return f"{len(ds.infos)} file(s), {len(ds.blocks)} blocks, columns={cols}"
+
+
 # --- writing -----------------------------------------------------------------
 
 
@@ -336,7 +495,7 @@ class WritePartitions(Blockwise):
         if self.kind == "parquet":
             partition_on, write_index, schema, kwargs = self.options
             return (
-                kio.write_parquet_partition,
+                write_parquet_partition,
                 part,
                 self.names[index],
                 _q(self.job),
@@ -347,7 +506,7 @@ class WritePartitions(Blockwise):
             )
         header, kwargs = self.options
         return (
-            kio.write_csv_partition,
+            write_csv_partition,
             part,
             self.names[index],
             _q(self.job),
@@ -379,7 +538,7 @@ class CommitWrite(Expr):
         keys = [(self.writes._name, i) for i in range(self.writes.npartitions)]
         written: Any = keys
         if self.concat:
-            written = [(kio.concat_staged, _q(self.job), keys)]
+            written = [(concat_staged, _q(self.job), keys)]
         return {(self._name, 0): (commit_task, _q(self.job), written)}
 
     def _operand_repr(self) -> str:

@@ -55,8 +55,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .commit import recover, recover_for_read
 from .commit_lock import LOCK_TIMEOUT, CommitError, journal_path
+from .commit_recover import recover, recover_for_read
 from .manifest import (
     SUCCESS,
     dataset_folders,

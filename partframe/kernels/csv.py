@@ -1,6 +1,6 @@
 """Parse one block of a CSV file, and say where in the file a problem is.
 
-:func:`read_csv_block` is the task kernel of :class:`~partframe.io.csv.ReadCSV`.
+:func:`read_csv_block` is the task kernel of :class:`~partframe.io.nodes.ReadCSV`.
 pandas numbers lines from the first byte it is given, so the parser's own
 messages give a block's line (``line 6655`` for the file's line 150,002).
 Every error and warning of a block is rewritten here to say the line of the
@@ -58,15 +58,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .io import (
-    _NONSPACE,
-    _close,
-    _read_records,
-    _record_start,
-    _with_path,
-    add_read_note,
-    enforce_meta,
-)
+from .csv_meta import enforce_meta, with_path
+from .csv_records import NONSPACE, close_buffer, read_records, record_start
+from .io import add_read_note
 
 __all__ = ["CSVReadError", "line_ends", "read_compressed", "read_csv_block"]
 
@@ -340,7 +334,7 @@ def read_csv_block(
     with ``header=None`` and the file's column names. A block ends at the
     first boundary at or after ``end``; ``end=None`` reads to the end of
     the file. ``parity`` is the parity at ``start``, or the ``(start,
-    end)`` pair of :func:`~partframe.kernels.io.parity_pair`.
+    end)`` pair of :func:`~partframe.kernels.csv_records.parity_pair`.
 
     The bytes are read once (a local file is mapped, and pandas parses the
     block straight from the page cache). ``align``: the file has the
@@ -349,7 +343,7 @@ def read_csv_block(
     (``on_short_lines="error"``). Columns are checked against ``meta``: a
     safe difference (int in a float column, all-missing values) is cast, a
     numeric block of a text column is parsed again as text, anything else
-    raises :class:`~partframe.kernels.io.CSVDtypeError` naming the column,
+    raises :class:`~partframe.kernels.csv_meta.CSVDtypeError` naming the column,
     file and byte range. Parser errors and bad lines give the file's line
     (see the module docstring).
     """
@@ -358,19 +352,19 @@ def read_csv_block(
         buf = read_compressed(fs, path, compression, label)
         i, j, base = 0, len(buf), 0
     else:
-        buf, i, j, base = _read_records(fs, path, start, end, parity, parity_end, quote)
+        buf, i, j, base = read_records(fs, path, start, end, parity, parity_end, quote)
     try:
         # a mapped file holds the file from offset 0: lines are counted there
         whole = buf if base == 0 and compression is None else None
         unit = "bytes" if compression is None else "decompressed bytes"
         place = _Place(fs, path, label, base + i, base + j, quote, whole, unit)
         body = i + 3 if buf[i : i + 3] == b"\xef\xbb\xbf" else i
-        if _NONSPACE.search(buf, body, j) is None:
-            return _with_path(meta.copy(), path_column)
+        if NONSPACE.search(buf, body, j) is None:
+            return with_path(meta.copy(), path_column)
         first = i
         df = parse(_source(buf, i, j), kwargs, place)
         if df is None:
-            return _with_path(meta.copy(), path_column)
+            return with_path(meta.copy(), path_column)
         if start > 0 and kwargs.get("index_col") is None:
             df, i = _drop_implicit_index(df, buf, i, j, kwargs, quote, place)
         if strict is not None:
@@ -383,9 +377,9 @@ def read_csv_block(
         df = enforce_meta(df, meta, str(place), lambda: buf[i:j], after)
         if align:
             df = _in_order(df, meta)
-        return _with_path(df, path_column)
+        return with_path(df, path_column)
     finally:
-        _close(buf)
+        close_buffer(buf)
 
 
 def _source(buf: Any, i: int, j: int) -> Any:
@@ -421,7 +415,7 @@ def _drop_implicit_index(
     in the whole file that row was not first, so it is a bad line there.
     The block is ``buf[i:j]``; returns the frame and where its rows start.
     """
-    pos = _record_start(buf, i + 1, 0, quote, j) or j
+    pos = record_start(buf, i + 1, 0, quote, j) or j
     keys = ("sep", "delimiter", "quotechar", "quoting", "encoding", "doublequote")
     first_kw = {k: kwargs[k] for k in keys if k in kwargs}
     try:
@@ -445,7 +439,7 @@ def _drop_implicit_index(
         f"Skipping line {line} of {place.label!r}: expected {len(names)} fields, "
         f"saw {first.shape[1]}",
     )
-    if _NONSPACE.search(buf, pos, j) is None:
+    if NONSPACE.search(buf, pos, j) is None:
         return df.iloc[:0].reset_index(drop=True), pos
     rest = parse(_source(buf, pos, j), kwargs, place.at(place.start + pos - i))
     return (df.iloc[:0].reset_index(drop=True) if rest is None else rest), pos
