@@ -317,7 +317,7 @@ def test_several_keys_packed_into_one_code(keys, sort):
 
 
 def test_meta_cache_keys_on_schema_and_arguments():
-    from partframe import groupby as gb
+    from partframe.groupby import core as gb
 
     gb._META_CACHE.clear()
     a = pd.DataFrame({"k": [1, 2, 1], "v": [1, 2, 3], "w": [0.5, 1.5, 2.5]})

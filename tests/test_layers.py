@@ -65,6 +65,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     (
         "expressions",
         [
+            "partframe.aggregation",
             "partframe.expr",
             "partframe.io.nodes",
             "partframe.io.parquet_plan",
@@ -78,7 +79,6 @@ LAYERS: list[tuple[str, list[str]]] = [
     (
         "facade",
         [
-            "partframe.aggregation",
             "partframe.methods",
             "partframe.groupby",
             "partframe.collection.frame",

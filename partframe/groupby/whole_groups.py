@@ -1,0 +1,225 @@
+"""Groupby operations on whole groups: median, quantile, apply, and the
+index-aligned transform, cumulative ops, shift, diff, rank, head, tail."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from ..expr.meta import make_meta, meta_nonempty
+from .aggregate import GroupByAggregations
+
+__all__ = ["GroupByWholeGroups"]
+
+
+class GroupByWholeGroups(GroupByAggregations):
+    """The operations that shuffle rows by key (``GroupByApply``,
+    ``GroupByTransform``)."""
+
+    def _keyed(
+        self, method: str, *args: Any, key_levels: int | None = None, **kwargs: Any
+    ) -> Any:
+        meta = self._meta_of(method, *args, **kwargs)
+        return self._shuffle_call(method, args, kwargs, meta, key_levels)
+
+    def median(self, split_out: Any = None) -> Any:
+        """Median per group (rows shuffled by key, then pandas per partition)."""
+        return self._with(None, split_out)._keyed("median")
+
+    def quantile(self, q: Any = 0.5, split_out: Any = None, **kwargs: Any) -> Any:
+        """Quantile(s) per group, through a shuffle by key."""
+        nk = self._nkeys()
+        return self._with(None, split_out)._keyed(
+            "quantile", q, key_levels=nk, **kwargs
+        )
+
+    def apply(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any) -> Any:
+        """pandas' ``groupby.apply`` on whole partitions after a shuffle by key.
+
+        Parameters
+        ----------
+        func : callable
+            Called on each group, as pandas calls it.
+        *args, **kwargs
+            Passed on to ``func``.
+        meta : optional
+            The result's columns and dtypes, as Dask takes it: an empty
+            pandas object, a ``{column: dtype}`` dict, a ``(name, dtype)``
+            tuple or a dtype. Dask's meta does not describe the index,
+            which pandas derives from what ``func`` returns (the keys for
+            a value per group, the keys and the rows' labels for rows):
+            unless ``meta`` is a pandas object with a named or
+            multi-level index, it is learnt by calling ``func`` on a small
+            stand-in, and when that fails the group keys are assumed.
+            Each result is checked against ``meta`` (columns, dtypes).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1], "v": [1.0, 2.0, 3.0]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.groupby("k").v.apply(max, meta=("v", "f8")).compute()
+        k
+        1    3.0
+        2    2.0
+        Name: v, dtype: float64
+        """
+        if meta is None:
+            meta = self._meta_of("apply", func, *args, **kwargs)
+            given = None
+        else:
+            meta = given = self._given_meta(
+                meta,
+                lambda: self._apply_meta_index(func, args, kwargs),
+                self._keyed_index,
+            )
+        return self._shuffle_call(
+            "apply", (func, *args), kwargs, meta, self._nkeys(), given is not None
+        )
+
+    def transform(self, func: Any, *args: Any, meta: Any = None, **kwargs: Any) -> Any:
+        """pandas' ``transform``: aligned with the original index and order.
+
+        ``meta`` (optional, as in :meth:`apply`) gives the result's columns
+        and dtypes; the index is the frame's own.
+        """
+        if meta is None:
+            return self._aligned("transform", func, *args, **kwargs)
+        given = self._given_meta(meta, lambda: self._frame._meta.index)
+        return self._transform_call(
+            "transform", (func, *args), kwargs, given, given=True
+        )
+
+    def _keyed_index(self, index: pd.Index) -> bool:
+        """Whether ``index`` can be an ``apply`` result's: it starts with
+        the group keys (unless ``group_keys=False``)."""
+        if not self.group_keys:
+            return True
+        keys = list(self._keys_meta_index().names)
+        return list(index.names[: len(keys)]) == keys
+
+    def _given_meta(
+        self,
+        meta: Any,
+        index: Callable[[], pd.Index],
+        trust: Callable[[pd.Index], bool] = lambda index: True,
+    ) -> Any:
+        """A user's ``meta=`` as an empty pandas object; ``index()`` replaces
+        its index when it does not describe one (a description, a pandas
+        object with an unnamed single-level index, or one that ``trust``
+        rejects: the frame's own index copied into an ``apply`` meta)."""
+        from ..methods.apply import _meta_arg
+
+        out = _meta_arg(meta)
+        if not isinstance(meta, pd.DataFrame | pd.Series | dict | list | tuple):
+            # a bare dtype: the name pandas gives (the selected column's)
+            sel = self._selection
+            named = sel is not None and not isinstance(sel, list)
+            out = out.rename(self._series_name if named else None)
+        own = out.index
+        if (
+            isinstance(meta, pd.DataFrame | pd.Series)
+            and (own.nlevels > 1 or own.name is not None)
+            and trust(own)
+        ):
+            return out
+        out = out.copy(deep=False)
+        out.index = index()[:0]
+        return out
+
+    def _apply_meta_index(self, func: Callable, args: tuple, kwargs: dict) -> Any:
+        """The index of ``apply(func)`` as pandas makes it, from a call on
+        the stand-in; the group keys when ``func`` fails there (it may only
+        work on real data, which is why users pass ``meta=``)."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                inferred = self._meta_of("apply", func, *args, **kwargs)
+        except Exception:
+            return self._keys_meta_index()
+        if isinstance(inferred, pd.DataFrame | pd.Series):
+            return inferred.index
+        return self._keys_meta_index()
+
+    def _keys_meta_index(self) -> pd.Index:
+        """The index of a result with one row per group (as ``size`` has)."""
+        meta = self._meta_of("size")
+        if isinstance(meta, pd.DataFrame) and not self.as_index:
+            return pd.RangeIndex(0)
+        return meta.index
+
+    def _aligned(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        meta = self._meta_of(method, *args, **kwargs)
+        return self._transform_call(method, args, kwargs, make_meta(meta))
+
+    def cumsum(self) -> Any:
+        """Cumulative sum within each group, in the original row order.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1, 2], "x": [1, 2, 3, 4]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.groupby("k").x.cumsum().compute().tolist()
+        [1, 2, 4, 6]
+        """
+        return self._aligned("cumsum")
+
+    def cumprod(self) -> Any:
+        """Cumulative product within each group."""
+        return self._aligned("cumprod")
+
+    def cummax(self) -> Any:
+        """Cumulative maximum within each group."""
+        return self._aligned("cummax")
+
+    def cummin(self) -> Any:
+        """Cumulative minimum within each group."""
+        return self._aligned("cummin")
+
+    def cumcount(self, ascending: bool = True) -> Any:
+        """Position of each row within its group."""
+        return self._aligned("cumcount", ascending=ascending)
+
+    def shift(self, periods: int = 1, **kwargs: Any) -> Any:
+        """Shift values within each group."""
+        return self._aligned("shift", periods, **kwargs)
+
+    def diff(self, periods: int = 1) -> Any:
+        """Difference with a previous row of the same group."""
+        return self._aligned("diff", periods)
+
+    def rank(self, **kwargs: Any) -> Any:
+        """Rank of values within each group."""
+        return self._aligned("rank", **kwargs)
+
+    def head(self, n: int = 5) -> Any:
+        """The first ``n`` rows of each group, in the original order."""
+        return self._rows("head", n)
+
+    def tail(self, n: int = 5) -> Any:
+        """The last ``n`` rows of each group, in the original order."""
+        return self._rows("tail", n)
+
+    def _rows(self, method: str, n: int) -> Any:
+        data = meta_nonempty(self._frame._meta)
+        meta = make_meta(
+            data.groupby(**self._gb_kwargs())[list(data.columns)].__getattribute__(
+                method
+            )(n)
+        )
+        out = self._transform_call(method, (n,), {}, meta, keep_rows=True)
+        tmp = [
+            c for c in meta.columns if isinstance(c, str) and c.startswith("__pf_by_")
+        ]
+        if tmp:
+            out = out[[c for c in meta.columns if c not in tmp]]
+        sel = self._selection
+        if sel is not None:
+            out = out[sel]
+            if self._series_input and not isinstance(sel, list):
+                out = out.rename(self._series_name) if hasattr(out, "rename") else out
+        return out
