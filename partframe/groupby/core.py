@@ -19,7 +19,14 @@ from ..expr.groupby_plan import resolve_split_out
 from ..expr.groupby_shuffle import GroupByApply, GroupByTransform
 from ..expr.meta import make_meta, meta_nonempty
 from ..kernels.group_call import level_columns, rename_keys
-from .keys import all_index_levels, grouper_in_list, grouper_key, index_level_key
+from .keys import (
+    all_index_levels,
+    check_keys_given,
+    grouper_in_list,
+    grouper_key,
+    index_level_key,
+    level_positions,
+)
 
 __all__ = ["TMP", "GroupByBase", "fname"]
 
@@ -105,29 +112,8 @@ class GroupByBase:
             by, level, self.sort, self.dropna = grouper_key(by)
         elif isinstance(by, list) and any(isinstance(b, pd.Grouper) for b in by):
             by = [grouper_in_list(b, sort) for b in by]
-        if by is None and level is None:
-            raise TypeError("You have to supply one of 'by' and 'level'")
-        if (isinstance(by, list) and not by and level is None) or (
-            isinstance(level, list | tuple) and not level and by is None
-        ):
-            # pandas' own message, which callers may match on
-            raise ValueError(
-                "No group keys passed! groupby got an empty list; give a column "
-                "label, a partframe Series, or level= (or a list of them)"
-            )
-        if is_series(obj):
-            self._series_input = True
-            self._series_name = obj.name
-            col = obj.name if obj.name is not None else "__pf_values"
-            frame = obj.to_frame(col)
-            self._selection = col
-            parent_expr = obj.expr
-        elif is_dataframe(obj):
-            frame = obj
-            parent_expr = obj.expr
-        else:
-            raise TypeError(f"cannot group a {type(obj).__name__}")
-        self._level = None
+        check_keys_given(by, level)
+        frame = self._grouped_frame(obj)
         if by is not None and level is None:
             level = all_index_levels(by, frame._meta, obj is not frame)
             if level is not None:
@@ -135,35 +121,40 @@ class GroupByBase:
         if level is not None:
             if by is not None:
                 raise TypeError("give 'by' or 'level', not both")
-            levels = level if isinstance(level, list | tuple) else [level]
             names = list(frame._meta.index.names)
-            out = []
-            for lvl in levels:
-                if isinstance(lvl, int) and lvl not in names:
-                    if not -len(names) <= lvl < len(names):
-                        raise IndexError(f"level {lvl} out of range for the index")
-                    out.append(lvl % len(names))
-                elif lvl in names:
-                    out.append(names.index(lvl))
-                else:
-                    raise KeyError(f"level {lvl!r} not found; index levels: {names}")
-            self._level = out
-            self._names = [names[i] for i in out]
+            self._level = level_positions(level, names)
+            self._names = [names[i] for i in self._level]
             self._by = None
             self._frame = frame
             return
-        keys = by if isinstance(by, list) else [by]
-        labels: list = []
-        names_: list = []
-        tmp_names, tmp_values = [], []
-        cols = list(frame._meta.columns)
-        index_names = list(frame._meta.index.names)
+        self._level = None
+        self._group_by_keys(frame, by if isinstance(by, list) else [by], obj)
+
+    def _grouped_frame(self, obj: Any) -> Any:
+        """The frame whose rows are grouped: a Series becomes a one-column
+        frame with that column selected."""
+        if is_series(obj):
+            self._series_input = True
+            self._series_name = obj.name
+            col = obj.name if obj.name is not None else "__pf_values"
+            self._selection = col
+            return obj.to_frame(col)
+        if is_dataframe(obj):
+            return obj
+        raise TypeError(f"cannot group a {type(obj).__name__}")
+
+    def _group_by_keys(self, frame: Any, keys: list[Any], obj: Any) -> None:
+        """Group by column labels, aligned Series and index level names:
+        every key becomes a column of the grouped frame (an index level or
+        another Series is copied in under a temporary label)."""
+        series_input = obj is not frame
         levels = [
             i
             for i, key in enumerate(keys)
-            if index_level_key(key, frame._meta, obj is not frame)
+            if index_level_key(key, frame._meta, series_input)
         ]
         if levels:  # index levels named in ``by``, next to columns: copied in
+            index_names = list(frame._meta.index.names)
             frame = new_collection(
                 Elemwise(
                     level_columns,
@@ -174,41 +165,45 @@ class GroupByBase:
                     ],
                 )
             )
+        labels: list[Any] = []
+        names: list[Any] = []
+        copied: dict[str, Any] = {}  # temporary label: Series
         for i, key in enumerate(keys):
             if i in levels:
-                labels.append(TMP_LEVEL.format(i))
-                names_.append(key)
-            elif is_series(key):
-                e = key.expr
-                if (
-                    isinstance(e, Projection)
-                    and e.frame._name == parent_expr._name
-                    and not is_series(obj)
-                ):
-                    labels.append(e.operand("columns"))
-                    names_.append(e.operand("columns"))
-                    continue
-                tmp = TMP.format(i)
-                tmp_names.append(tmp)
-                tmp_values.append(key)
-                labels.append(tmp)
-                names_.append(key.name)
-            elif isinstance(key, pd.Series | pd.Index) or callable(key):
-                raise TypeError(
-                    "group by a column name, a list of them, a partframe Series "
-                    "aligned with the frame, or level=; pandas objects and "
-                    "functions cannot be aligned with the partitions"
-                )
+                label, name = TMP_LEVEL.format(i), key
             else:
-                if key not in cols or (self._series_input and key == self._selection):
-                    raise KeyError(
-                        "groupby key " + _unknown_columns_message([key], cols)
-                    )
-                labels.append(key)
-                names_.append(key)
-        if tmp_names:
-            frame = frame._assign_many(tmp_names, tmp_values)
-        self._frame, self._by, self._names = frame, labels, names_
+                label, name = self._key_label(i, key, frame, obj)
+                if label == TMP.format(i):
+                    copied[label] = key
+            labels.append(label)
+            names.append(name)
+        if copied:
+            frame = frame._assign_many(list(copied), list(copied.values()))
+        self._frame, self._by, self._names = frame, labels, names
+
+    def _key_label(self, i: int, key: Any, frame: Any, obj: Any) -> tuple[Any, Any]:
+        """The column label and the result's key name of ``by`` entry ``i``:
+        a column, a Series of this frame's column, or another aligned Series
+        (copied in as column ``TMP.format(i)``)."""
+        if is_series(key):
+            e = key.expr
+            if (
+                isinstance(e, Projection)
+                and e.frame._name == obj.expr._name
+                and not is_series(obj)
+            ):
+                return e.operand("columns"), e.operand("columns")
+            return TMP.format(i), key.name
+        if isinstance(key, pd.Series | pd.Index) or callable(key):
+            raise TypeError(
+                "group by a column name, a list of them, a partframe Series "
+                "aligned with the frame, or level=; pandas objects and "
+                "functions cannot be aligned with the partitions"
+            )
+        cols = list(frame._meta.columns)
+        if key not in cols or (self._series_input and key == self._selection):
+            raise KeyError("groupby key " + _unknown_columns_message([key], cols))
+        return key, key
 
     # -- keys ---------------------------------------------------------------
     @property

@@ -6,7 +6,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["all_index_levels", "grouper_in_list", "grouper_key", "index_level_key"]
+__all__ = [
+    "all_index_levels",
+    "check_keys_given",
+    "grouper_in_list",
+    "grouper_key",
+    "index_level_key",
+    "level_positions",
+]
 
 
 def index_level_key(key: Any, meta: pd.DataFrame, series_input: bool) -> bool:
@@ -76,3 +83,34 @@ def grouper_in_list(key: Any, sort: bool) -> Any:
             "(a level number in a list of keys would read as a column label)"
         )
     return by if by is not None else level
+
+
+def check_keys_given(by: Any, level: Any) -> None:
+    """Refuse a groupby without keys, with pandas' own messages."""
+    if by is None and level is None:
+        raise TypeError("You have to supply one of 'by' and 'level'")
+    if (isinstance(by, list) and not by and level is None) or (
+        isinstance(level, list | tuple) and not level and by is None
+    ):
+        # pandas' own message, which callers may match on
+        raise ValueError(
+            "No group keys passed! groupby got an empty list; give a column "
+            "label, a partframe Series, or level= (or a list of them)"
+        )
+
+
+def level_positions(level: Any, names: list[Any]) -> list[int]:
+    """The positions of the index levels ``level`` (a number, a name or a
+    list of them) in an index whose level names are ``names``."""
+    levels = level if isinstance(level, list | tuple) else [level]
+    out = []
+    for lvl in levels:
+        if isinstance(lvl, int) and lvl not in names:
+            if not -len(names) <= lvl < len(names):
+                raise IndexError(f"level {lvl} out of range for the index")
+            out.append(lvl % len(names))
+        elif lvl in names:
+            out.append(names.index(lvl))
+        else:
+            raise KeyError(f"level {lvl!r} not found; index levels: {names}")
+    return out

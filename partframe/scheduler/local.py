@@ -244,6 +244,10 @@ def get_async(
     >>> get_async(todo.append, poll, 1, {"a": 1, "b": (add, "a", 1)}, ["b"])
     [2]
     """
+    # One function on purpose: the loop below runs once per task, and its
+    # state (cache, counters, the ready heap) lives in local variables and
+    # one closure, which is what keeps the scheduler's per-task overhead
+    # low; the steps are marked by comments instead of split into methods.
     cbs = active_callbacks(callbacks)
     dsk, deps = prepare_graph(dsk, keys, fuse)
     requested = set(flatten_keys(keys))
