@@ -57,16 +57,23 @@ class _CarryAcross(Expr):
         return [(self.frame, needed)]
 
 
-class Cumulative(_CarryAcross):
-    """``frame.method(skipna=skipna)`` across partitions (``cumsum``,
-    ``cumprod``, ``cummin``, ``cummax``): a logical node, lowered to the
-    partition-wise method and a :class:`CumulativeCarry`."""
+class _Cumulate(_CarryAcross):
+    """The operands of a cumulative method: ``frame``, the method's name
+    (``cumsum``, ``cumprod``, ``cummin``, ``cummax``) and ``skipna``."""
 
     _parameters = ["frame", "method", "skipna"]
     _defaults = {"skipna": True}
     frame: Expr
     method: str
     skipna: bool
+
+    def _operand_repr(self) -> str:
+        return f"{self.method}, skipna={self.skipna}"
+
+
+class Cumulative(_Cumulate):
+    """``frame.method(skipna=skipna)`` across partitions: a logical node,
+    lowered to the partition-wise method and a :class:`CumulativeCarry`."""
 
     @functools.cached_property
     def _cumulated(self) -> Expr:
@@ -88,18 +95,9 @@ class Cumulative(_CarryAcross):
             graph[(self._name, i)] = (lowered._name, i)
         return graph
 
-    def _operand_repr(self) -> str:
-        return f"{self.method}, skipna={self.skipna}"
 
-
-class CumulativeCarry(_CarryAcross):
+class CumulativeCarry(_Cumulate):
     """Finish a cumulative op: ``frame`` holds partition-wise cumulated data."""
-
-    _parameters = ["frame", "method", "skipna"]
-    _defaults = {"skipna": True}
-    frame: Expr
-    method: str
-    skipna: bool
 
     def _layer(self) -> Layer:
         name, src = self._name, self.frame._name
@@ -114,9 +112,6 @@ class CumulativeCarry(_CarryAcross):
             graph[(carry, i)] = (cum_carry, prev, (last, i - 1), method, skipna)
             graph[(name, i)] = (cum_apply, (src, i), (carry, i), method, skipna)
         return graph
-
-    def _operand_repr(self) -> str:
-        return f"{self.method}, skipna={self.skipna}"
 
 
 class FillCarry(_CarryAcross):
