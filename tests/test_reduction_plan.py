@@ -157,3 +157,22 @@ def test_cumulative_is_one_logical_node(df):
     assert not any(isinstance(n, Cumulative) for n in walk(opt))
     assert_eq(lazy, PDF[["i", "f"]].cumsum())
     assert lazy.compute(optimize_graph=False).equals(PDF[["i", "f"]].cumsum())
+
+
+def test_all_values_is_one_node(df):
+    """``axis=None`` reduces every value of the selected columns: one node,
+    lowered to the values as one Series and its reduction."""
+    lazy = df.mean(axis=None, numeric_only=True)
+    node = lazy.expr
+    assert isinstance(node, Reduction)
+    assert node.frame._name == df.expr._name
+    assert node.kwargs == {"skipna": True, "numeric_only": True, "axis": None}
+    opt = optimize(node, fuse=False)
+    (chunk,) = [n for n in walk(opt) if isinstance(n, ReductionChunk)]
+    assert chunk.func is M.mean_chunk
+    needs = column_needs(opt)
+    (source,) = [n for n in walk(opt) if isinstance(n, FromPandas)]
+    assert needs[source._name] == {"i", "f"}
+    assert_eq(lazy, PDF.mean(axis=None, numeric_only=True))
+    with pytest.raises(ValueError, match="axis=None"):
+        Reduction(df.expr, "count", {"axis": None}, 3)

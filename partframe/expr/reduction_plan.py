@@ -35,12 +35,15 @@ from ..kernels import reductions as K
 from .meta import meta_nonempty
 
 __all__ = [
+    "ALL_VALUES_OPS",
     "REDUCTIONS",
     "TreeSteps",
     "all_values_dtype",
+    "all_values_input",
     "describe_kind",
     "describe_meta",
     "reduced_columns",
+    "reduces_all_values",
     "run_meta",
     "tree_steps",
 ]
@@ -81,13 +84,60 @@ def run_meta(meta: Any, op: str, kwargs: dict[str, Any]) -> Any:
         ) from err
 
 
-def reduced_columns(meta: Any, result: Any, op: str) -> list[Any] | None:
+#: Reductions pandas runs over every value of a DataFrame with ``axis=None``.
+ALL_VALUES_OPS = frozenset(
+    ["sum", "prod", "min", "max", "any", "all", "mean", "var", "std", "sem"]
+)
+
+
+def reduces_all_values(kwargs: dict[str, Any] | None) -> bool:
+    """Does a frame reduction with these keywords reduce every value
+    (``axis=None``)?"""
+    return kwargs is not None and "axis" in kwargs and kwargs["axis"] is None
+
+
+def _all_values_columns(meta: pd.DataFrame, kwargs: dict[str, Any]) -> list[Any]:
+    """The columns whose values ``op(axis=None, **kwargs)`` reduces."""
+    if kwargs.get("bool_only"):
+        return list(meta.select_dtypes(include=["bool"]).columns)
+    if kwargs.get("numeric_only"):
+        return list(meta.select_dtypes(include=["number", "bool"]).columns)
+    return list(meta.columns)
+
+
+def all_values_input(
+    meta: pd.DataFrame, op: str, kwargs: dict[str, Any]
+) -> tuple[pd.Series, dict[str, Any]]:
+    """``frame.op(axis=None, **kwargs)`` reduces every value of the selected
+    columns as one Series (row after row): that Series' meta and the
+    reduction's keywords for it.
+
+    Examples
+    --------
+    >>> meta = pd.DataFrame({"a": [1], "s": ["x"]}).iloc[:0]
+    >>> flat, kw = all_values_input(meta, "sum", {"axis": None, "numeric_only": True})
+    >>> flat.dtype, kw
+    (dtype('int64'), {})
+    """
+    columns = _all_values_columns(meta, kwargs)
+    selected = meta.iloc[:, meta.columns.get_indexer(columns)]
+    dtype = all_values_dtype(selected, op)
+    drop = ("axis", "numeric_only", "bool_only")
+    return pd.Series([], dtype=dtype), {
+        k: v for k, v in kwargs.items() if k not in drop
+    }
+
+
+def reduced_columns(
+    meta: Any, result: Any, op: str, kwargs: dict[str, Any] | None = None
+) -> list[Any] | None:
     """The columns of the input ``meta`` that the reduction reads.
 
     ``None`` (all, and no selection) for a Series or Index input and for
     ``memory_usage``, which measures the whole frame. For a DataFrame: the
     columns the result describes (its index for a Series result, its
-    columns for a DataFrame result); all columns when labels repeat.
+    columns for a DataFrame result); with ``axis=None`` in ``kwargs``, the
+    columns whose values are reduced; all columns when labels repeat.
 
     Examples
     --------
@@ -100,6 +150,8 @@ def reduced_columns(meta: Any, result: Any, op: str) -> list[Any] | None:
     columns = list(meta.columns)
     if not meta.columns.is_unique:
         return columns
+    if reduces_all_values(kwargs):
+        return _all_values_columns(meta, kwargs or {})
     if isinstance(result, pd.DataFrame):
         return list(result.columns)
     if isinstance(result, pd.Series):

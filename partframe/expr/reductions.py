@@ -29,10 +29,20 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
+from ..kernels.reductions import all_values
 from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
-from .blockwise import Blockwise, Projection, apply_kwargs
+from .blockwise import Blockwise, MapPartitions, Projection, apply_kwargs
 from .meta import make_meta
-from .reduction_plan import REDUCTIONS, reduced_columns, tree_steps
+from .reduction_plan import (
+    ALL_VALUES_OPS,
+    REDUCTIONS,
+    all_values_input,
+    reduced_columns,
+    reduces_all_values,
+    tree_steps,
+)
 from .tree import combine_tree, split_every
 
 __all__ = ["Reduction", "ReductionChunk", "TreeCombine", "TreeReduction"]
@@ -79,6 +89,10 @@ class Reduction(_ReducesAll):
             raise ValueError(
                 f"Reduction: unknown op {self.op!r}; one of {sorted(REDUCTIONS)}"
             )
+        if reduces_all_values(self.kwargs) and not (
+            self.op in ALL_VALUES_OPS and isinstance(self.frame._meta, pd.DataFrame)
+        ):
+            raise ValueError(f"Reduction: {self.op}(axis=None) of a DataFrame only")
 
     @property
     def _funcname(self) -> str:
@@ -91,7 +105,7 @@ class Reduction(_ReducesAll):
     @functools.cached_property
     def _columns(self) -> list[Any] | None:
         """The input columns the reduction reads (None: a Series input)."""
-        return reduced_columns(self.frame._meta, self.result, self.op)
+        return reduced_columns(self.frame._meta, self.result, self.op, self.kwargs)
 
     def _narrowed(self) -> Expr:
         """``frame`` narrowed to the columns the reduction reads."""
@@ -114,6 +128,11 @@ class Reduction(_ReducesAll):
 
     def _lower(self) -> Expr:
         frame = self._narrowed()
+        if reduces_all_values(self.kwargs):
+            # Every value (of the selected columns) as one Series, reduced.
+            flat, kwargs = all_values_input(frame._meta, self.op, self.kwargs or {})
+            values = MapPartitions(all_values, flat, [frame, flat.dtype], None, False)
+            return Reduction(values, self.op, kwargs, self.result, self.split_every)
         steps = tree_steps(self.op, frame._meta, self.kwargs or {}, self.result)
         return TreeReduction(
             frame,
@@ -126,7 +145,7 @@ class Reduction(_ReducesAll):
             steps.aggregate_kwargs,
             self.split_every,
             self._funcname,
-            reduced_columns(frame._meta, self.result, self.op),
+            reduced_columns(frame._meta, self.result, self.op, self.kwargs),
         )
 
     def _operand_repr(self) -> str:

@@ -25,7 +25,12 @@ from ..collection._core import new_collection
 from ..expr.blockwise import MapPartitions
 from ..expr.cumulative import Cumulative
 from ..expr.meta import make_meta, meta_nonempty
-from ..expr.reduction_plan import all_values_dtype, describe_meta, run_meta
+from ..expr.reduction_plan import (
+    ALL_VALUES_OPS,
+    all_values_input,
+    describe_meta,
+    run_meta,
+)
 from ..expr.reductions import Reduction
 from ..kernels import reductions as K
 from .reduction_meta import check_axis
@@ -35,12 +40,6 @@ if TYPE_CHECKING:
     from ..collection import Scalar
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
-
-
-# Reductions pandas runs over every value of a DataFrame with ``axis=None``.
-_ALL_AXES = frozenset(
-    ["sum", "prod", "min", "max", "any", "all", "mean", "var", "std", "sem"]
-)
 
 
 class FrameMethods(FrameStatistics[R]):
@@ -54,7 +53,6 @@ class FrameMethods(FrameStatistics[R]):
     if TYPE_CHECKING:
 
         def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
-        def select_dtypes(self, include: Any = None, exclude: Any = None) -> Any: ...
 
     # -- building blocks --------------------------------------------------
     def _reduce(
@@ -73,35 +71,26 @@ class FrameMethods(FrameStatistics[R]):
         """``op`` along ``axis``: every value (``None``), per column (0) or
         per row (1)."""
         if axis is None and isinstance(self._meta, pd.DataFrame):
-            flat, kwargs = self._all_values(op, kwargs)
-            return flat._column_reduction(op, kwargs, split_every, 0)
+            return self._all_values(op, kwargs, split_every)
         if check_axis(axis, op):
             return self._rowwise(op, kwargs)
         return self._reduce(op, kwargs, split_every)
 
-    def _all_values(self, op: str, kwargs: dict) -> tuple[Any, dict]:
-        """``axis=None`` on a DataFrame: every value as one lazy Series (of
-        the columns' common dtype, as pandas reduces ``DataFrame.values``),
-        and the reduction's keywords for it. pandas takes ``axis=None`` for
-        these reductions only (``count(axis=None)`` raises)."""
-        if op not in _ALL_AXES:
+    def _all_values(self, op: str, kwargs: dict, split_every: int | None) -> Any:
+        """``axis=None`` on a DataFrame: ``op`` over every value, as pandas
+        reduces ``DataFrame.values`` (the columns' common dtype). pandas
+        takes ``axis=None`` for these reductions only (``count(axis=None)``
+        raises)."""
+        if op not in ALL_VALUES_OPS:
             raise ValueError(
                 f"DataFrame.{op}(): No axis named None for object type DataFrame "
                 "(as pandas); pass axis=0 or axis=1"
             )
-        frame = self
-        kwargs = dict(kwargs)
-        if kwargs.pop("numeric_only", False):
-            frame = self.select_dtypes(include=["number", "bool"])
-        if kwargs.pop("bool_only", False):
-            frame = self.select_dtypes(include=["bool"])
-        meta = frame._meta
-        run_meta(meta, op, {**kwargs, "axis": None})  # pandas' errors, now
-        dtype = all_values_dtype(meta, op)
-        node = MapPartitions(
-            K.all_values, pd.Series([], dtype=dtype), [frame.expr, dtype], None, False
-        )
-        return new_collection(node), kwargs
+        kwargs = {**kwargs, "axis": None}
+        run_meta(self._meta, op, kwargs)  # pandas' errors, now
+        flat, flat_kwargs = all_values_input(self._meta, op, kwargs)
+        result = run_meta(flat, op, flat_kwargs)
+        return self._reduce(op, kwargs, split_every, result)
 
     def _rowwise(self, op: str, kwargs: dict) -> Any:
         """``axis=1``: a partition-wise call, its meta from non-empty data."""
