@@ -50,7 +50,13 @@ __all__ = [
 
 
 def describe_meta(meta: Any) -> str:
-    """How an error names the input: the Series and its dtype, or DataFrame."""
+    """How an error names the input: the Series and its dtype, or DataFrame.
+
+    Examples
+    --------
+    >>> describe_meta(pd.Series([], dtype="int64", name="x"))
+    "Series 'x' of dtype int64"
+    """
     if isinstance(meta, pd.Series):
         return f"Series {meta.name!r} of dtype {meta.dtype}"
     return "DataFrame"
@@ -92,7 +98,13 @@ ALL_VALUES_OPS = frozenset(
 
 def reduces_all_values(kwargs: dict[str, Any] | None) -> bool:
     """Does a frame reduction with these keywords reduce every value
-    (``axis=None``)?"""
+    (``axis=None``)?
+
+    Examples
+    --------
+    >>> reduces_all_values({"axis": None}), reduces_all_values({"skipna": True})
+    (True, False)
+    """
     return kwargs is not None and "axis" in kwargs and kwargs["axis"] is None
 
 
@@ -343,7 +355,13 @@ def _quantile(op: str, meta: Any, kwargs: dict[str, Any], result: Any) -> TreeSt
 
 
 def describe_kind(dtype: Any) -> str:
-    """Which pandas describe function a column of ``dtype`` gets."""
+    """Which pandas describe function a column of ``dtype`` gets.
+
+    Examples
+    --------
+    >>> describe_kind(np.dtype("bool")), describe_kind(np.dtype("float64"))
+    ('categorical', 'numeric')
+    """
     if pd.api.types.is_bool_dtype(dtype):
         return "categorical"
     if pd.api.types.is_numeric_dtype(dtype):
