@@ -176,3 +176,14 @@ def test_all_values_is_one_node(df):
     assert_eq(lazy, PDF.mean(axis=None, numeric_only=True))
     with pytest.raises(ValueError, match="axis=None"):
         Reduction(df.expr, "count", {"axis": None}, 3)
+
+
+def test_all_values_of_repeated_labels():
+    """Labels that repeat cannot be selected by label: the values are taken
+    by position (pandas' answer, each column once)."""
+    pdf = pd.DataFrame([[1, 2.5, "x"], [3, 4.5, "y"]], columns=["a", "a", "s"])
+    df = partframe.from_pandas(pdf, npartitions=2)
+    assert_eq(
+        df.sum(axis=None, numeric_only=True), pdf.sum(axis=None, numeric_only=True)
+    )
+    assert_eq(df[["a"]].mean(axis=None), pdf[["a"]].mean(axis=None))

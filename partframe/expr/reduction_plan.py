@@ -108,36 +108,40 @@ def reduces_all_values(kwargs: dict[str, Any] | None) -> bool:
     return kwargs is not None and "axis" in kwargs and kwargs["axis"] is None
 
 
-def _all_values_columns(meta: pd.DataFrame, kwargs: dict[str, Any]) -> list[Any]:
-    """The columns whose values ``op(axis=None, **kwargs)`` reduces."""
+def _all_values_positions(meta: pd.DataFrame, kwargs: dict[str, Any]) -> list[int]:
+    """The positions of the columns whose values ``op(axis=None, **kwargs)``
+    reduces (``bool_only``, ``numeric_only``: pandas' dtype selection)."""
+    numbered = meta.set_axis(range(meta.shape[1]), axis=1)
     if kwargs.get("bool_only"):
-        return list(meta.select_dtypes(include=["bool"]).columns)
-    if kwargs.get("numeric_only"):
-        return list(meta.select_dtypes(include=["number", "bool"]).columns)
-    return list(meta.columns)
+        numbered = numbered.select_dtypes(include=["bool"])
+    elif kwargs.get("numeric_only"):
+        numbered = numbered.select_dtypes(include=["number", "bool"])
+    return list(numbered.columns)
 
 
 def all_values_input(
     meta: pd.DataFrame, op: str, kwargs: dict[str, Any]
-) -> tuple[pd.Series, dict[str, Any]]:
+) -> tuple[pd.Series, dict[str, Any], list[int] | None]:
     """``frame.op(axis=None, **kwargs)`` reduces every value of the selected
-    columns as one Series (row after row): that Series' meta and the
-    reduction's keywords for it.
+    columns as one Series (row after row): that Series' meta, the
+    reduction's keywords for it and the positions of the selected columns
+    (None: all of them).
 
     Examples
     --------
     >>> meta = pd.DataFrame({"a": [1], "s": ["x"]}).iloc[:0]
-    >>> flat, kw = all_values_input(meta, "sum", {"axis": None, "numeric_only": True})
-    >>> flat.dtype, kw
-    (dtype('int64'), {})
+    >>> flat, kw, positions = all_values_input(
+    ...     meta, "sum", {"axis": None, "numeric_only": True})
+    >>> flat.dtype, kw, positions
+    (dtype('int64'), {}, [0])
     """
-    columns = _all_values_columns(meta, kwargs)
-    selected = meta.iloc[:, meta.columns.get_indexer(columns)]
-    dtype = all_values_dtype(selected, op)
+    positions = _all_values_positions(meta, kwargs)
+    dtype = all_values_dtype(meta.iloc[:, positions], op)
     drop = ("axis", "numeric_only", "bool_only")
-    return pd.Series([], dtype=dtype), {
-        k: v for k, v in kwargs.items() if k not in drop
-    }
+    flat_kwargs = {k: v for k, v in kwargs.items() if k not in drop}
+    if len(positions) == meta.shape[1]:
+        return pd.Series([], dtype=dtype), flat_kwargs, None
+    return pd.Series([], dtype=dtype), flat_kwargs, positions
 
 
 def reduced_columns(
@@ -163,7 +167,7 @@ def reduced_columns(
     if not meta.columns.is_unique:
         return columns
     if reduces_all_values(kwargs):
-        return _all_values_columns(meta, kwargs or {})
+        return [columns[j] for j in _all_values_positions(meta, kwargs or {})]
     if isinstance(result, pd.DataFrame):
         return list(result.columns)
     if isinstance(result, pd.Series):

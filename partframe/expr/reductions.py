@@ -130,8 +130,13 @@ class Reduction(_ReducesAll):
         frame = self._narrowed()
         if reduces_all_values(self.kwargs):
             # Every value (of the selected columns) as one Series, reduced.
-            flat, kwargs = all_values_input(frame._meta, self.op, self.kwargs or {})
-            values = MapPartitions(all_values, flat, [frame, flat.dtype], None, False)
+            # The selection is a column selection below, unless labels
+            # repeat (then positions, which a selection by label cannot say).
+            flat, kwargs, positions = all_values_input(
+                frame._meta, self.op, self.kwargs or {}
+            )
+            args = [frame, flat.dtype] + ([] if positions is None else [positions])
+            values = MapPartitions(all_values, flat, args, None, False)
             return Reduction(values, self.op, kwargs, self.result, self.split_every)
         steps = tree_steps(self.op, frame._meta, self.kwargs or {}, self.result)
         return TreeReduction(

@@ -236,17 +236,22 @@ def reduce_aggregate(
     return s
 
 
-def all_values(part: pd.DataFrame, dtype: Any) -> pd.Series:
-    """Every value of ``part``, row after row, as one Series of ``dtype``
-    (the columns' common dtype): what pandas reduces for ``axis=None`` (its
-    ``DataFrame.values`` raveled; the order decides which of equal values
-    ``min`` of an object column returns, ``0`` or ``False``).
+def all_values(
+    part: pd.DataFrame, dtype: Any, positions: list[int] | None = None
+) -> pd.Series:
+    """Every value of ``part`` (of the columns at ``positions``; None: all),
+    row after row, as one Series of ``dtype`` (the columns' common dtype):
+    what pandas reduces for ``axis=None`` (its ``DataFrame.values``
+    raveled; the order decides which of equal values ``min`` of an object
+    column returns, ``0`` or ``False``).
 
     Examples
     --------
     >>> all_values(pd.DataFrame({"a": [1, 2], "b": [3.5, 4.0]}), "float64").tolist()
     [1.0, 3.5, 2.0, 4.0]
     """
+    if positions is not None:
+        part = part.iloc[:, positions]
     rows, ncols = part.shape
     columns = [part.iloc[:, j].astype(dtype) for j in range(ncols)]
     if not columns:

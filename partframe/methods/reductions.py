@@ -88,7 +88,7 @@ class FrameMethods(FrameStatistics[R]):
             )
         kwargs = {**kwargs, "axis": None}
         run_meta(self._meta, op, kwargs)  # pandas' errors, now
-        flat, flat_kwargs = all_values_input(self._meta, op, kwargs)
+        flat, flat_kwargs, _ = all_values_input(self._meta, op, kwargs)
         result = run_meta(flat, op, flat_kwargs)
         return self._reduce(op, kwargs, split_every, result)
 

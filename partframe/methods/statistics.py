@@ -41,7 +41,7 @@ R = TypeVar("R")
 def _narrowed_meta(meta: Any, result: Any, op: str) -> Any:
     """The input's meta narrowed to the columns the reduction reads."""
     cols = reduced_columns(meta, result, op)
-    return meta if cols is None else meta.iloc[:, meta.columns.get_indexer(cols)]
+    return meta if cols is None or cols == list(meta.columns) else meta[cols]
 
 
 def _unsupported_quantile(dtype: Any) -> bool:
