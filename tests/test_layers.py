@@ -410,6 +410,14 @@ def _plans(tmp: Path) -> dict:
         "describe_str": df.c.describe(),
         "quantile_frame": df[["a", "b"]].quantile(0.3),
         "cummax": s.cummax(),
+        "mode": df.mode(),
+        "memory_usage": df.memory_usage(deep=True),
+        "idxmax": df[["a", "b"]].idxmax(),
+        "axis_none": df[["a", "b"]].mean(axis=None),
+        "rowwise": df[["a", "b"]].sum(axis=1),
+        "mean_time": df.t.mean(),
+        "cumprod_frame": df[["a", "b"]].cumprod(),
+        "filtered_sum": df[df.a > 2].sum(numeric_only=True),
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -51,8 +51,12 @@ from ._core import (
 __all__ = ["Array", "DataFrame", "Index", "Series"]
 
 
+# A column-wise reduction's result: Series for a DataFrame, else Scalar.
+_R = TypeVar("_R")
+
+
 class _FrameMethods(
-    _reductions.FrameMethods,
+    _reductions.FrameMethods[_R],
     _elementwise.FrameMethods,
     _missing.FrameMethods,
     _casting.FrameMethods,
@@ -61,6 +65,7 @@ class _FrameMethods(
     _groupby.FrameMethods,
     _shuffle.FrameMethods,
     _io.FrameMethods,
+    Generic[_R],
 ):
     """The methods DataFrame, Series and Index share (on top of FrameBase)."""
 
@@ -74,7 +79,7 @@ class DataFrame(
     _groupby.DataFrameMethods,
     _shuffle.DataFrameMethods,
     _io.DataFrameMethods,
-    _FrameMethods,
+    _FrameMethods["Series"],
     FrameBase,
 ):
     """A lazy pandas DataFrame split into partitions along the index.
@@ -328,7 +333,7 @@ class Series(
     _groupby.SeriesMethods,
     _shuffle.SeriesMethods,
     _io.SeriesMethods,
-    _FrameMethods,
+    _FrameMethods[Scalar],
     _OneDimensional,
     FrameBase,
 ):
@@ -483,7 +488,7 @@ def _row_mask(frame: FrameBase, mask: Array) -> Any:
 _BOOL_INDEX = pd.Index([], dtype=bool)
 
 
-class Index(_FrameMethods, FrameBase):
+class Index(_FrameMethods[Scalar], FrameBase):
     """A lazy pandas Index (the index of a frame)."""
 
     @property

@@ -1,8 +1,9 @@
 """Cumulative operations across partitions: ``cumsum``, ``cumprod``, ...
 
-``df.cumsum()`` is two steps. Each partition is cumulated on its own (a
-partition-wise :class:`~partframe.expr.blockwise.MethodCall`, fused with the
-operations before it); then :class:`CumulativeCarry` shifts partition ``i``
+``df.cumsum()`` is the logical node :class:`Cumulative`, lowered to two
+steps. Each partition is cumulated on its own (a partition-wise
+:class:`~partframe.expr.blockwise.MethodCall`, fused with the operations
+before it); then :class:`CumulativeCarry` shifts partition ``i``
 by the running value at the end of partitions ``0..i-1``. That running value
 is carried in sequence: ``carry[i] = combine(carry[i-1], last[i-1])`` where
 ``last[j]`` is the final row of cumulated partition ``j`` (its last
@@ -21,11 +22,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ..kernels.cumulative import cum_apply, cum_carry, cum_last
 from ..kernels.fill import fill_apply, fill_carry, fill_summary
-from ..kernels.reductions import cum_apply, cum_carry, cum_last
 from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
+from .blockwise import MethodCall
 
-__all__ = ["CumulativeCarry", "FillCarry"]
+__all__ = ["Cumulative", "CumulativeCarry", "FillCarry"]
 
 
 class _CarryAcross(Expr):
@@ -55,14 +57,47 @@ class _CarryAcross(Expr):
         return [(self.frame, needed)]
 
 
-class CumulativeCarry(_CarryAcross):
-    """Finish a cumulative op: ``frame`` holds partition-wise cumulated data."""
+class _Cumulate(_CarryAcross):
+    """The operands of a cumulative method: ``frame``, the method's name
+    (``cumsum``, ``cumprod``, ``cummin``, ``cummax``) and ``skipna``."""
 
     _parameters = ["frame", "method", "skipna"]
     _defaults = {"skipna": True}
     frame: Expr
     method: str
     skipna: bool
+
+    def _operand_repr(self) -> str:
+        return f"{self.method}, skipna={self.skipna}"
+
+
+class Cumulative(_Cumulate):
+    """``frame.method(skipna=skipna)`` across partitions: a logical node,
+    lowered to the partition-wise method and a :class:`CumulativeCarry`."""
+
+    @functools.cached_property
+    def _cumulated(self) -> Expr:
+        """Each partition cumulated on its own."""
+        return MethodCall(self.frame, self.method, (), {"skipna": self.skipna})
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self._cumulated._meta
+
+    def _lower(self) -> Expr:
+        return CumulativeCarry(self._cumulated, self.method, self.skipna)
+
+    def _layer(self) -> Layer:
+        # Unlowered (the graph of the logical plan): alias the lowered one.
+        lowered = self._lower()
+        graph = lowered.__dask_graph__()
+        for i in range(self.npartitions):
+            graph[(self._name, i)] = (lowered._name, i)
+        return graph
+
+
+class CumulativeCarry(_Cumulate):
+    """Finish a cumulative op: ``frame`` holds partition-wise cumulated data."""
 
     def _layer(self) -> Layer:
         name, src = self._name, self.frame._name
@@ -77,9 +112,6 @@ class CumulativeCarry(_CarryAcross):
             graph[(carry, i)] = (cum_carry, prev, (last, i - 1), method, skipna)
             graph[(name, i)] = (cum_apply, (src, i), (carry, i), method, skipna)
         return graph
-
-    def _operand_repr(self) -> str:
-        return f"{self.method}, skipna={self.skipna}"
 
 
 class FillCarry(_CarryAcross):

@@ -16,13 +16,8 @@ import pandas as pd
 
 from .arrays import datetime_ints, is_masked_dtype
 from .distinct import _counts_of, _merge_counts, _pandas_order
-from .reductions import (
-    _as_frame,
-    _live,
-    moments_aggregate,
-    moments_chunk,
-    moments_combine,
-)
+from .moments import moments_aggregate, moments_chunk, moments_combine
+from .reductions import _as_frame, _live
 
 __all__ = [
     "describe_aggregate",

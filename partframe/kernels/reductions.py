@@ -1,4 +1,5 @@
-"""Kernels of tree reductions and cumulative operations.
+"""Kernels of tree reductions: sum, prod, min, max, any, all, count,
+idxmin, idxmax, memory_usage; row-wise and all-values helpers.
 
 Every function here is a module-level, pure pandas -> pandas function, so
 graphs that reference them pickle and run on any scheduler. A reduction is
@@ -17,39 +18,27 @@ A numpy-typed Series reduces to scalar partials instead (one pandas call
 per partition, a numpy merge), and numeric frame partials are numpy arrays
 merged column-wise, so a small reduction costs little more than pandas'.
 
-Numerical notes: ``var``/``std``/``sem`` carry ``(count, sum, M2)`` per
-column and merge them with Chan's parallel formula, never a sum of squares.
-Distinct-value reductions are in :mod:`partframe.kernels.distinct`,
-``quantile`` and ``describe`` in :mod:`partframe.kernels.quantile`.
+``mean``/``var``/``std``/``sem`` are in :mod:`partframe.kernels.moments`,
+distinct-value reductions in :mod:`partframe.kernels.distinct`,
+``quantile`` and ``describe`` in :mod:`partframe.kernels.quantile`, the
+carry of cumulative operations in :mod:`partframe.kernels.cumulative`.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .arrays import datetime_ints
-
 __all__ = [
     "all_values",
-    "cum_apply",
-    "cum_carry",
-    "cum_last",
     "idx_aggregate",
     "idx_chunk",
     "idx_combine",
-    "mean_aggregate",
-    "mean_chunk",
-    "mean_combine",
     "memory_aggregate",
     "memory_chunk",
     "memory_combine",
-    "moments_aggregate",
-    "moments_chunk",
-    "moments_combine",
     "reduce_aggregate",
     "reduce_chunk",
     "reduce_combine",
@@ -247,17 +236,22 @@ def reduce_aggregate(
     return s
 
 
-def all_values(part: pd.DataFrame, dtype: Any) -> pd.Series:
-    """Every value of ``part``, row after row, as one Series of ``dtype``
-    (the columns' common dtype): what pandas reduces for ``axis=None`` (its
-    ``DataFrame.values`` raveled; the order decides which of equal values
-    ``min`` of an object column returns, ``0`` or ``False``).
+def all_values(
+    part: pd.DataFrame, dtype: Any, positions: list[int] | None = None
+) -> pd.Series:
+    """Every value of ``part`` (of the columns at ``positions``; None: all),
+    row after row, as one Series of ``dtype`` (the columns' common dtype):
+    what pandas reduces for ``axis=None`` (its ``DataFrame.values``
+    raveled; the order decides which of equal values ``min`` of an object
+    column returns, ``0`` or ``False``).
 
     Examples
     --------
     >>> all_values(pd.DataFrame({"a": [1, 2], "b": [3.5, 4.0]}), "float64").tolist()
     [1.0, 3.5, 2.0, 4.0]
     """
+    if positions is not None:
+        part = part.iloc[:, positions]
     rows, ncols = part.shape
     columns = [part.iloc[:, j].astype(dtype) for j in range(ncols)]
     if not columns:
@@ -348,210 +342,6 @@ def scalar_aggregate(
     return _like(value, like)
 
 
-# -- moments: mean, var, std, sem -------------------------------------------
-
-
-def _float_column(s: pd.Series) -> np.ndarray:
-    """Values as float64 with NaN for missing; datetimes as their integers."""
-    if s.dtype.kind in "mM":
-        out = datetime_ints(s.array).astype("float64")
-        out[np.asarray(s.isna())] = np.nan
-        return out
-    return s.to_numpy(dtype="float64", na_value=np.nan)
-
-
-def _float_matrix(part: Any) -> np.ndarray:
-    """A ``(rows, columns)`` float64 array of ``part``, NaN for missing."""
-    if isinstance(part, pd.Series):
-        return _float_column(part)[:, None]
-    if all(isinstance(dt, np.dtype) and dt.kind in "biuf" for dt in part.dtypes):
-        return part.to_numpy(dtype="float64")  # one call, NaN stays NaN
-    return np.column_stack(
-        [_float_column(part.iloc[:, j]) for j in range(part.shape[1])]
-    )
-
-
-def _is_empty(part: Any) -> bool:
-    return len(part) == 0 or (part.ndim == 2 and part.shape[1] == 0)
-
-
-def moments_chunk(part: Any) -> Any:
-    """Moments of each column: a ``(6, ncols)`` array.
-
-    Rows: count, sum, M2 (sum of squared deviations from the partition's
-    mean), number missing, and the mean as an unevaluated sum ``hi + lo``
-    (double-double): with values near 1e9 a float64 mean is only good to
-    ~1e-7, which would spoil the merge of partitions with small variance.
-
-    Examples
-    --------
-    >>> moments_chunk(pd.Series([1.0, 3.0, None]))[:4].ravel().tolist()
-    [2.0, 4.0, 2.0, 1.0]
-    """
-    if _is_empty(part):
-        return None
-    x = _float_matrix(part)
-    missing = np.isnan(x)
-    n = (~missing).sum(axis=0).astype("float64")
-    total = np.where(missing, 0.0, x).sum(axis=0)
-    hi = np.divide(total, n, out=np.zeros_like(total), where=n > 0)
-    lo = np.divide(
-        np.where(missing, 0.0, x - hi).sum(axis=0),
-        n,
-        out=np.zeros_like(total),
-        where=n > 0,
-    )
-    dev = np.where(missing, 0.0, (x - hi) - lo)
-    m2 = (dev * dev).sum(axis=0)
-    hi, lo = _renormalize(hi, lo)
-    return np.vstack([n, total, m2, missing.sum(axis=0).astype("float64"), hi, lo])
-
-
-def mean_chunk(part: Any) -> Any:
-    """Count, sum, 0 and number missing of each column: a ``(4, ncols)`` array.
-
-    The mean needs no deviations, so this is :func:`moments_chunk`'s first
-    four rows without the work of the third.
-
-    Examples
-    --------
-    >>> mean_chunk(pd.Series([1.0, 3.0, None])).ravel().tolist()
-    [2.0, 4.0, 0.0, 1.0]
-    """
-    if _is_empty(part):
-        return None
-    x = _float_matrix(part)
-    missing = np.isnan(x)
-    nmissing = missing.sum(axis=0).astype("float64")
-    total = (np.where(missing, 0.0, x) if nmissing.any() else x).sum(axis=0)
-    return np.vstack([x.shape[0] - nmissing, total, np.zeros_like(total), nmissing])
-
-
-def mean_combine(partials: list) -> Any:
-    """Add partials of :func:`mean_chunk`."""
-    live = _live(partials)
-    if not live:
-        return None
-    return sum(live[1:], live[0])
-
-
-def _renormalize(hi: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``hi + lo`` as a pair with ``hi`` the rounded sum (fast two-sum)."""
-    s = hi + lo
-    return s, lo - (s - hi)
-
-
-def _chan(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Merge two moment partials with Chan et al.'s parallel formula."""
-    na, nb = a[0], b[0]
-    n = na + nb
-    # hb - ha is exact for close means (Sterbenz), so delta keeps the
-    # precision of the double-double means.
-    delta = (b[4] - a[4]) + (b[5] - a[5])
-    weight = np.divide(nb, n, out=np.zeros_like(n), where=n > 0)
-    cross = na * weight
-    m2 = a[2] + b[2] + delta * delta * cross
-    hi = np.where(na > 0, a[4], b[4])
-    lo = np.where(na > 0, a[5] + delta * weight, b[5])
-    hi, lo = _renormalize(hi, lo)
-    return np.vstack([n, a[1] + b[1], m2, a[3] + b[3], hi, lo])
-
-
-def moments_combine(partials: list) -> Any:
-    """Merge moment partials (in order)."""
-    live = _live(partials)
-    if not live:
-        return None
-    out = live[0]
-    for p in live[1:]:
-        out = _chan(out, p)
-    return out
-
-
-def moments_aggregate(
-    partials: list,
-    op: str,
-    kwargs: dict,
-    empty: Any,
-    dtype: Any,
-    skipna: bool = True,
-    ddof: int = 1,
-    like: Any = None,
-) -> Any:
-    """Finish ``mean``/``var``/``std``/``sem`` from merged moments."""
-    m = moments_combine(partials)
-    return _finish_moments(m, op, kwargs, empty, dtype, skipna, ddof, like)
-
-
-def mean_aggregate(
-    partials: list,
-    op: str,
-    kwargs: dict,
-    empty: Any,
-    dtype: Any,
-    skipna: bool = True,
-    ddof: int = 1,
-    like: Any = None,
-) -> Any:
-    """Finish ``mean`` from partials of :func:`mean_chunk`."""
-    m = mean_combine(partials)
-    return _finish_moments(m, op, kwargs, empty, dtype, skipna, ddof, like)
-
-
-def _finish_moments(
-    m: Any,
-    op: str,
-    kwargs: dict,
-    empty: Any,
-    dtype: Any,
-    skipna: bool,
-    ddof: int,
-    like: Any,
-) -> Any:
-    if m is None:
-        return getattr(empty, op)(**kwargs)
-    n, total, m2, nmissing = m[:4]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if op == "mean":
-            res = np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
-        else:
-            d = n - ddof
-            var = np.where(d > 0, m2 / np.where(d > 0, d, 1), np.nan)
-            var = np.maximum(var, 0.0)
-            if op == "var":
-                res = var
-            elif op == "std":
-                res = np.sqrt(var)
-            else:
-                res = np.sqrt(var) / np.sqrt(n)
-    if not skipna:
-        res = np.where(nmissing > 0, np.nan, res)
-    if isinstance(empty, pd.Series | pd.Index):
-        value = _unfloat(float(res[0]), empty.dtype, op)
-        if dtype == np.dtype("float64") and isinstance(value, float):
-            return _like(np.float64(value), like)
-        return _like(pd.Series([value], dtype=dtype).iloc[0], like)
-    dtypes = empty.dtypes
-    values = [_unfloat(r, dtypes.iloc[j], op) for j, r in enumerate(res.tolist())]
-    return pd.Series(values, index=empty.columns, dtype=dtype)
-
-
-def _unfloat(value: float, dtype: Any, op: str) -> Any:
-    """A float result as the scalar type pandas gives for a column ``dtype``."""
-    if dtype.kind not in "mM":
-        return value
-    unit = np.datetime_data(dtype.base if hasattr(dtype, "base") else dtype)[0]
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        unit = dtype.unit
-    if math.isnan(value):
-        return pd.NaT
-    if dtype.kind == "M" and op == "mean":
-        ts = pd.Timestamp(int(value), unit=unit).as_unit(unit)
-        tz = getattr(dtype, "tz", None)
-        return ts.tz_localize("UTC").tz_convert(tz) if tz is not None else ts
-    return pd.Timedelta(int(value), unit=unit).as_unit(unit)
-
-
 # -- idxmin / idxmax ---------------------------------------------------------
 
 
@@ -626,62 +416,6 @@ def idx_aggregate(
     if isinstance(empty, pd.Series | pd.Index):
         return labels[0]
     return pd.Series(labels, index=frame.columns, dtype=dtype)
-
-
-# -- cumulative ---------------------------------------------------------------
-
-
-def cum_last(cum: Any, skipna: bool) -> Any:
-    """The running value at the end of a cumulated partition (one row).
-
-    With ``skipna`` a trailing NA row does not hide the running value, so the
-    last non-missing value of each column is taken.
-    """
-    if len(cum) == 0:
-        return None
-    if skipna:
-        return cum.ffill().iloc[-1:]
-    return cum.iloc[-1:]
-
-
-def cum_carry(prev: Any, last: Any, method: str, skipna: bool) -> Any:
-    """The running value after one more partition (one row or ``None``)."""
-    if prev is None:
-        return last
-    if last is None:
-        return prev
-    both = pd.concat([prev, last])
-    return cum_last(getattr(both, method)(skipna=skipna), skipna)
-
-
-def cum_apply(cum: Any, carry: Any, method: str, skipna: bool) -> Any:
-    """Shift a cumulated partition by the running value before it."""
-    if carry is None or len(cum) == 0:
-        return cum
-    if method in ("cummin", "cummax"):
-        # Idempotent: cumulating again with the carry in front is exact,
-        # NA handling included.
-        return getattr(pd.concat([carry, cum]), method)(skipna=skipna).iloc[1:]
-    identity = 0 if method == "cumsum" else 1
-    if isinstance(cum, pd.Series):
-        value = carry.iloc[0]
-        if skipna and pd.isna(value):
-            return cum
-        return _shift(cum, value, method, identity)
-    out = cum.copy(deep=False)
-    for j in range(cum.shape[1]):
-        value = carry.iloc[0, j]
-        if skipna and pd.isna(value):
-            continue
-        out.isetitem(j, _shift(cum.iloc[:, j], value, method, identity))
-    return out
-
-
-def _shift(s: pd.Series, value: Any, method: str, identity: int) -> pd.Series:
-    if s.dtype.kind in "OU" or isinstance(s.dtype, pd.StringDtype):
-        # strings: cumsum concatenates; the carry goes in front
-        return value + s if method == "cumsum" else s
-    return s + value if method == "cumsum" else s * value
 
 
 # -- memory_usage -------------------------------------------------------------

@@ -1,11 +1,15 @@
-"""Reductions and cumulative methods of DataFrame and Series.
+"""Reductions and cumulative methods of DataFrame, Series and Index.
 
-Column-wise reductions are tree reductions (kernels in
-:mod:`partframe.kernels.reductions`): a DataFrame reduction gives a lazy
-Series with one partition, a Series reduction a lazy Scalar. The result's
-meta comes from running the real pandas method on a small stand-in of the
-input, so invalid calls (``mean`` of a string column) raise here, naming the
-column, before anything runs. ``axis=1`` reductions are partition-wise.
+A column-wise reduction is one logical
+:class:`~partframe.expr.reductions.Reduction` node (lowered to a tree in
+:mod:`partframe.expr.reduction_plan`): a DataFrame reduction gives a lazy
+Series with one partition, a Series or Index reduction a lazy Scalar. The
+result's meta comes from running the real pandas method on a small
+stand-in of the input, so invalid calls (``mean`` of a string column) raise
+here, naming the column, before anything runs. ``axis=1`` reductions are
+partition-wise; ``axis=None`` reduces every value of the frame as one
+Series. A cumulative method is one
+:class:`~partframe.expr.cumulative.Cumulative` node.
 
 Distinct-value reductions, quantiles, ``describe`` and ``memory_usage`` are
 mixed in from :mod:`partframe.methods.statistics`.
@@ -15,204 +19,83 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
-import numpy as np
 import pandas as pd
 
 from ..collection._core import new_collection
-from ..expr.blockwise import MapPartitions, MethodCall, Projection
-from ..expr.cumulative import CumulativeCarry
+from ..expr.blockwise import MapPartitions
+from ..expr.cumulative import Cumulative
 from ..expr.meta import make_meta, meta_nonempty
-from ..expr.reductions import TreeReduction
+from ..expr.reduction_plan import (
+    ALL_VALUES_OPS,
+    all_values_input,
+    describe_meta,
+    run_meta,
+)
+from ..expr.reductions import Reduction
 from ..kernels import reductions as K
-from .reduction_meta import check_axis as _check_axis
-from .reduction_meta import describe_meta as _describe
-from .reduction_meta import run_meta as _run_meta
-from .reduction_meta import scalar_like as _scalar_like
-from .statistics import DataFrameStatistics, FrameStatistics, SeriesStatistics
+from .reduction_meta import check_axis
+from .statistics import DataFrameStatistics, FrameStatistics, R, SeriesStatistics
+
+if TYPE_CHECKING:
+    from ..collection import Scalar
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
 
-def _result_dtype(meta: Any, result: Any, op: str, kwargs: dict) -> Any:
-    """The dtype of a DataFrame-shaped result (a Series or Index input as a
-    frame)."""
-    if isinstance(meta, pd.Series | pd.Index):
-        dtype = meta.dtype
-        if (
-            isinstance(result, np.generic)
-            and isinstance(dtype, np.dtype)
-            and dtype.kind in K.SCALAR_KINDS
-        ):
-            return result.dtype  # a numpy column's frame result: the same dtype
-        # ``numeric_only`` would drop a frame's non-numeric column, which the
-        # Series keeps (pandas has already accepted it for the Series).
-        kwargs = {k: v for k, v in kwargs.items() if k != "numeric_only"}
-        if isinstance(meta, pd.Index):
-            frame = meta.to_frame(index=False)
-        else:
-            frame = meta.to_frame()
-        return _run_meta(frame, op, kwargs).dtype
-    return result.dtype
+class FrameMethods(FrameStatistics[R]):
+    """Methods shared by DataFrame, Series and Index.
 
-
-# Reductions pandas runs over every value of a DataFrame with ``axis=None``.
-_ALL_AXES = frozenset(
-    ["sum", "prod", "min", "max", "any", "all", "mean", "var", "std", "sem"]
-)
-
-
-def _scalar_fast(meta: Any, op: str) -> bool:
-    """Does a Series reduction take the scalar-partial fast path?"""
-    if not isinstance(meta, pd.Series):
-        return False
-    dtype = meta.dtype
-    if op == "count":
-        return True
-    return isinstance(dtype, np.dtype) and dtype.kind in K.SCALAR_KINDS
-
-
-def _dtype_groups(meta: pd.DataFrame) -> list[list[int]]:
-    groups: dict[Any, list[int]] = {}
-    for j, dtype in enumerate(meta.dtypes):
-        groups.setdefault(dtype, []).append(j)
-    return list(groups.values())
-
-
-class FrameMethods(FrameStatistics):
-    """Methods shared by DataFrame and Series."""
+    ``R`` is the type of a column-wise reduction's result: a lazy Series
+    for a DataFrame, a lazy Scalar for a Series or an Index.
+    """
 
     # Provided by the collection this is mixed into (FrameBase; DataFrame).
     if TYPE_CHECKING:
 
         def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
-        def select_dtypes(self, include: Any = None, exclude: Any = None) -> Any: ...
 
     # -- building blocks --------------------------------------------------
-    def _reduction_input(self, result: Any) -> tuple[Any, list | None]:
-        """The input to reduce (projected to the result's columns) and them."""
-        expr = self.expr
-        meta = expr._meta
-        if not isinstance(meta, pd.DataFrame):
-            return expr, None
-        used = list(result.index) if isinstance(result, pd.Series) else None
-        if used is None or not meta.columns.is_unique:
-            return expr, list(meta.columns)
-        if used != list(meta.columns):
-            expr = Projection(expr, used)
-        return expr, used
-
-    def _tree(
-        self,
-        frame: Any,
-        chunk: Any,
-        combine: Any,
-        aggregate: Any,
-        meta: Any,
-        chunk_kwargs: dict | None,
-        combine_kwargs: dict | None,
-        aggregate_kwargs: dict | None,
-        split_every: int | None,
-        label: str,
-        columns: list | None,
+    def _reduce(
+        self, op: str, kwargs: dict | None, split_every: int | None, result: Any = None
     ) -> Any:
-        node = TreeReduction(
-            frame, chunk, combine, aggregate, make_meta(meta), chunk_kwargs,
-            combine_kwargs, aggregate_kwargs, split_every, label, columns,
-        )  # fmt: skip
-        return new_collection(node)
+        """``op`` over all partitions: one :class:`Reduction` node. Its meta
+        is ``result``, by default pandas' answer on a stand-in (errors raise
+        here, naming the column)."""
+        if result is None:
+            result = run_meta(self._meta, op, kwargs or {})
+        return new_collection(Reduction(self.expr, op, kwargs, result, split_every))
 
-    def _simple_reduction(
-        self,
-        op: str,
-        kwargs: dict,
-        chunk_kwargs: dict,
-        combine_op: str,
-        combine_kwargs: dict,
-        split_every: int | None,
-        axis: Any = 0,
-        min_count: int = 0,
+    def _column_reduction(
+        self, op: str, kwargs: dict, split_every: int | None, axis: Any
     ) -> Any:
+        """``op`` along ``axis``: every value (``None``), per column (0) or
+        per row (1)."""
         if axis is None and isinstance(self._meta, pd.DataFrame):
-            flat, kwargs = self._all_values(op, kwargs)
-            return flat._simple_reduction(
-                op, kwargs, chunk_kwargs, combine_op, combine_kwargs, split_every,
-                0, min_count,
-            )  # fmt: skip
-        if _check_axis(axis, op):
+            return self._all_values(op, kwargs, split_every)
+        if check_axis(axis, op):
             return self._rowwise(op, kwargs)
-        meta = self._meta
-        result = _run_meta(meta, op, kwargs)
-        if _scalar_fast(meta, op):
-            skipna = chunk_kwargs.get("skipna", True)
-            return self._tree(
-                self.expr, K.scalar_chunk, K.scalar_combine, K.scalar_aggregate,
-                result,
-                {"op": op, "kwargs": chunk_kwargs, "count": min_count > 0},
-                {"op": combine_op, "skipna": skipna},
-                {"op": op, "kwargs": kwargs, "combine_op": combine_op,
-                 "empty": meta, "dtype": getattr(result, "dtype", None),
-                 "skipna": skipna, "min_count": min_count,
-                 "like": _scalar_like(result)},
-                split_every, op, None,
-            )  # fmt: skip
-        frame, used = self._reduction_input(result)
-        groups = _dtype_groups(frame._meta) if used is not None else [[0]]
-        dtype = _result_dtype(meta, result, op, kwargs)
-        return self._tree(
-            frame, K.reduce_chunk, K.reduce_combine, K.reduce_aggregate, result,
-            {"op": op, "kwargs": chunk_kwargs, "groups": groups,
-             "count": min_count > 0},
-            {"op": combine_op, "kwargs": combine_kwargs},
-            {"op": op, "kwargs": kwargs, "combine_op": combine_op,
-             "combine_kwargs": combine_kwargs, "empty": frame._meta,
-             "dtype": dtype, "min_count": min_count,
-             "like": _scalar_like(result)},
-            split_every, op, used,
-        )  # fmt: skip
+        return self._reduce(op, kwargs, split_every)
 
-    def _all_values(self, op: str, kwargs: dict) -> tuple[Any, dict]:
-        """``axis=None`` on a DataFrame: every value as one lazy Series (of
-        the columns' common dtype, as pandas reduces ``DataFrame.values``),
-        and the reduction's keywords for it. pandas takes ``axis=None`` for
-        these reductions only (``count(axis=None)`` raises)."""
-        if op not in _ALL_AXES:
+    def _all_values(self, op: str, kwargs: dict, split_every: int | None) -> Any:
+        """``axis=None`` on a DataFrame: ``op`` over every value, as pandas
+        reduces ``DataFrame.values`` (the columns' common dtype). pandas
+        takes ``axis=None`` for these reductions only (``count(axis=None)``
+        raises)."""
+        if op not in ALL_VALUES_OPS:
             raise ValueError(
                 f"DataFrame.{op}(): No axis named None for object type DataFrame "
                 "(as pandas); pass axis=0 or axis=1"
             )
-        frame = self
-        kwargs = dict(kwargs)
-        if kwargs.pop("numeric_only", False):
-            frame = self.select_dtypes(include=["number", "bool"])
-        if kwargs.pop("bool_only", False):
-            frame = self.select_dtypes(include=["bool"])
-        meta = frame._meta
-        _run_meta(meta, op, {**kwargs, "axis": None})  # pandas' errors, now
-        stand_in = meta_nonempty(meta)
-        columns = [stand_in.iloc[:, j] for j in range(stand_in.shape[1])]
-        dtype = pd.concat(columns).dtype if columns else np.dtype("float64")
-        numeric = all(
-            pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)
-            for t in meta.dtypes
-        )
-        if (
-            pd.api.types.is_object_dtype(dtype)
-            and numeric
-            and op not in ("sum", "min", "max", "any", "all")
-        ):
-            # Numbers mixed with bools: pandas' object values give the same
-            # numbers as ints or floats (an object stand-in could not say so).
-            ints = all(np.dtype(t).kind in "iub" for t in meta.dtypes)
-            dtype = np.dtype("int64" if ints else "float64")
-        node = MapPartitions(
-            K.all_values, pd.Series([], dtype=dtype), [frame.expr, dtype], None, False
-        )
-        return new_collection(node), kwargs
+        kwargs = {**kwargs, "axis": None}
+        run_meta(self._meta, op, kwargs)  # pandas' errors, now
+        flat, flat_kwargs, _ = all_values_input(self._meta, op, kwargs)
+        result = run_meta(flat, op, flat_kwargs)
+        return self._reduce(op, kwargs, split_every, result)
 
     def _rowwise(self, op: str, kwargs: dict) -> Any:
         """``axis=1``: a partition-wise call, its meta from non-empty data."""
         kwargs = {**kwargs, "axis": 1}
-        meta = make_meta(_run_meta(self._meta, op, kwargs))
+        meta = make_meta(run_meta(self._meta, op, kwargs))
         if isinstance(meta, pd.DataFrame):  # cumulative ops keep the frame
             return self._method(op, **kwargs)
         args = [self.expr, op, kwargs, meta.dtype]
@@ -232,7 +115,7 @@ class FrameMethods(FrameStatistics):
         numeric_only: bool = False,
         min_count: int = 0,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Sum of the values, as in pandas (lazy).
 
         Examples
@@ -253,7 +136,7 @@ class FrameMethods(FrameStatistics):
         numeric_only: bool = False,
         min_count: int = 0,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Product of the values, as in pandas (lazy).
 
         Examples
@@ -279,10 +162,7 @@ class FrameMethods(FrameStatistics):
         split_every: int | None,
     ) -> Any:
         kwargs = self._opts(numeric_only, skipna=skipna, min_count=min_count)
-        return self._simple_reduction(
-            op, kwargs, {"skipna": skipna, "min_count": 0}, op,
-            {"skipna": skipna, "min_count": 0}, split_every, axis, min_count,
-        )  # fmt: skip
+        return self._column_reduction(op, kwargs, split_every, axis)
 
     def min(
         self,
@@ -290,7 +170,7 @@ class FrameMethods(FrameStatistics):
         skipna: bool = True,
         numeric_only: bool = False,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Minimum of the values, as in pandas (lazy).
 
         Examples
@@ -308,7 +188,7 @@ class FrameMethods(FrameStatistics):
         skipna: bool = True,
         numeric_only: bool = False,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Maximum of the values, as in pandas (lazy).
 
         Examples
@@ -329,13 +209,11 @@ class FrameMethods(FrameStatistics):
         split_every: int | None,
     ) -> Any:
         kwargs = self._opts(numeric_only, skipna=skipna)
-        return self._simple_reduction(
-            op, kwargs, {"skipna": skipna}, op, {"skipna": skipna}, split_every, axis
-        )
+        return self._column_reduction(op, kwargs, split_every, axis)
 
     def count(
         self, axis: Any = 0, numeric_only: bool = False, split_every: int | None = None
-    ) -> Any:
+    ) -> R:
         """Number of non-missing values, as in pandas (lazy).
 
         Examples
@@ -346,7 +224,7 @@ class FrameMethods(FrameStatistics):
         np.int64(2)
         """
         kwargs = self._opts(numeric_only)
-        return self._simple_reduction("count", kwargs, {}, "sum", {}, split_every, axis)
+        return self._column_reduction("count", kwargs, split_every, axis)
 
     def any(
         self,
@@ -354,7 +232,7 @@ class FrameMethods(FrameStatistics):
         bool_only: bool = False,
         skipna: bool = True,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Whether any value is true, as in pandas (lazy).
 
         Examples
@@ -372,7 +250,7 @@ class FrameMethods(FrameStatistics):
         bool_only: bool = False,
         skipna: bool = True,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Whether all values are true, as in pandas (lazy).
 
         Examples
@@ -395,9 +273,7 @@ class FrameMethods(FrameStatistics):
         kwargs: dict = {"skipna": skipna}
         if bool_only:
             kwargs["bool_only"] = True
-        return self._simple_reduction(
-            op, kwargs, {"skipna": skipna}, op, {"skipna": skipna}, split_every, axis
-        )
+        return self._column_reduction(op, kwargs, split_every, axis)
 
     # -- moments ------------------------------------------------------------
     def _moment(
@@ -412,26 +288,7 @@ class FrameMethods(FrameStatistics):
         kwargs = self._opts(numeric_only, skipna=skipna)
         if ddof is not None:
             kwargs["ddof"] = ddof
-        if axis is None and isinstance(self._meta, pd.DataFrame):
-            flat, kwargs = self._all_values(op, kwargs)
-            return flat._moment(op, 0, skipna, False, split_every, ddof)
-        if _check_axis(axis, op):
-            return self._rowwise(op, kwargs)
-        result = _run_meta(self._meta, op, kwargs)
-        frame, used = self._reduction_input(result)
-        dtype = _result_dtype(self._meta, result, op, kwargs)
-        kernels = (
-            (K.mean_chunk, K.mean_combine, K.mean_aggregate)
-            if op == "mean"
-            else (K.moments_chunk, K.moments_combine, K.moments_aggregate)
-        )
-        return self._tree(
-            frame, *kernels, result, None, None,
-            {"op": op, "kwargs": kwargs, "empty": frame._meta, "dtype": dtype,
-             "skipna": skipna, "ddof": 1 if ddof is None else ddof,
-             "like": _scalar_like(result)},
-            split_every, op, used,
-        )  # fmt: skip
+        return self._column_reduction(op, kwargs, split_every, axis)
 
     def mean(
         self,
@@ -439,7 +296,7 @@ class FrameMethods(FrameStatistics):
         skipna: bool = True,
         numeric_only: bool = False,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Mean of the values, as in pandas (lazy).
 
         Examples
@@ -458,7 +315,7 @@ class FrameMethods(FrameStatistics):
         ddof: int = 1,
         numeric_only: bool = False,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Variance (numerically stable: Chan's parallel merge of moments).
 
         Examples
@@ -478,7 +335,7 @@ class FrameMethods(FrameStatistics):
         ddof: int = 1,
         numeric_only: bool = False,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Standard deviation, as in pandas (lazy; see :meth:`var`).
 
         Examples
@@ -497,7 +354,7 @@ class FrameMethods(FrameStatistics):
         ddof: int = 1,
         numeric_only: bool = False,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R | Scalar:
         """Standard error of the mean, as in pandas (lazy).
 
         Examples
@@ -519,18 +376,9 @@ class FrameMethods(FrameStatistics):
         split_every: int | None,
     ) -> Any:
         kwargs = self._opts(numeric_only, skipna=skipna)
-        if _check_axis(axis, op):
+        if check_axis(axis, op):
             return self._rowwise(op, kwargs)
-        result = _run_meta(self._meta, op, kwargs)
-        frame, used = self._reduction_input(result)
-        dtype = getattr(result, "dtype", None)
-        return self._tree(
-            frame, K.idx_chunk, K.idx_combine, K.idx_aggregate, result,
-            {"op": op}, {"op": op},
-            {"op": op, "kwargs": kwargs, "empty": frame._meta, "dtype": dtype,
-             "like": _scalar_like(result)},
-            split_every, op, used,
-        )  # fmt: skip
+        return self._reduce(op, kwargs, split_every)
 
     def idxmin(
         self,
@@ -538,7 +386,7 @@ class FrameMethods(FrameStatistics):
         skipna: bool = True,
         numeric_only: bool = False,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R:
         """Index label of the first minimum, as in pandas (lazy).
 
         Examples
@@ -556,7 +404,7 @@ class FrameMethods(FrameStatistics):
         skipna: bool = True,
         numeric_only: bool = False,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> R:
         """Index label of the first maximum, as in pandas (lazy).
 
         Examples
@@ -570,7 +418,7 @@ class FrameMethods(FrameStatistics):
 
     # -- cumulative -----------------------------------------------------------
     def _cumulative(self, method: str, axis: Any, skipna: bool) -> Any:
-        if _check_axis(axis, method):
+        if check_axis(axis, method):
             return self._rowwise(method, {"skipna": skipna})
         meta = self._meta
         try:
@@ -586,9 +434,8 @@ class FrameMethods(FrameStatistics):
                             f"DataFrame.{method}() cannot accumulate column {col!r} "
                             f"of dtype {meta.dtypes.iloc[j]}: {col_err}"
                         ) from err
-            raise TypeError(f"{_describe(meta)}: {method}() failed: {err}") from err
-        cum = MethodCall(self.expr, method, (), {"skipna": skipna})
-        return new_collection(CumulativeCarry(cum, method, skipna))
+            raise TypeError(f"{describe_meta(meta)}: {method}() failed: {err}") from err
+        return new_collection(Cumulative(self.expr, method, skipna))
 
     def cumsum(self, axis: Any = 0, skipna: bool = True) -> Self:
         """Cumulative sum across partitions, as in pandas (lazy, keeps divisions).

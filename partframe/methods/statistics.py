@@ -7,45 +7,41 @@ Distinct-value reductions (``nunique``, ``value_counts``, ``mode``,
 :mod:`partframe.kernels.quantile`). Their memory is bounded by the number of
 distinct values, not of rows. ``memory_usage`` is here too.
 
-The mixins use the building blocks of
-:class:`partframe.methods.reductions.FrameMethods` (``_tree``,
-``_reduction_input``, ``_rowwise``), which inherits from them.
+Each method builds one :class:`~partframe.expr.reductions.Reduction` node
+through the building blocks of
+:class:`partframe.methods.reductions.FrameMethods` (``_reduce``,
+``_rowwise``), which inherits from these mixins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from ..expr.base import Expr
-from ..expr.blockwise import Projection
 from ..expr.meta import meta_nonempty
-from ..kernels import distinct as D
-from ..kernels import quantile as Q
-from ..kernels import reductions as K
+from ..expr.reduction_plan import describe_kind, reduced_columns, run_meta
+from ..expr.reduction_plan import describe_meta as _describe
 from ..kernels.arrays import is_masked_dtype
 from .reduction_meta import check_axis as _check_axis
-from .reduction_meta import describe_meta as _describe
-from .reduction_meta import run_meta as _run_meta
-from .reduction_meta import scalar_like as _scalar_like
 
 if TYPE_CHECKING:
-    from ..collection import Scalar, Series
+    from ..collection import DataFrame, Scalar, Series
 
-__all__ = ["DataFrameStatistics", "FrameStatistics", "SeriesStatistics"]
+__all__ = ["DataFrameStatistics", "FrameStatistics", "R", "SeriesStatistics"]
+
+#: The type of a column-wise reduction's result: a lazy Series for a
+#: DataFrame, a lazy Scalar for a Series or an Index.
+R = TypeVar("R")
 
 
-def _projected(frame: Any, used: list) -> tuple[Any, list | None]:
-    """``frame`` projected to ``used`` columns (and them); all columns: as is."""
-    meta = frame._meta
-    if not isinstance(meta, pd.DataFrame):
-        return frame, None
-    if not meta.columns.is_unique or used == list(meta.columns):
-        return frame, list(meta.columns)
-    return Projection(frame, used), used
+def _narrowed_meta(meta: Any, result: Any, op: str) -> Any:
+    """The input's meta narrowed to the columns the reduction reads."""
+    cols = reduced_columns(meta, result, op)
+    return meta if cols is None or cols == list(meta.columns) else meta[cols]
 
 
 def _unsupported_quantile(dtype: Any) -> bool:
@@ -88,65 +84,22 @@ def _check_quantile_strings(meta: Any) -> None:
             )
 
 
-def _describe_kind(dtype: Any) -> str:
-    """Which pandas describe function a column of ``dtype`` gets."""
-    if pd.api.types.is_bool_dtype(dtype):
-        return "categorical"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "numeric"
-    if dtype.kind == "M" or isinstance(dtype, pd.DatetimeTZDtype):
-        return "timestamp"
-    if dtype.kind == "m":
-        return "numeric"
-    return "categorical"
-
-
-def _describe_columns(meta: pd.DataFrame, include: Any, exclude: Any) -> list:
-    """The columns pandas' DataFrame.describe describes (its _select_data)."""
-    if include is None and exclude is None:
-        data = meta.select_dtypes(include=[np.number, "datetime"])
-        if len(data.columns) == 0:
-            data = meta
-    elif isinstance(include, str) and include == "all":
-        data = meta
-    else:
-        data = meta.select_dtypes(include=include, exclude=exclude)
-    return list(data.columns)
-
-
-class FrameStatistics:
+class FrameStatistics(Generic[R]):
     """Distinct values, quantiles, describe and memory_usage (both kinds)."""
 
     # Provided by the collection this is mixed into (FrameBase) and by
     # reductions.FrameMethods, which derives from this class.
     expr: Expr
     _meta: Any
-    _reduction_input: Callable[..., tuple[Any, list | None]]
-    _tree: Callable[..., Any]
+    _reduce: Callable[..., Any]
     _rowwise: Callable[..., Any]
 
     # -- distinct values, quantiles, describe ---------------------------------
     def _nunique(self, dropna: bool, split_every: int | None) -> Any:
-        result = _run_meta(self._meta, "nunique", {"dropna": dropna})
-        frame, used = self._reduction_input(result)
-        return self._tree(
-            frame, D.vc_chunk, D.vc_combine, D.nunique_aggregate, result,
-            {"dropna": dropna}, None,
-            {"empty": frame._meta, "dropna": dropna, "like": _scalar_like(result)},
-            split_every, "nunique", used,
-        )  # fmt: skip
+        return self._reduce("nunique", {"dropna": dropna}, split_every)
 
     def _mode(self, kwargs: dict, split_every: int | None) -> Any:
-        dropna = kwargs.get("dropna", True)
-        result = _run_meta(self._meta, "mode", kwargs)
-        frame, used = self.expr, None
-        if isinstance(result, pd.DataFrame):
-            frame, used = _projected(frame, list(result.columns))
-        return self._tree(
-            frame, D.vc_chunk, D.vc_combine, D.mode_aggregate, result,
-            {"dropna": dropna}, None, {"empty": frame._meta, "dropna": dropna},
-            split_every, "mode", used,
-        )  # fmt: skip
+        return self._reduce("mode", kwargs, split_every)
 
     def _quantile(
         self,
@@ -170,24 +123,14 @@ class FrameStatistics:
             raise ValueError(f"quantile(): unknown interpolation {interpolation!r}")
         if not kwargs.get("numeric_only"):
             _check_quantile_strings(self._meta)
-        result = _run_meta(self._meta, "quantile", kwargs)
-        frame, used = self.expr, None
-        if isinstance(frame._meta, pd.DataFrame):
-            cols = result.columns if isinstance(result, pd.DataFrame) else result.index
-            frame, used = _projected(frame, list(cols))
-        _check_quantile_dtypes(frame._meta, "quantile")
-        extra = {k: v for k, v in kwargs.items() if k == "numeric_only"}
-        return self._tree(
-            frame, Q.quantile_chunk, Q.quantile_combine, Q.quantile_aggregate,
-            result, None, None,
-            {"empty": frame._meta, "q": q, "interpolation": interpolation,
-             "kwargs": extra},
-            split_every, "quantile", used,
-        )  # fmt: skip
+        result = run_meta(self._meta, "quantile", kwargs)
+        narrowed = _narrowed_meta(self._meta, result, "quantile")
+        _check_quantile_dtypes(narrowed, "quantile")
+        return self._reduce("quantile", kwargs, split_every, result)
 
     def memory_usage(
         self, index: bool = True, deep: bool = False, split_every: int | None = None
-    ) -> Any:
+    ) -> R:
         """Memory used by the values, summed over partitions (lazy).
 
         Each column sums its partitions' bytes, as pandas' ``memory_usage``
@@ -210,12 +153,7 @@ class FrameStatistics:
         True
         """
         kwargs = {"index": index, "deep": deep}
-        result = _run_meta(self._meta, "memory_usage", kwargs)
-        return self._tree(
-            self.expr, K.memory_chunk, K.memory_combine, K.memory_aggregate,
-            result, kwargs, None, {"empty": self._meta, **kwargs},
-            split_every, "memory-usage", None,
-        )  # fmt: skip
+        return self._reduce("memory_usage", kwargs, split_every)
 
     def describe(
         self,
@@ -223,7 +161,7 @@ class FrameStatistics:
         include: Any = None,
         exclude: Any = None,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> Self:
         """Summary statistics as pandas' ``describe``, in one pass (lazy).
 
         Numeric and datetime columns get count, mean, std, min, the
@@ -252,41 +190,31 @@ class FrameStatistics:
                 kwargs["include"] = include
             if exclude is not None:
                 kwargs["exclude"] = exclude
-        result = _run_meta(meta, "describe", kwargs)
-        pct = [0.25, 0.5, 0.75] if percentiles is None else np.unique(percentiles)
-        frame, used = self.expr, None
-        if isinstance(meta, pd.DataFrame):
-            frame, used = _projected(frame, _describe_columns(meta, include, exclude))
-        fmeta = frame._meta
-        dtypes = fmeta.dtypes if isinstance(fmeta, pd.DataFrame) else [fmeta.dtype]
-        kinds = [_describe_kind(dtype) for dtype in dtypes]
-        for dtype, kind in zip(dtypes, kinds):
-            if kind != "categorical" and _unsupported_quantile(dtype):
-                _check_quantile_dtypes(fmeta, "describe")
-        return self._tree(
-            frame, Q.describe_chunk, Q.describe_combine, Q.describe_aggregate,
-            result, {"kinds": kinds}, {"kinds": kinds},
-            {"kinds": kinds, "empty": fmeta, "percentiles": [float(p) for p in pct],
-             "kwargs": {"percentiles": percentiles}},
-            split_every, "describe", used,
-        )  # fmt: skip
+        result = run_meta(meta, "describe", kwargs)
+        described = _narrowed_meta(meta, result, "describe")
+        dtypes = described.dtypes if isinstance(meta, pd.DataFrame) else [meta.dtype]
+        for dtype in dtypes:
+            if describe_kind(dtype) != "categorical" and _unsupported_quantile(dtype):
+                _check_quantile_dtypes(described, "describe")
+        return self._reduce("describe", kwargs, split_every, result)
 
 
 # The DataFrame-only and Series-only mixins use the shared ones: for the
-# type checker they derive from them (at run time the collection classes
-# combine them).
+# type checker they derive from them, with their reductions' result type
+# (at run time the collection classes combine them).
 if TYPE_CHECKING:
-    _Shared = FrameStatistics
+    _FrameShared = FrameStatistics["Series"]
+    _SeriesShared = FrameStatistics["Scalar"]
 else:
-    _Shared = object
+    _FrameShared = _SeriesShared = object
 
 
-class DataFrameStatistics(_Shared):
+class DataFrameStatistics(_FrameShared):
     """DataFrame-only distinct-value and quantile methods."""
 
     def nunique(
         self, axis: Any = 0, dropna: bool = True, split_every: int | None = None
-    ) -> Any:
+    ) -> Series:
         """Number of distinct values per column, as in pandas (lazy Series).
 
         Partials are the distinct values of each partition with their
@@ -313,7 +241,7 @@ class DataFrameStatistics(_Shared):
         numeric_only: bool = False,
         dropna: bool = True,
         split_every: int | None = None,
-    ) -> Any:
+    ) -> DataFrame:
         """The most frequent values of each column, as in pandas (lazy).
 
         Values and dtypes are pandas': columns with fewer modes are padded
@@ -344,7 +272,7 @@ class DataFrameStatistics(_Shared):
         numeric_only: bool = False,
         interpolation: str = "linear",
         split_every: int | None = None,
-    ) -> Any:
+    ) -> Series | DataFrame:
         """Exact quantiles of each column, as in pandas (lazy).
 
         Each partition contributes its sorted distinct values with their
@@ -370,7 +298,7 @@ class DataFrameStatistics(_Shared):
         return self._quantile(q, interpolation, kwargs, split_every, axis)
 
 
-class SeriesStatistics(_Shared):
+class SeriesStatistics(_SeriesShared):
     """Series-only distinct-value and quantile methods."""
 
     def nunique(
@@ -414,7 +342,7 @@ class SeriesStatistics(_Shared):
         q: Any = 0.5,
         interpolation: str = "linear",
         split_every: int | None = None,
-    ) -> Any:
+    ) -> Scalar | Series:
         """Exact quantile(s), as in pandas (lazy; see DataFrame.quantile).
 
         A scalar ``q`` gives a lazy Scalar, a list a lazy Series indexed by
@@ -449,10 +377,7 @@ class SeriesStatistics(_Shared):
         """
         meta = self._meta
         result = meta_nonempty(meta).unique()[:0]
-        return self._tree(
-            self.expr, D.unique_chunk, D.unique_combine, D.unique_aggregate,
-            result, None, None, {"empty": meta}, split_every, "unique", None,
-        )  # fmt: skip
+        return self._reduce("unique", None, split_every, result)
 
     def value_counts(
         self,
@@ -463,7 +388,7 @@ class SeriesStatistics(_Shared):
         dropna: bool = True,
         split_every: int | None = None,
         split_out: int | None = None,
-    ) -> Any:
+    ) -> Series:
         """Counts of distinct values, as in pandas (lazy one-partition Series).
 
         The result is named ``"count"`` (``"proportion"`` with
@@ -501,12 +426,4 @@ class SeriesStatistics(_Shared):
             )  # fmt: skip
         kwargs = {"sort": sort, "ascending": ascending, "normalize": normalize,
                   "dropna": dropna}  # fmt: skip
-        meta = self._meta
-        result = _run_meta(meta, "value_counts", kwargs)
-        dtype = _run_meta(meta, "value_counts", {"dropna": dropna}).dtype
-        return self._tree(
-            self.expr, D.vc_chunk, D.vc_combine, D.value_counts_aggregate,
-            result, {"dropna": dropna}, None,
-            {"empty": meta, "kwargs": kwargs, "dtype": dtype},
-            split_every, "value-counts", None,
-        )  # fmt: skip
+        return self._reduce("value_counts", kwargs, split_every)
