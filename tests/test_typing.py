@@ -40,6 +40,7 @@ import pandas as pd
 
 import partframe
 from partframe import Array, DataFrame, Index, Scalar, Series
+from partframe.groupby import DataFrameGroupBy, SeriesGroupBy
 from partframe.methods.accessors import StringAccessor
 
 pdf = pd.DataFrame({"x": [3.0, None, 1.0], "y": ["a", "b", "a"]})
@@ -91,6 +92,17 @@ assert_type(df.index.isna(), Array)
 assert_type(df.index.notna(), Array)
 assert_type(df.index.isin([1, 2]), Array)
 assert_type(df.index.isin([1, 2]).sum(), Scalar)
+gd = df.groupby("y")
+assert isinstance(gd, DataFrameGroupBy)
+assert_type(gd.sum(), DataFrame)
+assert_type(gd.agg({"x": "max"}), DataFrame)
+assert_type(gd.cumsum(), DataFrame)
+assert_type(gd.cumcount(), Series)
+assert_type(gd.size(), Series | DataFrame)
+gs = s.groupby(df["y"])
+assert isinstance(gs, SeriesGroupBy)
+assert_type(gs.mean(), Series | DataFrame)
+assert_type(gs.median(), Series | DataFrame)
 """
 
 

@@ -5,7 +5,7 @@ decompose."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -18,7 +18,10 @@ from ..expr.groupby import GroupByAgg
 from ..expr.groupby_plan import plan_aggregation, tree_reducible
 from ..expr.meta import make_meta
 from ..kernels.groupby import GroupByPlan, groupby_chunk, groupby_finalize
-from .core import GroupByBase, fname
+from .core import GroupByBase, R, fname
+
+if TYPE_CHECKING:
+    from ..collection.frame import DataFrame, Series
 
 __all__ = ["GroupByAggregations"]
 
@@ -35,7 +38,7 @@ def _label_stand_in(name: str) -> Callable:
     return stand_in
 
 
-class GroupByAggregations(GroupByBase):
+class GroupByAggregations(GroupByBase[R]):
     """``agg`` in all its forms and the named reductions."""
 
     def _aggregate(
@@ -137,7 +140,7 @@ class GroupByAggregations(GroupByBase):
         split_out: Any = None,
         shuffle_method: bool | str | None = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> R:
         """Aggregate with one or more functions, as ``pandas`` ``agg``.
 
         Parameters
@@ -286,7 +289,7 @@ class GroupByAggregations(GroupByBase):
             return g._shuffle_call(name, (), kw, meta)
         return out
 
-    def sum(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def sum(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Sum per group (a tree reduction).
 
         Examples
@@ -301,72 +304,74 @@ class GroupByAggregations(GroupByBase):
         """
         return self._simple("sum", split_every, split_out)
 
-    def count(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def count(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Non-missing values per group."""
         return self._simple("count", split_every, split_out)
 
-    def size(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def size(
+        self, split_every: int | None = None, split_out: Any = None
+    ) -> Series | DataFrame:
         """Rows per group."""
         return self._simple("size", split_every, split_out)
 
-    def mean(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def mean(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Mean per group (from sum and count partials)."""
         return self._simple("mean", split_every, split_out)
 
-    def min(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def min(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Minimum per group."""
         return self._simple("min", split_every, split_out)
 
-    def max(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def max(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Maximum per group."""
         return self._simple("max", split_every, split_out)
 
-    def prod(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def prod(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Product per group."""
         return self._simple("prod", split_every, split_out)
 
-    def first(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def first(self, split_every: int | None = None, split_out: Any = None) -> R:
         """First non-missing value per group, in partition order."""
         return self._simple("first", split_every, split_out)
 
-    def last(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def last(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Last non-missing value per group, in partition order."""
         return self._simple("last", split_every, split_out)
 
-    def any(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def any(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Whether any value per group is true."""
         return self._simple("any", split_every, split_out)
 
-    def all(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def all(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Whether all values per group are true."""
         return self._simple("all", split_every, split_out)
 
-    def nunique(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def nunique(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Distinct non-missing values per group."""
         return self._simple("nunique", split_every, split_out)
 
-    def idxmin(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def idxmin(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Index label of the first minimum per group."""
         return self._simple("idxmin", split_every, split_out)
 
-    def idxmax(self, split_every: int | None = None, split_out: Any = None) -> Any:
+    def idxmax(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Index label of the first maximum per group."""
         return self._simple("idxmax", split_every, split_out)
 
     def var(
         self, ddof: int = 1, split_every: int | None = None, split_out: Any = None
-    ) -> Any:
+    ) -> R:
         """Variance per group (Chan's parallel merge of (n, mean, M2))."""
         return self._simple("var", split_every, split_out, ddof=ddof)
 
     def std(
         self, ddof: int = 1, split_every: int | None = None, split_out: Any = None
-    ) -> Any:
+    ) -> R:
         """Standard deviation per group."""
         return self._simple("std", split_every, split_out, ddof=ddof)
 
     def sem(
         self, ddof: int = 1, split_every: int | None = None, split_out: Any = None
-    ) -> Any:
+    ) -> R:
         """Standard error of the mean per group."""
         return self._simple("sem", split_every, split_out, ddof=ddof)

@@ -4,7 +4,7 @@ the logical nodes of the operations that need whole groups."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import pandas as pd
 
@@ -28,7 +28,13 @@ from .keys import (
     level_positions,
 )
 
-__all__ = ["TMP", "GroupByBase", "fname"]
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["TMP", "GroupByBase", "R", "fname"]
+
+# what an operation gives: DataFrame for a DataFrameGroupBy
+R = TypeVar("R")
 
 TMP = "__pf_by_{}"
 TMP_LEVEL = "__pf_by_level_{}"  # an index level named in ``by``, as a column
@@ -73,7 +79,7 @@ def _freeze(x: Any) -> Any:
     return (type(x).__name__, x)
 
 
-class GroupByBase:
+class GroupByBase(Generic[R]):
     """What DataFrameGroupBy and SeriesGroupBy share: the keys, metas, and
     the plans of the operations on whole groups."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -10,10 +10,13 @@ import pandas as pd
 from .core import GROUPBY_CLASSES
 from .whole_groups import GroupByWholeGroups
 
+if TYPE_CHECKING:
+    from ..collection.frame import DataFrame, Series
+
 __all__ = ["DataFrameGroupBy", "SeriesGroupBy", "crosstab"]
 
 
-class DataFrameGroupBy(GroupByWholeGroups):
+class DataFrameGroupBy(GroupByWholeGroups["DataFrame"]):
     """A lazy ``DataFrame.groupby``: aggregate, transform or apply per group.
 
     Examples
@@ -28,7 +31,7 @@ class DataFrameGroupBy(GroupByWholeGroups):
     2  2.0
     """
 
-    def __getitem__(self, key: Any) -> Any:
+    def __getitem__(self, key: Any) -> SeriesGroupBy | DataFrameGroupBy:
         if isinstance(key, list | tuple | pd.Index | pd.Series | np.ndarray):
             # pandas selects the labels a list-like holds (a Series' values)
             key = list(key)
@@ -37,7 +40,7 @@ class DataFrameGroupBy(GroupByWholeGroups):
         self._check_columns([key])
         return self._copy(key)
 
-    def __getattr__(self, key: str) -> Any:
+    def __getattr__(self, key: str) -> SeriesGroupBy | DataFrameGroupBy:
         if key.startswith("_"):
             raise AttributeError(key)
         try:
@@ -49,7 +52,7 @@ class DataFrameGroupBy(GroupByWholeGroups):
         raise AttributeError(f"'DataFrameGroupBy' object has no attribute {key!r}")
 
 
-class SeriesGroupBy(GroupByWholeGroups):
+class SeriesGroupBy(GroupByWholeGroups["Series | DataFrame"]):
     """A lazy ``Series.groupby`` (or one column of a DataFrameGroupBy).
 
     Examples
@@ -62,19 +65,19 @@ class SeriesGroupBy(GroupByWholeGroups):
     Name: x, dtype: int64
     """
 
-    def value_counts(self, **kwargs: Any) -> Any:
+    def value_counts(self, **kwargs: Any) -> Series | DataFrame:
         """Counts of each value per group (through a shuffle by key)."""
         return self._keyed("value_counts", key_levels=self._nkeys(), **kwargs)
 
-    def unique(self) -> Any:
+    def unique(self) -> Series | DataFrame:
         """The distinct values of each group (through a shuffle by key)."""
         return self._keyed("unique")
 
-    def nlargest(self, n: int = 5) -> Any:
+    def nlargest(self, n: int = 5) -> Series | DataFrame:
         """The ``n`` largest values per group, on whole partitions."""
         return self._keyed("nlargest", n, key_levels=self._nkeys())
 
-    def nsmallest(self, n: int = 5) -> Any:
+    def nsmallest(self, n: int = 5) -> Series | DataFrame:
         """The ``n`` smallest values per group, on whole partitions."""
         return self._keyed("nsmallest", n, key_levels=self._nkeys())
 
@@ -83,8 +86,8 @@ GROUPBY_CLASSES.update(frame=DataFrameGroupBy, series=SeriesGroupBy)
 
 
 def crosstab(
-    index: Any, columns: Any, column_values: Any = None, observed: bool = True
-) -> Any:
+    index: Series, columns: Series, column_values: Any = None, observed: bool = True
+) -> DataFrame:
     """Counts of each (``index``, ``columns``) pair, as ``pandas.crosstab``.
 
     Both are partframe Series of the same frame (aligned). Built on
@@ -109,10 +112,9 @@ def crosstab(
     nc = columns.name if columns.name is not None else "col_0"
     if ni == nc:
         raise ValueError("crosstab of two Series with the same name: rename one")
-    frame = index.to_frame(ni)
-    frame = frame.assign(**{nc: columns}) if isinstance(nc, str) else None
-    if frame is None:
+    if not isinstance(nc, str):
         raise TypeError("crosstab needs Series with string (or no) names")
+    frame = index.to_frame(ni).assign(**{nc: columns})
     out = frame.pivot_table(
         index=ni,
         columns=nc,

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..expr.meta import make_meta, meta_nonempty
 from .aggregate import GroupByAggregations
+from .core import R
+
+if TYPE_CHECKING:
+    from ..collection.frame import DataFrame, Series
 
 __all__ = ["GroupByWholeGroups"]
 
 
-class GroupByWholeGroups(GroupByAggregations):
+class GroupByWholeGroups(GroupByAggregations[R]):
     """The operations that shuffle rows by key (``GroupByApply``,
     ``GroupByTransform``)."""
 
@@ -25,18 +29,20 @@ class GroupByWholeGroups(GroupByAggregations):
         meta = self._meta_of(method, *args, **kwargs)
         return self._shuffle_call(method, args, kwargs, meta, key_levels)
 
-    def median(self, split_out: Any = None) -> Any:
+    def median(self, split_out: Any = None) -> R:
         """Median per group (rows shuffled by key, then pandas per partition)."""
         return self._with(None, split_out)._keyed("median")
 
-    def quantile(self, q: Any = 0.5, split_out: Any = None, **kwargs: Any) -> Any:
+    def quantile(self, q: Any = 0.5, split_out: Any = None, **kwargs: Any) -> R:
         """Quantile(s) per group, through a shuffle by key."""
         nk = self._nkeys()
         return self._with(None, split_out)._keyed(
             "quantile", q, key_levels=nk, **kwargs
         )
 
-    def apply(self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any) -> Any:
+    def apply(
+        self, func: Callable, *args: Any, meta: Any = None, **kwargs: Any
+    ) -> DataFrame | Series:
         """pandas' ``groupby.apply`` on whole partitions after a shuffle by key.
 
         Parameters
@@ -80,7 +86,7 @@ class GroupByWholeGroups(GroupByAggregations):
             "apply", (func, *args), kwargs, meta, self._nkeys(), given is not None
         )
 
-    def transform(self, func: Any, *args: Any, meta: Any = None, **kwargs: Any) -> Any:
+    def transform(self, func: Any, *args: Any, meta: Any = None, **kwargs: Any) -> R:
         """pandas' ``transform``: aligned with the original index and order.
 
         ``meta`` (optional, as in :meth:`apply`) gives the result's columns
@@ -155,7 +161,7 @@ class GroupByWholeGroups(GroupByAggregations):
         meta = self._meta_of(method, *args, **kwargs)
         return self._transform_call(method, args, kwargs, make_meta(meta))
 
-    def cumsum(self) -> Any:
+    def cumsum(self) -> R:
         """Cumulative sum within each group, in the original row order.
 
         Examples
@@ -168,39 +174,39 @@ class GroupByWholeGroups(GroupByAggregations):
         """
         return self._aligned("cumsum")
 
-    def cumprod(self) -> Any:
+    def cumprod(self) -> R:
         """Cumulative product within each group."""
         return self._aligned("cumprod")
 
-    def cummax(self) -> Any:
+    def cummax(self) -> R:
         """Cumulative maximum within each group."""
         return self._aligned("cummax")
 
-    def cummin(self) -> Any:
+    def cummin(self) -> R:
         """Cumulative minimum within each group."""
         return self._aligned("cummin")
 
-    def cumcount(self, ascending: bool = True) -> Any:
+    def cumcount(self, ascending: bool = True) -> Series:
         """Position of each row within its group."""
         return self._aligned("cumcount", ascending=ascending)
 
-    def shift(self, periods: int = 1, **kwargs: Any) -> Any:
+    def shift(self, periods: int = 1, **kwargs: Any) -> R:
         """Shift values within each group."""
         return self._aligned("shift", periods, **kwargs)
 
-    def diff(self, periods: int = 1) -> Any:
+    def diff(self, periods: int = 1) -> R:
         """Difference with a previous row of the same group."""
         return self._aligned("diff", periods)
 
-    def rank(self, **kwargs: Any) -> Any:
+    def rank(self, **kwargs: Any) -> R:
         """Rank of values within each group."""
         return self._aligned("rank", **kwargs)
 
-    def head(self, n: int = 5) -> Any:
+    def head(self, n: int = 5) -> R:
         """The first ``n`` rows of each group, in the original order."""
         return self._rows("head", n)
 
-    def tail(self, n: int = 5) -> Any:
+    def tail(self, n: int = 5) -> R:
         """The last ``n`` rows of each group, in the original order."""
         return self._rows("tail", n)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..collection._core import is_series, new_collection
 from ..kernels.group_call import pivot_finish
 
 if TYPE_CHECKING:
     from ..collection import DataFrame
+    from ..groupby import DataFrameGroupBy, SeriesGroupBy
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
@@ -28,7 +29,7 @@ class FrameMethods:
         group_keys: bool = True,
         split_every: int | None = None,
         split_out: int | bool | None = None,
-    ) -> Any:
+    ) -> DataFrameGroupBy | SeriesGroupBy:
         """Group rows by columns, aligned Series or index levels, as pandas.
 
         Parameters
@@ -189,7 +190,11 @@ class DataFrameMethods(_Shared):
                 aggfunc=aggfunc, fill_value=fill_value, observed=observed,
             )
         )  # fmt: skip
-        g = self.groupby(keys, observed=observed, split_every=split_every)
+        # a DataFrame's groupby
+        g = cast(
+            "DataFrameGroupBy",
+            self.groupby(keys, observed=observed, split_every=split_every),
+        )
         agged = g[value_cols].agg(aggfunc) if aggfunc != "size" else g.size()
         if aggfunc == "size":
             agged = agged.to_frame("__pf_size")
