@@ -645,7 +645,7 @@ def _missing_capable(dtype: Any) -> bool:
     """Does a column of ``dtype`` keep its dtype when a join leaves a row
     missing? pandas makes int64 float64 and bool object only when some row
     is missing, a fact of the whole result that no partition's meta can
-    know; those joins are checked in tests/test_merge.py, and left out here
+    know; those joins are checked in tests/expr/test_merge.py, and left out here
     so that metas are compared strictly everywhere else."""
     return dtype.kind in "fcmMO" or isinstance(dtype, pd.api.extensions.ExtensionDtype)
 
@@ -890,7 +890,7 @@ def _(data, st, pdf):
     if any(pdf[c].dtype.kind in "ib" and pdf[c].hasnans for c in pdf.columns):
         # ints or bools with blanks in some files: each file is typed from
         # what it holds, and partframe raises CSVDtypeError naming the
-        # column and the dtype= fix (test_csv.py) where pandas, reading one
+        # column and the dtype= fix (tests/io/test_csv.py) where pandas, reading one
         # file, would make floats or objects
         return None
     return {"tag": uuid.uuid4().hex}

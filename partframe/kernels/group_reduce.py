@@ -23,7 +23,7 @@ knows exactly and returns ``None`` otherwise, so the caller runs pandas:
 The compiled kernels live in ``pandas._libs.groupby``, which is not public.
 They are looked up once; if they are missing or their signature has changed
 (a call raises ``TypeError``), :func:`group_reduce` turns itself off and
-returns ``None`` from then on. ``tests/test_group_reduce.py`` compares it
+returns ``None`` from then on. ``tests/kernels/test_group_reduce.py`` compares it
 with pandas exactly, so a change of meaning would fail there, not silently.
 
 Examples

@@ -27,7 +27,7 @@ from partframe.testing import assert_eq
 from tests.frames import make_pdf, variants
 
 SCHEDULERS = ["sync", "threads", "processes"]
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def _left(path) -> list:
@@ -126,7 +126,7 @@ def test_failure_then_exit_leaves_nothing(tmp_path):
         f"""
         import numpy as np, pandas as pd, partframe
         partframe.config.set(temporary_directory={str(tmp_path)!r})
-        from tests.test_spill_cleanup import _fail_at, _slow_split_frame
+        from tests.kernels.test_spill_cleanup import _fail_at, _slow_split_frame
         pdf = _slow_split_frame()
         ddf = partframe.from_pandas(pdf, npartitions=8)
         bad = ddf.map_partitions(_fail_at, {len(_slow_split_frame()) - 1},

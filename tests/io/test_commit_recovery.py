@@ -29,7 +29,7 @@ from partframe.io import commit, commit_lock
 from partframe.io.commit import CommitError, journal_path, lock_path, recover
 from partframe.testing import assert_eq
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 class Killed(BaseException):

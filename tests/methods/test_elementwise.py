@@ -274,7 +274,7 @@ def test_dtype_errors_name_the_column():
         df[["i", "s"]].abs()
     with pytest.raises(TypeError, match=r"'c'.*category"):
         df.c.add(1)
-    # astype("category") infers the categories (tests/test_astype_category.py)
+    # astype("category") infers the categories (tests/methods/test_casting_category.py)
     cats = df.astype({"s": "category"}).s.cat.categories
     assert list(cats) == sorted(PDF.s.dropna().unique())
 
