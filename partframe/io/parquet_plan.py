@@ -158,6 +158,7 @@ class ParquetDataset:
         # (partframe's categories are always known, and every piece is cast
         # to them).
         cats = dictionary_categories(self.fs, self.files, self.footers, self.schema)
+        meta = _with_index_categories(meta, cats)
         cats = {c: dt for c, dt in cats.items() if c in meta.columns}
         meta = meta.astype(cats) if cats else meta
         return _widened_by_nulls(meta, self.footers, self.fs, self.files)
@@ -261,6 +262,22 @@ def _hive_partitions(
         for h in hive:
             h[k] = None if h[k] is None else value[h[k]]
     return hive, dtypes
+
+
+def _with_index_categories(
+    meta: pd.DataFrame, cats: dict[str, pd.CategoricalDtype]
+) -> pd.DataFrame:
+    """``meta`` with the categories of its dictionary-encoded index levels."""
+    index = meta.index
+    if not any(name in cats for name in index.names):
+        return meta
+    levels = [
+        index.get_level_values(i).astype(cats[name]) if name in cats else
+        index.get_level_values(i)
+        for i, name in enumerate(index.names)
+    ]  # fmt: skip
+    new = levels[0] if len(levels) == 1 else pd.MultiIndex.from_arrays(levels)
+    return meta.set_axis(new, axis=0)
 
 
 def dictionary_categories(

@@ -276,10 +276,11 @@ def compare_scalar(a: Any, op: str, b: Any) -> bool:
 def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame:
     """Cast columns whose dtype differs from the meta (e.g. all-null pieces).
 
-    A categorical column gets exactly the meta's categories (a file's
-    dictionary may hold fewer, or order them differently); a value outside
-    them raises instead of becoming missing.
+    A categorical column or index level gets exactly the meta's categories
+    (a file's dictionary may hold fewer, or order them differently); a value
+    outside them raises instead of becoming missing.
     """
+    df = _match_index_categories(df, meta, path)
     bad = [c for c, a, b in zip(meta.columns, df.dtypes, meta.dtypes) if a != b]
     if not bad:
         return df
@@ -299,6 +300,33 @@ def _match_meta(df: pd.DataFrame, meta: pd.DataFrame, path: str) -> pd.DataFrame
             f"Parquet file {path!r} gives dtypes that differ from the dataset's "
             f"({detail}) and cannot be cast: {e}"
         ) from e
+
+
+def _level_dtypes(index: pd.Index) -> list[Any]:
+    return [index.get_level_values(i).dtype for i in range(index.nlevels)]
+
+
+def _match_index_categories(
+    df: pd.DataFrame, meta: pd.DataFrame, path: str
+) -> pd.DataFrame:
+    """``df`` with its categorical index levels set to the meta's categories."""
+    want = _level_dtypes(meta.index)
+    have = _level_dtypes(df.index)
+    if len(have) != len(want):
+        return df
+    fix = [
+        i
+        for i, (a, b) in enumerate(zip(have, want))
+        if a != b and isinstance(b, pd.CategoricalDtype)
+    ]
+    if not fix:
+        return df
+    levels = [df.index.get_level_values(i) for i in range(df.index.nlevels)]
+    for i in fix:
+        values = as_categories(pd.Series(levels[i]), want[i], path)
+        levels[i] = pd.CategoricalIndex(values, name=levels[i].name)
+    index = levels[0] if len(levels) == 1 else pd.MultiIndex.from_arrays(levels)
+    return df.set_axis(index, axis=0)
 
 
 def as_categories(col: pd.Series, dtype: pd.CategoricalDtype, path: str) -> pd.Series:

@@ -470,3 +470,64 @@ def test_partitioned_write_of_no_rows_reads_back_as_pandas(tmp_path):
     path = str(tmp_path / "out")
     partframe.from_pandas(pdf, npartitions=1).to_parquet(path, partition_on="g")
     assert_eq(partframe.read_parquet(path), pd.read_parquet(path))
+
+
+def _pandas_round_trip(pdf: pd.DataFrame) -> pd.DataFrame:
+    import io
+
+    return pd.read_parquet(io.BytesIO(pdf.to_parquet()))
+
+
+_CAT = pd.Categorical(["a", None, "b", "a"], categories=["a", "b", "c"])
+
+
+@pytest.mark.parametrize(
+    "pdf",
+    [
+        pd.DataFrame({"x": [1, 2, 3, 4]}, index=pd.CategoricalIndex(_CAT, name="k")),
+        pd.DataFrame(
+            {"x": [1, 2, 3, 4]}, index=pd.CategoricalIndex(_CAT, name="k")
+        ).iloc[:0],
+        pd.DataFrame(
+            {"x": [1, 2, 3, 4]},
+            index=pd.MultiIndex.from_arrays(
+                [pd.CategoricalIndex(_CAT), [1, 2, 3, 4]], names=["k", "j"]
+            ),
+        ),
+    ],
+    ids=["index", "empty", "multiindex-level"],
+)
+@pytest.mark.parametrize("nparts", [1, 3, 6])
+def test_categorical_index_keeps_its_categories(tmp_path, pdf, nparts):
+    # the meta's index has the categories of the files' dictionaries, as
+    # every partition's has (an empty table has no dictionary to read)
+    path = str(tmp_path / "out")
+    partframe.from_pandas(pdf, npartitions=nparts, sort=False).to_parquet(path)
+    got = partframe.read_parquet(path)
+    want = _pandas_round_trip(pdf)
+    assert_eq(got, want)
+    meta_level = got._meta.index.get_level_values(0)
+    assert list(meta_level.categories) == list(
+        want.index.get_level_values(0).categories
+    )
+
+
+def test_categorical_index_of_files_with_other_dictionaries(tmp_path):
+    # each file's dictionary holds its own values: pieces are cast to the
+    # categories united over the files, in file order (as pandas reads them)
+    for i, values in enumerate([["b", "b"], ["a", "c"]]):
+        part = pd.DataFrame({"x": [i, i]}, index=pd.CategoricalIndex(values, name="k"))
+        part.to_parquet(tmp_path / f"part.{i}.parquet")
+    got = partframe.read_parquet(str(tmp_path))
+    want = pd.read_parquet(str(tmp_path))
+    assert_eq(got, want)
+
+
+def test_groupby_of_a_category_round_trips_through_parquet(tmp_path):
+    # dropna=False keeps a missing key: the index is a categorical with nulls
+    pdf = pd.DataFrame({"k": _CAT, "x": [1, 2, 3, 4]})
+    df = partframe.from_pandas(pdf, npartitions=2)
+    agg = df.groupby("k", dropna=False, observed=False).x.sum().to_frame()
+    agg.to_parquet(str(tmp_path / "out"))
+    want = pdf.groupby("k", dropna=False, observed=False).x.sum().to_frame()
+    assert_eq(partframe.read_parquet(str(tmp_path / "out")), _pandas_round_trip(want))
