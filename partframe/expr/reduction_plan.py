@@ -175,6 +175,36 @@ def reduced_columns(
     return columns
 
 
+def repeated_label_positions(
+    meta: Any, op: str, kwargs: dict[str, Any] | None
+) -> list[int] | None:
+    """The positions of the columns a reduction of a frame whose labels
+    repeat reads (``None``: all, or labels that do not repeat).
+
+    Labels cannot tell the columns apart, so pandas' own reduction runs on
+    a stand-in whose columns are numbered: the numbers it keeps (those
+    ``numeric_only`` or ``describe`` select) are the positions.
+
+    Examples
+    --------
+    >>> meta = pd.DataFrame([[1, "a", 2.0]], columns=["x", "x", "y"]).iloc[:0]
+    >>> repeated_label_positions(meta, "sum", {"numeric_only": True})
+    [0, 2]
+    """
+    if (
+        not isinstance(meta, pd.DataFrame)
+        or meta.columns.is_unique
+        or op == "memory_usage"
+        or reduces_all_values(kwargs)
+    ):
+        return None
+    numbered = meta_nonempty(meta).set_axis(range(meta.shape[1]), axis=1)
+    result = getattr(numbered, op)(**(kwargs or {}))
+    kept = result.columns if isinstance(result, pd.DataFrame) else result.index
+    positions = [int(j) for j in kept]
+    return None if positions == list(range(meta.shape[1])) else positions
+
+
 def all_values_dtype(meta: pd.DataFrame, op: str) -> Any:
     """The dtype of every value of a frame of schema ``meta`` as one Series
     (``op(axis=None)`` reduces them): the columns' common dtype, as pandas'

@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from ..kernels.reductions import all_values
+from ..kernels.selection import take_columns
 from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise, MapPartitions, Projection, apply_kwargs
 from .meta import make_meta
@@ -41,6 +42,7 @@ from .reduction_plan import (
     all_values_input,
     reduced_columns,
     reduces_all_values,
+    repeated_label_positions,
     tree_steps,
 )
 from .tree import combine_tree, split_every
@@ -108,7 +110,14 @@ class Reduction(_ReducesAll):
         return reduced_columns(self.frame._meta, self.result, self.op, self.kwargs)
 
     def _narrowed(self) -> Expr:
-        """``frame`` narrowed to the columns the reduction reads."""
+        """``frame`` narrowed to the columns the reduction reads (by
+        position when labels repeat)."""
+        positions = repeated_label_positions(self.frame._meta, self.op, self.kwargs)
+        if positions is not None:
+            meta = self.frame._meta.iloc[:, positions]
+            return MapPartitions(
+                take_columns, meta, [self.frame, positions], None, True
+            )
         cols = self._columns
         if cols is None or cols == list(self.frame._meta.columns):
             return self.frame

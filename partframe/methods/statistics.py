@@ -23,7 +23,12 @@ import pandas as pd
 
 from ..expr.base import Expr
 from ..expr.meta import meta_nonempty
-from ..expr.reduction_plan import describe_kind, reduced_columns, run_meta
+from ..expr.reduction_plan import (
+    describe_kind,
+    reduced_columns,
+    repeated_label_positions,
+    run_meta,
+)
 from ..expr.reduction_plan import describe_meta as _describe
 from ..kernels.arrays import is_masked_dtype
 from .reduction_meta import check_axis as _check_axis
@@ -38,8 +43,11 @@ __all__ = ["DataFrameStatistics", "FrameStatistics", "R", "SeriesStatistics"]
 R = TypeVar("R")
 
 
-def _narrowed_meta(meta: Any, result: Any, op: str) -> Any:
+def _narrowed_meta(meta: Any, result: Any, op: str, kwargs: dict) -> Any:
     """The input's meta narrowed to the columns the reduction reads."""
+    positions = repeated_label_positions(meta, op, kwargs)
+    if positions is not None:
+        return meta.iloc[:, positions]
     cols = reduced_columns(meta, result, op)
     return meta if cols is None or cols == list(meta.columns) else meta[cols]
 
@@ -124,7 +132,7 @@ class FrameStatistics(Generic[R]):
         if not kwargs.get("numeric_only"):
             _check_quantile_strings(self._meta)
         result = run_meta(self._meta, "quantile", kwargs)
-        narrowed = _narrowed_meta(self._meta, result, "quantile")
+        narrowed = _narrowed_meta(self._meta, result, "quantile", kwargs)
         _check_quantile_dtypes(narrowed, "quantile")
         return self._reduce("quantile", kwargs, split_every, result)
 
@@ -191,7 +199,7 @@ class FrameStatistics(Generic[R]):
             if exclude is not None:
                 kwargs["exclude"] = exclude
         result = run_meta(meta, "describe", kwargs)
-        described = _narrowed_meta(meta, result, "describe")
+        described = _narrowed_meta(meta, result, "describe", kwargs)
         dtypes = described.dtypes if isinstance(meta, pd.DataFrame) else [meta.dtype]
         for dtype in dtypes:
             if describe_kind(dtype) != "categorical" and _unsupported_quantile(dtype):

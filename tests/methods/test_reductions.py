@@ -310,3 +310,49 @@ def test_index_reductions(how, scheduler):
                 expected.index.notna().sum(),
                 scheduler=scheduler,
             )
+
+
+_REPEATED = pd.DataFrame(
+    {
+        "a": [1, 3, 5, 7, 2, 4],
+        "b": list("abcdef"),
+        "c": [2.0, 4.0, None, 1.5, 0.5, 3.0],
+        "d": [True, False, True, True, False, True],
+    }
+).set_axis(["x", "x", "y", "z"], axis=1)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d: d.sum(numeric_only=True),
+        lambda d: d.mean(numeric_only=True),
+        lambda d: d.std(numeric_only=True),
+        lambda d: d.min(numeric_only=True),
+        lambda d: d.max(),
+        lambda d: d.count(),
+        lambda d: d.nunique(),
+        lambda d: d.any(bool_only=True),
+        lambda d: d.sum(axis=None, numeric_only=True),
+        lambda d: d.describe(),
+        lambda d: d.describe(include="all"),
+    ],
+    ids=[
+        "sum", "mean", "std", "min", "max", "count", "nunique", "any-bool",
+        "sum-all-values", "describe", "describe-all",
+    ],
+)  # fmt: skip
+def test_reductions_of_repeated_labels(how, call):
+    # labels cannot say which of two "x" columns numeric_only keeps: the
+    # reduction selects the columns by position
+    ddf, pdf = variant(_REPEATED, how)
+    assert_eq(call(ddf), call(pdf))
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("q", [0.5, [0.25, 0.5]])
+def test_quantile_of_repeated_labels(how, q):
+    # (pandas cannot take quantiles of the bool column)
+    ddf, pdf = variant(_REPEATED.iloc[:, :3], how)
+    assert_eq(ddf.quantile(q, numeric_only=True), pdf.quantile(q, numeric_only=True))
