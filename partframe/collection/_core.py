@@ -33,8 +33,8 @@ from ..expr.blockwise import (
 )
 from ..expr.meta import emulate, is_frame_or_series, make_meta
 from ..expr.optimize import lower, optimize, optimize_many
-from ..expr.partitions import RepartitionDivisions
 from ..expr.reductions import TreeReduction
+from ..expr.repartition import RepartitionDivisions
 from ..expr.sources import FromGraph, pandas_source
 from ..expr.target import Target, current, using
 from ..graph import flatten_keys

@@ -38,7 +38,7 @@ estimate its logical node lacks): choosing once keeps the collection's
 
 Partitions. ``npartitions=`` is the number of output partitions whatever
 the strategy (an index join given it is not aligned; a broadcast re-splits
-the other side to it, :func:`~partframe.expr.partitions.repartition_npartitions`).
+the other side to it, :func:`~partframe.expr.repartition.repartition_npartitions`).
 Without it: the union of the divisions (aligned), the other side's
 partitions (broadcast, plus one when the small side's unmatched rows are
 kept), the larger side's count (hash). Divisions are known when aligned,
@@ -88,12 +88,12 @@ from ..kernels.partitions import union_divisions
 from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
-from .partitions import (
-    ConcatPartitions,
+from .repartition import (
     RepartitionDivisions,
     RepartitionPieces,
     repartition_npartitions,
 )
+from .rows import ConcatPartitions
 from .shuffle import Shuffle, estimate_nbytes
 from .tree import combine_tree
 

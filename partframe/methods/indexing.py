@@ -21,8 +21,8 @@ import pandas as pd
 from pandas.errors import IndexingError
 
 from ..collection._core import new_collection
-from ..expr.partitions import IlocRows
 from ..expr.reductions import ReductionChunk
+from ..expr.rows import IlocRows
 from ..kernels import partitions as K
 
 __all__ = ["FrameMethods"]

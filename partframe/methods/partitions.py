@@ -30,25 +30,17 @@ from ..collection._core import (
     new_collection,
 )
 from ..expr.base import plain_scalar
+from ..expr.index import GatherLoc, LocLabels, LocRows, SetIndexSorted
 from ..expr.merge import NarrowIfComplete, narrowed
 from ..expr.meta import make_meta, meta_nonempty
-from ..expr.partitions import (
-    ConcatColumns,
-    ConcatPartitions,
-    GatherLoc,
-    Head,
-    LocLabels,
-    LocRows,
+from ..expr.partitions import Head, Tail, check_divisions, select_partitions
+from ..expr.reductions import ReductionChunk, TreeReduction
+from ..expr.repartition import (
     RepartitionDivisions,
     RepartitionPieces,
-    ResetIndex,
-    SetIndexSorted,
-    Tail,
-    check_divisions,
     repartition_npartitions,
-    select_partitions,
 )
-from ..expr.reductions import ReductionChunk, TreeReduction
+from ..expr.rows import ConcatColumns, ConcatPartitions, ResetIndex
 from ..kernels import partitions as K
 from ..kernels.partitions import union_divisions
 
