@@ -22,7 +22,7 @@ from .io import (
     to_csv,
     to_parquet,
 )
-from .methods.partitions import concat
+from .methods.concat import concat
 from .methods.shuffle import merge
 from .scheduler import get
 

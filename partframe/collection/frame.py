@@ -39,6 +39,7 @@ from ..methods import io as _io
 from ..methods import missing as _missing
 from ..methods import partitions as _partitions
 from ..methods import reductions as _reductions
+from ..methods import set_index as _set_index
 from ..methods import shuffle as _shuffle
 from ._core import (
     FrameBase,
@@ -71,6 +72,7 @@ class DataFrame(
     _missing.DataFrameMethods,
     _apply.DataFrameMethods,
     _partitions.DataFrameMethods,
+    _set_index.DataFrameMethods,
     _groupby.DataFrameMethods,
     _shuffle.DataFrameMethods,
     _io.DataFrameMethods,

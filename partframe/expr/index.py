@@ -18,14 +18,7 @@ from typing import Any
 
 from ..graph import quote
 from ..kernels import partitions as K
-from .base import (
-    ColumnNeeds,
-    Divisions,
-    Expr,
-    Layer,
-    Needed,
-    plain_scalar,
-)
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, plain_scalar
 from .blockwise import Blockwise
 from .partitions import _needs_through, _unknown, check_divisions
 

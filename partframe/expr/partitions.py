@@ -24,14 +24,7 @@ import pandas as pd
 
 from ..kernels import partitions as K
 from ..tokenize import tokenize
-from .base import (
-    ColumnNeeds,
-    Divisions,
-    Expr,
-    Layer,
-    Needed,
-    map_operand_exprs,
-)
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, map_operand_exprs
 from .blockwise import Blockwise
 from .meta import meta_nonempty
 from .tree import combine_tree, split_every

@@ -18,13 +18,7 @@ import pandas as pd
 
 from ..graph import quote
 from ..kernels import partitions as K
-from .base import (
-    ColumnNeeds,
-    Divisions,
-    Expr,
-    Layer,
-    Needed,
-)
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .partitions import _unknown, check_divisions
 
 __all__ = ["RepartitionDivisions", "RepartitionPieces", "repartition_npartitions"]

@@ -27,13 +27,7 @@ import pandas as pd
 from ..graph import quote
 from ..kernels import partitions as K
 from ..kernels.enforce import conform
-from .base import (
-    ColumnNeeds,
-    Divisions,
-    Expr,
-    Layer,
-    Needed,
-)
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 from .partitions import Partitions, _needs_through, _unknown
