@@ -37,6 +37,7 @@ from ..methods import groupby as _groupby
 from ..methods import indexing as _indexing
 from ..methods import io as _io
 from ..methods import missing as _missing
+from ..methods import operators as _operators
 from ..methods import partitions as _partitions
 from ..methods import reductions as _reductions
 from ..methods import set_index as _set_index
@@ -54,6 +55,7 @@ __all__ = ["Array", "DataFrame", "Index", "Series"]
 
 class _FrameMethods(
     _reductions.FrameMethods,
+    _operators.FrameMethods,
     _elementwise.FrameMethods,
     _missing.FrameMethods,
     _casting.FrameMethods,
@@ -68,6 +70,7 @@ class _FrameMethods(
 
 class DataFrame(
     _reductions.DataFrameMethods,
+    _operators.DataFrameMethods,
     _elementwise.DataFrameMethods,
     _missing.DataFrameMethods,
     _apply.DataFrameMethods,
@@ -323,6 +326,7 @@ class _OneDimensional:
 
 class Series(
     _reductions.SeriesMethods,
+    _operators.SeriesMethods,
     _elementwise.SeriesMethods,
     _missing.SeriesMethods,
     _apply.SeriesMethods,

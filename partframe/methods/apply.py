@@ -26,7 +26,7 @@ from ..expr.blockwise import MapPartitions, MethodCall
 from ..expr.elementwise import NonemptyCall, WholeOf
 from ..expr.meta import make_meta, meta_nonempty
 from ..kernels import elementwise as kernels
-from .elementwise import _columnwise, _is_lazy
+from .columnwise import _columnwise, _is_lazy
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series

@@ -16,7 +16,7 @@ from ..collection._core import new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import call_method
 from ..kernels import elementwise as kernels
-from .elementwise import _check_columns, _columnwise, _dtype_error
+from .columnwise import _check_columns, _columnwise, _dtype_error
 
 __all__ = ["FrameMethods"]
 

@@ -7,13 +7,15 @@ partition). Plans are only built here; nothing is computed. Errors the user
 deserves (unknown columns, a dtype that cannot support an operation) are
 raised while the plan is built, and name the column and its dtype.
 
-This module holds the shared helpers, operators and operator methods,
-replacing values (``replace``/``where``/``mask``/``clip``/``round``/``abs``),
-``isin``, column renaming and dropping, and the ``.str``/``.dt``/
-``.cat`` accessors. Other families live next to it: missing values in
-:mod:`partframe.methods.missing`, ``astype`` in :mod:`partframe.methods.casting`,
-expression strings and user functions
-(``query``/``eval``/``apply``/``map``) in :mod:`partframe.methods.apply`.
+This module holds replacing values
+(``replace``/``where``/``mask``/``clip``/``round``/``abs``), ``isin``,
+column renaming and dropping, and the ``.str``/``.dt``/``.cat`` accessors.
+Other families live next to it: operator methods (``add``, ``eq``...) in
+:mod:`partframe.methods.operators`, missing values in
+:mod:`partframe.methods.missing`, ``astype`` in
+:mod:`partframe.methods.casting`, expression strings and user functions
+(``query``/``eval``/``apply``/``map``) in :mod:`partframe.methods.apply`;
+the helpers they share in :mod:`partframe.methods.columnwise`.
 
 The expression nodes these methods build beyond the core ones
 (:class:`~partframe.expr.elementwise.ColumnwiseCall` and friends) are in
@@ -23,30 +25,15 @@ The expression nodes these methods build beyond the core ones
 from __future__ import annotations
 
 import builtins
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
 
-from ..collection._core import (
-    FrameBase,
-    _Lazy,
-    align,
-    along_columns,
-    as_expr,
-    lazy_operand,
-    new_collection,
-)
+from ..collection._core import as_expr, new_collection
 from ..expr.base import Expr
-from ..expr.blockwise import (
-    MapPartitions,
-    MethodCall,
-    Projection,
-    _unknown_columns_message,
-    call_method,
-)
+from ..expr.blockwise import MapPartitions, MethodCall, Projection, call_method
 from ..expr.elementwise import (
     CastAlike,
     ColumnwiseCall,
@@ -54,11 +41,22 @@ from ..expr.elementwise import (
     RenameColumns,
     WholeOf,
 )
-from ..expr.meta import emulate, make_meta, meta_nonempty
+from ..expr.meta import make_meta, meta_nonempty
 from ..expr.reductions import TreeReduction
 from ..expr.sources import DelayedValue
 from ..kernels import elementwise as kernels
 from .accessors import CategoricalAccessor, DatetimeAccessor, StringAccessor
+from .columnwise import (
+    _NO_DEFAULT,
+    _check_columns,
+    _columnwise,
+    _guarded,
+    _is_lazy,
+    _is_lazy_frame,
+    _listify,
+    _method_call,
+    _sub_operand,
+)
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series
@@ -73,135 +71,6 @@ __all__ = [
     "SeriesMethods",
     "WholeOf",
 ]
-
-_NO_DEFAULT: Any = object()
-
-
-# -- helpers ---------------------------------------------------------------
-def _is_lazy(x: Any) -> bool:
-    return isinstance(x, _Lazy)
-
-
-def _is_lazy_frame(x: Any) -> bool:
-    return isinstance(x, FrameBase)
-
-
-def _check_columns(frame: Any, wanted: Any, what: str) -> None:
-    """Raise ``KeyError`` naming unknown columns and the closest matches."""
-    available = list(frame._meta.columns)
-    missing = [c for c in wanted if c not in available]
-    if missing:
-        raise KeyError(f"{what}: {_unknown_columns_message(missing, available)}")
-
-
-def _listify(x: Any) -> list:
-    if x is None:
-        return []
-    if isinstance(x, str) or not isinstance(
-        x, list | tuple | set | pd.Index | np.ndarray
-    ):
-        return [x]
-    return list(x)
-
-
-def _dtype_error(
-    obj: Any, what: str, exc: Exception, build: Callable | None
-) -> Exception:
-    """A TypeError that names the column(s) and dtype(s) an operation cannot use."""
-    meta = obj._meta
-    if isinstance(meta, pd.DataFrame) and build is not None:
-        bad = []
-        for col in meta.columns:
-            try:
-                build(obj[[col]])
-            except Exception:
-                bad.append(col)
-        if bad:
-            cols = ", ".join(f"{c!r} (dtype {meta[c].dtype})" for c in bad)
-            return TypeError(f"{what} is not supported for column(s) {cols}: {exc}")
-    if isinstance(meta, pd.Series):
-        return TypeError(
-            f"{what} is not supported for Series {meta.name!r} of dtype "
-            f"{meta.dtype}: {exc}"
-        )
-    return TypeError(f"{what}: {exc}")
-
-
-def _guarded(obj: Any, what: str, build: Callable[[Any], Any]) -> Any:
-    """``build(obj)``, with dtype errors from the meta naming columns and dtypes.
-
-    pyarrow-backed strings report an unsupported operation as
-    ``ArrowNotImplementedError``; it becomes a ``TypeError`` as for numpy.
-    """
-    try:
-        return build(obj)
-    except (TypeError, NotImplementedError) as exc:
-        raise _dtype_error(obj, what, exc, build) from exc
-
-
-_ORDERING = frozenset([operator.lt, operator.le, operator.gt, operator.ge])
-
-
-def _check_operator(obj: Any, other: Any, op: Callable, reflect: bool) -> None:
-    """Raise the TypeError an ordering of values would, which empty data hides.
-
-    ``<`` between strings and numbers succeeds on empty data; the check
-    runs on non-empty stand-ins, and only for non-numeric dtypes.
-    """
-    if op not in _ORDERING:
-        return
-    o = as_expr(other)
-    o = o._meta if hasattr(o, "_meta") else o
-    metas = [m for m in (obj._meta, o) if isinstance(m, pd.DataFrame | pd.Series)]
-    if all(_numeric_or_object(m) for m in metas):
-        return  # numbers order with numbers; object stand-ins are guesses
-    args = [o, obj._meta] if reflect else [obj._meta, o]
-    emulate(op, *args, check=True)
-
-
-def _numeric_or_object(meta: Any) -> bool:
-    dtypes = meta.dtypes if isinstance(meta, pd.DataFrame) else [meta.dtype]
-    return all(
-        pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_object_dtype(dt)
-        for dt in dtypes
-    )
-
-
-def _sub_operand(other: Any, obj: Any) -> Any:
-    """``other`` restricted to the columns of ``obj`` (a column subset of the
-    frame being checked), so a per-column check does not fail on others."""
-    if (
-        _is_lazy_frame(other)
-        and isinstance(other._meta, pd.DataFrame)
-        and isinstance(obj._meta, pd.DataFrame)
-    ):
-        return other[[c for c in obj._meta.columns if c in other._meta.columns]]
-    return other
-
-
-def _columnwise(
-    obj: Any,
-    func: Callable,
-    args: tuple = (),
-    kwargs: dict | None = None,
-    extra: Any = (),
-) -> Any:
-    args = tuple(as_expr(a) for a in args)
-    if isinstance(obj._meta, pd.DataFrame):
-        node = ColumnwiseCall(obj.expr, func, args, kwargs or None, tuple(extra))
-    else:
-        node = ColumnwiseCall(obj.expr, func, args, kwargs or None)
-    return new_collection(node)
-
-
-def _method_call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-    """``obj.<name>(*args, **kwargs)`` per partition; lazy args are aligned."""
-    aligned = []
-    for a in args:
-        if _is_lazy_frame(a):
-            obj, a = align(obj, a)
-        aligned.append(a)
-    return _columnwise(obj, call_method, (name, *aligned), kwargs)
 
 
 def _replaced_meta(obj: Any, name: str, args: list, kwargs: dict) -> Any:
@@ -344,97 +213,6 @@ def _lazy_elements(values: Any) -> Any:
         else:
             out.append(v)
     return out
-
-
-_ARITHMETIC = [
-    "add", "sub", "mul", "div", "truediv", "floordiv", "mod", "pow",
-    "radd", "rsub", "rmul", "rdiv", "rtruediv", "rfloordiv", "rmod", "rpow",
-]  # fmt: skip
-_COMPARISON = ["eq", "ne", "lt", "le", "gt", "ge"]
-
-
-def _binary_doc(name: str, comparison: bool) -> str:
-    sample = pd.Series([1.0, None, 3.0])
-    if comparison:
-        call = f"s.{name}(2)"
-        expected = getattr(sample, name)(2).tolist()
-    else:
-        call = f"s.{name}(2, fill_value=10)"
-        expected = getattr(sample, name)(2, fill_value=10).tolist()
-    fill_doc = (
-        "fill_value : scalar, optional\n            Replaces a missing value "
-        "(on one side only) before the operation"
-        + (" (Series only, as in pandas)." if comparison else ".")
-    )
-    return f"""Partition-wise ``{name}``, as pandas' ``{name}``.
-
-        Parameters
-        ----------
-        other : scalar, lazy Scalar, Series or DataFrame
-            Lazy frames are aligned first; so are in-memory pandas objects
-            that pandas aligns on the index (they need known divisions); a
-            pandas Series along the columns of a DataFrame is broadcast.
-        axis, level
-            As in pandas.
-        {fill_doc}
-
-        Returns
-        -------
-        DataFrame or Series
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1.0, None, 3.0]), npartitions=2)
-        >>> {call}.compute().tolist()
-        {expected!r}
-        """
-
-
-def _binary_method(name: str, frame_default_axis: Any) -> Callable:
-    comparison = name in _COMPARISON
-
-    def method(
-        self: Any,
-        other: Any,
-        axis: Any = frame_default_axis,
-        level: Any = None,
-        fill_value: Any = None,
-    ) -> Any:
-        kwargs: dict = {}
-        if axis is not None:
-            kwargs["axis"] = axis
-        if level is not None:
-            kwargs["level"] = level
-        if fill_value is not None:
-            if comparison and isinstance(self._meta, pd.DataFrame):
-                # As pandas: DataFrame comparisons take no fill value.
-                raise TypeError(
-                    f"DataFrame.{name}() got an unexpected keyword argument "
-                    "'fill_value' (pandas' DataFrame comparisons take none; "
-                    "fillna() the frames first)"
-                )
-            kwargs["fill_value"] = fill_value
-        other = lazy_operand(self, other, axis)
-        if isinstance(other, pd.Index):
-            raise TypeError(
-                f"{name}(): an in-memory pandas {type(other).__name__} cannot be "
-                "aligned with the partitions; wrap it with partframe.from_pandas"
-            )
-
-        def build(obj: Any) -> Any:
-            o = other if obj is self else _sub_operand(other, obj)
-            if _is_lazy_frame(o) and axis in (None, 1, "columns"):
-                along = along_columns(obj, o, name, False, kwargs)
-                if along is not None:
-                    return along
-            return _method_call(obj, name, o, **kwargs)
-
-        return _guarded(self, f"{name}()", build)
-
-    method.__name__ = name
-    method.__doc__ = _binary_doc(name, comparison)
-    return method
 
 
 # -- mixins ------------------------------------------------------------------
@@ -615,10 +393,6 @@ class FrameMethods:
     # Binary operator methods are added below the class.
 
 
-for _name in _ARITHMETIC + _COMPARISON:
-    setattr(FrameMethods, _name, _binary_method(_name, None))
-
-
 class DataFrameMethods:
     """DataFrame-only methods."""
 
@@ -628,24 +402,6 @@ class DataFrameMethods:
     if TYPE_CHECKING:
 
         def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
-
-    def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
-        # Operators are built in FrameBase; this wrapper makes a dtype error
-        # name the column(s) and dtype(s) that cannot take part.
-        parent = super()._binop  # type: ignore[misc]
-        try:
-            out = parent(other, op, reflect=reflect)
-            _check_operator(self, other, op, reflect)
-            return out
-        except TypeError as exc:
-            what = f"operator {op.__name__.strip('_')!r}"
-
-            def build(obj: Any) -> Any:
-                o = other if obj is self else _sub_operand(other, obj)
-                _check_operator(obj, o, op, reflect)
-                return FrameBase._binop(obj, o, op, reflect=reflect)
-
-            raise _dtype_error(self, what, exc, build) from exc
 
     def drop(
         self,
@@ -759,16 +515,6 @@ class SeriesMethods:
 
     expr: Expr
     _meta: Any
-
-    def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
-        parent = super()._binop  # type: ignore[misc]
-        try:
-            out = parent(other, op, reflect=reflect)
-            _check_operator(self, other, op, reflect)
-            return out
-        except TypeError as exc:
-            what = f"operator {op.__name__.strip('_')!r}"
-            raise _dtype_error(self, what, exc, None) from exc
 
     @property
     def str(self) -> StringAccessor:

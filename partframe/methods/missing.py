@@ -20,7 +20,7 @@ from ..expr.cumulative import FillCarry
 from ..expr.elementwise import WholeOf
 from ..expr.meta import meta_nonempty
 from ..kernels.elementwise import fillna_whole
-from .elementwise import (
+from .columnwise import (
     _NO_DEFAULT,
     _check_columns,
     _columnwise,

@@ -1,0 +1,192 @@
+"""Operator methods of DataFrame and Series (mixed into the facades).
+
+The operators themselves (``df + 1``, ``s < t``) are built in
+:class:`~partframe.collection._core.FrameBase`; the mixins here wrap its
+``_binop`` so a dtype error names the columns and dtypes that cannot take
+part (and an ordering that empty data would hide is checked on non-empty
+stand-ins), and add the named methods (``add``, ``eq``...) with pandas'
+``axis``, ``level`` and ``fill_value``.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from ..collection._core import FrameBase, along_columns, as_expr, lazy_operand
+from ..expr.meta import emulate
+from .columnwise import (
+    _dtype_error,
+    _guarded,
+    _is_lazy_frame,
+    _method_call,
+    _sub_operand,
+)
+
+__all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
+
+
+_ORDERING = frozenset([operator.lt, operator.le, operator.gt, operator.ge])
+
+
+def _check_operator(obj: Any, other: Any, op: Callable, reflect: bool) -> None:
+    """Raise the TypeError an ordering of values would, which empty data hides.
+
+    ``<`` between strings and numbers succeeds on empty data; the check
+    runs on non-empty stand-ins, and only for non-numeric dtypes.
+    """
+    if op not in _ORDERING:
+        return
+    o = as_expr(other)
+    o = o._meta if hasattr(o, "_meta") else o
+    metas = [m for m in (obj._meta, o) if isinstance(m, pd.DataFrame | pd.Series)]
+    if all(_numeric_or_object(m) for m in metas):
+        return  # numbers order with numbers; object stand-ins are guesses
+    args = [o, obj._meta] if reflect else [obj._meta, o]
+    emulate(op, *args, check=True)
+
+
+def _numeric_or_object(meta: Any) -> bool:
+    dtypes = meta.dtypes if isinstance(meta, pd.DataFrame) else [meta.dtype]
+    return all(
+        pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_object_dtype(dt)
+        for dt in dtypes
+    )
+
+
+_ARITHMETIC = [
+    "add", "sub", "mul", "div", "truediv", "floordiv", "mod", "pow",
+    "radd", "rsub", "rmul", "rdiv", "rtruediv", "rfloordiv", "rmod", "rpow",
+]  # fmt: skip
+_COMPARISON = ["eq", "ne", "lt", "le", "gt", "ge"]
+
+
+def _binary_doc(name: str, comparison: bool) -> str:
+    sample = pd.Series([1.0, None, 3.0])
+    if comparison:
+        call = f"s.{name}(2)"
+        expected = getattr(sample, name)(2).tolist()
+    else:
+        call = f"s.{name}(2, fill_value=10)"
+        expected = getattr(sample, name)(2, fill_value=10).tolist()
+    fill_doc = (
+        "fill_value : scalar, optional\n            Replaces a missing value "
+        "(on one side only) before the operation"
+        + (" (Series only, as in pandas)." if comparison else ".")
+    )
+    return f"""Partition-wise ``{name}``, as pandas' ``{name}``.
+
+        Parameters
+        ----------
+        other : scalar, lazy Scalar, Series or DataFrame
+            Lazy frames are aligned first; so are in-memory pandas objects
+            that pandas aligns on the index (they need known divisions); a
+            pandas Series along the columns of a DataFrame is broadcast.
+        axis, level
+            As in pandas.
+        {fill_doc}
+
+        Returns
+        -------
+        DataFrame or Series
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None, 3.0]), npartitions=2)
+        >>> {call}.compute().tolist()
+        {expected!r}
+        """
+
+
+def _binary_method(name: str, frame_default_axis: Any) -> Callable:
+    comparison = name in _COMPARISON
+
+    def method(
+        self: Any,
+        other: Any,
+        axis: Any = frame_default_axis,
+        level: Any = None,
+        fill_value: Any = None,
+    ) -> Any:
+        kwargs: dict = {}
+        if axis is not None:
+            kwargs["axis"] = axis
+        if level is not None:
+            kwargs["level"] = level
+        if fill_value is not None:
+            if comparison and isinstance(self._meta, pd.DataFrame):
+                # As pandas: DataFrame comparisons take no fill value.
+                raise TypeError(
+                    f"DataFrame.{name}() got an unexpected keyword argument "
+                    "'fill_value' (pandas' DataFrame comparisons take none; "
+                    "fillna() the frames first)"
+                )
+            kwargs["fill_value"] = fill_value
+        other = lazy_operand(self, other, axis)
+        if isinstance(other, pd.Index):
+            raise TypeError(
+                f"{name}(): an in-memory pandas {type(other).__name__} cannot be "
+                "aligned with the partitions; wrap it with partframe.from_pandas"
+            )
+
+        def build(obj: Any) -> Any:
+            o = other if obj is self else _sub_operand(other, obj)
+            if _is_lazy_frame(o) and axis in (None, 1, "columns"):
+                along = along_columns(obj, o, name, False, kwargs)
+                if along is not None:
+                    return along
+            return _method_call(obj, name, o, **kwargs)
+
+        return _guarded(self, f"{name}()", build)
+
+    method.__name__ = name
+    method.__doc__ = _binary_doc(name, comparison)
+    return method
+
+
+class FrameMethods:
+    """The named operator methods (``add``, ``eq``...), set below the class."""
+
+
+for _name in _ARITHMETIC + _COMPARISON:
+    setattr(FrameMethods, _name, _binary_method(_name, None))
+
+
+class DataFrameMethods:
+    """DataFrame operators."""
+
+    def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
+        # Operators are built in FrameBase; this wrapper makes a dtype error
+        # name the column(s) and dtype(s) that cannot take part.
+        parent = super()._binop  # type: ignore[misc]
+        try:
+            out = parent(other, op, reflect=reflect)
+            _check_operator(self, other, op, reflect)
+            return out
+        except TypeError as exc:
+            what = f"operator {op.__name__.strip('_')!r}"
+
+            def build(obj: Any) -> Any:
+                o = other if obj is self else _sub_operand(other, obj)
+                _check_operator(obj, o, op, reflect)
+                return FrameBase._binop(obj, o, op, reflect=reflect)
+
+            raise _dtype_error(self, what, exc, build) from exc
+
+
+class SeriesMethods:
+    """Series operators."""
+
+    def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
+        parent = super()._binop  # type: ignore[misc]
+        try:
+            out = parent(other, op, reflect=reflect)
+            _check_operator(self, other, op, reflect)
+            return out
+        except TypeError as exc:
+            what = f"operator {op.__name__.strip('_')!r}"
+            raise _dtype_error(self, what, exc, None) from exc
