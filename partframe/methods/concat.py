@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..collection._core import FrameBase, align, is_dataframe, is_series, new_collection
-from ..expr.merge import NarrowIfComplete, narrowed
+from ..expr.join import NarrowIfComplete, narrowed
 from ..expr.meta import make_meta
 from ..expr.rows import ConcatColumns, ConcatPartitions
 from ..kernels.partitions import union_divisions
@@ -91,7 +91,7 @@ def concat(
     some rows were missing, since which rows match is only known when
     computing; then the partitions get pandas' dtypes for the whole result
     (a column with no missing value in any partition keeps its dtype), as
-    for a join (:class:`~partframe.expr.merge.NarrowIfComplete`).
+    for a join (:class:`~partframe.expr.join.NarrowIfComplete`).
 
     Examples
     --------
