@@ -23,7 +23,7 @@ from .io import (
     to_parquet,
 )
 from .methods.concat import concat
-from .methods.shuffle import merge
+from .methods.merge import merge
 from .scheduler import get
 
 __version__ = "0.1.0"

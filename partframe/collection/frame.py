@@ -36,6 +36,7 @@ from ..methods import elementwise as _elementwise
 from ..methods import groupby as _groupby
 from ..methods import indexing as _indexing
 from ..methods import io as _io
+from ..methods import merge as _merge
 from ..methods import missing as _missing
 from ..methods import operators as _operators
 from ..methods import partitions as _partitions
@@ -61,6 +62,7 @@ class _FrameMethods(
     _casting.FrameMethods,
     _partitions.FrameMethods,
     _indexing.FrameMethods,
+    _apply.FrameMethods,
     _groupby.FrameMethods,
     _shuffle.FrameMethods,
     _io.FrameMethods,
@@ -78,6 +80,7 @@ class DataFrame(
     _set_index.DataFrameMethods,
     _groupby.DataFrameMethods,
     _shuffle.DataFrameMethods,
+    _merge.DataFrameMethods,
     _io.DataFrameMethods,
     _FrameMethods,
     FrameBase,
@@ -406,7 +409,7 @@ def _rebuild_array(
     return Array(FromGraph(dsk, meta, tuple(divisions), list(keys)))
 
 
-class Array(_OneDimensional, FrameBase):
+class Array(_OneDimensional, _apply.FrameMethods, FrameBase):
     """A lazy one-dimensional boolean NumPy array, partitioned as the frame
     it comes from: the result of ``Index.isna``, ``notna`` and ``isin``,
     where pandas returns a NumPy array (and Dask a lazy array).

@@ -1,11 +1,11 @@
-"""``DataFrame.set_index`` for sorted keys, and the checks every key goes through.
+"""``DataFrame.set_index``: sorted keys, unsorted keys, and the key checks.
 
 A column promised sorted (``sorted=True``) becomes the index partition
 by partition: with ``divisions=`` they are trusted, otherwise each
 partition's min and max are computed to learn them (and to check the
 promise). Keys given as a partframe Series become a temporary column
-first. Unsorted keys are range-shuffled: see
-:func:`partframe.methods.shuffle.set_index_unsorted`.
+first. Unsorted keys are range-shuffled (:func:`set_index_unsorted`; the
+node is :class:`~partframe.expr.sort.SetIndexShuffled`).
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from ..expr.index import SetIndexSorted
 from ..expr.partitions import check_divisions, select_partitions
 from ..expr.reductions import TreeReduction
 from ..expr.repartition import RepartitionDivisions
+from ..expr.sort import SetIndexShuffled
 from ..kernels import partitions as K
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Index
 
 
-__all__ = ["DataFrameMethods"]
+__all__ = ["DataFrameMethods", "set_index_unsorted"]
 
 
 class DataFrameMethods:
@@ -95,8 +96,6 @@ class DataFrameMethods:
                 return new_collection(self.expr)  # the frame's own index, as pandas
             return _set_index_values(self, other, sorted, divisions)
         if not sorted:
-            from .shuffle import set_index_unsorted
-
             return set_index_unsorted(self, other, drop, divisions)
         if not isinstance(other, Hashable) or other not in self._meta.columns:
             raise KeyError(
@@ -216,3 +215,31 @@ def _set_index_sorted(expr: Any, column: Any, drop: bool) -> Any:
     unique_mins = sorted(set(mins))
     indexed = SetIndexSorted(frame, column, drop, None)
     return RepartitionDivisions(indexed, (*unique_mins, last), bounds)
+
+
+def set_index_unsorted(
+    frame: Any,
+    column: Hashable,
+    drop: bool = True,
+    divisions: Sequence | None = None,
+    npartitions: int | None = None,
+    method: str | None = None,
+) -> Any:
+    """``set_index(column)`` on a column that is not known to be sorted.
+
+    See :mod:`partframe.expr.sort` for when the divisions are computed.
+    """
+    if not isinstance(column, Hashable) or column not in frame._meta.columns:
+        raise KeyError(
+            f"set_index: {column!r} is not a column (None of [{column!r}] are "
+            "in the columns); "
+            f"columns: {list(frame._meta.columns)}"
+        )
+    if divisions is not None:
+        divisions = check_divisions(divisions, f"set_index({column!r}, divisions=...)")
+        n = len(divisions) - 1
+    else:
+        n = frame.npartitions if npartitions is None else int(npartitions)
+    return new_collection(
+        SetIndexShuffled(frame.expr, column, drop, n, method, divisions)
+    )
