@@ -87,6 +87,15 @@ def check_divisions(
             f"{call}: divisions cannot hold missing values, got {new!r}; give "
             "known boundaries, or none at all"
         )
+    _check_sorted(new, call)
+    # object indexes may hold anything: only their data can tell
+    if index is not None and index.nlevels == 1 and index.dtype != object:
+        _check_comparable(new, index, call)
+    return new
+
+
+def _check_sorted(new: tuple[Any, ...], call: str) -> None:
+    """Raise a ``ValueError`` naming the first boundary out of order."""
     try:
         unsorted = [(a, b) for a, b in itertools.pairwise(new) if a > b]
     except TypeError as exc:
@@ -99,18 +108,20 @@ def check_divisions(
             f"{call}: divisions must be sorted, got {new!r}, where {a!r} is "
             f"greater than the next boundary {b!r}; give them in increasing order"
         )
-    # object indexes may hold anything: only their data can tell
-    if index is not None and index.nlevels == 1 and index.dtype != object:
-        value = meta_nonempty(index)[0]
-        try:
-            value < new[0]  # noqa: B015 (only whether it raises matters)
-        except TypeError:
-            raise ValueError(
-                f"{call}: the divisions {new!r} cannot be compared with the "
-                f"index values, of dtype {index.dtype}; give boundaries of that "
-                "type"
-            ) from None
-    return new
+
+
+def _check_comparable(new: tuple[Any, ...], index: pd.Index, call: str) -> None:
+    """Raise a ``ValueError`` when the boundaries cannot be compared with
+    the values of ``index`` (an index meta)."""
+    value = meta_nonempty(index)[0]
+    try:
+        value < new[0]  # noqa: B015 (only whether it raises matters)
+    except TypeError:
+        raise ValueError(
+            f"{call}: the divisions {new!r} cannot be compared with the "
+            f"index values, of dtype {index.dtype}; give boundaries of that "
+            "type"
+        ) from None
 
 
 def _needs_through(frame: Expr, needed: set[Any] | None) -> set[Any] | None:

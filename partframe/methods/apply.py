@@ -29,7 +29,7 @@ from ..expr.elementwise import NonemptyCall, WholeOf
 from ..expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
 from ..kernels import elementwise as kernels
 from ..kernels.calls import scalar_to_series
-from .columnwise import _columnwise, _is_lazy
+from .columnwise import columnwise_call, is_lazy
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series
@@ -87,7 +87,7 @@ def _caller_names(expr: str, frame: Any) -> dict:
             value = frame.f_globals[name]
         else:
             continue  # pandas raises a clear UndefinedVariableError for it
-        if _is_lazy(value):
+        if is_lazy(value):
             raise TypeError(
                 f"@{name} is a lazy partframe object; compute it first "
                 f"(@{name} must be a plain value)"
@@ -222,7 +222,7 @@ class DataFrameMethods:
             return new_collection(
                 MethodCall(self.expr, "query", (expr,), options or None)
             )
-        return _columnwise(self, kernels.query_frame, (expr, options), None, refs)
+        return columnwise_call(self, kernels.query_frame, (expr, options), None, refs)
 
     def eval(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
         """Evaluate an expression string (assignments add columns).
@@ -338,8 +338,8 @@ class SeriesMethods:
         [2, 3, 4]
         """
         series_meta = self._meta
-        if _is_lazy(arg) or isinstance(arg, Mapping | pd.Series):
-            if _is_lazy(arg):
+        if is_lazy(arg) or isinstance(arg, Mapping | pd.Series):
+            if is_lazy(arg):
                 if not isinstance(arg._meta, pd.Series):
                     raise TypeError("map() takes a lazy Series, a dict or a function")
                 mapping_meta = arg._meta

@@ -2,8 +2,8 @@
 :mod:`partframe.methods.elementwise`, ``missing``, ``casting``, ``apply``,
 ``operators``).
 
-A column-wise call (:func:`_columnwise`) is the node most of them build;
-:func:`_method_call` aligns lazy arguments first; :func:`_guarded` turns a
+A column-wise call (:func:`columnwise_call`) is the node most of them build;
+:func:`method_call` aligns lazy arguments first; :func:`guarded` turns a
 dtype error found on the meta into one naming the columns and dtypes.
 """
 
@@ -20,30 +20,31 @@ from ..expr.blockwise import _unknown_columns_message, call_method
 from ..expr.elementwise import ColumnwiseCall
 
 __all__ = [
-    "_NO_DEFAULT",
-    "_check_columns",
-    "_columnwise",
-    "_dtype_error",
-    "_guarded",
-    "_is_lazy",
-    "_is_lazy_frame",
-    "_listify",
-    "_method_call",
-    "_sub_operand",
+    "NO_DEFAULT",
+    "check_columns",
+    "columnwise_call",
+    "dtype_error",
+    "guarded",
+    "is_lazy",
+    "is_lazy_frame",
+    "listify",
+    "method_call",
+    "sub_operand",
 ]
 
-_NO_DEFAULT: Any = object()
+#: Marks an argument not given (``None`` may be a value the user gives).
+NO_DEFAULT: Any = object()
 
 
-def _is_lazy(x: Any) -> bool:
+def is_lazy(x: Any) -> bool:
     return isinstance(x, _Lazy)
 
 
-def _is_lazy_frame(x: Any) -> bool:
+def is_lazy_frame(x: Any) -> bool:
     return isinstance(x, FrameBase)
 
 
-def _check_columns(frame: Any, wanted: Any, what: str) -> None:
+def check_columns(frame: Any, wanted: Any, what: str) -> None:
     """Raise ``KeyError`` naming unknown columns and the closest matches."""
     available = list(frame._meta.columns)
     missing = [c for c in wanted if c not in available]
@@ -51,7 +52,7 @@ def _check_columns(frame: Any, wanted: Any, what: str) -> None:
         raise KeyError(f"{what}: {_unknown_columns_message(missing, available)}")
 
 
-def _listify(x: Any) -> list:
+def listify(x: Any) -> list:
     if x is None:
         return []
     if isinstance(x, str) or not isinstance(
@@ -61,7 +62,7 @@ def _listify(x: Any) -> list:
     return list(x)
 
 
-def _dtype_error(
+def dtype_error(
     obj: Any, what: str, exc: Exception, build: Callable | None
 ) -> Exception:
     """A TypeError that names the column(s) and dtype(s) an operation cannot use."""
@@ -84,7 +85,7 @@ def _dtype_error(
     return TypeError(f"{what}: {exc}")
 
 
-def _guarded(obj: Any, what: str, build: Callable[[Any], Any]) -> Any:
+def guarded(obj: Any, what: str, build: Callable[[Any], Any]) -> Any:
     """``build(obj)``, with dtype errors from the meta naming columns and dtypes.
 
     pyarrow-backed strings report an unsupported operation as
@@ -93,14 +94,14 @@ def _guarded(obj: Any, what: str, build: Callable[[Any], Any]) -> Any:
     try:
         return build(obj)
     except (TypeError, NotImplementedError) as exc:
-        raise _dtype_error(obj, what, exc, build) from exc
+        raise dtype_error(obj, what, exc, build) from exc
 
 
-def _sub_operand(other: Any, obj: Any) -> Any:
+def sub_operand(other: Any, obj: Any) -> Any:
     """``other`` restricted to the columns of ``obj`` (a column subset of the
     frame being checked), so a per-column check does not fail on others."""
     if (
-        _is_lazy_frame(other)
+        is_lazy_frame(other)
         and isinstance(other._meta, pd.DataFrame)
         and isinstance(obj._meta, pd.DataFrame)
     ):
@@ -108,7 +109,7 @@ def _sub_operand(other: Any, obj: Any) -> Any:
     return other
 
 
-def _columnwise(
+def columnwise_call(
     obj: Any,
     func: Callable,
     args: tuple = (),
@@ -123,11 +124,11 @@ def _columnwise(
     return new_collection(node)
 
 
-def _method_call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+def method_call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     """``obj.<name>(*args, **kwargs)`` per partition; lazy args are aligned."""
     aligned = []
     for a in args:
-        if _is_lazy_frame(a):
+        if is_lazy_frame(a):
             obj, a = align(obj, a)
         aligned.append(a)
-    return _columnwise(obj, call_method, (name, *aligned), kwargs)
+    return columnwise_call(obj, call_method, (name, *aligned), kwargs)

@@ -115,37 +115,47 @@ def concat(
     if join not in ("outer", "inner"):
         raise ValueError(f"join must be 'outer' or 'inner', got {join!r}")
     if axis in (0, "index", "rows"):
-        if any(is_dataframe(f) for f in frames) and any(is_series(f) for f in frames):
-            frames = [
-                f.to_frame(0 if f.name is None else f.name) if is_series(f) else f
-                for f in frames
-            ]
-        if len(frames) == 1:
-            out = frames[0]
-        else:
-            out = new_collection(ConcatPartitions([f.expr for f in frames], join))
-        if ignore_index:
-            out = out._reset_index(True, None)
-        return out
+        return _concat_rows(frames, join, ignore_index)
     if axis in (1, "columns"):
-        frames = _align_all(frames)
-        exprs = [f.expr for f in frames]
-        cast = join == "outer" and len({e._partitioning for e in exprs}) > 1
-        wide = ConcatColumns(exprs, join, ignore_index, cast)
-        if not cast:
-            return new_collection(wide)
-        # pandas' dtypes when no row is missing: those of empty inputs (the
-        # stand-ins' indexes need not match).
-        complete = make_meta(
-            pd.concat(
-                [e._meta for e in exprs], axis=1, join=join,
-                ignore_index=ignore_index, sort=True,
-            )
-        )  # fmt: skip
-        if narrowed(wide._meta, complete) is None:
-            return new_collection(wide)
-        # Whether rows are missing is known only when computing: decided
-        # for the whole result, as pandas does (see partframe.expr.merge).
-        narrow = ConcatColumns(exprs, join, ignore_index, False)
-        return new_collection(NarrowIfComplete(narrow, wide._meta, complete))
+        return _concat_columns(frames, join, ignore_index)
     raise ValueError(f"axis must be 0 or 1, got {axis!r}")
+
+
+def _concat_rows(frames: list, join: str, ignore_index: bool) -> Any:
+    """``concat(axis=0)``: the partitions of each frame follow each other."""
+    if any(is_dataframe(f) for f in frames) and any(is_series(f) for f in frames):
+        frames = [
+            f.to_frame(0 if f.name is None else f.name) if is_series(f) else f
+            for f in frames
+        ]
+    if len(frames) == 1:
+        out = frames[0]
+    else:
+        out = new_collection(ConcatPartitions([f.expr for f in frames], join))
+    if ignore_index:
+        out = out._reset_index(True, None)
+    return out
+
+
+def _concat_columns(frames: list, join: str, ignore_index: bool) -> Any:
+    """``concat(axis=1)``: frames aligned on their divisions, side by side."""
+    frames = _align_all(frames)
+    exprs = [f.expr for f in frames]
+    cast = join == "outer" and len({e._partitioning for e in exprs}) > 1
+    wide = ConcatColumns(exprs, join, ignore_index, cast)
+    if not cast:
+        return new_collection(wide)
+    # pandas' dtypes when no row is missing: those of empty inputs (the
+    # stand-ins' indexes need not match).
+    complete = make_meta(
+        pd.concat(
+            [e._meta for e in exprs], axis=1, join=join,
+            ignore_index=ignore_index, sort=True,
+        )
+    )  # fmt: skip
+    if narrowed(wide._meta, complete) is None:
+        return new_collection(wide)
+    # Whether rows are missing is known only when computing: decided
+    # for the whole result, as pandas does (see partframe.expr.merge).
+    narrow = ConcatColumns(exprs, join, ignore_index, False)
+    return new_collection(NarrowIfComplete(narrow, wide._meta, complete))

@@ -47,15 +47,15 @@ from ..expr.sources import DelayedValue
 from ..kernels import elementwise as kernels
 from .accessors import CategoricalAccessor, DatetimeAccessor, StringAccessor
 from .columnwise import (
-    _NO_DEFAULT,
-    _check_columns,
-    _columnwise,
-    _guarded,
-    _is_lazy,
-    _is_lazy_frame,
-    _listify,
-    _method_call,
-    _sub_operand,
+    NO_DEFAULT,
+    check_columns,
+    columnwise_call,
+    guarded,
+    is_lazy,
+    is_lazy_frame,
+    listify,
+    method_call,
+    sub_operand,
 )
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ def _sample_and_cond(meta: Any) -> tuple:
 
 
 def _nonempty_operand(x: Any) -> Any:
-    return meta_nonempty(as_expr(x)._meta) if _is_lazy(x) else x
+    return meta_nonempty(as_expr(x)._meta) if is_lazy(x) else x
 
 
 def _same_schema(a: Any, b: Any) -> bool:
@@ -196,12 +196,12 @@ def _lazy_elements(values: Any) -> Any:
         return values
     out = []
     for v in values:
-        if _is_lazy_frame(v):
+        if is_lazy_frame(v):
             raise TypeError(
                 "isin(): a list of values cannot hold a lazy DataFrame or "
                 "Series; pass the Series itself (s.isin(other))"
             )
-        if _is_lazy(v):
+        if is_lazy(v):
             out.append(v.expr)
         elif isinstance(v, Delayed):
             out.append(DelayedValue(v, None))
@@ -224,7 +224,7 @@ class FrameMethods:
 
     # Replacing values ---------------------------------------------------------
     def replace(
-        self, to_replace: Any = None, value: Any = _NO_DEFAULT, *, regex: bool = False
+        self, to_replace: Any = None, value: Any = NO_DEFAULT, *, regex: bool = False
     ) -> Self:
         """Replace values, as pandas' ``replace`` (partition by partition).
 
@@ -236,11 +236,11 @@ class FrameMethods:
         [1, 20, 3]
         """
         kwargs: dict = {"to_replace": to_replace, "regex": regex}
-        if value is not _NO_DEFAULT:
+        if value is not NO_DEFAULT:
             kwargs["value"] = value
-        return _columnwise(self, call_method, ("replace",), kwargs)
+        return columnwise_call(self, call_method, ("replace",), kwargs)
 
-    def where(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Self:
+    def where(self, cond: Any, other: Any = NO_DEFAULT, *, axis: Any = None) -> Self:
         """Keep values where ``cond`` is True, else use ``other``.
 
         Parameters
@@ -261,7 +261,7 @@ class FrameMethods:
         """
         return self._where_mask("where", cond, other, axis)
 
-    def mask(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Self:
+    def mask(self, cond: Any, other: Any = NO_DEFAULT, *, axis: Any = None) -> Self:
         """Replace values where ``cond`` is True by ``other``.
 
         The opposite of :meth:`where`; same arguments.
@@ -276,9 +276,9 @@ class FrameMethods:
         return self._where_mask("mask", cond, other, axis)
 
     def _where_mask(self, name: str, cond: Any, other: Any, axis: Any) -> Any:
-        if callable(cond) and not _is_lazy(cond):
+        if callable(cond) and not is_lazy(cond):
             cond = cond(self)
-        if callable(other) and not _is_lazy(other):
+        if callable(other) and not is_lazy(other):
             other = other(self)
         for label, x in (("cond", cond), ("other", other)):
             if isinstance(x, pd.DataFrame | pd.Series | np.ndarray | list):
@@ -287,18 +287,18 @@ class FrameMethods:
                     "cannot be aligned with the partitions; build it from this "
                     "frame or wrap it with partframe.from_pandas"
                 )
-        args = [cond] if other is _NO_DEFAULT else [cond, other]
+        args = [cond] if other is NO_DEFAULT else [cond, other]
         kwargs = {} if axis is None else {"axis": axis}
 
         def build(obj: Any) -> Any:
-            a = [a if obj is self else _sub_operand(a, obj) for a in args]
-            out = _method_call(obj, name, *a, **kwargs)
+            a = [a if obj is self else sub_operand(a, obj) for a in args]
+            out = method_call(obj, name, *a, **kwargs)
             # pandas upcasts a column when some of its values are replaced
             # (int64 -> float64 for missing values): decided over the whole
             # data, as pandas, the partitions are cast alike.
             return _upcast_alike(out, _replaced_meta(obj, name, a, kwargs))
 
-        return _guarded(self, f"{name}()", build)
+        return guarded(self, f"{name}()", build)
 
     def clip(self, lower: Any = None, upper: Any = None, *, axis: Any = None) -> Self:
         """Trim values at ``lower`` and ``upper`` (scalars or lazy values).
@@ -322,10 +322,10 @@ class FrameMethods:
         kwargs = {} if axis is None else {"axis": axis}
 
         def build(obj: Any) -> Any:
-            out = _method_call(obj, "clip", lower, upper, **kwargs)
+            out = method_call(obj, "clip", lower, upper, **kwargs)
             return _upcast_alike(out, _clipped_meta(obj, lower, upper, kwargs))
 
-        return _guarded(self, "clip()", build)
+        return guarded(self, "clip()", build)
 
     def round(self, decimals: Any = 0) -> Self:
         """Round to ``decimals`` places (an int, or a dict per column).
@@ -337,9 +337,7 @@ class FrameMethods:
         >>> s.round(1).compute().tolist()
         [1.3, 2.7]
         """
-        return _guarded(
-            self, "round()", lambda obj: _method_call(obj, "round", decimals)
-        )
+        return guarded(self, "round()", lambda obj: method_call(obj, "round", decimals))
 
     def abs(self) -> Self:
         """Absolute values.
@@ -351,7 +349,7 @@ class FrameMethods:
         >>> s.abs().compute().tolist()
         [1, 2]
         """
-        return _guarded(self, "abs()", lambda obj: _method_call(obj, "abs"))
+        return guarded(self, "abs()", lambda obj: method_call(obj, "abs"))
 
     def isin(self, values: Any) -> Any:
         """Is each value in ``values`` (a list-like, or a lazy Series)?
@@ -369,7 +367,7 @@ class FrameMethods:
         >>> s.isin(other).compute().tolist()
         [False, False, True]
         """
-        if _is_lazy(values):
+        if is_lazy(values):
             if not isinstance(values._meta, pd.Series | pd.Index) or not isinstance(
                 self._meta, pd.Series | pd.Index
             ):
@@ -382,13 +380,13 @@ class FrameMethods:
                 ColumnwiseCall(self.expr, kernels.isin_whole, (whole,))
             )
         if isinstance(values, Mapping):
-            return _columnwise(self, call_method, ("isin", dict(values)))
+            return columnwise_call(self, call_method, ("isin", dict(values)))
         if isinstance(values, pd.DataFrame):
             raise TypeError(
                 "isin(DataFrame) aligns by index; wrap it with partframe.from_pandas"
             )
         values = _lazy_elements(_as_values(values, "isin()"))
-        return _columnwise(self, call_method, ("isin", values))
+        return columnwise_call(self, call_method, ("isin", values))
 
     # Binary operator methods are added below the class.
 
@@ -435,9 +433,9 @@ class DataFrameMethods:
                 index = labels
         out: Any = self
         if columns is not None:
-            cols = _listify(columns)
+            cols = listify(columns)
             if errors == "raise":
-                _check_columns(self, cols, "drop()")
+                check_columns(self, cols, "drop()")
             keep = [c for c in self._meta.columns if c not in set(cols)]
             out = new_collection(Projection(self.expr, keep))
         if index is not None:
@@ -446,7 +444,7 @@ class DataFrameMethods:
                     "dropping index labels would need to check every partition "
                     "for them; pass errors='ignore'"
                 )
-            out = out._method("drop", index=_listify(index), errors="ignore")
+            out = out._method("drop", index=listify(index), errors="ignore")
         return out
 
     def rename(
@@ -480,7 +478,7 @@ class DataFrameMethods:
             if isinstance(columns, Mapping | pd.Series):
                 given = dict(columns)
                 if errors == "raise":
-                    _check_columns(self, list(given), "rename()")
+                    check_columns(self, list(given), "rename()")
                 mapping = {c: given.get(c, c) for c in current}
             elif callable(columns):
                 mapping = {c: columns(c) for c in current}
@@ -572,10 +570,10 @@ class SeriesMethods:
         >>> s.between(2, 3).compute().tolist()
         [False, True, True]
         """
-        return _guarded(
+        return guarded(
             self,
             "between()",
-            lambda obj: _method_call(obj, "between", left, right, inclusive=inclusive),
+            lambda obj: method_call(obj, "between", left, right, inclusive=inclusive),
         )
 
     def rename(self, index: Any = None, **kwargs: Any) -> Series:

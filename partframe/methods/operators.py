@@ -19,11 +19,11 @@ import pandas as pd
 from ..collection._core import FrameBase, along_columns, as_expr, lazy_operand
 from ..expr.meta import emulate
 from .columnwise import (
-    _dtype_error,
-    _guarded,
-    _is_lazy_frame,
-    _method_call,
-    _sub_operand,
+    dtype_error,
+    guarded,
+    is_lazy_frame,
+    method_call,
+    sub_operand,
 )
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
@@ -134,14 +134,14 @@ def _binary_method(name: str, frame_default_axis: Any) -> Callable:
             )
 
         def build(obj: Any) -> Any:
-            o = other if obj is self else _sub_operand(other, obj)
-            if _is_lazy_frame(o) and axis in (None, 1, "columns"):
+            o = other if obj is self else sub_operand(other, obj)
+            if is_lazy_frame(o) and axis in (None, 1, "columns"):
                 along = along_columns(obj, o, name, False, kwargs)
                 if along is not None:
                     return along
-            return _method_call(obj, name, o, **kwargs)
+            return method_call(obj, name, o, **kwargs)
 
-        return _guarded(self, f"{name}()", build)
+        return guarded(self, f"{name}()", build)
 
     method.__name__ = name
     method.__doc__ = _binary_doc(name, comparison)
@@ -163,19 +163,7 @@ class DataFrameMethods:
         # Operators are built in FrameBase; this wrapper makes a dtype error
         # name the column(s) and dtype(s) that cannot take part.
         parent = super()._binop  # type: ignore[misc]
-        try:
-            out = parent(other, op, reflect=reflect)
-            _check_operator(self, other, op, reflect)
-            return out
-        except TypeError as exc:
-            what = f"operator {op.__name__.strip('_')!r}"
-
-            def build(obj: Any) -> Any:
-                o = other if obj is self else _sub_operand(other, obj)
-                _check_operator(obj, o, op, reflect)
-                return FrameBase._binop(obj, o, op, reflect=reflect)
-
-            raise _dtype_error(self, what, exc, build) from exc
+        return _checked_binop(self, parent, other, op, reflect, per_column=True)
 
 
 class SeriesMethods:
@@ -183,10 +171,28 @@ class SeriesMethods:
 
     def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
         parent = super()._binop  # type: ignore[misc]
-        try:
-            out = parent(other, op, reflect=reflect)
-            _check_operator(self, other, op, reflect)
-            return out
-        except TypeError as exc:
-            what = f"operator {op.__name__.strip('_')!r}"
-            raise _dtype_error(self, what, exc, None) from exc
+        return _checked_binop(self, parent, other, op, reflect, per_column=False)
+
+
+def _checked_binop(
+    obj: Any, parent: Callable, other: Any, op: Callable, reflect: bool,
+    per_column: bool,
+) -> Any:  # fmt: skip
+    """``parent(other, op, reflect)`` (FrameBase's operator), checking on
+    non-empty stand-ins what empty metas hide; a ``TypeError`` names the
+    dtype (and, ``per_column``, the columns) that cannot take part."""
+    try:
+        out = parent(other, op, reflect=reflect)
+        _check_operator(obj, other, op, reflect)
+        return out
+    except TypeError as exc:
+        what = f"operator {op.__name__.strip('_')!r}"
+        build = None
+        if per_column:
+
+            def build(part: Any) -> Any:
+                o = other if part is obj else sub_operand(other, part)
+                _check_operator(part, o, op, reflect)
+                return FrameBase._binop(part, o, op, reflect=reflect)
+
+        raise dtype_error(obj, what, exc, build) from exc

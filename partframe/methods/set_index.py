@@ -97,12 +97,7 @@ class DataFrameMethods:
             return _set_index_values(self, other, sorted, divisions)
         if not sorted:
             return set_index_unsorted(self, other, drop, divisions)
-        if not isinstance(other, Hashable) or other not in self._meta.columns:
-            raise KeyError(
-                f"set_index: {other!r} is not a column (None of [{other!r}] are "
-                "in the columns); "
-                f"columns: {list(self._meta.columns)}"
-            )
+        _check_column(other, self._meta.columns)
         if divisions is not None:
             divisions = check_divisions(
                 divisions,
@@ -229,12 +224,7 @@ def set_index_unsorted(
 
     See :mod:`partframe.expr.sort` for when the divisions are computed.
     """
-    if not isinstance(column, Hashable) or column not in frame._meta.columns:
-        raise KeyError(
-            f"set_index: {column!r} is not a column (None of [{column!r}] are "
-            "in the columns); "
-            f"columns: {list(frame._meta.columns)}"
-        )
+    _check_column(column, frame._meta.columns)
     if divisions is not None:
         divisions = check_divisions(divisions, f"set_index({column!r}, divisions=...)")
         n = len(divisions) - 1
@@ -243,3 +233,13 @@ def set_index_unsorted(
     return new_collection(
         SetIndexShuffled(frame.expr, column, drop, n, method, divisions)
     )
+
+
+def _check_column(column: Any, columns: pd.Index) -> None:
+    """Raise pandas' ``KeyError`` when ``column`` is not one of ``columns``."""
+    if not isinstance(column, Hashable) or column not in columns:
+        raise KeyError(
+            f"set_index: {column!r} is not a column (None of [{column!r}] are "
+            "in the columns); "
+            f"columns: {list(columns)}"
+        )
