@@ -16,10 +16,11 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
 
 from .. import config
 from ..base import Collection
@@ -254,7 +255,7 @@ class Scalar(_Lazy):
         return _rebuild_frame, (self._meta, (None, None), keys)
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> np.dtype[Any] | ExtensionDtype:
         """The dtype of the value (from its meta)."""
         meta = self._meta
         return getattr(meta, "dtype", np.asarray(meta).dtype)
@@ -316,6 +317,10 @@ _COMPARISONS = {
     "gt": operator.gt,
     "ge": operator.ge,
 }
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class FrameBase(_Lazy):
@@ -411,7 +416,12 @@ class FrameBase(_Lazy):
                 )
         return new_collection(MethodCall(self.expr, name, args, kwargs or None))
 
-    def pipe(self, func: Callable, *args: Any, **kwargs: Any) -> Any:
+    def pipe(
+        self,
+        func: Callable[Concatenate[Self, _P], _R],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> _R:
         """``func(self, *args, **kwargs)``, as in pandas."""
         return func(self, *args, **kwargs)
 

@@ -10,11 +10,12 @@ Importing this module registers the classes with
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
 
 from ..expr.blockwise import (
     Assign,
@@ -183,7 +184,7 @@ class DataFrame(
             )
         object.__setattr__(self, key, value)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Hashable]:
         """The column labels, as pandas (no computation)."""
         return iter(self._meta.columns)
 
@@ -195,7 +196,19 @@ class DataFrame(
         """The column labels, for IPython's completion of ``df["...``."""
         return list(self._meta.columns)
 
-    def __getitem__(self, key: Any) -> Any:
+    # Lazy objects and functions are Hashable too: their overloads, listed
+    # first, win for them.
+    @overload
+    def __getitem__(  # type: ignore[overload-overlap]
+        self, key: Series | Array | DataFrame | list[Any] | np.ndarray
+    ) -> DataFrame: ...
+    @overload
+    def __getitem__(  # type: ignore[overload-overlap]
+        self, key: Callable[[DataFrame], Any]
+    ) -> DataFrame | Series: ...
+    @overload
+    def __getitem__(self, key: Hashable) -> Series: ...
+    def __getitem__(self, key: Any) -> DataFrame | Series:
         if callable(key):  # pandas: df[lambda d: d.x > 0]
             key = key(self)
         if isinstance(key, Array):
@@ -313,7 +326,7 @@ class _OneDimensional:
         def _length(self) -> Scalar: ...
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> np.dtype[Any] | ExtensionDtype:
         """The dtype (from the meta)."""
         return self._meta.dtype
 
@@ -360,7 +373,7 @@ class Series(
     def size(self) -> Scalar:
         return self._length()
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Any]:
         """The values, as pandas: computed one partition at a time."""
         for i in range(self.npartitions):
             yield from self.get_partition(i).compute()
@@ -373,7 +386,7 @@ class Series(
             "`(series.index == key).any()`"
         )
 
-    def __getitem__(self, key: Any) -> Any:
+    def __getitem__(self, key: Any) -> Series:
         if callable(key):  # pandas: s[lambda s: s > 0]
             key = key(self)
         if isinstance(key, Array):
@@ -448,6 +461,16 @@ class Array(_OneDimensional, _apply.FrameMethods, FrameBase):
 
     # Operators between such arrays are partition-wise on their boolean
     # Index partitions: the result is an Array again.
+    if TYPE_CHECKING:
+        # Set on FrameBase (collection._core) from its tables.
+        def __and__(self, other: Any) -> Array: ...
+        def __rand__(self, other: Any) -> Array: ...
+        def __or__(self, other: Any) -> Array: ...
+        def __ror__(self, other: Any) -> Array: ...
+        def __xor__(self, other: Any) -> Array: ...
+        def __rxor__(self, other: Any) -> Array: ...
+        def __invert__(self) -> Array: ...
+
     def _binop(self, other: Any, op: Callable[..., Any], reflect: bool = False) -> Any:
         return _as_array(super()._binop(other, op, reflect))
 
@@ -500,7 +523,7 @@ class Index(_FrameMethods, FrameBase):
         return self._meta.name
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> np.dtype[Any] | ExtensionDtype:
         return self._meta.dtype
 
     def __repr__(self) -> str:
@@ -516,24 +539,24 @@ class Index(_FrameMethods, FrameBase):
         )
         return Array(node)
 
-    def isna(self) -> Array:
+    def isna(self) -> Array:  # type: ignore[override]
         """Which labels are missing, as a lazy boolean :class:`Array`
         (examples there)."""
         return self._mask("isna")
 
-    def isnull(self) -> Array:
+    def isnull(self) -> Array:  # type: ignore[override]
         """Alias of :meth:`isna`."""
         return self._mask("isna")
 
-    def notna(self) -> Array:
+    def notna(self) -> Array:  # type: ignore[override]
         """Which labels are not missing, as a lazy boolean :class:`Array`."""
         return self._mask("notna")
 
-    def notnull(self) -> Array:
+    def notnull(self) -> Array:  # type: ignore[override]
         """Alias of :meth:`notna`."""
         return self._mask("notna")
 
-    def isin(self, values: Any) -> Array:
+    def isin(self, values: Any) -> Array:  # type: ignore[override]
         """Is each label in ``values`` (a list-like, or a lazy Series or
         Index, computed whole in the same graph), as a lazy boolean
         :class:`Array`.

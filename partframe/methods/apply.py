@@ -32,7 +32,7 @@ from ..kernels.calls import scalar_to_series
 from .columnwise import columnwise_call, is_lazy
 
 if TYPE_CHECKING:
-    from ..collection import DataFrame, Series
+    from ..collection import DataFrame, Index, Series
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
@@ -139,7 +139,7 @@ class FrameMethods:
         meta: Any = None,
         preserves_index: bool = False,
         **kwargs: Any,
-    ) -> Any:
+    ) -> DataFrame | Series | Index:
         """Apply ``func`` to every partition.
 
         Parameters
@@ -224,7 +224,9 @@ class DataFrameMethods:
             )
         return columnwise_call(self, kernels.query_frame, (expr, options), None, refs)
 
-    def eval(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
+    def eval(
+        self, expr: str, *, local_dict: dict | None = None, **kwargs: Any
+    ) -> DataFrame | Series:
         """Evaluate an expression string (assignments add columns).
 
         Examples
@@ -250,7 +252,7 @@ class DataFrameMethods:
         args: tuple = (),
         meta: Any = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> DataFrame | Series:
         """Apply ``func`` to each row (``axis=1``).
 
         The result's schema is found by calling ``func`` on a small stand-in
@@ -286,7 +288,7 @@ class DataFrameMethods:
 
     def map(
         self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
-    ) -> Any:
+    ) -> DataFrame:
         """Apply ``func`` to every element.
 
         Examples
@@ -302,7 +304,7 @@ class DataFrameMethods:
 
     def applymap(
         self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
-    ) -> Any:
+    ) -> DataFrame:
         """The old name of :meth:`map` (removed from pandas 3; kept here).
 
         Examples
@@ -384,7 +386,7 @@ class SeriesMethods:
 
     def apply(
         self, func: Callable, args: tuple = (), *, meta: Any = None, **kwargs: Any
-    ) -> Any:
+    ) -> Series | DataFrame:
         """Apply ``func`` to every value (schema found on a small stand-in).
 
         Examples

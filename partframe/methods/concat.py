@@ -15,7 +15,7 @@ from ..expr.rows import ConcatColumns, ConcatPartitions
 from ..kernels.partitions import union_divisions
 
 if TYPE_CHECKING:
-    pass
+    from ..collection import DataFrame, Series
 
 from .partitions import repartition_divisions
 
@@ -63,7 +63,7 @@ def concat(
     axis: int | str = 0,
     join: str = "outer",
     ignore_index: bool = False,
-) -> Any:
+) -> DataFrame | Series:
     """Concatenate frames along the rows or the columns, as ``pandas.concat``.
 
     Parameters

@@ -351,7 +351,7 @@ class FrameMethods:
         """
         return guarded(self, "abs()", lambda obj: method_call(obj, "abs"))
 
-    def isin(self, values: Any) -> Any:
+    def isin(self, values: Any) -> Self:
         """Is each value in ``values`` (a list-like, or a lazy Series)?
 
         A lazy Series is computed as part of the same graph: its partitions

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,12 @@ from ..expr.reductions import ReductionChunk
 from ..expr.rows import IlocRows
 from ..kernels import partitions as K
 
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
+
 __all__ = ["FrameMethods"]
+
+_T = TypeVar("_T")
 
 
 class FrameMethods:
@@ -44,7 +49,7 @@ class FrameMethods:
     _meta: Any
 
     @property
-    def iloc(self) -> _IlocIndexer:
+    def iloc(self) -> _IlocIndexer[Self]:
         """Select by position: ``iloc[start:stop:step]`` rows, ``iloc[:, cols]``.
 
         Columns (a DataFrame's second key) may be an int, a list of ints, a
@@ -79,7 +84,7 @@ class FrameMethods:
         return _IlocIndexer(self)
 
     @property
-    def loc(self) -> _LocIndexer:
+    def loc(self) -> _LocIndexer[Self]:
         """Select rows (and columns) by label, pruning partitions by divisions.
 
         ``loc[label]``, ``loc[a:b]`` (both ends included), ``loc[list]``,
@@ -103,11 +108,27 @@ class FrameMethods:
         return _LocIndexer(self)
 
 
-class _IlocIndexer:
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
+class _Indexer(Generic[_T]):
+    """``obj.iloc`` or ``obj.loc``: rows keep ``obj``'s class; ``[rows,
+    columns]`` of a DataFrame gives a Series for one column, a DataFrame for
+    several."""
 
+    def __init__(self, obj: _T) -> None:
+        self.obj: Any = obj
+
+    @overload
+    def __getitem__(self, key: tuple[Any, Any]) -> DataFrame | Series: ...
+    @overload
+    def __getitem__(self, key: Any) -> _T: ...
     def __getitem__(self, key: Any) -> Any:
+        return self._select(key)
+
+    def _select(self, key: Any) -> Any:
+        raise NotImplementedError
+
+
+class _IlocIndexer(_Indexer[_T]):
+    def _select(self, key: Any) -> Any:
         obj = self.obj
         if isinstance(key, tuple):
             # pandas' error for too many indexers.
@@ -210,11 +231,8 @@ def _short(rows: Any) -> str:
 # -- loc ---------------------------------------------------------------------------
 
 
-class _LocIndexer:
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-
-    def __getitem__(self, key: Any) -> Any:
+class _LocIndexer(_Indexer[_T]):
+    def _select(self, key: Any) -> Any:
         obj = self.obj
         if isinstance(key, tuple) and not isinstance(obj._meta.index, pd.MultiIndex):
             if not is_dataframe(obj) or len(key) != 2:

@@ -62,7 +62,7 @@ class FrameMethods:
 
         def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
-    def isna(self) -> Any:
+    def isna(self) -> Self:
         """Boolean mask of missing values.
 
         Examples
@@ -74,7 +74,7 @@ class FrameMethods:
         """
         return self._method("isna")
 
-    def isnull(self) -> Any:
+    def isnull(self) -> Self:
         """Alias of :meth:`isna`.
 
         Examples
@@ -86,7 +86,7 @@ class FrameMethods:
         """
         return self._method("isnull")
 
-    def notna(self) -> Any:
+    def notna(self) -> Self:
         """Boolean mask of non-missing values.
 
         Examples
@@ -98,7 +98,7 @@ class FrameMethods:
         """
         return self._method("notna")
 
-    def notnull(self) -> Any:
+    def notnull(self) -> Self:
         """Alias of :meth:`notna`.
 
         Examples

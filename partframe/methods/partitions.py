@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,9 @@ __all__ = [
 
 _NO_DEFAULT = object()
 
+_T = TypeVar("_T")
+_F = TypeVar("_F")
+
 
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
@@ -61,6 +64,16 @@ class FrameMethods:
         def known_divisions(self) -> bool: ...
 
     # -- head / tail -----------------------------------------------------------
+    @overload
+    def head(
+        self, n: int = ..., npartitions: int = ..., *, compute: Literal[False]
+    ) -> Self: ...
+    @overload
+    def head(
+        self, n: int = ..., npartitions: int = ..., compute: bool = ...
+    ) -> Any: ...
+    # Computed, the result is the pandas object of this collection's class
+    # (pd.DataFrame, pd.Series or pd.Index), which a mixin cannot name.
     def head(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
         """The first ``n`` rows.
 
@@ -111,6 +124,16 @@ class FrameMethods:
             start, batch = stop, batch * 2
         return K.first_rows(K.concat_parts(pieces), n)
 
+    @overload
+    def tail(
+        self, n: int = ..., npartitions: int = ..., *, compute: Literal[False]
+    ) -> Self: ...
+    @overload
+    def tail(
+        self, n: int = ..., npartitions: int = ..., compute: bool = ...
+    ) -> Any: ...
+    # Computed, the result is the pandas object of this collection's class
+    # (pd.DataFrame, pd.Series or pd.Index), which a mixin cannot name.
     def tail(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
         """The last ``n`` rows, scanning partitions from the end.
 
@@ -145,7 +168,7 @@ class FrameMethods:
 
     # -- selecting partitions ------------------------------------------------
     @property
-    def partitions(self) -> _PartitionsIndexer:
+    def partitions(self) -> _PartitionsIndexer[Self]:
         """Select partitions: ``df.partitions[i]``, ``[i:j]`` or ``[[i, k]]``.
 
         Examples
@@ -322,7 +345,15 @@ class SeriesMethods:
 
         def _reset_index(self, drop: bool, kwargs: dict | None) -> Any: ...
 
-    def reset_index(self, drop: bool = False, name: Any = _NO_DEFAULT) -> Any:
+    @overload
+    def reset_index(self, drop: Literal[False] = ..., name: Any = ...) -> DataFrame: ...
+    @overload
+    def reset_index(self, drop: Literal[True], name: Any = ...) -> Series: ...
+    @overload
+    def reset_index(self, drop: bool, name: Any = ...) -> DataFrame | Series: ...
+    def reset_index(
+        self, drop: bool = False, name: Any = _NO_DEFAULT
+    ) -> DataFrame | Series:
         """Reset the index to 0..n-1 across the Series (see DataFrame's).
 
         Examples
@@ -437,7 +468,7 @@ def _check_new_divisions(expr: Any, divisions: Any, force: bool) -> None:
         return  # incomparable values: the node explains
 
 
-def repartition_divisions(frame: Any, divisions: Sequence) -> Any:
+def repartition_divisions(frame: _F, divisions: Sequence) -> _F:
     """``frame`` re-split at ``divisions`` (its own divisions must be known).
 
     Examples
@@ -448,9 +479,10 @@ def repartition_divisions(frame: Any, divisions: Sequence) -> Any:
     3
     """
     divisions = tuple(divisions)
-    if divisions == tuple(frame.divisions):
+    lazy: Any = frame  # a collection (FrameBase), or a mixin's Self
+    if divisions == tuple(lazy.divisions):
         return frame
-    return new_collection(RepartitionDivisions(frame.expr, divisions))
+    return new_collection(RepartitionDivisions(lazy.expr, divisions))
 
 
 def _repartition_size(expr: Any, limit: int) -> Any:
@@ -498,11 +530,11 @@ def _repartition_size(expr: Any, limit: int) -> Any:
 # -- indexers -------------------------------------------------------------------------
 
 
-class _PartitionsIndexer:
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
+class _PartitionsIndexer(Generic[_T]):
+    def __init__(self, obj: _T) -> None:
+        self.obj: Any = obj
 
-    def __getitem__(self, key: Any) -> Any:
+    def __getitem__(self, key: Any) -> _T:
         n = self.obj.npartitions
         if isinstance(key, slice):
             parts = list(range(n))[key]

@@ -219,7 +219,7 @@ def set_index_unsorted(
     divisions: Sequence | None = None,
     npartitions: int | None = None,
     method: str | None = None,
-) -> Any:
+) -> DataFrame:
     """``set_index(column)`` on a column that is not known to be sorted.
 
     See :mod:`partframe.expr.sort` for when the divisions are computed.

@@ -23,7 +23,7 @@ from ..kernels.distinct import count_values, dedup_partition, length_series
 from ..kernels.group_call import PART
 
 if TYPE_CHECKING:
-    from ..collection import DataFrame, Series
+    from ..collection import DataFrame, Scalar, Series
 
 __all__ = [
     "DataFrameMethods",
@@ -330,7 +330,7 @@ def value_counts_split_out(
     normalize: bool = False,
     dropna: bool = True,
     method: str | None = None,
-) -> Any:
+) -> Series:
     """``Series.value_counts`` for many distinct values, through a shuffle.
 
     Values are hash-partitioned into ``split_out`` partitions and counted
@@ -364,7 +364,7 @@ def value_counts_split_out(
 
 def nunique_split_out(
     series: Any, split_out: int, dropna: bool = True, method: str | None = None
-) -> Any:
+) -> Scalar:
     """``Series.nunique`` for many distinct values, through a shuffle.
 
     Examples
