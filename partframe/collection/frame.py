@@ -137,7 +137,7 @@ class DataFrame(
         out.update(c for c in self.columns if isinstance(c, str) and c.isidentifier())
         return sorted(out)
 
-    def __getattr__(self, key: str) -> Any:
+    def __getattr__(self, key: str) -> Series:
         # Column access by attribute, as in pandas. Only called when normal
         # lookup fails, so methods always win.
         if key.startswith("_"):

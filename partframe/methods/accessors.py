@@ -71,6 +71,12 @@ class Accessor:
     _properties: ClassVar[tuple] = ()
     _methods: ClassVar[tuple] = ()
 
+    if TYPE_CHECKING:
+        # The properties and methods ``_install`` sets from the two tables,
+        # which a type checker cannot see: a Series, or a DataFrame for the
+        # few that expand (``extract``, ``partition``, ``components``...).
+        def __getattr__(self, name: str) -> Any: ...
+
 
 def _make_property(accessor: str, attr: str) -> property:
     def get(self: Accessor) -> Any:
