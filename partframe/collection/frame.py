@@ -119,7 +119,7 @@ class DataFrame(
         return self._meta.dtypes
 
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[Scalar, int]:
         """``(rows, columns)``; rows is a lazy Scalar."""
         return (self._length(), len(self.columns))
 
@@ -335,7 +335,7 @@ class _OneDimensional:
         return 1
 
     @property
-    def shape(self) -> tuple[Any, ...]:
+    def shape(self) -> tuple[Scalar]:
         """``(rows,)`` with rows a lazy Scalar."""
         return (self._length(),)
 

@@ -4,7 +4,7 @@
 partition by partition; ``ffill``/``bfill`` fill each partition and carry
 the last non-missing values across partition boundaries
 (:class:`~partframe.expr.cumulative.FillCarry`). The shared helpers are in
-:mod:`partframe.methods.elementwise`.
+:mod:`partframe.methods.columnwise`.
 """
 
 from __future__ import annotations
