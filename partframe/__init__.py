@@ -22,8 +22,8 @@ from .io import (
     to_csv,
     to_parquet,
 )
-from .methods.partitions import concat
-from .methods.shuffle import merge
+from .methods.concat import concat
+from .methods.merge import merge
 from .scheduler import get
 
 __version__ = "0.1.0"

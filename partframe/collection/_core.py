@@ -16,10 +16,11 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
 
 from .. import config
 from ..base import Collection
@@ -27,18 +28,15 @@ from ..expr.base import Expr
 from ..expr.blockwise import (
     AssignIndex,
     Elemwise,
-    MapPartitions,
     MethodCall,
     aligned,
 )
-from ..expr.meta import emulate, is_frame_or_series, make_meta
 from ..expr.optimize import lower, optimize, optimize_many
-from ..expr.partitions import RepartitionDivisions
 from ..expr.reductions import TreeReduction
+from ..expr.repartition import RepartitionDivisions
 from ..expr.sources import FromGraph, pandas_source
 from ..expr.target import Target, current, using
 from ..graph import flatten_keys
-from ..kernels.calls import scalar_to_series
 from ..kernels.gather import RowGather, assemble, built
 from ..kernels.partitions import (
     concat_result,
@@ -257,7 +255,7 @@ class Scalar(_Lazy):
         return _rebuild_frame, (self._meta, (None, None), keys)
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> np.dtype[Any] | ExtensionDtype:
         """The dtype of the value (from its meta)."""
         meta = self._meta
         return getattr(meta, "dtype", np.asarray(meta).dtype)
@@ -319,6 +317,10 @@ _COMPARISONS = {
     "gt": operator.gt,
     "ge": operator.ge,
 }
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class FrameBase(_Lazy):
@@ -414,66 +416,12 @@ class FrameBase(_Lazy):
                 )
         return new_collection(MethodCall(self.expr, name, args, kwargs or None))
 
-    def map_partitions(
+    def pipe(
         self,
-        func: Callable,
-        *args: Any,
-        meta: Any = None,
-        preserves_index: bool = False,
-        **kwargs: Any,
-    ) -> Any:
-        """Apply ``func`` to every partition.
-
-        Parameters
-        ----------
-        func : callable
-            Called as ``func(partition, *args, **kwargs)``; frames among
-            ``args`` are replaced by their matching partition.
-        meta : pandas object or scalar, optional
-            An empty object with the result's schema. Inferred by running
-            ``func`` on a small stand-in when not given.
-        preserves_index : bool, default False
-            Promise that ``func`` keeps the index and row order, so divisions
-            carry over.
-
-        Each partition ``func`` returns is checked against the meta: a
-        Series name, the column order and dtypes that cast back to the same
-        values are made to match; other columns or dtypes (a renamed column,
-        ``NaN`` in an ``int64`` column, a Series where the meta is a
-        DataFrame) raise an error naming ``func``, the partition and the
-        difference.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(6)}), npartitions=2)
-        >>> df.map_partitions(len).compute().tolist()
-        [3, 3]
-        """
-        exprs = [self.expr] + [as_expr(a) for a in args]
-        enforce = "inferred" if meta is None else True
-        if meta is None:
-            metas = [e._meta if isinstance(e, Expr) else e for e in exprs]
-            meta = emulate(func, *metas, nonempty=True, **kwargs)
-        elif not is_frame_or_series(meta) and isinstance(meta, dict | list | tuple):
-            meta = meta_from_description(meta, self._meta.index)
-        else:
-            meta = make_meta(meta)
-        if not is_frame_or_series(meta):
-            # A scalar per partition: the result is a Series of them.
-            meta = pd.Series([], dtype=np.asarray(meta).dtype)
-            return new_collection(
-                MapPartitions(
-                    scalar_to_series, meta, [func, *exprs], kwargs or None,
-                    False, enforce,
-                )
-            )  # fmt: skip
-        node = MapPartitions(
-            func, meta, exprs, kwargs or None, preserves_index, enforce
-        )
-        return new_collection(node)
-
-    def pipe(self, func: Callable, *args: Any, **kwargs: Any) -> Any:
+        func: Callable[Concatenate[Self, _P], _R],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> _R:
         """``func(self, *args, **kwargs)``, as in pandas."""
         return func(self, *args, **kwargs)
 

@@ -10,11 +10,12 @@ Importing this module registers the classes with
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
 
 from ..expr.blockwise import (
     Assign,
@@ -36,9 +37,12 @@ from ..methods import elementwise as _elementwise
 from ..methods import groupby as _groupby
 from ..methods import indexing as _indexing
 from ..methods import io as _io
+from ..methods import merge as _merge
 from ..methods import missing as _missing
+from ..methods import operators as _operators
 from ..methods import partitions as _partitions
 from ..methods import reductions as _reductions
+from ..methods import set_index as _set_index
 from ..methods import shuffle as _shuffle
 from ._core import (
     FrameBase,
@@ -57,11 +61,13 @@ _R = TypeVar("_R")
 
 class _FrameMethods(
     _reductions.FrameMethods[_R],
+    _operators.FrameMethods,
     _elementwise.FrameMethods,
     _missing.FrameMethods,
     _casting.FrameMethods,
     _partitions.FrameMethods,
     _indexing.FrameMethods,
+    _apply.FrameMethods,
     _groupby.FrameMethods,
     _shuffle.FrameMethods,
     _io.FrameMethods,
@@ -72,12 +78,15 @@ class _FrameMethods(
 
 class DataFrame(
     _reductions.DataFrameMethods,
+    _operators.DataFrameMethods,
     _elementwise.DataFrameMethods,
     _missing.DataFrameMethods,
     _apply.DataFrameMethods,
     _partitions.DataFrameMethods,
+    _set_index.DataFrameMethods,
     _groupby.DataFrameMethods,
     _shuffle.DataFrameMethods,
+    _merge.DataFrameMethods,
     _io.DataFrameMethods,
     _FrameMethods["Series"],
     FrameBase,
@@ -115,7 +124,7 @@ class DataFrame(
         return self._meta.dtypes
 
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[Scalar, int]:
         """``(rows, columns)``; rows is a lazy Scalar."""
         return (self._length(), len(self.columns))
 
@@ -133,7 +142,7 @@ class DataFrame(
         out.update(c for c in self.columns if isinstance(c, str) and c.isidentifier())
         return sorted(out)
 
-    def __getattr__(self, key: str) -> Any:
+    def __getattr__(self, key: str) -> Series:
         # Column access by attribute, as in pandas. Only called when normal
         # lookup fails, so methods always win.
         if key.startswith("_"):
@@ -180,7 +189,7 @@ class DataFrame(
             )
         object.__setattr__(self, key, value)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Hashable]:
         """The column labels, as pandas (no computation)."""
         return iter(self._meta.columns)
 
@@ -192,7 +201,19 @@ class DataFrame(
         """The column labels, for IPython's completion of ``df["...``."""
         return list(self._meta.columns)
 
-    def __getitem__(self, key: Any) -> Any:
+    # Lazy objects and functions are Hashable too: their overloads, listed
+    # first, win for them.
+    @overload
+    def __getitem__(  # type: ignore[overload-overlap]
+        self, key: Series | Array | DataFrame | list[Any] | np.ndarray
+    ) -> DataFrame: ...
+    @overload
+    def __getitem__(  # type: ignore[overload-overlap]
+        self, key: Callable[[DataFrame], Any]
+    ) -> DataFrame | Series: ...
+    @overload
+    def __getitem__(self, key: Hashable) -> Series: ...
+    def __getitem__(self, key: Any) -> DataFrame | Series:
         if callable(key):  # pandas: df[lambda d: d.x > 0]
             key = key(self)
         if isinstance(key, Array):
@@ -310,7 +331,7 @@ class _OneDimensional:
         def _length(self) -> Scalar: ...
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> np.dtype[Any] | ExtensionDtype:
         """The dtype (from the meta)."""
         return self._meta.dtype
 
@@ -319,13 +340,14 @@ class _OneDimensional:
         return 1
 
     @property
-    def shape(self) -> tuple[Any, ...]:
+    def shape(self) -> tuple[Scalar]:
         """``(rows,)`` with rows a lazy Scalar."""
         return (self._length(),)
 
 
 class Series(
     _reductions.SeriesMethods,
+    _operators.SeriesMethods,
     _elementwise.SeriesMethods,
     _missing.SeriesMethods,
     _apply.SeriesMethods,
@@ -356,7 +378,7 @@ class Series(
     def size(self) -> Scalar:
         return self._length()
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Any]:
         """The values, as pandas: computed one partition at a time."""
         for i in range(self.npartitions):
             yield from self.get_partition(i).compute()
@@ -369,7 +391,7 @@ class Series(
             "`(series.index == key).any()`"
         )
 
-    def __getitem__(self, key: Any) -> Any:
+    def __getitem__(self, key: Any) -> Series:
         if callable(key):  # pandas: s[lambda s: s > 0]
             key = key(self)
         if isinstance(key, Array):
@@ -405,7 +427,7 @@ def _rebuild_array(
     return Array(FromGraph(dsk, meta, tuple(divisions), list(keys)))
 
 
-class Array(_OneDimensional, FrameBase):
+class Array(_OneDimensional, _apply.FrameMethods, FrameBase):
     """A lazy one-dimensional boolean NumPy array, partitioned as the frame
     it comes from: the result of ``Index.isna``, ``notna`` and ``isin``,
     where pandas returns a NumPy array (and Dask a lazy array).
@@ -444,6 +466,16 @@ class Array(_OneDimensional, FrameBase):
 
     # Operators between such arrays are partition-wise on their boolean
     # Index partitions: the result is an Array again.
+    if TYPE_CHECKING:
+        # Set on FrameBase (collection._core) from its tables.
+        def __and__(self, other: Any) -> Array: ...
+        def __rand__(self, other: Any) -> Array: ...
+        def __or__(self, other: Any) -> Array: ...
+        def __ror__(self, other: Any) -> Array: ...
+        def __xor__(self, other: Any) -> Array: ...
+        def __rxor__(self, other: Any) -> Array: ...
+        def __invert__(self) -> Array: ...
+
     def _binop(self, other: Any, op: Callable[..., Any], reflect: bool = False) -> Any:
         return _as_array(super()._binop(other, op, reflect))
 
@@ -496,7 +528,7 @@ class Index(_FrameMethods[Scalar], FrameBase):
         return self._meta.name
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> np.dtype[Any] | ExtensionDtype:
         return self._meta.dtype
 
     def __repr__(self) -> str:
@@ -512,24 +544,24 @@ class Index(_FrameMethods[Scalar], FrameBase):
         )
         return Array(node)
 
-    def isna(self) -> Array:
+    def isna(self) -> Array:  # type: ignore[override]
         """Which labels are missing, as a lazy boolean :class:`Array`
         (examples there)."""
         return self._mask("isna")
 
-    def isnull(self) -> Array:
+    def isnull(self) -> Array:  # type: ignore[override]
         """Alias of :meth:`isna`."""
         return self._mask("isna")
 
-    def notna(self) -> Array:
+    def notna(self) -> Array:  # type: ignore[override]
         """Which labels are not missing, as a lazy boolean :class:`Array`."""
         return self._mask("notna")
 
-    def notnull(self) -> Array:
+    def notnull(self) -> Array:  # type: ignore[override]
         """Alias of :meth:`notna`."""
         return self._mask("notna")
 
-    def isin(self, values: Any) -> Array:
+    def isin(self, values: Any) -> Array:  # type: ignore[override]
         """Is each label in ``values`` (a list-like, or a lazy Series or
         Index, computed whole in the same graph), as a lazy boolean
         :class:`Array`.

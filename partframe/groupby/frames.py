@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,10 @@ class DataFrameGroupBy(GroupByWholeGroups["DataFrame"]):
     2  2.0
     """
 
+    @overload
+    def __getitem__(self, key: list[Any]) -> DataFrameGroupBy: ...
+    @overload
+    def __getitem__(self, key: Any) -> SeriesGroupBy | DataFrameGroupBy: ...
     def __getitem__(self, key: Any) -> SeriesGroupBy | DataFrameGroupBy:
         if isinstance(key, list | tuple | pd.Index | pd.Series | np.ndarray):
             # pandas selects the labels a list-like holds (a Series' values)

@@ -1,7 +1,9 @@
 """Kernels of the partition-aware operations: pandas in, pandas out.
 
-Used by :mod:`partframe.expr.partitions` (repartition, head/tail, concat,
-reset_index, set_index, loc, nlargest) and :mod:`partframe.io.delayed`.
+Used by the nodes of :mod:`partframe.expr.partitions` (head/tail),
+:mod:`~partframe.expr.repartition`, :mod:`~partframe.expr.rows` (concat,
+reset_index, iloc) and :mod:`~partframe.expr.index` (set_index, loc), by
+``nlargest`` and by :mod:`partframe.io.delayed`.
 Every function is module-level and pure, so tasks pickle.
 """
 

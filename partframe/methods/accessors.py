@@ -11,13 +11,17 @@ at once, naming the Series and its dtype, as pandas does.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import pandas as pd
 
 from ..collection._core import as_expr, new_collection
 from ..expr.elementwise import NonemptyCall
 from ..kernels import elementwise as kernels
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
 
 __all__ = ["CategoricalAccessor", "DatetimeAccessor", "StringAccessor"]
 
@@ -66,6 +70,12 @@ class Accessor:
 
     _properties: ClassVar[tuple] = ()
     _methods: ClassVar[tuple] = ()
+
+    if TYPE_CHECKING:
+        # The properties and methods ``_install`` sets from the two tables,
+        # which a type checker cannot see: a Series, or a DataFrame for the
+        # few that expand (``extract``, ``partition``, ``components``...).
+        def __getattr__(self, name: str) -> Any: ...
 
 
 def _make_property(accessor: str, attr: str) -> property:
@@ -134,7 +144,7 @@ class StringAccessor(Accessor):
 
     def split(
         self, pat: Any = None, *, n: int = -1, expand: bool = False, regex: Any = None
-    ) -> Any:
+    ) -> Series | DataFrame:
         """Split strings; ``expand=True`` needs ``n`` to know the columns.
 
         With ``expand=True`` the result always has ``n + 1`` columns (pandas
@@ -153,7 +163,9 @@ class StringAccessor(Accessor):
         """
         return self._split("split", pat, n, expand, regex)
 
-    def rsplit(self, pat: Any = None, *, n: int = -1, expand: bool = False) -> Any:
+    def rsplit(
+        self, pat: Any = None, *, n: int = -1, expand: bool = False
+    ) -> Series | DataFrame:
         """Split strings from the right; see :meth:`split`.
 
         Examples
@@ -166,7 +178,9 @@ class StringAccessor(Accessor):
         """
         return self._split("rsplit", pat, n, expand, None)
 
-    def _split(self, method: str, pat: Any, n: int, expand: bool, regex: Any) -> Any:
+    def _split(
+        self, method: str, pat: Any, n: int, expand: bool, regex: Any
+    ) -> Series | DataFrame:
         kwargs: dict = {"pat": pat, "n": n}
         if regex is not None:
             kwargs["regex"] = regex
@@ -189,7 +203,7 @@ class StringAccessor(Accessor):
         )
         return new_collection(node)
 
-    def cat(self, *args: Any, **kwargs: Any) -> Any:
+    def cat(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Not supported: ``str.cat`` without ``others`` is a reduction.
 
         Examples
@@ -242,7 +256,7 @@ class DatetimeAccessor(Accessor):
     )  # fmt: skip
 
     @property
-    def tz(self) -> Any:
+    def tz(self) -> datetime.tzinfo | None:
         """The time zone (from the meta; no computation)."""
         return self._meta_accessor.tz
 
@@ -293,7 +307,7 @@ class CategoricalAccessor(Accessor):
         """Whether the categories are known: always, in partframe."""
         return True
 
-    def as_known(self) -> Any:
+    def as_known(self) -> Series:
         """The Series itself: its categories are already known.
 
         Examples
@@ -306,7 +320,7 @@ class CategoricalAccessor(Accessor):
         """
         return self._series
 
-    def as_unknown(self) -> Any:
+    def as_unknown(self) -> NoReturn:
         """Not supported: partframe keeps categories known.
 
         Unknown categories made Dask slow and ``concat`` results object-typed;
@@ -316,7 +330,7 @@ class CategoricalAccessor(Accessor):
             "partframe keeps categories known; there is no unknown-categories state"
         )
 
-    def remove_unused_categories(self) -> Any:
+    def remove_unused_categories(self) -> NoReturn:
         """Not supported partition-wise (each partition uses different ones).
 
         Compute ``s.unique()`` and ``set_categories`` with the result instead.

@@ -1,10 +1,11 @@
-"""Expression strings and user functions of DataFrame and Series.
+"""User functions and expression strings of DataFrame and Series.
 
-``query``/``eval`` (with ``@name`` references resolved from the caller when
-the plan is built) and ``apply``/``map``/``applymap``, whose result schema
-is found by calling the function on a small stand-in of the data (or given
-as ``meta=``). Everything runs partition by partition; a lazy Series given
-to ``Series.map`` is computed once in the same graph and passed whole to
+``map_partitions`` (a function of whole partitions), ``query``/``eval``
+(with ``@name`` references resolved from the caller when the plan is
+built) and ``apply``/``map``/``applymap``, whose result schema is found by
+calling the function on a small stand-in of the data (or given as
+``meta=``). Everything runs partition by partition; a lazy Series given to
+``Series.map`` is computed once in the same graph and passed whole to
 every partition.
 """
 
@@ -18,20 +19,22 @@ import tokenize as _tokenize
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
-from ..collection._core import meta_from_description, new_collection
+from ..collection._core import as_expr, meta_from_description, new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import MapPartitions, MethodCall
 from ..expr.elementwise import NonemptyCall, WholeOf
-from ..expr.meta import make_meta, meta_nonempty
+from ..expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
 from ..kernels import elementwise as kernels
-from .elementwise import _columnwise, _is_lazy
+from ..kernels.calls import scalar_to_series
+from .columnwise import columnwise_call, is_lazy
 
 if TYPE_CHECKING:
-    from ..collection import DataFrame, Series
+    from ..collection import DataFrame, Index, Series
 
-__all__ = ["DataFrameMethods", "SeriesMethods"]
+__all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
 
 def _nonempty_call(
@@ -84,7 +87,7 @@ def _caller_names(expr: str, frame: Any) -> dict:
             value = frame.f_globals[name]
         else:
             continue  # pandas raises a clear UndefinedVariableError for it
-        if _is_lazy(value):
+        if is_lazy(value):
             raise TypeError(
                 f"@{name} is a lazy partframe object; compute it first "
                 f"(@{name} must be a plain value)"
@@ -122,6 +125,73 @@ def _referenced_columns(expr: str, columns: list) -> list | None:
     return [c for c in columns if isinstance(c, str) and c in names]
 
 
+class FrameMethods:
+    """``map_partitions``, shared by DataFrame, Series and Index."""
+
+    # Provided by the collection this is mixed into (FrameBase).
+    expr: Expr
+    _meta: Any
+
+    def map_partitions(
+        self,
+        func: Callable,
+        *args: Any,
+        meta: Any = None,
+        preserves_index: bool = False,
+        **kwargs: Any,
+    ) -> DataFrame | Series | Index:
+        """Apply ``func`` to every partition.
+
+        Parameters
+        ----------
+        func : callable
+            Called as ``func(partition, *args, **kwargs)``; frames among
+            ``args`` are replaced by their matching partition.
+        meta : pandas object or scalar, optional
+            An empty object with the result's schema. Inferred by running
+            ``func`` on a small stand-in when not given.
+        preserves_index : bool, default False
+            Promise that ``func`` keeps the index and row order, so divisions
+            carry over.
+
+        Each partition ``func`` returns is checked against the meta: a
+        Series name, the column order and dtypes that cast back to the same
+        values are made to match; other columns or dtypes (a renamed column,
+        ``NaN`` in an ``int64`` column, a Series where the meta is a
+        DataFrame) raise an error naming ``func``, the partition and the
+        difference.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(6)}), npartitions=2)
+        >>> df.map_partitions(len).compute().tolist()
+        [3, 3]
+        """
+        exprs = [self.expr] + [as_expr(a) for a in args]
+        enforce = "inferred" if meta is None else True
+        if meta is None:
+            metas = [e._meta if isinstance(e, Expr) else e for e in exprs]
+            meta = emulate(func, *metas, nonempty=True, **kwargs)
+        elif not is_frame_or_series(meta) and isinstance(meta, dict | list | tuple):
+            meta = meta_from_description(meta, self._meta.index)
+        else:
+            meta = make_meta(meta)
+        if not is_frame_or_series(meta):
+            # A scalar per partition: the result is a Series of them.
+            meta = pd.Series([], dtype=np.asarray(meta).dtype)
+            return new_collection(
+                MapPartitions(
+                    scalar_to_series, meta, [func, *exprs], kwargs or None,
+                    False, enforce,
+                )
+            )  # fmt: skip
+        node = MapPartitions(
+            func, meta, exprs, kwargs or None, preserves_index, enforce
+        )
+        return new_collection(node)
+
+
 class DataFrameMethods:
     """DataFrame-only methods: expression strings and user functions."""
 
@@ -152,9 +222,11 @@ class DataFrameMethods:
             return new_collection(
                 MethodCall(self.expr, "query", (expr,), options or None)
             )
-        return _columnwise(self, kernels.query_frame, (expr, options), None, refs)
+        return columnwise_call(self, kernels.query_frame, (expr, options), None, refs)
 
-    def eval(self, expr: str, *, local_dict: dict | None = None, **kwargs: Any) -> Any:
+    def eval(
+        self, expr: str, *, local_dict: dict | None = None, **kwargs: Any
+    ) -> DataFrame | Series:
         """Evaluate an expression string (assignments add columns).
 
         Examples
@@ -180,7 +252,7 @@ class DataFrameMethods:
         args: tuple = (),
         meta: Any = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> DataFrame | Series:
         """Apply ``func`` to each row (``axis=1``).
 
         The result's schema is found by calling ``func`` on a small stand-in
@@ -216,7 +288,7 @@ class DataFrameMethods:
 
     def map(
         self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
-    ) -> Any:
+    ) -> DataFrame:
         """Apply ``func`` to every element.
 
         Examples
@@ -232,7 +304,7 @@ class DataFrameMethods:
 
     def applymap(
         self, func: Callable, na_action: Any = None, meta: Any = None, **kwargs: Any
-    ) -> Any:
+    ) -> DataFrame:
         """The old name of :meth:`map` (removed from pandas 3; kept here).
 
         Examples
@@ -268,8 +340,8 @@ class SeriesMethods:
         [2, 3, 4]
         """
         series_meta = self._meta
-        if _is_lazy(arg) or isinstance(arg, Mapping | pd.Series):
-            if _is_lazy(arg):
+        if is_lazy(arg) or isinstance(arg, Mapping | pd.Series):
+            if is_lazy(arg):
                 if not isinstance(arg._meta, pd.Series):
                     raise TypeError("map() takes a lazy Series, a dict or a function")
                 mapping_meta = arg._meta
@@ -314,7 +386,7 @@ class SeriesMethods:
 
     def apply(
         self, func: Callable, args: tuple = (), *, meta: Any = None, **kwargs: Any
-    ) -> Any:
+    ) -> Series | DataFrame:
         """Apply ``func`` to every value (schema found on a small stand-in).
 
         Examples

@@ -16,7 +16,7 @@ from ..collection._core import new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import call_method
 from ..kernels import elementwise as kernels
-from .elementwise import _check_columns, _columnwise, _dtype_error
+from .columnwise import check_columns, columnwise_call, dtype_error
 
 __all__ = ["FrameMethods"]
 
@@ -131,7 +131,7 @@ class FrameMethods:
         if isinstance(dtype, Mapping):
             dtype = dict(dtype)
             if isinstance(meta, pd.DataFrame):
-                _check_columns(self, list(dtype), "astype()")
+                check_columns(self, list(dtype), "astype()")
             elif list(dtype) != [meta.name]:
                 raise KeyError(
                     f"astype(): only the Series name {meta.name!r} can be a key "
@@ -143,12 +143,12 @@ class FrameMethods:
             d = dtype
             if isinstance(d, dict) and isinstance(obj._meta, pd.DataFrame):
                 d = {k: v for k, v in d.items() if k in obj._meta.columns}
-                return _columnwise(obj, kernels.astype_columns, (d, errors))
-            return _columnwise(obj, call_method, ("astype", d), {"errors": errors})
+                return columnwise_call(obj, kernels.astype_columns, (d, errors))
+            return columnwise_call(obj, call_method, ("astype", d), {"errors": errors})
 
         try:
             return build(self)
         except (TypeError, ValueError) as exc:
-            msg = str(_dtype_error(self, f"astype({dtype!r})", exc, build))
+            msg = str(dtype_error(self, f"astype({dtype!r})", exc, build))
             cls = TypeError if isinstance(exc, TypeError) else ValueError
             raise cls(msg) from exc

@@ -7,13 +7,15 @@ partition). Plans are only built here; nothing is computed. Errors the user
 deserves (unknown columns, a dtype that cannot support an operation) are
 raised while the plan is built, and name the column and its dtype.
 
-This module holds the shared helpers, operators and operator methods,
-replacing values (``replace``/``where``/``mask``/``clip``/``round``/``abs``),
-``isin``, column renaming and dropping, and the ``.str``/``.dt``/
-``.cat`` accessors. Other families live next to it: missing values in
-:mod:`partframe.methods.missing`, ``astype`` in :mod:`partframe.methods.casting`,
-expression strings and user functions
-(``query``/``eval``/``apply``/``map``) in :mod:`partframe.methods.apply`.
+This module holds replacing values
+(``replace``/``where``/``mask``/``clip``/``round``/``abs``), ``isin``,
+column renaming and dropping, and the ``.str``/``.dt``/``.cat`` accessors.
+Other families live next to it: operator methods (``add``, ``eq``...) in
+:mod:`partframe.methods.operators`, missing values in
+:mod:`partframe.methods.missing`, ``astype`` in
+:mod:`partframe.methods.casting`, expression strings and user functions
+(``query``/``eval``/``apply``/``map``) in :mod:`partframe.methods.apply`;
+the helpers they share in :mod:`partframe.methods.columnwise`.
 
 The expression nodes these methods build beyond the core ones
 (:class:`~partframe.expr.elementwise.ColumnwiseCall` and friends) are in
@@ -23,30 +25,15 @@ The expression nodes these methods build beyond the core ones
 from __future__ import annotations
 
 import builtins
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
 
-from ..collection._core import (
-    FrameBase,
-    _Lazy,
-    align,
-    along_columns,
-    as_expr,
-    lazy_operand,
-    new_collection,
-)
+from ..collection._core import as_expr, new_collection
 from ..expr.base import Expr
-from ..expr.blockwise import (
-    MapPartitions,
-    MethodCall,
-    Projection,
-    _unknown_columns_message,
-    call_method,
-)
+from ..expr.blockwise import MapPartitions, MethodCall, Projection, call_method
 from ..expr.elementwise import (
     CastAlike,
     ColumnwiseCall,
@@ -54,11 +41,22 @@ from ..expr.elementwise import (
     RenameColumns,
     WholeOf,
 )
-from ..expr.meta import emulate, make_meta, meta_nonempty
+from ..expr.meta import make_meta, meta_nonempty
 from ..expr.reductions import TreeReduction
 from ..expr.sources import DelayedValue
 from ..kernels import elementwise as kernels
 from .accessors import CategoricalAccessor, DatetimeAccessor, StringAccessor
+from .columnwise import (
+    NO_DEFAULT,
+    check_columns,
+    columnwise_call,
+    guarded,
+    is_lazy,
+    is_lazy_frame,
+    listify,
+    method_call,
+    sub_operand,
+)
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series
@@ -73,135 +71,6 @@ __all__ = [
     "SeriesMethods",
     "WholeOf",
 ]
-
-_NO_DEFAULT: Any = object()
-
-
-# -- helpers ---------------------------------------------------------------
-def _is_lazy(x: Any) -> bool:
-    return isinstance(x, _Lazy)
-
-
-def _is_lazy_frame(x: Any) -> bool:
-    return isinstance(x, FrameBase)
-
-
-def _check_columns(frame: Any, wanted: Any, what: str) -> None:
-    """Raise ``KeyError`` naming unknown columns and the closest matches."""
-    available = list(frame._meta.columns)
-    missing = [c for c in wanted if c not in available]
-    if missing:
-        raise KeyError(f"{what}: {_unknown_columns_message(missing, available)}")
-
-
-def _listify(x: Any) -> list:
-    if x is None:
-        return []
-    if isinstance(x, str) or not isinstance(
-        x, list | tuple | set | pd.Index | np.ndarray
-    ):
-        return [x]
-    return list(x)
-
-
-def _dtype_error(
-    obj: Any, what: str, exc: Exception, build: Callable | None
-) -> Exception:
-    """A TypeError that names the column(s) and dtype(s) an operation cannot use."""
-    meta = obj._meta
-    if isinstance(meta, pd.DataFrame) and build is not None:
-        bad = []
-        for col in meta.columns:
-            try:
-                build(obj[[col]])
-            except Exception:
-                bad.append(col)
-        if bad:
-            cols = ", ".join(f"{c!r} (dtype {meta[c].dtype})" for c in bad)
-            return TypeError(f"{what} is not supported for column(s) {cols}: {exc}")
-    if isinstance(meta, pd.Series):
-        return TypeError(
-            f"{what} is not supported for Series {meta.name!r} of dtype "
-            f"{meta.dtype}: {exc}"
-        )
-    return TypeError(f"{what}: {exc}")
-
-
-def _guarded(obj: Any, what: str, build: Callable[[Any], Any]) -> Any:
-    """``build(obj)``, with dtype errors from the meta naming columns and dtypes.
-
-    pyarrow-backed strings report an unsupported operation as
-    ``ArrowNotImplementedError``; it becomes a ``TypeError`` as for numpy.
-    """
-    try:
-        return build(obj)
-    except (TypeError, NotImplementedError) as exc:
-        raise _dtype_error(obj, what, exc, build) from exc
-
-
-_ORDERING = frozenset([operator.lt, operator.le, operator.gt, operator.ge])
-
-
-def _check_operator(obj: Any, other: Any, op: Callable, reflect: bool) -> None:
-    """Raise the TypeError an ordering of values would, which empty data hides.
-
-    ``<`` between strings and numbers succeeds on empty data; the check
-    runs on non-empty stand-ins, and only for non-numeric dtypes.
-    """
-    if op not in _ORDERING:
-        return
-    o = as_expr(other)
-    o = o._meta if hasattr(o, "_meta") else o
-    metas = [m for m in (obj._meta, o) if isinstance(m, pd.DataFrame | pd.Series)]
-    if all(_numeric_or_object(m) for m in metas):
-        return  # numbers order with numbers; object stand-ins are guesses
-    args = [o, obj._meta] if reflect else [obj._meta, o]
-    emulate(op, *args, check=True)
-
-
-def _numeric_or_object(meta: Any) -> bool:
-    dtypes = meta.dtypes if isinstance(meta, pd.DataFrame) else [meta.dtype]
-    return all(
-        pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_object_dtype(dt)
-        for dt in dtypes
-    )
-
-
-def _sub_operand(other: Any, obj: Any) -> Any:
-    """``other`` restricted to the columns of ``obj`` (a column subset of the
-    frame being checked), so a per-column check does not fail on others."""
-    if (
-        _is_lazy_frame(other)
-        and isinstance(other._meta, pd.DataFrame)
-        and isinstance(obj._meta, pd.DataFrame)
-    ):
-        return other[[c for c in obj._meta.columns if c in other._meta.columns]]
-    return other
-
-
-def _columnwise(
-    obj: Any,
-    func: Callable,
-    args: tuple = (),
-    kwargs: dict | None = None,
-    extra: Any = (),
-) -> Any:
-    args = tuple(as_expr(a) for a in args)
-    if isinstance(obj._meta, pd.DataFrame):
-        node = ColumnwiseCall(obj.expr, func, args, kwargs or None, tuple(extra))
-    else:
-        node = ColumnwiseCall(obj.expr, func, args, kwargs or None)
-    return new_collection(node)
-
-
-def _method_call(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-    """``obj.<name>(*args, **kwargs)`` per partition; lazy args are aligned."""
-    aligned = []
-    for a in args:
-        if _is_lazy_frame(a):
-            obj, a = align(obj, a)
-        aligned.append(a)
-    return _columnwise(obj, call_method, (name, *aligned), kwargs)
 
 
 def _replaced_meta(obj: Any, name: str, args: list, kwargs: dict) -> Any:
@@ -295,7 +164,7 @@ def _sample_and_cond(meta: Any) -> tuple:
 
 
 def _nonempty_operand(x: Any) -> Any:
-    return meta_nonempty(as_expr(x)._meta) if _is_lazy(x) else x
+    return meta_nonempty(as_expr(x)._meta) if is_lazy(x) else x
 
 
 def _same_schema(a: Any, b: Any) -> bool:
@@ -327,12 +196,12 @@ def _lazy_elements(values: Any) -> Any:
         return values
     out = []
     for v in values:
-        if _is_lazy_frame(v):
+        if is_lazy_frame(v):
             raise TypeError(
                 "isin(): a list of values cannot hold a lazy DataFrame or "
                 "Series; pass the Series itself (s.isin(other))"
             )
-        if _is_lazy(v):
+        if is_lazy(v):
             out.append(v.expr)
         elif isinstance(v, Delayed):
             out.append(DelayedValue(v, None))
@@ -346,97 +215,6 @@ def _lazy_elements(values: Any) -> Any:
     return out
 
 
-_ARITHMETIC = [
-    "add", "sub", "mul", "div", "truediv", "floordiv", "mod", "pow",
-    "radd", "rsub", "rmul", "rdiv", "rtruediv", "rfloordiv", "rmod", "rpow",
-]  # fmt: skip
-_COMPARISON = ["eq", "ne", "lt", "le", "gt", "ge"]
-
-
-def _binary_doc(name: str, comparison: bool) -> str:
-    sample = pd.Series([1.0, None, 3.0])
-    if comparison:
-        call = f"s.{name}(2)"
-        expected = getattr(sample, name)(2).tolist()
-    else:
-        call = f"s.{name}(2, fill_value=10)"
-        expected = getattr(sample, name)(2, fill_value=10).tolist()
-    fill_doc = (
-        "fill_value : scalar, optional\n            Replaces a missing value "
-        "(on one side only) before the operation"
-        + (" (Series only, as in pandas)." if comparison else ".")
-    )
-    return f"""Partition-wise ``{name}``, as pandas' ``{name}``.
-
-        Parameters
-        ----------
-        other : scalar, lazy Scalar, Series or DataFrame
-            Lazy frames are aligned first; so are in-memory pandas objects
-            that pandas aligns on the index (they need known divisions); a
-            pandas Series along the columns of a DataFrame is broadcast.
-        axis, level
-            As in pandas.
-        {fill_doc}
-
-        Returns
-        -------
-        DataFrame or Series
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> s = partframe.from_pandas(pd.Series([1.0, None, 3.0]), npartitions=2)
-        >>> {call}.compute().tolist()
-        {expected!r}
-        """
-
-
-def _binary_method(name: str, frame_default_axis: Any) -> Callable:
-    comparison = name in _COMPARISON
-
-    def method(
-        self: Any,
-        other: Any,
-        axis: Any = frame_default_axis,
-        level: Any = None,
-        fill_value: Any = None,
-    ) -> Any:
-        kwargs: dict = {}
-        if axis is not None:
-            kwargs["axis"] = axis
-        if level is not None:
-            kwargs["level"] = level
-        if fill_value is not None:
-            if comparison and isinstance(self._meta, pd.DataFrame):
-                # As pandas: DataFrame comparisons take no fill value.
-                raise TypeError(
-                    f"DataFrame.{name}() got an unexpected keyword argument "
-                    "'fill_value' (pandas' DataFrame comparisons take none; "
-                    "fillna() the frames first)"
-                )
-            kwargs["fill_value"] = fill_value
-        other = lazy_operand(self, other, axis)
-        if isinstance(other, pd.Index):
-            raise TypeError(
-                f"{name}(): an in-memory pandas {type(other).__name__} cannot be "
-                "aligned with the partitions; wrap it with partframe.from_pandas"
-            )
-
-        def build(obj: Any) -> Any:
-            o = other if obj is self else _sub_operand(other, obj)
-            if _is_lazy_frame(o) and axis in (None, 1, "columns"):
-                along = along_columns(obj, o, name, False, kwargs)
-                if along is not None:
-                    return along
-            return _method_call(obj, name, o, **kwargs)
-
-        return _guarded(self, f"{name}()", build)
-
-    method.__name__ = name
-    method.__doc__ = _binary_doc(name, comparison)
-    return method
-
-
 # -- mixins ------------------------------------------------------------------
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
@@ -446,7 +224,7 @@ class FrameMethods:
 
     # Replacing values ---------------------------------------------------------
     def replace(
-        self, to_replace: Any = None, value: Any = _NO_DEFAULT, *, regex: bool = False
+        self, to_replace: Any = None, value: Any = NO_DEFAULT, *, regex: bool = False
     ) -> Self:
         """Replace values, as pandas' ``replace`` (partition by partition).
 
@@ -458,11 +236,11 @@ class FrameMethods:
         [1, 20, 3]
         """
         kwargs: dict = {"to_replace": to_replace, "regex": regex}
-        if value is not _NO_DEFAULT:
+        if value is not NO_DEFAULT:
             kwargs["value"] = value
-        return _columnwise(self, call_method, ("replace",), kwargs)
+        return columnwise_call(self, call_method, ("replace",), kwargs)
 
-    def where(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Self:
+    def where(self, cond: Any, other: Any = NO_DEFAULT, *, axis: Any = None) -> Self:
         """Keep values where ``cond`` is True, else use ``other``.
 
         Parameters
@@ -483,7 +261,7 @@ class FrameMethods:
         """
         return self._where_mask("where", cond, other, axis)
 
-    def mask(self, cond: Any, other: Any = _NO_DEFAULT, *, axis: Any = None) -> Self:
+    def mask(self, cond: Any, other: Any = NO_DEFAULT, *, axis: Any = None) -> Self:
         """Replace values where ``cond`` is True by ``other``.
 
         The opposite of :meth:`where`; same arguments.
@@ -498,9 +276,9 @@ class FrameMethods:
         return self._where_mask("mask", cond, other, axis)
 
     def _where_mask(self, name: str, cond: Any, other: Any, axis: Any) -> Any:
-        if callable(cond) and not _is_lazy(cond):
+        if callable(cond) and not is_lazy(cond):
             cond = cond(self)
-        if callable(other) and not _is_lazy(other):
+        if callable(other) and not is_lazy(other):
             other = other(self)
         for label, x in (("cond", cond), ("other", other)):
             if isinstance(x, pd.DataFrame | pd.Series | np.ndarray | list):
@@ -509,18 +287,18 @@ class FrameMethods:
                     "cannot be aligned with the partitions; build it from this "
                     "frame or wrap it with partframe.from_pandas"
                 )
-        args = [cond] if other is _NO_DEFAULT else [cond, other]
+        args = [cond] if other is NO_DEFAULT else [cond, other]
         kwargs = {} if axis is None else {"axis": axis}
 
         def build(obj: Any) -> Any:
-            a = [a if obj is self else _sub_operand(a, obj) for a in args]
-            out = _method_call(obj, name, *a, **kwargs)
+            a = [a if obj is self else sub_operand(a, obj) for a in args]
+            out = method_call(obj, name, *a, **kwargs)
             # pandas upcasts a column when some of its values are replaced
             # (int64 -> float64 for missing values): decided over the whole
             # data, as pandas, the partitions are cast alike.
             return _upcast_alike(out, _replaced_meta(obj, name, a, kwargs))
 
-        return _guarded(self, f"{name}()", build)
+        return guarded(self, f"{name}()", build)
 
     def clip(self, lower: Any = None, upper: Any = None, *, axis: Any = None) -> Self:
         """Trim values at ``lower`` and ``upper`` (scalars or lazy values).
@@ -544,10 +322,10 @@ class FrameMethods:
         kwargs = {} if axis is None else {"axis": axis}
 
         def build(obj: Any) -> Any:
-            out = _method_call(obj, "clip", lower, upper, **kwargs)
+            out = method_call(obj, "clip", lower, upper, **kwargs)
             return _upcast_alike(out, _clipped_meta(obj, lower, upper, kwargs))
 
-        return _guarded(self, "clip()", build)
+        return guarded(self, "clip()", build)
 
     def round(self, decimals: Any = 0) -> Self:
         """Round to ``decimals`` places (an int, or a dict per column).
@@ -559,9 +337,7 @@ class FrameMethods:
         >>> s.round(1).compute().tolist()
         [1.3, 2.7]
         """
-        return _guarded(
-            self, "round()", lambda obj: _method_call(obj, "round", decimals)
-        )
+        return guarded(self, "round()", lambda obj: method_call(obj, "round", decimals))
 
     def abs(self) -> Self:
         """Absolute values.
@@ -573,9 +349,9 @@ class FrameMethods:
         >>> s.abs().compute().tolist()
         [1, 2]
         """
-        return _guarded(self, "abs()", lambda obj: _method_call(obj, "abs"))
+        return guarded(self, "abs()", lambda obj: method_call(obj, "abs"))
 
-    def isin(self, values: Any) -> Any:
+    def isin(self, values: Any) -> Self:
         """Is each value in ``values`` (a list-like, or a lazy Series)?
 
         A lazy Series is computed as part of the same graph: its partitions
@@ -591,7 +367,7 @@ class FrameMethods:
         >>> s.isin(other).compute().tolist()
         [False, False, True]
         """
-        if _is_lazy(values):
+        if is_lazy(values):
             if not isinstance(values._meta, pd.Series | pd.Index) or not isinstance(
                 self._meta, pd.Series | pd.Index
             ):
@@ -604,19 +380,15 @@ class FrameMethods:
                 ColumnwiseCall(self.expr, kernels.isin_whole, (whole,))
             )
         if isinstance(values, Mapping):
-            return _columnwise(self, call_method, ("isin", dict(values)))
+            return columnwise_call(self, call_method, ("isin", dict(values)))
         if isinstance(values, pd.DataFrame):
             raise TypeError(
                 "isin(DataFrame) aligns by index; wrap it with partframe.from_pandas"
             )
         values = _lazy_elements(_as_values(values, "isin()"))
-        return _columnwise(self, call_method, ("isin", values))
+        return columnwise_call(self, call_method, ("isin", values))
 
     # Binary operator methods are added below the class.
-
-
-for _name in _ARITHMETIC + _COMPARISON:
-    setattr(FrameMethods, _name, _binary_method(_name, None))
 
 
 class DataFrameMethods:
@@ -628,24 +400,6 @@ class DataFrameMethods:
     if TYPE_CHECKING:
 
         def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
-
-    def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
-        # Operators are built in FrameBase; this wrapper makes a dtype error
-        # name the column(s) and dtype(s) that cannot take part.
-        parent = super()._binop  # type: ignore[misc]
-        try:
-            out = parent(other, op, reflect=reflect)
-            _check_operator(self, other, op, reflect)
-            return out
-        except TypeError as exc:
-            what = f"operator {op.__name__.strip('_')!r}"
-
-            def build(obj: Any) -> Any:
-                o = other if obj is self else _sub_operand(other, obj)
-                _check_operator(obj, o, op, reflect)
-                return FrameBase._binop(obj, o, op, reflect=reflect)
-
-            raise _dtype_error(self, what, exc, build) from exc
 
     def drop(
         self,
@@ -679,9 +433,9 @@ class DataFrameMethods:
                 index = labels
         out: Any = self
         if columns is not None:
-            cols = _listify(columns)
+            cols = listify(columns)
             if errors == "raise":
-                _check_columns(self, cols, "drop()")
+                check_columns(self, cols, "drop()")
             keep = [c for c in self._meta.columns if c not in set(cols)]
             out = new_collection(Projection(self.expr, keep))
         if index is not None:
@@ -690,7 +444,7 @@ class DataFrameMethods:
                     "dropping index labels would need to check every partition "
                     "for them; pass errors='ignore'"
                 )
-            out = out._method("drop", index=_listify(index), errors="ignore")
+            out = out._method("drop", index=listify(index), errors="ignore")
         return out
 
     def rename(
@@ -724,7 +478,7 @@ class DataFrameMethods:
             if isinstance(columns, Mapping | pd.Series):
                 given = dict(columns)
                 if errors == "raise":
-                    _check_columns(self, list(given), "rename()")
+                    check_columns(self, list(given), "rename()")
                 mapping = {c: given.get(c, c) for c in current}
             elif callable(columns):
                 mapping = {c: columns(c) for c in current}
@@ -759,16 +513,6 @@ class SeriesMethods:
 
     expr: Expr
     _meta: Any
-
-    def _binop(self, other: Any, op: Callable, reflect: bool = False) -> Any:
-        parent = super()._binop  # type: ignore[misc]
-        try:
-            out = parent(other, op, reflect=reflect)
-            _check_operator(self, other, op, reflect)
-            return out
-        except TypeError as exc:
-            what = f"operator {op.__name__.strip('_')!r}"
-            raise _dtype_error(self, what, exc, None) from exc
 
     @property
     def str(self) -> StringAccessor:
@@ -826,10 +570,10 @@ class SeriesMethods:
         >>> s.between(2, 3).compute().tolist()
         [False, True, True]
         """
-        return _guarded(
+        return guarded(
             self,
             "between()",
-            lambda obj: _method_call(obj, "between", left, right, inclusive=inclusive),
+            lambda obj: method_call(obj, "between", left, right, inclusive=inclusive),
         )
 
     def rename(self, index: Any = None, **kwargs: Any) -> Series:

@@ -8,7 +8,7 @@ from ..collection._core import is_series, new_collection
 from ..kernels.group_call import pivot_finish
 
 if TYPE_CHECKING:
-    from ..collection import DataFrame
+    from ..collection import DataFrame, Series
     from ..groupby import DataFrameGroupBy, SeriesGroupBy
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
@@ -195,11 +195,12 @@ class DataFrameMethods(_Shared):
             "DataFrameGroupBy",
             self.groupby(keys, observed=observed, split_every=split_every),
         )
-        agged = g[value_cols].agg(aggfunc) if aggfunc != "size" else g.size()
         if aggfunc == "size":
-            agged = agged.to_frame("__pf_size")
+            # keys in the index (as_index=True): a Series
+            agged: DataFrame = cast("Series", g.size()).to_frame("__pf_size")
             finish_values = "__pf_size"
         else:
+            agged = g[value_cols].agg(aggfunc)
             finish_values = values
         expr = MapPartitions(
             pivot_finish,

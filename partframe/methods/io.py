@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..collection import Scalar
 
 __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 
@@ -10,7 +13,7 @@ __all__ = ["DataFrameMethods", "FrameMethods", "SeriesMethods"]
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
 
-    def to_csv(self, path: str, **kwargs: Any) -> Any:
+    def to_csv(self, path: str, **kwargs: Any) -> list[str] | Scalar:
         """Write CSV files, all or nothing: see :func:`partframe.to_csv`.
 
         Examples
@@ -30,7 +33,7 @@ class FrameMethods:
 class DataFrameMethods:
     """DataFrame-only methods."""
 
-    def to_parquet(self, path: str, **kwargs: Any) -> Any:
+    def to_parquet(self, path: str, **kwargs: Any) -> Scalar | None:
         """Write Parquet files, all or nothing: see :func:`partframe.to_parquet`.
 
         Examples

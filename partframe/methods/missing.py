@@ -4,7 +4,7 @@
 partition by partition; ``ffill``/``bfill`` fill each partition and carry
 the last non-missing values across partition boundaries
 (:class:`~partframe.expr.cumulative.FillCarry`). The shared helpers are in
-:mod:`partframe.methods.elementwise`.
+:mod:`partframe.methods.columnwise`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from ..expr.cumulative import FillCarry
 from ..expr.elementwise import WholeOf
 from ..expr.meta import meta_nonempty
 from ..kernels.elementwise import fillna_whole
-from .elementwise import (
-    _NO_DEFAULT,
-    _check_columns,
-    _columnwise,
-    _guarded,
-    _is_lazy_frame,
-    _listify,
-    _method_call,
+from .columnwise import (
+    NO_DEFAULT,
+    check_columns,
+    columnwise_call,
+    guarded,
+    is_lazy_frame,
+    listify,
+    method_call,
 )
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class FrameMethods:
 
         def _method(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
 
-    def isna(self) -> Any:
+    def isna(self) -> Self:
         """Boolean mask of missing values.
 
         Examples
@@ -74,7 +74,7 @@ class FrameMethods:
         """
         return self._method("isna")
 
-    def isnull(self) -> Any:
+    def isnull(self) -> Self:
         """Alias of :meth:`isna`.
 
         Examples
@@ -86,7 +86,7 @@ class FrameMethods:
         """
         return self._method("isnull")
 
-    def notna(self) -> Any:
+    def notna(self) -> Self:
         """Boolean mask of non-missing values.
 
         Examples
@@ -98,7 +98,7 @@ class FrameMethods:
         """
         return self._method("notna")
 
-    def notnull(self) -> Any:
+    def notnull(self) -> Self:
         """Alias of :meth:`notna`.
 
         Examples
@@ -247,15 +247,15 @@ class FrameMethods:
                 "partitions; wrap it with partframe.from_pandas, or pass a dict"
             )
         kwargs = {} if axis is None else {"axis": axis}
-        if _is_lazy_frame(value) and _fill_whole(self, value):
+        if is_lazy_frame(value) and _fill_whole(self, value):
             whole = WholeOf(value.expr)
-            return _guarded(
+            return guarded(
                 self,
                 "fillna()",
-                lambda obj: _columnwise(obj, fillna_whole, (whole,), kwargs),
+                lambda obj: columnwise_call(obj, fillna_whole, (whole,), kwargs),
             )
-        return _guarded(
-            self, "fillna()", lambda obj: _method_call(obj, "fillna", value, **kwargs)
+        return guarded(
+            self, "fillna()", lambda obj: method_call(obj, "fillna", value, **kwargs)
         )
 
 
@@ -273,8 +273,8 @@ class DataFrameMethods:
         self,
         *,
         axis: Any = 0,
-        how: Any = _NO_DEFAULT,
-        thresh: Any = _NO_DEFAULT,
+        how: Any = NO_DEFAULT,
+        thresh: Any = NO_DEFAULT,
         subset: Any = None,
         ignore_index: bool = False,
     ) -> DataFrame:
@@ -298,20 +298,20 @@ class DataFrameMethods:
                 "reset_index(drop=True) afterwards"
             )
         kwargs: dict = {}
-        if how is not _NO_DEFAULT:
+        if how is not NO_DEFAULT:
             kwargs["how"] = how
-        if thresh is not _NO_DEFAULT:
+        if thresh is not NO_DEFAULT:
             kwargs["thresh"] = thresh
         extra: Any = ()
         if subset is not None:
-            subset = _listify(subset)
-            _check_columns(self, subset, "dropna(subset=)")
+            subset = listify(subset)
+            check_columns(self, subset, "dropna(subset=)")
             kwargs["subset"] = subset
             extra = subset
         if subset is None:
             # Every column decides: the frame is needed whole.
             return self._method("dropna", **kwargs)
-        return _columnwise(self, call_method, ("dropna",), kwargs, extra)
+        return columnwise_call(self, call_method, ("dropna",), kwargs, extra)
 
 
 class SeriesMethods:

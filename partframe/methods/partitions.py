@@ -1,70 +1,51 @@
 """Partition-aware methods of DataFrame and Series (mixed into the facades).
 
-``head``/``tail``, ``repartition``, ``reset_index``, ``set_index(sorted=True)``,
-``loc``, ``partitions``/``get_partition``, ``nlargest``/``nsmallest``,
-``to_delayed``; and the module functions :func:`concat`,
-:func:`repartition_divisions` and :func:`union_divisions` (from
-:mod:`partframe.kernels.partitions`), which ``collection._align`` uses to
-align operands with different divisions.
+``head``/``tail``, ``repartition``, ``reset_index``,
+``partitions``/``get_partition``, ``nlargest``/``nsmallest``,
+``to_delayed``; and :func:`repartition_divisions`, which
+:func:`partframe.concat` uses to align inputs with different divisions.
+``set_index`` is in :mod:`partframe.methods.set_index`, ``loc`` in
+:mod:`partframe.methods.indexing`, ``concat`` in
+:mod:`partframe.methods.concat`.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
 import itertools
 import math
-from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Self
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
 import numpy as np
 import pandas as pd
-from pandas.api.extensions import ExtensionArray
-from pandas.errors import IndexingError
 
-from ..collection._core import (
-    FrameBase,
-    align,
-    is_dataframe,
-    is_series,
-    new_collection,
-)
+from ..collection._core import new_collection
 from ..expr.base import plain_scalar
-from ..expr.merge import NarrowIfComplete, narrowed
-from ..expr.meta import make_meta, meta_nonempty
-from ..expr.partitions import (
-    ConcatColumns,
-    ConcatPartitions,
-    GatherLoc,
-    Head,
-    LocLabels,
-    LocRows,
+from ..expr.meta import meta_nonempty
+from ..expr.partitions import Head, Tail, select_partitions
+from ..expr.reductions import ReductionChunk, TreeReduction
+from ..expr.repartition import (
     RepartitionDivisions,
     RepartitionPieces,
-    ResetIndex,
-    SetIndexSorted,
-    Tail,
-    check_divisions,
     repartition_npartitions,
-    select_partitions,
 )
-from ..expr.reductions import ReductionChunk, TreeReduction
+from ..expr.rows import ResetIndex
 from ..kernels import partitions as K
-from ..kernels.partitions import union_divisions
 
 if TYPE_CHECKING:
-    from ..collection import DataFrame, Index, Series
+    from ..collection import DataFrame, Series
 
 __all__ = [
     "DataFrameMethods",
     "FrameMethods",
     "SeriesMethods",
-    "concat",
     "repartition_divisions",
-    "union_divisions",
 ]
 
 _NO_DEFAULT = object()
+
+_T = TypeVar("_T")
+_F = TypeVar("_F")
 
 
 class FrameMethods:
@@ -83,6 +64,16 @@ class FrameMethods:
         def known_divisions(self) -> bool: ...
 
     # -- head / tail -----------------------------------------------------------
+    @overload
+    def head(
+        self, n: int = ..., npartitions: int = ..., *, compute: Literal[False]
+    ) -> Self: ...
+    @overload
+    def head(
+        self, n: int = ..., npartitions: int = ..., compute: bool = ...
+    ) -> Any: ...
+    # Computed, the result is the pandas object of this collection's class
+    # (pd.DataFrame, pd.Series or pd.Index), which a mixin cannot name.
     def head(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
         """The first ``n`` rows.
 
@@ -133,6 +124,16 @@ class FrameMethods:
             start, batch = stop, batch * 2
         return K.first_rows(K.concat_parts(pieces), n)
 
+    @overload
+    def tail(
+        self, n: int = ..., npartitions: int = ..., *, compute: Literal[False]
+    ) -> Self: ...
+    @overload
+    def tail(
+        self, n: int = ..., npartitions: int = ..., compute: bool = ...
+    ) -> Any: ...
+    # Computed, the result is the pandas object of this collection's class
+    # (pd.DataFrame, pd.Series or pd.Index), which a mixin cannot name.
     def tail(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
         """The last ``n`` rows, scanning partitions from the end.
 
@@ -167,7 +168,7 @@ class FrameMethods:
 
     # -- selecting partitions ------------------------------------------------
     @property
-    def partitions(self) -> _PartitionsIndexer:
+    def partitions(self) -> _PartitionsIndexer[Self]:
         """Select partitions: ``df.partitions[i]``, ``[i:j]`` or ``[[i, k]]``.
 
         Examples
@@ -257,31 +258,6 @@ class FrameMethods:
             _repartition_size(self.expr, K.parse_bytes(partition_size))
         )
 
-    # -- loc --------------------------------------------------------------------
-    @property
-    def loc(self) -> _LocIndexer:
-        """Select rows (and columns) by label, pruning partitions by divisions.
-
-        ``loc[label]``, ``loc[a:b]`` (both ends included), ``loc[list]``,
-        ``loc[boolean_series]`` and, on a DataFrame, ``loc[rows, columns]``.
-        With known divisions only the partitions that can hold the labels
-        are computed; with unknown divisions every partition is scanned. A
-        single label gives the matching rows as a frame (as ``loc[[label]]``
-        would). A label outside known divisions raises ``KeyError`` as in
-        pandas; an absent label inside them (or with unknown divisions)
-        gives no rows, since only computing could tell.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(8)}), npartitions=4)
-        >>> df.loc[3:5].x.compute().tolist()
-        [3, 4, 5]
-        >>> df.loc[3:5].npartitions
-        2
-        """
-        return _LocIndexer(self)
-
     # -- conversions ------------------------------------------------------------
     def to_delayed(self, optimize_graph: bool = True) -> list:
         """One :class:`~partframe.Delayed` per partition, sharing one graph.
@@ -307,14 +283,8 @@ class DataFrameMethods:
     """DataFrame-only methods."""
 
     # Provided by the collection this is mixed into (FrameBase).
-    expr: Any
-    _meta: Any
     if TYPE_CHECKING:
 
-        @property
-        def index(self) -> Index: ...
-        @index.setter
-        def index(self, value: Any) -> None: ...
         def _reset_index(self, drop: bool, kwargs: dict | None) -> Any: ...
 
     def reset_index(self, drop: bool = False) -> DataFrame:
@@ -336,74 +306,6 @@ class DataFrameMethods:
         2     30  3
         """
         return self._reset_index(drop, None)
-
-    def set_index(
-        self,
-        other: Hashable,
-        drop: bool = True,
-        sorted: bool = False,
-        divisions: Sequence | None = None,
-    ) -> DataFrame:
-        """Make column ``other`` the index, sorting the rows by it.
-
-        With ``sorted=True`` and no ``divisions``, each partition's min and
-        max of the column are **computed when this is called** (reading only
-        that column), to learn the divisions and check that the column is
-        sorted across partitions; an error names the partitions that
-        overlap. Empty partitions are dropped. With ``divisions=`` nothing is
-        computed: the boundaries are trusted.
-
-        Parameters
-        ----------
-        other : label, or partframe Series or Index
-            The column; or keys computed from this frame's rows (e.g.
-            ``df.x + 1``: partitioned as the frame), taken by position as
-            pandas takes an array (the index is named after them). A list
-            of one label is that label; several make a MultiIndex, which
-            partframe does not support.
-        drop : bool, default True
-            Remove the column from the data (pandas ignores it for keys
-            that are not a column label).
-        sorted : bool, default False
-            Promise that the column is sorted across partitions. Without
-            it the rows are range-shuffled and sorted: the boundaries are
-            sampled inside the graph, and the divisions are computed only
-            when asked for (``.divisions``, ``loc``, alignment); see
-            :mod:`partframe.expr.sort`. ``divisions=`` skips sampling.
-        divisions : sequence, optional
-            The new index's boundaries, ``npartitions + 1`` of them.
-
-        Examples
-        --------
-        >>> import pandas as pd, partframe
-        >>> pdf = pd.DataFrame({"t": [1, 2, 3, 5], "x": [5, 6, 7, 8]})
-        >>> df = partframe.from_pandas(pdf, npartitions=2)
-        >>> df.set_index("t", sorted=True).divisions
-        (1, 3, 5)
-        """
-        other = _set_index_key(other)
-        if hasattr(other, "expr"):  # a partframe Series or Index of keys
-            if other.expr._name == self.index.expr._name:
-                return new_collection(self.expr)  # the frame's own index, as pandas
-            return _set_index_values(self, other, sorted, divisions)
-        if not sorted:
-            from .shuffle import set_index_unsorted
-
-            return set_index_unsorted(self, other, drop, divisions)
-        if not isinstance(other, Hashable) or other not in self._meta.columns:
-            raise KeyError(
-                f"set_index: {other!r} is not a column (None of [{other!r}] are "
-                "in the columns); "
-                f"columns: {list(self._meta.columns)}"
-            )
-        if divisions is not None:
-            divisions = check_divisions(
-                divisions,
-                f"set_index({other!r}, sorted=True, divisions=...)",
-                self.expr.npartitions,
-            )
-            return new_collection(SetIndexSorted(self.expr, other, drop, divisions))
-        return new_collection(_set_index_sorted(self.expr, other, drop))
 
     def nlargest(self, n: int, columns: Any, keep: str = "first") -> DataFrame:
         """The ``n`` rows with the largest ``columns`` values, as pandas.
@@ -443,7 +345,15 @@ class SeriesMethods:
 
         def _reset_index(self, drop: bool, kwargs: dict | None) -> Any: ...
 
-    def reset_index(self, drop: bool = False, name: Any = _NO_DEFAULT) -> Any:
+    @overload
+    def reset_index(self, drop: Literal[False] = ..., name: Any = ...) -> DataFrame: ...
+    @overload
+    def reset_index(self, drop: Literal[True], name: Any = ...) -> Series: ...
+    @overload
+    def reset_index(self, drop: bool, name: Any = ...) -> DataFrame | Series: ...
+    def reset_index(
+        self, drop: bool = False, name: Any = _NO_DEFAULT
+    ) -> DataFrame | Series:
         """Reset the index to 0..n-1 across the Series (see DataFrame's).
 
         Examples
@@ -522,64 +432,6 @@ def _top(obj: Any, method: str, n: int, columns: Any, keep: str) -> Any:
     )  # fmt: skip
 
 
-# -- helpers: set_index ------------------------------------------------------------
-
-#: The temporary column that holds set_index keys given as values.
-_KEYS = "__pf_set_index_keys"
-
-
-def _set_index_key(other: Any) -> Any:
-    """``set_index``'s key: a label, or a partframe Series/Index of keys.
-
-    A list of one label is that label (pandas makes no MultiIndex of it);
-    what partframe cannot do is refused here, naming the feature.
-    """
-    if isinstance(other, list):
-        if len(other) == 1 and isinstance(other[0], Hashable):
-            return other[0]
-        raise NotImplementedError(
-            f"set_index({other!r}): several keys (or arrays in a list) make a "
-            "MultiIndex, which partframe does not support (no multi-indexes); "
-            "set one column as the index"
-        )
-    if isinstance(other, FrameBase):
-        if isinstance(other._meta, pd.DataFrame):
-            raise NotImplementedError(
-                "set_index with a DataFrame of keys makes a MultiIndex, which "
-                "partframe does not support; pass one column label or Series"
-            )
-        return other
-    if isinstance(other, pd.Series | pd.Index | np.ndarray):
-        raise NotImplementedError(
-            f"set_index with an in-memory {type(other).__name__}: pandas takes "
-            "its values by position, which partframe cannot line up with its "
-            "partitions; pass a partframe Series computed from this frame "
-            "(e.g. df.x + 1) or add the keys as a column first"
-        )
-    return other
-
-
-def _set_index_values(frame: Any, keys: Any, sorted: bool, divisions: Any) -> Any:
-    """``frame.set_index(keys)`` for a partframe Series or Index of keys:
-    its values, by position, become a temporary column that is set as the
-    index (sorted, or promised sorted), named after ``keys``."""
-    from ..expr.blockwise import Elemwise, aligned
-
-    if not aligned(frame.expr, keys.expr):
-        raise ValueError(
-            "set_index: the keys are not partitioned as the frame: pandas takes "
-            "them by position, so they must be computed from this frame's rows "
-            f"(e.g. df.x + 1), not from another source ({keys.npartitions} "
-            f"partitions against {frame.npartitions})"
-        )
-    name = keys._meta.name
-    with_keys = new_collection(
-        Elemwise(K.assign_by_position, [frame.expr, keys.expr, _KEYS])
-    )
-    out = with_keys.set_index(_KEYS, drop=True, sorted=sorted, divisions=divisions)
-    return new_collection(Elemwise(K.name_index, [out.expr, name]))
-
-
 # -- helpers: repartition ----------------------------------------------------------
 
 
@@ -616,7 +468,7 @@ def _check_new_divisions(expr: Any, divisions: Any, force: bool) -> None:
         return  # incomparable values: the node explains
 
 
-def repartition_divisions(frame: Any, divisions: Sequence) -> Any:
+def repartition_divisions(frame: _F, divisions: Sequence) -> _F:
     """``frame`` re-split at ``divisions`` (its own divisions must be known).
 
     Examples
@@ -627,9 +479,10 @@ def repartition_divisions(frame: Any, divisions: Sequence) -> Any:
     3
     """
     divisions = tuple(divisions)
-    if divisions == tuple(frame.divisions):
+    lazy: Any = frame  # a collection (FrameBase), or a mixin's Self
+    if divisions == tuple(lazy.divisions):
         return frame
-    return new_collection(RepartitionDivisions(frame.expr, divisions))
+    return new_collection(RepartitionDivisions(lazy.expr, divisions))
 
 
 def _repartition_size(expr: Any, limit: int) -> Any:
@@ -674,60 +527,14 @@ def _repartition_size(expr: Any, limit: int) -> Any:
     return RepartitionPieces(expr, tuple(plan), divs)
 
 
-# -- helpers: set_index --------------------------------------------------------------
-
-
-def _show(value: Any) -> str:
-    return repr(plain_scalar(value))
-
-
-def _set_index_sorted(expr: Any, column: Any, drop: bool) -> Any:
-    stats = new_collection(
-        TreeReduction(
-            expr, K.column_bounds, K.concat_lists, K.concat_lists, [],
-            chunk_kwargs={"column": column}, label="bounds", columns=[column],
-        )
-    ).compute()  # fmt: skip
-    stats = [(r, plain_scalar(lo), plain_scalar(hi), nans) for r, lo, hi, nans in stats]
-    nonempty = [i for i, (rows, *_rest) in enumerate(stats) if rows]
-    if not nonempty or any(s[3] for s in stats):
-        # Missing values cannot be placed in divisions: keep them unknown.
-        return SetIndexSorted(expr, column, drop, None)
-    overlaps = []
-    for i, j in itertools.pairwise(nonempty):
-        if stats[i][2] > stats[j][1]:
-            overlaps.append(
-                f"partition {i} holds [{_show(stats[i][1])}, {_show(stats[i][2])}] "
-                f"but partition {j} starts at {_show(stats[j][1])}"
-            )
-    if overlaps:
-        raise ValueError(
-            f"set_index({column!r}, sorted=True): the column is not sorted across "
-            f"partitions: {'; '.join(overlaps[:5])}"
-            + (f" (and {len(overlaps) - 5} more)" if len(overlaps) > 5 else "")
-            + ". Sort the data first, or call set_index without sorted=True once "
-            "shuffles are available."
-        )
-    frame = select_partitions(expr, nonempty)
-    mins = [stats[i][1] for i in nonempty]
-    last = stats[nonempty[-1]][2]
-    if all(stats[i][2] < stats[j][1] for i, j in itertools.pairwise(nonempty)):
-        return SetIndexSorted(frame, column, drop, (*mins, last))
-    # Equal values straddle a boundary: move them into one partition.
-    bounds = tuple((stats[i][1], stats[i][2]) for i in nonempty)
-    unique_mins = sorted(set(mins))
-    indexed = SetIndexSorted(frame, column, drop, None)
-    return RepartitionDivisions(indexed, (*unique_mins, last), bounds)
-
-
 # -- indexers -------------------------------------------------------------------------
 
 
-class _PartitionsIndexer:
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
+class _PartitionsIndexer(Generic[_T]):
+    def __init__(self, obj: _T) -> None:
+        self.obj: Any = obj
 
-    def __getitem__(self, key: Any) -> Any:
+    def __getitem__(self, key: Any) -> _T:
         n = self.obj.npartitions
         if isinstance(key, slice):
             parts = list(range(n))[key]
@@ -742,304 +549,3 @@ class _PartitionsIndexer:
                 f"select partitions with an int, a slice or a list, not {key!r}"
             )
         return new_collection(select_partitions(self.obj.expr, parts))
-
-
-class _LocIndexer:
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-
-    def __getitem__(self, key: Any) -> Any:
-        obj = self.obj
-        if isinstance(key, tuple) and not isinstance(obj._meta.index, pd.MultiIndex):
-            if not is_dataframe(obj) or len(key) != 2:
-                raise IndexingError(
-                    f"Too many indexers: a {type(obj).__name__} takes loc[rows]"
-                    + (" or loc[rows, columns]" if is_dataframe(obj) else "")
-                    + f", got {len(key)} indexers"
-                )
-            rows, cols = key
-            if callable(cols):  # as pandas: called with the whole frame
-                cols = cols(obj)
-            return _loc_columns(self._rows(rows), cols)
-        return self._rows(key)
-
-    def _rows(self, key: Any) -> Any:
-        obj = self.obj
-        if callable(key) and not isinstance(key, FrameBase):
-            key = key(obj)
-        if is_series(key):
-            return obj[key]
-        if isinstance(key, pd.Series) and not pd.api.types.is_bool_dtype(key.dtype):
-            key = key.array  # labels, as pandas (a boolean Series aligns)
-        if isinstance(key, FrameBase | pd.Series | pd.DataFrame):
-            raise TypeError(
-                "loc takes a lazy boolean partframe Series aligned with the frame "
-                "(df.loc[df.x > 0]); wrap in-memory masks with from_pandas"
-            )
-        if isinstance(key, slice):
-            if key.step is not None:
-                raise ValueError("loc slices with a step are not supported")
-            if key.start is None and key.stop is None:
-                return obj
-            return _loc_slice(obj, key.start, key.stop)
-        if isinstance(key, str) and isinstance(obj._meta.index, K.DATETIME_LIKE):
-            # A date string on a datetime-like index may be a period (pandas'
-            # partial string indexing): all the rows pandas matches, as a frame.
-            expr = _partial_string_partitions(obj, key, key)
-            return new_collection(LocRows(expr, K.loc_label, (key,)))
-        if isinstance(key, list | np.ndarray | pd.Index | ExtensionArray):
-            labels = list(key)
-            if labels and all(isinstance(x, bool | np.bool_) for x in labels):
-                raise TypeError(
-                    "loc with a list of booleans cannot be aligned with the "
-                    "partitions; use a lazy boolean Series"
-                )
-            return _loc_list(obj, labels)
-        return _loc_label(obj, key)
-
-
-def _partition_of(divisions: tuple, label: Any) -> int | None:
-    """The partition that can hold ``label`` (None: outside the divisions)."""
-    lo, hi = divisions[0], divisions[-1]
-    if label < lo or label > hi:
-        return None
-    return bisect.bisect_right(divisions[:-1], label) - 1
-
-
-def _loc_label(obj: Any, label: Any) -> Any:
-    expr = obj.expr
-    if expr.known_divisions:
-        try:
-            i = _partition_of(expr.divisions, label)
-        except TypeError:
-            raise KeyError(label) from None
-        if i is None:
-            # Outside the divisions: absent for sure, and pandas raises.
-            raise KeyError(label)
-        expr = select_partitions(expr, [i])
-    return new_collection(LocRows(expr, K.loc_label, (label,)))
-
-
-def _loc_slice(obj: Any, start: Any, stop: Any) -> Any:
-    expr = obj.expr
-    if _partial_strings(obj._meta.index, start, stop):
-        expr = _partial_string_partitions(obj, start, stop)
-    elif expr.known_divisions:
-        d = expr.divisions
-        n = expr.npartitions
-        try:
-            parts = [
-                i
-                for i in range(n)
-                if (stop is None or d[i] <= stop)
-                and (
-                    start is None
-                    or start < d[i + 1]
-                    or (i == n - 1 and start <= d[i + 1])
-                )
-            ]
-        except TypeError:
-            raise TypeError(
-                f"loc[{start!r}:{stop!r}]: the bounds cannot be compared with the "
-                f"index (divisions {d[0]!r} .. {d[-1]!r})"
-            ) from None
-        expr = select_partitions(expr, parts or [0])
-    return new_collection(LocRows(expr, K.loc_slice, (start, stop)))
-
-
-def _partial_strings(index: pd.Index, start: Any, stop: Any) -> bool:
-    """Is ``loc[start:stop]`` a partial date string slice (see ``K.loc_slice``)?"""
-    return isinstance(index, K.DATETIME_LIKE) and (
-        isinstance(start, str) or isinstance(stop, str)
-    )
-
-
-def _partial_string_partitions(obj: Any, start: Any, stop: Any) -> Any:
-    """``obj``'s plan restricted to the partitions that can hold
-    ``loc[start:stop]``, bounds that may be partial date strings.
-
-    pandas resolves the strings against an index of the divisions: the
-    partitions kept run from the one holding the first division at or after
-    the start to the last one starting at or before the stop's end.
-    """
-    expr = obj.expr
-    if not expr.known_divisions:
-        return expr
-    index = pd.Index(list(expr.divisions), dtype=obj._meta.index.dtype)
-    lo, hi = index.slice_locs(start, stop)
-    parts = list(range(max(int(lo) - 1, 0), min(int(hi), expr.npartitions)))
-    return select_partitions(expr, parts or [0])
-
-
-def _loc_list(obj: Any, labels: list) -> Any:
-    expr = obj.expr
-    if not labels:
-        return new_collection(
-            LocRows(select_partitions(expr, [0]), K.index_isin, ([],))
-        )
-    if expr.known_divisions:
-        try:
-            where = [_partition_of(expr.divisions, x) for x in labels]
-            ordered = all(a <= b for a, b in itertools.pairwise(labels))
-        except TypeError:
-            where, ordered = None, False
-        if where is not None:
-            missing = [x for x, i in zip(labels, where) if i is None]
-            if missing:
-                raise KeyError(f"{missing[:10]!r} not in index")
-            parts = sorted({i for i in where if i is not None})  # (none is)
-            if ordered:
-                per_part: dict = {p: [] for p in parts}
-                for x, i in zip(labels, where):
-                    per_part[i].append(x)
-                sub = select_partitions(expr, parts)
-                return new_collection(
-                    LocLabels(sub, tuple(tuple(per_part[p]) for p in parts))
-                )
-            expr = select_partitions(expr, parts)
-    pieces = LocRows(expr, K.index_isin, (list(labels),))
-    return new_collection(GatherLoc(pieces, tuple(labels)))
-
-
-def _loc_columns(frame: Any, cols: Any) -> Any:
-    if isinstance(cols, slice) and cols == slice(None):
-        return frame
-    meta = frame._meta
-    if isinstance(cols, slice) or (
-        isinstance(cols, list | np.ndarray | pd.Index)
-        and len(cols)
-        and all(isinstance(c, bool | np.bool_) for c in cols)
-    ):
-        return frame[list(meta.loc[:, cols].columns)]
-    if isinstance(cols, list | np.ndarray | pd.Index):
-        return frame[list(cols)]
-    return frame[cols]
-
-
-# -- concat ---------------------------------------------------------------------------
-
-
-def _as_collection(x: Any) -> Any:
-    from ..io.memory import from_pandas
-
-    if isinstance(x, FrameBase):
-        return x
-    if isinstance(x, pd.DataFrame | pd.Series):
-        return from_pandas(x, npartitions=1)
-    raise TypeError(
-        "concat takes partframe or pandas DataFrames and Series, "
-        f"not {type(x).__name__}"
-    )
-
-
-def _align_all(frames: list) -> list:
-    first = frames[0].expr
-
-    def aligned(e: Any) -> bool:
-        return e._partitioning == first._partitioning or (
-            first.known_divisions and e.divisions == first.divisions
-        )
-
-    if all(aligned(f.expr) for f in frames):
-        return frames
-    if not all(f.known_divisions for f in frames):
-        # Without divisions to unify, each must line up with the first as
-        # it is (one partition each: pandas aligns the rows inside it).
-        for f in frames[1:]:
-            align(frames[0], f)  # raises the explanation otherwise
-        return frames
-    divisions = functools.reduce(union_divisions, [f.divisions for f in frames])
-    return [repartition_divisions(f, divisions) for f in frames]
-
-
-def concat(
-    dfs: Iterable,
-    axis: int | str = 0,
-    join: str = "outer",
-    ignore_index: bool = False,
-) -> Any:
-    """Concatenate frames along the rows or the columns, as ``pandas.concat``.
-
-    Parameters
-    ----------
-    dfs : list of DataFrame or Series
-        partframe collections; pandas objects are wrapped as one partition.
-    axis : {0, "index", 1, "columns"}, default 0
-        0: the partitions of each input follow each other; the result has
-        known divisions when every input has and they are in increasing
-        order without overlap. Different columns and dtypes are handled as
-        pandas does (missing columns become NaN, with pandas' upcasts).
-        1: side by side; inputs are aligned on their divisions first.
-    join : {"outer", "inner"}, default "outer"
-        Keep the union or the intersection of the other axis.
-    ignore_index : bool, default False
-        axis 0: number the rows 0..n-1 across the result (as
-        ``reset_index(drop=True)``). axis 1: number the columns.
-
-    Notes
-    -----
-    With ``axis=1`` on inputs whose indexes differ, rows come in index order
-    (as ``pandas.concat(..., sort=True)``): that is the order of the
-    partitions. With ``join="outer"`` on inputs from different sources,
-    the meta has integer and bool columns upcast (float64, object) as if
-    some rows were missing, since which rows match is only known when
-    computing; then the partitions get pandas' dtypes for the whole result
-    (a column with no missing value in any partition keeps its dtype), as
-    for a join (:class:`~partframe.expr.merge.NarrowIfComplete`).
-
-    Examples
-    --------
-    >>> import pandas as pd, partframe
-    >>> a = partframe.from_pandas(pd.DataFrame({"x": [1, 2]}), npartitions=1)
-    >>> b = partframe.from_pandas(pd.DataFrame({"y": [3.5]}, index=[5]),
-    ...                           npartitions=1)
-    >>> partframe.concat([a, b]).compute()
-         x    y
-    0  1.0  NaN
-    1  2.0  NaN
-    5  NaN  3.5
-    """
-    if isinstance(dfs, pd.DataFrame | pd.Series) or hasattr(dfs, "expr"):
-        raise TypeError(
-            "concat takes a list of frames, not a single one: concat([a, b])"
-        )
-    frames = [_as_collection(x) for x in dfs]
-    if not frames:
-        raise ValueError("No objects to concatenate")
-    if join not in ("outer", "inner"):
-        raise ValueError(f"join must be 'outer' or 'inner', got {join!r}")
-    if axis in (0, "index", "rows"):
-        if any(is_dataframe(f) for f in frames) and any(is_series(f) for f in frames):
-            frames = [
-                f.to_frame(0 if f.name is None else f.name) if is_series(f) else f
-                for f in frames
-            ]
-        if len(frames) == 1:
-            out = frames[0]
-        else:
-            out = new_collection(ConcatPartitions([f.expr for f in frames], join))
-        if ignore_index:
-            out = out._reset_index(True, None)
-        return out
-    if axis in (1, "columns"):
-        frames = _align_all(frames)
-        exprs = [f.expr for f in frames]
-        cast = join == "outer" and len({e._partitioning for e in exprs}) > 1
-        wide = ConcatColumns(exprs, join, ignore_index, cast)
-        if not cast:
-            return new_collection(wide)
-        # pandas' dtypes when no row is missing: those of empty inputs (the
-        # stand-ins' indexes need not match).
-        complete = make_meta(
-            pd.concat(
-                [e._meta for e in exprs], axis=1, join=join,
-                ignore_index=ignore_index, sort=True,
-            )
-        )  # fmt: skip
-        if narrowed(wide._meta, complete) is None:
-            return new_collection(wide)
-        # Whether rows are missing is known only when computing: decided
-        # for the whole result, as pandas does (see partframe.expr.merge).
-        narrow = ConcatColumns(exprs, join, ignore_index, False)
-        return new_collection(NarrowIfComplete(narrow, wide._meta, complete))
-    raise ValueError(f"axis must be 0 or 1, got {axis!r}")

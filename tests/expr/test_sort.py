@@ -265,7 +265,7 @@ def test_given_divisions_checked_everywhere():
 def test_set_index_drop_false_and_npartitions():
     pdf = make_pdf(30)
     ddf = partframe.from_pandas(pdf, npartitions=3)
-    from partframe.methods.shuffle import set_index_unsorted
+    from partframe.methods.set_index import set_index_unsorted
 
     out = set_index_unsorted(ddf, "i", drop=False, npartitions=5)
     assert out.npartitions == 5

@@ -163,7 +163,7 @@ def test_compute_assembles_join_partitions(how, npartitions, scheduler, assemble
 
 
 def test_deferred_left_join_partition_is_cast_to_the_meta():
-    from partframe.expr.merge import merge_partitions
+    from partframe.kernels.merge import merge_partitions
 
     left, right = _sides()
     kwargs = {"on": "k", "how": "left", "suffixes": ("_x", "_y")}
