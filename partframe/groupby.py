@@ -59,7 +59,8 @@ from .expr.groupby import GroupByAgg
 from .expr.groupby_shuffle import GroupByApply, GroupByTransform
 from .expr.meta import make_meta, meta_nonempty
 from .kernels.group_call import level_columns, rename_keys
-from .kernels.groupby import GroupByPlan, groupby_chunk, groupby_finalize
+from .kernels.groupby import GroupByPlan, groupby_chunk
+from .kernels.groupby_finalize import groupby_finalize
 
 __all__ = ["DataFrameGroupBy", "SeriesGroupBy", "crosstab"]
 

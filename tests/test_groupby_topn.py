@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import partframe
 from partframe.kernels import topn
-from partframe.kernels.groupby import _assign
+from partframe.kernels.groupby_range import _assign
 from partframe.kernels.topn import fast_top_n_ok, group_codes, top_n_mask
 from partframe.testing import assert_eq
 
