@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .groupby_finalize import _sort_order, reset_index_objects
+from .groupby_finalize import cast_index, reset_index_objects, sort_order
 from .keys import index_sorted_positions
 from .topn import fast_top_n_ok, group_top_n
 
@@ -81,14 +81,12 @@ def groupby_call_partition(
 def _object_level_keys(obj: Any, names: tuple) -> Any:
     """Keys of an object index level as pandas' level groupby gives them:
     only numbers are inferred, anything else stays objects."""
-    from .groupby_finalize import _cast_index
-
     if not isinstance(obj, pd.DataFrame | pd.Series):
         return obj
     index = obj.index
     if any(n in names for n in index.names):
         levels = [
-            _cast_index(index.get_level_values(i), _OBJECT, True)
+            cast_index(index.get_level_values(i), _OBJECT, True)
             if index.names[i] in names
             else index.get_level_values(i)
             for i in range(index.nlevels)
@@ -102,7 +100,7 @@ def _object_level_keys(obj: Any, names: tuple) -> Any:
         cols = [c for c in obj.columns if c in names]
         for c in cols:
             obj = obj.assign(
-                **{c: _cast_index(pd.Index(obj[c]), _OBJECT, True).to_numpy()}
+                **{c: cast_index(pd.Index(obj[c]), _OBJECT, True).to_numpy()}
             )
     return obj
 
@@ -340,5 +338,5 @@ def check_result(out: Any, meta: Any, what: str) -> Any:
 
 def sort_result(obj: Any) -> Any:
     """Sort a per-partition groupby result by its index (NaN last)."""
-    order = _sort_order(obj.index)
+    order = sort_order(obj.index)
     return obj if order is None else obj.iloc[order]

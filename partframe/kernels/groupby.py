@@ -37,9 +37,12 @@ from .shuffle import split_by_partition
 
 __all__ = [
     "GroupByPlan",
+    "group_key_frame",
     "groupby_chunk",
     "groupby_chunk_split",
     "groupby_split",
+    "partial_frame",
+    "side_by_side",
 ]
 
 
@@ -107,7 +110,7 @@ def _as_float(s: pd.Series) -> pd.Series:
     )
 
 
-def _key_frame(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> pd.DataFrame:
+def group_key_frame(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> pd.DataFrame:
     """The key values of every row as columns ``0..nkeys-1``."""
     if plan.level is not None:
         idx = df.index
@@ -124,7 +127,7 @@ def _key_frame(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> pd.DataFrame:
     return out
 
 
-def _side_by_side(series: list) -> pd.DataFrame:
+def side_by_side(series: list) -> pd.DataFrame:
     """Series with (usually) one index as the columns of one frame."""
     first = series[0]
     index = first.index
@@ -217,10 +220,10 @@ def _direct_main(frame: pd.DataFrame, keys: Any, plan: GroupByPlan, sort: bool) 
     if res is None:
         return None
     uniques, out = res
-    return _partial_frame(out, pd.Index(uniques, name=name))
+    return partial_frame(out, pd.Index(uniques, name=name))
 
 
-def _partial_frame(columns: dict, index: pd.Index) -> pd.DataFrame:
+def partial_frame(columns: dict, index: pd.Index) -> pd.DataFrame:
     """A ``"main"`` partial from named numpy arrays (one column: a 2-D
     block, which pandas builds in half the time of a dict)."""
     if len(columns) == 1:
@@ -290,7 +293,7 @@ def groupby_chunk(
                     continue
                 main.append(getattr(g[col], op)().rename(pid))
     if main:
-        parts["main"] = _side_by_side(main)
+        parts["main"] = side_by_side(main)
         if packed is not None:
             parts["main"].index = _unpack_keys(parts["main"].index, levels, sizes, plan)
     for pid, col, op in plan.idx:
@@ -302,7 +305,7 @@ def groupby_chunk(
         value = gs.min() if op == "idxmin" else gs.max()
         parts[("idx", pid)] = pd.DataFrame({"v": value, "i": label})
     for col in plan.nunique:
-        pairs = _key_frame(frame, plan)
+        pairs = group_key_frame(frame, plan)
         pairs["v"] = (
             frame[col].to_numpy()
             if not isinstance(frame[col].dtype, pd.api.extensions.ExtensionDtype)

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .group_reduce import group_reduce
-from .groupby import GroupByPlan, _partial_frame, _side_by_side
+from .groupby import GroupByPlan, partial_frame, side_by_side
 
-__all__ = ["groupby_combine"]
+__all__ = ["concat_nonempty", "groupby_combine"]
 
 # chunk op -> how partials of it combine
 COMBINE_OP = {
@@ -35,7 +35,9 @@ COMBINE_OP = {
 }
 
 
-def _concat(frames: list) -> pd.DataFrame:
+def concat_nonempty(frames: list) -> pd.DataFrame:
+    """``frames`` end to end, empty ones left out (the first when all are
+    empty, so the columns and dtypes stay)."""
     nonempty = [f for f in frames if len(f)]
     if not nonempty:
         return frames[0]
@@ -117,7 +119,7 @@ def _combine_main(main: Any, plan: GroupByPlan) -> pd.DataFrame:
                 out.append(_chan(main, g, pid))
             continue
         cop = COMBINE_OP[op]
-        res = _side_by_side([getattr(g[pid], cop)() for pid in pids])
+        res = side_by_side([getattr(g[pid], cop)() for pid in pids])
         index = res.index
         out.append(res)
     if index is None:
@@ -169,7 +171,7 @@ def _direct_combine(frames: list, plan: GroupByPlan, sort: bool) -> pd.DataFrame
     if res is None:
         return None
     uniques, out = res
-    return _partial_frame(out, pd.Index(uniques, name=index.name))
+    return partial_frame(out, pd.Index(uniques, name=index.name))
 
 
 def _cat(arrays: list) -> Any:
@@ -197,7 +199,7 @@ def groupby_combine(partials: list, plan: GroupByPlan, sort: bool = False) -> di
         if key == "main" and frames[0].index.nlevels > 1 and len(frames) > 1:
             out[key] = _combine_main(frames, plan)
             continue
-        df = _concat(frames)
+        df = concat_nonempty(frames)
         if key == "main":
             out[key] = _combine_main(df, plan)
         elif key[0] == "idx":

@@ -18,7 +18,12 @@ from .groupby import GroupByPlan
 from .groupby_combine import groupby_combine
 from .keys import index_frame, index_sorted_positions
 
-__all__ = ["groupby_finalize", "reset_index_objects"]
+__all__ = [
+    "cast_index",
+    "groupby_finalize",
+    "reset_index_objects",
+    "sort_order",
+]
 
 
 def _output(
@@ -121,7 +126,7 @@ def groupby_finalize(
     main = parts["main"]
     cols = [_output(kind, args, main, parts, plan) for kind, args in plan.outputs]
     if plan.sort and not (presorted and len(partials) == 1):
-        order = _sort_order(main.index, unique=True)
+        order = sort_order(main.index, unique=True)
         if order is not None:
             cols = [c.iloc[order] for c in cols]
     index = cols[0].index if cols else main.index
@@ -164,7 +169,7 @@ def groupby_finalize(
     return out
 
 
-def _sort_order(
+def sort_order(
     index: pd.Index, nlevels: int | None = None, unique: bool = False
 ) -> np.ndarray | None:
     """Positions that sort ``index`` (its first ``nlevels`` levels) as groupby
@@ -197,20 +202,20 @@ def _fix_index(index: pd.Index, plan: GroupByPlan, meta: Any) -> pd.Index:
     if isinstance(index, pd.MultiIndex):
         if all(lvl.dtype == dt for lvl, dt in zip(index.levels, dtypes)):
             # levels and codes kept: no re-factorizing of every level
-            if any(_is_object(dt) for dt in dtypes):  # see _cast_index
+            if any(_is_object(dt) for dt in dtypes):  # see cast_index
                 index = index.set_levels(
                     [
-                        _cast_index(lvl, dt, lv) if _is_object(dt) else lvl
+                        cast_index(lvl, dt, lv) if _is_object(dt) else lvl
                         for lvl, dt, lv in zip(index.levels, dtypes, on_level)
                     ]
                 )
             return index.set_names(names)
         levels = [index.get_level_values(i) for i in range(index.nlevels)]
         levels = [
-            _cast_index(lvl, dt, lv) for lvl, dt, lv in zip(levels, dtypes, on_level)
+            cast_index(lvl, dt, lv) for lvl, dt, lv in zip(levels, dtypes, on_level)
         ]
         return pd.MultiIndex.from_arrays(levels, names=names)
-    index = _cast_index(index, dtypes[0], on_level[0])
+    index = cast_index(index, dtypes[0], on_level[0])
     index.name = names[0]
     return index
 
@@ -219,7 +224,11 @@ def _is_object(dtype: Any) -> bool:
     return isinstance(dtype, np.dtype) and dtype.kind == "O"
 
 
-def _cast_index(index: pd.Index, dtype: Any, level: bool = False) -> pd.Index:
+def cast_index(index: pd.Index, dtype: Any, level: bool = False) -> pd.Index:
+    """Key values ``index`` in the meta's ``dtype`` (left as they are when
+    the cast fails); where the meta says object, the dtype pandas infers
+    from the keys. ``level``: the keys come from an index level. A named
+    index comes back as a copy (callers rename the result)."""
     if _is_object(dtype):
         # object keys: pandas' result keeps the Python objects and infers
         # the dtype from them (ints -> int64, dates stay objects), so the

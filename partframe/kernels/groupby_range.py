@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .estimate import distinct_total
-from .groupby import GroupByPlan, _key_frame, groupby_chunk
-from .groupby_combine import _concat
+from .groupby import GroupByPlan, group_key_frame, groupby_chunk
+from .groupby_combine import concat_nonempty
 from .groupby_finalize import groupby_finalize
 from .keys import (
     assign_numeric,
@@ -26,6 +26,7 @@ from .keys import (
     index_frame,
     spaced_rows,
 )
+from .shuffle import split_by_partition
 
 __all__ = [
     "groupby_bounds",
@@ -33,6 +34,7 @@ __all__ = [
     "groupby_sample",
     "groupby_split_range",
     "range_split_rows",
+    "row_ranges",
 ]
 
 
@@ -46,7 +48,7 @@ def _partial_keys(key: Any, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _raw_keys(df: pd.DataFrame, plan: GroupByPlan) -> pd.DataFrame:
-    keys = _key_frame(df, plan)
+    keys = group_key_frame(df, plan)
     return keys.reset_index(drop=True)
 
 
@@ -69,7 +71,7 @@ def groupby_bounds(samples: list, npartitions: int) -> tuple:
     return bounds
 
 
-def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
+def row_ranges(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     """The range of every key row: how many boundaries sort at or before it
     (compared on the boundaries' key prefix)."""
     keys = keys.iloc[:, : len(bounds.columns)]
@@ -126,20 +128,18 @@ def groupby_split_range(
     many as its rows is split as raw rows (grouping it first would only cost
     time); otherwise its partial is split. Pieces are ``("raw", frame)`` or
     ``("partial", dict)``."""
-    from .shuffle import split_by_partition
-
     if columns is not None and isinstance(df, pd.DataFrame):
         if len(columns) < len(df.columns):
             df = df[columns]
     if not _reduces(df, plan):
-        parts = _assign(_raw_keys(df, plan), bounds)
+        parts = row_ranges(_raw_keys(df, plan), bounds)
         pieces = split_by_partition(df, parts, npartitions)
         return [("raw", p) for p in pieces]
     partial = groupby_chunk(df, plan)
     out: list[dict] = [{} for _ in range(npartitions)]
     for key, part in partial.items():
         if len(part) and len(bounds):
-            parts = _assign(_partial_keys(key, part), bounds)
+            parts = row_ranges(_partial_keys(key, part), bounds)
         else:
             parts = np.zeros(len(part), dtype="int64")
         for j, piece in enumerate(split_by_partition(part, parts, npartitions)):
@@ -151,10 +151,8 @@ def range_split_rows(
     df: pd.DataFrame, on: list, bounds: pd.DataFrame, npartitions: int
 ) -> list:
     """Raw rows split by ranges of their ``on`` columns (order kept)."""
-    from .shuffle import split_by_partition
-
     keys = pd.DataFrame({i: df[c] for i, c in enumerate(on)}).reset_index(drop=True)
-    parts = _assign(keys, bounds) if len(bounds) and len(df) else None
+    parts = row_ranges(keys, bounds) if len(bounds) and len(df) else None
     if parts is None:
         parts = np.zeros(len(df), dtype="int64")
     return split_by_partition(df, parts, npartitions)
@@ -173,16 +171,16 @@ def groupby_range_finalize(pieces: list, plan: GroupByPlan, meta: Any) -> Any:
                 raw.append(piece)
             continue
         if raw:
-            partials.append(groupby_chunk(_concat(raw), plan))
+            partials.append(groupby_chunk(concat_nonempty(raw), plan))
             raw = []
         partials.append(piece)
     if raw and not partials and plan.sort:
         # raw rows only: pandas' sorted groupby costs less than grouping in
         # order of appearance and sorting the groups afterwards
-        part = groupby_chunk(_concat(raw), plan, sort=True)
+        part = groupby_chunk(concat_nonempty(raw), plan, sort=True)
         return groupby_finalize([part], plan, meta, presorted=True)
     if raw:
-        partials.append(groupby_chunk(_concat(raw), plan))
+        partials.append(groupby_chunk(concat_nonempty(raw), plan))
     if not partials:
         partials = [groupby_chunk(pieces[0][1], plan)]
     return groupby_finalize(partials, plan, meta)
