@@ -247,74 +247,23 @@ def groupby_chunk(
         keys = {"by": combined}
     else:
         keys = _group_keys(df, plan)
-    parts: dict = {}
-    direct = None
-    if "by" in keys and isinstance(keys["by"], pd.Series | np.ndarray):
-        direct = _direct_main(frame, keys["by"], plan, sort)
-    if direct is not None:
-        parts["main"] = direct
-        if packed is not None:
-            direct.index = _unpack_keys(direct.index, levels, sizes, plan)
-        plan = dataclasses.replace(plan, main=())
-    if plan.main or plan.custom:
+    main = None
+    if isinstance(keys.get("by"), pd.Series | np.ndarray):
+        main = _direct_main(frame, keys["by"], plan, sort)
+    g: Any = None
+    if (main is None and plan.main) or plan.custom:
         g = _gb(frame, keys, plan, sort)
-    main = []
-    by_op: dict[str, list] = {}
-    for pid, col, op in plan.main:
-        by_op.setdefault(op, []).append((pid, col))
-    size = None
-    for op, items in by_op.items():
-        if op == "size":
-            size = g.size() if size is None else size
-            for pid, _ in items:
-                main.append(size.rename(pid))
-        elif op == "moments":
-            for pid, col in items:
-                x = _as_float(frame[col])
-                gx = _gb(x, keys, plan, sort)
-                n = gx.count()
-                mean = gx.mean()
-                m2 = gx.var(ddof=0) * n
-                main += [
-                    n.rename(pid + "n"),
-                    mean.rename(pid + "m"),
-                    m2.rename(pid + "v"),
-                ]
-        else:
-            # one SeriesGroupBy per column: several times cheaper than a
-            # DataFrameGroupBy over a column subset, and they share the
-            # grouper's codes
-            for pid, col in items:
-                if op == "count" and not frame[col].hasnans:
-                    # no missing values: the count is the group size,
-                    # which pandas has from the grouper without a pass
-                    size = g.size() if size is None else size
-                    main.append(size.rename(pid))
-                    continue
-                main.append(getattr(g[col], op)().rename(pid))
-    if main:
-        parts["main"] = side_by_side(main)
+    if main is None and plan.main:
+        main = _grouped_main(frame, g, keys, plan, sort)
+    parts: dict = {}
+    if main is not None:
         if packed is not None:
-            parts["main"].index = _unpack_keys(parts["main"].index, levels, sizes, plan)
+            main.index = _unpack_keys(main.index, levels, sizes, plan)
+        parts["main"] = main
     for pid, col, op in plan.idx:
-        s = frame[col]
-        valid = s.notna().to_numpy()
-        sub = frame[valid] if not valid.all() else frame
-        gs = _gb(sub[col], _group_keys(sub, plan), plan, sort)
-        label = getattr(gs, op)()
-        value = gs.min() if op == "idxmin" else gs.max()
-        parts[("idx", pid)] = pd.DataFrame({"v": value, "i": label})
+        parts[("idx", pid)] = _idx_partial(frame, col, op, plan, sort)
     for col in plan.nunique:
-        pairs = group_key_frame(frame, plan)
-        pairs["v"] = (
-            frame[col].to_numpy()
-            if not isinstance(frame[col].dtype, pd.api.extensions.ExtensionDtype)
-            else frame[col].array
-        )
-        pairs = pairs[frame[col].notna().to_numpy()]
-        if plan.dropna:
-            pairs = pairs.dropna(subset=list(range(len(pairs.columns) - 1)))
-        parts[("nu", col)] = pairs.drop_duplicates(ignore_index=True)
+        parts[("nu", col)] = _nunique_partial(frame, col, plan)
     for pid, col, agg in plan.custom:
         out = agg.chunk(g[col])
         out = out if isinstance(out, tuple) else (out,)
@@ -322,6 +271,74 @@ def groupby_chunk(
             [s.rename(j) for j, s in enumerate(out)], axis=1
         )
     return parts
+
+
+def _grouped_main(
+    frame: pd.DataFrame, g: Any, keys: dict, plan: GroupByPlan, sort: bool
+) -> pd.DataFrame:
+    """The ``"main"`` partial by pandas' groupby ``g`` of ``frame``.
+
+    One SeriesGroupBy per column: several times cheaper than a
+    DataFrameGroupBy over a column subset, and they share the grouper's
+    codes.
+    """
+    by_op: dict[str, list] = {}
+    for pid, col, op in plan.main:
+        by_op.setdefault(op, []).append((pid, col))
+    main = []
+    size = None
+    for op, items in by_op.items():
+        if op == "moments":
+            for pid, col in items:
+                main += _moments(frame[col], pid, keys, plan, sort)
+            continue
+        for pid, col in items:
+            # a count without missing values is the group size, which
+            # pandas has from the grouper without a pass
+            if op == "size" or (op == "count" and not frame[col].hasnans):
+                size = g.size() if size is None else size
+                main.append(size.rename(pid))
+            else:
+                main.append(getattr(g[col], op)().rename(pid))
+    return side_by_side(main)
+
+
+def _moments(s: pd.Series, pid: str, keys: dict, plan: GroupByPlan, sort: bool) -> list:
+    """The ``(n, mean, M2)`` partials of var/std/sem of ``s``, named
+    ``pid`` + ``"n"``, ``"m"``, ``"v"``."""
+    gx = _gb(_as_float(s), keys, plan, sort)
+    n = gx.count()
+    mean = gx.mean()
+    m2 = gx.var(ddof=0) * n
+    return [n.rename(pid + "n"), mean.rename(pid + "m"), m2.rename(pid + "v")]
+
+
+def _idx_partial(
+    frame: pd.DataFrame, col: Any, op: str, plan: GroupByPlan, sort: bool
+) -> pd.DataFrame:
+    """Per group, the min (``op`` idxmin) or max (idxmax) of ``col`` as
+    ``"v"`` and its index label as ``"i"``; missing values are skipped."""
+    valid = frame[col].notna().to_numpy()
+    sub = frame[valid] if not valid.all() else frame
+    gs = _gb(sub[col], _group_keys(sub, plan), plan, sort)
+    label = getattr(gs, op)()
+    value = gs.min() if op == "idxmin" else gs.max()
+    return pd.DataFrame({"v": value, "i": label})
+
+
+def _nunique_partial(frame: pd.DataFrame, col: Any, plan: GroupByPlan) -> pd.DataFrame:
+    """The distinct ``(keys..., value)`` rows of ``col`` (key columns
+    ``0, 1, ...``, value column ``"v"``), missing values left out."""
+    pairs = group_key_frame(frame, plan)
+    pairs["v"] = (
+        frame[col].to_numpy()
+        if not isinstance(frame[col].dtype, pd.api.extensions.ExtensionDtype)
+        else frame[col].array
+    )
+    pairs = pairs[frame[col].notna().to_numpy()]
+    if plan.dropna:
+        pairs = pairs.dropna(subset=list(range(len(pairs.columns) - 1)))
+    return pairs.drop_duplicates(ignore_index=True)
 
 
 def groupby_split(partial: dict, plan: GroupByPlan, npartitions: int) -> list:

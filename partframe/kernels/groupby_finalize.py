@@ -26,9 +26,10 @@ __all__ = [
 ]
 
 
-def _output(
-    kind: str, args: tuple, main: pd.DataFrame, parts: dict, plan: GroupByPlan
-) -> Any:
+def _output(kind: str, args: tuple, main: pd.DataFrame, parts: dict) -> Any:
+    """One result column, an entry ``(kind, args)`` of the plan's
+    ``outputs``, from the merged partials (``main`` is ``parts["main"]``,
+    whose index holds every group)."""
     if kind == "col":
         return main[args[0]]
     if kind == "mean":
@@ -36,44 +37,9 @@ def _output(
         with np.errstate(invalid="ignore", divide="ignore"):
             return s / c
     if kind in ("var", "std", "sem"):
-        pid, ddof = args
-        n = main[pid + "n"].to_numpy(dtype="float64")
-        m2 = main[pid + "v"].to_numpy(dtype="float64")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            var = np.where(n - ddof > 0, m2 / (n - ddof), np.nan)
-            var = np.where(var < 0, 0.0, var)
-            if kind == "var":
-                res = var
-            elif kind == "std":
-                res = np.sqrt(var)
-            else:
-                res = np.sqrt(var) / np.sqrt(n)
-        return pd.Series(res, index=main.index)
+        return _spread(kind, main, *args)
     if kind == "nunique":
-        pairs = parts[("nu", args[0])]
-        keycols = list(range(len(pairs.columns) - 1))
-        counts = pairs.groupby(
-            keycols if len(keycols) > 1 else keycols[0],
-            sort=False,
-            dropna=False,
-            observed=True,
-        )["v"].size()
-        if main.index.nlevels > 1:
-            # MultiIndex.reindex does not match missing keys: number the
-            # groups of both key sets together instead
-            left = index_frame(main.index)
-            right = index_frame(counts.index)
-            both = pd.concat([left, right], ignore_index=True)
-            codes = (
-                both.groupby(list(both.columns), sort=False, dropna=False)
-                .ngroup()
-                .to_numpy()
-            )
-            total = np.zeros(codes.max() + 1 if len(codes) else 0, dtype="int64")
-            total[codes[len(left) :]] = counts.to_numpy()
-            return pd.Series(total[codes[: len(left)]], index=main.index)
-        counts.index.names = main.index.names
-        return counts.reindex(main.index, fill_value=0)
+        return _nunique(parts[("nu", args[0])], main.index)
     if kind in ("idxmin", "idxmax"):
         df = parts[("idx", args[0])]
         res = df["i"].reindex(main.index)
@@ -90,6 +56,51 @@ def _output(
             return cols[0]
         return agg.finalize(*cols)
     raise ValueError(f"unknown output kind {kind!r}")
+
+
+def _spread(kind: str, main: pd.DataFrame, pid: str, ddof: int) -> pd.Series:
+    """var, std or sem (``kind``) from the merged ``(n, mean, M2)``
+    moments of partial ``pid``."""
+    n = main[pid + "n"].to_numpy(dtype="float64")
+    m2 = main[pid + "v"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.where(n - ddof > 0, m2 / (n - ddof), np.nan)
+        var = np.where(var < 0, 0.0, var)
+        if kind == "var":
+            res = var
+        elif kind == "std":
+            res = np.sqrt(var)
+        else:
+            res = np.sqrt(var) / np.sqrt(n)
+    return pd.Series(res, index=main.index)
+
+
+def _nunique(pairs: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """The number of distinct values of every group of ``index`` from the
+    distinct ``(keys..., "v")`` rows ``pairs`` (0 for a group without)."""
+    keycols = list(range(len(pairs.columns) - 1))
+    counts = pairs.groupby(
+        keycols if len(keycols) > 1 else keycols[0],
+        sort=False,
+        dropna=False,
+        observed=True,
+    )["v"].size()
+    if index.nlevels > 1:
+        # MultiIndex.reindex does not match missing keys: number the
+        # groups of both key sets together instead
+        left = index_frame(index)
+        right = index_frame(counts.index)
+        both = pd.concat([left, right], ignore_index=True)
+        codes = (
+            both.groupby(list(both.columns), sort=False, dropna=False)
+            .ngroup()
+            .to_numpy()
+        )
+        total = np.zeros(codes.max() + 1 if len(codes) else 0, dtype="int64")
+        total[codes[len(left) :]] = counts.to_numpy()
+        return pd.Series(total[codes[: len(left)]], index=index)
+    counts.index.names = index.names
+    return counts.reindex(index, fill_value=0)
 
 
 def _cast(values: pd.Series, dtype: Any) -> pd.Series:
@@ -124,7 +135,7 @@ def groupby_finalize(
     else:
         parts = partials[0]
     main = parts["main"]
-    cols = [_output(kind, args, main, parts, plan) for kind, args in plan.outputs]
+    cols = [_output(kind, args, main, parts) for kind, args in plan.outputs]
     if plan.sort and not (presorted and len(partials) == 1):
         order = sort_order(main.index, unique=True)
         if order is not None:
@@ -138,6 +149,15 @@ def groupby_finalize(
         if drop:
             index = index.droplevel(drop)
         index = _fix_index(index, plan, meta)
+    return _result(cols, index, keyless, plan, meta)
+
+
+def _result(
+    cols: list, index: pd.Index, keyless: bool, plan: GroupByPlan, meta: Any
+) -> Any:
+    """The output columns ``cols`` on the result's ``index``, in the
+    meta's dtypes and labels, as the Series or DataFrame pandas gives;
+    ``keyless``: no key becomes a column with ``as_index=False``."""
     skip = plan.nocast
     values = {}
     frame_meta = meta if isinstance(meta, pd.DataFrame) else None
