@@ -32,13 +32,11 @@ from ..kernels.group_call import (
     restore_rows,
     tag_rows,
 )
-from ..kernels.groupby import (
-    GroupByPlan,
+from ..kernels.groupby import GroupByPlan, groupby_chunk, groupby_chunk_split
+from ..kernels.groupby_combine import groupby_combine
+from ..kernels.groupby_finalize import groupby_finalize
+from ..kernels.groupby_range import (
     groupby_bounds,
-    groupby_chunk,
-    groupby_chunk_split,
-    groupby_combine,
-    groupby_finalize,
     groupby_range_finalize,
     groupby_sample,
     groupby_split_range,

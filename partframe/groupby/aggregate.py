@@ -17,7 +17,8 @@ from ..expr.blockwise import (
 from ..expr.groupby import GroupByAgg
 from ..expr.groupby_plan import plan_aggregation, tree_reducible
 from ..expr.meta import make_meta
-from ..kernels.groupby import GroupByPlan, groupby_chunk, groupby_finalize
+from ..kernels.groupby import GroupByPlan, groupby_chunk
+from ..kernels.groupby_finalize import groupby_finalize
 from .core import GroupByBase, R, fname
 
 if TYPE_CHECKING:

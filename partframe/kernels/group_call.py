@@ -12,12 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .groupby import (
-    call_groupby,
-    check_result,
-    reset_index_objects,
-    sort_result,
-)
+from .groupby_finalize import cast_index, reset_index_objects, sort_order
 from .keys import index_sorted_positions
 from .topn import fast_top_n_ok, group_top_n
 
@@ -86,14 +81,12 @@ def groupby_call_partition(
 def _object_level_keys(obj: Any, names: tuple) -> Any:
     """Keys of an object index level as pandas' level groupby gives them:
     only numbers are inferred, anything else stays objects."""
-    from .groupby import _cast_index
-
     if not isinstance(obj, pd.DataFrame | pd.Series):
         return obj
     index = obj.index
     if any(n in names for n in index.names):
         levels = [
-            _cast_index(index.get_level_values(i), _OBJECT, True)
+            cast_index(index.get_level_values(i), _OBJECT, True)
             if index.names[i] in names
             else index.get_level_values(i)
             for i in range(index.nlevels)
@@ -107,7 +100,7 @@ def _object_level_keys(obj: Any, names: tuple) -> Any:
         cols = [c for c in obj.columns if c in names]
         for c in cols:
             obj = obj.assign(
-                **{c: _cast_index(pd.Index(obj[c]), _OBJECT, True).to_numpy()}
+                **{c: cast_index(pd.Index(obj[c]), _OBJECT, True).to_numpy()}
             )
     return obj
 
@@ -281,3 +274,69 @@ def level_columns(df: pd.DataFrame, levels: list, names: list) -> pd.DataFrame:
     for lvl, name in zip(levels, names):
         out[name] = df.index.get_level_values(lvl)
     return out
+
+
+def call_groupby(
+    df: pd.DataFrame,
+    gb_kwargs: dict,
+    selection: Any,
+    method: str,
+    args: tuple,
+    kwargs: dict,
+) -> Any:
+    """``df.groupby(**gb_kwargs)[selection].method(*args, **kwargs)``."""
+    g = df.groupby(**gb_kwargs)
+    if selection is not None:
+        g = g[selection]
+    return getattr(g, method)(*args, **kwargs)
+
+
+def check_result(out: Any, meta: Any, what: str) -> Any:
+    """``out``, a user function's result, if it matches the ``meta=`` the
+    user gave (type, columns, dtypes); a Series takes the meta's name (the
+    label the user chose). ``what`` names the call in the error.
+
+    Examples
+    --------
+    >>> check_result(pd.Series([1.0]), pd.Series([], dtype="f8", name="v"), "f")
+    0    1.0
+    Name: v, dtype: float64
+    >>> check_result(pd.Series([1]), pd.Series([], dtype="f8", name="v"), "f")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: f: a group's result has dtype int64, meta= says float64; pass ...
+    """
+    fix = "pass meta= with the dtype the function returns (or omit meta= to infer it)"
+    if isinstance(meta, pd.Series) and isinstance(out, pd.Series):
+        if out.dtype != meta.dtype:
+            raise ValueError(
+                f"{what}: a group's result has dtype {out.dtype}, meta= says "
+                f"{meta.dtype}; {fix}"
+            )
+        return out if out.name == meta.name else out.rename(meta.name)
+    if isinstance(meta, pd.DataFrame) and isinstance(out, pd.DataFrame):
+        if list(out.columns) != list(meta.columns):
+            raise ValueError(
+                f"{what}: a group's result has columns {list(out.columns)}, "
+                f"meta= says {list(meta.columns)}; pass meta= with the columns "
+                "the function returns (or omit meta= to infer it)"
+            )
+        bad = [
+            f"{c!r}: {a} (meta= says {b})"
+            for c, a, b in zip(meta.columns, out.dtypes, meta.dtypes)
+            if a != b
+        ]
+        if bad:
+            raise ValueError(f"{what}: a group's result has dtypes {bad}; {fix}")
+        return out
+    raise TypeError(
+        f"{what}: a group's result is a {type(out).__name__}, meta= says "
+        f"{type(meta).__name__}; pass meta= of the kind the function returns"
+    )
+
+
+def sort_result(obj: Any) -> Any:
+    """Sort a per-partition groupby result by its index (NaN last)."""
+    order = sort_order(obj.index)
+    return obj if order is None else obj.iloc[order]

@@ -119,6 +119,27 @@ def _reduce(kernel: Any, op: str, values: np.ndarray, codes: np.ndarray, n: int)
     return out[:, 0]
 
 
+def _sizes(codes: np.ndarray, n: int) -> np.ndarray:
+    """The rows of each of the ``n`` groups (code -1, a missing key, in
+    none)."""
+    dropped = len(codes) and codes.min() < 0
+    valid = codes[codes >= 0] if dropped else codes
+    return np.bincount(valid, minlength=n).astype("int64", copy=False)
+
+
+def _count(size: np.ndarray, values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The non-missing ``values`` of each group: its ``size`` less its
+    missing values (ints and bools have none)."""
+    if values.dtype.kind in "iub":
+        return size
+    missing = pd.isna(values)
+    if not missing.any():
+        return size
+    lost = codes[missing]
+    lost = lost[lost >= 0]
+    return size - np.bincount(lost, minlength=len(size))
+
+
 def group_reduce(
     keys: Any, columns: list, sort: bool = False
 ) -> tuple[Any, dict] | None:
@@ -161,18 +182,8 @@ def group_reduce(
     size = None
     for name, values, op in columns:
         if op in ("size", "count"):
-            if size is None:
-                dropped = len(codes) and codes.min() < 0
-                valid = codes[codes >= 0] if dropped else codes
-                size = np.bincount(valid, minlength=n).astype("int64", copy=False)
-            if op == "count" and values.dtype.kind not in "iub":
-                missing = pd.isna(values)
-                if missing.any():
-                    lost = codes[missing]
-                    lost = lost[lost >= 0]
-                    out[name] = size - np.bincount(lost, minlength=n)
-                    continue
-            out[name] = size
+            size = _sizes(codes, n) if size is None else size
+            out[name] = size if op == "size" else _count(size, values, codes)
         else:
             try:
                 out[name] = _reduce(kernels[op], op, values, codes, n)

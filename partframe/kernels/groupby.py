@@ -11,12 +11,15 @@ partial is a dict:
 - ``("nu", column)``: distinct ``(keys..., value)`` rows (nunique);
 - ``("custom", pid)``: the outputs of a user ``Aggregation``.
 
-The *plan* (a plain dict made when the graph is built) says which partials
-to compute and how to turn them into the result. ``chunk`` makes a partial
-from a partition, ``combine`` merges a list of partials into one, ``split``
-hash-partitions a partial by key for ``split_out``, and ``finalize`` merges
-the last partials and computes the result with the exact dtypes of the
-meta (which came from running pandas itself on a stand-in frame).
+The *plan* (a frozen :class:`GroupByPlan` made when the graph is built)
+says which partials to compute and how to turn them into the result. This
+module holds the plan, ``chunk`` (a partial from a partition) and ``split``
+(a partial hash-partitioned by key for ``split_out``);
+:mod:`.groupby_combine` merges a list of partials into one;
+:mod:`.groupby_finalize` merges the last partials and computes the result
+with the exact dtypes of the meta (which came from running pandas itself
+on a stand-in frame); :mod:`.groupby_range` splits inputs by key ranges
+for a sorted ``split_out``.
 """
 
 from __future__ import annotations
@@ -27,26 +30,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .estimate import distinct_total
 from .group_reduce import group_reduce
 from .hashing import partitioning_index
-from .keys import (
-    assign_numeric,
-    assign_ranges,
-    boundary_rows,
-    index_frame,
-    index_sorted_positions,
-    pack_columns,
-    spaced_rows,
-)
+from .keys import pack_columns
 from .shuffle import split_by_partition
 
 __all__ = [
     "GroupByPlan",
+    "group_key_frame",
     "groupby_chunk",
-    "groupby_combine",
-    "groupby_finalize",
+    "groupby_chunk_split",
     "groupby_split",
+    "partial_frame",
+    "side_by_side",
 ]
 
 
@@ -92,21 +88,6 @@ class GroupByPlan:
     defer_reset: bool = False
 
 
-# chunk op -> how partials of it combine
-COMBINE_OP = {
-    "sum": "sum",
-    "count": "sum",
-    "size": "sum",
-    "min": "min",
-    "max": "max",
-    "prod": "prod",
-    "first": "first",
-    "last": "last",
-    "any": "any",
-    "all": "all",
-}
-
-
 def _group_keys(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> dict:
     """Keyword arguments of ``groupby`` selecting the plan's keys in ``df``."""
     if plan.level is not None:
@@ -129,7 +110,7 @@ def _as_float(s: pd.Series) -> pd.Series:
     )
 
 
-def _key_frame(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> pd.DataFrame:
+def group_key_frame(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> pd.DataFrame:
     """The key values of every row as columns ``0..nkeys-1``."""
     if plan.level is not None:
         idx = df.index
@@ -146,7 +127,7 @@ def _key_frame(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> pd.DataFrame:
     return out
 
 
-def _side_by_side(series: list) -> pd.DataFrame:
+def side_by_side(series: list) -> pd.DataFrame:
     """Series with (usually) one index as the columns of one frame."""
     first = series[0]
     index = first.index
@@ -239,10 +220,10 @@ def _direct_main(frame: pd.DataFrame, keys: Any, plan: GroupByPlan, sort: bool) 
     if res is None:
         return None
     uniques, out = res
-    return _partial_frame(out, pd.Index(uniques, name=name))
+    return partial_frame(out, pd.Index(uniques, name=name))
 
 
-def _partial_frame(columns: dict, index: pd.Index) -> pd.DataFrame:
+def partial_frame(columns: dict, index: pd.Index) -> pd.DataFrame:
     """A ``"main"`` partial from named numpy arrays (one column: a 2-D
     block, which pandas builds in half the time of a dict)."""
     if len(columns) == 1:
@@ -266,74 +247,23 @@ def groupby_chunk(
         keys = {"by": combined}
     else:
         keys = _group_keys(df, plan)
-    parts: dict = {}
-    direct = None
-    if "by" in keys and isinstance(keys["by"], pd.Series | np.ndarray):
-        direct = _direct_main(frame, keys["by"], plan, sort)
-    if direct is not None:
-        parts["main"] = direct
-        if packed is not None:
-            direct.index = _unpack_keys(direct.index, levels, sizes, plan)
-        plan = dataclasses.replace(plan, main=())
-    if plan.main or plan.custom:
+    main = None
+    if isinstance(keys.get("by"), pd.Series | np.ndarray):
+        main = _direct_main(frame, keys["by"], plan, sort)
+    g: Any = None
+    if (main is None and plan.main) or plan.custom:
         g = _gb(frame, keys, plan, sort)
-    main = []
-    by_op: dict[str, list] = {}
-    for pid, col, op in plan.main:
-        by_op.setdefault(op, []).append((pid, col))
-    size = None
-    for op, items in by_op.items():
-        if op == "size":
-            size = g.size() if size is None else size
-            for pid, _ in items:
-                main.append(size.rename(pid))
-        elif op == "moments":
-            for pid, col in items:
-                x = _as_float(frame[col])
-                gx = _gb(x, keys, plan, sort)
-                n = gx.count()
-                mean = gx.mean()
-                m2 = gx.var(ddof=0) * n
-                main += [
-                    n.rename(pid + "n"),
-                    mean.rename(pid + "m"),
-                    m2.rename(pid + "v"),
-                ]
-        else:
-            # one SeriesGroupBy per column: several times cheaper than a
-            # DataFrameGroupBy over a column subset, and they share the
-            # grouper's codes
-            for pid, col in items:
-                if op == "count" and not frame[col].hasnans:
-                    # no missing values: the count is the group size,
-                    # which pandas has from the grouper without a pass
-                    size = g.size() if size is None else size
-                    main.append(size.rename(pid))
-                    continue
-                main.append(getattr(g[col], op)().rename(pid))
-    if main:
-        parts["main"] = _side_by_side(main)
+    if main is None and plan.main:
+        main = _grouped_main(frame, g, keys, plan, sort)
+    parts: dict = {}
+    if main is not None:
         if packed is not None:
-            parts["main"].index = _unpack_keys(parts["main"].index, levels, sizes, plan)
+            main.index = _unpack_keys(main.index, levels, sizes, plan)
+        parts["main"] = main
     for pid, col, op in plan.idx:
-        s = frame[col]
-        valid = s.notna().to_numpy()
-        sub = frame[valid] if not valid.all() else frame
-        gs = _gb(sub[col], _group_keys(sub, plan), plan, sort)
-        label = getattr(gs, op)()
-        value = gs.min() if op == "idxmin" else gs.max()
-        parts[("idx", pid)] = pd.DataFrame({"v": value, "i": label})
+        parts[("idx", pid)] = _idx_partial(frame, col, op, plan, sort)
     for col in plan.nunique:
-        pairs = _key_frame(frame, plan)
-        pairs["v"] = (
-            frame[col].to_numpy()
-            if not isinstance(frame[col].dtype, pd.api.extensions.ExtensionDtype)
-            else frame[col].array
-        )
-        pairs = pairs[frame[col].notna().to_numpy()]
-        if plan.dropna:
-            pairs = pairs.dropna(subset=list(range(len(pairs.columns) - 1)))
-        parts[("nu", col)] = pairs.drop_duplicates(ignore_index=True)
+        parts[("nu", col)] = _nunique_partial(frame, col, plan)
     for pid, col, agg in plan.custom:
         out = agg.chunk(g[col])
         out = out if isinstance(out, tuple) else (out,)
@@ -343,183 +273,72 @@ def groupby_chunk(
     return parts
 
 
-def _concat(frames: list) -> pd.DataFrame:
-    nonempty = [f for f in frames if len(f)]
-    if not nonempty:
-        return frames[0]
-    if len(nonempty) == 1:
-        return nonempty[0]
-    return pd.concat(nonempty)
+def _grouped_main(
+    frame: pd.DataFrame, g: Any, keys: dict, plan: GroupByPlan, sort: bool
+) -> pd.DataFrame:
+    """The ``"main"`` partial by pandas' groupby ``g`` of ``frame``.
 
-
-def _level_gb(df: pd.DataFrame | pd.Series, plan: GroupByPlan) -> Any:
-    nlevels = df.index.nlevels
-    return df.groupby(
-        level=list(range(nlevels)) if nlevels > 1 else 0,
-        sort=False,
-        dropna=plan.dropna,
-        observed=True,
-    )
-
-
-def _chan(df: pd.DataFrame, g: Any, pid: str) -> pd.DataFrame:
-    """Merge (n, mean, M2) partials with Chan et al.'s parallel formula."""
-    codes = g.ngroup().to_numpy()
-    ngroups = g.ngroups
-    n = df[pid + "n"].to_numpy(dtype="float64")
-    mean = df[pid + "m"].to_numpy(dtype="float64")
-    m2 = df[pid + "v"].to_numpy(dtype="float64")
-    has = n > 0
-    mean0 = np.where(has, mean, 0.0)
-    n_tot = np.bincount(codes, weights=n, minlength=ngroups)
-    s = np.bincount(codes, weights=n * mean0, minlength=ngroups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_tot = s / n_tot
-    dev = np.where(has, mean0 - mean_tot[codes], 0.0)
-    m2_tot = np.bincount(
-        codes, weights=np.where(has, m2 + n * dev * dev, 0.0), minlength=ngroups
-    )
-    return pd.DataFrame({pid + "n": n_tot, pid + "m": mean_tot, pid + "v": m2_tot})
-
-
-def _flat_concat(frames: list) -> tuple[pd.DataFrame, Any, list]:
-    """Concatenate frames with a MultiIndex as flat key columns.
-
-    Appending MultiIndexes is slow (it re-factorizes level by level through
-    tuples); concatenating plain columns and grouping by them is what pandas
-    does on raw data, and several times faster.
+    One SeriesGroupBy per column: several times cheaper than a
+    DataFrameGroupBy over a column subset, and they share the grouper's
+    codes.
     """
-    nonempty = [f for f in frames if len(f)] or frames[:1]
-    names = list(nonempty[0].index.names)
-    keys = [f"__pf_key{i}" for i in range(len(names))]
-    flats = []
-    for f in nonempty:
-        flat = f.reset_index(drop=True)
-        for i, k in enumerate(keys):
-            flat[k] = f.index.get_level_values(i)
-        flats.append(flat)
-    df = flats[0] if len(flats) == 1 else pd.concat(flats, ignore_index=True)
-    return df, keys, names
-
-
-def _combine_main(main: Any, plan: GroupByPlan) -> pd.DataFrame:
-    names = None
-    if isinstance(main, list):  # partials with a MultiIndex: flat columns
-        main, keys, names = _flat_concat(main)
-        g = main.groupby(keys, sort=False, dropna=plan.dropna, observed=True)
-    elif len(plan.main) == 1 and plan.main[0][2] != "moments":
-        # one Series: grouping it skips pandas' DataFrame grouper set-up
-        g = _level_gb(main[plan.main[0][0]], plan)
-        res = getattr(g, COMBINE_OP[plan.main[0][2]])()
-        return res.to_frame()
-    else:
-        g = _level_gb(main, plan)
     by_op: dict[str, list] = {}
-    for pid, _, op in plan.main:
-        by_op.setdefault(op, []).append(pid)
-    out = []
-    index = None
-    for op, pids in by_op.items():
+    for pid, col, op in plan.main:
+        by_op.setdefault(op, []).append((pid, col))
+    main = []
+    size = None
+    for op, items in by_op.items():
         if op == "moments":
-            for pid in pids:
-                out.append(_chan(main, g, pid))
+            for pid, col in items:
+                main += _moments(frame[col], pid, keys, plan, sort)
             continue
-        cop = COMBINE_OP[op]
-        res = _side_by_side([getattr(g[pid], cop)() for pid in pids])
-        index = res.index
-        out.append(res)
-    if index is None:
-        index = g.size().index
-    frames = []
-    for f in out:
-        if isinstance(f.index, pd.RangeIndex) and not isinstance(index, pd.RangeIndex):
-            f.index = index
-        frames.append(f)
-    res = pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
-    if names is not None:
-        res.index = res.index.set_names(names)
-    return res
+        for pid, col in items:
+            # a count without missing values is the group size, which
+            # pandas has from the grouper without a pass
+            if op == "size" or (op == "count" and not frame[col].hasnans):
+                size = g.size() if size is None else size
+                main.append(size.rename(pid))
+            else:
+                main.append(getattr(g[col], op)().rename(pid))
+    return side_by_side(main)
 
 
-def _combine_idx(df: pd.DataFrame, plan: GroupByPlan, op: str) -> pd.DataFrame:
-    if not len(df):
-        return df
-    g = _level_gb(df["v"], plan)
-    codes = g.ngroup().to_numpy()
-    values = pd.Series(df["v"].to_numpy(), index=np.arange(len(df)))
-    pos = getattr(values.groupby(codes, sort=False), op)().to_numpy()
-    return df.iloc[pos]
+def _moments(s: pd.Series, pid: str, keys: dict, plan: GroupByPlan, sort: bool) -> list:
+    """The ``(n, mean, M2)`` partials of var/std/sem of ``s``, named
+    ``pid`` + ``"n"``, ``"m"``, ``"v"``."""
+    gx = _gb(_as_float(s), keys, plan, sort)
+    n = gx.count()
+    mean = gx.mean()
+    m2 = gx.var(ddof=0) * n
+    return [n.rename(pid + "n"), mean.rename(pid + "m"), m2.rename(pid + "v")]
 
 
-def _direct_combine(frames: list, plan: GroupByPlan, sort: bool) -> pd.DataFrame | None:
-    """:func:`_combine_main` by :func:`group_reduce` for partials with one
-    numpy key level and numpy columns of equal dtypes, or None."""
-    if not plan.dropna:
-        return None
-    nonempty = [f for f in frames if len(f)]
-    if not nonempty:
-        return None
-    first = nonempty[0]
-    index = first.index
-    if index.nlevels > 1 or any(f.index.dtype != index.dtype for f in nonempty):
-        return None
-    columns = []
-    for pid, _, op in plan.main:
-        if op == "moments":
-            return None
-        parts = [f[pid] for f in nonempty]
-        dtype = parts[0].dtype
-        if any(p.dtype != dtype for p in parts):
-            return None
-        values = _cat([p.to_numpy() for p in parts])
-        columns.append((pid, values, COMBINE_OP[op]))
-    res = group_reduce(_cat([f.index.array for f in nonempty]), columns, sort)
-    if res is None:
-        return None
-    uniques, out = res
-    return _partial_frame(out, pd.Index(uniques, name=index.name))
+def _idx_partial(
+    frame: pd.DataFrame, col: Any, op: str, plan: GroupByPlan, sort: bool
+) -> pd.DataFrame:
+    """Per group, the min (``op`` idxmin) or max (idxmax) of ``col`` as
+    ``"v"`` and its index label as ``"i"``; missing values are skipped."""
+    valid = frame[col].notna().to_numpy()
+    sub = frame[valid] if not valid.all() else frame
+    gs = _gb(sub[col], _group_keys(sub, plan), plan, sort)
+    label = getattr(gs, op)()
+    value = gs.min() if op == "idxmin" else gs.max()
+    return pd.DataFrame({"v": value, "i": label})
 
 
-def _cat(arrays: list) -> Any:
-    """numpy arrays (or pandas extension arrays of one type) end to end."""
-    if isinstance(arrays[0], pd.arrays.NumpyExtensionArray):
-        arrays = [a.to_numpy() for a in arrays]
-    if len(arrays) == 1:
-        return arrays[0]
-    if isinstance(arrays[0], np.ndarray):
-        return np.concatenate(arrays)
-    return type(arrays[0])._concat_same_type(arrays)
-
-
-def groupby_combine(partials: list, plan: GroupByPlan, sort: bool = False) -> dict:
-    """Merge several partials into one (groups sorted with ``sort`` when
-    that comes at no cost; the caller checks)."""
-    out: dict = {}
-    for key in partials[0]:
-        frames = [p[key] for p in partials]
-        if key == "main":
-            direct = _direct_combine(frames, plan, sort)
-            if direct is not None:
-                out[key] = direct
-                continue
-        if key == "main" and frames[0].index.nlevels > 1 and len(frames) > 1:
-            out[key] = _combine_main(frames, plan)
-            continue
-        df = _concat(frames)
-        if key == "main":
-            out[key] = _combine_main(df, plan)
-        elif key[0] == "idx":
-            op = next(op for pid, _, op in plan.idx if pid == key[1])
-            out[key] = _combine_idx(df, plan, "idxmin" if op == "idxmin" else "idxmax")
-        elif key[0] == "nu":
-            out[key] = df.drop_duplicates(ignore_index=True)
-        else:
-            agg = next(a for pid, _, a in plan.custom if pid == key[1])
-            g = _level_gb(df, plan)
-            res = agg.combine(*(g[j] for j in df.columns))
-            res = res if isinstance(res, tuple) else (res,)
-            out[key] = pd.concat([s.rename(j) for j, s in enumerate(res)], axis=1)
-    return out
+def _nunique_partial(frame: pd.DataFrame, col: Any, plan: GroupByPlan) -> pd.DataFrame:
+    """The distinct ``(keys..., value)`` rows of ``col`` (key columns
+    ``0, 1, ...``, value column ``"v"``), missing values left out."""
+    pairs = group_key_frame(frame, plan)
+    pairs["v"] = (
+        frame[col].to_numpy()
+        if not isinstance(frame[col].dtype, pd.api.extensions.ExtensionDtype)
+        else frame[col].array
+    )
+    pairs = pairs[frame[col].notna().to_numpy()]
+    if plan.dropna:
+        pairs = pairs.dropna(subset=list(range(len(pairs.columns) - 1)))
+    return pairs.drop_duplicates(ignore_index=True)
 
 
 def groupby_split(partial: dict, plan: GroupByPlan, npartitions: int) -> list:
@@ -537,448 +356,6 @@ def groupby_split(partial: dict, plan: GroupByPlan, npartitions: int) -> list:
     return out
 
 
-def _partial_keys(key: Any, df: pd.DataFrame) -> pd.DataFrame:
-    """The group keys of one piece of a partial as columns ``0, 1, ...``."""
-    if isinstance(key, tuple) and key[0] == "nu":
-        keys = df.iloc[:, : len(df.columns) - 1].copy(deep=False)
-        keys.columns = range(len(keys.columns))
-        return keys.reset_index(drop=True)
-    return index_frame(df.index)
-
-
-def _raw_keys(df: pd.DataFrame, plan: GroupByPlan) -> pd.DataFrame:
-    keys = _key_frame(df, plan)
-    return keys.reset_index(drop=True)
-
-
-def groupby_sample(df: pd.DataFrame, plan: GroupByPlan, size: int) -> pd.DataFrame:
-    """Up to ``size`` evenly spaced group keys of a partition's rows."""
-    return _raw_keys(spaced_rows(df, size), plan)
-
-
-def groupby_bounds(samples: list, npartitions: int) -> tuple:
-    """Key boundaries for ``npartitions`` ranges from the sampled keys, and
-    the shortest key prefix that tells the same ranges apart."""
-    nonempty = [s for s in samples if len(s)] or samples[:1]
-    bounds = boundary_rows(nonempty, npartitions, mixed=True)
-    bounds = bounds.drop_duplicates(ignore_index=True)
-    nb = len(bounds)
-    for p in range(1, len(bounds.columns)):
-        prefix = bounds.iloc[:, :p].drop_duplicates(ignore_index=True)
-        if len(prefix) == nb:
-            return prefix
-    return bounds
-
-
-def _assign(keys: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
-    """The range of every key row: how many boundaries sort at or before it
-    (compared on the boundaries' key prefix)."""
-    keys = keys.iloc[:, : len(bounds.columns)]
-    if len(bounds.columns) == 1 and len(keys) > 4 * len(bounds):
-        # one column: assign its distinct values, then every row by its code
-        codes, uniques = pd.factorize(keys.iloc[:, 0], use_na_sentinel=True)
-        ucodes = pd.DataFrame({0: pd.Series(uniques)})
-        where = None
-        if len(uniques) and len(bounds):
-            where = assign_numeric(ucodes[0], bounds.iloc[:, 0])
-        if where is None:
-            where = (
-                assign_ranges(ucodes, bounds, mixed=True)
-                if len(uniques)
-                else ucodes.index
-            )
-        where = np.append(np.asarray(where, dtype="int64"), len(bounds))
-        return where[codes]  # missing keys (-1) go last, as they sort
-    return assign_ranges(keys, bounds, mixed=True)
-
-
-# Rows sampled to estimate the number of groups of a partition: enough for
-# the estimate to tell "about as many groups as rows" from "at least twice
-# fewer" (all :func:`_reduces` asks), few enough to cost a fraction of
-# grouping the partition; partitions under twice this are grouped anyway.
-REDUCES_SAMPLE_ROWS = 4000
-
-
-def _reduces(
-    df: pd.DataFrame, plan: GroupByPlan, sample: int = REDUCES_SAMPLE_ROWS
-) -> bool:
-    """Whether grouping ``df`` is likely to shrink it at least twofold,
-    estimated from the distinct keys of an evenly spaced sample of rows."""
-    n = len(df)
-    if n <= 2 * sample or plan.level is not None or not plan.observed:
-        return True
-    sub = spaced_rows(df, sample)
-    by = plan.by
-    d = sub.groupby(by if len(by) > 1 else by[0], sort=False, dropna=False).ngroups
-    groups = distinct_total(d, sample)
-    expected = n if groups == float("inf") else groups * -np.expm1(-n / groups)
-    return expected < 0.5 * n
-
-
-def groupby_split_range(
-    df: pd.DataFrame,
-    plan: GroupByPlan,
-    bounds: pd.DataFrame,
-    npartitions: int,
-    columns: list | None = None,
-) -> list:
-    """One input split by key ranges: piece ``j`` holds the keys between
-    boundaries ``j - 1`` and ``j``. A partition whose groups are about as
-    many as its rows is split as raw rows (grouping it first would only cost
-    time); otherwise its partial is split. Pieces are ``("raw", frame)`` or
-    ``("partial", dict)``."""
-    from .shuffle import split_by_partition
-
-    if columns is not None and isinstance(df, pd.DataFrame):
-        if len(columns) < len(df.columns):
-            df = df[columns]
-    if not _reduces(df, plan):
-        parts = _assign(_raw_keys(df, plan), bounds)
-        pieces = split_by_partition(df, parts, npartitions)
-        return [("raw", p) for p in pieces]
-    partial = groupby_chunk(df, plan)
-    out: list[dict] = [{} for _ in range(npartitions)]
-    for key, part in partial.items():
-        if len(part) and len(bounds):
-            parts = _assign(_partial_keys(key, part), bounds)
-        else:
-            parts = np.zeros(len(part), dtype="int64")
-        for j, piece in enumerate(split_by_partition(part, parts, npartitions)):
-            out[j][key] = piece
-    return [("partial", p) for p in out]
-
-
-def range_split_rows(
-    df: pd.DataFrame, on: list, bounds: pd.DataFrame, npartitions: int
-) -> list:
-    """Raw rows split by ranges of their ``on`` columns (order kept)."""
-    from .shuffle import split_by_partition
-
-    keys = pd.DataFrame({i: df[c] for i, c in enumerate(on)}).reset_index(drop=True)
-    parts = _assign(keys, bounds) if len(bounds) and len(df) else None
-    if parts is None:
-        parts = np.zeros(len(df), dtype="int64")
-    return split_by_partition(df, parts, npartitions)
-
-
-def groupby_range_finalize(pieces: list, plan: GroupByPlan, meta: Any) -> Any:
-    """One output of a range-split aggregation: runs of raw pieces are
-    grouped once, together, and merged with the partial pieces in input
-    order (first/last and idxmin/idxmax ties depend on it); the result is
-    sorted."""
-    partials: list = []
-    raw: list = []
-    for kind, piece in pieces:
-        if kind == "raw":
-            if len(piece):
-                raw.append(piece)
-            continue
-        if raw:
-            partials.append(groupby_chunk(_concat(raw), plan))
-            raw = []
-        partials.append(piece)
-    if raw and not partials and plan.sort:
-        # raw rows only: pandas' sorted groupby costs less than grouping in
-        # order of appearance and sorting the groups afterwards
-        part = groupby_chunk(_concat(raw), plan, sort=True)
-        return groupby_finalize([part], plan, meta, presorted=True)
-    if raw:
-        partials.append(groupby_chunk(_concat(raw), plan))
-    if not partials:
-        partials = [groupby_chunk(pieces[0][1], plan)]
-    return groupby_finalize(partials, plan, meta)
-
-
 def groupby_chunk_split(df: pd.DataFrame, plan: GroupByPlan, npartitions: int) -> list:
     """:func:`groupby_chunk` then :func:`groupby_split` (one task)."""
     return groupby_split(groupby_chunk(df, plan), plan, npartitions)
-
-
-def _output(
-    kind: str, args: tuple, main: pd.DataFrame, parts: dict, plan: GroupByPlan
-) -> Any:
-    if kind == "col":
-        return main[args[0]]
-    if kind == "mean":
-        s, c = main[args[0]], main[args[1]]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return s / c
-    if kind in ("var", "std", "sem"):
-        pid, ddof = args
-        n = main[pid + "n"].to_numpy(dtype="float64")
-        m2 = main[pid + "v"].to_numpy(dtype="float64")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            var = np.where(n - ddof > 0, m2 / (n - ddof), np.nan)
-            var = np.where(var < 0, 0.0, var)
-            if kind == "var":
-                res = var
-            elif kind == "std":
-                res = np.sqrt(var)
-            else:
-                res = np.sqrt(var) / np.sqrt(n)
-        return pd.Series(res, index=main.index)
-    if kind == "nunique":
-        pairs = parts[("nu", args[0])]
-        keycols = list(range(len(pairs.columns) - 1))
-        counts = pairs.groupby(
-            keycols if len(keycols) > 1 else keycols[0],
-            sort=False,
-            dropna=False,
-            observed=True,
-        )["v"].size()
-        if main.index.nlevels > 1:
-            # MultiIndex.reindex does not match missing keys: number the
-            # groups of both key sets together instead
-            left = index_frame(main.index)
-            right = index_frame(counts.index)
-            both = pd.concat([left, right], ignore_index=True)
-            codes = (
-                both.groupby(list(both.columns), sort=False, dropna=False)
-                .ngroup()
-                .to_numpy()
-            )
-            total = np.zeros(codes.max() + 1 if len(codes) else 0, dtype="int64")
-            total[codes[len(left) :]] = counts.to_numpy()
-            return pd.Series(total[codes[: len(left)]], index=main.index)
-        counts.index.names = main.index.names
-        return counts.reindex(main.index, fill_value=0)
-    if kind in ("idxmin", "idxmax"):
-        df = parts[("idx", args[0])]
-        res = df["i"].reindex(main.index)
-        if res.isna().any() and len(df) < len(main):
-            raise ValueError(
-                f"{kind} with skipna=True encountered all NA values in a group."
-            )
-        return res
-    if kind == "custom":
-        pid, agg = args
-        df = parts[("custom", pid)].reindex(main.index)
-        cols = [df[j] for j in df.columns]
-        if agg.finalize is None:
-            return cols[0]
-        return agg.finalize(*cols)
-    raise ValueError(f"unknown output kind {kind!r}")
-
-
-def _cast(values: pd.Series, dtype: Any) -> pd.Series:
-    if values.dtype == dtype:
-        return values
-    try:
-        return values.astype(dtype)
-    except (TypeError, ValueError):
-        return values
-
-
-def reset_index_objects(df: pd.DataFrame) -> pd.DataFrame:
-    """``df.reset_index()``, keeping object index levels as objects
-    (``reset_index`` infers ``str`` from objects; pandas' own groupby
-    results keep the keys it left as objects)."""
-    out = df.reset_index()
-    index = df.index
-    for i in range(index.nlevels):
-        level = index.get_level_values(i)
-        if _is_object(level.dtype) and not _is_object(out.dtypes.iloc[i]):
-            out.isetitem(i, out.iloc[:, i].astype(object))
-    return out
-
-
-def groupby_finalize(
-    partials: list, plan: GroupByPlan, meta: Any, presorted: bool = False
-) -> Any:
-    """Merge the last partials and compute the result (exact dtypes of
-    ``meta``); ``presorted``: one partial whose groups are sorted already."""
-    if len(partials) > 1:
-        parts = groupby_combine(partials, plan, sort=plan.sort)
-    else:
-        parts = partials[0]
-    main = parts["main"]
-    cols = [_output(kind, args, main, parts, plan) for kind, args in plan.outputs]
-    if plan.sort and not (presorted and len(partials) == 1):
-        order = _sort_order(main.index, unique=True)
-        if order is not None:
-            cols = [c.iloc[order] for c in cols]
-    index = cols[0].index if cols else main.index
-    drop = plan.drop_levels
-    keyless = drop is not None and 0 < len(drop) == index.nlevels
-    if keyless:  # every key's label is an output's: no key column
-        index = pd.RangeIndex(len(index))
-    else:
-        if drop:
-            index = index.droplevel(drop)
-        index = _fix_index(index, plan, meta)
-    skip = plan.nocast
-    values = {}
-    frame_meta = meta if isinstance(meta, pd.DataFrame) else None
-    for j, c in enumerate(cols):
-        c = pd.Series(
-            c.to_numpy()
-            if not isinstance(c.dtype, pd.api.extensions.ExtensionDtype)
-            else c.array,
-            index=index,
-        )
-        if j not in skip and plan.out_dtypes is not None:
-            c = _cast(c, plan.out_dtypes[j])
-        values[j] = c
-    if frame_meta is None and not plan.as_frame:
-        out = values[0]
-        out.name = meta.name if meta is not None else None
-        return out
-    out = pd.DataFrame(values, index=index)
-    if plan.as_index:
-        if frame_meta is not None:
-            out.columns = frame_meta.columns
-        return out
-    out.columns = plan.value_labels
-    if plan.defer_reset:
-        return out
-    out = out.reset_index(drop=True) if keyless else reset_index_objects(out)
-    if frame_meta is not None:
-        out.columns = frame_meta.columns
-    return out
-
-
-def _sort_order(
-    index: pd.Index, nlevels: int | None = None, unique: bool = False
-) -> np.ndarray | None:
-    """Positions that sort ``index`` (its first ``nlevels`` levels) as groupby
-    does: lexicographic, categories in category order, missing keys last;
-    ``None`` when it is sorted already. ``unique``: the keys are distinct."""
-    if len(index) < 2:
-        return None
-    if (
-        index.nlevels == 1
-        and isinstance(index.dtype, np.dtype)
-        and index.dtype.kind in "iu"
-        and index.is_monotonic_increasing
-    ):
-        return None
-    # Distinct keys have no ties: numpy's unstable sort is exact (several
-    # times faster than a stable one).
-    order = index_sorted_positions(
-        index, nlevels, stable=not (unique and nlevels is None)
-    )
-    if (order[1:] > order[:-1]).all():
-        return None
-    return order
-
-
-def _fix_index(index: pd.Index, plan: GroupByPlan, meta: Any) -> pd.Index:
-    names = plan.index_names
-    dtypes = plan.index_dtypes
-    on_level = plan.level_keys or [False] * len(dtypes)
-    on_level = on_level + [False] * (len(dtypes) - len(on_level))
-    if isinstance(index, pd.MultiIndex):
-        if all(lvl.dtype == dt for lvl, dt in zip(index.levels, dtypes)):
-            # levels and codes kept: no re-factorizing of every level
-            if any(_is_object(dt) for dt in dtypes):  # see _cast_index
-                index = index.set_levels(
-                    [
-                        _cast_index(lvl, dt, lv) if _is_object(dt) else lvl
-                        for lvl, dt, lv in zip(index.levels, dtypes, on_level)
-                    ]
-                )
-            return index.set_names(names)
-        levels = [index.get_level_values(i) for i in range(index.nlevels)]
-        levels = [
-            _cast_index(lvl, dt, lv) for lvl, dt, lv in zip(levels, dtypes, on_level)
-        ]
-        return pd.MultiIndex.from_arrays(levels, names=names)
-    index = _cast_index(index, dtypes[0], on_level[0])
-    index.name = names[0]
-    return index
-
-
-def _is_object(dtype: Any) -> bool:
-    return isinstance(dtype, np.dtype) and dtype.kind == "O"
-
-
-def _cast_index(index: pd.Index, dtype: Any, level: bool = False) -> pd.Index:
-    if _is_object(dtype):
-        # object keys: pandas' result keeps the Python objects and infers
-        # the dtype from them (ints -> int64, dates stay objects), so the
-        # meta cannot know it; a string stand-in must not cast them to str.
-        # Keys from an index level only become numbers (or bools).
-        out = index.infer_objects() if index.dtype == object else index
-        if level and not (
-            pd.api.types.is_numeric_dtype(out.dtype)
-            or pd.api.types.is_bool_dtype(out.dtype)
-        ):
-            out = out.astype(object)
-        if out is index and index.name is not None:
-            return index.copy()
-        return out
-    if index.dtype == dtype:
-        return index.copy() if index.name is not None else index
-    try:
-        return index.astype(dtype)
-    except (TypeError, ValueError):
-        return index
-
-
-# -- kernels of the shuffle-based path ----------------------------------------
-
-
-def call_groupby(
-    df: pd.DataFrame,
-    gb_kwargs: dict,
-    selection: Any,
-    method: str,
-    args: tuple,
-    kwargs: dict,
-) -> Any:
-    """``df.groupby(**gb_kwargs)[selection].method(*args, **kwargs)``."""
-    g = df.groupby(**gb_kwargs)
-    if selection is not None:
-        g = g[selection]
-    return getattr(g, method)(*args, **kwargs)
-
-
-def check_result(out: Any, meta: Any, what: str) -> Any:
-    """``out``, a user function's result, if it matches the ``meta=`` the
-    user gave (type, columns, dtypes); a Series takes the meta's name (the
-    label the user chose). ``what`` names the call in the error.
-
-    Examples
-    --------
-    >>> check_result(pd.Series([1.0]), pd.Series([], dtype="f8", name="v"), "f")
-    0    1.0
-    Name: v, dtype: float64
-    >>> check_result(pd.Series([1]), pd.Series([], dtype="f8", name="v"), "f")
-    ... # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: f: a group's result has dtype int64, meta= says float64; pass ...
-    """
-    fix = "pass meta= with the dtype the function returns (or omit meta= to infer it)"
-    if isinstance(meta, pd.Series) and isinstance(out, pd.Series):
-        if out.dtype != meta.dtype:
-            raise ValueError(
-                f"{what}: a group's result has dtype {out.dtype}, meta= says "
-                f"{meta.dtype}; {fix}"
-            )
-        return out if out.name == meta.name else out.rename(meta.name)
-    if isinstance(meta, pd.DataFrame) and isinstance(out, pd.DataFrame):
-        if list(out.columns) != list(meta.columns):
-            raise ValueError(
-                f"{what}: a group's result has columns {list(out.columns)}, "
-                f"meta= says {list(meta.columns)}; pass meta= with the columns "
-                "the function returns (or omit meta= to infer it)"
-            )
-        bad = [
-            f"{c!r}: {a} (meta= says {b})"
-            for c, a, b in zip(meta.columns, out.dtypes, meta.dtypes)
-            if a != b
-        ]
-        if bad:
-            raise ValueError(f"{what}: a group's result has dtypes {bad}; {fix}")
-        return out
-    raise TypeError(
-        f"{what}: a group's result is a {type(out).__name__}, meta= says "
-        f"{type(meta).__name__}; pass meta= of the kind the function returns"
-    )
-
-
-def sort_result(obj: Any) -> Any:
-    """Sort a per-partition groupby result by its index (NaN last)."""
-    order = _sort_order(obj.index)
-    return obj if order is None else obj.iloc[order]

@@ -143,7 +143,7 @@ def test_nunique_missing_keys_in_several_levels(split_out):
 @pytest.mark.parametrize("keys", ["a", ["s", "a"]], ids=str)
 def test_raw_rows_only_grouped_sorted(keys, dropna, monkeypatch):
     """Every input sends raw rows: each output groups them sorted, once."""
-    from partframe.kernels import groupby as kernels
+    from partframe.kernels import groupby_range as kernels
 
     pdf = mixed_frame(30000, seed=4)  # 10,000 rows a partition: sampled
     pdf["a"] = np.random.default_rng(4).integers(0, 10**7, len(pdf))

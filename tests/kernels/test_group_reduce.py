@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 import partframe
 from partframe.kernels import group_reduce as gr
-from partframe.kernels.groupby import GroupByPlan, groupby_chunk, groupby_combine
+from partframe.kernels.groupby import GroupByPlan, groupby_chunk
+from partframe.kernels.groupby_combine import groupby_combine
 from partframe.testing import assert_eq
 
 OPS = ["sum", "min", "max", "count", "size"]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import partframe
 from partframe.kernels import topn
-from partframe.kernels.groupby import _assign
+from partframe.kernels.groupby_range import row_ranges
 from partframe.kernels.topn import fast_top_n_ok, group_codes, top_n_mask
 from partframe.testing import assert_eq
 
@@ -120,10 +120,10 @@ def test_assign_numeric_matches_generic(dtype):
     if dtype == "float64":
         keys.iloc[::7, 0] = np.nan
         with_nan = pd.DataFrame({0: [2.0, 7.0, np.nan]})
-        generic = _assign(keys.astype(object), with_nan.astype(object))
-        np.testing.assert_array_equal(_assign(keys, with_nan), generic)
-    generic = _assign(keys.astype(object), bounds.astype(object))
-    np.testing.assert_array_equal(_assign(keys, bounds), generic)
+        generic = row_ranges(keys.astype(object), with_nan.astype(object))
+        np.testing.assert_array_equal(row_ranges(keys, with_nan), generic)
+    generic = row_ranges(keys.astype(object), bounds.astype(object))
+    np.testing.assert_array_equal(row_ranges(keys, bounds), generic)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
