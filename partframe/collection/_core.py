@@ -6,7 +6,7 @@ every facade module needs: :func:`new_collection` (wraps an expression in
 the class registered for its meta's type), :class:`FrameBase` (metadata,
 operators, display and the collection protocol that connects a plan to a
 scheduler), :class:`Scalar`, and the alignment of two collections. The
-method modules (``partframe/methods/``, ``partframe/groupby.py``, the IO
+method modules (``partframe/methods/``, ``partframe/groupby/``, the IO
 readers) import this module only, never the classes made of them
 (``collection/frame.py``), so the facade has no import cycle.
 """
