@@ -16,11 +16,10 @@ import pandas as pd
 
 from ..collection._core import new_collection
 from ..expr.blockwise import MapPartitions
-from ..expr.groupby import RestoreRows, TagRows
+from ..expr.distinct import DropDuplicates, ValueCounts
 from ..expr.shuffle import Shuffle
 from ..expr.sort import SortValues
-from ..kernels.distinct import count_values, dedup_partition, length_series
-from ..kernels.group_call import PART
+from ..kernels.distinct import length_series
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Scalar, Series
@@ -305,21 +304,11 @@ def _drop_duplicates(
     frame: Any, cols: list, keep: Any, split_out: Any, method: Any, all_cols: bool
 ) -> Any:
     expr = frame.expr
-    meta = frame._meta
     kw = {"subset": cols, "keep": keep}
     if expr.npartitions == 1 and not split_out:
         return frame._method("drop_duplicates", **({"keep": keep} if all_cols else kw))
-    local = frame
-    if keep is not False:
-        local = frame._method("drop_duplicates", **kw)
-    tagged = TagRows(local.expr)
     n = int(split_out) if split_out else expr.npartitions
-    shuffled = Shuffle(tagged, cols, n, "hash", method)
-    deduped = MapPartitions(
-        dedup_partition, tagged._meta, [shuffled, cols, keep], None, False
-    )
-    back = Shuffle(deduped, PART, expr.npartitions, "direct", method)
-    return new_collection(RestoreRows(back, meta, None, expr))
+    return new_collection(DropDuplicates(expr, list(cols), keep, n, method))
 
 
 def value_counts_split_out(
@@ -347,15 +336,8 @@ def value_counts_split_out(
     >>> value_counts_split_out(s, 2).compute().sort_index().to_dict()
     {'a': 2, 'b': 2, 'c': 1}
     """
-    meta = series._meta
-    frame = series.to_frame(name="__pf_value")
-    shuffled = Shuffle(frame.expr, ["__pf_value"], int(split_out), "hash", method)
     kw = {"sort": sort, "ascending": ascending, "dropna": dropna}
-    out_meta = meta.value_counts(**kw)
-    counted = MapPartitions(
-        count_values, out_meta, [shuffled, meta.name, kw], None, False
-    )
-    out = new_collection(counted)
+    out = new_collection(ValueCounts(series.expr, kw, int(split_out), method))
     if normalize:
         total = out.sum()
         out = (out / total).rename("proportion")

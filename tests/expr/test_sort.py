@@ -473,3 +473,26 @@ def test_disk_sort_does_not_hold_the_inputs(tmp_path, scheduler, op):
     assert max(_SEEN_ALIVE) <= 2, _SEEN_ALIVE
     tm.assert_frame_equal(got, expected)
     assert_eq(out, expected, scheduler=scheduler)
+
+
+def test_distinct_values_through_a_shuffle_are_one_logical_node():
+    # the facade builds DropDuplicates / ValueCounts; their lowering makes
+    # the shuffles (expr/distinct.py)
+    from partframe.expr.base import walk
+    from partframe.expr.optimize import optimize
+
+    pdf = make_pdf(60)
+    ddf = partframe.from_pandas(pdf, npartitions=4)
+    for out, node, want in [
+        (ddf.drop_duplicates(subset=["i"], split_out=2), "DropDuplicates",
+         pdf.drop_duplicates(subset=["i"])),
+        (ddf.i.value_counts(split_out=3), "ValueCounts", pdf.i.value_counts()),
+    ]:  # fmt: skip
+        logical = {type(e).__name__ for e in walk(out.expr)}
+        physical = {type(e).__name__ for e in walk(optimize(out.expr, fuse=False))}
+        assert node in logical and "Shuffle" not in logical
+        assert node not in physical and "ShuffleSplit" in physical
+        if node == "ValueCounts":
+            assert_eq(out.compute().sort_index(), want.sort_index())
+        else:
+            assert_eq(out, want)

@@ -1,0 +1,105 @@
+"""Distinct values through a shuffle: ``drop_duplicates`` and
+``value_counts`` with ``split_out``.
+
+:class:`DropDuplicates` keeps the first (last, or no) row of each distinct
+key over the whole frame. Each partition first drops its own duplicates
+(``keep`` first/last), its rows are tagged with their partition and
+position, hash-shuffled by key so equal keys meet, deduplicated there
+(the tags decide which row is first), and shuffled back home in their
+original order: the result has the frame's partitions and divisions.
+
+:class:`ValueCounts` counts the values of a Series in ``split_out``
+partitions: values are hash-partitioned, so no task holds every distinct
+value, and counted with pandas per output.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from ..kernels.distinct import count_values, dedup_partition
+from ..kernels.group_call import PART
+from .base import Divisions, Expr
+from .blockwise import MapPartitions, MethodCall
+from .groupby import RestoreRows, TagRows
+from .shuffle import Shuffle
+
+__all__ = ["DropDuplicates", "ValueCounts"]
+
+_VALUE = "__pf_value"  # the column a Series' values are shuffled as
+
+
+class DropDuplicates(Expr):
+    """``frame.drop_duplicates(subset=on, keep=keep)`` over all partitions,
+    through ``split_out`` shuffle outputs (``method``: the shuffle's)."""
+
+    _parameters = ["frame", "on", "keep", "split_out", "method"]
+    _defaults = {"method": None}
+    frame: Expr
+    on: list[Any]
+    keep: Any
+    split_out: int
+    method: str | None
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> Divisions:
+        return self.frame.divisions
+
+    @property
+    def _partitioning(self) -> str:
+        return self.frame._partitioning
+
+    def _operand_repr(self) -> str:
+        return f"on={self.on!r}, keep={self.keep!r}, split_out={self.split_out}"
+
+    def _lower(self) -> Expr:
+        local = self.frame
+        if self.keep is not False:
+            kwargs = {"subset": list(self.on), "keep": self.keep}
+            local = MethodCall(self.frame, "drop_duplicates", (), kwargs)
+        tagged = TagRows(local)
+        shuffled = Shuffle(tagged, list(self.on), self.split_out, "hash", self.method)
+        deduped = MapPartitions(
+            dedup_partition,
+            tagged._meta,
+            [shuffled, list(self.on), self.keep],
+            None,
+            False,
+        )
+        n = self.frame.npartitions
+        back = Shuffle(deduped, PART, n, "direct", self.method)
+        return RestoreRows(back, self._meta, None, self.frame)
+
+
+class ValueCounts(Expr):
+    """``series.value_counts(**kwargs)`` in ``split_out`` partitions, each
+    holding the counts of the values hashed to it."""
+
+    _parameters = ["frame", "kwargs", "split_out", "method"]
+    _defaults = {"method": None}
+    frame: Expr
+    kwargs: dict[str, Any]
+    split_out: int
+    method: str | None
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta.value_counts(**self.kwargs)
+
+    def _divisions(self) -> Divisions:
+        return (None,) * (self.split_out + 1)
+
+    def _operand_repr(self) -> str:
+        return f"split_out={self.split_out}"
+
+    def _lower(self) -> Expr:
+        frame = MethodCall(self.frame, "to_frame", (_VALUE,))
+        shuffled = Shuffle(frame, [_VALUE], self.split_out, "hash", self.method)
+        name = self.frame._meta.name
+        return MapPartitions(
+            count_values, self._meta, [shuffled, name, dict(self.kwargs)], None, False
+        )
