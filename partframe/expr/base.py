@@ -39,6 +39,7 @@ from ..tokenize import tokenize
 
 __all__ = [
     "Expr",
+    "RowsInPlace",
     "map_operand_exprs",
     "operand_exprs",
     "plain_scalar",
@@ -429,6 +430,21 @@ def _short_repr(x: Any) -> str:
         return getattr(x, "__name__", type(x).__name__)
     r = repr(x)
     return r if len(r) <= 60 else r[:57] + "..."
+
+
+class RowsInPlace(Expr):
+    """A node whose result has the partitions of its ``frame`` operand: the
+    same divisions and partitioning (rows computed where they are, or sent
+    back home after a shuffle)."""
+
+    frame: Expr
+
+    def _divisions(self) -> Divisions:
+        return self.frame.divisions
+
+    @property
+    def _partitioning(self) -> str:
+        return self.frame._partitioning
 
 
 def walk(expr: Expr) -> Iterator[Expr]:

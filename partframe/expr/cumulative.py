@@ -24,13 +24,13 @@ from typing import Any
 
 from ..kernels.cumulative import cum_apply, cum_carry, cum_last
 from ..kernels.fill import fill_apply, fill_carry, fill_summary
-from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
+from .base import ColumnNeeds, Expr, Layer, Needed, RowsInPlace
 from .blockwise import MethodCall
 
 __all__ = ["Cumulative", "CumulativeCarry", "FillCarry"]
 
 
-class _CarryAcross(Expr):
+class _CarryAcross(RowsInPlace):
     """A ``method`` whose partitions keep the frame's rows, schema and
     divisions, finished with values carried from partition to partition."""
 
@@ -45,13 +45,6 @@ class _CarryAcross(Expr):
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
-
-    def _divisions(self) -> Divisions:
-        return self.frame.divisions
-
-    @property
-    def _partitioning(self) -> str:
-        return self.frame._partitioning
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]

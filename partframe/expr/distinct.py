@@ -20,7 +20,7 @@ from typing import Any
 
 from ..kernels.distinct import count_values, dedup_partition
 from ..kernels.group_call import PART
-from .base import Divisions, Expr
+from .base import Divisions, Expr, RowsInPlace
 from .blockwise import MapPartitions, MethodCall
 from .groupby import RestoreRows, TagRows
 from .shuffle import Shuffle
@@ -30,7 +30,7 @@ __all__ = ["DropDuplicates", "ValueCounts"]
 _VALUE = "__pf_value"  # the column a Series' values are shuffled as
 
 
-class DropDuplicates(Expr):
+class DropDuplicates(RowsInPlace):
     """``frame.drop_duplicates(subset=on, keep=keep)`` over all partitions,
     through ``split_out`` shuffle outputs (``method``: the shuffle's)."""
 
@@ -45,13 +45,6 @@ class DropDuplicates(Expr):
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
-
-    def _divisions(self) -> Divisions:
-        return self.frame.divisions
-
-    @property
-    def _partitioning(self) -> str:
-        return self.frame._partitioning
 
     def _operand_repr(self) -> str:
         return f"on={self.on!r}, keep={self.keep!r}, split_out={self.split_out}"

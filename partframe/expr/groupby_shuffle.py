@@ -42,7 +42,7 @@ from ..kernels.group_call import (
     level_columns,
 )
 from ..kernels.topn import fast_top_n_ok, partition_top_n
-from .base import ColumnNeeds, Divisions, Expr, Needed
+from .base import ColumnNeeds, Divisions, Expr, Needed, RowsInPlace
 from .blockwise import Elemwise, MapPartitions, Projection
 from .groupby import RangeShuffle, ResetIndex, RestoreRows, TagRows
 from .meta import make_meta, meta_nonempty
@@ -196,7 +196,7 @@ class GroupByApply(Expr):
         return out
 
 
-class GroupByTransform(Expr):
+class GroupByTransform(RowsInPlace):
     """An index-aligned groupby ``method``: the frame's partitions, index
     and row order.
 
@@ -224,13 +224,6 @@ class GroupByTransform(Expr):
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
-
-    def _divisions(self) -> Divisions:
-        return self.frame.divisions
-
-    @property
-    def _partitioning(self) -> str:
-        return self.frame._partitioning
 
     def _operand_repr(self) -> str:
         return self.method
