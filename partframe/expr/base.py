@@ -299,6 +299,19 @@ class Expr:
         """
         return None
 
+    def _terms_by_input(self, terms: list[Any]) -> dict[str, list[Any]] | None:
+        """Which of ``terms`` (on this node's output columns) may filter
+        which input before this node: ``{operand name: terms}``, or ``None``.
+
+        A term may go to an input when every output row whose value fails
+        it comes from an input row whose value fails it, with the same
+        value: then removing those input rows removes exactly output rows
+        the filter above removes (an inner merge: each side's own columns
+        and the shared keys; a left merge: the left side's only). Used by
+        :func:`~partframe.expr.optimize.push_filters_below`.
+        """
+        return None
+
     def _to_client(self) -> Expr:
         """This plan, for a compute whose partitions go straight to the final
         concat in the calling process (a shared-memory scheduler; see

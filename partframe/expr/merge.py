@@ -154,6 +154,18 @@ def _matching_keys(left: Any, right: Any, kwargs: dict[str, Any]) -> Any:
     return out
 
 
+def _widened_by_misses(frame: Expr, keys: set[Any]) -> bool:
+    """Would a row without a match change the dtype of a column of
+    ``frame`` (not a shared key) in a merge's output (numpy ints and bools
+    become float64 or object with a missing value)?"""
+    for label, dtype in frame._meta.dtypes.items():
+        if label in keys:
+            continue
+        if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+            return True
+    return False
+
+
 class Merge(Expr):
     """A join of two frames (see the module docstring)."""
 
@@ -201,6 +213,47 @@ class Merge(Expr):
             raise ValueError(
                 f"strategy_ must be one of {_STRATEGIES}, got {self.strategy_!r}"
             )
+
+    def _terms_by_input(self, terms: list[Any]) -> dict[str, list[Any]] | None:
+        # A side whose rows reach the output unchanged: the kept side of a
+        # left/right merge, both sides of an inner one. Its own columns keep
+        # their labels (a label both sides have gets a suffix, unless it is
+        # a key shared by name, whose values are equal in every output row).
+        sides = {"inner": ("left", "right"), "left": ("left",), "right": ("right",)}
+        if (
+            self.op != "merge"
+            or self.indicator
+            or self.left_index
+            or self.right_index
+            or self.how not in sides
+        ):
+            return None
+        left = list(self.left._meta.columns)
+        right = list(self.right._meta.columns)
+        lkeys, rkeys = self.left_on, self.right_on
+        lkeys = lkeys if isinstance(lkeys, list) else [lkeys]
+        rkeys = rkeys if isinstance(rkeys, list) else [rkeys]
+        shared = set(lkeys) if lkeys == rkeys else set()
+        out: dict[str, list[Any]] = {}
+        for side in sides[self.how]:
+            own, other = (left, right) if side == "left" else (right, left)
+            if self.how != "inner" and _widened_by_misses(
+                self.right if side == "left" else self.left, shared
+            ):
+                # fewer kept rows may mean no unmatched one, and pandas'
+                # dtype of the other side's ints (float64 with a miss) is
+                # decided before the filter
+                continue
+            mine = [
+                t
+                for t in terms
+                if t[0] in own
+                and (t[0] not in other or t[0] in shared)
+                and own.count(t[0]) == 1
+            ]
+            if mine:
+                out[side] = mine
+        return out or None
 
     def _fill_operands(self) -> dict[str, Any] | None:
         if self.strategy_ is not None:

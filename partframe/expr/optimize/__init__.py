@@ -4,14 +4,17 @@
 
 1. :func:`simplify` (``simplify.py``): local rewrites that nodes offer
    through ``Expr._simplify``.
-2. :func:`lower` (``lower.py``): logical nodes become physical ones through
+2. :func:`push_filters_below` (``predicates.py``): terms of a row filter
+   above a join also filter the join's inputs they commute with
+   (``Expr._terms_by_input``); the filter stays.
+3. :func:`lower` (``lower.py``): logical nodes become physical ones through
    ``Expr._lower``.
-3. :func:`push_predicates` (``predicates.py``): terms of row filters go to
+4. :func:`push_predicates` (``predicates.py``): terms of row filters go to
    the sources below them that can skip data (``Expr._with_predicate``).
-4. :func:`push_projections` (``projections.py``): sources produce only the
+5. :func:`push_projections` (``projections.py``): sources produce only the
    columns that the plan uses (``Expr._column_needs``,
    ``Expr._with_columns``).
-5. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
+6. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
    become one task per partition.
 
 Each pass visits every node a bounded number of times (no fixed-point
@@ -29,7 +32,7 @@ from typing import Any
 from ..base import Divisions, Expr, Layer
 from .fuse import Fused, fuse_blockwise
 from .lower import lower
-from .predicates import push_predicates
+from .predicates import push_filters_below, push_predicates
 from .projections import column_needs, push_projections
 from .simplify import simplify
 
@@ -40,6 +43,7 @@ __all__ = [
     "lower",
     "optimize",
     "optimize_many",
+    "push_filters_below",
     "push_predicates",
     "push_projections",
     "simplify",
@@ -47,9 +51,10 @@ __all__ = [
 
 
 def optimize(expr: Expr, fuse: bool = True) -> Expr:
-    """Run all passes: simplify, lower, push predicates and projections,
-    then fuse (optionally)."""
+    """Run all passes: simplify, filters below joins, lower, push
+    predicates and projections, then fuse (optionally)."""
     expr = simplify(expr)
+    expr = push_filters_below(expr)
     expr = lower(expr)
     expr = push_predicates(expr)
     expr = push_projections(expr)

@@ -30,15 +30,16 @@ from __future__ import annotations
 import datetime
 import functools
 import operator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..base import Expr, _postorder, rewrite
-from ..blockwise import Elemwise, Projection
+from ..blockwise import Blockwise, Elemwise, Filter, MethodCall, Projection
 
-__all__ = ["predicate_terms", "push_predicates"]
+__all__ = ["predicate_terms", "push_filters_below", "push_predicates"]
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _OPS = {
@@ -50,6 +51,7 @@ _OPS = {
     operator.ne: "!=",
 }
 _SCALARS = (int, float, str, bool, np.generic, pd.Timestamp, datetime.date)
+_FUNCS = {op: func for func, op in _OPS.items()}
 
 
 def _is_missing(value: Any) -> bool:
@@ -129,8 +131,10 @@ def _dominates(root: Expr, gate: Expr, target: Expr) -> bool:
     return True
 
 
-def _next_pushdown(expr: Expr) -> tuple[Expr, Expr] | None:
-    """The first ``(source, source with the terms)`` that the plan allows."""
+def _filters(expr: Expr) -> Iterator[tuple[Expr, Expr, Expr, list[Any]]]:
+    """Each row filter of the plan (inputs first), with its predicate, the
+    node below it that holds the same rows, and the terms the predicate
+    implies on that node's columns (filters with no terms left out)."""
     for node in _postorder(expr):
         filtered = node._row_filter()
         if filtered is None:
@@ -138,8 +142,13 @@ def _next_pushdown(expr: Expr) -> tuple[Expr, Expr] | None:
         frame, pred = filtered
         source = _source_below(frame)
         terms = predicate_terms(pred, source)
-        if not terms:
-            continue
+        if terms:
+            yield node, pred, source, terms
+
+
+def _next_pushdown(expr: Expr) -> tuple[Expr, Expr] | None:
+    """The first ``(source, source with the terms)`` that the plan allows."""
+    for node, _, source, terms in _filters(expr):
         new = source._with_predicate(terms)
         if new is None or new._name == source._name:
             continue
@@ -159,10 +168,90 @@ def push_predicates(expr: Expr) -> Expr:
     The filters stay; a source that takes the terms skips data no kept row
     can come from (see the module docstring for the rule and invariants).
     """
-    for _ in range(32):  # bounded: one source rewrite per round
-        found = _next_pushdown(expr)
+    return _rewrite_rounds(expr, _next_pushdown)
+
+
+def _rewrite_rounds(
+    expr: Expr, find: Callable[[Expr], tuple[Expr, Expr] | None]
+) -> Expr:
+    """Replace node by node what ``find`` finds, one per round: at most 32
+    rounds, so a plan is optimized in bounded time."""
+    for _ in range(32):
+        found = find(expr)
         if found is None:
             return expr
-        source, new = found
-        expr = rewrite(expr, functools.partial(_swap, source._name, new))
+        old, new = found
+        expr = rewrite(expr, functools.partial(_swap, old._name, new))
     return expr
+
+
+# -- filters below joins ---------------------------------------------------------
+
+
+def _terms_predicate(frame: Expr, terms: list[Any]) -> Expr:
+    """The boolean Series ``frame[col] op value & ...`` of ``terms``."""
+    pred: Expr | None = None
+    for col, op, value in terms:
+        column = Projection(frame, col)
+        if op == "in":
+            term: Expr = MethodCall(column, "isin", (list(value),))
+        else:
+            term = Elemwise(_FUNCS[op], [column, value])
+        pred = term if pred is None else Elemwise(operator.and_, [pred, term])
+    assert pred is not None
+    return pred
+
+
+def _implied(frame: Expr) -> list[Any]:
+    """Terms a filter right at ``frame`` already applies."""
+    if not isinstance(frame, Filter):
+        return []
+    return predicate_terms(frame.predicate, _source_below(frame.frame))
+
+
+def _row_local(pred: Expr, below: Expr) -> bool:
+    """Is ``pred`` computed row by row from ``below`` (partition-wise nodes
+    only between them)? Then it holds of the same rows of a node that
+    replaces ``below`` with fewer rows."""
+    seen = {below._name}
+    stack = [pred]
+    while stack:
+        node = stack.pop()
+        if node._name in seen:
+            continue
+        seen.add(node._name)
+        if not isinstance(node, Blockwise):
+            return False
+        stack.extend(node.dependencies())
+    return True
+
+
+def _next_filter_below(expr: Expr) -> tuple[Expr, Expr] | None:
+    """The first ``(node, node with its inputs filtered)`` the plan allows."""
+    for node, pred, below, terms in _filters(expr):
+        by_input = below._terms_by_input(terms)
+        if not by_input or not _row_local(pred, below):
+            continue
+        changes = {}
+        for name, side_terms in by_input.items():
+            side = below.operand(name)
+            have = {repr(t) for t in _implied(side)}
+            new = [t for t in side_terms if repr(t) not in have]
+            if new:
+                changes[name] = Filter(side, _terms_predicate(side, new))
+        if changes and _dominates(expr, node, below):
+            return below, below.substitute_operands(**changes)
+    return None
+
+
+def push_filters_below(expr: Expr) -> Expr:
+    """Filter the inputs of joins (and any node declaring
+    ``Expr._terms_by_input``) with the terms of a row filter above them.
+
+    The filter above stays, so the rows kept are exactly those of the plan
+    before; the inputs lose only rows that could not have been kept. A node
+    is rewritten only when every use of it is below the filter, and the
+    filter's predicate is computed row by row from it (so it holds of the
+    same rows of the rewritten node). Bounded: at most 32 rewrites.
+    """
+    return _rewrite_rounds(expr, _next_filter_below)
