@@ -469,8 +469,9 @@ class Projection(Blockwise):
         return repr(self.operand("columns"))
 
     def _predicate_through(self) -> Expr | None:
-        # A selection of columns keeps every row of its frame as it is.
-        return self.frame if isinstance(self.operand("columns"), list) else None
+        # A selection of columns (or of one column, a Series) keeps every
+        # row of its frame as it is.
+        return self.frame
 
     def _to_client(self) -> Expr:
         """The simplified plan's (a selection of a filter is the filter of

@@ -144,3 +144,19 @@ def test_pushed_once_and_shown_by_explain(capsys):
     text = capsys.readouterr().out
     optimized = text.split("Optimized plan:")[1]
     assert optimized.count("Filter()") >= 3  # the filter above and one per side
+
+
+def test_columns_of_a_filtered_merge_push_once():
+    # each column selection of the filtered merge is a filter of its own
+    # after simplification (same predicate): together they hold every use
+    # of the merge, so the terms they share go below it
+    left = partframe.from_pandas(LEFT, npartitions=3)
+    right = partframe.from_pandas(RIGHT, npartitions=2)
+    m = left.merge(right, on="k")
+    f = m[(m.d >= "2020-02-01") & (m.d < "2020-03-01") & (m.a > 0)]
+    out = (f.a * (1 - f.b)).where(f.s.str.startswith("a"), 0.0).sum()
+    assert _filters_on(out.expr, len(LEFT)) == 1
+    pm = LEFT.merge(RIGHT, on="k")
+    pf = pm[(pm.d >= "2020-02-01") & (pm.d < "2020-03-01") & (pm.a > 0)]
+    want = (pf.a * (1 - pf.b)).where(pf.s.str.startswith("a"), 0.0).sum()
+    assert np.isclose(out.compute(), want)

@@ -143,6 +143,15 @@ def test_predicates_reach_any_source_that_declares_the_hook(pdf):
     assert_eq(q, expected)
 
 
+def test_filter_of_a_column_reaches_the_source(pdf):
+    # a selection of one column passes its frame's rows unchanged
+    _, df = _terms_source(pdf)
+    q = df.b[df.a > 3]
+    (source,) = _sources(optimize(q.expr, fuse=False))
+    assert source.terms == (("a", ">", 3),)
+    assert_eq(q, pdf.b[pdf.a > 3])
+
+
 def test_predicates_stay_when_the_source_has_another_use(pdf):
     _, df = _terms_source(pdf)
     q = df[df.a > 3].a.sum() + df.a.sum()

@@ -116,9 +116,11 @@ def predicate_terms(pred: Any, source: Expr) -> list[Any]:
     return []
 
 
-def _dominates(root: Expr, gate: Expr, target: Expr) -> bool:
-    """Does every path from ``root`` to ``target`` pass through ``gate``?"""
-    seen = {gate._name}
+def _dominates(root: Expr, gate: Expr | list[Expr], target: Expr) -> bool:
+    """Does every path from ``root`` to ``target`` pass through ``gate``
+    (one of the gates, for a list)?"""
+    gates = gate if isinstance(gate, list) else [gate]
+    seen = {g._name for g in gates}
     stack = [root]
     while stack:
         node = stack.pop()
@@ -227,10 +229,25 @@ def _row_local(pred: Expr, below: Expr) -> bool:
 
 
 def _next_filter_below(expr: Expr) -> tuple[Expr, Expr] | None:
-    """The first ``(node, node with its inputs filtered)`` the plan allows."""
+    """The first ``(node, node with its inputs filtered)`` the plan allows.
+
+    Every filter above the node counts: a selection of a filtered frame is
+    a filter of the selection (see ``Projection._simplify``), so one user
+    filter is often several filters with the same predicate. The terms all
+    of them imply are pushed, when together they hold every use of it."""
+    groups: dict[str, tuple[Expr, list[Expr], list[Any]]] = {}
     for node, pred, below, terms in _filters(expr):
-        by_input = below._terms_by_input(terms)
-        if not by_input or not _row_local(pred, below):
+        if not _row_local(pred, below):
+            groups[below._name] = (below, [], [])  # one filter that cannot
+            continue
+        entry = groups.setdefault(below._name, (below, [node], terms))
+        if entry[1] and node is not entry[1][0]:
+            kept = {repr(t) for t in terms}
+            common = [t for t in entry[2] if repr(t) in kept]
+            groups[below._name] = (below, [*entry[1], node], common)
+    for below, filters, terms in groups.values():
+        by_input = below._terms_by_input(terms) if filters and terms else None
+        if not by_input:
             continue
         changes = {}
         for name, side_terms in by_input.items():
@@ -239,7 +256,7 @@ def _next_filter_below(expr: Expr) -> tuple[Expr, Expr] | None:
             new = [t for t in side_terms if repr(t) not in have]
             if new:
                 changes[name] = Filter(side, _terms_predicate(side, new))
-        if changes and _dominates(expr, node, below):
+        if changes and _dominates(expr, filters, below):
             return below, below.substitute_operands(**changes)
     return None
 
