@@ -63,9 +63,9 @@ def _key_frame(frame: Expr, level: tuple[Any, ...] | None, on: tuple[Any, ...]) 
 
 
 def _frame_needs(
-    frame: Expr, level: tuple[Any, ...] | None, on: tuple[Any, ...], columns: Any
+    level: tuple[Any, ...] | None, on: tuple[Any, ...], columns: Any
 ) -> Any:
-    """The columns of ``frame`` a groupby over keys ``on`` reading the value
+    """The input columns a groupby over keys ``on`` reading the value
     ``columns`` (``None``: all) needs."""
     if columns is None:
         return None
@@ -116,7 +116,7 @@ class GroupByApply(Expr):
         return (None,) * (self.split_out + 1)
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
-        need = _frame_needs(self.frame, self.level, self.on, self.columns)
+        need = _frame_needs(self.level, self.on, self.columns)
         return [(self.frame, need)]
 
     def _operand_repr(self) -> str:

@@ -235,18 +235,17 @@ def _next_filter_below(expr: Expr) -> tuple[Expr, Expr] | None:
     a filter of the selection (see ``Projection._simplify``), so one user
     filter is often several filters with the same predicate. The terms all
     of them imply are pushed, when together they hold every use of it."""
-    groups: dict[str, tuple[Expr, list[Expr], list[Any]]] = {}
+    found: dict[str, tuple[Expr, list[tuple[Expr, Expr, list[Any]]]]] = {}
     for node, pred, below, terms in _filters(expr):
-        if not _row_local(pred, below):
-            groups[below._name] = (below, [], [])  # one filter that cannot
+        found.setdefault(below._name, (below, []))[1].append((node, pred, terms))
+    for below, filters in found.values():
+        if not all(_row_local(pred, below) for _, pred, _ in filters):
             continue
-        entry = groups.setdefault(below._name, (below, [node], terms))
-        if entry[1] and node is not entry[1][0]:
-            kept = {repr(t) for t in terms}
-            common = [t for t in entry[2] if repr(t) in kept]
-            groups[below._name] = (below, [*entry[1], node], common)
-    for below, filters, terms in groups.values():
-        by_input = below._terms_by_input(terms) if filters and terms else None
+        terms = filters[0][2]
+        for _, _, more in filters[1:]:
+            kept = {repr(t) for t in more}
+            terms = [t for t in terms if repr(t) in kept]
+        by_input = below._terms_by_input(terms) if terms else None
         if not by_input:
             continue
         changes = {}
@@ -256,7 +255,7 @@ def _next_filter_below(expr: Expr) -> tuple[Expr, Expr] | None:
             new = [t for t in side_terms if repr(t) not in have]
             if new:
                 changes[name] = Filter(side, _terms_predicate(side, new))
-        if changes and _dominates(expr, filters, below):
+        if changes and _dominates(expr, [n for n, _, _ in filters], below):
             return below, below.substitute_operands(**changes)
     return None
 
