@@ -21,21 +21,26 @@ The optimizer's passes (:mod:`partframe.expr.optimize`) ask nodes what they
 can do only through the hooks declared here, each with a default that
 means "nothing to do" (``None``) or is always safe: ``_simplify``,
 ``_lower``, ``_column_needs``, ``_with_columns``, ``_row_filter``,
-``_predicate_through``, ``_with_predicate``; and ``compute`` asks
-``_to_client``. Subclasses override them with the same signatures.
+``_predicate_through``, ``_with_predicate``; the statistics hooks
+``_estimate_rows``, ``_column_widths``, ``_column_range``,
+``_estimated_as``, ``_with_estimates``; and ``compute`` asks ``_to_client``. Subclasses
+override them with the same signatures.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from ..graph import Key
 from ..tokenize import tokenize
+
+if TYPE_CHECKING:
+    from .statistics import Estimate
 
 __all__ = [
     "Expr",
@@ -312,6 +317,47 @@ class Expr:
         """
         return None
 
+    # -- statistics hooks (see partframe.expr.statistics) ------------------
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        """Estimated rows of the result, from the estimates of
+        ``dependencies()`` (same order; see :meth:`_rows_of`), or ``None``.
+
+        The default knows nothing. Used by
+        :func:`~partframe.expr.statistics.estimate`.
+        """
+        return None
+
+    def _rows_of(self, inputs: list[Estimate], child: Expr) -> float | None:
+        """The estimated rows of ``child``, from ``inputs`` (one estimate
+        per dependency)."""
+        for dep, est in zip(self.dependencies(), inputs):
+            if dep._name == child._name:
+                return est.rows
+        return None
+
+    def _column_widths(self) -> dict[Any, float] | None:
+        """Measured in-memory bytes per row of each output column (a source
+        that has read its files' metadata or holds its data), or ``None``:
+        derived from the dtypes and the inputs' widths."""
+        return None
+
+    def _column_range(self, column: Any) -> tuple[Any, Any] | None:
+        """``(min, max)`` of a column of this source, known without reading
+        the data (Parquet statistics), or ``None``."""
+        return None
+
+    def _with_estimates(self) -> Expr | None:
+        """This node with the choices it made when built (a join's strategy)
+        made again on its inputs' estimates now, or ``None`` for no change.
+        The partitions (count and divisions) must stay the same. Used by
+        :func:`~partframe.expr.optimize.lower`."""
+        return None
+
+    def _estimated_as(self) -> Expr | None:
+        """A node whose estimate is this node's (a fused group: its output
+        node), or ``None``."""
+        return None
+
     def _to_client(self) -> Expr:
         """This plan, for a compute whose partitions go straight to the final
         concat in the calling process (a shared-memory scheduler; see
@@ -403,15 +449,25 @@ class Expr:
         """This node's line in :meth:`tree_repr`."""
         return f"{type(self).__name__}({self._operand_repr()})"
 
-    def tree_repr(self, indent: int = 0, _seen: set[Any] | None = None) -> str:
-        """The plan as an indented tree, one node a line."""
+    def tree_repr(
+        self,
+        indent: int = 0,
+        _seen: set[Any] | None = None,
+        note: Callable[[Expr], str] | None = None,
+    ) -> str:
+        """The plan as an indented tree, one node a line; ``note(node)``, when
+        given, is appended to each node's line (estimated rows, say)."""
         seen = set() if _seen is None else _seen
         line = "  " * indent + self._tree_line()
         if self._name in seen:
             return line + "  [shared, shown above]"
         seen.add(self._name)
+        if note is not None:
+            line = f"{line}  {note(self)}"
         lines = [line]
-        lines.extend(dep.tree_repr(indent + 1, seen) for dep in self.dependencies())
+        lines.extend(
+            dep.tree_repr(indent + 1, seen, note) for dep in self.dependencies()
+        )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -451,6 +507,10 @@ class RowsInPlace(Expr):
     back home after a shuffle)."""
 
     frame: Expr
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        # at most the frame's rows (a dedup may keep fewer)
+        return self._rows_of(rows, self.frame)
 
     def _divisions(self) -> Divisions:
         return self.frame.divisions

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
@@ -28,6 +28,9 @@ from ..kernels.enforce import MetaCheck, check_partition
 from ..kernels.selection import filter_rows, select_columns
 from .base import ColumnNeeds, Divisions, Expr, Needed, operand_exprs
 from .meta import emulate, is_frame_or_series
+
+if TYPE_CHECKING:
+    from .statistics import Estimate
 
 __all__ = [
     "Assign",
@@ -66,6 +69,10 @@ class Blockwise(Expr):
     # Does the node keep its frame input's index and row order (so divisions
     # and partitioning carry over)?
     _preserves_partitioning: ClassVar[bool] = True
+    # Does each output partition have its frame inputs' rows (their count,
+    # for statistics)? Off by default: a function per partition may keep
+    # any number of rows.
+    _keeps_rows: ClassVar[bool] = False
 
     def _args(self) -> list[Any]:
         return list(self.operands)
@@ -82,6 +89,15 @@ class Blockwise(Expr):
             out = [d for d in self.dependencies() if _is_frame_expr(d)]
             self.__dict__["_frame_inputs_cache"] = out
             return out
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        # Aligned frame inputs: the rows of one partition-wise step.
+        if not self._keeps_rows:
+            return None
+        frames = [self._rows_of(rows, f) for f in self._frame_inputs()]
+        if not frames or any(r is None for r in frames):
+            return None
+        return max(r for r in frames if r is not None)
 
     def _validate(self) -> None:
         frames = self._frame_inputs()
@@ -213,6 +229,7 @@ class Elemwise(Blockwise):
     """``func(*args, **kwargs)`` on each partition; ``func`` is module-level."""
 
     _parameters = ["func", "args", "kwargs"]
+    _keeps_rows = True
     _defaults = {"kwargs": None}
     func: Callable[..., Any]
     args: Sequence[Any]
@@ -324,6 +341,11 @@ class MethodCall(Blockwise):
     @property
     def _funcname(self) -> str:
         return str(self.method).strip("_")
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        if self.method in self.COLUMNWISE or self.method in ("rename", "to_frame"):
+            return self._rows_of(rows, self.frame)
+        return None
 
     def _args(self) -> list[Any]:
         return [self.frame, self.method, *self.args]
@@ -440,6 +462,7 @@ class Projection(Blockwise):
     """``frame[columns]``: a list gives a DataFrame, a label gives a Series."""
 
     _parameters = ["frame", "columns"]
+    _keeps_rows = True
     frame: Expr
     columns: Any
     operation = staticmethod(select_columns)
@@ -550,6 +573,14 @@ class Filter(Blockwise):
         pred = self.predicate
         return (self.frame, pred) if isinstance(pred, Expr) else None
 
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        from .statistics import selectivity
+
+        frame = self._rows_of(rows, self.frame)
+        if frame is None:
+            return None
+        return frame * selectivity(self.frame, self.predicate)
+
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         out = [(self.frame, needed)]
         if isinstance(self.predicate, Expr):
@@ -563,6 +594,7 @@ class AssignIndex(Blockwise):
     the new index's."""
 
     _parameters = ["frame", "index"]
+    _keeps_rows = True
     frame: Expr
     index: Expr
     operation = staticmethod(set_index_values)
@@ -578,6 +610,7 @@ class Assign(Blockwise):
     """Add or replace columns: ``names[i]`` gets ``values[i]``."""
 
     _parameters = ["frame", "names", "values"]
+    _keeps_rows = True
     frame: Expr
     names: list[Any]
     values: list[Any]

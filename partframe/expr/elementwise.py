@@ -60,6 +60,7 @@ class ColumnwiseCall(Blockwise):
     """
 
     _parameters = ["frame", "func", "args", "kwargs", "extra_columns", "meta"]
+    _keeps_rows = True
     _defaults = {"args": (), "kwargs": None, "extra_columns": (), "meta": None}
     frame: Expr
     func: Callable[..., Any]
@@ -132,6 +133,7 @@ class RenameColumns(Blockwise):
     """``frame.rename(columns=mapping)`` with a complete ``old -> new`` dict."""
 
     _parameters = ["frame", "mapping"]
+    _keeps_rows = True
     frame: Expr
     mapping: dict[Any, Any]
     operation = staticmethod(kernels.rename_columns)
@@ -258,6 +260,7 @@ class FrameSeriesOp(Blockwise):
     """
 
     _parameters = ["frame", "whole", "op", "reflect", "kwargs"]
+    _keeps_rows = True
     _defaults = {"reflect": False, "kwargs": None}
     frame: Expr
     whole: WholeOf

@@ -29,6 +29,7 @@ class SetIndexSorted(Blockwise):
     """``set_index(column)`` partition by partition, with divisions given."""
 
     _parameters = ["frame", "column", "drop", "divisions_"]
+    _keeps_rows = True
     _defaults = {"drop": True, "divisions_": None}
     frame: Expr
     column: Any

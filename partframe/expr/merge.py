@@ -93,6 +93,7 @@ from .repartition import (
 )
 from .rows import ConcatPartitions
 from .shuffle import Shuffle, estimate_nbytes
+from .statistics import Estimate, join_rows
 
 __all__ = [
     "BROADCAST_BYTES",
@@ -255,6 +256,22 @@ class Merge(Expr):
                 out[side] = mine
         return out or None
 
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        sides = dict(zip((d._name for d in self.dependencies()), rows))
+        left, right = sides.get(self.left._name), sides.get(self.right._name)
+        if left is None or right is None:
+            return None
+        inner = join_rows(left, right)
+        if self.how in ("left", "leftsemi"):
+            return left.rows if inner is None else max(inner, left.rows or 0.0)
+        if self.how == "right":
+            return right.rows if inner is None else max(inner, right.rows or 0.0)
+        if self.how == "outer":
+            if inner is None or left.rows is None or right.rows is None:
+                return None
+            return max(inner, left.rows, right.rows)
+        return inner
+
     def _fill_operands(self) -> dict[str, Any] | None:
         if self.strategy_ is not None:
             return None
@@ -349,6 +366,28 @@ class Merge(Expr):
             return side.npartitions <= other.npartitions
         nbytes = estimate_nbytes(side)
         return nbytes is not None and nbytes < BROADCAST_BYTES
+
+    def _column_range(self, column: Any) -> tuple[Any, Any] | None:
+        # A side's own column keeps its label (and its values) in the output.
+        from .optimize.predicates import _source_below
+
+        left, right = self.left._meta.columns, self.right._meta.columns
+        if self.op != "merge" or (column in left) == (column in right):
+            return None
+        side = self.left if column in left else self.right
+        return _source_below(side)._column_range(column)
+
+    def _with_estimates(self) -> Expr | None:
+        # Filters pushed below since the node was built may have made a
+        # side small enough to broadcast; the new strategy must give the
+        # same partitions (the plan above was built on them).
+        choice = self._choose_strategy()
+        if choice == self.strategy_:
+            return None
+        new = self.substitute_operands(strategy_=choice)
+        if new.npartitions != self.npartitions or new.divisions != self.divisions:
+            return None
+        return new
 
     def strategy(self) -> str:
         """``"single"``, ``"aligned"``, ``"broadcast-left"``, ``"broadcast-right"``

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, map_operand_exprs
 from .blockwise import Blockwise
 from .meta import meta_nonempty
 from .tree import combine_tree, split_every
+
+if TYPE_CHECKING:
+    from .statistics import Estimate
 
 __all__ = [
     "Head",
@@ -172,6 +175,12 @@ class Partitions(Expr):
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
 
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        frame = self._rows_of(rows, self.frame)
+        if frame is None:
+            return None
+        return frame * len(self.partitions) / max(1, self.frame.npartitions)
+
     def _layer(self) -> Layer:
         name = self.frame._name
         return {(self._name, j): (name, p) for j, p in enumerate(self.partitions)}
@@ -250,6 +259,10 @@ class Head(Expr):
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(self.frame, needed)]
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        frame = self._rows_of(rows, self.frame)
+        return None if frame is None else min(frame, abs(self.n))
 
     def _layer(self) -> Layer:
         keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from ..graph import quote
 from ..kernels import partitions as K
 from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .partitions import _unknown, check_divisions
+
+if TYPE_CHECKING:
+    from .statistics import Estimate
 
 __all__ = ["RepartitionDivisions", "RepartitionPieces", "repartition_npartitions"]
 
@@ -42,6 +45,9 @@ class RepartitionDivisions(Expr):
     frame: Expr
     new_divisions: tuple[Any, ...]
     bounds: Any
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        return self._rows_of(rows, self.frame)
 
     def _validate(self) -> None:
         new = check_divisions(self.new_divisions, "repartition(divisions=...)")
@@ -140,6 +146,14 @@ class RepartitionPieces(Expr):
     frame: Expr
     plan: Any
     divisions_: tuple[Any, ...] | None
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        # each output partition: pieces (input partition, piece, of pieces)
+        frame = self._rows_of(rows, self.frame)
+        if frame is None:
+            return None
+        covered = sum(1 / n for part in self.plan for _, _, n in part)
+        return float(frame * covered / max(1, self.frame.npartitions))
 
     @functools.cached_property
     def _meta(self) -> Any:

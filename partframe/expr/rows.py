@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 from .partitions import Partitions, _needs_through, _unknown
+
+if TYPE_CHECKING:
+    from .statistics import Estimate
 
 __all__ = [
     "ConcatColumns",
@@ -107,6 +110,12 @@ class ConcatPartitions(Expr):
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         return [(f, _needs_through(f, needed)) for f in self.frames]
 
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        each = [self._rows_of(rows, f) for f in self.frames]
+        if any(r is None for r in each):
+            return None
+        return sum(r for r in each if r is not None)
+
     def _layer(self) -> Layer:
         meta = self._meta
         graph: Layer = {}
@@ -144,6 +153,7 @@ class ConcatColumns(Blockwise):
     """
 
     _parameters = ["frames", "join", "ignore_index", "cast"]
+    _keeps_rows = True
     _defaults = {"join": "outer", "ignore_index": False, "cast": False}
     frames: list[Expr]
     join: str

@@ -39,9 +39,7 @@ import functools
 import math
 import operator
 import os
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .. import config
 from ..graph import quote
@@ -73,6 +71,9 @@ from ..kernels.spill import (
 from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .target import current
+
+if TYPE_CHECKING:
+    from .statistics import Estimate
 
 __all__ = [
     "DISK_SHUFFLE_MEMORY_FRACTION",
@@ -115,25 +116,15 @@ def _memory_total() -> int:
 
 
 def estimate_nbytes(expr: Expr) -> int | None:
-    """A cheap estimate of the in-memory size of ``expr`` (None: unknown).
+    """The estimated in-memory size of ``expr``'s result (None: unknown).
 
-    Known for in-memory data (``from_pandas``) and carried through
-    partition-wise steps with one frame input; everything else is unknown.
+    See :mod:`partframe.expr.statistics`: known for in-memory data and
+    Parquet reads, carried through the steps above them.
     """
-    from .sources import FromPandas
+    from .statistics import estimate
 
-    node = expr
-    for _ in range(1000):
-        if isinstance(node, FromPandas):
-            return int(np.sum(node.data.memory_usage(deep=False, index=True)))
-        if isinstance(node, Blockwise):
-            frames = node._frame_inputs()
-            if len(frames) != 1:
-                return None
-            node = frames[0]
-            continue
-        return None
-    return None
+    nbytes = estimate(expr).nbytes
+    return None if nbytes is None else int(nbytes)
 
 
 def choose_method(frame: Expr, method: str | None = None) -> str:
@@ -180,6 +171,21 @@ class Regroup(Expr):
     @property
     def npartitions(self) -> int:
         return self.npartitions_out
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        # the rows of the frame below, regrouped (below the split pieces
+        # of a lowered shuffle)
+        from .statistics import estimate
+
+        node: Expr = self
+        for _ in range(3):
+            if "frame" in node._parameters:
+                return estimate(node.operand("frame")).rows
+            deps = node.dependencies()
+            if len(deps) != 1:
+                return None
+            node = deps[0]
+        return None
 
 
 class Shuffle(Regroup):

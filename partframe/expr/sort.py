@@ -59,6 +59,7 @@ class SortPartitions(Blockwise):
     """Every partition stably sorted by its keys."""
 
     _parameters = ["frame", "on", "ascending", "na_position"]
+    _keeps_rows = True
     frame: Expr
     on: Any
     ascending: list[bool]
@@ -122,6 +123,7 @@ class SetIndexPartitions(Blockwise):
     """Per partition: set the index, sort by it; the divisions are given."""
 
     _parameters = ["frame", "column", "drop", "divisions_", "meta"]
+    _keeps_rows = True
     frame: Expr
     column: Any
     drop: bool

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ import pandas as pd
 from ..tokenize import tokenize
 from .base import Divisions, Expr, Layer
 from .meta import make_meta
+
+if TYPE_CHECKING:
+    from .statistics import Estimate
 
 __all__ = ["DelayedValue", "FromGraph", "FromPandas", "split_pandas"]
 
@@ -151,6 +154,25 @@ class FromPandas(Expr):
 
     def _layer(self) -> Layer:
         return {(self._name, i): p for i, p in enumerate(self.split[0])}
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        return float(len(self.data))
+
+    def _column_widths(self) -> dict[Any, float] | None:
+        data = self.data
+        if not isinstance(data, pd.DataFrame | pd.Series) or not len(data):
+            return None
+        frame = data if isinstance(data, pd.DataFrame) else data.to_frame()
+        if frame.columns.has_duplicates:
+            return None
+        out: dict[Any, float] = {}
+        for label, dtype in frame.dtypes.items():
+            if isinstance(dtype, np.dtype) and dtype.kind == "O":
+                continue  # pointers only: the statistics' default width
+            out[label] = float(frame[label].memory_usage(index=False)) / len(frame)
+        from .statistics import _widths
+
+        return {**_widths(make_meta(data), []), **out}
 
     def _operand_repr(self) -> str:
         return f"<{type(self.data).__name__} {self.data.shape}>"

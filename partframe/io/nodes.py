@@ -42,6 +42,7 @@ from .commit import OutputJob
 from .hive import is_missing
 
 if TYPE_CHECKING:
+    from ..expr.statistics import Estimate
     from .csv_plan import CSVDataset
     from .parquet_plan import ParquetDataset
 
@@ -172,6 +173,58 @@ class ReadParquet(_Source):
             out.append(_piece(file_no, keep, rg_rows, starts, base_off))
         return out
 
+    # -- statistics (see partframe.expr.statistics) ---------------------------
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        # the row groups it will read (the user's filters= and pushed
+        # terms have ruled the others out)
+        return float(sum(p[2] for p in self._plan))
+
+    def _row_groups(self) -> list[tuple[int, int]]:
+        return [(p[0], j) for p in self._plan for j in p[1]]
+
+    def _column_widths(self) -> dict[Any, float] | None:
+        from ..expr.statistics import _widths
+
+        ds = self.dataset
+        out = _widths(self._meta, [])
+        sizes: dict[Any, float] = {}
+        lengths: dict[Any, list[int]] = {}
+        nrows = 0
+        for file_no, rg in self._row_groups()[:64]:
+            md = ds.footers[file_no]
+            group = md.row_group(rg)
+            nrows += group.num_rows
+            names = {
+                group.column(j).path_in_schema: j for j in range(group.num_columns)
+            }
+            for col in out:
+                j = names.get(col) if isinstance(col, str) else None
+                if j is None:
+                    continue
+                chunk = group.column(j)
+                sizes[col] = sizes.get(col, 0.0) + chunk.total_uncompressed_size
+                st = chunk.statistics
+                if st is None or not st.has_min_max:
+                    continue
+                if isinstance(st.min, str | bytes):
+                    lengths.setdefault(col, []).extend((len(st.min), len(st.max)))
+        for col, size in sizes.items():
+            if lengths.get(col):
+                # Dictionary pages understate strings held in memory: the
+                # lengths of the extreme values tell their size (plus an
+                # offset each).
+                mean = sum(lengths[col]) / len(lengths[col])
+                out[col] = max(size / max(nrows, 1), mean + 8.0)
+            elif self._meta[col].dtype.kind in "OSUT" and nrows:
+                out[col] = size / nrows + 8.0
+        return out
+
+    def _column_range(self, column: Any) -> tuple[Any, Any] | None:
+        ranges = self.__dict__.setdefault("_ranges", {})
+        if column not in ranges:
+            ranges[column] = _column_range(self.dataset, self._row_groups(), column)
+        return ranges[column]
+
     def _divisions(self) -> tuple:
         plan = self._base_plan
         ds = self.dataset
@@ -260,6 +313,22 @@ def _piece(file_no: int, ids: list, rg_rows: list, starts: Any, base: int) -> tu
         else:
             runs.append((a, b))
     return (file_no, list(ids), sum(rg_rows[j] for j in ids), runs)
+
+
+def _column_range(ds: Any, groups: list, column: Any) -> tuple[Any, Any] | None:
+    """The smallest minimum and largest maximum of ``column`` over the row
+    groups ``(file, row group)``; ``None`` when a group has no statistics."""
+    lo = hi = None
+    try:
+        for file_no, rg in groups:
+            stats = ds.column_stats(file_no, rg, column)
+            if stats is None or stats[0] is None:
+                return None
+            lo = stats[0] if lo is None or stats[0] < lo else lo
+            hi = stats[1] if hi is None or stats[1] > hi else hi
+    except TypeError:  # values that do not compare
+        return None
+    return None if lo is None else (lo, hi)
 
 
 def _may_match(ds: Any, file_no: int, rg: int, dnf: list) -> bool:

@@ -48,6 +48,9 @@ class Fused(Expr):
     def output(self) -> Expr:
         return self.members[-1]
 
+    def _estimated_as(self) -> Expr | None:
+        return self.output
+
     def dependencies(self) -> list[Expr]:
         inside = {m._name for m in self.members}
         out: dict[str, Expr] = {}

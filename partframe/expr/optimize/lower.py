@@ -3,8 +3,14 @@
 Rule: every node whose ``Expr._lower()`` returns a node is replaced by it
 (``None``: the node is already physical). A tree reduction becomes a
 partition-wise chunk step and a combine tree; a merge becomes the strategy
-it chose when it was built; a sort becomes a shuffle and a per-partition
-sort.
+it chose; a sort becomes a shuffle and a per-partition sort.
+
+Before it lowers, a node may first make again, on the statistics of its
+inputs as they are now, the choices it made when it was built
+(``Expr._with_estimates``): a join whose inputs the filters above it now
+filter may broadcast a side it would have shuffled. The new choice must
+keep the node's partitions (count and divisions), so nothing above it
+notices.
 
 Invariants:
 
@@ -24,6 +30,17 @@ __all__ = ["lower"]
 
 
 def _lower_step(node: Expr) -> Expr | None:
+    replanned = node._with_estimates()
+    if replanned is not None:
+        if (
+            replanned.npartitions != node.npartitions
+            or replanned.divisions != node.divisions
+        ):
+            raise AssertionError(
+                f"internal error: {type(node).__name__} re-planned with other "
+                "partitions"
+            )
+        return replanned
     out = node._lower()
     if out is not None and out.npartitions != node.npartitions:
         # The logical node promised other partitions than its lowering

@@ -1,0 +1,223 @@
+"""Statistics (``partframe.expr.statistics``): estimated rows and bytes of each
+node, the join strategy they choose after filters, and ``explain`` showing
+them (``analyze=True`` next to the measured rows)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from frames import PARTITIONINGS, variant
+from hypothesis import HealthCheck, given, settings
+from test_composition import pipelines
+
+import partframe
+from partframe.diagnostics.analyze import analyze
+from partframe.expr import merge as merge_module
+from partframe.expr.base import walk
+from partframe.expr.optimize import optimize
+from partframe.expr.statistics import estimate, selectivity
+from partframe.testing import assert_eq
+
+N = 4000
+_RNG = np.random.default_rng(3)
+FACT = pd.DataFrame(
+    {
+        "k": _RNG.integers(0, 400, N),
+        "x": np.arange(N, dtype="float64"),
+        "d": pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(N) % 1000, "D"),
+    }
+)
+DIM = pd.DataFrame(
+    {
+        "k": np.arange(400),
+        "z": np.arange(400) * 10,
+        "s": pd.array([f"name-{i:05d}" for i in range(400)], dtype="str"),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stats")
+    fact = [str(root / f"fact{i}.parquet") for i in range(4)]
+    for i, path in enumerate(fact):
+        FACT.iloc[i * 1000 : (i + 1) * 1000].to_parquet(path, row_group_size=250)
+    dim = [str(root / f"dim{i}.parquet") for i in range(2)]
+    for i, path in enumerate(dim):
+        DIM.iloc[i * 200 : (i + 1) * 200].to_parquet(path, row_group_size=50)
+    return fact, dim
+
+
+# -- sources ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("partitioning", PARTITIONINGS)
+def test_in_memory_rows_and_bytes_are_exact(partitioning):
+    ddf, pdf = variant(FACT, partitioning)
+    # the variants with empty partitions drop rows with a function per
+    # partition, which may keep any number of rows
+    exact = partitioning in ("1", "3", "7")
+    est = estimate(ddf._expr)
+    assert est.rows == (len(pdf) if exact else None)
+    assert est.widths["x"] == 8.0 and est.widths["d"] == 8.0
+    # the partition-wise steps keep them; a projection keeps its columns'
+    est = estimate(ddf.assign(y=ddf.x * 2)[["y", "k"]]._expr)
+    assert est.rows == (len(pdf) if exact else None)
+    assert est.row_bytes == 16
+
+
+def test_parquet_rows_from_footers_and_string_widths(files):
+    fact, dim = files
+    df = partframe.read_parquet(fact)
+    assert estimate(df._expr).rows == N
+    strings = estimate(partframe.read_parquet(dim)._expr)
+    assert strings.rows == len(DIM)
+    # "name-00000": ten characters and an offset, though dictionary pages
+    # hold far fewer bytes
+    assert 10 <= strings.widths["s"] <= 40
+
+
+def test_pushed_filters_leave_fewer_rows_to_read(files):
+    fact, _ = files
+    df = partframe.read_parquet(fact)
+    q = df[df.x < 500]
+    plan = optimize(q._expr, fuse=False)
+    (source,) = [n for n in walk(plan) if type(n).__name__ == "ReadParquet"]
+    # two row groups of 250 rows are all that may hold x < 500
+    assert estimate(source).rows == 500
+    assert estimate(plan).rows == pytest.approx(500, rel=0.01)
+    assert_eq(q, FACT[FACT.x < 500].reset_index(drop=True), check_index=False)
+
+
+# -- filters ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "fraction"),
+    [
+        (lambda d: d.x < 1000, 0.25),
+        (lambda d: d.x >= 3000, 0.25),
+        (lambda d: (d.x >= 1000) & (d.x < 2000), 0.25),
+        (lambda d: (d.x < 1000) | (d.x >= 3000), 0.5),
+        (lambda d: ~(d.x < 1000), 0.75),
+        (lambda d: d.x.between(1000, 1999), 0.25),
+        (lambda d: d.d < pd.Timestamp("2020-04-10"), 0.1),
+        (lambda d: d.k == 7, 1 / 400),
+        (lambda d: d.k.isin([1, 2, 3, 4]), 4 / 400),
+        (lambda d: d.k != 7, 399 / 400),
+    ],
+)
+def test_selectivity_from_column_ranges(files, query, fraction):
+    df = partframe.read_parquet(files[0])
+    pred = query(df)
+    assert selectivity(df._expr, pred._expr) == pytest.approx(fraction, abs=0.01)
+    got = estimate(df[pred]._expr).rows
+    assert got == pytest.approx(N * fraction, rel=0.02, abs=2)
+    assert_eq(df[pred], FACT[query(FACT)].reset_index(drop=True), check_index=False)
+
+
+def test_unknown_ranges_and_unreadable_predicates_keep_a_fraction():
+    ddf = partframe.from_pandas(DIM, npartitions=3)
+    for pred in [ddf.z < 5, ddf.s.str.startswith("name-001"), ddf.z * 2 > ddf.k]:
+        f = selectivity(ddf._expr, pred._expr)
+        assert 0 < f < 1
+
+
+# -- joins ------------------------------------------------------------------------
+
+
+def test_join_rows_of_a_fact_and_a_dimension(files):
+    fact, dim = files
+    f, d = partframe.read_parquet(fact), partframe.read_parquet(dim)
+    assert estimate(f.merge(d, on="k")._expr).rows == pytest.approx(N)
+    # a filtered dimension keeps its fraction of the fact rows
+    small = d[d.z < 400]  # 40 of 400 keys
+    est = estimate(f.merge(small, on="k")._expr).rows
+    assert est == pytest.approx(N / 10, rel=0.05)
+    assert estimate(f.merge(d, on="k", how="left")._expr).rows == pytest.approx(N)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_a_side_small_after_its_filters_is_broadcast(files, monkeypatch, scheduler):
+    fact, dim = files
+    f, d = partframe.read_parquet(fact), partframe.read_parquet(dim)
+    # the whole dimension is too big to broadcast; a tenth of it is not
+    full = estimate(d._expr).nbytes
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES", full / 2)
+    m = f.merge(d, on="k")
+    assert m._expr.strategy() == "hash"
+    q = m[m.z < 400]
+    plan = optimize(q._expr, fuse=False)
+    kinds = {type(n).__name__ for n in walk(plan)}
+    assert "MergePartitions" in kinds
+    assert not any("Shuffle" in kind for kind in kinds)
+    assert plan.npartitions == q.npartitions
+    want = FACT.merge(DIM, on="k")
+    assert_eq(q, want[want.z < 400], check_index=False, sort_results=True)
+    # without the filter (or with another use of the merge) it stays hashed
+    plan = optimize(m._expr, fuse=False)
+    assert "ShuffleSplit" in {type(n).__name__ for n in walk(plan)}
+
+
+# -- explain ----------------------------------------------------------------------
+
+
+def test_explain_shows_estimated_rows(files):
+    f = partframe.read_parquet(files[0])
+    buf = io.StringIO()
+    f[f.x < 1000].explain(file=buf)
+    out = buf.getvalue()
+    assert "ReadParquet(4 file(s)" in out and "[~4,000 rows]" in out
+    assert "[~1,000 rows]" in out
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_explain_analyze_shows_the_rows_each_node_made(files, scheduler):
+    f, d = (partframe.read_parquet(p) for p in files)
+    q = f.merge(d, on="k")
+    q = q[q.z < 400]
+    buf = io.StringIO()
+    q.explain(file=buf, analyze=True, scheduler=scheduler)
+    out = buf.getvalue()
+    want = FACT.merge(DIM, on="k")
+    n = int((want.z < 400).sum())
+    assert f"Optimized plan, run on '{scheduler}'" in out
+    assert f"ran: {n:,} rows, 4 tasks" in out
+    run = analyze(q, scheduler=scheduler)
+    assert run.nodes[run.plan._name].rows == n
+
+
+def test_explain_analyze_refuses_schedulers_in_other_processes():
+    ddf = partframe.from_pandas(DIM, npartitions=2)
+    with pytest.raises(ValueError, match="scheduler='threads' or 'sync'"):
+        ddf.explain(analyze=True, scheduler="processes", file=io.StringIO())
+
+
+# -- every composition ------------------------------------------------------------
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+@given(pipelines())
+def test_estimates_of_random_pipelines_are_sane_and_analyze_counts_rows(case):
+    pipeline, _ = case
+    from composition import STEPS, start
+
+    ddf, _pdf = start(pipeline.pdf, pipeline.partitioning)
+    for name, params in pipeline.steps:
+        ddf = STEPS[name].run(ddf, **params)
+    if not isinstance(ddf, partframe.DataFrame | partframe.Series):
+        return
+    for plan in (ddf._expr, optimize(ddf._expr)):
+        for node in walk(plan):
+            rows = estimate(node).rows
+            assert rows is None or (np.isfinite(rows) and rows >= 0)
+    run = analyze(ddf, scheduler="sync")
+    assert run.nodes[run.plan._name].rows == len(ddf.compute(scheduler="sync"))
