@@ -10,8 +10,9 @@ Where the numbers come from:
 
 - Sources know: a Parquet read counts the rows of the row groups it will
   read (from the footers, after the row groups that pushed filters rule
-  out) and the uncompressed bytes of each column chunk; an in-memory
-  frame knows its length and column sizes.
+  out) and the uncompressed bytes of each column chunk; a CSV read scales
+  its files' bytes by the sampled head's bytes per row; an in-memory frame
+  knows its length and column sizes.
 - Every other node derives its rows from its inputs' through
   ``Expr._estimate_rows`` (a partition-wise step keeps them, a filter
   keeps a fraction, a join keeps the larger side's, a concat sums them);

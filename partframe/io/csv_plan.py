@@ -190,6 +190,8 @@ class CSVDataset:
         self._check_columns()
         blocks = self._plan_blocks(blocksize, reason)
         self.blocks = blocks or [(0, 0, None)]  # every file is empty
+        # rows of all files, from the sample (None: unknown)
+        self.estimated_rows: float | None = None
         self.meta = self._sample_meta()
         self.short_lines = self._short_lines(short_sep)
         self._add_path_column(path_column, path_converter, blocks)
@@ -420,6 +422,7 @@ class CSVDataset:
             if first is None:
                 first = df
             if len(df):
+                self._measure_rows(info, len(df))
                 return self._in_first_order(df.iloc[:0])
         if first is not None:
             return self._in_first_order(first.iloc[:0])
@@ -427,6 +430,16 @@ class CSVDataset:
         if names is None:
             raise ValueError("read_csv: every file is empty and no names= are given")
         return pd.DataFrame({n: pd.Series([], dtype=object) for n in names}).iloc[:0]
+
+    def _measure_rows(self, info: _FileInfo, rows: int) -> None:
+        """Estimate the rows of all files from the sample's bytes per row
+        (uncompressed files whose head was parsed whole only)."""
+        self.estimated_rows = None
+        if self.sample_rows is not None or any(i.compression for i in self.infos):
+            return
+        head = min(len(info.head), info.size)
+        if head and rows:
+            self.estimated_rows = sum(i.size for i in self.infos) * rows / head
 
     def block_kwargs(self, file_no: int, first: bool, columns: list | None) -> dict:
         """pandas options for the first block of a file, or for the others."""

@@ -463,6 +463,10 @@ class ReadCSV(_Source):
     def _meta(self) -> Any:
         return self.dataset.meta[list(self.columns)]
 
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        # the files' bytes at the sampled head's bytes per row
+        return self.dataset.estimated_rows
+
     def _divisions(self) -> tuple:
         return (None,) * (len(self.dataset.blocks) + 1)
 

@@ -221,3 +221,18 @@ def test_estimates_of_random_pipelines_are_sane_and_analyze_counts_rows(case):
             assert rows is None or (np.isfinite(rows) and rows >= 0)
     run = analyze(ddf, scheduler="sync")
     assert run.nodes[run.plan._name].rows == len(ddf.compute(scheduler="sync"))
+
+
+def test_csv_rows_from_the_sampled_bytes_per_row(tmp_path):
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"part{i}.csv"
+        DIM.iloc[i * 100 : (i + 2) * 100].to_csv(path, index=False)
+        paths.append(str(path))
+    df = partframe.read_csv(paths)
+    rows = sum(min(400, (i + 2) * 100) - i * 100 for i in range(3))
+    assert estimate(df._expr).rows == pytest.approx(rows, rel=0.1)
+    # compressed files: the bytes on disk say nothing of the rows
+    gz = tmp_path / "part.csv.gz"
+    DIM.to_csv(gz, index=False)
+    assert estimate(partframe.read_csv(str(gz))._expr).rows is None
