@@ -173,19 +173,11 @@ class Regroup(Expr):
         return self.npartitions_out
 
     def _estimate_rows(self, rows: list[Estimate]) -> float | None:
-        # the rows of the frame below, regrouped (below the split pieces
-        # of a lowered shuffle)
-        from .statistics import estimate
-
-        node: Expr = self
-        for _ in range(3):
-            if "frame" in node._parameters:
-                return estimate(node.operand("frame")).rows
-            deps = node.dependencies()
-            if len(deps) != 1:
-                return None
-            node = deps[0]
-        return None
+        # the rows of the frame, regrouped (or of the split pieces of a
+        # lowered shuffle, which hold the frame's rows)
+        if "frame" in self._parameters:
+            return self._rows_of(rows, self.operand("frame"))
+        return rows[0].rows if len(rows) == 1 else None
 
 
 class Shuffle(Regroup):
@@ -267,6 +259,10 @@ class _SplitBase(Blockwise):
     how: Any
     bounds: Any
     _preserves_partitioning = False
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        # the pieces of each partition hold its rows
+        return self._rows_of(rows, self.frame)
 
     def _frame_inputs(self) -> list[Expr]:
         return [self.frame]

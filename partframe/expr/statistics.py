@@ -115,16 +115,15 @@ def _compute(node: Expr) -> Estimate:
     meta = node._meta
     deps = node.dependencies()
     inputs = [estimate(d) for d in deps]
-    if not isinstance(meta, pd.DataFrame | pd.Series | pd.Index):
+    try:
+        rows = node._estimate_rows(inputs)
+    except (TypeError, ValueError, ArithmeticError):
+        rows = None  # values that do not compute: unknown
+    if rows is not None:
+        rows = max(0.0, float(rows))
+    elif not isinstance(meta, pd.DataFrame | pd.Series | pd.Index):
         # a scalar (a reduction); partial results of other kinds: unknown
-        rows: float | None = 1.0 if pd.api.types.is_scalar(meta) else None
-    else:
-        try:
-            rows = node._estimate_rows(inputs)
-        except (TypeError, ValueError, ArithmeticError):
-            rows = None  # values that do not compute: unknown
-        if rows is not None:
-            rows = max(0.0, float(rows))
+        rows = 1.0 if pd.api.types.is_scalar(meta) else None
     widths = node._column_widths()
     if widths is None:
         widths = _widths(meta, inputs)
