@@ -34,6 +34,7 @@ from ..kernels import partitions as K
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series
+    from ..expr.base import Expr
 
 __all__ = [
     "DataFrameMethods",
@@ -113,6 +114,7 @@ class FrameMethods:
         if n == 0:
             return self._meta.copy()
         total = self.npartitions
+        batch = _batch_worth_it(self.expr, range(0, batch), total)
         pieces: list = []
         rows, start = 0, 0
         while start < total and rows < n:
@@ -155,6 +157,7 @@ class FrameMethods:
         if n == 0:
             return self._meta.copy()
         total = self.npartitions
+        batch = _batch_worth_it(self.expr, range(total - batch, total), total)
         pieces: list = []
         rows, stop = 0, total
         while stop > 0 and rows < n:
@@ -402,6 +405,29 @@ def _check_n(n: Any) -> None:
 
 def _is_int(x: Any) -> bool:
     return isinstance(x, int | np.integer) and not isinstance(x, bool)
+
+
+def _batch_worth_it(expr: Expr, first: range, total: int) -> int:
+    """The first batch of ``head``/``tail``: ``first``'s length, or every
+    partition when most of the tasks ``first`` needs are needed by the
+    other partitions too (partitions made by a sort, a shuffle or a hash
+    join each need all of the input: a batch at a time would compute it
+    again for each batch)."""
+    from ..expr.optimize import optimize
+    from ..graph import cull, istask
+
+    if len(first) >= total or total <= 2:
+        return len(first)
+
+    def tasks(parts: Sequence[int]) -> set[Any]:
+        plan = optimize(select_partitions(expr, parts))
+        needed, _ = cull(plan.__dask_graph__(), plan.__dask_keys__())
+        return {k for k, v in needed.items() if istask(v)}
+
+    mine = tasks(first)
+    rest = [p for p in range(total) if p not in first]
+    shared = mine & tasks(rest[:1] if first.start == 0 else rest[-1:])
+    return total if len(shared) * 2 > len(mine) else len(first)
 
 
 def _first_batch(method: str, npartitions: Any, total: int) -> int:

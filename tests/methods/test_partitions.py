@@ -118,6 +118,25 @@ def test_head_after_filter_empties_first_partitions(scheduler):
     assert len(SEEN) == 8
 
 
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_head_after_a_sort_computes_the_input_once(scheduler):
+    # Each sorted partition needs every input partition: batches of
+    # partitions would compute the input once per batch.
+    pdf = pd.DataFrame({"x": range(400), "y": np.arange(400) % 37})
+    ddf = _recorded(partframe.from_pandas(pdf, npartitions=8))
+    few = ddf[ddf.x % 40 == 0].sort_values("y", ascending=False)  # 10 rows
+    want = pdf[pdf.x % 40 == 0].sort_values("y", ascending=False, kind="stable")
+    with partframe.config.set(scheduler=scheduler):
+        out = few.head(20)
+    tm.assert_frame_equal(out, want.head(20))
+    assert len(SEEN) == 8
+    SEEN.clear()
+    with partframe.config.set(scheduler=scheduler):
+        out = few.tail(20)
+    tm.assert_frame_equal(out, want.tail(20))
+    assert len(SEEN) == 8
+
+
 def test_head_graph_holds_only_the_batch():
     pdf = pd.DataFrame({"x": range(40)})
     ddf = partframe.from_pandas(pdf, npartitions=8)
