@@ -30,6 +30,7 @@ HOOKS = [
     ("_simplify", ()),
     ("_lower", ()),
     ("_with_columns", (["a"],)),
+    ("_narrowable_inputs", ()),
     ("_row_filter", ()),
     ("_predicate_through", ()),
     ("_with_predicate", ([("a", ">", 1)],)),

@@ -19,8 +19,8 @@ are united. Two passes use those needs:
   writes its input's schema into the physical nodes (a shuffle's or a
   join's meta), so the inputs are narrowed first and lowered as they are.
 - :func:`push_projections`, on the physical plan: sources read only the
-  columns the lowered plan uses (a lowering may read fewer columns than
-  its logical node said: a reduction's chunk step).
+  columns the lowered plan uses (a logical node with the default needs
+  may lower to nodes that state theirs exactly).
 
 Invariants:
 
