@@ -418,3 +418,26 @@ def test_pass_leaves_plans_without_moves_alone():
     df = partframe.from_pandas(LEFT, npartitions=3)
     out = (df.a + df.b).sum()
     assert projections_pass.push_projections_below(out.expr)._name == out.expr._name
+
+
+@pytest.mark.parametrize("partitioning", PARTITIONINGS)
+def test_selection_goes_below_a_filter_pushed_below_the_merge(partitioning):
+    # the filter above is also pushed below the join (filters below joins):
+    # the selection goes under it, so the filter copies fewer columns
+    left, pleft = variant(LEFT, partitioning)
+    right = partframe.from_pandas(RIGHT, npartitions=2)
+    m = left.merge(right, on="k", broadcast=False)
+    out = m[m.a > 0][["x_x", "z"]]
+    pm = pleft.merge(RIGHT, on="k")
+    want = pm[pm.a > 0][["x_x", "z"]]
+    if left.npartitions > 1:
+        plan = _plan(out.expr)
+        splits = [n for n in walk(plan) if type(n).__name__ in _MOVE_STEPS]
+        below = sorted(
+            type(s.operand("frame")).__name__
+            + repr(s.operand("frame").operand("frame").operand("columns"))
+            for s in splits
+            if type(s.operand("frame")).__name__ == "Filter"
+        )
+        assert below == ["Filter['k', 'a', 'x']"]
+    _check(out, want, sort_results=True, check_index=False)

@@ -128,7 +128,9 @@ def _narrow_inputs(node: Expr, new: Expr, names: list[str], need: Any) -> Expr:
             continue
         keep = _kept(current, asked.get(old._name))
         if keep is not None:
-            by_child[current._name] = Projection(current, keep)
+            selection = Projection(current, keep)
+            # (below a filter, which then copies fewer columns)
+            by_child[current._name] = selection._simplify() or selection
     if not by_child:
         return new
     # Through _with_dependencies, which keeps what a node learned about its
