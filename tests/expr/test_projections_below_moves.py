@@ -441,3 +441,15 @@ def test_selection_goes_below_a_filter_pushed_below_the_merge(partitioning):
         )
         assert below == ["Filter['k', 'a', 'x']"]
     _check(out, want, sort_results=True, check_index=False)
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
+@pytest.mark.parametrize("partitioning", ["1", "3", "7", "empty-parts"])
+def test_index_merge_moves_a_side_without_columns(how, partitioning):
+    # joined on the indexes, the left side is needed for its index only
+    left, pleft = variant(LEFT, partitioning)
+    right = partframe.from_pandas(RIGHT, npartitions=2)
+    kw = {"left_index": True, "right_index": True, "how": how}
+    out = left.merge(right, npartitions=4, broadcast=False, **kw)[["z"]]
+    assert sorted(_selections_below_moves(out.expr)) == [[], ["z"]]
+    _check(out, pleft.merge(RIGHT, **kw)[["z"]], sort_results=True)
