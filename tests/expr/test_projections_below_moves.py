@@ -245,6 +245,24 @@ def test_merge_narrowing_adds_no_task():
     )
 
 
+def test_selection_fuses_with_the_steps_below_it():
+    left = partframe.from_pandas(LEFT, npartitions=4)
+    left = left.assign(w=left.a * 2)
+    right = partframe.from_pandas(RIGHT, npartitions=3)
+    out = left.merge(right, on="k", broadcast=False)[["w", "y"]]
+    narrowed = optimize(out.expr)
+    plain = fuse_blockwise(lower(out.expr))
+    assert len(narrowed.__dask_graph__()) == len(plain.__dask_graph__())
+    members = [
+        [type(m).__name__ for m in n.members]
+        for n in walk(narrowed)
+        if type(n).__name__ == "Fused"
+    ]
+    assert ["Assign", "Projection", "ShuffleSplit"] in [m[-3:] for m in members]
+    want = LEFT.assign(w=LEFT.a * 2).merge(RIGHT, on="k")[["w", "y"]]
+    _check(out, want, sort_results=True, check_index=False)
+
+
 def test_self_merge_moves_what_both_uses_need():
     df = partframe.from_pandas(LEFT, npartitions=3)
     out = df.merge(df, on="k", broadcast=False)[["a_x", "b_y"]]
