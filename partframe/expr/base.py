@@ -20,11 +20,11 @@ build new ones (:meth:`Expr.substitute_operands`, :func:`rewrite`).
 The optimizer's passes (:mod:`partframe.expr.optimize`) ask nodes what they
 can do only through the hooks declared here, each with a default that
 means "nothing to do" (``None``) or is always safe: ``_simplify``,
-``_lower``, ``_column_needs``, ``_with_columns``, ``_row_filter``,
-``_predicate_through``, ``_with_predicate``; the statistics hooks
-``_estimate_rows``, ``_column_widths``, ``_column_range``,
-``_estimated_as``, ``_with_estimates``; and ``compute`` asks ``_to_client``. Subclasses
-override them with the same signatures.
+``_lower``, ``_column_needs``, ``_with_columns``, ``_narrowable_inputs``,
+``_row_filter``, ``_predicate_through``, ``_with_predicate``; the
+statistics hooks ``_estimate_rows``, ``_column_widths``, ``_column_range``,
+``_estimated_as``, ``_with_estimates``; and ``compute`` asks
+``_to_client``. Subclasses override them with the same signatures.
 """
 
 from __future__ import annotations
@@ -261,6 +261,20 @@ class Expr:
 
         A file reader reads fewer columns. Rows, index and partitions stay
         the same. Used by :func:`~partframe.expr.optimize.push_projections`.
+        """
+        return None
+
+    def _narrowable_inputs(self) -> list[str] | None:
+        """The operands (DataFrame inputs) worth narrowing to the columns
+        this node needs of them, by a column selection right below it, or
+        ``None``.
+
+        A node that moves its input's rows (a shuffle, a join's exchange or
+        broadcast, a sort) carries every column it is given, including
+        those no parent uses; a selection below it, fused into the
+        partition-wise step before the move, leaves them behind. Such a
+        node's ``_column_needs`` must be exact. Used by
+        :func:`~partframe.expr.optimize.push_projections_below`.
         """
         return None
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import pandas as pd
+
 from ..kernels.distinct import count_values, dedup_partition
 from ..kernels.group_call import PART
-from .base import Divisions, Expr, RowsInPlace
+from .base import ColumnNeeds, Divisions, Expr, Needed, RowsInPlace
 from .blockwise import MapPartitions, MethodCall
 from .groupby import RestoreRows, TagRows
 from .shuffle import Shuffle
@@ -48,6 +50,17 @@ class DropDuplicates(RowsInPlace):
 
     def _operand_repr(self) -> str:
         return f"on={self.on!r}, keep={self.keep!r}, split_out={self.split_out}"
+
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
+        # Which rows stay depends on the ``on`` columns only; the others
+        # come along with their rows.
+        if needed is None or not isinstance(self.frame._meta, pd.DataFrame):
+            return [(self.frame, None)]
+        return [(self.frame, set(needed) | set(self.on))]
+
+    def _narrowable_inputs(self) -> list[str] | None:
+        # the rows move to their key's partition and back
+        return ["frame"]
 
     def _lower(self) -> Expr:
         local = self.frame

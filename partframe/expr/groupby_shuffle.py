@@ -228,6 +228,24 @@ class GroupByTransform(RowsInPlace):
     def _operand_repr(self) -> str:
         return self.method
 
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
+        # The method reads the keys and the selected columns; without a
+        # selection it reads every column, and head/tail return whole rows
+        # (the meta, an operand, has every column).
+        sel = self.selection
+        if (
+            sel is None
+            or self.keep_rows
+            or not isinstance(self.frame._meta, pd.DataFrame)
+        ):
+            return [(self.frame, None)]
+        columns = sel if isinstance(sel, list) else [sel]
+        return [(self.frame, _frame_needs(self.level, self.on, columns))]
+
+    def _narrowable_inputs(self) -> list[str] | None:
+        # the rows move to their key's partition and back
+        return ["frame"]
+
     def _selected(self, frame: Expr) -> Any:
         if self.selection is not None:
             return self.selection

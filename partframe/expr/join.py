@@ -54,6 +54,12 @@ class MergePartitions(Blockwise):
     ``broadcast`` names the side that is many partitions while the other is
     one (its single partition goes to every task); ``None``: both sides have
     the same partitions (shuffled alike, or aligned by divisions).
+
+    Its ``_column_needs`` stays the default (every column): its meta, an
+    operand, names every column of both sides, and each partition is cast
+    to it. The sides are narrowed on the logical
+    :class:`~partframe.expr.merge.Merge`, before it is lowered
+    (:func:`~partframe.expr.optimize.push_projections_below`).
     """
 
     _parameters = [

@@ -77,7 +77,7 @@ import pandas as pd
 from ..kernels.join import as_list
 from ..kernels.merge import merge_partitions
 from ..kernels.partitions import union_divisions
-from .base import Divisions, Expr
+from .base import ColumnNeeds, Divisions, Expr, Needed
 from .join import (
     BroadcastMatches,
     MergePartitions,
@@ -271,6 +271,61 @@ class Merge(Expr):
                 return None
             return max(inner, left.rows, right.rows)
         return inner
+
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
+        left, right = self.left, self.right
+        lcols, rcols = list(left._meta.columns), list(right._meta.columns)
+        if (
+            needed is None
+            or len(set(lcols)) != len(lcols)
+            or len(set(rcols)) != len(rcols)
+        ):
+            return [(left, None), (right, None)]
+        lkeys, rkeys = self._key_columns()
+        if self.how == "leftsemi":
+            # the left rows that match: the left's columns, the right's keys
+            return [(left, (set(needed) & set(lcols)) | lkeys), (right, rkeys)]
+        shared = self._shared_keys()
+        # A label both sides have (not a key shared by name) gets each
+        # side's suffix: pandas decides that from both sides' columns, so
+        # such a column needed under either name stays on both sides (were
+        # one side's dropped, the other's would lose its suffix).
+        overlap = (set(lcols) & set(rcols)) - shared
+        lsuffix, rsuffix = tuple(self.suffixes)
+
+        def label(column: Any, suffix: Any) -> Any:
+            if column in overlap and suffix is not None:
+                return f"{column}{suffix}"
+            return column
+
+        lout = {c for c in lcols if label(c, lsuffix) in needed}
+        rout = {c for c in rcols if label(c, rsuffix) in needed}
+        # (a key no parent uses may lose its suffix: nothing reads it)
+        both = (lout | rout) & overlap
+        return [(left, lkeys | lout | both), (right, rkeys | rout | both)]
+
+    def _narrowable_inputs(self) -> list[str] | None:
+        # Both sides move (shuffled, gathered for a broadcast, re-split) or
+        # are copied into the joined partitions: columns no parent uses are
+        # left out first.
+        return ["left", "right"]
+
+    def _key_columns(self) -> tuple[set[Any], set[Any]]:
+        """The columns of each side that the join matches on (a key that is
+        no column is an index level)."""
+        lk, rk = self._side_keys()
+        lcols, rcols = set(self.left._meta.columns), set(self.right._meta.columns)
+        lkeys = set() if lk == "__index__" else {k for k in lk if k in lcols}
+        rkeys = set() if rk == "__index__" else {k for k in rk if k in rcols}
+        return lkeys, rkeys
+
+    def _shared_keys(self) -> set[Any]:
+        """Keys matched by the same label on both sides: one output column
+        (pandas takes it from one side), never suffixed."""
+        lk, rk = self._side_keys()
+        if lk == "__index__" or rk == "__index__" or len(lk) != len(rk):
+            return set()
+        return {a for a, b in zip(lk, rk, strict=True) if _same_label(a, b)}
 
     def _fill_operands(self) -> dict[str, Any] | None:
         if self.strategy_ is not None:
@@ -567,6 +622,13 @@ class Merge(Expr):
             else (self.left_on, self.right_on)
         )
         return f"how={self.how!r}, on={on!r}, strategy={self.strategy_!r}"
+
+
+def _same_label(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _known(expr: Expr) -> bool:

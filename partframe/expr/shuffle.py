@@ -215,6 +215,10 @@ class Shuffle(Regroup):
         on = self.on if isinstance(self.on, list | tuple) else [self.on]
         return [(self.frame, set(needed) | set(on)), *extra]
 
+    def _narrowable_inputs(self) -> list[str] | None:
+        # the rows move with the keys and the columns used after the move
+        return ["frame"]
+
     def _lower(self) -> Expr:
         frame, n_out = self.frame, self.npartitions_out
         method = choose_method(frame, self.method)

@@ -103,6 +103,10 @@ class SortValues(Regroup):
             return [(self.frame, None)]
         return [(self.frame, set(needed) | cols)]
 
+    def _narrowable_inputs(self) -> list[str] | None:
+        # the rows move to their ranges: with the keys and used columns only
+        return ["frame"]
+
     def _lower(self) -> Expr:
         frame, n = self.frame, self.npartitions_out
         asc, na = list(self.ascending), self.na_position
@@ -227,6 +231,10 @@ class SetIndexShuffled(Expr):
         if needed is None:
             return [(self.frame, None)]
         return [(self.frame, set(needed) | {self.column})]
+
+    def _narrowable_inputs(self) -> list[str] | None:
+        # the rows move to their ranges: with the key and used columns only
+        return ["frame"]
 
     def _with_dependencies(self, new: dict[str, Expr]) -> Expr:
         # Divisions computed from the data (when someone asked for them)

@@ -36,13 +36,16 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _filters_on(expr: Expr, source_rows: int) -> int:
-    """Filters right above the source with ``source_rows`` rows."""
+    """Filters right above the source with ``source_rows`` rows (or above
+    a selection of its columns)."""
     plan = optimize(expr, fuse=False)
     count = 0
     for node in walk(plan):
         if type(node).__name__ != "Filter":
             continue
         below = node.operand("frame")
+        if type(below).__name__ == "Projection":
+            below = below.operand("frame")
         if type(below).__name__ == "FromPandas" and len(below.operand("data")) == (
             source_rows
         ):

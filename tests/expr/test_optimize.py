@@ -30,10 +30,16 @@ HOOKS = [
     ("_simplify", ()),
     ("_lower", ()),
     ("_with_columns", (["a"],)),
+    ("_narrowable_inputs", ()),
     ("_row_filter", ()),
     ("_predicate_through", ()),
     ("_with_predicate", ([("a", ">", 1)],)),
     ("_fill_operands", ()),
+    ("_estimate_rows", ([],)),
+    ("_column_widths", ()),
+    ("_column_range", ("a",)),
+    ("_estimated_as", ()),
+    ("_with_estimates", ()),
 ]
 
 

@@ -7,14 +7,19 @@
 2. :func:`push_filters_below` (``predicates.py``): terms of a row filter
    above a join also filter the join's inputs they commute with
    (``Expr._terms_by_input``); the filter stays.
-3. :func:`lower` (``lower.py``): logical nodes become physical ones through
+3. :func:`push_projections_below` (``projections.py``): sources produce
+   only the columns that the logical plan uses (``Expr._column_needs``,
+   ``Expr._with_columns``), and the inputs of nodes that move rows (a
+   merge's sides, a sort's or a shuffle's frame,
+   ``Expr._narrowable_inputs``) are narrowed by a column selection below
+   them, so the move carries only the columns used after it.
+4. :func:`lower` (``lower.py``): logical nodes become physical ones through
    ``Expr._lower``.
-4. :func:`push_predicates` (``predicates.py``): terms of row filters go to
+5. :func:`push_predicates` (``predicates.py``): terms of row filters go to
    the sources below them that can skip data (``Expr._with_predicate``).
-5. :func:`push_projections` (``projections.py``): sources produce only the
-   columns that the plan uses (``Expr._column_needs``,
-   ``Expr._with_columns``).
-6. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
+6. :func:`push_projections` (``projections.py``): sources produce only the
+   columns that the physical plan uses.
+7. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
    become one task per partition.
 
 Each pass visits every node a bounded number of times (no fixed-point
@@ -33,7 +38,7 @@ from ..base import Divisions, Expr, Layer
 from .fuse import Fused, fuse_blockwise
 from .lower import lower
 from .predicates import push_filters_below, push_predicates
-from .projections import column_needs, push_projections
+from .projections import column_needs, push_projections, push_projections_below
 from .simplify import simplify
 
 __all__ = [
@@ -46,15 +51,18 @@ __all__ = [
     "push_filters_below",
     "push_predicates",
     "push_projections",
+    "push_projections_below",
     "simplify",
 ]
 
 
 def optimize(expr: Expr, fuse: bool = True) -> Expr:
-    """Run all passes: simplify, filters below joins, lower, push
-    predicates and projections, then fuse (optionally)."""
+    """Run all passes: simplify, filters below joins, projections below
+    data-moving nodes, lower, push predicates and projections, then fuse
+    (optionally)."""
     expr = simplify(expr)
     expr = push_filters_below(expr)
+    expr = push_projections_below(expr)
     expr = lower(expr)
     expr = push_predicates(expr)
     expr = push_projections(expr)
