@@ -11,9 +11,10 @@ pieces are taken as they come, so a slow piece or a worker still
 starting never holds the others up, and the results keep the pieces'
 order.
 
-Workers are only brought in when the work pays for them: once the first
-piece has taken :data:`FEED_AFTER_SECONDS` (cheaper work stays in this
-thread, and no process is started), at most
+Workers are only brought in when the work pays for them: an idle worker
+that has started at once, others once the first piece has taken
+:data:`FEED_AFTER_SECONDS` (cheaper work stays in this thread, and no
+process is started); at most
 ``config.get("num_workers")`` (default the CPU count) minus one at a time
 across the process, and never with ``config.get("offload_processes")``
 off.
@@ -114,7 +115,8 @@ def map_calls(
         The arguments of each call.
     feed_after : float, optional
         Seconds the first piece must take in this thread before workers
-        join (default :data:`FEED_AFTER_SECONDS`; 0: at once).
+        that are not idle and started join (default
+        :data:`FEED_AFTER_SECONDS`; 0: at once).
 
     Examples
     --------
@@ -128,7 +130,11 @@ def map_calls(
     first = time.perf_counter()
     try:
         while True:
-            if not fed and calls.queue and time.perf_counter() - first >= feed_after:
+            if (
+                not fed
+                and calls.queue
+                and (time.perf_counter() - first >= feed_after or _POOL.has_ready())
+            ):
                 feeders, fed = calls.start_feeders(), True
             if calls.run_next():
                 continue
@@ -413,6 +419,11 @@ class _Pool:
         self.idle: list[_Worker] = []
         self.lent: set[_Worker] = set()
         self.reaper: threading.Thread | None = None
+
+    def has_ready(self) -> bool:
+        """Whether an idle worker has started (using it costs nothing)."""
+        with self.lock:
+            return any(w.started for w in self.idle) and max_workers() > len(self.lent)
 
     def lend(self, wanted: int) -> list[_Worker]:
         """Up to ``wanted`` workers, idle ones first (started ones before

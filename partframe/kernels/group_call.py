@@ -28,7 +28,7 @@ _OBJECT = np.dtype(object)
 OFFLOAD_MIN_ROWS = 10_000
 #: A partition is cut into this many pieces per core it may use (so a
 #: core that finishes first takes more) ...
-PIECES_PER_WORKER = 4
+PIECES_PER_WORKER = 8
 #: ... of at least this many rows each.
 PIECE_ROWS = 2_000
 

@@ -176,7 +176,7 @@ def _fails(g: pd.DataFrame) -> float:
 
 def test_error_keeps_its_type(shared):
     ddf, _ = variant(_frame(), "1")
-    with pytest.raises(Boom, match="bad group 7.0"):
+    with pytest.raises(Boom, match=r"bad group 7\.0"):
         ddf.groupby("k").apply(_fails, meta=(None, "f8")).compute(scheduler="threads")
 
 
@@ -197,7 +197,9 @@ def test_group_pieces_cut_whole_groups_in_order(shared, sort, dropna):
     pdf = _frame(n=300, nan_keys=True)
     gb = {"by": "k", "sort": sort, "dropna": dropna, "observed": True}
     pieces = group_call._group_pieces(pdf, gb)
-    assert len(pieces) == 8
+    ngroups = pdf.groupby("k", dropna=dropna).ngroups  # 12 or 13
+    # cut at about equal rows: two cuts may fall in one group
+    assert ngroups // 2 <= len(pieces) <= min(2 * group_call.PIECES_PER_WORKER, ngroups)
     assert sum(len(p) for p in pieces) == len(pdf)
     order = list(pdf.groupby("k", sort=sort, dropna=dropna).groups)
     seen = []
