@@ -440,7 +440,10 @@ class _Pool:
             self.lent.update(out)
             new = max(0, min(wanted, room) - len(out) - len(self.idle))
         for _ in range(new):
-            w = _Worker()
+            try:
+                w = _Worker()
+            except Exception:  # no process to start here: this thread works
+                break
             with self.lock:
                 self.lent.add(w)
             out.append(w)

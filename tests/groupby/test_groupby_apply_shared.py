@@ -23,6 +23,13 @@ from partframe.kernels import group_call
 from partframe.testing import assert_eq
 
 
+def _warm() -> None:
+    """Wait until an idle worker has started."""
+    (worker,) = offload._POOL.lend(1)
+    assert worker.wait_ready(60.0), "the offload worker did not start"
+    offload._POOL.give_back(worker)
+
+
 @pytest.fixture(scope="module")
 def shared():
     """Every partition shared with one worker process, started now."""
@@ -31,9 +38,7 @@ def shared():
     mp.setattr(group_call, "PIECE_ROWS", 1)
     mp.setattr(offload, "FEED_AFTER_SECONDS", 0.0)
     with partframe.config.set(num_workers=2, offload_processes=True):
-        (worker,) = offload._POOL.lend(1)
-        assert worker.wait_ready(60.0), "the offload worker did not start"
-        offload._POOL.give_back(worker)
+        _warm()
         yield
     mp.undo()
 
@@ -144,6 +149,7 @@ def _where(g: pd.DataFrame) -> pd.Series:
 
 
 def test_pieces_run_in_a_worker_and_here(shared):
+    _warm()
     ddf, _ = variant(_frame(n=600), "1")
     pids = set(ddf.groupby("k").apply(_where).compute(scheduler="threads").pid)
     assert os.getpid() in pids
@@ -218,3 +224,37 @@ def test_group_pieces_keep_small_or_unobserved_whole(shared):
     assert len(group_call._group_pieces(cat, {**gb, "observed": False})) == 1
     with partframe.config.set(num_workers=1):
         assert len(group_call._group_pieces(pdf, gb)) == 1
+
+
+def test_no_worker_to_start_runs_here(shared, monkeypatch):
+    def refuse() -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(offload, "_Worker", refuse)
+    monkeypatch.setattr(offload._POOL, "idle", [])
+    ddf, pdf = variant(_frame(), "3")
+    assert_eq(
+        ddf.groupby("k").apply(_top2),
+        pdf.groupby("k").apply(_top2),
+        scheduler="threads",
+    )
+
+
+def test_worker_death_raises(shared):
+    parent = os.getpid()
+
+    def dies_in_worker(g: pd.DataFrame) -> float:
+        if os.getpid() != parent:  # (a closure: pickled with its value)
+            os._exit(3)
+        time.sleep(0.002)
+        return 1.0
+
+    _warm()
+    ddf, _ = variant(_frame(n=600), "1")
+    q = ddf.groupby("k").apply(dies_in_worker, meta=(None, "f8"))
+    with pytest.raises(offload.OffloadWorkerDied, match="exit code 3"):
+        q.compute(scheduler="threads")
+    # the next call starts a new worker
+    _warm()
+    pids = set(ddf.groupby("k").apply(_where).compute(scheduler="threads").pid)
+    assert len(pids) == 2
