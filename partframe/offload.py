@@ -248,28 +248,48 @@ def _dumps(obj: Any) -> list[Any]:
 
 
 def _send(sock: socket.socket, frames: list[Any]) -> None:
-    sizes = [memoryview(f).nbytes for f in frames]
-    sock.sendall(struct.pack(f"<Q{len(sizes)}Q", len(sizes), *sizes))
-    for f in frames:
-        sock.sendall(f)
+    """A header (the frames' sizes) and the frames, in as few system calls
+    as the socket takes (each one gives up and takes back the GIL: a thread
+    running Python in between can make that cost a switch interval)."""
+    views = [memoryview(f).cast("B") for f in frames]
+    sizes = [v.nbytes for v in views]
+    header = struct.pack(f"<Q{len(sizes)}Q", len(sizes), *sizes)
+    pending = [memoryview(header), *views]
+    while pending:
+        sent = sock.sendmsg(pending)
+        while pending and sent >= pending[0].nbytes:
+            sent -= pending[0].nbytes
+            pending.pop(0)
+        if pending and sent:
+            pending[0] = pending[0][sent:]
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytearray:
     buf = bytearray(size)
-    view = memoryview(buf)
-    pos = 0
-    while pos < size:
-        got = sock.recv_into(view[pos:])
+    _recv_into(sock, [memoryview(buf)])
+    return buf
+
+
+def _recv_into(sock: socket.socket, views: list[memoryview]) -> None:
+    """Fill ``views`` from the socket, waiting for all of it in each call."""
+    views = [v for v in views if v.nbytes]
+    while views:
+        got = sock.recvmsg_into(views, 0, socket.MSG_WAITALL)[0]
         if not got:
             raise EOFError("the other end closed the socket")
-        pos += got
-    return buf
+        while views and got >= views[0].nbytes:
+            got -= views[0].nbytes
+            views.pop(0)
+        if views and got:
+            views[0] = views[0][got:]
 
 
 def _recv_frames(sock: socket.socket) -> list[bytearray]:
     (count,) = struct.unpack("<Q", _recv_exact(sock, 8))
     sizes = struct.unpack(f"<{count}Q", _recv_exact(sock, 8 * count))
-    return [_recv_exact(sock, n) for n in sizes]
+    frames = [bytearray(n) for n in sizes]
+    _recv_into(sock, [memoryview(f) for f in frames])
+    return frames
 
 
 def _loads(frames: list[bytearray]) -> Any:

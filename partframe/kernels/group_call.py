@@ -28,9 +28,9 @@ _OBJECT = np.dtype(object)
 OFFLOAD_MIN_ROWS = 10_000
 #: A partition is cut into this many pieces per core it may use (so a
 #: core that finishes first takes more) ...
-PIECES_PER_WORKER = 8
+PIECES_PER_WORKER = 2
 #: ... of at least this many rows each.
-PIECE_ROWS = 2_000
+PIECE_ROWS = 5_000
 
 
 def groupby_call_partition(
