@@ -14,10 +14,10 @@ order.
 Workers are only brought in when the work pays for them: an idle worker
 that has started at once, others once the first piece has taken
 :data:`FEED_AFTER_SECONDS` (cheaper work stays in this thread, and no
-process is started); at most
-``config.get("num_workers")`` (default the CPU count) minus one at a time
-across the process, and never with ``config.get("offload_processes")``
-off.
+process is started); at most ``config.get("num_workers")`` (default the
+CPU count) minus one for one call, and as many as that count across the
+concurrent calls of the process (their threads share one GIL, so one
+core); never with ``config.get("offload_processes")`` off.
 
 Workers are ``python -c`` subprocesses, not :mod:`multiprocessing`
 children: a ``spawn`` or ``forkserver`` child runs the user's main script
@@ -443,7 +443,8 @@ class _Pool:
     def has_ready(self) -> bool:
         """Whether an idle worker has started (using it costs nothing)."""
         with self.lock:
-            return any(w.started for w in self.idle) and max_workers() > len(self.lent)
+            room = max_workers() + 1 - len(self.lent)
+            return room > 0 and any(w.started for w in self.idle)
 
     def lend(self, wanted: int) -> list[_Worker]:
         """Up to ``wanted`` workers, idle ones first (started ones before
@@ -452,7 +453,9 @@ class _Pool:
             for w in [w for w in self.idle if w.process.poll() is not None]:
                 self.idle.remove(w)
                 w.close(wait=0.0)
-            room = max_workers() - len(self.lent)
+            # each call may use all cores but its own thread's; all calls
+            # together one worker per core (their threads share the GIL)
+            room = min(max_workers(), max_workers() + 1 - len(self.lent))
             self.idle.sort(key=lambda w: w.started)
             out: list[_Worker] = []
             while self.idle and len(out) < min(wanted, room):
