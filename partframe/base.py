@@ -39,6 +39,7 @@ from .scheduler import (
     _is_distributed_client,
     distributed_active,
     get_scheduler,
+    runs_on_threads,
     shares_memory,
 )
 
@@ -270,6 +271,7 @@ def _run(
         target = Target(
             distributed=distributed_active(scheduler),
             to_client=final and shares_memory(get),
+            threads=runs_on_threads(get),
             compute=functools.partial(_compute_partitions, get),
         )
         dsk, keys = _merge_graphs(collections, optimize_graph, target)
@@ -306,6 +308,7 @@ def _default_target() -> Target:
     """The target of planning outside a run: the configured scheduler."""
     return Target(
         distributed=distributed_active(),
+        threads=runs_on_threads(get_scheduler(None)),
         compute=functools.partial(_compute_partitions, get_scheduler(None)),
     )
 

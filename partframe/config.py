@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     # seconds a computation on a distributed.Client waits while the cluster
     # has no workers before it raises (None: forever, as distributed does)
     "no_workers_timeout": 300.0,
+    # on the threads scheduler, a task calling a user's Python function per
+    # group (groupby apply) while another such task runs in this process
+    # runs in a worker process instead (partframe.offload)
+    "offload_processes": True,
 }
 
 _config: dict[str, Any] = dict(DEFAULTS)

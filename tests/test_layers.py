@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "partframe.callbacks",
             "partframe.resources",
             "partframe.threadpool",
+            "partframe.offload",
             "partframe.graph",
         ],
     ),

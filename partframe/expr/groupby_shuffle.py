@@ -34,9 +34,11 @@ from typing import Any
 
 import pandas as pd
 
+from .. import config
 from ..kernels.group_call import (
     PART,
     POS,
+    groupby_apply_partition,
     groupby_call_partition,
     groupby_transform_partition,
     level_columns,
@@ -47,6 +49,7 @@ from .blockwise import Elemwise, MapPartitions, Projection
 from .groupby import RangeShuffle, ResetIndex, RestoreRows, TagRows
 from .meta import make_meta, meta_nonempty
 from .shuffle import Shuffle, SortedRepartition
+from .target import current
 
 __all__ = ["GroupByApply", "GroupByTransform"]
 
@@ -173,7 +176,7 @@ class GroupByApply(Expr):
         else:
             shuffled = frame
         out: Expr = MapPartitions(
-            groupby_call_partition,
+            self._kernel(),
             inner_meta,
             [
                 shuffled,
@@ -194,6 +197,19 @@ class GroupByApply(Expr):
         if defer:
             out = ResetIndex(out, meta)
         return out
+
+    def _kernel(self) -> Any:
+        """The per-partition call. A user's function per group (``apply``)
+        on the threads scheduler shares the partition's groups with worker
+        processes (:func:`~partframe.kernels.group_call.groupby_apply_partition`):
+        it holds the GIL, so threads alone would use one core."""
+        if (
+            self.method == "apply"
+            and current().threads
+            and config.get("offload_processes")
+        ):
+            return groupby_apply_partition
+        return groupby_call_partition
 
 
 class GroupByTransform(RowsInPlace):

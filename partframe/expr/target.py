@@ -40,6 +40,12 @@ class Target:
         The partitions of the computed frame go straight to its final
         concat in this process (a single frame computed on ``sync`` or
         ``threads``), so they may be handed over not built yet.
+    threads : bool
+        Tasks run on the ``threads`` scheduler, in this process: a task may
+        share Python-bound work with worker processes of its own
+        (:mod:`partframe.offload`). Not on ``sync`` (one thread, by
+        choice: for debugging), nor in a task that already runs in a
+        worker process or on a cluster.
     compute : callable, optional
         ``compute(expr)``: the partitions of a plan, computed now on the
         run's scheduler. None: computing while planning is refused.
@@ -47,6 +53,7 @@ class Target:
 
     distributed: bool = False
     to_client: bool = False
+    threads: bool = False
     compute: Callable[[Expr], list[Any]] | None = None
 
     def compute_now(self, expr: Expr) -> list[Any]:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import offload
 from .groupby_finalize import cast_index, reset_index_objects, sort_order
 from .keys import index_sorted_positions
 from .topn import fast_top_n_ok, group_top_n
@@ -22,6 +23,14 @@ POS = "__pf_pos"
 PART = "__pf_part"
 
 _OBJECT = np.dtype(object)
+
+#: A groupby apply of a partition with fewer rows stays in its thread.
+OFFLOAD_MIN_ROWS = 10_000
+#: A partition is cut into this many pieces per core it may use (so a
+#: core that finishes first takes more) ...
+PIECES_PER_WORKER = 2
+#: ... of at least this many rows each.
+PIECE_ROWS = 5_000
 
 
 def groupby_call_partition(
@@ -76,6 +85,72 @@ def groupby_call_partition(
         else:
             out = sort_result(out)
     return out
+
+
+def groupby_apply_partition(df: pd.DataFrame, *args: Any) -> Any:
+    """:func:`groupby_call_partition` of a user's function per group on
+    pieces of whole groups shared with worker processes
+    (:func:`partframe.offload.map_calls`): the function holds the GIL, a
+    worker process has its own. The pieces' results, concatenated in
+    order, are the partition's (see :func:`_group_pieces`)."""
+    pieces = _group_pieces(df, args[0])
+    if len(pieces) < 2:
+        return groupby_call_partition(df, *args)
+    outs = offload.map_calls(groupby_call_partition, [(p, *args) for p in pieces])
+    meta, sort_levels = args[7], args[6]
+    outs = [o for o in outs if len(o)]
+    if not outs:
+        return meta
+    out = outs[0] if len(outs) == 1 else pd.concat(outs)
+    if sort_levels and len(out) > 1:  # pieces hold key ranges: a check
+        out = (
+            _sort_levels(out, sort_levels)
+            if out.index.nlevels > 1
+            else (sort_result(out))
+        )
+    return out
+
+
+def _group_pieces(df: pd.DataFrame, gb_kwargs: dict) -> list[pd.DataFrame]:
+    """``df`` cut into pieces of whole groups, the groups of each piece
+    after those of the one before in pandas' group order (so the
+    concatenated results of the pieces are the partition's, as those of
+    partitions are the frame's); one piece when the work is too small to
+    share (fewer than :data:`OFFLOAD_MIN_ROWS` rows, no worker allowed),
+    when the result's index is a new RangeIndex (``as_index=False``), or
+    when unobserved categories give every piece every group."""
+    by = gb_kwargs["by"]
+    keys = by if isinstance(by, list) else [by]
+    workers = offload.max_workers()
+    if (
+        len(df) < OFFLOAD_MIN_ROWS
+        or not workers
+        or not gb_kwargs.get("as_index", True)
+        or not all(isinstance(k, str | int | float) for k in keys)
+        or (
+            not gb_kwargs.get("observed", True)
+            and any(isinstance(df[k].dtype, pd.CategoricalDtype) for k in keys)
+        )
+    ):
+        return [df]
+    codes = df.groupby(
+        by,
+        sort=gb_kwargs.get("sort", True),
+        dropna=gb_kwargs.get("dropna", True),
+        observed=gb_kwargs.get("observed", True),
+    ).ngroup()
+    codes = codes.fillna(-1).to_numpy(dtype=np.int64)  # no group: any piece
+    ngroups = int(codes.max()) + 1 if len(codes) else 0
+    npieces = min(PIECES_PER_WORKER * (workers + 1), ngroups, len(df) // PIECE_ROWS)
+    if npieces < 2:
+        return [df]
+    # cut the groups where the rows before reach each piece's share
+    sizes = np.bincount(codes[codes >= 0], minlength=ngroups)
+    ends = np.searchsorted(
+        np.cumsum(sizes), np.arange(1, npieces) * (len(df) / npieces)
+    )
+    piece = np.searchsorted(ends, np.maximum(codes, 0), side="right")
+    return [df[piece == j] for j in range(npieces) if (piece == j).any()]
 
 
 def _object_level_keys(obj: Any, names: tuple) -> Any:

@@ -27,6 +27,7 @@ __all__ = [
     "get",
     "get_scheduler",
     "register_scheduler",
+    "runs_on_threads",
     "shares_memory",
 ]
 
@@ -136,6 +137,21 @@ def shares_memory(scheduler: Any = None) -> bool:
     from .threads import get_threads
 
     return get is get_sync or get is get_threads
+
+
+def runs_on_threads(get: Any) -> bool:
+    """Whether the scheduler function ``get`` is the threads scheduler.
+
+    Examples
+    --------
+    >>> runs_on_threads(get_scheduler("threads"))
+    True
+    >>> runs_on_threads(get_scheduler("sync"))
+    False
+    """
+    from .threads import get_threads
+
+    return get is get_threads
 
 
 def get(dsk: Graph, keys: Any, scheduler: Any = None, **options: Any) -> Any:
