@@ -573,14 +573,6 @@ class Filter(Blockwise):
         pred = self.predicate
         return (self.frame, pred) if isinstance(pred, Expr) else None
 
-    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
-        from .statistics import selectivity
-
-        frame = self._rows_of(rows, self.frame)
-        if frame is None:
-            return None
-        return frame * selectivity(self.frame, self.predicate)
-
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         out = [(self.frame, needed)]
         if isinstance(self.predicate, Expr):

@@ -116,7 +116,13 @@ def _compute(node: Expr) -> Estimate:
     deps = node.dependencies()
     inputs = [estimate(d) for d in deps]
     try:
-        rows = node._estimate_rows(inputs)
+        filtered = node._row_filter()
+        if filtered is not None:  # the rows of a frame where a predicate holds
+            frame, predicate = filtered
+            kept = estimate(frame).rows
+            rows = None if kept is None else kept * selectivity(frame, predicate)
+        else:
+            rows = node._estimate_rows(inputs)
     except (TypeError, ValueError, ArithmeticError):
         rows = None  # values that do not compute: unknown
     if rows is not None:
