@@ -15,14 +15,15 @@ import numpy as np
 import pandas as pd
 
 from .keys import (
-    assign_numeric,
     assign_ranges,
     boundary_rows,
     index_frame,
+    sorted_positions,
     spaced_rows,
     stable_order,
 )
 from .partitions import set_index_column
+from .range_codes import assign_by_codes
 
 __all__ = [
     "choose_boundaries",
@@ -62,7 +63,17 @@ def choose_boundaries(
     Boundaries may repeat (many equal keys): the ranges between equal
     boundaries stay empty, so the number of partitions never changes.
     """
-    return boundary_rows(samples, npartitions, ascending, na_position)
+    mixed = bool(samples) and _mixed(samples[0])
+    return boundary_rows(samples, npartitions, ascending, na_position, mixed)
+
+
+def _mixed(keys: pd.DataFrame) -> bool:
+    """Whether objects that do not compare take pandas' multi-key order.
+
+    pandas sorts several keys as ordered categoricals, whose categories
+    put numbers before strings; one key is sorted directly and raises.
+    """
+    return keys.shape[1] > 1
 
 
 def range_partition(
@@ -71,20 +82,19 @@ def range_partition(
     """For every row, how many boundary rows sort at or before it.
 
     Rows equal to a boundary go after it, so equal keys share a partition.
-    One numeric key is a binary search in the boundaries; other keys sort
-    boundaries and rows together.
+    Key columns are encoded against the boundary values
+    (:mod:`partframe.kernels.range_codes`, a binary search per row); dtypes
+    without an encoding sort boundaries and rows together.
     """
     keys = key_frame(obj, on)
     nb = len(bounds)
     if not nb or not len(keys):
         return np.zeros(len(keys), dtype="int64")
-    if len(keys.columns) == 1:
-        fast = assign_numeric(
-            keys.iloc[:, 0], bounds.iloc[:, 0], ascending[0], na_position
-        )
-        if fast is not None:
-            return fast
-    return assign_ranges(keys, bounds, ascending, na_position)
+    mixed = _mixed(keys)
+    fast = assign_by_codes(keys, bounds, ascending, na_position, mixed)
+    if fast is not None:
+        return fast
+    return assign_ranges(keys, bounds, ascending, na_position, mixed)
 
 
 def _numpy_key(obj: Any, on: Any) -> np.ndarray | None:
@@ -109,12 +119,26 @@ def _numpy_key(obj: Any, on: Any) -> np.ndarray | None:
 
 
 def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
-    """One partition stably sorted by its keys (pandas' own sort)."""
+    """One partition stably sorted by its keys, in pandas' order.
+
+    One numpy key: :func:`~partframe.kernels.keys.stable_order`. Several
+    key columns: each factorized and ranked, the ranks and row positions
+    packed into one int64 and sorted once
+    (:func:`~partframe.kernels.keys.sorted_positions`), several times
+    faster than pandas' lexsort of categoricals, in the same order (objects
+    that do not compare ordered as pandas' categories order them). Other
+    single keys and index sorts: pandas' stable sort.
+    """
     if len(obj) < 2:
         return obj
     key = _numpy_key(obj, on)
     if key is not None and len(ascending) == 1:
         order = stable_order(key, ascending[0], na_position)
+        if (order[1:] > order[:-1]).all():
+            return obj
+        return obj.take(order)
+    if isinstance(on, list | tuple) and len(on) > 1:
+        order = sorted_positions(key_frame(obj, on), ascending, na_position, True)
         if (order[1:] > order[:-1]).all():
             return obj
         return obj.take(order)
