@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .keys import (
     assign_ranges,
     boundary_rows,
+    factorized_order,
     index_frame,
-    sorted_positions,
     spaced_rows,
     stable_order,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "range_partition",
     "sample_sort_keys",
     "sort_stats",
+    "take_rows",
 ]
 
 
@@ -138,10 +140,11 @@ def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
             return obj
         return obj.take(order)
     if isinstance(on, list | tuple) and len(on) > 1:
-        order = sorted_positions(key_frame(obj, on), ascending, na_position, True)
+        keys = key_frame(obj, on)
+        order, factors = factorized_order(keys, ascending, na_position, True)
         if (order[1:] > order[:-1]).all():
             return obj
-        return obj.take(order)
+        return take_rows(obj, order, dict(zip(on, factors)))
     if on is None:
         return obj.sort_values(
             ascending=ascending[0], na_position=na_position, kind="stable"
@@ -155,6 +158,67 @@ def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
     return obj.sort_values(
         list(on), ascending=ascending, na_position=na_position, kind="stable"
     )
+
+
+def take_rows(obj: pd.DataFrame, order: np.ndarray, factors: dict) -> pd.DataFrame:
+    """``obj.take(order)``; Arrow string columns among ``factors`` (column
+    label: its ``(codes, uniques)``) are taken from their distinct values.
+
+    A take of Arrow strings at scattered positions reads a few bytes at a
+    time from all over the column; the distinct values are few and small
+    enough to stay in cache, so taking them at the sorted codes is several
+    times faster (on 1.25e6 rows of 1e5 distinct strings: 0.17 s against
+    0.8 s).
+
+    Examples
+    --------
+    >>> s = pd.array(["b", None, "a"], dtype="str")
+    >>> df = pd.DataFrame({"s": s, "x": [1, 2, 3]})
+    >>> take_rows(df, np.array([2, 0, 1]), {"s": pd.factorize(df["s"])})
+         s  x
+    2    a  3
+    0    b  1
+    1  NaN  2
+    """
+    strings = {}
+    if isinstance(obj, pd.DataFrame) and obj.columns.is_unique:
+        for col, (codes, uniques) in factors.items():
+            taken = _take_strings(obj[col].array, codes, uniques, order)
+            if taken is not None:
+                strings[col] = taken
+    if not strings:
+        return obj.take(order)
+    out = obj.drop(columns=list(strings)).take(order)
+    for col in obj.columns:
+        if col in strings:
+            out.insert(obj.columns.get_loc(col), col, strings[col])
+    return out
+
+
+def _take_strings(
+    array: Any, codes: np.ndarray, uniques: Any, order: np.ndarray
+) -> Any:
+    """``array.take(order)`` as ``uniques.take(codes[order])`` for Arrow
+    strings (pandas' ``str``/``string[pyarrow]``, ``ArrowDtype`` strings),
+    or None for other arrays."""
+    dtype = array.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        kwargs = {"dtype": dtype}
+    elif isinstance(dtype, pd.ArrowDtype) and (
+        pa.types.is_string(dtype.pyarrow_dtype)
+        or pa.types.is_large_string(dtype.pyarrow_dtype)
+    ):
+        kwargs = {}
+    else:
+        return None
+    values = pa.array(uniques.array)
+    if values.type != pa.array(array[:0]).type:
+        return None
+    picked = np.asarray(codes)[order]
+    missing = picked < 0
+    indices = pa.array(picked, mask=missing if missing.any() else None)
+    out = type(array)(pa.chunked_array([values.take(indices)]), **kwargs)
+    return out if out.dtype == dtype else None
 
 
 def sort_stats(obj: Any, on: Any, size: int) -> tuple:

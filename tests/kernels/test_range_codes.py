@@ -197,3 +197,43 @@ def test_choose_boundaries_of_mixed_objects_for_several_keys():
     sample = pd.DataFrame({0: pd.Series([1, "b", 2.5, "a"], dtype=object), 1: [0] * 4})
     bounds = choose_boundaries([sample], 2, [True, True], "last")
     assert bounds.iloc[0, 0] == "a"
+
+
+def test_sort_partition_signed_zeros_and_wide_integers_tie_as_pandas():
+    # -0.0 equals 0.0 (Arrow's hash tells them apart; ties must keep row
+    # order as pandas'), and 64-bit integers beyond float precision
+    big = np.iinfo("int64").max
+    df = pd.DataFrame(
+        {
+            "f": [0.0, -0.0, np.nan, 0.0, -0.0, 1.5, -1.5],
+            "u": np.array([2**64 - 1, 2**63, 0, 2**64 - 1, 1, 2**63, 0], "uint64"),
+            "i": [big, big - 1, -big, big, big - 1, 0, -big],
+            "k": [2, 1, 2, 1, 2, 1, 2],
+        }
+    )
+    for by in (["f", "k"], ["u", "k"], ["i", "k"], ["k", "f"]):
+        for asc in (True, False):
+            for na in ("first", "last"):
+                want = df.sort_values(by, ascending=asc, na_position=na)
+                got = sort_partition(df, by, [asc, asc], na)
+                pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("kind", ["str", "string[pyarrow]", "arrow", "object"])
+def test_sort_partition_takes_string_keys_in_place(kind):
+    # string key columns rebuilt from their distinct values land at their
+    # own position, with their dtype; other columns are taken as usual
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame(
+        {
+            "x": np.arange(50.0),
+            "s1": _column(kind, rng, 50),
+            "k": rng.integers(0, 3, 50),
+            "s2": _column(kind, rng, 50),
+        },
+        index=pd.Index(rng.permutation(50) * 2, name="idx"),
+    )
+    for by in (["s1", "k"], ["k", "s2", "s1"], ["s2", "x"]):
+        want = df.sort_values(by, ascending=False, na_position="first")
+        got = sort_partition(df, by, [False] * len(by), "first")
+        pd.testing.assert_frame_equal(got, want)
