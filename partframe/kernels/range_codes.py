@@ -18,14 +18,17 @@ A row's later columns only matter while its earlier columns equal some
 boundary's: the codes of column ``j`` are computed for those rows only
 (in a sort by a float and a string, the string column of the few rows
 whose float equals a boundary value). Numeric and datetime columns are
-encoded by binary search in the boundary values; other columns are
-factorized (a hash pass) and only their distinct values are compared.
+compared with the boundary values (each of a few, else a binary search);
+Arrow strings by their first 8 bytes read from the Arrow buffers as one
+integer per row, whole only where those equal a boundary's; other columns
+are factorized (a hash pass) and only their distinct values are compared.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .keys import pack_codes, rank_codes
 
@@ -109,6 +112,8 @@ def encode_column(
     """
     got = _numeric(values, bvalues)
     if got is None:
+        got = _strings(values, bvalues)
+    if got is None:
         got = _factorized(values, bvalues, mixed)
     if got is None:
         return None
@@ -183,6 +188,86 @@ def _numeric(values: pd.Series, bvalues: pd.Series) -> tuple | None:
     code = _positions(x, distinct)
     bcode = _positions(b, distinct)
     return code, missing, bcode, bmissing, len(distinct)
+
+
+def _strings(values: pd.Series, bvalues: pd.Series) -> tuple | None:
+    """Codes of Arrow strings by their first 8 bytes: an unsigned integer
+    per row read from the Arrow buffers, compared with the boundaries' (UTF-8
+    byte order is the strings' order, and a smaller prefix is a smaller
+    string). Only the rows whose prefix equals a boundary's are factorized
+    and compared whole."""
+    arrow = _arrow_strings(values)
+    if arrow is None or not _is_arrow_strings(bvalues.dtype):
+        return None
+    prefix, missing = arrow
+    bmissing = np.asarray(bvalues.isna(), dtype=bool)
+    bstrings = [str(v) for v in bvalues.array[~bmissing]]
+    distinct = sorted(set(bstrings))
+    bprefix = np.array([_prefix_of(v) for v in distinct], dtype="uint64")
+    below = np.zeros(len(prefix), dtype="int64")
+    tied = np.zeros(len(prefix), dtype=bool)
+    for value in np.unique(bprefix):
+        below += (prefix > value) * int((bprefix == value).sum())
+        tied |= prefix == value
+    if missing is not None:
+        tied &= ~missing
+    rows = np.flatnonzero(tied)
+    exact = _factorized(values.iloc[rows], bvalues, False)
+    assert exact is not None
+    code, _, bcode, bmissing, m = exact
+    out = 2 * below
+    out[rows] = code
+    return out, missing, bcode, bmissing, m
+
+
+def _is_arrow_strings(dtype: object) -> bool:
+    if isinstance(dtype, pd.StringDtype):
+        return dtype.storage == "pyarrow"
+    if isinstance(dtype, pd.ArrowDtype):
+        t = dtype.pyarrow_dtype
+        return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+    return False
+
+
+def _arrow_strings(values: pd.Series) -> tuple | None:
+    """``(first 8 bytes of every string as a big-endian uint64, zero
+    padded; missing rows or None)`` of an Arrow string column."""
+    if not _is_arrow_strings(values.dtype) or not len(values):
+        return None
+    array = pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    large = pa.types.is_large_string(array.type)
+    _, offsets_buf, data_buf = array.buffers()
+    n = len(array)
+    offsets = np.frombuffer(offsets_buf, dtype="int64" if large else "int32")
+    offsets = offsets[array.offset : array.offset + n + 1].astype("int64")
+    data = np.frombuffer(data_buf, dtype="uint8") if data_buf is not None else None
+    start, length = offsets[:-1], np.diff(offsets)
+    if data is None or not len(data):
+        prefix = np.zeros(n, dtype="uint64")
+    else:
+        # Every byte position as the start of a big-endian 8-byte word (an
+        # overlapping view of the data, padded), read once per row; bytes
+        # past a string's end are masked to zero.
+        padded = np.concatenate([data, np.zeros(8, dtype="uint8")])
+        words = np.ndarray((len(data) + 1,), dtype=">u8", buffer=padded, strides=(1,))
+        prefix = words[start].astype("uint64")
+        short = length < 8
+        if short.any():
+            drop = (8 - length[short]).astype("uint64") * np.uint64(8)
+            keep = np.where(
+                drop >= 64, np.uint64(0), ~np.uint64(0) << np.minimum(drop, 63)
+            )
+            prefix[short] &= keep
+    missing = None
+    if array.null_count:
+        missing = np.asarray(array.is_null().to_numpy(zero_copy_only=False))
+    return prefix, missing
+
+
+def _prefix_of(value: str) -> int:
+    return int.from_bytes(value.encode("utf-8")[:8].ljust(8, b"\0"), "big")
 
 
 def _factorized(values: pd.Series, bvalues: pd.Series, mixed: bool) -> tuple | None:

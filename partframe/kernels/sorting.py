@@ -212,6 +212,8 @@ def _take_strings(
     else:
         return None
     values = pa.array(uniques.array)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     if values.type != pa.array(array[:0]).type:
         return None
     picked = np.asarray(codes)[order]

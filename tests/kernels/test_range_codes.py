@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from partframe.kernels.keys import assign_ranges, boundary_rows, spaced_rows
-from partframe.kernels.range_codes import assign_by_codes, encode_column
+from partframe.kernels.range_codes import _strings, assign_by_codes, encode_column
 from partframe.kernels.sorting import choose_boundaries, range_partition, sort_partition
 
 N = 400
@@ -237,3 +237,35 @@ def test_sort_partition_takes_string_keys_in_place(kind):
         want = df.sort_values(by, ascending=False, na_position="first")
         got = sort_partition(df, by, [False] * len(by), "first")
         pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("kind", ["str", "string[pyarrow]", "arrow", "large"])
+@pytest.mark.parametrize("ascending", [True, False])
+@pytest.mark.parametrize("na_position", ["first", "last"])
+def test_long_strings_sharing_prefixes(kind, ascending, na_position):
+    # Arrow strings are compared by their first 8 bytes, and whole only when
+    # those equal a boundary's: strings longer than 8 bytes, prefixes of
+    # each other, with NUL and multi-byte characters
+    rng = np.random.default_rng(5)
+    words = ["abcdefgh", "abcdefgh\x00", "abcdefghi", "abcdefg", "abcdefgi"]
+    words += ["abcdefg\x00", "ééééé", "éééé", "zz", "", "id0012345", "id0012346"]
+    words += ["id001234"]
+    more = [f"id{v:07d}" for v in rng.integers(0, 20000, 300)]
+    values = np.array(words * 20 + more, dtype=object)[rng.permutation(560)]
+    values[rng.random(len(values)) < 0.05] = None
+    dtype = {
+        "arrow": pd.ArrowDtype(pa.string()),
+        "large": pd.ArrowDtype(pa.large_string()),
+    }.get(kind, kind)
+    keys = pd.DataFrame({0: pd.array(values, dtype=dtype), 1: rng.integers(0, 2, 560)})
+    for nparts in (2, 6, 30, 200):
+        samples = [spaced_rows(keys.iloc[i::3], 60) for i in range(3)]
+        asc = [ascending, True]
+        bounds = boundary_rows(samples, nparts, asc, na_position)
+        assert _strings(keys[0], bounds[0]) is not None  # the prefix path
+        for cols in ([0], [0, 1]):
+            for k in (keys[cols], keys[cols].iloc[7:]):  # an Arrow slice too
+                b = bounds[cols]
+                got = assign_by_codes(k, b, asc, na_position)
+                want = assign_ranges(k, b, asc, na_position)
+                np.testing.assert_array_equal(got, want)
