@@ -31,6 +31,8 @@ __all__ = [
     "assign_numeric",
     "assign_ranges",
     "boundary_rows",
+    "factorize_key",
+    "factorized_order",
     "index_frame",
     "index_sorted_positions",
     "lexsort_codes",
@@ -80,12 +82,15 @@ def rank_codes(
             rank[np.asarray(uniques.argsort(), dtype="int64")] = np.arange(n)
         if not ascending:
             rank = n - 1 - rank
-    codes = np.asarray(codes)
-    missing = codes < 0
-    ranked = rank[np.where(missing, 0, codes)] if n else np.zeros(len(codes), "int64")
+    # One gather: missing codes (-1) read the table's last entry.
+    table = np.empty(n + 1, dtype="int64")
     if na_position == "first":
-        return np.where(missing, 0, ranked + 1)
-    return np.where(missing, n, ranked)
+        table[:n] = rank + 1
+        table[n] = 0
+    else:
+        table[:n] = rank
+        table[n] = n
+    return table[np.asarray(codes)]
 
 
 def pack_codes(codes: list, sizes: list) -> np.ndarray | None:
@@ -152,6 +157,14 @@ def lexsort_codes(codes: list, sizes: list, stable: bool = True) -> np.ndarray:
     packed = pack_codes(codes, sizes)
     if packed is None:
         return np.lexsort(codes[::-1])
+    n = len(packed)
+    if stable and n and float(np.prod([float(s) for s in sizes])) * n < PACK_LIMIT:
+        # Row positions in the low digits make every key distinct: numpy's
+        # unstable sort (SIMD, about twice as fast as its stable one on
+        # int64) is then exact and keeps ties in row order.
+        packed *= n
+        packed += np.arange(n, dtype="int64")
+        stable = False
     return np.argsort(packed, kind="stable" if stable else None)
 
 
@@ -172,15 +185,66 @@ def sorted_positions(
     >>> sorted_positions(keys, [False, True], "first").tolist()
     [1, 3, 0, 2]
     """
-    ranked, sizes = [], []
+    return factorized_order(keys, ascending, na_position, mixed)[0]
+
+
+def factorize_key(values: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(values)`` (codes, ``-1`` missing; distinct values),
+    by Arrow's hash for numpy numbers.
+
+    pandas sizes its hash table for every row to be distinct, so a column
+    of many rows and fewer distinct values hashes into a table too large
+    for the cache; Arrow grows its table (1.25e6 floats of 1e5 distinct
+    values: 0.12 s against 0.3 s). ``-0.0`` is made ``0.0`` first (Arrow
+    hashes bits, pandas compares values) and NaN is missing.
+
+    Examples
+    --------
+    >>> codes, uniques = factorize_key(pd.Series([0.0, np.nan, -0.0, 2.5]))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 0, 1], [0.0, 2.5])
+    """
+    dtype = values.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "iuf" or not len(values):
+        return pd.factorize(values, use_na_sentinel=True)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = values.to_numpy()
+    if dtype.kind == "f":
+        array = array + 0.0  # -0.0 + 0.0 is 0.0
+    encoded = pc.dictionary_encode(pa.array(array, from_pandas=True))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy()
+    uniques = encoded.dictionary.to_numpy(zero_copy_only=False).astype(dtype)
+    return codes, uniques
+
+
+def factorized_order(
+    keys: pd.DataFrame,
+    ascending: list | None = None,
+    na_position: str = "last",
+    mixed: bool = False,
+) -> tuple[np.ndarray, list]:
+    """:func:`sorted_positions` and the ``(codes, uniques)`` of every key
+    column it factorized on the way (``uniques.take(codes)`` rebuilds a
+    column; a take of the sorted codes sorts it).
+
+    Examples
+    --------
+    >>> order, factors = factorized_order(pd.DataFrame({0: ["b", "a", "b"]}))
+    >>> order.tolist(), factors[0][0].tolist(), factors[0][1].tolist()
+    ([1, 0, 2], [0, 1, 0], ['b', 'a'])
+    """
+    ranked, sizes, factors = [], [], []
     for j in range(len(keys.columns)):
-        codes, uniques = pd.factorize(keys.iloc[:, j], use_na_sentinel=True)
+        codes, uniques = factorize_key(keys.iloc[:, j])
         up = True if ascending is None else ascending[j]
         ranked.append(rank_codes(codes, uniques, up, na_position, mixed))
         sizes.append(len(uniques) + 1)
+        factors.append((codes, uniques))
     if not ranked:
-        return np.arange(len(keys))
-    return lexsort_codes(ranked, sizes)
+        return np.arange(len(keys)), factors
+    return lexsort_codes(ranked, sizes), factors
 
 
 def index_sorted_positions(

@@ -13,16 +13,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .keys import (
-    assign_numeric,
     assign_ranges,
     boundary_rows,
+    factorized_order,
     index_frame,
     spaced_rows,
     stable_order,
 )
 from .partitions import set_index_column
+from .range_codes import assign_by_codes
 
 __all__ = [
     "choose_boundaries",
@@ -30,6 +32,7 @@ __all__ = [
     "range_partition",
     "sample_sort_keys",
     "sort_stats",
+    "take_rows",
 ]
 
 
@@ -62,7 +65,17 @@ def choose_boundaries(
     Boundaries may repeat (many equal keys): the ranges between equal
     boundaries stay empty, so the number of partitions never changes.
     """
-    return boundary_rows(samples, npartitions, ascending, na_position)
+    mixed = bool(samples) and _mixed(samples[0])
+    return boundary_rows(samples, npartitions, ascending, na_position, mixed)
+
+
+def _mixed(keys: pd.DataFrame) -> bool:
+    """Whether objects that do not compare take pandas' multi-key order.
+
+    pandas sorts several keys as ordered categoricals, whose categories
+    put numbers before strings; one key is sorted directly and raises.
+    """
+    return keys.shape[1] > 1
 
 
 def range_partition(
@@ -71,20 +84,19 @@ def range_partition(
     """For every row, how many boundary rows sort at or before it.
 
     Rows equal to a boundary go after it, so equal keys share a partition.
-    One numeric key is a binary search in the boundaries; other keys sort
-    boundaries and rows together.
+    Key columns are encoded against the boundary values
+    (:mod:`partframe.kernels.range_codes`, a binary search per row); dtypes
+    without an encoding sort boundaries and rows together.
     """
     keys = key_frame(obj, on)
     nb = len(bounds)
     if not nb or not len(keys):
         return np.zeros(len(keys), dtype="int64")
-    if len(keys.columns) == 1:
-        fast = assign_numeric(
-            keys.iloc[:, 0], bounds.iloc[:, 0], ascending[0], na_position
-        )
-        if fast is not None:
-            return fast
-    return assign_ranges(keys, bounds, ascending, na_position)
+    mixed = _mixed(keys)
+    fast = assign_by_codes(keys, bounds, ascending, na_position, mixed)
+    if fast is not None:
+        return fast
+    return assign_ranges(keys, bounds, ascending, na_position, mixed)
 
 
 def _numpy_key(obj: Any, on: Any) -> np.ndarray | None:
@@ -109,7 +121,16 @@ def _numpy_key(obj: Any, on: Any) -> np.ndarray | None:
 
 
 def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
-    """One partition stably sorted by its keys (pandas' own sort)."""
+    """One partition stably sorted by its keys, in pandas' order.
+
+    One numpy key: :func:`~partframe.kernels.keys.stable_order`. Several
+    key columns: each factorized and ranked, the ranks and row positions
+    packed into one int64 and sorted once
+    (:func:`~partframe.kernels.keys.sorted_positions`), several times
+    faster than pandas' lexsort of categoricals, in the same order (objects
+    that do not compare ordered as pandas' categories order them). Other
+    single keys and index sorts: pandas' stable sort.
+    """
     if len(obj) < 2:
         return obj
     key = _numpy_key(obj, on)
@@ -118,6 +139,12 @@ def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
         if (order[1:] > order[:-1]).all():
             return obj
         return obj.take(order)
+    if isinstance(on, list | tuple) and len(on) > 1:
+        keys = key_frame(obj, on)
+        order, factors = factorized_order(keys, ascending, na_position, True)
+        if (order[1:] > order[:-1]).all():
+            return obj
+        return take_rows(obj, order, dict(zip(on, factors)))
     if on is None:
         return obj.sort_values(
             ascending=ascending[0], na_position=na_position, kind="stable"
@@ -131,6 +158,69 @@ def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
     return obj.sort_values(
         list(on), ascending=ascending, na_position=na_position, kind="stable"
     )
+
+
+def take_rows(obj: pd.DataFrame, order: np.ndarray, factors: dict) -> pd.DataFrame:
+    """``obj.take(order)``; Arrow string columns among ``factors`` (column
+    label: its ``(codes, uniques)``) are taken from their distinct values.
+
+    A take of Arrow strings at scattered positions reads a few bytes at a
+    time from all over the column; the distinct values are few and small
+    enough to stay in cache, so taking them at the sorted codes is several
+    times faster (on 1.25e6 rows of 1e5 distinct strings: 0.17 s against
+    0.8 s).
+
+    Examples
+    --------
+    >>> s = pd.array(["b", None, "a"], dtype="str")
+    >>> df = pd.DataFrame({"s": s, "x": [1, 2, 3]})
+    >>> take_rows(df, np.array([2, 0, 1]), {"s": pd.factorize(df["s"])})
+         s  x
+    2    a  3
+    0    b  1
+    1  NaN  2
+    """
+    strings = {}
+    if isinstance(obj, pd.DataFrame) and obj.columns.is_unique:
+        for col, (codes, uniques) in factors.items():
+            taken = _take_strings(obj[col].array, codes, uniques, order)
+            if taken is not None:
+                strings[col] = taken
+    if not strings:
+        return obj.take(order)
+    out = obj.drop(columns=list(strings)).take(order)
+    for col in obj.columns:
+        if col in strings:
+            out.insert(obj.columns.get_loc(col), col, strings[col])
+    return out
+
+
+def _take_strings(
+    array: Any, codes: np.ndarray, uniques: Any, order: np.ndarray
+) -> Any:
+    """``array.take(order)`` as ``uniques.take(codes[order])`` for Arrow
+    strings (pandas' ``str``/``string[pyarrow]``, ``ArrowDtype`` strings),
+    or None for other arrays."""
+    dtype = array.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        kwargs = {"dtype": dtype}
+    elif isinstance(dtype, pd.ArrowDtype) and (
+        pa.types.is_string(dtype.pyarrow_dtype)
+        or pa.types.is_large_string(dtype.pyarrow_dtype)
+    ):
+        kwargs = {}
+    else:
+        return None
+    values = pa.array(uniques.array)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.type != pa.array(array[:0]).type:
+        return None
+    picked = np.asarray(codes)[order]
+    missing = picked < 0
+    indices = pa.array(picked, mask=missing if missing.any() else None)
+    out = type(array)(pa.chunked_array([values.take(indices)]), **kwargs)
+    return out if out.dtype == dtype else None
 
 
 def sort_stats(obj: Any, on: Any, size: int) -> tuple:

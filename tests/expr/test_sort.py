@@ -77,6 +77,63 @@ def test_sort_values_schedulers(method, scheduler):
     assert_eq(out, want, scheduler=scheduler)
 
 
+def _string_keys_pdf(dtype: object, n: int = 80) -> pd.DataFrame:
+    """A float key with ties and NaN, a string key of ``dtype`` with ties and
+    missing values, and an Int64 key with NA."""
+    rng = np.random.default_rng(3)
+    f = rng.integers(0, 4, n) / 2
+    f[::9] = np.nan
+    words = np.array(["id03", "id1", "", "id10", "ID2", "é"], dtype=object)
+    s = words[rng.integers(0, len(words), n)]
+    s[::7] = None
+    if dtype == "category":
+        keys = pd.Categorical(s, categories=["id10", "", "é", "id1", "ID2", "id03"])
+    else:
+        keys = pd.array(s, dtype=dtype)
+    return pd.DataFrame(
+        {
+            "f": f,
+            "s": keys,
+            "n": pd.array(
+                np.where(rng.random(n) < 0.1, None, rng.integers(0, 3, n)),
+                dtype="Int64",
+            ),
+            "pos": np.arange(n),
+        },
+        index=np.arange(n) * 3,
+    )
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    ["str", "string[python]", "string[pyarrow]", "arrow", "object", "category"],
+)
+@pytest.mark.parametrize(
+    "by, ascending, na_position",
+    [
+        (["f", "s"], True, "last"),
+        (["s", "f"], [True, False], "first"),
+        (["s", "n", "f"], [False, True, False], "last"),
+        (["n", "s"], [False, False], "first"),
+    ],
+)
+def test_sort_values_string_keys_match_pandas(
+    method, dtype, by, ascending, na_position
+):
+    import pyarrow as pa
+
+    pdf = _string_keys_pdf(pd.ArrowDtype(pa.string()) if dtype == "arrow" else dtype)
+    for how, ddf, expected in _variants(pdf, method):
+        want = expected.sort_values(by, ascending=ascending, na_position=na_position)
+        out = ddf.sort_values(by, ascending=ascending, na_position=na_position)
+        assert_eq(out, want)
+        if how in ("1", "7"):  # more outputs than inputs, and fewer
+            out = ddf.sort_values(
+                by, ascending=ascending, na_position=na_position, npartitions=3
+            )
+            assert_eq(out, want)
+
+
 def test_sort_values_series_and_categorical(method):
     pdf = make_pdf(50)
     ddf = partframe.from_pandas(pdf, npartitions=4)
