@@ -40,7 +40,7 @@ import data  # noqa: E402
 import queries  # noqa: E402
 
 ENGINES = ("partframe", "dask", "duckdb", "polars")
-DEFAULT_ENGINES = "partframe,dask,duckdb"
+DEFAULT_ENGINES = ",".join(ENGINES)
 
 
 class Tables(Mapping[str, Any]):
