@@ -21,7 +21,8 @@ The optimizer's passes (:mod:`partframe.expr.optimize`) ask nodes what they
 can do only through the hooks declared here, each with a default that
 means "nothing to do" (``None``) or is always safe: ``_simplify``,
 ``_lower``, ``_column_needs``, ``_with_columns``, ``_row_filter``,
-``_predicate_through``, ``_with_predicate``; and ``compute`` asks
+``_predicate_through``, ``_with_predicate``, ``_terms_by_input``,
+``_filter_below``; and ``compute`` asks
 ``_to_client``. Subclasses override them with the same signatures.
 """
 
@@ -309,6 +310,26 @@ class Expr:
         the filter above removes (an inner merge: each side's own columns
         and the shared keys; a left merge: the left side's only). Used by
         :func:`~partframe.expr.optimize.push_filters_below`.
+        """
+        return None
+
+    def _filter_below(
+        self,
+        columns: set[Any],
+        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
+    ) -> Expr | None:
+        """This node computed from filtered inputs, equal to a row filter of
+        it that reads ``columns`` (its output columns; ``SERIES`` of
+        :mod:`partframe.expr.rowwise` for a Series' values), or ``None``
+        when the filter does not commute with it.
+
+        ``filtered(input, mapping)`` is ``input`` filtered by the same
+        predicate, read on the input's columns (output column ``c`` is
+        input column ``mapping[c]``, with the same values row by row), or
+        ``None`` when it cannot be. The result must equal the filter of this
+        node exactly: rows, their order, index, dtypes; partitions may hold
+        other rows, but divisions stay true. Used by
+        :func:`~partframe.expr.optimize.move_filters`.
         """
         return None
 

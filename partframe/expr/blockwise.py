@@ -598,3 +598,33 @@ class Assign(Blockwise):
 
     def _operand_repr(self) -> str:
         return ", ".join(repr(n) for n in self.names)
+
+    def _filter_below(
+        self,
+        columns: set[Any],
+        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
+    ) -> Expr | None:
+        # A filter not reading the assigned columns filters the frame first;
+        # each Series value (row-wise from the frame: the same rows) is
+        # filtered alike, so the assignment lines up as before.
+        from .rowwise import reframe
+
+        if columns & set(self.names):
+            return None
+        frame = filtered(self.frame, {c: c for c in columns})
+        if not isinstance(frame, Filter):
+            return None
+        same = {c: c for c in self.frame._meta.columns}
+        keep = [self.frame._name]
+        below = self.frame
+        while type(below) is Projection:
+            below = below.frame
+            keep.append(below._name)
+        values = []
+        for v in self.values:
+            if isinstance(v, Expr) and is_frame_or_series(v._meta):
+                if reframe(v, self.frame, self.frame, same, keep) is None:
+                    return None
+                v = Filter(v, frame.predicate)
+            values.append(v)
+        return Assign(frame, list(self.names), values)
