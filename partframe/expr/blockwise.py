@@ -607,7 +607,7 @@ class Assign(Blockwise):
         # A filter not reading the assigned columns filters the frame first;
         # each Series value (row-wise from the frame: the same rows) is
         # filtered alike, so the assignment lines up as before.
-        from .rowwise import reframe
+        from .rowwise import reframe, rows_in_place
 
         if columns & set(self.names):
             return None
@@ -615,16 +615,16 @@ class Assign(Blockwise):
         if not isinstance(frame, Filter):
             return None
         same = {c: c for c in self.frame._meta.columns}
-        keep = [self.frame._name]
-        below = self.frame
-        while type(below) is Projection:
-            below = below.frame
-            keep.append(below._name)
+        keep = rows_in_place(self.frame)
         values = []
         for v in self.values:
             if isinstance(v, Expr) and is_frame_or_series(v._meta):
-                if reframe(v, self.frame, self.frame, same, keep) is None:
-                    return None
-                v = Filter(v, frame.predicate)
+                # computed from the filtered frame, or else filtered itself
+                moved = reframe(v, self.frame, frame, same)
+                if moved is None:
+                    if reframe(v, self.frame, self.frame, same, keep) is None:
+                        return None
+                    moved = Filter(v, frame.predicate)
+                v = moved
             values.append(v)
         return Assign(frame, list(self.names), values)

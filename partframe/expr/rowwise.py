@@ -30,11 +30,17 @@ import pandas as pd
 from ..kernels import elementwise as ekernels
 from ..kernels.calls import call_method
 from .base import Expr, walk
-from .blockwise import Elemwise, MethodCall, Projection
-from .elementwise import ColumnwiseCall, NonemptyCall
+from .blockwise import Assign, Elemwise, MethodCall, Projection
+from .elementwise import ColumnwiseCall, NonemptyCall, RenameColumns
 from .meta import is_frame_or_series
 
-__all__ = ["SERIES", "depends_on", "reframe", "rowwise_conjuncts"]
+__all__ = [
+    "SERIES",
+    "depends_on",
+    "reframe",
+    "rows_in_place",
+    "rowwise_conjuncts",
+]
 
 
 class _SeriesValues:
@@ -82,7 +88,9 @@ def _rowwise_node(node: Expr) -> bool:
         call = node._as_method_call()
         if kind is ColumnwiseCall and node.operand("func") is ekernels.astype_columns:
             return True
-        if call is None or (kind is ColumnwiseCall and node.func is not call_method):
+        if call is None or (
+            kind is ColumnwiseCall and node.operand("func") is not call_method
+        ):
             return False
         _, method, _, kwargs = call
         return method in ROWWISE_METHODS and "limit" not in kwargs
@@ -155,6 +163,20 @@ def reframe(
     if not isinstance(e, Expr):
         return e
     return go(e)
+
+
+def rows_in_place(frame: Expr) -> list[str]:
+    """Names of ``frame`` and of the frames below it with the same rows in
+    place (every row, in order, in the same partitions): through column
+    selections, assignments, renames and casts of columns.
+    """
+    out = [frame._name]
+    while type(frame) in (Projection, Assign, RenameColumns) or (
+        type(frame) is ColumnwiseCall and frame.func is ekernels.astype_columns
+    ):
+        frame = frame.operand("frame")
+        out.append(frame._name)
+    return out
 
 
 def _is_bool_series(x: Any) -> bool:

@@ -34,9 +34,11 @@ import functools
 import operator
 from typing import Any
 
+import pandas as pd
+
 from ..base import Expr, _postorder, rewrite, walk
 from ..blockwise import Elemwise, Filter, Projection
-from ..rowwise import SERIES, reframe, rowwise_conjuncts
+from ..rowwise import SERIES, reframe, rows_in_place, rowwise_conjuncts
 from .predicates import _dominates
 
 __all__ = ["move_filters"]
@@ -74,16 +76,6 @@ def _columns_read(pred: Expr, x: Expr) -> set[Any]:
     return out
 
 
-def _in_place(frame: Expr) -> list[str]:
-    """Nodes holding the rows of ``frame`` in place: it, and the frames its
-    column selections select from."""
-    out = [frame._name]
-    while type(frame) is Projection:
-        frame = frame.frame
-        out.append(frame._name)
-    return out
-
-
 def _and(terms: list[Expr]) -> Expr:
     return functools.reduce(lambda a, b: Elemwise(operator.and_, [a, b]), terms)
 
@@ -92,12 +84,14 @@ def _moved(x: Expr, terms: list[Expr]) -> Expr | None:
     """``x`` computed from its inputs filtered by the AND of ``terms``."""
     pred = _and(terms)
     columns = _columns_read(pred, x)
+    if SERIES in columns and isinstance(x._meta, pd.DataFrame):
+        return None  # reads the whole frame, or its index
 
     def filtered(inp: Expr, mapping: dict[Any, Any]) -> Expr | None:
         # Frames holding the rows of ``inp`` in place (``X[c]`` of an
         # assign is often simplified to a column of its input already)
         # stay as they are.
-        keep = _in_place(inp) if inp._partitioning == x._partitioning else []
+        keep = rows_in_place(inp) if inp._partitioning == x._partitioning else []
         moved = reframe(pred, x, inp, mapping, keep)
         if not isinstance(moved, Expr) or moved._partitioning != inp._partitioning:
             return None
@@ -145,7 +139,7 @@ def _next_move(expr: Expr) -> tuple[dict[str, Expr], Expr] | None:
         groups.setdefault(key, []).append((node, x, chain))
     for filters in groups.values():
         _, x, _ = filters[0]
-        pred = filters[0][0].predicate
+        pred = filters[0][0].operand("predicate")
         moved = _move(x, pred)
         if moved is None:
             continue
