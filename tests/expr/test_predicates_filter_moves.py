@@ -405,3 +405,36 @@ def test_chain_of_moves_reaches_the_source():
     assert len(filters) == 1
     assert _kind(filters[0].operand("frame")) == "FromPandas"
     _check(out, q(PDF))
+
+
+@pytest.mark.parametrize("partitioning", ["1", "3", "empty-parts"])
+def test_series_filter_with_a_running_sum_stays_above_concat(partitioning):
+    # the running sum is of every concatenated value: with the other term
+    # moved below, it would be of fewer, so nothing moves
+    df, pdf = variant(PDF, partitioning)
+
+    def q(s):
+        return s[(s > -20) & (s.cumsum() > 0)]
+
+    out = q(partframe.concat([df.n, df.n + 1]))
+    plan = _moved(out)
+    assert _kind(plan) == "Filter"
+    assert _kind(plan.operand("frame")) == "ConcatPartitions"
+    assert not any(
+        _kind(f) == "Filter" for f in plan.operand("frame").operand("frames")
+    )
+    _check(out, q(pd.concat([pdf.n, pdf.n + 1])))
+
+
+@pytest.mark.parametrize("partitioning", ["1", "3", "empty-parts"])
+def test_series_filter_moves_into_concat(partitioning):
+    df, pdf = variant(PDF, partitioning)
+
+    def q(s):
+        return s[(s > -20) & s.notna()]
+
+    out = q(partframe.concat([df.n, df.n + 1]))
+    plan = _moved(out)
+    assert _kind(plan) == "ConcatPartitions"
+    assert all(_kind(f) == "Filter" for f in plan.operand("frames"))
+    _check(out, q(pd.concat([pdf.n, pdf.n + 1])))

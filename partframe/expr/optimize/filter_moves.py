@@ -117,14 +117,12 @@ def _move(x: Expr, pred: Expr) -> tuple[Expr, Expr | None] | None:
     rest = [t for t in terms if t not in moving]
     if not rest:
         return new, None
-    kept = reframe(_and(rest), x, new, {c: c for c in x._meta.columns} | _self(x))
+    meta = x._meta
+    same = {c: c for c in meta.columns} if isinstance(meta, pd.DataFrame) else {}
+    kept = reframe(_and(rest), x, new, same or {SERIES: SERIES})
     if kept is None:
         return None
     return new, kept
-
-
-def _self(x: Expr) -> dict[Any, Any]:
-    return {SERIES: SERIES} if not hasattr(x._meta, "columns") else {}
 
 
 def _next_move(expr: Expr) -> tuple[dict[str, Expr], Expr] | None:

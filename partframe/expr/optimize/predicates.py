@@ -5,7 +5,9 @@ Rule: for a node that keeps the rows where a boolean Series is true
 terms ``(column, op, value)`` on the columns of a source below the filtered
 frame: comparisons of a column with a scalar (``<``, ``<=``, ``>``, ``>=``,
 ``==``, ``!=``, either side), ``isin`` of scalars, ``between`` and ``&`` of
-them; parts it cannot read are left out (the AND of the rest still holds of
+them (a lazy scalar not computed from the source is a value too, for the
+filters below joins; sources are given only the values known now); parts
+it cannot read are left out (the AND of the rest still holds of
 every kept row). The source is found through nodes that pass rows through
 unchanged (``Expr._predicate_through``: a column selection). The source's
 ``Expr._with_predicate(terms)`` returns a source that skips data where no
