@@ -30,8 +30,6 @@ import pandas as pd
 from ..kernels import elementwise as ekernels
 from ..kernels.calls import call_method
 from .base import Expr, walk
-from .blockwise import Assign, Elemwise, MethodCall, Projection
-from .elementwise import ColumnwiseCall, NonemptyCall, RenameColumns
 from .meta import is_frame_or_series
 
 __all__ = [
@@ -72,6 +70,12 @@ ROWWISE_METHODS = frozenset(
 _NOT_ROWWISE_ACCESSORS = frozenset({"cat"})
 
 
+def _kind(node: Expr) -> str:
+    """The node's class name (this module imports no node class: the
+    nodes' hooks import it, so it must not import them)."""
+    return type(node).__name__
+
+
 def depends_on(e: Expr, name: str) -> bool:
     """Is the node called ``name`` ``e`` or below it?"""
     return any(node._name == name for node in walk(e))
@@ -79,22 +83,22 @@ def depends_on(e: Expr, name: str) -> bool:
 
 def _rowwise_node(node: Expr) -> bool:
     """Is ``node`` of a row-wise kind (whatever its inputs are)?"""
-    kind = type(node)
-    if kind is Projection:
+    kind = _kind(node)
+    if kind == "Projection":
         return True
-    if kind is Elemwise:
+    if kind == "Elemwise":
         return node.operand("func") in _OPERATORS and not node.operand("kwargs")
-    if kind is MethodCall or kind is ColumnwiseCall:
+    if kind in ("MethodCall", "ColumnwiseCall"):
         call = node._as_method_call()
-        if kind is ColumnwiseCall and node.operand("func") is ekernels.astype_columns:
+        if kind == "ColumnwiseCall" and node.operand("func") is ekernels.astype_columns:
             return True
         if call is None or (
-            kind is ColumnwiseCall and node.operand("func") is not call_method
+            kind == "ColumnwiseCall" and node.operand("func") is not call_method
         ):
             return False
         _, method, _, kwargs = call
         return method in ROWWISE_METHODS and "limit" not in kwargs
-    if kind is NonemptyCall:
+    if kind == "NonemptyCall":
         func, args = node.operand("func"), node.operand("args")
         return bool(
             func in (ekernels.accessor_call, ekernels.accessor_attr)
@@ -143,13 +147,13 @@ def reframe(
             return x
         if _is_scalar(x):
             return None if depends_on(x, old._name) else x
-        if type(x) is Projection and x.frame._name == old._name:
+        if _kind(x) == "Projection" and x.operand("frame")._name == old._name:
             col = x.operand("columns")
             if isinstance(col, list) or not isinstance(x._meta, pd.Series):
                 return None
             if col not in columns:
                 return None
-            return Projection(new, columns[col])
+            return x.substitute_operands(frame=new, columns=columns[col])
         if not _rowwise_node(x):
             return None
         deps: dict[str, Expr] = {}
@@ -171,8 +175,9 @@ def rows_in_place(frame: Expr) -> list[str]:
     selections, assignments, renames and casts of columns.
     """
     out = [frame._name]
-    while type(frame) in (Projection, Assign, RenameColumns) or (
-        type(frame) is ColumnwiseCall and frame.func is ekernels.astype_columns
+    while _kind(frame) in ("Projection", "Assign", "RenameColumns") or (
+        _kind(frame) == "ColumnwiseCall"
+        and frame.operand("func") is ekernels.astype_columns
     ):
         frame = frame.operand("frame")
         out.append(frame._name)
@@ -194,7 +199,7 @@ def rowwise_conjuncts(pred: Expr) -> list[Expr]:
     while stack:
         p = stack.pop()
         if (
-            type(p) is Elemwise
+            _kind(p) == "Elemwise"
             and p.operand("func") is operator.and_
             and len(p.operand("args")) == 2
             and not p.operand("kwargs")
