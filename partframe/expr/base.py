@@ -21,8 +21,9 @@ The optimizer's passes (:mod:`partframe.expr.optimize`) ask nodes what they
 can do only through the hooks declared here, each with a default that
 means "nothing to do" (``None``) or is always safe: ``_simplify``,
 ``_lower``, ``_column_needs``, ``_with_columns``, ``_narrowable_inputs``,
-``_row_filter``, ``_predicate_through``, ``_with_predicate``; the
-statistics hooks ``_estimate_rows``, ``_column_widths``, ``_column_range``,
+``_row_filter``, ``_predicate_through``, ``_with_predicate``,
+``_terms_by_input``, ``_filter_below``; the statistics hooks
+``_estimate_rows``, ``_column_widths``, ``_column_range``,
 ``_estimated_as``, ``_with_estimates``; and ``compute`` asks
 ``_to_client``. Subclasses override them with the same signatures.
 """
@@ -370,6 +371,26 @@ class Expr:
     def _estimated_as(self) -> Expr | None:
         """A node whose estimate is this node's (a fused group: its output
         node), or ``None``."""
+        return None
+
+    def _filter_below(
+        self,
+        columns: set[Any],
+        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
+    ) -> Expr | None:
+        """This node computed from filtered inputs, equal to a row filter of
+        it that reads ``columns`` (its output columns; ``SERIES`` of
+        :mod:`partframe.expr.rowwise` for a Series' values), or ``None``
+        when the filter does not commute with it.
+
+        ``filtered(input, mapping)`` is ``input`` filtered by the same
+        predicate, read on the input's columns (output column ``c`` is
+        input column ``mapping[c]``, with the same values row by row), or
+        ``None`` when it cannot be. The result must equal the filter of this
+        node exactly: rows, their order, index, dtypes; partitions may hold
+        other rows, but divisions stay true. Used by
+        :func:`~partframe.expr.optimize.move_filters`.
+        """
         return None
 
     def _to_client(self) -> Expr:

@@ -623,3 +623,33 @@ class Assign(Blockwise):
 
     def _operand_repr(self) -> str:
         return ", ".join(repr(n) for n in self.names)
+
+    def _filter_below(
+        self,
+        columns: set[Any],
+        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
+    ) -> Expr | None:
+        # A filter not reading the assigned columns filters the frame first;
+        # each Series value (row-wise from the frame: the same rows) is
+        # filtered alike, so the assignment lines up as before.
+        from .rowwise import reframe, rows_in_place
+
+        if columns & set(self.names):
+            return None
+        frame = filtered(self.frame, {c: c for c in columns})
+        if not isinstance(frame, Filter):
+            return None
+        same = {c: c for c in self.frame._meta.columns}
+        keep = rows_in_place(self.frame)
+        values = []
+        for v in self.values:
+            if isinstance(v, Expr) and is_frame_or_series(v._meta):
+                # computed from the filtered frame, or else filtered itself
+                moved = reframe(v, self.frame, frame, same)
+                if moved is None:
+                    if reframe(v, self.frame, self.frame, same, keep) is None:
+                        return None
+                    moved = Filter(v, frame.predicate)
+                v = moved
+            values.append(v)
+        return Assign(frame, list(self.names), values)

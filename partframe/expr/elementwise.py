@@ -12,7 +12,9 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 from ..graph import quote
 from ..kernels import elementwise as kernels
@@ -112,6 +114,54 @@ class ColumnwiseCall(Blockwise):
     def _operand_repr(self) -> str:
         return self._funcname
 
+    def _filter_below(
+        self,
+        columns: set[Any],
+        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
+    ) -> Expr | None:
+        # ``astype({col: dtype})`` of columns the filter does not read, each
+        # cast unable to fail: the rows the filter drops could not have
+        # made it raise either (a cast that may fail stays before the
+        # filter, so it fails as pandas does).
+        if type(self) is not ColumnwiseCall or self.func is not kernels.astype_columns:
+            return None
+        dtypes, _ = self.args
+        meta = self.frame._meta
+        if columns & set(dtypes) or not all(
+            k not in meta.columns or _cannot_fail(meta[k].dtype, v)
+            for k, v in dtypes.items()
+        ):
+            return None
+        frame = filtered(self.frame, {c: c for c in columns})
+        return None if frame is None else self.substitute_operands(frame=frame)
+
+
+def _cannot_fail(src: Any, dst: Any) -> bool:
+    """Can casting values of dtype ``src`` to ``dst`` never raise?
+
+    Examples
+    --------
+    >>> i32, f64 = np.dtype("int32"), np.dtype("float64")
+    >>> _cannot_fail(i32, "float64"), _cannot_fail(f64, "int64")
+    (True, False)
+    >>> _cannot_fail(np.dtype("int64"), "Int64"), _cannot_fail(np.dtype("O"), "str")
+    (True, True)
+    """
+    if isinstance(src, pd.DataFrame | pd.Series):  # duplicate labels
+        return False
+    try:
+        dst = pandas_dtype(dst)
+    except TypeError:
+        return False
+    if dst == src or dst == np.dtype("O") or isinstance(dst, pd.StringDtype):
+        return True
+    if isinstance(dst, pd.CategoricalDtype):
+        return dst.categories is not None  # other values become missing
+    target = getattr(dst, "numpy_dtype", dst)
+    if not isinstance(src, np.dtype) or not isinstance(target, np.dtype):
+        return False
+    return bool(np.can_cast(src, target, casting="safe"))
+
 
 class CastAlike(ColumnwiseCall):
     """``frame``'s partitions, as pandas made them, cast alike as pandas
@@ -148,6 +198,22 @@ class RenameColumns(Blockwise):
     def _operand_repr(self) -> str:
         changed = {k: v for k, v in self.mapping.items() if k != v}
         return repr(changed)
+
+    def _filter_below(
+        self,
+        columns: set[Any],
+        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
+    ) -> Expr | None:
+        # The filter reads the columns under their old labels.
+        mapping, old = self.mapping, list(self.frame._meta.columns)
+        back = {}
+        for c in columns:
+            sources = [o for o in old if mapping.get(o, o) == c]
+            if len(sources) != 1:
+                return None  # a Series' values, or a label made twice
+            back[c] = sources[0]
+        frame = filtered(self.frame, back)
+        return None if frame is None else RenameColumns(frame, mapping)
 
 
 # Kernels that run a user function (its first argument): messages name it.

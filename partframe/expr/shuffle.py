@@ -39,6 +39,7 @@ import functools
 import math
 import operator
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import config
@@ -231,6 +232,20 @@ class Shuffle(Regroup):
             return StagedShuffle(assigned, n_out, frame._meta)
         split = ShuffleSplit(frame, self.on, n_out, self.how, self.bounds)
         return ShuffleCollect(split, n_out, frame._meta)
+
+    def _filter_below(
+        self,
+        columns: set[Any],
+        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
+    ) -> Expr | None:
+        # A row goes to the partition its key hashes to (or names), kept
+        # rows in their order: filtering first sends the same rows to the
+        # same partitions, and fewer of them. Range bounds sampled from the
+        # input would be sampled from other rows: left alone.
+        if self.bounds is not None or self.how not in ("hash", "direct"):
+            return None
+        frame = filtered(self.frame, {c: c for c in columns})
+        return None if frame is None else self.substitute_operands(frame=frame)
 
     def _layer(self) -> Layer:
         # Unlowered (optimize_graph=False): alias the lowered result.

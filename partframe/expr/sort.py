@@ -34,6 +34,7 @@ passes over the data, as Dask does) avoids it too.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -118,6 +119,18 @@ class SortValues(Regroup):
 
     def _operand_repr(self) -> str:
         return f"on={self.on!r}, ascending={self.ascending!r}"
+
+    def _filter_below(
+        self,
+        columns: set[Any],
+        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
+    ) -> Expr | None:
+        # A stable sort of the kept rows is the kept rows of the stable
+        # sort: filtering first sorts (and shuffles) fewer rows. The
+        # boundaries are sampled from the kept rows; the divisions are
+        # unknown either way.
+        frame = filtered(self.frame, {c: c for c in columns})
+        return None if frame is None else self.substitute_operands(frame=frame)
 
 
 # -- set_index ---------------------------------------------------------------------
@@ -269,3 +282,17 @@ class SetIndexShuffled(Expr):
 
     def _operand_repr(self) -> str:
         return f"{self.column!r}, npartitions_out={self.npartitions_out}"
+
+    def _filter_below(
+        self,
+        columns: set[Any],
+        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
+    ) -> Expr | None:
+        # Divisions known already (given, or computed when asked for) may
+        # have been read to build the plan above: they must stay those of
+        # the result, so the boundaries stay too; given divisions do (the
+        # kept rows go to the same ranges), computed ones would not.
+        if self.divisions_ is None and "_computed" in self.__dict__:
+            return None
+        frame = filtered(self.frame, {c: c for c in columns})
+        return None if frame is None else self.substitute_operands(frame=frame)

@@ -5,7 +5,9 @@
   through ``_with_columns`` (projection pushdown); ``ReadParquet`` also
   takes the terms of filters above it through ``_with_predicate``
   (:func:`~partframe.expr.optimize.push_predicates`) to skip row groups,
-  and answers ``len()`` from metadata when no column is needed.
+  and answers ``len()`` from metadata when no column is needed;
+  ``ReadCSV`` takes them to show them (the filter fuses into its block
+  tasks, so it already runs right after each block's parse).
 - :class:`ReadCSVParity`: the quote parities at both ends of every CSV
   block (a small counting task per block, chained), which the tasks of
   ``ReadCSV`` take to find their first and last records.
@@ -447,13 +449,24 @@ class ReadCSVParity(Expr):
 
 
 class ReadCSV(_Source):
-    """Blocks of planned CSV files; ``columns`` are the output columns."""
+    """Blocks of planned CSV files; ``columns`` are the output columns.
 
-    _parameters = ["dataset", "columns", "parity"]
-    _defaults = {"parity": None}
+    ``pushed``: the terms of the filters above the reader
+    (:func:`~partframe.expr.optimize.push_predicates`), shown by
+    ``explain()``. A CSV block has no statistics to skip it by, and each
+    block must be parsed to find its rows; the filter above fuses into the
+    block's task (a partition-wise node after a partition-wise source), so
+    it already runs right after the parse, in the same task: the unfiltered
+    block is never a task output of its own. So the reader keeps reading
+    every row and the terms only describe it.
+    """
+
+    _parameters = ["dataset", "columns", "parity", "pushed"]
+    _defaults = {"parity": None, "pushed": None}
     dataset: CSVDataset
     columns: Any
     parity: Expr | None
+    pushed: Any
 
     @property
     def _funcname(self) -> str:
@@ -501,7 +514,16 @@ class ReadCSV(_Source):
             # count, the path column alone) pandas would give no rows.
             keep = {data[0], *columns}
             columns = [c for c in ds.meta.columns if c in keep]
-        return ReadCSV(ds, list(columns), self.parity)
+        return ReadCSV(ds, list(columns), self.parity, self.pushed)
+
+    def _with_predicate(self, terms: list) -> ReadCSV | None:
+        """The reader described with ``terms`` too (see the class
+        docstring); ``None`` when no term is new and on its columns."""
+        pushed = tuple(self.pushed or ())
+        new = [t for t in terms if t[0] in self.columns and t not in pushed]
+        if not new:
+            return None
+        return ReadCSV(self.dataset, self.columns, self.parity, pushed + tuple(new))
 
     def _task(self, index: int) -> Any:
         ds = self.dataset
@@ -538,7 +560,10 @@ class ReadCSV(_Source):
     def _operand_repr(self) -> str:
         ds = self.dataset
         cols = list(self.columns)
-        return f"{len(ds.infos)} file(s), {len(ds.blocks)} blocks, columns={cols}"
+        out = f"{len(ds.infos)} file(s), {len(ds.blocks)} blocks, columns={cols}"
+        if self.pushed:
+            out += f", filtered in the block task by {list(self.pushed)}"
+        return out
 
 
 # --- writing -----------------------------------------------------------------

@@ -4,22 +4,28 @@
 
 1. :func:`simplify` (``simplify.py``): local rewrites that nodes offer
    through ``Expr._simplify``.
-2. :func:`push_filters_below` (``predicates.py``): terms of a row filter
+2. :func:`move_filters` (``filter_moves.py``): a row filter moves below
+   the nodes it commutes with (``Expr._filter_below``: assign, rename,
+   astype, sort, set_index, shuffle, concat), which then move fewer rows.
+3. :func:`push_filters_below` (``predicates.py``): terms of a row filter
    above a join also filter the join's inputs they commute with
-   (``Expr._terms_by_input``); the filter stays.
-3. :func:`push_projections_below` (``projections.py``): sources produce
+   (``Expr._terms_by_input``); the filter stays. Filters are moved again
+   after it, so a join input's new filter goes below its own sort or
+   rename.
+4. :func:`push_projections_below` (``projections.py``): sources produce
    only the columns that the logical plan uses (``Expr._column_needs``,
    ``Expr._with_columns``), and the inputs of nodes that move rows (a
    merge's sides, a sort's or a shuffle's frame,
    ``Expr._narrowable_inputs``) are narrowed by a column selection below
    them, so the move carries only the columns used after it.
-4. :func:`lower` (``lower.py``): logical nodes become physical ones through
-   ``Expr._lower``.
-5. :func:`push_predicates` (``predicates.py``): terms of row filters go to
+5. :func:`lower` (``lower.py``): logical nodes become physical ones through
+   ``Expr._lower`` (a join first chooses its strategy again on its inputs'
+   estimates, ``Expr._with_estimates``).
+6. :func:`push_predicates` (``predicates.py``): terms of row filters go to
    the sources below them that can skip data (``Expr._with_predicate``).
-6. :func:`push_projections` (``projections.py``): sources produce only the
+7. :func:`push_projections` (``projections.py``): sources produce only the
    columns that the physical plan uses.
-7. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
+8. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
    become one task per partition.
 
 Each pass visits every node a bounded number of times (no fixed-point
@@ -35,6 +41,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..base import Divisions, Expr, Layer
+from .filter_moves import move_filters
 from .fuse import Fused, fuse_blockwise
 from .lower import lower
 from .predicates import push_filters_below, push_predicates
@@ -46,6 +53,7 @@ __all__ = [
     "column_needs",
     "fuse_blockwise",
     "lower",
+    "move_filters",
     "optimize",
     "optimize_many",
     "push_filters_below",
@@ -57,11 +65,13 @@ __all__ = [
 
 
 def optimize(expr: Expr, fuse: bool = True) -> Expr:
-    """Run all passes: simplify, filters below joins, projections below
-    data-moving nodes, lower, push predicates and projections, then fuse
-    (optionally)."""
+    """Run all passes: simplify, move filters, filters below joins (and
+    move them again), projections below data-moving nodes, lower, push
+    predicates and projections, then fuse (optionally)."""
     expr = simplify(expr)
+    expr = move_filters(expr)
     expr = push_filters_below(expr)
+    expr = move_filters(expr)
     expr = push_projections_below(expr)
     expr = lower(expr)
     expr = push_predicates(expr)

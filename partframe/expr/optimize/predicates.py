@@ -5,7 +5,9 @@ Rule: for a node that keeps the rows where a boolean Series is true
 terms ``(column, op, value)`` on the columns of a source below the filtered
 frame: comparisons of a column with a scalar (``<``, ``<=``, ``>``, ``>=``,
 ``==``, ``!=``, either side), ``isin`` of scalars, ``between`` and ``&`` of
-them; parts it cannot read are left out (the AND of the rest still holds of
+them (a lazy scalar not computed from the source is a value too, for the
+filters below joins; sources are given only the values known now); parts
+it cannot read are left out (the AND of the rest still holds of
 every kept row). The source is found through nodes that pass rows through
 unchanged (``Expr._predicate_through``: a column selection). The source's
 ``Expr._with_predicate(terms)`` returns a source that skips data where no
@@ -37,7 +39,9 @@ import numpy as np
 import pandas as pd
 
 from ..base import Expr, _postorder, rewrite
-from ..blockwise import Blockwise, Elemwise, Filter, MethodCall, Projection
+from ..blockwise import Elemwise, Filter, MethodCall, Projection
+from ..meta import is_frame_or_series
+from ..rowwise import SERIES, depends_on, reframe
 
 __all__ = ["predicate_terms", "push_filters_below", "push_predicates"]
 
@@ -78,9 +82,37 @@ def _column_of(e: Any, source: Expr) -> Any:
     return col if _source_below(e.frame)._name == source._name else None
 
 
+def _lazy_scalar(value: Any, source: Expr) -> bool:
+    """Is ``value`` a lazy scalar not computed from ``source`` (a constant
+    for its rows: ``df.x > other.x.mean()``)?"""
+    return (
+        isinstance(value, Expr)
+        and not is_frame_or_series(value._meta)
+        and not isinstance(value._meta, pd.Index)
+        and not depends_on(value, source._name)
+    )
+
+
+def _term_key(term: Any) -> Any:
+    """A term, comparable: a lazy scalar value by its name (two reductions
+    of different columns have the same repr)."""
+    col, op, value = term
+    return repr((col, op, value._name if isinstance(value, Expr) else value))
+
+
+def _static(terms: list[Any]) -> list[Any]:
+    """The terms whose values are known now (a source reads statistics
+    with them while the plan is built)."""
+    return [t for t in terms if not isinstance(t[2], Expr)]
+
+
 def predicate_terms(pred: Any, source: Expr) -> list[Any]:
     """Filter terms on ``source``'s columns implied by the boolean Series
-    ``pred`` (their AND holds of every row where ``pred`` is true)."""
+    ``pred`` (their AND holds of every row where ``pred`` is true).
+
+    A value is a scalar, or a lazy scalar not computed from ``source``
+    (known only when computing: a join's inputs can be filtered with it,
+    a source cannot read statistics with it)."""
     if isinstance(pred, Elemwise):
         func, args = pred.func, list(pred.args)
         if func is operator.and_ and len(args) == 2 and not pred.kwargs:
@@ -91,7 +123,10 @@ def predicate_terms(pred: Any, source: Expr) -> list[Any]:
             if isinstance(b, Expr) and not isinstance(a, Expr):
                 a, b, op = b, a, _FLIP[op]
             col = _column_of(a, source)
-            if col is not None and isinstance(b, _SCALARS) and not _is_missing(b):
+            if col is not None and (
+                (isinstance(b, _SCALARS) and not _is_missing(b))
+                or _lazy_scalar(b, source)
+            ):
                 return [(col, op, b)]
         return []
     call = pred._as_method_call() if isinstance(pred, Expr) else None
@@ -151,7 +186,8 @@ def _filters(expr: Expr) -> Iterator[tuple[Expr, Expr, Expr, list[Any]]]:
 def _next_pushdown(expr: Expr) -> tuple[Expr, Expr] | None:
     """The first ``(source, source with the terms)`` that the plan allows."""
     for node, _, source, terms in _filters(expr):
-        new = source._with_predicate(terms)
+        terms = _static(terms)
+        new = source._with_predicate(terms) if terms else None
         if new is None or new._name == source._name:
             continue
         if _dominates(expr, node, source):
@@ -212,20 +248,15 @@ def _implied(frame: Expr) -> list[Any]:
 
 
 def _row_local(pred: Expr, below: Expr) -> bool:
-    """Is ``pred`` computed row by row from ``below`` (partition-wise nodes
-    only between them)? Then it holds of the same rows of a node that
-    replaces ``below`` with fewer rows."""
-    seen = {below._name}
-    stack = [pred]
-    while stack:
-        node = stack.pop()
-        if node._name in seen:
-            continue
-        seen.add(node._name)
-        if not isinstance(node, Blockwise):
-            return False
-        stack.extend(node.dependencies())
-    return True
+    """Is ``pred`` computed row by row from ``below`` (row-wise nodes only
+    between them, see :mod:`partframe.expr.rowwise`; lazy scalars not
+    computed from ``below``)? Then it holds of the same rows of a node
+    that replaces ``below`` with fewer rows."""
+    meta = below._meta
+    columns: dict[Any, Any] = {SERIES: SERIES}
+    if isinstance(meta, pd.DataFrame):
+        columns.update((c, c) for c in meta.columns)
+    return reframe(pred, below, below, columns) is not None
 
 
 def _next_filter_below(expr: Expr) -> tuple[Expr, Expr] | None:
@@ -243,16 +274,16 @@ def _next_filter_below(expr: Expr) -> tuple[Expr, Expr] | None:
             continue
         terms = filters[0][2]
         for _, _, more in filters[1:]:
-            kept = {repr(t) for t in more}
-            terms = [t for t in terms if repr(t) in kept]
+            kept = {_term_key(t) for t in more}
+            terms = [t for t in terms if _term_key(t) in kept]
         by_input = below._terms_by_input(terms) if terms else None
         if not by_input:
             continue
         changes = {}
         for name, side_terms in by_input.items():
             side = below.operand(name)
-            have = {repr(t) for t in _implied(side)}
-            new = [t for t in side_terms if repr(t) not in have]
+            have = {_term_key(t) for t in _implied(side)}
+            new = [t for t in side_terms if _term_key(t) not in have]
             if new:
                 changes[name] = Filter(side, _terms_predicate(side, new))
         if changes and _dominates(expr, [n for n, _, _ in filters], below):
