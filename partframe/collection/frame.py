@@ -607,6 +607,26 @@ class Index(_FrameMethods[Scalar], FrameBase):
         )  # fmt: skip
 
 
+def _index_comparison(name: str) -> Callable[[Index, Any], Array]:
+    # pandas' Index compared with a value is a NumPy array of bools: here a
+    # lazy boolean Array partitioned as the index, so it filters the frame
+    # (df[df.index > 2]).
+    def compare(self: Index, other: Any) -> Array:
+        if not pd.api.types.is_scalar(other) or isinstance(other, FrameBase | Scalar):
+            raise TypeError(
+                f"partframe.Index {name} takes a plain value, got "
+                f"{type(other).__name__}; to compare the index with a lazy "
+                "Series, make it a column first (df.reset_index())"
+            )
+        return self._mask(f"__{name}__", other)
+
+    compare.__name__ = f"__{name}__"
+    return compare
+
+
+for _cmp in ("lt", "le", "gt", "ge", "eq", "ne"):
+    setattr(Index, f"__{_cmp}__", _index_comparison(_cmp))
+
 register(pd.DataFrame, DataFrame)
 register(pd.Series, Series)
 register(pd.Index, Index)

@@ -7,7 +7,7 @@ import operator
 import numpy as np
 import pandas as pd
 import pytest
-from frames import make_pdf, variant, variants
+from frames import PARTITIONINGS, make_pdf, variant, variants
 
 import partframe
 from partframe.testing import assert_eq
@@ -334,3 +334,18 @@ def test_iteration_and_membership():
         assert repr(list(got.i)) == repr(list(expected.i))
     with pytest.raises(TypeError, match="index label"):
         3 in ddf.i  # noqa: B015
+
+
+@pytest.mark.parametrize("partitioning", PARTITIONINGS)
+@pytest.mark.parametrize("op", ["lt", "le", "gt", "ge", "eq", "ne"])
+def test_index_compared_with_a_value_filters_the_frame(partitioning, op):
+    pdf = pd.DataFrame({"x": range(12)}, index=pd.Index(np.arange(12) * 3 % 13))
+    ddf, want = variant(pdf, partitioning)
+    want = want.sort_index(kind="stable")  # from_pandas sorts by the index
+    compare = getattr(operator, op)
+    got = ddf[compare(ddf.index, 10)]
+    assert_eq(got, want[compare(want.index, 10)])
+    mask = compare(ddf.index, 10).compute()
+    assert list(mask) == list(compare(ddf.compute().index, 10))
+    with pytest.raises(TypeError, match="plain value"):
+        compare(ddf.index, ddf.x)
