@@ -225,36 +225,6 @@ class ConcatColumns(Blockwise):
     def _operand_repr(self) -> str:
         return f"{len(self.frames)} frames, join={self.join!r}"
 
-    def _filter_below(
-        self,
-        columns: set[Any],
-        filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
-    ) -> Expr | None:
-        # Each input filtered: its partitions are the result's. Every input
-        # must have the columns read with the result's dtypes (a column it
-        # lacks is missing in its rows; one upcast may compare otherwise).
-        from .rowwise import SERIES
-
-        meta, frames = self._meta, []
-        for f in self.frames:
-            fmeta = f._meta
-            for c in columns:
-                if c is SERIES:
-                    same = fmeta.dtype == meta.dtype
-                else:
-                    same = (
-                        isinstance(fmeta, pd.DataFrame)
-                        and list(fmeta.columns).count(c) == 1
-                        and fmeta[c].dtype == meta[c].dtype
-                    )
-                if not same:
-                    return None
-            new = filtered(f, {c: c for c in columns})
-            if new is None:
-                return None
-            frames.append(new)
-        return ConcatPartitions(frames, self.join)
-
 
 # -- reset_index / set_index --------------------------------------------------------
 
