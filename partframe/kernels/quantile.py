@@ -71,12 +71,24 @@ def quantile_chunk(part: Any) -> Any:
 
 
 def _merge_sorted(items: list) -> tuple:
+    """Merge ``(sorted distinct values, counts, NA seen)`` partials.
+
+    The concatenated runs are put in order by one stable argsort (a merge
+    sort, which already sorted runs make cheap) and the counts of equal
+    neighbours are summed with ``add.reduceat`` over the run starts.
+    """
     values = np.concatenate([v for v, _, _ in items])
     counts = np.concatenate([c for _, c, _ in items])
-    uniq, inverse = np.unique(values, return_inverse=True)
-    total = np.zeros(len(uniq), dtype="int64")
-    np.add.at(total, inverse.ravel(), counts)
-    return uniq, total, any(na for _, _, na in items)
+    hasna = any(na for _, _, na in items)
+    if len(values) == 0:
+        return values, counts, hasna
+    order = np.argsort(values, kind="stable")
+    values, counts = values[order], counts[order]
+    starts = np.empty(len(values), dtype=bool)
+    starts[0] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    return values[first], np.add.reduceat(counts, first), hasna
 
 
 def quantile_combine(partials: list) -> Any:
@@ -87,9 +99,9 @@ def quantile_combine(partials: list) -> Any:
     return [_merge_sorted([p[j] for p in live]) for j in range(len(live[0]))]
 
 
-def _order_stats(values: np.ndarray, counts: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """The ``k``-th smallest values (0-based; -1 is the largest)."""
-    cum = np.cumsum(counts)
+def _order_stats(values: np.ndarray, cum: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The ``k``-th smallest values (0-based; -1 is the largest), from the
+    cumulative counts ``cum`` of the sorted distinct ``values``."""
     k = np.where(k < 0, cum[-1] + k, k)
     return values[np.searchsorted(cum, k, side="right")]
 
@@ -120,7 +132,8 @@ def exact_quantile(
     ...     assert (exact_quantile(values, counts, qs, m)
     ...             == np.quantile(data, qs, method=m)).all()
     """
-    n = int(counts.sum())
+    cum = np.cumsum(counts)
+    n = int(cum[-1]) if len(cum) else 0
     if method == "linear":
         vi = (n - 1) * qs
     elif method == "lower":
@@ -135,7 +148,7 @@ def exact_quantile(
         raise ValueError(f"interpolation {method!r} is not supported")
     vi = np.asanyarray(vi)
     if np.issubdtype(vi.dtype, np.integer):
-        return _order_stats(values, counts, vi)
+        return _order_stats(values, cum, vi)
     prev = np.floor(vi)
     nxt = prev + 1
     above = vi >= n - 1
@@ -150,8 +163,8 @@ def exact_quantile(
         gamma = np.full(gamma.shape, 0.5)
         np.copyto(gamma, 0.0, where=vi % 1 == 0, casting="unsafe")
     gamma = np.asanyarray(gamma, dtype=vi.dtype)
-    a = _order_stats(values, counts, prev_i)
-    b = _order_stats(values, counts, next_i)
+    a = _order_stats(values, cum, prev_i)
+    b = _order_stats(values, cum, next_i)
     return _lerp(a, b, gamma)
 
 
