@@ -459,7 +459,8 @@ def _normalize_dataframe(df: pd.DataFrame) -> Any:
     return (
         "DataFrame",
         _normalize_index(df.columns),
-        tuple(normalize_token(t) for t in df.dtypes),
+        # (the columns' dtypes, without building the ``dtypes`` Series)
+        tuple(normalize_token(a.dtype) for a in df._iter_column_arrays()),
         _normalize_index(df.index),
         # (no rows: nothing to hash beyond the labels and dtypes; a plan's
         # metas are empty frames, tokenized with every node holding one)

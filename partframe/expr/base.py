@@ -558,6 +558,7 @@ class Expr:
 _META_CACHE: dict[str, Any] = {}
 _META_CACHE_SIZE = 4096
 _meta_cache_lock = threading.Lock()
+_meta_stats = {"computed": 0}
 
 
 def _shared_meta(compute: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -586,6 +587,7 @@ def _shared_meta(compute: Callable[[Any], Any]) -> Callable[[Any], Any]:
             pass
         out = compute(self)
         with _meta_cache_lock:
+            _meta_stats["computed"] += 1
             _META_CACHE[key] = out
             if len(_META_CACHE) > _META_CACHE_SIZE:
                 del _META_CACHE[next(iter(_META_CACHE))]
@@ -601,6 +603,12 @@ def clear_meta_cache() -> None:
     start from an empty cache)."""
     with _meta_cache_lock:
         _META_CACHE.clear()
+
+
+def metas_computed() -> int:
+    """How many metas shared by name were computed (not found) so far:
+    tests bound the cost of planning with it."""
+    return _meta_stats["computed"]
 
 
 def _operand_getter(i: int) -> Callable[[Expr], Any]:
