@@ -90,6 +90,7 @@ def register(*types_: type) -> Callable:
     def decorator(func: Callable) -> Callable:
         for t in types_:
             _registry[t] = func
+        _dispatch.clear()  # (a subclass may have resolved to another)
         return func
 
     return decorator
@@ -109,6 +110,9 @@ def normalize_token(x: Any) -> Any:
     typ = type(x)
     if typ in _PLAIN:
         return x
+    handler = _dispatch.get(typ)
+    if handler is not None:
+        return handler(x)
     if typ is tuple or typ is list:
         return (typ.__name__, *[normalize_token(i) for i in x])
     if typ is dict:
@@ -116,9 +120,10 @@ def normalize_token(x: Any) -> Any:
         return ("dict", *sorted(items, key=repr))
     if typ is set or typ is frozenset:
         return (typ.__name__, *sorted((normalize_token(i) for i in x), key=repr))
-    for cls in typ.__mro__:
-        if cls in _registry:
-            return _registry[cls](x)
+    handler = _handler_of(typ)
+    if handler is not None:
+        _dispatch[typ] = handler
+        return handler(x)
     method = getattr(x, "__pf_tokenize__", None) or getattr(
         x, "__dask_tokenize__", None
     )
@@ -137,6 +142,31 @@ def normalize_token(x: Any) -> Any:
     if callable(x):
         return _normalize_callable(x)
     return _normalize_pickle(x)
+
+
+#: The normalizer of each type met so far whose normalizer depends only on
+#: its type (registered ones, and classes defining ``__pf_tokenize__`` or
+#: ``__dask_tokenize__``): a plan's nodes are tokenized often, each holding
+#: other nodes, so looking the normalizer up once per type matters.
+_dispatch: dict[type, Callable[[Any], Any]] = {}
+
+
+def _handler_of(typ: type) -> Callable[[Any], Any] | None:
+    for cls in typ.__mro__:
+        if cls in _registry:
+            return _registry[cls]
+    if issubclass(typ, type):
+        return None
+    for attr in ("__pf_tokenize__", "__dask_tokenize__"):
+        if callable(getattr(typ, attr, None)):
+            return functools.partial(
+                _normalize_by_method, typ.__module__, typ.__qualname__, attr
+            )
+    return None
+
+
+def _normalize_by_method(module: str, qualname: str, attr: str, x: Any) -> Any:
+    return (module, qualname, normalize_token(getattr(x, attr)()))
 
 
 def _normalize_pickle(x: Any) -> Any:
@@ -297,7 +327,8 @@ def _hash_pandas(x: pd.Series | pd.DataFrame | pd.Index) -> Any:
     plus an exact fallback for cells that are not plain strings.
     """
     if isinstance(x, pd.DataFrame):
-        arrays = [x.iloc[:, i].array for i in range(x.shape[1])]
+        # (each column's array, without building a Series for it)
+        arrays = list(x._iter_column_arrays())
     elif isinstance(x, pd.MultiIndex):
         return _hash_pandas_slow(x)
     else:
@@ -369,9 +400,9 @@ def _hash_blocks(blocks: list) -> list:
 
 def _feed_buffers(h: Any, arr: Any) -> bool:
     """Feed the raw buffers of ``arr`` to ``h``; False when it has none usable."""
-    h.update(f"|{type(arr).__name__}:{len(arr)}|".encode())
     if isinstance(arr, pd.arrays.NumpyExtensionArray):
         arr = arr.to_numpy()
+    h.update(f"|{type(arr).__name__}:{len(arr)}|".encode())
     if isinstance(arr, np.ndarray):
         if arr.dtype == object:
             return False
@@ -428,9 +459,12 @@ def _normalize_dataframe(df: pd.DataFrame) -> Any:
     return (
         "DataFrame",
         _normalize_index(df.columns),
-        tuple(normalize_token(t) for t in df.dtypes),
+        # (the columns' dtypes, without building the ``dtypes`` Series)
+        tuple(normalize_token(a.dtype) for a in df._iter_column_arrays()),
         _normalize_index(df.index),
-        _hash_pandas(df) if len(df.columns) else len(df),
+        # (no rows: nothing to hash beyond the labels and dtypes; a plan's
+        # metas are empty frames, tokenized with every node holding one)
+        _hash_pandas(df) if len(df.columns) and len(df) else len(df),
     )
 
 
@@ -441,7 +475,7 @@ def _normalize_series(s: pd.Series) -> Any:
         normalize_token(s.name),
         normalize_token(s.dtype),
         _normalize_index(s.index),
-        _hash_pandas(s),
+        _hash_pandas(s) if len(s) else 0,
     )
 
 
@@ -459,7 +493,7 @@ def _normalize_index(idx: pd.Index) -> Any:
         normalize_token(list(idx.names)),
         dtype,
         getattr(idx, "freqstr", None),
-        _hash_pandas(idx),
+        _hash_pandas(idx) if len(idx) else 0,
     )
 
 

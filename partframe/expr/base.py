@@ -31,6 +31,7 @@ means "nothing to do" (``None``) or is always safe: ``_simplify``,
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 _RESERVED = {"operands", "divisions", "npartitions", "dependencies"}
+_CONTAINERS = (list, tuple, dict)
 
 #: A node's own tasks: ``{(name, i): task}`` (see :mod:`partframe.graph`).
 Layer: TypeAlias = dict[Key, Any]
@@ -99,6 +101,10 @@ class Expr:
     # that the rest of the plan holds. The referenced node must be below a
     # real dependency, so every rewrite meets it first.
     _references: ClassVar[tuple[str, ...]] = ()
+    # May the meta be shared by every node of the same name (see
+    # :func:`_shared_meta`)? True when the name covers every operand (the
+    # default ``_name``); a class that names itself otherwise turns it off.
+    _meta_by_name: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -107,6 +113,15 @@ class Expr:
                 raise TypeError(f"{cls.__name__}: parameter name {name!r} is reserved")
             if name not in cls.__dict__:
                 setattr(cls, name, property(_operand_getter(i), doc=f"operand {name}"))
+        if "_name" in cls.__dict__ and "_meta_by_name" not in cls.__dict__:
+            cls._meta_by_name = False
+        meta = cls.__dict__.get("_meta")
+        if isinstance(meta, functools.cached_property) and not getattr(
+            meta.func, "_shares_meta", False
+        ):
+            shared = functools.cached_property(_shared_meta(meta.func))
+            shared.__set_name__(cls, "_meta")
+            cls._meta = shared  # type: ignore[method-assign,assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         params = self._parameters
@@ -136,6 +151,9 @@ class Expr:
             for name, value in filled.items():
                 ops[params.index(name)] = value
             self._operands = tuple(ops)
+            # what _validate derived from the unfilled operands
+            for derived in ("_dependencies", "_frame_inputs_cache"):
+                self.__dict__.pop(derived, None)
         # Children already know their names: computing ours now keeps name
         # computation flat, however deep the plan is.
         self._name  # noqa: B018
@@ -164,7 +182,25 @@ class Expr:
     # -- identity ---------------------------------------------------------
     @functools.cached_property
     def _name(self) -> str:
+        early = self.__dict__.pop("_early_name", None)
+        if early is not None and early[0] is self._operands:
+            return str(early[1])  # named before its operands were complete
         return f"{self._funcname}-{tokenize(type(self), *self.operands)}"
+
+    def _meta_key(self) -> str:
+        """The name, or while the node is being built (its ``_validate``
+        asks for its meta) the name its operands give so far: the same
+        name unless ``_fill_operands`` changes them, in which case the
+        name is computed again."""
+        try:
+            return str(self.__dict__["_name"])
+        except KeyError:
+            pass
+        early = self.__dict__.get("_early_name")
+        if early is None or early[0] is not self._operands:
+            name = f"{self._funcname}-{tokenize(type(self), *self._operands)}"
+            early = self.__dict__["_early_name"] = (self._operands, name)
+        return str(early[1])
 
     @property
     def _funcname(self) -> str:
@@ -191,11 +227,20 @@ class Expr:
         (:func:`walk`, :func:`rewrite`, graph building) all see the same
         children through this method.
         """
+        try:
+            return list(self.__dict__["_dependencies"])
+        except KeyError:
+            pass
         out: dict[str, Expr] = {}
         for op in self._computed_operands():
-            for e in operand_exprs(op):
-                out.setdefault(e._name, e)
-        return list(out.values())
+            if isinstance(op, Expr):
+                out.setdefault(op._name, op)
+            elif type(op) in _CONTAINERS:
+                for e in operand_exprs(op):
+                    out.setdefault(e._name, e)
+        # (the node never changes: its children are found once)
+        deps = self.__dict__["_dependencies"] = tuple(out.values())
+        return list(deps)
 
     def _computed_operands(self) -> tuple[Any, ...] | list[Any]:
         if not self._references:
@@ -507,6 +552,63 @@ class Expr:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._operand_repr()})"
+
+
+#: Metas by node name (see :func:`_shared_meta`), oldest first.
+_META_CACHE: dict[str, Any] = {}
+_META_CACHE_SIZE = 4096
+_meta_cache_lock = threading.Lock()
+_meta_stats = {"computed": 0}
+
+
+def _shared_meta(compute: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A node class's ``_meta`` computation, shared by equal nodes.
+
+    Nodes are immutable and a node's name is a token of its type and all
+    its operands, so two nodes of the same name have the same meta. A plan
+    is rebuilt many times (every method call of the facade, every
+    optimizer pass that rewrites a child rebuilds its parents, the same
+    query built again), and a meta is often computed by running pandas on
+    empty or stand-in frames (:func:`~partframe.expr.meta.emulate`), the
+    costliest part of building a node. So the metas of the last
+    ``_META_CACHE_SIZE`` names are kept and a node whose name is known
+    takes its meta from there. Metas are never modified in place (code
+    that adjusts one copies it first), so sharing one is safe. Errors are
+    not kept: a node whose meta fails fails again, with the same error.
+    """
+
+    def _meta(self: Expr) -> Any:
+        if not self._meta_by_name:
+            return compute(self)
+        key = self._meta_key()
+        try:
+            return _META_CACHE[key]
+        except KeyError:
+            pass
+        out = compute(self)
+        with _meta_cache_lock:
+            _meta_stats["computed"] += 1
+            _META_CACHE[key] = out
+            if len(_META_CACHE) > _META_CACHE_SIZE:
+                del _META_CACHE[next(iter(_META_CACHE))]
+        return out
+
+    _meta.__doc__ = compute.__doc__
+    _meta._shares_meta = True  # type: ignore[attr-defined]
+    return _meta
+
+
+def clear_meta_cache() -> None:
+    """Forget the metas kept by name (tests that count meta computations
+    start from an empty cache)."""
+    with _meta_cache_lock:
+        _META_CACHE.clear()
+
+
+def metas_computed() -> int:
+    """How many metas shared by name were computed (not found) so far:
+    tests bound the cost of planning with it."""
+    return _meta_stats["computed"]
 
 
 def _operand_getter(i: int) -> Callable[[Expr], Any]:

@@ -469,8 +469,18 @@ class Projection(Blockwise):
 
     def _validate(self) -> None:
         cols = self.operand("columns")
-        available = list(self.frame._meta.columns)
+        columns = self.frame._meta.columns
         wanted = cols if isinstance(cols, list) else [cols]
+        try:
+            # a hash lookup per label (listing the columns is slow for
+            # string labels, and a plan builds many selections)
+            if not isinstance(columns, pd.MultiIndex) and all(
+                c in columns for c in wanted
+            ):
+                return
+        except TypeError:  # an unhashable label: compared one by one below
+            pass
+        available = list(columns)
         missing = [c for c in wanted if c not in available]
         if missing:
             raise KeyError(_unknown_columns_message(missing, available))
