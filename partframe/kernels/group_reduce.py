@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["group_reduce", "supports"]
+__all__ = ["group_reduce", "run_codes", "supports"]
 
 _KERNELS: dict | None = None
 _ENABLED = True
@@ -144,7 +144,7 @@ def _count(size: np.ndarray, values: np.ndarray, codes: np.ndarray) -> np.ndarra
 _SORTED_PROBE = 1024
 
 
-def _run_codes(keys: Any) -> tuple[np.ndarray, np.ndarray] | None:
+def run_codes(keys: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """``pandas.factorize(keys)`` for numpy keys in ascending order (no
     missing value), or ``None``: each run of equal keys is one group, so
     the codes count the key changes and no hash table is built. Their
@@ -204,7 +204,7 @@ def group_reduce(
     kernels = _kernels()
     if kernels is None or not supports(keys, [(v, op) for _, v, op in columns]):
         return None
-    runs = _run_codes(keys)
+    runs = run_codes(keys)
     if runs is not None:
         codes, uniques = runs
     else:

@@ -240,7 +240,7 @@ def test_sorted_keys_skip_factorize(monkeypatch):
     uniques, out = gr.group_reduce(keys, [("a", values, "sum")])
     got = pd.Series(out["a"], index=pd.Index(uniques))
     pd.testing.assert_series_equal(got, expected, check_names=False, check_exact=True)
-    assert gr._run_codes(keys[::-1].copy()) is None  # descending: factorize
+    assert gr.run_codes(keys[::-1].copy()) is None  # descending: factorize
 
 
 @pytest.mark.parametrize("npartitions", [1, 3, 7, 40])
