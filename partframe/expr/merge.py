@@ -437,7 +437,11 @@ class Merge(Expr):
         # side small enough to broadcast; the new strategy must give the
         # same partitions (the plan above was built on them).
         choice = self._choose_strategy()
-        if choice == self.strategy_:
+        if choice == self.strategy_ or choice == "hash":
+            # Filters pushed since only make a side smaller; a side that now
+            # looks too big is one whose size the lowered plan below no
+            # longer tells (a lowered join or groupby has no estimate), so
+            # a broadcast chosen on the logical plan stays.
             return None
         new = self.substitute_operands(strategy_=choice)
         if new.npartitions != self.npartitions or new.divisions != self.divisions:

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["group_reduce", "supports"]
+__all__ = ["group_reduce", "run_codes", "supports"]
 
 _KERNELS: dict | None = None
 _ENABLED = True
@@ -140,6 +140,35 @@ def _count(size: np.ndarray, values: np.ndarray, codes: np.ndarray) -> np.ndarra
     return size - np.bincount(lost, minlength=len(size))
 
 
+#: Rows checked for ascending order before the whole array is.
+_SORTED_PROBE = 1024
+
+
+def run_codes(keys: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pandas.factorize(keys)`` for numpy keys in ascending order (no
+    missing value), or ``None``: each run of equal keys is one group, so
+    the codes count the key changes and no hash table is built. Their
+    order of first appearance is their sorted order, so ``sort`` does not
+    matter. Data read in key order (a table sorted by its key, and the
+    combine of partials from disjoint ascending key ranges) is grouped in
+    one pass: factorizing a million distinct keys costs several times
+    the sum itself."""
+    if not isinstance(keys, np.ndarray) or keys.dtype.kind not in "iuf":
+        return None
+    if len(keys) < 2:
+        return None
+    head = keys[:_SORTED_PROBE]
+    # NaN compares False, so keys holding a missing value go to factorize
+    if not (head[1:] >= head[:-1]).all() or not (keys[1:] >= keys[:-1]).all():
+        return None
+    change = keys[1:] != keys[:-1]
+    codes = np.empty(len(keys), dtype=np.intp)
+    codes[0] = 0
+    np.cumsum(change, out=codes[1:])
+    starts = np.concatenate(([0], np.flatnonzero(change) + 1))
+    return codes, keys[starts]
+
+
 def group_reduce(
     keys: Any, columns: list, sort: bool = False
 ) -> tuple[Any, dict] | None:
@@ -175,8 +204,12 @@ def group_reduce(
     kernels = _kernels()
     if kernels is None or not supports(keys, [(v, op) for _, v, op in columns]):
         return None
-    codes, uniques = pd.factorize(keys, sort=sort, use_na_sentinel=True)
-    codes = np.asarray(codes, dtype=np.intp)
+    runs = run_codes(keys)
+    if runs is not None:
+        codes, uniques = runs
+    else:
+        codes, uniques = pd.factorize(keys, sort=sort, use_na_sentinel=True)
+        codes = np.asarray(codes, dtype=np.intp)
     n = len(uniques)
     out: dict = {}
     size = None

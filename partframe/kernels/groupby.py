@@ -335,10 +335,50 @@ def _nunique_partial(frame: pd.DataFrame, col: Any, plan: GroupByPlan) -> pd.Dat
         if not isinstance(frame[col].dtype, pd.api.extensions.ExtensionDtype)
         else frame[col].array
     )
+    if len(pairs.columns) == 2 and all(
+        isinstance(d, np.dtype) for d in pairs.dtypes
+    ):  # numpy ints only (no missing values; an extension dtype stays)
+        packed = sorted_distinct_pairs(pairs[0].to_numpy(), pairs["v"].to_numpy())
+        if packed is not None:
+            return pd.DataFrame({0: packed[0], "v": packed[1]})
     pairs = pairs[frame[col].notna().to_numpy()]
     if plan.dropna:
         pairs = pairs.dropna(subset=list(range(len(pairs.columns) - 1)))
     return pairs.drop_duplicates(ignore_index=True)
+
+
+def _int_bounds(a: np.ndarray) -> tuple[int, int] | None:
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in "iu" or not len(a):
+        return None
+    return int(a.min()), int(a.max())
+
+
+def sorted_distinct_pairs(
+    keys: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct ``(key, value)`` pairs of two numpy integer arrays,
+    sorted by key then value, or ``None`` for other dtypes (or spans too
+    wide to pack). Each pair is packed into one int64 (key offset times the
+    values' span plus the value offset), so one radix sort and a comparison
+    of neighbours replace the hash of two columns of ``drop_duplicates``,
+    several times faster; integers have no missing values to leave out."""
+    kb, vb = _int_bounds(keys), _int_bounds(values)
+    if kb is None or vb is None:
+        return None
+    vspan = vb[1] - vb[0] + 1
+    if (kb[1] - kb[0] + 1) * vspan >= 2**63 or max(kb[1], vb[1]) >= 2**63:
+        return None
+    packed = keys.astype("int64") - kb[0]
+    packed *= vspan
+    packed += values.astype("int64") - vb[0]
+    packed.sort(kind="stable")  # radix sort for integers
+    keep = np.empty(len(packed), dtype=bool)
+    keep[0] = True
+    np.not_equal(packed[1:], packed[:-1], out=keep[1:])
+    packed = packed[keep]
+    k = (packed // vspan + kb[0]).astype(keys.dtype)
+    v = (packed % vspan + vb[0]).astype(values.dtype)
+    return k, v
 
 
 def groupby_split(partial: dict, plan: GroupByPlan, npartitions: int) -> list:

@@ -10,6 +10,7 @@ value, distinct ``(keys, value)`` rows by dropping duplicates, and a user
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -185,6 +186,24 @@ def _cat(arrays: list) -> Any:
     return type(arrays[0])._concat_same_type(arrays)
 
 
+def _disjoint_ascending(frames: list) -> bool:
+    """Whether distinct ``(key, "v")`` partials (one numpy key column ``0``)
+    hold keys in ascending order, each partial's keys above the previous
+    one's: then no pair is in two of them, and their concatenation is
+    already distinct (partials of a table stored in key order, made by
+    :func:`~partframe.kernels.groupby.sorted_distinct_pairs`)."""
+    nonempty = [f for f in frames if len(f)]
+    if len(nonempty) < 2 or any(list(f.columns) != [0, "v"] for f in nonempty):
+        return len(nonempty) < 2
+    keys = [f[0].to_numpy() for f in nonempty]
+    if any(not isinstance(k, np.ndarray) or k.dtype.kind not in "iu" for k in keys):
+        return False
+    for a, b in itertools.pairwise(keys):
+        if not a[-1] < b[0]:
+            return False
+    return all(bool((k[1:] >= k[:-1]).all()) for k in keys)
+
+
 def groupby_combine(partials: list, plan: GroupByPlan, sort: bool = False) -> dict:
     """Merge several partials into one (groups sorted with ``sort`` when
     that comes at no cost; the caller checks)."""
@@ -206,7 +225,9 @@ def groupby_combine(partials: list, plan: GroupByPlan, sort: bool = False) -> di
             op = next(op for pid, _, op in plan.idx if pid == key[1])
             out[key] = _combine_idx(df, plan, "idxmin" if op == "idxmin" else "idxmax")
         elif key[0] == "nu":
-            out[key] = df.drop_duplicates(ignore_index=True)
+            if not _disjoint_ascending(frames):
+                df = df.drop_duplicates(ignore_index=True)
+            out[key] = df
         else:
             agg = next(a for pid, _, a in plan.custom if pid == key[1])
             g = _level_gb(df, plan)

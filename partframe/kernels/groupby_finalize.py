@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .group_reduce import run_codes
 from .groupby import GroupByPlan
 from .groupby_combine import groupby_combine
 from .keys import index_frame, index_sorted_positions
@@ -79,6 +80,12 @@ def _nunique(pairs: pd.DataFrame, index: pd.Index) -> pd.Series:
     """The number of distinct values of every group of ``index`` from the
     distinct ``(keys..., "v")`` rows ``pairs`` (0 for a group without)."""
     keycols = list(range(len(pairs.columns) - 1))
+    if len(keycols) == 1 and index.nlevels == 1:
+        runs = run_codes(pairs[0].to_numpy())
+        if runs is not None:  # keys in ascending order (sorted partials)
+            codes, uniques = runs
+            if index.equals(pd.Index(uniques)):
+                return pd.Series(np.bincount(codes).astype("int64"), index=index)
     counts = pairs.groupby(
         keycols if len(keycols) > 1 else keycols[0],
         sort=False,

@@ -24,6 +24,8 @@ naming rule this kernel does not know makes it step aside, never guess.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -75,10 +77,105 @@ def _lookup(
                 return None
             pos = pc.index_in(lkey, value_set=rkey)
             return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
-    rindex = _index(right, rk)
-    if not rindex.is_unique:
+    found = _right_lookup(right, rk)
+    if found is None:
         return None
-    return rindex.get_indexer(_index(left, lk))
+    rindex, bounds = found
+    if bounds is None:
+        return rindex.get_indexer(_index(left, lk))
+    packed = _pack(left, lk, bounds)
+    if packed is None:  # a left key of another kind: no packed lookup
+        return _index(right, rk).get_indexer(_index(left, lk))
+    values, inside = packed
+    pos = rindex.get_indexer(values)
+    pos[~inside] = -1
+    return pos
+
+
+# The lookup of a broadcast side, built once: every partition of the other
+# side joins the same right frame (one object on a shared-memory
+# scheduler), and building the hash table of its keys costs as much as the
+# lookup of a partition. Keyed by the frame's id and keys; the weak
+# reference tells a live frame from a new one at a reused id, and the
+# entry goes with the frame.
+_LOOKUPS: dict[tuple[int, tuple], tuple[Any, Any]] = {}
+_LOOKUPS_LOCK = threading.Lock()
+
+
+def _right_lookup(right: pd.DataFrame, rk: list) -> tuple[pd.Index, Any] | None:
+    """The index of ``right``'s keys (with the bounds of packed integer
+    keys, else ``None``) when they are unique, else ``None``; cached
+    while ``right`` lives."""
+    key = (id(right), tuple(rk))
+    with _LOOKUPS_LOCK:
+        hit = _LOOKUPS.get(key)
+        if hit is not None and hit[0]() is right:
+            return hit[1]
+        value = _build_lookup(right, rk)
+        try:
+            ref = weakref.ref(right)
+        except TypeError:  # not weakly referenceable: not cached
+            return value
+        _LOOKUPS[key] = (ref, value)
+        weakref.finalize(right, _forget, key, ref)
+        return value
+
+
+def _forget(key: tuple, ref: Any) -> None:
+    with _LOOKUPS_LOCK:
+        hit = _LOOKUPS.get(key)
+        if hit is not None and hit[0] is ref:
+            del _LOOKUPS[key]
+
+
+def _build_lookup(right: pd.DataFrame, rk: list) -> tuple[pd.Index, Any] | None:
+    bounds = _int_bounds(right, rk) if len(rk) > 1 else None
+    if bounds is not None:
+        packed = _pack(right, rk, bounds)
+        assert packed is not None
+        rindex = pd.Index(packed[0])
+    else:
+        rindex = _index(right, rk)
+    if not rindex.is_unique:  # builds the hash table, kept by the index
+        return None
+    return rindex, bounds
+
+
+def _int_bounds(frame: pd.DataFrame, keys: list) -> list | None:
+    """``(min, span)`` of each numpy integer key column when the keys pack
+    into one int64 (the product of spans fits), else ``None``."""
+    out, total = [], 1
+    for k in keys:
+        a = frame[k].to_numpy()
+        if not isinstance(frame[k].dtype, np.dtype) or a.dtype.kind not in "iu":
+            return None
+        lo, hi = int(a.min()), int(a.max())
+        if hi >= 2**63:
+            return None
+        out.append((lo, hi - lo + 1))
+        total *= hi - lo + 1
+    return out if total < 2**63 else None
+
+
+def _pack(frame: pd.DataFrame, keys: list, bounds: list) -> tuple | None:
+    """Integer keys packed into one int64 each row by ``bounds`` (mixed
+    radix), and which rows lie inside the bounds (others match nothing),
+    or ``None`` for keys that are not numpy integers."""
+    packed = np.zeros(len(frame), dtype="int64")
+    inside = np.ones(len(frame), dtype=bool)
+    for k, (lo, span) in zip(keys, bounds):
+        a = frame[k].to_numpy()
+        if not isinstance(frame[k].dtype, np.dtype) or a.dtype.kind not in "iu":
+            return None
+        if a.dtype.kind == "u" and a.dtype.itemsize == 8:
+            ok = a < np.uint64(2**63)
+            inside &= ok
+            a = np.where(ok, a, 0)
+        off = a.astype("int64") - lo
+        inside &= (off >= 0) & (off < span)
+        packed *= span
+        packed += np.where(inside, off, 0)
+    return packed, inside
 
 
 def _names(left: pd.DataFrame, right: pd.DataFrame, lk: list, rk: list,

@@ -162,6 +162,29 @@ def test_a_side_small_after_its_filters_is_broadcast(files, monkeypatch, schedul
     assert "ShuffleSplit" in {type(n).__name__ for n in walk(plan)}
 
 
+@pytest.mark.parametrize("how", ["inner", "left"])
+def test_a_broadcast_of_a_join_stays_one_when_lowered(files, how):
+    # Both sides are joins: their logical nodes have estimates, their
+    # lowered plans (below the outer join when that one lowers) have none;
+    # the broadcast chosen on the logical plan must not turn into a shuffle
+    # of both sides.
+    fact, dim = files
+    f, d = partframe.read_parquet(fact), partframe.read_parquet(dim)
+    tiny_pd = pd.DataFrame({"k": [3, 5, 7, 390], "w": 1})
+    tiny = partframe.from_pandas(tiny_pd, npartitions=1)
+    big = f.merge(tiny, on="k", how=how)
+    small = d[d.z < 400].merge(tiny, on="k")[["k", "s"]]
+    assert small.npartitions > 1
+    q = big.merge(small, on="k")
+    assert q._expr.strategy() == "broadcast-right"
+    plan = optimize(q._expr, fuse=False)
+    assert not any("Shuffle" in type(n).__name__ for n in walk(plan))
+    assert plan.npartitions == q.npartitions
+    want_small = DIM[DIM.z < 400].merge(tiny_pd, on="k")[["k", "s"]]
+    want = FACT.merge(tiny_pd, on="k", how=how).merge(want_small, on="k")
+    assert_eq(q, want, check_index=False, sort_results=True)
+
+
 # -- explain ----------------------------------------------------------------------
 
 

@@ -201,3 +201,63 @@ def test_partials_equal_the_pandas_path(monkeypatch, by):
         check_exact=True,
         check_column_type=False,
     )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    n=st.integers(0, 3000),
+    key_dtype=st.sampled_from(["int64", "uint8", "float64"]),
+    op=st.sampled_from(OPS),
+    sort=st.booleans(),
+    unsorted_at=st.one_of(st.none(), st.integers(0, 3000)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_sorted_keys_match_pandas(n, key_dtype, op, sort, unsorted_at, seed):
+    # keys in ascending order are grouped by runs (no factorize); one key out
+    # of order anywhere (before or after the probed head) goes back to it
+    rng = np.random.default_rng(seed)
+    keys = np.sort(rng.integers(0, max(1, n // 3), n)).astype(key_dtype)
+    if key_dtype == "float64" and n:
+        keys[rng.random(n) < 0.1] *= -0.0  # -0.0 and 0.0 are one group
+        if rng.random() < 0.3:
+            keys[-1] = np.nan  # a missing key: factorize's case
+    if unsorted_at is not None and n > 1:
+        i = unsorted_at % (n - 1)
+        keys[i], keys[i + 1] = keys[i + 1], keys[i]
+    values = rng.normal(size=n) * 10.0 ** rng.integers(0, 17)
+    values[rng.random(n) < 0.2] = np.nan
+    check_equal(keys, values, op, sort)
+
+
+def test_sorted_keys_skip_factorize(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("factorize called on sorted keys")
+
+    keys = np.repeat(np.arange(5000, dtype="int64"), 3)
+    values = np.arange(len(keys), dtype="float64")
+    expected = pandas_reduce(keys, values, "sum", False)
+    monkeypatch.setattr(gr.pd, "factorize", refuse)
+    uniques, out = gr.group_reduce(keys, [("a", values, "sum")])
+    got = pd.Series(out["a"], index=pd.Index(uniques))
+    pd.testing.assert_series_equal(got, expected, check_names=False, check_exact=True)
+    assert gr.run_codes(keys[::-1].copy()) is None  # descending: factorize
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7, 40])
+def test_groupby_of_data_sorted_by_key(npartitions):
+    # a table stored in key order: every chunk and the combine of partials
+    # from disjoint ascending ranges see sorted keys
+    rng = np.random.default_rng(5)
+    n = 30
+    pdf = pd.DataFrame({"k": np.sort(rng.integers(0, 12, n)), "v": rng.normal(size=n)})
+    pdf.loc[::7, "v"] = np.nan
+    df = partframe.from_pandas(pdf, npartitions=npartitions)
+    assert_eq(df.groupby("k").v.sum(), pdf.groupby("k").v.sum())
+    assert_eq(
+        df.groupby("k").agg(s=("v", "sum"), c=("v", "count"), m=("v", "max")),
+        pdf.groupby("k").agg(s=("v", "sum"), c=("v", "count"), m=("v", "max")),
+    )
+    assert_eq(
+        df[df.v > 0].groupby("k", sort=False).v.min(),
+        pdf[pdf.v > 0].groupby("k", sort=False).v.min(),
+    )
