@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 from composition import Pipeline, check
 
+import partframe
+
 
 def _strings(values):
     return pd.array(values, dtype="str")
@@ -64,6 +66,19 @@ FOUND = {
             ("sort_values", {"by": ["f"], "ascending": [False], "na_position": "last"}),
         ],
     ),
+    # repartition(npartitions=) after reset_index of an assign crashed at
+    # compute ("needs known divisions"): fusion hid the assign's partition
+    # lengths from ResetIndex, whose divisions became unknown, and the
+    # rebuilt repartition above it validated them.
+    "reset-index-fused-then-repartition": Pipeline(
+        pd.DataFrame({"int0": [3, 1, 0], "int1": [-2, -2, -4]}),
+        "1",
+        [
+            ("assign_arith", {"out": "new0", "a": "int0", "op": "add", "b": "int0"}),
+            ("reset_index", {"drop": False}),
+            ("repartition", {"n": 2}),
+        ],
+    ),
 }
 
 
@@ -84,3 +99,19 @@ def test_sort_by_values_when_a_column_is_named_like_an_index_level():
         index=pd.Index([0.5, 0.25, 0.75], name="k"),
     )
     assert_eq(pdf, pdf.iloc[::-1], sort_results=True)
+
+
+@pytest.mark.parametrize("nparts", [1, 2, 3, 5])
+def test_reset_index_divisions_survive_fusion(nparts):
+    """What ResetIndex knows of its input's lengths (pandas data below
+    partition-wise nodes) must not depend on whether fusion ran."""
+    from partframe.testing import assert_eq
+
+    pdf = pd.DataFrame({"a": np.arange(5), "b": np.arange(5) * 0.5})
+    ddf = partframe.from_pandas(pdf, npartitions=nparts)
+    got = ddf.assign(c=ddf.a + ddf.a).reset_index()
+    want = pdf.assign(c=pdf.a + pdf.a).reset_index()
+    assert got.known_divisions
+    for n in (1, 2, 4, 7):
+        assert_eq(got.repartition(npartitions=n), want)
+        assert_eq(got.repartition(divisions=[0, 2, 4]), want)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import numpy as np
 import pandas as pd
-from pandas.api.extensions import ExtensionDtype
+from pandas.api.extensions import ExtensionDtype, no_default
 
 from ..expr.blockwise import (
     Assign,
@@ -584,6 +584,53 @@ class Index(_FrameMethods[Scalar], FrameBase):
                 f"you passed a `{type(values).__name__}`"
             )
         return self._mask("isin", list(values))
+
+    def to_series(self, index: Any = None, name: Any = no_default) -> Series:
+        """The labels as a lazy Series indexed by themselves, as pandas.
+
+        Each partition becomes the Series of its labels, so the result
+        keeps the index's partitions and divisions (``df.index.to_series()``
+        aligns with ``df``). ``index=`` (other labels) is not supported.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]},
+        ...                            index=[10, 20, 30]), npartitions=2)
+        >>> (df.index.to_series() + df.x).compute().tolist()
+        [11, 22, 33]
+        """
+        if index is not None:
+            raise NotImplementedError(
+                "Index.to_series(index=...) is not supported: use "
+                "to_series() and set the index of the result"
+            )
+        if name is no_default:
+            return self._method("to_series")
+        return self._method("to_series", None, name)
+
+    def to_frame(self, index: bool = True, name: Any = no_default) -> DataFrame:
+        """The labels as a one-column lazy DataFrame, as pandas.
+
+        With ``index=True`` (the default) the frame keeps the labels as its
+        index, with the index's partitions and divisions. With
+        ``index=False`` its index numbers the rows from 0 across all
+        partitions, as pandas' RangeIndex (``reset_index(drop=True)``).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]},
+        ...                            index=[10, 20, 30]), npartitions=2)
+        >>> df.index.to_frame(name="k").k.compute().tolist()
+        [10, 20, 30]
+        """
+        frame = (
+            self._method("to_frame")
+            if name is no_default
+            else self._method("to_frame", True, name)
+        )
+        return frame if index else frame.reset_index(drop=True)
 
     def count(self, split_every: int | None = None) -> Scalar:  # type: ignore[override]
         """Number of non-missing labels, lazily.

@@ -232,8 +232,14 @@ class ConcatColumns(Blockwise):
 def static_lengths(expr: Expr) -> list[Any] | None:
     """Partition lengths known without computing (pandas data), else None."""
     from .blockwise import Assign, Projection
+    from .optimize.fuse import Fused
     from .sources import FromPandas
 
+    if isinstance(expr, Fused):
+        # fusion (the last optimizer pass) must not lose what its members
+        # knew: a ResetIndex above them would get unknown divisions, and a
+        # repartition above it (validated on rebuild) would raise
+        return static_lengths(expr.output)
     if isinstance(expr, FromPandas):
         if expr.npartitions == 1 and not len(expr.data):
             return [0]

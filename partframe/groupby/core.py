@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 import pandas as pd
 
 from ..aggregation import Aggregation
-from ..collection._core import is_dataframe, is_series, new_collection
+from ..collection._core import FrameBase, is_dataframe, is_series, new_collection
 from ..expr.blockwise import (
     Elemwise,
     Projection,
@@ -154,6 +154,13 @@ class GroupByBase(Generic[R]):
         every key becomes a column of the grouped frame (an index level or
         another Series is copied in under a temporary label)."""
         series_input = obj is not frame
+        # A lazy Index (df.groupby(df.index)) groups by its labels as pandas
+        # does: as the Series of them, which is partitioned as the frame.
+        keys = [
+            k.to_series() if isinstance(k, FrameBase) and isinstance(k._meta, pd.Index)
+            else k
+            for k in keys
+        ]  # fmt: skip
         levels = [
             i
             for i, key in enumerate(keys)

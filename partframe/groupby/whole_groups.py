@@ -190,8 +190,22 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         """Position of each row within its group."""
         return self._aligned("cumcount", ascending=ascending)
 
-    def shift(self, periods: int = 1, **kwargs: Any) -> R:
-        """Shift values within each group."""
+    def shift(self, periods: int = 1, meta: Any = None, **kwargs: Any) -> R:
+        """Shift values within each group.
+
+        ``meta=`` (Dask's) is accepted and not needed: the result's meta is
+        pandas' own result on a stand-in of the groups.
+
+        ``freq=`` is refused: pandas then moves the index labels instead of
+        the values (and reorders rows by group), so the result is not
+        aligned with the frame's partitions as the other shifts are.
+        """
+        if kwargs.get("freq") is not None:
+            raise NotImplementedError(
+                "groupby(...).shift(freq=...) is not supported: it shifts the "
+                "index labels, not the values; shift the index instead "
+                "(e.g. set_index on a shifted datetime column)"
+            )
         return self._aligned("shift", periods, **kwargs)
 
     def diff(self, periods: int = 1) -> R:

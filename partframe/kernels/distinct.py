@@ -62,6 +62,8 @@ def _merge_counts(series: list) -> pd.Series:
     """Sum counts of equal values; keep the order of first appearance."""
     if len(series) == 1:
         return series[0]
+    if all(s.index.dtype == object for s in series):
+        return _merge_object_counts(series)
     both = pd.concat(series)
     codes, uniques = pd.factorize(both.index, use_na_sentinel=False)
     out = np.zeros(len(uniques), dtype="int64")
@@ -69,6 +71,27 @@ def _merge_counts(series: list) -> pd.Series:
     if not isinstance(uniques, pd.Index):
         uniques = pd.Index(uniques)
     return pd.Series(out, index=uniques.astype(both.index.dtype), copy=False)
+
+
+def _merge_object_counts(series: list) -> pd.Series:
+    """:func:`_merge_counts` of object-dtype values, as pandas keys them.
+
+    pandas' value_counts keeps None, NaN and NA apart in object data (each
+    is its own label) where ``factorize`` folds them into one NaN, and
+    ``concat`` of object indexes infers a dtype ([2.5] and [None] become
+    float64 [2.5, nan]): the labels are joined as objects and keyed by
+    value_counts' own distinct values.
+    """
+    labels = pd.Index(
+        np.concatenate([np.asarray(s.index, dtype=object) for s in series]),
+        dtype=object,
+    )
+    uniques = pd.Series(labels).value_counts(sort=False, dropna=False).index
+    out = np.zeros(len(uniques), dtype="int64")
+    np.add.at(
+        out, uniques.get_indexer(labels), np.concatenate([s.to_numpy() for s in series])
+    )
+    return pd.Series(out, index=pd.Index(uniques, dtype=object), copy=False)
 
 
 def vc_combine(partials: list) -> Any:

@@ -144,6 +144,9 @@ class FrameMethods:
             if isinstance(d, dict) and isinstance(obj._meta, pd.DataFrame):
                 d = {k: v for k, v in d.items() if k in obj._meta.columns}
                 return columnwise_call(obj, kernels.astype_columns, (d, errors))
+            if isinstance(obj._meta, pd.Index):
+                # pandas' Index.astype has no errors= (it always raises)
+                return columnwise_call(obj, call_method, ("astype", d))
             return columnwise_call(obj, call_method, ("astype", d), {"errors": errors})
 
         try:

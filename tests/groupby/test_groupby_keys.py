@@ -269,3 +269,42 @@ def test_agg_argument_errors(pdf):
     )
     with pytest.raises(TypeError, match="custom Aggregation 'my_mean'"):
         ddf.groupby("i").f.agg(mean, ddof=0)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_group_by_the_lazy_index(how):
+    """groupby(df.index) groups by the labels, as pandas (a lazy Index key
+    was compared with the column names, which raised: an Index compared
+    with a value is a lazy Array)."""
+    pdf = pd.DataFrame(
+        {"a": [1, 2, 3, 4, 5, 6, 7, 8, 9], "b": [4, 5, 6, 3, 2, 1, 0, 0, 0]},
+        index=pd.Index([0, 1, 3, 5, 6, 8, 9, 10, 12], name="ix") // 2,
+    )  # repeated labels: groups of several rows
+    # (variant's filtered frames select rows by label, so they are cut here)
+    ddf, p = (
+        variant(pdf, how)
+        if how in ("1", "3", "7")
+        else (partframe.from_pandas(pdf, npartitions=12), pdf)
+    )
+    assert_eq(ddf.groupby(ddf.index).b.mean(), p.groupby(p.index).b.mean())
+    assert_eq(ddf.groupby(ddf.index).sum(), p.groupby(p.index).sum())
+    assert_eq(ddf.groupby([ddf.index, "b"]).a.sum(), p.groupby([p.index, "b"]).a.sum())
+    assert_eq(ddf.a.groupby(ddf.index).max(), p.a.groupby(p.index).max())
+    by_a, p_a = ddf.set_index("a"), p.set_index("a")
+    assert_eq(by_a.groupby(by_a.index).b.sum(), p_a.groupby(p_a.index).b.sum())
+
+
+def test_shift_meta_accepted_and_freq_refused():
+    pdf = pd.DataFrame(
+        {"a": [1, 2, 3, 4, 5, 6], "b": [0, 0, 0, 1, 1, 1]},
+        index=pd.date_range("2010-01-01", periods=6),
+    )
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    want = pdf.groupby("b").shift(-2)
+    assert_eq(ddf.groupby("b").shift(-2, meta=want), want)
+    # pandas moves the index labels with freq=; partframe crashed or gave
+    # partitions outside their divisions, so it refuses
+    with pytest.raises(NotImplementedError, match="freq"):
+        ddf.groupby("b").shift(-2, freq="D")
+    with pytest.raises(NotImplementedError, match="freq"):
+        ddf.groupby("b").a.shift(1, freq="D")

@@ -1089,6 +1089,26 @@ def test_index_masks_are_lazy_and_filter_only_their_frame(no_compute):
         ddf.index.isin(3)
 
 
+def test_index_to_series_to_frame_astype(frames):
+    """Index.to_series/to_frame keep the index's partitions and divisions
+    (so the result aligns with the frame); Index.astype casts (pandas'
+    Index.astype has no errors=, which partframe passed and crashed)."""
+    ddf, pdf = frames
+    idx = ddf.index
+    assert_eq(idx.to_series(), pdf.index.to_series())
+    assert_eq(idx.to_series(name="z"), pdf.index.to_series(name="z"))
+    assert idx.to_series().divisions == ddf.divisions
+    assert_eq(idx.to_series() * 2 + ddf.i, pdf.index.to_series() * 2 + pdf.i)
+    assert_eq(idx.to_frame(), pdf.index.to_frame())
+    assert_eq(idx.to_frame(name="k"), pdf.index.to_frame(name="k"))
+    assert_eq(idx.to_frame(index=False), pdf.index.to_frame(index=False))
+    assert idx.to_frame().divisions == ddf.divisions
+    assert_eq(idx.astype("float64"), pdf.index.astype("float64"))
+    assert_eq(idx.astype(str), pdf.index.astype(str))
+    with pytest.raises(NotImplementedError, match="to_series"):
+        idx.to_series(index=pdf.index)
+
+
 @pytest.mark.parametrize("n", [0, 1, 3, 100])
 def test_index_head_tail(frames, n):
     """An Index's head/tail (Dask's; pandas slices ``index[:n]``)."""

@@ -87,6 +87,39 @@ def test_value_counts_ties_follow_first_appearance():
     assert_eq(s.value_counts(), ints.value_counts())
 
 
+OBJECT_MISSING = [
+    ["x", np.nan, None, "x", None, "y"],
+    [True, None, False, None, np.nan, True],
+    [None] * 5,
+    [1, 2.5, None, "a", np.nan, 1],
+    [2.5, 2.5, None, None],
+]
+
+
+@pytest.mark.parametrize("values", OBJECT_MISSING)
+def test_object_missing_labels_kept_as_pandas(values):
+    # pandas keeps None, NaN and NA as separate labels of object data, and
+    # the label is the object itself (None stays None); merging partitions'
+    # counts folded them into one NaN, and [2.5] + [None] became float64.
+    ps = pd.Series(values, dtype=object, name="o")
+    for nparts in (1, 2, 3, 8):
+        s = partframe.from_pandas(ps, npartitions=nparts)
+        for kw in ({"dropna": False}, {"dropna": False, "sort": False}, {}):
+            assert_eq(s.value_counts(split_every=2, **kw), ps.value_counts(**kw))
+        assert_eq(
+            s.value_counts(dropna=False, normalize=True),
+            ps.value_counts(dropna=False, normalize=True),
+        )
+        assert_eq(s.nunique(dropna=False), ps.nunique(dropna=False))
+        assert_eq(s.mode(dropna=False), ps.mode(dropna=False))
+        # a filter leaves partitions holding only numbers or only None
+        keep = s.index % 2 == 0
+        assert_eq(
+            s[keep].value_counts(dropna=False),
+            ps[ps.index % 2 == 0].value_counts(dropna=False),
+        )
+
+
 @pytest.mark.parametrize(("how", "scheduler"), CASES)
 def test_mode(how, scheduler):
     df, pdf = VARIANTS[how]
