@@ -79,6 +79,11 @@ def _freeze(x: Any) -> Any:
     return (type(x).__name__, x)
 
 
+def _is_lazy_index(key: Any) -> bool:
+    """True for a lazy partframe Index (``df.index``) given as a key."""
+    return isinstance(key, FrameBase) and isinstance(key._meta, pd.Index)
+
+
 class GroupByBase(Generic[R]):
     """What DataFrameGroupBy and SeriesGroupBy share: the keys, metas, and
     the plans of the operations on whole groups."""
@@ -157,8 +162,7 @@ class GroupByBase(Generic[R]):
         # A lazy Index (df.groupby(df.index)) groups by its labels as pandas
         # does: as the Series of them, which is partitioned as the frame.
         keys = [
-            k.to_series() if isinstance(k, FrameBase) and isinstance(k._meta, pd.Index)
-            else k
+            k.to_series() if _is_lazy_index(k) else k
             for k in keys
         ]  # fmt: skip
         levels = [
