@@ -49,7 +49,11 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbgen
-from engine_process import run_engine_process
+from engine_process import (
+    add_engine_arguments,
+    engines_with_pandas,
+    run_engine_with_answers,
+)
 
 ENGINES = ["pandas", "partframe", "partframe-threads-only", "dask"]
 
@@ -160,9 +164,7 @@ def main() -> None:
         "--rounds", type=int, default=1, help="engine processes, taken in turns"
     )
     parser.add_argument("--only", default="q8,q9", help="e.g. q8")
-    parser.add_argument("--engines", default=",".join(ENGINES))
-    parser.add_argument("--engine", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
+    add_engine_arguments(parser, ENGINES)
     args = parser.parse_args()
     n = int(args.rows)
     path = dbgen.ensure(n)
@@ -170,18 +172,15 @@ def main() -> None:
     if args.engine:
         print(json.dumps(_run(args.engine, path, args.repeat, only, args.out)))
         return
-    engines = args.engines.split(",")
-    if "pandas" not in engines:
-        engines.insert(0, "pandas")
+    engines = engines_with_pandas(args.engines)
     results: dict = {}
     answers = {}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.rounds):  # in turns: load changes hit all alike
             for e in engines:
-                out = os.path.join(tmp, e + ".pkl")
                 extra = ["--rows", str(n), "--repeat", str(args.repeat)]
-                extra += ["--only", args.only, "--out", out]
-                got = run_engine_process(__file__, e, extra)
+                extra += ["--only", args.only]
+                got, answers[e] = run_engine_with_answers(__file__, e, extra, tmp)
                 for q, t in got.items():  # type: ignore[union-attr]
                     old = results.setdefault(e, {}).get(q)
                     results[e][q] = (
@@ -192,8 +191,6 @@ def main() -> None:
                             "first": old["first"],
                         }
                     )
-                with open(out, "rb") as f:
-                    answers[e] = pickle.load(f)
     print(
         f"groupby apply, {n:,} rows, {os.cpu_count()} cpus "
         f"(best of {args.repeat} runs x {args.rounds} rounds)"
