@@ -21,7 +21,13 @@ are three small pairs of these functions.
 
 Batching keeps the cost per task low: when tasks are quick, many ready tasks
 travel in one submission; when they are slow (more than ``_BATCH_SECONDS``
-each) they go one by one, so the priorities still decide what is in memory.
+each) they go one by one, so the priorities still decide what is in memory
+and slow tasks are spread over the workers. Seconds per task are estimated
+per task group (the name in a ``(name, i)`` key, as Dask's scheduler groups
+tasks): a plan mixes quick tasks (getitems of shuffle pieces) with slow ones
+(a Python function per group), and one estimate for all would send a run of
+slow tasks as one batch to one worker. A group not seen yet counts as slow
+until its first batch reports.
 
 The loop waits at most ``_POLL_SECONDS`` at a time, so Ctrl-C is handled
 promptly. On any error or interrupt it raises at once and submits nothing
@@ -82,7 +88,22 @@ _POLL_SECONDS = 0.1
 # (tens of microseconds), short enough to keep workers balanced.
 _BATCH_SECONDS = 0.002
 _MAX_BATCH = 512
+# Seconds per task assumed for a task group before any of its tasks report.
+_SLOW = _BATCH_SECONDS
 _CONTAINERS = (tuple, list, set, frozenset)
+
+
+def _group(name: Any) -> Any:
+    """The task group of a key name: the name without its ``-token`` tail
+    (``"getitem-9f2c"`` and ``"getitem-77aa"`` are one group, as in Dask's
+    ``key_split``), for estimating seconds per task.
+
+    Examples
+    --------
+    >>> _group("read_parquet-5ee1f0"), _group("total"), _group(3)
+    ('read_parquet', 'total', 3)
+    """
+    return name.split("-", 1)[0] if type(name) is str else name
 
 
 def num_workers_default(num_workers: int | None = None) -> int:
@@ -264,7 +285,10 @@ def get_async(
     inflight = 0
     num_workers = max(1, num_workers)
     capacity = 2 * num_workers
-    per_task = _BATCH_SECONDS  # running estimate of seconds per task
+    # running estimate of seconds per task, per task group (see _group)
+    per_task: dict[Any, float] = {}
+    group_of: dict[Any, Any] = {}  # key name -> task group
+    batch_groups: dict[Key, set[Any]] = {}  # first key of a batch -> its groups
     error: BaseException | None = None
     heappush = heapq.heappush
     heappop = heapq.heappop
@@ -297,13 +321,30 @@ def get_async(
             while ready and inflight < capacity:
                 # Quick tasks travel in batches of about _BATCH_SECONDS; the
                 # ready tasks are spread over the workers only when there is
-                # enough work for that to pay off.
-                size = min(int(_BATCH_SECONDS / per_task) or 1, _MAX_BATCH)
-                if len(ready) * per_task > _BATCH_SECONDS:
+                # enough work for that to pay off. A batch ends before a task
+                # that would take it past _BATCH_SECONDS (a slow one).
+                key = ready[0][1]
+                name = key[0] if type(key) is tuple else key
+                group = group_of.get(name)
+                if group is None:
+                    group = group_of[name] = _group(name)
+                est = per_task.get(group, _SLOW)
+                size = min(int(_BATCH_SECONDS / est) or 1, _MAX_BATCH)
+                if len(ready) * est > _BATCH_SECONDS:
                     size = min(size, len(ready) // num_workers or 1)
                 batch: Batch = []
+                groups: set[Any] = set()
+                spent = 0.0
                 while ready and len(batch) < size:
-                    key = heappop(ready)[1]
+                    key = ready[0][1]
+                    name = key[0] if type(key) is tuple else key
+                    group = group_of.get(name)
+                    if group is None:
+                        group = group_of[name] = _group(name)
+                    spent += per_task.get(group, _SLOW)
+                    if batch and spent > _BATCH_SECONDS:
+                        break
+                    heappop(ready)
                     task = dsk[key]
                     if cbs:
                         for cb in cbs:
@@ -321,10 +362,12 @@ def get_async(
                     elif typ in _CONTAINERS:
                         # A task, or a container that may hold keys or tasks.
                         batch.append((key, task, {d: cache[d] for d in deps[key]}))
+                        groups.add(group)
                     else:
                         finish(key, task)  # a literal: no worker needed
                 if batch:
                     inflight += 1
+                    batch_groups[batch[0][0]] = groups
                     submit(batch)
                     del batch  # the worker owns the inputs now
             if ndone >= ntasks:
@@ -342,8 +385,12 @@ def get_async(
             report = None
             if results:
                 # Quick to rise, slow to fall: one slow task (a file read)
-                # keeps batches small, so slow outputs are not piled up.
-                per_task = max(seconds / len(results), 0.9 * per_task, 1e-7)
+                # keeps batches small, so slow outputs are not piled up. A
+                # batch mixing groups gives its mean to each of them.
+                t = seconds / len(results)
+                for group in batch_groups.pop(results[0][0], ()):
+                    old = per_task.get(group)
+                    per_task[group] = max(t, 0.9 * old if old else 0.0, 1e-7)
             if cbs:
                 for key, value, exc in results:
                     if exc is not None:

@@ -549,3 +549,54 @@ def test_threads_helpers_stay_through_a_long_quick_phase(monkeypatch):
     dsk.update(slow)
     names = get_threads(dsk, list(slow), num_workers=2)
     assert len(set(names)) == 2
+
+
+# -- batching ----------------------------------------------------------------
+
+
+def _batches_of(dsk, keys, seconds_of, num_workers=2):
+    """Run ``dsk`` with ``get_async`` on a fake pool whose batches report
+    ``seconds_of(key)`` per task; return the batches' keys in order."""
+    from collections import deque
+
+    from partframe.scheduler.local import get_async, run_batch
+
+    todo: deque = deque()
+    seen: list[list] = []
+
+    def submit(batch):
+        seen.append([key for key, _, _ in batch])
+        todo.append(batch)
+
+    def poll(timeout):
+        if not todo:
+            return None
+        results, _ = run_batch(todo.popleft())
+        return results, sum(seconds_of(key) for key, _, _ in results)
+
+    get_async(submit, poll, num_workers, dsk, keys, fuse=False)
+    return seen
+
+
+def test_slow_tasks_after_quick_ones_go_one_by_one():
+    # 200 quick pieces feed 16 slow tasks of another group: estimated per
+    # group, the slow ones are never batched together (one estimate for all
+    # sent the 16 as one batch to one worker).
+    dsk = {("piece", i): (add, i, 1) for i in range(200)}
+    for j in range(16):
+        dsk[("apply", j)] = (sum, [("piece", i) for i in range(j, 200, 16)])
+    keys = [("apply", j) for j in range(16)]
+    batches = _batches_of(dsk, keys, lambda k: 0.5 if k[0] == "apply" else 1e-6)
+    slow = [b for b in batches if any(k[0] == "apply" for k in b)]
+    assert all(len(b) == 1 for b in slow), slow
+    assert sum(len(b) for b in slow) == 16
+    # quick tasks still travel many to a batch
+    assert max(len(b) for b in batches) >= 50
+
+
+def test_quick_groups_are_batched_after_their_first_report():
+    dsk = {("a", i): (add, i, 1) for i in range(1000)}
+    batches = _batches_of(dsk, list(dsk), lambda k: 1e-6)
+    # unknown at first: a few single tasks, then large batches
+    assert len(batches) < 20, [len(b) for b in batches]
+    assert sorted(k for b in batches for k in b) == sorted(dsk)
