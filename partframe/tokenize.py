@@ -469,7 +469,6 @@ def _hash_pandas_slow(x: Any) -> Any:
 _CACHE_MIN_CELLS = 1 << 12
 #: ``id(obj) -> (weakref to obj, shallow copy, manager, arrays, digest)``.
 _content_cache: dict[int, tuple[Any, ...]] = {}
-_content_lock = threading.Lock()
 _content_stats = {"hashed": 0}
 
 
@@ -509,21 +508,18 @@ def _content_hash(x: pd.DataFrame | pd.Series) -> Any:
     digest = _hash_pandas(x)
     keep = x.copy(deep=False)
 
-    def forget(
-        ref: Any,
-        key: int = key,
-        cache: dict = _content_cache,
-        lock: Any = _content_lock,
-    ) -> None:
-        # (the cache is bound here: at interpreter exit globals may be gone)
-        with lock:
-            held = cache.get(key)
-            if held is not None and held[0] is ref:
-                del cache[key]
+    def forget(ref: Any, key: int = key, cache: dict = _content_cache) -> None:
+        # No lock: the garbage collector may call this anywhere, in this
+        # very module too. Under the GIL the worst a race does is drop an
+        # entry that is still good (it is hashed again when next asked).
+        # (The cache is bound here: at interpreter exit globals may be gone.)
+        held = cache.get(key)
+        if held is not None and held[0] is ref:
+            cache.pop(key, None)
 
-    with _content_lock:
-        _content_stats["hashed"] += 1
-        _content_cache[key] = (weakref.ref(x, forget), keep, mgr, arrays, digest)
+    entry = (weakref.ref(x, forget), keep, mgr, arrays, digest)
+    _content_stats["hashed"] += 1
+    _content_cache[key] = entry
     return digest
 
 

@@ -196,3 +196,29 @@ def test_small_index_tokens_tell_labels_apart() -> None:
     assert tokens == [tokenize(idx.copy()) for idx in LABELS]
     frames = [pd.DataFrame(columns=idx) for idx in LABELS[:8]]
     assert len({tokenize(f) for f in frames}) == len(frames)
+
+
+def test_a_frame_dying_while_the_split_cache_is_locked_does_not_deadlock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The entries' weakref callbacks run wherever the garbage collector
+    # does, inside the cache's own locked block too: they must not lock.
+    import threading
+
+    from partframe.expr import sources
+
+    monkeypatch.setattr(tk, "_CACHE_MIN_CELLS", 1)
+    holder = {"pdf": _frame(40)}
+    partframe.from_pandas(holder["pdf"], npartitions=3)
+    assert any(v[0]() is holder["pdf"] for v in sources._SPLITS.values())
+
+    def drop_while_locked() -> None:
+        with sources._cache_lock:
+            del holder["pdf"]
+            gc.collect()
+
+    thread = threading.Thread(target=drop_while_locked, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert all(v[0]() is not None for v in sources._SPLITS.values())

@@ -219,19 +219,21 @@ def _split_of(node: FromPandas) -> tuple[list[Any], Divisions]:
     if node.token is None:
         return split
 
-    def forget(
-        ref: Any, splits: dict[Any, Any] = _SPLITS, lock: Any = _cache_lock
-    ) -> None:
-        # (the cache is bound here: at interpreter exit globals may be gone)
-        with lock:
-            if key in splits and splits[key][0] is ref:
-                del splits[key]
+    def forget(ref: Any, splits: dict[Any, Any] = _SPLITS) -> None:
+        # No lock: the garbage collector may call this anywhere, inside
+        # the locked block below too. Under the GIL the worst a race does
+        # is drop an entry that is still good (it is split again).
+        # (The cache is bound here: at interpreter exit globals may be gone.)
+        held = splits.get(key)
+        if held is not None and held[0] is ref:
+            splits.pop(key, None)
 
+    entry = (weakref.ref(node.data, forget), split)
     with _cache_lock:
         _SPLITS.pop(key, None)
-        _SPLITS[key] = (weakref.ref(node.data, forget), split)
-        if len(_SPLITS) > _CACHE_SIZE:
-            del _SPLITS[next(iter(_SPLITS))]
+        _SPLITS[key] = entry
+        for old in list(_SPLITS)[:-_CACHE_SIZE]:  # (oldest first)
+            _SPLITS.pop(old, None)
     return split
 
 
