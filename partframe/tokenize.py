@@ -44,6 +44,7 @@ import pathlib
 import threading
 import types
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -121,9 +122,17 @@ def normalize_token(x: Any) -> Any:
     if typ is set or typ is frozenset:
         return (typ.__name__, *sorted((normalize_token(i) for i in x), key=repr))
     handler = _handler_of(typ)
-    if handler is not None:
-        _dispatch[typ] = handler
-        return handler(x)
+    if handler is None:
+        # (types without a normalizer of their own, functions for one:
+        # looked up once, then normalized as below directly)
+        handler = _normalize_other
+    _dispatch[typ] = handler
+    return handler(x)
+
+
+def _normalize_other(x: Any) -> Any:
+    """The normalized form of an object of a type without a normalizer."""
+    typ = type(x)
     method = getattr(x, "__pf_tokenize__", None) or getattr(
         x, "__dask_tokenize__", None
     )
@@ -144,10 +153,11 @@ def normalize_token(x: Any) -> Any:
     return _normalize_pickle(x)
 
 
-#: The normalizer of each type met so far whose normalizer depends only on
-#: its type (registered ones, and classes defining ``__pf_tokenize__`` or
-#: ``__dask_tokenize__``): a plan's nodes are tokenized often, each holding
-#: other nodes, so looking the normalizer up once per type matters.
+#: The normalizer of each type met so far (registered ones, classes defining
+#: ``__pf_tokenize__`` or ``__dask_tokenize__``, else
+#: :func:`_normalize_other`): a plan's nodes are tokenized often, each holding
+#: other nodes and functions, so looking the normalizer up once per type
+#: matters.
 _dispatch: dict[type, Callable[[Any], Any]] = {}
 
 
@@ -454,6 +464,71 @@ def _hash_pandas_slow(x: Any) -> Any:
     return (digest, *extra) if extra else digest
 
 
+#: Frames and Series of at least this many cells keep their content hash
+#: (see :func:`_content_hash`); smaller ones are hashed each time.
+_CACHE_MIN_CELLS = 1 << 12
+#: ``id(obj) -> (weakref to obj, shallow copy, manager, arrays, digest)``.
+_content_cache: dict[int, tuple[Any, ...]] = {}
+_content_stats = {"hashed": 0}
+
+
+def _content_hash(x: pd.DataFrame | pd.Series) -> Any:
+    """``_hash_pandas(x)``, computed once per object while it is unchanged.
+
+    The same big frame is tokenized again each time a plan starts from it
+    (every ``from_pandas`` of an interactive session's data), and hashing
+    its bytes is the costliest part of building a small plan. So the digest
+    of a big frame is kept, with a weak reference to the frame (the entry
+    goes when the frame does) and a *shallow copy* of it: under pandas'
+    copy-on-write that copy is a live reference to the frame's blocks, so
+    any write through pandas (``df.loc[...] = ``, ``df[col] = ``, in-place
+    methods) must first copy the written block, which then is a new array.
+    The digest is reused only while the frame holds exactly the same
+    manager and block arrays (compared by identity, the arrays kept alive
+    by the entry so no id is reused). Labels, dtypes and the index are not
+    kept: they are normalized every time (they may change in place without
+    a copy of the data). A write that bypasses pandas (into a NumPy array
+    the frame was built on with ``copy=False``, or through ``.array``'s
+    buffer) is not seen, as pandas' own copy-on-write does not see it.
+    """
+    if x.size < _CACHE_MIN_CELLS:
+        return _hash_pandas(x)
+    mgr = x._mgr
+    arrays = tuple(b.values for b in mgr.blocks)
+    key = id(x)
+    entry = _content_cache.get(key)
+    if (
+        entry is not None
+        and entry[0]() is x
+        and entry[2] is mgr
+        and len(entry[3]) == len(arrays)
+        and all(a is b for a, b in zip(entry[3], arrays))
+    ):
+        return entry[4]
+    digest = _hash_pandas(x)
+    keep = x.copy(deep=False)
+
+    def forget(ref: Any, key: int = key, cache: dict = _content_cache) -> None:
+        # No lock: the garbage collector may call this anywhere, in this
+        # very module too. Under the GIL the worst a race does is drop an
+        # entry that is still good (it is hashed again when next asked).
+        # (The cache is bound here: at interpreter exit globals may be gone.)
+        held = cache.get(key)
+        if held is not None and held[0] is ref:
+            cache.pop(key, None)
+
+    entry = (weakref.ref(x, forget), keep, mgr, arrays, digest)
+    _content_stats["hashed"] += 1
+    _content_cache[key] = entry
+    return digest
+
+
+def content_hashes() -> int:
+    """How many big frames' contents were hashed (not found kept) so far:
+    tests check that the same unchanged frame is hashed once."""
+    return _content_stats["hashed"]
+
+
 @register(pd.DataFrame)
 def _normalize_dataframe(df: pd.DataFrame) -> Any:
     return (
@@ -464,7 +539,7 @@ def _normalize_dataframe(df: pd.DataFrame) -> Any:
         _normalize_index(df.index),
         # (no rows: nothing to hash beyond the labels and dtypes; a plan's
         # metas are empty frames, tokenized with every node holding one)
-        _hash_pandas(df) if len(df.columns) and len(df) else len(df),
+        _content_hash(df) if len(df.columns) and len(df) else len(df),
     )
 
 
@@ -475,7 +550,7 @@ def _normalize_series(s: pd.Series) -> Any:
         normalize_token(s.name),
         normalize_token(s.dtype),
         _normalize_index(s.index),
-        _hash_pandas(s) if len(s) else 0,
+        _content_hash(s) if len(s) else 0,
     )
 
 
@@ -493,8 +568,29 @@ def _normalize_index(idx: pd.Index) -> Any:
         normalize_token(list(idx.names)),
         dtype,
         getattr(idx, "freqstr", None),
-        _hash_pandas(idx) if len(idx) else 0,
+        _index_values(idx) if len(idx) else 0,
     )
+
+
+#: Indexes up to this long (column labels, mostly) are normalized label by
+#: label: cheaper than hashing their buffers, and exact.
+_SMALL_INDEX = 64
+
+
+def _index_values(idx: pd.Index) -> Any:
+    """The values of a non-empty ``idx``: its labels, normalized one by one,
+    when it is small and backed by NumPy or Arrow; else a content hash."""
+    if len(idx) <= _SMALL_INDEX and not isinstance(idx, pd.MultiIndex):
+        values = idx._values
+        pa_array = getattr(values, "_pa_array", None)
+        items: list | None = None
+        if pa_array is not None:
+            items = pa_array.to_pylist()
+        elif type(values) is np.ndarray:
+            items = values.tolist()
+        if items is not None:
+            return ("labels", *[normalize_token(v) for v in items])
+    return _hash_pandas(idx)
 
 
 @register(pd.api.extensions.ExtensionDtype)

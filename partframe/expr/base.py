@@ -31,6 +31,7 @@ means "nothing to do" (``None``) or is always safe: ``_simplify``,
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
@@ -39,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..graph import Key
-from ..tokenize import tokenize
+from ..tokenize import normalize_token
 
 if TYPE_CHECKING:
     from .statistics import Estimate
@@ -185,7 +186,50 @@ class Expr:
         early = self.__dict__.pop("_early_name", None)
         if early is not None and early[0] is self._operands:
             return str(early[1])  # named before its operands were complete
-        return f"{self._funcname}-{tokenize(type(self), *self.operands)}"
+        return f"{self._funcname}-{self._operands_token()}"
+
+    def _operands_token(self) -> str:
+        """``tokenize(type(self), *self.operands)``, reusing the normalized
+        operands of the node this one was rebuilt from.
+
+        A rewrite rebuilds a node with new children and every other operand
+        the very same object (:meth:`_rebuilt`), so each operand's
+        normalized ``repr`` is kept (``_op_reprs``) and taken again for an
+        operand that is the same object at the same place; only the
+        changed ones (the children, whose normalized form is their name)
+        are normalized again. The token is exactly ``tokenize``'s: the
+        ``repr`` of its normalized arguments is assembled from the parts.
+        """
+        ops = self._operands
+        prior = self.__dict__.get("_op_reprs")
+        if prior is not None and len(prior[0]) == len(ops):
+            old_ops, old_reprs = prior
+            reprs = [
+                old_reprs[i] if old_ops[i] is op else _operand_repr(op)
+                for i, op in enumerate(ops)
+            ]
+        else:
+            reprs = [_operand_repr(op) for op in ops]
+        # (this node's own operands: no reference to an older node is kept)
+        self.__dict__["_op_reprs"] = (ops, reprs)
+        # tokenize(*args) hashes repr(normalize_token((args, ()))), and
+        # normalize_token of a tuple is ("tuple", *normalized items)
+        data = "('tuple', ('tuple', {}), ('tuple',))".format(
+            ", ".join([_type_repr(type(self)), *reprs])
+        )
+        return hashlib.md5(data.encode(), usedforsecurity=False).hexdigest()
+
+    def _rebuilt(self, operands: list[Any]) -> Expr:
+        """A node of this type on ``operands``, named reusing this node's
+        normalized operands where they are the same objects (see
+        :meth:`_operands_token`)."""
+        cls = type(self)
+        new = cls.__new__(cls)
+        prior = self.__dict__.get("_op_reprs")
+        if prior is not None:
+            new.__dict__["_op_reprs"] = prior
+        new.__init__(*operands)  # type: ignore[misc]
+        return new
 
     def _meta_key(self) -> str:
         """The name, or while the node is being built (its ``_validate``
@@ -198,7 +242,7 @@ class Expr:
             pass
         early = self.__dict__.get("_early_name")
         if early is None or early[0] is not self._operands:
-            name = f"{self._funcname}-{tokenize(type(self), *self._operands)}"
+            name = f"{self._funcname}-{self._operands_token()}"
             early = self.__dict__["_early_name"] = (self._operands, name)
         return str(early[1])
 
@@ -244,9 +288,9 @@ class Expr:
 
     def _computed_operands(self) -> tuple[Any, ...] | list[Any]:
         if not self._references:
-            return self.operands
-        refs = {self._parameters.index(r) for r in self._references}
-        return [op for i, op in enumerate(self.operands) if i not in refs]
+            return self._operands
+        refs = _reference_positions(type(self))
+        return [op for i, op in enumerate(self._operands) if i not in refs]
 
     def _with_dependencies(self, new: dict[str, Expr]) -> Expr:
         """This node on other children: ``new`` maps each child's name to
@@ -255,19 +299,27 @@ class Expr:
         operands' expressions (:class:`~partframe.expr.optimize.fuse.Fused`) override
         this together with ``dependencies``.
         """
-        refs = {self._parameters.index(r) for r in self._references}
-        ops = [
-            map_operand_exprs(
-                op,
-                (lambda e: new.get(e._name, e))
-                if i in refs
-                else lambda e: new[e._name],
-            )
-            for i, op in enumerate(self.operands)
-        ]
-        if all(a is b for a, b in zip(ops, self.operands)):
+        refs = _reference_positions(type(self))
+        ops = list(self._operands)
+        changed = False
+        for i, op in enumerate(ops):
+            if isinstance(op, Expr):
+                out = new.get(op._name, op) if i in refs else new[op._name]
+            elif type(op) in _CONTAINERS:
+                out = map_operand_exprs(
+                    op,
+                    (lambda e: new.get(e._name, e))
+                    if i in refs
+                    else lambda e: new[e._name],
+                )
+            else:
+                continue  # (a plain operand holds no node)
+            if out is not op:
+                ops[i] = out
+                changed = True
+        if not changed:
             return self
-        return type(self)(*ops)
+        return self._rebuilt(ops)
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         """Columns each input must provide, given what parents need.
@@ -453,7 +505,7 @@ class Expr:
         ops = list(self.operands)
         for name, value in changes.items():
             ops[self._parameters.index(name)] = value
-        return type(self)(*ops)
+        return self._rebuilt(ops)
 
     def operand(self, name: str) -> Any:
         """The operand called ``name``."""
@@ -611,6 +663,39 @@ def metas_computed() -> int:
     return _meta_stats["computed"]
 
 
+def _operand_repr(op: Any) -> str:
+    """``repr(normalize_token(op))``; a node's normalized form is
+    ``(module, qualname, name)`` (its ``__dask_tokenize__``), made here
+    directly."""
+    if isinstance(op, Expr):
+        cls = type(op)
+        return repr((cls.__module__, cls.__qualname__, op._name))
+    return repr(normalize_token(op))
+
+
+_REFERENCE_POSITIONS: dict[type, frozenset[int]] = {}
+_TYPE_REPRS: dict[type, str] = {}
+
+
+def _reference_positions(cls: type[Expr]) -> frozenset[int]:
+    """Positions of a node class's ``_references`` operands (found once)."""
+    try:
+        return _REFERENCE_POSITIONS[cls]
+    except KeyError:
+        out = frozenset(cls._parameters.index(r) for r in cls._references)
+        _REFERENCE_POSITIONS[cls] = out
+        return out
+
+
+def _type_repr(cls: type) -> str:
+    """``repr(normalize_token(cls))``, once per class."""
+    try:
+        return _TYPE_REPRS[cls]
+    except KeyError:
+        out = _TYPE_REPRS[cls] = repr(normalize_token(cls))
+        return out
+
+
 def _operand_getter(i: int) -> Callable[[Expr], Any]:
     def get(self: Expr) -> Any:
         return self._operands[i]
@@ -657,6 +742,13 @@ class RowsInPlace(Expr):
         return self.frame._partitioning
 
 
+def _children(node: Expr) -> tuple[Expr, ...] | list[Expr]:
+    """``node.dependencies()`` without copying the kept tuple (traversals
+    only read it; a class that overrides ``dependencies`` keeps none)."""
+    deps = node.__dict__.get("_dependencies")
+    return deps if deps is not None else node.dependencies()
+
+
 def walk(expr: Expr) -> Iterator[Expr]:
     """Every distinct node below ``expr`` (itself included), parents first."""
     seen = {expr._name}
@@ -664,7 +756,7 @@ def walk(expr: Expr) -> Iterator[Expr]:
     while stack:
         node = stack.pop()
         yield node
-        for dep in node.dependencies():
+        for dep in _children(node):
             if dep._name not in seen:
                 seen.add(dep._name)
                 stack.append(dep)
@@ -781,7 +873,7 @@ def _postorder(expr: Expr, done: dict[Any, Any] | set[Any] | None = None) -> lis
             out.append(node)
             continue
         stack.append((node, True))
-        for dep in reversed(node.dependencies()):
+        for dep in reversed(_children(node)):
             if dep._name not in finished and dep._name not in skip:
                 stack.append((dep, False))
     return out

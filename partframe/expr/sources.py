@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -132,11 +134,7 @@ class FromPandas(Expr):
     def _fill_operands(self) -> dict[str, Any] | None:
         if self.split is not None:
             return None
-        return {
-            "split": split_pandas(
-                self.data, self.npartitions_, self.chunksize, self.sort
-            )
-        }
+        return {"split": _split_of(self)}
 
     @functools.cached_property
     def _name(self) -> str:
@@ -159,6 +157,18 @@ class FromPandas(Expr):
         return float(len(self.data))
 
     def _column_widths(self) -> dict[Any, float] | None:
+        try:
+            return _WIDTHS[self._name]
+        except KeyError:
+            pass
+        out = self._measure_widths()
+        with _cache_lock:
+            _WIDTHS[self._name] = out
+            if len(_WIDTHS) > _CACHE_SIZE:
+                del _WIDTHS[next(iter(_WIDTHS))]
+        return out
+
+    def _measure_widths(self) -> dict[Any, float] | None:
         data = self.data
         if not isinstance(data, pd.DataFrame | pd.Series) or not len(data):
             return None
@@ -176,6 +186,61 @@ class FromPandas(Expr):
 
     def _operand_repr(self) -> str:
         return f"<{type(self.data).__name__} {self.data.shape}>"
+
+
+#: Splits and measured widths of the pandas sources built last (see
+#: :func:`_split_of`), oldest first.
+_SPLITS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+_WIDTHS: dict[str, dict[Any, float] | None] = {}
+_CACHE_SIZE = 64
+_cache_lock = threading.Lock()
+_split_stats = {"split": 0}
+
+
+def _split_of(node: FromPandas) -> tuple[list[Any], Divisions]:
+    """``split_pandas`` of the node's data, made once per data object.
+
+    An interactive session builds plans from the same pandas data again
+    and again; the split (index sort and row slices) is then the same. It
+    is kept for the last ``_CACHE_SIZE`` sources, keyed by the data's
+    content token and the split's arguments, with a weak reference to the
+    data object: it is reused only for that very object (whose token says
+    it has not changed since: see :func:`partframe.tokenize.tokenize`),
+    and forgotten when the object goes.
+    """
+    key = (node.token, node.npartitions_, node.chunksize, node.sort)
+    if node.token is not None:
+        held = _SPLITS.get(key)
+        if held is not None and held[0]() is node.data:
+            kept: tuple[list[Any], Divisions] = held[1]
+            return kept
+    split = split_pandas(node.data, node.npartitions_, node.chunksize, node.sort)
+    _split_stats["split"] += 1
+    if node.token is None:
+        return split
+
+    def forget(ref: Any, splits: dict[Any, Any] = _SPLITS) -> None:
+        # No lock: the garbage collector may call this anywhere, inside
+        # the locked block below too. Under the GIL the worst a race does
+        # is drop an entry that is still good (it is split again).
+        # (The cache is bound here: at interpreter exit globals may be gone.)
+        held = splits.get(key)
+        if held is not None and held[0] is ref:
+            splits.pop(key, None)
+
+    entry = (weakref.ref(node.data, forget), split)
+    with _cache_lock:
+        _SPLITS.pop(key, None)
+        _SPLITS[key] = entry
+        for old in list(_SPLITS)[:-_CACHE_SIZE]:  # (oldest first)
+            _SPLITS.pop(old, None)
+    return split
+
+
+def splits_made() -> int:
+    """How many pandas sources were split (not found kept) so far: tests
+    check that building a plan from the same data again splits nothing."""
+    return _split_stats["split"]
 
 
 class FromGraph(Expr):

@@ -159,7 +159,11 @@ def _widths(meta: Any, inputs: list[Estimate]) -> dict[Any, float]:
     """Bytes per row of each column of ``meta``: the item size of fixed-width
     dtypes, the inputs' measured width of a string column of that label."""
     if isinstance(meta, pd.DataFrame):
-        columns = list(zip(meta.columns, meta.dtypes))
+        # (the columns' dtypes, without building the ``dtypes`` Series)
+        columns = [
+            (label, array.dtype)
+            for label, array in zip(meta.columns, meta._iter_column_arrays())
+        ]
     elif isinstance(meta, pd.Series | pd.Index):
         columns = [(meta.name, meta.dtype)]
     else:

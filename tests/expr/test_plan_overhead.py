@@ -187,3 +187,73 @@ def test_projection_of_a_missing_column_still_raises() -> None:
         df[["a", "aa"]]
     with pytest.raises(KeyError):
         df["c"]
+
+
+def test_rebuilt_nodes_are_named_as_tokenize_names_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Rewrites name a rebuilt node from its old operands' normalized forms
+    # (Expr._operands_token); the name must be exactly the one tokenize
+    # gives the operands, as for a node built afresh.
+    pdf, names = _frames(100)
+    counting = _Counting(monkeypatch)
+    _plan_and_graph(pdf, names, 3)
+    checked = 0
+    for node in counting.nodes:
+        if type(node)._meta_by_name:  # (named by its operands)
+            expected = f"{node._funcname}-{tokenize(type(node), *node.operands)}"
+            assert node._name == expected
+            checked += 1
+    assert checked > 100
+
+
+def test_rebuilding_with_a_changed_operand_renames() -> None:
+    df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), npartitions=2)
+    plus = (df.x + 1).expr
+    args = plus.operand("args")
+    other = plus.substitute_operands(args=[args[0], 2])
+    assert other._name != plus._name
+    assert other._name == f"{other._funcname}-{tokenize(type(other), *other.operands)}"
+    again = other.substitute_operands(args=[args[0], 1])
+    assert again._name == plus._name
+
+
+def test_a_rebuilt_node_normalizes_only_its_changed_operands(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pdf, _ = _frames(100)
+    df = partframe.from_pandas(pdf, npartitions=3)
+    agg = df.groupby("id").agg(s=("x", "sum")).expr  # holds a plan and a meta
+    child = agg.dependencies()[0]
+    other = partframe.from_pandas(pdf.copy(), npartitions=3).expr
+    assert other._name == child._name  # equal data: the same node
+    replacement = (partframe.from_pandas(pdf, npartitions=3) + 0).expr
+    calls: list[Any] = []
+    original = base._operand_repr
+
+    def counting(op: Any) -> str:
+        calls.append(op)
+        return original(op)
+
+    monkeypatch.setattr(base, "_operand_repr", counting)
+    mapping = {d._name: d for d in agg.dependencies()}
+    mapping[child._name] = replacement
+    rebuilt = agg._with_dependencies(mapping)
+    assert rebuilt is not agg
+    assert [type(op) for op in calls] == [type(replacement)]
+    monkeypatch.undo()
+    assert (
+        rebuilt._name
+        == f"{rebuilt._funcname}-{tokenize(type(rebuilt), *rebuilt.operands)}"
+    )
+
+
+def test_building_a_plan_again_hashes_and_splits_no_data() -> None:
+    from partframe.expr.sources import splits_made
+    from partframe.tokenize import content_hashes
+
+    pdf, names = _frames(5000)  # big enough for its hash to be kept
+    _plan_and_graph(pdf, names, 10)
+    hashed, split = content_hashes(), splits_made()
+    _plan_and_graph(pdf, names, 10)
+    assert (content_hashes(), splits_made()) == (hashed, split)
