@@ -217,7 +217,7 @@ def unique_right_plan(
     Returns ``None`` (the caller runs ``pandas.merge``) unless ``how`` is
     ``inner`` or ``left``, the join is on columns of equal dtypes, there
     is no indicator or sort, the right side's keys are unique (or, for an
-    ``inner`` join with fewer left rows than right rows, the left side's)
+    ``inner`` join, the left side's: tried first when it has fewer rows)
     and the output names equal ``expected_columns``.
     """
     how = kwargs.get("how", "inner")
@@ -249,6 +249,9 @@ def unique_right_plan(
             return small_left
     found = _lookup(left, right, lk, rk)
     if found is None:
+        if how == "inner" and len(left) >= len(right):
+            # a larger (broadcast) left side whose keys are unique
+            return _unique_left(left, right, lk, rk, names)
         return None
     matched = found >= 0
     every = bool(matched.all())

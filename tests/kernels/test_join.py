@@ -201,10 +201,15 @@ def test_unique_left_property(keys, dtype):
     right = pd.DataFrame({"k": pd.array([conv(v) for v in rkeys], dtype=dtype),
                           "y": np.arange(len(rkeys), dtype="int64") * 10})  # fmt: skip
     got, want = _both(left, right, on="k", how="inner")
-    if got is not None:
+    if len(left) and len(right):
+        assert got is not None
         pd.testing.assert_frame_equal(got, want)
-    elif len(left) and len(right):
-        assert len(left) >= len(right)  # only the larger left side steps aside
+    # a left side with unique keys larger than the right (a broadcast side
+    # larger than the partition it joins) is looked up too
+    got, want = _both(left, right.iloc[: len(left) // 2], on="k", how="inner")
+    if len(left) > 1 and len(right):
+        assert got is not None
+        pd.testing.assert_frame_equal(got, want)
 
 
 @pytest.mark.parametrize("npartitions", [1, 3, 25])
