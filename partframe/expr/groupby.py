@@ -38,6 +38,8 @@ from ..kernels.groupby_finalize import groupby_finalize
 from ..kernels.groupby_range import (
     groupby_bounds,
     groupby_range_finalize,
+    groupby_range_prepare,
+    groupby_range_sample,
     groupby_sample,
     groupby_split_range,
     range_split_rows,
@@ -216,11 +218,14 @@ class GroupByTree(Expr):
 class GroupByRangeAgg(Expr):
     """``split_out`` outputs by key ranges, each finalized sorted.
 
-    Every input partition gives a sample of its keys; one task picks
-    ``split_out - 1`` boundaries (and the shortest key prefix that separates
-    them); every input splits itself by those ranges, as raw rows when its
-    groups are about as many as its rows (estimated from a sample: grouping
-    first would not shrink it), else as its partial aggregate. Output ``j``
+    Every input partition is prepared once: a sample of its keys, and the
+    partition as raw rows when its groups are about as many as its rows
+    (estimated from a sample: grouping first would not shrink it), else as
+    its partial aggregate; the partition itself is then released, so an
+    aggregation with few groups holds only partials while the boundaries
+    wait for every input. One task picks ``split_out - 1`` boundaries (and
+    the shortest key prefix that separates them); every prepared input is
+    split by those ranges. Output ``j``
     groups its raw rows once, merges the partials and sorts. It holds only
     keys below those of output ``j + 1``, so the concatenated result is
     sorted as pandas' is, after a single exchange of data.
@@ -261,18 +266,22 @@ class GroupByRangeAgg(Expr):
         cols = None if cols is None else quote(list(cols))
         samples = []
         for i in range(n):
-            graph[(name + "-sample", i)] = (groupby_sample, (src, i), plan, size)
+            # the input's rows are dropped once prepared (sampled and, when
+            # that shrinks them, grouped): only its partial waits for the
+            # boundaries of every input
+            prep = (name + "-prepare", i)
+            graph[prep] = (groupby_range_prepare, (src, i), plan, size, cols)
+            graph[(name + "-sample", i)] = (groupby_range_sample, prep)
             samples.append((name + "-sample", i))
         bounds = (name + "-bounds", 0)
         graph[bounds] = (groupby_bounds, samples, k)
         for i in range(n):
             graph[(name + "-split", i)] = (
                 groupby_split_range,
-                (src, i),
+                (name + "-prepare", i),
                 plan,
                 bounds,
                 k,
-                cols,
             )
         for j in range(k):
             keys = []

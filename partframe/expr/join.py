@@ -31,6 +31,7 @@ from ..kernels.merge import (
 )
 from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
+from .statistics import Estimate, merge_rows
 from .tree import combine_tree
 
 __all__ = [
@@ -88,6 +89,16 @@ class MergePartitions(Blockwise):
         if self.broadcast == "right":
             return [self.right]
         return [self.left]
+
+    def _estimate_rows(self, rows: list[Estimate]) -> float | None:
+        # as the logical join: a join above may re-choose its strategy on
+        # the lowered plan (Merge._with_estimates)
+        sides = dict(zip((d._name for d in self.dependencies()), rows))
+        left, right = sides.get(self.left._name), sides.get(self.right._name)
+        if left is None or right is None:
+            return None
+        default = "left" if self.op == "join" else "inner"
+        return merge_rows(self.kwargs.get("how", default), left, right)
 
     def _args(self) -> list[Any]:
         args = [self.left, self.right, self.op, self.kwargs, self.operand("meta")]

@@ -93,7 +93,7 @@ from .repartition import (
 )
 from .rows import ConcatPartitions
 from .shuffle import Shuffle, estimate_nbytes
-from .statistics import Estimate, join_rows
+from .statistics import Estimate, merge_rows
 
 __all__ = [
     "BROADCAST_BYTES",
@@ -261,16 +261,7 @@ class Merge(Expr):
         left, right = sides.get(self.left._name), sides.get(self.right._name)
         if left is None or right is None:
             return None
-        inner = join_rows(left, right)
-        if self.how in ("left", "leftsemi"):
-            return left.rows if inner is None else max(inner, left.rows or 0.0)
-        if self.how == "right":
-            return right.rows if inner is None else max(inner, right.rows or 0.0)
-        if self.how == "outer":
-            if inner is None or left.rows is None or right.rows is None:
-                return None
-            return max(inner, left.rows, right.rows)
-        return inner
+        return merge_rows(self.how, left, right)
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         left, right = self.left, self.right

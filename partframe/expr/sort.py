@@ -39,6 +39,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..graph import quote
 from ..kernels.estimate import range_sample_size
 from ..kernels.partitions import set_index_column
 from ..kernels.sorting import (
@@ -46,14 +47,21 @@ from ..kernels.sorting import (
     set_index_sorted_partition,
     sort_partition,
     sort_stats,
+    top_rows,
+    top_rows_concat,
 )
-from .base import ColumnNeeds, Divisions, Expr, Needed, plain_scalar
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, plain_scalar
 from .blockwise import Blockwise
 from .partitions import check_divisions
 from .shuffle import RangeBounds, Regroup, Shuffle, on_columns
 from .target import current
+from .tree import combine_tree, split_every
 
-__all__ = ["RangeBounds", "SetIndexShuffled", "SortValues"]
+__all__ = ["TOP_ROWS_MAX", "RangeBounds", "SetIndexShuffled", "SortValues", "TopRows"]
+
+#: ``sort_values(...).head(n)`` takes each partition's first ``n`` sorted
+#: rows (:class:`TopRows`) instead of sorting everything, up to this ``n``.
+TOP_ROWS_MAX = 100_000
 
 
 class SortPartitions(Blockwise):
@@ -131,6 +139,68 @@ class SortValues(Regroup):
         # unknown either way.
         frame = filtered(self.frame, {c: c for c in columns})
         return None if frame is None else self.substitute_operands(frame=frame)
+
+
+class TopRows(Expr):
+    """``sort_values(on, ...).head(n)``: the first ``n`` rows of the stable
+    sort, without sorting (or shuffling) every row.
+
+    Every partition keeps its own first ``n`` sorted rows; a tree of
+    ``split_every`` combines concatenates them in partition order and keeps
+    the first ``n`` of their stable sort. A row that ``n`` rows of its own
+    partition precede is preceded by them in the whole frame, so the result
+    is the global stable sort's first ``n`` rows, ties in their original
+    order (the partitions' order, then the rows'). One partition out.
+    """
+
+    _parameters = ["frame", "on", "ascending", "na_position", "n"]
+    frame: Expr
+    on: Any
+    ascending: list[bool]
+    na_position: str
+    n: int
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> Divisions:
+        return (None, None)
+
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
+        cols = on_columns(self.on)
+        if needed is None or cols is None:
+            return [(self.frame, None)]
+        return [(self.frame, set(needed) | cols)]
+
+    def _estimate_rows(self, rows: list[Any]) -> float | None:
+        frame = self._rows_of(rows, self.frame)
+        return None if frame is None else min(frame, self.n)
+
+    @property
+    def _funcname(self) -> str:
+        return "top-rows"
+
+    def _layer(self) -> Layer:
+        args = (quote(self.on), quote(list(self.ascending)), self.na_position, self.n)
+        name = self._name
+        graph: Layer = {}
+        keys: list[Any] = []
+        for i in range(self.frame.npartitions):
+            graph[(name + "-chunk", i)] = (top_rows, (self.frame._name, i), *args)
+            keys.append((name + "-chunk", i))
+        keys = combine_tree(
+            graph,
+            keys,
+            lambda group: (top_rows_concat, group, *args),
+            f"{name}-combine",
+            split_every(),
+        )
+        graph[(name, 0)] = (top_rows_concat, keys, *args)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"on={self.on!r}, ascending={self.ascending!r}, n={self.n}"
 
 
 # -- set_index ---------------------------------------------------------------------

@@ -15,7 +15,9 @@ Where the numbers come from:
   knows its length and column sizes.
 - Every other node derives its rows from its inputs' through
   ``Expr._estimate_rows`` (a partition-wise step keeps them, a filter
-  keeps a fraction, a join keeps the larger side's, a concat sums them);
+  keeps a fraction, a join keeps the larger side's, a concat sums them;
+  a lowered join's partitions, :class:`~partframe.expr.join.MergePartitions`,
+  estimate as the join, so a join above a lowered one may still broadcast);
   ``None`` means unknown, and a node above an unknown input is unknown.
 - A filter's fraction (:func:`selectivity`) reads its predicate: an AND
   multiplies, an OR adds less the overlap, a comparison of a source column
@@ -44,7 +46,14 @@ import pandas as pd
 
 from .base import Expr, _postorder
 
-__all__ = ["Estimate", "estimate", "format_rows", "join_rows", "selectivity"]
+__all__ = [
+    "Estimate",
+    "estimate",
+    "format_rows",
+    "join_rows",
+    "merge_rows",
+    "selectivity",
+]
 
 #: Fraction of rows a predicate keeps when nothing is known of it.
 UNKNOWN_SELECTIVITY = 0.25
@@ -153,6 +162,23 @@ def join_rows(left: Estimate, right: Estimate) -> float | None:
     if domain <= 0:
         return 0.0
     return left.rows * right.rows / domain
+
+
+def merge_rows(how: str, left: Estimate, right: Estimate) -> float | None:
+    """Estimated rows of a join of ``left`` and ``right`` (``how`` as in
+    ``pandas.merge``, or ``"leftsemi"``): the inner join's rows
+    (:func:`join_rows`), at least the rows of a side whose unmatched rows
+    are kept."""
+    inner = join_rows(left, right)
+    if how in ("left", "leftsemi"):
+        return left.rows if inner is None else max(inner, left.rows or 0.0)
+    if how == "right":
+        return right.rows if inner is None else max(inner, right.rows or 0.0)
+    if how == "outer":
+        if inner is None or left.rows is None or right.rows is None:
+            return None
+        return max(inner, left.rows, right.rows)
+    return inner
 
 
 def _widths(meta: Any, inputs: list[Estimate]) -> dict[Any, float]:

@@ -31,6 +31,8 @@ from .shuffle import split_by_partition
 __all__ = [
     "groupby_bounds",
     "groupby_range_finalize",
+    "groupby_range_prepare",
+    "groupby_range_sample",
     "groupby_sample",
     "groupby_split_range",
     "range_split_rows",
@@ -116,28 +118,49 @@ def _reduces(
     return expected < 0.5 * n
 
 
-def groupby_split_range(
-    df: pd.DataFrame,
-    plan: GroupByPlan,
-    bounds: pd.DataFrame,
-    npartitions: int,
-    columns: list | None = None,
-) -> list:
-    """One input split by key ranges: piece ``j`` holds the keys between
-    boundaries ``j - 1`` and ``j``. A partition whose groups are about as
-    many as its rows is split as raw rows (grouping it first would only cost
-    time); otherwise its partial is split. Pieces are ``("raw", frame)`` or
-    ``("partial", dict)``."""
+def groupby_range_prepare(
+    df: pd.DataFrame, plan: GroupByPlan, size: int, columns: list | None = None
+) -> tuple[pd.DataFrame, tuple[str, Any]]:
+    """One input made ready for the range split: a sample of up to
+    ``size`` evenly spaced group keys (for the boundaries) and the input
+    as ``("raw", rows)`` when its groups are about as many as its rows
+    (grouping it first would only cost time), else as ``("partial",
+    dict)``, its partial aggregate.
+
+    The split waits for the boundaries of every input; holding each
+    input's partial instead of its rows meanwhile keeps the memory of an
+    aggregation with few groups at the size of its partials.
+    """
+    sample = groupby_sample(df, plan, size)
     if columns is not None and isinstance(df, pd.DataFrame):
         if len(columns) < len(df.columns):
             df = df[columns]
     if not _reduces(df, plan):
-        parts = row_ranges(_raw_keys(df, plan), bounds)
-        pieces = split_by_partition(df, parts, npartitions)
+        return sample, ("raw", df)
+    return sample, ("partial", groupby_chunk(df, plan))
+
+
+def groupby_range_sample(prepared: tuple) -> pd.DataFrame:
+    """The sampled keys of a :func:`groupby_range_prepare` result."""
+    return prepared[0]
+
+
+def groupby_split_range(
+    prepared: tuple,
+    plan: GroupByPlan,
+    bounds: pd.DataFrame,
+    npartitions: int,
+) -> list:
+    """One prepared input (:func:`groupby_range_prepare`) split by key
+    ranges: piece ``j`` holds the keys between boundaries ``j - 1`` and
+    ``j``. Pieces are ``("raw", frame)`` or ``("partial", dict)``."""
+    kind, data = prepared[1]
+    if kind == "raw":
+        parts = row_ranges(_raw_keys(data, plan), bounds)
+        pieces = split_by_partition(data, parts, npartitions)
         return [("raw", p) for p in pieces]
-    partial = groupby_chunk(df, plan)
     out: list[dict] = [{} for _ in range(npartitions)]
-    for key, part in partial.items():
+    for key, part in data.items():
         if len(part) and len(bounds):
             parts = row_ranges(_partial_keys(key, part), bounds)
         else:

@@ -14,6 +14,11 @@ dimension table that is broadcast, or a shuffled partition of one), an
 * ``inner``: the left columns are taken at the matching rows, in their
   order, and the right columns at the matches.
 
+An ``inner`` join whose smaller left side has unique keys (a dimension
+broadcast on the left of a fact table) is the same case turned around:
+the right keys are looked up in the left's, and the matches ordered by
+their left row, as pandas orders an inner join.
+
 String keys are looked up with Arrow's hash kernel, several times faster
 than pandas' on strings. :func:`unique_right_merge` returns
 ``None`` whenever the case is not this one; the caller then runs
@@ -211,8 +216,9 @@ def unique_right_plan(
 
     Returns ``None`` (the caller runs ``pandas.merge``) unless ``how`` is
     ``inner`` or ``left``, the join is on columns of equal dtypes, there
-    is no indicator or sort, the right side's keys are unique and the
-    output names equal ``expected_columns``.
+    is no indicator or sort, the right side's keys are unique (or, for an
+    ``inner`` join, the left side's: tried first when it has fewer rows)
+    and the output names equal ``expected_columns``.
     """
     how = kwargs.get("how", "inner")
     if how not in ("inner", "left") or kwargs.get("indicator") or kwargs.get("sort"):
@@ -236,8 +242,16 @@ def unique_right_plan(
     names = lnames + rnames
     if names != list(expected_columns) or len(set(names)) != len(names):
         return None
+    if how == "inner" and len(left) < len(right):
+        # the hash table of the smaller side; the larger side looked up
+        small_left = _unique_left(left, right, lk, rk, names)
+        if small_left is not None:
+            return small_left
     found = _lookup(left, right, lk, rk)
     if found is None:
+        if how == "inner" and len(left) >= len(right):
+            # a larger (broadcast) left side whose keys are unique
+            return _unique_left(left, right, lk, rk, names)
         return None
     matched = found >= 0
     every = bool(matched.all())
@@ -253,3 +267,27 @@ def unique_right_plan(
         columns = [GatherColumn(a, pos, mask=matched) for a in lcols]
         columns += [GatherColumn(a, rpos) for a in rcols]
     return RowGather(names, columns, n)
+
+
+def _unique_left(
+    left: pd.DataFrame, right: pd.DataFrame, lk: list, rk: list, names: list
+) -> RowGather | None:
+    """An ``inner`` join whose left keys are unique (a small side broadcast
+    on the left of a large one), or ``None`` when they are not.
+
+    Each right row's key is looked up in the left keys (the hash table of
+    the small side, cached while it lives). pandas orders an inner join by
+    the left rows, each left row's matches in right order: a stable sort of
+    the matched right rows by their left row gives that order.
+    """
+    _, rkept, _ = _names(left, right, lk, rk, ("", ""))
+    found = _lookup(right, left, rk, lk)
+    if found is None:
+        return None
+    rpos = np.flatnonzero(found >= 0)
+    lpos = found[rpos]
+    order = np.argsort(lpos, kind="stable")
+    lpos, rpos = lpos[order], rpos[order]
+    columns = [GatherColumn(column_values(left[c]), lpos) for c in left.columns]
+    columns += [GatherColumn(column_values(right[c]), rpos) for c in rkept]
+    return RowGather(names, columns, len(rpos))

@@ -241,3 +241,21 @@ def set_index_sorted_partition(df: pd.DataFrame, column: Any, drop: bool) -> Any
     """``df.set_index(column)`` with rows stably sorted by it (NaN last)."""
     out = set_index_column(df, column, drop)
     return sort_partition(out, "__index__", [True], "last")
+
+
+def top_rows(obj: Any, on: Any, ascending: list, na_position: str, n: int) -> Any:
+    """The first ``n`` rows of ``obj`` stably sorted by its keys."""
+    from .partitions import first_rows
+
+    return first_rows(sort_partition(obj, on, ascending, na_position), n)
+
+
+def top_rows_concat(
+    parts: list, on: Any, ascending: list, na_position: str, n: int
+) -> Any:
+    """The first ``n`` rows of the stable sort of ``parts`` concatenated in
+    order: each part's own first ``n`` rows are enough (a row beaten by
+    ``n`` rows of its part is beaten by them in the whole)."""
+    from .partitions import concat_parts
+
+    return top_rows(concat_parts(parts), on, ascending, na_position, n)

@@ -113,6 +113,10 @@ class FrameMethods:
             return new_collection(Head(self.expr, n))
         if n == 0:
             return self._meta.copy()
+        if _sorts_every_row(self.expr, n):
+            # sort_values(...).head(n): one run of every partition's first
+            # n sorted rows (TopRows) beats batches of a full sort
+            return new_collection(Head(self.expr, n)).compute()
         total = self.npartitions
         batch = _batch_worth_it(self.expr, range(0, batch), total)
         pieces: list = []
@@ -156,6 +160,10 @@ class FrameMethods:
             return new_collection(Tail(self.expr, n))
         if n == 0:
             return self._meta.copy()
+        if _sorts_every_row(self.expr, n):
+            # sort_values(...).head(n): one run of every partition's first
+            # n sorted rows (TopRows) beats batches of a full sort
+            return new_collection(Head(self.expr, n)).compute()
         total = self.npartitions
         batch = _batch_worth_it(self.expr, range(total - batch, total), total)
         pieces: list = []
@@ -575,3 +583,11 @@ class _PartitionsIndexer(Generic[_T]):
                 f"select partitions with an int, a slice or a list, not {key!r}"
             )
         return new_collection(select_partitions(self.obj.expr, parts))
+
+
+def _sorts_every_row(expr: Any, n: int) -> bool:
+    """Whether ``expr`` is a ``sort_values`` whose first ``n`` rows a
+    :class:`~partframe.expr.sort.TopRows` computes."""
+    from ..expr.sort import TOP_ROWS_MAX, SortValues
+
+    return isinstance(expr, SortValues) and 0 <= n <= TOP_ROWS_MAX

@@ -259,3 +259,47 @@ def test_csv_rows_from_the_sampled_bytes_per_row(tmp_path):
     gz = tmp_path / "part.csv.gz"
     DIM.to_csv(gz, index=False)
     assert estimate(partframe.read_csv(str(gz))._expr).rows is None
+
+
+@pytest.mark.parametrize("how", ["inner", "left"])
+@pytest.mark.parametrize("broadcast", [True, False])
+def test_lowered_join_estimates_as_the_join(files, how, broadcast):
+    from partframe.expr.join import MergePartitions
+    from partframe.expr.optimize import lower
+
+    fact, dim = files
+    f, d = partframe.read_parquet(fact), partframe.read_parquet(dim)
+    m = f.merge(d[d.z < 400], on="k", how=how, broadcast=broadcast)
+    assert m._expr.strategy() == ("broadcast-right" if broadcast else "hash")
+    parts = [n for n in walk(lower(m._expr)) if isinstance(n, MergePartitions)]
+    assert len(parts) == 1
+    assert estimate(parts[0]).rows == pytest.approx(estimate(m._expr).rows)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_a_join_above_a_lowered_join_broadcasts_its_narrowed_side(
+    files, monkeypatch, scheduler
+):
+    # The inner join is lowered before the outer one re-chooses its
+    # strategy: a lowered join estimates as the join, so the outer join
+    # sees its input narrowed to the used columns and broadcasts it.
+    fact, dim = files
+    f, d = partframe.read_parquet(fact), partframe.read_parquet(dim)
+    extra_pd = pd.DataFrame({"k": np.arange(400), "pad": ["p" * 200] * 400})
+    extra = partframe.from_pandas(extra_pd, npartitions=2)
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES", 2000)
+    wide = d.merge(extra, on="k")
+    assert wide._expr.strategy() == "hash"
+    small = wide[wide.z < 400]
+    q = f.merge(small, on="k")
+    assert q._expr.strategy() == "hash"  # all of small's columns: too wide
+    q = q[["x", "z"]]
+    plan = optimize(q._expr, fuse=False)
+    kinds = {type(n).__name__ for n in walk(plan)}
+    assert not any("Shuffle" in kind for kind in kinds)
+    outer = next(n for n in walk(plan) if type(n).__name__ == "MergePartitions")
+    assert outer.broadcast == "left" and outer.npartitions == f.npartitions
+    assert plan.npartitions == q.npartitions
+    want_small = DIM.merge(extra_pd, on="k")
+    want = FACT.merge(want_small[want_small.z < 400], on="k")[["x", "z"]]
+    assert_eq(q, want, check_index=False, sort_results=True, scheduler=scheduler)

@@ -165,3 +165,31 @@ def test_raw_rows_only_grouped_sorted(keys, dropna, monkeypatch):
     expected = pdf.groupby(keys, dropna=dropna).agg({"x": ["sum", "var"], "y": "size"})
     assert_eq(got, expected, check_divisions=False)
     assert True in sorts
+
+
+@pytest.mark.parametrize("npartitions", [1, 5, 12])
+def test_inputs_released_once_prepared(npartitions):
+    # Only the prepare task reads an input partition (so the partition is
+    # released once sampled and grouped), and an input with few groups waits
+    # for the boundaries as its partial, not its rows.
+    from partframe.graph.dependencies import all_dependencies, get_dependents
+    from partframe.kernels.groupby_range import groupby_range_prepare
+
+    rng = np.random.default_rng(3)
+    n = 20_000
+    pdf = pd.DataFrame({"a": rng.integers(0, 3, n), "b": rng.integers(0, 2, n),
+                        "x": rng.random(n)})  # fmt: skip
+    df = partframe.from_pandas(pdf, npartitions=npartitions)
+    got = df.groupby(["a", "b"]).x.sum(split_out=3)
+    assert_eq(got, pdf.groupby(["a", "b"]).x.sum())
+    graph = dict(got.__dask_graph__())
+    deps = all_dependencies(graph)
+    dependents = get_dependents(deps)
+    prepares = [k for k in graph if str(k[0]).endswith("-prepare")]
+    assert len(prepares) == npartitions
+    for key in prepares:
+        (src,) = deps[key]
+        assert dependents[src] == {key}
+    sample, (kind, partial) = groupby_range_prepare(pdf, got.expr.plan, 10)
+    assert len(sample) == 10 and kind == "partial"
+    assert sum(map(len, partial.values())) == 6  # the groups, not the rows

@@ -152,3 +152,76 @@ def test_kernel_missing_values_in_two_keys(how):
         got, want = _both(left, right, on=on, how=how)
         assert got is not None
         pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("kind", list(KEYS))
+def test_unique_left_inner_equals_pandas(kind):
+    # a small left side with unique keys, a larger right side whose keys
+    # repeat (out of order): pandas orders the result by the left rows
+    make = KEYS[kind]
+    left = pd.DataFrame({"k": make([3, 0, 1, 2, 7]), "v": np.arange(5),
+                         "s": pd.array(list("abcde"), dtype="str")})  # fmt: skip
+    right = pd.DataFrame(
+        {
+            "k": make([1, 2, 3, 1, 0, 3, 5, 2, 2, 0]),
+            "v": np.arange(10) * 10,
+            "rs": pd.array(list("pqrstuvwxy"), dtype="str"),
+        }
+    )
+    got, want = _both(left, right, on="k", how="inner")
+    assert got is not None
+    pd.testing.assert_frame_equal(got, want)
+    got, want = _both(left.rename(columns={"k": "a"}), right, left_on="a",
+                      right_on="k", how="inner", suffixes=("_l", "_r"))  # fmt: skip
+    assert got is not None
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_unique_left_two_keys_and_steps_aside():
+    left = pd.DataFrame({"a": [2, 1, 2], "b": [1, 1, 0], "x": [1.5, 2.5, 3.5]})
+    right = pd.DataFrame({"a": [1, 2, 2, 1, 9], "b": [1, 0, 1, 1, 1],
+                          "y": [10, 20, 30, 40, 50]})  # fmt: skip
+    got, want = _both(left, right, on=["a", "b"], how="inner")
+    assert got is not None
+    pd.testing.assert_frame_equal(got, want)
+    dup = pd.DataFrame({"a": [1, 1], "b": [1, 1], "x": [0.0, 1.0]})
+    assert _both(dup, right, on=["a", "b"], how="inner")[0] is None  # both repeat
+    assert _both(left, right, on=["a", "b"], how="left")[0] is None  # left join
+
+
+@settings(max_examples=60, deadline=None)
+@given(frames, st.sampled_from(["Int64", "str"]))
+def test_unique_left_property(keys, dtype):
+    rkeys, lkeys = keys  # the unique keys on the left
+    conv = (
+        (lambda v: v) if dtype == "Int64" else (lambda v: None if v is None else str(v))
+    )
+    left = pd.DataFrame({"k": pd.array([conv(v) for v in lkeys], dtype=dtype),
+                         "x": np.arange(len(lkeys), dtype="int64")})  # fmt: skip
+    right = pd.DataFrame({"k": pd.array([conv(v) for v in rkeys], dtype=dtype),
+                          "y": np.arange(len(rkeys), dtype="int64") * 10})  # fmt: skip
+    got, want = _both(left, right, on="k", how="inner")
+    if len(left) and len(right):
+        assert got is not None
+        pd.testing.assert_frame_equal(got, want)
+    # a left side with unique keys larger than the right (a broadcast side
+    # larger than the partition it joins) is looked up too
+    got, want = _both(left, right.iloc[: len(left) // 2], on="k", how="inner")
+    if len(left) > 1 and len(right):
+        assert got is not None
+        pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 25])
+def test_broadcast_left_join_through_the_kernel(npartitions):
+    rng = np.random.default_rng(1)
+    small = pd.DataFrame({"k": rng.permutation(12), "w": np.arange(12)})
+    big = pd.DataFrame({"k": rng.integers(0, 20, 20), "v": rng.random(20)})
+    ds = pf.from_pandas(small, npartitions=1)
+    db = pf.from_pandas(big, npartitions=npartitions)
+    out = ds.merge(db, on="k")
+    assert out.expr.strategy() == ("single" if npartitions == 1 else "broadcast-left")
+    assert_eq(out, small.merge(big, on="k"), check_index=False, sort_results=True)
+    empty = db[db.v > 2]  # every partition empty
+    assert_eq(ds.merge(empty, on="k"), small.merge(big[big.v > 2], on="k"),
+              check_index=False)  # fmt: skip

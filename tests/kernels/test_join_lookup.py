@@ -52,9 +52,16 @@ def test_packed_keys_equal_pandas(dtypes, n, how, seed):
 
 def test_repeated_packed_keys_step_aside():
     right = pd.DataFrame({"a": [1, 1], "b": [2, 2], "r": [0, 1]})
-    left = pd.DataFrame({"a": [1], "b": [2]})
+    left = pd.DataFrame({"a": [1, 1], "b": [2, 3]})
+    kw = {"on": ["a", "b"], "how": "left"}
+    want = pd.merge(left, right, **kw)
+    assert kj.unique_right_merge(left, right, kw, want.columns) is None
+    # an inner join with a smaller left side looks the right keys up in
+    # the left's unique ones
+    left = left.iloc[:1]
     want = pd.merge(left, right, on=["a", "b"])
-    assert kj.unique_right_merge(left, right, {"on": ["a", "b"]}, want.columns) is None
+    got = kj.unique_right_merge(left, right, {"on": ["a", "b"]}, want.columns)
+    pd.testing.assert_frame_equal(got, want)
 
 
 def test_lookup_built_once_per_right_frame(monkeypatch):
