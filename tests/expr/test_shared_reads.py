@@ -13,6 +13,7 @@ group, per two row groups, and files with no rows: empty partitions).
 
 from __future__ import annotations
 
+import collections
 import itertools
 
 import numpy as np
@@ -339,3 +340,23 @@ def test_pass_is_a_no_op_without_shared_sources(source):
     x = source(["k", "a"])
     plan = optimize(x.a.sum().expr, fuse=False)
     assert share_reads(plan) is plan
+
+
+def test_a_sub_plan_used_twice_in_one_plan_stays_one_node(source):
+    # q15's shape: a grouped result used by its own max and by a join
+    x = source(["k", "a", "b", "c"])
+    rev = x[x.k > 15].groupby("b").a.sum().reset_index()
+    best = rev[rev.a == rev.a.max()]
+    out = source(["b", "c", "k"]).merge(best, on="b")
+    plan = optimize(out.expr, fuse=False)
+    kinds = collections.Counter(type(n).__name__ for n in walk(plan))
+    # one grouped aggregation, used by the max and by the join; one reader
+    assert kinds["GroupByChunk"] == 1 and kinds["GroupByTree"] == 1
+    assert sum(v for k, v in kinds.items() if "Merge" in k or "Join" in k) == 1
+    assert len(_readers(out)) == 1
+    pr = DATA[DATA.k > 15].groupby("b").a.sum().reset_index()
+    want = DATA[["b", "c", "k"]].merge(pr[pr.a == pr.a.max()], on="b")
+    assert_eq(out, want, check_index=False, sort_results=True)
+    assert_eq(
+        out.compute(optimize_graph=False), want, check_index=False, sort_results=True
+    )

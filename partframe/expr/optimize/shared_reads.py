@@ -45,6 +45,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from ..base import Expr, _postorder, rewrite
 from ..blockwise import Projection
 from ..statistics import estimate
@@ -98,7 +100,7 @@ def share_reads(expr: Expr) -> Expr:
     by_key: dict[Any, list[Expr]] = {}
     for node in _postorder(expr):
         key = node._read_key()
-        if key is not None:
+        if key is not None and isinstance(node._meta, pd.DataFrame):
             by_key.setdefault(key, []).append(node)
     replace: dict[str, Expr] = {}
     for members in by_key.values():
