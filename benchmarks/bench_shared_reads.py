@@ -19,11 +19,13 @@ deduplication by name cannot merge:
   ``partframe.compute``.
 
 Each workload runs in a fresh process: one warm-up, then the best of
-``--repeat`` runs (planning and reading included), and the process' peak
-resident memory (``ru_maxrss``, imports included). The answers are checked
-against the queries of ``benchmarks/tpch/queries.py`` run as written there
-(one frame per table). Run it once per checkout to compare: the partframe
-imported is the one on ``PYTHONPATH``.
+``--repeat`` runs (planning and reading included), the least CPU seconds
+of the process over a run (all threads; steadier than the wall clock on a
+shared machine), and the process' peak resident memory (``ru_maxrss``,
+imports included). The answers are checked against the queries of
+``benchmarks/tpch/queries.py`` run as written there (one frame per table).
+Run it once per checkout to compare: the partframe imported is the one on
+``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -142,14 +144,23 @@ def _same(a: Any, b: Any) -> bool:
 
 def child(workload: str, scale: float, repeat: int) -> dict:
     answer = _run(workload, scale)  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
+        c0 = _cpu_seconds()
         t0 = time.perf_counter()
         answer = _run(workload, scale)
         times.append(time.perf_counter() - t0)
+        cpu.append(_cpu_seconds() - c0)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ok = _same(answer, _expected(workload, scale))
-    return {"seconds": min(times), "rss_mb": rss, "ok": ok}
+    return {"seconds": min(times), "cpu": min(cpu), "rss_mb": rss, "ok": ok}
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process (all threads): steadier than the wall
+    clock on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -162,7 +173,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.scale, args.repeat)))
         return
-    print(f"{'workload':12s} {'seconds':>8s} {'peak MB':>8s}  answer")
+    print(f"{'workload':12s} {'seconds':>8s} {'cpu s':>8s} {'peak MB':>8s}  answer")
     for w in args.workloads.split(","):
         cmd = [sys.executable, os.path.abspath(__file__), "--child", w]
         cmd += ["--scale", f"{args.scale:g}", "--repeat", str(args.repeat)]
@@ -174,7 +185,8 @@ def main() -> None:
             continue
         r = json.loads(lines[-1])
         ok = "ok" if r["ok"] else "WRONG"
-        print(f"{w:12s} {r['seconds']:8.2f} {r['rss_mb']:8.0f}  {ok}")
+        row = f"{r['seconds']:8.2f} {r['cpu']:8.2f} {r['rss_mb']:8.0f}"
+        print(f"{w:12s} {row}  {ok}")
 
 
 if __name__ == "__main__":
