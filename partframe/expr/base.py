@@ -416,6 +416,30 @@ class Expr:
         """
         return None
 
+    def _read_key(self) -> Any:
+        """A hashable key equal for sources that read the same rows of the
+        same data, differing only in the columns they produce and in the
+        data they skip for filters above them (which drop those rows
+        anyway), or ``None`` (the default: not such a source).
+
+        Sources with one key can be served by one read
+        (:meth:`_read_union`). Used by
+        :func:`~partframe.expr.optimize.share_reads`.
+        """
+        return None
+
+    def _read_union(self, others: list[Expr]) -> Expr | None:
+        """One source producing every column of this source and of
+        ``others`` (sources with this ``_read_key``), and every row any of
+        them produces, or ``None`` when it cannot.
+
+        Its partitions (count and divisions) and index are those of each
+        of them; each source's partitions are the selection of its columns
+        from the union's, except rows of data it skipped that the filters
+        above it drop. Used by :func:`~partframe.expr.optimize.share_reads`.
+        """
+        return None
+
     def _terms_by_input(self, terms: list[Any]) -> dict[str, list[Any]] | None:
         """Which of ``terms`` (on this node's output columns) may filter
         which input before this node: ``{operand name: terms}``, or ``None``.

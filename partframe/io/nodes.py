@@ -39,6 +39,7 @@ from ..kernels.write import (
     write_csv_partition,
     write_parquet_partition,
 )
+from ..tokenize import tokenize
 from . import commit
 from .commit import OutputJob
 from .hive import is_missing
@@ -89,14 +90,18 @@ class ReadParquet(_Source):
     ``columns`` are the output columns, ``filters`` the user's DNF filters
     (skip row groups and filter rows), ``pushed`` the terms pushed from a
     ``Filter`` in the plan (skip row groups only: the Filter stays).
+    ``any_of``: conjunctions of such terms of which a row group must be
+    ruled in by one (set when one read serves several filtered branches,
+    see :meth:`_read_union`; ``None``: no such condition).
     """
 
-    _parameters = ["dataset", "columns", "filters", "pushed"]
-    _defaults = {"filters": None, "pushed": None}
+    _parameters = ["dataset", "columns", "filters", "pushed", "any_of"]
+    _defaults = {"filters": None, "pushed": None, "any_of": None}
     dataset: ParquetDataset
     columns: Any
     filters: Any
     pushed: Any
+    any_of: Any
 
     @property
     def _funcname(self) -> str:
@@ -107,7 +112,9 @@ class ReadParquet(_Source):
         return self.dataset.meta_full[list(self.columns)]
 
     def _with_columns(self, columns: list) -> ReadParquet:
-        return ReadParquet(self.dataset, list(columns), self.filters, self.pushed)
+        return ReadParquet(
+            self.dataset, list(columns), self.filters, self.pushed, self.any_of
+        )
 
     def _with_predicate(self, terms: list) -> ReadParquet | None:
         """The reader skipping row groups that ``terms`` rule out (see
@@ -117,7 +124,46 @@ class ReadParquet(_Source):
         if not new:
             return None
         return ReadParquet(
-            self.dataset, self.columns, self.filters, pushed + tuple(new)
+            self.dataset, self.columns, self.filters, pushed + tuple(new), self.any_of
+        )
+
+    def _read_key(self) -> Any:
+        # The user's filters change the rows (and their labels); pushed
+        # terms only skip row groups whose rows the filters above drop.
+        return ("read-parquet", tokenize(self.dataset), tokenize(self.filters))
+
+    def _read_union(self, others: list[Expr]) -> ReadParquet | None:
+        """One reader of the columns of this reader and ``others`` (all with
+        this ``_read_key``), of the row groups any of them reads.
+
+        A row group is read when one reader's condition (its ``pushed``
+        terms and one of its ``any_of``) rules it in: the terms all readers
+        share stay ``pushed``, the rest become the ``any_of`` alternatives
+        (none when a reader has nothing besides the shared terms, as it
+        reads every row group those allow).
+        """
+        readers = [r for r in others if isinstance(r, ReadParquet)]
+        if len(readers) < len(others):
+            return None
+        readers.insert(0, self)
+        wanted = {c for r in readers for c in r.columns}
+        columns = [c for c in self.dataset.meta_full.columns if c in wanted]
+        conjs = [c for r in readers for c in _conjunctions(r)]
+        shared = [t for t in conjs[0] if all(t in c for c in conjs[1:])]
+        alternatives: list[tuple] = []
+        for conj in conjs:
+            rest = tuple(t for t in conj if t not in shared)
+            if not rest:
+                alternatives = []  # this reader reads all that ``shared`` allows
+                break
+            if rest not in alternatives:
+                alternatives.append(rest)
+        return ReadParquet(
+            self.dataset,
+            columns,
+            self.filters,
+            tuple(shared) or None,
+            tuple(alternatives) or None,
         )
 
     @functools.cached_property
@@ -157,10 +203,10 @@ class ReadParquet(_Source):
         the reader relies on it): a piece may lose row groups or all of them.
         """
         base = self._base_plan
-        if not self.pushed:
+        if not self.pushed and not self.any_of:
             return base
         ds = self.dataset
-        dnf = [tuple(self.pushed)]
+        dnf = _conjunctions(self)
         out = []
         for file_no, ids, nrows, runs in base:
             keep = [j for j in ids if _may_match(ds, file_no, j, dnf)]
@@ -303,7 +349,18 @@ class ReadParquet(_Source):
             parts.append(f"filters={self.filters}")
         if self.pushed:
             parts.append(f"pushed={list(self.pushed)}")
+        if self.any_of:
+            parts.append(f"any_of={[list(a) for a in self.any_of]}")
         return ", ".join(parts)
+
+
+def _conjunctions(reader: ReadParquet) -> list[tuple]:
+    """The row groups ``reader`` reads, as a DNF of terms: its pushed terms
+    and, when it has ``any_of``, one of those."""
+    pushed = tuple(reader.pushed or ())
+    if not reader.any_of:
+        return [pushed]
+    return [pushed + tuple(alt) for alt in reader.any_of]
 
 
 def _piece(file_no: int, ids: list, rg_rows: list, starts: Any, base: int) -> tuple:

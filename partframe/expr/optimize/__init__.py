@@ -25,7 +25,10 @@
    the sources below them that can skip data (``Expr._with_predicate``).
 7. :func:`push_projections` (``projections.py``): sources produce only the
    columns that the physical plan uses.
-8. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
+8. :func:`share_reads` (``shared_reads.py``): sources of the same data
+   that differ only in their columns or skipped data become one read of
+   the union, when that reads fewer bytes, and each is a selection of it.
+9. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
    become one task per partition.
 
 Each pass visits every node a bounded number of times (no fixed-point
@@ -46,6 +49,7 @@ from .fuse import Fused, fuse_blockwise
 from .lower import lower
 from .predicates import push_filters_below, push_predicates
 from .projections import column_needs, push_projections, push_projections_below
+from .shared_reads import share_reads
 from .simplify import simplify
 
 __all__ = [
@@ -60,6 +64,7 @@ __all__ = [
     "push_predicates",
     "push_projections",
     "push_projections_below",
+    "share_reads",
     "simplify",
 ]
 
@@ -67,7 +72,7 @@ __all__ = [
 def optimize(expr: Expr, fuse: bool = True) -> Expr:
     """Run all passes: simplify, move filters, filters below joins (and
     move them again), projections below data-moving nodes, lower, push
-    predicates and projections, then fuse (optionally)."""
+    predicates and projections, share reads, then fuse (optionally)."""
     expr = simplify(expr)
     expr = move_filters(expr)
     expr = push_filters_below(expr)
@@ -76,6 +81,7 @@ def optimize(expr: Expr, fuse: bool = True) -> Expr:
     expr = lower(expr)
     expr = push_predicates(expr)
     expr = push_projections(expr)
+    expr = share_reads(expr)
     if fuse:
         expr = fuse_blockwise(expr)
     return expr
