@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from composition import Pipeline, check
+from frames import PARTITIONINGS, variant
 
 import partframe
+from partframe.testing import assert_eq
 
 
 def _strings(values):
@@ -115,3 +117,96 @@ def test_reset_index_divisions_survive_fusion(nparts):
     for n in (1, 2, 4, 7):
         assert_eq(got.repartition(npartitions=n), want)
         assert_eq(got.repartition(divisions=[0, 2, 4]), want)
+
+
+# -- dtypes pandas decides from the data ---------------------------------------------
+
+
+def _partition_dtypes(obj) -> set:
+    parts = partframe.compute(*obj.to_delayed())
+    return {str(p.dtype) if isinstance(p, pd.Series) else str(p.dtypes) for p in parts}
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("op", ["min", "max", "sum", "prod", "mean", "count"])
+@pytest.mark.parametrize("rows", ["all", "none", "some"])
+def test_frame_reduction_of_nullable_int_over_empty_partitions(how, op, rows):
+    """min/max of a frame of Int64 and int64 columns with no rows is
+    pandas' answer on no rows (Float64: the int column's NaN), where the
+    meta (a non-empty stand-in) says Int64; empty partitions among full
+    ones give Int64, as pandas does on the rows."""
+    pdf = pd.DataFrame(
+        {
+            "a": pd.array([1, None, 3, 4, -2, None], dtype="Int64"),
+            "i": [5, 1, 2, 4, 3, 0],
+            "b": [True, False, True, True, False, True],
+        }
+    )
+    ddf, pdf = variant(pdf, how)
+    keep = {"all": -1, "none": 99, "some": 3}[rows]
+    ddf, pdf = ddf[ddf.i > keep], pdf[pdf.i > keep]
+    for cols in (["a", "i"], ["a", "b"], ["a"], ["i", "b"]):
+        assert_eq(getattr(ddf[cols], op)(), getattr(pdf[cols], op)())
+
+
+def _demean(s):
+    return s - s.mean()
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("func", ["sum", "cumsum", "mean", "max"])
+@pytest.mark.parametrize("missing_keys", [True, False])
+def test_groupby_transform_dtype_follows_missing_keys(how, func, missing_keys):
+    """transform('sum') of ints gives float64 when some key is missing (its
+    rows get NaN) and int64 otherwise: every partition has the dtype pandas
+    gives the whole result, whichever partitions hold the missing keys."""
+    pdf = pd.DataFrame(
+        {
+            "k": [1.0, None, 2.0, 1.0, 3.0, None, 2.0, 3.0, 1.0],
+            "s": _strings(["a", None, "b", "a", "c", None, "b", "c", "a"]),
+            "v": np.arange(9) - 3,
+        }
+    )
+    if not missing_keys:
+        pdf = pdf.dropna(subset=["k"])
+    ddf, pdf = variant(pdf, how)
+    for key in ("k", "s"):
+        want = pdf.groupby(key)["v"].transform(func)
+        got = ddf.groupby(key)["v"].transform(func)
+        assert_eq(got, want)
+        assert_eq(ddf.assign(out=got), pdf.assign(out=want))
+        if len(want):
+            assert _partition_dtypes(got) == {str(want.dtype)}
+    for dropna in (True, False):
+        want = pdf.groupby("k", dropna=dropna)["v"].cumsum()
+        got = ddf.groupby("k", dropna=dropna)["v"].cumsum()
+        assert_eq(got, want)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("values", ["some-all-missing", "all-missing", "none-missing"])
+def test_groupby_transform_function_on_all_missing_int64_group(how, values):
+    """A function keeps Int64 on a group of missing Int64 values (s - NA)
+    and gives Float64 on the others: pandas' result is Float64 when some
+    group gives floats, else Int64; every partition has that dtype."""
+    v = {
+        "some-all-missing": [1, None, None, 4, None, 6, None, 2],
+        "all-missing": [None] * 8,
+        "none-missing": [1, 2, 3, 4, 5, 6, 7, 8],
+    }[values]
+    pdf = pd.DataFrame(
+        {
+            "k": [1, 2, 2, 1, 3, 1, 3, 4],
+            "v": pd.array(v, dtype="Int64"),
+            "f": np.arange(8) / 2,
+        }
+    )
+    ddf, pdf = variant(pdf, how)
+    want = pdf.groupby("k")["v"].transform(_demean)
+    got = ddf.groupby("k")["v"].transform(_demean)
+    assert_eq(got, want)
+    assert_eq(ddf.assign(out=got), pdf.assign(out=want))
+    if len(want):
+        assert _partition_dtypes(got) == {str(want.dtype)}
+    frame_want = pdf.groupby("k")[["v", "f"]].transform(_demean)
+    assert_eq(ddf.groupby("k")[["v", "f"]].transform(_demean), frame_want)

@@ -7,9 +7,12 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 from ..expr.meta import make_meta, meta_nonempty
+from ..methods.elementwise import upcast_alike, widens
 from .aggregate import GroupByAggregations
 from .core import R
 
@@ -17,6 +20,13 @@ if TYPE_CHECKING:
     from ..collection.frame import DataFrame, Series
 
 __all__ = ["GroupByWholeGroups"]
+
+
+def _holds_missing(values: pd.Series) -> bool:
+    """Whether ``values``' dtype holds a missing value as itself (numpy
+    ints and bools do not: pandas would change the dtype)."""
+    dtype = values.dtype
+    return not (isinstance(dtype, np.dtype) and dtype.kind in "iub")
 
 
 class GroupByWholeGroups(GroupByAggregations[R]):
@@ -158,8 +168,88 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         return meta.index
 
     def _aligned(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        meta = self._meta_of(method, *args, **kwargs)
-        return self._transform_call(method, args, kwargs, make_meta(meta))
+        meta = make_meta(self._meta_of(method, *args, **kwargs))
+        kept, wide = self._data_dtypes(meta, method, args, kwargs)
+        out = self._transform_call(method, args, kwargs, kept)
+        return out if wide is None else upcast_alike(out, wide)
+
+    def _data_dtypes(
+        self, meta: Any, method: str, args: tuple, kwargs: dict
+    ) -> tuple[Any, Any]:
+        """``(kept, wide)``: the metas of an index-aligned result whose
+        dtypes pandas decides from the whole data (``wide`` is ``None``
+        when it does not).
+
+        Rows whose key is missing belong to no group (``dropna=True``) and
+        get a missing value, which makes an int result float64 (``sum``,
+        ``cumsum`` of ints); a function may keep a masked int dtype on a
+        group of missing values where other groups give floats
+        (``s - s.mean()`` on ``Int64``). ``kept`` is the meta without
+        either, ``wide`` the one pandas gives when some row has it: the
+        partitions are made as pandas makes them and cast alike
+        (:func:`~partframe.methods.elementwise.upcast_alike`), so the
+        result's dtypes are pandas' on the whole data.
+        """
+        wide = self._meta_variant(self._with_missing_key, method, args, kwargs)
+        kept = self._meta_variant(self._with_missing_values, method, args, kwargs)
+        wide = wide if wide is not None and widens(meta, wide) else meta
+        kept = kept if kept is not None and widens(kept, meta) else meta
+        if wide is meta and kept is meta:
+            return meta, None
+        return kept, wide
+
+    def _meta_variant(
+        self,
+        variant: Callable[[pd.DataFrame], pd.DataFrame | None],
+        method: str,
+        args: tuple,
+        kwargs: dict,
+    ) -> Any:
+        """The meta on a stand-in with missing values; ``None`` where it
+        does not apply or pandas (or a function) refuses it."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = self._meta_on(variant, method, args, kwargs)
+        except Exception:
+            return None
+        return None if out is None else make_meta(out)
+
+    def _with_missing_key(self, data: pd.DataFrame) -> pd.DataFrame | None:
+        """The stand-in with its first row's keys missing (``dropna=True``
+        key columns that can hold a missing value)."""
+        if not self.dropna or self._by is None:
+            return None
+        keys = [b for b in self._by if b in data.columns and _holds_missing(data[b])]
+        if not keys:
+            return None
+        data = data.copy()
+        first = np.arange(len(data)) == 0
+        for b in keys:
+            data[b] = data[b].mask(first)
+        return data
+
+    def _with_missing_values(self, data: pd.DataFrame) -> pd.DataFrame | None:
+        """The stand-in with its masked int and boolean value columns all
+        missing (``None`` when it has none)."""
+        sel = self._selection
+        if sel is None:
+            values = self._value_columns()
+        else:
+            values = sel if isinstance(sel, list) else [sel]
+        masked = [
+            c
+            for c in values
+            if c in data.columns
+            and isinstance(data[c].dtype, BaseMaskedDtype)
+            and data[c].dtype.kind in "iub"
+        ]
+        if not masked:
+            return None
+        data = data.copy()
+        for c in masked:
+            data[c] = pd.array([None] * len(data), dtype=data[c].dtype)
+        return data
 
     def cumsum(self) -> R:
         """Cumulative sum within each group, in the original row order.

@@ -179,6 +179,9 @@ def upcast_flags(part: Any, kept: Any) -> Any:
     >>> upcast_flags(part, {"a": "int64", "b": "int64"})
     {'a': True, 'b': False}
     """
+    if not len(part):
+        # no values: the dtype pandas gives empty input decides nothing
+        return {} if isinstance(kept, dict) else False
     if isinstance(part, pd.Series):
         return bool(part.dtype != kept)
     flags: dict = {}
