@@ -147,7 +147,10 @@ def _check_meta(obj: Any, parts: list) -> None:
         elif isinstance(meta, pd.Series | pd.Index):
             if (
                 part.dtype != meta.dtype
-                and not (isinstance(part, pd.Series) and _data_dtype(part, meta.dtype))
+                and not (
+                    isinstance(part, pd.Series | pd.Index)
+                    and _data_dtype(part, meta.dtype)
+                )
                 and not _reduced_no_rows(obj, part)
             ):
                 raise AssertionError(

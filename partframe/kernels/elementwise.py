@@ -104,6 +104,19 @@ def index_mask(index: pd.Index, method: str, *args: Any) -> pd.Index:
     return pd.Index(getattr(index, method)(*values), dtype=bool)
 
 
+def index_str_mask(index: pd.Index, attr: str, args: tuple, kwargs: dict) -> pd.Index:
+    """``index.str.<attr>(*args, **kwargs)`` where pandas gives a NumPy
+    array of bools (``startswith``, ``contains``...), as a boolean Index
+    (see :func:`index_mask`).
+
+    Examples
+    --------
+    >>> index_str_mask(pd.Index(["ab", "b"]), "startswith", ("a",), {}).tolist()
+    [True, False]
+    """
+    return pd.Index(getattr(index.str, attr)(*args, **kwargs), dtype=bool)
+
+
 def frame_series_op(
     frame: pd.DataFrame, series: Whole, op: Any, reflect: bool, kwargs: dict
 ) -> pd.DataFrame:
