@@ -81,6 +81,58 @@ FOUND = {
             ("repartition", {"n": 2}),
         ],
     ),
+    # head(0) of a transform over keys that may be missing: int64, as
+    # pandas on a frame without missing keys.
+    "transform-sum-head-zero": Pipeline(
+        pd.DataFrame({"int0": [3, 1, 2], "float2": [0.5, 1.5, 0.5]}).iloc[:0],
+        "1",
+        [
+            ("assign_arith", {"out": "new0", "a": "int0", "op": "add", "b": "int0"}),
+            (
+                "groupby_transform",
+                {"out": "new1", "key": "float2", "col": "int0", "func": "sum"},
+            ),
+            ("head", {"n": 0}),
+        ],
+    ),
+    # a join above a transform over keys that may be missing (none is):
+    # int64, as pandas.
+    "transform-sum-then-join": Pipeline(
+        pd.DataFrame({"float0": [0.5, 1.5, 0.5], "int1": [3, 1, 2], "int2": [0, 0, 1]}),
+        "1",
+        [
+            (
+                "groupby_transform",
+                {"out": "new0", "key": "float0", "col": "int1", "func": "sum"},
+            ),
+            (
+                "join_index",
+                {"other": pd.DataFrame({"o_idx": pd.array([1], "Int64")}), "nparts": 1},
+            ),
+        ],
+    ),
+    # A reduction of ints that a partition holds as float64 (str.len of a
+    # missing string) was cast to the meta's int64: pandas reduces the
+    # widened column to a float.
+    "str-len-missing-then-sum": Pipeline(
+        pd.DataFrame({"str0": _strings(["Ée", "dd d", None])}),
+        "1",
+        [
+            ("str_op", {"out": "new0", "col": "str0", "how": "len"}),
+            ("reduce", {"how": "sum", "col": "new0"}),
+        ],
+    ),
+    # The partition that pandas widened to float64 (a missing string's
+    # length) lost its rows to dropna: the final concat skipped the empty
+    # partition and gave int64 where pandas keeps the column float64.
+    "str-len-missing-then-dropna": Pipeline(
+        pd.DataFrame({"str0": _strings(["Ée", "dd d", None]), "int1": [0, 1, 4]}),
+        "3",
+        [
+            ("str_op", {"out": "new0", "col": "str0", "how": "len"}),
+            ("dropna", {"subset": None}),
+        ],
+    ),
 }
 
 
@@ -158,8 +210,9 @@ def _demean(s):
 @pytest.mark.parametrize("missing_keys", [True, False])
 def test_groupby_transform_dtype_follows_missing_keys(how, func, missing_keys):
     """transform('sum') of ints gives float64 when some key is missing (its
-    rows get NaN) and int64 otherwise: every partition has the dtype pandas
-    gives the whole result, whichever partitions hold the missing keys."""
+    rows get NaN) and int64 otherwise: the partitions holding a missing key
+    are widened as pandas widens (the meta says int64), and what is
+    computed from them (a reduction, a join) has pandas' dtypes."""
     pdf = pd.DataFrame(
         {
             "k": [1.0, None, 2.0, 1.0, 3.0, None, 2.0, 3.0, 1.0],
@@ -170,13 +223,16 @@ def test_groupby_transform_dtype_follows_missing_keys(how, func, missing_keys):
     if not missing_keys:
         pdf = pdf.dropna(subset=["k"])
     ddf, pdf = variant(pdf, how)
+    other = pd.DataFrame({"o": [1, 2]}, index=[0, 4])
     for key in ("k", "s"):
         want = pdf.groupby(key)["v"].transform(func)
         got = ddf.groupby(key)["v"].transform(func)
         assert_eq(got, want)
         assert_eq(ddf.assign(out=got), pdf.assign(out=want))
-        if len(want):
-            assert _partition_dtypes(got) == {str(want.dtype)}
+        assert_eq(got.sum(), want.sum())
+        assert_eq(got.max(), want.max())
+        joined = ddf.assign(out=got).join(partframe.from_pandas(other, 1))
+        assert_eq(joined, pdf.assign(out=want).join(other))
     for dropna in (True, False):
         want = pdf.groupby("k", dropna=dropna)["v"].cumsum()
         got = ddf.groupby("k", dropna=dropna)["v"].cumsum()
@@ -210,3 +266,32 @@ def test_groupby_transform_function_on_all_missing_int64_group(how, values):
         assert _partition_dtypes(got) == {str(want.dtype)}
     frame_want = pdf.groupby("k")[["v", "f"]].transform(_demean)
     assert_eq(ddf.groupby("k")[["v", "f"]].transform(_demean), frame_want)
+
+
+@pytest.mark.parametrize("nparts", [1, 2, 5])
+@pytest.mark.parametrize("missing", [True, False])
+def test_head_and_tail_of_no_rows_have_the_data_dtypes(nparts, missing):
+    """head(0)/tail(0) compute the partitions where pandas decides dtypes
+    from the data (a left join that may leave rows unmatched, a transform
+    that keeps Int64 on groups of missing values): the meta alone assumes
+    the widening."""
+    pdf = pd.DataFrame(
+        {
+            "k": [1, 2, 3, 1],
+            "v": [1, 2, 3, 4],
+            "n": pd.array([None, None, None if missing else 1, None], "Int64"),
+        }
+    )
+    right = pd.DataFrame({"v": [1, 2, 4, 9] + ([] if missing else [3]), "x": 1})
+    ddf = partframe.from_pandas(pdf, npartitions=nparts)
+    dright = partframe.from_pandas(right, npartitions=1)
+    cases = [
+        (ddf.merge(dright, how="left"), pdf.merge(right, how="left")),
+        (ddf.assign(t=ddf.groupby("k").n.transform(_demean)),
+         pdf.assign(t=pdf.groupby("k").n.transform(_demean))),
+    ]  # fmt: skip
+    for got, want in cases:
+        pd.testing.assert_frame_equal(got.head(0, npartitions=-1), want.head(0))
+        pd.testing.assert_frame_equal(
+            got.tail(0).reset_index(drop=True), want.tail(0).reset_index(drop=True)
+        )

@@ -7,7 +7,6 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
@@ -22,11 +21,10 @@ if TYPE_CHECKING:
 __all__ = ["GroupByWholeGroups"]
 
 
-def _holds_missing(values: pd.Series) -> bool:
-    """Whether ``values``' dtype holds a missing value as itself (numpy
-    ints and bools do not: pandas would change the dtype)."""
-    dtype = values.dtype
-    return not (isinstance(dtype, np.dtype) and dtype.kind in "iub")
+def _same_dtypes(a: Any, b: Any) -> bool:
+    if isinstance(a, pd.DataFrame):
+        return list(a.dtypes) == list(b.dtypes)
+    return bool(a.dtype == b.dtype)
 
 
 class GroupByWholeGroups(GroupByAggregations[R]):
@@ -180,23 +178,25 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         dtypes pandas decides from the whole data (``wide`` is ``None``
         when it does not).
 
-        Rows whose key is missing belong to no group (``dropna=True``) and
-        get a missing value, which makes an int result float64 (``sum``,
-        ``cumsum`` of ints); a function may keep a masked int dtype on a
-        group of missing values where other groups give floats
-        (``s - s.mean()`` on ``Int64``). ``kept`` is the meta without
-        either, ``wide`` the one pandas gives when some row has it: the
-        partitions are made as pandas makes them and cast alike
+        A function may keep a masked int dtype on a group of missing values
+        where other groups give floats (``s - s.mean()`` on ``Int64``):
+        ``kept`` is the meta on a stand-in whose masked int values are all
+        missing, ``wide`` the usual one; the partitions are made as pandas
+        makes them and cast alike
         (:func:`~partframe.methods.elementwise.upcast_alike`), so the
-        result's dtypes are pandas' on the whole data.
+        result's dtype is pandas' on the whole data.
+
+        Rows whose key is missing (``dropna=True``) get a missing value,
+        which makes an int result float64 (``transform('sum')``) in the
+        partitions holding them: that is pandas' widening by missing values,
+        which the meta (int64) allows, as elsewhere (it is not made the
+        meta: nodes above cast partitions up to their meta, which would
+        widen results that pandas keeps as ints).
         """
-        wide = self._meta_variant(self._with_missing_key, method, args, kwargs)
         kept = self._meta_variant(self._with_missing_values, method, args, kwargs)
-        wide = wide if wide is not None and widens(meta, wide) else meta
-        kept = kept if kept is not None and widens(kept, meta) else meta
-        if wide is meta and kept is meta:
+        if kept is None or _same_dtypes(kept, meta) or not widens(kept, meta):
             return meta, None
-        return kept, wide
+        return kept, meta
 
     def _meta_variant(
         self,
@@ -214,20 +214,6 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         except Exception:
             return None
         return None if out is None else make_meta(out)
-
-    def _with_missing_key(self, data: pd.DataFrame) -> pd.DataFrame | None:
-        """The stand-in with its first row's keys missing (``dropna=True``
-        key columns that can hold a missing value)."""
-        if not self.dropna or self._by is None:
-            return None
-        keys = [b for b in self._by if b in data.columns and _holds_missing(data[b])]
-        if not keys:
-            return None
-        data = data.copy()
-        first = np.arange(len(data)) == 0
-        for b in keys:
-            data[b] = data[b].mask(first)
-        return data
 
     def _with_missing_values(self, data: pd.DataFrame) -> pd.DataFrame | None:
         """The stand-in with its masked int and boolean value columns all
