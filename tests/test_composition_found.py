@@ -133,6 +133,35 @@ FOUND = {
             ("dropna", {"subset": None}),
         ],
     ),
+    # A groupby aggregation of a column that a partition holds widened by
+    # missing values (float64: rows of missing keys of a transform) was
+    # cast back to the meta's int64; pandas aggregates the widened column.
+    "transform-missing-keys-then-groupby-sum": Pipeline(
+        pd.DataFrame(
+            {"int0": [1, 2, 3, 2], "boolean1": pd.array([True, None, False, None])}
+        ),
+        "3",
+        [
+            (
+                "groupby_transform",
+                {"out": "new0", "key": "boolean1", "col": "int0", "func": "sum"},
+            ),
+            (
+                "groupby_agg",
+                {"key": "int0", "values": ["new0"], "agg": "sum", "dropna": False},
+            ),
+        ],
+    ),
+    # value_counts of ints that a partition holds widened by missing values
+    # labelled the counts int64; pandas counts the float64 column.
+    "str-len-missing-then-value-counts": Pipeline(
+        pd.DataFrame({"str0": _strings(["ab", None, "c", "xy", "c"])}),
+        "3",
+        [
+            ("str_op", {"out": "new0", "col": "str0", "how": "len"}),
+            ("value_counts", {"col": "new0"}),
+        ],
+    ),
 }
 
 
@@ -233,6 +262,11 @@ def test_groupby_transform_dtype_follows_missing_keys(how, func, missing_keys):
         assert_eq(got.max(), want.max())
         joined = ddf.assign(out=got).join(partframe.from_pandas(other, 1))
         assert_eq(joined, pdf.assign(out=want).join(other))
+        aggs = ["sum", "min", "max", "first", "count", "nunique"]
+        assert_eq(
+            ddf.assign(out=got).groupby("v").out.agg(aggs),
+            pdf.assign(out=want).groupby("v").out.agg(aggs),
+        )
     for dropna in (True, False):
         want = pdf.groupby("k", dropna=dropna)["v"].cumsum()
         got = ddf.groupby("k", dropna=dropna)["v"].cumsum()
