@@ -589,8 +589,8 @@ def _(data, st, pdf):
     return {"col": col, "value": 0}
 
 
-def _drop_duplicates(d: Any, subset: list) -> Any:
-    return d.drop_duplicates(subset=subset)
+def _drop_duplicates(d: Any, subset: list, keep: Any = "first") -> Any:
+    return d.drop_duplicates(subset=subset, keep=keep)
 
 
 @step("drop_duplicates", ordered=False)
@@ -599,10 +599,13 @@ def _(data, st, pdf):
     cols = columns_of(pdf, "num", "str", "bool", "dt")
     if not cols:
         return None
+    # keep="first"/"last" pick a row by the row order; after a step that
+    # leaves it unordered (a merge) the generator draws keep=False
     return {
         "subset": data.draw(
             st.lists(st.sampled_from(cols), min_size=1, max_size=2, unique=True)
-        )
+        ),
+        "keep": data.draw(st.sampled_from(["first", "last", False])),
     }
 
 
@@ -966,6 +969,71 @@ def _head(d: Any, n: int) -> Any:
 @runs(_head)
 def _(data, st, pdf):
     return {"n": data.draw(st.integers(0, 8))}
+
+
+# -- values merged from partials ------------------------------------------------------
+#
+# std, var and mean are merged from partials (Chan's formula, sums of partial
+# sums), so a value may differ from pandas' in its last bit: the end compares
+# it with a tolerance, but a later step that treats floats exactly (a filter
+# on a value drawn from the data, a comparison, a key, a sort, a cast, a
+# rounding, a count of distinct values) would turn that bit into other rows
+# or groups. After such an aggregation, those steps are not drawn on float
+# columns.
+
+INEXACT_AGGS = frozenset(["std", "var", "mean"])
+
+# the parameters naming the columns a step treats exactly
+_EXACT_PARAMS = {
+    "filter_cmp": ["col"],
+    "filter_isin": ["col"],
+    "query": ["col"],
+    "where": ["cond"],
+    "astype": ["col"],
+    "sort_values": ["by"],
+    "set_index": ["col"],
+    "drop_duplicates": ["subset"],
+    "nlargest": ["col"],
+    "merge": ["key"],
+    "groupby_agg": ["key"],
+    "groupby_named": ["key"],
+    "groupby_transform": ["key"],
+    "groupby_apply": ["key", "col"],
+    "concat": ["col"],
+    "value_counts": ["col"],
+}
+
+
+def makes_inexact(name: str, params: dict) -> bool:
+    """Whether the step computes floats merged from partials."""
+    if name == "groupby_agg":
+        return params["agg"] in INEXACT_AGGS
+    if name == "groupby_named":
+        return any(agg in INEXACT_AGGS for _, agg in params["spec"].values())
+    return False
+
+
+def exact_on_floats(name: str, params: dict, pdf: pd.DataFrame) -> bool:
+    """Whether the step treats a float column of ``pdf`` exactly."""
+    keys = list(_EXACT_PARAMS.get(name, []))
+    if name == "compare_fill" and params["op"] != "add":
+        keys = ["a", "b"]
+    if name == "unary" and params["how"] == "round":
+        keys = ["col"]
+    if name == "groupby_agg" and params["agg"] == "nunique":
+        keys.append("values")
+    cols: list = []
+    if name == "reduce" and params["how"] == "nunique":
+        col = params["col"]
+        cols = columns_of(pdf, "num") if col is None else [col]
+    for key in keys:
+        value = params[key]
+        cols.extend(value if isinstance(value, list) else [value])
+    return any(
+        c in pdf.columns and pdf[c].dtype.kind == "f"
+        for c in cols
+        if not isinstance(c, list | dict)
+    )
 
 
 TRANSFORMS = sorted(n for n, s in STEPS.items() if not s.terminal)

@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from composition import Pipeline, check
+from frames import PARTITIONINGS, variant
 
 import partframe
+from partframe.testing import assert_eq
 
 
 def _strings(values):
@@ -79,6 +81,87 @@ FOUND = {
             ("repartition", {"n": 2}),
         ],
     ),
+    # head(0) of a transform over keys that may be missing: int64, as
+    # pandas on a frame without missing keys.
+    "transform-sum-head-zero": Pipeline(
+        pd.DataFrame({"int0": [3, 1, 2], "float2": [0.5, 1.5, 0.5]}).iloc[:0],
+        "1",
+        [
+            ("assign_arith", {"out": "new0", "a": "int0", "op": "add", "b": "int0"}),
+            (
+                "groupby_transform",
+                {"out": "new1", "key": "float2", "col": "int0", "func": "sum"},
+            ),
+            ("head", {"n": 0}),
+        ],
+    ),
+    # a join above a transform over keys that may be missing (none is):
+    # int64, as pandas.
+    "transform-sum-then-join": Pipeline(
+        pd.DataFrame({"float0": [0.5, 1.5, 0.5], "int1": [3, 1, 2], "int2": [0, 0, 1]}),
+        "1",
+        [
+            (
+                "groupby_transform",
+                {"out": "new0", "key": "float0", "col": "int1", "func": "sum"},
+            ),
+            (
+                "join_index",
+                {"other": pd.DataFrame({"o_idx": pd.array([1], "Int64")}), "nparts": 1},
+            ),
+        ],
+    ),
+    # A reduction of ints that a partition holds as float64 (str.len of a
+    # missing string) was cast to the meta's int64: pandas reduces the
+    # widened column to a float.
+    "str-len-missing-then-sum": Pipeline(
+        pd.DataFrame({"str0": _strings(["Ée", "dd d", None])}),
+        "1",
+        [
+            ("str_op", {"out": "new0", "col": "str0", "how": "len"}),
+            ("reduce", {"how": "sum", "col": "new0"}),
+        ],
+    ),
+    # The partition that pandas widened to float64 (a missing string's
+    # length) lost its rows to dropna: the final concat skipped the empty
+    # partition and gave int64 where pandas keeps the column float64.
+    "str-len-missing-then-dropna": Pipeline(
+        pd.DataFrame({"str0": _strings(["Ée", "dd d", None]), "int1": [0, 1, 4]}),
+        "3",
+        [
+            ("str_op", {"out": "new0", "col": "str0", "how": "len"}),
+            ("dropna", {"subset": None}),
+        ],
+    ),
+    # A groupby aggregation of a column that a partition holds widened by
+    # missing values (float64: rows of missing keys of a transform) was
+    # cast back to the meta's int64; pandas aggregates the widened column.
+    "transform-missing-keys-then-groupby-sum": Pipeline(
+        pd.DataFrame(
+            {"int0": [1, 2, 3, 2], "boolean1": pd.array([True, None, False, None])}
+        ),
+        "3",
+        [
+            (
+                "groupby_transform",
+                {"out": "new0", "key": "boolean1", "col": "int0", "func": "sum"},
+            ),
+            (
+                "groupby_agg",
+                {"key": "int0", "values": ["new0"], "agg": "sum", "dropna": False},
+            ),
+        ],
+    ),
+    # value_counts of ints that a partition holds widened by missing values
+    # labelled the counts int64; pandas counts the float64 column.
+    "str-len-missing-then-value-counts": Pipeline(
+        pd.DataFrame({"str0": _strings(["ab", None, "c", "xy", "c"])}),
+        "3",
+        [
+            ("str_op", {"out": "new0", "col": "str0", "how": "len"}),
+            ("value_counts", {"col": "new0"}),
+        ],
+    ),
 }
 
 
@@ -115,3 +198,134 @@ def test_reset_index_divisions_survive_fusion(nparts):
     for n in (1, 2, 4, 7):
         assert_eq(got.repartition(npartitions=n), want)
         assert_eq(got.repartition(divisions=[0, 2, 4]), want)
+
+
+# -- dtypes pandas decides from the data ---------------------------------------------
+
+
+def _partition_dtypes(obj) -> set:
+    parts = partframe.compute(*obj.to_delayed())
+    return {str(p.dtype) if isinstance(p, pd.Series) else str(p.dtypes) for p in parts}
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("op", ["min", "max", "sum", "prod", "mean", "count"])
+@pytest.mark.parametrize("rows", ["all", "none", "some"])
+def test_frame_reduction_of_nullable_int_over_empty_partitions(how, op, rows):
+    """min/max of a frame of Int64 and int64 columns with no rows is
+    pandas' answer on no rows (Float64: the int column's NaN), where the
+    meta (a non-empty stand-in) says Int64; empty partitions among full
+    ones give Int64, as pandas does on the rows."""
+    pdf = pd.DataFrame(
+        {
+            "a": pd.array([1, None, 3, 4, -2, None], dtype="Int64"),
+            "i": [5, 1, 2, 4, 3, 0],
+            "b": [True, False, True, True, False, True],
+        }
+    )
+    ddf, pdf = variant(pdf, how)
+    keep = {"all": -1, "none": 99, "some": 3}[rows]
+    ddf, pdf = ddf[ddf.i > keep], pdf[pdf.i > keep]
+    for cols in (["a", "i"], ["a", "b"], ["a"], ["i", "b"]):
+        assert_eq(getattr(ddf[cols], op)(), getattr(pdf[cols], op)())
+
+
+def _demean(s):
+    return s - s.mean()
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("func", ["sum", "cumsum", "mean", "max"])
+@pytest.mark.parametrize("missing_keys", [True, False])
+def test_groupby_transform_dtype_follows_missing_keys(how, func, missing_keys):
+    """transform('sum') of ints gives float64 when some key is missing (its
+    rows get NaN) and int64 otherwise: the partitions holding a missing key
+    are widened as pandas widens (the meta says int64), and what is
+    computed from them (a reduction, a join) has pandas' dtypes."""
+    pdf = pd.DataFrame(
+        {
+            "k": [1.0, None, 2.0, 1.0, 3.0, None, 2.0, 3.0, 1.0],
+            "s": _strings(["a", None, "b", "a", "c", None, "b", "c", "a"]),
+            "v": np.arange(9) - 3,
+        }
+    )
+    if not missing_keys:
+        pdf = pdf.dropna(subset=["k"])
+    ddf, pdf = variant(pdf, how)
+    other = pd.DataFrame({"o": [1, 2]}, index=[0, 4])
+    for key in ("k", "s"):
+        want = pdf.groupby(key)["v"].transform(func)
+        got = ddf.groupby(key)["v"].transform(func)
+        assert_eq(got, want)
+        assert_eq(ddf.assign(out=got), pdf.assign(out=want))
+        assert_eq(got.sum(), want.sum())
+        assert_eq(got.max(), want.max())
+        joined = ddf.assign(out=got).join(partframe.from_pandas(other, 1))
+        assert_eq(joined, pdf.assign(out=want).join(other))
+        aggs = ["sum", "min", "max", "first", "count", "nunique"]
+        assert_eq(
+            ddf.assign(out=got).groupby("v").out.agg(aggs),
+            pdf.assign(out=want).groupby("v").out.agg(aggs),
+        )
+    for dropna in (True, False):
+        want = pdf.groupby("k", dropna=dropna)["v"].cumsum()
+        got = ddf.groupby("k", dropna=dropna)["v"].cumsum()
+        assert_eq(got, want)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("values", ["some-all-missing", "all-missing", "none-missing"])
+def test_groupby_transform_function_on_all_missing_int64_group(how, values):
+    """A function keeps Int64 on a group of missing Int64 values (s - NA)
+    and gives Float64 on the others: pandas' result is Float64 when some
+    group gives floats, else Int64; every partition has that dtype."""
+    v = {
+        "some-all-missing": [1, None, None, 4, None, 6, None, 2],
+        "all-missing": [None] * 8,
+        "none-missing": [1, 2, 3, 4, 5, 6, 7, 8],
+    }[values]
+    pdf = pd.DataFrame(
+        {
+            "k": [1, 2, 2, 1, 3, 1, 3, 4],
+            "v": pd.array(v, dtype="Int64"),
+            "f": np.arange(8) / 2,
+        }
+    )
+    ddf, pdf = variant(pdf, how)
+    want = pdf.groupby("k")["v"].transform(_demean)
+    got = ddf.groupby("k")["v"].transform(_demean)
+    assert_eq(got, want)
+    assert_eq(ddf.assign(out=got), pdf.assign(out=want))
+    if len(want):
+        assert _partition_dtypes(got) == {str(want.dtype)}
+    frame_want = pdf.groupby("k")[["v", "f"]].transform(_demean)
+    assert_eq(ddf.groupby("k")[["v", "f"]].transform(_demean), frame_want)
+
+
+@pytest.mark.parametrize("nparts", [1, 2, 5])
+@pytest.mark.parametrize("missing", [True, False])
+def test_head_and_tail_of_no_rows_have_the_data_dtypes(nparts, missing):
+    """head(0)/tail(0) compute the partitions where pandas decides dtypes
+    from the data (a left join that may leave rows unmatched, a transform
+    that keeps Int64 on groups of missing values): the meta alone assumes
+    the widening."""
+    pdf = pd.DataFrame(
+        {
+            "k": [1, 2, 3, 1],
+            "v": [1, 2, 3, 4],
+            "n": pd.array([None, None, None if missing else 1, None], "Int64"),
+        }
+    )
+    right = pd.DataFrame({"v": [1, 2, 4, 9] + ([] if missing else [3]), "x": 1})
+    ddf = partframe.from_pandas(pdf, npartitions=nparts)
+    dright = partframe.from_pandas(right, npartitions=1)
+    cases = [
+        (ddf.merge(dright, how="left"), pdf.merge(right, how="left")),
+        (ddf.assign(t=ddf.groupby("k").n.transform(_demean)),
+         pdf.assign(t=pdf.groupby("k").n.transform(_demean))),
+    ]  # fmt: skip
+    for got, want in cases:
+        pd.testing.assert_frame_equal(got.head(0, npartitions=-1), want.head(0))
+        pd.testing.assert_frame_equal(
+            got.tail(0).reset_index(drop=True), want.tail(0).reset_index(drop=True)
+        )

@@ -88,9 +88,9 @@ def _concat(parts: list) -> Any:
         return parts[0]
     if isinstance(parts[0], pd.Index):
         return nonempty[0].append(nonempty[1:]) if len(nonempty) > 1 else nonempty[0]
-    if len(nonempty) == 1:
-        return nonempty[0]
-    return concat_result(nonempty)
+    # empty partitions still tell a column pandas widened for missing values
+    # (concat_result keeps that widening, and skips them otherwise)
+    return concat_result(parts)
 
 
 def _first(parts: list) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Hashable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -25,11 +25,12 @@ from ..expr.blockwise import (
     Projection,
     _unknown_columns_message,
 )
-from ..expr.elementwise import WholeOf
+from ..expr.elementwise import NonemptyCall, WholeOf
+from ..expr.meta import meta_nonempty
 from ..expr.reductions import TreeReduction
 from ..expr.sources import FromGraph
 from ..graph import flatten_keys
-from ..kernels.elementwise import index_mask
+from ..kernels.elementwise import index_mask, index_str_mask, map_elements
 from ..kernels.partitions import partition_count, set_columns
 from ..methods import apply as _apply
 from ..methods import casting as _casting
@@ -44,6 +45,7 @@ from ..methods import partitions as _partitions
 from ..methods import reductions as _reductions
 from ..methods import set_index as _set_index
 from ..methods import shuffle as _shuffle
+from ..methods.accessors import StringAccessor
 from ._core import (
     FrameBase,
     Scalar,
@@ -609,6 +611,86 @@ class Index(_FrameMethods[Scalar], FrameBase):
             return self._method("to_series")
         return self._method("to_series", None, name)
 
+    def map(self, mapper: Any, na_action: Any = None, meta: Any = None) -> Index:
+        """Labels mapped through a function (or a dict), partition by
+        partition, as pandas' ``Index.map``.
+
+        The dtype comes from calling ``mapper`` on a non-empty stand-in
+        (``meta=``, a dtype or an empty Index, gives it instead). The
+        labels change, so the divisions become unknown.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]},
+        ...                            index=[10, 20, 30]), npartitions=2)
+        >>> df.index.map(lambda v: v // 10).compute().tolist()
+        [1, 2, 3]
+        """
+        given = None
+        if meta is not None:
+            dtype = meta.dtype if hasattr(meta, "dtype") else meta
+            given = pd.Index([], dtype=dtype, name=self.name)
+        node = NonemptyCall(
+            self.expr, map_elements, (mapper, na_action, {}), None, given, False
+        )
+        return new_collection(node)
+
+    @property
+    def str(self) -> StringAccessor:
+        """String methods of the labels (``.str``), as pandas' ``Index.str``:
+        each partition's labels, so a method gives a lazy Index (or a
+        DataFrame for the few that expand) with unknown divisions.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2]},
+        ...                            index=["a", "b"]), npartitions=1)
+        >>> df.index.str.upper().compute().tolist()
+        ['A', 'B']
+        """
+        return _IndexStringAccessor(self)
+
+    def nunique(self, dropna: bool = True, split_every: int | None = None) -> Scalar:
+        """Number of distinct labels, as pandas (lazy Scalar).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3]},
+        ...                            index=[5, 5, 7]), npartitions=2)
+        >>> df.index.nunique().compute()
+        2
+        """
+        return self.to_series().nunique(dropna=dropna, split_every=split_every)
+
+    def drop_duplicates(
+        self,
+        keep: Literal["first", "last", False] = "first",
+        split_out: int | None = None,
+    ) -> Index:
+        """The labels without repeats, as pandas' ``Index.drop_duplicates``
+        (a :meth:`Series.drop_duplicates` of the labels, indexed by
+        themselves, whose index is the result)."""
+        series = self.to_series()
+        return series.drop_duplicates(keep=keep, split_out=split_out).index
+
+    def unique(self, split_out: int | None = None) -> Index:
+        """The distinct labels in order of first appearance, as pandas'
+        ``Index.unique`` (lazy).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1, 2, 3, 4]},
+        ...                            index=[5, 3, 5, 7]), npartitions=2,
+        ...                            sort=False)
+        >>> df.index.unique().compute().tolist()
+        [5, 3, 7]
+        """
+        return self.drop_duplicates(split_out=split_out)
+
     def to_frame(self, index: bool = True, name: Any = no_default) -> DataFrame:
         """The labels as a one-column lazy DataFrame, as pandas.
 
@@ -652,6 +734,31 @@ class Index(_FrameMethods[Scalar], FrameBase):
                 label="count", split_every=split_every,
             )
         )  # fmt: skip
+
+
+class _IndexStringAccessor(StringAccessor):
+    """``Index.str``: where pandas gives a NumPy array of bools (an Index's
+    ``startswith``, ``contains``...), a lazy boolean :class:`Array`
+    partitioned as the index (as :meth:`Index.isin`)."""
+
+    def _call(self, attr: str, *args: Any, **kwargs: Any) -> Any:
+        if not any(isinstance(a, FrameBase | Scalar) for a in args):
+            sample = meta_nonempty(self._series._meta)
+            try:
+                res = getattr(sample.str, attr)(*args, **kwargs)
+            except Exception:
+                res = None  # raised again, with pandas' message, below
+            if isinstance(res, np.ndarray):
+                node = MapPartitions(
+                    index_str_mask,
+                    _BOOL_INDEX,
+                    [self._series.expr, attr, tuple(args), dict(kwargs)],
+                    None,
+                    True,
+                    False,
+                )
+                return Array(node)
+        return super()._call(attr, *args, **kwargs)
 
 
 def _index_comparison(name: str) -> Callable[[Index, Any], Array]:

@@ -212,6 +212,29 @@ class GroupByApply(Expr):
         return groupby_call_partition
 
 
+def _values_as(applied: pd.DataFrame, meta: Any, keep_rows: bool) -> pd.DataFrame:
+    """``applied`` (values and tags, from a stand-in) with the value dtypes
+    of ``meta``, which may be narrower than the stand-in's (a function that
+    keeps ``Int64`` on groups of missing values): a partition of no group
+    gives them."""
+    if keep_rows:
+        return applied
+    wanted = [meta.dtype] if isinstance(meta, pd.Series) else list(meta.dtypes)
+    if len(wanted) != applied.shape[1] - 2:
+        return applied
+    cast = {
+        j: dtype
+        for j, (dtype, have) in enumerate(zip(wanted, applied.dtypes))
+        if dtype != have
+    }
+    if not cast:
+        return applied
+    out = applied.copy(deep=False)
+    for j, dtype in cast.items():
+        out.isetitem(j, out.iloc[:, j].astype(dtype))
+    return out
+
+
 class GroupByTransform(RowsInPlace):
     """An index-aligned groupby ``method``: the frame's partitions, index
     and row order.
@@ -272,7 +295,7 @@ class GroupByTransform(RowsInPlace):
         """The meta of the per-partition step: the values and the tags."""
         meta = self.operand("meta")
         if self.check is None:
-            return make_meta(
+            applied = make_meta(
                 groupby_transform_partition(
                     meta_nonempty(tagged._meta),
                     self.groupby,
@@ -283,6 +306,7 @@ class GroupByTransform(RowsInPlace):
                     self.keep_rows,
                 )
             )
+            return _values_as(applied, meta, self.keep_rows)
         applied = (
             meta.to_frame("__pf_value")
             if isinstance(meta, pd.Series)

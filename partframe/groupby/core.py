@@ -3,6 +3,7 @@ the logical nodes of the operations that need whole groups."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
@@ -301,10 +302,28 @@ class GroupByBase(Generic[R]):
         return data
 
     def _meta_of(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self._meta_on(None, method, args, kwargs)
+
+    def _meta_on(
+        self,
+        variant: Callable[[pd.DataFrame], pd.DataFrame | None] | None,
+        method: str,
+        args: tuple,
+        kwargs: dict,
+    ) -> Any:
+        """``method``'s meta on the stand-in, or on ``variant(stand-in)``
+        (a stand-in holding missing values; ``None`` when the variant does
+        not apply, and so is the result)."""
         key = self._meta_key(method, args, kwargs)
+        if key is not None and variant is not None:
+            key = (*key, variant.__name__)
         out = _META_CACHE.get(key) if key is not None else None
         if out is None:
             data = self._stand_in()
+            if variant is not None:
+                data = variant(data)
+                if data is None:
+                    return None
             g = self._pandas_groupby(data)
             try:
                 out = make_meta(getattr(g, method)(*args, **kwargs))

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 from ..expr.meta import make_meta, meta_nonempty
+from ..methods.elementwise import upcast_alike, widens
 from .aggregate import GroupByAggregations
 from .core import R
 
@@ -17,6 +19,12 @@ if TYPE_CHECKING:
     from ..collection.frame import DataFrame, Series
 
 __all__ = ["GroupByWholeGroups"]
+
+
+def _same_dtypes(a: Any, b: Any) -> bool:
+    if isinstance(a, pd.DataFrame):
+        return list(a.dtypes) == list(b.dtypes)
+    return bool(a.dtype == b.dtype)
 
 
 class GroupByWholeGroups(GroupByAggregations[R]):
@@ -158,8 +166,76 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         return meta.index
 
     def _aligned(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        meta = self._meta_of(method, *args, **kwargs)
-        return self._transform_call(method, args, kwargs, make_meta(meta))
+        meta = make_meta(self._meta_of(method, *args, **kwargs))
+        kept, wide = self._data_dtypes(meta, method, args, kwargs)
+        out = self._transform_call(method, args, kwargs, kept)
+        return out if wide is None else upcast_alike(out, wide)
+
+    def _data_dtypes(
+        self, meta: Any, method: str, args: tuple, kwargs: dict
+    ) -> tuple[Any, Any]:
+        """``(kept, wide)``: the metas of an index-aligned result whose
+        dtypes pandas decides from the whole data (``wide`` is ``None``
+        when it does not).
+
+        A function may keep a masked int dtype on a group of missing values
+        where other groups give floats (``s - s.mean()`` on ``Int64``):
+        ``kept`` is the meta on a stand-in whose masked int values are all
+        missing, ``wide`` the usual one; the partitions are made as pandas
+        makes them and cast alike
+        (:func:`~partframe.methods.elementwise.upcast_alike`), so the
+        result's dtype is pandas' on the whole data.
+
+        Rows whose key is missing (``dropna=True``) get a missing value,
+        which makes an int result float64 (``transform('sum')``) in the
+        partitions holding them: that is pandas' widening by missing values,
+        which the meta (int64) allows, as elsewhere (it is not made the
+        meta: nodes above cast partitions up to their meta, which would
+        widen results that pandas keeps as ints).
+        """
+        kept = self._meta_variant(self._with_missing_values, method, args, kwargs)
+        if kept is None or _same_dtypes(kept, meta) or not widens(kept, meta):
+            return meta, None
+        return kept, meta
+
+    def _meta_variant(
+        self,
+        variant: Callable[[pd.DataFrame], pd.DataFrame | None],
+        method: str,
+        args: tuple,
+        kwargs: dict,
+    ) -> Any:
+        """The meta on a stand-in with missing values; ``None`` where it
+        does not apply or pandas (or a function) refuses it."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = self._meta_on(variant, method, args, kwargs)
+        except Exception:
+            return None
+        return None if out is None else make_meta(out)
+
+    def _with_missing_values(self, data: pd.DataFrame) -> pd.DataFrame | None:
+        """The stand-in with its masked int and boolean value columns all
+        missing (``None`` when it has none)."""
+        sel = self._selection
+        if sel is None:
+            values = self._value_columns()
+        else:
+            values = sel if isinstance(sel, list) else [sel]
+        masked = [
+            c
+            for c in values
+            if c in data.columns
+            and isinstance(data[c].dtype, BaseMaskedDtype)
+            and data[c].dtype.kind in "iub"
+        ]
+        if not masked:
+            return None
+        data = data.copy()
+        for c in masked:
+            data[c] = pd.array([None] * len(data), dtype=data[c].dtype)
+        return data
 
     def cumsum(self) -> R:
         """Cumulative sum within each group, in the original row order.

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .enforce import missing_widened
 from .group_call import PART, POS
 from .reductions import _as_frame, _like, _live
 
@@ -141,7 +142,12 @@ def value_counts_aggregate(
     if merged is None:
         return empty.value_counts(**kwargs)
     dropna = kwargs.get("dropna", True)
-    counts = _pandas_order(merged[0], empty.dtype, empty.name, dropna)
+    values_dtype = empty.dtype
+    if missing_widened(values_dtype, merged[0].index.dtype):
+        # ints that a partition holds widened by missing values: pandas
+        # counts the whole widened column
+        values_dtype = merged[0].index.dtype
+    counts = _pandas_order(merged[0], values_dtype, empty.name, dropna)
     result = pd.Series(
         counts.to_numpy(), index=counts.index, name="count", copy=False
     ).astype(dtype)

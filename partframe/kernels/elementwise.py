@@ -104,6 +104,19 @@ def index_mask(index: pd.Index, method: str, *args: Any) -> pd.Index:
     return pd.Index(getattr(index, method)(*values), dtype=bool)
 
 
+def index_str_mask(index: pd.Index, attr: str, args: tuple, kwargs: dict) -> pd.Index:
+    """``index.str.<attr>(*args, **kwargs)`` where pandas gives a NumPy
+    array of bools (``startswith``, ``contains``...), as a boolean Index
+    (see :func:`index_mask`).
+
+    Examples
+    --------
+    >>> index_str_mask(pd.Index(["ab", "b"]), "startswith", ("a",), {}).tolist()
+    [True, False]
+    """
+    return pd.Index(getattr(index.str, attr)(*args, **kwargs), dtype=bool)
+
+
 def frame_series_op(
     frame: pd.DataFrame, series: Whole, op: Any, reflect: bool, kwargs: dict
 ) -> pd.DataFrame:
@@ -179,6 +192,9 @@ def upcast_flags(part: Any, kept: Any) -> Any:
     >>> upcast_flags(part, {"a": "int64", "b": "int64"})
     {'a': True, 'b': False}
     """
+    if not len(part):
+        # no values: the dtype pandas gives empty input decides nothing
+        return {} if isinstance(kept, dict) else False
     if isinstance(part, pd.Series):
         return bool(part.dtype != kept)
     flags: dict = {}

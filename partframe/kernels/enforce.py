@@ -49,12 +49,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 __all__ = [
     "MetaCheck",
     "check_partition",
     "conform",
     "frame_dtypes",
+    "masked_widened",
     "missing_widened",
 ]
 
@@ -75,6 +77,26 @@ def missing_widened(narrow: Any, wide: Any) -> bool:
     if narrow.kind in "iu":
         return wide == np.float64
     return narrow.kind == "b" and wide.kind in "Of"
+
+
+def masked_widened(narrow: Any, wide: Any) -> bool:
+    """Whether ``wide`` is a masked float dtype that a masked int ``narrow``
+    becomes where pandas combines it with floats (a group function that
+    gives ``Int64`` on a group of missing values and ``Float64`` on others).
+
+    Examples
+    --------
+    >>> masked_widened(pd.Int64Dtype(), pd.Float64Dtype())
+    True
+    >>> masked_widened(pd.Float64Dtype(), pd.Int64Dtype())
+    False
+    """
+    return (
+        isinstance(narrow, BaseMaskedDtype)
+        and isinstance(wide, BaseMaskedDtype)
+        and narrow.kind in "iu"
+        and wide.kind == "f"
+    )
 
 
 def _pandas_widened(values: Any, want: Any) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .enforce import missing_widened
 from .group_reduce import run_codes
 from .groupby import GroupByPlan
 from .groupby_combine import groupby_combine
@@ -111,7 +112,10 @@ def _nunique(pairs: pd.DataFrame, index: pd.Index) -> pd.Series:
 
 
 def _cast(values: pd.Series, dtype: Any) -> pd.Series:
-    if values.dtype == dtype:
+    if values.dtype == dtype or missing_widened(dtype, values.dtype):
+        # ints that partitions hold widened by missing values (float64: a
+        # transform's rows of missing keys) aggregate as pandas aggregates
+        # the whole widened column
         return values
     try:
         return values.astype(dtype)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..threadpool import WORKERS
-from .enforce import conform
+from .enforce import conform, missing_widened
 from .gather import as_gather, assemble
 
 __all__ = [
@@ -69,10 +69,44 @@ def concat_parts(parts: list) -> Any:
     if not nonempty:
         return parts[0]
     if len(nonempty) == 1:
-        return nonempty[0]
-    if isinstance(nonempty[0], pd.Index):
+        out = nonempty[0]
+    elif isinstance(nonempty[0], pd.Index):
         return nonempty[0].append(nonempty[1:])
-    return pd.concat(nonempty)
+    else:
+        out = pd.concat(nonempty)
+    if len(nonempty) < len(parts):
+        out = _widened_by_empty(out, [p for p in parts if not len(p)])
+    return out
+
+
+def _widened_by_empty(out: Any, empty: list) -> Any:
+    """``out`` with the int or bool columns that an empty piece holds as
+    pandas widens them for missing values (float64, object) widened too: the
+    piece lost its rows to a filter after pandas widened them (a partition
+    with a missing string's ``str.len``, then ``dropna``), and pandas keeps
+    the widened dtype for the whole column.
+
+    Examples
+    --------
+    >>> a = pd.Series([1], index=[0])
+    >>> concat_parts([a, a.iloc[:0].astype("float64"), a]).dtype
+    dtype('float64')
+    """
+    if isinstance(out, pd.Series):
+        for e in empty:
+            if isinstance(e, pd.Series) and missing_widened(out.dtype, e.dtype):
+                return out.astype(e.dtype)
+        return out
+    if not isinstance(out, pd.DataFrame) or not out.columns.is_unique:
+        return out
+    cast: dict = {}
+    for e in empty:
+        if not isinstance(e, pd.DataFrame) or not e.columns.equals(out.columns):
+            continue
+        for col, have, dtype in zip(out.columns, out.dtypes, e.dtypes):
+            if col not in cast and missing_widened(have, dtype):
+                cast[col] = dtype
+    return out.astype(cast) if cast else out
 
 
 #: A result at least this big is concatenated column by column on every core.
@@ -93,7 +127,10 @@ def concat_result(parts: list) -> Any:
     """
     nonempty = [p for p in parts if len(p)]
     if len(nonempty) > 1 and _parallel_concat_ok(nonempty):
-        return _concat_columns(nonempty)
+        out = _concat_columns(nonempty)
+        if len(nonempty) < len(parts):
+            out = _widened_by_empty(out, [p for p in parts if not len(p)])
+        return out
     return concat_parts(parts)
 
 

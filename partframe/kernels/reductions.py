@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .enforce import missing_widened
+
 __all__ = [
     "all_values",
     "idx_aggregate",
@@ -337,7 +339,15 @@ def scalar_aggregate(
     value, count = out
     if count is not None and count < min_count:
         return getattr(empty, op)(**kwargs)
-    if dtype is not None and isinstance(value, np.generic) and value.dtype != dtype:
+    if (
+        dtype is not None
+        and isinstance(value, np.generic)
+        and value.dtype != dtype
+        and not missing_widened(np.dtype(dtype), value.dtype)
+    ):
+        # ints that some partition holds as float64 (pandas' widening by
+        # missing values, str.len of a missing string) reduce as pandas
+        # reduces the whole, widened column: to a float
         value = np.asarray(value).astype(dtype)[()]
     return _like(value, like)
 

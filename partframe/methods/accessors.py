@@ -39,7 +39,7 @@ class Accessor:
         except AttributeError as exc:
             raise AttributeError(
                 f"Can only use .{self._accessor} accessor with {self._kind} values: "
-                f"Series {meta.name!r} has dtype {meta.dtype}"
+                f"{type(meta).__name__} {meta.name!r} has dtype {meta.dtype}"
             ) from exc
         self._series = series
 
@@ -47,9 +47,19 @@ class Accessor:
     def _meta_accessor(self) -> Any:
         return getattr(self._series._meta, self._accessor)
 
+    @property
+    def _keeps_index(self) -> bool:
+        # an Index's accessor changes the labels themselves: its divisions go
+        return not isinstance(self._series._meta, pd.Index)
+
     def _property(self, attr: str) -> Any:
         node = NonemptyCall(
-            self._series.expr, kernels.accessor_attr, (self._accessor, attr)
+            self._series.expr,
+            kernels.accessor_attr,
+            (self._accessor, attr),
+            None,
+            None,
+            self._keeps_index,
         )
         return new_collection(node)
 
@@ -60,6 +70,8 @@ class Accessor:
             kernels.accessor_call,
             (self._accessor, attr, *args),
             kwargs or None,
+            None,
+            self._keeps_index,
         )
         return new_collection(node)
 

@@ -45,6 +45,7 @@ from ..expr.meta import make_meta, meta_nonempty
 from ..expr.reductions import TreeReduction
 from ..expr.sources import DelayedValue
 from ..kernels import elementwise as kernels
+from ..kernels.enforce import masked_widened, missing_widened
 from .accessors import CategoricalAccessor, DatetimeAccessor, StringAccessor
 from .columnwise import (
     NO_DEFAULT,
@@ -70,6 +71,8 @@ __all__ = [
     "RenameColumns",
     "SeriesMethods",
     "WholeOf",
+    "upcast_alike",
+    "widens",
 ]
 
 
@@ -117,7 +120,7 @@ def _clipped_sample(meta: Any, bounds: list, kwargs: dict) -> Any:
         return meta if isinstance(meta, pd.Series) else None
 
 
-def _upcast_alike(out: Any, wide: Any) -> Any:
+def upcast_alike(out: Any, wide: Any) -> Any:
     """``out`` (partitions as pandas makes them, its meta the dtypes pandas
     keeps) cast alike: to ``wide``'s dtype for each column that some
     partition upcast, else to the kept one (see :class:`CastAlike`)."""
@@ -165,6 +168,32 @@ def _sample_and_cond(meta: Any) -> tuple:
 
 def _nonempty_operand(x: Any) -> Any:
     return meta_nonempty(as_expr(x)._meta) if is_lazy(x) else x
+
+
+def widens(narrow: Any, wide: Any) -> bool:
+    """Whether every dtype of ``wide`` (a meta) is the one of ``narrow`` or
+    what missing values make of it: numpy ints float64, bools object, a
+    masked int a masked float (same columns and index).
+
+    Examples
+    --------
+    >>> a = pd.Series([], dtype="Int64")
+    >>> widens(a, a.astype("Float64")), widens(a.astype("Float64"), a)
+    (True, False)
+    """
+    if isinstance(narrow, pd.DataFrame):
+        if not isinstance(wide, pd.DataFrame) or not narrow.columns.equals(
+            wide.columns
+        ):
+            return False
+        pairs = list(zip(narrow.dtypes, wide.dtypes))
+    elif isinstance(narrow, pd.Series) and isinstance(wide, pd.Series):
+        pairs = [(narrow.dtype, wide.dtype)]
+    else:
+        return False
+    return narrow.index.dtype == wide.index.dtype and all(
+        a == b or missing_widened(a, b) or masked_widened(a, b) for a, b in pairs
+    )
 
 
 def _same_schema(a: Any, b: Any) -> bool:
@@ -296,7 +325,7 @@ class FrameMethods:
             # pandas upcasts a column when some of its values are replaced
             # (int64 -> float64 for missing values): decided over the whole
             # data, as pandas, the partitions are cast alike.
-            return _upcast_alike(out, _replaced_meta(obj, name, a, kwargs))
+            return upcast_alike(out, _replaced_meta(obj, name, a, kwargs))
 
         return guarded(self, f"{name}()", build)
 
@@ -323,7 +352,7 @@ class FrameMethods:
 
         def build(obj: Any) -> Any:
             out = method_call(obj, "clip", lower, upper, **kwargs)
-            return _upcast_alike(out, _clipped_meta(obj, lower, upper, kwargs))
+            return upcast_alike(out, _clipped_meta(obj, lower, upper, kwargs))
 
         return guarded(self, "clip()", build)
 

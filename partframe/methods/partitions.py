@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..collection._core import new_collection
-from ..expr.base import plain_scalar
+from ..expr.base import Expr, plain_scalar, walk
 from ..expr.meta import meta_nonempty
 from ..expr.partitions import Head, Tail, select_partitions
 from ..expr.reductions import ReductionChunk, TreeReduction
@@ -111,7 +111,7 @@ class FrameMethods:
         batch = _first_batch("head", npartitions, self.npartitions)
         if not compute:
             return new_collection(Head(self.expr, n))
-        if n == 0:
+        if n == 0 and not _data_decides_dtypes(self.expr):
             return self._meta.copy()
         if _sorts_every_row(self.expr, n):
             # sort_values(...).head(n): one run of every partition's first
@@ -121,7 +121,7 @@ class FrameMethods:
         batch = _batch_worth_it(self.expr, range(0, batch), total)
         pieces: list = []
         rows, start = 0, 0
-        while start < total and rows < n:
+        while start < total and (rows < n or not pieces):
             stop = min(total, start + batch)
             sub = select_partitions(self.expr, range(start, stop))
             piece = new_collection(Head(sub, n - rows)).compute()
@@ -158,7 +158,7 @@ class FrameMethods:
         batch = _first_batch("tail", npartitions, self.npartitions)
         if not compute:
             return new_collection(Tail(self.expr, n))
-        if n == 0:
+        if n == 0 and not _data_decides_dtypes(self.expr):
             return self._meta.copy()
         if _sorts_every_row(self.expr, n):
             # sort_values(...).head(n): one run of every partition's first
@@ -168,7 +168,7 @@ class FrameMethods:
         batch = _batch_worth_it(self.expr, range(total - batch, total), total)
         pieces: list = []
         rows, stop = 0, total
-        while stop > 0 and rows < n:
+        while stop > 0 and (rows < n or not pieces):
             start = max(0, stop - batch)
             sub = select_partitions(self.expr, range(start, stop))
             piece = new_collection(Tail(sub, n - rows)).compute()
@@ -404,6 +404,15 @@ class SeriesMethods:
 
 
 # -- helpers: head, top-k ----------------------------------------------------------
+
+
+def _data_decides_dtypes(expr: Expr) -> bool:
+    """Whether some node's partitions take the dtypes pandas decides from
+    the whole data (``_meta_if_complete``: a join, values cast alike), so
+    that even no rows must be computed to have them."""
+    return any(
+        getattr(node, "_meta_if_complete", None) is not None for node in walk(expr)
+    )
 
 
 def _check_n(n: Any) -> None:
