@@ -127,10 +127,13 @@ def _right_lookup(right: pd.DataFrame, rk: list) -> tuple[pd.Index, Any] | None:
 
 
 def _forget(key: tuple, ref: Any) -> None:
-    with _LOOKUPS_LOCK:
-        hit = _LOOKUPS.get(key)
-        if hit is not None and hit[0] is ref:
-            del _LOOKUPS[key]
+    # No lock: the garbage collector runs this wherever it runs, also inside
+    # _right_lookup's locked block on the same thread (a lock here
+    # deadlocked). dict operations are atomic; at worst a race drops a
+    # fresh entry for a reused id, which is then built again.
+    hit = _LOOKUPS.get(key)
+    if hit is not None and hit[0] is ref:
+        _LOOKUPS.pop(key, None)
 
 
 def _build_lookup(right: pd.DataFrame, rk: list) -> tuple[pd.Index, Any] | None:
