@@ -494,6 +494,11 @@ class Expr:
         node), or ``None``."""
         return None
 
+    def _first_rows(self, n: int) -> Expr | None:
+        """A plan for this node's first ``n`` rows cheaper than computing it
+        whole and taking its head (``Head`` asks its input), or ``None``."""
+        return None
+
     def _filter_below(
         self,
         columns: set[Any],

@@ -265,20 +265,9 @@ class Head(Expr):
         return None if frame is None else min(frame, abs(self.n))
 
     def _simplify(self) -> Expr | None:
-        # sort_values(...).head(n): each partition's first n sorted rows
-        # (TopRows) instead of a shuffle and sort of every row
-        from .sort import TOP_ROWS_MAX, SortValues, TopRows
-
-        frame = self.frame
-        if (
-            type(self) is Head
-            and isinstance(frame, SortValues)
-            and 0 <= self.n <= TOP_ROWS_MAX
-        ):
-            return TopRows(
-                frame.frame, frame.on, frame.ascending, frame.na_position, self.n
-            )
-        return None
+        # the first n rows of a node that knows a cheaper way to give them
+        # (sort_values(...).head(n): SortValues._first_rows)
+        return self.frame._first_rows(self.n) if type(self) is Head else None
 
     def _layer(self) -> Layer:
         keys = [(self.frame._name, i) for i in range(self.frame.npartitions)]

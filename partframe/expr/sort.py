@@ -106,6 +106,13 @@ class SortValues(Regroup):
     npartitions_out: int
     method: str | None
 
+    def _first_rows(self, n: int) -> Expr | None:
+        # sort_values(...).head(n): each partition's first n sorted rows
+        # (TopRows) instead of a shuffle and sort of every row
+        if 0 <= n <= TOP_ROWS_MAX:
+            return TopRows(self.frame, self.on, self.ascending, self.na_position, n)
+        return None
+
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         cols = on_columns(self.on)
         if needed is None or cols is None:
