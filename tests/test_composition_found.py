@@ -154,6 +154,18 @@ FOUND = {
     ),
     # value_counts of ints that a partition holds widened by missing values
     # labelled the counts int64; pandas counts the float64 column.
+    # Categories inferred from a column with no values were cast from an
+    # Arrow array of zero chunks, whose type pyarrow reads as null: Parquet
+    # stored the column as null and it was read back as object.
+    "all-missing-category-to-parquet": Pipeline(
+        pd.DataFrame({"str0": _strings([None]), "int1": [0]}),
+        "1",
+        [
+            ("assign_arith", {"out": "new0", "a": "int1", "op": "add", "b": "int1"}),
+            ("astype", {"col": "str0", "dtype": "category"}),
+            ("parquet", {"tag": "all-missing-category"}),
+        ],
+    ),
     "str-len-missing-then-value-counts": Pipeline(
         pd.DataFrame({"str0": _strings(["ab", None, "c", "xy", "c"])}),
         "3",
@@ -329,6 +341,24 @@ def test_head_and_tail_of_no_rows_have_the_data_dtypes(nparts, missing):
         pd.testing.assert_frame_equal(
             got.tail(0).reset_index(drop=True), want.tail(0).reset_index(drop=True)
         )
+
+
+@pytest.mark.parametrize("nparts", [1, 2])
+@pytest.mark.parametrize("dtype", ["str", "float64", "Int64", "datetime64[ns]"])
+def test_category_of_no_values_round_trips_through_parquet(tmp_path, nparts, dtype):
+    """Categories inferred from a column holding only missing values keep
+    the column's type, so Parquet stores a typed dictionary column and
+    reads it back as a category."""
+    pdf = pd.DataFrame({"c": pd.Series([None, None], dtype=dtype), "i": [1, 2]})
+    want = pdf.astype({"c": "category"})
+    ddf = partframe.from_pandas(pdf, npartitions=nparts).astype({"c": "category"})
+    assert_eq(ddf, want)
+    ddf.to_parquet(tmp_path / "out")
+    want.to_parquet(tmp_path / "want.parquet")
+    assert_eq(
+        partframe.read_parquet(tmp_path / "out"),
+        pd.read_parquet(tmp_path / "want.parquet"),
+    )
 
 
 STR_LEN_WIDENING = (

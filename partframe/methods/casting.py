@@ -59,10 +59,30 @@ def _infer_categories(obj: Any, dtype: Any) -> Any:
             "supported; pass astype(pd.CategoricalDtype(categories))"
         )
     uniques = distinct_values(obj, todo if frame else None)
-    inferred = {c: values.astype(targets[c]).dtype for c, values in zip(todo, uniques)}
+    inferred = {
+        c: _categories_of(values, targets[c]) for c, values in zip(todo, uniques)
+    }
     if not frame:
         return inferred[meta.name]
     return {**targets, **inferred}
+
+
+def _categories_of(values: pd.Series, target: Any) -> pd.CategoricalDtype:
+    """The categorical dtype ``target`` (categories unset) with the
+    distinct values ``values`` as its categories.
+
+    With no values, the categories are built as a fresh empty Index of the
+    values' dtype: filtering every row out of an Arrow-backed column leaves
+    an array of zero chunks, and casting that gives categories from which
+    pyarrow infers the type null (so a Parquet file would store the column
+    as null); pandas casts the whole column, whose categories keep their
+    string type.
+    """
+    if len(values):
+        return values.astype(target).dtype
+    ordered = getattr(target, "ordered", False)
+    empty = pd.Index(pd.array([], dtype=values.dtype))
+    return pd.CategoricalDtype(empty, ordered=ordered)
 
 
 def distinct_values(obj: Any, columns: list | None) -> list:
