@@ -356,12 +356,6 @@ def _(data, st, pdf):
     how = data.draw(
         st.sampled_from(["upper", "len", "contains", "startswith", "strip"])
     )
-    if how == "len" and pdf[col].isna().any():
-        # Known bug, kept as a strict xfail in test_composition_found.py
-        # (test_str_len_widened_by_a_missing_value_in_another_partition):
-        # pandas makes the lengths float64 for the whole column, partframe
-        # only in the partitions holding the missing value.
-        return None
     return {"out": _new_name(pdf), "col": col, "how": how}
 
 

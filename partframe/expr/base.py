@@ -482,6 +482,15 @@ class Expr:
         the data (Parquet statistics), or ``None``."""
         return None
 
+    def _has_no_missing(self, column: Any = None) -> bool:
+        """Whether ``column`` (of a frame; ``None``: a Series' own values)
+        is known to hold no missing value without reading the data: the
+        source says so (Parquet null counts, data in memory) and the nodes
+        between keep it (selections, filters, the preserved side of a
+        join). The default knows nothing. Accessors whose dtype pandas
+        widens for missing values skip the whole-column decision on it."""
+        return False
+
     def _with_estimates(self) -> Expr | None:
         """This node with the choices it made when built (a join's strategy)
         made again on its inputs' estimates now, or ``None`` for no change.

@@ -506,6 +506,14 @@ class Projection(Blockwise):
         # row of its frame as it is.
         return self.frame
 
+    def _has_no_missing(self, column: Any = None) -> bool:
+        cols = self.operand("columns")
+        if not isinstance(self.frame._meta, pd.DataFrame):
+            return False
+        if isinstance(self._meta, pd.Series):
+            return column is None and self.frame._has_no_missing(cols)
+        return column is not None and self.frame._has_no_missing(column)
+
     def _to_client(self) -> Expr:
         """The simplified plan's (a selection of a filter is the filter of
         a selection, which can hand over unbuilt partitions)."""
@@ -583,6 +591,9 @@ class Filter(Blockwise):
         pred = self.predicate
         return (self.frame, pred) if isinstance(pred, Expr) else None
 
+    def _has_no_missing(self, column: Any = None) -> bool:
+        return self.frame._has_no_missing(column)
+
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         out = [(self.frame, needed)]
         if isinstance(self.predicate, Expr):
@@ -633,6 +644,17 @@ class Assign(Blockwise):
 
     def _operand_repr(self) -> str:
         return ", ".join(repr(n) for n in self.names)
+
+    def _has_no_missing(self, column: Any = None) -> bool:
+        if column is None:
+            return False
+        names = list(self.names)
+        if column not in names:
+            return self.frame._has_no_missing(column)
+        value = self.values[len(names) - 1 - names[::-1].index(column)]
+        if isinstance(value, Expr):
+            return isinstance(value._meta, pd.Series) and value._has_no_missing()
+        return pd.api.types.is_scalar(value) and not pd.isna(value)
 
     def _filter_below(
         self,

@@ -199,6 +199,11 @@ class RenameColumns(Blockwise):
         changed = {k: v for k, v in self.mapping.items() if k != v}
         return repr(changed)
 
+    def _has_no_missing(self, column: Any = None) -> bool:
+        mapping = self.mapping
+        old = [o for o in self.frame._meta.columns if mapping.get(o, o) == column]
+        return len(old) == 1 and self.frame._has_no_missing(old[0])
+
     def _filter_below(
         self,
         columns: set[Any],

@@ -423,6 +423,20 @@ class Merge(Expr):
         side = self.left if column in left else self.right
         return _source_below(side)._column_range(column)
 
+    def _has_no_missing(self, column: Any = None) -> bool:
+        # A side's own column keeps its values where that side's rows are
+        # all kept whole (no row of the other side without a match).
+        left, right = self.left._meta.columns, self.right._meta.columns
+        if self.op != "merge" or (column in left) == (column in right):
+            return False
+        if column in left:
+            return self.how in ("inner", "left", "cross") and self.left._has_no_missing(
+                column
+            )
+        return self.how in ("inner", "right", "cross") and self.right._has_no_missing(
+            column
+        )
+
     def _with_estimates(self) -> Expr | None:
         # Filters pushed below since the node was built may have made a
         # side small enough to broadcast; the new strategy must give the

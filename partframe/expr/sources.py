@@ -156,6 +156,24 @@ class FromPandas(Expr):
     def _estimate_rows(self, rows: list[Estimate]) -> float | None:
         return float(len(self.data))
 
+    def _has_no_missing(self, column: Any = None) -> bool:
+        data = self.data
+        if isinstance(data, pd.DataFrame):
+            if column is None or column not in data.columns:
+                return False
+            values = data[column]
+            if isinstance(values, pd.DataFrame):  # a repeated label
+                return False
+        elif isinstance(data, pd.Series) and column is None:
+            values = data
+        else:
+            return False
+        return (
+            not values.hasnans
+            if values.dtype.kind in "fcmM"
+            else not values.isna().any()
+        )
+
     def _column_widths(self) -> dict[Any, float] | None:
         try:
             return _WIDTHS[self._name]

@@ -11,7 +11,7 @@ import pandas as pd
 from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 from ..expr.meta import make_meta, meta_nonempty
-from ..methods.elementwise import upcast_alike, widens
+from ..methods.alike import upcast_alike, widens
 from .aggregate import GroupByAggregations
 from .core import R
 
@@ -183,7 +183,7 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         ``kept`` is the meta on a stand-in whose masked int values are all
         missing, ``wide`` the usual one; the partitions are made as pandas
         makes them and cast alike
-        (:func:`~partframe.methods.elementwise.upcast_alike`), so the
+        (:func:`~partframe.methods.alike.upcast_alike`), so the
         result's dtype is pandas' on the whole data.
 
         Rows whose key is missing (``dropna=True``) get a missing value,

@@ -273,6 +273,18 @@ class ReadParquet(_Source):
             ranges[column] = _column_range(self.dataset, self._row_groups(), column)
         return ranges[column]
 
+    def _has_no_missing(self, column: Any = None) -> bool:
+        # Every row group read says it holds no null of the column (a file
+        # without the column, a hive column, or no statistics: unknown).
+        ds = self.dataset
+        if column is None or column in ds.hive_dtypes:
+            return False
+        for file_no, rg in self._row_groups():
+            stats = ds.column_stats(file_no, rg, column)
+            if stats is None or stats[2] is None or stats[2] > 0:
+                return False
+        return True
+
     def _divisions(self) -> tuple:
         plan = self._base_plan
         ds = self.dataset

@@ -21,9 +21,10 @@ repaired, the rest raise:
   string into a number) raises, except that
 - where the meta was inferred (from a stand-in without missing values),
   int or bool values that hold missing values as ``float64`` or ``object``
-  (pandas' own widening: ``str.len()`` over missing strings) are kept: the
-  final concat widens the whole result exactly as pandas does for the
-  whole data;
+  (pandas' own widening: ``str.len()`` over missing strings), or that were
+  widened alike with partitions holding them (their values cast back
+  exactly), are kept: the final concat widens the whole result exactly as
+  pandas does for the whole data;
 - an empty partition is the meta itself (pandas often guesses another
   schema on empty input, and there are no values to lose);
 - other columns, or a Series where the meta is a DataFrame, raise a
@@ -99,8 +100,14 @@ def masked_widened(narrow: Any, wide: Any) -> bool:
     )
 
 
-def _pandas_widened(values: Any, want: Any) -> bool:
-    return missing_widened(want, values.dtype) and bool(values.isna().any())
+def _pandas_widened(values: Any, want: Any, exact: Any) -> bool:
+    """Whether ``values`` hold what missing values make of ``want``'s:
+    missing values here, or values that cast back exactly (``exact``, not
+    None) in a partition widened alike with others that hold them (an
+    accessor pandas decides for the whole column). Kept widened."""
+    if not missing_widened(want, values.dtype) or not len(values):
+        return False
+    return exact is not None or bool(values.isna().any())
 
 
 def conform(part: Any, meta: Any) -> Any:
@@ -336,7 +343,7 @@ def _cast_columns(check: MetaCheck, partition: int, out: pd.DataFrame) -> Any:
         if got == want:
             continue
         values = _exact_cast(out.iloc[:, i], want)
-        if values is None and check.inferred and _pandas_widened(out.iloc[:, i], want):
+        if check.inferred and _pandas_widened(out.iloc[:, i], want, values):
             continue
         if values is None:
             bad.append(f"{col!r}: {got} (meta: {want})")
@@ -355,7 +362,7 @@ def _cast_columns(check: MetaCheck, partition: int, out: pd.DataFrame) -> Any:
 
 def _cast_values(check: MetaCheck, partition: int, out: Any) -> Any:
     values = _exact_cast(out, check.dtypes)
-    if values is None and check.inferred and _pandas_widened(out, check.dtypes):
+    if check.inferred and _pandas_widened(out, check.dtypes, values):
         return out
     if values is None:
         raise ValueError(

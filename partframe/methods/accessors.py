@@ -14,11 +14,15 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from ..collection._core import as_expr, new_collection
+from ..expr.base import Expr
 from ..expr.elementwise import NonemptyCall
+from ..expr.meta import make_meta, meta_nonempty
 from ..kernels import elementwise as kernels
+from .alike import same_schema, upcast_alike, widens
 
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series
@@ -61,7 +65,7 @@ class Accessor:
             None,
             self._keeps_index,
         )
-        return new_collection(node)
+        return self._alike(node)
 
     def _call(self, attr: str, *args: Any, **kwargs: Any) -> Any:
         args = tuple(as_expr(a) for a in args)
@@ -73,7 +77,17 @@ class Accessor:
             None,
             self._keeps_index,
         )
-        return new_collection(node)
+        return self._alike(node)
+
+    def _alike(self, node: NonemptyCall) -> Any:
+        """``node``'s partitions, cast alike where pandas decides the dtype
+        from the whole column: an int or bool result that missing values
+        widen (``str.len()`` float64 where a string is missing, ``dt.year``
+        float64 where a date is ``NaT``) is wide in every partition when
+        some value is missing anywhere (:func:`~.alike.upcast_alike`)."""
+        out = new_collection(node)
+        wide = _missing_meta(node)
+        return out if wide is None else upcast_alike(out, wide, narrow_meta=True)
 
     def __dir__(self) -> list:
         return sorted(
@@ -122,6 +136,31 @@ def _install(cls: _A) -> _A:
         if attr not in cls.__dict__:
             setattr(cls, attr, _make_method(cls._accessor, attr))
     return cls
+
+
+def _missing_meta(node: NonemptyCall) -> Any:
+    """The meta of ``node`` (an accessor call on a Series) on values some of
+    which are missing, when pandas widens its dtypes for them; else None."""
+    meta = node.frame._meta
+    if not isinstance(meta, pd.Series) or not isinstance(
+        node._meta, pd.Series | pd.DataFrame
+    ):
+        return None
+    dtype = meta.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return None  # cannot hold a missing value
+    if node.frame._has_no_missing():
+        return None  # the source and the steps since keep every value
+    sample = meta_nonempty(meta)
+    probe = sample.where(np.arange(len(sample)) % 2 == 0)
+    args = [meta_nonempty(a._meta) if isinstance(a, Expr) else a for a in node.args]
+    try:
+        wide = make_meta(node.func(probe, *args, **(node.kwargs or {})))
+    except Exception:
+        return None
+    if same_schema(wide, node._meta) or not widens(node._meta, wide):
+        return None
+    return wide
 
 
 @_install

@@ -35,18 +35,16 @@ from ..collection._core import as_expr, new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import MapPartitions, MethodCall, Projection, call_method
 from ..expr.elementwise import (
-    CastAlike,
     ColumnwiseCall,
     NonemptyCall,
     RenameColumns,
     WholeOf,
 )
 from ..expr.meta import make_meta, meta_nonempty
-from ..expr.reductions import TreeReduction
 from ..expr.sources import DelayedValue
 from ..kernels import elementwise as kernels
-from ..kernels.enforce import masked_widened, missing_widened
 from .accessors import CategoricalAccessor, DatetimeAccessor, StringAccessor
+from .alike import upcast_alike
 from .columnwise import (
     NO_DEFAULT,
     check_columns,
@@ -71,8 +69,6 @@ __all__ = [
     "RenameColumns",
     "SeriesMethods",
     "WholeOf",
-    "upcast_alike",
-    "widens",
 ]
 
 
@@ -120,37 +116,6 @@ def _clipped_sample(meta: Any, bounds: list, kwargs: dict) -> Any:
         return meta if isinstance(meta, pd.Series) else None
 
 
-def upcast_alike(out: Any, wide: Any) -> Any:
-    """``out`` (partitions as pandas makes them, its meta the dtypes pandas
-    keeps) cast alike: to ``wide``'s dtype for each column that some
-    partition upcast, else to the kept one (see :class:`CastAlike`)."""
-    kept = out._meta
-    frame = isinstance(kept, pd.DataFrame)
-    if wide is None or _same_schema(wide, kept):
-        return out
-    if frame and not kept.columns.is_unique:
-        # Flags are kept per column label: with repeated labels each
-        # partition keeps the dtypes pandas gave it.
-        return out
-    if frame:
-        watch = [c for c in kept.columns if kept[c].dtype != wide[c].dtype]
-        kept_dtypes: Any = {c: kept[c].dtype for c in watch}
-        wide_dtypes: Any = {c: wide[c].dtype for c in watch}
-    else:
-        kept_dtypes, wide_dtypes = kept.dtype, wide.dtype
-    flags = TreeReduction(
-        out.expr, kernels.upcast_flags, kernels.any_upcast, kernels.any_upcast,
-        {} if frame else False, chunk_kwargs={"kept": kept_dtypes},
-        label="upcast-flags", columns=watch if frame else None,
-    )  # fmt: skip
-    return new_collection(
-        CastAlike(
-            out.expr, kernels.cast_alike, (flags, wide_dtypes, kept_dtypes),
-            None, (), wide,
-        )
-    )  # fmt: skip
-
-
 def _sample_and_cond(meta: Any) -> tuple:
     """A non-empty stand-in of ``meta`` and a condition that keeps every
     other row of it (so ``where`` replaces some values)."""
@@ -168,38 +133,6 @@ def _sample_and_cond(meta: Any) -> tuple:
 
 def _nonempty_operand(x: Any) -> Any:
     return meta_nonempty(as_expr(x)._meta) if is_lazy(x) else x
-
-
-def widens(narrow: Any, wide: Any) -> bool:
-    """Whether every dtype of ``wide`` (a meta) is the one of ``narrow`` or
-    what missing values make of it: numpy ints float64, bools object, a
-    masked int a masked float (same columns and index).
-
-    Examples
-    --------
-    >>> a = pd.Series([], dtype="Int64")
-    >>> widens(a, a.astype("Float64")), widens(a.astype("Float64"), a)
-    (True, False)
-    """
-    if isinstance(narrow, pd.DataFrame):
-        if not isinstance(wide, pd.DataFrame) or not narrow.columns.equals(
-            wide.columns
-        ):
-            return False
-        pairs = list(zip(narrow.dtypes, wide.dtypes))
-    elif isinstance(narrow, pd.Series) and isinstance(wide, pd.Series):
-        pairs = [(narrow.dtype, wide.dtype)]
-    else:
-        return False
-    return narrow.index.dtype == wide.index.dtype and all(
-        a == b or missing_widened(a, b) or masked_widened(a, b) for a, b in pairs
-    )
-
-
-def _same_schema(a: Any, b: Any) -> bool:
-    if isinstance(a, pd.DataFrame):
-        return isinstance(b, pd.DataFrame) and a.dtypes.equals(b.dtypes)
-    return isinstance(b, pd.Series) and a.dtype == b.dtype
 
 
 def _as_values(values: Any, what: str) -> Any:

@@ -168,3 +168,79 @@ def test_unsupported_cat_and_str_methods():
 def test_str_then_filter():
     for _how, ddf, pdf in VARIANTS:
         assert_eq(ddf[ddf.s.str.startswith("a")], pdf[pdf.s.str.startswith("a")])
+
+
+WIDENED = [
+    ("str-len", "w", lambda s: s.str.len()),
+    ("str-find", "w", lambda s: s.str.find("a")),
+    ("str-count", "w", lambda s: s.str.count(" ")),
+    ("dt-year", "t", lambda s: s.dt.year),
+    ("dt-hour", "t", lambda s: s.dt.hour),
+    ("td-days", "td", lambda s: s.dt.days),
+]
+
+
+def _with_one_missing(where: str) -> pd.DataFrame:
+    n = 12
+    t = pd.Series(pd.date_range("2024-01-01 03:00", periods=n, freq="29h"))
+    pdf = pd.DataFrame(
+        {
+            "w": pd.array([f"a b{'a' * (i % 3)}" for i in range(n)], dtype="str"),
+            "t": t,
+            "td": t - pd.Timestamp("2023-12-25"),
+            "k": range(n),
+        }
+    )
+    row = {"first": 0, "last": n - 1}.get(where)
+    if row is not None:
+        pdf.loc[row, ["w", "t", "td"]] = None
+    return pdf
+
+
+@pytest.mark.parametrize("where", ["first", "last", "none"])
+@pytest.mark.parametrize("case", WIDENED, ids=[c[0] for c in WIDENED])
+def test_widened_by_a_missing_value_in_every_partition(case, where):
+    """pandas makes an int result float64 for the whole column when one
+    value is missing: every partition is alike, so a cast to str, a filter
+    on another column and the head see pandas' dtype too."""
+    _, col, func = case
+    pdf = _with_one_missing(where)
+    for how, ddf, p in variants(pdf):
+        got, want = func(ddf[col]), func(p[col])
+        assert_eq(got, want)
+        parts = [got.partitions[i].compute() for i in range(got.npartitions)]
+        dtypes = {str(part.dtype) for part in parts if len(part)}
+        assert dtypes <= {str(want.dtype)}, how
+        assert_eq(got.astype(str), func(p[col]).astype(str))
+        d2, p2 = ddf.assign(n=got), p.assign(n=func(p[col]))
+        assert_eq(d2[d2.k > 5], p2[p2.k > 5])
+        assert_eq(d2[d2.k > 5].n.astype(str), p2[p2.k > 5].n.astype(str))
+
+
+def _decided_per_column(obj) -> bool:
+    from partframe.expr.base import walk
+
+    return any(type(n).__name__ == "CastAlike" for n in walk(obj.expr))
+
+
+def test_no_whole_column_decision_where_no_value_is_missing(tmp_path):
+    """A column known to hold every value (data in memory, Parquet null
+    counts, through filters, renames and the kept side of joins) skips the
+    flags' reduction, which would make partitions wait for the column."""
+    full = _with_one_missing("none")
+    some = _with_one_missing("last")
+    full.to_parquet(tmp_path / "full.parquet")
+    some.to_parquet(tmp_path / "some.parquet")
+    right = partframe.from_pandas(pd.DataFrame({"k": [1, 2], "x": [0, 1]}), 1)
+    for source, missing in [
+        (partframe.from_pandas(full, 3), False),
+        (partframe.read_parquet(tmp_path / "full.parquet"), False),
+        (partframe.from_pandas(some, 3), True),
+        (partframe.read_parquet(tmp_path / "some.parquet"), True),
+    ]:
+        d = source[source.k > 2].rename(columns={"t": "when"})
+        for frame in (d, d.merge(right, on="k"), d.merge(right, on="k", how="left")):
+            assert _decided_per_column(frame.when.dt.year) is missing
+        assert _decided_per_column(d.assign(when=d.w).when.str.len()) is missing
+        joined = right.merge(d, on="k", how="left")
+        assert _decided_per_column(joined.when.dt.year)
