@@ -195,8 +195,12 @@ class CSVDataset:
         self.meta = self._sample_meta()
         self.short_lines = self._short_lines(short_sep)
         self._add_path_column(path_column, path_converter, blocks)
+        # Path and size alone name a file rewritten in place with the same
+        # size alike: the bytes read for the sample and the schema they gave
+        # tell such rewrites apart (else the plan's cached meta is stale).
         self._token = tokenize(
-            [(i.path, i.size) for i in infos],
+            [(i.path, i.size, i.head) for i in infos],
+            [(c, str(t)) for c, t in self.meta.dtypes.items()],
             self.blocks,
             kwargs,
             path_column,

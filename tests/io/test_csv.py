@@ -594,3 +594,20 @@ def test_folder_without_csv_files_names_it(tmp_path, content):
         partframe.read_csv(str(tmp_path))
     with pytest.raises(FileNotFoundError, match=r"no CSV files match .*\*\.csv"):
         partframe.read_csv(str(tmp_path / "*.csv"))
+
+
+def test_file_rewritten_with_the_same_size_is_read_anew():
+    """A plan is named by its files: a file rewritten in place with the
+    same size but other values must not reuse the first read's schema."""
+    fs = fsspec.filesystem("memory")
+    path = "memory://rewrite/same-size.csv"
+    first, second = b"a,b\nx,1\n,2\n", b"a,b\n,1\n,22\n"
+    assert len(first) == len(second)
+    fs.pipe("/rewrite/same-size.csv", first)
+    pd.testing.assert_frame_equal(
+        partframe.read_csv(path, blocksize=4).compute().reset_index(drop=True),
+        pd.read_csv(io.BytesIO(first)),
+    )
+    fs.pipe("/rewrite/same-size.csv", second)
+    got = partframe.read_csv(path, blocksize=4).compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, pd.read_csv(io.BytesIO(second)))
