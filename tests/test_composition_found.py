@@ -174,6 +174,28 @@ FOUND = {
             ("value_counts", {"col": "new0"}),
         ],
     ),
+    # A column widened by missing group keys (transform sum: float64, its
+    # meta int64 as pandas gives data without them) failed a groupby-apply
+    # whose meta= was built from the frame's meta: the group results'
+    # float64 was refused (rotating seed 20261208 found it).
+    "transform-missing-keys-then-apply-meta": Pipeline(
+        pd.DataFrame(
+            {
+                "int1": [1, 1, 2, 3],
+                "int2": [-4, 5, 6, 7],
+                "float4": [np.nan, 1.0, np.nan, 2.0],
+            }
+        ),
+        "3",
+        [
+            (
+                "groupby_transform",
+                {"out": "new0", "key": "float4", "col": "int1", "func": "sum"},
+            ),
+            ("astype", {"col": "int1", "dtype": "float64"}),
+            ("groupby_apply", {"key": "int1", "col": "int2", "meta": True}),
+        ],
+    ),
 }
 
 
@@ -378,18 +400,29 @@ def test_str_len_widened_then_filtered():
     assert_eq(r[r.s > "cc"], p[p.s > "cc"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: where/clip cast alike keep a wide meta (float64) while "
-    "their partitions stay int64 when nothing was replaced; a merge on the "
-    "column casts it to the wide meta where pandas keeps int64 (accessors use "
-    "the narrow-meta convention that avoids this)",
-)
-def test_merge_on_a_where_result_that_replaced_nothing():
+# where/mask replace by missing values: the meta keeps pandas' dtype for
+# data where nothing is replaced, partitions are cast alike, and a join asks
+# its inputs for that whole-column decision (an inner join drops the rows
+# that held the missing values; pandas keeps the float64 it chose).
+@pytest.mark.parametrize("nparts", [1, 2, 5])
+@pytest.mark.parametrize("how", ["inner", "left", "outer"])
+@pytest.mark.parametrize("replaced", ["nothing", "first", "last"])
+@pytest.mark.parametrize("method", ["where", "mask"])
+def test_merge_on_a_where_result(nparts, how, replaced, method):
     pdf = pd.DataFrame({"n": [1, 2, 3], "v": [1, 2, 3]})
-    d = partframe.from_pandas(pdf, npartitions=2)
     other = pd.DataFrame({"n": [1, 2], "o": [5, 6]})
-    got = d.assign(n=d.n.where(d.v > 0)).merge(
-        partframe.from_pandas(other, npartitions=1), on="n"
-    )
-    assert_eq(got, pdf.assign(n=pdf.n.where(pdf.v > 0)).merge(other, on="n"))
+    keep = {"nothing": lambda f: f.v > 0, "first": lambda f: f.v > 1,
+            "last": lambda f: f.v < 3}[replaced]  # fmt: skip
+
+    def run(frame, right):
+        cond = keep(frame) if method == "where" else ~keep(frame)
+        key = getattr(frame.n, method)(cond)
+        return frame.assign(n=key).merge(right, on="n", how=how)
+
+    d = partframe.from_pandas(pdf, npartitions=nparts)
+    got = run(d, partframe.from_pandas(other, npartitions=1))
+    want = run(pdf, other)
+    if replaced == "nothing":  # the plan's key dtype is pandas'
+        assert got.dtypes["n"] == want.dtypes["n"]
+    for scheduler in ("sync", "threads"):
+        assert_eq(got, want, check_index=False, sort_results=True, scheduler=scheduler)

@@ -56,17 +56,6 @@ def test_widened_key_through_merge(pdf, how, scheduler, on_how):
     dother = partframe.from_pandas(other, npartitions=2)
     got = _len(ddf).merge(dother, on="n", how=on_how, broadcast=False)
     want = _len(expected).merge(other, on="n", how=on_how)
-    if on_how == "inner" and expected.s.isna().any():
-        with pytest.raises(AssertionError, match="dtype"):
-            assert_eq(
-                got, want, scheduler=scheduler, check_index=False, sort_results=True
-            )
-        pytest.xfail(
-            "an inner merge drops the rows with missing keys; pandas keeps the "
-            "float64 it chose for the whole column, partitions that never held "
-            "a missing value give int64 (a per-result decision, as "
-            "NarrowIfComplete makes for joins, is not built)"
-        )
     assert_eq(got, want, scheduler=scheduler, check_index=False, sort_results=True)
 
 

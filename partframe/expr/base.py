@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Expr",
     "RowsInPlace",
+    "column_dtype",
     "map_operand_exprs",
     "operand_exprs",
     "plain_scalar",
@@ -491,6 +492,29 @@ class Expr:
         widens for missing values skip the whole-column decision on it."""
         return False
 
+    def _widened_alike(self, column: Any = None) -> Any:
+        """The dtype that missing values make of ``column``'s (of a frame;
+        ``None``: a Series' own values) when its partitions may hold it
+        alike although the meta keeps pandas' dtype for data without
+        missing values: a whole-column decision made below (an accessor,
+        ``where``) with a narrow meta (:class:`~.elementwise.CastAlike`).
+        ``None`` when no such decision is known.
+
+        A join, whose partitions lose the rows that held the missing values
+        (an inner join), asks its inputs to make the same decision for its
+        result. A wrong "maybe" costs a reduction, never a wrong dtype: the
+        flags are read from the partitions. By default, a column of the
+        same label and dtype in the first input passes it on (elementwise
+        steps keep a widened column widened)."""
+        deps = self.dependencies()
+        if not deps:
+            return None
+        frame = deps[0]
+        mine = column_dtype(self._meta, column)
+        if mine is None or mine != column_dtype(frame._meta, column):
+            return None
+        return frame._widened_alike(column)
+
     def _with_estimates(self) -> Expr | None:
         """This node with the choices it made when built (a join's strategy)
         made again on its inputs' estimates now, or ``None`` for no change.
@@ -915,3 +939,15 @@ def _postorder(expr: Expr, done: dict[Any, Any] | set[Any] | None = None) -> lis
             if dep._name not in finished and dep._name not in skip:
                 stack.append((dep, False))
     return out
+
+
+def column_dtype(meta: Any, column: Any) -> Any:
+    """The dtype of ``column`` of a frame meta (``None``: of a Series meta),
+    or ``None`` when there is no such single column."""
+    if column is None:
+        return meta.dtype if isinstance(meta, pd.Series) else None
+    if not isinstance(meta, pd.DataFrame) or not meta.columns.is_unique:
+        return None
+    if column not in meta.columns:
+        return None
+    return meta.dtypes[column]

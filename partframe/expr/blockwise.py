@@ -26,7 +26,7 @@ from ..kernels.calls import (
 )
 from ..kernels.enforce import MetaCheck, check_partition
 from ..kernels.selection import filter_rows, select_columns
-from .base import ColumnNeeds, Divisions, Expr, Needed, operand_exprs
+from .base import ColumnNeeds, Divisions, Expr, Needed, column_dtype, operand_exprs
 from .meta import emulate, is_frame_or_series
 
 if TYPE_CHECKING:
@@ -514,6 +514,17 @@ class Projection(Blockwise):
             return column is None and self.frame._has_no_missing(cols)
         return column is not None and self.frame._has_no_missing(column)
 
+    def _widened_alike(self, column: Any = None) -> Any:
+        if isinstance(self._meta, pd.Series) and isinstance(
+            self.frame._meta, pd.DataFrame
+        ):
+            return (
+                None
+                if column is not None
+                else self.frame._widened_alike(self.operand("columns"))
+            )
+        return super()._widened_alike(column)
+
     def _to_client(self) -> Expr:
         """The simplified plan's (a selection of a filter is the filter of
         a selection, which can hand over unbuilt partitions)."""
@@ -655,6 +666,17 @@ class Assign(Blockwise):
         if isinstance(value, Expr):
             return isinstance(value._meta, pd.Series) and value._has_no_missing()
         return pd.api.types.is_scalar(value) and not pd.isna(value)
+
+    def _widened_alike(self, column: Any = None) -> Any:
+        names = list(self.names)
+        if column is None or column not in names:
+            return super()._widened_alike(column)
+        value = self.values[len(names) - 1 - names[::-1].index(column)]
+        if not isinstance(value, Expr) or not isinstance(value._meta, pd.Series):
+            return None
+        if value._meta.dtype != column_dtype(self._meta, column):
+            return None
+        return value._widened_alike()
 
     def _filter_below(
         self,

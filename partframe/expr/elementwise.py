@@ -19,7 +19,7 @@ from pandas.api.types import pandas_dtype
 from ..graph import quote
 from ..kernels import elementwise as kernels
 from ..kernels.enforce import MetaCheck, check_partition
-from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, column_dtype
 from .blockwise import (
     Blockwise,
     _meta_of,
@@ -178,6 +178,23 @@ class CastAlike(ColumnwiseCall):
     def _meta_if_complete(self) -> Any:
         return self.frame._meta
 
+    def _widened_alike(self, column: Any = None) -> Any:
+        # With pandas' dtype for data without missing values as its meta
+        # (``upcast_alike(narrow_meta=True)``), the partitions may hold the
+        # wide dtype, alike.
+        _, wide, kept = self.args
+        if column is None:
+            pair = (wide, kept) if not isinstance(wide, dict) else (None, None)
+        else:
+            pair = (
+                (wide.get(column), kept.get(column))
+                if isinstance(wide, dict)
+                else (None, None)
+            )
+        if pair[0] is not None and column_dtype(self._meta, column) == pair[1]:
+            return pair[0]
+        return super()._widened_alike(column)
+
 
 class RenameColumns(Blockwise):
     """``frame.rename(columns=mapping)`` with a complete ``old -> new`` dict."""
@@ -203,6 +220,11 @@ class RenameColumns(Blockwise):
         mapping = self.mapping
         old = [o for o in self.frame._meta.columns if mapping.get(o, o) == column]
         return len(old) == 1 and self.frame._has_no_missing(old[0])
+
+    def _widened_alike(self, column: Any = None) -> Any:
+        mapping = self.mapping
+        old = [o for o in self.frame._meta.columns if mapping.get(o, o) == column]
+        return self.frame._widened_alike(old[0]) if len(old) == 1 else None
 
     def _filter_below(
         self,

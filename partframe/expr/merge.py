@@ -74,10 +74,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..kernels import elementwise as kernels_elementwise
 from ..kernels.join import as_list
-from ..kernels.merge import merge_partitions
+from ..kernels.merge import cast_joined_alike, merge_partitions
 from ..kernels.partitions import union_divisions
 from .base import ColumnNeeds, Divisions, Expr, Needed
+from .elementwise import CastAlike
 from .join import (
     BroadcastMatches,
     MergePartitions,
@@ -86,6 +88,7 @@ from .join import (
     narrowed,
 )
 from .meta import make_meta, meta_nonempty
+from .reductions import TreeReduction
 from .repartition import (
     RepartitionDivisions,
     RepartitionPieces,
@@ -332,15 +335,18 @@ class Merge(Expr):
 
     @functools.cached_property
     def _meta(self) -> Any:
+        return self._merged_meta(self.left._meta, self.right._meta)
+
+    def _merged_meta(self, lmeta: Any, rmeta: Any) -> Any:
+        """The result's meta for inputs of metas ``lmeta`` and ``rmeta``."""
         with warnings.catch_warnings():
             # pandas warns about the stand-ins' values (a float key 1.5
             # against int keys), not about the user's data: the partitions
             # warn when their values deserve it.
             warnings.filterwarnings("ignore", _VALUE_WARNING, UserWarning)
-            return self._stand_in_meta()
+            return self._stand_in_merge(lmeta, rmeta)
 
-    def _stand_in_meta(self) -> Any:
-        lmeta, rmeta = self.left._meta, self.right._meta
+    def _stand_in_merge(self, lmeta: Any, rmeta: Any) -> Any:
         kwargs = _merge_kwargs(self)
         if self.how == "leftsemi":
             probe = dict(kwargs, how="inner", indicator=False)
@@ -528,19 +534,94 @@ class Merge(Expr):
 
     def _lower(self) -> Expr:
         complete = self._meta_if_complete
+        widened = self._widened_inputs()
+        # Partitions handed over unbuilt (``deferred``) only to the client.
+        deferred = self.deferred and widened is None
         if complete is None:
-            return self._lower_strategy(True)
-        # Partitions as pandas makes them (their dtypes differ where rows
-        # are missing), then cast alike once the flags are known.
-        return NarrowIfComplete(self._lower_strategy(False), self._meta, complete)
+            out = self._lower_strategy(True, deferred)
+        else:
+            # Partitions as pandas makes them (their dtypes differ where
+            # rows are missing), then cast alike once the flags are known.
+            out = NarrowIfComplete(
+                self._lower_strategy(False, deferred), self._meta, complete
+            )
+        if widened is None:
+            return out
+        return CastAlike(out, cast_joined_alike, widened, None, (), self._meta)
 
-    def _lower_strategy(self, cast: bool) -> Expr:
+    def _widened_inputs(self) -> tuple[Any, ...] | None:
+        """The arguments of :func:`~partframe.kernels.merge.cast_joined_alike`
+        where an input column may hold, alike, the dtype missing values make
+        of its meta's (:meth:`Expr._widened_alike`): pandas keeps that dtype
+        in the result of the whole inputs, also where the join dropped every
+        row holding a missing value. ``None`` where no column may."""
+        if self.op != "merge" or self.how == "leftsemi":
+            return None
+        sides = (self.left, self.right)
+        watched: list[dict[Any, Any]] = [{}, {}]
+        for s, side in enumerate(sides):
+            meta = side._meta
+            if not meta.columns.is_unique:
+                continue
+            for col, dtype in meta.dtypes.items():
+                if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+                    wide = side._widened_alike(col)
+                    if wide is not None and wide != dtype:
+                        watched[s][col] = wide
+        if not (watched[0] or watched[1]) or not self._meta.columns.is_unique:
+            return None
+        base = self._meta
+        metas = [self.left._meta, self.right._meta]
+        sources: dict[Any, list[tuple[int, Any]]] = {}
+        for s in (0, 1):
+            for col, wide in watched[s].items():
+                widened = list(metas)
+                widened[s] = widened[s].astype({col: wide})
+                changed = self._merged_meta(*widened)
+                for c in base.columns:
+                    if changed[c].dtype != base[c].dtype:
+                        sources.setdefault(c, []).append((s, col))
+        if not sources:
+            return None
+        every = self._merged_meta(
+            *(m.astype(w) if w else m for m, w in zip(metas, watched))
+        )
+        wide_dtypes = {c: every[c].dtype for c in sources}
+        kept_dtypes = {c: base[c].dtype for c in sources}
+        flags: list[Any] = [
+            TreeReduction(
+                side, kernels_elementwise.upcast_flags, kernels_elementwise.any_upcast,
+                kernels_elementwise.any_upcast, {},
+                chunk_kwargs={"kept": {c: side._meta.dtypes[c] for c in cols}},
+                label="upcast-flags", columns=sorted(cols, key=str),
+            )
+            if cols else {}
+            for side, cols in zip(sides, watched)
+        ]  # fmt: skip
+        return (*flags, sources, wide_dtypes, kept_dtypes)
+
+    def _widened_alike(self, column: Any = None) -> Any:
+        # A column of one side only is that side's; the join's own cast
+        # (``_widened_inputs_alike``) keeps the decision.
+        left, right = self.left._meta.columns, self.right._meta.columns
+        if self.op != "merge" or column is None:
+            return None
+        if column in left and column not in right:
+            return self.left._widened_alike(column)
+        if column in right and column not in left:
+            return self.right._widened_alike(column)
+        keys = set(as_list(self.left_on or [])) & set(as_list(self.right_on or []))
+        if column in keys:
+            return self.left._widened_alike(column) or self.right._widened_alike(column)
+        return None
+
+    def _lower_strategy(self, cast: bool, deferred: bool) -> Expr:
         """The join by the chosen strategy, its partitions cast to the meta
-        (``cast``) or as pandas makes them."""
+        (``cast``) or as pandas makes them, and unbuilt (``deferred``)."""
         left, right = self.left, self.right
         strategy = self.strategy()
         args = (self.op, _merge_kwargs(self), self._meta)
-        opts = (self.deferred, cast)  # MergePartitions' deferred, cast
+        opts = (deferred, cast)  # MergePartitions' deferred, cast
         if strategy == "single":
             kept = self._kept_divisions("left", left) or self._kept_divisions(
                 "right", right

@@ -59,6 +59,7 @@ __all__ = [
     "frame_dtypes",
     "masked_widened",
     "missing_widened",
+    "widened_by_missing",
 ]
 
 
@@ -108,6 +109,22 @@ def _pandas_widened(values: Any, want: Any, exact: Any) -> bool:
     if not missing_widened(want, values.dtype) or not len(values):
         return False
     return exact is not None or bool(values.isna().any())
+
+
+def widened_by_missing(values: Any, want: Any) -> bool:
+    """Whether ``values`` hold what missing values make of ``want``'s dtype
+    (:func:`missing_widened`): missing values here, or values that cast
+    back exactly (a column widened alike with partitions holding them).
+    Such values keep their dtype: pandas gives it to the whole data.
+
+    Examples
+    --------
+    >>> widened_by_missing(pd.Series([1.0, None]), np.dtype("int64"))
+    True
+    >>> widened_by_missing(pd.Series([1.5]), np.dtype("int64"))
+    False
+    """
+    return _pandas_widened(values, want, _exact_cast(values, want))
 
 
 def conform(part: Any, meta: Any) -> Any:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import offload
+from .enforce import widened_by_missing
 from .groupby_finalize import cast_index, reset_index_objects, sort_order
 from .keys import index_sorted_positions
 from .topn import fast_top_n_ok, group_top_n
@@ -384,7 +385,7 @@ def check_result(out: Any, meta: Any, what: str) -> Any:
     """
     fix = "pass meta= with the dtype the function returns (or omit meta= to infer it)"
     if isinstance(meta, pd.Series) and isinstance(out, pd.Series):
-        if out.dtype != meta.dtype:
+        if out.dtype != meta.dtype and not widened_by_missing(out, meta.dtype):
             raise ValueError(
                 f"{what}: a group's result has dtype {out.dtype}, meta= says "
                 f"{meta.dtype}; {fix}"
@@ -397,10 +398,12 @@ def check_result(out: Any, meta: Any, what: str) -> Any:
                 f"meta= says {list(meta.columns)}; pass meta= with the columns "
                 "the function returns (or omit meta= to infer it)"
             )
+        # A column the input held widened by missing values (the meta keeps
+        # pandas' dtype for data without them) stays widened.
         bad = [
             f"{c!r}: {a} (meta= says {b})"
-            for c, a, b in zip(meta.columns, out.dtypes, meta.dtypes)
-            if a != b
+            for i, (c, a, b) in enumerate(zip(meta.columns, out.dtypes, meta.dtypes))
+            if a != b and not widened_by_missing(out.iloc[:, i], b)
         ]
         if bad:
             raise ValueError(f"{what}: a group's result has dtypes {bad}; {fix}")

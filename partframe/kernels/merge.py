@@ -172,3 +172,32 @@ def narrow_if_complete(
     if index and not flags[-1]:
         shape.index = shape.index.astype(complete.index.dtype)
     return conform(part, shape)
+
+
+def cast_joined_alike(
+    part: Any, left_flags: Any, right_flags: Any, sources: dict, wide: dict, kept: dict
+) -> Any:
+    """A join's partition with each watched column cast to ``wide`` where
+    some input column it comes from (``sources``: ``{column: [(side,
+    input column), ...]}``, side 0 left, 1 right) was widened in some
+    input partition (the sides' :func:`~.elementwise.upcast_flags`), else
+    to ``kept``: the decision pandas makes for the whole inputs, which an
+    inner join's partitions, having lost the rows with missing values,
+    cannot make.
+
+    Examples
+    --------
+    >>> part = pd.DataFrame({"k": [1], "v": [2]})
+    >>> cast_joined_alike(part, {"k": True}, {}, {"k": [(0, "k")]},
+    ...                   {"k": "float64"}, {"k": "int64"}).dtypes.tolist()
+    [dtype('float64'), dtype('int64')]
+    """
+    flags = (left_flags, right_flags)
+    cast = {}
+    for col, dtype in zip(part.columns, part.dtypes):
+        if col in wide:
+            widened = any(flags[side].get(c, False) for side, c in sources[col])
+            target = wide[col] if widened else kept[col]
+            if dtype != target:
+                cast[col] = target
+    return part.astype(cast) if cast else part

@@ -44,7 +44,7 @@ from ..expr.meta import make_meta, meta_nonempty
 from ..expr.sources import DelayedValue
 from ..kernels import elementwise as kernels
 from .accessors import CategoricalAccessor, DatetimeAccessor, StringAccessor
-from .alike import upcast_alike
+from .alike import upcast_alike, widens
 from .columnwise import (
     NO_DEFAULT,
     check_columns,
@@ -80,6 +80,13 @@ def _replaced_meta(obj: Any, name: str, args: list, kwargs: dict) -> Any:
         return make_meta(getattr(sample, name)(cond, *rest, **kwargs))
     except Exception:
         return None
+
+
+def _replaces_by_missing(other: Any) -> bool:
+    """Whether ``where``/``mask`` put missing values where they replace."""
+    if other is NO_DEFAULT or other is None:
+        return True
+    return pd.api.types.is_scalar(other) and bool(pd.isna(other))
 
 
 def _clipped_meta(obj: Any, lower: Any, upper: Any, kwargs: dict) -> Any:
@@ -257,8 +264,13 @@ class FrameMethods:
             out = method_call(obj, name, *a, **kwargs)
             # pandas upcasts a column when some of its values are replaced
             # (int64 -> float64 for missing values): decided over the whole
-            # data, as pandas, the partitions are cast alike.
-            return upcast_alike(out, _replaced_meta(obj, name, a, kwargs))
+            # data, as pandas, the partitions are cast alike. Replaced by
+            # missing values, the meta stays the dtype pandas keeps when
+            # nothing is replaced (as for accessors): a merge or a concat
+            # above then keeps int64 where pandas does.
+            wide = _replaced_meta(obj, name, a, kwargs)
+            narrow = _replaces_by_missing(other) and widens(out._meta, wide)
+            return upcast_alike(out, wide, narrow_meta=narrow)
 
         return guarded(self, f"{name}()", build)
 
