@@ -9,7 +9,8 @@
    astype, sort, set_index, shuffle, concat), which then move fewer rows.
 3. :func:`push_filters_below` (``predicates.py``): terms of a row filter
    above a join also filter the join's inputs they commute with
-   (``Expr._terms_by_input``); the filter stays. Filters are moved again
+   (``Expr._terms_by_input``); the filter stays unless the inputs' filters
+   apply all of it. Filters are moved again
    after it, so a join input's new filter goes below its own sort or
    rename.
 4. :func:`push_projections_below` (``projections.py``): sources produce

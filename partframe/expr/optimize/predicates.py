@@ -295,10 +295,64 @@ def push_filters_below(expr: Expr) -> Expr:
     """Filter the inputs of joins (and any node declaring
     ``Expr._terms_by_input``) with the terms of a row filter above them.
 
-    The filter above stays, so the rows kept are exactly those of the plan
-    before; the inputs lose only rows that could not have been kept. A node
-    is rewritten only when every use of it is below the filter, and the
+    The inputs lose only rows that could not have been kept. A node is
+    rewritten only when every use of it is below the filter, and the
     filter's predicate is computed row by row from it (so it holds of the
     same rows of the rewritten node). Bounded: at most 32 rewrites.
+
+    The filter above stays, so the rows kept are exactly those of the plan
+    before, unless its whole predicate is the AND of terms that now filter
+    the inputs, each on a column of the same dtype as the output's: then
+    it keeps every row and is dropped (evaluated once, and counted once in
+    the estimates).
     """
-    return _rewrite_rounds(expr, _next_filter_below)
+    expr = _rewrite_rounds(expr, _next_filter_below)
+    return rewrite(expr, _filter_done_below)
+
+
+def _filter_done_below(node: Expr) -> Expr | None:
+    """``node``'s frame where ``node`` is a row filter that the filters at
+    the inputs of the node below it already apply in full (see
+    :func:`push_filters_below`), else ``None``."""
+    if not isinstance(node, Filter) or not isinstance(node.predicate, Expr):
+        return None
+    frame, pred = node.frame, node.predicate
+    source = _source_below(frame)
+    if not _fully_read(pred, source) or not _row_local(pred, source):
+        return None
+    terms = predicate_terms(pred, source)
+    by_input = source._terms_by_input(terms)
+    if not by_input:
+        return None
+    meta, applied = source._meta, set()
+    for name, side_terms in by_input.items():
+        side = source.operand(name)
+        have = {_term_key(t) for t in _implied_at(side)}
+        for t in side_terms:
+            if _term_key(t) in have and side._meta[t[0]].dtype == meta[t[0]].dtype:
+                applied.add(_term_key(t))
+    if all(_term_key(t) in applied for t in terms):
+        return frame
+    return None
+
+
+def _fully_read(pred: Any, source: Expr) -> bool:
+    """Is ``pred`` exactly the AND of :func:`predicate_terms` (no part of
+    it left out)?"""
+    if (
+        isinstance(pred, Elemwise)
+        and pred.func is operator.and_
+        and len(pred.args) == 2
+        and not pred.kwargs
+    ):
+        return all(_fully_read(a, source) for a in pred.args)
+    return bool(predicate_terms(pred, source))
+
+
+def _implied_at(frame: Expr) -> list[Any]:
+    """Terms the row filters right at ``frame`` (one on another) apply."""
+    terms: list[Any] = []
+    while isinstance(frame, Filter):
+        terms.extend(_implied(frame))
+        frame = frame.frame
+    return terms
