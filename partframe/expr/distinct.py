@@ -7,6 +7,11 @@ key over the whole frame. Each partition first drops its own duplicates
 position, hash-shuffled by key so equal keys meet, deduplicated there
 (the tags decide which row is first), and shuffled back home in their
 original order: the result has the frame's partitions and divisions.
+Where no consumer needs that (the side of a join on columns, whose result
+has its own row order: ``DropDuplicates(in_place=False)``, see
+:meth:`~partframe.expr.merge.Merge._simplify`), the rows stay in the
+partition of their key; tags are kept only where they decide which row
+stays (``keep`` first or last with columns beyond the keys).
 
 :class:`ValueCounts` counts the values of a Series in ``split_out``
 partitions: values are hash-partitioned, so no task holds every distinct
@@ -20,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..kernels.distinct import count_values, dedup_partition
+from ..kernels.distinct import count_values, dedup_partition, dedup_untagged
 from ..kernels.group_call import PART
 from .base import ColumnNeeds, Divisions, Expr, Needed, RowsInPlace
 from .blockwise import MapPartitions, MethodCall
@@ -36,20 +41,39 @@ class DropDuplicates(RowsInPlace):
     """``frame.drop_duplicates(subset=on, keep=keep)`` over all partitions,
     through ``split_out`` shuffle outputs (``method``: the shuffle's)."""
 
-    _parameters = ["frame", "on", "keep", "split_out", "method"]
-    _defaults = {"method": None}
+    _parameters = ["frame", "on", "keep", "split_out", "method", "in_place"]
+    _defaults = {"method": None, "in_place": True}
     frame: Expr
     on: list[Any]
     keep: Any
     split_out: int
     method: str | None
+    in_place: bool
 
     @functools.cached_property
     def _meta(self) -> Any:
         return self.frame._meta
 
+    def _divisions(self) -> Divisions:
+        if self.in_place:
+            return self.frame.divisions
+        return (None,) * (self.split_out + 1)
+
+    @property
+    def _partitioning(self) -> str:
+        return self.frame._partitioning if self.in_place else self._name
+
     def _operand_repr(self) -> str:
-        return f"on={self.on!r}, keep={self.keep!r}, split_out={self.split_out}"
+        where = "" if self.in_place else ", by key"
+        return f"on={self.on!r}, keep={self.keep!r}, split_out={self.split_out}{where}"
+
+    def _unordered(self) -> Expr | None:
+        """This dedup with its rows left in the partition of their key
+        (same count of partitions), or ``None`` where it is that already or
+        would have other partitions."""
+        if not self.in_place or self.split_out != self.frame.npartitions:
+            return None
+        return self.substitute_operands(in_place=False)
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         # Which rows stay depends on the ``on`` columns only; the others
@@ -64,11 +88,25 @@ class DropDuplicates(RowsInPlace):
 
     def _lower(self) -> Expr:
         local = self.frame
+        kwargs = {"subset": list(self.on), "keep": self.keep}
         if self.keep is not False:
-            kwargs = {"subset": list(self.on), "keep": self.keep}
             local = MethodCall(self.frame, "drop_duplicates", (), kwargs)
+        meta = self.frame._meta
+        keys_only = isinstance(meta, pd.DataFrame) and set(meta.columns) <= set(self.on)
+        if not self.in_place and (keys_only or self.keep is False):
+            # Which of equal rows stays is not seen (they are equal, or
+            # none stays): no tags.
+            shuffled = Shuffle(
+                local, list(self.on), self.split_out, "hash", self.method
+            )
+            return MethodCall(shuffled, "drop_duplicates", (), kwargs)
         tagged = TagRows(local)
         shuffled = Shuffle(tagged, list(self.on), self.split_out, "hash", self.method)
+        if not self.in_place:
+            return MapPartitions(
+                dedup_untagged, self._meta, [shuffled, list(self.on), self.keep],
+                None, False,
+            )  # fmt: skip
         deduped = MapPartitions(
             dedup_partition,
             tagged._meta,

@@ -79,7 +79,9 @@ from ..kernels.join import as_list
 from ..kernels.merge import cast_joined_alike, merge_partitions
 from ..kernels.partitions import union_divisions
 from .base import ColumnNeeds, Divisions, Expr, Needed
-from .elementwise import CastAlike
+from .blockwise import Assign, Projection
+from .distinct import DropDuplicates
+from .elementwise import CastAlike, RenameColumns
 from .join import (
     BroadcastMatches,
     MergePartitions,
@@ -600,6 +602,21 @@ class Merge(Expr):
         ]  # fmt: skip
         return (*flags, sources, wide_dtypes, kept_dtypes)
 
+    def _simplify(self) -> Expr | None:
+        """A side that drops duplicates (through column selections,
+        renames and assignments of scalars) keeps its rows in the
+        partition of their key instead of sending them back home
+        (:class:`~partframe.expr.distinct.DropDuplicates`): a join on
+        columns has its own row order and labels, whatever its inputs'."""
+        if self.op != "merge" or self.left_index or self.right_index:
+            return None
+        changes = {}
+        for name in ("left", "right"):
+            side = _unordered_dedup(self.operand(name))
+            if side is not None:
+                changes[name] = side
+        return self.substitute_operands(**changes) if changes else None
+
     def _widened_alike(self, column: Any = None) -> Any:
         # A column of one side only is that side's; the join's own cast
         # (``_widened_inputs_alike``) keeps the decision.
@@ -744,3 +761,20 @@ def _gather(expr: Expr) -> Expr:
         return expr
     plan = (tuple((i, 0, 1) for i in range(expr.npartitions)),)
     return RepartitionPieces(expr, plan)
+
+
+def _unordered_dedup(side: Expr) -> Expr | None:
+    """``side`` with the dedup it ends in (below column selections, renames
+    and assignments of scalars, which keep each row's values whatever its
+    partition) leaving rows in the partition of their key; ``None`` where
+    there is none to change."""
+    if isinstance(side, DropDuplicates):
+        return side._unordered()
+    if isinstance(side, Projection | RenameColumns) or (
+        isinstance(side, Assign) and not any(isinstance(v, Expr) for v in side.values)
+    ):
+        if not isinstance(side._meta, pd.DataFrame):
+            return None
+        below = _unordered_dedup(side.frame)
+        return None if below is None else side.substitute_operands(frame=below)
+    return None

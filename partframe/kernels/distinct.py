@@ -268,6 +268,12 @@ def dedup_partition(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
     return df.drop_duplicates(subset=cols, keep=keep)
 
 
+def dedup_untagged(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
+    """:func:`dedup_partition`, then without the tag columns (the rows stay
+    in the partition of their key)."""
+    return dedup_partition(df, cols, keep).drop(columns=[PART, POS])
+
+
 def count_values(df: pd.DataFrame, name: Any, kw: dict) -> pd.Series:
     return df["__pf_value"].rename(name).value_counts(**kw)
 
