@@ -11,8 +11,10 @@ the key values, then pandas' own compiled group kernels (``group_sum``,
 ``group_min``, ``group_max``: the functions ``GroupBy.sum``, ``min`` and
 ``max`` call, with the same arguments), so the values are bit for bit those
 of pandas (Kahan-compensated sums, missing values skipped, ``min_count``
-as pandas' defaults). It answers only the cases whose pandas result it
-knows exactly and returns ``None`` otherwise, so the caller runs pandas:
+as pandas' defaults; where pandas 3.1 and later sums ascending group ids
+with ``numpy.add.reduceat``, so does this). It answers only the cases
+whose pandas result it knows exactly and returns ``None`` otherwise, so
+the caller runs pandas:
 
 - keys: one numpy array of ints, unsigned ints or floats, or one array of
   pandas' ``str`` dtype (the uniques are then one too); missing keys
@@ -103,7 +105,44 @@ def _is_string(dtype: Any) -> bool:
     return isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan
 
 
+def _pandas_reduces_runs() -> bool:
+    """Whether pandas sums groups whose ids ascend with ``ufunc.reduceat``
+    (pandas 3.1 and later) instead of the Kahan-compensated kernel: the
+    last bits of a float sum then differ, and so must ours."""
+    try:
+        from pandas.core.groupby.ops import BaseGrouper
+    except ImportError:  # pragma: no cover - pandas moved it
+        return False
+    return hasattr(BaseGrouper, "_reduceat_aggregate")
+
+
+_REDUCEAT_SUMS = _pandas_reduces_runs()
+
+
+def _reduceat_sum(values: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray | None:
+    """pandas' sum of groups whose ids ascend (missing keys, -1, first):
+    ``numpy.add.reduceat`` over each run, 0 for a group without rows.
+    ``None`` where pandas would use its kernel: ids not ascending, or a
+    missing float value (reduceat would not skip it)."""
+    if not len(codes) or (codes[1:] < codes[:-1]).any():
+        return None
+    if values.dtype.kind == "f" and np.isnan(values).any():
+        return None
+    start = int(np.searchsorted(codes, 0))
+    ids, vals = codes[start:], values[start:]
+    if not len(ids):
+        return None
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    out = np.zeros(n, dtype=values.dtype)
+    out[ids[starts]] = np.add.reduceat(vals, starts)
+    return out
+
+
 def _reduce(kernel: Any, op: str, values: np.ndarray, codes: np.ndarray, n: int) -> Any:
+    if op == "sum" and _REDUCEAT_SUMS and values.dtype.kind == "f":
+        runs = _reduceat_sum(values, codes, n)
+        if runs is not None:
+            return runs
     out = np.empty((n, 1), dtype=values.dtype)
     counts = np.zeros(n, dtype="int64")
     kernel(

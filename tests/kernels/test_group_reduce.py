@@ -136,7 +136,8 @@ def test_turns_itself_off_when_the_kernel_signature_changes(monkeypatch):
         gr, "_KERNELS", {"sum": changed, "min": changed, "max": changed}
     )
     monkeypatch.setattr(gr, "_ENABLED", True)
-    keys, values = np.array([1, 1]), np.array([1.0, 2.0])
+    # keys out of order: the kernel runs (ascending ones may not need it)
+    keys, values = np.array([1, 2, 1]), np.array([1.0, 2.0, 3.0])
     assert gr.group_reduce(keys, [("a", values, "sum")]) is None
     assert gr._ENABLED is False
     # the groupby falls back to pandas and stays right
@@ -261,3 +262,23 @@ def test_groupby_of_data_sorted_by_key(npartitions):
         df[df.v > 0].groupby("k", sort=False).v.min(),
         pdf[pdf.v > 0].groupby("k", sort=False).v.min(),
     )
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        np.zeros(4, dtype="int64"),  # one run (hypothesis found it)
+        np.array([5, 5, 3, 3, 3, 9]),  # runs in order of appearance
+        np.array([np.nan, np.nan, 2.0, 2.0, 7.0, 7.0]),  # missing keys first
+        np.array([2, 1, 2, 1, 2, 1]),  # not runs: the Kahan kernel
+    ],
+)
+@pytest.mark.parametrize("sort", [False, True])
+def test_sums_of_runs_have_pandas_last_bits(keys, sort):
+    # pandas (3.1+) sums ascending group ids with numpy.add.reduceat and
+    # others with its Kahan-compensated kernel: the last bits differ
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=len(keys)) * 10.0 ** rng.integers(0, 17, len(keys))
+    check_equal(keys, values, "sum", sort)
+    check_equal(keys, np.array([12.57302211, -13.21048633, 64.04226504, 10.49001172,
+                                0.1, 0.2])[: len(keys)], "sum", sort)  # fmt: skip
