@@ -29,8 +29,12 @@
 8. :func:`share_reads` (``shared_reads.py``): sources of the same data
    that differ only in their columns or skipped data become one read of
    the union, when that reads fewer bytes, and each is a selection of it.
-9. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
-   become one task per partition.
+9. :func:`share_filters` (``shared_filters.py``): the filters of one frame
+   by one predicate (one per column selection after simplification)
+   become one filter of the columns they select, and each a selection of
+   it: the mask's positions and the index are computed once.
+10. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
+    become one task per partition.
 
 Each pass visits every node a bounded number of times (no fixed-point
 iteration over the whole tree), so optimizing a plan of hundreds of nodes
@@ -50,6 +54,7 @@ from .fuse import Fused, fuse_blockwise
 from .lower import lower
 from .predicates import push_filters_below, push_predicates
 from .projections import column_needs, push_projections, push_projections_below
+from .shared_filters import share_filters
 from .shared_reads import share_reads
 from .simplify import simplify
 
@@ -65,6 +70,7 @@ __all__ = [
     "push_predicates",
     "push_projections",
     "push_projections_below",
+    "share_filters",
     "share_reads",
     "simplify",
 ]
@@ -83,6 +89,7 @@ def optimize(expr: Expr, fuse: bool = True) -> Expr:
     expr = push_predicates(expr)
     expr = push_projections(expr)
     expr = share_reads(expr)
+    expr = share_filters(expr)
     if fuse:
         expr = fuse_blockwise(expr)
     return expr
