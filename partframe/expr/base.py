@@ -492,6 +492,16 @@ class Expr:
         widens for missing values skip the whole-column decision on it."""
         return False
 
+    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+        """``(key columns, n)`` where this node's partitions are the ``n``
+        outputs of a hash shuffle by those columns
+        (:func:`~partframe.kernels.hashing.partitioning_index`), their
+        values unchanged since: a hash join on them with as many
+        partitions, the other side hashed alike, need not move these rows.
+        ``None`` by default; shuffles say so, and nodes that keep each
+        row in its partition with its key values pass it on."""
+        return None
+
     def _widened_alike(self, column: Any = None) -> Any:
         """The dtype that missing values make of ``column``'s (of a frame;
         ``None``: a Series' own values) when its partitions may hold it

@@ -325,6 +325,12 @@ class MethodCall(Blockwise):
     kwargs: dict[str, Any] | None
     operation = staticmethod(call_method)
 
+    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+        # rows dropped, the others kept where they are, unchanged
+        if self.method in ("drop_duplicates", "dropna"):
+            return _keys_kept(self, self.frame)
+        return None
+
     def _as_method_call(
         self,
     ) -> tuple[Expr, str, tuple[Any, ...], dict[str, Any]] | None:
@@ -514,6 +520,9 @@ class Projection(Blockwise):
             return column is None and self.frame._has_no_missing(cols)
         return column is not None and self.frame._has_no_missing(column)
 
+    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+        return _keys_kept(self, self.frame)
+
     def _widened_alike(self, column: Any = None) -> Any:
         if isinstance(self._meta, pd.Series) and isinstance(
             self.frame._meta, pd.DataFrame
@@ -602,6 +611,9 @@ class Filter(Blockwise):
         pred = self.predicate
         return (self.frame, pred) if isinstance(pred, Expr) else None
 
+    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+        return _keys_kept(self, self.frame)
+
     def _has_no_missing(self, column: Any = None) -> bool:
         return self.frame._has_no_missing(column)
 
@@ -667,6 +679,12 @@ class Assign(Blockwise):
             return isinstance(value._meta, pd.Series) and value._has_no_missing()
         return pd.api.types.is_scalar(value) and not pd.isna(value)
 
+    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+        hashed = _keys_kept(self, self.frame)
+        if hashed is None or set(hashed[0]) & set(self.names):
+            return None
+        return hashed
+
     def _widened_alike(self, column: Any = None) -> Any:
         names = list(self.names)
         if column is None or column not in names:
@@ -707,3 +725,18 @@ class Assign(Blockwise):
                 v = moved
             values.append(v)
         return Assign(frame, list(self.names), values)
+
+
+def _keys_kept(node: Expr, frame: Expr) -> tuple[tuple[Any, ...], int] | None:
+    """``frame``'s hash partitioning, for a node that keeps every row in
+    its partition with the key columns' values (``frame``'s, same dtypes)."""
+    hashed = frame._hash_partitioned()
+    meta, below = node._meta, frame._meta
+    if hashed is None or not isinstance(meta, pd.DataFrame):
+        return None
+    for key in hashed[0]:
+        if column_dtype(meta, key) is None or column_dtype(meta, key) != column_dtype(
+            below, key
+        ):
+            return None
+    return hashed

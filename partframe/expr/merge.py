@@ -34,7 +34,11 @@ estimate its logical node lacks): choosing once keeps the collection's
 3. **hash**: both sides are shuffled by their keys
    (:func:`partframe.kernels.hashing.partitioning_index`: ``1``, ``1.0``
    and ``Int64`` 1 agree; missing keys meet) to the same number of
-   partitions and merged partition by partition.
+   partitions and merged partition by partition. A side that is hashed
+   by its keys into that many partitions already
+   (:meth:`Expr._hash_partitioned`: a dedup or shuffle by the key, then
+   steps that keep rows in place; keys of the same dtypes on both sides)
+   is not shuffled again.
 
 Partitions. ``npartitions=`` is the number of output partitions whatever
 the strategy (an index join given it is not aligned; a broadcast re-splits
@@ -677,14 +681,19 @@ class Merge(Expr):
             return MergePartitions(_gather(left), right, *args, divs, "right", *opts)
         n = self._nout
         lk, rk = self._side_keys()
-        return MergePartitions(
-            Shuffle(left, lk, n, "hash", self.method),
-            Shuffle(right, rk, n, "hash", self.method),
-            *args,
-            None,
-            None,
-            *opts,
+        # A side hashed by its keys into n partitions already (a dedup by
+        # the key, a shuffle) stays where it is: the other side's shuffle
+        # sends equal keys to the same partitions.
+        same = (
+            lk != "__index__"
+            and rk != "__index__"
+            and _same_dtypes(left._meta, lk, right._meta, rk)
         )
+        if not (same and left._hash_partitioned() == (tuple(lk), n)):
+            left = Shuffle(left, lk, n, "hash", self.method)
+        if not (same and right._hash_partitioned() == (tuple(rk), n)):
+            right = Shuffle(right, rk, n, "hash", self.method)
+        return MergePartitions(left, right, *args, None, None, *opts)
 
     def _preserving_broadcast(self, left: Expr, right: Expr, small: str) -> Expr:
         """A join that keeps the unmatched rows of the broadcast (small) side:
@@ -778,3 +787,11 @@ def _unordered_dedup(side: Expr) -> Expr | None:
         below = _unordered_dedup(side.frame)
         return None if below is None else side.substitute_operands(frame=below)
     return None
+
+
+def _same_dtypes(lmeta: Any, lk: list[Any], rmeta: Any, rk: list[Any]) -> bool:
+    """Do the key columns of both sides have the same dtypes, pairwise?"""
+    try:
+        return all(lmeta[a].dtype == rmeta[b].dtype for a, b in zip(lk, rk))
+    except (KeyError, AttributeError):
+        return False

@@ -321,6 +321,9 @@ class ShuffleCollect(Regroup):
     npartitions_out: int
     meta: Any
 
+    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+        return _hashed_by(self.splits, self.npartitions_out)
+
     @functools.cached_property
     def _meta(self) -> Any:
         return self.operand("meta")
@@ -377,6 +380,9 @@ class StagedShuffle(Regroup):
     assigned: Expr
     npartitions_out: int
     meta: Any
+
+    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+        return _hashed_by(self.assigned, self.npartitions_out)
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -475,6 +481,9 @@ class DiskShuffle(Regroup):
     how: Any
     bounds: Any
     meta: Any
+
+    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+        return _hashed_by(self, self.npartitions_out)
 
     @functools.cached_property
     def _meta(self) -> Any:
@@ -576,3 +585,11 @@ class RangeBounds(Expr):
             quote(list(self.ascending)), self.na_position,
         )  # fmt: skip
         return graph
+
+
+def _hashed_by(split: Expr, n: int) -> tuple[tuple[Any, ...], int] | None:
+    """``(on, n)`` of a shuffle step that hashes by columns ``on``."""
+    on = split.operand("on")
+    if split.operand("how") != "hash" or not isinstance(on, list | tuple) or not on:
+        return None
+    return tuple(on), n

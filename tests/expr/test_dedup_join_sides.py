@@ -93,3 +93,42 @@ def test_join_on_the_index_keeps_the_dedup_in_place():
         DIM.set_index("k"), left_on="k", right_index=True
     )
     assert_eq(out, want, check_index=False, sort_results=True)
+
+
+def _shuffles(expr) -> int:
+    kinds = _kinds(expr)
+    return sum(k in ("ShuffleCollect", "StagedShuffle", "DiskShuffle") for k in kinds)
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
+@pytest.mark.parametrize("partitioning", PARTITIONINGS)
+def test_a_side_hashed_by_its_key_is_not_shuffled_again(how, partitioning):
+    # the dedup hashes the rows by "k" into the frame's partition count; a
+    # hash join on "k" with that many partitions shuffles only the other side
+    ddf, pdf = variant(ROWS, partitioning)
+    other = pd.DataFrame({"k": np.arange(30) % 17, "o": np.arange(30.0)})
+    dother = partframe.from_pandas(other, npartitions=max(1, ddf.npartitions))
+    side = ddf[["k", "v"]].drop_duplicates(subset=["k"], keep=False).assign(seen=1)
+    got = dother.merge(side, on="k", how=how, broadcast=False)
+    if ddf.npartitions > 1:
+        # one shuffle for the dedup, one for the other side
+        assert _shuffles(got.expr) == 2
+    want = other.merge(
+        pdf[["k", "v"]].drop_duplicates(subset=["k"], keep=False).assign(seen=1),
+        on="k",
+        how=how,
+    )
+    for scheduler in ("sync", "threads"):
+        assert_eq(got, want, check_index=False, sort_results=True, scheduler=scheduler)
+
+
+def test_keys_of_other_dtypes_are_shuffled_alike():
+    # float keys on the other side: both sides go through the shuffle
+    ddf = partframe.from_pandas(ROWS, npartitions=4)
+    other = pd.DataFrame({"k": (np.arange(30) % 17).astype("float64"), "o": 1.0})
+    dother = partframe.from_pandas(other, npartitions=4)
+    side = ddf[["k"]].drop_duplicates()
+    got = dother.merge(side, on="k", broadcast=False)
+    assert _shuffles(got.expr) == 3
+    want = other.merge(ROWS[["k"]].drop_duplicates(), on="k")
+    assert_eq(got, want, check_index=False, sort_results=True)
