@@ -64,3 +64,15 @@ def test_user_meta_still_refuses_missing_values():
     out = ddf.map_partitions(lambda d: d, meta={"x": "int64"})
     with pytest.raises(ValueError, match="'x': float64"):
         out.compute()
+
+
+def test_hooks_follow_a_deep_plan_without_recursing():
+    # the join asks each input column whether it may be widened (and the
+    # accessor whether it holds missing values) down a chain of 1500 steps
+    pdf = pd.DataFrame({"k": np.arange(20) % 5, "v": np.arange(20)})
+    d, p = partframe.from_pandas(pdf, npartitions=2), pdf
+    for _ in range(1500):
+        d, p = d.assign(v=d.v + 1), p.assign(v=p.v + 1)
+    other = pd.DataFrame({"k": range(5), "w": range(5)})
+    got = d.merge(partframe.from_pandas(other, npartitions=1), on="k")
+    assert_eq(got, p.merge(other, on="k"), check_index=False, sort_results=True)

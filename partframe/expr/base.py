@@ -34,7 +34,7 @@ import functools
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -46,9 +46,11 @@ if TYPE_CHECKING:
     from .statistics import Estimate
 
 __all__ = [
+    "Below",
     "Expr",
     "RowsInPlace",
     "column_dtype",
+    "follow",
     "map_operand_exprs",
     "operand_exprs",
     "plain_scalar",
@@ -488,8 +490,15 @@ class Expr:
         is known to hold no missing value without reading the data: the
         source says so (Parquet null counts, data in memory) and the nodes
         between keep it (selections, filters, the preserved side of a
-        join). The default knows nothing. Accessors whose dtype pandas
-        widens for missing values skip the whole-column decision on it."""
+        join). Accessors whose dtype pandas widens for missing values skip
+        the whole-column decision on it. Nodes answer through
+        :meth:`_no_missing_step`, followed in a loop (deep plans)."""
+        return bool(follow(self, column, "_no_missing_step"))
+
+    def _no_missing_step(self, column: Any) -> bool | Below:
+        """This node's answer for :meth:`_has_no_missing`, or the column of
+        a node below that holds the same values (:class:`Below`). The
+        default knows nothing."""
         return False
 
     def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
@@ -498,9 +507,35 @@ class Expr:
         (:func:`~partframe.kernels.hashing.partitioning_index`), their
         values unchanged since: a hash join on them with as many
         partitions, the other side hashed alike, need not move these rows.
-        ``None`` by default; shuffles say so, and nodes that keep each
-        row in its partition with its key values pass it on."""
+        Shuffles say so (:meth:`_hash_step`); nodes that keep each row in
+        its partition pass the question on, each keeping the key columns
+        with their dtypes (:meth:`_keeps_keys`). Followed in a loop."""
+        path: list[Expr] = []
+        node: Expr = self
+        step = node._hash_step()
+        while isinstance(step, Below):
+            path.append(node)
+            node = step.node
+            step = node._hash_step()
+        if step is None:
+            return None
+        keys = step[0]
+        want = [column_dtype(node._meta, k) for k in keys]
+        for p in path:
+            got = [column_dtype(p._meta, k) for k in keys]
+            if None in got or got != want or not p._keeps_keys(keys):
+                return None
+        return step
+
+    def _hash_step(self) -> tuple[tuple[Any, ...], int] | Below | None:
+        """A hash shuffle's ``(keys, n)``, :class:`Below` (the input) for a
+        node that keeps each row in its partition, or ``None`` (default)."""
         return None
+
+    def _keeps_keys(self, keys: tuple[Any, ...]) -> bool:
+        """For a node that passes :meth:`_hash_step` on: are ``keys``' values
+        its input's (not assigned anew)?"""
+        return True
 
     def _widened_alike(self, column: Any = None) -> Any:
         """The dtype that missing values make of ``column``'s (of a frame;
@@ -513,8 +548,14 @@ class Expr:
         A join, whose partitions lose the rows that held the missing values
         (an inner join), asks its inputs to make the same decision for its
         result. A wrong "maybe" costs a reduction, never a wrong dtype: the
-        flags are read from the partitions. By default, a column of the
-        same label and dtype in the first input passes it on (elementwise
+        flags are read from the partitions. Nodes answer through
+        :meth:`_widened_step`, followed in a loop (deep plans)."""
+        return follow(self, column, "_widened_step")
+
+    def _widened_step(self, column: Any) -> Any:
+        """This node's answer for :meth:`_widened_alike` (a dtype or
+        ``None``), or :class:`Below`. By default, a column of the same label
+        and dtype in the first input passes the question on (elementwise
         steps keep a widened column widened)."""
         deps = self.dependencies()
         if not deps:
@@ -523,7 +564,7 @@ class Expr:
         mine = column_dtype(self._meta, column)
         if mine is None or mine != column_dtype(frame._meta, column):
             return None
-        return frame._widened_alike(column)
+        return Below(frame, column)
 
     def _with_estimates(self) -> Expr | None:
         """This node with the choices it made when built (a join's strategy)
@@ -961,3 +1002,20 @@ def column_dtype(meta: Any, column: Any) -> Any:
     if column not in meta.columns:
         return None
     return meta.dtypes[column]
+
+
+class Below(NamedTuple):
+    """A hook's answer: ask ``node`` about its ``column`` instead."""
+
+    node: Expr
+    column: Any
+
+
+def follow(node: Expr, column: Any, step: str) -> Any:
+    """Call the hook ``step`` from ``node`` down while it answers
+    :class:`Below`: a loop, so a plan of thousands of steps does not
+    recurse."""
+    out = getattr(node, step)(column)
+    while isinstance(out, Below):
+        out = getattr(out.node, step)(out.column)
+    return out

@@ -26,7 +26,15 @@ from ..kernels.calls import (
 )
 from ..kernels.enforce import MetaCheck, check_partition
 from ..kernels.selection import filter_rows, select_columns
-from .base import ColumnNeeds, Divisions, Expr, Needed, column_dtype, operand_exprs
+from .base import (
+    Below,
+    ColumnNeeds,
+    Divisions,
+    Expr,
+    Needed,
+    column_dtype,
+    operand_exprs,
+)
 from .meta import emulate, is_frame_or_series
 
 if TYPE_CHECKING:
@@ -325,10 +333,10 @@ class MethodCall(Blockwise):
     kwargs: dict[str, Any] | None
     operation = staticmethod(call_method)
 
-    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+    def _hash_step(self) -> Below | None:
         # rows dropped, the others kept where they are, unchanged
         if self.method in ("drop_duplicates", "dropna"):
-            return _keys_kept(self, self.frame)
+            return Below(self.frame, None)
         return None
 
     def _as_method_call(
@@ -512,27 +520,26 @@ class Projection(Blockwise):
         # row of its frame as it is.
         return self.frame
 
-    def _has_no_missing(self, column: Any = None) -> bool:
-        cols = self.operand("columns")
+    def _no_missing_step(self, column: Any) -> bool | Below:
         if not isinstance(self.frame._meta, pd.DataFrame):
             return False
         if isinstance(self._meta, pd.Series):
-            return column is None and self.frame._has_no_missing(cols)
-        return column is not None and self.frame._has_no_missing(column)
+            return False if column is not None else self._column_below()
+        return False if column is None else Below(self.frame, column)
 
-    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
-        return _keys_kept(self, self.frame)
+    def _column_below(self) -> Below:
+        """The frame's column this Series selection is."""
+        return Below(self.frame, self.operand("columns"))
 
-    def _widened_alike(self, column: Any = None) -> Any:
+    def _hash_step(self) -> Below | None:
+        return Below(self.frame, None)
+
+    def _widened_step(self, column: Any) -> Any:
         if isinstance(self._meta, pd.Series) and isinstance(
             self.frame._meta, pd.DataFrame
         ):
-            return (
-                None
-                if column is not None
-                else self.frame._widened_alike(self.operand("columns"))
-            )
-        return super()._widened_alike(column)
+            return None if column is not None else self._column_below()
+        return super()._widened_step(column)
 
     def _to_client(self) -> Expr:
         """The simplified plan's (a selection of a filter is the filter of
@@ -611,11 +618,11 @@ class Filter(Blockwise):
         pred = self.predicate
         return (self.frame, pred) if isinstance(pred, Expr) else None
 
-    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
-        return _keys_kept(self, self.frame)
+    def _hash_step(self) -> Below | None:
+        return Below(self.frame, None)
 
-    def _has_no_missing(self, column: Any = None) -> bool:
-        return self.frame._has_no_missing(column)
+    def _no_missing_step(self, column: Any) -> bool | Below:
+        return Below(self.frame, column)
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         out = [(self.frame, needed)]
@@ -668,33 +675,36 @@ class Assign(Blockwise):
     def _operand_repr(self) -> str:
         return ", ".join(repr(n) for n in self.names)
 
-    def _has_no_missing(self, column: Any = None) -> bool:
+    def _value_of(self, column: Any) -> Any:
+        """The value last assigned to ``column``."""
+        names = list(self.names)
+        return self.values[len(names) - 1 - names[::-1].index(column)]
+
+    def _no_missing_step(self, column: Any) -> bool | Below:
         if column is None:
             return False
-        names = list(self.names)
-        if column not in names:
-            return self.frame._has_no_missing(column)
-        value = self.values[len(names) - 1 - names[::-1].index(column)]
+        if column not in self.names:
+            return Below(self.frame, column)
+        value = self._value_of(column)
         if isinstance(value, Expr):
-            return isinstance(value._meta, pd.Series) and value._has_no_missing()
+            return isinstance(value._meta, pd.Series) and Below(value, None)
         return pd.api.types.is_scalar(value) and not pd.isna(value)
 
-    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
-        hashed = _keys_kept(self, self.frame)
-        if hashed is None or set(hashed[0]) & set(self.names):
-            return None
-        return hashed
+    def _hash_step(self) -> Below | None:
+        return Below(self.frame, None)
 
-    def _widened_alike(self, column: Any = None) -> Any:
-        names = list(self.names)
-        if column is None or column not in names:
-            return super()._widened_alike(column)
-        value = self.values[len(names) - 1 - names[::-1].index(column)]
+    def _keeps_keys(self, keys: tuple[Any, ...]) -> bool:
+        return not set(keys) & set(self.names)
+
+    def _widened_step(self, column: Any) -> Any:
+        if column is None or column not in self.names:
+            return super()._widened_step(column)
+        value = self._value_of(column)
         if not isinstance(value, Expr) or not isinstance(value._meta, pd.Series):
             return None
         if value._meta.dtype != column_dtype(self._meta, column):
             return None
-        return value._widened_alike()
+        return Below(value, None)
 
     def _filter_below(
         self,
@@ -725,18 +735,3 @@ class Assign(Blockwise):
                 v = moved
             values.append(v)
         return Assign(frame, list(self.names), values)
-
-
-def _keys_kept(node: Expr, frame: Expr) -> tuple[tuple[Any, ...], int] | None:
-    """``frame``'s hash partitioning, for a node that keeps every row in
-    its partition with the key columns' values (``frame``'s, same dtypes)."""
-    hashed = frame._hash_partitioned()
-    meta, below = node._meta, frame._meta
-    if hashed is None or not isinstance(meta, pd.DataFrame):
-        return None
-    for key in hashed[0]:
-        if column_dtype(meta, key) is None or column_dtype(meta, key) != column_dtype(
-            below, key
-        ):
-            return None
-    return hashed

@@ -19,7 +19,7 @@ from pandas.api.types import pandas_dtype
 from ..graph import quote
 from ..kernels import elementwise as kernels
 from ..kernels.enforce import MetaCheck, check_partition
-from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, column_dtype
+from .base import Below, ColumnNeeds, Divisions, Expr, Layer, Needed, column_dtype
 from .blockwise import (
     Blockwise,
     _meta_of,
@@ -178,7 +178,7 @@ class CastAlike(ColumnwiseCall):
     def _meta_if_complete(self) -> Any:
         return self.frame._meta
 
-    def _widened_alike(self, column: Any = None) -> Any:
+    def _widened_step(self, column: Any) -> Any:
         # With pandas' dtype for data without missing values as its meta
         # (``upcast_alike(narrow_meta=True)``), the partitions may hold the
         # wide dtype, alike.
@@ -193,7 +193,7 @@ class CastAlike(ColumnwiseCall):
             )
         if pair[0] is not None and column_dtype(self._meta, column) == pair[1]:
             return pair[0]
-        return super()._widened_alike(column)
+        return super()._widened_step(column)
 
 
 class RenameColumns(Blockwise):
@@ -216,15 +216,18 @@ class RenameColumns(Blockwise):
         changed = {k: v for k, v in self.mapping.items() if k != v}
         return repr(changed)
 
-    def _has_no_missing(self, column: Any = None) -> bool:
-        mapping = self.mapping
-        old = [o for o in self.frame._meta.columns if mapping.get(o, o) == column]
-        return len(old) == 1 and self.frame._has_no_missing(old[0])
+    def _no_missing_step(self, column: Any) -> bool | Below:
+        below = self._renamed_from(column)
+        return False if below is None else below
 
-    def _widened_alike(self, column: Any = None) -> Any:
+    def _widened_step(self, column: Any) -> Any:
+        return self._renamed_from(column)
+
+    def _renamed_from(self, column: Any) -> Below | None:
+        """The input column renamed to ``column`` (one only)."""
         mapping = self.mapping
         old = [o for o in self.frame._meta.columns if mapping.get(o, o) == column]
-        return self.frame._widened_alike(old[0]) if len(old) == 1 else None
+        return Below(self.frame, old[0]) if len(old) == 1 else None
 
     def _filter_below(
         self,

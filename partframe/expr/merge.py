@@ -82,7 +82,7 @@ from ..kernels import elementwise as kernels_elementwise
 from ..kernels.join import as_list
 from ..kernels.merge import cast_joined_alike, merge_partitions
 from ..kernels.partitions import union_divisions
-from .base import ColumnNeeds, Divisions, Expr, Needed
+from .base import Below, ColumnNeeds, Divisions, Expr, Needed
 from .blockwise import Assign, Projection
 from .distinct import DropDuplicates
 from .elementwise import CastAlike, RenameColumns
@@ -435,19 +435,16 @@ class Merge(Expr):
         side = self.left if column in left else self.right
         return _source_below(side)._column_range(column)
 
-    def _has_no_missing(self, column: Any = None) -> bool:
+    def _no_missing_step(self, column: Any) -> bool | Below:
         # A side's own column keeps its values where that side's rows are
         # all kept whole (no row of the other side without a match).
         left, right = self.left._meta.columns, self.right._meta.columns
         if self.op != "merge" or (column in left) == (column in right):
             return False
         if column in left:
-            return self.how in ("inner", "left", "cross") and self.left._has_no_missing(
-                column
-            )
-        return self.how in ("inner", "right", "cross") and self.right._has_no_missing(
-            column
-        )
+            kept = self.how in ("inner", "left", "cross")
+            return kept and Below(self.left, column)
+        return self.how in ("inner", "right", "cross") and Below(self.right, column)
 
     def _with_estimates(self) -> Expr | None:
         # Filters pushed below since the node was built may have made a
@@ -621,16 +618,16 @@ class Merge(Expr):
                 changes[name] = side
         return self.substitute_operands(**changes) if changes else None
 
-    def _widened_alike(self, column: Any = None) -> Any:
+    def _widened_step(self, column: Any) -> Any:
         # A column of one side only is that side's; the join's own cast
-        # (``_widened_inputs_alike``) keeps the decision.
+        # (``_widened_inputs``) keeps the decision.
         left, right = self.left._meta.columns, self.right._meta.columns
         if self.op != "merge" or column is None:
             return None
         if column in left and column not in right:
-            return self.left._widened_alike(column)
+            return Below(self.left, column)
         if column in right and column not in left:
-            return self.right._widened_alike(column)
+            return Below(self.right, column)
         keys = set(as_list(self.left_on or [])) & set(as_list(self.right_on or []))
         if column in keys:
             return self.left._widened_alike(column) or self.right._widened_alike(column)

@@ -321,7 +321,7 @@ class ShuffleCollect(Regroup):
     npartitions_out: int
     meta: Any
 
-    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+    def _hash_step(self) -> tuple[tuple[Any, ...], int] | None:
         return _hashed_by(self.splits, self.npartitions_out)
 
     @functools.cached_property
@@ -381,7 +381,7 @@ class StagedShuffle(Regroup):
     npartitions_out: int
     meta: Any
 
-    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+    def _hash_step(self) -> tuple[tuple[Any, ...], int] | None:
         return _hashed_by(self.assigned, self.npartitions_out)
 
     @functools.cached_property
@@ -482,7 +482,7 @@ class DiskShuffle(Regroup):
     bounds: Any
     meta: Any
 
-    def _hash_partitioned(self) -> tuple[tuple[Any, ...], int] | None:
+    def _hash_step(self) -> tuple[tuple[Any, ...], int] | None:
         return _hashed_by(self, self.npartitions_out)
 
     @functools.cached_property

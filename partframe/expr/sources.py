@@ -156,7 +156,7 @@ class FromPandas(Expr):
     def _estimate_rows(self, rows: list[Estimate]) -> float | None:
         return float(len(self.data))
 
-    def _has_no_missing(self, column: Any = None) -> bool:
+    def _no_missing_step(self, column: Any) -> bool:
         data = self.data
         if isinstance(data, pd.DataFrame):
             if column is None or column not in data.columns:

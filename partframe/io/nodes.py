@@ -273,7 +273,7 @@ class ReadParquet(_Source):
             ranges[column] = _column_range(self.dataset, self._row_groups(), column)
         return ranges[column]
 
-    def _has_no_missing(self, column: Any = None) -> bool:
+    def _no_missing_step(self, column: Any) -> bool:
         # Every row group read says it holds no null of the column (a file
         # without the column, a hive column, or no statistics: unknown).
         ds = self.dataset

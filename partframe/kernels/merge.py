@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .elementwise import cast_alike
 from .enforce import conform
 from .gather import RowGather, worth_gathering
 from .join import unique_right_plan
@@ -192,12 +193,9 @@ def cast_joined_alike(
     ...                   {"k": "float64"}, {"k": "int64"}).dtypes.tolist()
     [dtype('float64'), dtype('int64')]
     """
-    flags = (left_flags, right_flags)
-    cast = {}
-    for col, dtype in zip(part.columns, part.dtypes):
-        if col in wide:
-            widened = any(flags[side].get(c, False) for side, c in sources[col])
-            target = wide[col] if widened else kept[col]
-            if dtype != target:
-                cast[col] = target
-    return part.astype(cast) if cast else part
+    sides = (left_flags, right_flags)
+    flags = {
+        col: any(sides[side].get(c, False) for side, c in inputs)
+        for col, inputs in sources.items()
+    }
+    return cast_alike(part, flags, wide, kept)
