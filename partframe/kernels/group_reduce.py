@@ -201,11 +201,34 @@ def run_codes(keys: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if not (head[1:] >= head[:-1]).all() or not (keys[1:] >= keys[:-1]).all():
         return None
     change = keys[1:] != keys[:-1]
+    if change.all():  # every key distinct: one group per row
+        return np.arange(len(keys), dtype=np.intp), keys
     codes = np.empty(len(keys), dtype=np.intp)
     codes[0] = 0
     np.cumsum(change, out=codes[1:])
     starts = np.concatenate(([0], np.flatnonzero(change) + 1))
     return codes, keys[starts]
+
+
+def _one_row_groups(columns: list, n: int) -> dict:
+    """The reductions of groups of one row each (distinct ascending keys:
+    partials of disjoint key ranges, combined): a row's value is its
+    group's min, max and sum (a missing value sums to 0, as pandas'
+    ``min_count=0``), and counts are 1 where the value is not missing."""
+    out: dict = {}
+    for name, values, op in columns:
+        if op == "size":
+            out[name] = np.ones(n, dtype="int64")
+        elif op == "count" or (op == "sum" and values.dtype.kind == "f"):
+            missing = pd.isna(values) if values.dtype.kind not in "iub" else None
+            if op == "count":
+                ones = np.ones(n, dtype="int64")
+                out[name] = ones if missing is None else (~missing).astype("int64")
+            else:
+                out[name] = np.where(missing, 0.0, values)
+        else:
+            out[name] = values.copy()
+    return out
 
 
 def group_reduce(
@@ -250,6 +273,8 @@ def group_reduce(
         codes, uniques = pd.factorize(keys, sort=sort, use_na_sentinel=True)
         codes = np.asarray(codes, dtype=np.intp)
     n = len(uniques)
+    if runs is not None and n == len(keys):
+        return uniques, _one_row_groups(columns, n)
     out: dict = {}
     size = None
     for name, values, op in columns:

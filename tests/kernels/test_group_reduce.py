@@ -282,3 +282,59 @@ def test_sums_of_runs_have_pandas_last_bits(keys, sort):
     check_equal(keys, values, "sum", sort)
     check_equal(keys, np.array([12.57302211, -13.21048633, 64.04226504, 10.49001172,
                                 0.1, 0.2])[: len(keys)], "sum", sort)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    n=st.integers(2, 400),
+    key_dtype=st.sampled_from(["int64", "uint8", "float64"]),
+    value_kind=st.sampled_from(["float", "int"]),
+    op=st.sampled_from(OPS),
+    sort=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_distinct_ascending_keys_match_pandas(n, key_dtype, value_kind, op, sort, seed):
+    # one group per row (the combine of partials from disjoint key ranges):
+    # each row's value is its group's, missing values sum to 0 and count 0
+    rng = np.random.default_rng(seed)
+    keys = np.cumsum(rng.integers(1, 4, n)).astype(key_dtype)
+    if key_dtype == "uint8":
+        keys = np.arange(min(n, 255), dtype="uint8")
+    if value_kind == "float":
+        values = rng.normal(size=len(keys)) * 10.0 ** rng.integers(0, 17)
+        values[rng.random(len(keys)) < 0.2] = np.nan
+        values[rng.random(len(keys)) < 0.05] = np.inf
+    else:
+        values = rng.integers(-(2**40), 2**40, len(keys))
+    check_equal(keys, values, op, sort)
+
+
+def test_combine_of_disjoint_partials_reduces_nothing(monkeypatch):
+    # partials of a table stored in key order: their keys are distinct once
+    # concatenated, so the combine copies values instead of reducing them
+    plan = GroupByPlan(by=["k"], main=(("s", "v", "sum"), ("c", "v", "count")))
+    parts = [
+        pd.DataFrame({"k": np.arange(i * 10, i * 10 + 10), "v": np.arange(10.0)})
+        for i in range(3)
+    ]
+    parts[1].loc[3, "v"] = np.nan
+    partials = [groupby_chunk(p, plan) for p in parts]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("reduced groups of one row")
+
+    copied = []
+    one_row_groups = gr._one_row_groups
+
+    def counted(*args):
+        copied.append(args)
+        return one_row_groups(*args)
+
+    monkeypatch.setattr(gr, "_reduce", refuse)
+    monkeypatch.setattr(gr, "_one_row_groups", counted)
+    main = groupby_combine(partials, plan)["main"]
+    assert len(copied) == 1
+    whole = pd.concat(parts)
+    expected = whole.groupby("k").v.agg(["sum", "count"])
+    assert main["s"].tolist() == expected["sum"].tolist()
+    assert main["c"].tolist() == expected["count"].tolist()
