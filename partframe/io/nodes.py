@@ -233,38 +233,13 @@ class ReadParquet(_Source):
     def _column_widths(self) -> dict[Any, float] | None:
         from ..expr.statistics import _widths
 
-        ds = self.dataset
         out = _widths(self._meta, [])
-        sizes: dict[Any, float] = {}
-        lengths: dict[Any, list[int]] = {}
-        nrows = 0
-        for file_no, rg in self._row_groups()[:64]:
-            md = ds.footers[file_no]
-            group = md.row_group(rg)
-            nrows += group.num_rows
-            names = {
-                group.column(j).path_in_schema: j for j in range(group.num_columns)
-            }
-            for col in out:
-                j = names.get(col) if isinstance(col, str) else None
-                if j is None:
-                    continue
-                chunk = group.column(j)
-                sizes[col] = sizes.get(col, 0.0) + chunk.total_uncompressed_size
-                st = chunk.statistics
-                if st is None or not st.has_min_max:
-                    continue
-                if isinstance(st.min, str | bytes):
-                    lengths.setdefault(col, []).extend((len(st.min), len(st.max)))
-        for col, size in sizes.items():
-            if lengths.get(col):
-                # Dictionary pages understate strings held in memory: the
-                # lengths of the extreme values tell their size (plus an
-                # offset each).
-                mean = sum(lengths[col]) / len(lengths[col])
-                out[col] = max(size / max(nrows, 1), mean + 8.0)
-            elif self._meta[col].dtype.kind in "OSUT" and nrows:
-                out[col] = size / nrows + 8.0
+        strings, sizes = _measured_widths(self.dataset, tuple(self._row_groups()[:64]))
+        for col in out:
+            if col in strings:
+                out[col] = strings[col]
+            elif col in sizes and self._meta[col].dtype.kind in "OSUT":
+                out[col] = sizes[col]
         return out
 
     def _column_range(self, column: Any) -> tuple[Any, Any] | None:
@@ -364,6 +339,42 @@ class ReadParquet(_Source):
         if self.any_of:
             parts.append(f"any_of={[list(a) for a in self.any_of]}")
         return ", ".join(parts)
+
+
+def _measured_widths(ds: Any, groups: tuple) -> tuple[dict, dict]:
+    """Bytes per row in memory of the columns of the row groups ``groups``
+    (the first 64 a read reads), from their footers, cached on the dataset
+    (reads of one table share it): ``(strings, sizes)``, string columns'
+    from the lengths of their extreme values and their uncompressed size
+    (dictionary pages understate strings held in memory), and every
+    column's uncompressed size per row plus an offset (for object columns
+    without statistics)."""
+    cached = ds.widths_cache.get(groups)
+    if cached is not None:
+        return cached
+    sizes: dict[Any, float] = {}
+    lengths: dict[Any, list[int]] = {}
+    nrows = 0
+    for file_no, rg in groups:
+        group = ds.footers[file_no].row_group(rg)
+        nrows += group.num_rows
+        for j in range(group.num_columns):
+            chunk = group.column(j)
+            col = chunk.path_in_schema
+            sizes[col] = sizes.get(col, 0.0) + chunk.total_uncompressed_size
+            st = chunk.statistics
+            if st is None or not st.has_min_max:
+                continue
+            if isinstance(st.min, str | bytes):
+                lengths.setdefault(col, []).extend((len(st.min), len(st.max)))
+    strings: dict = {}
+    for col, size in sizes.items():
+        if lengths.get(col):
+            mean = sum(lengths[col]) / len(lengths[col])
+            strings[col] = max(size / max(nrows, 1), mean + 8.0)
+    per_row = {c: size / nrows + 8.0 for c, size in sizes.items()} if nrows else {}
+    ds.widths_cache[groups] = out = (strings, per_row)
+    return out
 
 
 def _conjunctions(reader: ReadParquet) -> list[tuple]:

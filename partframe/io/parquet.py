@@ -18,7 +18,12 @@ import pandas as pd
 
 from ..collection._core import new_collection
 from ..kernels.partitions import parse_bytes
-from .parquet_plan import ParquetDataset, SchemaMismatchError, check_engine
+from .parquet_plan import (
+    ParquetDataset,
+    SchemaMismatchError,
+    check_engine,
+    planned_dataset,
+)
 from .parquet_write import to_parquet
 from .paths import expand_paths, get_fs
 from .snapshot import plan_consistently
@@ -134,7 +139,7 @@ def read_parquet(
         files, roots = expand_paths(fs, paths, "Parquet file", empty_folders=True)
         if not files:
             return None
-        return ParquetDataset(
+        return planned_dataset(
             fs,
             files,
             roots,

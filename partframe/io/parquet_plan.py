@@ -1,21 +1,29 @@
 """The plan of a Parquet read: files, footers, schema, pieces, hive values.
 
 A :class:`ParquetDataset` is built once per ``read_parquet`` call, when the
-collection is built: it reads every footer (in parallel), checks that all
+collection is built: it reads every footer (in parallel on a remote
+filesystem, where each read waits on the network), checks that all
 files share one schema (or unifies them on request), decodes the hive
 ``key=value`` folders into categorical columns, builds the meta (with the
 categories of dictionary columns and the dtypes pandas gives columns
 holding nulls) and splits the files into pieces of whole row groups.
 Row-group statistics give divisions for a sorted index and let filters
-skip row groups (:meth:`ParquetDataset.column_stats`). The read node
+skip row groups (:meth:`ParquetDataset.column_stats`). Local files are
+planned once while they keep their size and modification time
+(:func:`planned_dataset`): a query that reads a table again skips the
+footers, the schema checks and the meta. The read node
 (:class:`~partframe.io.nodes.ReadParquet`) shares the dataset; the facade
 is :mod:`partframe.io.parquet`.
 """
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
+import copy
 import json
+import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -29,6 +37,7 @@ __all__ = [
     "ParquetDataset",
     "SchemaMismatchError",
     "check_engine",
+    "planned_dataset",
     "read_footer",
     "read_meta",
     "schema_differences",
@@ -54,13 +63,57 @@ def read_footer(fs: Any, path: str) -> Any:
         ) from e
 
 
-def _map_files(func: Any, paths: list) -> list:
+def _is_local(fs: Any) -> bool:
+    from fsspec.implementations.local import LocalFileSystem
+
+    return isinstance(fs, LocalFileSystem)
+
+
+def _map_files(func: Any, paths: list, fs: Any = None) -> list:
     """``[func(p) for p in paths]``, in threads when there are several files
-    (each call waits on the filesystem: a remote one answers in parallel)."""
-    if len(paths) <= 1:
+    on a remote filesystem (each call waits on it: it answers in parallel;
+    a local file answers in less time than a thread takes to start)."""
+    if len(paths) <= 1 or _is_local(fs):
         return [func(p) for p in paths]
     with concurrent.futures.ThreadPoolExecutor(min(16, len(paths))) as pool:
         return list(pool.map(func, paths))
+
+
+#: Planned datasets of local files, most recently used last.
+_PLANNED: collections.OrderedDict = collections.OrderedDict()
+_PLANNED_LOCK = threading.Lock()
+_PLANNED_MAX = 64
+
+
+def planned_dataset(fs: Any, files: list[str], roots: list, *options: Any) -> Any:
+    """``ParquetDataset(fs, files, roots, *options)``, planned once for
+    local files: while each file keeps its size and modification time (in
+    nanoseconds), a new read of the same files with the same options gets
+    a copy of the plan (its own pins) without reading the footers again.
+    Remote files are planned anew on each call (a file's identity there
+    would cost a request per file)."""
+    if not _is_local(fs):
+        return ParquetDataset(fs, files, roots, *options)
+    try:
+        stats = [os.stat(f) for f in files]
+    except OSError:  # gone since listed: the plan reports it
+        return ParquetDataset(fs, files, roots, *options)
+    key = tokenize(
+        [(f, st.st_size, st.st_mtime_ns) for f, st in zip(files, stats)],
+        list(roots),
+        *options,
+    )
+    with _PLANNED_LOCK:
+        planned = _PLANNED.get(key)
+        if planned is not None:
+            _PLANNED.move_to_end(key)
+    if planned is None:
+        planned = ParquetDataset(fs, files, roots, *options)
+        with _PLANNED_LOCK:
+            _PLANNED[key] = planned
+            while len(_PLANNED) > _PLANNED_MAX:
+                _PLANNED.popitem(last=False)
+    return copy.copy(planned)
 
 
 class ParquetDataset:
@@ -84,7 +137,12 @@ class ParquetDataset:
         self.fs = fs
         self.files = files
         self.pins: list = [None] * len(files)
-        self.footers = _map_files(lambda p: read_footer(fs, p), files)
+        self.footers = _map_files(lambda p: read_footer(fs, p), files, fs)
+        # measured column widths by row groups read (ReadParquet's
+        # estimates), shared by the copies of a planned dataset
+        self.widths_cache: dict = {}
+        self.stats_cache: dict = {}
+        self.leaves_cache: dict = {}
         schemas = [f.schema.to_arrow_schema() for f in self.footers]
         self.unified = _unified_schema(files, schemas, schema_mode)
         self.schema = self.unified if self.unified is not None else schemas[0]
@@ -181,21 +239,34 @@ class ParquetDataset:
 
     # -- statistics ---------------------------------------------------------
     def column_stats(self, file_no: int, rg: int, column: str) -> Any:
-        """``(min, max, null_count, num_values)`` or None when unknown."""
-        md = self.footers[file_no]
-        names = md.schema.to_arrow_schema().names
-        if column not in names:
-            return None
+        """``(min, max, null_count, num_values)`` or None when unknown
+        (decoded once per row group and column: the copies of a planned
+        dataset share the answers)."""
+        key = (file_no, rg, column)
         try:
-            j = _leaf_index(md, column)
-            col = md.row_group(rg).column(j)
-            st = col.statistics
-            if st is None:
-                return None
-            lo, hi = (st.min, st.max) if st.has_min_max else (None, None)
-            return lo, hi, st.null_count, col.num_values
-        except Exception:
-            return None
+            return self.stats_cache[key]
+        except KeyError:
+            pass
+        md = self.footers[file_no]
+        cached = self.leaves_cache.get(file_no)
+        if cached is None:
+            schema = md.schema
+            leaves = {schema.column(j).path: j for j in range(len(schema))}
+            cached = (leaves, set(schema.to_arrow_schema().names))
+            self.leaves_cache[file_no] = cached
+        leaves, top_level = cached
+        out = None
+        if column in top_level and column in leaves:
+            try:
+                col = md.row_group(rg).column(leaves[column])
+                st = col.statistics
+                if st is not None:
+                    lo, hi = (st.min, st.max) if st.has_min_max else (None, None)
+                    out = lo, hi, st.null_count, col.num_values
+            except Exception:
+                out = None
+        self.stats_cache[key] = out
+        return out
 
 
 def _unified_schema(files: list, schemas: list, schema_mode: Any) -> Any:
@@ -298,7 +369,7 @@ def dictionary_categories(
     if not columns:
         return {}
     paths = [p for p, md in zip(files, footers) if md.num_row_groups]
-    found = _map_files(lambda p: _first_dictionaries(fs, p, columns), paths)
+    found = _map_files(lambda p: _first_dictionaries(fs, p, columns), paths, fs)
     out = {}
     for c in columns:
         dtypes = [d[c] for d in found if c in d]
