@@ -510,6 +510,34 @@ class Expr:
         Shuffles say so (:meth:`_hash_step`); nodes that keep each row in
         its partition pass the question on, each keeping the key columns
         with their dtypes (:meth:`_keeps_keys`). Followed in a loop."""
+        node, path = self._rows_kept_from()
+        step = node._hash_step()
+        if step is None or isinstance(step, Below):
+            return None
+        return step if _keys_kept(node, path, step[0]) else None
+
+    def _partition_ranges(self, column: Any) -> list[tuple[Any, Any] | None] | None:
+        """Per partition, ``(min, max)`` bounds of ``column`` (``None``: a
+        partition without rows), known without reading the data: a source
+        that knows them (:meth:`_column_ranges`: Parquet statistics), then
+        nodes that keep each row in its partition with the column's values
+        (as for :meth:`_hash_partitioned`). Filters below keep the bounds
+        true. ``None`` when unknown."""
+        node, path = self._rows_kept_from()
+        if not _keys_kept(node, path, (column,)):
+            return None
+        return node._column_ranges(column)
+
+    def _column_ranges(self, column: Any) -> list[tuple[Any, Any] | None] | None:
+        """A source's per-partition ``(min, max)`` of ``column`` (``None``
+        for a partition without rows), or ``None`` (default): unknown."""
+        return None
+
+    def _rows_kept_from(self) -> tuple[Expr, list[Expr]]:
+        """The first node down from this one (through nodes whose
+        :meth:`_hash_step` is :class:`Below`: each row kept in its
+        partition) that does not pass the question on, and the nodes
+        passed."""
         path: list[Expr] = []
         node: Expr = self
         step = node._hash_step()
@@ -517,15 +545,7 @@ class Expr:
             path.append(node)
             node = step.node
             step = node._hash_step()
-        if step is None:
-            return None
-        keys = step[0]
-        want = [column_dtype(node._meta, k) for k in keys]
-        for p in path:
-            got = [column_dtype(p._meta, k) for k in keys]
-            if None in got or got != want or not p._keeps_keys(keys):
-                return None
-        return step
+        return node, path
 
     def _hash_step(self) -> tuple[tuple[Any, ...], int] | Below | None:
         """A hash shuffle's ``(keys, n)``, :class:`Below` (the input) for a
@@ -990,6 +1010,19 @@ def _postorder(expr: Expr, done: dict[Any, Any] | set[Any] | None = None) -> lis
             if dep._name not in finished and dep._name not in skip:
                 stack.append((dep, False))
     return out
+
+
+def _keys_kept(node: Expr, path: list[Expr], keys: tuple[Any, ...]) -> bool:
+    """Whether every node of ``path`` (above ``node``) keeps ``keys`` as
+    columns of ``node``'s dtypes with its values."""
+    want = [column_dtype(node._meta, k) for k in keys]
+    if any(w is None for w in want):  # not ``None in``: dtype(None) is float64
+        return False
+    for p in path:
+        got = [column_dtype(p._meta, k) for k in keys]
+        if got != want or not p._keeps_keys(keys):
+            return False
+    return True
 
 
 def column_dtype(meta: Any, column: Any) -> Any:

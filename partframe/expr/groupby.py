@@ -21,8 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import operator
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from ..graph import quote
 from ..kernels.estimate import range_sample_size
@@ -34,7 +38,7 @@ from ..kernels.group_call import (
 )
 from ..kernels.groupby import GroupByPlan, groupby_chunk, groupby_chunk_split
 from ..kernels.groupby_combine import groupby_combine
-from ..kernels.groupby_finalize import groupby_finalize
+from ..kernels.groupby_finalize import groupby_finalize, groupby_partition
 from ..kernels.groupby_range import (
     groupby_bounds,
     groupby_range_finalize,
@@ -44,15 +48,17 @@ from ..kernels.groupby_range import (
     groupby_split_range,
     range_split_rows,
 )
-from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
+from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, column_dtype
 from .blockwise import Blockwise
 from .meta import make_meta
+from .repartition import gather_partitions
 from .shuffle import Regroup
 from .tree import combine_tree, split_every
 
 __all__ = [
     "GroupByAgg",
     "GroupByChunk",
+    "GroupByPartitions",
     "GroupByRangeAgg",
     "GroupByTree",
     "RangeShuffle",
@@ -89,15 +95,53 @@ class GroupByAgg(Expr):
         cols = self.operand("columns")
         return [(self.frame, None if cols is None else set(cols))]
 
+    def _groups_in_place(self) -> bool:
+        """Whether no group spans two input partitions: the partitions'
+        ranges of the first key (Parquet statistics of a table stored in
+        key order, :meth:`Expr._partition_ranges`) ascend without
+        overlapping, and a missing first key, which ranges do not show,
+        is dropped or absent."""
+        plan, frame = self.plan, self.frame
+        if plan.by is None or frame.npartitions < 2 or plan.nocast:
+            return False
+        key = next(iter(plan.by))
+        meta = frame._meta
+        if not isinstance(meta, pd.DataFrame) or key not in meta.columns:
+            return False
+        dtype = column_dtype(meta, key)
+        if not (isinstance(dtype, np.dtype) and dtype.kind in "iufM"):
+            return False
+        if not plan.dropna and not frame._has_no_missing(key):
+            return False
+        ranges = frame._partition_ranges(key)
+        if ranges is None or len(ranges) != frame.npartitions:
+            return False
+        bounds = [r for r in ranges if r is not None]
+        try:
+            return all(a[1] < b[0] for a, b in itertools.pairwise(bounds))
+        except TypeError:  # bounds that do not compare
+            return False
+
     def _lower(self) -> Expr:
         k = self._nout
         plan = self.plan
+        if k == 1 and self._groups_in_place():
+            # each partition's groups are whole: aggregated where they are,
+            # in parallel, then concatenated in order (sorted, or in order
+            # of first appearance, as pandas gives them)
+            if not plan.as_index:
+                plan = dataclasses.replace(plan, defer_reset=True)
+            parts = GroupByPartitions(
+                self.frame, plan, self._meta, self.operand("columns")
+            )
+            out: Expr = gather_partitions(parts)
+            return out if plan.as_index else ResetIndex(out, self._meta)
         defer = k > 1 and not plan.as_index
         if defer:  # keys go to columns after the outputs are (re)sorted
             plan = dataclasses.replace(plan, defer_reset=True)
         if k > 1 and plan.sort:
             # split by sampled key ranges: outputs come out sorted
-            out: Expr = GroupByRangeAgg(
+            out = GroupByRangeAgg(
                 self.frame, plan, self._meta, k, self.operand("columns")
             )
         else:
@@ -159,6 +203,41 @@ class GroupByChunk(Blockwise):
 
     def _operand_repr(self) -> str:
         return f"split_out={self.split_out}"
+
+
+class GroupByPartitions(Blockwise):
+    """The aggregation of each partition on its own (its groups are whole:
+    :meth:`GroupByAgg._groups_in_place`), finalized where it is."""
+
+    _parameters = ["frame", "plan", "meta", "columns"]
+    frame: Expr
+    plan: Any
+    meta: Any
+    columns: Any
+    _preserves_partitioning = False
+    operation = staticmethod(groupby_partition)
+
+    def _args(self) -> list[Any]:
+        return [self.frame, self.plan, self.operand("meta")]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _divisions(self) -> Divisions:
+        return (None,) * (self.frame.npartitions + 1)
+
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
+        cols = self.operand("columns")
+        return [(self.frame, None if cols is None else set(cols))]
+
+    @property
+    def _funcname(self) -> str:
+        return "groupby-partition"
+
+    def _operand_repr(self) -> str:
+        kinds = ",".join(k for k, _ in self.plan.outputs)
+        return f"{kinds}, by={self.plan.by!r}"
 
 
 class GroupByTree(Expr):

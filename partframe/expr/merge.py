@@ -97,9 +97,9 @@ from .meta import make_meta, meta_nonempty
 from .reductions import TreeReduction
 from .repartition import (
     RepartitionDivisions,
-    RepartitionPieces,
     repartition_npartitions,
 )
+from .repartition import gather_partitions as _gather
 from .rows import ConcatPartitions
 from .shuffle import Shuffle, estimate_nbytes
 from .statistics import Estimate, merge_rows
@@ -646,7 +646,12 @@ class Merge(Expr):
             )
             divs = None if kept is None else (kept[0], kept[-1])
             return MergePartitions(
-                _gather(left), _gather(right), *args, divs, None, *opts
+                _gather(left),
+                _gather(right),
+                *args,
+                divs,
+                None,
+                *opts,
             )
         if strategy == "aligned":
             if not (_known(left) and _known(right)):
@@ -759,14 +764,6 @@ def _broadcast_cost(option: tuple[Any, ...]) -> tuple[Any, ...]:
         float("inf") if nbytes is None else nbytes,
         side.npartitions,
     )
-
-
-def _gather(expr: Expr) -> Expr:
-    """``expr`` as one partition (its partitions concatenated in order)."""
-    if expr.npartitions == 1:
-        return expr
-    plan = (tuple((i, 0, 1) for i in range(expr.npartitions)),)
-    return RepartitionPieces(expr, plan)
 
 
 def _unordered_dedup(side: Expr) -> Expr | None:

@@ -24,7 +24,12 @@ from .partitions import _unknown, check_divisions
 if TYPE_CHECKING:
     from .statistics import Estimate
 
-__all__ = ["RepartitionDivisions", "RepartitionPieces", "repartition_npartitions"]
+__all__ = [
+    "RepartitionDivisions",
+    "RepartitionPieces",
+    "gather_partitions",
+    "repartition_npartitions",
+]
 
 
 # -- repartition -----------------------------------------------------------------
@@ -183,6 +188,14 @@ class RepartitionPieces(Expr):
 
     def _operand_repr(self) -> str:
         return f"npartitions={len(self.plan)}"
+
+
+def gather_partitions(expr: Expr) -> Expr:
+    """``expr`` as one partition (its partitions concatenated in order)."""
+    if expr.npartitions == 1:
+        return expr
+    plan = (tuple((i, 0, 1) for i in range(expr.npartitions)),)
+    return RepartitionPieces(expr, plan)
 
 
 def repartition_npartitions(expr: Expr, m: Any) -> Expr:

@@ -248,6 +248,19 @@ class ReadParquet(_Source):
             ranges[column] = _column_range(self.dataset, self._row_groups(), column)
         return ranges[column]
 
+    def _column_ranges(self, column: Any) -> list[tuple[Any, Any] | None] | None:
+        # Each piece's row groups' statistics (a piece without row groups,
+        # ruled out by pushed filters, holds no rows).
+        if column in self.dataset.hive_dtypes or column not in self.columns:
+            return None
+        out: list[tuple[Any, Any] | None] = []
+        for file_no, ids, _, _ in self._plan:
+            groups = [(file_no, j) for j in ids]
+            out.append(_column_range(self.dataset, groups, column) if groups else None)
+            if groups and out[-1] is None:
+                return None
+        return out
+
     def _no_missing_step(self, column: Any) -> bool:
         # Every row group read says it holds no null of the column (a file
         # without the column, a hive column, or no statistics: unknown).

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .enforce import missing_widened
 from .group_reduce import run_codes
-from .groupby import GroupByPlan
+from .groupby import GroupByPlan, groupby_chunk
 from .groupby_combine import groupby_combine
 from .keys import index_frame, index_sorted_positions
 
@@ -161,6 +161,12 @@ def groupby_finalize(
             index = index.droplevel(drop)
         index = _fix_index(index, plan, meta)
     return _result(cols, index, keyless, plan, meta)
+
+
+def groupby_partition(df: Any, plan: GroupByPlan, meta: Any) -> Any:
+    """The aggregation of one partition whose groups are whole (no other
+    partition holds rows of them): its partial, finalized."""
+    return groupby_finalize([groupby_chunk(df, plan)], plan, meta)
 
 
 def _result(
