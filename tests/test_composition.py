@@ -9,7 +9,9 @@ second random frame, groupby aggregations, ``apply`` and ``transform``,
 and CSV round trips) and an optional end (a reduction, a column,
 ``value_counts``, ``len``, ``head``), then runs the pipeline on pandas and
 on partframe, on ``sync`` or ``threads``, and compares values, dtypes,
-index, the meta of every partition and the divisions.
+index, the meta of every partition and the divisions. The optimizer's
+size thresholds are lowered to 0, so the rewrites kept for large inputs
+(semi-join and shared filters) run on every pipeline.
 
 Two runs: a fixed one (``derandomize``) and one whose seed changes every
 day, or is ``PF_COMPOSITION_SEED``. ``PF_COMPOSITION_EXAMPLES`` sets the
@@ -126,6 +128,18 @@ SETTINGS = dict(
     suppress_health_check=list(HealthCheck),
     print_blob=True,
 )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _rewrites_at_any_size():
+    """The rewrites that wait for large inputs (a size is a cost decision,
+    never a correctness one) run on these small frames too."""
+    from partframe.expr.optimize import semi_joins, shared_filters
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(semi_joins, "MIN_ROWS", 0)
+        mp.setattr(shared_filters, "MIN_ROWS", 0)
+        yield
 
 
 def _run(case: tuple[Pipeline, str]) -> None:

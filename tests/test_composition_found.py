@@ -196,6 +196,25 @@ FOUND = {
             ("groupby_apply", {"key": "int1", "col": "int2", "meta": True}),
         ],
     ),
+    # Grouping by a transform result widened by a missing key: only the
+    # partition holding that key was float64, so the keys came out int64
+    # (every row's key missing: an empty result of the meta's int64) where
+    # pandas groups by the whole float64 column (rotating seed 20261224).
+    "group-by-transform-widened-by-a-missing-key": Pipeline(
+        pd.DataFrame({"int0": [3, 4, 5], "float4": [np.nan, 1.0, 1.0]}),
+        "3",
+        [
+            (
+                "groupby_transform",
+                {"out": "new0", "key": "float4", "col": "int0", "func": "sum"},
+            ),
+            ("astype", {"col": "int0", "dtype": "float64"}),
+            (
+                "groupby_named",
+                {"key": "new0", "spec": {"out0": ("int0", "sum")}, "as_index": False},
+            ),
+        ],
+    ),
 }
 
 
@@ -300,6 +319,11 @@ def test_groupby_transform_dtype_follows_missing_keys(how, func, missing_keys):
         assert_eq(
             ddf.assign(out=got).groupby("v").out.agg(aggs),
             pdf.assign(out=want).groupby("v").out.agg(aggs),
+        )
+        # grouped by the result: its keys have the whole column's dtype
+        assert_eq(
+            ddf.assign(out=got).groupby("out").v.agg(["sum", "size"]),
+            pdf.assign(out=want).groupby("out").v.agg(["sum", "size"]),
         )
     for dropna in (True, False):
         want = pdf.groupby("k", dropna=dropna)["v"].cumsum()

@@ -586,6 +586,38 @@ class Expr:
             return None
         return Below(frame, column)
 
+    #: Whether the node groups its input's rows by key (an aggregation, a
+    #: deduplication): a join filtering it by key saves that work
+    #: (:mod:`~partframe.expr.optimize.semi_joins`).
+    _reduces_by_key = False
+
+    def _key_filter_step(self, column: Any) -> Below | None:
+        """``Below(input, col)`` when keeping only this node's rows whose
+        ``column`` holds one of some values equals computing the node from
+        the rows of ``input`` whose ``col`` holds one of them: the kept
+        rows' values and order unchanged (their index labels may differ:
+        the consumer is a join on columns). ``None`` (default): it does
+        not commute with such a filter."""
+        return None
+
+    def _on_input(self, old: Expr, new: Expr) -> Expr:
+        """This node computed from ``new`` where it reads ``old`` (the
+        operands that are ``old``; nodes with inputs derived from it
+        rebuild those too)."""
+        changes = {
+            name: new
+            for name, op in zip(self._parameters, self.operands)
+            if isinstance(op, Expr) and op._name == old._name
+        }
+        return self.substitute_operands(**changes)
+
+    def _semi_join_sides(self) -> list[tuple[str, Any, Expr, Any]]:
+        """For a join: ``(operand, key, other, other_key)`` for each input
+        (``operand``) whose rows without a match in the small input
+        ``other`` reach no output row: filtering it by ``key`` in
+        ``other[other_key]`` keeps the join's result. Empty by default."""
+        return []
+
     def _with_estimates(self) -> Expr | None:
         """This node with the choices it made when built (a join's strategy)
         made again on its inputs' estimates now, or ``None`` for no change.

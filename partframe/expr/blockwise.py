@@ -102,10 +102,10 @@ class Blockwise(Expr):
         # Aligned frame inputs: the rows of one partition-wise step.
         if not self._keeps_rows:
             return None
+        # (aligned inputs have the same rows: any known estimate holds)
         frames = [self._rows_of(rows, f) for f in self._frame_inputs()]
-        if not frames or any(r is None for r in frames):
-            return None
-        return max(r for r in frames if r is not None)
+        known = [r for r in frames if r is not None]
+        return max(known) if known else None
 
     def _validate(self) -> None:
         frames = self._frame_inputs()
@@ -339,6 +339,21 @@ class MethodCall(Blockwise):
             return Below(self.frame, None)
         return None
 
+    @property
+    def _reduces_by_key(self) -> bool:  # type: ignore[override]
+        return self.method == "drop_duplicates"
+
+    def _key_filter_step(self, column: Any) -> Below | None:
+        # equal rows of the subset have equal keys: all of them or none kept
+        if self.method != "drop_duplicates" or self.args:
+            return None
+        subset = (self.kwargs or {}).get("subset")
+        if subset is None or column in (
+            subset if isinstance(subset, list) else [subset]
+        ):
+            return Below(self.frame, column)
+        return None
+
     def _as_method_call(
         self,
     ) -> tuple[Expr, str, tuple[Any, ...], dict[str, Any]] | None:
@@ -520,6 +535,14 @@ class Projection(Blockwise):
         # row of its frame as it is.
         return self.frame
 
+    def _key_filter_step(self, column: Any) -> Below | None:
+        frame_meta = self.frame._meta
+        if isinstance(frame_meta, pd.DataFrame) and isinstance(
+            self._meta, pd.DataFrame
+        ):
+            return Below(self.frame, column) if column in self._meta.columns else None
+        return None
+
     def _no_missing_step(self, column: Any) -> bool | Below:
         if not isinstance(self.frame._meta, pd.DataFrame):
             return False
@@ -695,6 +718,12 @@ class Assign(Blockwise):
 
     def _keeps_keys(self, keys: tuple[Any, ...]) -> bool:
         return not set(keys) & set(self.names)
+
+    def _key_filter_step(self, column: Any) -> Below | None:
+        # scalars only: a lazy value is aligned with the unfiltered rows
+        if column in self.names or any(isinstance(v, Expr) for v in self.values):
+            return None
+        return Below(self.frame, column)
 
     def _widened_step(self, column: Any) -> Any:
         if column is None or column not in self.names:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..kernels.distinct import count_values, dedup_partition, dedup_untagged
 from ..kernels.group_call import PART
-from .base import ColumnNeeds, Divisions, Expr, Needed, RowsInPlace
+from .base import Below, ColumnNeeds, Divisions, Expr, Needed, RowsInPlace
 from .blockwise import MapPartitions, MethodCall
 from .groupby import RestoreRows, TagRows
 from .shuffle import Shuffle
@@ -66,6 +66,12 @@ class DropDuplicates(RowsInPlace):
     def _operand_repr(self) -> str:
         where = "" if self.in_place else ", by key"
         return f"on={self.on!r}, keep={self.keep!r}, split_out={self.split_out}{where}"
+
+    _reduces_by_key = True
+
+    def _key_filter_step(self, column: Any) -> Below | None:
+        # equal rows of ``on`` have equal keys: all of them or none kept
+        return Below(self.frame, column) if column in self.on else None
 
     def _unordered(self) -> Expr | None:
         """This dedup with its rows left in the partition of their key

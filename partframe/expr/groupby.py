@@ -48,7 +48,7 @@ from ..kernels.groupby_range import (
     groupby_split_range,
     range_split_rows,
 )
-from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, column_dtype
+from .base import Below, ColumnNeeds, Divisions, Expr, Layer, Needed, column_dtype
 from .blockwise import Blockwise
 from .meta import make_meta
 from .repartition import gather_partitions
@@ -94,6 +94,19 @@ class GroupByAgg(Expr):
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         cols = self.operand("columns")
         return [(self.frame, None if cols is None else set(cols))]
+
+    _reduces_by_key = True
+
+    def _key_filter_step(self, column: Any) -> Below | None:
+        # a group's rows all hold its key: whole groups are kept or dropped
+        # (not for categorical keys, whose unobserved groups pandas keeps)
+        plan = self.plan
+        if plan.by is None or plan.level is not None or column not in plan.by:
+            return None
+        dtype = column_dtype(self.frame._meta, column)
+        if dtype is None or isinstance(dtype, pd.CategoricalDtype):
+            return None
+        return Below(self.frame, column)
 
     def _groups_in_place(self) -> bool:
         """Whether no group spans two input partitions: the partitions'

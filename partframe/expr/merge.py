@@ -82,7 +82,7 @@ from ..kernels import elementwise as kernels_elementwise
 from ..kernels.join import as_list
 from ..kernels.merge import cast_joined_alike, merge_partitions
 from ..kernels.partitions import union_divisions
-from .base import Below, ColumnNeeds, Divisions, Expr, Needed
+from .base import Below, ColumnNeeds, Divisions, Expr, Needed, column_dtype
 from .blockwise import Assign, Projection
 from .distinct import DropDuplicates
 from .elementwise import CastAlike, RenameColumns
@@ -264,6 +264,41 @@ class Merge(Expr):
             if mine:
                 out[side] = mine
         return out or None
+
+    def _semi_join_sides(self) -> list[tuple[str, Any, Expr, Any]]:
+        # The sides whose unmatched rows reach no output row (both of an
+        # inner join, the other side of the kept one), filtered by the
+        # first keys in a small other side of the same key dtype.
+        sides = {
+            "inner": ("left", "right"),
+            "left": ("right",),
+            "right": ("left",),
+            "leftsemi": ("right",),
+        }.get(self.how, ())
+        if (
+            not sides
+            or self.op != "merge"
+            or self.indicator
+            or self.left_index
+            or self.right_index
+        ):
+            return []
+        lk, rk = as_list(self.left_on)[0], as_list(self.right_on)[0]
+        ldt = column_dtype(self.left._meta, lk)
+        if ldt is None or isinstance(ldt, pd.CategoricalDtype):
+            return []
+        if column_dtype(self.right._meta, rk) != ldt:
+            return []
+        out = []
+        for name in sides:
+            side, key, other, other_key = (
+                (self.left, lk, self.right, rk)
+                if name == "left"
+                else (self.right, rk, self.left, lk)
+            )
+            if self._small(other, side):
+                out.append((name, key, other, other_key))
+        return out
 
     def _estimate_rows(self, rows: list[Estimate]) -> float | None:
         sides = dict(zip((d._name for d in self.dependencies()), rows))

@@ -28,7 +28,7 @@ import pandas as pd
 from ..graph import quote
 from ..kernels import partitions as K
 from ..kernels.enforce import conform
-from .base import ColumnNeeds, Divisions, Expr, Layer, Needed
+from .base import Below, ColumnNeeds, Divisions, Expr, Layer, Needed
 from .blockwise import Blockwise
 from .meta import make_meta, meta_nonempty
 from .partitions import Partitions, _needs_through, _unknown
@@ -308,6 +308,21 @@ class ResetIndex(Expr):
 
     def _operand_repr(self) -> str:
         return f"drop={self.drop}"
+
+    def _key_filter_step(self, column: Any) -> Below | None:
+        # an index level become a column (the new labels are not kept)
+        meta = self.frame._meta
+        if self.drop or self.kwargs or not isinstance(meta, pd.DataFrame | pd.Series):
+            return None
+        values = meta.columns if isinstance(meta, pd.DataFrame) else [meta.name]
+        if column in values or column not in list(meta.index.names):
+            return None
+        return Below(self.frame, column)
+
+    def _on_input(self, old: Expr, new: Expr) -> Expr:
+        return self.substitute_operands(
+            frame=new, lengths=self.lengths._on_input(old, new)
+        )
 
 
 class IlocRows(Expr):

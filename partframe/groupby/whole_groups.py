@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
@@ -169,7 +170,16 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         meta = make_meta(self._meta_of(method, *args, **kwargs))
         kept, wide = self._data_dtypes(meta, method, args, kwargs)
         out = self._transform_call(method, args, kwargs, kept)
-        return out if wide is None else upcast_alike(out, wide)
+        if wide is not None:
+            return upcast_alike(out, wide)
+        # Rows whose key is missing get a missing value: pandas widens the
+        # whole result (an int column to float64), so every partition is
+        # widened alike when one holds such a row; the meta stays pandas'
+        # dtype for keys without missing values.
+        missed = self._meta_variant(self._with_missing_key, method, args, kwargs)
+        if missed is None or _same_dtypes(missed, kept) or not widens(kept, missed):
+            return out
+        return upcast_alike(out, missed, narrow_meta=True)
 
     def _data_dtypes(
         self, meta: Any, method: str, args: tuple, kwargs: dict
@@ -214,6 +224,25 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         except Exception:
             return None
         return None if out is None else make_meta(out)
+
+    def _with_missing_key(self, data: pd.DataFrame) -> pd.DataFrame | None:
+        """The stand-in with a missing first key in its first row (``None``
+        when missing keys are kept as a group, or none can be there)."""
+        by = self._by
+        if not self.dropna or by is None or not len(data):
+            return None
+        frame = self._frame.expr
+        if all(frame._has_no_missing(k) for k in by):
+            return None
+        key = by[0]
+        data = data.copy()
+        column = data[key]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+            column = column.astype("float64" if column.dtype.kind != "b" else object)
+        column = column.copy()
+        column.iloc[0] = None
+        data[key] = column
+        return data
 
     def _with_missing_values(self, data: pd.DataFrame) -> pd.DataFrame | None:
         """The stand-in with its masked int and boolean value columns all

@@ -219,13 +219,13 @@ def _one_row_groups(columns: list, n: int) -> dict:
     for name, values, op in columns:
         if op == "size":
             out[name] = np.ones(n, dtype="int64")
-        elif op == "count" or (op == "sum" and values.dtype.kind == "f"):
-            missing = pd.isna(values) if values.dtype.kind not in "iub" else None
-            if op == "count":
-                ones = np.ones(n, dtype="int64")
-                out[name] = ones if missing is None else (~missing).astype("int64")
+        elif op == "count":
+            if values.dtype.kind in "iub":
+                out[name] = np.ones(n, dtype="int64")
             else:
-                out[name] = np.where(missing, 0.0, values)
+                out[name] = (~pd.isna(values)).astype("int64")
+        elif op == "sum" and values.dtype.kind == "f":
+            out[name] = np.where(np.isnan(values), 0.0, values)
         else:
             out[name] = values.copy()
     return out

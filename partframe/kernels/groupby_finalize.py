@@ -280,7 +280,9 @@ def cast_index(index: pd.Index, dtype: Any, level: bool = False) -> pd.Index:
         if out is index and index.name is not None:
             return index.copy()
         return out
-    if index.dtype == dtype:
+    if index.dtype == dtype or missing_widened(dtype, index.dtype):
+        # (keys of a column widened by missing values, alike in every
+        # partition: pandas groups by the widened column and keeps its dtype)
         return index.copy() if index.name is not None else index
     try:
         return index.astype(dtype)

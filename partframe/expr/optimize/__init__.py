@@ -13,27 +13,31 @@
    apply all of it. Filters are moved again
    after it, so a join input's new filter goes below its own sort or
    rename.
-4. :func:`push_projections_below` (``projections.py``): sources produce
+4. :func:`filter_join_inputs` (``semi_joins.py``): a join input that an
+   aggregation or a deduplication by the join key feeds is filtered, below
+   it, by the keys of the join's small other input
+   (``Expr._semi_join_sides``, ``Expr._key_filter_step``).
+5. :func:`push_projections_below` (``projections.py``): sources produce
    only the columns that the logical plan uses (``Expr._column_needs``,
    ``Expr._with_columns``), and the inputs of nodes that move rows (a
    merge's sides, a sort's or a shuffle's frame,
    ``Expr._narrowable_inputs``) are narrowed by a column selection below
    them, so the move carries only the columns used after it.
-5. :func:`lower` (``lower.py``): logical nodes become physical ones through
+6. :func:`lower` (``lower.py``): logical nodes become physical ones through
    ``Expr._lower`` (a join first chooses its strategy again on its inputs'
    estimates, ``Expr._with_estimates``).
-6. :func:`push_predicates` (``predicates.py``): terms of row filters go to
+7. :func:`push_predicates` (``predicates.py``): terms of row filters go to
    the sources below them that can skip data (``Expr._with_predicate``).
-7. :func:`push_projections` (``projections.py``): sources produce only the
+8. :func:`push_projections` (``projections.py``): sources produce only the
    columns that the physical plan uses.
-8. :func:`share_reads` (``shared_reads.py``): sources of the same data
+9. :func:`share_reads` (``shared_reads.py``): sources of the same data
    that differ only in their columns or skipped data become one read of
    the union, when that reads fewer bytes, and each is a selection of it.
-9. :func:`share_filters` (``shared_filters.py``): the filters of one frame
+10. :func:`share_filters` (``shared_filters.py``): the filters of one frame
    by one predicate (one per column selection after simplification)
    become one filter of the columns they select, and each a selection of
    it: the mask's positions and the index are computed once.
-10. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
+11. :func:`fuse_blockwise` (``fuse.py``): groups of partition-wise nodes
     become one task per partition.
 
 Each pass visits every node a bounded number of times (no fixed-point
@@ -54,6 +58,7 @@ from .fuse import Fused, fuse_blockwise
 from .lower import lower
 from .predicates import push_filters_below, push_predicates
 from .projections import column_needs, push_projections, push_projections_below
+from .semi_joins import filter_join_inputs
 from .shared_filters import share_filters
 from .shared_reads import share_reads
 from .simplify import simplify
@@ -61,6 +66,7 @@ from .simplify import simplify
 __all__ = [
     "Fused",
     "column_needs",
+    "filter_join_inputs",
     "fuse_blockwise",
     "lower",
     "move_filters",
@@ -78,12 +84,14 @@ __all__ = [
 
 def optimize(expr: Expr, fuse: bool = True) -> Expr:
     """Run all passes: simplify, move filters, filters below joins (and
-    move them again), projections below data-moving nodes, lower, push
-    predicates and projections, share reads, then fuse (optionally)."""
+    move them again), semi-join filters, projections below data-moving
+    nodes, lower, push predicates and projections, share reads and filters,
+    then fuse (optionally)."""
     expr = simplify(expr)
     expr = move_filters(expr)
     expr = push_filters_below(expr)
     expr = move_filters(expr)
+    expr = filter_join_inputs(expr)
     expr = push_projections_below(expr)
     expr = lower(expr)
     expr = push_predicates(expr)

@@ -37,7 +37,7 @@ from ..base import Expr, _postorder, rewrite
 from ..blockwise import Filter, Projection
 from ..statistics import estimate
 
-__all__ = ["MIN_ROWS", "share_filters"]
+__all__ = ["MIN_ROWS", "is_large", "share_filters"]
 
 #: Frames estimated to have fewer rows keep one filter per selection.
 MIN_ROWS = 1_000_000
@@ -57,21 +57,24 @@ def share_filters(expr: Expr) -> Expr:
         groups.setdefault(key, (base, []))[1].append(node)
     replace: dict[str, Expr] = {}
     for base, filters in groups.values():
-        if len(filters) > 1 and _large(base):
+        if len(filters) > 1 and is_large(base):
             replace.update(_shared(base, filters))
     if not replace:
         return expr
     return rewrite(expr, lambda node: replace.get(node._name))
 
 
-def _large(frame: Expr) -> bool:
-    """Is ``frame`` estimated at ``MIN_ROWS`` rows or more? Where its own
-    estimate is unknown (a lowered join), the largest known below it."""
+def is_large(frame: Expr, min_rows: float | None = None) -> bool:
+    """Is ``frame`` estimated at ``min_rows`` (default ``MIN_ROWS``) rows or
+    more? Where its own estimate is unknown (a lowered join), the largest
+    known below it."""
+    if min_rows is None:
+        min_rows = MIN_ROWS
     rows = estimate(frame).rows
     if rows is not None:
-        return rows >= MIN_ROWS
+        return rows >= min_rows
     known = [r for r in (estimate(n).rows for n in _postorder(frame)) if r is not None]
-    return not known or max(known) >= MIN_ROWS
+    return not known or max(known) >= min_rows
 
 
 def _frame_below(frame: Expr) -> Expr | None:
