@@ -613,6 +613,8 @@ def _repartitioned(frame: _A, divisions: tuple) -> _A:
 def align(a: _A, b: _B) -> tuple[_A, _B]:
     """Make two collections partition-aligned, or say why they cannot be."""
     ea, eb = a.expr, b.expr
+    if ea._partitioning == eb._partitioning:
+        return a, b  # (divisions may cost a lowering or a sample: not asked)
     known = ea.known_divisions and eb.known_divisions
     # One partition each aligns inside the partition, but the result's rows
     # span both sides' divisions: known divisions that differ are unified.

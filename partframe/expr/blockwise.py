@@ -129,12 +129,16 @@ class Blockwise(Expr):
     def npartitions(self) -> int:
         # From the inputs' counts, never from divisions (see ``aligned``).
         frames = self._frame_inputs()
-        return frames[0].npartitions if frames else len(self.divisions) - 1
+        if not frames:
+            return len(self.divisions) - 1
+        _settle_chain(self, "npartitions")
+        return frames[0].npartitions
 
     def _divisions(self) -> Divisions:
         frames = self._frame_inputs()
         if not frames:
             return (None, None)
+        _settle_chain(self, "divisions")
         if self._preserves_partitioning:
             first = frames[0]
             if isinstance(first._meta, pd.Index) and isinstance(self._meta, pd.Index):
@@ -211,6 +215,29 @@ def _spanned_divisions(frames: list[Expr]) -> Divisions:
         return (min(d[0] for d in divisions), max(d[-1] for d in divisions))
     except TypeError:  # index values that do not compare
         return (None, None)
+
+
+def _settle_chain(node: Blockwise, attr: str) -> None:
+    """Compute the cached property ``attr`` of the partition-wise steps
+    below ``node`` (along first frame inputs) bottom-up.
+
+    Each step asks its first input, so a chain of thousands of steps whose
+    property nobody asked for while it was built (a loop of ``assign``)
+    would recurse once per step; settled from the bottom, each step finds
+    its input's value cached.
+    """
+    chain = []
+    below: Expr = node
+    while True:
+        frames = below._frame_inputs() if isinstance(below, Blockwise) else None
+        if not frames:
+            break
+        below = frames[0]
+        if not isinstance(below, Blockwise) or attr in below.__dict__:
+            break
+        chain.append(below)
+    for step in reversed(chain):
+        getattr(step, attr)
 
 
 def aligned(a: Expr, b: Expr) -> bool:

@@ -428,11 +428,9 @@ class Merge(Expr):
         # What the lowering gives: an aligned join has the union of both
         # sides' divisions, a broadcast join the big side's partitions (and
         # their divisions when the result's index comes from that side).
-        return self._lowered.divisions
-
-    @functools.cached_property
-    def _lowered(self) -> Expr:
-        return self._lower()
+        # The casts ``_lower`` may add above the join keep its divisions,
+        # so they (and the meta merges they need) are not built here.
+        return self._lower_strategy(True, False).divisions
 
     @property
     def _nout(self) -> int:
