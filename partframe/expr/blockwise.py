@@ -227,15 +227,13 @@ def _settle_chain(node: Blockwise, attr: str) -> None:
     its input's value cached.
     """
     chain = []
-    below: Expr = node
-    while True:
-        frames = below._frame_inputs() if isinstance(below, Blockwise) else None
-        if not frames:
-            break
+    frames = node._frame_inputs()
+    while frames:
         below = frames[0]
         if not isinstance(below, Blockwise) or attr in below.__dict__:
             break
         chain.append(below)
+        frames = below._frame_inputs()
     for step in reversed(chain):
         getattr(step, attr)
 
