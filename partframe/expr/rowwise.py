@@ -35,6 +35,7 @@ from .meta import is_frame_or_series
 __all__ = [
     "SERIES",
     "depends_on",
+    "reads_rowwise",
     "reframe",
     "rows_in_place",
     "rowwise_conjuncts",
@@ -182,6 +183,32 @@ def rows_in_place(frame: Expr) -> list[str]:
         frame = frame.operand("frame")
         out.append(frame._name)
     return out
+
+
+def reads_rowwise(e: Expr, source: Expr) -> bool:
+    """Does every path from ``e`` down to ``source`` pass only through
+    row-wise nodes and nodes that pass their rows through (column
+    selections)? Then each value of ``e`` depends on the same row of
+    ``source`` alone: dropping rows of ``source`` that ``e`` would drop
+    changes nothing else (``df[df.x > df.x.mean()]`` reads ``df`` through a
+    reduction: not row-wise).
+    """
+    memo: dict[str, bool] = {}
+
+    def go(x: Expr) -> bool:
+        if x._name == source._name:
+            return True
+        if x._name in memo:
+            return memo[x._name]
+        memo[x._name] = True  # a node met again below itself: no cycles
+        ok = True
+        if depends_on(x, source._name):
+            through = _rowwise_node(x) or x._predicate_through() is not None
+            ok = through and all(go(d) for d in x.dependencies())
+        memo[x._name] = ok
+        return ok
+
+    return go(e)
 
 
 def _is_bool_series(x: Any) -> bool:

@@ -4,8 +4,10 @@
   with the operations after them). Both take the columns a query needs
   through ``_with_columns`` (projection pushdown); ``ReadParquet`` also
   takes the terms of filters above it through ``_with_predicate``
-  (:func:`~partframe.expr.optimize.push_predicates`) to skip row groups,
-  and answers ``len()`` from metadata when no column is needed;
+  (:func:`~partframe.expr.optimize.push_predicates`) to skip row groups
+  and drop the rows they rule out before pandas sees them
+  (:mod:`partframe.kernels.parquet_rows`), and answers ``len()`` from
+  metadata when no column is needed;
   ``ReadCSV`` takes them to show them (the filter fuses into its block
   tasks, so it already runs right after each block's parse).
 - :class:`ReadCSVParity`: the quote parities at both ends of every CSV
@@ -89,7 +91,8 @@ class ReadParquet(_Source):
 
     ``columns`` are the output columns, ``filters`` the user's DNF filters
     (skip row groups and filter rows), ``pushed`` the terms pushed from a
-    ``Filter`` in the plan (skip row groups only: the Filter stays).
+    ``Filter`` in the plan (skip row groups, and drop rows in Arrow where
+    the comparison agrees with pandas': the Filter stays and decides).
     ``any_of``: conjunctions of such terms of which a row group must be
     ruled in by one (set when one read serves several filtered branches,
     see :meth:`_read_union`; ``None``: no such condition).
@@ -328,6 +331,7 @@ class ReadParquet(_Source):
             # ``len(df)``: the row count comes from the footers
             return (empty_frame, nrows, _q(ds.label_runs(runs)), _q(meta))
         pin = ds.pins[file_no]
+        keep = self._row_terms()
         return (
             *((read_pinned, _q(pin)) if pin else ()),
             read_parquet_piece,
@@ -341,7 +345,28 @@ class ReadParquet(_Source):
             _q(ds.label_runs(runs)) if known else None,
             _q(meta),
             _q(ds.unified),
+            *((_q(keep),) if keep else ()),
         )
+
+    def _row_terms(self) -> list | None:
+        """The pushed terms as a DNF on the file columns read (see
+        :func:`_conjunctions`), for the piece to drop rows by; ``None`` when
+        a conjunction has no such term (every row may be kept)."""
+        cached = self.__dict__.get("_row_terms_cache", False)
+        if cached is not False:
+            return cached
+        out: list | None = None
+        if self.pushed or self.any_of:
+            read = set(self._file_columns())
+            out = []
+            for conj in _conjunctions(self):
+                terms = [t for t in conj if t[0] in read]
+                if not terms:
+                    out = None
+                    break
+                out.append(terms)
+        self.__dict__["_row_terms_cache"] = out
+        return out
 
     def _operand_repr(self) -> str:
         parts = [f"{len(self.dataset.files)} file(s)", f"columns={list(self.columns)}"]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..io.hive import is_missing
 from ..io.paths import to_pyarrow_fs
+from .parquet_rows import decode_dictionaries, dictionary_columns, rows_kept
 
 __all__ = [
     "ParquetReadError",
@@ -64,15 +65,16 @@ def empty_frame(nrows: int, runs: list, meta: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def open_parquet(fs: Any, path: str) -> Any:
-    """A ``pyarrow.parquet.ParquetFile`` for ``path`` on ``fs``."""
+def open_parquet(fs: Any, path: str, **options: Any) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` for ``path`` on ``fs`` (``options``
+    go to it: ``metadata``, ``read_dictionary``)."""
     import pyarrow.parquet as pq
     from fsspec.implementations.local import LocalFileSystem
 
     try:
         if isinstance(fs, LocalFileSystem):
-            return pq.ParquetFile(path)
-        return pq.ParquetFile(path, filesystem=to_pyarrow_fs(fs))
+            return pq.ParquetFile(path, **options)
+        return pq.ParquetFile(path, filesystem=to_pyarrow_fs(fs), **options)
     except Exception as e:
         raise ParquetReadError(
             f"cannot read Parquet file {path!r}: {type(e).__name__}: {e}"
@@ -90,6 +92,7 @@ def read_parquet_piece(
     runs: list | None,
     meta: pd.DataFrame,
     schema: Any = None,
+    keep: list | None = None,
 ) -> pd.DataFrame:
     """Read row groups of one Parquet file into a pandas partition.
 
@@ -99,8 +102,11 @@ def read_parquet_piece(
     the RangeIndex labels of the row positions ``runs``, or from 0 when
     ``runs`` is None);
     ``partition_values`` the hive ``column -> category`` values of this
-    file; ``schema`` a unified Arrow schema to cast to (or None). The result
-    has ``meta``'s columns and dtypes.
+    file; ``schema`` a unified Arrow schema to cast to (or None); ``keep``
+    the DNF of terms pushed from the filters above the reader: rows none of
+    its conjunctions can satisfy are dropped, the others keep their labels
+    (see :mod:`partframe.kernels.parquet_rows`). The result has ``meta``'s
+    columns and dtypes.
     """
     read_cols = list(columns)
     if row_filter:
@@ -108,20 +114,26 @@ def read_parquet_piece(
             for col, _, _ in conj:
                 if col not in read_cols and col not in partition_values:
                     read_cols.append(col)
-    table = _read_table(fs, path, row_groups, read_cols, schema)
+    table, coded = _read_table(fs, path, row_groups, read_cols, schema)
     if row_filter:
+        table, coded = decode_dictionaries(table, coded), []
         table = table.filter(_filter_expression(row_filter, table, partition_values))
         table = table.select(list(columns))
-    df = _to_pandas(table, index, runs, partition_values, meta)
+    positions = rows_kept(table, keep, meta) if keep else None
+    if positions is not None:
+        table = table.take(positions)
+    table = decode_dictionaries(table, coded)
+    df = _to_pandas(table, index, runs, partition_values, meta, positions)
     return _match_meta(df, meta, path)
 
 
 def _read_table(
     fs: Any, path: str, row_groups: list | None, columns: list, schema: Any
-) -> Any:
+) -> tuple[Any, list]:
     """The Arrow table of ``columns`` in ``row_groups`` (None: all) of
     ``path``, cast to the unified ``schema`` (None: as stored; with one, a
-    column the file lacks is all null)."""
+    column the file lacks is all null), and the string columns it holds as
+    dictionaries (see :func:`~.parquet_rows.dictionary_columns`)."""
     import pyarrow as pa
 
     try:
@@ -131,6 +143,10 @@ def _read_table(
             file_cols = [c for c in columns if c in present]
         else:
             file_cols = columns
+        coded = dictionary_columns(pf, row_groups, file_cols)
+        if coded:
+            # the footer is reused: no second read of it
+            pf = open_parquet(fs, path, metadata=pf.metadata, read_dictionary=coded)
         if row_groups is None:
             table = pf.read(columns=file_cols, use_pandas_metadata=False)
         else:
@@ -145,7 +161,8 @@ def _read_table(
             f"cannot read Parquet file {path!r}{where}: {type(e).__name__}: {e}"
         ) from e
     if schema is None:
-        return table
+        return table, coded
+    table = decode_dictionaries(table, coded)
     arrays = []
     for c in columns:
         typ = schema.field(c).type
@@ -153,14 +170,21 @@ def _read_table(
             arrays.append(table.column(c).cast(typ))
         else:
             arrays.append(pa.nulls(table.num_rows, typ))
-    return pa.table(arrays, names=columns, metadata=table.schema.metadata)
+    return pa.table(arrays, names=columns, metadata=table.schema.metadata), []
 
 
 def _to_pandas(
-    table: Any, index: list, runs: list | None, partition_values: dict, meta: Any
+    table: Any,
+    index: list,
+    runs: list | None,
+    partition_values: dict,
+    meta: Any,
+    positions: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """``table`` as a pandas frame with ``meta``'s index and columns (the
-    hive partition columns added); the dtypes are matched afterwards."""
+    hive partition columns added); the dtypes are matched afterwards.
+    ``positions``: the rows of the piece that ``table`` holds (None: all),
+    whose labels it keeps."""
     nrows = table.num_rows
     # pandas metadata restores nullable and extension dtypes; the index is
     # set below, from ``index``, so it is the same for every piece.
@@ -170,7 +194,10 @@ def _to_pandas(
         df.index.names = meta.index.names
     else:
         if runs:
-            df.index = runs_index(runs)
+            labels = runs_index(runs)
+            df.index = labels if positions is None else labels[positions]
+        elif positions is not None:
+            df.index = pd.Index(positions)
         df.index.name = meta.index.name
     for col, value in partition_values.items():
         if col in meta.columns:

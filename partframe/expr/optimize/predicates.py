@@ -16,10 +16,14 @@ statistics), or ``None`` when it cannot use them.
 
 Invariants:
 
-- The filter stays in the plan: a source may skip data, never filter rows,
-  so rows are filtered exactly as pandas does, whatever the source skips.
-- The source is changed only when every use of it is below the filter:
-  another use (``len(df)`` next to ``df[df.x > 0]``) still sees every row.
+- The filter stays in the plan: a source may skip data, and drop rows its
+  own comparison rules out only where that comparison agrees with pandas'
+  (a Parquet piece, in Arrow); rows are filtered exactly as pandas does,
+  whatever the source skips.
+- The source is changed only when every use of it is below the filter,
+  through row-wise nodes: another use (``len(df)`` next to
+  ``df[df.x > 0]``, or ``df.x.mean()`` inside the predicate) still sees
+  every row.
 - A source keeps its partitions (count and divisions) when it takes terms.
 - Bounded: at most 32 source rewrites, one per round.
 
@@ -41,7 +45,7 @@ import pandas as pd
 from ..base import Expr, _postorder, rewrite
 from ..blockwise import Elemwise, Filter, MethodCall, Projection
 from ..meta import is_frame_or_series
-from ..rowwise import SERIES, depends_on, reframe
+from ..rowwise import SERIES, depends_on, reads_rowwise, reframe
 
 __all__ = ["predicate_terms", "push_filters_below", "push_predicates"]
 
@@ -184,13 +188,28 @@ def _filters(expr: Expr) -> Iterator[tuple[Expr, Expr, Expr, list[Any]]]:
 
 
 def _next_pushdown(expr: Expr) -> tuple[Expr, Expr] | None:
-    """The first ``(source, source with the terms)`` that the plan allows."""
+    """The first ``(source, source with the terms)`` that the plan allows.
+
+    A source below several filters (one per column selection of a filtered
+    frame, ``df[p].a`` and ``df[p].b``) takes the terms they all share,
+    when every use of it is below one of them.
+    """
+    found: dict[str, tuple[Expr, list[Expr], list[Any]]] = {}
     for node, _, source, terms in _filters(expr):
         terms = _static(terms)
+        if source._name not in found:
+            found[source._name] = (source, [node], terms)
+            continue
+        _, gates, common = found[source._name]
+        gates.append(node)
+        common[:] = [t for t in common if t in terms]
+    for source, gates, terms in found.values():
         new = source._with_predicate(terms) if terms else None
         if new is None or new._name == source._name:
             continue
-        if _dominates(expr, node, source):
+        if _dominates(expr, gates, source) and all(
+            reads_rowwise(d, source) for g in gates for d in g.dependencies()
+        ):
             return source, new
     return None
 
