@@ -15,9 +15,11 @@ Workers are only brought in when the work pays for them: an idle worker
 that has started at once, others once the first piece has taken
 :data:`FEED_AFTER_SECONDS` (cheaper work stays in this thread, and no
 process is started); at most ``config.get("num_workers")`` (default the
-CPU count) minus one for one call, and as many as that count across the
-concurrent calls of the process (their threads share one GIL, so one
-core); never with ``config.get("offload_processes")`` off.
+CPU count) minus one across the concurrent calls of the process, a worker
+given back by one call joining another still running; never with
+``config.get("offload_processes")`` off. The calls' own threads share one
+GIL, so one core: one of them computes a piece at a time (two would only
+contend for the GIL, which costs CPU time without adding any).
 
 Workers are ``python -c`` subprocesses, not :mod:`multiprocessing`
 children: a ``spawn`` or ``forkserver`` child runs the user's main script
@@ -74,6 +76,11 @@ __all__ = ["FEED_AFTER_SECONDS", "IDLE_SECONDS", "OffloadWorkerDied", "map_calls
 IDLE_SECONDS = 20.0
 #: Workers join once the first piece has run this long in this thread.
 FEED_AFTER_SECONDS = 0.05
+#: A thread waits this long at most for its turn to compute a piece here.
+HERE_WAIT_SECONDS = 1.0
+
+# held by the thread of the process computing a piece (see _Calls.run_next)
+_HERE = threading.Lock()
 
 _READY = b"R"  # what a worker sends once it can take calls
 _BOOT = (
@@ -125,28 +132,39 @@ def map_calls(
     """
     calls = _Calls(func, pieces)
     feed_after = FEED_AFTER_SECONDS if feed_after is None else feed_after
-    feeders: list[threading.Thread] = []
     fed = False
     first = time.perf_counter()
+    with _ACTIVE_LOCK:
+        _ACTIVE.append(calls)
     try:
         while True:
-            if (
-                not fed
-                and calls.queue
-                and (time.perf_counter() - first >= feed_after or _POOL.has_ready())
+            if calls.queue and (
+                (not fed and time.perf_counter() - first >= feed_after)
+                or _POOL.has_ready()
             ):
-                feeders, fed = calls.start_feeders(), True
+                calls.start_feeders()
+                fed = True
             if calls.run_next():
                 continue
-            for t in feeders:
-                t.join()
-            if not calls.run_next():  # a piece a feeder gave back
+            if calls.close():  # no piece left: no worker is handed over now
                 break
     except BaseException as exc:
         calls.fail(exc)
-    for t in feeders:
+        calls.close()
+    for t in list(calls.feeders):
         t.join()
+    try:
+        while calls.run_next():  # pieces a feeder gave back
+            pass
+    except BaseException as exc:
+        calls.fail(exc)
     return calls.results()
+
+
+# the calls running now, to which a feeder whose call has no piece left
+# hands its worker (see _Calls._feed)
+_ACTIVE: list[_Calls] = []
+_ACTIVE_LOCK = threading.Lock()
 
 
 class _Calls:
@@ -158,6 +176,16 @@ class _Calls:
         self.queue = deque(enumerate(pieces))
         self.out: list[Any] = [None] * len(pieces)
         self.error: BaseException | None = None
+        self.feeders: list[threading.Thread] = []
+
+    def close(self) -> bool:
+        """Take no more workers; False (still open) while pieces are left."""
+        with _ACTIVE_LOCK:
+            if self.queue and self.error is None:
+                return False
+            if self in _ACTIVE:
+                _ACTIVE.remove(self)
+            return True
 
     def take(self) -> tuple[int, tuple] | None:
         if self.error is not None:
@@ -168,12 +196,25 @@ class _Calls:
             return None
 
     def run_next(self) -> bool:
-        """Compute the next piece here; False when none is left."""
-        item = self.take()
-        if item is None:
+        """Compute the next piece here; False when none is left.
+
+        One thread of the process computes pieces at a time (:data:`_HERE`):
+        the function holds the GIL, so a second thread would only contend
+        for it. A thread waits its turn for at most :data:`HERE_WAIT_SECONDS`
+        (a function that itself waits for another thread's pieces must not
+        wait forever), then computes anyway."""
+        if not self.queue:
             return False
-        i, args = item
-        self.out[i] = self.func(*args)
+        mine = _HERE.acquire(timeout=HERE_WAIT_SECONDS)
+        try:
+            item = self.take()
+            if item is None:
+                return False
+            i, args = item
+            self.out[i] = self.func(*args)
+        finally:
+            if mine:
+                _HERE.release()
         return True
 
     def fail(self, exc: BaseException) -> None:
@@ -185,20 +226,21 @@ class _Calls:
             raise self.error
         return self.out
 
-    def start_feeders(self) -> list[threading.Thread]:
+    def start_feeders(self) -> None:
         """A feeder thread for each worker the pool can lend now (up to
         one per piece left)."""
-        feeders = []
         for worker in _POOL.lend(len(self.queue)):
-            t = threading.Thread(
-                target=self._feed,
-                args=(worker,),
-                name="partframe-offload-feeder",
-                daemon=True,
-            )
-            t.start()
-            feeders.append(t)
-        return feeders
+            self._start_feeder(worker)
+
+    def _start_feeder(self, worker: _Worker) -> None:
+        t = threading.Thread(
+            target=self._feed,
+            args=(worker,),
+            name="partframe-offload-feeder",
+            daemon=True,
+        )
+        self.feeders.append(t)
+        t.start()
 
     def _feed(self, worker: _Worker) -> None:
         """Send pieces to ``worker`` while any are left."""
@@ -233,8 +275,21 @@ class _Calls:
             self.fail(exc)
         except BaseException as exc:
             self.fail(exc)
-        finally:
+        if not (alive and worker.started and _hand_over(self, worker)):
             _POOL.give_back(worker, alive)
+
+
+def _hand_over(done: _Calls, worker: _Worker) -> bool:
+    """Give ``worker`` to another running call with pieces left (its thread
+    is computing one: it would take the worker only after it); False when
+    there is none. A call takes no worker once it has closed (see
+    :meth:`_Calls.close`), so it joins every feeder it was given."""
+    with _ACTIVE_LOCK:
+        for calls in _ACTIVE:
+            if calls is not done and calls.queue and calls.error is None:
+                calls._start_feeder(worker)
+                return True
+    return False
 
 
 # --- framing: a message is a pickle and its out-of-band buffers ---------
@@ -443,7 +498,7 @@ class _Pool:
     def has_ready(self) -> bool:
         """Whether an idle worker has started (using it costs nothing)."""
         with self.lock:
-            room = max_workers() + 1 - len(self.lent)
+            room = max_workers() - len(self.lent)
             return room > 0 and any(w.started for w in self.idle)
 
     def lend(self, wanted: int) -> list[_Worker]:
@@ -453,9 +508,9 @@ class _Pool:
             for w in [w for w in self.idle if w.process.poll() is not None]:
                 self.idle.remove(w)
                 w.close(wait=0.0)
-            # each call may use all cores but its own thread's; all calls
-            # together one worker per core (their threads share the GIL)
-            room = min(max_workers(), max_workers() + 1 - len(self.lent))
+            # all calls together one worker per core but one: their threads
+            # compute one piece at a time here (_HERE), on the last core
+            room = max_workers() - len(self.lent)
             self.idle.sort(key=lambda w: w.started)
             out: list[_Worker] = []
             while self.idle and len(out) < min(wanted, room):

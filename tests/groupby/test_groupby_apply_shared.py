@@ -8,6 +8,7 @@ every partition is cut into pieces and a worker takes some of them."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -258,3 +259,52 @@ def test_worker_death_raises(shared):
     _warm()
     pids = set(ddf.groupby("k").apply(_where).compute(scheduler="threads").pid)
     assert len(pids) == 2
+
+
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_a_worker_done_with_one_call_goes_on_with_another(shared):
+    # the other call's thread is busy with a piece of its own: the worker
+    # must not wait for it to ask
+    _warm()
+    other = offload._Calls(_pid_after, [(0.005,)] * 12)
+    with offload._ACTIVE_LOCK:
+        offload._ACTIVE.append(other)
+    try:
+        mine = offload.map_calls(_pid_after, [(0.005,)] * 6, feed_after=0.0)
+        assert len(set(mine)) == 2  # here and in the worker
+        assert other.feeders
+        for t in list(other.feeders):
+            t.join()
+    finally:
+        with offload._ACTIVE_LOCK:
+            offload._ACTIVE.remove(other)
+    (worker_pid,) = set(mine) - {os.getpid()}
+    assert other.out == [worker_pid] * 12
+    assert not offload._POOL.lent  # given back once no call had pieces left
+
+
+def _interval(seconds: float) -> tuple[float, float]:
+    start = time.perf_counter()
+    time.sleep(seconds)  # releases the GIL: only the lock keeps turns
+    return start, time.perf_counter()
+
+
+def test_one_thread_computes_pieces_here_at_a_time(shared):
+    results: list[list] = []
+
+    def call() -> None:
+        results.append(offload.map_calls(_interval, [(0.01,)] * 8))
+
+    with partframe.config.set(offload_processes=False):
+        threads = [threading.Thread(target=call) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    spans = sorted(span for r in results for span in r)
+    assert len(spans) == 16
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
