@@ -70,7 +70,13 @@ import cloudpickle
 
 from . import config
 
-__all__ = ["FEED_AFTER_SECONDS", "IDLE_SECONDS", "OffloadWorkerDied", "map_calls"]
+__all__ = [
+    "FEED_AFTER_SECONDS",
+    "IDLE_SECONDS",
+    "OffloadWorkerDied",
+    "map_calls",
+    "run_here",
+]
 
 #: A worker idle this long is closed (starting one costs a second or two).
 IDLE_SECONDS = 20.0
@@ -161,6 +167,32 @@ def map_calls(
     return calls.results()
 
 
+def run_here(func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` in this thread, when no other thread of the process
+    computes a piece (see :meth:`_Calls.run_next`): for work that holds the
+    GIL and is not worth sharing with workers.
+
+    Examples
+    --------
+    >>> run_here(pow, 2, 5)
+    32
+    """
+    with _turn_here():
+        return func(*args)
+
+
+@contextlib.contextmanager
+def _turn_here() -> Any:
+    """This thread's turn to compute here (or, after waiting
+    :data:`HERE_WAIT_SECONDS`, a turn alongside the thread holding it)."""
+    mine = _HERE.acquire(timeout=HERE_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        if mine:
+            _HERE.release()
+
+
 # the calls running now, to which a feeder whose call has no piece left
 # hands its worker (see _Calls._feed)
 _ACTIVE: list[_Calls] = []
@@ -205,16 +237,12 @@ class _Calls:
         wait forever), then computes anyway."""
         if not self.queue:
             return False
-        mine = _HERE.acquire(timeout=HERE_WAIT_SECONDS)
-        try:
+        with _turn_here():
             item = self.take()
             if item is None:
                 return False
             i, args = item
             self.out[i] = self.func(*args)
-        finally:
-            if mine:
-                _HERE.release()
         return True
 
     def fail(self, exc: BaseException) -> None:

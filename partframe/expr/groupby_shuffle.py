@@ -34,7 +34,6 @@ from typing import Any
 
 import pandas as pd
 
-from .. import config
 from ..kernels.group_call import (
     PART,
     POS,
@@ -202,12 +201,9 @@ class GroupByApply(Expr):
         """The per-partition call. A user's function per group (``apply``)
         on the threads scheduler shares the partition's groups with worker
         processes (:func:`~partframe.kernels.group_call.groupby_apply_partition`):
-        it holds the GIL, so threads alone would use one core."""
-        if (
-            self.method == "apply"
-            and current().threads
-            and config.get("offload_processes")
-        ):
+        it holds the GIL, so threads alone would use one core (with
+        ``offload_processes`` off, one thread at a time computes it)."""
+        if self.method == "apply" and current().threads:
             return groupby_apply_partition
         return groupby_call_partition
 

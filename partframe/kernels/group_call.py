@@ -96,7 +96,8 @@ def groupby_apply_partition(df: pd.DataFrame, *args: Any) -> Any:
     order, are the partition's (see :func:`_group_pieces`)."""
     pieces = _group_pieces(df, args[0])
     if len(pieces) < 2:
-        return groupby_call_partition(df, *args)
+        # one thread at a time: others would only contend for the GIL
+        return offload.run_here(groupby_call_partition, df, *args)
     outs = offload.map_calls(groupby_call_partition, [(p, *args) for p in pieces])
     meta, sort_levels = args[7], args[6]
     outs = [o for o in outs if len(o)]
