@@ -38,7 +38,6 @@ __all__ = ["decode_dictionaries", "dictionary_columns", "rows_kept"]
 # (pyarrow falls back to plain pages past 1 MiB): every page uses its codes;
 # and one at most half the column's bytes holds few distinct values
 _SMALL_DICTIONARY = 64 * 1024
-_MOST = 0.75
 
 _KINDS = {"i": "int", "u": "int", "f": "float", "b": "bool", "M": "time"}
 
@@ -70,9 +69,7 @@ def rows_kept(table: Any, dnf: list, meta: pd.DataFrame) -> np.ndarray | None:
     if result is None:
         return None
     kept = np.flatnonzero(result)
-    # most rows kept: copying them in Arrow costs more than the filter
-    # above saves (it drops the others in pandas)
-    return kept if len(kept) <= _MOST * len(result) else None
+    return None if len(kept) == len(result) else kept
 
 
 def dictionary_columns(pf: Any, row_groups: list | None, columns: list) -> list:

@@ -87,5 +87,9 @@ def filter_rows(obj: Any, mask: Any, deferred: bool = False) -> Any:
             gathered = masked_rows(obj, rows)
             if gathered is not None:
                 return gathered
+        if rows.all():
+            # every row kept (a reader dropped the others already): no copy;
+            # partitions are never written in place
+            return obj
         return obj[rows]
     return obj[mask]

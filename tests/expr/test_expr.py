@@ -216,6 +216,11 @@ def test_filter_rows_kernel_matches_pandas_alignment():
     df = pd.DataFrame({"a": [1, 2, 3], "b": [4.0, 5.0, 6.0]}, index=[7, 7, 8])
     same = pd.Series([True, False, True], index=df.index)
     pd.testing.assert_frame_equal(filter_rows(df, same), df[same])
+    # a mask keeping every row (a reader dropped the others): no copy
+    every = pd.Series(True, index=df.index)
+    assert filter_rows(df, every) is df
+    column = df.a
+    assert filter_rows(column, every) is column
     # a mask on other labels: pandas' alignment decides, as before
     other = pd.Series([True, True, False], index=[8, 7, 7])
     with pytest.raises(Exception) as expected:

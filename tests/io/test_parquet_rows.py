@@ -235,7 +235,7 @@ def test_rows_kept_drops_only_where_arrow_agrees_with_pandas():
         (_meta(x="int64", s="str"), ("x", ">", "2")),
         (_meta(x="int64", s="str"), ("x", "==", True)),
         (_meta(x="int64", s="str"), ("missing", "==", 1)),
-        (_meta(x="int64", s="str"), ("x", ">", 0)),  # keeps most: not worth it
+        (_meta(x="int64", s="str"), ("x", ">", 0)),  # keeps all: nothing to do
     ],
 )
 def test_rows_kept_keeps_every_row_when_unsure(meta, term):
