@@ -44,6 +44,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .short_strings import factorize_short_strings
+
 __all__ = ["group_reduce", "run_codes", "supports"]
 
 _KERNELS: dict | None = None
@@ -270,7 +272,11 @@ def group_reduce(
     if runs is not None:
         codes, uniques = runs
     else:
-        codes, uniques = pd.factorize(keys, sort=sort, use_na_sentinel=True)
+        fast = factorize_short_strings(keys, sort)
+        if fast is not None:
+            codes, uniques = fast
+        else:
+            codes, uniques = pd.factorize(keys, sort=sort, use_na_sentinel=True)
         codes = np.asarray(codes, dtype=np.intp)
     n = len(uniques)
     if runs is not None and n == len(keys):

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .short_strings import factorize_short_strings
+
 __all__ = [
     "PACK_LIMIT",
     "assign_numeric",
@@ -129,7 +131,7 @@ def pack_columns(columns: list, sort: bool, dropna: bool) -> tuple | None:
     >>> codes.tolist(), sizes, missing
     ([0, 2, 1], [2, 2], None)
     """
-    pairs = [pd.factorize(c, sort=sort, use_na_sentinel=dropna) for c in columns]
+    pairs = [_factorize(c, sort, dropna) for c in columns]
     sizes = [max(1, len(u)) for _, u in pairs]
     codes = [np.asarray(code, dtype="int64") for code, _ in pairs]
     packed = pack_codes(codes, sizes)
@@ -142,6 +144,14 @@ def pack_columns(columns: list, sort: bool, dropna: bool) -> tuple | None:
             if lost.any():
                 missing = lost if missing is None else missing | lost
     return packed, [u for _, u in pairs], sizes, missing
+
+
+def _factorize(column: Any, sort: bool, dropna: bool) -> tuple:
+    """``pd.factorize`` of one key column (short strings as integers)."""
+    fast = factorize_short_strings(column, sort)
+    if fast is not None:
+        return fast
+    return pd.factorize(column, sort=sort, use_na_sentinel=dropna)
 
 
 def lexsort_codes(codes: list, sizes: list, stable: bool = True) -> np.ndarray:
