@@ -42,23 +42,11 @@ def _small(monkeypatch):
     monkeypatch.setattr(short_strings, "MIN_ROWS", 0)
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    words=st.lists(st.sampled_from(ONE), min_size=1, max_size=300),
-    sort=st.booleans(),
-    chunks=st.integers(1, 4),
-)
-def test_one_byte_codes_as_pandas(words, sort, chunks):
-    _check(words, sort, chunks)
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    words=st.lists(st.sampled_from(TWO), min_size=1, max_size=300),
-    sort=st.booleans(),
-    chunks=st.integers(1, 4),
-)
-def test_two_byte_codes_as_pandas(words, sort, chunks):
+@settings(max_examples=120, deadline=None)
+@given(data=st.data(), sort=st.booleans(), chunks=st.integers(1, 4))
+def test_one_and_two_byte_codes_as_pandas(data, sort, chunks):
+    alphabet = data.draw(st.sampled_from([ONE, TWO]))
+    words = data.draw(st.lists(st.sampled_from(alphabet), min_size=1, max_size=300))
     _check(words, sort, chunks)
 
 
