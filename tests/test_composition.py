@@ -132,13 +132,15 @@ SETTINGS = dict(
 
 @pytest.fixture(scope="module", autouse=True)
 def _rewrites_at_any_size():
-    """The rewrites that wait for large inputs (a size is a cost decision,
-    never a correctness one) run on these small frames too."""
+    """The rewrites and kernels that wait for large inputs (a size is a cost
+    decision, never a correctness one) run on these small frames too."""
     from partframe.expr.optimize import semi_joins, shared_filters
+    from partframe.kernels import short_strings
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(semi_joins, "MIN_ROWS", 0)
         mp.setattr(shared_filters, "MIN_ROWS", 0)
+        mp.setattr(short_strings, "MIN_ROWS", 0)
         yield
 
 

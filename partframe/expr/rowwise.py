@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..kernels import elementwise as ekernels
 from ..kernels.calls import call_method
-from .base import Expr, walk
+from .base import Expr, _postorder, walk
 from .meta import is_frame_or_series
 
 __all__ = [
@@ -193,22 +193,16 @@ def reads_rowwise(e: Expr, source: Expr) -> bool:
     changes nothing else (``df[df.x > df.x.mean()]`` reads ``df`` through a
     reduction: not row-wise).
     """
-    memo: dict[str, bool] = {}
-
-    def go(x: Expr) -> bool:
-        if x._name == source._name:
-            return True
-        if x._name in memo:
-            return memo[x._name]
-        memo[x._name] = True  # a node met again below itself: no cycles
-        ok = True
-        if depends_on(x, source._name):
-            through = _rowwise_node(x) or x._predicate_through() is not None
-            ok = through and all(go(d) for d in x.dependencies())
-        memo[x._name] = ok
-        return ok
-
-    return go(e)
+    reads: dict[str, bool] = {source._name: True}  # x reads source
+    rowwise: dict[str, bool] = {source._name: True}  # ... only row-wise
+    for x in _postorder(e, {source._name}):
+        below = x.dependencies()
+        reads[x._name] = any(reads.get(d._name, False) for d in below)
+        through = _rowwise_node(x) or x._predicate_through() is not None
+        rowwise[x._name] = not reads[x._name] or (
+            through and all(rowwise.get(d._name, True) for d in below)
+        )
+    return rowwise.get(e._name, True)
 
 
 def _is_bool_series(x: Any) -> bool:

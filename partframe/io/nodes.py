@@ -331,7 +331,7 @@ class ReadParquet(_Source):
             # ``len(df)``: the row count comes from the footers
             return (empty_frame, nrows, _q(ds.label_runs(runs)), _q(meta))
         pin = ds.pins[file_no]
-        keep = self._row_terms()
+        keep = self._row_terms
         return (
             *((read_pinned, _q(pin)) if pin else ()),
             read_parquet_piece,
@@ -348,24 +348,20 @@ class ReadParquet(_Source):
             *((_q(keep),) if keep else ()),
         )
 
+    @functools.cached_property
     def _row_terms(self) -> list | None:
         """The pushed terms as a DNF on the file columns read (see
         :func:`_conjunctions`), for the piece to drop rows by; ``None`` when
         a conjunction has no such term (every row may be kept)."""
-        cached = self.__dict__.get("_row_terms_cache", False)
-        if cached is not False:
-            return cached
-        out: list | None = None
-        if self.pushed or self.any_of:
-            read = set(self._file_columns())
-            out = []
-            for conj in _conjunctions(self):
-                terms = [t for t in conj if t[0] in read]
-                if not terms:
-                    out = None
-                    break
-                out.append(terms)
-        self.__dict__["_row_terms_cache"] = out
+        if not (self.pushed or self.any_of):
+            return None
+        read = set(self._file_columns())
+        out = []
+        for conj in _conjunctions(self):
+            terms = [t for t in conj if t[0] in read]
+            if not terms:
+                return None
+            out.append(terms)
         return out
 
     def _operand_repr(self) -> str:

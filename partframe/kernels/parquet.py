@@ -17,7 +17,12 @@ import pandas as pd
 
 from ..io.hive import is_missing
 from ..io.paths import to_pyarrow_fs
-from .parquet_rows import decode_dictionaries, dictionary_columns, rows_kept
+from .parquet_rows import (
+    COMPARISONS,
+    decode_dictionaries,
+    dictionary_columns,
+    rows_kept,
+)
 
 __all__ = [
     "ParquetReadError",
@@ -261,18 +266,10 @@ def _compare_array(arr: Any, op: str, value: Any, pc: Any) -> Any:
 
         m = pc.is_in(arr, value_set=pa.array(list(value), type=arr.type))
         return pc.invert(m) if op == "not in" else m
-    funcs = {
-        "==": pc.equal,
-        "=": pc.equal,
-        "!=": pc.not_equal,
-        "<": pc.less,
-        "<=": pc.less_equal,
-        ">": pc.greater,
-        ">=": pc.greater_equal,
-    }
     import pyarrow as pa
 
-    return funcs[op](arr, pa.scalar(value, type=arr.type))
+    func = getattr(pc, COMPARISONS[op][1])
+    return func(arr, pa.scalar(value, type=arr.type))
 
 
 def compare_scalar(a: Any, op: str, b: Any) -> bool:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["decode_dictionaries", "dictionary_columns", "rows_kept"]
+__all__ = ["COMPARISONS", "decode_dictionaries", "dictionary_columns", "rows_kept"]
 
 # a dictionary page at most this large cannot be one a writer gave up on
 # (pyarrow falls back to plain pages past 1 MiB): every page uses its codes;
@@ -143,13 +143,13 @@ def _term_mask(
             m = pc.is_in(arr, value_set=scalars)
             m = pc.invert(m) if op == "not in" else m
         else:
-            func = _FUNCS.get(op)
-            if func is None:
+            if op not in COMPARISONS:
                 return None
             fast = _numpy_mask(arr, kind, op, values[0])
             if fast is not None:
                 return fast
-            m = getattr(pc, func)(arr, _scalar(kind, values[0], arr.type))
+            func = getattr(pc, COMPARISONS[op][1])
+            m = func(arr, _scalar(kind, values[0], arr.type))
     except (
         pa.ArrowInvalid,
         pa.ArrowNotImplementedError,
@@ -161,14 +161,15 @@ def _term_mask(
     return np.asarray(pc.fill_null(m, True).to_numpy(zero_copy_only=False), bool)
 
 
-_NUMPY_OPS = {
-    "==": np.equal,
-    "=": np.equal,
-    "!=": np.not_equal,
-    "<": np.less,
-    "<=": np.less_equal,
-    ">": np.greater,
-    ">=": np.greater_equal,
+#: Each comparison of a term: numpy's function and Arrow's compute name.
+COMPARISONS = {
+    "==": (np.equal, "equal"),
+    "=": (np.equal, "equal"),
+    "!=": (np.not_equal, "not_equal"),
+    "<": (np.less, "less"),
+    "<=": (np.less_equal, "less_equal"),
+    ">": (np.greater, "greater"),
+    ">=": (np.greater_equal, "greater_equal"),
 }
 
 
@@ -188,7 +189,7 @@ def _numpy_mask(arr: Any, kind: str, op: str, value: Any) -> np.ndarray | None:
         value = value.to_datetime64()
     elif isinstance(value, np.generic):
         value = value.item()
-    func = _NUMPY_OPS[op]
+    func = COMPARISONS[op][0]
     try:
         parts = [func(c.to_numpy(zero_copy_only=True), value) for c in arr.chunks]
     except (TypeError, ValueError, OverflowError):
@@ -216,17 +217,6 @@ def _coded_mask(
             codes = filled
         parts.append(on_words[codes.to_numpy()])
     return np.concatenate(parts) if parts else np.zeros(0, bool)
-
-
-_FUNCS = {
-    "==": "equal",
-    "=": "equal",
-    "!=": "not_equal",
-    "<": "less",
-    "<=": "less_equal",
-    ">": "greater",
-    ">=": "greater_equal",
-}
 
 
 def _kind(typ: Any, dtype: Any) -> str | None:

@@ -21,6 +21,7 @@ import partframe
 from partframe.expr.base import walk
 from partframe.expr.optimize import optimize
 from partframe.io.nodes import ReadParquet
+from partframe.kernels import short_strings
 from partframe.kernels.parquet_rows import (
     decode_dictionaries,
     dictionary_columns,
@@ -264,3 +265,41 @@ def test_rows_kept_times_in_the_columns_unit():
     half = pd.Timestamp("2024-01-01 00:00:00.0015")
     assert rows_kept(t, [[("t", ">", half)]], meta).tolist() == [1]
     assert rows_kept(t, [[("t", "<", datetime.datetime(2024, 1, 1))]], meta).size == 0
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_filtered_read_composed_with_assign_merge_and_groupby(
+    tmp_path, scheduler, monkeypatch
+):
+    # dictionary-read flags, rows dropped in the reader (pieces left empty
+    # too), then an assign, a merge and a groupby on one-byte string keys
+    monkeypatch.setattr(short_strings, "MIN_ROWS", 0)
+    rng = np.random.default_rng(5)
+    n = 6000
+    pdf = pd.DataFrame(
+        {
+            "k": rng.integers(0, 40, n),
+            "flag": pd.array(rng.choice(list("ANR"), n), dtype="str"),
+            "x": rng.random(n),
+        }
+    )
+    pdf.loc[1500:2999, "flag"] = "N"  # a whole file: its piece keeps nothing
+    root = tmp_path / "flags"
+    root.mkdir()
+    for i in range(4):
+        part = pdf.iloc[i * 1500 : (i + 1) * 1500].reset_index(drop=True)
+        part.to_parquet(root / f"part.{i}.parquet", row_group_size=500)
+    dim = pd.DataFrame({"k": np.arange(40), "w": np.arange(40) % 3})
+    expected = pd.read_parquet(root)
+
+    def query(df, d):
+        df = df[df.flag != "N"]
+        df = df.assign(y=df.x * 2)
+        m = df.merge(d, on="k")
+        return m.groupby(["flag", "w"]).y.agg(["sum", "count"])
+
+    got = query(
+        partframe.read_parquet(str(root), split_row_groups=True),
+        partframe.from_pandas(dim, npartitions=2),
+    )
+    assert_eq(got, query(expected, dim), scheduler=scheduler)
