@@ -548,7 +548,11 @@ def test_threads_helpers_stay_through_a_long_quick_phase(monkeypatch):
     slow = {("slow", i): (_name_after, "barrier", 0.02) for i in range(10)}
     dsk.update(slow)
     names = get_threads(dsk, list(slow), num_workers=2)
-    assert len(set(names)) == 2
+    # The caller and at least one helper ran slow tasks.  Helpers are shared
+    # by the process: one left by an earlier computation may serve as well,
+    # so more than two names can appear (never more than two at a time).
+    assert threading.current_thread().name in names
+    assert len(set(names)) >= 2
 
 
 # -- batching ----------------------------------------------------------------
