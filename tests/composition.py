@@ -159,6 +159,18 @@ def _new_name(pdf: pd.DataFrame) -> str:
 # filters
 
 
+def _value_of(data: Any, st: Any, pdf: pd.DataFrame, col: Any) -> Any:
+    """A value present in ``pdf[col]`` (a Python scalar), or ``None`` when
+    there is no column or no value."""
+    if col is None:
+        return None
+    values = pdf[col].dropna()
+    if not len(values):
+        return None
+    value = data.draw(st.sampled_from(list(values)))
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _filter_cmp(d: Any, col: Any, op: str, value: Any) -> Any:
     return d[getattr(d[col], op)(value)]
 
@@ -167,13 +179,9 @@ def _filter_cmp(d: Any, col: Any, op: str, value: Any) -> Any:
 @runs(_filter_cmp)
 def _(data, st, pdf):
     col = _pick(data, st, columns_of(pdf, "num", "dt", "str"))
-    if col is None:
+    value = _value_of(data, st, pdf, col)
+    if value is None:
         return None
-    values = pdf[col].dropna()
-    if not len(values):
-        return None
-    value = data.draw(st.sampled_from(list(values)))
-    value = value.item() if isinstance(value, np.generic) else value
     return {
         "col": col,
         "op": data.draw(st.sampled_from(["gt", "le", "ne"])),
@@ -873,6 +881,41 @@ def _(data, st, pdf):
     ):
         return None
     return {"tag": uuid.uuid4().hex}
+
+
+def _parquet_filters(d: Any, tag: str, col: Any, op: str, value: Any) -> Any:
+    # a round trip read back with filters= (pyarrow's semantics: a null
+    # matches no comparison); the rows kept are numbered 0..n-1
+    filters = [(col, op, value)]
+    if isinstance(d, pd.DataFrame):
+        data = d.to_parquet(index=False)
+        out = pd.read_parquet(io.BytesIO(data), filters=filters)
+        if not len(out):
+            # pyarrow reads a categorical column of a result without rows
+            # with no categories; partframe keeps the file's, as a read
+            # without filters and a filter after it both do
+            out = out.astype(pd.read_parquet(io.BytesIO(data)).dtypes.to_dict())
+        return out
+    path = os.path.join(tempfile.gettempdir(), "pf-composition", tag)
+    d.to_parquet(path, overwrite=True, write_index=False)
+    return partframe.read_parquet(path, filters=filters)
+
+
+@step("parquet_filters", labelled=True)
+@runs(_parquet_filters)
+def _(data, st, pdf):
+    if any(not isinstance(c, str) for c in pdf.columns):
+        return None
+    col = _pick(data, st, columns_of(pdf, "num"))
+    value = _value_of(data, st, pdf, col)
+    if value is None:
+        return None
+    return {
+        "tag": uuid.uuid4().hex,
+        "col": col,
+        "op": data.draw(st.sampled_from([">", "<=", "!="])),
+        "value": value,
+    }
 
 
 def _csv(d: Any, tag: str) -> Any:

@@ -6,10 +6,11 @@ Hypothesis draws a frame from the dtype matrix, a partitioning from
 missing-value operations, sorts, ``set_index``, merges and joins with a
 second random frame, groupby aggregations, ``apply`` and ``transform``,
 ``map_partitions`` with and without ``meta=``, concat, repartition, Parquet
-and CSV round trips) and an optional end (a reduction, a column,
-``value_counts``, ``len``, ``head``), then runs the pipeline on pandas and
-on partframe, on ``sync`` or ``threads``, and compares values, dtypes,
-index, the meta of every partition and the divisions. The optimizer's
+round trips with and without ``filters=``, CSV round trips) and an optional
+end (a reduction, a column, ``value_counts``, ``len``, ``head``), then runs
+the pipeline on pandas and on partframe, on ``sync`` or ``threads``, and
+compares values, dtypes, index, the meta of every partition and the
+divisions. The optimizer's
 size thresholds are lowered to 0, so the rewrites kept for large inputs
 (semi-join and shared filters) run on every pipeline.
 
@@ -92,7 +93,7 @@ def pipelines(draw: st.DrawFn) -> tuple[Pipeline, str]:
             ordered = STEPS[name].ordered
         if STEPS[name].labelled is not None:
             labelled = STEPS[name].labelled
-        if name == "reset_index" and not ordered:
+        if name in ("reset_index", "parquet_filters") and not ordered:
             labelled = False  # new labels number the rows in their order
     if draw(st.booleans()):
         name = draw(st.sampled_from(ENDS))

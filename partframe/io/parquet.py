@@ -90,7 +90,8 @@ def read_parquet(
         lists, as in pandas and pyarrow. They skip row groups and files by
         statistics (and hive folders by their decoded values) and remove
         non-matching rows. A null matches no comparison (only ``in`` a list
-        holding None, ``not in`` one without), as in pyarrow.
+        holding None, ``not in`` one without), as in pyarrow. Without an
+        index column the rows kept are numbered 0..n-1, as in pandas.
     index : str, list or False, optional
         Columns to use as the index. Default: the index that pandas stored;
         ``False``: none (a RangeIndex).
@@ -170,8 +171,12 @@ def read_parquet(
         cols = wanted
     else:
         cols = meta_cols
-    node = ReadParquet(dataset, cols, _normalize_filters(filters))
-    out = new_collection(node)
+    dnf = _normalize_filters(filters)
+    out = new_collection(ReadParquet(dataset, cols, dnf))
+    if dnf and not dataset.index:
+        # pandas numbers the rows the filters keep 0..n-1 across the whole
+        # result; a piece knows only its own count of them
+        out = out._reset_index(True, None)
     return out[columns] if single else out
 
 
