@@ -121,6 +121,9 @@ class Step:
     run: Callable[..., Any]
     ordered: bool | None = None  # the row order afterwards: None keeps it
     labelled: bool | None = None  # are row labels comparable afterwards
+    # the step labels the rows 0..n-1 in their order: comparable only when
+    # the order is pandas'
+    numbers_rows: bool = False
     terminal: bool = False  # the result is not a DataFrame
 
 
@@ -563,7 +566,7 @@ def _reset_index(d: Any, drop: bool) -> Any:
     return d.reset_index(drop=drop)
 
 
-@step("reset_index")
+@step("reset_index", numbers_rows=True)
 @runs(_reset_index)
 def _(data, st, pdf):
     drop = data.draw(st.booleans())
@@ -901,7 +904,7 @@ def _parquet_filters(d: Any, tag: str, col: Any, op: str, value: Any) -> Any:
     return partframe.read_parquet(path, filters=filters)
 
 
-@step("parquet_filters", labelled=True)
+@step("parquet_filters", labelled=True, numbers_rows=True)
 @runs(_parquet_filters)
 def _(data, st, pdf):
     if any(not isinstance(c, str) for c in pdf.columns):
@@ -1128,8 +1131,8 @@ def check(pipeline: Pipeline, scheduler: str) -> None:
             ordered = s.ordered
         if s.labelled is not None:
             labelled = s.labelled
-        if name == "reset_index" and not ordered:
-            labelled = False  # new labels number the rows in their order
+        if s.numbers_rows and not ordered:
+            labelled = False
     compare(ddf, pdf, ordered, labelled, scheduler)
 
 

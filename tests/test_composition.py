@@ -93,8 +93,8 @@ def pipelines(draw: st.DrawFn) -> tuple[Pipeline, str]:
             ordered = STEPS[name].ordered
         if STEPS[name].labelled is not None:
             labelled = STEPS[name].labelled
-        if name in ("reset_index", "parquet_filters") and not ordered:
-            labelled = False  # new labels number the rows in their order
+        if STEPS[name].numbers_rows and not ordered:
+            labelled = False
     if draw(st.booleans()):
         name = draw(st.sampled_from(ENDS))
         params = STEPS[name].draw(data, st, current)
