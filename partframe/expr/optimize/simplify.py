@@ -10,9 +10,13 @@ Invariants:
 
 - A rewrite is local: it changes the node and what is directly below it,
   and keeps the node's result exactly (schema, partitions, divisions).
-- The pass runs over the plan at most ``rounds`` times, since a rewrite
-  may expose another one below it (a selection moved under a filter meets
-  a second filter); it stops early when a round changes nothing.
+- One pass reaches the fixed point. A node's ``_simplify`` sees only the
+  node and what is below it; :func:`~partframe.expr.base.rewrite` offers
+  nodes children first, offers the nodes a rewrite makes (its own new root
+  included) before going on, and a node that declined keeps declining, as
+  nothing below it changes afterwards. So a rewrite never exposes an
+  opportunity the same pass does not take (a selection moved under a
+  filter meets a second filter: the new selection is offered at once).
 """
 
 from __future__ import annotations
@@ -26,16 +30,8 @@ def _simplify_step(node: Expr) -> Expr | None:
     return node._simplify()
 
 
-def simplify(expr: Expr, rounds: int = 3) -> Expr:
-    """Apply each node's local ``_simplify`` rewrite until nothing changes.
-
-    A rewrite may expose a new opportunity below it (a projection moved under
-    a filter meets another filter), so the pass repeats, at most ``rounds``
-    times.
-    """
-    for _ in range(rounds):
-        new = rewrite(expr, _simplify_step)
-        if new._name == expr._name:
-            return new
-        expr = new
-    return expr
+def simplify(expr: Expr) -> Expr:
+    """Apply each node's local ``_simplify`` rewrite until nothing changes
+    (one pass of :func:`~partframe.expr.base.rewrite`, see the module
+    docstring)."""
+    return rewrite(expr, _simplify_step)
