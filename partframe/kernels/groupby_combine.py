@@ -87,13 +87,25 @@ def _flat_concat(frames: list) -> tuple[pd.DataFrame, Any, list]:
     nonempty = [f for f in frames if len(f)] or frames[:1]
     names = list(nonempty[0].index.names)
     keys = [f"__pf_key{i}" for i in range(len(names))]
-    flats = []
-    for f in nonempty:
-        flat = f.reset_index(drop=True)
-        for i, k in enumerate(keys):
-            flat[k] = f.index.get_level_values(i)
-        flats.append(flat)
-    df = flats[0] if len(flats) == 1 else pd.concat(flats, ignore_index=True)
+    # the columns end to end (``ignore_index``: no MultiIndex is appended),
+    # the key columns level by level, then one frame of both: partials
+    # are often tiny, and adding columns one by one costs more than the data
+    if len(nonempty) == 1:
+        values = nonempty[0].reset_index(drop=True)
+    else:
+        values = pd.concat(nonempty, ignore_index=True)
+    data: dict = {}
+    for i, k in enumerate(keys):
+        levels = [f.index.get_level_values(i) for f in nonempty]
+        if all(lv.dtype == levels[0].dtype for lv in levels[1:]):
+            data[k] = _cat([lv.array for lv in levels])
+        else:  # pandas' rules for mixed dtypes
+            data[k] = pd.concat(
+                [lv.to_series(index=None) for lv in levels], ignore_index=True
+            ).array
+    for col, series in values.items():
+        data[col] = series.array
+    df = pd.DataFrame(data, index=values.index, copy=False)
     return df, keys, names
 
 
