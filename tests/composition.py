@@ -1032,6 +1032,7 @@ INEXACT_AGGS = frozenset(["std", "var", "mean"])
 # the parameters naming the columns a step treats exactly
 _EXACT_PARAMS = {
     "filter_cmp": ["col"],
+    "parquet_filters": ["col"],
     "filter_isin": ["col"],
     "query": ["col"],
     "where": ["cond"],
