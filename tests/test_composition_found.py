@@ -215,6 +215,23 @@ FOUND = {
             ),
         ],
     ),
+    # A filter pushed below set_index's shuffle before anyone asked for the
+    # divisions: the shuffle's boundaries were sampled from the kept rows,
+    # the divisions asked for afterwards from all rows (seed 102).
+    "set-index-filter-divisions-asked-after": Pipeline(
+        pd.DataFrame(
+            {
+                "float0": [0.64, 0.10, -0.54],
+                "int1": [-2, 1, 0],
+                "int2": [1, 4, -2],
+            }
+        ),
+        "3",
+        [
+            ("set_index", {"col": "float0"}),
+            ("filter_cmp", {"col": "int1", "op": "gt", "value": 0}),
+        ],
+    ),
 }
 
 

@@ -264,17 +264,36 @@ class SetIndexShuffled(Expr):
     """``set_index(column)`` of an unsorted column: range shuffle and sort.
 
     ``divisions_`` (given boundaries) skips sampling; otherwise the
-    divisions are computed when asked for (see the module docstring).
+    divisions are computed when asked for (see the module docstring), from
+    the rows of ``sampled`` (``None``: of ``frame``). A filter pushed below
+    the shuffle (:meth:`_filter_below`) keeps the frame it was planned on
+    as ``sampled``: the boundaries, and so the divisions whenever they are
+    asked for, before or after the plan is optimized, stay those of the
+    unfiltered rows, which the kept rows respect.
     """
 
-    _parameters = ["frame", "column", "drop", "npartitions_out", "method", "divisions_"]
-    _defaults = {"method": None, "divisions_": None}
+    _parameters = [
+        "frame",
+        "column",
+        "drop",
+        "npartitions_out",
+        "method",
+        "divisions_",
+        "sampled",
+    ]
+    _defaults = {"method": None, "divisions_": None, "sampled": None}
     frame: Expr
     column: Any
     drop: bool
     npartitions_out: int
     method: str | None
     divisions_: tuple[Any, ...] | None
+    sampled: Expr | None
+
+    @property
+    def _sampled(self) -> Expr:
+        """The frame whose key column picks the boundaries."""
+        return self.frame if self.sampled is None else self.sampled
 
     def _validate(self) -> None:
         if self.divisions_ is not None:
@@ -304,7 +323,7 @@ class SetIndexShuffled(Expr):
         n = self.npartitions_out
         unknown = (None,) * (n + 1)
         stats = current().compute_now(
-            SortStats(self.frame, [self.column], range_sample_size(n))
+            SortStats(self._sampled, [self.column], range_sample_size(n))
         )
         bounds = choose_boundaries([s[0] for s in stats], n, [True], "last")
         lows = [s[1] for s in stats if s[1] is not None]
@@ -318,9 +337,12 @@ class SetIndexShuffled(Expr):
         return (plain_scalar(lo), *inner, plain_scalar(hi)), bounds
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
-        if needed is None:
-            return [(self.frame, None)]
-        return [(self.frame, set(needed) | {self.column})]
+        out: ColumnNeeds = [
+            (self.frame, None if needed is None else set(needed) | {self.column})
+        ]
+        if self.sampled is not None:
+            out.append((self.sampled, {self.column}))
+        return out
 
     def _narrowable_inputs(self) -> list[str] | None:
         # the rows move to their ranges: with the key and used columns only
@@ -348,7 +370,7 @@ class SetIndexShuffled(Expr):
                 divisions = None
         else:
             divisions = None
-            bounds = RangeBounds(frame, [col], n, asc, "last")
+            bounds = RangeBounds(self._sampled, [col], n, asc, "last")
         if frame.npartitions == 1 and n == 1:
             shuffled: Expr = frame
         else:
@@ -366,10 +388,15 @@ class SetIndexShuffled(Expr):
         filtered: Callable[[Expr, dict[Any, Any]], Expr | None],
     ) -> Expr | None:
         # Divisions known already (given, or computed when asked for) may
-        # have been read to build the plan above: they must stay those of
-        # the result, so the boundaries stay too; given divisions do (the
-        # kept rows go to the same ranges), computed ones would not.
+        # have been read to build the plan above, and may be asked for
+        # after it is optimized: they must stay those of the result, so the
+        # boundaries stay too. Given divisions do (the kept rows go to the
+        # same ranges); computed ones are sampled from the unfiltered rows.
         if self.divisions_ is None and "_computed" in self.__dict__:
             return None
         frame = filtered(self.frame, {c: c for c in columns})
-        return None if frame is None else self.substitute_operands(frame=frame)
+        if frame is None:
+            return None
+        if self.divisions_ is not None:
+            return self.substitute_operands(frame=frame)
+        return self.substitute_operands(frame=frame, sampled=self._sampled)
