@@ -32,7 +32,7 @@ import pandas as pd
 
 from .group_reduce import group_reduce
 from .hashing import partitioning_index
-from .keys import pack_columns
+from .keys import factorize_columns, group_ids, split_group_ids
 from .shuffle import split_by_partition
 
 __all__ = [
@@ -139,15 +139,18 @@ def side_by_side(series: list) -> pd.DataFrame:
 
 
 def _packed_keys(frame: pd.DataFrame, plan: GroupByPlan, sort: bool) -> tuple | None:
-    """The plan's key columns packed by :func:`.keys.pack_columns`, or None.
+    """The plan's key columns as one group id per row
+    (:func:`.keys.group_ids` of the columns' codes), or None.
 
     pandas groups by several columns by factorizing each, combining the
     codes and factorizing the combination again (``compress_group_index``:
-    a third of a two-key chunk's time). When the combinations fit one int64
-    and missing keys are dropped, the packed code gives the same groups in
-    the same order (first appearance, or sorted codes with ``sort``);
-    :func:`_unpack_keys` turns the codes back into the key MultiIndex.
-    Returns ``(valid rows or None, codes, levels, sizes)``.
+    a third of a two-key chunk's time). When missing keys are dropped, the
+    ids give the same groups in the same order (first appearance, or
+    sorted with ``sort``), for any number of keys (ids are renumbered when
+    the combinations of many keys would not fit one int64); the
+    aggregation then groups one int64 column. :func:`_unpack_keys` turns the
+    ids back into the key MultiIndex. Returns ``(valid rows or None, ids,
+    levels, steps)``.
     """
     by = plan.by
     if (
@@ -167,23 +170,16 @@ def _packed_keys(frame: pd.DataFrame, plan: GroupByPlan, sort: bool) -> tuple | 
         for c in cols
     ):
         return None
-    packed = pack_columns(cols, sort, dropna=True)
-    if packed is None:
-        return None
-    combined, levels, sizes, missing = packed
-    return (None if missing is None else ~missing), combined, levels, sizes
+    codes, levels, sizes, missing = factorize_columns(cols, sort, dropna=True)
+    ids, steps = group_ids(codes, sizes)
+    return (None if missing is None else ~missing), ids, levels, steps
 
 
 def _unpack_keys(
-    index: pd.Index, levels: list, sizes: list, plan: GroupByPlan
+    index: pd.Index, levels: list, steps: list, plan: GroupByPlan
 ) -> pd.Index:
     """The key MultiIndex of groups numbered by :func:`_packed_keys`."""
-    rest = np.asarray(index, dtype="int64")
-    level_codes = []
-    for n in reversed(sizes):
-        level_codes.append(rest % n)
-        rest = rest // n
-    level_codes.reverse()
+    level_codes = split_group_ids(np.asarray(index, dtype="int64"), steps)
     return pd.MultiIndex(
         levels=[pd.Index(lv) for lv in levels],
         codes=level_codes,
@@ -241,7 +237,7 @@ def groupby_chunk(
     frame = df.to_frame() if isinstance(df, pd.Series) else df
     packed = _packed_keys(frame, plan, sort)
     if packed is not None:
-        valid, combined, levels, sizes = packed
+        valid, combined, levels, steps = packed
         if valid is not None:
             frame, combined = frame[valid], combined[valid]
         keys = {"by": combined}
@@ -258,7 +254,7 @@ def groupby_chunk(
     parts: dict = {}
     if main is not None:
         if packed is not None:
-            main.index = _unpack_keys(main.index, levels, sizes, plan)
+            main.index = _unpack_keys(main.index, levels, steps, plan)
         parts["main"] = main
     for pid, col, op in plan.idx:
         parts[("idx", pid)] = _idx_partial(frame, col, op, plan, sort)

@@ -33,8 +33,10 @@ __all__ = [
     "assign_numeric",
     "assign_ranges",
     "boundary_rows",
+    "factorize_columns",
     "factorize_key",
     "factorized_order",
+    "group_ids",
     "index_frame",
     "index_sorted_positions",
     "lexsort_codes",
@@ -43,6 +45,7 @@ __all__ = [
     "rank_codes",
     "sorted_positions",
     "spaced_rows",
+    "split_group_ids",
     "stable_order",
 ]
 
@@ -114,6 +117,55 @@ def pack_codes(codes: list, sizes: list) -> np.ndarray | None:
     return packed
 
 
+def group_ids(codes: list, sizes: list) -> tuple[np.ndarray, list]:
+    """Rows of integer codes as one ``int64`` group id each, for any number
+    of columns: :func:`pack_codes` while the combinations fit; when they
+    would not, the ids so far are renumbered ``0..k-1`` in ascending order
+    (``pd.factorize`` of the ids, sorted), as pandas' ``get_group_index``
+    compresses them. Equal rows get equal ids, and ids order as the rows do
+    lexicographically, so first appearances and sorted orders are those of
+    the rows. Returns ``(ids, steps)``; :func:`split_group_ids` turns ids
+    back into the codes of each column. Rows with a negative code (a
+    missing key, with ``dropna``) get ids that mean nothing.
+
+    Examples
+    --------
+    >>> ids, steps = group_ids([np.array([1, 0, 1]), np.array([2, 1, 2])], [2, 3])
+    >>> ids.tolist(), [c.tolist() for c in split_group_ids(ids, steps)]
+    ([5, 1, 5], [[1, 0, 1], [2, 1, 2]])
+    """
+    ids = np.array(codes[0], dtype="int64")
+    span = float(sizes[0])
+    steps: list = []
+    for code, size in zip(codes[1:], sizes[1:]):
+        if span * float(size) >= PACK_LIMIT:
+            renumbered, uniques = pd.factorize(ids, sort=True)
+            ids = renumbered.astype("int64", copy=False)
+            span = float(len(uniques))
+            steps.append(("renumber", np.asarray(uniques, dtype="int64")))
+        ids *= int(size)
+        ids += code
+        span *= float(size)
+        steps.append(("pack", int(size)))
+    return ids, steps
+
+
+def split_group_ids(ids: np.ndarray, steps: list) -> list[np.ndarray]:
+    """The codes of each column of the group ids ``ids`` that
+    :func:`group_ids` made with ``steps``."""
+    rest = np.asarray(ids, dtype="int64")
+    out = []
+    for kind, value in reversed(steps):
+        if kind == "pack":
+            out.append(rest % value)
+            rest = rest // value
+        else:
+            rest = value[rest]
+    out.append(rest)
+    out.reverse()
+    return out
+
+
 def pack_columns(columns: list, sort: bool, dropna: bool) -> tuple | None:
     """Several key columns as one int64 code per row: each column factorized
     (its uniques sorted with ``sort``), the codes packed by :func:`pack_codes`.
@@ -131,19 +183,31 @@ def pack_columns(columns: list, sort: bool, dropna: bool) -> tuple | None:
     >>> codes.tolist(), sizes, missing
     ([0, 2, 1], [2, 2], None)
     """
-    pairs = [_factorize(c, sort, dropna) for c in columns]
-    sizes = [max(1, len(u)) for _, u in pairs]
-    codes = [np.asarray(code, dtype="int64") for code, _ in pairs]
+    codes, uniques, sizes, missing = factorize_columns(columns, sort, dropna)
     packed = pack_codes(codes, sizes)
     if packed is None:
         return None
+    return packed, uniques, sizes, missing
+
+
+def factorize_columns(columns: list, sort: bool, dropna: bool) -> tuple:
+    """Each key column factorized (uniques sorted with ``sort``).
+
+    Returns ``(codes, uniques, sizes, missing)``: int64 codes and uniques
+    per column, the number of codes of each (at least 1), and with
+    ``dropna`` the rows with a missing key (code -1; ``None``: no such
+    row); without, missing values are a key like any other.
+    """
+    pairs = [_factorize(c, sort, dropna) for c in columns]
+    sizes = [max(1, len(u)) for _, u in pairs]
+    codes = [np.asarray(code, dtype="int64") for code, _ in pairs]
     missing = None
     if dropna:
         for code in codes:
             lost = code < 0
             if lost.any():
                 missing = lost if missing is None else missing | lost
-    return packed, [u for _, u in pairs], sizes, missing
+    return codes, [u for _, u in pairs], sizes, missing
 
 
 def _factorize(column: Any, sort: bool, dropna: bool) -> tuple:

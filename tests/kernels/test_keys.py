@@ -17,6 +17,7 @@ from partframe.kernels.keys import (
     assign_numeric,
     assign_ranges,
     boundary_rows,
+    group_ids,
     index_sorted_positions,
     lexsort_codes,
     pack_codes,
@@ -24,6 +25,7 @@ from partframe.kernels.keys import (
     rank_codes,
     sorted_positions,
     spaced_rows,
+    split_group_ids,
 )
 
 
@@ -88,6 +90,72 @@ def test_pack_columns_groups_as_pandas():
     codes, _, _, missing = pack_columns([left, right], False, False)
     assert missing is None
     assert len(set(codes.tolist())) == 4
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_group_ids_of_many_columns(seed):
+    # ids of columns whose combinations overflow int64 are renumbered as they
+    # are packed: equal rows, equal ids; ids order as the rows; split back
+    rng = np.random.default_rng(seed)
+    n, ncols = 300, int(rng.integers(2, 9))
+    sizes = [int(rng.choice([1, 3, 2**20, 2**40])) for _ in range(ncols)]
+    rows = rng.integers(0, 40, n)  # repeated rows
+    codes = [
+        (rows * (j + 7) + j) % min(size, 2**40) if size > 1 else np.zeros(n, "int64")
+        for j, size in enumerate(sizes)
+    ]
+    codes = [np.minimum(c, size - 1).astype("int64") for c, size in zip(codes, sizes)]
+    ids, steps = group_ids(codes, sizes)
+    tuples = list(zip(*[c.tolist() for c in codes]))
+    for i in range(n):
+        for j in (0, i // 2, n - 1):
+            assert (ids[i] == ids[j]) == (tuples[i] == tuples[j])
+            assert (ids[i] < ids[j]) == (tuples[i] < tuples[j])
+    back = split_group_ids(ids, steps)
+    assert [c.tolist() for c in back] == [c.tolist() for c in codes]
+    if np.prod([float(s) for s in sizes]) >= PACK_LIMIT:
+        assert any(kind == "renumber" for kind, _ in steps)
+
+
+@pytest.mark.parametrize("sort", [True, False])
+@pytest.mark.parametrize("npartitions", [1, 3, 50])
+def test_groupby_on_many_high_cardinality_keys(sort, npartitions, monkeypatch):
+    # seven keys (strings, floats, ints, missing values): their combinations
+    # do not fit one int64, so the group ids are renumbered while packed
+    import partframe
+    import partframe.kernels.groupby as kgroupby
+    from partframe.testing import assert_eq
+
+    renumbered = []
+
+    def spy(codes, sizes):
+        ids, steps = group_ids(codes, sizes)
+        renumbered.extend(kind == "renumber" for kind, _ in steps)
+        return ids, steps
+
+    monkeypatch.setattr(kgroupby, "group_ids", spy)
+    rng = np.random.default_rng(0)
+    n = 3000
+    base = rng.integers(0, 2500, n)
+    pdf = pd.DataFrame(
+        {
+            "a": base * 1_000_003,
+            "b": [f"name{v:07d}" if v % 17 else None for v in base],
+            "c": base * 0.25,
+            "d": [f"addr{v * 7919:09d}" for v in base],
+            "e": base * 3,
+            "f": [f"c{v}" * 3 for v in base],
+            "g": (base * 31) % 2477,
+            "x": rng.random(n),
+        }
+    )
+    keys = list("abcdefg")
+    want = pdf.groupby(keys, sort=sort).x.agg(["sum", "count"])
+    df = partframe.from_pandas(pdf, npartitions=npartitions)
+    got = df.groupby(keys, sort=sort).x.agg(["sum", "count"])
+    for scheduler in ("sync", "threads"):
+        assert_eq(got, want, scheduler=scheduler, sort_results=not sort)
+    assert any(renumbered) == (npartitions < 50)  # (50: too few rows each)
 
 
 def test_range_sample_size():
