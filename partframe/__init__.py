@@ -4,7 +4,7 @@ Only the public API is defined here; see ``docs/architecture.md`` for the
 layers behind it.
 """
 
-from . import config, diagnostics
+from . import config, diagnostics, testing
 from .aggregation import Aggregation
 from .base import compute, persist
 from .callbacks import Callback
@@ -53,6 +53,7 @@ __all__ = [
     "persist",
     "read_csv",
     "read_parquet",
+    "testing",
     "to_csv",
     "to_parquet",
 ]

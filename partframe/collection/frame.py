@@ -147,14 +147,20 @@ class DataFrame(
     def __getattr__(self, key: str) -> Series:
         # Column access by attribute, as in pandas. Only called when normal
         # lookup fails, so methods always win.
-        if key.startswith("_"):
+        if key.startswith("_") and (
+            key.startswith("__") or "_expr" not in self.__dict__
+        ):
+            # dunders (protocols probed by Python and libraries) and any
+            # name while the frame is being built or unpickled
             raise AttributeError(key)
         try:
             columns = self._meta.columns
         except Exception:
             raise AttributeError(key) from None
         if key in columns:
-            return self[key]
+            return self[key]  # ``_merge`` after ``merge(indicator=True)`` too
+        if key.startswith("_"):
+            raise AttributeError(key)
         raise AttributeError(
             f"'DataFrame' object has no attribute {key!r}"
             + (

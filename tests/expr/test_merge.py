@@ -111,6 +111,10 @@ def test_left_on_right_on_indicator(how):
     )
     want = left.merge(right, left_on="k", right_on="rk", how=how, indicator=True)
     check(out, want)
+    # the indicator column by attribute, as pandas allows
+    assert_eq(out._merge.value_counts(), want._merge.value_counts())
+    with pytest.raises(AttributeError):
+        out._no_such_column  # noqa: B018
     if how == "outer":  # an int key with missing rows becomes float, as pandas
         assert out._meta["rk"].dtype == want["rk"].dtype == np.float64
 
