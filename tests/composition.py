@@ -496,11 +496,11 @@ def _(data, st, pdf):
     return {"col": _pick(data, st, list(pdf.columns))}
 
 
-def _map_partitions(d: Any, col: Any, meta: bool) -> Any:
+def _map_partitions(d: Any, col: Any, meta: Any) -> Any:
     if isinstance(d, pd.DataFrame):
         return _double(d, col)
-    if meta:
-        return d.map_partitions(_double, col, meta=_double(d._meta, col))
+    if meta is not None:
+        return d.map_partitions(_double, col, meta=meta)
     return d.map_partitions(_double, col)
 
 
@@ -514,7 +514,11 @@ def _(data, st, pdf):
     col = _pick(data, st, [c for c in columns_of(pdf, "num")])
     if col is None:
         return None
-    return {"col": col, "meta": data.draw(st.booleans())}
+    # meta= as a user who knows the data writes it: pandas' dtypes of the
+    # result (partframe's own schema may be narrower: ints that missing
+    # values widen, see partframe.kernels.enforce, refused in a meta=)
+    meta = _double(pdf.iloc[:0], col) if data.draw(st.booleans()) else None
+    return {"col": col, "meta": meta}
 
 
 # reshaping rows
