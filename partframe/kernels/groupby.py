@@ -170,16 +170,67 @@ def _packed_keys(frame: pd.DataFrame, plan: GroupByPlan, sort: bool) -> tuple | 
         for c in cols
     ):
         return None
-    codes, levels, sizes, missing = factorize_columns(cols, sort, dropna=True)
+    first = factorize_columns(cols[:1], sort, dropna=True)
+    dependent = _dependent_keys(cols, first[0][0], first[1][0])
+    if dependent is not None:
+        return dependent
+    rest = factorize_columns(cols[1:], sort, dropna=True)
+    codes, levels, sizes = first[0] + rest[0], first[1] + rest[1], first[2] + rest[2]
+    missing = first[3] if rest[3] is None else rest[3]
+    if first[3] is not None and rest[3] is not None:
+        missing = first[3] | rest[3]
     ids, steps = group_ids(codes, sizes)
     return (None if missing is None else ~missing), ids, levels, steps
 
 
+# rows compared before the whole column, when looking for keys that the
+# first key determines (most keys that are not give themselves away here)
+_DEPENDENT_PROBE = 1024
+
+
+def _dependent_keys(cols: list, codes: np.ndarray, uniques: Any) -> tuple | None:
+    """:func:`_packed_keys` when the first key (``codes`` and ``uniques``:
+    its factorization) determines the others (a customer id with the
+    customer's name, address and segment: every row of a group holds the
+    same values), else None.
+
+    Then the groups are those of the first key alone, in its order (the
+    first key differs between groups, so it alone orders the key tuples):
+    the other keys are not factorized at all, only compared with their
+    value at the group's first row. No key may hold missing values.
+    """
+    ngroups = len(uniques)
+    if ngroups == len(codes) or any(c.hasnans for c in cols):
+        return None  # (one row per group: nothing to save)
+    starts = np.empty(ngroups, dtype="int64")
+    starts[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first rows
+    at_start = starts[codes]
+    try:
+        for rows in (at_start[:_DEPENDENT_PROBE], at_start):
+            for c in cols[1:]:
+                values = c.array[: len(rows)]
+                if not bool(np.asarray(values == c.array.take(rows)).all()):
+                    return None
+    except (TypeError, ValueError):  # values that do not compare
+        return None
+    per_group = [uniques] + [c.array.take(starts) for c in cols[1:]]
+    return None, codes, per_group, None
+
+
 def _unpack_keys(
-    index: pd.Index, levels: list, steps: list, plan: GroupByPlan
+    index: pd.Index, levels: list, steps: list | None, plan: GroupByPlan
 ) -> pd.Index:
     """The key MultiIndex of groups numbered by :func:`_packed_keys`."""
-    level_codes = split_group_ids(np.asarray(index, dtype="int64"), steps)
+    ids = np.asarray(index, dtype="int64")
+    if steps is None:  # groups of the first key, the others per group
+        pairs = [pd.factorize(pd.Index(values).take(ids)) for values in levels]
+        return pd.MultiIndex(
+            levels=[pd.Index(uniques) for _, uniques in pairs],
+            codes=[codes for codes, _ in pairs],
+            names=list(plan.by),
+            verify_integrity=False,
+        )
+    level_codes = split_group_ids(ids, steps)
     return pd.MultiIndex(
         levels=[pd.Index(lv) for lv in levels],
         codes=level_codes,
