@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..collection._core import as_expr, meta_from_description, new_collection
 from ..expr.base import Expr
-from ..expr.blockwise import MapPartitions, MethodCall
+from ..expr.blockwise import MapPartitions, MethodCall, function_name
 from ..expr.elementwise import NonemptyCall, WholeOf
 from ..expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
 from ..kernels import elementwise as kernels
@@ -53,14 +53,23 @@ def _nonempty_call(
     except Exception as exc:
         if meta is not None:
             raise
-        # A note on the function's own exception (never a rebuilt one: not
-        # every exception type takes a single message argument).
-        exc.add_note(
-            f"partframe: {what} could not infer the result's schema by calling "
-            "the function on a small stand-in of the data; pass meta= (an empty "
-            "pandas object, a {column: dtype} dict or a (name, dtype) tuple)"
-        )
+        _note_inference(exc, what)
         raise
+
+
+def _note_inference(exc: BaseException, what: str) -> None:
+    """Say on ``exc``, raised by a user function called on a stand-in of
+    the data to learn its result's schema, what happened and the fix.
+
+    A note on the function's own exception (never a rebuilt one: not
+    every exception type takes a single message argument).
+    """
+    exc.add_note(
+        f"partframe: {what} could not infer the result's schema by calling "
+        "the function on a small stand-in of the data (made-up values of the "
+        "input's dtypes); pass meta= (an empty pandas object, a {column: dtype} "
+        "dict or a (name, dtype) tuple)"
+    )
 
 
 def _meta_arg(meta: Any, index: pd.Index | None = None) -> Any:
@@ -172,7 +181,11 @@ class FrameMethods:
         enforce = "inferred" if meta is None else True
         if meta is None:
             metas = [e._meta if isinstance(e, Expr) else e for e in exprs]
-            meta = emulate(func, *metas, nonempty=True, **kwargs)
+            try:
+                meta = emulate(func, *metas, nonempty=True, **kwargs)
+            except Exception as exc:
+                _note_inference(exc, f"map_partitions({function_name(func)})")
+                raise
         elif not is_frame_or_series(meta) and isinstance(meta, dict | list | tuple):
             meta = meta_from_description(meta, self._meta.index)
         else:

@@ -286,6 +286,23 @@ def test_meta_inference_error_keeps_its_type_and_says_meta():
     assert "meta=" in "\n".join(info.value.__notes__)
 
 
+def test_map_partitions_inference_error_says_meta():
+    # the stand-in's made-up strings are no dates: the user's function fails
+    # on them; the error says so and how to fix it, and meta= works
+    pdf = pd.DataFrame({"s": ["2024-01-05", None]})
+    d = partframe.from_pandas(pdf, npartitions=1)
+    with pytest.raises(ValueError) as info:
+        d.s.map_partitions(pd.to_datetime, format="%Y-%m-%d")
+    notes = "\n".join(info.value.__notes__)
+    assert "map_partitions(to_datetime) could not infer" in notes
+    assert "meta=" in notes
+    want = pd.to_datetime(pdf.s, format="%Y-%m-%d")
+    got = d.s.map_partitions(
+        pd.to_datetime, format="%Y-%m-%d", meta=("s", str(want.dtype))
+    )
+    assert_eq(got, want)
+
+
 def test_groupby_meta_error_keeps_pandas_message_and_names_column():
     pdf = pd.DataFrame({"k": [1, 1, 2], "s": ["a", "b", "c"]})
     ddf = partframe.from_pandas(pdf, npartitions=2)
