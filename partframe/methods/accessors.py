@@ -193,6 +193,23 @@ class StringAccessor(Accessor):
         "findall",
     )  # fmt: skip
 
+    def __getitem__(self, key: Any) -> Any:
+        """``s.str[i]``: each value's item ``i`` (a character, or an element
+        of a list, as ``str.get``); ``s.str[a:b]``: ``str.slice``, as pandas.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series(["x_1", None, "y_22"]), npartitions=2)
+        >>> s.str.split("_").str[1].compute().tolist()
+        ['1', nan, '22']
+        >>> s.str[:1].compute().tolist()
+        ['x', nan, 'y']
+        """
+        if isinstance(key, slice):
+            return self._call("slice", key.start, key.stop, key.step)
+        return self._call("get", key)
+
     def split(
         self, pat: Any = None, *, n: int = -1, expand: bool = False, regex: Any = None
     ) -> Series | DataFrame:
