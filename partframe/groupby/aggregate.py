@@ -347,9 +347,29 @@ class GroupByAggregations(GroupByBase[R]):
         """Whether all values per group are true."""
         return self._simple("all", split_every, split_out)
 
-    def nunique(self, split_every: int | None = None, split_out: Any = None) -> R:
-        """Distinct non-missing values per group."""
-        return self._simple("nunique", split_every, split_out)
+    def nunique(
+        self,
+        dropna: bool = True,
+        split_every: int | None = None,
+        split_out: Any = None,
+    ) -> R:
+        """Distinct values per group; missing values count as one more
+        value with ``dropna=False`` (pandas' groupby on whole groups after
+        a shuffle by the keys; the default is a tree reduction).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": ["a", "a", "b"], "s": ["x", None, "y"]})
+        >>> g = partframe.from_pandas(pdf, npartitions=2).groupby("k").s
+        >>> g.nunique().compute().tolist(), g.nunique(dropna=False).compute().tolist()
+        ([1, 1], [2, 1])
+        """
+        if dropna:
+            return self._simple("nunique", split_every, split_out)
+        g = self._with(split_every, split_out)
+        kwargs = {"dropna": False}
+        return g._shuffle_call("nunique", (), kwargs, g._meta_of("nunique", **kwargs))
 
     def idxmin(self, split_every: int | None = None, split_out: Any = None) -> R:
         """Index label of the first minimum per group."""

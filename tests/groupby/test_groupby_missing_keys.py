@@ -72,3 +72,33 @@ def test_transform_assigned_after_merge(how, scheduler):
         assert_eq(
             got, expected, scheduler=scheduler, check_index=False, sort_results=True
         )
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_nunique_counts_missing_values_with_dropna_false(how, scheduler):
+    # missing values (of the values, and of the keys with dropna=False on
+    # the groupby) count as one more distinct value, as in pandas
+    pdf = pd.DataFrame(
+        {
+            "g": pd.array(["a", "a", "b", "b", "c", None] * 5, dtype="str"),
+            "s": pd.array(["x", None, "y", "y", None, "z"] * 5, dtype="str"),
+            "v": [1.0, np.nan, 2.0, 3.0, np.nan, 1.0] * 5,
+            "n": pd.array([1, None, 2, 2, None, 3] * 5, dtype="Int64"),
+        }
+    )
+    ddf, expected = variant(pdf, how)
+    for group_dropna in (True, False):
+        g, want = (
+            ddf.groupby("g", dropna=group_dropna),
+            expected.groupby("g", dropna=group_dropna),
+        )
+        assert_eq(
+            g.s.nunique(dropna=False), want.s.nunique(dropna=False), scheduler=scheduler
+        )
+        assert_eq(
+            g.nunique(dropna=False), want.nunique(dropna=False), scheduler=scheduler
+        )
+        assert_eq(
+            g[["v", "n"]].nunique(), want[["v", "n"]].nunique(), scheduler=scheduler
+        )
