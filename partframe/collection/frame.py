@@ -161,6 +161,13 @@ class DataFrame(
             return self[key]  # ``_merge`` after ``merge(indicator=True)`` too
         if key.startswith("_"):
             raise AttributeError(key)
+        if hasattr(pd.DataFrame, key):
+            # a pandas method or property partframe lacks, not a column
+            raise AttributeError(
+                f"'DataFrame' object has no attribute {key!r}: partframe does "
+                f"not implement pandas' DataFrame.{key}; map_partitions runs "
+                "pandas on each partition where that gives the answer"
+            )
         raise AttributeError(
             f"'DataFrame' object has no attribute {key!r}"
             + (

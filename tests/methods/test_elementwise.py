@@ -260,6 +260,11 @@ def test_unknown_column_errors():
         df.dropna(subset=["nn"])
     with pytest.raises(Exception, match="zzz"):
         df.query("zzz > 1")
+    # attribute access: a misspelt column, a pandas method partframe lacks
+    with pytest.raises(AttributeError, match=r"'ii'.*did you mean 'i'"):
+        df.ii  # noqa: B018
+    with pytest.raises(AttributeError, match=r"does not implement pandas' DataFrame"):
+        df.transpose  # noqa: B018
 
 
 def test_dtype_errors_name_the_column():
