@@ -57,15 +57,23 @@ def tree_reducible(func: Any, kw: dict[str, Any], dtype: Any) -> bool:
     return not kw or (func in ("var", "std", "sem") and set(kw) <= {"ddof"})
 
 
-def resolve_split_out(split_out: Any, npartitions: int, nkeys: int) -> int:
+def resolve_split_out(
+    split_out: Any, npartitions: int, nkeys: int, sort: bool = True
+) -> int:
     """The number of outputs: ``True`` one per input partition, ``None`` or
     ``False`` the default rule (see :data:`SPLIT_OUT_PARTITIONS_PER_KEY`),
     rounded up to a multiple of the worker count so no worker idles at the
-    end; an int as given."""
+    end; an int as given.
+
+    The default rule keeps one output without ``sort``: pandas gives the
+    groups in order of first appearance, which one output keeps and
+    outputs split by the keys' hashes would not (sorted outputs are split
+    by key ranges, in order).
+    """
     if split_out is True:
         return npartitions
     if split_out is None or split_out is False:
-        if nkeys <= 1:
+        if nkeys <= 1 or not sort:
             return 1
         k = math.ceil(npartitions * (nkeys - 1) / SPLIT_OUT_PARTITIONS_PER_KEY)
         if k > 1:

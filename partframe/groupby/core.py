@@ -412,7 +412,9 @@ class GroupByBase(Generic[R]):
         return f"groupby {method}: {err}"
 
     def _resolve_split_out(self) -> int:
-        return resolve_split_out(self.split_out, self._frame.npartitions, self._nkeys())
+        return resolve_split_out(
+            self.split_out, self._frame.npartitions, self._nkeys(), self.sort
+        )
 
     def _key_names(self) -> list:
         """The names of the key levels of a result indexed by the keys."""

@@ -308,3 +308,27 @@ def test_shift_meta_accepted_and_freq_refused():
         ddf.groupby("b").shift(-2, freq="D")
     with pytest.raises(NotImplementedError, match="freq"):
         ddf.groupby("b").a.shift(1, freq="D")
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 40, 300])
+@pytest.mark.parametrize("dropna", [True, False])
+def test_unsorted_groups_in_order_of_first_appearance(npartitions, dropna):
+    # sort=False: pandas gives the groups in order of first appearance; the
+    # default split_out of several keys stays one output then (outputs
+    # split by hash would not keep that order)
+    rng = np.random.default_rng(0)
+    n = 300
+    pdf = pd.DataFrame(
+        {
+            "a": rng.integers(0, 4, n),
+            "b": pd.array(rng.choice(["x", "y", "z"], n), dtype="str"),
+            "c": rng.choice([1.0, np.nan], n),
+            "x": rng.random(n),
+        }
+    )
+    df = partframe.from_pandas(pdf, npartitions=npartitions)
+    for keys in (["a", "b"], ["a", "c"], ["b", "a", "c"]):
+        got = df.groupby(keys, sort=False, dropna=dropna).x.agg(["sum", "count"])
+        want = pdf.groupby(keys, sort=False, dropna=dropna).x.agg(["sum", "count"])
+        for scheduler in ("sync", "threads"):
+            assert_eq(got, want, scheduler=scheduler)
