@@ -765,6 +765,39 @@ def _(data, st, pdf):
     }
 
 
+def _groupby_two_keys(
+    d: Any, key: Any, second: Any, values: list, agg: str, dropna: bool
+) -> Any:
+    # ``second`` None: a copy of ``key`` (a key the first determines, as an
+    # id with its name), else another column
+    if second is None:
+        second = "key_copy"
+        d = d.assign(key_copy=d[key])
+    g = d.groupby([key, second], dropna=dropna)
+    return g.size().to_frame("size") if agg == "size" else getattr(g[values], agg)()
+
+
+@step("groupby_two_keys", ordered=True, labelled=True)
+@runs(_groupby_two_keys)
+def _(data, st, pdf):
+    keys = columns_of(pdf, "num", "str", "bool", "dt")
+    key = _pick(data, st, keys)
+    if key is None or "key_copy" in pdf.columns:
+        return None
+    second = _pick(data, st, [None, *[c for c in keys if c != key]])
+    values = [c for c in columns_of(pdf, "num") if c not in (key, second)]
+    agg = data.draw(st.sampled_from(["sum", "count", "max", "size"]))
+    if not values and agg != "size":
+        return None
+    return {
+        "key": key,
+        "second": second,
+        "values": values[:2],
+        "agg": agg,
+        "dropna": data.draw(st.booleans()),
+    }
+
+
 def _groupby_named(d: Any, key: Any, spec: dict, as_index: bool) -> Any:
     named = {out: (col, agg) for out, (col, agg) in spec.items()}
     return d.groupby(key, as_index=as_index).agg(**named)
@@ -1048,6 +1081,7 @@ _EXACT_PARAMS = {
     "merge": ["key"],
     "groupby_agg": ["key"],
     "groupby_named": ["key"],
+    "groupby_two_keys": ["key", "second"],
     "groupby_transform": ["key"],
     "groupby_apply": ["key", "col"],
     "concat": ["col"],

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .group_reduce import group_reduce
 from .hashing import partitioning_index
-from .keys import factorize_columns, group_ids, split_group_ids
+from .keys import factorize_columns, group_ids, missing_rows, split_group_ids
 from .shuffle import split_by_partition
 
 __all__ = [
@@ -176,9 +176,7 @@ def _packed_keys(frame: pd.DataFrame, plan: GroupByPlan, sort: bool) -> tuple | 
         return dependent
     rest = factorize_columns(cols[1:], sort, dropna=True)
     codes, levels, sizes = first[0] + rest[0], first[1] + rest[1], first[2] + rest[2]
-    missing = first[3] if rest[3] is None else rest[3]
-    if first[3] is not None and rest[3] is not None:
-        missing = first[3] | rest[3]
+    missing = missing_rows(codes)
     ids, steps = group_ids(codes, sizes)
     return (None if missing is None else ~missing), ids, levels, steps
 
@@ -200,17 +198,27 @@ def _dependent_keys(cols: list, codes: np.ndarray, uniques: Any) -> tuple | None
     value at the group's first row. No key may hold missing values.
     """
     ngroups = len(uniques)
-    if ngroups == len(codes) or any(c.hasnans for c in cols):
+    if ngroups == len(codes) or (codes < 0).any():
         return None  # (one row per group: nothing to save)
     starts = np.empty(ngroups, dtype="int64")
     starts[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first rows
     at_start = starts[codes]
+
+    def determined(rows: np.ndarray) -> bool:
+        """The other keys equal their group's first row on ``rows[:n]``."""
+        for c in cols[1:]:
+            values = c.array[: len(rows)]
+            if not bool(np.asarray(values == c.array.take(rows)).all()):
+                return False
+        return True
+
     try:
-        for rows in (at_start[:_DEPENDENT_PROBE], at_start):
-            for c in cols[1:]:
-                values = c.array[: len(rows)]
-                if not bool(np.asarray(values == c.array.take(rows)).all()):
-                    return None
+        # the probe first: keys that are not determined usually show it
+        # there, before the scans for missing values and the whole compare
+        if not determined(at_start[:_DEPENDENT_PROBE]):
+            return None
+        if any(c.hasnans for c in cols[1:]) or not determined(at_start):
+            return None
     except (TypeError, ValueError):  # values that do not compare
         return None
     per_group = [uniques] + [c.array.take(starts) for c in cols[1:]]

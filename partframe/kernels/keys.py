@@ -40,6 +40,7 @@ __all__ = [
     "index_frame",
     "index_sorted_positions",
     "lexsort_codes",
+    "missing_rows",
     "pack_codes",
     "pack_columns",
     "rank_codes",
@@ -201,13 +202,18 @@ def factorize_columns(columns: list, sort: bool, dropna: bool) -> tuple:
     pairs = [_factorize(c, sort, dropna) for c in columns]
     sizes = [max(1, len(u)) for _, u in pairs]
     codes = [np.asarray(code, dtype="int64") for code, _ in pairs]
-    missing = None
-    if dropna:
-        for code in codes:
-            lost = code < 0
-            if lost.any():
-                missing = lost if missing is None else missing | lost
+    missing = missing_rows(codes) if dropna else None
     return codes, [u for _, u in pairs], sizes, missing
+
+
+def missing_rows(codes: list) -> np.ndarray | None:
+    """Rows where some column's code is -1 (a missing key), or ``None``."""
+    missing = None
+    for code in codes:
+        lost = code < 0
+        if lost.any():
+            missing = lost if missing is None else missing | lost
+    return missing
 
 
 def _factorize(column: Any, sort: bool, dropna: bool) -> tuple:
