@@ -528,6 +528,11 @@ class Expr:
             return None
         return node._column_ranges(column)
 
+    def _column_distinct(self, column: Any) -> int | None:
+        """The number of distinct values of a column of this source, known
+        without reading its data (a Parquet dictionary page), or ``None``."""
+        return None
+
     def _column_ranges(self, column: Any) -> list[tuple[Any, Any] | None] | None:
         """A source's per-partition ``(min, max)`` of ``column`` (``None``
         for a partition without rows), or ``None`` (default): unknown."""
@@ -590,6 +595,10 @@ class Expr:
     #: deduplication): a join filtering it by key saves that work
     #: (:mod:`~partframe.expr.optimize.semi_joins`).
     _reduces_by_key = False
+
+    #: Whether the node joins its input's rows with another input's: a
+    #: semi-join filter below it spares it the rows a later join drops.
+    _joins_rows = False
 
     def _key_filter_step(self, column: Any) -> Below | None:
         """``Below(input, col)`` when keeping only this node's rows whose

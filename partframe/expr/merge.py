@@ -102,7 +102,7 @@ from .repartition import (
 from .repartition import gather_partitions as _gather
 from .rows import ConcatPartitions
 from .shuffle import Shuffle, estimate_nbytes
-from .statistics import Estimate, merge_rows
+from .statistics import Estimate, estimate, merge_rows
 
 __all__ = [
     "BROADCAST_BYTES",
@@ -468,6 +468,30 @@ class Merge(Expr):
         side = self.left if column in left else self.right
         return _source_below(side)._column_range(column)
 
+    #: A join: a filter of an input by key below it spares the join the
+    #: rows it would drop (:mod:`~partframe.expr.optimize.semi_joins`).
+    _joins_rows = True
+
+    def _key_filter_step(self, column: Any) -> Below | None:
+        # A column of one side only of an inner join (or of the left side
+        # of a semi-join): every row of that side gives its own output
+        # rows whatever the side's other rows, so keeping the output rows
+        # whose column holds some values is joining the side's rows that
+        # hold them, in the same order. The output's labels differ (a join
+        # on columns numbers its rows). Not through joins that keep
+        # unmatched rows: the missing values they make decide the whole
+        # result's dtypes, from rows such a filter would remove.
+        if self.op != "merge" or self.indicator or self.left_index or self.right_index:
+            return None
+        sides = {"inner": ("left", "right"), "leftsemi": ("left",)}.get(self.how, ())
+        left, right = self.left._meta.columns, self.right._meta.columns
+        if (column in left) == (column in right):
+            return None
+        name = "left" if column in left else "right"
+        if name not in sides:
+            return None
+        return Below(self.operand(name), column)
+
     def _no_missing_step(self, column: Any) -> bool | Below:
         # A side's own column keeps its values where that side's rows are
         # all kept whole (no row of the other side without a match).
@@ -599,7 +623,9 @@ class Merge(Expr):
             meta = side._meta
             if not meta.columns.is_unique:
                 continue
-            for col, dtype in meta.dtypes.items():
+            # (the columns' dtypes, without building the ``dtypes`` Series)
+            for col, array in zip(meta.columns, meta._iter_column_arrays()):
+                dtype = array.dtype
                 if isinstance(dtype, np.dtype) and dtype.kind in "iub":
                     wide = side._widened_alike(col)
                     if wide is not None and wide != dtype:
@@ -788,12 +814,21 @@ def _known(expr: Expr) -> bool:
 
 def _broadcast_cost(option: tuple[Any, ...]) -> tuple[Any, ...]:
     """Order of preference among broadcast options ``(strategy, side,
-    other, keeps unmatched rows)``: lowest first."""
-    _, side, _, keeps = option
+    other, keeps unmatched rows)``: lowest first. Among sides of several
+    partitions, the fewer rows joined: every partition of the other side
+    is joined with the whole broadcast side (its rows once per partition
+    of the other, then the other's own), then the fewer bytes."""
+    _, side, other, keeps = option
     nbytes = estimate_nbytes(side)
+    rows, theirs = estimate(side).rows, estimate(other).rows
+    if rows is None or theirs is None:
+        work = float("inf")
+    else:
+        work = rows * other.npartitions + theirs
     return (
         side.npartitions != 1,
         keeps,
+        work,
         float("inf") if nbytes is None else nbytes,
         side.npartitions,
     )

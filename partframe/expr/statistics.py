@@ -446,10 +446,14 @@ def _compare(source: Expr, col: Any, op: str, value: Any) -> float:
 
 def _equality(source: Expr, col: Any, value: Any) -> float | None:
     """Fraction equal to one value: one of the integers of the column's
-    range, or ``None`` when that is unknown."""
+    range, or of the distinct values the source knows of (a Parquet
+    dictionary), or ``None`` when that is unknown."""
     bounds = source._column_range(col)
     if bounds is None:
         return None
+    distinct = source._column_distinct(col)
+    if distinct:
+        return 1.0 / distinct
     lo, hi = bounds
     if isinstance(lo, int | np.integer) and isinstance(hi, int | np.integer):
         if value is not None:

@@ -236,12 +236,16 @@ class ReadParquet(_Source):
     def _column_widths(self) -> dict[Any, float] | None:
         from ..expr.statistics import _widths
 
-        out = _widths(self._meta, [])
+        meta = self._meta
+        out = _widths(meta, [])
         strings, sizes = _measured_widths(self.dataset, tuple(self._row_groups()[:64]))
+        kinds = {
+            c: a.dtype.kind for c, a in zip(meta.columns, meta._iter_column_arrays())
+        }
         for col in out:
             if col in strings:
                 out[col] = strings[col]
-            elif col in sizes and self._meta[col].dtype.kind in "OSUT":
+            elif col in sizes and kinds.get(col) in ("O", "S", "U", "T"):
                 out[col] = sizes[col]
         return out
 
@@ -250,6 +254,18 @@ class ReadParquet(_Source):
         if column not in ranges:
             ranges[column] = _column_range(self.dataset, self._row_groups(), column)
         return ranges[column]
+
+    def _column_distinct(self, column: Any) -> int | None:
+        # the dictionary of the first row group read (a string column that
+        # stores few distinct values)
+        groups = self._row_groups()
+        if (
+            not groups
+            or column in self.dataset.hive_dtypes
+            or column not in self.columns
+        ):
+            return None
+        return self.dataset.distinct_count(groups[0][0], groups[0][1], column)
 
     def _column_ranges(self, column: Any) -> list[tuple[Any, Any] | None] | None:
         # Each piece's row groups' statistics (a piece without row groups,

@@ -268,6 +268,40 @@ class ParquetDataset:
         self.stats_cache[key] = out
         return out
 
+    def distinct_count(self, file_no: int, rg: int, column: str) -> int | None:
+        """The distinct values of a string ``column`` in one row group that
+        stores it with a small dictionary page (what its readers read as
+        Arrow dictionaries: flags, modes, segments), from that dictionary;
+        ``None`` for other columns or when it cannot be read. One read of
+        one column of one row group, once per dataset and column (the
+        copies of a planned dataset share it)."""
+        key = ("distinct", file_no, rg, column)
+        try:
+            return self.stats_cache[key]
+        except KeyError:
+            pass
+        from ..kernels.parquet import open_parquet
+        from ..kernels.parquet_rows import dictionary_columns
+
+        out = None
+        try:
+            path = self.files[file_no]
+            pf = open_parquet(self.fs, path, metadata=self.footers[file_no])
+            if dictionary_columns(pf, [rg], [column]):
+                pf = open_parquet(
+                    self.fs,
+                    path,
+                    metadata=self.footers[file_no],
+                    read_dictionary=[column],
+                )
+                chunks = pf.read_row_group(rg, columns=[column]).column(0).chunks
+                if chunks:
+                    out = max(1, max(len(c.dictionary) for c in chunks))
+        except Exception:
+            out = None
+        self.stats_cache[key] = out
+        return out
+
 
 def _unified_schema(files: list, schemas: list, schema_mode: Any) -> Any:
     """The schema every piece is cast to (``schema=``: a pyarrow Schema, or

@@ -119,6 +119,33 @@ def test_selectivity_from_column_ranges(files, query, fraction):
     assert_eq(df[pred], FACT[query(FACT)].reset_index(drop=True), check_index=False)
 
 
+def test_string_equality_from_the_parquet_dictionary(tmp_path):
+    # a string column stored with a small dictionary: one of its distinct
+    # values, not the default fraction
+    pdf = pd.DataFrame(
+        {"flag": pd.array(list("ABCDE") * 400, dtype="str"), "x": np.arange(2000)}
+    )
+    path = str(tmp_path / "flags.parquet")
+    pdf.to_parquet(path, row_group_size=500)
+    df = partframe.read_parquet(path)
+    for pred, fraction in [
+        (df.flag == "B", 1 / 5),
+        (df.flag != "B", 4 / 5),
+        (df.flag.isin(["A", "C"]), 2 / 5),
+    ]:
+        assert selectivity(df._expr, pred._expr) == pytest.approx(fraction)
+        assert estimate(df[pred]._expr).rows == pytest.approx(2000 * fraction)
+    assert_eq(df[df.flag == "B"], pdf[pdf.flag == "B"])
+    # strings of many distinct values (no small dictionary page): unknown
+    unique = pd.DataFrame(
+        {"s": pd.array([f"v{i:06d}" for i in range(50_000)], dtype="str")}
+    )
+    path = str(tmp_path / "unique.parquet")
+    unique.to_parquet(path)
+    df = partframe.read_parquet(path)
+    assert df._expr._column_distinct("s") is None
+
+
 def test_unknown_ranges_and_unreadable_predicates_keep_a_fraction():
     ddf = partframe.from_pandas(DIM, npartitions=3)
     for pred in [ddf.z < 5, ddf.s.str.startswith("name-001"), ddf.z * 2 > ddf.k]:
@@ -160,6 +187,27 @@ def test_a_side_small_after_its_filters_is_broadcast(files, monkeypatch, schedul
     # without the filter (or with another use of the merge) it stays hashed
     plan = optimize(m._expr, fuse=False)
     assert "ShuffleSplit" in {type(n).__name__ for n in walk(plan)}
+
+
+def test_broadcast_the_side_that_makes_fewer_rows_to_join():
+    # Both sides are small enough to broadcast: every partition of the other
+    # side joins the whole broadcast side. 3 partitions of 600 rows joined
+    # with 300 rows of 8 partitions: broadcasting the 600 rows joins
+    # 600 * 8 + 300 rows, the 300 rows 300 * 3 + 600 (fewer, though wider).
+    rng = np.random.default_rng(0)
+    narrow = pd.DataFrame({"k": rng.integers(0, 50, 600), "a": 1.0})
+    wide = pd.DataFrame({"k": np.arange(300) % 50})
+    for c in "bcdefgh":
+        wide[c] = pd.array([f"{c}{i:04d}" for i in range(300)], dtype="str")
+    left = partframe.from_pandas(narrow, npartitions=3)
+    right = partframe.from_pandas(wide, npartitions=8)
+    q = left.merge(right, on="k")
+    assert q._expr.strategy() == "broadcast-right"
+    assert q.npartitions == 3
+    assert_eq(q, narrow.merge(wide, on="k"), check_index=False, sort_results=True)
+    # one partition is broadcast first, whatever its rows
+    q = left.merge(right.repartition(npartitions=1), on="k")
+    assert q._expr.strategy() == "broadcast-right"
 
 
 @pytest.mark.parametrize("how", ["inner", "left"])

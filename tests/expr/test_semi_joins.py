@@ -196,3 +196,72 @@ def test_small_inputs_are_left_alone(monkeypatch):
     assert _semi_filters(got) == 0
     monkeypatch.setattr(semi_joins, "MIN_ROWS", 100)
     assert _semi_filters(got) == 1
+
+
+def _supps():
+    return pd.DataFrame({"s_key": np.arange(7), "s_region": list("ababcab")})
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7, 500])
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_filter_below_earlier_joins(npartitions, scheduler):
+    # facts joined with suppliers, then with a few parts: the facts are
+    # filtered by the parts' keys below the first join (which then joins
+    # only the rows the second keeps)
+    facts, dims, supps = _facts(), _dims(), _supps()
+    f = partframe.from_pandas(facts, npartitions=npartitions)
+    d = partframe.from_pandas(dims, npartitions=2)
+    s = partframe.from_pandas(supps, npartitions=1)
+    few_d, few_dims = d[d.p_size == 2], dims[dims.p_size == 2]
+
+    joined = s.merge(f, left_on="s_key", right_on="supp")
+    got = few_d.merge(joined, left_on="p_key", right_on="part")
+    expected = few_dims.merge(
+        supps.merge(facts, left_on="s_key", right_on="supp"),
+        left_on="p_key",
+        right_on="part",
+    )
+    plan = optimize(got.expr, fuse=False)
+    filters = [n for n in walk(plan) if type(n).__name__ == "Filter"]
+    below = [n for n in filters if type(n.frame).__name__ == "FromPandas"]
+    assert _semi_filters(got) == 1 and len(below) == 2  # facts' and dims'
+    assert_eq(got, expected, check_index=False, sort_results=True, scheduler=scheduler)
+    # the facts on the left of both joins: the same
+    got = f.merge(s, left_on="supp", right_on="s_key").merge(
+        few_d, left_on="part", right_on="p_key"
+    )
+    expected = facts.merge(supps, left_on="supp", right_on="s_key").merge(
+        few_dims, left_on="part", right_on="p_key"
+    )
+    assert _semi_filters(got) == 1
+    assert_eq(got, expected, check_index=False, sort_results=True, scheduler=scheduler)
+
+
+def test_no_filter_below_joins_that_keep_unmatched_rows_or_keep_most():
+    facts, dims, supps = _facts(), _dims(), _supps()
+    f = partframe.from_pandas(facts, npartitions=4)
+    d = partframe.from_pandas(dims, npartitions=2)
+    s = partframe.from_pandas(supps.iloc[:4], npartitions=1)
+    few_d, few_dims = d[d.p_size == 2], dims[dims.p_size == 2]
+    cases = [
+        # a left join below: the missing values its unmatched rows make
+        # widen the whole result's dtypes, from rows the filter would drop
+        (few_d.merge(f.merge(s, left_on="supp", right_on="s_key", how="left"),
+                     left_on="p_key", right_on="part"),
+         few_dims.merge(facts.merge(supps.iloc[:4], left_on="supp",
+                                    right_on="s_key", how="left"),
+                        left_on="p_key", right_on="part")),
+        # every part: the filter would keep every row
+        (d.merge(f.merge(s, left_on="supp", right_on="s_key"),
+                 left_on="p_key", right_on="part"),
+         dims.merge(facts.merge(supps.iloc[:4], left_on="supp", right_on="s_key"),
+                    left_on="p_key", right_on="part")),
+        # the key is a column of both sides of the join below
+        (few_d.merge(f.merge(f[["part", "cust"]], on="part"),
+                     left_on="p_key", right_on="part"),
+         few_dims.merge(facts.merge(facts[["part", "cust"]], on="part"),
+                        left_on="p_key", right_on="part")),
+    ]  # fmt: skip
+    for got, expected in cases:
+        assert _semi_filters(got) == 0
+        assert_eq(got, expected, check_index=False, sort_results=True)

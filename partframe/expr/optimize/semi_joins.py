@@ -39,15 +39,22 @@ from ...kernels.elementwise import isin_whole
 from ..base import Below, Expr, _postorder, rewrite
 from ..blockwise import Filter, Projection
 from ..elementwise import ColumnwiseCall, WholeOf
+from ..statistics import estimate
 from .shared_filters import is_large
 
-__all__ = ["MIN_ROWS", "filter_join_inputs"]
+__all__ = ["MAX_KEPT", "MIN_ROWS", "filter_join_inputs"]
 
 #: Inputs estimated at fewer rows are not filtered: the filter makes the
 #: input wait for the other input's keys (TPC-H at scale 1: grouping a year
 #: of lineitem, ~870k rows, by part saves ~100 ms; deduplicating 1.5M
 #: orders saves less than the ~25 ms of lost parallelism).
 MIN_ROWS = 500_000
+
+#: A filter below joins only (no aggregation or deduplication) is added
+#: when the other input keeps at most this fraction of the rows it is
+#: made from: otherwise most rows pass and the filter costs more than the
+#: joins it spares.
+MAX_KEPT = 0.2
 
 
 def filter_join_inputs(expr: Expr) -> Expr:
@@ -77,7 +84,8 @@ def _filtered(side: Expr, key: Any, other: Expr, other_key: Any) -> Expr | None:
         path.append(node)
         node, column = step.node, step.column
     reducers = {p._name for p in path if p._reduces_by_key}
-    if not reducers:
+    joins = {p._name for p in path if p._joins_rows}
+    if not reducers and not (joins and _selective(other)):
         return None
     meta = node._meta
     if not hasattr(meta, "columns") or column not in meta.columns:
@@ -87,7 +95,8 @@ def _filtered(side: Expr, key: Any, other: Expr, other_key: Any) -> Expr | None:
     values = WholeOf(Projection(other, other_key))
     if _filters_by(node, values):
         return None
-    if reducers & {n._name for n in _postorder(other)}:
+    below_other = {n._name for n in _postorder(other)}
+    if (reducers | joins | {node._name}) & below_other:
         return None
     mask = ColumnwiseCall(Projection(node, column), isin_whole, (values,))
     new: Expr = Filter(node, mask)
@@ -96,6 +105,16 @@ def _filtered(side: Expr, key: Any, other: Expr, other_key: Any) -> Expr | None:
         rebuilt = parent._on_input(old, new)
         old, new = parent, rebuilt
     return new
+
+
+def _selective(other: Expr) -> bool:
+    """Whether ``other`` is estimated to keep at most ``MAX_KEPT`` of the
+    rows of the data it comes from (a filtered dimension: its keys are a
+    small part of the key's values)."""
+    est = estimate(other)
+    if est.rows is None or not est.base:
+        return False
+    return est.rows <= MAX_KEPT * est.base
 
 
 def _filters_by(node: Expr, values: Expr) -> bool:
