@@ -301,9 +301,25 @@ def _normalize_np_scalar(x: np.generic) -> Any:
     return ("np-scalar", str(x.dtype), repr(x.item()))
 
 
+#: Normalized plain numpy dtypes: ``str(dtype)`` runs numpy's Python-level
+#: name code (tens of microseconds), and every meta tokenized normalizes each
+#: of its columns' dtypes. Few distinct dtypes exist; equal plain dtypes
+#: print alike.
+_DTYPE_TOKENS: dict[np.dtype, tuple[str, str, str]] = {}
+
+
 @register(np.dtype)
 def _normalize_dtype(x: np.dtype) -> Any:
-    return ("dtype", x.str, str(x))
+    try:
+        return _DTYPE_TOKENS[x]
+    except (KeyError, TypeError):
+        pass
+    out = ("dtype", x.str, str(x))
+    # (plain dtypes only: equal structured dtypes may print differently)
+    plain = x.names is None and x.subdtype is None and x.metadata is None
+    if plain and len(_DTYPE_TOKENS) < 4096:
+        _DTYPE_TOKENS[x] = out
+    return out
 
 
 _EXACT_OBJECT_KINDS = frozenset({"string", "bytes", "empty"})

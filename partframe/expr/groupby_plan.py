@@ -12,6 +12,7 @@ function does not decompose (the call then runs pandas on whole groups,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable
@@ -21,8 +22,26 @@ import pandas as pd
 
 from ..aggregation import Aggregation
 from ..kernels.groupby import GroupByPlan
+from ..tokenize import normalize_token, register
 
 __all__ = ["SPLIT_OUT_PARTITIONS_PER_KEY", "plan_aggregation", "resolve_split_out"]
+
+
+@register(GroupByPlan)
+def _normalize_plan(plan: GroupByPlan) -> Any:
+    """A plan normalized once: every node of a groupby holds its plan and
+    is tokenized again at each rebuild by an optimizer pass, and a plan
+    never changes (frozen, its fields immutable values)."""
+    out = plan.__dict__.get("_normalized")
+    if out is None:
+        fields = [
+            (f.name, normalize_token(getattr(plan, f.name)))
+            for f in dataclasses.fields(plan)
+        ]
+        out = ("GroupByPlan", *fields)
+        plan.__dict__["_normalized"] = out
+    return out
+
 
 # The default split_out with several keys: one output per this many input
 # partitions, per key beyond the first. Several keys usually mean many
