@@ -694,7 +694,19 @@ class Merge(Expr):
 
     def _lower_strategy(self, cast: bool, deferred: bool) -> Expr:
         """The join by the chosen strategy, its partitions cast to the meta
-        (``cast``) or as pandas makes them, and unbuilt (``deferred``)."""
+        (``cast``) or as pandas makes them, and unbuilt (``deferred``).
+
+        Built once per node and arguments: the divisions are read from it
+        when the plan is built, and lowering uses it again (a node never
+        changes; the nodes it builds choose nothing from the run's target,
+        a shuffle choosing its method when it is lowered itself)."""
+        memo = self.__dict__.setdefault("_strategies", {})
+        out: Expr | None = memo.get((cast, deferred))
+        if out is None:
+            out = memo[(cast, deferred)] = self._build_strategy(cast, deferred)
+        return out
+
+    def _build_strategy(self, cast: bool, deferred: bool) -> Expr:
         left, right = self.left, self.right
         strategy = self.strategy()
         args = (self.op, _merge_kwargs(self), self._meta)
