@@ -310,10 +310,9 @@ _DTYPE_TOKENS: dict[np.dtype, tuple[str, str, str]] = {}
 
 @register(np.dtype)
 def _normalize_dtype(x: np.dtype) -> Any:
-    try:
-        return _DTYPE_TOKENS[x]
-    except (KeyError, TypeError):
-        pass
+    out = _DTYPE_TOKENS.get(x)
+    if out is not None:
+        return out
     out = ("dtype", x.str, str(x))
     # (plain dtypes only: equal structured dtypes may print differently)
     plain = x.names is None and x.subdtype is None and x.metadata is None

@@ -694,6 +694,38 @@ def _(data, st, pdf):
     }
 
 
+def _merge_few(d: Any, dims: pd.DataFrame, key: Any, nparts: int) -> Any:
+    # an inner join with the few rows of a filtered dimension: the semi-join
+    # filter by their keys may go below earlier inner joins
+    if isinstance(d, pd.DataFrame):
+        return d.merge(dims[dims.f_sel == 0], left_on=key, right_on="f_key")
+    f = partframe.from_pandas(dims, npartitions=nparts)
+    return d.merge(f[f.f_sel == 0], left_on=key, right_on="f_key")
+
+
+@step("merge_few", ordered=False, labelled=False)
+@runs(_merge_few)
+def _(data, st, pdf):
+    if "f_key" in pdf.columns:
+        return None
+    key = _pick(data, st, columns_of(pdf, "num", "str"))
+    if key is None:
+        return None
+    rng = np.random.default_rng(data.draw(st.integers(0, 1000)))
+    keys = list(pdf[key].dropna().unique())
+    n = len(keys)
+    dims = pd.DataFrame(
+        {
+            "f_key": pd.array(keys, dtype=pdf[key].dtype)
+            if n
+            else pdf[key].iloc[:0].array,
+            "f_sel": rng.integers(0, 10, size=n),
+            "f_val": rng.normal(size=n).round(2),
+        }
+    )
+    return {"dims": dims, "key": key, "nparts": data.draw(st.integers(1, 3))}
+
+
 def _join_index(d: Any, other: pd.DataFrame, nparts: int) -> Any:
     if isinstance(d, pd.DataFrame):
         return d.join(other, how="left")
@@ -1079,6 +1111,7 @@ _EXACT_PARAMS = {
     "drop_duplicates": ["subset"],
     "nlargest": ["col"],
     "merge": ["key"],
+    "merge_few": ["key"],
     "groupby_agg": ["key"],
     "groupby_named": ["key"],
     "groupby_two_keys": ["key", "second"],

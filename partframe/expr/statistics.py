@@ -451,9 +451,6 @@ def _equality(source: Expr, col: Any, value: Any) -> float | None:
     bounds = source._column_range(col)
     if bounds is None:
         return None
-    distinct = source._column_distinct(col)
-    if distinct:
-        return 1.0 / distinct
     lo, hi = bounds
     if isinstance(lo, int | np.integer) and isinstance(hi, int | np.integer):
         if value is not None:
@@ -461,4 +458,5 @@ def _equality(source: Expr, col: Any, value: Any) -> float | None:
             if v is None or v < lo or v > hi:
                 return 0.0
         return 1.0 / (int(hi) - int(lo) + 1)
-    return None
+    distinct = source._column_distinct(col)
+    return None if not distinct else 1.0 / distinct

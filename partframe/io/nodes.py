@@ -257,15 +257,18 @@ class ReadParquet(_Source):
 
     def _column_distinct(self, column: Any) -> int | None:
         # the dictionary of the first row group read (a string column that
-        # stores few distinct values)
-        groups = self._row_groups()
-        if (
-            not groups
-            or column in self.dataset.hive_dtypes
-            or column not in self.columns
-        ):
+        # stores few distinct values; other columns open no file)
+        import pyarrow as pa
+
+        ds, groups = self.dataset, self._row_groups()
+        if not groups or column in ds.hive_dtypes or column not in self.columns:
             return None
-        return self.dataset.distinct_count(groups[0][0], groups[0][1], column)
+        if column not in ds.schema.names:
+            return None
+        typ = ds.schema.field(column).type
+        if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
+            return None
+        return ds.distinct_count(groups[0][0], groups[0][1], column)
 
     def _column_ranges(self, column: Any) -> list[tuple[Any, Any] | None] | None:
         # Each piece's row groups' statistics (a piece without row groups,

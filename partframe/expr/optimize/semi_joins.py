@@ -95,8 +95,7 @@ def _filtered(side: Expr, key: Any, other: Expr, other_key: Any) -> Expr | None:
     values = WholeOf(Projection(other, other_key))
     if _filters_by(node, values):
         return None
-    below_other = {n._name for n in _postorder(other)}
-    if (reducers | joins | {node._name}) & below_other:
+    if (reducers | joins) & {n._name for n in _postorder(other)}:
         return None
     mask = ColumnwiseCall(Projection(node, column), isin_whole, (values,))
     new: Expr = Filter(node, mask)
