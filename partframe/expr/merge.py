@@ -93,7 +93,7 @@ from .join import (
     UnmatchedRows,
     narrowed,
 )
-from .meta import make_meta, meta_nonempty
+from .meta import column_labels, make_meta, meta_nonempty
 from .reductions import TreeReduction
 from .repartition import (
     RepartitionDivisions,
@@ -309,7 +309,7 @@ class Merge(Expr):
 
     def _column_needs(self, needed: Needed) -> ColumnNeeds:
         left, right = self.left, self.right
-        lcols, rcols = list(left._meta.columns), list(right._meta.columns)
+        lcols, rcols = column_labels(left._meta), column_labels(right._meta)
         if (
             needed is None
             or len(set(lcols)) != len(lcols)
@@ -349,7 +349,8 @@ class Merge(Expr):
         """The columns of each side that the join matches on (a key that is
         no column is an index level)."""
         lk, rk = self._side_keys()
-        lcols, rcols = set(self.left._meta.columns), set(self.right._meta.columns)
+        lcols = set(column_labels(self.left._meta))
+        rcols = set(column_labels(self.right._meta))
         lkeys = set() if lk == "__index__" else {k for k in lk if k in lcols}
         rkeys = set() if rk == "__index__" else {k for k in rk if k in rcols}
         return lkeys, rkeys

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .base import Expr, _postorder
+from .meta import column_labels
 
 __all__ = [
     "Estimate",
@@ -188,7 +189,7 @@ def _widths(meta: Any, inputs: list[Estimate]) -> dict[Any, float]:
         # (the columns' dtypes, without building the ``dtypes`` Series)
         columns = [
             (label, array.dtype)
-            for label, array in zip(meta.columns, meta._iter_column_arrays())
+            for label, array in zip(column_labels(meta), meta._iter_column_arrays())
         ]
     elif isinstance(meta, pd.Series | pd.Index):
         columns = [(meta.name, meta.dtype)]

@@ -32,7 +32,13 @@ import pandas as pd
 
 from .group_reduce import group_reduce
 from .hashing import partitioning_index
-from .keys import factorize_columns, group_ids, missing_rows, split_group_ids
+from .keys import (
+    PACK_LIMIT,
+    factorize_columns,
+    group_ids,
+    missing_rows,
+    split_group_ids,
+)
 from .shuffle import split_by_partition
 
 __all__ = [
@@ -159,7 +165,6 @@ def _packed_keys(frame: pd.DataFrame, plan: GroupByPlan, sort: bool) -> tuple | 
         or len(by) < 2
         or not plan.dropna
         or plan.idx
-        or plan.nunique
         or plan.custom
         or len(frame) == 0
     ):
@@ -317,8 +322,9 @@ def groupby_chunk(
         parts["main"] = main
     for pid, col, op in plan.idx:
         parts[("idx", pid)] = _idx_partial(frame, col, op, plan, sort)
+    ids = keys["by"] if packed is not None else None
     for col in plan.nunique:
-        parts[("nu", col)] = _nunique_partial(frame, col, plan)
+        parts[("nu", col)] = _nunique_partial(frame, col, plan, ids)
     for pid, col, agg in plan.custom:
         out = agg.chunk(g[col])
         out = out if isinstance(out, tuple) else (out,)
@@ -381,9 +387,19 @@ def _idx_partial(
     return pd.DataFrame({"v": value, "i": label})
 
 
-def _nunique_partial(frame: pd.DataFrame, col: Any, plan: GroupByPlan) -> pd.DataFrame:
+def _nunique_partial(
+    frame: pd.DataFrame, col: Any, plan: GroupByPlan, ids: np.ndarray | None = None
+) -> pd.DataFrame:
     """The distinct ``(keys..., value)`` rows of ``col`` (key columns
-    ``0, 1, ...``, value column ``"v"``), missing values left out."""
+    ``0, 1, ...``, value column ``"v"``), missing values left out; ``ids``:
+    the rows' group ids (:func:`_packed_keys`), when the keys are packed."""
+    if ids is not None:
+        pos = _distinct_pair_rows(ids, frame[col])
+        out: dict[Any, Any] = {
+            i: frame[k].array.take(pos) for i, k in enumerate(plan.by)
+        }
+        out["v"] = frame[col].array.take(pos)
+        return pd.DataFrame(out, copy=False)
     pairs = group_key_frame(frame, plan)
     pairs["v"] = (
         frame[col].to_numpy()
@@ -402,6 +418,41 @@ def _nunique_partial(frame: pd.DataFrame, col: Any, plan: GroupByPlan) -> pd.Dat
     return pairs.drop_duplicates(ignore_index=True)
 
 
+def _distinct_pair_rows(ids: np.ndarray, values: pd.Series) -> np.ndarray:
+    """Positions of one row of each distinct ``(group id, value)`` pair
+    (ids ``>= 0``), rows of missing values left out. Integer values pack
+    with the id into one int64; other values are factorized first (missing
+    ones coded -1). The packed pairs are sorted (no hash table) and the
+    first row of each run kept."""
+    ids = np.asarray(ids, dtype="int64")
+    if not len(ids):
+        return np.arange(0, dtype=np.intp)
+    size = int(ids.max()) + 1
+    v = values.to_numpy() if isinstance(values.dtype, np.dtype) else None
+    packed = None
+    if v is not None and v.dtype.kind in "iu":
+        lo, hi = int(v.min()), int(v.max())
+        span = hi - lo + 1
+        if float(span) * float(size) < PACK_LIMIT and hi < 2**63:
+            packed = ids * span
+            packed += v.astype("int64") - lo
+    rows = None
+    if packed is None:
+        (code,), _, (vsize,), missing = factorize_columns([values], False, True)
+        if missing is not None:
+            rows = np.flatnonzero(~missing)
+            ids, code = ids[rows], code[rows]
+        packed, _ = group_ids([ids, code], [size, vsize])
+    order = packed.argsort()
+    ordered = packed[order]
+    keep = np.empty(len(ordered), dtype=bool)
+    if len(keep):
+        keep[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    pos = order[keep]
+    return pos if rows is None else rows[pos]
+
+
 def _int_bounds(a: np.ndarray) -> tuple[int, int] | None:
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "iu" or not len(a):
         return None
@@ -414,7 +465,7 @@ def sorted_distinct_pairs(
     """The distinct ``(key, value)`` pairs of two numpy integer arrays,
     sorted by key then value, or ``None`` for other dtypes (or spans too
     wide to pack). Each pair is packed into one int64 (key offset times the
-    values' span plus the value offset), so one radix sort and a comparison
+    values' span plus the value offset), so one sort and a comparison
     of neighbours replace the hash of two columns of ``drop_duplicates``,
     several times faster; integers have no missing values to leave out."""
     kb, vb = _int_bounds(keys), _int_bounds(values)
@@ -426,7 +477,7 @@ def sorted_distinct_pairs(
     packed = keys.astype("int64") - kb[0]
     packed *= vspan
     packed += values.astype("int64") - vb[0]
-    packed.sort(kind="stable")  # radix sort for integers
+    packed.sort()  # (equal ints need no stable order)
     keep = np.empty(len(packed), dtype=bool)
     keep[0] = True
     np.not_equal(packed[1:], packed[:-1], out=keep[1:])

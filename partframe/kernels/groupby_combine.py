@@ -19,7 +19,7 @@ import pandas as pd
 from .group_reduce import group_reduce
 from .groupby import GroupByPlan, partial_frame, side_by_side
 
-__all__ = ["concat_nonempty", "groupby_combine"]
+__all__ = ["concat_nonempty", "disjoint_ascending", "groupby_combine"]
 
 # chunk op -> how partials of it combine
 COMBINE_OP = {
@@ -198,7 +198,7 @@ def _cat(arrays: list) -> Any:
     return type(arrays[0])._concat_same_type(arrays)
 
 
-def _disjoint_ascending(frames: list) -> bool:
+def disjoint_ascending(frames: list) -> bool:
     """Whether distinct ``(key, "v")`` partials (one numpy key column ``0``)
     hold keys in ascending order, each partial's keys above the previous
     one's: then no pair is in two of them, and their concatenation is
@@ -216,9 +216,13 @@ def _disjoint_ascending(frames: list) -> bool:
     return all(bool((k[1:] >= k[:-1]).all()) for k in keys)
 
 
-def groupby_combine(partials: list, plan: GroupByPlan, sort: bool = False) -> dict:
+def groupby_combine(
+    partials: list, plan: GroupByPlan, sort: bool = False, distinct: bool = True
+) -> dict:
     """Merge several partials into one (groups sorted with ``sort`` when
-    that comes at no cost; the caller checks)."""
+    that comes at no cost; the caller checks); ``distinct=False`` leaves
+    the nunique pairs that several partials hold repeated (their count
+    makes them distinct)."""
     out: dict = {}
     for key in partials[0]:
         frames = [p[key] for p in partials]
@@ -237,7 +241,7 @@ def groupby_combine(partials: list, plan: GroupByPlan, sort: bool = False) -> di
             op = next(op for pid, _, op in plan.idx if pid == key[1])
             out[key] = _combine_idx(df, plan, "idxmin" if op == "idxmin" else "idxmax")
         elif key[0] == "nu":
-            if not _disjoint_ascending(frames):
+            if distinct and not disjoint_ascending(frames):
                 df = df.drop_duplicates(ignore_index=True)
             out[key] = df
         else:

@@ -17,8 +17,15 @@ import pandas as pd
 from .enforce import missing_widened
 from .group_reduce import run_codes
 from .groupby import GroupByPlan, groupby_chunk
-from .groupby_combine import groupby_combine
-from .keys import index_frame, index_sorted_positions
+from .groupby_combine import disjoint_ascending, groupby_combine
+from .keys import (
+    PACK_LIMIT,
+    factorize_columns,
+    group_ids,
+    index_frame,
+    index_sorted_positions,
+    split_group_ids,
+)
 
 __all__ = [
     "cast_index",
@@ -28,10 +35,13 @@ __all__ = [
 ]
 
 
-def _output(kind: str, args: tuple, main: pd.DataFrame, parts: dict) -> Any:
+def _output(
+    kind: str, args: tuple, main: pd.DataFrame, parts: dict, distinct: set
+) -> Any:
     """One result column, an entry ``(kind, args)`` of the plan's
     ``outputs``, from the merged partials (``main`` is ``parts["main"]``,
-    whose index holds every group)."""
+    whose index holds every group; ``distinct``: the nunique columns whose
+    pairs hold no repeated row)."""
     if kind == "col":
         return main[args[0]]
     if kind == "mean":
@@ -41,7 +51,8 @@ def _output(kind: str, args: tuple, main: pd.DataFrame, parts: dict) -> Any:
     if kind in ("var", "std", "sem"):
         return _spread(kind, main, *args)
     if kind == "nunique":
-        return _nunique(parts[("nu", args[0])], main.index)
+        col = args[0]
+        return _nunique(parts[("nu", col)], main.index, col in distinct)
     if kind in ("idxmin", "idxmax"):
         df = parts[("idx", args[0])]
         res = df["i"].reindex(main.index)
@@ -77,16 +88,23 @@ def _spread(kind: str, main: pd.DataFrame, pid: str, ddof: int) -> pd.Series:
     return pd.Series(res, index=main.index)
 
 
-def _nunique(pairs: pd.DataFrame, index: pd.Index) -> pd.Series:
+def _nunique(pairs: pd.DataFrame, index: pd.Index, distinct: bool) -> pd.Series:
     """The number of distinct values of every group of ``index`` from the
-    distinct ``(keys..., "v")`` rows ``pairs`` (0 for a group without)."""
+    ``(keys..., "v")`` rows ``pairs`` (0 for a group without); ``distinct``:
+    no row of ``pairs`` is repeated (one partial's pairs), else repeated
+    rows (the same pair from several partials) count once."""
     keycols = list(range(len(pairs.columns) - 1))
-    if len(keycols) == 1 and index.nlevels == 1:
+    if distinct and len(keycols) == 1 and index.nlevels == 1:
         runs = run_codes(pairs[0].to_numpy())
         if runs is not None:  # keys in ascending order (sorted partials)
             codes, uniques = runs
             if index.equals(pd.Index(uniques)):
                 return pd.Series(np.bincount(codes).astype("int64"), index=index)
+    counts = _distinct_counts(pairs, index, distinct)
+    if counts is not None:
+        return pd.Series(counts, index=index)
+    if not distinct:
+        pairs = pairs.drop_duplicates(ignore_index=True)
     counts = pairs.groupby(
         keycols if len(keycols) > 1 else keycols[0],
         sort=False,
@@ -109,6 +127,65 @@ def _nunique(pairs: pd.DataFrame, index: pd.Index) -> pd.Series:
         return pd.Series(total[codes[: len(left)]], index=index)
     counts.index.names = index.names
     return counts.reindex(index, fill_value=0)
+
+
+def _distinct_counts(
+    pairs: pd.DataFrame, index: pd.Index, distinct: bool
+) -> np.ndarray | None:
+    """:func:`_nunique`'s counts, in the order of ``index``, with every key
+    column factorized once: each key level of ``index`` and the pairs' key
+    column of the same dtype end to end, so a group's codes are the same on
+    both sides; the codes of a row are packed into one group id, and the
+    pairs' ``(group id, value code)`` rows, made distinct, counted per
+    group. ``None`` when a level and its column differ in dtype (pandas'
+    groupby then decides how they compare)."""
+    nkeys = len(pairs.columns) - 1
+    if index.nlevels != nkeys:
+        return None
+    n = len(index)
+    levels = [index.get_level_values(i) for i in range(nkeys)]
+    if any(lv.dtype != pairs[i].dtype for i, lv in enumerate(levels)):
+        return None
+    codes, sizes = [], []
+    for i, lv in enumerate(levels):
+        both = pd.concat([pd.Series(lv.array, copy=False), pairs[i]], ignore_index=True)
+        (code,), _, (size,), _ = factorize_columns([both], False, dropna=False)
+        codes.append(code)
+        sizes.append(size)
+    ids, _ = group_ids(codes, sizes)
+    if float(np.prod(np.asarray(sizes, dtype="float64"))) > 4 * len(ids) + 1024:
+        renumbered, uniques = pd.factorize(ids)
+        ids = np.asarray(renumbered, dtype="int64")
+        ngroups = len(uniques)
+    else:
+        ngroups = int(np.prod(sizes))
+    left, right = ids[:n], ids[n:]
+    if not distinct and len(right):
+        right = _distinct_pair_groups(right, ngroups, pairs["v"])
+    total = np.bincount(right, minlength=ngroups)
+    return total[left].astype("int64", copy=False)
+
+
+def _distinct_pair_groups(groups: np.ndarray, ngroups: int, values: pd.Series) -> Any:
+    """The group (of ``0 <= groups < ngroups``) of each distinct ``(group,
+    value)`` row. Integer values pack with their group into one int64, and
+    a sort puts equal rows side by side (no hash table); other values
+    are factorized first."""
+    v = values.to_numpy() if isinstance(values.dtype, np.dtype) else None
+    if v is not None and v.dtype.kind in "iu" and len(v):
+        lo, hi = int(v.min()), int(v.max())
+        span = hi - lo + 1
+        if float(span) * float(ngroups) < PACK_LIMIT and hi < 2**63:
+            packed = groups * span
+            packed += v.astype("int64") - lo
+            packed.sort()  # (equal ints need no stable order)
+            keep = np.empty(len(packed), dtype=bool)
+            keep[0] = True
+            np.not_equal(packed[1:], packed[:-1], out=keep[1:])
+            return packed[keep] // span
+    (code,), _, (size,), _ = factorize_columns([values], False, dropna=False)
+    ids, steps = group_ids([groups, code], [ngroups, size])
+    return split_group_ids(pd.unique(ids), steps)[0]
 
 
 def _cast(values: pd.Series, dtype: Any) -> pd.Series:
@@ -142,11 +219,17 @@ def groupby_finalize(
     """Merge the last partials and compute the result (exact dtypes of
     ``meta``); ``presorted``: one partial whose groups are sorted already."""
     if len(partials) > 1:
-        parts = groupby_combine(partials, plan, sort=plan.sort)
+        # nunique pairs are made distinct while counting them
+        parts = groupby_combine(partials, plan, sort=plan.sort, distinct=False)
     else:
         parts = partials[0]
     main = parts["main"]
-    cols = [_output(kind, args, main, parts) for kind, args in plan.outputs]
+    distinct = {
+        col
+        for col in plan.nunique
+        if len(partials) == 1 or disjoint_ascending([p[("nu", col)] for p in partials])
+    }
+    cols = [_output(kind, args, main, parts, distinct) for kind, args in plan.outputs]
     if plan.sort and not (presorted and len(partials) == 1):
         order = sort_order(main.index, unique=True)
         if order is not None:

@@ -9,6 +9,7 @@ Every function is module-level and pure, so tasks pickle.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -73,10 +74,67 @@ def concat_parts(parts: list) -> Any:
     elif isinstance(nonempty[0], pd.Index):
         return nonempty[0].append(nonempty[1:])
     else:
-        out = pd.concat(nonempty)
+        out = pd.concat(_index_dtypes_agreed(nonempty))
     if len(nonempty) < len(parts):
         out = _widened_by_empty(out, [p for p in parts if not len(p)])
     return out
+
+
+def _index_dtypes_agreed(parts: list) -> list:
+    """``parts`` with an index level that holds only missing values in the
+    dtype the other parts agree on for it.
+
+    A partition's result infers its keys' dtype from its own keys (pandas'
+    groupby over object keys): where they are all missing it infers
+    float64, where the other partitions' keys make strings; ``pandas.concat``
+    would then make the level object, where pandas' result on the whole
+    data has strings with missing values. Parts whose levels agree are
+    returned as they are.
+
+    Examples
+    --------
+    >>> a = pd.Series([1], index=pd.Index(["x"], dtype="str"))
+    >>> b = pd.Series([2], index=pd.Index([float("nan")]))
+    >>> concat_parts([a, b]).index.dtype
+    <StringDtype(na_value=nan)>
+    """
+    first = parts[0].index
+    nlevels = first.nlevels
+    if any(p.index.nlevels != nlevels for p in parts):
+        return parts
+    out = list(parts)
+    for i in range(nlevels):
+        dtypes = [_level_dtype(p.index, i) for p in out]
+        if all(d == dtypes[0] for d in dtypes[1:]):
+            continue
+        missing = [bool(_level(p.index, i).isna().all()) for p in out]
+        agreed = {str(d): d for d, m in zip(dtypes, missing) if not m}
+        if len(agreed) != 1:
+            continue
+        (dtype,) = agreed.values()
+        for j, p in enumerate(out):
+            if missing[j] and dtypes[j] != dtype:
+                with contextlib.suppress(TypeError, ValueError):
+                    out[j] = p.set_axis(_with_level(p.index, i, dtype), axis=0)
+    return out
+
+
+def _level_dtype(index: pd.Index, i: int) -> Any:
+    # (a MultiIndex's level of distinct values: no value per row is built)
+    return index.levels[i].dtype if isinstance(index, pd.MultiIndex) else index.dtype
+
+
+def _level(index: pd.Index, i: int) -> pd.Index:
+    return index.get_level_values(i) if index.nlevels > 1 else index
+
+
+def _with_level(index: pd.Index, i: int, dtype: Any) -> pd.Index:
+    """``index`` with level ``i`` (of missing values only) cast to ``dtype``."""
+    if index.nlevels == 1:
+        return index.astype(dtype)
+    levels = [index.get_level_values(k) for k in range(index.nlevels)]
+    levels[i] = levels[i].astype(dtype)
+    return pd.MultiIndex.from_arrays(levels, names=index.names)
 
 
 def _widened_by_empty(out: Any, empty: list) -> Any:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import partframe
 from partframe.kernels.groupby import sorted_distinct_pairs
-from partframe.kernels.groupby_combine import _disjoint_ascending
+from partframe.kernels.groupby_combine import disjoint_ascending
 from partframe.testing import assert_eq
 
 DTYPES = ["int64", "int8", "uint8", "int32", "uint64"]
@@ -58,16 +58,16 @@ def test_pairs_decline_floats_and_missing():
     assert sorted_distinct_pairs(np.array([1]), pd.array([1], dtype="Int64")) is None
 
 
-def test_disjoint_ascending():
+def testdisjoint_ascending():
     def f(keys):
         return pd.DataFrame({0: np.array(keys, dtype="int64"), "v": 0})
 
-    assert _disjoint_ascending([f([1, 2, 2]), f([]), f([3, 5])])
-    assert not _disjoint_ascending([f([1, 2]), f([2, 3])])  # key 2 in both
-    assert not _disjoint_ascending([f([1, 3, 2]), f([4])])  # unsorted
-    assert not _disjoint_ascending([f([4]), f([1])])
+    assert disjoint_ascending([f([1, 2, 2]), f([]), f([3, 5])])
+    assert not disjoint_ascending([f([1, 2]), f([2, 3])])  # key 2 in both
+    assert not disjoint_ascending([f([1, 3, 2]), f([4])])  # unsorted
+    assert not disjoint_ascending([f([4]), f([1])])
     floats = pd.DataFrame({0: [1.0], "v": 0})
-    assert not _disjoint_ascending([floats, floats.assign(**{"0": 2.0})])
+    assert not disjoint_ascending([floats, floats.assign(**{"0": 2.0})])
 
 
 @pytest.mark.parametrize("npartitions", [1, 3, 8, 50])

@@ -44,7 +44,7 @@ import pandas as pd
 
 from ..base import Expr, _postorder, rewrite
 from ..blockwise import Elemwise, Filter, MethodCall, Projection
-from ..meta import is_frame_or_series
+from ..meta import column_labels, is_frame_or_series
 from ..rowwise import SERIES, depends_on, reads_rowwise, reframe
 
 __all__ = ["predicate_terms", "push_filters_below", "push_predicates"]
@@ -274,7 +274,7 @@ def _row_local(pred: Expr, below: Expr) -> bool:
     meta = below._meta
     columns: dict[Any, Any] = {SERIES: SERIES}
     if isinstance(meta, pd.DataFrame):
-        columns.update((c, c) for c in meta.columns)
+        columns.update((c, c) for c in column_labels(meta))
     return reframe(pred, below, below, columns) is not None
 
 

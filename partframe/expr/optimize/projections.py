@@ -42,6 +42,7 @@ import pandas as pd
 
 from ..base import Expr, _postorder, rewrite
 from ..blockwise import Projection
+from ..meta import column_labels
 
 __all__ = ["column_needs", "push_projections", "push_projections_below"]
 
@@ -75,7 +76,7 @@ def _kept(node: Expr, need: Any) -> list[Any] | None:
         return None
     if isinstance(node._meta.columns, pd.MultiIndex):
         return None  # a need may name a top level: several columns
-    columns = list(node._meta.columns)
+    columns = column_labels(node._meta)
     if len(set(columns)) != len(columns):
         return None  # repeated labels: a selection by label takes them all
     keep = [c for c in columns if c in need]
