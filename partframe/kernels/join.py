@@ -107,10 +107,11 @@ _LOOKUPS: dict[tuple[int, tuple], tuple[Any, Any]] = {}
 _LOOKUPS_LOCK = threading.Lock()
 
 
-def _right_lookup(right: pd.DataFrame, rk: list) -> tuple[pd.Index, Any] | None:
-    """The index of ``right``'s keys (with the bounds of packed integer
-    keys, else ``None``) when they are unique, else ``None``; cached
-    while ``right`` lives."""
+def _right_lookup(right: pd.DataFrame, rk: list) -> tuple[Any, Any] | None:
+    """The index of ``right``'s keys (a pandas Index, or a
+    :class:`DenseLookup` of integer keys; with the bounds of packed integer
+    keys, else ``None``) when they are unique, else ``None``; cached while
+    ``right`` lives."""
     key = (id(right), tuple(rk))
     with _LOOKUPS_LOCK:
         hit = _LOOKUPS.get(key)
@@ -136,17 +137,88 @@ def _forget(key: tuple, ref: Any) -> None:
         _LOOKUPS.pop(key, None)
 
 
-def _build_lookup(right: pd.DataFrame, rk: list) -> tuple[pd.Index, Any] | None:
+def _build_lookup(right: pd.DataFrame, rk: list) -> tuple[Any, Any] | None:
     bounds = _int_bounds(right, rk) if len(rk) > 1 else None
+    keys: Any = None
     if bounds is not None:
         packed = _pack(right, rk, bounds)
         assert packed is not None
-        rindex = pd.Index(packed[0])
-    else:
-        rindex = _index(right, rk)
+        keys = packed[0]
+    elif len(rk) == 1 and isinstance(right[rk[0]].dtype, np.dtype):
+        keys = right[rk[0]].to_numpy()
+    if keys is not None and keys.dtype.kind in "iu":
+        dense = _dense_lookup(keys)
+        if dense is False:
+            return None  # repeated keys
+        if dense is not None:
+            return dense, bounds
+    rindex = pd.Index(keys) if bounds is not None else _index(right, rk)
     if not rindex.is_unique:  # builds the hash table, kept by the index
         return None
     return rindex, bounds
+
+
+# A table of positions is used for integer keys whose range is at most this
+# many times their number (and at most _MAX_DENSE long): denser keys are
+# found faster by one indexed load than by hashing (a sparse table's loads
+# miss the cache where a small hash table would not).
+_DENSE_FACTOR = 8
+_MAX_DENSE = 1 << 23
+
+
+class DenseLookup:
+    """Positions of unique integer keys, in a table over their range: the
+    ``get_indexer`` of an Index of them, for integer values.
+
+    Examples
+    --------
+    >>> lookup = _dense_lookup(np.array([10, 12, 11]))
+    >>> lookup.get_indexer(np.array([11, 9, 12, 10])).tolist()
+    [2, -1, 1, 0]
+    """
+
+    __slots__ = ("keys", "low", "table")
+
+    def __init__(self, keys: np.ndarray, low: int, table: np.ndarray) -> None:
+        self.keys, self.low, self.table = keys, low, table
+
+    def get_indexer(self, values: Any) -> np.ndarray:
+        """Each value's position among the keys, ``-1`` where it is none."""
+        v = np.asarray(values)
+        if v.dtype.kind not in "iu":
+            return pd.Index(self.keys).get_indexer(values)
+        lo, hi = self.low, self.low + len(self.table) - 1
+        if not len(v):
+            return np.zeros(0, dtype=np.intp)
+        if lo <= int(v.min()) and int(v.max()) <= hi:
+            return self.table.take(v.astype("int64", copy=False) - lo)
+        info = np.iinfo(v.dtype)
+        if hi < int(info.min) or lo > int(info.max):
+            return np.full(len(v), -1, dtype=np.intp)
+        inside = (v >= lo) & (v <= hi)  # (numpy compares with any Python int)
+        fill = v.dtype.type(max(lo, int(info.min)))
+        pos = self.table.take(np.where(inside, v, fill).astype("int64") - lo)
+        pos[~inside] = -1
+        return pos
+
+
+def _dense_lookup(keys: np.ndarray) -> DenseLookup | bool | None:
+    """A :class:`DenseLookup` of integer ``keys``; ``False`` when they
+    repeat; ``None`` when their range is too sparse or too wide for a
+    table."""
+    if not len(keys):
+        return None
+    lo, hi = int(keys.min()), int(keys.max())
+    span = hi - lo + 1
+    if hi >= 2**63 or span > _MAX_DENSE or span > _DENSE_FACTOR * len(keys):
+        return None
+    offsets = keys.astype("int64") - lo
+    table = np.full(span, -1, dtype=np.intp)
+    rows = np.arange(len(keys), dtype=np.intp)
+    table[offsets] = rows
+    if not (table.take(offsets) == rows).all():  # a repeated key kept one row
+        return False
+    return DenseLookup(keys, lo, table)
 
 
 def _int_bounds(frame: pd.DataFrame, keys: list) -> list | None:

@@ -107,13 +107,56 @@ def dictionary_columns(pf: Any, row_groups: list | None, columns: list) -> list:
 def decode_dictionaries(table: Any, coded: list) -> Any:
     """``table`` with its columns ``coded`` (read as dictionaries by
     :func:`dictionary_columns`) decoded to strings again."""
+    import pyarrow as pa
+
     fields = table.schema
     for col in coded:
         i = fields.get_field_index(col)
         f = fields.field(i)
-        column = table.column(i).cast(f.type.value_type)
+        chunks = table.column(i).chunks
+        decoded = [_decode_fixed_width(c) for c in chunks]
+        if all(d is not None for d in decoded):
+            column = pa.chunked_array(decoded, type=f.type.value_type)
+        else:
+            column = table.column(i).cast(f.type.value_type)
         table = table.set_column(i, f.with_type(f.type.value_type), column)
     return table
+
+
+def _decode_fixed_width(arr: Any) -> Any:
+    """A dictionary array of strings that all have one length (flags,
+    status letters, codes), without nulls, decoded by numpy: the rows'
+    bytes are the dictionary's bytes, as a matrix of one row per value,
+    taken at the indices; ``None`` for any other array (Arrow's cast
+    decodes it). Twice as fast as the cast, which builds the offsets and
+    copies value by value."""
+    import pyarrow as pa
+
+    d = arr.dictionary
+    if (
+        arr.null_count
+        or arr.offset
+        or d.null_count
+        or not pa.types.is_string(d.type)
+        or not len(d)
+        or not pa.types.is_integer(arr.indices.type)
+    ):
+        return None
+    offsets = np.frombuffer(d.buffers()[1], dtype=np.int32)[
+        d.offset : d.offset + len(d) + 1
+    ]
+    lengths = np.diff(offsets)
+    width = int(lengths[0])
+    n = len(arr)
+    if not 0 < width <= 32 or (lengths != width).any() or width * (n + 1) >= 2**31:
+        return None
+    raw = np.frombuffer(d.buffers()[2], dtype=np.uint8)
+    start = int(offsets[0])
+    values = raw[start : start + width * len(d)].reshape(len(d), width)
+    index = arr.indices.to_numpy(zero_copy_only=True)
+    data = values[index].ravel()
+    row_offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(row_offsets), pa.py_buffer(data))
 
 
 def _term_mask(

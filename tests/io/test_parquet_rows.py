@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import partframe
 from partframe.expr.base import walk
@@ -303,3 +305,32 @@ def test_filtered_read_composed_with_assign_merge_and_groupby(
         partframe.from_pandas(dim, npartitions=2),
     )
     assert_eq(got, query(expected, dim), scheduler=scheduler)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    values=st.lists(
+        st.text(st.characters(exclude_categories=["Cs"]), max_size=4),
+        min_size=1,
+        max_size=6,
+    ),
+    n=st.integers(0, 50),
+    nulls=st.booleans(),
+    cut=st.integers(0, 5),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_dictionaries_decode_as_arrow_casts(values, n, nulls, cut, seed):
+    # fixed-width strings (flags, codes) are decoded by numpy, the rest by
+    # Arrow's cast: the same strings either way, sliced chunks included
+    rng = np.random.default_rng(seed)
+    index = rng.integers(0, len(values), n)
+    mask = rng.random(n) < 0.3 if nulls else None
+    arr = pa.DictionaryArray.from_arrays(
+        pa.array(index.astype("int32"), mask=mask), pa.array(values)
+    )
+    chunks = [arr.slice(0, cut), arr.slice(cut)] if cut < n else [arr]
+    table = pa.table({"s": pa.chunked_array(chunks, type=arr.type)})
+    got = decode_dictionaries(table, ["s"])
+    assert got.schema.field("s").type == pa.string()
+    assert got.column("s").to_pylist() == arr.cast(pa.string()).to_pylist()
+    got.validate(full=True)

@@ -115,3 +115,65 @@ def test_broadcast_join_on_two_keys(npartitions):
             big.merge(dim, on=["a", "b"], how=how),
             check_index=False,
         )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    kdtype=st.sampled_from(INTS + ["uint32", "int16"]),
+    vdtype=st.sampled_from(INTS + ["uint32", "int16"]),
+    n=st.integers(1, 40),
+    m=st.integers(0, 60),
+    spread=st.sampled_from([1, 3, 100]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_dense_lookup_equals_get_indexer(kdtype, vdtype, n, m, spread, seed):
+    # integer keys in a table of positions over their range: the
+    # positions an Index of them gives, for values of any integer dtype
+    rng = np.random.default_rng(seed)
+    kinfo, vinfo = np.iinfo(kdtype), np.iinfo(vdtype)
+    lo = max(int(kinfo.min), -20) if rng.random() < 0.7 else int(kinfo.min)
+    hi = min(int(kinfo.max), lo + n * spread)
+    keys = rng.integers(lo, hi, n, endpoint=True, dtype=kdtype)
+    if rng.random() < 0.5:
+        keys = np.unique(keys)
+    vlo, vhi = max(int(vinfo.min), lo - 5), min(int(vinfo.max), hi + 5)
+    if vhi < vlo:  # no value of vdtype near the keys
+        vlo, vhi = int(vinfo.min), int(vinfo.min) + 10
+    values = rng.integers(vlo, vhi, m, endpoint=True).astype(vdtype)
+    if m and rng.random() < 0.3:
+        values[0] = vinfo.max  # far outside the table
+    lookup = kj._dense_lookup(keys)
+    index = pd.Index(keys)
+    if not index.is_unique:
+        assert lookup is False or lookup is None
+        return
+    if lookup is None:  # too sparse for a table
+        assert int(keys.max()) - int(keys.min()) + 1 > kj._DENSE_FACTOR * len(keys)
+        return
+    got = lookup.get_indexer(values)
+    assert got.tolist() == index.get_indexer(values).tolist()
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_dense_keys_join_as_pandas(scheduler):
+    rng = np.random.default_rng(3)
+    dim = pd.DataFrame({"k": rng.permutation(500) + 7, "name": np.arange(500) % 9})
+    facts = pd.DataFrame({"k": rng.integers(0, 520, 300), "v": rng.random(300)})
+    d = pf.from_pandas(dim, npartitions=1)
+    for nparts in [1, 4, 350]:
+        f = pf.from_pandas(facts, npartitions=nparts)
+        for how in ["inner", "left"]:
+            assert_eq(
+                f.merge(d, on="k", how=how),
+                facts.merge(dim, on="k", how=how),
+                check_index=False,
+                sort_results=True,
+                scheduler=scheduler,
+            )
+        assert_eq(
+            d.merge(f, on="k"),
+            dim.merge(facts, on="k"),
+            check_index=False,
+            sort_results=True,
+            scheduler=scheduler,
+        )
