@@ -818,7 +818,7 @@ def _(data, st, pdf):
         return None
     second = _pick(data, st, [None, *[c for c in keys if c != key]])
     values = [c for c in columns_of(pdf, "num") if c not in (key, second)]
-    agg = data.draw(st.sampled_from(["sum", "count", "max", "size"]))
+    agg = data.draw(st.sampled_from(["sum", "count", "max", "size", "nunique"]))
     if not values and agg != "size":
         return None
     return {
@@ -1138,7 +1138,7 @@ def exact_on_floats(name: str, params: dict, pdf: pd.DataFrame) -> bool:
         keys = ["a", "b"]
     if name == "unary" and params["how"] == "round":
         keys = ["col"]
-    if name == "groupby_agg" and params["agg"] == "nunique":
+    if name in ("groupby_agg", "groupby_two_keys") and params["agg"] == "nunique":
         keys.append("values")
     cols: list = []
     if name == "reduce" and params["how"] == "nunique":

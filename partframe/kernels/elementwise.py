@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .keys import range_offsets
+
 __all__ = [
     "Whole",
     "accessor_attr",
@@ -143,16 +145,10 @@ def _int_flags(values: Any) -> tuple[int, np.ndarray] | None:
 
 def _flags_at(x: np.ndarray, lo: int, flags: np.ndarray) -> np.ndarray:
     """Whether each integer of ``x`` is one whose flag is set."""
-    hi = lo + len(flags) - 1
-    info = np.iinfo(x.dtype)
-    if hi < int(info.min) or lo > int(info.max):
-        return np.zeros(len(x), dtype=bool)
-    inside = (x >= lo) & (x <= hi)  # (numpy compares with any Python int)
-    fill = x.dtype.type(max(lo, int(info.min)))
-    pos = np.where(inside, x, fill).astype("int64")
-    pos -= lo
-    out = flags[pos]
-    out &= inside
+    offsets, inside = range_offsets(x, lo, lo + len(flags) - 1)
+    out = flags[offsets]
+    if inside is not None:
+        out &= inside
     return out
 
 

@@ -43,6 +43,7 @@ from .shuffle import split_by_partition
 
 __all__ = [
     "GroupByPlan",
+    "distinct_pair_rows",
     "group_key_frame",
     "groupby_chunk",
     "groupby_chunk_split",
@@ -394,7 +395,7 @@ def _nunique_partial(
     ``0, 1, ...``, value column ``"v"``), missing values left out; ``ids``:
     the rows' group ids (:func:`_packed_keys`), when the keys are packed."""
     if ids is not None:
-        pos = _distinct_pair_rows(ids, frame[col])
+        pos = distinct_pair_rows(ids, frame[col])
         out: dict[Any, Any] = {
             i: frame[k].array.take(pos) for i, k in enumerate(plan.by)
         }
@@ -418,7 +419,7 @@ def _nunique_partial(
     return pairs.drop_duplicates(ignore_index=True)
 
 
-def _distinct_pair_rows(ids: np.ndarray, values: pd.Series) -> np.ndarray:
+def distinct_pair_rows(ids: np.ndarray, values: pd.Series) -> np.ndarray:
     """Positions of one row of each distinct ``(group id, value)`` pair
     (ids ``>= 0``), rows of missing values left out. Integer values pack
     with the id into one int64; other values are factorized first (missing

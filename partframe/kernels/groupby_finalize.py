@@ -16,15 +16,13 @@ import pandas as pd
 
 from .enforce import missing_widened
 from .group_reduce import run_codes
-from .groupby import GroupByPlan, groupby_chunk
+from .groupby import GroupByPlan, distinct_pair_rows, groupby_chunk
 from .groupby_combine import disjoint_ascending, groupby_combine
 from .keys import (
-    PACK_LIMIT,
     factorize_columns,
     group_ids,
     index_frame,
     index_sorted_positions,
-    split_group_ids,
 )
 
 __all__ = [
@@ -137,8 +135,9 @@ def _distinct_counts(
     column of the same dtype end to end, so a group's codes are the same on
     both sides; the codes of a row are packed into one group id, and the
     pairs' ``(group id, value code)`` rows, made distinct, counted per
-    group. ``None`` when a level and its column differ in dtype (pandas'
-    groupby then decides how they compare)."""
+    group (:func:`~.groupby.distinct_pair_rows`). ``None`` when a level and
+    its column differ in dtype (pandas' groupby then decides how they
+    compare)."""
     nkeys = len(pairs.columns) - 1
     if index.nlevels != nkeys:
         return None
@@ -161,31 +160,9 @@ def _distinct_counts(
         ngroups = int(np.prod(sizes))
     left, right = ids[:n], ids[n:]
     if not distinct and len(right):
-        right = _distinct_pair_groups(right, ngroups, pairs["v"])
+        right = right[distinct_pair_rows(right, pairs["v"])]
     total = np.bincount(right, minlength=ngroups)
     return total[left].astype("int64", copy=False)
-
-
-def _distinct_pair_groups(groups: np.ndarray, ngroups: int, values: pd.Series) -> Any:
-    """The group (of ``0 <= groups < ngroups``) of each distinct ``(group,
-    value)`` row. Integer values pack with their group into one int64, and
-    a sort puts equal rows side by side (no hash table); other values
-    are factorized first."""
-    v = values.to_numpy() if isinstance(values.dtype, np.dtype) else None
-    if v is not None and v.dtype.kind in "iu" and len(v):
-        lo, hi = int(v.min()), int(v.max())
-        span = hi - lo + 1
-        if float(span) * float(ngroups) < PACK_LIMIT and hi < 2**63:
-            packed = groups * span
-            packed += v.astype("int64") - lo
-            packed.sort()  # (equal ints need no stable order)
-            keep = np.empty(len(packed), dtype=bool)
-            keep[0] = True
-            np.not_equal(packed[1:], packed[:-1], out=keep[1:])
-            return packed[keep] // span
-    (code,), _, (size,), _ = factorize_columns([values], False, dropna=False)
-    ids, steps = group_ids([groups, code], [ngroups, size])
-    return split_group_ids(pd.unique(ids), steps)[0]
 
 
 def _cast(values: pd.Series, dtype: Any) -> pd.Series:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .gather import GatherColumn, RowGather, arrow_chunk, column_values
+from .keys import range_offsets
 
 __all__ = ["as_list", "unique_right_merge", "unique_right_plan"]
 
@@ -187,18 +188,10 @@ class DenseLookup:
         v = np.asarray(values)
         if v.dtype.kind not in "iu":
             return pd.Index(self.keys).get_indexer(values)
-        lo, hi = self.low, self.low + len(self.table) - 1
-        if not len(v):
-            return np.zeros(0, dtype=np.intp)
-        if lo <= int(v.min()) and int(v.max()) <= hi:
-            return self.table.take(v.astype("int64", copy=False) - lo)
-        info = np.iinfo(v.dtype)
-        if hi < int(info.min) or lo > int(info.max):
-            return np.full(len(v), -1, dtype=np.intp)
-        inside = (v >= lo) & (v <= hi)  # (numpy compares with any Python int)
-        fill = v.dtype.type(max(lo, int(info.min)))
-        pos = self.table.take(np.where(inside, v, fill).astype("int64") - lo)
-        pos[~inside] = -1
+        offsets, inside = range_offsets(v, self.low, self.low + len(self.table) - 1)
+        pos = self.table.take(offsets)
+        if inside is not None:
+            pos[~inside] = -1
         return pos
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "missing_rows",
     "pack_codes",
     "pack_columns",
+    "range_offsets",
     "rank_codes",
     "sorted_positions",
     "spaced_rows",
@@ -149,6 +150,36 @@ def group_ids(codes: list, sizes: list) -> tuple[np.ndarray, list]:
         span *= float(size)
         steps.append(("pack", int(size)))
     return ids, steps
+
+
+def range_offsets(
+    values: np.ndarray, low: int, high: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``values - low`` as int64 for integer ``values``, and which values lie
+    in ``low..high`` (``None``: all of them); values outside get offset 0,
+    so the offsets index a table of ``high - low + 1`` entries. Any integer
+    dtype and any Python int bounds (no overflow: values outside are never
+    subtracted).
+
+    Examples
+    --------
+    >>> off, inside = range_offsets(np.array([5, 9, 2], dtype="uint8"), 4, 8)
+    >>> off.tolist(), inside.tolist()
+    ([1, 0, 0], [True, False, False])
+    """
+    n = len(values)
+    if not n:
+        return np.zeros(0, dtype="int64"), None
+    if low <= int(values.min()) and int(values.max()) <= high:
+        return values.astype("int64") - low, None
+    info = np.iinfo(values.dtype)
+    if high < int(info.min) or low > int(info.max):
+        return np.zeros(n, dtype="int64"), np.zeros(n, dtype=bool)
+    inside = (values >= low) & (values <= high)  # (numpy compares any Python int)
+    fill = values.dtype.type(max(low, int(info.min)))
+    offsets = np.where(inside, values, fill).astype("int64")
+    offsets -= low
+    return offsets, inside
 
 
 def split_group_ids(ids: np.ndarray, steps: list) -> list[np.ndarray]:

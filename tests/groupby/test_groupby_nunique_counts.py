@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import partframe
-from partframe.kernels.groupby_finalize import _distinct_pair_groups
+from partframe.kernels.groupby import distinct_pair_rows
 from partframe.testing import assert_eq
 
 KEYS = {
@@ -91,12 +91,12 @@ def test_nunique_of_pairs_in_several_partitions(nparts):
         )
 
 
-def test_distinct_pair_groups_packs_ints_and_factorizes_others():
+def test_distinct_pairs_pack_ints_and_factorize_others():
     groups = np.array([0, 1, 0, 1, 0, 2], dtype="int64")
     for values in [
         pd.Series([5, 5, 5, 6, 6, 5]),
         pd.Series(["a", "a", "a", "b", "b", "a"], dtype="str"),
         pd.Series([2**63 + 1, 2**63 + 1, 2**63 + 1, 3, 3, 2**63 + 1], dtype="uint64"),
     ]:
-        got = np.bincount(_distinct_pair_groups(groups.copy(), 3, values), minlength=3)
+        got = np.bincount(groups[distinct_pair_rows(groups, values)], minlength=3)
         assert got.tolist() == [2, 2, 1]
