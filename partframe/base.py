@@ -271,6 +271,7 @@ def _run(
         target = Target(
             distributed=distributed_active(scheduler),
             to_client=final and shares_memory(get),
+            shared=shares_memory(get),
             threads=runs_on_threads(get),
             compute=functools.partial(_compute_partitions, get),
         )
@@ -308,6 +309,7 @@ def _default_target() -> Target:
     """The target of planning outside a run: the configured scheduler."""
     return Target(
         distributed=distributed_active(),
+        shared=shares_memory(get_scheduler(None)),
         threads=runs_on_threads(get_scheduler(None)),
         compute=functools.partial(_compute_partitions, get_scheduler(None)),
     )

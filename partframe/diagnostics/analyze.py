@@ -141,6 +141,7 @@ def analyze(collection: Any, scheduler: Any = None) -> Analysis:
     target = Target(
         distributed=False,
         to_client=False,
+        shared=True,
         compute=functools.partial(_compute_partitions, get),
     )
     with run_scope(), using(target):

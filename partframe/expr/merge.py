@@ -22,7 +22,7 @@ estimate its logical node lacks): choosing once keeps the collection's
    the sides are re-split to the union of their divisions (no shuffle) and
    merged partition by partition;
 2. **broadcast**: one side is small (one partition, or known to be under
-   ``BROADCAST_BYTES``; ``broadcast=True`` forces it). The small side is
+   :func:`broadcast_limit`; ``broadcast=True`` forces it). The small side is
    gathered into one partition which every partition of the other side
    merges with. When the join keeps the small side's unmatched rows
    (``outer``; ``right`` with the small side on the right; ``left`` with
@@ -103,14 +103,53 @@ from .repartition import gather_partitions as _gather
 from .rows import ConcatPartitions
 from .shuffle import Shuffle, estimate_nbytes
 from .statistics import Estimate, estimate, merge_rows
+from .target import current
 
 __all__ = [
     "BROADCAST_BYTES",
+    "BROADCAST_BYTES_SHARED",
     "Merge",
+    "broadcast_limit",
 ]
 
 #: A side known to be smaller than this is broadcast (when the join allows).
 BROADCAST_BYTES = 64 * 2**20
+
+#: ... on engines whose tasks share this process's memory (``sync``,
+#: ``threads``).
+BROADCAST_BYTES_SHARED = 256 * 2**20
+
+
+def broadcast_limit() -> int:
+    """The estimated size under which a join broadcasts a side, on the
+    engine the plan is made for (:func:`~partframe.expr.target.current`).
+
+    A broadcast side is gathered into one partition that every partition
+    of the other side joins. Where tasks share this process's memory it is
+    one object whatever the number of partitions, and a hash join would
+    hold it in memory too, as shuffle pieces, along with the other side's:
+    a join that no side under :data:`BROADCAST_BYTES` could broadcast
+    broadcasts one under :data:`BROADCAST_BYTES_SHARED`. Elsewhere each
+    worker process receives a copy (the ``processes`` scheduler one with
+    each task): :data:`BROADCAST_BYTES`. Which side a join broadcasts is
+    chosen among those under :data:`BROADCAST_BYTES` when there are any
+    (the rows-joined cost of :func:`_broadcast_cost` does not know whether
+    a side's keys are unique, which decides whether each partition's join
+    reads the whole broadcast side or looks its own keys up in a table
+    built once).
+
+    Examples
+    --------
+    >>> from partframe.expr.target import Target, using
+    >>> with using(Target(shared=True)):
+    ...     broadcast_limit() == BROADCAST_BYTES_SHARED
+    True
+    >>> with using(Target(distributed=True)):
+    ...     broadcast_limit() == BROADCAST_BYTES
+    True
+    """
+    return BROADCAST_BYTES_SHARED if current().shared else BROADCAST_BYTES
+
 
 #: pandas' warning about the values of int and float keys (a regex).
 _VALUE_WARNING = "You are merging on int and float columns where the float values"
@@ -449,7 +488,9 @@ class Merge(Expr):
         right = "__index__" if self.right_index else as_list(self.right_on)
         return left, right
 
-    def _small(self, side: Expr, other: Expr) -> bool:
+    def _small(self, side: Expr, other: Expr, limit: int | None = None) -> bool:
+        """Whether ``side`` may be broadcast to ``other``: one partition,
+        or estimated under ``limit`` bytes (:data:`BROADCAST_BYTES`)."""
         if self.broadcast is False:
             return False
         if side.npartitions == 1:
@@ -457,7 +498,8 @@ class Merge(Expr):
         if self.broadcast is True:
             return side.npartitions <= other.npartitions
         nbytes = estimate_nbytes(side)
-        return nbytes is not None and nbytes < BROADCAST_BYTES
+        limit = BROADCAST_BYTES if limit is None else limit
+        return nbytes is not None and nbytes < limit
 
     def _column_range(self, column: Any) -> tuple[Any, Any] | None:
         # A side's own column keeps its label (and its values) in the output.
@@ -552,6 +594,11 @@ class Merge(Expr):
         if by_columns and how in ("outer", "left"):
             options.append(("broadcast-left", left, right, True))
         small = [o for o in options if self._small(o[1], o[2])]
+        if not small:
+            # Only in place of a hash join: which side to broadcast is
+            # chosen among the sides any engine would broadcast.
+            limit = broadcast_limit()
+            small = [o for o in options if self._small(o[1], o[2], limit)]
         if not small:
             return "hash"
         # Broadcast a one-partition side first (the other keeps its

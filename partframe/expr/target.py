@@ -40,6 +40,10 @@ class Target:
         The partitions of the computed frame go straight to its final
         concat in this process (a single frame computed on ``sync`` or
         ``threads``), so they may be handed over not built yet.
+    shared : bool
+        Tasks run in this process (``sync``, ``threads``): a value that many
+        tasks read (a join's broadcast side) is one object in memory, where
+        other engines send a copy with each task or to each worker.
     threads : bool
         Tasks run on the ``threads`` scheduler, in this process: a task may
         share Python-bound work with worker processes of its own
@@ -53,6 +57,7 @@ class Target:
 
     distributed: bool = False
     to_client: bool = False
+    shared: bool = False
     threads: bool = False
     compute: Callable[[Expr], list[Any]] | None = None
 

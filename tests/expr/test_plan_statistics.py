@@ -174,6 +174,7 @@ def test_a_side_small_after_its_filters_is_broadcast(files, monkeypatch, schedul
     # the whole dimension is too big to broadcast; a tenth of it is not
     full = estimate(d._expr).nbytes
     monkeypatch.setattr(merge_module, "BROADCAST_BYTES", full / 2)
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES_SHARED", full / 2)
     m = f.merge(d, on="k")
     assert m._expr.strategy() == "hash"
     q = m[m.z < 400]
@@ -187,6 +188,27 @@ def test_a_side_small_after_its_filters_is_broadcast(files, monkeypatch, schedul
     # without the filter (or with another use of the merge) it stays hashed
     plan = optimize(m._expr, fuse=False)
     assert "ShuffleSplit" in {type(n).__name__ for n in walk(plan)}
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes"])
+def test_engines_sharing_memory_broadcast_bigger_sides(files, monkeypatch, scheduler):
+    # The dimension fits the limit of engines whose tasks share this
+    # process's memory, not the limit of engines that copy it to workers;
+    # the limit is the one of the scheduler configured when the join is made.
+    fact, dim = files
+    f, d = partframe.read_parquet(fact), partframe.read_parquet(dim)
+    full = estimate(d._expr).nbytes
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES", full / 2)
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES_SHARED", full * 2)
+    with partframe.config.set(scheduler=scheduler):
+        m = f.merge(d, on="k")
+        shared = scheduler != "processes"
+        assert m._expr.strategy() == ("broadcast-right" if shared else "hash")
+        kinds = {type(n).__name__ for n in walk(optimize(m._expr, fuse=False))}
+        assert ("ShuffleSplit" in kinds) is not shared
+        want = FACT.merge(DIM, on="k")
+        kw = {"check_index": False, "sort_results": True}
+        assert_eq(m, want, scheduler=scheduler, **kw)
 
 
 def test_broadcast_the_side_that_makes_fewer_rows_to_join():
@@ -336,6 +358,7 @@ def test_a_join_above_a_lowered_join_broadcasts_its_narrowed_side(
     extra_pd = pd.DataFrame({"k": np.arange(400), "pad": ["p" * 200] * 400})
     extra = partframe.from_pandas(extra_pd, npartitions=2)
     monkeypatch.setattr(merge_module, "BROADCAST_BYTES", 2000)
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES_SHARED", 2000)
     wide = d.merge(extra, on="k")
     assert wide._expr.strategy() == "hash"
     small = wide[wide.z < 400]
