@@ -337,6 +337,33 @@ def unique_right_plan(
     return RowGather(names, columns, n)
 
 
+def _left_row_order(
+    lpos: np.ndarray, rpos: np.ndarray, nleft: int, nright: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``(lpos, rpos)`` (``rpos`` ascending, below ``nright``;
+    ``lpos`` below ``nleft``) stably sorted by ``lpos``: packed into one
+    distinct int64 each, ``lpos * nright + rpos``, they need no stable sort
+    (numpy's default sort of int64 is several times faster than a stable
+    argsort, and no gather by an order follows).
+
+    Examples
+    --------
+    >>> lpos, rpos = np.array([2, 0, 2, 1]), np.array([0, 3, 5, 6])
+    >>> lpos, rpos = _left_row_order(lpos, rpos, 3, 7)
+    >>> lpos.tolist(), rpos.tolist()
+    ([0, 1, 2, 2], [3, 6, 0, 5])
+    """
+    if nleft * nright >= 2**63:
+        order = np.argsort(lpos, kind="stable")
+        return lpos[order], rpos[order]
+    packed = lpos.astype(np.int64) * nright
+    packed += rpos
+    packed.sort()
+    lpos = packed // nright
+    rpos = packed - lpos * nright
+    return lpos.astype(np.intp, copy=False), rpos.astype(np.intp, copy=False)
+
+
 def _unique_left(
     left: pd.DataFrame, right: pd.DataFrame, lk: list, rk: list, names: list
 ) -> RowGather | None:
@@ -353,9 +380,7 @@ def _unique_left(
     if found is None:
         return None
     rpos = np.flatnonzero(found >= 0)
-    lpos = found[rpos]
-    order = np.argsort(lpos, kind="stable")
-    lpos, rpos = lpos[order], rpos[order]
+    lpos, rpos = _left_row_order(found[rpos], rpos, len(left), len(right))
     columns = [GatherColumn(column_values(left[c]), lpos) for c in left.columns]
     columns += [GatherColumn(column_values(right[c]), rpos) for c in rkept]
     return RowGather(names, columns, len(rpos))
