@@ -131,7 +131,9 @@ def broadcast_limit() -> int:
     a join that no side under :data:`BROADCAST_BYTES` could broadcast
     broadcasts one under :data:`BROADCAST_BYTES_SHARED`. Elsewhere each
     worker process receives a copy (the ``processes`` scheduler one with
-    each task): :data:`BROADCAST_BYTES`. Which side a join broadcasts is
+    each task): :data:`BROADCAST_BYTES`; a plan made for the first and
+    run on the second joins such a side by hash when lowered (when that
+    gives the same partitions). Which side a join broadcasts is
     chosen among those under :data:`BROADCAST_BYTES` when there are any
     (the rows-joined cost of :func:`_broadcast_cost` does not know whether
     a side's keys are unique, which decides whether each partition's join
@@ -551,16 +553,31 @@ class Merge(Expr):
         # side small enough to broadcast; the new strategy must give the
         # same partitions (the plan above was built on them).
         choice = self._choose_strategy()
-        if choice == self.strategy_ or choice == "hash":
+        if choice == "hash" and not self._copied_too_big():
             # Filters pushed since only make a side smaller; a side that now
             # looks too big is one whose size the lowered plan below no
             # longer tells (a lowered join or groupby has no estimate), so
             # a broadcast chosen on the logical plan stays.
             return None
+        if choice == self.strategy_:
+            return None
         new = self.substitute_operands(strategy_=choice)
         if new.npartitions != self.npartitions or new.divisions != self.divisions:
             return None
         return new
+
+    def _copied_too_big(self) -> bool:
+        """Whether the side this join broadcasts is known to be over the
+        limit of the run (:func:`broadcast_limit`): a plan made for an engine
+        whose tasks share memory, run on one that copies the side to each
+        task or worker."""
+        side = {"broadcast-left": self.left, "broadcast-right": self.right}.get(
+            self.strategy_
+        )
+        if side is None or side.npartitions == 1 or self.broadcast is not None:
+            return False
+        nbytes = estimate_nbytes(side)
+        return nbytes is not None and nbytes >= broadcast_limit()
 
     def strategy(self) -> str:
         """``"single"``, ``"aligned"``, ``"broadcast-left"``, ``"broadcast-right"``

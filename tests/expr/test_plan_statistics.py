@@ -19,6 +19,7 @@ from partframe.expr import merge as merge_module
 from partframe.expr.base import walk
 from partframe.expr.optimize import optimize
 from partframe.expr.statistics import estimate, selectivity
+from partframe.expr.target import Target, using
 from partframe.testing import assert_eq
 
 N = 4000
@@ -209,6 +210,34 @@ def test_engines_sharing_memory_broadcast_bigger_sides(files, monkeypatch, sched
         want = FACT.merge(DIM, on="k")
         kw = {"check_index": False, "sort_results": True}
         assert_eq(m, want, scheduler=scheduler, **kw)
+
+
+def test_a_broadcast_too_big_for_the_run_becomes_a_hash_join(files, monkeypatch):
+    # Made under the default threads scheduler, computed on processes
+    # (which send the broadcast side with every task): hash-joined there.
+    fact, dim = files
+    f, d = partframe.read_parquet(fact), partframe.read_parquet(dim)
+    full = estimate(d._expr).nbytes
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES", full / 2)
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES_SHARED", full * 2)
+    m = f.merge(d, on="k")
+    assert m._expr.strategy() == "broadcast-right"
+    with using(Target(shared=False)):
+        kinds = {type(n).__name__ for n in walk(optimize(m._expr, fuse=False))}
+    assert "ShuffleSplit" in kinds
+    with using(Target(shared=True)):
+        kinds = {type(n).__name__ for n in walk(optimize(m._expr, fuse=False))}
+    assert "ShuffleSplit" not in kinds
+    want = FACT.merge(DIM, on="k")
+    assert_eq(m, want, check_index=False, sort_results=True, scheduler="threads")
+    # compute plans under the run's target: the hash join's rows
+    got = m.compute(scheduler="processes")
+    assert_eq(got, want, check_index=False, sort_results=True)
+    # a broadcast asked for stays one
+    forced = f.merge(d, on="k", broadcast=True)
+    with using(Target(shared=False)):
+        kinds = {type(n).__name__ for n in walk(optimize(forced._expr, fuse=False))}
+    assert "ShuffleSplit" not in kinds
 
 
 def test_broadcast_the_side_that_makes_fewer_rows_to_join():
