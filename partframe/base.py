@@ -268,10 +268,11 @@ def _run(
         # What the graph holds outside memory (spill folders) goes when
         # the run ends, however it ends.
         stack.enter_context(run_scope())
+        shared = shares_memory(get)
         target = Target(
             distributed=distributed_active(scheduler),
-            to_client=final and shares_memory(get),
-            shared=shares_memory(get),
+            to_client=final and shared,
+            shared=shared,
             threads=runs_on_threads(get),
             compute=functools.partial(_compute_partitions, get),
         )
@@ -307,11 +308,12 @@ def _compute_partitions(get: Callable[..., Any], expr: Expr) -> list:
 
 def _default_target() -> Target:
     """The target of planning outside a run: the configured scheduler."""
+    get = get_scheduler(None)
     return Target(
         distributed=distributed_active(),
-        shared=shares_memory(get_scheduler(None)),
-        threads=runs_on_threads(get_scheduler(None)),
-        compute=functools.partial(_compute_partitions, get_scheduler(None)),
+        shared=shares_memory(get),
+        threads=runs_on_threads(get),
+        compute=functools.partial(_compute_partitions, get),
     )
 
 
