@@ -620,11 +620,14 @@ class Expr:
         }
         return self.substitute_operands(**changes)
 
-    def _semi_join_sides(self) -> list[tuple[str, Any, Expr, Any]]:
-        """For a join: ``(operand, key, other, other_key)`` for each input
-        (``operand``) whose rows without a match in the small input
-        ``other`` reach no output row: filtering it by ``key`` in
-        ``other[other_key]`` keeps the join's result. Empty by default."""
+    def _semi_join_sides(self) -> list[tuple[str, Any, Expr, Any, bool]]:
+        """For a join: ``(operand, key, other, other_key, whole)`` for each
+        input (``operand``) whose rows without a match in the input
+        ``other`` reach no output row, where ``other[other_key]`` is small
+        enough to send to every partition: filtering the input by ``key``
+        in it keeps the join's result. ``whole`` says whether all of
+        ``other`` is that small too (a broadcastable side). Empty by
+        default."""
         return []
 
     def _with_estimates(self) -> Expr | None:

@@ -306,10 +306,11 @@ class Merge(Expr):
                 out[side] = mine
         return out or None
 
-    def _semi_join_sides(self) -> list[tuple[str, Any, Expr, Any]]:
+    def _semi_join_sides(self) -> list[tuple[str, Any, Expr, Any, bool]]:
         # The sides whose unmatched rows reach no output row (both of an
         # inner join, the other side of the kept one), filtered by the
-        # first keys in a small other side of the same key dtype.
+        # first keys of the other side (of the same key dtype) when its key
+        # column is small, saying whether the whole other side is small too.
         sides = {
             "inner": ("left", "right"),
             "left": ("right",),
@@ -337,9 +338,26 @@ class Merge(Expr):
                 if name == "left"
                 else (self.right, rk, self.left, lk)
             )
-            if self._small(other, side):
-                out.append((name, key, other, other_key))
+            if self._small_keys(other, other_key, side):
+                whole = self._small(other, side)
+                out.append((name, key, other, other_key, whole))
         return out
+
+    def _small_keys(self, side: Expr, key: Any, other: Expr) -> bool:
+        """Whether ``side``'s ``key`` column may be sent whole to every
+        partition of ``other`` (a semi-join filter): as :meth:`_small`, with
+        the column's estimated bytes, not the whole side's (the filter
+        reads the key only: a side too wide to broadcast may have a key
+        column well under the limit)."""
+        if self.broadcast is False:
+            return False
+        if side.npartitions == 1 or self._small(side, other):
+            return True
+        est = estimate(side)
+        width = est.widths.get(key)
+        if est.rows is None or width is None:
+            return False
+        return est.rows * width < BROADCAST_BYTES
 
     def _estimate_rows(self, rows: list[Estimate]) -> float | None:
         sides = dict(zip((d._name for d in self.dependencies()), rows))

@@ -265,3 +265,74 @@ def test_no_filter_below_joins_that_keep_unmatched_rows_or_keep_most():
     for got, expected in cases:
         assert _semi_filters(got) == 0
         assert_eq(got, expected, check_index=False, sort_results=True)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_wide_other_input_filters_by_its_key_column(monkeypatch, npartitions):
+    # an input too wide to broadcast whose key column is small: the filter
+    # sends that column only, so it is judged by the column's bytes
+    from partframe.expr import merge
+    from partframe.expr.statistics import estimate
+
+    facts, dims = _facts(), _dims()
+    f = partframe.from_pandas(facts, npartitions=npartitions)
+    d = partframe.from_pandas(dims, npartitions=2)
+    small_d, small_dims = d[d.p_size > 1], dims[dims.p_size > 1]
+    est = estimate(small_d.expr)
+    key_bytes, whole_bytes = est.rows * est.widths["p_key"], est.nbytes
+    assert key_bytes < whole_bytes
+
+    def plan(limit):
+        monkeypatch.setattr(merge, "BROADCAST_BYTES", limit)
+        shipped = f.groupby(["part", "supp"]).qty.sum().reset_index()
+        return small_d.merge(shipped, left_on="p_key", right_on="part")
+
+    expected = small_dims.merge(
+        facts.groupby(["part", "supp"]).qty.sum().reset_index(),
+        left_on="p_key",
+        right_on="part",
+    )
+    got = plan((key_bytes + whole_bytes) / 2)
+    assert got.expr.strategy != "broadcast-left"  # the dims are not broadcast
+    assert _semi_filters(got) == 1
+    assert_eq(got, expected, check_index=False, sort_results=True)
+    got = plan(key_bytes / 2)  # not even the key column
+    assert _semi_filters(got) == 0
+    assert_eq(got, expected, check_index=False, sort_results=True)
+
+
+def test_filter_below_joins_counts_the_key_values_kept(tmp_path):
+    # Below joins only, a filtered input's keys must be few of the key's
+    # values: a tenth of the orders holds a tenth of the order keys (the
+    # line items are filtered by them) but nearly every customer key, each
+    # customer having fifty orders (the customers are not filtered).
+    n = 1000
+    orders = pd.DataFrame(
+        {"o_key": np.arange(n), "o_cust": np.arange(n) % 20, "o_day": np.arange(n) % 50}
+    )
+    orders.to_parquet(tmp_path / "orders.parquet", row_group_size=100)
+    rng = np.random.default_rng(3)
+    items = pd.DataFrame(
+        {"i_order": rng.integers(0, n, 3000), "i_supp": rng.integers(0, 7, 3000)}
+    )
+    custs = pd.DataFrame({"c_key": np.arange(20), "c_nation": np.arange(20) % 4})
+    nations = pd.DataFrame({"n_key": np.arange(4), "n_name": list("abcd")})
+    supps = _supps()
+
+    o = partframe.read_parquet(str(tmp_path / "orders.parquet"))
+    o = o[o.o_day < 5]
+    few = orders[orders.o_day < 5]
+    cases = [
+        # (fact, dimension, their keys, the key joined with orders, filters)
+        (items, supps, ("i_supp", "s_key"), ("i_order", "o_key"), 1),
+        (custs, nations, ("c_nation", "n_key"), ("c_key", "o_cust"), 0),
+    ]
+    for fact, dim, (fk, dk), (key, okey), filters in cases:
+        f = partframe.from_pandas(fact, npartitions=4)
+        d = partframe.from_pandas(dim, npartitions=1)
+        got = f.merge(d, left_on=fk, right_on=dk).merge(o, left_on=key, right_on=okey)
+        expected = fact.merge(dim, left_on=fk, right_on=dk).merge(
+            few, left_on=key, right_on=okey
+        )
+        assert _semi_filters(got) == filters
+        assert_eq(got, expected, check_index=False, sort_results=True)

@@ -2,8 +2,9 @@
 other input below the aggregation or deduplication that feeds the join.
 
 Rule: for a join (``Expr._semi_join_sides``: both inputs of an inner join,
-the other input of the kept side of a left or right join, each with a small
-other input), the input's rows whose key is not among the other input's
+the other input of the kept side of a left or right join, each where the
+other input's key column is small enough to send to every partition), the
+input's rows whose key is not among the other input's
 keys reach no output row. Where the input reaches its key through nodes
 that commute with a filter on it (``Expr._key_filter_step``: a selection,
 an assignment of scalars, ``reset_index`` of the keys, a groupby by that
@@ -26,6 +27,15 @@ Invariants:
   would compute the aggregation twice).
 - Only inputs estimated at ``MIN_ROWS`` rows or more: the filtered
   input waits for the other input's keys.
+- The other input's key column only is judged against the broadcast
+  limit where the filter goes below an aggregation or deduplication (it
+  spares the grouping of rows that match nothing: TPC-H q20's forest
+  parts, too wide to broadcast at scale 10, have a key column of a few
+  MB). Below joins only, the other input must hold few of its key's
+  values (:func:`_selective`): a filtered fact table (a year of orders)
+  keeps a small share of its rows but nearly every value of a foreign key
+  (``o_custkey``), and the filter then costs the gather of its keys and
+  saves nothing.
 - Bounded: one filtered input per join (each input filtered by the
   other would compute both unfiltered inputs too); a filter already
   there is not added again.
@@ -35,11 +45,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ...kernels.elementwise import isin_whole
 from ..base import Below, Expr, _postorder, rewrite
 from ..blockwise import Filter, Projection
 from ..elementwise import ColumnwiseCall, WholeOf
 from ..statistics import estimate
+from .predicates import _source_below
 from .shared_filters import is_large
 
 __all__ = ["MAX_KEPT", "MIN_ROWS", "filter_join_inputs"]
@@ -64,8 +77,8 @@ def filter_join_inputs(expr: Expr) -> Expr:
     def visit(node: Expr) -> Expr | None:
         # One input at most: each filtered by the other would compute both
         # unfiltered inputs as well.
-        for name, key, other, other_key in node._semi_join_sides():
-            new = _filtered(node.operand(name), key, other, other_key)
+        for name, key, other, other_key, whole in node._semi_join_sides():
+            new = _filtered(node.operand(name), key, other, other_key, whole)
             if new is not None:
                 return node.substitute_operands(**{name: new})
         return None
@@ -73,8 +86,11 @@ def filter_join_inputs(expr: Expr) -> Expr:
     return rewrite(expr, visit)
 
 
-def _filtered(side: Expr, key: Any, other: Expr, other_key: Any) -> Expr | None:
-    """``side`` with the filter below its grouping nodes, or ``None``."""
+def _filtered(
+    side: Expr, key: Any, other: Expr, other_key: Any, whole: bool
+) -> Expr | None:
+    """``side`` with the filter below its grouping nodes, or ``None``
+    (``whole``: all of ``other`` is small, not only its key column)."""
     path: list[Expr] = []
     node, column = side, key
     while True:
@@ -85,7 +101,7 @@ def _filtered(side: Expr, key: Any, other: Expr, other_key: Any) -> Expr | None:
         node, column = step.node, step.column
     reducers = {p._name for p in path if p._reduces_by_key}
     joins = {p._name for p in path if p._joins_rows}
-    if not reducers and not (joins and _selective(other)):
+    if not reducers and not (joins and _selective(other, other_key, whole)):
         return None
     meta = node._meta
     if not hasattr(meta, "columns") or column not in meta.columns:
@@ -106,14 +122,42 @@ def _filtered(side: Expr, key: Any, other: Expr, other_key: Any) -> Expr | None:
     return new
 
 
-def _selective(other: Expr) -> bool:
-    """Whether ``other`` is estimated to keep at most ``MAX_KEPT`` of the
-    rows of the data it comes from (a filtered dimension: its keys are a
-    small part of the key's values)."""
+def _selective(other: Expr, key: Any, whole: bool) -> bool:
+    """Whether ``other`` is estimated to hold at most ``MAX_KEPT`` of the
+    distinct values of its ``key`` column in the data it comes from (a
+    filtered dimension: its keys are a small part of the key's values).
+
+    A filter keeping a fraction ``f`` of the rows keeps ``1 - (1 - f)**r``
+    of the values held by ``r`` rows each: with an integer key whose
+    source range is known, ``r`` is at least the rows per value of that
+    range (a year of orders keeps 1/7 of the order keys but 4/5 of the
+    customer keys, ten orders each). Otherwise the key is taken as unique
+    (the kept share of values is the share of rows) when all of ``other``
+    is small (``whole``), and not selective when only its key column is.
+    """
     est = estimate(other)
     if est.rows is None or not est.base:
         return False
-    return est.rows <= MAX_KEPT * est.base
+    kept = min(1.0, est.rows / est.base)
+    per_value = _rows_per_value(other, key, est.base)
+    if per_value is None:
+        return whole and kept <= MAX_KEPT
+    return bool(1.0 - (1.0 - kept) ** per_value <= MAX_KEPT)
+
+
+def _rows_per_value(other: Expr, key: Any, rows: float) -> float | None:
+    """The fewest rows per value ``rows`` rows of an integer ``key`` hold
+    within its source's range (Parquet statistics), or ``None``."""
+    node = _source_below(other)
+    while isinstance(node, Filter):  # (its values are within its input's)
+        node = _source_below(node.frame)
+    bounds = node._column_range(key)
+    if bounds is None:
+        return None
+    lo, hi = bounds
+    if not isinstance(lo, int | np.integer) or not isinstance(hi, int | np.integer):
+        return None
+    return max(1.0, rows / (int(hi) - int(lo) + 1))
 
 
 def _filters_by(node: Expr, values: Expr) -> bool:
