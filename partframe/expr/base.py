@@ -533,6 +533,12 @@ class Expr:
         without reading its data (a Parquet dictionary page), or ``None``."""
         return None
 
+    def _column_sample(self, columns: list[Any]) -> pd.DataFrame | None:
+        """A few rows of these columns of a source, read at planning (a
+        sample: :func:`~partframe.expr.statistics.selectivity` estimates on
+        it the predicates statistics cannot read), or ``None`` (default)."""
+        return None
+
     def _column_ranges(self, column: Any) -> list[tuple[Any, Any] | None] | None:
         """A source's per-partition ``(min, max)`` of ``column`` (``None``
         for a partition without rows), or ``None`` (default): unknown."""

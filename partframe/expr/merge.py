@@ -569,20 +569,21 @@ class Merge(Expr):
     def _with_estimates(self) -> Expr | None:
         # Filters pushed below since the node was built may have made a
         # side small enough to broadcast; the new strategy must give the
-        # same partitions (the plan above was built on them).
-        choice = self._choose_strategy()
-        if choice == "hash" and not self._copied_too_big():
-            # Filters pushed since only make a side smaller; a side that now
-            # looks too big is one whose size the lowered plan below no
-            # longer tells (a lowered join or groupby has no estimate), so
-            # a broadcast chosen on the logical plan stays.
-            return None
-        if choice == self.strategy_:
-            return None
-        new = self.substitute_operands(strategy_=choice)
-        if new.npartitions != self.npartitions or new.divisions != self.divisions:
-            return None
-        return new
+        # same partitions (the plan above was built on them): the first
+        # choice that does, in the order of preference.
+        for choice in self._ranked_strategies():
+            if choice == "hash" and not self._copied_too_big():
+                # Filters pushed since only make a side smaller; a side that
+                # now looks too big is one whose size the lowered plan below
+                # no longer tells (a lowered join or groupby has no
+                # estimate), so a broadcast chosen on the logical plan stays.
+                return None
+            if choice == self.strategy_:
+                return None
+            new = self.substitute_operands(strategy_=choice)
+            if new.npartitions == self.npartitions and new.divisions == self.divisions:
+                return new
+        return None
 
     def _copied_too_big(self) -> bool:
         """Whether the side this join broadcasts is known to be over the
@@ -603,9 +604,16 @@ class Merge(Expr):
         return self.strategy_
 
     def _choose_strategy(self) -> str:
+        return self._ranked_strategies()[0]
+
+    def _ranked_strategies(self) -> list[str]:
+        """The strategies this join may take, the preferred first: a
+        broadcast of a side under :data:`BROADCAST_BYTES` (cheapest first),
+        then of a side under the run's larger limit (only in place of a
+        hash join), then ``"hash"``; or only ``"single"`` or ``"aligned"``."""
         left, right = self.left, self.right
         if self._nout == 1:
-            return "single"
+            return ["single"]
         lk, rk = self._side_keys()
         index_join = lk == "__index__" and rk == "__index__"
         if (
@@ -614,7 +622,7 @@ class Merge(Expr):
             and _known(left)
             and _known(right)
         ):
-            return "aligned"
+            return ["aligned"]
         how = self.how
         by_columns = self.op == "merge" and not index_join
         by_columns = by_columns and lk != "__index__" and rk != "__index__"
@@ -628,19 +636,22 @@ class Merge(Expr):
             options.append(("broadcast-right", right, left, True))
         if by_columns and how in ("outer", "left"):
             options.append(("broadcast-left", left, right, True))
-        small = [o for o in options if self._small(o[1], o[2])]
-        if not small:
-            # Only in place of a hash join: which side to broadcast is
-            # chosen among the sides any engine would broadcast.
-            limit = broadcast_limit()
-            small = [o for o in options if self._small(o[1], o[2], limit)]
-        if not small:
-            return "hash"
         # Broadcast a one-partition side first (the other keeps its
         # partitions: a broadcast of the many into the one would make one
         # partition), then without unmatched rows to keep, then the
         # fewer bytes.
-        return min(small, key=_broadcast_cost)[0]
+        small = sorted(
+            (o for o in options if self._small(o[1], o[2])), key=_broadcast_cost
+        )
+        # Only in place of a hash join: which side to broadcast is chosen
+        # first among the sides any engine would broadcast.
+        limit = broadcast_limit()
+        larger = sorted(
+            (o for o in options if o not in small and self._small(o[1], o[2], limit)),
+            key=_broadcast_cost,
+        )
+        ranked = [o[0] for o in [*small, *larger]]
+        return [*dict.fromkeys(ranked), "hash"]
 
     def _index_sides(self) -> set[Any]:
         """The sides whose index partitioning the result's index keeps where

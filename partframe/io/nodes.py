@@ -85,6 +85,12 @@ class _Source(Blockwise):
 
 # --- Parquet -----------------------------------------------------------------
 
+#: A sample read at planning (``ReadParquet._column_sample``: predicates
+#: the statistics cannot read, ``str.startswith`` and the like, estimated
+#: on it) is the first ``SAMPLE_ROWS`` rows of ``SAMPLE_GROUPS`` row groups.
+SAMPLE_ROWS = 2048
+SAMPLE_GROUPS = 4
+
 
 class ReadParquet(_Source):
     """Pieces (row groups of one file) of a planned Parquet dataset.
@@ -269,6 +275,28 @@ class ReadParquet(_Source):
         if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
             return None
         return ds.distinct_count(groups[0][0], groups[0][1], column)
+
+    def _column_sample(self, columns: list[Any]) -> pd.DataFrame | None:
+        # The first SAMPLE_ROWS rows of up to SAMPLE_GROUPS row groups read,
+        # spread over the dataset (its first rows may be sorted by a key).
+        from ..kernels.parquet import _match_meta, strip_index_metadata
+
+        ds, groups = self.dataset, self._row_groups()
+        names = set(ds.schema.names)
+        if not groups or not columns:
+            return None
+        if any(c in ds.hive_dtypes or c not in names for c in columns):
+            return None
+        step = max(1, len(groups) // SAMPLE_GROUPS)
+        picked = tuple(groups[::step][:SAMPLE_GROUPS])
+        table = ds.head_rows(picked, tuple(columns), SAMPLE_ROWS)
+        if table is None:
+            return None
+        try:
+            df = strip_index_metadata(table).to_pandas()
+            return _match_meta(df, self._meta[list(columns)], ds.files[picked[0][0]])
+        except Exception:
+            return None
 
     def _column_ranges(self, column: Any) -> list[tuple[Any, Any] | None] | None:
         # Each piece's row groups' statistics (a piece without row groups,

@@ -24,6 +24,7 @@ import copy
 import json
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -268,39 +269,80 @@ class ParquetDataset:
         self.stats_cache[key] = out
         return out
 
+    def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``key`` (``None`` when it fails: a
+        statistic that cannot be read is unknown), shared by the copies of
+        a planned dataset."""
+        try:
+            return self.stats_cache[key]
+        except KeyError:
+            pass
+        try:
+            out = compute()
+        except Exception:
+            out = None
+        self.stats_cache[key] = out
+        return out
+
     def distinct_count(self, file_no: int, rg: int, column: str) -> int | None:
         """The distinct values of a string ``column`` in one row group that
         stores it with a small dictionary page (what its readers read as
         Arrow dictionaries: flags, modes, segments), from that dictionary;
         ``None`` for other columns or when it cannot be read. One read of
-        one column of one row group, once per dataset and column (the
-        copies of a planned dataset share it)."""
-        key = ("distinct", file_no, rg, column)
-        try:
-            return self.stats_cache[key]
-        except KeyError:
-            pass
+        one column of one row group, once per dataset and column."""
         from ..kernels.parquet import open_parquet
         from ..kernels.parquet_rows import dictionary_columns
 
-        out = None
-        try:
+        def compute() -> int | None:
             path = self.files[file_no]
             pf = open_parquet(self.fs, path, metadata=self.footers[file_no])
-            if dictionary_columns(pf, [rg], [column]):
+            if not dictionary_columns(pf, [rg], [column]):
+                return None
+            pf = open_parquet(
+                self.fs, path, metadata=self.footers[file_no], read_dictionary=[column]
+            )
+            chunks = pf.read_row_group(rg, columns=[column]).column(0).chunks
+            return max(1, max(len(c.dictionary) for c in chunks)) if chunks else None
+
+        out: int | None = self._cached(("distinct", file_no, rg, column), compute)
+        return out
+
+    def head_rows(
+        self, groups: tuple[tuple[int, int], ...], columns: tuple[str, ...], rows: int
+    ) -> Any:
+        """An Arrow table of the first ``rows`` rows of ``columns`` in each
+        row group of ``groups`` (``(file, row group)`` pairs), or ``None``
+        when they cannot be read: a sample read at planning, once per
+        dataset, row groups and columns."""
+        import pyarrow as pa
+
+        from ..kernels.parquet import open_parquet
+
+        def compute() -> Any:
+            tables = []
+            for file_no, rg in groups:
+                # a buffered stream reads the first pages, not the chunks
                 pf = open_parquet(
                     self.fs,
-                    path,
+                    self.files[file_no],
                     metadata=self.footers[file_no],
-                    read_dictionary=[column],
+                    pre_buffer=False,
+                    buffer_size=2**16,
                 )
-                chunks = pf.read_row_group(rg, columns=[column]).column(0).chunks
-                if chunks:
-                    out = max(1, max(len(c.dictionary) for c in chunks))
-        except Exception:
-            out = None
-        self.stats_cache[key] = out
-        return out
+                batches = pf.iter_batches(
+                    batch_size=rows,
+                    row_groups=[rg],
+                    columns=list(columns),
+                    use_pandas_metadata=False,
+                )
+                batch = next(iter(batches), None)
+                if batch is not None:
+                    tables.append(pa.Table.from_batches([batch]))
+            if not tables:
+                return None
+            return pa.concat_tables(tables, promote_options="permissive")
+
+        return self._cached(("head", groups, columns, rows), compute)
 
 
 def _unified_schema(files: list, schemas: list, schema_mode: Any) -> Any:

@@ -38,6 +38,7 @@ HOOKS = [
     ("_estimate_rows", ([],)),
     ("_column_widths", ()),
     ("_column_range", ("a",)),
+    ("_column_sample", (["a"],)),
     ("_estimated_as", ()),
     ("_with_estimates", ()),
 ]

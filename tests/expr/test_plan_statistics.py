@@ -147,6 +147,44 @@ def test_string_equality_from_the_parquet_dictionary(tmp_path):
     assert df._expr._column_distinct("s") is None
 
 
+def test_string_predicates_are_estimated_on_a_sample(tmp_path):
+    # Predicates Parquet statistics cannot read (string methods) are
+    # evaluated on a sample of the rows read: ~1% of the names start with
+    # "forest", where the default guess is a quarter.
+    rng = np.random.default_rng(5)
+    n = 20_000
+    words = np.array(["almond", "azure", "blush", "cream", "linen", "wheat"])
+    names = [f"{w} {i}" for i, w in enumerate(rng.choice(words, n))]
+    for i in rng.choice(n, n // 100, replace=False):
+        names[i] = f"forest {i}"
+    pdf = pd.DataFrame({"name": pd.array(names, dtype="str"), "x": np.arange(n)})
+    path = str(tmp_path / "names.parquet")
+    pdf.to_parquet(path, row_group_size=1000)
+    df = partframe.read_parquet(path)
+    cases = [
+        (df.name.str.startswith("forest"), 0.004, 0.025),
+        (~df.name.str.contains("forest"), 0.975, 0.996),
+        (df.name.str.slice(0, 2).isin(["fo", "li"]), 0.13, 0.25),
+        (df.name.str.startswith("a") & (df.x >= n // 2), 0.12, 0.22),
+        (df.name.str.len() > 100, 0, 0.001),  # none: half a sampled row
+    ]
+    for pred, lo, hi in cases:
+        assert lo < selectivity(df._expr, pred._expr) < hi
+    got = df[df.name.str.startswith("forest")]
+    assert 0.004 * n < estimate(got._expr).rows < 0.025 * n
+    assert_eq(got, pdf[pdf.name.str.startswith("forest")])
+    # a function of the user's is never run at planning: the default guess
+    calls = []
+
+    def forest(s):
+        calls.append(s)
+        return s.startswith("forest")
+
+    pred = df.name.map(forest, meta=("name", "bool"))
+    assert selectivity(df._expr, pred._expr) == 0.25
+    assert not calls
+
+
 def test_unknown_ranges_and_unreadable_predicates_keep_a_fraction():
     ddf = partframe.from_pandas(DIM, npartitions=3)
     for pred in [ddf.z < 5, ddf.s.str.startswith("name-001"), ddf.z * 2 > ddf.k]:
@@ -238,6 +276,34 @@ def test_a_broadcast_too_big_for_the_run_becomes_a_hash_join(files, monkeypatch)
     with using(Target(shared=False)):
         kinds = {type(n).__name__ for n in walk(optimize(forced._expr, fuse=False))}
     assert "ShuffleSplit" not in kinds
+
+
+def test_lowering_takes_the_first_broadcast_that_keeps_the_partitions(monkeypatch):
+    # Built as a hash join (4 partitions: both sides too big then), lowered
+    # when both are small: broadcasting the cheaper left side would give the
+    # right side's 2 partitions, so the right side is broadcast (the left
+    # keeps its 4), not a hash join again.
+    rng = np.random.default_rng(1)
+    lpdf = pd.DataFrame({"k": rng.integers(0, 30, 100), "a": 1.0})
+    rpdf = pd.DataFrame({"k": rng.integers(0, 30, 200), "b": 2.0})
+    left = partframe.from_pandas(lpdf, npartitions=4)
+    right = partframe.from_pandas(rpdf, npartitions=2)
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES", 1)
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES_SHARED", 1)
+    m = left.merge(right, on="k")
+    assert m._expr.strategy() == "hash" and m.npartitions == 4
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES", 2**30)
+    monkeypatch.setattr(merge_module, "BROADCAST_BYTES_SHARED", 2**30)
+    assert m._expr._ranked_strategies() == [
+        "broadcast-left",
+        "broadcast-right",
+        "hash",
+    ]
+    plan = optimize(m._expr, fuse=False)
+    kinds = {type(n).__name__ for n in walk(plan)}
+    assert "ShuffleSplit" not in kinds and plan.npartitions == 4
+    want = lpdf.merge(rpdf, on="k")
+    assert_eq(m, want, check_index=False, sort_results=True)
 
 
 def test_broadcast_the_side_that_makes_fewer_rows_to_join():
