@@ -8,7 +8,9 @@ node. When the plan is lowered it picks a method (:func:`choose_method`,
   partition-wise :class:`ShuffleSplit` (fused by the optimizer with the
   operations before it) and a :class:`ShuffleCollect` with one ``getitem``
   task per pair and one concatenation per output;
-- ``"tasks"`` with more: :class:`StagedShuffle`, the all-to-all done in
+- ``"tasks"`` with more (up to ``MAX_PAIRS`` in one stage when the input
+  is large enough for a second pass over it to cost more than the pairs'
+  tasks, :func:`one_stage_pays`): :class:`StagedShuffle`, the all-to-all done in
   ``s`` stages of groups of at most ``MAX_GROUP`` partitions (one base-``k``
   digit of the destination per stage), so the task count grows like
   ``n * k * s`` = ``O(n log n)``, not ``n ** 2``;
@@ -80,6 +82,8 @@ __all__ = [
     "DISK_SHUFFLE_MEMORY_FRACTION",
     "DISK_SHUFFLE_PARTITIONS",
     "MAX_GROUP",
+    "MAX_PAIRS",
+    "PAIR_BYTES",
     "DiskShuffle",
     "RangeBounds",
     "Regroup",
@@ -90,11 +94,20 @@ __all__ = [
     "StagedShuffle",
     "choose_method",
     "estimate_nbytes",
+    "one_stage_pays",
 ]
 
 #: Largest all-to-all group of the task shuffle; above ``MAX_GROUP ** 2``
-#: (input, output) pairs the shuffle is staged.
+#: (input, output) pairs the shuffle is staged, unless its data is large
+#: enough for one stage to pay (:func:`one_stage_pays`).
 MAX_GROUP = 32
+#: A shuffle of more pairs than ``MAX_GROUP ** 2`` but at most these is done
+#: in one stage when its input is estimated at ``PAIR_BYTES`` or more per
+#: (input, output) pair: a stage moves every byte once more (a split and a
+#: concatenation, ~1 ns a byte), a pair costs a piece and a task (tens of
+#: µs). TPC-H SF10's 40-partition orders shuffled into 40 (q13): 0.88x.
+MAX_PAIRS = 128**2
+PAIR_BYTES = 64 * 2**10
 
 #: On local schedulers the shuffle goes through disk when its input is
 #: known to be larger than this fraction of the machine's memory: the task
@@ -126,6 +139,25 @@ def estimate_nbytes(expr: Expr) -> int | None:
 
     nbytes = estimate(expr).nbytes
     return None if nbytes is None else int(nbytes)
+
+
+def one_stage_pays(frame: Expr, n_out: int) -> bool:
+    """Whether shuffling ``frame`` into ``n_out`` partitions in one stage
+    costs less than staging it: at most :data:`MAX_PAIRS` (input, output)
+    pairs, and ``frame`` estimated at :data:`PAIR_BYTES` or more per pair.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> small = partframe.from_pandas(pd.DataFrame({"a": range(100)}), 40)
+    >>> one_stage_pays(small.expr, 40)
+    False
+    """
+    pairs = frame.npartitions * n_out
+    if pairs > MAX_PAIRS:
+        return False
+    nbytes = estimate_nbytes(frame)
+    return nbytes is not None and nbytes >= pairs * PAIR_BYTES
 
 
 def choose_method(frame: Expr, method: str | None = None) -> str:
@@ -227,7 +259,11 @@ class Shuffle(Regroup):
             return DiskShuffle(
                 frame, self.on, n_out, self.how, self.bounds, frame._meta
             )
-        if frame.npartitions * n_out > MAX_GROUP**2 and n_out > 1:
+        if (
+            frame.npartitions * n_out > MAX_GROUP**2
+            and n_out > 1
+            and not one_stage_pays(frame, n_out)
+        ):
             assigned = ShuffleAssign(frame, self.on, n_out, self.how, self.bounds)
             return StagedShuffle(assigned, n_out, frame._meta)
         split = ShuffleSplit(frame, self.on, n_out, self.how, self.bounds)

@@ -154,6 +154,34 @@ def test_staged_task_count_and_result():
         seen |= keys
 
 
+def test_large_data_is_shuffled_in_one_stage(monkeypatch):
+    # More pairs than one all-to-all group, but data large enough per pair
+    # that moving it twice costs more than the pairs' tasks: one stage.
+    from partframe.expr import shuffle as shuffle_module
+    from partframe.expr.shuffle import ShuffleCollect, one_stage_pays
+
+    n = 40
+    pdf = pd.DataFrame({"k": np.arange(4000) % 997, "x": np.arange(4000)})
+    ddf = partframe.from_pandas(pdf, npartitions=n)
+    out = ddf.shuffle("k", npartitions=n, method="tasks")
+    assert n * n > MAX_GROUP**2 and not one_stage_pays(ddf.expr, n)
+    kinds = {type(e) for e in _walk(optimize(out.expr, fuse=False))}
+    assert StagedShuffle in kinds and ShuffleCollect not in kinds
+    monkeypatch.setattr(shuffle_module, "PAIR_BYTES", 1)  # any data pays
+    assert one_stage_pays(ddf.expr, n)
+    out = ddf.shuffle("k", npartitions=n, method="tasks")
+    kinds = {type(e) for e in _walk(optimize(out.expr, fuse=False))}
+    assert StagedShuffle not in kinds and ShuffleCollect in kinds
+    tm.assert_frame_equal(out.compute(scheduler="threads").sort_index(), pdf)
+    seen: set = set()
+    for keys in _partition_keys(out, "k"):
+        assert not keys & seen
+        seen |= keys
+    # never more pairs than MAX_PAIRS in one stage
+    monkeypatch.setattr(shuffle_module, "MAX_PAIRS", n * n - 1)
+    assert not one_stage_pays(ddf.expr, n)
+
+
 def test_staged_with_different_input_output_counts():
     pdf = pd.DataFrame({"k": np.arange(3000) % 101, "x": np.arange(3000)})
     ddf = partframe.from_pandas(pdf, npartitions=70)
