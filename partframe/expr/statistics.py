@@ -374,8 +374,10 @@ def _sample_columns(node: Any, source: Expr, out: dict[Any, None]) -> None:
         if node.func not in (accessor_call, accessor_attr):
             raise _NotSampled
     elif isinstance(node, Elemwise):
+        # operators and numpy ufuncs only (a np.vectorize object's module
+        # is numpy too, but it runs a function of the user's)
         module = getattr(node.func, "__module__", "") or ""
-        if not module.startswith(("_operator", "operator", "numpy")):
+        if not (isinstance(node.func, np.ufunc) or module in ("_operator", "operator")):
             raise _NotSampled
     elif isinstance(node, MethodCall | ColumnwiseCall):
         call = node._as_method_call()

@@ -183,6 +183,16 @@ def test_string_predicates_are_estimated_on_a_sample(tmp_path):
     pred = df.name.map(forest, meta=("name", "bool"))
     assert selectivity(df._expr, pred._expr) == 0.25
     assert not calls
+    # nor one wrapped in a numpy object (np.vectorize's module is numpy)
+    from partframe.expr.blockwise import Elemwise
+
+    vectorized = Elemwise(np.vectorize(forest, otypes=[bool]), [df.name._expr])
+    calls.clear()
+    assert selectivity(df._expr, vectorized) == 0.25
+    assert not calls
+    # numpy ufuncs and operators are evaluated
+    pred = Elemwise(np.greater, [df.name.str.len()._expr, 100])
+    assert selectivity(df._expr, pred) < 0.001
 
 
 def test_unknown_ranges_and_unreadable_predicates_keep_a_fraction():
