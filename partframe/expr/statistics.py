@@ -335,6 +335,24 @@ def _sampled(pred: Any, source: Expr) -> float | None:
     counted as kept, so a rare value is not estimated at no rows."""
     if not isinstance(pred, Expr):
         return None
+    # (the optimizer's rewrites estimate new filters on the same predicate
+    # and source again: nodes are named by what they compute, so a kept
+    # answer is the answer)
+    key = (pred._name, source._name)
+    if key not in _SAMPLED:
+        if len(_SAMPLED) >= _SAMPLED_SIZE:
+            _SAMPLED.pop(next(iter(_SAMPLED)), None)
+        _SAMPLED[key] = _sampled_fraction(pred, source)
+    return _SAMPLED[key]
+
+
+#: Fractions found by :func:`_sampled`, by predicate and source name.
+_SAMPLED: dict[tuple[str, str], float | None] = {}
+_SAMPLED_SIZE = 256
+
+
+def _sampled_fraction(pred: Expr, source: Expr) -> float | None:
+    """:func:`_sampled`, computed."""
     try:
         columns: dict[Any, None] = {}
         _sample_columns(pred, source, columns)
