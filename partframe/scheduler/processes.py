@@ -11,7 +11,11 @@ never by a plain ``fork`` of a process that may run threads; the fork server
 preloads partframe and pandas, so a worker is ready in a few milliseconds
 (the first call in a process also starts the server, which takes longer).
 As with any ``spawn``-like start, a script that uses this scheduler needs an
-``if __name__ == "__main__":`` guard.
+``if __name__ == "__main__":`` guard: a worker imports the main module again
+while it starts, and a script computing at module level would start a pool
+from inside that import, which multiprocessing refuses. A worker marks the
+end of its start-up in shared memory, so one that ends before is reported as
+ending while starting, with that fix named when the main module is a script.
 
 Each worker has one duplex pipe and receives a batch only when idle, so a
 large input can never deadlock against a large result. The parent waits on
@@ -27,6 +31,7 @@ import contextlib
 import multiprocessing
 import pickle
 import signal
+import sys
 import time
 import traceback
 from collections import deque
@@ -49,6 +54,9 @@ __all__ = ["RemoteTaskError", "WorkerDiedError", "get_processes"]
 
 _PRELOAD = ["partframe.scheduler.processes", "pandas"]
 _JOIN_SECONDS = 1.0
+# a worker's slot in ``running`` until its start-up is over and it waits
+# for tasks (then -1, or the position of the task it runs in its batch)
+_STARTING = -2
 
 
 class WorkerDiedError(RuntimeError):
@@ -95,6 +103,7 @@ def _worker(conn: Any, running: Any, slot: int) -> None:
     # Ctrl-C goes to the whole process group; the parent handles it and
     # terminates the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    running[slot] = -1  # started (the main module, if any, imported)
     while True:
         try:
             keys = pickle.loads(conn.recv_bytes())
@@ -163,6 +172,25 @@ class _Worker:
         self.keys: list[Key] | None = None  # the batch it is running
 
 
+def _main_guard_hint() -> str:
+    """Why a worker may end while starting, when the parent runs a script:
+    a ``spawn`` or ``forkserver`` child imports the main module again, and
+    a script that computes at module level starts a pool from inside that
+    import, which multiprocessing refuses (the child exits with code 1)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path:
+        return ""
+    return (
+        f". Each worker imports the main module {path!r} again when it starts "
+        "(as every process started by multiprocessing's spawn or forkserver "
+        "does), so a script that computes at module level computes again in "
+        'each worker, which cannot start processes of its own: put the code '
+        'that computes under `if __name__ == "__main__":`, or use '
+        'scheduler="threads"'
+    )
+
+
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "stopped"
@@ -179,7 +207,7 @@ class _ProcessPool:
 
     def __init__(self, num_workers: int) -> None:
         ctx = _context()
-        self.running = ctx.RawArray("i", [-1] * num_workers)
+        self.running = ctx.RawArray("i", [_STARTING] * num_workers)
         self.workers: list[_Worker] = []
         try:
             for i in range(num_workers):
@@ -265,11 +293,18 @@ class _ProcessPool:
         keys = worker.keys or []
         index = self.running[worker.slot]
         key = keys[index] if 0 <= index < len(keys) else (keys or [None])[0]
-        exc = WorkerDiedError(
-            f"a partframe worker process (pid {worker.process.pid}) "
-            f"{_describe_exit(worker.process.exitcode)} while running task "
-            f"{key!r}"
-        )
+        how = _describe_exit(worker.process.exitcode)
+        if index == _STARTING:
+            hint = _main_guard_hint() if worker.process.exitcode == 1 else ""
+            exc = WorkerDiedError(
+                f"a partframe worker process (pid {worker.process.pid}) {how} "
+                f"while starting, before it ran task {key!r}{hint}"
+            )
+        else:
+            exc = WorkerDiedError(
+                f"a partframe worker process (pid {worker.process.pid}) {how} "
+                f"while running task {key!r}"
+            )
         add_task_note(exc, key)
         raise exc
 

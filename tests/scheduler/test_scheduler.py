@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -405,6 +407,44 @@ def test_worker_death_names_the_task(task, message):
         get_processes(dsk, "after", num_workers=2)
     assert "('fatal', 7)" in str(info.value)
     assert not _worker_processes()
+
+
+_SCRIPT = """
+import pandas as pd, partframe
+pdf = pd.DataFrame({"a": [1, 2, 1], "b": [3, 4, 5]})
+df = partframe.from_pandas(pdf, npartitions=2)
+print(df.groupby("a").b.sum().compute(scheduler="processes").to_dict())
+"""
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("guarded", [False, True])
+def test_script_without_main_guard_is_told_the_fix(tmp_path, guarded):
+    # spawn/forkserver workers import the script again; at module level it
+    # computes again there, which multiprocessing refuses: the worker dies
+    # while starting, and the error says why and what to write.
+    code = _SCRIPT
+    if guarded:
+        body = "\n".join("    " + line for line in code.strip().splitlines())
+        code = 'if __name__ == "__main__":\n' + body + "\n"
+    script = tmp_path / "analysis.py"
+    script.write_text(code)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": root}
+    run = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env,
+        cwd=tmp_path, timeout=50,
+    )  # fmt: skip
+    if guarded:
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "{1: 8, 2: 4}"
+    else:
+        assert run.returncode == 1
+        last = run.stderr.strip().splitlines()[-2]
+        assert last.startswith("partframe.scheduler.processes.WorkerDiedError")
+        assert "while starting" in last
+        assert str(script) in last
+        assert 'if __name__ == "__main__":' in last
 
 
 # -- configuration and the test scheduler --
