@@ -160,9 +160,22 @@ def sort_partition(obj: Any, on: Any, ascending: list, na_position: str) -> Any:
     )
 
 
-def take_rows(obj: pd.DataFrame, order: np.ndarray, factors: dict) -> pd.DataFrame:
-    """``obj.take(order)``; Arrow string columns among ``factors`` (column
-    label: its ``(codes, uniques)``) are taken from their distinct values.
+#: Rows from which :func:`take_rows` takes Arrow strings from their distinct
+#: values: below, rebuilding the frame around them costs more than it saves
+#: (300 rows: 2.1 against 0.4 ms; 1e5 rows: even).
+STRING_TAKE_ROWS = 100_000
+
+
+def take_rows(
+    obj: pd.DataFrame,
+    order: np.ndarray,
+    factors: dict,
+    min_rows: int | None = None,
+) -> pd.DataFrame:
+    """``obj.take(order)``; from ``min_rows`` rows (default
+    :data:`STRING_TAKE_ROWS`), Arrow string columns
+    among ``factors`` (column label: its ``(codes, uniques)``) are taken from
+    their distinct values.
 
     A take of Arrow strings at scattered positions reads a few bytes at a
     time from all over the column; the distinct values are few and small
@@ -174,14 +187,20 @@ def take_rows(obj: pd.DataFrame, order: np.ndarray, factors: dict) -> pd.DataFra
     --------
     >>> s = pd.array(["b", None, "a"], dtype="str")
     >>> df = pd.DataFrame({"s": s, "x": [1, 2, 3]})
-    >>> take_rows(df, np.array([2, 0, 1]), {"s": pd.factorize(df["s"])})
+    >>> take_rows(df, np.array([2, 0, 1]), {"s": pd.factorize(df["s"])}, min_rows=0)
          s  x
     2    a  3
     0    b  1
     1  NaN  2
     """
+    if min_rows is None:
+        min_rows = STRING_TAKE_ROWS
     strings = {}
-    if isinstance(obj, pd.DataFrame) and obj.columns.is_unique:
+    if (
+        isinstance(obj, pd.DataFrame)
+        and obj.columns.is_unique
+        and len(order) >= min_rows
+    ):
         for col, (codes, uniques) in factors.items():
             taken = _take_strings(obj[col].array, codes, uniques, order)
             if taken is not None:
