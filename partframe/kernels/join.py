@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .gather import GatherColumn, RowGather, arrow_chunk, column_values
+from .gather import GatherColumn, RowGather, arrow_chunk, frame_columns
 from .keys import range_offsets
 
 __all__ = ["as_list", "unique_right_merge", "unique_right_plan"]
@@ -58,10 +58,20 @@ def _keys(kwargs: dict) -> tuple[list, list] | None:
     return as_list(kwargs["left_on"]), as_list(kwargs["right_on"])
 
 
+def _col(frame: pd.DataFrame, label: Any) -> Any:
+    """The array of column ``label`` of ``frame`` (as :func:`frame_columns`
+    gives it), without building a Series; a repeated label: its frame."""
+    loc = frame.columns.get_loc(label)
+    if not isinstance(loc, int):
+        return frame[label]
+    a = frame._get_column_array(loc)
+    return a.to_numpy() if isinstance(a, pd.arrays.NumpyExtensionArray) else a
+
+
 def _index(frame: pd.DataFrame, keys: list) -> pd.Index:
     if len(keys) == 1:
-        return pd.Index(frame[keys[0]])
-    return pd.MultiIndex.from_arrays([frame[k] for k in keys])
+        return pd.Index(_col(frame, keys[0]))
+    return pd.MultiIndex.from_arrays([_col(frame, k) for k in keys])
 
 
 def _lookup(
@@ -75,7 +85,7 @@ def _lookup(
     strings; a missing key matches a missing key, as in ``pandas.merge``.
     """
     if len(lk) == 1:
-        lkey, rkey = arrow_chunk(left[lk[0]].array), arrow_chunk(right[rk[0]].array)
+        lkey, rkey = arrow_chunk(_col(left, lk[0])), arrow_chunk(_col(right, rk[0]))
         if lkey is not None and rkey is not None and lkey.type == rkey.type:
             import pyarrow.compute as pc
 
@@ -145,8 +155,8 @@ def _build_lookup(right: pd.DataFrame, rk: list) -> tuple[Any, Any] | None:
         packed = _pack(right, rk, bounds)
         assert packed is not None
         keys = packed[0]
-    elif len(rk) == 1 and isinstance(right[rk[0]].dtype, np.dtype):
-        keys = right[rk[0]].to_numpy()
+    elif len(rk) == 1 and isinstance(_col(right, rk[0]).dtype, np.dtype):
+        keys = np.asarray(_col(right, rk[0]))
     if keys is not None and keys.dtype.kind in "iu":
         dense = _dense_lookup(keys)
         if dense is False:
@@ -219,9 +229,10 @@ def _int_bounds(frame: pd.DataFrame, keys: list) -> list | None:
     into one int64 (the product of spans fits), else ``None``."""
     out, total = [], 1
     for k in keys:
-        a = frame[k].to_numpy()
-        if not isinstance(frame[k].dtype, np.dtype) or a.dtype.kind not in "iu":
+        col = _col(frame, k)
+        if not isinstance(col.dtype, np.dtype) or col.dtype.kind not in "iu":
             return None
+        a = np.asarray(col)
         lo, hi = int(a.min()), int(a.max())
         if hi >= 2**63:
             return None
@@ -237,9 +248,10 @@ def _pack(frame: pd.DataFrame, keys: list, bounds: list) -> tuple | None:
     packed = np.zeros(len(frame), dtype="int64")
     inside = np.ones(len(frame), dtype=bool)
     for k, (lo, span) in zip(keys, bounds):
-        a = frame[k].to_numpy()
-        if not isinstance(frame[k].dtype, np.dtype) or a.dtype.kind not in "iu":
+        col = _col(frame, k)
+        if not isinstance(col.dtype, np.dtype) or col.dtype.kind not in "iu":
             return None
+        a = np.asarray(col)
         if a.dtype.kind == "u" and a.dtype.itemsize == 8:
             ok = a < np.uint64(2**63)
             inside &= ok
@@ -303,7 +315,7 @@ def unique_right_plan(
         return None
     if not left.columns.is_unique or not right.columns.is_unique:
         return None
-    if any(left[a].dtype != right[b].dtype for a, b in zip(lk, rk)):
+    if any(_col(left, a).dtype != _col(right, b).dtype for a, b in zip(lk, rk)):
         return None
     suffixes = tuple(kwargs.get("suffixes", ("_x", "_y")))
     lnames, rkept, rnames = _names(left, right, lk, rk, suffixes)
@@ -323,8 +335,8 @@ def unique_right_plan(
         return None
     matched = found >= 0
     every = bool(matched.all())
-    lcols = [column_values(left[c]) for c in left.columns]
-    rcols = [column_values(right[c]) for c in rkept]
+    lcols = frame_columns(left)
+    rcols = _kept_columns(right, rkept)
     if how == "left" or every:
         n = len(left)
         columns = [GatherColumn(a) for a in lcols]
@@ -335,6 +347,15 @@ def unique_right_plan(
         columns = [GatherColumn(a, pos, mask=matched) for a in lcols]
         columns += [GatherColumn(a, rpos) for a in rcols]
     return RowGather(names, columns, n)
+
+
+def _kept_columns(frame: pd.DataFrame, kept: list) -> list:
+    """The arrays of the columns ``kept`` of ``frame`` (unique labels), in
+    that order."""
+    arrays = frame_columns(frame)
+    if len(kept) == len(arrays) and list(frame.columns) == list(kept):
+        return arrays
+    return [arrays[i] for i in frame.columns.get_indexer(kept)]
 
 
 def _left_row_order(
@@ -381,6 +402,6 @@ def _unique_left(
         return None
     rpos = np.flatnonzero(found >= 0)
     lpos, rpos = _left_row_order(found[rpos], rpos, len(left), len(right))
-    columns = [GatherColumn(column_values(left[c]), lpos) for c in left.columns]
-    columns += [GatherColumn(column_values(right[c]), rpos) for c in rkept]
+    columns = [GatherColumn(values, lpos) for values in frame_columns(left)]
+    columns += [GatherColumn(values, rpos) for values in _kept_columns(right, rkept)]
     return RowGather(names, columns, len(rpos))
