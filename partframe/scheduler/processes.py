@@ -185,7 +185,7 @@ def _main_guard_hint() -> str:
         f". Each worker imports the main module {path!r} again when it starts "
         "(as every process started by multiprocessing's spawn or forkserver "
         "does), so a script that computes at module level computes again in "
-        'each worker, which cannot start processes of its own: put the code '
+        "each worker, which cannot start processes of its own: put the code "
         'that computes under `if __name__ == "__main__":`, or use '
         'scheduler="threads"'
     )
