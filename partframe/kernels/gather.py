@@ -38,6 +38,7 @@ __all__ = [
     "column_values",
     "frame_columns",
     "masked_rows",
+    "plain_array",
     "take_rows",
     "worth_gathering",
 ]
@@ -239,18 +240,19 @@ def frame_columns(df: pd.DataFrame) -> list:
     >>> [type(v).__name__ for v in frame_columns(df)]
     ['ndarray', 'ArrowStringArray']
     """
-    return [
-        a.to_numpy() if isinstance(a, pd.arrays.NumpyExtensionArray) else a
-        for a in df._iter_column_arrays()
-    ]
+    return [plain_array(a) for a in df._iter_column_arrays()]
 
 
 def column_values(col: pd.Series) -> Any:
     """A column's array: numpy for numpy dtypes (so ``take`` upcasts as
     pandas does when filling: int to float64, bool to object), else the
     pandas extension array."""
-    arr = col.array
-    return col.to_numpy() if isinstance(arr, pd.arrays.NumpyExtensionArray) else arr
+    return plain_array(col.array)
+
+
+def plain_array(arr: Any) -> Any:
+    """``arr`` (a column's array), numpy for pandas' numpy wrapper."""
+    return arr.to_numpy() if isinstance(arr, pd.arrays.NumpyExtensionArray) else arr
 
 
 def _frame(arrays: list, names: pd.Index, index: pd.Index) -> pd.DataFrame:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .gather import GatherColumn, RowGather, arrow_chunk, frame_columns
+from .gather import GatherColumn, RowGather, arrow_chunk, frame_columns, plain_array
 from .keys import range_offsets
 
 __all__ = ["as_list", "unique_right_merge", "unique_right_plan"]
@@ -64,8 +64,7 @@ def _col(frame: pd.DataFrame, label: Any) -> Any:
     loc = frame.columns.get_loc(label)
     if not isinstance(loc, int):
         return frame[label]
-    a = frame._get_column_array(loc)
-    return a.to_numpy() if isinstance(a, pd.arrays.NumpyExtensionArray) else a
+    return plain_array(frame._get_column_array(loc))
 
 
 def _index(frame: pd.DataFrame, keys: list) -> pd.Index:
