@@ -174,6 +174,48 @@ def _value_of(data: Any, st: Any, pdf: pd.DataFrame, col: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+#: Relative distance a float threshold keeps from every value of its column:
+#: above the relative tolerance assert_eq compares floats with (see
+#: :func:`threshold_of`), well below the gap between distinct test values.
+_FLOAT_CLEARANCE = 1e-6
+
+
+def threshold_of(data: Any, st: Any, pdf: pd.DataFrame, col: Any) -> Any:
+    """A value to compare ``pdf[col]`` with: one of its values, or for a
+    float column a point between two neighbouring values, or beyond the
+    smallest or largest, that keeps a relative distance from all of them.
+
+    A float computed from several numbers (a group sum, a mean) is not
+    defined to the last bit: pandas itself sums a group's floats with
+    ``numpy.add.reduceat`` when the group ids ascend and with its
+    Kahan-compensated kernel otherwise, so the same rows give different last
+    bits in different orders (17% of groups of small two-decimal sums), and
+    a partitioned sum combines partials in yet another order. A threshold
+    equal to one of those values asks for a last bit that no order defines;
+    :func:`partframe.testing.assert_eq` compares the floats themselves with a
+    relative tolerance, and a threshold clear of every value by more than
+    that makes the rows kept a fact about the data, not about rounding.
+    ``None`` when there is no value or no such point.
+    """
+    if col is None or not pd.api.types.is_float_dtype(pdf[col].dtype):
+        return _value_of(data, st, pdf, col)
+    values = pdf[col].dropna().to_numpy(dtype="float64")
+    # Python floats: a point beyond the largest float is inf, not a warning
+    points = np.unique(values[np.isfinite(values)]).tolist()
+    if not points:
+        return None
+    # gap i lies above points[i - 1] and below points[i]; gaps 0 and len
+    # lie beyond the ends
+    gap = data.draw(st.integers(0, len(points)))
+    below = points[gap - 1] if gap > 0 else points[0] - max(1.0, abs(points[0]))
+    above = points[gap] if gap < len(points) else points[-1] + max(1.0, abs(points[-1]))
+    value = below + (above - below) / 2
+    margin = _FLOAT_CLEARANCE * max(abs(below), abs(above))
+    if not (value - below > margin and above - value > margin):
+        return None
+    return value
+
+
 def _filter_cmp(d: Any, col: Any, op: str, value: Any) -> Any:
     return d[getattr(d[col], op)(value)]
 
@@ -182,7 +224,7 @@ def _filter_cmp(d: Any, col: Any, op: str, value: Any) -> Any:
 @runs(_filter_cmp)
 def _(data, st, pdf):
     col = _pick(data, st, columns_of(pdf, "num", "dt", "str"))
-    value = _value_of(data, st, pdf, col)
+    value = threshold_of(data, st, pdf, col)
     if value is None:
         return None
     return {
@@ -979,7 +1021,7 @@ def _(data, st, pdf):
     if any(not isinstance(c, str) for c in pdf.columns):
         return None
     col = _pick(data, st, columns_of(pdf, "num"))
-    value = _value_of(data, st, pdf, col)
+    value = threshold_of(data, st, pdf, col)
     if value is None:
         return None
     return {
@@ -1088,20 +1130,21 @@ def _(data, st, pdf):
 
 # -- values merged from partials ------------------------------------------------------
 #
-# std, var and mean are merged from partials (Chan's formula, sums of partial
-# sums), so a value may differ from pandas' in its last bit: the end compares
-# it with a tolerance, but a later step that treats floats exactly (a filter
-# on a value drawn from the data, a comparison, a key, a sort, a cast, a
-# rounding, a count of distinct values) would turn that bit into other rows
-# or groups. After such an aggregation, those steps are not drawn on float
-# columns.
+# sum, mean, std and var of floats are merged from partials (sums of partial
+# sums, Chan's formula), so a value may differ from pandas' in its last bit;
+# so may pandas' own from one row order to another (a float group sum is
+# numpy.add.reduceat of ascending group ids and Kahan-compensated otherwise).
+# The end compares it with a tolerance, but a later step that treats floats
+# exactly (a key, a sort, a cast, a rounding, a count of distinct values, an
+# isin or a merge on a value drawn from the data) would turn that bit into
+# other rows or groups. After such an aggregation, those steps are not drawn
+# on float columns. Comparisons with a threshold stay: the threshold keeps
+# clear of every value (threshold_of).
 
-INEXACT_AGGS = frozenset(["std", "var", "mean"])
+INEXACT_AGGS = frozenset(["sum", "std", "var", "mean"])
 
 # the parameters naming the columns a step treats exactly
 _EXACT_PARAMS = {
-    "filter_cmp": ["col"],
-    "parquet_filters": ["col"],
     "filter_isin": ["col"],
     "query": ["col"],
     "where": ["cond"],
@@ -1124,7 +1167,7 @@ _EXACT_PARAMS = {
 
 def makes_inexact(name: str, params: dict) -> bool:
     """Whether the step computes floats merged from partials."""
-    if name == "groupby_agg":
+    if name in ("groupby_agg", "groupby_two_keys"):
         return params["agg"] in INEXACT_AGGS
     if name == "groupby_named":
         return any(agg in INEXACT_AGGS for _, agg in params["spec"].values())

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime
 import os
 
+import pandas as pd
 import pytest
 from composition import (
     ENDS,
@@ -38,6 +39,7 @@ from composition import (
     makes_inexact,
     pandas_step,
     start,
+    threshold_of,
 )
 from frames import PARTITIONINGS
 from hypothesis import HealthCheck, given, note, seed, settings
@@ -169,3 +171,26 @@ def test_random_pipelines_fixed(case):
 @given(case=pipelines())
 def test_random_pipelines_rotating(case):
     _run(case)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True, width=64),
+            st.sampled_from([-0.49, -0.48999999999999994, 0.1 + 0.2, 0.3]),
+        ),
+        max_size=12,
+    ),
+    data=st.data(),
+)
+def test_float_thresholds_keep_clear_of_every_value(values, data):
+    # a last-bit difference within assert_eq's tolerance (rtol 1e-7) never
+    # moves a value across a drawn threshold
+    pdf = pd.DataFrame({"f": pd.Series(values, dtype="float64")})
+    value = threshold_of(_Drawer(data.draw), st, pdf, "f")
+    if value is None:
+        return
+    for v in pdf["f"].dropna():
+        near = [v * (1 - 1e-7), v * (1 + 1e-7)]
+        assert all((x > value) == (v > value) for x in near), (v, value)
