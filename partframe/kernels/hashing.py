@@ -1,10 +1,13 @@
 """Hash partitioning: which output partition each row goes to.
 
-``partitioning_index(df, on, npartitions)`` hashes the key columns with
-:func:`pandas.util.hash_pandas_object` (a fixed hash key, so the result is
-the same in every process and on every machine) and takes the remainder.
-Keys are normalized first so that values pandas treats as equal land in the
-same partition whatever their dtype:
+``partitioning_index(df, on, npartitions)`` hashes the key columns as
+:func:`pandas.util.hash_pandas_object` does (a fixed hash key, so the result
+is the same in every process and on every machine) and takes the remainder.
+The hashes are pandas', computed from the columns' arrays with
+:func:`pandas.util.hash_array` and combined as pandas combines a frame's
+columns: building the key frame and its Series cost a small partition ten
+times the hashing. Keys are normalized first so that values pandas treats
+as equal land in the same partition whatever their dtype:
 
 - numbers (int, uint, float, bool, nullable Int/Float) hash as float64, so
   ``1``, ``1.0`` and ``Int64`` ``1`` agree; ``-0.0`` hashes as ``0.0``;
@@ -22,46 +25,106 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .gather import frame_columns, plain_array
+from .selection import select_columns
+
 __all__ = ["hash_keys", "partitioning_index"]
 
 
-def _normalize(values: pd.Series) -> pd.Series:
-    """A Series whose hash depends only on the values pandas considers equal."""
+def _key_array(values: Any) -> Any:
+    """A key column's array (numpy or extension), as the array its hash is
+    computed from: equal for the values pandas considers equal."""
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
+        codes = np.asarray(values.codes)
         if not len(dtype.categories):
-            return pd.Series(np.full(len(values), np.nan), index=values.index)
+            return np.full(len(values), np.nan)
         taken = dtype.categories.take(np.where(codes < 0, 0, codes))
-        plain = pd.Series(taken, index=values.index).where(codes >= 0)
-        return _normalize(plain)
+        return _key_array(pd.Series(taken).where(codes >= 0).array)
     if pd.api.types.is_bool_dtype(dtype) or (
         pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iufb"
     ):
-        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        if isinstance(values, np.ndarray):
+            arr = values.astype("float64")
+        else:
+            arr = plain_array(values)
+            if isinstance(arr, np.ndarray):
+                arr = arr.astype("float64")
+            else:
+                arr = arr.to_numpy(dtype="float64", na_value=np.nan)
         # One NaN bit pattern, and -0.0 == 0.0.
-        arr = np.where(np.isnan(arr), np.nan, arr + 0.0)
-        return pd.Series(arr, index=values.index)
+        return np.where(np.isnan(arr), np.nan, arr + 0.0)
     if dtype.kind == "M":
+        series = pd.Series(values)
         if isinstance(dtype, pd.DatetimeTZDtype):
-            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
         try:
-            return values.astype("datetime64[ns]")
+            return series.astype("datetime64[ns]").array
         except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
-            return values
+            return series.array
     if dtype.kind == "m":
         try:
-            return values.astype("timedelta64[ns]")
+            return pd.Series(values).astype("timedelta64[ns]").array
         except (OverflowError, ValueError):
             return values
     if isinstance(dtype, pd.StringDtype):
         # str / string[python] / string[pyarrow]: hash like object strings.
-        return pd.Series(
-            values.to_numpy(dtype=object, na_value=None), index=values.index
-        )
+        return values.to_numpy(dtype=object, na_value=None)
     if dtype.kind == "O":
-        return values.where(values.notna(), None)
+        arr = np.array(plain_array(values), dtype=object)
+        arr[pd.isna(arr)] = None
+        return arr
     return values
+
+
+#: Rows from which object keys are factorized before hashing (pandas'
+#: ``categorize``): a hash per distinct value then saves work when values
+#: repeat, while below it the factorizing costs more than hashing each row.
+CATEGORIZE_ROWS = 10_000
+
+_U8MAX = np.iinfo(np.uint64).max
+
+
+def _hash_column(values: Any) -> np.ndarray:
+    """pandas' hash of one key column's normalized values (what
+    ``hash_pandas_object(..., index=False)`` gives for them)."""
+    arr = _key_array(values)
+    if (
+        isinstance(arr, np.ndarray)
+        and arr.dtype == object
+        and len(arr) < CATEGORIZE_ROWS
+    ):
+        # pandas' categorized hash, without the factorizing: each value's
+        # hash, and missing values the largest uint64
+        missing = pd.isna(arr)
+        if missing.any():
+            arr = arr.copy()
+            arr[missing] = ""
+            out = pd.util.hash_array(arr, categorize=False)
+            out[missing] = _U8MAX
+            return out
+        return pd.util.hash_array(arr, categorize=False)
+    return np.asarray(pd.util.hash_array(arr), dtype="uint64")
+
+
+def _combine(hashes: list[np.ndarray]) -> np.ndarray:
+    """One hash per row from the hashes of its key columns, as
+    ``hash_pandas_object`` of a frame combines its columns'."""
+    try:
+        from pandas.core.util.hashing import combine_hash_arrays
+    except ImportError:  # pragma: no cover - pandas moved it
+        frame = pd.DataFrame(dict(enumerate(hashes)))
+        return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return combine_hash_arrays(iter(hashes), len(hashes))
+
+
+def _key_columns(keys: pd.DataFrame | pd.Series | pd.Index) -> list:
+    """The arrays of ``keys``' columns (one for a Series or an Index)."""
+    if isinstance(keys, pd.MultiIndex):
+        return [keys.get_level_values(i).array for i in range(keys.nlevels)]
+    if isinstance(keys, pd.Index | pd.Series):
+        return [keys.array]
+    return frame_columns(keys)
 
 
 def hash_keys(keys: pd.DataFrame | pd.Series | pd.Index) -> np.ndarray:
@@ -75,20 +138,15 @@ def hash_keys(keys: pd.DataFrame | pd.Series | pd.Index) -> np.ndarray:
     >>> bool((a == b).all())
     True
     """
-    if isinstance(keys, pd.MultiIndex):
-        keys = keys.to_frame(index=False)
-    elif isinstance(keys, pd.Index):
-        keys = keys.to_series(index=pd.RangeIndex(len(keys)))
-    if isinstance(keys, pd.Series):
-        keys = keys.to_frame()
-    if len(keys.columns) == 0:
-        return np.zeros(len(keys), dtype="uint64")
-    norm = pd.DataFrame(
-        {i: _normalize(keys.iloc[:, i]) for i in range(len(keys.columns))}
-    )
-    if len(norm.columns) == 1:
-        return pd.util.hash_pandas_object(norm.iloc[:, 0], index=False).to_numpy()
-    return pd.util.hash_pandas_object(norm, index=False).to_numpy()
+    return _hash_arrays(_key_columns(keys), len(keys))
+
+
+def _hash_arrays(columns: list, rows: int) -> np.ndarray:
+    """:func:`hash_keys` of the key columns' arrays."""
+    if not columns:
+        return np.zeros(rows, dtype="uint64")
+    hashes = [_hash_column(values) for values in columns]
+    return hashes[0] if len(hashes) == 1 else _combine(hashes)
 
 
 def partitioning_index(
@@ -129,10 +187,13 @@ def partitioning_index(
     elif isinstance(on, str) and on == "__index__":
         keys = df.index
     elif isinstance(on, list | tuple):
-        keys = df[list(on)]
+        keys = on if df.columns.is_unique else select_columns(df, list(on))
     else:
         keys = df[on]
     if npartitions == 1:
         return np.zeros(len(df), dtype="int64")
-    h = hash_keys(keys)
+    if keys is on:  # labels of distinct columns: their arrays, no frame built
+        h = _hash_arrays([df[label].array for label in on], len(df))
+    else:
+        h = hash_keys(keys)
     return (h % np.uint64(npartitions)).astype("int64")
