@@ -16,6 +16,7 @@ import pandas as pd
 from .enforce import missing_widened
 from .group_call import PART, POS
 from .reductions import _as_frame, _like, _live
+from .selection import drop_columns
 
 __all__ = [
     "mode_aggregate",
@@ -271,7 +272,7 @@ def dedup_partition(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
 def dedup_untagged(df: pd.DataFrame, cols: list, keep: Any) -> pd.DataFrame:
     """:func:`dedup_partition`, then without the tag columns (the rows stay
     in the partition of their key)."""
-    return dedup_partition(df, cols, keep).drop(columns=[PART, POS])
+    return drop_columns(dedup_partition(df, cols, keep), [PART, POS])
 
 
 def count_values(df: pd.DataFrame, name: Any, kw: dict) -> pd.Series:

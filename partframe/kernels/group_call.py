@@ -16,6 +16,7 @@ from .. import offload
 from .enforce import widened_by_missing
 from .groupby_finalize import cast_index, reset_index_objects, sort_order
 from .keys import index_sorted_positions
+from .selection import drop_columns
 from .topn import fast_top_n_ok, group_top_n
 
 # Columns that tag each row with its input partition and position, so rows
@@ -252,7 +253,7 @@ def restore_rows(df: pd.DataFrame, value: Any) -> Any:
     if value is not None:
         out = df[value]
         return out
-    return df.drop(columns=[PART, POS])
+    return drop_columns(df, [PART, POS])
 
 
 def restore_named(df: pd.DataFrame, value: Any, meta: Any) -> Any:
@@ -334,7 +335,7 @@ def groupby_transform_partition(
     if not len(res) and len(df):
         # every key missing (dropna=True): pandas finds no group and returns
         # no rows; each row's value is missing, in the meta's dtypes
-        base = res if empty is None else empty.drop(columns=[PART, POS])
+        base = res if empty is None else drop_columns(empty, [PART, POS])
         res = base.reindex(df.index)
     if isinstance(res, pd.Series):
         res = res.to_frame("__pf_value")

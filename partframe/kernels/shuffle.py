@@ -57,11 +57,41 @@ def split_by_partition(df: Any, parts: np.ndarray, npartitions: int) -> list:
     # Small partition numbers sort by radix (several times faster than a
     # stable sort of int64); the bounds come from counts, not a search.
     small = _small_ints(parts, npartitions)
-    order = np.argsort(small, kind="stable")
-    ordered = df.take(order)
     bounds = np.zeros(npartitions + 1, dtype="int64")
     np.cumsum(np.bincount(small, minlength=npartitions), out=bounds[1:])
-    return [ordered.iloc[bounds[j] : bounds[j + 1]] for j in range(npartitions)]
+    return _pieces(df, _digit_order(small), bounds, _rows)
+
+
+def _digit_order(digit: np.ndarray) -> np.ndarray | None:
+    """The stable order of ``digit``; ``None`` when it ascends already."""
+    if len(digit) < 2 or (digit[1:] >= digit[:-1]).all():
+        return None
+    return np.argsort(digit, kind="stable")
+
+
+def _pieces(df: Any, order: Any, bounds: np.ndarray, cut: Any) -> list:
+    """``cut(ordered, start, stop)`` for each run of ``bounds`` of ``df``
+    taken in ``order`` (``None``: as it is). A piece of every row is the
+    frame itself, and empty pieces share one: on small partitions most
+    pieces are empty, and a row slice of a frame costs tens of us."""
+    if order is not None:
+        df = df.take(order)
+    empty = None
+    out = []
+    for d in range(len(bounds) - 1):
+        a, b = int(bounds[d]), int(bounds[d + 1])
+        if a == b:
+            if empty is None:
+                empty = cut(df, 0, 0)
+            out.append(empty)
+        else:
+            out.append(cut(df, a, b))
+    return out
+
+
+def _rows(frame: Any, a: int, b: int) -> Any:
+    """Rows ``a`` to ``b`` of ``frame``: the frame itself when that is all."""
+    return frame if a == 0 and b == len(frame) else frame.iloc[a:b]
 
 
 def _small_ints(parts: np.ndarray, npartitions: int) -> np.ndarray:
@@ -136,14 +166,16 @@ def staged_split(pair: tuple, divisor: int, k: int) -> list:
     """Split a pair by digit ``(dest // divisor) % k``; rows keep their order."""
     df, dest = pair
     digit = _small_ints((dest // divisor) % k, k)
-    order = np.argsort(digit, kind="stable")
-    ordered, dest = df.take(order), dest[order]
     bounds = np.zeros(k + 1, dtype="int64")
     np.cumsum(np.bincount(digit, minlength=k), out=bounds[1:])
-    return [
-        (ordered.iloc[bounds[d] : bounds[d + 1]], dest[bounds[d] : bounds[d + 1]])
-        for d in range(k)
-    ]
+    order = _digit_order(digit)
+    sorted_dest = dest if order is None else dest[order]
+    return _pieces(
+        df,
+        order,
+        bounds,
+        lambda ordered, a, b: (_rows(ordered, a, b), sorted_dest[a:b]),
+    )
 
 
 def staged_concat(pairs: list) -> tuple:

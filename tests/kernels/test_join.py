@@ -225,3 +225,27 @@ def test_broadcast_left_join_through_the_kernel(npartitions):
     empty = db[db.v > 2]  # every partition empty
     assert_eq(ds.merge(empty, on="k"), small.merge(big[big.v > 2], on="k"),
               check_index=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "right", "outer", "cross"])
+@pytest.mark.parametrize("empty", ["left", "right", "both"])
+def test_a_join_of_an_empty_side_is_pandas(how, empty):
+    # merge_partitions answers a side that keeps only matches being empty
+    # without pandas.merge; the result is pandas', cast to the meta
+    from partframe.kernels.enforce import conform
+    from partframe.kernels.merge import merge_partitions
+
+    left = pd.DataFrame({"k": [1, 2, 2], "a": pd.array(["x", "y", "z"], dtype="str")})
+    right = pd.DataFrame({"k": [2, 3], "b": [0.5, 1.5]})
+    if empty in ("left", "both"):
+        left = left.iloc[:0]
+    if empty in ("right", "both"):
+        right = right.iloc[:0]
+    kwargs = {"how": how} if how == "cross" else {"how": how, "on": "k"}
+    if how == "cross":
+        right = right.rename(columns={"k": "k2"})
+    meta = pd.merge(left.iloc[:0], right.iloc[:0], **kwargs)
+    meta = meta.astype({"a": "str"}) if "a" in meta else meta
+    got = merge_partitions(left, right, "merge", kwargs, meta)
+    want = conform(pd.merge(left, right, **kwargs), meta)
+    pd.testing.assert_frame_equal(got, want)
