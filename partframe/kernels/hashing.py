@@ -34,6 +34,7 @@ __all__ = ["hash_keys", "partitioning_index"]
 def _key_array(values: Any) -> Any:
     """A key column's array (numpy or extension), as the array its hash is
     computed from: equal for the values pandas considers equal."""
+    values = plain_array(values)
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         codes = np.asarray(values.codes)
@@ -44,14 +45,11 @@ def _key_array(values: Any) -> Any:
     if pd.api.types.is_bool_dtype(dtype) or (
         pd.api.types.is_numeric_dtype(dtype) and dtype.kind in "iufb"
     ):
-        if isinstance(values, np.ndarray):
-            arr = values.astype("float64")
-        else:
-            arr = plain_array(values)
-            if isinstance(arr, np.ndarray):
-                arr = arr.astype("float64")
-            else:
-                arr = arr.to_numpy(dtype="float64", na_value=np.nan)
+        arr = (
+            values.astype("float64")
+            if isinstance(values, np.ndarray)
+            else values.to_numpy(dtype="float64", na_value=np.nan)
+        )
         # One NaN bit pattern, and -0.0 == 0.0.
         return np.where(np.isnan(arr), np.nan, arr + 0.0)
     if dtype.kind == "M":
@@ -71,7 +69,7 @@ def _key_array(values: Any) -> Any:
         # str / string[python] / string[pyarrow]: hash like object strings.
         return values.to_numpy(dtype=object, na_value=None)
     if dtype.kind == "O":
-        arr = np.array(plain_array(values), dtype=object)
+        arr = np.array(values, dtype=object)
         arr[pd.isna(arr)] = None
         return arr
     return values
@@ -97,13 +95,9 @@ def _hash_column(values: Any) -> np.ndarray:
         # pandas' categorized hash, without the factorizing: each value's
         # hash, and missing values the largest uint64
         missing = pd.isna(arr)
-        if missing.any():
-            arr = arr.copy()
-            arr[missing] = ""
-            out = pd.util.hash_array(arr, categorize=False)
-            out[missing] = _U8MAX
-            return out
-        return pd.util.hash_array(arr, categorize=False)
+        out = pd.util.hash_array(np.where(missing, "", arr), categorize=False)
+        out[missing] = _U8MAX
+        return out
     return np.asarray(pd.util.hash_array(arr), dtype="uint64")
 
 
@@ -183,17 +177,16 @@ def partitioning_index(
     if npartitions < 1:
         raise ValueError(f"npartitions must be at least 1, got {npartitions}")
     if on is None:
-        keys = df
+        columns = _key_columns(df)
     elif isinstance(on, str) and on == "__index__":
-        keys = df.index
+        columns = _key_columns(df.index)
+    elif isinstance(on, list | tuple) and df.columns.is_unique:
+        columns = [df[label].array for label in on]  # no key frame built
     elif isinstance(on, list | tuple):
-        keys = on if df.columns.is_unique else select_columns(df, list(on))
+        columns = _key_columns(select_columns(df, list(on)))
     else:
-        keys = df[on]
+        columns = _key_columns(df[on])
     if npartitions == 1:
         return np.zeros(len(df), dtype="int64")
-    if keys is on:  # labels of distinct columns: their arrays, no frame built
-        h = _hash_arrays([df[label].array for label in on], len(df))
-    else:
-        h = hash_keys(keys)
+    h = _hash_arrays(columns, len(df))
     return (h % np.uint64(npartitions)).astype("int64")
