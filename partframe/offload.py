@@ -6,10 +6,12 @@ it uses one core, however many threads run it. :func:`map_calls` computes
 ``[func(*p) for p in pieces]`` with this thread and worker processes
 sharing the pieces: the thread takes them one after the other from a
 common queue, and each worker process it may use has a feeder thread that
-sends it the next piece and waits (without the GIL) for the result. The
-pieces are taken as they come, so a slow piece or a worker still
-starting never holds the others up, and the results keep the pieces'
-order.
+keeps :data:`PIPELINE_DEPTH` pieces with it (the next one is sent while
+it computes one, so it never waits for this process, where a thread
+running Python holds the GIL a switch interval at a time) and waits
+(without the GIL) for the results. The pieces are taken as they come,
+so a slow piece or a worker still starting never holds the others up,
+and the results keep the pieces' order.
 
 Workers are only brought in when the work pays for them: an idle worker
 that has started at once, others once the first piece has taken
@@ -53,6 +55,7 @@ import contextlib
 import json
 import os
 import pickle
+import queue
 import select
 import signal
 import socket
@@ -82,6 +85,8 @@ __all__ = [
 IDLE_SECONDS = 20.0
 #: Workers join once the first piece has run this long in this thread.
 FEED_AFTER_SECONDS = 0.05
+#: Calls a worker holds at once: the next one is sent while it computes.
+PIPELINE_DEPTH = 2
 #: A thread waits this long at most for its turn to compute a piece here.
 HERE_WAIT_SECONDS = 1.0
 
@@ -271,8 +276,13 @@ class _Calls:
         t.start()
 
     def _feed(self, worker: _Worker) -> None:
-        """Send pieces to ``worker`` while any are left."""
+        """Send pieces to ``worker`` while any are left, keeping
+        :data:`PIPELINE_DEPTH` of them with it: the next is on its way while
+        it computes one, so it never waits for this process's GIL between
+        calls. Every call sent is answered before the worker is given back
+        (or handed over), so its socket holds nothing of this call."""
         alive = True
+        sent: deque[tuple[int, tuple]] = deque()
         try:
             while (
                 self.queue
@@ -282,27 +292,45 @@ class _Calls:
             ):
                 pass
             alive = not worker.failed
+            more = True  # False once a piece cannot go to this worker
             while worker.started:
-                item = self.take()
-                if item is None:
+                while more and len(sent) < PIPELINE_DEPTH:
+                    item = self.take()
+                    if item is None:
+                        break
+                    try:
+                        frames = _dumps((self.func, item[1]))
+                    except Exception:
+                        self.queue.appendleft(item)  # this thread computes it
+                        more = False
+                        break
+                    worker.send(frames)
+                    del frames
+                    sent.append(item)
+                if not sent:
                     break
-                i, args = item
+                item = sent.popleft()
                 try:
-                    frames = _dumps((self.func, args))
-                except Exception:
-                    self.queue.appendleft(item)  # this thread computes it
-                    break
-                status, value = worker.run(frames)
-                del frames
+                    status, value = worker.receive()
+                except OffloadWorkerDied:
+                    raise
+                except BaseException as exc:  # the call raised: read the rest
+                    self.fail(exc)
+                    more = False
+                    continue
                 if status == "load":  # the worker cannot load it: here
                     self.queue.appendleft(item)
-                    break
-                self.out[i] = value
+                    more = False
+                    continue
+                self.out[item[0]] = value
         except OffloadWorkerDied as exc:
             alive = False
             self.fail(exc)
         except BaseException as exc:
             self.fail(exc)
+            alive = not sent  # a call unanswered: the socket is out of step
+        if not alive and worker.process.poll() is None:
+            worker.close(wait=0.0)
         if not (alive and worker.started and _hand_over(self, worker)):
             _POOL.give_back(worker, alive)
 
@@ -395,17 +423,25 @@ def _error_frames(tag: str, exc: BaseException) -> list[Any]:
 
 def serve(fd: int) -> None:
     """A worker's loop: run the calls read from socket ``fd`` until the
-    caller closes it (or exits)."""
+    caller closes it (or exits). A thread reads the calls as they come
+    (the caller sends the next while this one runs), this one runs them in
+    order and sends each answer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller handles Ctrl-C
     sock = socket.socket(fileno=fd)
     try:
         sock.sendall(_READY)  # imports done
     except OSError:
         return
+    calls: queue.SimpleQueue[list[bytearray] | None] = queue.SimpleQueue()
+    threading.Thread(
+        target=_read_calls,
+        args=(sock, calls),
+        name="partframe-offload-reader",
+        daemon=True,
+    ).start()
     while True:
-        try:
-            frames = _recv_frames(sock)
-        except (EOFError, OSError):
+        frames = calls.get()
+        if frames is None:
             return
         try:
             func, args = _loads(frames)
@@ -420,6 +456,16 @@ def serve(fd: int) -> None:
         except OSError:
             return
         del reply
+
+
+def _read_calls(sock: socket.socket, calls: queue.SimpleQueue) -> None:
+    """Put each call read from ``sock`` on ``calls``; ``None`` once the
+    caller has closed it."""
+    try:
+        while True:
+            calls.put(_recv_frames(sock))
+    except (EOFError, OSError):
+        calls.put(None)
 
 
 def _answer(func: Callable[..., Any], args: tuple) -> list[Any]:
@@ -475,19 +521,21 @@ class _Worker:
             self.failed = not self.started
         return self.started
 
-    def run(self, frames: list[Any]) -> tuple[str, Any]:
-        """Send a call, wait for its answer: ``("ok", value)``,
-        ``("load", None)``; a failed call raises its exception."""
+    def send(self, frames: list[Any]) -> None:
+        """Send a call (its answer is read by :meth:`receive`, in order)."""
         try:
             _send(self.sock, frames)
-            del frames
+        except OSError as lost:
+            raise self._died() from lost
+
+    def receive(self) -> tuple[str, Any]:
+        """The answer to the oldest call sent and not yet answered:
+        ``("ok", value)``, ``("load", None)``; a failed call raises its
+        exception."""
+        try:
             status, value = _loads(_recv_frames(self.sock))
         except (EOFError, OSError) as lost:
-            code = self.close(wait=1.0)
-            raise OffloadWorkerDied(
-                f"a partframe offload worker process (pid {self.process.pid}) "
-                f"ended while running a call (exit code {code})"
-            ) from lost
+            raise self._died() from lost
         if status == "ok":
             return status, value
         data, text, tb = value
@@ -501,6 +549,13 @@ class _Worker:
             error = RuntimeError(f"an offloaded call raised {text}")
         error.__cause__ = _RemoteTraceback(tb)
         raise error
+
+    def _died(self) -> OffloadWorkerDied:
+        code = self.close(wait=1.0)
+        return OffloadWorkerDied(
+            f"a partframe offload worker process (pid {self.process.pid}) "
+            f"ended while running a call (exit code {code})"
+        )
 
     def close(self, wait: float = 1.0) -> int | None:
         """End the worker (closing its socket ends its loop); its exit code."""

@@ -308,3 +308,71 @@ def test_one_thread_computes_pieces_here_at_a_time(shared):
     spans = sorted(span for r in results for span in r)
     assert len(spans) == 16
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+
+
+def _in_worker_raises(i: int, parent: int) -> tuple[int, int]:
+    if os.getpid() != parent:
+        raise Boom(f"piece {i}")
+    time.sleep(0.005)
+    return i, os.getpid()
+
+
+def _log_worker_calls(monkeypatch) -> list[str]:
+    log: list[str] = []
+    send, receive = offload._Worker.send, offload._Worker.receive
+
+    def logged_send(self, frames):
+        log.append("send")
+        return send(self, frames)
+
+    def logged_receive(self):
+        log.append("receive")
+        return receive(self)
+
+    monkeypatch.setattr(offload._Worker, "send", logged_send)
+    monkeypatch.setattr(offload._Worker, "receive", logged_receive)
+    return log
+
+
+def test_a_worker_is_sent_the_next_call_before_it_answers(shared, monkeypatch):
+    _warm()
+    log = _log_worker_calls(monkeypatch)
+    got = offload.map_calls(_pid_after, [(0.01,)] * 12, feed_after=0.0)
+    assert len(set(got)) == 2  # here and in the worker
+    assert log.count("send") == log.count("receive") >= 2
+    depth = max(
+        log[:k].count("send") - log[:k].count("receive") for k in range(len(log) + 1)
+    )
+    assert depth == offload.PIPELINE_DEPTH
+
+
+def test_a_failed_call_leaves_the_worker_in_step(shared, monkeypatch):
+    _warm()
+    (before,) = [w.process.pid for w in offload._POOL.idle]
+    log = _log_worker_calls(monkeypatch)
+    pieces = [(i, os.getpid()) for i in range(12)]
+    with pytest.raises(Boom, match="piece"):
+        offload.map_calls(_in_worker_raises, pieces, feed_after=0.0)
+    assert log.count("send") == log.count("receive") >= 1  # every call answered
+    # the same worker, its answers in step with its calls
+    got = offload.map_calls(_pid_after, [(0.01,)] * 12, feed_after=0.0)
+    assert set(got) == {os.getpid(), before}
+
+
+def test_a_call_the_worker_cannot_load_runs_here(shared, tmp_path, monkeypatch):
+    _warm()
+    (before,) = [w.process.pid for w in offload._POOL.idle]
+    # a module the worker cannot import: its path came after it started
+    (tmp_path / "pf_only_here.py").write_text(
+        "import os, time\n"
+        "def pid(i):\n"
+        "    time.sleep(0.005)\n"
+        "    return i, os.getpid()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from pf_only_here import pid  # type: ignore[import-not-found]
+
+    got = offload.map_calls(pid, [(i,) for i in range(12)], feed_after=0.0)
+    assert got == [(i, os.getpid()) for i in range(12)]
+    got = offload.map_calls(_pid_after, [(0.01,)] * 12, feed_after=0.0)
+    assert set(got) == {os.getpid(), before}
