@@ -367,6 +367,45 @@ def _(data, st, pdf):
     return {"col": col, "how": how}
 
 
+def _overlap(d: Any, col: Any, out: str, how: str, n: int) -> Any:
+    s = d[col]
+    if how == "shift":
+        s = s.shift(n)
+    elif how == "diff":
+        s = s.diff(n)
+    elif how == "pct_change":
+        s = s.pct_change(n)
+    elif how == "rolling_max":
+        s = s.rolling(abs(n) + 1, min_periods=1).max()
+    elif how == "rolling_mean":
+        s = s.rolling(abs(n) + 1).mean()
+    elif how == "rolling_count":
+        s = s.rolling(abs(n) + 1, center=True).count()
+    return d.assign(**{out: s})
+
+
+#: overlap steps whose floats are sums that pandas runs over the whole frame
+#: and a partition starts again from the rows it borrows
+INEXACT_OVERLAPS = frozenset(["rolling_mean"])
+
+
+@step("overlap")
+@runs(_overlap)
+def _(data, st, pdf):
+    how = data.draw(
+        st.sampled_from(
+            ["shift", "diff", "pct_change", "rolling_max", "rolling_mean",
+             "rolling_count"]
+        )
+    )  # fmt: skip
+    cols = list(pdf.columns) if how == "shift" else columns_of(pdf, "num")
+    col = _pick(data, st, cols)
+    if col is None:
+        return None
+    n = data.draw(st.integers(-3, 3))
+    return {"col": col, "out": _new_name(pdf), "how": how, "n": n}
+
+
 def _where(d: Any, col: Any, cond: Any, other: Any) -> Any:
     return d.assign(**{col: d[col].where(d[cond] > 0, other)})
 
@@ -1171,6 +1210,8 @@ def makes_inexact(name: str, params: dict) -> bool:
         return params["agg"] in INEXACT_AGGS
     if name == "groupby_named":
         return any(agg in INEXACT_AGGS for _, agg in params["spec"].values())
+    if name == "overlap":
+        return params["how"] in INEXACT_OVERLAPS
     return False
 
 
@@ -1181,6 +1222,8 @@ def exact_on_floats(name: str, params: dict, pdf: pd.DataFrame) -> bool:
         keys = ["a", "b"]
     if name == "unary" and params["how"] == "round":
         keys = ["col"]
+    if name == "overlap" and params["how"] != "shift":
+        keys = ["col"]  # differences and windows of values off in the last bit
     if name in ("groupby_agg", "groupby_two_keys") and params["agg"] == "nunique":
         keys.append("values")
     cols: list = []

@@ -45,6 +45,7 @@ from ..methods import partitions as _partitions
 from ..methods import reductions as _reductions
 from ..methods import set_index as _set_index
 from ..methods import shuffle as _shuffle
+from ..methods import windows as _windows
 from ..methods.accessors import StringAccessor
 from ._core import (
     FrameBase,
@@ -90,6 +91,7 @@ class DataFrame(
     _shuffle.DataFrameMethods,
     _merge.DataFrameMethods,
     _io.DataFrameMethods,
+    _windows.WindowMethods,
     _FrameMethods["Series"],
     FrameBase,
 ):
@@ -370,6 +372,7 @@ class Series(
     _groupby.SeriesMethods,
     _shuffle.SeriesMethods,
     _io.SeriesMethods,
+    _windows.WindowMethods,
     _FrameMethods[Scalar],
     _OneDimensional,
     FrameBase,

@@ -1,0 +1,356 @@
+"""Methods that read neighbouring rows, across partition boundaries:
+``map_overlap``, ``shift``, ``diff``, ``pct_change``, ``rolling``.
+
+Each is a :class:`~partframe.expr.overlap.MapOverlap`: a partition is
+extended by the rows it needs from the partitions around it (a row count,
+or a time span of a sorted datetime-like index), pandas runs on it, and
+the borrowed rows are cut off again, so the result equals pandas' on the
+whole frame whatever the partition sizes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Self
+
+import numpy as np
+import pandas as pd
+from pandas.api.extensions import no_default
+
+from ..collection._core import new_collection
+from ..expr.base import Expr
+from ..expr.blockwise import function_name
+from ..expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
+from ..expr.overlap import MapOverlap
+from ..kernels.overlap import differenced, pct_changed, rolled, shifted
+
+if TYPE_CHECKING:
+    from ..collection import DataFrame, Series
+
+__all__ = ["Rolling", "WindowMethods"]
+
+_TIME_INDEXES = (pd.DatetimeIndex, pd.TimedeltaIndex)
+
+
+def _axis_rows(axis: Any, method: str) -> None:
+    if axis not in (0, "index", "rows"):
+        raise NotImplementedError(
+            f"{method}(axis={axis!r}): only axis=0 (along the rows) is supported"
+        )
+
+
+def _span(value: Any, name: str, meta: Any, label: str) -> Any:
+    """``before``/``after`` as rows (``int``) or a ``pandas.Timedelta``."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"{label}: {name}={value!r} must be a row count or a time span")
+    if isinstance(value, int | np.integer):
+        if value < 0:
+            raise ValueError(f"{label}: {name}={value} must not be negative")
+        return int(value)
+    if isinstance(value, str | datetime.timedelta | np.timedelta64 | pd.offsets.Tick):
+        try:
+            span = pd.Timedelta(value)
+        except ValueError as err:
+            raise ValueError(
+                f"{label}: {name}={value!r} is not a row count or a fixed time "
+                f"span ({err})"
+            ) from None
+        if not isinstance(meta.index, _TIME_INDEXES):
+            raise ValueError(
+                f"{label}: {name}={value!r} is a time span, which needs a "
+                f"datetime or timedelta index; this one is "
+                f"{meta.index.dtype} (set_index a datetime column first, or "
+                "give a row count)"
+            )
+        if span < pd.Timedelta(0):
+            raise ValueError(f"{label}: {name}={value!r} must not be negative")
+        return span if span else 0
+    raise TypeError(
+        f"{label}: {name}={value!r} must be a row count (int) or a time span "
+        "(a Timedelta or a string such as '2h')"
+    )
+
+
+def _overlap(
+    obj: Any,
+    func: Callable[..., Any],
+    before: Any,
+    after: Any,
+    args: tuple,
+    kwargs: dict,
+    label: str,
+    meta: Any = None,
+    enforce: bool | str = False,
+) -> Any:
+    if meta is None:
+        meta = emulate(func, meta_nonempty(obj._meta), *args, nonempty=True, **kwargs)
+    return new_collection(
+        MapOverlap(obj.expr, func, before, after, meta, args, kwargs, label, enforce)
+    )
+
+
+class WindowMethods:
+    """``map_overlap``, ``shift``, ``diff``, ``pct_change`` and ``rolling``
+    of DataFrame and Series."""
+
+    # Provided by the collection this is mixed into (FrameBase).
+    expr: Expr
+    _meta: Any
+
+    def map_overlap(
+        self,
+        func: Callable[..., Any],
+        before: Any,
+        after: Any,
+        *args: Any,
+        meta: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Apply ``func`` to each partition extended by rows of its neighbours.
+
+        ``func(part, *args, **kwargs)`` gets the partition with the last
+        ``before`` rows of the frame before it prepended and the first
+        ``after`` rows after it appended (taken from as many partitions as
+        needed), and must return one row per row it is given; those rows
+        are cut off its result, so each partition keeps its own rows and
+        the divisions are kept.
+
+        Parameters
+        ----------
+        func : callable
+            Returns a DataFrame or Series of the same length as its input.
+        before, after : int or time span
+            Rows to borrow: a count, or a time span (``"2h"``,
+            ``pandas.Timedelta``) of a datetime-like index, which must be
+            sorted across partitions.
+        *args, **kwargs
+            Passed on to ``func`` (scalars; frames are not aligned here).
+        meta : optional
+            The result's schema, as for ``map_partitions``; inferred by
+            calling ``func`` on a small stand-in when not given. Each
+            result is checked against it.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(6)}), npartitions=3)
+        >>> df.map_overlap(lambda p: p.x.rolling(2).sum(), 1, 0).compute().tolist()
+        [nan, 1.0, 3.0, 5.0, 7.0, 9.0]
+        """
+        label = f"map_overlap({function_name(func)})"
+        if any(is_frame_or_series(a) or isinstance(a, Expr) for a in args) or any(
+            hasattr(a, "expr") for a in (*args, *kwargs.values())
+        ):
+            raise NotImplementedError(
+                f"{label}: frames among the arguments are not aligned with the "
+                "partitions; merge or assign them into the frame first"
+            )
+        b = _span(before, "before", self._meta, label)
+        a = _span(after, "after", self._meta, label)
+        enforce: bool | str = "inferred" if meta is None else True
+        if meta is not None:
+            meta = make_meta(meta)
+        return _overlap(self, func, b, a, tuple(args), kwargs, label, meta, enforce)
+
+    def shift(
+        self,
+        periods: Any = 1,
+        freq: Any = None,
+        axis: Any = 0,
+        fill_value: Any = no_default,
+        **kwargs: Any,
+    ) -> Self:
+        """pandas' ``shift``: values move ``periods`` rows along the index,
+        across partition boundaries (with ``freq``: the index moves instead).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 3, 4]), npartitions=2)
+        >>> s.shift(1, fill_value=0).compute().tolist()
+        [0, 1, 2, 3]
+        """
+        _axis_rows(axis, "shift")
+        if freq is not None:
+            return self.map_partitions(_index_shifted, periods, freq)  # type: ignore[attr-defined]
+        steps = list(periods) if isinstance(periods, list | tuple) else [periods]
+        if not steps or not all(isinstance(p, int | np.integer) for p in steps):
+            raise TypeError(f"shift(periods={periods!r}): periods must be integers")
+        before, after = max(0, *steps), max(0, *(-p for p in steps))
+        kw = {"fill_value": fill_value, **kwargs} if kwargs else None
+        if kw is not None:
+            return _overlap(
+                self, _shift_with, before, after, (periods, kw), {}, "shift"
+            )
+        return _overlap(
+            self, shifted, before, after, (periods, fill_value), {}, "shift"
+        )
+
+    def diff(self, periods: int = 1, axis: Any = 0) -> Self:
+        """pandas' ``diff``, across partition boundaries.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 3, 6, 10]), npartitions=2)
+        >>> s.diff().compute().tolist()
+        [nan, 2.0, 3.0, 4.0]
+        """
+        _axis_rows(axis, "diff")
+        if not isinstance(periods, int | np.integer):
+            raise TypeError(f"diff(periods={periods!r}): periods must be an integer")
+        before, after = max(0, int(periods)), max(0, -int(periods))
+        return _overlap(self, differenced, before, after, (int(periods),), {}, "diff")
+
+    def pct_change(
+        self, periods: int = 1, fill_method: Any = None, freq: Any = None, **kwargs: Any
+    ) -> Self:
+        """pandas' ``pct_change``, across partition boundaries.
+
+        ``freq=`` (changes against the row a time span earlier) is not
+        supported: ``shift(freq=)`` and a merge on the index give it.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, 2.0, 3.0]), npartitions=2)
+        >>> s.pct_change().compute().tolist()
+        [nan, 1.0, 0.5]
+        """
+        if freq is not None:
+            raise NotImplementedError(
+                "pct_change(freq=) is not supported: compare with "
+                "shift(freq=...) joined on the index"
+            )
+        if not isinstance(periods, int | np.integer):
+            raise TypeError(
+                f"pct_change(periods={periods!r}): periods must be an integer"
+            )
+        if fill_method is not None:
+            # pandas fills first; ffill/bfill carry across partitions here
+            filled = getattr(self, str(fill_method))()
+            return filled.pct_change(periods, **kwargs)
+        before, after = max(0, int(periods)), max(0, -int(periods))
+        return _overlap(
+            self, pct_changed, before, after, (int(periods), kwargs), {}, "pct_change"
+        )
+
+    def rolling(
+        self,
+        window: Any,
+        min_periods: int | None = None,
+        center: bool = False,
+        win_type: str | None = None,
+        on: str | None = None,
+        closed: str | None = None,
+        step: int | None = None,
+        method: str = "single",
+    ) -> Rolling:
+        """Rolling windows, as pandas' ``rolling``, across partition boundaries.
+
+        ``window`` is a row count or a fixed time span (``"2h"``) of a
+        datetime-like index sorted across partitions. Each partition borrows
+        one window of rows from its neighbours (before it; after it too
+        with ``center=True``). ``step=`` is not supported (its rows depend
+        on positions in the whole frame); ``on=`` only with a row count.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, 2.0, 3.0, 4.0]), npartitions=3)
+        >>> s.rolling(2).sum().compute().tolist()
+        [nan, 3.0, 5.0, 7.0]
+        """
+        label = "rolling"
+        if step not in (None, 1):
+            raise NotImplementedError(
+                f"rolling(step={step!r}) is not supported: which rows it keeps "
+                "depends on their positions in the whole frame"
+            )
+        if isinstance(window, int | np.integer) and not isinstance(window, bool):
+            if window < 0:
+                raise ValueError(f"rolling(window={window}): window must be >= 0")
+            span: Any = int(window)
+        elif on is not None:
+            raise NotImplementedError(
+                f"rolling({window!r}, on={on!r}): a time window over a column; "
+                f"set_index({on!r}) first and roll over the index"
+            )
+        else:
+            span = _span(window, "window", self._meta, label)
+        spec = {
+            "window": window,
+            "min_periods": min_periods,
+            "center": center,
+            "win_type": win_type,
+            "on": on,
+            "closed": closed,
+            "method": method,
+        }
+        meta_nonempty(self._meta).rolling(**spec)  # pandas' own argument errors
+        return Rolling(self, spec, span, span if center else 0)
+
+
+def _index_shifted(part: Any, periods: int, freq: Any) -> Any:
+    return part.shift(periods, freq=freq)
+
+
+def _shift_with(part: Any, periods: Any, kwargs: dict) -> Any:
+    return part.shift(periods, **kwargs)
+
+
+class Rolling:
+    """``frame.rolling(...)``: call an aggregation (``mean``, ``sum``, ...,
+    ``apply``, ``agg``) to get a lazy frame of the same rows.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> df = partframe.from_pandas(pd.DataFrame({"x": [1.0, 2.0, 4.0]}), npartitions=2)
+    >>> df.rolling(2).mean().x.compute().tolist()
+    [nan, 1.5, 3.0]
+    """
+
+    _METHODS = (
+        "count", "sum", "mean", "median", "var", "std", "min", "max", "skew",
+        "kurt", "sem", "quantile", "rank", "first", "last", "nunique", "apply",
+        "aggregate", "agg",
+    )  # fmt: skip
+
+    def __init__(self, obj: Any, spec: dict, before: Any, after: Any) -> None:
+        self._obj = obj
+        self._spec = spec
+        self._before = before
+        self._after = after
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._spec.items() if v is not None)
+        return f"Rolling [{args}]"
+
+    def __getitem__(self, key: Any) -> Rolling:
+        return Rolling(self._obj[key], self._spec, self._before, self._after)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._METHODS:
+            return lambda *args, **kwargs: self._call(name, args, kwargs)
+        if isinstance(self._obj._meta, pd.DataFrame) and name in self._obj._meta:
+            return self[name]
+        raise AttributeError(f"'Rolling' object has no attribute {name!r}")
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self._METHODS})
+
+    def _call(self, method: str, args: tuple, kwargs: dict) -> DataFrame | Series:
+        label = f"rolling(...).{method}"
+        return _overlap(
+            self._obj,
+            rolled,
+            self._before,
+            self._after,
+            (self._spec, method, args, kwargs),
+            {},
+            label,
+        )

@@ -1,0 +1,217 @@
+"""map_overlap and what is built on it (shift, diff, pct_change, rolling)
+against pandas on the whole frame: rows borrowed across partition
+boundaries, from as many partitions as needed (more partitions than rows,
+empty partitions), by row count and by time span."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from frames import PARTITIONINGS, make_pdf, variant
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import partframe
+from partframe.testing import assert_eq
+
+SCHEDULERS = ["sync", "threads"]
+NUMERIC = ["i", "f", "n"]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("periods", [-3, -1, 0, 1, 2, 40])
+def test_shift_every_dtype(how, periods, scheduler):
+    ddf, pdf = variant(make_pdf(), how)
+    assert_eq(ddf.shift(periods), pdf.shift(periods), scheduler=scheduler)
+    assert_eq(ddf.s.shift(periods), pdf.s.shift(periods), scheduler=scheduler)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("periods", [-2, 1, 3])
+def test_shift_with_fill_value_keeps_int(how, periods):
+    ddf, pdf = variant(make_pdf(), how)
+    got = ddf[["i", "n"]].shift(periods, fill_value=0)
+    assert_eq(got, pdf[["i", "n"]].shift(periods, fill_value=0))
+    assert got.dtypes.tolist() == ["int64", "Int64"]
+
+
+def test_shift_several_periods_with_suffix():
+    ddf, pdf = variant(make_pdf(), "7")
+    want = pdf[NUMERIC].shift([1, -2], suffix="_s")
+    assert_eq(ddf[NUMERIC].shift([1, -2], suffix="_s"), want)
+
+
+def test_shift_by_freq_moves_the_index():
+    pdf = make_pdf().set_index("t")
+    ddf = partframe.from_pandas(pdf, npartitions=4)
+    assert_eq(ddf.f.shift(2, freq="h"), pdf.f.shift(2, freq="h"))
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("periods", [-2, 1, 5])
+def test_diff_and_pct_change(how, periods, scheduler):
+    ddf, pdf = variant(make_pdf(), how)
+    cols = [*NUMERIC, "t", "tz"]
+    assert_eq(ddf[cols].diff(periods), pdf[cols].diff(periods), scheduler=scheduler)
+    assert_eq(ddf.f.diff(periods), pdf.f.diff(periods), scheduler=scheduler)
+    assert_eq(
+        ddf[NUMERIC].pct_change(periods),
+        pdf[NUMERIC].pct_change(periods),
+        scheduler=scheduler,
+    )
+
+
+def test_pct_change_fills_across_partitions_first():
+    pdf = pd.DataFrame({"x": [1.0, np.nan, np.nan, np.nan, 4.0, 2.0]})
+    ddf = partframe.from_pandas(pdf, npartitions=3)
+    assert_eq(
+        ddf.x.pct_change(fill_method="ffill"),
+        pdf.x.ffill().pct_change(),
+    )
+
+
+ROLLING = [
+    ("mean", (), {}),
+    ("sum", (), {}),
+    ("count", (), {}),
+    ("std", (), {}),
+    ("median", (), {}),
+    ("max", (), {}),
+    ("quantile", (0.25,), {}),
+    ("apply", (np.ptp,), {"raw": True}),
+    ("agg", (["sum", "min"],), {}),
+]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("window", [1, 3, 7])
+@pytest.mark.parametrize("center", [False, True])
+def test_rolling_by_rows(how, window, center, scheduler):
+    ddf, pdf = variant(make_pdf(n=40), how)
+    for method, args, kwargs in ROLLING:
+        roll, want = ddf[NUMERIC].rolling(window, center=center), None
+        want = getattr(pdf[NUMERIC].rolling(window, center=center), method)
+        got = getattr(roll, method)(*args, **kwargs)
+        assert_eq(got, want(*args, **kwargs), scheduler=scheduler)
+    got = ddf.f.rolling(window, min_periods=1, center=center, closed="both").sum()
+    want = pdf.f.rolling(window, min_periods=1, center=center, closed="both").sum()
+    assert_eq(got, want, scheduler=scheduler)
+
+
+def test_rolling_column_selection():
+    ddf, pdf = variant(make_pdf(n=40), "7")
+    assert_eq(ddf.rolling(3)["f"].mean(), pdf.rolling(3)["f"].mean())
+    assert_eq(ddf[NUMERIC].rolling(3).f.max(), pdf[NUMERIC].rolling(3).f.max())
+
+
+def _timed(n: int = 60, seed: int = 3) -> pd.DataFrame:
+    """Irregular times: gaps of minutes to a day, some repeated."""
+    rng = np.random.default_rng(seed)
+    steps = rng.choice([0, 5, 60, 300, 1440], size=n) * pd.Timedelta("1min")
+    index = pd.Timestamp("2024-01-01") + np.cumsum(steps)
+    return pd.DataFrame(
+        {"x": rng.normal(size=n), "k": rng.integers(0, 5, size=n)},
+        index=pd.DatetimeIndex(index, name="when"),
+    )
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("nparts", [1, 4, 13, 60])
+@pytest.mark.parametrize("window", ["10min", "2h", "1D", "3D"])
+@pytest.mark.parametrize("closed", [None, "both", "left", "neither"])
+def test_rolling_by_time(nparts, window, closed, scheduler):
+    pdf = _timed()
+    ddf = partframe.from_pandas(pdf, npartitions=nparts)
+    for center in (False, True):
+        got = ddf.rolling(window, closed=closed, center=center).sum()
+        want = pdf.rolling(window, closed=closed, center=center).sum()
+        assert_eq(got, want, scheduler=scheduler)
+    assert_eq(ddf.x.rolling(window).count(), pdf.x.rolling(window).count())
+
+
+def _scaled(part: pd.DataFrame, by: float) -> pd.DataFrame:
+    return (part - part.shift(1)) * by + part.shift(-1)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_map_overlap_user_function(how):
+    ddf, pdf = variant(make_pdf(n=40), how)
+    got = ddf[NUMERIC].map_overlap(_scaled, 1, 1, 2.0)
+    assert_eq(got, _scaled(pdf[NUMERIC], 2.0))
+    meta = _scaled(pdf[NUMERIC], 2.0).iloc[:0]
+    got = ddf[NUMERIC].map_overlap(_scaled, 1, 1, by=2.0, meta=meta)
+    assert_eq(got, _scaled(pdf[NUMERIC], 2.0))
+
+
+def test_map_overlap_by_time_span():
+    pdf = _timed()
+    ddf = partframe.from_pandas(pdf, npartitions=9)
+
+    def summed(p: pd.DataFrame) -> pd.Series:
+        return p.x.rolling("2h").sum()
+
+    assert_eq(ddf.map_overlap(summed, "2h", 0), summed(pdf))
+    assert_eq(ddf.map_overlap(summed, pd.Timedelta("2h"), 0), summed(pdf))
+
+
+def test_map_overlap_errors_name_the_problem():
+    ddf = partframe.from_pandas(pd.DataFrame({"x": range(10)}), npartitions=3)
+    with pytest.raises(ValueError, match=r"partition 0 .* returned 1 rows"):
+        ddf.map_overlap(lambda p: p.head(1), 2, 0, meta=ddf._meta).compute()
+    with pytest.raises(ValueError, match=r"time span.*int64.*set_index"):
+        ddf.map_overlap(lambda p: p, "2h", 0)
+    with pytest.raises(ValueError, match="before=-1 must not be negative"):
+        ddf.map_overlap(lambda p: p, -1, 0)
+    with pytest.raises(NotImplementedError, match="step"):
+        ddf.rolling(3, step=2)
+    with pytest.raises(NotImplementedError, match="set_index"):
+        ddf.rolling("2h", on="x")
+    with pytest.raises(ValueError, match="min_periods"):
+        ddf.rolling(3, min_periods=5)  # pandas' own check
+    with pytest.raises(TypeError, match="periods must be integers"):
+        ddf.shift(1.5)
+
+
+def test_overlap_composes_with_filters_sorts_and_joins():
+    pdf = make_pdf(n=50)
+    ddf = partframe.from_pandas(pdf, npartitions=6)
+    # rows dropped before: neighbours are the rows kept
+    assert_eq(ddf[ddf.f > -0.5].f.diff(), pdf[pdf.f > -0.5].f.diff())
+    # after a sort: the sorted partitions' neighbours
+    got = ddf.sort_values("f").f.rolling(3).mean()
+    assert_eq(got, pdf.sort_values("f").f.rolling(3).mean())
+    # an overlap below a groupby and a merge
+    got = ddf.assign(d=ddf.i.diff()).groupby("c", observed=True).d.sum()
+    assert_eq(got, pdf.assign(d=pdf.i.diff()).groupby("c", observed=True).d.sum())
+    other = pdf[["i"]].drop_duplicates().assign(w=1.5)
+    got = ddf.assign(p=ddf.f.shift(2)).merge(other, on="i")[["i", "p", "w"]]
+    want = pdf.assign(p=pdf.f.shift(2)).merge(other, on="i")[["i", "p", "w"]]
+    assert_eq(got, want, sort_results=True, check_index=False)
+    # a projection of the result reads only what it uses
+    got = ddf.shift(1)[["f"]]
+    assert_eq(got, pdf.shift(1)[["f"]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(-5, 5) | st.none(), min_size=0, max_size=30),
+    nparts=st.integers(1, 35),
+    periods=st.integers(-6, 6),
+    window=st.integers(1, 6),
+    center=st.booleans(),
+)
+def test_overlap_equals_pandas_on_any_partitioning(
+    values, nparts, periods, window, center
+):
+    pdf = pd.DataFrame({"x": pd.array(values, dtype="float64")})
+    ddf = partframe.from_pandas(pdf, npartitions=max(1, min(nparts, len(pdf) or 1)))
+    if len(pdf) and nparts > len(pdf):  # more partitions than rows
+        ddf = partframe.from_pandas(pdf, npartitions=len(pdf))
+    assert_eq(ddf.x.shift(periods), pdf.x.shift(periods))
+    assert_eq(ddf.x.diff(periods), pdf.x.diff(periods))
+    got = ddf.x.rolling(window, min_periods=1, center=center).sum()
+    assert_eq(got, pdf.x.rolling(window, min_periods=1, center=center).sum())
