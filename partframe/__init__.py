@@ -24,6 +24,7 @@ from .io import (
 )
 from .methods.concat import concat
 from .methods.merge import merge
+from .methods.windows import map_overlap
 from .scheduler import get
 
 __version__ = "0.1.0"
@@ -49,6 +50,7 @@ __all__ = [
     "from_map",
     "from_pandas",
     "get",
+    "map_overlap",
     "merge",
     "persist",
     "read_csv",

@@ -23,8 +23,8 @@ from typing import Any
 
 from ..graph import quote
 from ..kernels.enforce import MetaCheck, check_partition
-from ..kernels.overlap import overlap_call, overlap_head, overlap_tail
-from .base import Expr, Layer, RowsInPlace
+from ..kernels.overlap import overlap_call, overlap_extend, overlap_head, overlap_tail
+from .base import Divisions, Expr, Layer, RowsInPlace
 from .blockwise import function_name
 
 __all__ = ["MapOverlap"]
@@ -41,9 +41,12 @@ class MapOverlap(RowsInPlace):
 
     _parameters = [
         "frame", "func", "before", "after", "meta", "args", "kwargs", "label",
-        "enforce",
+        "enforce", "rows_per_row",
     ]  # fmt: skip
-    _defaults = {"args": (), "kwargs": None, "label": "map_overlap", "enforce": False}
+    _defaults = {
+        "args": (), "kwargs": None, "label": "map_overlap", "enforce": False,
+        "rows_per_row": 1,
+    }  # fmt: skip
     frame: Expr
     func: Callable[..., Any]
     before: Any
@@ -53,6 +56,12 @@ class MapOverlap(RowsInPlace):
     kwargs: dict[str, Any] | None
     label: str
     enforce: bool | str
+    rows_per_row: int
+
+    def _divisions(self) -> Divisions:
+        if self.rows_per_row != 1:  # blocks of rows under a new index level
+            return (None,) * (self.frame.npartitions + 1)
+        return self.frame.divisions
 
     @property
     def _funcname(self) -> str:
@@ -66,35 +75,65 @@ class MapOverlap(RowsInPlace):
         return f"{self.label}, before={self.before!r}, after={self.after!r}"
 
     def _layer(self) -> Layer:
-        name, src, n = self._name, self.frame._name, self.npartitions
+        name, n = self._name, self.npartitions
         before, after = self.before, self.after
-        tail, head = f"{name}-tail", f"{name}-head"
-        borrows_before, borrows_after = bool(before), bool(after)
         graph: Layer = {}
-        if borrows_before:
-            for i in range(n - 1):
-                prev = (tail, i - 1) if i else None
-                graph[(tail, i)] = (overlap_tail, prev, (src, i), before)
-        if borrows_after:
-            for i in range(n - 1, 0, -1):
-                nxt = (head, i + 1) if i < n - 1 else None
-                graph[(head, i)] = (overlap_head, (src, i), nxt, after)
+        tail, head = self._chains(graph, self.frame, "")
+        args: list[Any] = list(self.args)
+        for j, arg in enumerate(args):
+            if isinstance(arg, Expr):  # another frame, aligned: extended too
+                otail, ohead = self._chains(graph, arg, str(j))
+                ext = f"{name}-ext{j}"
+                for i in range(n):
+                    graph[(ext, i)] = (
+                        overlap_extend, otail(i - 1), (arg._name, i), ohead(i + 1),
+                        before, after,
+                    )  # fmt: skip
         check = (
             MetaCheck(self._meta, self.label, inferred=self.enforce == "inferred")
             if self.enforce
             else None
         )
-        func, args = quote(self.func), quote(tuple(self.args))
-        kwargs = quote(dict(self.kwargs or {}))
+        func, kwargs = quote(self.func), quote(dict(self.kwargs or {}))
         meta = quote(self._meta)
         for i in range(n):
-            prev = (tail, i - 1) if borrows_before and i else None
-            nxt = (head, i + 1) if borrows_after and i < n - 1 else None
+            task_args = [
+                (f"{name}-ext{j}", i) if isinstance(a, Expr) else quote(a)
+                for j, a in enumerate(args)
+            ]
             task: Any = (
-                overlap_call, prev, (src, i), nxt, before, after, func, args,
-                kwargs, self.label, i, meta,
+                overlap_call, tail(i - 1), (self.frame._name, i), head(i + 1),
+                before, after, func, task_args, kwargs, self.label, i, meta,
+                self.rows_per_row,
             )  # fmt: skip
             if check is not None:
                 task = (check_partition, check, i, task)
             graph[(name, i)] = task
         return graph
+
+    def _chains(
+        self, graph: Layer, frame: Expr, tag: str
+    ) -> tuple[Callable[[int], Any], Callable[[int], Any]]:
+        """Add the tasks carrying the rows ``frame``'s partitions borrow;
+        two functions: partition ``i`` to the key of what it gets from
+        before (``tail(i - 1)``) and from after (``head(i + 1)``), ``None``
+        where nothing is borrowed."""
+        name, src, n = self._name, frame._name, self.npartitions
+        before, after = self.before, self.after
+        tail, head = f"{name}-tail{tag}", f"{name}-head{tag}"
+        if before:
+            for i in range(n - 1):
+                prev = (tail, i - 1) if i else None
+                graph[(tail, i)] = (overlap_tail, prev, (src, i), before)
+        if after:
+            for i in range(n - 1, 0, -1):
+                nxt = (head, i + 1) if i < n - 1 else None
+                graph[(head, i)] = (overlap_head, (src, i), nxt, after)
+
+        def tail_of(i: int) -> Any:
+            return (tail, i) if before and 0 <= i < n - 1 else None
+
+        def head_of(i: int) -> Any:
+            return (head, i) if after and 0 < i < n else None
+
+        return tail_of, head_of

@@ -22,6 +22,7 @@ from .partitions import concat_parts
 __all__ = [
     "differenced",
     "overlap_call",
+    "overlap_extend",
     "overlap_head",
     "overlap_tail",
     "pct_changed",
@@ -90,6 +91,34 @@ def overlap_head(part: Any, nxt: Any, after: Any) -> Any:
     return rows[rows.index <= rows.index[0] + after]
 
 
+def _extended(prev: Any, part: Any, nxt: Any, before: Any, after: Any) -> tuple:
+    """``part`` with the rows it borrows (those of a time span filtered to
+    the span of ``part``'s own index), and how many came before and after."""
+    if prev is not None and len(part) and not _is_count(before):
+        prev = prev[prev.index >= part.index[0] - before]
+    if nxt is not None and len(part) and not _is_count(after):
+        nxt = nxt[nxt.index <= part.index[-1] + after]
+    nprev = 0 if prev is None else len(prev)
+    nnext = 0 if nxt is None else len(nxt)
+    if not (nprev or nnext):
+        return part, 0, 0
+    pieces = [p for p in (prev, part, nxt) if p is not None]
+    return concat_parts(pieces), nprev, nnext
+
+
+def overlap_extend(prev: Any, part: Any, nxt: Any, before: Any, after: Any) -> Any:
+    """``part`` of another frame given to the function, with the rows it
+    borrows from its own neighbours.
+
+    Examples
+    --------
+    >>> a, b = pd.Series([1, 2]), pd.Series([3], index=[2])
+    >>> overlap_extend(overlap_tail(None, a, 1), b, None, 1, 0).tolist()
+    [2, 3]
+    """
+    return _extended(prev, part, nxt, before, after)[0]
+
+
 def overlap_call(
     prev: Any,
     part: Any,
@@ -97,28 +126,26 @@ def overlap_call(
     before: Any,
     after: Any,
     func: Callable[..., Any],
-    args: tuple,
+    args: list,
     kwargs: dict,
     label: str,
     index: int,
     meta: Any,
+    rows_per_row: int = 1,
 ) -> Any:
     """``func`` of ``part`` extended by the rows it borrows, those rows cut
-    off its result (by position: ``func`` must keep the rows).
+    off its result (by position: ``func`` must keep the rows). ``args``
+    may hold other frames' partitions, extended by :func:`overlap_extend`.
 
     An empty result has ``meta``'s dtypes: pandas widens an ``int`` column
     where the whole frame's shift or window adds missing values, which
-    ``func`` of an empty partition alone would not."""
-    if prev is not None and len(part) and not _is_count(before):
-        prev = prev[prev.index >= part.index[0] - before]
-    if nxt is not None and len(part) and not _is_count(after):
-        nxt = nxt[nxt.index <= part.index[-1] + after]
-    pieces = [p for p in (prev, part, nxt) if p is not None]
-    nprev = 0 if prev is None else len(prev)
-    nnext = 0 if nxt is None else len(nxt)
-    ext = concat_parts(pieces) if nprev or nnext else part
+    ``func`` of an empty partition alone would not. ``rows_per_row``: the
+    result has that many rows per row given, in blocks (a pairwise rolling
+    ``cov``: one per column)."""
+    ext, nprev, nnext = _extended(prev, part, nxt, before, after)
     out = func(ext, *args, **kwargs)
-    if not isinstance(out, pd.DataFrame | pd.Series) or len(out) != len(ext):
+    k = rows_per_row
+    if not isinstance(out, pd.DataFrame | pd.Series) or len(out) != len(ext) * k:
         got = (
             f"{len(out)} rows"
             if isinstance(out, pd.DataFrame | pd.Series)
@@ -131,8 +158,8 @@ def overlap_call(
             "(use map_partitions for other functions)"
         )
     if nprev or nnext:
-        out = out.iloc[nprev : len(out) - nnext]
-    if not len(out) and isinstance(meta, type(out)):
+        out = out.iloc[nprev * k : len(out) - nnext * k]
+    if not len(out) and isinstance(meta, type(out)) and k == 1:
         return meta.iloc[:0].set_axis(part.index[:0])
     return out
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import no_default
 
-from ..collection._core import new_collection
+from ..collection._core import meta_from_description, new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import function_name
 from ..expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
@@ -28,7 +28,7 @@ from ..kernels.overlap import differenced, pct_changed, rolled, shifted
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series
 
-__all__ = ["Rolling", "WindowMethods"]
+__all__ = ["Rolling", "WindowMethods", "map_overlap"]
 
 _TIME_INDEXES = (pd.DatetimeIndex, pd.TimedeltaIndex)
 
@@ -57,7 +57,7 @@ def _span(value: Any, name: str, meta: Any, label: str) -> Any:
                 f"span ({err})"
             ) from None
         if not isinstance(meta.index, _TIME_INDEXES):
-            raise ValueError(
+            raise TypeError(
                 f"{label}: {name}={value!r} is a time span, which needs a "
                 f"datetime or timedelta index; this one is "
                 f"{meta.index.dtype} (set_index a datetime column first, or "
@@ -66,6 +66,11 @@ def _span(value: Any, name: str, meta: Any, label: str) -> Any:
         if span < pd.Timedelta(0):
             raise ValueError(f"{label}: {name}={value!r} must not be negative")
         return span if span else 0
+    if isinstance(value, float | np.floating):
+        raise ValueError(
+            f"{label}: {name}={value!r} must be a whole number of rows or a time "
+            "span (a Timedelta or a string such as '2h')"
+        )
     raise TypeError(
         f"{label}: {name}={value!r} must be a row count (int) or a time span "
         "(a Timedelta or a string such as '2h')"
@@ -82,12 +87,53 @@ def _overlap(
     label: str,
     meta: Any = None,
     enforce: bool | str = False,
+    rows_per_row: int = 1,
 ) -> Any:
     if meta is None:
-        meta = emulate(func, meta_nonempty(obj._meta), *args, nonempty=True, **kwargs)
+        metas = [meta_nonempty(a._meta) if isinstance(a, Expr) else a for a in args]
+        meta = emulate(func, meta_nonempty(obj._meta), *metas, nonempty=True, **kwargs)
     return new_collection(
-        MapOverlap(obj.expr, func, before, after, meta, args, kwargs, label, enforce)
+        MapOverlap(
+            obj.expr,
+            func,
+            before,
+            after,
+            meta,
+            args,
+            kwargs,
+            label,
+            enforce,
+            rows_per_row,
+        )
     )
+
+
+def _aligned_args(obj: Any, args: tuple, align_frames: bool, label: str) -> tuple:
+    """``obj`` and ``args`` with each frame among ``args`` (partframe, or
+    pandas: one partition) partition-aligned with ``obj``, as expressions."""
+    from ..collection._core import FrameBase, align
+    from ..io import from_pandas
+
+    frames = {
+        j: (from_pandas(x, npartitions=1) if is_frame_or_series(x) else x)
+        for j, x in enumerate(args)
+        if isinstance(x, FrameBase) or is_frame_or_series(x)
+    }
+    if not frames:
+        return obj, tuple(args)
+    if align_frames:
+        for other in frames.values():
+            obj, _ = align(obj, other)
+        frames = {j: align(obj, other)[1] for j, other in frames.items()}
+    for j, other in frames.items():
+        if other.npartitions != obj.npartitions:
+            raise ValueError(
+                f"{label}: argument {j} has {other.npartitions} partitions and "
+                f"the frame {obj.npartitions}; pass align_dataframes=True to "
+                "repartition them to common divisions"
+            )
+    out = tuple(frames[j].expr if j in frames else x for j, x in enumerate(args))
+    return obj, out
 
 
 class WindowMethods:
@@ -105,6 +151,9 @@ class WindowMethods:
         after: Any,
         *args: Any,
         meta: Any = None,
+        enforce_metadata: bool = True,
+        align_dataframes: bool = True,
+        transform_divisions: bool = True,
         **kwargs: Any,
     ) -> Any:
         """Apply ``func`` to each partition extended by rows of its neighbours.
@@ -125,11 +174,21 @@ class WindowMethods:
             ``pandas.Timedelta``) of a datetime-like index, which must be
             sorted across partitions.
         *args, **kwargs
-            Passed on to ``func`` (scalars; frames are not aligned here).
+            Passed on to ``func``. A partframe (or pandas) frame among
+            ``args`` is aligned with this one (repartitioned to common
+            divisions) and ``func`` gets its matching partition, extended
+            by its own neighbours' rows the same way.
         meta : optional
             The result's schema, as for ``map_partitions``; inferred by
-            calling ``func`` on a small stand-in when not given. Each
-            result is checked against it.
+            calling ``func`` on a small stand-in when not given.
+        enforce_metadata : bool, default True
+            Check each result against the meta (as ``map_partitions``).
+        align_dataframes : bool, default True
+            Repartition frames among ``args`` to common divisions; with
+            ``False`` they must already have this frame's partitions.
+        transform_divisions : bool, default True
+            Accepted for Dask's signature: the rows stay in place, so the
+            divisions are always kept.
 
         Examples
         --------
@@ -139,19 +198,22 @@ class WindowMethods:
         [nan, 1.0, 3.0, 5.0, 7.0, 9.0]
         """
         label = f"map_overlap({function_name(func)})"
-        if any(is_frame_or_series(a) or isinstance(a, Expr) for a in args) or any(
-            hasattr(a, "expr") for a in (*args, *kwargs.values())
-        ):
+        if any(hasattr(v, "expr") or is_frame_or_series(v) for v in kwargs.values()):
             raise NotImplementedError(
-                f"{label}: frames among the arguments are not aligned with the "
-                "partitions; merge or assign them into the frame first"
+                f"{label}: pass other frames as positional arguments (they are "
+                "aligned and extended like the frame); keyword frames are not"
             )
         b = _span(before, "before", self._meta, label)
         a = _span(after, "after", self._meta, label)
         enforce: bool | str = "inferred" if meta is None else True
-        if meta is not None:
+        if not enforce_metadata:
+            enforce = False
+        if isinstance(meta, dict | list | tuple):
+            meta = meta_from_description(meta, self._meta.index)
+        elif meta is not None:
             meta = make_meta(meta)
-        return _overlap(self, func, b, a, tuple(args), kwargs, label, meta, enforce)
+        frame, args = _aligned_args(self, args, align_dataframes, label)
+        return _overlap(frame, func, b, a, args, kwargs, label, meta, enforce)
 
     def shift(
         self,
@@ -292,6 +354,37 @@ class WindowMethods:
         return Rolling(self, spec, span, span if center else 0)
 
 
+def map_overlap(
+    func: Callable[..., Any],
+    df: Any,
+    before: Any,
+    after: Any,
+    *args: Any,
+    meta: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """``df.map_overlap(func, before, after, *args, meta=meta, **kwargs)``
+    (Dask's top-level spelling; see :meth:`WindowMethods.map_overlap`).
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> df = partframe.from_pandas(pd.DataFrame({"x": range(4)}), npartitions=2)
+    >>> partframe.map_overlap(lambda p: p.diff(), df, 1, 0).x.compute().tolist()
+    [nan, 1.0, 1.0, 1.0]
+    """
+    if is_frame_or_series(df):
+        from ..io import from_pandas
+
+        df = from_pandas(df, npartitions=1)
+    if not isinstance(df, WindowMethods):
+        raise TypeError(
+            f"map_overlap: df must be a partframe DataFrame or Series, not "
+            f"{type(df).__name__} (partframe.from_pandas makes one)"
+        )
+    return df.map_overlap(func, before, after, *args, meta=meta, **kwargs)
+
+
 def _index_shifted(part: Any, periods: int, freq: Any) -> Any:
     return part.shift(periods, freq=freq)
 
@@ -315,7 +408,7 @@ class Rolling:
     _METHODS = (
         "count", "sum", "mean", "median", "var", "std", "min", "max", "skew",
         "kurt", "sem", "quantile", "rank", "first", "last", "nunique", "apply",
-        "aggregate", "agg",
+        "aggregate", "agg", "cov", "corr",
     )  # fmt: skip
 
     def __init__(self, obj: Any, spec: dict, before: Any, after: Any) -> None:
@@ -336,6 +429,8 @@ class Rolling:
             raise AttributeError(name)
         if name in self._METHODS:
             return lambda *args, **kwargs: self._call(name, args, kwargs)
+        if name in self._spec:
+            return self._spec[name]
         if isinstance(self._obj._meta, pd.DataFrame) and name in self._obj._meta:
             return self[name]
         raise AttributeError(f"'Rolling' object has no attribute {name!r}")
@@ -345,6 +440,19 @@ class Rolling:
 
     def _call(self, method: str, args: tuple, kwargs: dict) -> DataFrame | Series:
         label = f"rolling(...).{method}"
+        rows_per_row = 1
+        if method in ("cov", "corr"):
+            other = args[0] if args else kwargs.get("other")
+            if other is not None:
+                raise NotImplementedError(
+                    f"{label}(other): with another frame or Series; assign it "
+                    "into this frame and select the pair of columns instead"
+                )
+            pairwise = kwargs.get("pairwise", args[1] if len(args) > 1 else None)
+            meta = self._obj._meta
+            if isinstance(meta, pd.DataFrame) and pairwise is not False:
+                # one block of rows per row: a row for each column
+                rows_per_row = len(meta.columns)
         return _overlap(
             self._obj,
             rolled,
@@ -353,4 +461,5 @@ class Rolling:
             (self._spec, method, args, kwargs),
             {},
             label,
+            rows_per_row=rows_per_row,
         )

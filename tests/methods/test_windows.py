@@ -162,8 +162,10 @@ def test_map_overlap_errors_name_the_problem():
     ddf = partframe.from_pandas(pd.DataFrame({"x": range(10)}), npartitions=3)
     with pytest.raises(ValueError, match=r"partition 0 .* returned 1 rows"):
         ddf.map_overlap(lambda p: p.head(1), 2, 0, meta=ddf._meta).compute()
-    with pytest.raises(ValueError, match=r"time span.*int64.*set_index"):
+    with pytest.raises(TypeError, match=r"time span.*int64.*set_index"):
         ddf.map_overlap(lambda p: p, "2h", 0)
+    with pytest.raises(ValueError, match=r"before=0\.5 must be a whole number"):
+        ddf.map_overlap(lambda p: p, 0.5, 0)
     with pytest.raises(ValueError, match="before=-1 must not be negative"):
         ddf.map_overlap(lambda p: p, -1, 0)
     with pytest.raises(NotImplementedError, match="step"):
@@ -215,3 +217,105 @@ def test_overlap_equals_pandas_on_any_partitioning(
     assert_eq(ddf.x.diff(periods), pdf.x.diff(periods))
     got = ddf.x.rolling(window, min_periods=1, center=center).sum()
     assert_eq(got, pdf.x.rolling(window, min_periods=1, center=center).sum())
+
+
+def test_map_overlap_refuses_a_meta_the_function_contradicts():
+    pdf = pd.DataFrame({"x": [1, 2, 4, 7, 11], "y": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    ddf = partframe.from_pandas(pdf, npartitions=2)
+    got = ddf.map_overlap(lambda p: p.rolling(2).sum(), 2, 0, meta={"x": "i8"})
+    assert got._meta.index.dtype == pdf.index.dtype  # the description's index
+    with pytest.raises(ValueError, match=r"columns|meta=\{'x': 'float64'"):
+        got.compute()
+    wrong = ddf.map_overlap(
+        lambda p: p.rolling(2).sum(), 2, 0, meta={"x": "i8", "y": "i8"}
+    )
+    with pytest.raises(ValueError, match=r"'x': float64 \(meta: int64\)"):
+        wrong.compute()
+    good = ddf.map_overlap(
+        lambda p: p.rolling(2).sum(), 2, 0, meta={"x": "f8", "y": "f8"}
+    )
+    assert_eq(good, pdf.rolling(2).sum())
+
+
+def test_top_level_map_overlap():
+    ddf, pdf = variant(make_pdf(n=40), "7")
+    got = partframe.map_overlap(_scaled, ddf[NUMERIC], 1, 1, 3.0)
+    assert_eq(got, _scaled(pdf[NUMERIC], 3.0))
+    # pandas inputs are one partition
+    got = partframe.map_overlap(_scaled, pdf[NUMERIC], 1, 1, 3.0)
+    assert_eq(got, _scaled(pdf[NUMERIC], 3.0))
+    with pytest.raises(TypeError, match="from_pandas"):
+        partframe.map_overlap(_scaled, [1, 2], 1, 1, 3.0)
+
+
+def _with_other(part: pd.DataFrame, other: pd.DataFrame, lag: int) -> pd.DataFrame:
+    return part + other.shift(lag)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("other_parts", [1, 2, 5])
+def test_map_overlap_with_other_frames(how, other_parts):
+    ddf, pdf = variant(make_pdf(n=40), how)
+    pdf = pdf[NUMERIC]
+    other = pdf * 2
+    dother = partframe.from_pandas(other, npartitions=other_parts)
+    want = _with_other(pdf, other, 2)
+    assert_eq(ddf[NUMERIC].map_overlap(_with_other, 2, 0, dother, 2), want)
+    assert_eq(ddf[NUMERIC].map_overlap(_with_other, 2, 1, other, 2), want)
+    assert_eq(
+        ddf.f.map_overlap(_with_other, 0, 3, dother.f, -3), pdf.f + other.f.shift(-3)
+    )
+
+
+def test_map_overlap_with_other_frames_by_time_span():
+    pdf = _timed()
+    ddf = partframe.from_pandas(pdf, npartitions=7)
+    other = partframe.from_pandas(pdf * 3, npartitions=3)
+
+    def summed(p: pd.DataFrame, o: pd.DataFrame) -> pd.Series:
+        return p.x.rolling("2h").sum() + o.x.rolling("1h").max()
+
+    want = summed(pdf, pdf * 3)
+    assert_eq(ddf.map_overlap(summed, "2h", 0, other), want)
+
+
+def test_map_overlap_other_frames_need_alignment_or_partitions():
+    ddf, pdf = variant(make_pdf(n=40), "3")
+    other = partframe.from_pandas(pdf[NUMERIC] * 2, npartitions=5)
+    with pytest.raises(
+        ValueError, match=r"argument 0 has 5 partitions.*align_dataframes"
+    ):
+        ddf.map_overlap(_with_other, 2, 0, other, 2, align_dataframes=False)
+    with pytest.raises(NotImplementedError, match="positional"):
+        ddf.map_overlap(_with_other, 2, 0, other=other, lag=2)
+    plain = ddf[NUMERIC].map_overlap(_scaled, 1, 1, 2.0, enforce_metadata=False)
+    assert_eq(plain, _scaled(pdf[NUMERIC], 2.0))
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("window", [1, 3, 6])
+@pytest.mark.parametrize("center", [False, True])
+def test_rolling_cov_and_corr(how, window, center):
+    ddf, pdf = variant(make_pdf(n=40), how)
+    for method in ("cov", "corr"):
+        roll = ddf[["i", "f"]].rolling(window, center=center)
+        want = getattr(pdf[["i", "f"]].rolling(window, center=center), method)()
+        assert_eq(getattr(roll, method)(), want)
+        got = getattr(ddf.f.rolling(window, center=center), method)()
+        assert_eq(got, getattr(pdf.f.rolling(window, center=center), method)())
+    got = ddf[["i", "f"]].rolling(window).cov(pairwise=False)
+    assert_eq(got, pdf[["i", "f"]].rolling(window).cov(pairwise=False))
+    with pytest.raises(NotImplementedError, match="assign it"):
+        ddf.f.rolling(window).cov(ddf.i)
+
+
+def test_rolling_cov_by_time():
+    pdf = _timed()
+    ddf = partframe.from_pandas(pdf, npartitions=9)
+    assert_eq(ddf.rolling("2h").cov(), pdf.rolling("2h").cov())
+
+
+def test_rolling_keeps_its_arguments():
+    ddf = partframe.from_pandas(_timed(), npartitions=3)
+    r = ddf.rolling("4s", min_periods=2)
+    assert (r.window, r.min_periods, r.win_type, r.center) == ("4s", 2, None, False)
