@@ -112,7 +112,7 @@ def _aligned_args(obj: Any, args: tuple, align_frames: bool, label: str) -> tupl
     """``obj`` and ``args`` with each frame among ``args`` (partframe, or
     pandas: one partition) partition-aligned with ``obj``, as expressions."""
     from ..collection._core import FrameBase, align
-    from ..io import from_pandas
+    from ..io.memory import from_pandas
 
     frames = {
         j: (from_pandas(x, npartitions=1) if is_frame_or_series(x) else x)
@@ -374,7 +374,7 @@ def map_overlap(
     [nan, 1.0, 1.0, 1.0]
     """
     if is_frame_or_series(df):
-        from ..io import from_pandas
+        from ..io.memory import from_pandas
 
         df = from_pandas(df, npartitions=1)
     if not isinstance(df, WindowMethods):
