@@ -12,14 +12,16 @@ import pandas as pd
 from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 from ..expr.meta import make_meta, meta_nonempty
+from ..kernels.overlap import rolled
 from ..methods.alike import upcast_alike, widens
+from ..methods.windows import ROLLING_METHODS, rolling_spec
 from .aggregate import GroupByAggregations
 from .core import R
 
 if TYPE_CHECKING:
     from ..collection.frame import DataFrame, Series
 
-__all__ = ["GroupByWholeGroups"]
+__all__ = ["GroupByRolling", "GroupByWholeGroups"]
 
 
 def _same_dtypes(a: Any, b: Any) -> bool:
@@ -94,6 +96,35 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         return self._shuffle_call(
             "apply", (func, *args), kwargs, meta, self._nkeys(), given is not None
         )
+
+    def rolling(
+        self,
+        window: Any,
+        min_periods: int | None = None,
+        center: bool = False,
+        win_type: str | None = None,
+        on: str | None = None,
+        closed: str | None = None,
+        method: str = "single",
+    ) -> GroupByRolling:
+        """Rolling windows within each group, as pandas'
+        ``groupby(...).rolling(...)``: call an aggregation (``sum``,
+        ``mean``, ..., ``apply``, ``agg``) on the result.
+
+        Each group's rows are made whole by a shuffle by key (as
+        :meth:`apply`); the result is indexed by the keys, then the rows'
+        labels, groups in key order.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1, 1], "v": [1.0, 2.0, 3.0, 4.0]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.groupby("k").v.rolling(2).sum().compute().tolist()
+        [nan, 4.0, 7.0, nan]
+        """
+        spec = rolling_spec(window, min_periods, center, win_type, on, closed, method)
+        return GroupByRolling(self, spec)
 
     def transform(self, func: Any, *args: Any, meta: Any = None, **kwargs: Any) -> R:
         """pandas' ``transform``: aligned with the original index and order.
@@ -348,3 +379,34 @@ class GroupByWholeGroups(GroupByAggregations[R]):
             if self._series_input and not isinstance(sel, list):
                 out = out.rename(self._series_name) if hasattr(out, "rename") else out
         return out
+
+
+class GroupByRolling:
+    """``groupby(...).rolling(...)``: an aggregation of it is pandas'
+    ``rolled`` windows of each group, through :meth:`GroupByWholeGroups.apply`."""
+
+    _METHODS = ROLLING_METHODS
+
+    def __init__(self, groupby: GroupByWholeGroups, spec: dict) -> None:
+        self._groupby = groupby
+        self._spec = spec
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._METHODS:
+            return lambda *args, **kwargs: self._call(name, args, kwargs)
+        if name in self._spec:
+            return self._spec[name]
+        if name in getattr(self._groupby._frame._meta, "columns", ()):
+            return self[name]
+        raise AttributeError(f"'GroupByRolling' object has no attribute {name!r}")
+
+    def __getitem__(self, key: Any) -> GroupByRolling:
+        return GroupByRolling(self._groupby[key], self._spec)  # type: ignore[index]
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self._METHODS})
+
+    def _call(self, method: str, args: tuple, kwargs: dict) -> Any:
+        return self._groupby.apply(rolled, self._spec, method, args, kwargs)

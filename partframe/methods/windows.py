@@ -28,7 +28,13 @@ from ..kernels.overlap import differenced, pct_changed, rolled, shifted
 if TYPE_CHECKING:
     from ..collection import DataFrame, Series
 
-__all__ = ["Rolling", "WindowMethods", "map_overlap"]
+__all__ = [
+    "ROLLING_METHODS",
+    "Rolling",
+    "WindowMethods",
+    "map_overlap",
+    "rolling_spec",
+]
 
 _TIME_INDEXES = (pd.DatetimeIndex, pd.TimedeltaIndex)
 
@@ -134,6 +140,35 @@ def _aligned_args(obj: Any, args: tuple, align_frames: bool, label: str) -> tupl
             )
     out = tuple(frames[j].expr if j in frames else x for j, x in enumerate(args))
     return obj, out
+
+
+#: The aggregations of a rolling window (``cov``/``corr`` apart: pairwise).
+ROLLING_METHODS = (
+    "count", "sum", "mean", "median", "var", "std", "min", "max", "skew",
+    "kurt", "sem", "quantile", "rank", "first", "last", "nunique", "apply",
+    "aggregate", "agg",
+)  # fmt: skip
+
+
+def rolling_spec(
+    window: Any,
+    min_periods: int | None,
+    center: bool,
+    win_type: str | None,
+    on: str | None,
+    closed: str | None,
+    method: str,
+) -> dict[str, Any]:
+    """pandas' ``rolling`` keywords (``step`` apart)."""
+    return {
+        "window": window,
+        "min_periods": min_periods,
+        "center": center,
+        "win_type": win_type,
+        "on": on,
+        "closed": closed,
+        "method": method,
+    }
 
 
 class WindowMethods:
@@ -341,15 +376,7 @@ class WindowMethods:
             )
         else:
             span = _span(window, "window", self._meta, label)
-        spec = {
-            "window": window,
-            "min_periods": min_periods,
-            "center": center,
-            "win_type": win_type,
-            "on": on,
-            "closed": closed,
-            "method": method,
-        }
+        spec = rolling_spec(window, min_periods, center, win_type, on, closed, method)
         meta_nonempty(self._meta).rolling(**spec)  # pandas' own argument errors
         return Rolling(self, spec, span, span if center else 0)
 
@@ -405,11 +432,7 @@ class Rolling:
     [nan, 1.5, 3.0]
     """
 
-    _METHODS = (
-        "count", "sum", "mean", "median", "var", "std", "min", "max", "skew",
-        "kurt", "sem", "quantile", "rank", "first", "last", "nunique", "apply",
-        "aggregate", "agg", "cov", "corr",
-    )  # fmt: skip
+    _METHODS = (*ROLLING_METHODS, "cov", "corr")
 
     def __init__(self, obj: Any, spec: dict, before: Any, after: Any) -> None:
         self._obj = obj

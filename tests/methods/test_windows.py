@@ -319,3 +319,27 @@ def test_rolling_keeps_its_arguments():
     ddf = partframe.from_pandas(_timed(), npartitions=3)
     r = ddf.rolling("4s", min_periods=2)
     assert (r.window, r.min_periods, r.win_type, r.center) == ("4s", 2, None, False)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_groupby_rolling(how, scheduler):
+    ddf, pdf = variant(make_pdf(n=60), how)
+    cols = ["i", "f", "n", "c"]
+    got = ddf[cols].groupby("c", observed=True).rolling(3, min_periods=1).sum()
+    want = pdf[cols].groupby("c", observed=True).rolling(3, min_periods=1).sum()
+    assert_eq(got, want, scheduler=scheduler, check_divisions=False)
+    got = ddf.groupby(["i", "b"]).f.rolling(2, center=True).mean()
+    want = pdf.groupby(["i", "b"]).f.rolling(2, center=True).mean()
+    assert_eq(got, want, scheduler=scheduler, check_divisions=False)
+    assert ddf.groupby("i").rolling(4).window == 4
+
+
+def test_groupby_rolling_by_time():
+    pdf = _timed()
+    ddf = partframe.from_pandas(pdf, npartitions=8)
+    got = ddf.groupby("k").rolling("3h").x.max()
+    assert_eq(got, pdf.groupby("k").rolling("3h").x.max(), check_divisions=False)
+    got = ddf.groupby("k").x.rolling("1D", closed="both").count()
+    want = pdf.groupby("k").x.rolling("1D", closed="both").count()
+    assert_eq(got, want, check_divisions=False)
