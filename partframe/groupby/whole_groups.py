@@ -348,6 +348,27 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         """Difference with a previous row of the same group."""
         return self._aligned("diff", periods)
 
+    def pct_change(self, periods: int = 1, **kwargs: Any) -> R:
+        """Change from a previous row of the same group, as a fraction.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1, 2], "v": [1.0, 2.0, 3.0, 3.0]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.groupby("k").v.pct_change().compute().tolist()
+        [nan, nan, 2.0, 0.5]
+        """
+        return self._aligned("pct_change", periods, **kwargs)
+
+    def ffill(self, limit: int | None = None) -> R:
+        """Fill missing values from the previous row of the same group."""
+        return self._aligned("ffill", limit=limit)
+
+    def bfill(self, limit: int | None = None) -> R:
+        """Fill missing values from the next row of the same group."""
+        return self._aligned("bfill", limit=limit)
+
     def rank(self, **kwargs: Any) -> R:
         """Rank of values within each group."""
         return self._aligned("rank", **kwargs)

@@ -343,3 +343,17 @@ def test_groupby_rolling_by_time():
     got = ddf.groupby("k").x.rolling("1D", closed="both").count()
     want = pdf.groupby("k").x.rolling("1D", closed="both").count()
     assert_eq(got, want, check_divisions=False)
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("method", ["pct_change", "ffill", "bfill", "shift", "diff"])
+def test_groupby_row_to_row_methods(how, method):
+    ddf, pdf = variant(make_pdf(n=50), how)
+    cols = ["i", "f", "n"]
+    kwargs = {"limit": 1} if method in ("ffill", "bfill") else {}
+    got = getattr(ddf.groupby("c", observed=True)[cols], method)(**kwargs)
+    want = getattr(pdf.groupby("c", observed=True)[cols], method)(**kwargs)
+    assert_eq(got, want)
+    assert_eq(
+        getattr(ddf.groupby("i").f, method)(), getattr(pdf.groupby("i").f, method)()
+    )
