@@ -10,6 +10,10 @@ is carried in sequence: ``carry[i] = combine(carry[i-1], last[i-1])`` where
 non-missing row with ``skipna``). Only one row per partition travels; rows
 and index stay in place, so divisions are kept.
 
+``expanding()`` aggregations (:class:`ExpandingCarry`) carry a summary
+of every column (count, sum, min, max, mean, squared deviations: see
+:mod:`partframe.kernels.expanding`) the same way.
+
 ``ffill``/``bfill`` (:class:`FillCarry`) follow the same pattern in their
 fill direction (backward for ``bfill``: the carry runs from the last
 partition to the first). What travels is, per column, the last non-missing
@@ -22,12 +26,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ..graph import quote
 from ..kernels.cumulative import cum_apply, cum_carry, cum_last
+from ..kernels.expanding import expanding_apply, expanding_carry, expanding_summary
 from ..kernels.fill import fill_apply, fill_carry, fill_summary
 from .base import ColumnNeeds, Expr, Layer, Needed, RowsInPlace
 from .blockwise import MethodCall
 
-__all__ = ["Cumulative", "CumulativeCarry", "FillCarry"]
+__all__ = ["Cumulative", "CumulativeCarry", "ExpandingCarry", "FillCarry"]
 
 
 class _CarryAcross(RowsInPlace):
@@ -144,3 +150,38 @@ class FillCarry(_CarryAcross):
 
     def _operand_repr(self) -> str:
         return f"{self.method}, limit={self.limit}"
+
+
+class ExpandingCarry(_CarryAcross):
+    """``frame.expanding(min_periods).method(ddof=)`` across partitions:
+    each partition finished from the summary of every row before it.
+    ``meta``: the result's (pandas' on a stand-in)."""
+
+    _parameters = ["frame", "method", "min_periods", "ddof", "meta"]
+    _defaults = {"min_periods": 1, "ddof": 1}
+    frame: Expr
+    method: str
+    min_periods: int
+    ddof: int
+    meta: Any
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.operand("meta")
+
+    def _layer(self) -> Layer:
+        name, src = self._name, self.frame._name
+        summary, carry = f"{name}-summary", f"{name}-carry"
+        n = self.npartitions
+        args = (self.method, self.min_periods, self.ddof, quote(self._meta))
+        graph: Layer = {(name, 0): (expanding_apply, (src, 0), None, *args)}
+        for i in range(n - 1):
+            graph[(summary, i)] = (expanding_summary, (src, i))
+        for i in range(1, n):
+            prev = (carry, i - 1) if i > 1 else None
+            graph[(carry, i)] = (expanding_carry, prev, (summary, i - 1))
+            graph[(name, i)] = (expanding_apply, (src, i), (carry, i), *args)
+        return graph
+
+    def _operand_repr(self) -> str:
+        return f"{self.method}, min_periods={self.min_periods}, ddof={self.ddof}"

@@ -21,8 +21,10 @@ from pandas.api.extensions import no_default
 from ..collection._core import meta_from_description, new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import function_name
+from ..expr.cumulative import ExpandingCarry
 from ..expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
 from ..expr.overlap import MapOverlap
+from ..kernels.expanding import EXPANDING_METHODS
 from ..kernels.overlap import differenced, pct_changed, rolled, shifted
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ROLLING_METHODS",
+    "Expanding",
     "Rolling",
     "WindowMethods",
     "map_overlap",
@@ -333,6 +336,22 @@ class WindowMethods:
             self, pct_changed, before, after, (int(periods), kwargs), {}, "pct_change"
         )
 
+    def expanding(self, min_periods: int = 1, method: str = "single") -> Expanding:
+        """Windows of every row up to each row, as pandas' ``expanding``
+        (``count``, ``sum``, ``mean``, ``min``, ``max``, ``var``, ``std``).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1.0, None, 2.0]), npartitions=2)
+        >>> s.expanding().sum().compute().tolist()
+        [1.0, 1.0, 3.0]
+        """
+        if not isinstance(min_periods, int | np.integer) or min_periods < 0:
+            raise ValueError(f"expanding(min_periods={min_periods!r}): must be >= 0")
+        meta_nonempty(self._meta).expanding(min_periods, method=method)
+        return Expanding(self, int(min_periods))
+
     def rolling(
         self,
         window: Any,
@@ -410,6 +429,60 @@ def map_overlap(
             f"{type(df).__name__} (partframe.from_pandas makes one)"
         )
     return df.map_overlap(func, before, after, *args, meta=meta, **kwargs)
+
+
+class Expanding:
+    """``frame.expanding(min_periods)``: ``count``, ``sum``, ``mean``,
+    ``min``, ``max``, ``var`` and ``std`` over every row up to each row,
+    across partitions (a summary of the rows before each partition is
+    carried along; see :class:`~partframe.expr.cumulative.ExpandingCarry`).
+
+    Aggregations that need every earlier value (``median``, ``quantile``,
+    ``apply``...) are not supported: they would send all rows before a
+    partition to it.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe
+    >>> s = partframe.from_pandas(pd.Series([1.0, 3.0, 2.0, 6.0]), npartitions=2)
+    >>> s.expanding().mean().compute().tolist()
+    [1.0, 2.0, 2.0, 3.0]
+    """
+
+    def __init__(self, obj: Any, min_periods: int) -> None:
+        self._obj = obj
+        self.min_periods = min_periods
+
+    def __repr__(self) -> str:
+        return f"Expanding [min_periods={self.min_periods}]"
+
+    def __getitem__(self, key: Any) -> Expanding:
+        return Expanding(self._obj[key], self.min_periods)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in EXPANDING_METHODS:
+            return lambda ddof=1: self._call(name, ddof)
+        if name in ROLLING_METHODS or name in ("cov", "corr"):
+            raise NotImplementedError(
+                f"expanding().{name}() is not supported: it needs every earlier "
+                "value of each row (only count, sum, mean, min, max, var and std "
+                "are carried across partitions)"
+            )
+        if isinstance(self._obj._meta, pd.DataFrame) and name in self._obj._meta:
+            return self[name]
+        raise AttributeError(f"'Expanding' object has no attribute {name!r}")
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *EXPANDING_METHODS})
+
+    def _call(self, method: str, ddof: int) -> Any:
+        kwargs = {"ddof": ddof} if method in ("var", "std") else {}
+        sample = meta_nonempty(self._obj._meta).expanding(self.min_periods)
+        meta = make_meta(getattr(sample, method)(**kwargs))
+        node = ExpandingCarry(self._obj.expr, method, self.min_periods, ddof, meta)
+        return new_collection(node)
 
 
 def _index_shifted(part: Any, periods: int, freq: Any) -> Any:

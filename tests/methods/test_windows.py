@@ -357,3 +357,52 @@ def test_groupby_row_to_row_methods(how, method):
     assert_eq(
         getattr(ddf.groupby("i").f, method)(), getattr(pdf.groupby("i").f, method)()
     )
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("min_periods", [0, 1, 3])
+def test_expanding(how, min_periods, scheduler):
+    ddf, pdf = variant(make_pdf(n=40), how)
+    cols = [*NUMERIC, "b"]
+    for method in ("count", "sum", "mean", "min", "max", "var", "std"):
+        got = getattr(ddf[cols].expanding(min_periods), method)()
+        want = getattr(pdf[cols].expanding(min_periods), method)()
+        assert_eq(got, want, scheduler=scheduler)
+        got = getattr(ddf.f.expanding(min_periods), method)()
+        assert_eq(got, getattr(pdf.f.expanding(min_periods), method)())
+    assert_eq(ddf.f.expanding().var(ddof=0), pdf.f.expanding().var(ddof=0))
+    assert_eq(ddf.expanding()[["i", "f"]].max(), pdf.expanding()[["i", "f"]].max())
+
+
+def test_expanding_variance_keeps_its_digits():
+    # a large offset: sums of squares (1e16 each) would lose every digit of
+    # the spread; merged deviations keep them
+    pdf = pd.DataFrame({"x": 1e8 + np.arange(40) % 3})
+    ddf = partframe.from_pandas(pdf, npartitions=7)
+    assert_eq(ddf.x.expanding().std(), pdf.x.expanding().std(), rtol=1e-9)
+
+
+def test_expanding_refuses_what_needs_every_earlier_value():
+    ddf, _ = variant(make_pdf(n=10), "3")
+    with pytest.raises(NotImplementedError, match="every earlier"):
+        ddf.f.expanding().median()
+    with pytest.raises(ValueError, match="min_periods"):
+        ddf.f.expanding(-1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.floats(-1e3, 1e3) | st.none(), min_size=0, max_size=30),
+    nparts=st.integers(1, 30),
+    min_periods=st.integers(0, 4),
+    method=st.sampled_from(["count", "sum", "mean", "min", "max", "var", "std"]),
+)
+def test_expanding_equals_pandas_on_any_partitioning(
+    values, nparts, min_periods, method
+):
+    pdf = pd.DataFrame({"x": pd.array(values, dtype="float64")})
+    ddf = partframe.from_pandas(pdf, npartitions=max(1, min(nparts, len(pdf) or 1)))
+    got = getattr(ddf.x.expanding(min_periods), method)()
+    want = getattr(pdf.x.expanding(min_periods), method)()
+    assert_eq(got, want, rtol=1e-9, atol=1e-9)
