@@ -381,12 +381,16 @@ def _overlap(d: Any, col: Any, out: str, how: str, n: int) -> Any:
         s = s.rolling(abs(n) + 1).mean()
     elif how == "rolling_count":
         s = s.rolling(abs(n) + 1, center=True).count()
+    elif how == "expanding_max":
+        s = s.expanding(abs(n)).max()
+    elif how == "expanding_mean":
+        s = s.expanding().mean()
     return d.assign(**{out: s})
 
 
 #: overlap steps whose floats are sums that pandas runs over the whole frame
-#: and a partition starts again from the rows it borrows
-INEXACT_OVERLAPS = frozenset(["rolling_mean"])
+#: and a partition starts again from the rows it borrows (or a carried sum)
+INEXACT_OVERLAPS = frozenset(["rolling_mean", "expanding_mean"])
 
 
 @step("overlap")
@@ -395,7 +399,7 @@ def _(data, st, pdf):
     how = data.draw(
         st.sampled_from(
             ["shift", "diff", "pct_change", "rolling_max", "rolling_mean",
-             "rolling_count"]
+             "rolling_count", "expanding_max", "expanding_mean"]
         )
     )  # fmt: skip
     cols = list(pdf.columns) if how == "shift" else columns_of(pdf, "num")

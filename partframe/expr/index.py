@@ -2,6 +2,8 @@
 
 - :class:`SetIndexSorted` sets a column as the index partition by
   partition, with the divisions given (or unknown).
+- :class:`NewDivisions` is a frame whose index labels a partition-wise
+  step moved (``shift(freq=)``), with the divisions moved alike.
 - :class:`LocRows` selects rows by label, a slice or a list, partition by
   partition (narrowing the outer divisions to a slice's bounds);
   :class:`LocLabels` takes labels already sorted by partition;
@@ -22,7 +24,7 @@ from .base import ColumnNeeds, Divisions, Expr, Layer, Needed, plain_scalar
 from .blockwise import Blockwise
 from .partitions import _needs_through, _unknown, check_divisions
 
-__all__ = ["GatherLoc", "LocLabels", "LocRows", "SetIndexSorted"]
+__all__ = ["GatherLoc", "LocLabels", "LocRows", "NewDivisions", "SetIndexSorted"]
 
 
 class SetIndexSorted(Blockwise):
@@ -186,3 +188,28 @@ class GatherLoc(Expr):
 
     def _operand_repr(self) -> str:
         return f"{len(self.labels)} labels"
+
+
+class NewDivisions(Expr):
+    """``frame``'s partitions with the divisions ``divisions_``: those of
+    the index before a partition-wise step that moved every label by the
+    same order-keeping map (``shift(freq=)`` by a fixed span). A
+    partitioning of its own: the labels are not ``frame``'s inputs'."""
+
+    _parameters = ["frame", "divisions_"]
+    frame: Expr
+    divisions_: tuple[Any, ...]
+
+    @functools.cached_property
+    def _meta(self) -> Any:
+        return self.frame._meta
+
+    def _divisions(self) -> Divisions:
+        return tuple(self.divisions_)
+
+    def _column_needs(self, needed: Needed) -> ColumnNeeds:
+        return [(self.frame, needed)]
+
+    def _layer(self) -> Layer:
+        src = self.frame._name
+        return {(self._name, i): (src, i) for i in range(self.npartitions)}

@@ -22,6 +22,7 @@ from ..collection._core import meta_from_description, new_collection
 from ..expr.base import Expr
 from ..expr.blockwise import function_name
 from ..expr.cumulative import ExpandingCarry
+from ..expr.index import NewDivisions
 from ..expr.meta import emulate, is_frame_or_series, make_meta, meta_nonempty
 from ..expr.overlap import MapOverlap
 from ..kernels.expanding import EXPANDING_METHODS
@@ -273,7 +274,11 @@ class WindowMethods:
         """
         _axis_rows(axis, "shift")
         if freq is not None:
-            return self.map_partitions(_index_shifted, periods, freq)  # type: ignore[attr-defined]
+            out = self.map_partitions(_index_shifted, periods, freq)  # type: ignore[attr-defined]
+            divisions = _shifted_divisions(self.expr.divisions, periods, freq)
+            if divisions is None:
+                return out
+            return new_collection(NewDivisions(out.expr, divisions))
         steps = list(periods) if isinstance(periods, list | tuple) else [periods]
         if not steps or not all(isinstance(p, int | np.integer) for p in steps):
             raise TypeError(f"shift(periods={periods!r}): periods must be integers")
@@ -483,6 +488,26 @@ class Expanding:
         meta = make_meta(getattr(sample, method)(**kwargs))
         node = ExpandingCarry(self._obj.expr, method, self.min_periods, ddof, meta)
         return new_collection(node)
+
+
+def _shifted_divisions(divisions: tuple, periods: Any, freq: Any) -> tuple | None:
+    """Known divisions moved as ``shift(periods, freq=)`` moves the labels,
+    when every label moves by the same span (a fixed ``freq``, or periods);
+    ``None`` otherwise (an anchored offset such as ``"W"`` moves labels by
+    different spans)."""
+    if None in divisions:
+        return None
+    try:
+        index = pd.Index(list(divisions))
+        fixed = isinstance(index, pd.PeriodIndex) or isinstance(
+            pd.tseries.frequencies.to_offset(freq), pd.offsets.Tick
+        )
+        moved = index.shift(
+            periods, freq=None if isinstance(index, pd.PeriodIndex) else freq
+        )
+    except (TypeError, ValueError):
+        return None
+    return tuple(moved) if fixed else None
 
 
 def _index_shifted(part: Any, periods: int, freq: Any) -> Any:

@@ -46,7 +46,18 @@ def test_shift_several_periods_with_suffix():
 def test_shift_by_freq_moves_the_index():
     pdf = make_pdf().set_index("t")
     ddf = partframe.from_pandas(pdf, npartitions=4)
-    assert_eq(ddf.f.shift(2, freq="h"), pdf.f.shift(2, freq="h"))
+    for freq, known in [("h", True), (pd.Timedelta("90min"), True), ("W", False)]:
+        got = ddf.f.shift(2, freq=freq)
+        assert_eq(got, pdf.f.shift(2, freq=freq))
+        assert got.known_divisions == known  # moved alike when every label is
+    # moved divisions align with the frame it came from (on the index)
+    got = ddf[["f"]].shift(3, freq="h") + ddf[["f"]]
+    assert_eq(got, pdf[["f"]].shift(3, freq="h") + pdf[["f"]])
+    periods = pdf.set_index(pd.period_range("2000-01-01", periods=len(pdf), freq="D"))
+    dperiods = partframe.from_pandas(periods, npartitions=3)
+    got = dperiods.f.shift(2, freq="D")
+    assert_eq(got, periods.f.shift(2, freq="D"))
+    assert got.known_divisions
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
