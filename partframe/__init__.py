@@ -19,6 +19,7 @@ from .io import (
     from_pandas,
     read_csv,
     read_parquet,
+    read_table,
     to_csv,
     to_parquet,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "persist",
     "read_csv",
     "read_parquet",
+    "read_table",
     "testing",
     "to_csv",
     "to_parquet",

@@ -373,6 +373,7 @@ class Series(
     _shuffle.SeriesMethods,
     _io.SeriesMethods,
     _windows.WindowMethods,
+    _partitions.OrderMethods,
     _FrameMethods[Scalar],
     _OneDimensional,
     FrameBase,
@@ -538,7 +539,7 @@ def _row_mask(frame: FrameBase, mask: Array) -> Any:
 _BOOL_INDEX = pd.Index([], dtype=bool)
 
 
-class Index(_FrameMethods[Scalar], FrameBase):
+class Index(_partitions.OrderMethods, _FrameMethods[Scalar], FrameBase):
     """A lazy pandas Index (the index of a frame)."""
 
     @property

@@ -40,8 +40,11 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         meta = self._meta_of(method, *args, **kwargs)
         return self._shuffle_call(method, args, kwargs, meta, key_levels)
 
-    def median(self, split_out: Any = None) -> R:
-        """Median per group (rows shuffled by key, then pandas per partition)."""
+    def median(self, split_out: Any = None, split_every: Any = None) -> R:
+        """Median per group (rows shuffled by key, then pandas per partition).
+
+        ``split_every`` (Dask's tree width) is accepted and not needed: the
+        median runs on whole groups."""
         return self._with(None, split_out)._keyed("median")
 
     def quantile(self, q: Any = 0.5, split_out: Any = None, **kwargs: Any) -> R:

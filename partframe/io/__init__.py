@@ -1,6 +1,6 @@
 """Sources and sinks: in-memory data, delayed values, CSV and Parquet (fsspec)."""
 
-from .csv import read_csv
+from .csv import read_csv, read_table
 from .csv_write import to_csv
 from .delayed import from_delayed, from_map
 from .memory import from_dict, from_pandas
@@ -15,6 +15,7 @@ __all__ = [
     "from_pandas",
     "read_csv",
     "read_parquet",
+    "read_table",
     "to_csv",
     "to_parquet",
     "vacuum",

@@ -47,7 +47,7 @@ from .snapshot import plan_consistently
 if TYPE_CHECKING:
     from ..collection import DataFrame
 
-__all__ = ["CSVReadError", "CSVSplitWarning", "ReadCSV", "read_csv"]
+__all__ = ["CSVReadError", "CSVSplitWarning", "ReadCSV", "read_csv", "read_table"]
 
 
 _UNSUPPORTED = ("nrows", "skipfooter", "iterator", "chunksize", "engine")
@@ -214,6 +214,21 @@ def read_csv(
     )
     ds.pin_files(pin)
     return new_collection(_read_expr(ds))
+
+
+def read_table(urlpath: str | list, sep: str = "\t", **kwargs: Any) -> DataFrame:
+    r"""Read delimited files, tab-separated unless ``sep`` says otherwise:
+    :func:`read_csv` with pandas' ``read_table`` default.
+
+    Examples
+    --------
+    >>> import pandas as pd, partframe, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.tsv")
+    >>> _ = open(path, "w").write("a\tb\n1\t2\n")
+    >>> partframe.read_table(path).compute().columns.tolist()
+    ['a', 'b']
+    """
+    return read_csv(urlpath, sep=sep, **kwargs)
 
 
 def _plan_csv(

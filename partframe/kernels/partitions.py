@@ -10,6 +10,7 @@ Every function is module-level and pure, so tasks pickle.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -37,6 +38,8 @@ __all__ = [
     "loc_list_final",
     "loc_slice",
     "memory_usage",
+    "monotonic_aggregate",
+    "monotonic_chunk",
     "name_index",
     "parse_bytes",
     "partition_len",
@@ -678,3 +681,45 @@ def set_columns(df: pd.DataFrame, columns: list) -> pd.DataFrame:
     df = df.copy(deep=False)
     df.columns = columns
     return df
+
+
+def monotonic_chunk(part: Any) -> list:
+    """``[(rows, increasing, decreasing, first, last)]`` of a partition's
+    values (a Series or an Index), the partial of ``is_monotonic_*``.
+
+    Examples
+    --------
+    >>> monotonic_chunk(pd.Series([1, 2, 2]))[0][:3]
+    (3, True, False)
+    """
+    if not len(part):
+        return [(0, True, True, None, None)]
+    values = part if isinstance(part, pd.Index) else pd.Index(part)
+    return [
+        (
+            len(part),
+            bool(values.is_monotonic_increasing),
+            bool(values.is_monotonic_decreasing),
+            values[0],
+            values[-1],
+        )
+    ]
+
+
+def monotonic_aggregate(chunks: list, increasing: bool) -> bool:
+    """Whether the partitions' values, in order, are monotonic: each
+    partition is, and each starts where the one before ended (or after).
+
+    Examples
+    --------
+    >>> a, b = monotonic_chunk(pd.Series([1, 2])), monotonic_chunk(pd.Series([2, 5]))
+    >>> monotonic_aggregate([a, b], True), monotonic_aggregate([b, a], True)
+    (True, False)
+    """
+    parts = [c for c in concat_lists(chunks) if c[0]]
+    if not all(c[1 if increasing else 2] for c in parts):
+        return False
+    for a, b in itertools.pairwise(parts):
+        if not (a[4] <= b[3] if increasing else a[4] >= b[3]):
+            return False
+    return True

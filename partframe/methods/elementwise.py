@@ -25,6 +25,7 @@ The expression nodes these methods build beyond the core ones
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
@@ -185,6 +186,19 @@ def _lazy_elements(values: Any) -> Any:
 
 
 # -- mixins ------------------------------------------------------------------
+def _renamed_meta(rename: Any, meta: Any, labels: Any) -> Any:
+    """The meta after renaming index labels: a function's labels have the
+    dtype it returns on the stand-in's (``str`` for a prefix); a mapping's
+    depend on which labels the data holds, so the index dtype stays."""
+    if not callable(labels) or isinstance(labels, Mapping | pd.Series):
+        return meta
+    return make_meta(rename(meta_nonempty(meta), labels))
+
+
+def _affix(prefix: str, suffix: str, label: Any) -> str:
+    return f"{prefix}{label}{suffix}"
+
+
 class FrameMethods:
     """Methods shared by DataFrame and Series."""
 
@@ -463,9 +477,32 @@ class DataFrameMethods:
                 )
             out = new_collection(RenameColumns(self.expr, mapping))
         if index is not None:
-            node = MapPartitions(kernels.rename_index, out._meta, [out.expr, index])
+            meta = _renamed_meta(kernels.rename_index, out._meta, index)
+            node = MapPartitions(kernels.rename_index, meta, [out.expr, index])
             out = new_collection(node)
         return out
+
+    def add_prefix(self, prefix: str, axis: Any = None) -> DataFrame:
+        """Column labels (or, with ``axis=0``, row labels) prefixed.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": [1]}), npartitions=1)
+        >>> df.add_prefix("col_").columns.tolist()
+        ['col_x']
+        """
+        return self._affixed(prefix, "", axis)
+
+    def add_suffix(self, suffix: str, axis: Any = None) -> DataFrame:
+        """Column labels (or, with ``axis=0``, row labels) suffixed."""
+        return self._affixed("", suffix, axis)
+
+    def _affixed(self, prefix: str, suffix: str, axis: Any) -> DataFrame:
+        label = functools.partial(_affix, prefix, suffix)
+        if axis in (0, "index", "rows"):
+            return self.rename(index=label)
+        return self.rename(columns=label)
 
     def select_dtypes(self, include: Any = None, exclude: Any = None) -> DataFrame:
         """The columns whose dtypes match (decided from the meta).
@@ -550,6 +587,22 @@ class SeriesMethods:
             lambda obj: method_call(obj, "between", left, right, inclusive=inclusive),
         )
 
+    def add_prefix(self, prefix: builtins.str, axis: Any = None) -> Series:
+        """Row labels prefixed (a Series' labels are its index).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2]), npartitions=1)
+        >>> s.add_prefix("r").index.compute().tolist()
+        ['r0', 'r1']
+        """
+        return self.rename(index=functools.partial(_affix, prefix, ""))
+
+    def add_suffix(self, suffix: builtins.str, axis: Any = None) -> Series:
+        """Row labels suffixed."""
+        return self.rename(index=functools.partial(_affix, "", suffix))
+
     def rename(self, index: Any = None, **kwargs: Any) -> Series:
         """Set the name (a scalar) or rename index labels (mapping/function).
 
@@ -567,7 +620,7 @@ class SeriesMethods:
         if callable(index) or isinstance(index, Mapping | pd.Series):
             if isinstance(index, pd.Series):
                 index = index.to_dict()
-            meta = self._meta
+            meta = _renamed_meta(kernels.rename_series_index, self._meta, index)
             return new_collection(
                 MapPartitions(kernels.rename_series_index, meta, [self.expr, index])
             )

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DataFrameMethods",
     "FrameMethods",
+    "OrderMethods",
     "SeriesMethods",
     "repartition_divisions",
 ]
@@ -47,6 +48,41 @@ _NO_DEFAULT = object()
 
 _T = TypeVar("_T")
 _F = TypeVar("_F")
+
+
+class OrderMethods:
+    """``is_monotonic_increasing``/``decreasing`` of Series and Index."""
+
+    expr: Any
+
+    @property
+    def is_monotonic_increasing(self) -> Any:
+        """Whether the values never decrease, over every partition in order
+        (a lazy Scalar; missing values make it ``False``, as in pandas).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> s = partframe.from_pandas(pd.Series([1, 2, 2, 5]), npartitions=2)
+        >>> bool(s.is_monotonic_increasing.compute())
+        True
+        """
+        return _monotonic(self.expr, True)
+
+    @property
+    def is_monotonic_decreasing(self) -> Any:
+        """Whether the values never increase, over every partition in order
+        (a lazy Scalar)."""
+        return _monotonic(self.expr, False)
+
+
+def _monotonic(expr: Expr, increasing: bool) -> Any:
+    return new_collection(
+        TreeReduction(
+            expr, K.monotonic_chunk, K.concat_lists, K.monotonic_aggregate, True,
+            aggregate_kwargs={"increasing": increasing}, label="is-monotonic",
+        )
+    )  # fmt: skip
 
 
 class FrameMethods:
@@ -213,6 +249,21 @@ class FrameMethods:
         return self.partitions[n]
 
     # -- repartition -----------------------------------------------------------
+    def clear_divisions(self) -> Self:
+        """The same partitions with unknown divisions (as Dask's).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> df = partframe.from_pandas(pd.DataFrame({"x": range(4)}), npartitions=2)
+        >>> df.clear_divisions().known_divisions
+        False
+        """
+        from ..expr.index import NewDivisions
+
+        unknown = (None,) * (self.expr.npartitions + 1)
+        return new_collection(NewDivisions(self.expr, unknown))
+
     def repartition(
         self,
         divisions: Sequence | None = None,

@@ -1,0 +1,83 @@
+"""Smaller pandas and Dask APIs against pandas over every partitioning:
+``is_monotonic_*``, ``clear_divisions``, ``add_prefix``/``add_suffix``,
+``read_table``, ``groupby(...).median(split_every=)``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from frames import PARTITIONINGS, make_pdf, variant
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import partframe
+from partframe.testing import assert_eq
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_is_monotonic(how, scheduler):
+    pdf = make_pdf(n=30)
+    pdf = pdf.assign(up=np.arange(30) // 4, down=-np.arange(30), flat=1)
+    ddf, pdf = variant(pdf, how)
+    for col in ["up", "down", "flat", "i", "f", "t", "s"]:
+        for name in ("is_monotonic_increasing", "is_monotonic_decreasing"):
+            got = getattr(ddf[col], name).compute(scheduler=scheduler)
+            assert got == getattr(pdf[col], name), (col, name)
+    assert (
+        ddf.index.is_monotonic_increasing.compute() == pdf.index.is_monotonic_increasing
+    )
+    assert (
+        ddf.index.is_monotonic_decreasing.compute() == pdf.index.is_monotonic_decreasing
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 6), min_size=0, max_size=25),
+    nparts=st.integers(1, 25),
+)
+def test_is_monotonic_across_any_boundaries(values, nparts):
+    s = pd.Series(values, dtype="int64")
+    ds = partframe.from_pandas(s, npartitions=max(1, min(nparts, len(s) or 1)))
+    assert ds.is_monotonic_increasing.compute() == s.is_monotonic_increasing
+    assert ds.is_monotonic_decreasing.compute() == s.is_monotonic_decreasing
+
+
+def test_clear_divisions_keeps_the_partitions():
+    ddf, pdf = variant(make_pdf(), "3")
+    got = ddf.clear_divisions()
+    assert not got.known_divisions and got.npartitions == 3
+    assert_eq(got, pdf)
+    assert_eq(got.f.sum(), pdf.f.sum())
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_add_prefix_and_suffix(how):
+    ddf, pdf = variant(make_pdf(), how)
+    assert_eq(ddf.add_prefix("p_"), pdf.add_prefix("p_"))
+    assert_eq(ddf.add_suffix("_s"), pdf.add_suffix("_s"))
+    assert_eq(
+        ddf.add_prefix("r", axis=0), pdf.add_prefix("r", axis=0), check_divisions=False
+    )
+    assert_eq(ddf.f.add_prefix("r"), pdf.f.add_prefix("r"), check_divisions=False)
+    assert_eq(ddf.f.add_suffix("!"), pdf.f.add_suffix("!"), check_divisions=False)
+
+
+def test_read_table_reads_tabs(tmp_path):
+    pdf = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
+    path = tmp_path / "t.tsv"
+    pdf.to_csv(path, sep="\t", index=False)
+    assert_eq(partframe.read_table(str(path)), pd.read_table(path), check_index=False)
+    assert_eq(
+        partframe.read_table(str(path), sep=","),
+        pd.read_table(path, sep=","),
+        check_index=False,
+    )
+
+
+def test_groupby_median_takes_split_every():
+    ddf, pdf = variant(make_pdf(), "3")
+    got = ddf.groupby("i").f.median(split_every=2)
+    assert_eq(got, pdf.groupby("i").f.median())
