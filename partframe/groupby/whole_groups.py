@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 __all__ = ["GroupByRolling", "GroupByWholeGroups"]
 
 
+_PAIRWISE_DEFAULTS = {
+    "min_periods": None, "ddof": 1, "numeric_only": False, "method": "pearson",
+}  # fmt: skip
+
+
 def _same_dtypes(a: Any, b: Any) -> bool:
     if isinstance(a, pd.DataFrame):
         return list(a.dtypes) == list(b.dtypes)
@@ -99,6 +104,108 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         return self._shuffle_call(
             "apply", (func, *args), kwargs, meta, self._nkeys(), given is not None
         )
+
+    def cov(
+        self,
+        min_periods: int | None = None,
+        ddof: int | None = 1,
+        numeric_only: bool = False,
+        split_out: Any = None,
+        split_every: Any = None,
+    ) -> R:
+        """Pairwise covariance of the columns within each group, as pandas'
+        (a block of rows per group: its keys, then the column), on whole
+        groups after a shuffle by key.
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 1, 2, 2], "x": [1.0, 2.0, 3.0, 5.0]})
+        >>> df = partframe.from_pandas(pdf.assign(y=pdf.x * 2), npartitions=2)
+        >>> df.groupby("k").cov().compute().x.tolist()
+        [0.5, 1.0, 2.0, 4.0]
+        """
+        kwargs = {
+            "min_periods": min_periods,
+            "ddof": ddof,
+            "numeric_only": numeric_only,
+        }
+        return self._pairwise("cov", kwargs, split_out)
+
+    def corr(
+        self,
+        method: str = "pearson",
+        min_periods: int = 1,
+        numeric_only: bool = False,
+        split_out: Any = None,
+        split_every: Any = None,
+    ) -> R:
+        """Pairwise correlation of the columns within each group (see
+        :meth:`cov`)."""
+        kwargs = {
+            "method": method,
+            "min_periods": min_periods,
+            "numeric_only": numeric_only,
+        }
+        return self._pairwise("corr", kwargs, split_out)
+
+    def _pairwise(self, method: str, kwargs: dict, split_out: Any) -> Any:
+        if self._series_input:
+            raise NotImplementedError(
+                f"groupby(...).{method}() of a Series needs another Series "
+                f"(other=); select two columns of a frame and call {method}() "
+                "on its groupby instead"
+            )
+        given = {k: v for k, v in kwargs.items() if v != _PAIRWISE_DEFAULTS[k]}
+        with warnings.catch_warnings():  # one-row groups: pandas' own warning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return self._with(None, split_out)._keyed(
+                method, key_levels=self._nkeys(), **given
+            )
+
+    def get_group(self, name: Any) -> Any:
+        """The rows of one group, in their order (all columns, the keys
+        too, as pandas gives them); a group no row has gives no rows, where
+        pandas raises ``KeyError`` (that would need computing).
+
+        Examples
+        --------
+        >>> import pandas as pd, partframe
+        >>> pdf = pd.DataFrame({"k": [1, 2, 1], "v": [1.0, 2.0, 3.0]})
+        >>> df = partframe.from_pandas(pdf, npartitions=2)
+        >>> df.groupby("k").get_group(1).v.compute().tolist()
+        [1.0, 3.0]
+        """
+        if self._by is None:
+            raise NotImplementedError(
+                "get_group() of a groupby by index level: select the rows with "
+                ".loc on the index instead"
+            )
+        values = name if isinstance(name, tuple) and len(self._by) > 1 else (name,)
+        if len(values) != len(self._by):
+            raise ValueError(
+                f"get_group({name!r}): the groupby has {len(self._by)} keys; "
+                f"pass a tuple of {len(self._by)} values"
+            )
+        frame = self._frame
+        mask = None
+        for label, value in zip(self._by, values):
+            is_missing = not isinstance(value, tuple) and bool(pd.isna(value))
+            m = frame[label].isna() if is_missing else frame[label] == value
+            mask = m if mask is None else mask & m
+        out = frame[mask]
+        temp = [
+            c for c in out.columns if isinstance(c, str) and c.startswith("__pf_by_")
+        ]
+        if temp:
+            out = out[[c for c in out.columns if c not in temp]]
+        sel = self._selection
+        if sel is None:
+            return out
+        out = out[sel]
+        if self._series_input and not isinstance(sel, list):
+            out = out.rename(self._series_name)
+        return out
 
     def rolling(
         self,

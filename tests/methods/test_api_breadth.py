@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,3 +83,36 @@ def test_groupby_median_takes_split_every():
     ddf, pdf = variant(make_pdf(), "3")
     got = ddf.groupby("i").f.median(split_every=2)
     assert_eq(got, pdf.groupby("i").f.median())
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_groupby_cov_and_corr(how, scheduler):
+    ddf, pdf = variant(make_pdf(n=60), how)
+    cols = ["i", "f", "n"]
+    # pandas warns for one-row groups, and so does each partition's pandas
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = pdf[cols].groupby("i").cov()
+        assert_eq(ddf[cols].groupby("i").cov(), want, scheduler=scheduler)
+        got = ddf[[*cols, "c"]].groupby("c", observed=True).corr()
+        want = pdf[[*cols, "c"]].groupby("c", observed=True).corr()
+        assert_eq(got, want, scheduler=scheduler)
+        got = ddf[cols].groupby("i").cov(ddof=0, min_periods=2)
+        assert_eq(got, pdf[cols].groupby("i").cov(ddof=0, min_periods=2))
+    with pytest.raises(NotImplementedError, match="two columns"):
+        ddf.groupby("i").f.cov()
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+def test_groupby_get_group(how):
+    ddf, pdf = variant(make_pdf(n=40), how)
+    i, b, s = pdf.i.iloc[0], pdf.b.iloc[0], pdf.s.iloc[0]  # groups that exist
+    assert_eq(ddf.groupby("i").get_group(i), pdf.groupby("i").get_group(i))
+    assert_eq(ddf.groupby("i").f.get_group(i), pdf.groupby("i").f.get_group(i))
+    got = ddf.groupby(["i", "b"]).get_group((i, b))
+    assert_eq(got, pdf.groupby(["i", "b"]).get_group((i, b)))
+    got = ddf.groupby(ddf.s).get_group(s)
+    assert_eq(got, pdf.groupby(pdf.s).get_group(s))
+    with pytest.raises(ValueError, match="tuple of 2"):
+        ddf.groupby(["i", "b"]).get_group(3)
