@@ -7,6 +7,8 @@ on each partition.
 
 from __future__ import annotations
 
+import threading
+import warnings
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,9 @@ POS = "__pf_pos"
 PART = "__pf_part"
 
 _OBJECT = np.dtype(object)
+
+# held while numpy's warnings of a cov/corr are silenced (see call_groupby)
+_QUIET = threading.Lock()
 
 #: A groupby apply of a partition with fewer rows stays in its thread.
 OFFLOAD_MIN_ROWS = 10_000
@@ -362,10 +367,20 @@ def call_groupby(
     args: tuple,
     kwargs: dict,
 ) -> Any:
-    """``df.groupby(**gb_kwargs)[selection].method(*args, **kwargs)``."""
+    """``df.groupby(**gb_kwargs)[selection].method(*args, **kwargs)``.
+
+    ``cov``/``corr`` of a one-row group make numpy warn (degrees of freedom
+    <= 0) beside the NaN that is the answer: silenced, as Dask does.
+    Python's warning filters are process-wide, so the silenced calls take
+    a lock (other threads' warnings are not lost, only those calls run one
+    at a time)."""
     g = df.groupby(**gb_kwargs)
     if selection is not None:
         g = g[selection]
+    if method in ("cov", "corr"):
+        with _QUIET, warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return getattr(g, method)(*args, **kwargs)
     return getattr(g, method)(*args, **kwargs)
 
 

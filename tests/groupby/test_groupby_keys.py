@@ -332,3 +332,29 @@ def test_unsorted_groups_in_order_of_first_appearance(npartitions, dropna):
         want = pdf.groupby(keys, sort=False, dropna=dropna).x.agg(["sum", "count"])
         for scheduler in ("sync", "threads"):
             assert_eq(got, want, scheduler=scheduler)
+
+
+@pytest.mark.parametrize("nparts", [1, 5, 50])
+def test_groupby_by_a_key_of_the_unfiltered_frame(nparts):
+    # pandas aligns the key Series on the filtered frame's index; so does
+    # partframe (Dask raises ValueError for this)
+    rng = np.random.default_rng(4)
+    pdf = pd.DataFrame(
+        {
+            "a": rng.integers(0, 10, 50),
+            "b": rng.normal(size=50),
+            "c": rng.normal(size=50),
+        }
+    )
+    ddf = partframe.from_pandas(pdf, npartitions=nparts)
+    kept, dkept = pdf[pdf.b < 0.5], ddf[ddf.b < 0.5]
+    g, pg = dkept.groupby(ddf.a), kept.groupby(pdf.a)
+    s, ps = dkept.b.groupby(ddf.a), kept.b.groupby(pdf.a)
+    key = kept.a.iloc[0]
+    assert_eq(g.mean(), pg.mean())
+    assert_eq(g.var(), pg.var())
+    assert_eq(g.b.nunique(), pg.b.nunique())
+    assert_eq(g.get_group(key), pg.get_group(key))
+    assert_eq(s.mean(), ps.mean())
+    assert_eq(s.nunique(), ps.nunique())
+    assert_eq(s.get_group(key), ps.get_group(key))
