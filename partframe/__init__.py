@@ -25,6 +25,7 @@ from .io import (
 )
 from .methods.concat import concat
 from .methods.merge import merge
+from .methods.reshape import isna, notna
 from .methods.windows import map_overlap
 from .scheduler import get
 
@@ -51,8 +52,10 @@ __all__ = [
     "from_map",
     "from_pandas",
     "get",
+    "isna",
     "map_overlap",
     "merge",
+    "notna",
     "persist",
     "read_csv",
     "read_parquet",

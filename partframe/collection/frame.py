@@ -43,6 +43,7 @@ from ..methods import missing as _missing
 from ..methods import operators as _operators
 from ..methods import partitions as _partitions
 from ..methods import reductions as _reductions
+from ..methods import reshape as _reshape
 from ..methods import set_index as _set_index
 from ..methods import shuffle as _shuffle
 from ..methods import windows as _windows
@@ -92,6 +93,7 @@ class DataFrame(
     _merge.DataFrameMethods,
     _io.DataFrameMethods,
     _windows.WindowMethods,
+    _reshape.ReshapeMethods,
     _FrameMethods["Series"],
     FrameBase,
 ):
@@ -105,6 +107,23 @@ class DataFrame(
     >>> df[df.x > 2].y.compute().tolist()
     [3.0, 4.0]
     """
+
+    @staticmethod
+    def from_dict(
+        data: dict, npartitions: int | None = None, **kwargs: Any
+    ) -> DataFrame:
+        """``partframe.from_dict`` (Dask's ``DataFrame.from_dict`` spelling).
+
+        Examples
+        --------
+        >>> import partframe
+        >>> df = partframe.DataFrame.from_dict({"x": [1, 2]}, npartitions=1)
+        >>> df.x.sum().compute()
+        np.int64(3)
+        """
+        from ..io.memory import from_dict
+
+        return from_dict(data, npartitions=npartitions, **kwargs)
 
     @property
     def columns(self) -> pd.Index:
@@ -373,6 +392,7 @@ class Series(
     _shuffle.SeriesMethods,
     _io.SeriesMethods,
     _windows.WindowMethods,
+    _reshape.ReshapeMethods,
     _partitions.OrderMethods,
     _FrameMethods[Scalar],
     _OneDimensional,

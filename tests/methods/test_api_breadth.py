@@ -130,3 +130,40 @@ def test_groupby_get_group(how):
     assert_eq(got, pdf.groupby(pdf.s).get_group(s))
     with pytest.raises(ValueError, match="tuple of 2"):
         ddf.groupby(["i", "b"]).get_group(3)
+
+
+def _listy(n: int = 30, seed: int = 5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cells = [list(rng.integers(0, 9, rng.integers(0, 4))) for _ in range(n)]
+    cells[3] = np.nan  # a missing cell explodes to one missing row
+    return pd.DataFrame(
+        {"k": rng.integers(0, 5, n), "v": pd.Series(cells, dtype=object)},
+        index=pd.RangeIndex(n) * 2,
+    )
+
+
+@pytest.mark.parametrize("how", PARTITIONINGS)
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_explode(how, scheduler):
+    ddf, pdf = variant(_listy(), how)
+    assert_eq(ddf.explode("v"), pdf.explode("v"), scheduler=scheduler)
+    assert_eq(ddf.v.explode(), pdf.v.explode(), scheduler=scheduler)
+    got = ddf.explode("v", ignore_index=True)
+    assert_eq(got, pdf.explode("v", ignore_index=True), scheduler=scheduler)
+    assert_eq(ddf.v.explode(True), pdf.v.explode(True), scheduler=scheduler)
+    # then a groupby of the exploded values (a composition)
+    got = ddf.explode("v").dropna().groupby("k").v.count()
+    assert_eq(got, pdf.explode("v").dropna().groupby("k").v.count())
+    with pytest.raises(TypeError, match="column="):
+        ddf.explode()
+
+
+def test_top_level_isna_notna_and_from_dict():
+    ddf, pdf = variant(make_pdf(), "3")
+    assert_eq(partframe.isna(ddf), pd.isna(pdf))
+    assert_eq(partframe.notna(ddf.f), pd.notna(pdf.f))
+    assert partframe.isna(None) and not partframe.notna(float("nan"))
+    data = {"x": [1, 2, 3], "y": ["a", "b", "c"]}
+    got = partframe.DataFrame.from_dict(data, npartitions=2)
+    assert got.npartitions == 2
+    assert_eq(got, pd.DataFrame.from_dict(data))
