@@ -417,3 +417,19 @@ def test_expanding_equals_pandas_on_any_partitioning(
     got = getattr(ddf.x.expanding(min_periods), method)()
     want = getattr(pdf.x.expanding(min_periods), method)()
     assert_eq(got, want, rtol=1e-9, atol=1e-9)
+
+
+def test_filters_stay_above_what_reads_neighbouring_rows(tmp_path):
+    # a filter after a shift, a window or an expanding sum must not reach
+    # the Parquet reader below them: they would see fewer rows
+    pdf = pd.DataFrame({"x": np.arange(100), "y": np.arange(100.0) * 2})
+    pdf.to_parquet(tmp_path / "a.parquet", row_group_size=10)
+    df = partframe.read_parquet(str(tmp_path), split_row_groups=True)
+    got = df.assign(z=df.y.shift(3))
+    want = pdf.assign(z=pdf.y.shift(3))
+    assert_eq(got[got.x > 50], want[want.x > 50], check_index=False)
+    got = df.assign(r=df.y.rolling(5).sum(), e=df.y.expanding().max())
+    want = pdf.assign(r=pdf.y.rolling(5).sum(), e=pdf.y.expanding().max())
+    assert_eq(got[got.x > 80], want[want.x > 80], check_index=False)
+    got = df.y.diff(-2)[df.x < 30]
+    assert_eq(got, pdf.y.diff(-2)[pdf.x < 30], check_index=False)
