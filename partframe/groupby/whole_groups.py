@@ -14,7 +14,7 @@ from pandas.core.dtypes.dtypes import BaseMaskedDtype
 from ..expr.meta import make_meta, meta_nonempty
 from ..kernels.overlap import rolled
 from ..methods.alike import upcast_alike, widens
-from ..methods.windows import ROLLING_METHODS, rolling_spec
+from ..methods.windows import ROLLING_METHODS, WindowCalls, rolling_spec
 from .aggregate import GroupByAggregations
 from .core import R
 
@@ -22,11 +22,6 @@ if TYPE_CHECKING:
     from ..collection.frame import DataFrame, Series
 
 __all__ = ["GroupByRolling", "GroupByWholeGroups"]
-
-
-_PAIRWISE_DEFAULTS = {
-    "min_periods": None, "ddof": 1, "numeric_only": False, "method": "pearson",
-}  # fmt: skip
 
 
 def _same_dtypes(a: Any, b: Any) -> bool:
@@ -156,11 +151,11 @@ class GroupByWholeGroups(GroupByAggregations[R]):
                 f"(other=); select two columns of a frame and call {method}() "
                 "on its groupby instead"
             )
-        given = {k: v for k, v in kwargs.items() if v != _PAIRWISE_DEFAULTS[k]}
-        with warnings.catch_warnings():  # one-row groups: pandas' own warning
+        # positional, in pandas' order (corr's own ``method`` would clash)
+        with warnings.catch_warnings():  # the stand-in's one-row groups
             warnings.simplefilter("ignore", RuntimeWarning)
             return self._with(None, split_out)._keyed(
-                method, key_levels=self._nkeys(), **given
+                method, *kwargs.values(), key_levels=self._nkeys()
             )
 
     def get_group(self, name: Any) -> Any:
@@ -512,7 +507,7 @@ class GroupByWholeGroups(GroupByAggregations[R]):
         return out
 
 
-class GroupByRolling:
+class GroupByRolling(WindowCalls):
     """``groupby(...).rolling(...)``: an aggregation of it is pandas'
     ``rolled`` windows of each group, through :meth:`GroupByWholeGroups.apply`."""
 
@@ -522,22 +517,11 @@ class GroupByRolling:
         self._groupby = groupby
         self._spec = spec
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if name in self._METHODS:
-            return lambda *args, **kwargs: self._call(name, args, kwargs)
-        if name in self._spec:
-            return self._spec[name]
-        if name in getattr(self._groupby._frame._meta, "columns", ()):
-            return self[name]
-        raise AttributeError(f"'GroupByRolling' object has no attribute {name!r}")
-
     def __getitem__(self, key: Any) -> GroupByRolling:
         return GroupByRolling(self._groupby[key], self._spec)  # type: ignore[index]
 
-    def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *self._METHODS})
+    def _columns(self) -> Any:
+        return getattr(self._groupby._frame._meta, "columns", ())
 
     def _call(self, method: str, args: tuple, kwargs: dict) -> Any:
         return self._groupby.apply(rolled, self._spec, method, args, kwargs)

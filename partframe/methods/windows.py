@@ -35,6 +35,7 @@ __all__ = [
     "ROLLING_METHODS",
     "Expanding",
     "Rolling",
+    "WindowCalls",
     "WindowMethods",
     "map_overlap",
     "rolling_spec",
@@ -518,7 +519,38 @@ def _shift_with(part: Any, periods: Any, kwargs: dict) -> Any:
     return part.shift(periods, **kwargs)
 
 
-class Rolling:
+class WindowCalls:
+    """What a window object (``Rolling``, ``GroupByRolling``) answers by
+    name: an aggregation in ``_METHODS`` (run by ``_call``), one of the
+    window's arguments, or a column of the frame (``self[name]``)."""
+
+    _METHODS: tuple[str, ...] = ()
+    _spec: dict[str, Any]
+
+    def _columns(self) -> Any:
+        raise NotImplementedError
+
+    def _call(self, method: str, args: tuple, kwargs: dict) -> Any:
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._METHODS:
+            return lambda *args, **kwargs: self._call(name, args, kwargs)
+        if name in self._spec:
+            return self._spec[name]
+        if name in self._columns():
+            return self[name]  # type: ignore[index]
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self._METHODS})
+
+
+class Rolling(WindowCalls):
     """``frame.rolling(...)``: call an aggregation (``mean``, ``sum``, ...,
     ``apply``, ``agg``) to get a lazy frame of the same rows.
 
@@ -545,19 +577,8 @@ class Rolling:
     def __getitem__(self, key: Any) -> Rolling:
         return Rolling(self._obj[key], self._spec, self._before, self._after)
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if name in self._METHODS:
-            return lambda *args, **kwargs: self._call(name, args, kwargs)
-        if name in self._spec:
-            return self._spec[name]
-        if isinstance(self._obj._meta, pd.DataFrame) and name in self._obj._meta:
-            return self[name]
-        raise AttributeError(f"'Rolling' object has no attribute {name!r}")
-
-    def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *self._METHODS})
+    def _columns(self) -> Any:
+        return getattr(self._obj._meta, "columns", ())
 
     def _call(self, method: str, args: tuple, kwargs: dict) -> DataFrame | Series:
         label = f"rolling(...).{method}"
